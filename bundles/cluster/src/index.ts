@@ -1,0 +1,38 @@
+import { defineBundle, packageInfo } from '@parity/model';
+import { z } from 'zod';
+
+export const params = z
+  .object({
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as 1.31').default('1.31').describe('Kubernetes minor version. @default 1.31'),
+    nodeSize: z
+      .enum(['small', 'medium', 'large'])
+      .default('medium')
+      .describe('Node machine size. AWS: m6i.large, m6i.xlarge, m6i.2xlarge. GCP: e2-standard-2, e2-standard-4, e2-standard-8. @default medium'),
+    minNodes: z.number().int().min(1).max(100).default(2).describe('Fewest nodes (per zone on GCP). @default 2'),
+    desiredNodes: z.number().int().min(1).max(100).default(3).describe('Nodes to start with (per zone on GCP). @default 3'),
+    maxNodes: z.number().int().min(1).max(100).default(6).describe('Most nodes (per zone on GCP). @default 6'),
+    nodeDiskGb: z.number().int().min(20).max(2000).default(100).describe('Boot disk per node, GiB. @default 100'),
+  })
+  .strict()
+  .refine((p) => p.minNodes <= p.desiredNodes && p.desiredNodes <= p.maxNodes, {
+    message: 'node counts must satisfy minNodes <= desiredNodes <= maxNodes',
+    path: ['desiredNodes'],
+  });
+
+export type ClusterParams = z.output<typeof params>;
+
+export const bundle = defineBundle({
+  ...packageInfo(import.meta.url),
+  name: 'cluster',
+  description: 'Kubernetes: AWS EKS with a managed node group and its IAM roles, or a regional GKE cluster with private nodes.',
+  params: params as unknown as z.ZodObject,
+  connects: { network: { description: 'subnets (and, on GCP, secondary ranges) for nodes and pods' } },
+  exports: {
+    clusterName: { description: 'Cluster name.' },
+    clusterId: { description: 'EKS cluster ARN or GKE cluster ID.' },
+    endpoint: { description: 'API server endpoint.' },
+  },
+  services: { aws: ['eks', 'ec2', 'iam'], gcp: ['gke'] },
+  stateful: true,
+});
+export default bundle;

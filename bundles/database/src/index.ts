@@ -1,0 +1,45 @@
+import { defineBundle, packageInfo } from '@parity/model';
+import { z } from 'zod';
+
+export const params = z
+  .object({
+    postgresVersion: z.enum(['14', '15', '16', '17']).default('16').describe('PostgreSQL major version. @default 16'),
+    size: z
+      .enum(['small', 'medium', 'large', 'xlarge'])
+      .default('small')
+      .describe('Instance size. AWS: db.t4g.medium, db.r6g.large, db.r6g.xlarge, db.r6g.2xlarge. GCP: 2, 4, 8, 16 vCPU custom tiers. @default small'),
+    storageGb: z.number().int().min(20).max(65536).default(50).describe('Allocated storage in GiB; grows automatically up to 4x. @default 50'),
+    highAvailability: z.boolean().default(false).describe('A standby in a second zone: AWS Multi-AZ, GCP regional availability. @default false'),
+    deletionProtection: z.boolean().default(false).describe('Refuse to delete the instance (and, on AWS, keep a final snapshot). @default false'),
+    backupRetentionDays: z.number().int().min(1).max(35).default(7).describe('Days automated backups (and point-in-time recovery) are kept. @default 7'),
+    pointInTimeRecovery: z.boolean().default(true).describe('Keep transaction logs for point-in-time recovery (GCP); AWS always has PITR within the retention. @default true'),
+    databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('app').describe('Name of the first database. @default app'),
+    username: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/).default('parity_admin').describe('AWS master user name; its password is generated and kept in Secrets Manager, never in Terraform. @default parity_admin'),
+    restoreFromSnapshot: z
+      .string()
+      .optional()
+      .describe('AWS: create the instance from this DB snapshot (identifier or ARN), as a DR failover does. @default - a new, empty database'),
+  })
+  .strict();
+
+export type DatabaseParams = z.output<typeof params>;
+
+export const bundle = defineBundle({
+  ...packageInfo(import.meta.url),
+  name: 'database',
+  description: 'PostgreSQL: AWS RDS (KMS-encrypted, Secrets Manager password, PITR) or GCP Cloud SQL (regional HA, PITR, backups in the jurisdiction).',
+  params,
+  connects: { network: { description: 'subnets for the instance and private service access' } },
+  exports: {
+    instanceId: { description: 'RDS instance identifier or Cloud SQL instance name.' },
+    instanceArn: { description: 'RDS instance ARN (what AWS Backup selects).', clouds: ['aws'] },
+    endpoint: { description: 'Host name (AWS) or private IP (GCP) to connect to.' },
+    port: { description: 'TCP port.' },
+    kmsKeyArn: { description: 'The customer-managed key the storage is encrypted with.', clouds: ['aws'] },
+    secretArn: { description: 'Secrets Manager secret holding the master password.', clouds: ['aws'] },
+    connectionName: { description: 'Cloud SQL connection name (project:region:instance).', clouds: ['gcp'] },
+  },
+  services: { aws: ['rds', 'kms', 'secretsmanager'], gcp: ['cloudSql'] },
+  stateful: true,
+});
+export default bundle;

@@ -1,0 +1,104 @@
+/**
+ * The contract every bundle implements. A bundle package exports a `BundleSpec` from its index
+ * (no cdktf there, so the tooling can read it in milliseconds) and a `deploy` function from
+ * `./aws` and `./gcp` (the only places, besides the synth module, that import cdktf).
+ */
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import type { Cloud } from './catalog.js';
+import type { Namer } from './naming.js';
+import type { ResolvedBundle, ResolvedEnvironment } from './resolve.js';
+
+/** A value a bundle exports: a string or list of strings, usually Terraform tokens. */
+export type ExportValue = string | string[];
+export type Exports = Readonly<Record<string, ExportValue>>;
+
+export interface ConnectionSpec {
+  /** Why the bundle needs it. */
+  readonly description: string;
+}
+
+export interface ExportSpec {
+  readonly description: string;
+  /** Clouds that set this export. @default - every cloud */
+  readonly clouds?: readonly Cloud[];
+}
+
+export interface BundleSpec<S extends z.ZodObject = z.ZodObject> {
+  /** Short name used in the definition and manifests: `database`. */
+  readonly name: string;
+  /** The npm package: `@parity/bundle-database`. */
+  readonly package: string;
+  /** The package version (read from its package.json). */
+  readonly version: string;
+  readonly description: string;
+  /** Typed parameters with defaults and descriptions. The JSON Schema is generated from this. */
+  readonly params: S;
+  /** Bundles this one needs in the same environment, and why. */
+  readonly connects: Readonly<Record<string, ConnectionSpec>>;
+  /** What it exports: IDs, ARNs, endpoints. Also written as Terraform outputs `<bundle>_<key>`. */
+  readonly exports: Readonly<Record<string, ExportSpec>>;
+  /**
+   * Services it needs in the environment's region, per cloud. AWS: botocore endpoint prefixes
+   * (`rds`, `eks`); GCP: region-catalog keys (`cloudSql`, `gke`).
+   */
+  readonly services: Readonly<Record<Cloud, readonly string[]>>;
+  /** Holds data that must be backed up or replicated (database, cluster volumes, buckets). */
+  readonly stateful: boolean;
+}
+
+/** What the synth module hands a bundle's `deploy`. `P` is the provider type of the cloud. */
+export interface DeployContext<Params, Provider = unknown> {
+  readonly env: ResolvedEnvironment;
+  readonly bundle: ResolvedBundle;
+  /** Parameters after defaults, tier and overrides, validated by the bundle's schema. */
+  readonly params: Params;
+  /** Exports of the bundles this one connects to, by bundle name. */
+  readonly inputs: Readonly<Record<string, Exports>>;
+  /** The one naming helper, bound to this platform and environment. */
+  readonly name: Namer;
+  /** Tags / labels every resource carries (also set as provider defaults). */
+  readonly tags: Readonly<Record<string, string>>;
+  /**
+   * A provider for another region of the same cloud (an aliased provider), created once per
+   * stack. Used for resources that must exist in the DR region before the DR environment does.
+   */
+  readonly providerFor: (region: string) => Provider;
+}
+
+/** Read an export of a connected bundle, failing with a clear message if it is absent. */
+export function input(ctx: DeployContext<unknown>, bundle: string, key: string): ExportValue {
+  const value = ctx.inputs[bundle]?.[key];
+  if (value === undefined) {
+    throw new Error(
+      `bundle ${ctx.bundle.name} in ${ctx.env.name}: needs export "${key}" of bundle "${bundle}", which is not connected or does not export it`,
+    );
+  }
+  return value;
+}
+
+export function inputString(ctx: DeployContext<unknown>, bundle: string, key: string): string {
+  const v = input(ctx, bundle, key);
+  if (typeof v !== 'string') throw new Error(`bundle ${ctx.bundle.name}: export ${bundle}.${key} is a list, expected a string`);
+  return v;
+}
+
+export function inputList(ctx: DeployContext<unknown>, bundle: string, key: string): string[] {
+  const v = input(ctx, bundle, key);
+  if (!Array.isArray(v)) throw new Error(`bundle ${ctx.bundle.name}: export ${bundle}.${key} is a string, expected a list`);
+  return v;
+}
+
+/** Read the package name and version from the package.json next to a bundle's `src/` or `dist/`. */
+export function packageInfo(moduleUrl: string): { package: string; version: string } {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', moduleUrl), 'utf8')) as { name: string; version: string };
+  return { package: pkg.name, version: pkg.version };
+}
+
+/** Identity helper that checks a spec's shape and keeps its parameter type. */
+export function defineBundle<S extends z.ZodObject>(spec: BundleSpec<S>): BundleSpec<S> {
+  for (const cloud of ['aws', 'gcp'] as const) {
+    if (!spec.services[cloud]) throw new Error(`bundle ${spec.name}: services.${cloud} is missing`);
+  }
+  return spec;
+}

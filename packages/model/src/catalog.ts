@@ -1,0 +1,209 @@
+/**
+ * The region catalog: which regions exist, where they are (jurisdiction), whether an account
+ * must opt in, and which services each offers. The data lives in `../data/*.json`, is maintained
+ * by this project (see `data/SOURCES.md` and `scripts/refresh-aws-regions.ts`), and is read once.
+ */
+import { readFileSync } from 'node:fs';
+
+export type Cloud = 'aws' | 'gcp';
+export const CLOUDS: readonly Cloud[] = ['aws', 'gcp'];
+
+export interface RegionInfo {
+  readonly cloud: Cloud;
+  readonly code: string;
+  /** Short code used in environment names: us-west-2 → usw2, europe-west1 → euw1. */
+  readonly short: string;
+  readonly name: string;
+  /** `EU` for EU member states, `UK`, otherwise the ISO 3166-1 alpha-2 country code. */
+  readonly jurisdiction: string;
+  readonly continent: string;
+  readonly country: string;
+  /** The account must enable the region before use (AWS opt-in regions). */
+  readonly optIn: boolean;
+}
+
+/** `true` offered, `false` not offered, `null` no source says either way. */
+export type Availability = boolean | null;
+
+interface AwsData {
+  source: { botocoreVersion: string };
+  globalServices: string[];
+  regions: Array<{
+    code: string;
+    name: string;
+    country: string;
+    jurisdiction: string;
+    continent: string;
+    optIn: boolean;
+    services: string[];
+    ssmServices: string[];
+  }>;
+}
+interface GcpData {
+  regions: Array<{
+    code: string;
+    name: string;
+    country: string;
+    jurisdiction: string;
+    continent: string;
+    services: Record<string, boolean | null>;
+  }>;
+  cloudSqlBackupLocations: { multiRegions: Array<{ code: string; jurisdiction: string | null }> };
+}
+interface RdsReplicationData {
+  pairs: Array<[string, string]>;
+}
+
+const DIRECTIONS: Record<string, string> = {
+  north: 'n',
+  south: 's',
+  east: 'e',
+  west: 'w',
+  central: 'c',
+  northeast: 'ne',
+  northwest: 'nw',
+  southeast: 'se',
+  southwest: 'sw',
+};
+const GCP_GEOS: Record<string, string> = {
+  africa: 'af',
+  asia: 'as',
+  australia: 'au',
+  europe: 'eu',
+  me: 'me',
+  northamerica: 'na',
+  southamerica: 'sa',
+  us: 'us',
+};
+
+/** The short code of a region, as used in environment names. */
+export function shortCode(cloud: Cloud, code: string): string {
+  if (cloud === 'aws') {
+    const m = /^([a-z]+)-([a-z]+)-(\d+)$/.exec(code);
+    if (!m) return code;
+    return `${m[1]}${DIRECTIONS[m[2]!] ?? m[2]}${m[3]}`;
+  }
+  const m = /^([a-z]+)-([a-z]+?)(\d+)$/.exec(code);
+  if (!m) return code;
+  return `${GCP_GEOS[m[1]!] ?? m[1]}${DIRECTIONS[m[2]!] ?? m[2]}${m[3]}`;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8')) as T;
+}
+
+export class RegionCatalog {
+  private readonly regions = new Map<string, RegionInfo>();
+  private readonly shorts = new Map<string, RegionInfo>();
+  private readonly services = new Map<string, Map<string, Availability> | Set<string>>();
+  private readonly awsGlobal: Set<string>;
+  private readonly rdsPairs: Set<string>;
+  readonly awsSourceVersion: string;
+  readonly gcpSqlBackupMultiRegions: ReadonlyArray<{ code: string; jurisdiction: string | null }>;
+
+  constructor(aws: AwsData, gcp: GcpData, rds: RdsReplicationData) {
+    this.awsSourceVersion = aws.source.botocoreVersion;
+    this.awsGlobal = new Set(aws.globalServices);
+    for (const r of aws.regions) {
+      this.add({ cloud: 'aws', code: r.code, short: shortCode('aws', r.code), name: r.name, jurisdiction: r.jurisdiction, continent: r.continent, country: r.country, optIn: r.optIn });
+      this.services.set(`aws:${r.code}`, new Set([...r.services, ...r.ssmServices]));
+    }
+    for (const r of gcp.regions) {
+      this.add({ cloud: 'gcp', code: r.code, short: shortCode('gcp', r.code), name: r.name, jurisdiction: r.jurisdiction, continent: r.continent, country: r.country, optIn: false });
+      this.services.set(`gcp:${r.code}`, new Map(Object.entries(r.services)));
+    }
+    this.rdsPairs = new Set(rds.pairs.map(([s, d]) => `${s}>${d}`));
+    this.gcpSqlBackupMultiRegions = gcp.cloudSqlBackupLocations.multiRegions;
+  }
+
+  private add(info: RegionInfo): void {
+    const key = `${info.cloud}:${info.short}`;
+    const clash = this.shorts.get(key);
+    if (clash) throw new Error(`region catalog: short code ${info.short} is shared by ${clash.code} and ${info.code}`);
+    this.shorts.set(key, info);
+    this.regions.set(`${info.cloud}:${info.code}`, info);
+  }
+
+  get(cloud: Cloud, code: string): RegionInfo | undefined {
+    return this.regions.get(`${cloud}:${code}`);
+  }
+
+  byShort(cloud: Cloud, short: string): RegionInfo | undefined {
+    return this.shorts.get(`${cloud}:${short}`);
+  }
+
+  list(cloud: Cloud): RegionInfo[] {
+    return [...this.regions.values()].filter((r) => r.cloud === cloud);
+  }
+
+  /** Regions of a cloud in a jurisdiction, sorted by code. */
+  inJurisdiction(cloud: Cloud, jurisdiction: string): RegionInfo[] {
+    return this.list(cloud)
+      .filter((r) => r.jurisdiction === jurisdiction)
+      .sort((a, b) => a.code.localeCompare(b.code));
+  }
+
+  /**
+   * Whether `service` is offered in a region. AWS services are botocore endpoint prefixes
+   * (or SSM service ids); global ones (iam) count as everywhere. GCP services are catalog keys
+   * (cloudSql, gke, pubsub, cloudStorage, backupForGke); `null` means unsourced.
+   */
+  hasService(cloud: Cloud, region: string, service: string): Availability {
+    const s = this.services.get(`${cloud}:${region}`);
+    if (!s) return false;
+    if (s instanceof Set) return this.awsGlobal.has(service) || s.has(service);
+    return s.has(service) ? (s.get(service) ?? null) : null;
+  }
+
+  /** RDS cross-region automated-backup replication, source → destination (directional). */
+  supportsRdsBackupReplication(source: string, destination: string): boolean {
+    return this.rdsPairs.has(`${source}>${destination}`);
+  }
+
+  /**
+   * Regions ordered by how near they are to `code`: same jurisdiction first, then the same
+   * continent, then by how much of the region code they share.
+   */
+  nearest(cloud: Cloud, code: string, candidates: readonly RegionInfo[]): RegionInfo[] {
+    const from = this.get(cloud, code);
+    const prefix = (a: string, b: string) => {
+      let i = 0;
+      while (i < a.length && a[i] === b[i]) i++;
+      return i;
+    };
+    const score = (r: RegionInfo) =>
+      (from && r.jurisdiction === from.jurisdiction ? 1000 : 0) +
+      (from && r.continent === from.continent ? 100 : 0) +
+      prefix(r.code, code);
+    return [...candidates].filter((r) => r.code !== code).sort((a, b) => score(b) - score(a) || a.code.localeCompare(b.code));
+  }
+
+  /** Close matches for a mistyped region or short code, for "did you mean". */
+  suggest(cloud: Cloud, text: string, limit = 3): RegionInfo[] {
+    const dist = (a: string, b: string) => {
+      const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+      for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+      for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++)
+          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      return d[a.length]![b.length]!;
+    };
+    return this.list(cloud)
+      .map((r) => ({ r, d: Math.min(dist(text, r.code), dist(text, r.short)) }))
+      .sort((a, b) => a.d - b.d || a.r.code.localeCompare(b.r.code))
+      .slice(0, limit)
+      .map((x) => x.r);
+  }
+}
+
+let cached: RegionCatalog | undefined;
+
+/** The catalog shipped with this package, loaded once per process. */
+export function regionCatalog(): RegionCatalog {
+  cached ??= new RegionCatalog(
+    readJson<AwsData>('aws-regions.json'),
+    readJson<GcpData>('gcp-regions.json'),
+    readJson<RdsReplicationData>('aws-rds-backup-replication.json'),
+  );
+  return cached;
+}

@@ -1,0 +1,208 @@
+/**
+ * The two kinds of configuration file and how they are read:
+ * - the platform definition (`environments/platform.yaml`): bundles at semver ranges, their
+ *   defaults, which parameters may differ, tiers, DR targets and state backends;
+ * - an environment manifest (`environments/<name>/environment.yaml`): only what differs.
+ *
+ * Parse, then validate against the schema, reporting every problem with file, field and line.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { issue, type Issue } from './errors.js';
+
+const identifier = z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'must start with a lower-case letter and hold only letters and digits');
+
+export const CloudSchema = z.enum(['aws', 'gcp']).describe('The cloud the environment runs in.');
+export const RoleSchema = z
+  .enum(['staging', 'production', 'dr'])
+  .describe('staging: pre-production; production: serves users; dr: recovers a production environment.');
+export const StrategySchema = z
+  .enum(['backup-restore', 'pilot-light', 'warm-standby'])
+  .describe('DR strategy (AWS Well-Architected): what already runs in the DR region before a failover.');
+
+const ParamValues = z.record(z.string(), z.unknown());
+
+export const BundleEntrySchema = z
+  .object({
+    package: z.string().optional().describe('npm package of the bundle. @default - `@parity/bundle-<name>`'),
+    version: z.string().describe('semver range every environment must satisfy, e.g. `^1.0.0`.'),
+    defaults: ParamValues.default({}).describe('Parameter values for every environment, over the bundle defaults.'),
+    mayDiffer: z
+      .array(z.string())
+      .default([])
+      .describe('Parameters that may differ between environments (set by tiers or manifest overrides). All others must match.'),
+  })
+  .strict();
+
+export const DefinitionSchema = z
+  .object({
+    $schema: z.string().optional(),
+    platform: z
+      .string()
+      .regex(/^[a-z][a-z0-9]{1,11}$/, 'must be 2-12 lower-case letters or digits, starting with a letter')
+      .describe('Short platform name; the first part of every physical name.'),
+    defaults: z
+      .object({
+        cloud: CloudSchema.default('aws'),
+        region: z
+          .object({ aws: z.string().optional(), gcp: z.string().optional() })
+          .strict()
+          .default({})
+          .describe('Region for environment names that carry none (e.g. `staging`).'),
+      })
+      .strict()
+      .default({ cloud: 'aws', region: {} }),
+    tiers: z
+      .record(identifier, z.record(z.string(), ParamValues))
+      .describe('Named sizes: per bundle, values for parameters listed in `mayDiffer`.'),
+    defaultTier: z
+      .object({ staging: z.string(), production: z.string() })
+      .strict()
+      .describe('Tier given to new environments by role; a dr environment takes the tier of the one it recovers.'),
+    dr: z
+      .object({
+        required: z.boolean().default(true).describe('Every production environment must have a dr environment.'),
+        strategy: StrategySchema.default('backup-restore'),
+        rpoMinutes: z.number().int().positive().describe('Recovery point objective: the most data, in minutes, a regional loss may cost.'),
+        rtoMinutes: z.number().int().positive().describe('Recovery time objective: how long, in minutes, recovery may take.'),
+        copyDelayMinutes: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(60)
+          .describe('How long a cross-region backup copy may take to land. @default 60'),
+      })
+      .strict(),
+    state: z
+      .object({
+        aws: z
+          .object({
+            bucket: z.string().describe('S3 bucket for Terraform state; `{region}` is replaced by the state region.'),
+            lockTable: z.string().describe('DynamoDB lock table (in the state region).'),
+          })
+          .strict(),
+        gcp: z
+          .object({ bucket: z.string().describe('GCS bucket for Terraform state; `{region}` is replaced by the state region.') })
+          .strict(),
+      })
+      .strict(),
+    gcp: z
+      .object({
+        project: z
+          .string()
+          .default('{platform}-{env}')
+          .describe('GCP project ID pattern; `{platform}` and `{env}` are replaced. @default `{platform}-{env}`'),
+      })
+      .strict()
+      .default({ project: '{platform}-{env}' }),
+    bundles: z.record(identifier, BundleEntrySchema).describe('The bundles every environment runs.'),
+  })
+  .strict();
+
+export type Definition = z.output<typeof DefinitionSchema>;
+export type BundleEntry = z.output<typeof BundleEntrySchema>;
+
+export const StateOverrideSchema = z
+  .object({
+    region: z.string().describe('Region of the state bucket. A dr environment must not keep state in the region it fails over from.'),
+    bucket: z.string().optional().describe('Bucket name. @default - from the definition, with `{region}` replaced'),
+  })
+  .strict();
+
+export const ManifestSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().describe('Must equal the folder name.'),
+    cloud: CloudSchema,
+    region: z.string().describe('Region code, e.g. us-west-2 or europe-west1.'),
+    role: RoleSchema,
+    tier: z.string().describe('A tier from the definition.'),
+    recovers: z.string().optional().describe('dr only: the production environment this one recovers.'),
+    state: StateOverrideSchema.describe('Where this environment keeps its Terraform state.'),
+    overrides: z
+      .record(z.string(), ParamValues)
+      .default({})
+      .describe('Per bundle, values for parameters the definition lets differ. Explain each one in a comment.'),
+  })
+  .strict();
+
+export type Manifest = z.output<typeof ManifestSchema>;
+
+/** A parsed YAML file that can map a field path back to its line. */
+export interface SourceFile<T> {
+  readonly file: string;
+  readonly data: T;
+  lineOf(path: ReadonlyArray<string | number>): number | undefined;
+}
+
+/** Parse YAML and validate it; every problem becomes an Issue. */
+export function parseYaml<S extends z.ZodType>(
+  file: string,
+  text: string,
+  schema: S,
+): { source?: SourceFile<z.output<S>>; issues: Issue[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    return {
+      issues: doc.errors.map((e) =>
+        issue({ kind: 'yaml', file, path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, line: lineAt(e.pos[0]), fix: 'correct the YAML syntax' }),
+      ),
+    };
+  }
+  const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return lineAt(node.range[0]);
+      // a key whose value is null has no node; fall back to the parent
+    }
+    return undefined;
+  };
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    return { issues: zodIssues(file, parsed.error, lineOf) };
+  }
+  return { source: { file, data: parsed.data, lineOf }, issues: [] };
+}
+
+/** Turn zod problems into Issues, with the value found and what is allowed. */
+export function zodIssues(
+  file: string,
+  error: Pick<z.ZodError, 'issues'>,
+  lineOf: (path: ReadonlyArray<string | number>) => number | undefined = () => undefined,
+  prefix: ReadonlyArray<string | number> = [],
+  valueAt?: (path: ReadonlyArray<PropertyKey>) => unknown,
+): Issue[] {
+  return error.issues.map((z) => {
+    const path = [...prefix, ...z.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    const details = z as unknown as { values?: unknown[]; keys?: string[]; expected?: string; input?: unknown };
+    let allowed: string | undefined;
+    let message = z.message;
+    if (details.values) allowed = `one of ${details.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    else if (details.expected) allowed = `a value of type ${details.expected}`;
+    if (z.code === 'unrecognized_keys' && details.keys) {
+      message = `unknown field${details.keys.length > 1 ? 's' : ''} ${details.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    }
+    const value = valueAt ? valueAt(z.path) : details.input;
+    return issue({
+      kind: 'schema',
+      file,
+      path: path.join('.'),
+      line: lineOf(path),
+      value,
+      message,
+      allowed,
+      fix:
+        z.code === 'unrecognized_keys'
+          ? 'remove the field or correct its spelling (the JSON Schema in schemas/ lists every field)'
+          : `set ${path.join('.') || 'the file'} to an allowed value`,
+    });
+  });
+}
+
+export function readYaml<S extends z.ZodType>(file: string, displayName: string, schema: S) {
+  return parseYaml(displayName, readFileSync(file, 'utf8'), schema);
+}

@@ -1,0 +1,51 @@
+/**
+ * The environment name grammar:
+ *
+ *     <role>[-<cloud>][-<region>][-<label>]
+ *
+ * - role:   `staging` (or `stg`), `prod` (or `production`), `dr`
+ * - cloud:  `aws` or `gcp`; absent means the definition's default cloud
+ * - region: the region's short code in that cloud: us-west-2 → `usw2`, ap-southeast-1 → `apse1`,
+ *           europe-west1 → `euw1`, us-central1 → `usc1`; absent means the default region
+ * - label:  optional letters to tell apart two environments of one role and region (`blue`)
+ *
+ * The whole name is 2-24 characters of `a-z`, `0-9` and `-`.
+ * Examples: `staging`, `prod-use1`, `prod-euw1`, `dr-usw2`, `prod-gcp-euw1`, `dr-gcp-euw4`.
+ */
+import type { Cloud } from './catalog.js';
+
+export type Role = 'staging' | 'production' | 'dr';
+
+const ROLES: Record<string, Role> = { staging: 'staging', stg: 'staging', prod: 'production', production: 'production', dr: 'dr' };
+
+export interface ParsedName {
+  readonly role: Role;
+  readonly cloud?: Cloud;
+  /** Region short code as written, not yet looked up. */
+  readonly regionShort?: string;
+  readonly label?: string;
+}
+
+export const NAME_PATTERN = /^[a-z][a-z0-9-]{0,22}[a-z0-9]$/;
+export const NAME_GRAMMAR = '<role>[-<cloud>][-<region>][-<label>], e.g. staging, prod-use1, dr-usw2, prod-gcp-euw1';
+
+/** Parse an environment name; returns a reason when it does not fit the grammar. */
+export function parseEnvName(name: string): { parsed?: ParsedName; reason?: string } {
+  if (!NAME_PATTERN.test(name) || name.includes('--')) {
+    return { reason: 'an environment name is 2-24 characters of a-z, 0-9 and single hyphens, starting with a letter' };
+  }
+  const tokens = name.split('-');
+  const role = ROLES[tokens[0]!];
+  if (!role) return { reason: `it must start with a role: ${Object.keys(ROLES).join(', ')}` };
+  let i = 1;
+  let cloud: Cloud | undefined;
+  if (tokens[i] === 'aws' || tokens[i] === 'gcp') cloud = tokens[i++] as Cloud;
+  let regionShort: string | undefined;
+  if (tokens[i] !== undefined && /^[a-z]+\d+$/.test(tokens[i]!)) regionShort = tokens[i++];
+  let label: string | undefined;
+  if (tokens[i] !== undefined && /^[a-z]+$/.test(tokens[i]!)) label = tokens[i++];
+  if (i < tokens.length) {
+    return { reason: `"${tokens.slice(i).join('-')}" is not a cloud, a region short code or a label` };
+  }
+  return { parsed: { role, cloud, regionShort, label } };
+}

@@ -1,0 +1,371 @@
+/**
+ * Resolution: definition + manifest → a fully resolved, validated environment.
+ *
+ * Parameter values are layered: bundle defaults, then the definition's `defaults`, then the
+ * tier, then the manifest's `overrides`. Tiers and overrides may only touch parameters the
+ * definition lists in `mayDiffer`; everything else is identical in every environment.
+ * Every problem is collected and returned; nothing throws on the first one.
+ */
+import semver from 'semver';
+import type { BundleSpec } from './bundle.js';
+import { regionCatalog, type Cloud, type RegionInfo } from './catalog.js';
+import { zodIssues, type Definition, type Manifest, type SourceFile } from './config.js';
+import { deriveBackupSchedule, type BackupSchedule } from './dr.js';
+import type { Role } from './envname.js';
+import { issue, type Issue } from './errors.js';
+
+export type ParamSource = 'bundle' | 'definition' | 'tier' | 'override';
+
+export interface ResolvedBundle {
+  readonly name: string;
+  readonly package: string;
+  readonly version: string;
+  /** The range the definition asks for. */
+  readonly range: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Where each parameter's value came from. */
+  readonly sources: Readonly<Record<string, ParamSource>>;
+  readonly connects: readonly string[];
+  readonly stateful: boolean;
+}
+
+export interface EnvRef {
+  readonly name: string;
+  readonly region: string;
+}
+
+export type StateBackend =
+  | { readonly backend: 's3'; readonly bucket: string; readonly key: string; readonly region: string; readonly lockTable: string }
+  | { readonly backend: 'gcs'; readonly bucket: string; readonly prefix: string; readonly region: string };
+
+export interface ResolvedEnvironment {
+  readonly name: string;
+  /** Manifest path relative to the workspace root. */
+  readonly file: string;
+  readonly platform: string;
+  readonly cloud: Cloud;
+  readonly region: string;
+  readonly regionName: string;
+  readonly jurisdiction: string;
+  readonly role: Role;
+  readonly tier: string;
+  /** dr only: the environment it recovers. */
+  readonly recovers?: EnvRef;
+  /** production: the dr environments that recover it (backup copies go to their regions). */
+  readonly drTargets: readonly EnvRef[];
+  readonly gcpProject?: string;
+  readonly state: StateBackend;
+  readonly dr: {
+    readonly strategy: Definition['dr']['strategy'];
+    readonly rpoMinutes: number;
+    readonly rtoMinutes: number;
+    readonly copyDelayMinutes: number;
+  };
+  readonly backup: BackupSchedule & {
+    /** Regions backups are copied to: the dr targets' regions. */
+    readonly copyRegions: readonly string[];
+    /** Where backups are kept (GCP Cloud SQL backup location, GKE backup plan location). */
+    readonly location: string;
+  };
+  /** Regions of this cloud inside the jurisdiction: where data may land. */
+  readonly dataRegions: readonly string[];
+  /** In dependency order. */
+  readonly bundles: readonly ResolvedBundle[];
+}
+
+export interface ResolveInput {
+  readonly definition: SourceFile<Definition>;
+  readonly manifests: ReadonlyMap<string, SourceFile<Manifest>>;
+  readonly bundles: ReadonlyMap<string, BundleSpec>;
+}
+
+export function packageOf(name: string, entry: { package?: string }): string {
+  return entry.package ?? `@parity/bundle-${name}`;
+}
+
+function paramKeys(spec: BundleSpec): Set<string> {
+  return new Set(Object.keys(spec.params.shape));
+}
+
+/** Problems in the definition itself, independent of any environment. */
+export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundles'>): Issue[] {
+  const { definition: src, bundles } = input;
+  const def = src.data;
+  const file = src.file;
+  const out: Issue[] = [];
+  const at = (path: (string | number)[]) => ({ file, path: path.join('.'), line: src.lineOf(path) });
+
+  for (const [name, entry] of Object.entries(def.bundles)) {
+    const spec = bundles.get(name);
+    if (!spec) {
+      out.push(issue({ kind: 'unknown-bundle', ...at(['bundles', name]), value: packageOf(name, entry), message: `bundle "${name}" could not be loaded`, fix: `add ${packageOf(name, entry)} to the root package.json and run pnpm install, or remove bundles.${name}` }));
+      continue;
+    }
+    if (!semver.validRange(entry.version)) {
+      out.push(issue({ kind: 'bundle-version', ...at(['bundles', name, 'version']), value: entry.version, message: 'not a semver range', allowed: 'a range such as ^1.0.0 or 1.2.3', fix: 'write a valid semver range' }));
+    } else if (!semver.satisfies(spec.version, entry.version)) {
+      out.push(issue({ kind: 'bundle-version', ...at(['bundles', name, 'version']), value: entry.version, message: `the workspace has ${spec.package}@${spec.version}, which does not satisfy ${entry.version}`, allowed: `a range that includes ${spec.version}`, fix: `widen the range (e.g. ^${semver.major(spec.version)}.0.0) or pin environments to a published version` }));
+    }
+    const keys = paramKeys(spec);
+    for (const k of Object.keys(entry.defaults)) {
+      if (!keys.has(k)) out.push(unknownParam(at(['bundles', name, 'defaults', k]), name, k, keys));
+    }
+    for (const [i, k] of entry.mayDiffer.entries()) {
+      if (!keys.has(k)) out.push(unknownParam(at(['bundles', name, 'mayDiffer', i]), name, k, keys));
+    }
+    for (const needed of Object.keys(spec.connects)) {
+      if (!def.bundles[needed]) {
+        out.push(issue({ kind: 'missing-connection', ...at(['bundles', name]), message: `bundle "${name}" connects to "${needed}" (${spec.connects[needed]!.description}), which the definition does not include`, fix: `add bundles.${needed}` }));
+      }
+    }
+  }
+  for (const [tier, perBundle] of Object.entries(def.tiers)) {
+    for (const [bundle, values] of Object.entries(perBundle)) {
+      const entry = def.bundles[bundle];
+      if (!entry) {
+        out.push(issue({ kind: 'unknown-bundle', ...at(['tiers', tier, bundle]), value: bundle, message: `tier "${tier}" sets bundle "${bundle}", which the definition does not include`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove it or add the bundle' }));
+        continue;
+      }
+      for (const k of Object.keys(values)) {
+        if (!entry.mayDiffer.includes(k)) {
+          out.push(issue({ kind: 'tier-sets-fixed-parameter', ...at(['tiers', tier, bundle, k]), value: values[k], message: `tier "${tier}" sets ${bundle}.${k}, which is not in bundles.${bundle}.mayDiffer, so it must be the same everywhere`, allowed: entry.mayDiffer.join(', ') || '(nothing: mayDiffer is empty)', fix: `add ${k} to bundles.${bundle}.mayDiffer, or move the value to bundles.${bundle}.defaults` }));
+        }
+      }
+    }
+  }
+  for (const role of ['staging', 'production'] as const) {
+    const t = def.defaultTier[role];
+    if (!def.tiers[t]) out.push(issue({ kind: 'unknown-tier', ...at(['defaultTier', role]), value: t, message: `tier "${t}" is not defined`, allowed: Object.keys(def.tiers).join(', '), fix: 'name a tier under tiers' }));
+  }
+  // connection cycles
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (n: string, trail: string[]): void => {
+    if (done.has(n)) return;
+    if (visiting.has(n)) {
+      out.push(issue({ kind: 'connection-cycle', ...at(['bundles', n]), message: `bundles connect in a cycle: ${[...trail, n].join(' → ')}`, fix: 'a bundle may not (indirectly) need itself' }));
+      return;
+    }
+    visiting.add(n);
+    for (const c of Object.keys(bundles.get(n)?.connects ?? {})) if (def.bundles[c]) visit(c, [...trail, n]);
+    visiting.delete(n);
+    done.add(n);
+  };
+  for (const n of Object.keys(def.bundles)) visit(n, []);
+  return out;
+}
+
+function unknownParam(where: { file: string; path: string; line?: number }, bundle: string, key: string, keys: Set<string>): Issue {
+  return issue({ kind: 'unknown-parameter', ...where, value: key, message: `bundle "${bundle}" has no parameter "${key}"`, allowed: [...keys].sort().join(', '), fix: 'correct the parameter name (see the bundle schema.json)' });
+}
+
+/** Bundle names in dependency order (connections first), ties in definition order. */
+export function bundleOrder(def: Definition, bundles: ReadonlyMap<string, BundleSpec>): string[] {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (n: string, depth: number) => {
+    if (seen.has(n) || depth > 50) return;
+    for (const c of Object.keys(bundles.get(n)?.connects ?? {})) if (def.bundles[c]) visit(c, depth + 1);
+    if (!seen.has(n)) {
+      seen.add(n);
+      order.push(n);
+    }
+  };
+  for (const n of Object.keys(def.bundles)) visit(n, 0);
+  return order;
+}
+
+/** Services every bundle needs in a region that the catalog says are absent (false) or unsourced (null). */
+export function missingServices(cloud: Cloud, region: string, specs: Iterable<BundleSpec>): { missing: Array<[string, string]>; unknown: Array<[string, string]> } {
+  const cat = regionCatalog();
+  const missing: Array<[string, string]> = [];
+  const unknown: Array<[string, string]> = [];
+  for (const spec of specs) {
+    for (const s of spec.services[cloud]) {
+      const has = cat.hasService(cloud, region, s);
+      if (has === false) missing.push([spec.name, s]);
+      else if (has === null) unknown.push([spec.name, s]);
+    }
+  }
+  return { missing, unknown };
+}
+
+/** Regions, nearest first, that have every service the bundles need; optionally in one jurisdiction. */
+export function regionsWithAll(cloud: Cloud, near: string, specs: readonly BundleSpec[], jurisdiction?: string): RegionInfo[] {
+  const cat = regionCatalog();
+  const candidates = cat
+    .list(cloud)
+    .filter((r) => (jurisdiction ? r.jurisdiction === jurisdiction : true))
+    .filter((r) => missingServices(cloud, r.code, specs).missing.length === 0);
+  return cat.nearest(cloud, near, candidates);
+}
+
+function listRegions(rs: RegionInfo[], n = 4): string {
+  return rs.slice(0, n).map((r) => `${r.code} (${r.name})`).join(', ') || '(none in the catalog)';
+}
+
+export function stateBackend(def: Definition, env: string, cloud: Cloud, region: string, bucket?: string): StateBackend {
+  if (cloud === 'aws') {
+    return { backend: 's3', bucket: bucket ?? def.state.aws.bucket.replaceAll('{region}', region), key: `${env}/terraform.tfstate`, region, lockTable: def.state.aws.lockTable };
+  }
+  return { backend: 'gcs', bucket: bucket ?? def.state.gcp.bucket.replaceAll('{region}', region), prefix: env, region };
+}
+
+/** Resolve one environment. Returns the environment only if there are no errors. */
+export function resolveEnvironment(input: ResolveInput, name: string): { env?: ResolvedEnvironment; issues: Issue[] } {
+  const { definition: defSrc, manifests, bundles } = input;
+  const def = defSrc.data;
+  const src = manifests.get(name);
+  if (!src) {
+    return { issues: [issue({ kind: 'env-missing', file: `environments/${name}/environment.yaml`, path: '', value: name, message: `environment "${name}" does not exist`, allowed: [...manifests.keys()].sort().join(', '), fix: `create it with: pnpm gen env ${name}` })] };
+  }
+  const m = src.data;
+  const file = src.file;
+  const out: Issue[] = [];
+  const at = (path: (string | number)[]) => ({ file, path: path.join('.'), line: src.lineOf(path) });
+  const cat = regionCatalog();
+
+  if (m.name !== name) {
+    out.push(issue({ kind: 'env-name', ...at(['name']), value: m.name, message: `the manifest's name does not match its folder "${name}"`, allowed: name, fix: `set name: ${name}` }));
+  }
+  const region = cat.get(m.cloud, m.region);
+  if (!region) {
+    const near = cat.suggest(m.cloud, m.region);
+    out.push(issue({ kind: 'unknown-region', ...at(['region']), value: m.region, message: `not a known ${m.cloud} region`, allowed: `a ${m.cloud} region code, e.g. ${near.map((r) => r.code).join(', ')}`, fix: 'correct the region code (the catalog is packages/model/data)' }));
+  } else if (region.optIn) {
+    out.push(issue({ kind: 'opt-in-region', severity: 'warning', ...at(['region']), value: m.region, message: `${m.region} (${region.name}) is an opt-in region: the account must enable it before anything can be created there`, fix: 'enable it in the AWS account (aws account enable-region) before applying' }));
+  }
+  if (!def.tiers[m.tier]) {
+    out.push(issue({ kind: 'unknown-tier', ...at(['tier']), value: m.tier, message: `tier "${m.tier}" is not defined in ${defSrc.file}`, allowed: Object.keys(def.tiers).join(', '), fix: 'use a defined tier or add it to the definition' }));
+  }
+
+  // the environment this one recovers, and those that recover it
+  let recovers: EnvRef | undefined;
+  if (m.role === 'dr') {
+    const target = m.recovers ? manifests.get(m.recovers) : undefined;
+    if (!m.recovers) {
+      out.push(issue({ kind: 'recovers', ...at(['role']), message: 'a dr environment must say which environment it recovers', fix: 'add recovers: <production environment>' }));
+    } else if (!target) {
+      out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: 'no such environment', allowed: productionNames(manifests).join(', '), fix: 'name an existing production environment' }));
+    } else if (target.data.role !== 'production') {
+      out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `${m.recovers} is a ${target.data.role} environment; dr environments recover production ones`, allowed: productionNames(manifests).join(', '), fix: 'name a production environment' }));
+    } else if (target.data.cloud !== m.cloud) {
+      out.push(issue({ kind: 'cloud-mismatch', ...at(['recovers']), value: m.recovers, message: `${m.recovers} runs on ${target.data.cloud}; backups cannot be restored across clouds`, fix: `put this dr environment on ${target.data.cloud}` }));
+    } else {
+      recovers = { name: target.data.name, region: target.data.region };
+      const from = cat.get(target.data.cloud, target.data.region);
+      if (region && from && from.jurisdiction !== region.jurisdiction) {
+        const ok = regionsWithAll(m.cloud, from.code, [...bundles.values()], from.jurisdiction).filter((r) => r.code !== from.code);
+        out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${m.recovers} keeps its data in ${from.jurisdiction} (${from.code}); recovering it in ${m.region} (${region.jurisdiction}) would copy its data and backups out of ${from.jurisdiction}`, allowed: `a region in ${from.jurisdiction}: ${listRegions(ok)}`, fix: `choose a region in ${from.jurisdiction}` }));
+      }
+      if (from && from.code === m.region) {
+        out.push(issue({ kind: 'recovers', ...at(['region']), value: m.region, message: `a dr environment in the same region as ${m.recovers} does not survive the loss of that region`, fix: 'choose another region in the same jurisdiction' }));
+      }
+      if (m.state.region === target.data.region) {
+        out.push(issue({ kind: 'state-in-failed-region', ...at(['state', 'region']), value: m.state.region, message: `the Terraform state of ${name} lives in ${m.state.region}, the region it fails over from: when that region is lost, so is the state needed to recover`, allowed: `any region but ${m.state.region}`, fix: `set state.region: ${m.region}` }));
+      }
+    }
+  } else if (m.recovers) {
+    out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `only dr environments recover another; this one is ${m.role}`, fix: 'remove recovers, or set role: dr' }));
+  }
+  if (!cat.get(m.cloud, m.state.region)) {
+    out.push(issue({ kind: 'unknown-region', ...at(['state', 'region']), value: m.state.region, message: `not a known ${m.cloud} region`, fix: 'correct the state region' }));
+  }
+  const drTargets: EnvRef[] = [...manifests.values()]
+    .filter((o) => o.data.role === 'dr' && o.data.recovers === name && o.data.cloud === m.cloud)
+    .map((o) => ({ name: o.data.name, region: o.data.region }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+
+  // services the bundles need in this region
+  if (region) {
+    const specs = Object.keys(def.bundles).flatMap((b) => (bundles.get(b) ? [bundles.get(b)!] : []));
+    const { missing, unknown } = missingServices(m.cloud, m.region, specs);
+    if (missing.length > 0) {
+      const ok = regionsWithAll(m.cloud, m.region, specs, region.jurisdiction);
+      out.push(issue({ kind: 'missing-service', ...at(['region']), value: m.region, message: `${m.region} (${region.name}) lacks ${missing.map(([b, s]) => `${s} (needed by ${b})`).join(', ')}`, allowed: `regions in ${region.jurisdiction} with every needed service: ${listRegions(ok)}`, fix: 'choose one of those regions' }));
+    }
+    for (const [b, s] of unknown) {
+      out.push(issue({ kind: 'missing-service', severity: 'warning', ...at(['region']), value: m.region, message: `no source confirms ${s} (needed by ${b}) in ${m.region}`, fix: 'confirm availability with the provider before applying' }));
+    }
+  }
+
+  // parameters
+  const resolved: ResolvedBundle[] = [];
+  const tier = def.tiers[m.tier] ?? {};
+  for (const [b, values] of Object.entries(m.overrides)) {
+    if (!def.bundles[b]) {
+      out.push(issue({ kind: 'unknown-bundle', ...at(['overrides', b]), value: b, message: `the definition has no bundle "${b}"`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove the override or correct the bundle name' }));
+      continue;
+    }
+    const spec = bundles.get(b);
+    const keys = spec ? paramKeys(spec) : new Set<string>();
+    for (const k of Object.keys(values)) {
+      if (spec && !keys.has(k)) out.push(unknownParam(at(['overrides', b, k]), b, k, keys));
+      else if (!def.bundles[b]!.mayDiffer.includes(k)) {
+        out.push(issue({ kind: 'not-overridable', ...at(['overrides', b, k]), value: values[k], message: `${b}.${k} must be the same in every environment; the definition does not let it differ`, allowed: `overrides of ${def.bundles[b]!.mayDiffer.join(', ') || '(none)'}`, fix: `remove the override, or add ${k} to bundles.${b}.mayDiffer in ${defSrc.file} if environments really may differ` }));
+      }
+    }
+  }
+  for (const b of bundleOrder(def, bundles)) {
+    const entry = def.bundles[b]!;
+    const spec = bundles.get(b);
+    if (!spec) continue;
+    const keys = paramKeys(spec);
+    const merged: Record<string, unknown> = {};
+    const sources: Record<string, ParamSource> = {};
+    const origin: Record<string, { file: string; path: (string | number)[]; line: (p: ReadonlyArray<string | number>) => number | undefined }> = {};
+    const layer = (values: Record<string, unknown> | undefined, source: ParamSource, f: string, base: (string | number)[], lineOf: (p: ReadonlyArray<string | number>) => number | undefined) => {
+      for (const [k, v] of Object.entries(values ?? {})) {
+        if (!keys.has(k)) continue; // reported above
+        if (source === 'override' && !entry.mayDiffer.includes(k)) continue; // reported above
+        merged[k] = v;
+        sources[k] = source;
+        origin[k] = { file: f, path: [...base, k], line: lineOf };
+      }
+    };
+    layer(entry.defaults, 'definition', defSrc.file, ['bundles', b, 'defaults'], defSrc.lineOf);
+    layer(tier[b], 'tier', defSrc.file, ['tiers', m.tier, b], defSrc.lineOf);
+    layer(m.overrides[b], 'override', file, ['overrides', b], src.lineOf);
+    const parsed = spec.params.safeParse(merged);
+    if (!parsed.success) {
+      for (const zi of parsed.error.issues) {
+        const key = String(zi.path[0] ?? '');
+        const o = origin[key];
+        const rest = zi.path.slice(1).map((p) => (typeof p === 'symbol' ? String(p) : p));
+        out.push(...zodIssues(o?.file ?? file, { issues: [{ ...zi, path: rest }] }, o ? o.line : () => undefined, o?.path ?? ['overrides', b, key]));
+      }
+      continue;
+    }
+    for (const k of keys) sources[k] ??= 'bundle';
+    resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful });
+  }
+
+  if (out.some((i) => i.severity === 'error') || !region) return { issues: out };
+
+  const schedule = deriveBackupSchedule(def.dr.rpoMinutes, def.dr.copyDelayMinutes);
+  const copyRegions = drTargets.map((t) => t.region).filter((r, i, a) => a.indexOf(r) === i);
+  const env: ResolvedEnvironment = {
+    name,
+    file,
+    platform: def.platform,
+    cloud: m.cloud,
+    region: m.region,
+    regionName: region.name,
+    jurisdiction: region.jurisdiction,
+    role: m.role,
+    tier: m.tier,
+    ...(recovers ? { recovers } : {}),
+    drTargets,
+    ...(m.cloud === 'gcp' ? { gcpProject: def.gcp.project.replaceAll('{platform}', def.platform).replaceAll('{env}', name) } : {}),
+    state: stateBackend(def, name, m.cloud, m.state.region, m.state.bucket),
+    dr: { strategy: def.dr.strategy, rpoMinutes: def.dr.rpoMinutes, rtoMinutes: def.dr.rtoMinutes, copyDelayMinutes: def.dr.copyDelayMinutes },
+    backup: { ...schedule, copyRegions, location: copyRegions[0] ?? m.region },
+    dataRegions: cat.inJurisdiction(m.cloud, region.jurisdiction).map((r) => r.code),
+    bundles: resolved,
+  };
+  return { env, issues: out };
+}
+
+function productionNames(manifests: ReadonlyMap<string, SourceFile<Manifest>>): string[] {
+  return [...manifests.values()].filter((s) => s.data.role === 'production').map((s) => s.data.name).sort();
+}

@@ -1,0 +1,108 @@
+/**
+ * Loading a Parity workspace: the definition, every manifest, and the bundle specs the
+ * definition names (resolved as packages from the workspace root).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BundleSpec } from './bundle.js';
+import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manifest, type SourceFile } from './config.js';
+import { issue, type Issue } from './errors.js';
+import { checkDefinition, packageOf, resolveEnvironment, type ResolvedEnvironment } from './resolve.js';
+
+export const DEFINITION_FILE = 'environments/platform.yaml';
+export const MANIFEST_FILE = 'environment.yaml';
+
+export interface Workspace {
+  readonly root: string;
+  readonly environmentsDir: string;
+  readonly definition: SourceFile<Definition>;
+  readonly manifests: ReadonlyMap<string, SourceFile<Manifest>>;
+  readonly bundles: ReadonlyMap<string, BundleSpec>;
+  /** Problems found while loading (parse and schema errors, definition rules). */
+  readonly issues: readonly Issue[];
+}
+
+/** The workspace root: `$PARITY_ROOT`, or the nearest folder above `from` holding pnpm-workspace.yaml. */
+export function findRoot(from = process.cwd()): string {
+  if (process.env.PARITY_ROOT) return resolvePath(process.env.PARITY_ROOT);
+  let dir = resolvePath(from);
+  for (;;) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml')) && existsSync(join(dir, DEFINITION_FILE))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no Parity workspace (a folder with pnpm-workspace.yaml and ${DEFINITION_FILE}) at or above ${from}`);
+    dir = up;
+  }
+}
+
+/** Names of the environment folders that hold a manifest, sorted. */
+export function environmentNames(environmentsDir: string): string[] {
+  if (!existsSync(environmentsDir)) return [];
+  return readdirSync(environmentsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(environmentsDir, d.name, MANIFEST_FILE)))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Load a bundle's spec from its package, resolved from the workspace root. */
+export async function loadBundleSpec(root: string, pkg: string): Promise<BundleSpec> {
+  const require = createRequire(join(root, 'package.json'));
+  const entry = require.resolve(pkg);
+  const mod = (await import(pathToFileURL(entry).href)) as { bundle?: BundleSpec; default?: BundleSpec };
+  const spec = mod.bundle ?? mod.default;
+  if (!spec) throw new Error(`${pkg} (${entry}) does not export \`bundle\``);
+  return spec;
+}
+
+export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
+  const issues: Issue[] = [];
+  const environmentsDir = join(root, 'environments');
+  const defPath = join(root, DEFINITION_FILE);
+  const d = readYaml(defPath, DEFINITION_FILE, DefinitionSchema);
+  issues.push(...d.issues);
+  if (!d.source) {
+    // Without a definition nothing else can be judged.
+    return { root, environmentsDir, definition: undefined as never, manifests: new Map(), bundles: new Map(), issues };
+  }
+  const manifests = new Map<string, SourceFile<Manifest>>();
+  for (const name of environmentNames(environmentsDir)) {
+    const file = join(environmentsDir, name, MANIFEST_FILE);
+    const r = readYaml(file, relative(root, file), ManifestSchema);
+    issues.push(...r.issues);
+    if (r.source) manifests.set(name, r.source);
+  }
+  const bundles = new Map<string, BundleSpec>();
+  await Promise.all(
+    Object.entries(d.source.data.bundles).map(async ([name, entry]) => {
+      const pkg = packageOf(name, entry);
+      try {
+        const spec = await loadBundleSpec(root, pkg);
+        if (spec.name !== name) {
+          issues.push(issue({ kind: 'unknown-bundle', file: DEFINITION_FILE, path: `bundles.${name}`, line: d.source!.lineOf(['bundles', name]), value: pkg, message: `${pkg} is the "${spec.name}" bundle, not "${name}"`, fix: `rename the entry to ${spec.name} or point package at the right bundle` }));
+          return;
+        }
+        bundles.set(name, spec);
+      } catch (e) {
+        // reported by checkDefinition as unknown-bundle, with the cause here
+        issues.push(issue({ kind: 'unknown-bundle', file: DEFINITION_FILE, path: `bundles.${name}`, line: d.source!.lineOf(['bundles', name]), value: pkg, message: `bundle "${name}" could not be loaded: ${(e as Error).message.split('\n')[0]}`, fix: `add ${pkg} to the root package.json and run pnpm install, or remove bundles.${name}` }));
+      }
+    }),
+  );
+  issues.push(...checkDefinition({ definition: d.source, bundles }).filter((i) => !(i.kind === 'unknown-bundle' && i.path.startsWith('bundles.'))));
+  return { root, environmentsDir, definition: d.source, manifests, bundles, issues };
+}
+
+/** Resolve the named environments (all when `names` is empty). */
+export function resolveEnvironments(ws: Workspace, names: readonly string[] = []): { envs: ResolvedEnvironment[]; issues: Issue[] } {
+  const issues: Issue[] = [...ws.issues];
+  const envs: ResolvedEnvironment[] = [];
+  if (!ws.definition) return { envs, issues };
+  const wanted = names.length > 0 ? names : [...ws.manifests.keys()];
+  for (const name of wanted) {
+    const r = resolveEnvironment(ws, name);
+    issues.push(...r.issues);
+    if (r.env) envs.push(r.env);
+  }
+  return { envs, issues };
+}

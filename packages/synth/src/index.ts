@@ -1,0 +1,4 @@
+export * from './load.js';
+export * from './stack.js';
+export * from './synth.js';
+export * from './testing.js';

@@ -1,0 +1,30 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Cloud, ResolvedEnvironment } from '@parity/model';
+import type { DeployFn, Implementations } from './stack.js';
+
+const modules = new Map<string, Promise<DeployFn>>();
+
+/** Import `<package>/<cloud>` once per process and return its `deploy`. */
+export function loadDeploy(root: string, pkg: string, cloud: Cloud): Promise<DeployFn> {
+  const key = `${root}|${pkg}|${cloud}`;
+  let p = modules.get(key);
+  if (!p) {
+    p = (async () => {
+      const require = createRequire(join(root, 'package.json'));
+      const file = require.resolve(`${pkg}/${cloud}`);
+      const mod = (await import(pathToFileURL(file).href)) as { deploy?: DeployFn };
+      if (typeof mod.deploy !== 'function') throw new Error(`${pkg}/${cloud} (${file}) does not export a deploy function`);
+      return mod.deploy;
+    })();
+    modules.set(key, p);
+  }
+  return p;
+}
+
+/** The implementations an environment needs, by bundle name. */
+export async function loadImplementations(root: string, env: ResolvedEnvironment): Promise<Implementations> {
+  const entries = await Promise.all(env.bundles.map(async (b) => [b.name, await loadDeploy(root, b.package, env.cloud)] as const));
+  return new Map(entries);
+}

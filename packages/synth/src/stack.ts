@@ -1,0 +1,78 @@
+/**
+ * The one synth module: the only place outside the bundles that imports cdktf. It turns a
+ * resolved environment into a Terraform stack: provider, remote state backend, every bundle in
+ * dependency order with its connections wired, and each export as a Terraform output.
+ *
+ * Switching to CDK Terrain (cdktn) means changing the imports here and in the bundles.
+ */
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
+import { GcsBackend, S3Backend, TerraformOutput, TerraformStack, type TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { namer, type DeployContext, type Exports, type ResolvedEnvironment } from '@parity/model';
+
+/** What a bundle's `./aws` or `./gcp` module exports. */
+export type DeployFn = (scope: Construct, ctx: DeployContext<never, never>) => Exports;
+
+/** Implementations by bundle name, for one cloud. */
+export type Implementations = ReadonlyMap<string, DeployFn>;
+
+const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+/** Tags on every AWS resource (provider default_tags). */
+export function awsTags(env: ResolvedEnvironment): Record<string, string> {
+  return { 'parity:platform': env.platform, 'parity:environment': env.name, 'parity:role': env.role, 'parity:tier': env.tier, 'managed-by': 'parity' };
+}
+
+/** Labels on every GCP resource (provider default_labels; keys allow no colon). */
+export function gcpLabels(env: ResolvedEnvironment): Record<string, string> {
+  return { 'parity-platform': env.platform, 'parity-environment': env.name, 'parity-role': env.role, 'parity-tier': env.tier, 'managed-by': 'parity' };
+}
+
+export class EnvironmentStack extends TerraformStack {
+  readonly env: ResolvedEnvironment;
+  readonly bundleExports: Record<string, Exports> = {};
+
+  constructor(scope: Construct, env: ResolvedEnvironment, impls: Implementations) {
+    super(scope, env.name);
+    this.env = env;
+    const tags = env.cloud === 'aws' ? awsTags(env) : gcpLabels(env);
+    const providers = new Map<string, TerraformProvider>();
+    const makeProvider = (region: string, alias?: string): TerraformProvider => {
+      const id = alias ? `${env.cloud}_${alias}` : env.cloud;
+      return env.cloud === 'aws'
+        ? new AwsProvider(this, id, { region, ...(alias ? { alias } : {}), defaultTags: [{ tags }] })
+        : new GoogleProvider(this, id, { project: env.gcpProject, region, ...(alias ? { alias } : {}), defaultLabels: tags });
+    };
+    providers.set(env.region, makeProvider(env.region));
+    const providerFor = (region: string): TerraformProvider => {
+      let p = providers.get(region);
+      if (!p) {
+        p = makeProvider(region, region.replaceAll('-', '_'));
+        providers.set(region, p);
+      }
+      return p;
+    };
+
+    const s = env.state;
+    if (s.backend === 's3') {
+      new S3Backend(this, { bucket: s.bucket, key: s.key, region: s.region, dynamodbTable: s.lockTable, encrypt: true });
+    } else {
+      new GcsBackend(this, { bucket: s.bucket, prefix: s.prefix });
+    }
+
+    const name = namer(env.platform, env.name);
+    for (const bundle of env.bundles) {
+      const deploy = impls.get(bundle.name);
+      if (!deploy) throw new Error(`${env.name}: no ${env.cloud} implementation loaded for bundle ${bundle.name}`);
+      const inputs: Record<string, Exports> = {};
+      for (const c of bundle.connects) if (this.bundleExports[c]) inputs[c] = this.bundleExports[c]!;
+      const ctx: DeployContext<unknown, TerraformProvider> = { env, bundle, params: bundle.params, inputs, name, tags, providerFor };
+      const exported = deploy(new Construct(this, bundle.name), ctx as DeployContext<never, never>);
+      this.bundleExports[bundle.name] = exported;
+      for (const [key, value] of Object.entries(exported)) {
+        new TerraformOutput(this, `${bundle.name}_${snake(key)}`, { value, description: `${bundle.name}: ${key}` });
+      }
+    }
+  }
+}
