@@ -161,7 +161,7 @@ export function parseYaml<S extends z.ZodType>(
     return undefined;
   };
   const raw: unknown = doc.toJS() ?? {};
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     return { issues: zodIssues(file, parsed.error, lineOf) };
   }

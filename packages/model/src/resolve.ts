@@ -326,7 +326,7 @@ export function resolveEnvironment(input: ResolveInput, name: string): { env?: R
     layer(entry.defaults, 'definition', defSrc.file, ['bundles', b, 'defaults'], defSrc.lineOf);
     layer(tier[b], 'tier', defSrc.file, ['tiers', m.tier, b], defSrc.lineOf);
     layer(m.overrides[b], 'override', file, ['overrides', b], src.lineOf);
-    const parsed = spec.params.safeParse(merged);
+    const parsed = spec.params.safeParse(merged, { reportInput: true });
     if (!parsed.success) {
       for (const zi of parsed.error.issues) {
         const key = String(zi.path[0] ?? '');

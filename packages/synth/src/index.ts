@@ -1,3 +1,4 @@
+export * from './cache.js';
 export * from './load.js';
 export * from './stack.js';
 export * from './synth.js';

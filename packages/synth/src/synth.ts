@@ -3,22 +3,13 @@
  * (resolved manifest, versions and contents of its bundles, the lockfile, Parity's own code)
  * are unchanged is not synthesized again.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App, Testing } from 'cdktf';
 import type { ResolvedEnvironment } from '@parity/model';
+import { InputHasher, isUpToDate, MARKER, OUT_DIR, stackFile } from './cache.js';
 import { loadImplementations } from './load.js';
 import { EnvironmentStack } from './stack.js';
-
-export const OUT_DIR = 'cdktf.out';
-const MARKER = '.parity-inputs.json';
-
-/** Where an environment's Terraform JSON is written. */
-export function stackFile(root: string, env: string): string {
-  return join(root, 'environments', env, OUT_DIR, 'stacks', env, 'cdk.tf.json');
-}
 
 /** Synthesize in memory and return the parsed Terraform JSON (tests, diffs). */
 export async function synthToJson(root: string, env: ResolvedEnvironment): Promise<TerraformJson> {
@@ -37,61 +28,6 @@ export interface TerraformJson {
   [key: string]: unknown;
 }
 
-function hashFiles(dir: string, h = createHash('sha256'), base = dir): ReturnType<typeof createHash> {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.') || entry.name.endsWith('.test.ts')) continue;
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) hashFiles(p, h, base);
-    else {
-      h.update(p.slice(base.length));
-      h.update(readFileSync(p));
-    }
-  }
-  return h;
-}
-
-/** Content hashes of packages, computed once per run. */
-export class InputHasher {
-  private readonly packages = new Map<string, string>();
-  private readonly require: NodeRequire;
-  private readonly base: string;
-
-  constructor(private readonly root: string) {
-    this.require = createRequire(join(root, 'package.json'));
-    const lock = join(root, 'pnpm-lock.yaml');
-    const h = createHash('sha256');
-    h.update(existsSync(lock) ? readFileSync(lock) : '');
-    // Parity's own code shapes the output too: the model (naming) and this module.
-    h.update(this.packageHash(join(dirname(new URL(import.meta.url).pathname), '..')));
-    h.update(this.packageHash(dirname(dirname(this.require.resolve('@parity/model')))));
-    this.base = h.digest('hex');
-  }
-
-  packageHash(dir: string): string {
-    let v = this.packages.get(dir);
-    if (!v) {
-      v = statSync(dir).isDirectory() ? hashFiles(dir).digest('hex') : '';
-      this.packages.set(dir, v);
-    }
-    return v;
-  }
-
-  bundleHash(pkg: string): string {
-    const entry = this.require.resolve(pkg);
-    let dir = dirname(entry);
-    while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-    return this.packageHash(dir);
-  }
-
-  envHash(env: ResolvedEnvironment): string {
-    const h = createHash('sha256');
-    h.update(this.base);
-    h.update(JSON.stringify(env));
-    for (const b of env.bundles) h.update(`${b.package}@${b.version}:${this.bundleHash(b.package)}`);
-    return h.digest('hex');
-  }
-}
-
 export interface SynthResult {
   readonly env: string;
   readonly file: string;
@@ -106,24 +42,20 @@ export interface SynthResult {
 export async function synthEnvironments(
   root: string,
   envs: readonly ResolvedEnvironment[],
-  opts: { force?: boolean; onResult?: (r: SynthResult) => void } = {},
+  opts: { force?: boolean; onResult?: (r: SynthResult) => void; hasher?: InputHasher } = {},
 ): Promise<SynthResult[]> {
-  const hasher = new InputHasher(root);
+  const hasher = opts.hasher ?? new InputHasher(root);
   const results: SynthResult[] = [];
   for (const env of envs) {
     const start = performance.now();
     const outdir = join(root, 'environments', env.name, OUT_DIR);
     const hash = hasher.envHash(env);
-    const markerPath = join(outdir, MARKER);
     const file = stackFile(root, env.name);
-    if (!opts.force && existsSync(markerPath) && existsSync(file)) {
-      const marker = JSON.parse(readFileSync(markerPath, 'utf8')) as { hash?: string };
-      if (marker.hash === hash) {
-        const r: SynthResult = { env: env.name, file, status: 'unchanged', ms: performance.now() - start };
-        results.push(r);
-        opts.onResult?.(r);
-        continue;
-      }
+    if (!opts.force && isUpToDate(root, env.name, hash)) {
+      const r: SynthResult = { env: env.name, file, status: 'unchanged', ms: performance.now() - start };
+      results.push(r);
+      opts.onResult?.(r);
+      continue;
     }
     const impls = await loadImplementations(root, env);
     const tmp = `${outdir}.tmp-${process.pid}`;

@@ -1,0 +1,61 @@
+/**
+ * JSON Schemas generated from the zod types: the definition, the manifest (with typed overrides
+ * for every bundle) and each bundle's parameters. Committed, so editors check and complete the
+ * YAML; `--check` fails when a committed schema is stale.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import pc from 'picocolors';
+import { z } from 'zod';
+import { DefinitionSchema, loadWorkspace, ManifestSchema, type BundleSpec } from '@parity/model';
+import { createRequire } from 'node:module';
+
+function toSchema(schema: z.ZodType, title: string, description: string): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...json, title, description };
+}
+
+export function bundleSchema(spec: BundleSpec): Record<string, unknown> {
+  return toSchema(spec.params, `${spec.package} parameters`, spec.description);
+}
+
+/** Every schema file, path (relative to root) → content. */
+export async function renderSchemas(root?: string): Promise<{ root: string; files: Map<string, string> }> {
+  const ws = await loadWorkspace(root);
+  const files = new Map<string, string>();
+  const text = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
+  files.set('schemas/platform.schema.json', text(toSchema(DefinitionSchema, 'Parity platform definition', 'environments/platform.yaml: bundles, defaults, tiers, DR targets, state.')));
+  const overrides = z
+    .object(Object.fromEntries([...ws.bundles.values()].sort((a, b) => a.name.localeCompare(b.name)).map((b) => [b.name, b.params.partial().optional()])))
+    .strict();
+  const manifest = ManifestSchema.extend({ overrides: overrides.default({}).describe(ManifestSchema.shape.overrides.description ?? '') });
+  files.set('schemas/environment.schema.json', text(toSchema(manifest, 'Parity environment manifest', 'environments/<name>/environment.yaml: only what differs from the definition.')));
+  const require = createRequire(join(ws.root, 'package.json'));
+  for (const spec of ws.bundles.values()) {
+    const pkgJson = require.resolve(`${spec.package}/package.json`, { paths: [ws.root] });
+    files.set(relative(ws.root, join(dirname(pkgJson), 'schema.json')), text(bundleSchema(spec)));
+  }
+  return { root: ws.root, files };
+}
+
+export async function schemas(flags: { check?: boolean }, root?: string): Promise<void> {
+  const { root: r, files } = await renderSchemas(root);
+  const stale: string[] = [];
+  for (const [file, content] of files) {
+    const path = join(r, file);
+    const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (current === content) continue;
+    if (flags.check) {
+      stale.push(file);
+      continue;
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.tmp`, content);
+    renameSync(`${path}.tmp`, path);
+    process.stdout.write(`${pc.green('✔')} wrote ${file}\n`);
+  }
+  if (stale.length > 0) {
+    throw new Error(`schemas are stale: ${stale.join(', ')}. Fix: run pnpm schemas and commit the result.`);
+  }
+  if (flags.check) process.stdout.write(`${pc.green('✔')} ${files.size} schemas up to date\n`);
+}

@@ -1,0 +1,41 @@
+import { relative } from 'node:path';
+import pc from 'picocolors';
+import { loadWorkspace, resolveEnvironments, type ResolvedEnvironment } from '@parity/model';
+import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import { failOnErrors } from '../report.js';
+
+export interface SynthFlags {
+  force?: boolean;
+  quiet?: boolean;
+}
+
+/** Resolve the named environments (all if none), failing with every problem. */
+export async function resolveOrFail(names: readonly string[], root?: string): Promise<{ root: string; envs: ResolvedEnvironment[] }> {
+  const ws = await loadWorkspace(root);
+  const { envs, issues } = resolveEnvironments(ws, names);
+  failOnErrors(issues, names.length ? `cannot resolve ${names.join(', ')}` : 'the workspace has problems');
+  return { root: ws.root, envs };
+}
+
+/**
+ * Synthesize environments in this one process. Up-to-date environments are recognised before
+ * cdktf is loaded, so an unchanged fleet returns at once.
+ */
+export async function synth(names: readonly string[], flags: SynthFlags = {}, root?: string): Promise<{ root: string; envs: ResolvedEnvironment[] }> {
+  const started = performance.now();
+  const { root: r, envs } = await resolveOrFail(names, root);
+  const hasher = new InputHasher(r);
+  const stale = flags.force ? envs : envs.filter((e) => !isUpToDate(r, e.name, hasher.envHash(e)));
+  const say = (s: string) => flags.quiet || process.stdout.write(s);
+  if (stale.length > 0) {
+    const { synthEnvironments } = await import('@parity/synth');
+    await synthEnvironments(r, stale, {
+      force: true,
+      hasher,
+      onResult: (res) => say(`${pc.green('✔')} ${res.env.padEnd(20)} ${relative(r, res.file)} ${pc.dim(`${res.ms.toFixed(0)} ms`)}\n`),
+    });
+  }
+  for (const e of envs) if (!stale.includes(e)) say(`${pc.dim('·')} ${e.name.padEnd(20)} ${pc.dim(`unchanged (${relative(r, stackFile(r, e.name))})`)}\n`);
+  say(pc.dim(`${stale.length} synthesized, ${envs.length - stale.length} unchanged in ${(performance.now() - started).toFixed(0)} ms\n`));
+  return { root: r, envs };
+}

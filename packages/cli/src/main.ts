@@ -1,0 +1,72 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { NAME_GRAMMAR } from '@parity/model';
+import { genEnv } from './commands/gen.js';
+import { schemas } from './commands/schemas.js';
+import { synth } from './commands/synth.js';
+import { validate } from './commands/validate.js';
+import { reportFatal } from './report.js';
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+export function program(): Command {
+  const cli = new Command('parity')
+    .description('Describe a platform once; stamp out environments at proven parity.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const gen = cli.command('gen').description('generate things from templates');
+  gen
+    .command('env')
+    .description(`stamp out environments/<name> from templates/env/*.hbs\n\nname: ${NAME_GRAMMAR}`)
+    .argument('<name>', 'environment name; role, cloud and region are read from it')
+    .addOption(new Option('--cloud <cloud>', 'cloud, overriding the name').choices(['aws', 'gcp']))
+    .option('--region <region>', 'region code, overriding the name (e.g. europe-west1)')
+    .option('--recovers <env>', 'dr only: the production environment it recovers')
+    .option('--tier <tier>', 'tier, overriding the role default')
+    .option('--force', 'stamp an existing environment again', false)
+    .action(async (name: string, flags) => genEnv(name, flags));
+
+  cli
+    .command('synth')
+    .description('synthesize environments to environments/<name>/cdktf.out (all when none named); unchanged ones are skipped')
+    .argument('[env...]', 'environments')
+    .option('--force', 'synthesize even if nothing changed', false)
+    .action(async (envs: string[], flags) => {
+      await synth(envs, flags);
+    });
+
+  cli
+    .command('validate')
+    .description('synthesize, then terraform init + validate every AWS environment with the real provider')
+    .argument('[env...]', 'environments')
+    .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
+    .option('--jobs <n>', 'environments validated at once', positiveInt, 2)
+    .action(async (envs: string[], flags) => {
+      await validate(envs, flags);
+    });
+
+  cli
+    .command('schemas')
+    .description('write the JSON Schemas of the definition, the manifest and each bundle')
+    .option('--check', 'fail if a committed schema is stale instead of writing', false)
+    .action(async (flags) => schemas(flags));
+
+  return cli;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await program().parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    const code = (e as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : ((e as { exitCode?: number }).exitCode ?? 2);
+    }
+    return reportFatal(e);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * `gen env <name>`: infer what the name says (role, cloud, region), fill in what the definition
+ * decides (tier, state, the environment a dr one recovers), resolve the result against the whole
+ * workspace exactly as synth and check will, and only then render `templates/env/*.hbs`.
+ *
+ * Files are rendered into a temporary folder beside the target and renamed into place, so a
+ * refusal or a crash never leaves a half-written environment. Output is deterministic.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import Handlebars from 'handlebars';
+import {
+  issue,
+  MANIFEST_FILE,
+  NAME_GRAMMAR,
+  parseEnvName,
+  regionCatalog,
+  resolveEnvironment,
+  stateBackend,
+  type Cloud,
+  type Issue,
+  type Manifest,
+  type Role,
+  type Workspace,
+} from '@parity/model';
+
+export interface GenOptions {
+  readonly cloud?: Cloud;
+  readonly region?: string;
+  readonly recovers?: string;
+  readonly tier?: string;
+  readonly force?: boolean;
+}
+
+export interface GenPlan {
+  readonly name: string;
+  readonly manifest: Manifest;
+  /** Values handed to the templates. */
+  readonly view: Record<string, unknown>;
+  readonly warnings: Issue[];
+}
+
+const ROLE_SUMMARY: Record<Role, string> = {
+  staging: 'pre-production, at parity with production except for size',
+  production: 'serves users',
+  dr: 'disaster recovery',
+};
+
+function fail(name: string, i: Omit<Issue, 'file' | 'severity'> & { file?: string }): { issues: Issue[] } {
+  return { issues: [issue({ file: i.file ?? `environments/${name}`, ...i })] };
+}
+
+/** Work out the manifest for a new environment and check it against the workspace. Writes nothing. */
+export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = {}): { plan?: GenPlan; issues: Issue[] } {
+  if (!ws.definition) return { issues: [...ws.issues] };
+  const loadErrors = ws.issues.filter((i) => i.severity === 'error');
+  if (loadErrors.length > 0) return { issues: loadErrors };
+  const def = ws.definition.data;
+  const cat = regionCatalog();
+  const cmd = [name, ...(opts.cloud ? ['--cloud', opts.cloud] : []), ...(opts.region ? ['--region', opts.region] : []), ...(opts.recovers ? ['--recovers', opts.recovers] : []), ...(opts.tier ? ['--tier', opts.tier] : [])].join(' ');
+
+  const { parsed, reason } = parseEnvName(name);
+  if (!parsed) {
+    return fail(name, { kind: 'env-name', path: 'name', value: name, message: `invalid environment name: ${reason}`, allowed: NAME_GRAMMAR, fix: 'choose a name that fits the grammar (see README, "Environment names")' });
+  }
+  if (parsed.cloud && opts.cloud && parsed.cloud !== opts.cloud) {
+    return fail(name, { kind: 'env-name', path: '--cloud', value: opts.cloud, message: `the name says ${parsed.cloud}, --cloud says ${opts.cloud}`, fix: 'drop one of them or make them agree' });
+  }
+  const cloud: Cloud = opts.cloud ?? parsed.cloud ?? def.defaults.cloud;
+  let region: string | undefined;
+  if (parsed.regionShort) {
+    const r = cat.byShort(cloud, parsed.regionShort);
+    if (!r) {
+      const near = cat.suggest(cloud, parsed.regionShort);
+      return fail(name, { kind: 'unknown-region', path: 'name', value: parsed.regionShort, message: `"${parsed.regionShort}" is not the short code of an ${cloud.toUpperCase()} region`, allowed: `short codes such as ${near.map((x) => `${x.short} (${x.code})`).join(', ')}`, fix: `use a known short code, or pass --region <${cloud} region code>` });
+    }
+    region = r.code;
+  }
+  if (opts.region) {
+    if (!cat.get(cloud, opts.region)) {
+      const near = cat.suggest(cloud, opts.region);
+      return fail(name, { kind: 'unknown-region', path: '--region', value: opts.region, message: `not a known ${cloud} region`, allowed: `${cloud} region codes, e.g. ${near.map((x) => x.code).join(', ')}`, fix: 'correct the region code' });
+    }
+    if (region && region !== opts.region) {
+      return fail(name, { kind: 'env-name', path: '--region', value: opts.region, message: `the name says ${region} (${parsed.regionShort}), --region says ${opts.region}`, fix: `rename the environment (e.g. ${parsed.role === 'production' ? 'prod' : parsed.role}-${cat.get(cloud, opts.region)!.short}) or drop --region` });
+    }
+    region = opts.region;
+  }
+  region ??= def.defaults.region[cloud];
+  if (!region) {
+    return fail(name, { kind: 'unknown-region', path: 'name', value: name, message: `the name carries no region and the definition has no defaults.region.${cloud}`, fix: `add a region short code to the name (e.g. ${name}-use1) or pass --region` });
+  }
+  if (!existsSync(join(ws.root, 'templates', 'env'))) {
+    return fail(name, { kind: 'env-missing', file: 'templates/env', path: '', message: 'the template folder is missing', fix: 'restore templates/env/*.hbs' });
+  }
+
+  const role = parsed.role;
+  let recovers: string | undefined;
+  if (role === 'dr') {
+    if (opts.recovers) recovers = opts.recovers;
+    else {
+      const prods = [...ws.manifests.values()].map((s) => s.data).filter((m) => m.role === 'production' && m.cloud === cloud);
+      const here = cat.get(cloud, region)?.jurisdiction;
+      const same = prods.filter((m) => cat.get(cloud, m.region)?.jurisdiction === here && m.region !== region);
+      const pick = prods.length === 1 ? prods : same;
+      if (pick.length !== 1) {
+        return fail(name, { kind: 'recovers', path: '--recovers', message: pick.length === 0 ? `no ${cloud} production environment ${prods.length ? `in ${here} ` : ''}to recover` : `several production environments could be the one ${name} recovers`, allowed: prods.map((m) => `${m.name} (${m.region})`).join(', ') || '(none)', fix: 'pass --recovers <environment>' });
+      }
+      recovers = pick[0]!.name;
+    }
+  } else if (opts.recovers) {
+    return fail(name, { kind: 'recovers', path: '--recovers', value: opts.recovers, message: `only dr environments recover another; ${name} is ${role}`, fix: 'drop --recovers, or name the environment dr-…' });
+  }
+  const recovered = recovers ? ws.manifests.get(recovers)?.data : undefined;
+  const tier = opts.tier ?? (role === 'dr' ? (recovered?.tier ?? def.defaultTier.production) : def.defaultTier[role]);
+
+  const exists = existsSync(join(ws.environmentsDir, name));
+  if (exists && !opts.force) {
+    return fail(name, { kind: 'env-exists', path: '', value: name, message: `environments/${name} already exists`, fix: `pass --force to stamp it again (hand edits to its files are replaced), or choose another name` });
+  }
+
+  const manifest: Manifest = { name, cloud, region, role, tier, ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
+  // Resolve exactly as synth and check will, with this manifest in the workspace.
+  const manifests = new Map(ws.manifests);
+  manifests.set(name, { file: `environments/${name}/${MANIFEST_FILE}`, data: manifest, lineOf: () => undefined });
+  const resolved = resolveEnvironment({ ...ws, manifests }, name);
+  const errors = resolved.issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0 || !resolved.env) return { issues: resolved.issues };
+
+  const info = cat.get(cloud, region)!;
+  const state = stateBackend(def, name, cloud, region);
+  const stateDescription = state.backend === 's3' ? `s3://${state.bucket}/${state.key} (${state.region}), locked with DynamoDB table ${state.lockTable}` : `gs://${state.bucket}/${state.prefix} (${state.region})`;
+  const view = {
+    name,
+    command: cmd,
+    summary: role === 'dr' ? `disaster recovery for ${recovers}, restored into ${region} from backups copied there` : `${role}: ${ROLE_SUMMARY[role]}`,
+    cloud,
+    gcp: cloud === 'gcp',
+    region,
+    regionName: info.name,
+    jurisdiction: info.jurisdiction,
+    role,
+    tier,
+    recovers,
+    recoversRegion: recovered?.region,
+    stateRegion: region,
+    stateNote: role === 'dr' ? `Kept in this environment's own region, never in ${recovered?.region}, the region it fails over from.` : 'Kept in this environment\'s own region.',
+    stateDescription,
+  };
+  return { plan: { name, manifest, view, warnings: resolved.issues.filter((i) => i.severity === 'warning') }, issues: resolved.issues };
+}
+
+/** Render every template for a plan: file name (without .hbs) → content. */
+export function renderEnvironment(root: string, plan: GenPlan): Map<string, string> {
+  const dir = join(root, 'templates', 'env');
+  const out = new Map<string, string>();
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort()) {
+    const template = Handlebars.compile(readFileSync(join(dir, f), 'utf8'), { noEscape: true, strict: false });
+    out.set(f.slice(0, -'.hbs'.length), template(plan.view));
+  }
+  return out;
+}
+
+/**
+ * Write a rendered environment without ever leaving it half-written. A new environment is
+ * rendered into `environments/.<name>.tmp-<pid>` and that folder is renamed into place. An
+ * existing one (only under --force) keeps everything else it holds (drill reports, build output);
+ * each file is written beside its target and renamed over it.
+ */
+export function writeEnvironment(ws: Workspace, name: string, files: ReadonlyMap<string, string>): string[] {
+  const target = join(ws.environmentsDir, name);
+  const written = [...files.keys()].map((f) => relative(ws.root, join(target, f)));
+  if (existsSync(target)) {
+    for (const [file, content] of files) {
+      const tmpFile = join(target, `.${file}.tmp-${process.pid}`);
+      writeFileSync(tmpFile, content);
+      renameSync(tmpFile, join(target, file));
+    }
+    return written;
+  }
+  const tmp = join(ws.environmentsDir, `.${name}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    mkdirSync(tmp, { recursive: true });
+    for (const [file, content] of files) writeFileSync(join(tmp, file), content);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return written;
+}
+
+/** Plan, render and write. Returns the files written, or the problems (and writes nothing). */
+export function generateEnvironment(ws: Workspace, name: string, opts: GenOptions = {}): { written?: string[]; plan?: GenPlan; issues: Issue[] } {
+  const { plan, issues } = planEnvironment(ws, name, opts);
+  if (!plan) return { issues };
+  const files = renderEnvironment(ws.root, plan);
+  return { written: writeEnvironment(ws, name, files), plan, issues };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { regionCatalog } from './catalog.js';
+
+describe('region catalog', () => {
+  const cat = regionCatalog();
+  it('knows jurisdictions: EU member states are EU, London is UK', () => {
+    expect(cat.get('aws', 'eu-west-1')?.jurisdiction).toBe('EU');
+    expect(cat.get('aws', 'eu-west-2')?.jurisdiction).toBe('UK');
+    expect(cat.get('gcp', 'europe-west6')?.jurisdiction).toBe('CH');
+  });
+  it('knows opt-in regions', () => {
+    expect(cat.get('aws', 'af-south-1')?.optIn).toBe(true);
+    expect(cat.get('aws', 'us-east-1')?.optIn).toBe(false);
+  });
+  it('answers service availability from the data, with null for unsourced', () => {
+    expect(cat.hasService('aws', 'us-west-2', 'rds')).toBe(true);
+    expect(cat.hasService('aws', 'us-west-1', 'dsql')).toBe(false);
+    expect(cat.hasService('aws', 'eu-west-1', 'iam')).toBe(true); // global
+    expect(cat.hasService('gcp', 'asia-southeast3', 'cloudSql')).toBeNull();
+  });
+  it('knows directional RDS automated-backup replication pairs', () => {
+    expect(cat.supportsRdsBackupReplication('eu-south-1', 'eu-central-1')).toBe(true);
+    expect(cat.supportsRdsBackupReplication('eu-central-1', 'eu-south-1')).toBe(false);
+  });
+  it('suggests near regions for a typo', () => {
+    expect(cat.suggest('aws', 'us-west-9').map((r) => r.code)).toContain('us-west-2');
+  });
+});

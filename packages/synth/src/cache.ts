@@ -1,0 +1,86 @@
+/**
+ * The incremental-synth cache, kept free of cdktf so that an unchanged fleet is recognised
+ * without loading it. An environment's inputs are: its resolved form, the version and file
+ * contents of each bundle it uses, the lockfile, and Parity's own model and synth code.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ResolvedEnvironment } from '@parity/model';
+
+export const OUT_DIR = 'cdktf.out';
+export const MARKER = '.parity-inputs.json';
+
+/** Where an environment's Terraform JSON is written. */
+export function stackFile(root: string, env: string): string {
+  return join(root, 'environments', env, OUT_DIR, 'stacks', env, 'cdk.tf.json');
+}
+
+/** Whether the synthesized output of `env` was made from inputs with this hash. */
+export function isUpToDate(root: string, env: string, hash: string): boolean {
+  const marker = join(root, 'environments', env, OUT_DIR, MARKER);
+  if (!existsSync(marker) || !existsSync(stackFile(root, env))) return false;
+  try {
+    return (JSON.parse(readFileSync(marker, 'utf8')) as { hash?: string }).hash === hash;
+  } catch {
+    return false;
+  }
+}
+
+function hashFiles(dir: string, h = createHash('sha256'), base = dir): ReturnType<typeof createHash> {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.') || entry.name.endsWith('.test.ts')) continue;
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) hashFiles(p, h, base);
+    else {
+      h.update(p.slice(base.length));
+      h.update(readFileSync(p));
+    }
+  }
+  return h;
+}
+
+/** Content hashes of packages, computed once per run. */
+export class InputHasher {
+  private readonly packages = new Map<string, string>();
+  private readonly require: NodeRequire;
+  private readonly base: string;
+
+  constructor(private readonly root: string) {
+    this.require = createRequire(join(root, 'package.json'));
+    const lock = join(root, 'pnpm-lock.yaml');
+    const h = createHash('sha256');
+    h.update(existsSync(lock) ? readFileSync(lock) : '');
+    // Parity's own code shapes the output too: the model (naming) and this module.
+    h.update(this.packageHash(join(dirname(fileURLToPath(import.meta.url)), '..')));
+    h.update(this.packageHash(dirname(dirname(this.require.resolve('@parity/model')))));
+    this.base = h.digest('hex');
+  }
+
+  packageHash(dir: string): string {
+    let v = this.packages.get(dir);
+    if (!v) {
+      v = statSync(dir).isDirectory() ? hashFiles(dir).digest('hex') : '';
+      this.packages.set(dir, v);
+    }
+    return v;
+  }
+
+  bundleHash(pkg: string): string {
+    const entry = this.require.resolve(pkg);
+    let dir = dirname(entry);
+    while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+    return this.packageHash(dir);
+  }
+
+  envHash(env: ResolvedEnvironment): string {
+    const h = createHash('sha256');
+    h.update(this.base);
+    h.update(JSON.stringify(env));
+    for (const b of env.bundles) h.update(`${b.package}@${b.version}:${this.bundleHash(b.package)}`);
+    return h.digest('hex');
+  }
+}
+
