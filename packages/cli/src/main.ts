@@ -65,7 +65,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     const code = (e as { code?: string; exitCode?: number }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
-      return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : ((e as { exitCode?: number }).exitCode ?? 2);
+      // commander has printed the usage problem; 2 marks a usage error, as most CLIs do
+      return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2;
     }
     return reportFatal(e);
   }

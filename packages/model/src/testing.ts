@@ -2,8 +2,10 @@
  * Test helpers: resolve environments from in-memory manifests against the real definition and
  * bundles of a workspace, so bundle tests exercise real resolution and real synth.
  */
-import { fileURLToPath } from 'node:url';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   loadWorkspace,
   resolveEnvironment,
@@ -57,3 +59,50 @@ export const GCP_PAIR: ManifestInput[] = [
   { name: 'dr-gcp-euw4', cloud: 'gcp', region: 'europe-west4', role: 'dr', tier: 'production', recovers: 'prod-gcp-euw1' },
   { name: 'staging-gcp', cloud: 'gcp', region: 'us-central1', role: 'staging', tier: 'standard' },
 ];
+
+/**
+ * A throwaway copy of a workspace for tests that write: the definition, manifests, templates,
+ * workspace files and lockfile are copied; node_modules is linked entry by entry, except the
+ * bundles named in `copyBundles`, which are copied so a test may change them.
+ */
+export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: string } = {}): { root: string; cleanup: () => void } {
+  const from = opts.root ?? REPO_ROOT;
+  const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
+  for (const f of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml']) {
+    if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
+  }
+  cpSync(join(from, 'templates'), join(root, 'templates'), { recursive: true });
+  cpSync(join(from, 'environments'), join(root, 'environments'), {
+    recursive: true,
+    filter: (src) => !/(^|\/)(cdktf\.out|\.terraform)(\/|$)/.test(src.slice(from.length)),
+  });
+  mkdirSync(join(root, 'node_modules', '@parity'), { recursive: true });
+  for (const entry of readdirSync(join(from, 'node_modules'))) {
+    if (entry === '@parity') continue;
+    symlinkSync(join(from, 'node_modules', entry), join(root, 'node_modules', entry));
+  }
+  for (const entry of readdirSync(join(from, 'node_modules', '@parity'))) {
+    const link = join(from, 'node_modules', '@parity', entry);
+    const real = realpathSync(link);
+    const copy = (opts.copyBundles ?? []).some((b) => entry === `bundle-${b}`);
+    if (!copy) {
+      symlinkSync(real, join(root, 'node_modules', '@parity', entry));
+      continue;
+    }
+    const dest = join(root, 'node_modules', '@parity', entry);
+    cpSync(real, dest, { recursive: true, filter: (src) => !src.slice(real.length).startsWith('/node_modules') });
+    symlinkSync(join(real, 'node_modules'), join(dest, 'node_modules'));
+  }
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Every file under `dir` (relative path → content), for comparing trees. */
+export function readTree(dir: string, base = dir, out = new Map<string, string>()): Map<string, string> {
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) readTree(p, base, out);
+    else out.set(p.slice(base.length + 1), readFileSync(p, 'utf8'));
+  }
+  return out;
+}

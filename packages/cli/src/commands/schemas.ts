@@ -15,6 +15,12 @@ function toSchema(schema: z.ZodType, title: string, description: string): Record
   return { ...json, title, description };
 }
 
+/** A bundle's parameters as a manifest may override them: every field optional, unknown ones refused. */
+function overridable(spec: BundleSpec): z.ZodType {
+  const shape = Object.fromEntries(Object.entries(spec.params.shape).map(([k, v]) => [k, (v as z.ZodType).optional()]));
+  return z.object(shape).strict().optional();
+}
+
 export function bundleSchema(spec: BundleSpec): Record<string, unknown> {
   return toSchema(spec.params, `${spec.package} parameters`, spec.description);
 }
@@ -26,7 +32,7 @@ export async function renderSchemas(root?: string): Promise<{ root: string; file
   const text = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
   files.set('schemas/platform.schema.json', text(toSchema(DefinitionSchema, 'Parity platform definition', 'environments/platform.yaml: bundles, defaults, tiers, DR targets, state.')));
   const overrides = z
-    .object(Object.fromEntries([...ws.bundles.values()].sort((a, b) => a.name.localeCompare(b.name)).map((b) => [b.name, b.params.partial().optional()])))
+    .object(Object.fromEntries([...ws.bundles.values()].sort((a, b) => a.name.localeCompare(b.name)).map((b) => [b.name, overridable(b)])))
     .strict();
   const manifest = ManifestSchema.extend({ overrides: overrides.default({}).describe(ManifestSchema.shape.overrides.description ?? '') });
   files.set('schemas/environment.schema.json', text(toSchema(manifest, 'Parity environment manifest', 'environments/<name>/environment.yaml: only what differs from the definition.')));

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import pc from 'picocolors';
 import { loadWorkspace, resolveEnvironments, type ResolvedEnvironment } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import type { SynthResult } from '@parity/synth';
 import { failOnErrors } from '../report.js';
 
 export interface SynthFlags {
@@ -21,21 +22,23 @@ export async function resolveOrFail(names: readonly string[], root?: string): Pr
  * Synthesize environments in this one process. Up-to-date environments are recognised before
  * cdktf is loaded, so an unchanged fleet returns at once.
  */
-export async function synth(names: readonly string[], flags: SynthFlags = {}, root?: string): Promise<{ root: string; envs: ResolvedEnvironment[] }> {
+export async function synth(names: readonly string[], flags: SynthFlags = {}, root?: string): Promise<{ root: string; envs: ResolvedEnvironment[]; results: SynthResult[] }> {
   const started = performance.now();
   const { root: r, envs } = await resolveOrFail(names, root);
   const hasher = new InputHasher(r);
   const stale = flags.force ? envs : envs.filter((e) => !isUpToDate(r, e.name, hasher.envHash(e)));
   const say = (s: string) => flags.quiet || process.stdout.write(s);
+  const results: SynthResult[] = [];
   if (stale.length > 0) {
     const { synthEnvironments } = await import('@parity/synth');
-    await synthEnvironments(r, stale, {
+    results.push(...await synthEnvironments(r, stale, {
       force: true,
       hasher,
       onResult: (res) => say(`${pc.green('✔')} ${res.env.padEnd(20)} ${relative(r, res.file)} ${pc.dim(`${res.ms.toFixed(0)} ms`)}\n`),
-    });
+    }));
   }
+  for (const e of envs) if (!stale.includes(e)) results.push({ env: e.name, file: stackFile(r, e.name), status: 'unchanged', ms: 0 });
   for (const e of envs) if (!stale.includes(e)) say(`${pc.dim('·')} ${e.name.padEnd(20)} ${pc.dim(`unchanged (${relative(r, stackFile(r, e.name))})`)}\n`);
   say(pc.dim(`${stale.length} synthesized, ${envs.length - stale.length} unchanged in ${(performance.now() - started).toFixed(0)} ms\n`));
-  return { root: r, envs };
+  return { root: r, envs, results };
 }

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTree, tempWorkspace } from '@parity/model/testing';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), 'bin.ts');
+
+function parity(root: string, ...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+}
+
+describe('the parity command', () => {
+  let root: string;
+  let cleanup: () => void;
+  beforeAll(() => {
+    ({ root, cleanup } = tempWorkspace());
+  });
+  afterAll(() => cleanup());
+
+  it('gen env prints what it wrote and the next command', () => {
+    const r = parity(root, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/wrote environments\/dr-euw3\/environment\.yaml/);
+    expect(r.stdout).toMatch(/Next: pnpm synth dr-euw3/);
+    expect(existsSync(join(root, 'environments/dr-euw3/environment.yaml'))).toBe(true);
+  });
+
+  it('fails on a bad name with exit code 1, the file, field, value, grammar and fix, and writes nothing', () => {
+    const before = readTree(join(root, 'environments'));
+    const r = parity(root, 'gen', 'env', 'Prod_EU');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/environments\/Prod_EU \(name\): invalid environment name/);
+    expect(r.stderr).toMatch(/value: +"Prod_EU"/);
+    expect(r.stderr).toMatch(/allowed: <role>\[-<cloud>\]\[-<region>\]\[-<label>\]/);
+    expect(r.stderr).toMatch(/fix: /);
+    expect(r.stderr).toMatch(/nothing was written/);
+    expect(readTree(join(root, 'environments'))).toEqual(before);
+  });
+
+  it('fails on a usage error with exit code 2', () => {
+    const r = parity(root, 'gen', 'env', 'staging-usw1', '--cloud', 'azure');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Allowed choices are aws, gcp/);
+  });
+
+  it('fails synth with the manifest file, line and fix when a manifest overrides a must-match parameter', () => {
+    const r0 = parity(root, 'gen', 'env', 'staging-usw1');
+    expect(r0.status).toBe(0);
+    const file = join(root, 'environments/staging-usw1/environment.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('overrides: {}', 'overrides:\n  queue:\n    maxReceiveCount: 9'));
+    const r = parity(root, 'synth', 'staging-usw1');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/environments\/staging-usw1\/environment\.yaml:\d+ \(overrides\.queue\.maxReceiveCount\)/);
+    expect(r.stderr).toMatch(/add maxReceiveCount to bundles\.queue\.mayDiffer/);
+  });
+});

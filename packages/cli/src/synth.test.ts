@@ -1,0 +1,73 @@
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempWorkspace } from '@parity/model/testing';
+import { synth } from './commands/synth.js';
+
+describe('pnpm synth: one process, incremental, never half-written', () => {
+  let root: string;
+  let cleanup: () => void;
+  beforeAll(() => {
+    ({ root, cleanup } = tempWorkspace({ copyBundles: ['queue'] }));
+  });
+  afterAll(() => cleanup());
+  const statuses = (results: Array<{ env: string; status: string }>) => Object.fromEntries(results.map((r) => [r.env, r.status]));
+
+  it('synthesizes every environment to environments/<name>/cdktf.out/stacks/<name>/cdk.tf.json', async () => {
+    const { envs, results } = await synth([], { quiet: true }, root);
+    expect(envs.length).toBeGreaterThanOrEqual(7);
+    expect(new Set(Object.values(statuses(results)))).toEqual(new Set(['synthesized']));
+    for (const e of envs) {
+      const file = join(root, 'environments', e.name, 'cdktf.out', 'stacks', e.name, 'cdk.tf.json');
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { terraform: { backend: Record<string, unknown> } };
+      expect(Object.keys(json.terraform.backend)).toEqual([e.cloud === 'aws' ? 's3' : 'gcs']);
+    }
+    expect(readdirSync(join(root, 'environments')).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('returns at once for an unchanged fleet', async () => {
+    const { results } = await synth([], { quiet: true }, root);
+    expect(new Set(Object.values(statuses(results)))).toEqual(new Set(['unchanged']));
+  });
+
+  it('synthesizes only the environment whose manifest changed', async () => {
+    const file = join(root, 'environments/staging/environment.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('overrides: {}', 'overrides:\n  database:\n    size: medium # more load tests this quarter'));
+    const { results } = await synth([], { quiet: true }, root);
+    const s = statuses(results);
+    expect(s.staging).toBe('synthesized');
+    expect(Object.entries(s).filter(([n]) => n !== 'staging').every(([, v]) => v === 'unchanged')).toBe(true);
+    const json = readFileSync(join(root, 'environments/staging/cdktf.out/stacks/staging/cdk.tf.json'), 'utf8');
+    expect(json).toContain('db.r6g.large');
+  });
+
+  it('synthesizes again every environment that uses a bundle whose contents changed', async () => {
+    const src = join(root, 'node_modules/@parity/bundle-queue/src/aws.ts');
+    appendFileSync(src, '\n// a change\n');
+    const { envs, results } = await synth([], { quiet: true }, root);
+    const users = envs.filter((e) => e.bundles.some((b) => b.name === 'queue')).map((e) => e.name);
+    const s = statuses(results);
+    for (const u of users) expect(s[u]).toBe('synthesized');
+    for (const [n, v] of Object.entries(s)) if (!users.includes(n)) expect(v).toBe('unchanged');
+  });
+
+  it('fails without touching the previous output when a bundle throws', async () => {
+    const src = join(root, 'node_modules/@parity/bundle-queue/src/aws.ts');
+    const before = readFileSync(join(root, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8');
+    const original = readFileSync(src, 'utf8');
+    writeFileSync(src, original.replace(/export function deploy\(([^)]*)\)([^{]*)\{/, 'export function deploy($1)$2{ throw new Error("boom in queue");'));
+    try {
+      // a fresh module graph is needed to see the edit: run through a child process
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'bin.ts'), 'synth', 'prod-use1'], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/boom in queue/);
+    } finally {
+      writeFileSync(src, original);
+    }
+    expect(readFileSync(join(root, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8')).toBe(before);
+    expect(readdirSync(join(root, 'environments/prod-use1')).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(existsSync(join(root, 'environments/prod-use1/cdktf.out/.parity-inputs.json'))).toBe(true);
+  });
+});

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Real terraform init/validate and real synth take seconds, not milliseconds.
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+  },
+});
