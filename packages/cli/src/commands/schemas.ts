@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { z } from 'zod';
-import { DefinitionSchema, loadWorkspace, ManifestSchema, type BundleSpec } from '@parity/model';
+import { BundleEntrySchema, DefinitionSchema, loadWorkspace, ManifestSchema, type BundleSpec } from '@parity/model';
 import { createRequire } from 'node:module';
 
 function toSchema(schema: z.ZodType, title: string, description: string): Record<string, unknown> {
@@ -30,7 +30,13 @@ export async function renderSchemas(root?: string): Promise<{ root: string; file
   const ws = await loadWorkspace(root);
   const files = new Map<string, string>();
   const text = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
-  files.set('schemas/platform.schema.json', text(toSchema(DefinitionSchema, 'Parity platform definition', 'environments/platform.yaml: bundles, defaults, tiers, DR targets, state.')));
+  const specs = [...ws.bundles.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const typedBundles = z
+    .object(Object.fromEntries(specs.map((b) => [b.name, BundleEntrySchema.extend({ defaults: overridable(b) }).optional()])))
+    .catchall(BundleEntrySchema)
+    .describe(DefinitionSchema.shape.bundles.description ?? '');
+  const definition = DefinitionSchema.extend({ bundles: typedBundles });
+  files.set('schemas/platform.schema.json', text(toSchema(definition, 'Parity platform definition', 'environments/platform.yaml: bundles, defaults, tiers, DR targets, state.')));
   const overrides = z
     .object(Object.fromEntries([...ws.bundles.values()].sort((a, b) => a.name.localeCompare(b.name)).map((b) => [b.name, overridable(b)])))
     .strict();
