@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { refreshAwsCatalog, type AwsCatalogFile } from './refresh.js';
+import { refreshAwsCatalog, type AwsCatalogFile, type Endpoints } from './refresh.js';
 
 const current: AwsCatalogFile = {
   schemaVersion: 1,
@@ -11,7 +11,7 @@ const current: AwsCatalogFile = {
     { code: 'xx-gone-1', name: 'Gone', country: 'XX', jurisdiction: 'XX', continent: 'Europe', optIn: true, services: ['ec2'], ssmServices: [] },
   ],
 };
-const endpoints = {
+const endpoints: Endpoints = {
   version: 3,
   partitions: [
     {

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface Endpoints {
+export interface Endpoints {
   version: number;
   partitions: Array<{
     partition: string;
