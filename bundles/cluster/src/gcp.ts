@@ -1,7 +1,128 @@
+/**
+ * GCP cluster: a regional GKE Standard cluster with private nodes, Workload Identity, the Backup
+ * for GKE agent, and one autoscaled node pool run by a least-privilege service account.
+ *
+ * Release channel: REGULAR. Google patches the control plane and nodes (security fixes) without a
+ * deploy, and a channel is what GKE supports long term. `kubernetesVersion` is the version every
+ * environment starts at and the floor it never goes below (`min_master_version`); environments on
+ * the same channel move to newer versions within days of each other. Node auto-upgrade and
+ * auto-repair are on, as a channel requires.
+ *
+ * Construct IDs are public API: changing one replaces the resource (for the cluster, every workload).
+ */
 import type { Construct } from 'constructs';
 import type { TerraformProvider } from 'cdktf';
-import type { DeployContext, Exports } from '@parity/model';
+import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster/index.js';
+import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool/index.js';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import { inputList, inputString, type DeployContext, type Exports } from '@parity/model';
+import type { ClusterParams } from './index.js';
 
-export function deploy(_scope: Construct, _ctx: DeployContext<unknown, TerraformProvider>): Exports {
-  return {};
+export const MACHINE_TYPES: Record<ClusterParams['nodeSize'], string> = {
+  small: 'e2-standard-2',
+  medium: 'e2-standard-4',
+  large: 'e2-standard-8',
+};
+
+/** What nodes need: write logs and metrics, read monitoring config, pull images from Artifact Registry. */
+export const NODE_ROLES = ['roles/logging.logWriter', 'roles/monitoring.metricWriter', 'roles/monitoring.viewer', 'roles/artifactregistry.reader'] as const;
+
+/** The control plane's range for VPC peering; outside the 10/8 ranges the network bundle uses. */
+export const MASTER_CIDR = '172.16.0.0/28';
+
+export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, TerraformProvider>): Exports {
+  const p = ctx.params;
+  const env = ctx.env;
+  const project = env.gcpProject;
+  if (!project) throw new Error(`cluster: environment ${env.name} has no GCP project; Workload Identity and node IAM need one`);
+
+  const networkId = inputString(ctx, 'network', 'networkId');
+  const subnets = inputList(ctx, 'network', 'subnetIds');
+  if (subnets.length !== 1) {
+    throw new Error(`cluster: expected exactly one subnetwork from the network bundle, got ${subnets.length}`);
+  }
+  const subnetwork = subnets[0]!;
+
+  const accountId = ctx.name('gcp.serviceAccount', 'nodes');
+  if (accountId.length < 6 || accountId.length > 30) {
+    throw new Error(`cluster: service account ID ${accountId} must be 6-30 characters`);
+  }
+  const nodeSa = new ServiceAccount(scope, 'node-sa', {
+    accountId,
+    displayName: `GKE nodes of ${env.name}`,
+    description: 'Runs the GKE nodes with the least privilege (logs, metrics, image pulls). Workloads use Workload Identity.',
+  });
+  const grants = NODE_ROLES.map(
+    (role) =>
+      new ProjectIamMember(scope, `node-sa-${role.slice('roles/'.length).replace(/\./g, '-')}`, {
+        project,
+        role,
+        member: nodeSa.member,
+      }),
+  );
+
+  const cluster = new ContainerCluster(scope, 'gke', {
+    name: ctx.name('gcp.gkeCluster', 'gke'),
+    location: env.region, // a region: a regional control plane and nodes in every zone
+    minMasterVersion: p.kubernetesVersion,
+    releaseChannel: { channel: 'REGULAR' },
+    // The default pool is replaced by the managed pool below.
+    removeDefaultNodePool: true,
+    initialNodeCount: 1,
+    network: networkId,
+    subnetwork,
+    networkingMode: 'VPC_NATIVE',
+    ipAllocationPolicy: {
+      clusterSecondaryRangeName: inputString(ctx, 'network', 'podsRangeName'),
+      servicesSecondaryRangeName: inputString(ctx, 'network', 'servicesRangeName'),
+    },
+    privateClusterConfig: {
+      enablePrivateNodes: true,
+      enablePrivateEndpoint: false,
+      masterIpv4CidrBlock: MASTER_CIDR,
+    },
+    // The public endpoint exists but no public network is authorized (not even Google Cloud's public
+    // ranges); the API is reached from inside the VPC. Add cidrBlocks for trusted admin ranges.
+    masterAuthorizedNetworksConfig: { gcpPublicCidrsAccessEnabled: false },
+    workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+    addonsConfig: {
+      gkeBackupAgentConfig: { enabled: true },
+      gcePersistentDiskCsiDriverConfig: { enabled: true },
+    },
+    enableShieldedNodes: true,
+    maintenancePolicy: { dailyMaintenanceWindow: { startTime: '03:00' } },
+    deletionProtection: env.role !== 'staging',
+  });
+
+  new ContainerNodePool(scope, 'pool', {
+    name: ctx.name('gcp.gkeNodePool', 'nodes'),
+    cluster: cluster.id,
+    location: env.region,
+    // Per zone: a regional pool runs this many nodes in each of the region's zones.
+    initialNodeCount: p.desiredNodes,
+    autoscaling: { minNodeCount: p.minNodes, maxNodeCount: p.maxNodes },
+    management: { autoRepair: true, autoUpgrade: true },
+    upgradeSettings: { strategy: 'SURGE', maxSurge: 1, maxUnavailable: 0 },
+    nodeConfig: {
+      machineType: MACHINE_TYPES[p.nodeSize],
+      diskSizeGb: p.nodeDiskGb,
+      diskType: 'pd-balanced',
+      imageType: 'COS_CONTAINERD',
+      serviceAccount: nodeSa.email,
+      oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
+      workloadMetadataConfig: { mode: 'GKE_METADATA' },
+      shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+    },
+    // initial_node_count forces a new pool when changed; after creation the autoscaler owns the size.
+    lifecycle: { ignoreChanges: ['initial_node_count'] },
+    // Nodes come up with their IAM grants in place (logging and image pulls work from the first boot).
+    dependsOn: grants,
+  });
+
+  return {
+    clusterName: cluster.name,
+    clusterId: cluster.id,
+    endpoint: cluster.endpoint,
+  };
 }

@@ -1,7 +1,134 @@
+/**
+ * GCP database: Cloud SQL for PostgreSQL on a private IP only, regional HA when asked, automated
+ * backups with point-in-time recovery, kept in `ctx.env.backup.location`.
+ *
+ * Disaster recovery: `ctx.env.backup.location` is the DR region when the environment has a DR
+ * target (else its own region); both lie inside the environment's jurisdiction. Keeping the
+ * automated backups there means they already sit where a DR environment restores them. The
+ * backup bundle relies on this (it has nothing to copy for Cloud SQL).
+ *
+ * Credentials: no `google_sql_user` and no password anywhere. Applications sign in with IAM
+ * database authentication (`cloudsql.iam_authentication`); IAM users are added outside Terraform
+ * state, so no secret lands in it.
+ *
+ * Encryption: Google-managed keys. A customer-managed key (CMEK) would need a key ring and key in
+ * the instance's region plus an IAM grant to the Cloud SQL service agent, whose identity can only be
+ * created with `google_project_service_identity`, a google-beta resource this stack does not use.
+ * Half-configured CMEK fails at create time, so none is configured.
+ *
+ * Construct IDs are public API: the instance's Terraform address is pinned in gcp.test.ts, because
+ * changing it destroys the database.
+ */
 import type { Construct } from 'constructs';
-import type { TerraformProvider } from 'cdktf';
-import type { DeployContext, Exports } from '@parity/model';
+import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktf';
+import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database/index.js';
+import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
+import { inputString, type DeployContext, type Exports } from '@parity/model';
+import type { DatabaseParams } from './index.js';
 
-export function deploy(_scope: Construct, _ctx: DeployContext<unknown, TerraformProvider>): Exports {
-  return {};
+/** Cloud SQL Enterprise custom machine types (vCPU, memory MiB) per size. */
+export const TIERS: Record<DatabaseParams['size'], string> = {
+  small: 'db-custom-2-7680',
+  medium: 'db-custom-4-15360',
+  large: 'db-custom-8-30720',
+  xlarge: 'db-custom-16-61440',
+};
+
+/** Cloud SQL's storage ceiling, GiB. */
+const MAX_STORAGE_GB = 65536;
+/** Enterprise edition keeps at most 7 days of transaction logs. */
+const MAX_TRANSACTION_LOG_DAYS = 7;
+const CONNECTION_TYPE = 'google_service_networking_connection';
+
+/**
+ * The Terraform address of the resource a reference token points at. Used to make the instance
+ * wait for the private service access peering, which it does not otherwise reference.
+ */
+function addressOf(scope: Construct, token: string, type: string, what: string): string {
+  const resolved: unknown = Tokenization.resolve(token, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
+  const m = typeof resolved === 'string' ? /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z_]+\}$/.exec(resolved) : null;
+  if (!m || m[1] !== type) {
+    throw new Error(`database: ${what} must be a reference to a ${type} resource in the same stack; got ${JSON.stringify(resolved)}`);
+  }
+  return `${m[1]}.${m[2]}`;
+}
+
+export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
+  const p = ctx.params;
+  const env = ctx.env;
+  const location = env.backup.location;
+  if (!env.dataRegions.includes(location)) {
+    throw new Error(
+      `database: backup location ${location} of ${env.name} is outside its jurisdiction ${env.jurisdiction} (${env.dataRegions.join(', ')}); backups may not leave it`,
+    );
+  }
+  if (p.restoreFromSnapshot !== undefined) {
+    throw new Error('database: restoreFromSnapshot is an AWS parameter (an RDS snapshot); on GCP restore a Cloud SQL backup into the instance instead');
+  }
+
+  const networkId = inputString(ctx, 'network', 'networkId');
+  // The instance only references the network; without an explicit dependency Terraform could create
+  // it before the peering exists and Cloud SQL would refuse the private IP.
+  const psa = addressOf(scope, inputString(ctx, 'network', 'privateServiceAccess'), CONNECTION_TYPE, 'network.privateServiceAccess');
+
+  const instance = new SqlDatabaseInstance(scope, 'instance', {
+    name: ctx.name('gcp.sqlInstance', 'postgres'),
+    databaseVersion: `POSTGRES_${p.postgresVersion}`,
+    region: env.region,
+    deletionProtection: p.deletionProtection,
+    dependsOn: [{ fqn: psa }],
+    settings: {
+      tier: TIERS[p.size],
+      edition: 'ENTERPRISE',
+      availabilityType: p.highAvailability ? 'REGIONAL' : 'ZONAL',
+      diskType: 'PD_SSD',
+      diskSize: p.storageGb,
+      diskAutoresize: true,
+      diskAutoresizeLimit: Math.min(p.storageGb * 4, MAX_STORAGE_GB),
+      deletionProtectionEnabled: p.deletionProtection,
+      // Protected instances keep their automated backups if the instance is deleted anyway.
+      retainBackupsOnDelete: p.deletionProtection,
+      // Provider default_labels do not reach Cloud SQL's user_labels, so set them here.
+      userLabels: { ...ctx.tags },
+      backupConfiguration: {
+        enabled: true,
+        startTime: '03:00',
+        // Always explicit: the DR region when there is one, else the environment's region.
+        location,
+        pointInTimeRecoveryEnabled: p.pointInTimeRecovery,
+        transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, p.backupRetentionDays),
+        // One automated backup a day, so a count of N keeps N days.
+        backupRetentionSettings: { retainedBackups: p.backupRetentionDays, retentionUnit: 'COUNT' },
+      },
+      ipConfiguration: {
+        ipv4Enabled: false,
+        privateNetwork: networkId,
+        sslMode: 'ENCRYPTED_ONLY',
+      },
+      databaseFlags: [{ name: 'cloudsql.iam_authentication', value: 'on' }],
+      insightsConfig: {
+        queryInsightsEnabled: true,
+        queryStringLength: 1024,
+        recordApplicationTags: true,
+        recordClientAddress: false,
+      },
+      // Sunday 04:00 UTC, after the 03:00 backup.
+      maintenanceWindow: { day: 7, hour: 4, updateTrack: 'stable' },
+    },
+  });
+
+  new SqlDatabase(scope, 'db', {
+    name: p.databaseName,
+    instance: instance.name,
+    // PostgreSQL refuses to drop a database other roles own objects in; the instance's own deletion
+    // (guarded by deletion protection) removes it anyway.
+    deletionPolicy: 'ABANDON',
+  });
+
+  return {
+    instanceId: instance.name,
+    endpoint: instance.privateIpAddress,
+    port: '5432',
+    connectionName: instance.connectionName,
+  };
 }

@@ -211,8 +211,18 @@ export function stateBackend(def: Definition, env: string, cloud: Cloud, region:
   return { backend: 'gcs', bucket: bucket ?? def.state.gcp.bucket.replaceAll('{region}', region), prefix: env, region };
 }
 
-/** Resolve one environment. Returns the environment only if there are no errors. */
-export function resolveEnvironment(input: ResolveInput, name: string): { env?: ResolvedEnvironment; issues: Issue[] } {
+export interface ResolveOptions {
+  /**
+   * Build the environment even when it breaks rules, as long as it can be built (known region
+   * and tier): overrides of must-match parameters are applied (and still reported), and a bundle
+   * whose parameters do not validate is left out. `pnpm check` uses this to show every violation
+   * in its matrix; everything else resolves strictly.
+   */
+  readonly lenient?: boolean;
+}
+
+/** Resolve one environment. Returns the environment only if there are no errors (unless lenient). */
+export function resolveEnvironment(input: ResolveInput, name: string, opts: ResolveOptions = {}): { env?: ResolvedEnvironment; issues: Issue[] } {
   const { definition: defSrc, manifests, bundles } = input;
   const def = defSrc.data;
   const src = manifests.get(name);
@@ -317,7 +327,7 @@ export function resolveEnvironment(input: ResolveInput, name: string): { env?: R
     const layer = (values: Record<string, unknown> | undefined, source: ParamSource, f: string, base: (string | number)[], lineOf: (p: ReadonlyArray<string | number>) => number | undefined) => {
       for (const [k, v] of Object.entries(values ?? {})) {
         if (!keys.has(k)) continue; // reported above
-        if (source === 'override' && !entry.mayDiffer.includes(k)) continue; // reported above
+        if (source === 'override' && !entry.mayDiffer.includes(k) && !opts.lenient) continue; // reported above
         merged[k] = v;
         sources[k] = source;
         origin[k] = { file: f, path: [...base, k], line: lineOf };
@@ -340,7 +350,8 @@ export function resolveEnvironment(input: ResolveInput, name: string): { env?: R
     resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful });
   }
 
-  if (out.some((i) => i.severity === 'error') || !region) return { issues: out };
+  if (!region || !def.tiers[m.tier]) return { issues: out };
+  if (out.some((i) => i.severity === 'error') && !opts.lenient) return { issues: out };
 
   const schedule = deriveBackupSchedule(def.dr.rpoMinutes, def.dr.copyDelayMinutes);
   const copyRegions = drTargets.map((t) => t.region).filter((r, i, a) => a.indexOf(r) === i);

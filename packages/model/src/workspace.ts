@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { BundleSpec } from './bundle.js';
 import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manifest, type SourceFile } from './config.js';
 import { issue, type Issue } from './errors.js';
-import { checkDefinition, packageOf, resolveEnvironment, type ResolvedEnvironment } from './resolve.js';
+import { checkDefinition, packageOf, resolveEnvironment, type ResolvedEnvironment, type ResolveOptions } from './resolve.js';
 
 export const DEFINITION_FILE = 'environments/platform.yaml';
 export const MANIFEST_FILE = 'environment.yaml';
@@ -94,13 +94,13 @@ export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
 }
 
 /** Resolve the named environments (all when `names` is empty). */
-export function resolveEnvironments(ws: Workspace, names: readonly string[] = []): { envs: ResolvedEnvironment[]; issues: Issue[] } {
+export function resolveEnvironments(ws: Workspace, names: readonly string[] = [], opts: ResolveOptions = {}): { envs: ResolvedEnvironment[]; issues: Issue[] } {
   const issues: Issue[] = [...ws.issues];
   const envs: ResolvedEnvironment[] = [];
   if (!ws.definition) return { envs, issues };
   const wanted = names.length > 0 ? names : [...ws.manifests.keys()];
   for (const name of wanted) {
-    const r = resolveEnvironment(ws, name);
+    const r = resolveEnvironment(ws, name, opts);
     issues.push(...r.issues);
     if (r.env) envs.push(r.env);
   }

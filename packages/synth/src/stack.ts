@@ -40,9 +40,11 @@ export class EnvironmentStack extends TerraformStack {
     const providers = new Map<string, TerraformProvider>();
     const makeProvider = (region: string, alias?: string): TerraformProvider => {
       const id = alias ? `${env.cloud}_${alias}` : env.cloud;
-      return env.cloud === 'aws'
-        ? new AwsProvider(this, id, { region, ...(alias ? { alias } : {}), defaultTags: [{ tags }] })
-        : new GoogleProvider(this, id, { project: env.gcpProject, region, ...(alias ? { alias } : {}), defaultLabels: tags });
+      if (env.cloud === 'aws') return new AwsProvider(this, id, { region, ...(alias ? { alias } : {}), defaultTags: [{ tags }] });
+      const google = new GoogleProvider(this, id, { project: env.gcpProject, region, ...(alias ? { alias } : {}) });
+      // Set raw: the binding would snake-case the label keys (parity-environment → parity_environment).
+      google.addOverride('default_labels', tags);
+      return google;
     };
     providers.set(env.region, makeProvider(env.region));
     const providerFor = (region: string): TerraformProvider => {

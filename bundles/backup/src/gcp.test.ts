@@ -1,0 +1,94 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ResolvedEnvironment } from '@parity/model';
+import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import type { BackupParams } from './index.js';
+
+type Block = Record<string, unknown>;
+
+let envs: Map<string, ResolvedEnvironment>;
+let json: Map<string, TerraformJson>;
+
+beforeAll(async () => {
+  envs = await resolveFixture(GCP_PAIR);
+  json = new Map(await Promise.all([...envs.values()].map(async (e) => [e.name, await synthToJson(REPO_ROOT, e)] as const)));
+}, 120_000);
+
+const env = (name: string) => envs.get(name)!;
+const only = (j: TerraformJson, type: string): [string, Block] => {
+  const entries = Object.entries((j.resource?.[type] ?? {}) as Record<string, Block>);
+  expect(entries).toHaveLength(1);
+  return entries[0]!;
+};
+const plan = (name: string) => only(json.get(name)!, 'google_gke_backup_backup_plan')[1];
+const sqlBackupLocation = (name: string) =>
+  ((only(json.get(name)!, 'google_sql_database_instance')[1].settings as Block).backup_configuration as Block).location;
+
+function withParams(e: ResolvedEnvironment, params: Partial<BackupParams>): ResolvedEnvironment {
+  return { ...e, bundles: e.bundles.map((b) => (b.name === 'backup' ? { ...b, params: { ...b.params, ...params } } : b)) };
+}
+
+describe('backup on GCP', () => {
+  it('keeps the Terraform address of the backup plan', () => {
+    // Renaming it replaces the plan, and Backup for GKE deletes a plan's backups with it.
+    expect(only(json.get('prod-gcp-euw1')!, 'google_gke_backup_backup_plan')[0]).toBe('backup_gke-plan_34448339');
+  });
+
+  it('keeps the production cluster\'s backups in its DR region, on the schedule derived from the RPO', () => {
+    const p = plan('prod-gcp-euw1');
+    const [clusterId] = only(json.get('prod-gcp-euw1')!, 'google_container_cluster');
+    expect(p).toMatchObject({
+      name: 'acme-prod-gcp-euw1-gke',
+      location: 'europe-west4',
+      cluster: `\${google_container_cluster.${clusterId}.id}`,
+      retention_policy: { backup_retain_days: 35 },
+      backup_schedule: { cron_schedule: env('prod-gcp-euw1').backup.cron },
+      backup_config: { include_volume_data: true, include_secrets: true, all_namespaces: true },
+    });
+    expect(env('prod-gcp-euw1').dataRegions).toContain(p.location);
+  });
+
+  it('keeps backups in the environment\'s own region when it has no DR target', () => {
+    expect(plan('staging-gcp').location).toBe('us-central1');
+    expect(plan('dr-gcp-euw4').location).toBe('europe-west4');
+    for (const e of envs.values()) expect((plan(e.name).backup_schedule as Block).cron_schedule).toBe(e.backup.cron);
+  });
+
+  it('puts cluster and Cloud SQL backups in the same place', () => {
+    for (const e of envs.values()) {
+      expect(plan(e.name).location).toBe(e.backup.location);
+      expect(sqlBackupLocation(e.name)).toBe(e.backup.location);
+    }
+  });
+
+  it('exports the plan and the location', () => {
+    const out = json.get('prod-gcp-euw1')!.output!;
+    expect(out.backup_plan_id?.value).toBe('${google_gke_backup_backup_plan.backup_gke-plan_34448339.id}');
+    expect(out.backup_location?.value).toBe('europe-west4');
+  });
+
+  it('leaves volume data out when asked', async () => {
+    const j = await synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { includeClusterVolumes: false }));
+    expect((only(j, 'google_gke_backup_backup_plan')[1].backup_config as Block).include_volume_data).toBe(false);
+  });
+
+  it('fails when retention needs more than 360 backups at the schedule', async () => {
+    // A backup every 180 minutes: 360 backups cover 45 days.
+    expect(env('staging-gcp').backup.intervalMinutes).toBe(180);
+    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { retentionDays: 45 }))).resolves.toBeDefined();
+    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { retentionDays: 46 }))).rejects.toThrow(/lower retentionDays to 45 or less/);
+  });
+
+  it('fails when retention exceeds 360 daily backups', async () => {
+    const e = env('staging-gcp');
+    const daily = { ...e, backup: { ...e.backup, intervalMinutes: 1440, cron: '0 3 * * *' } };
+    await expect(synthToJson(REPO_ROOT, withParams(daily, { retentionDays: 360 }))).resolves.toBeDefined();
+    await expect(synthToJson(REPO_ROOT, withParams(daily, { retentionDays: 366 }))).rejects.toThrow(/lower retentionDays to 360 or less/);
+  });
+
+  it('fails when the backup location is outside the jurisdiction', async () => {
+    // Only the backup bundle's own check: drop the database, which refuses the same location first.
+    const e = env('prod-gcp-euw1');
+    const outside = { ...e, backup: { ...e.backup, location: 'us-east1' }, bundles: e.bundles.filter((b) => b.name !== 'database') };
+    await expect(synthToJson(REPO_ROOT, outside)).rejects.toThrow(/backup: backup location us-east1 of prod-gcp-euw1 is outside its jurisdiction EU/);
+  });
+});
