@@ -49,6 +49,10 @@ interface GcpData {
     services: Record<string, boolean | null>;
   }>;
   cloudSqlBackupLocations: { multiRegions: Array<{ code: string; jurisdiction: string | null }> };
+  cloudStorage: {
+    multiRegions: Array<{ code: string; jurisdiction: string | null }>;
+    predefinedDualRegions: Array<{ code: string; regions: string[]; jurisdictions: string[] }>;
+  };
 }
 interface RdsReplicationData {
   pairs: Array<[string, string]>;
@@ -100,6 +104,7 @@ export class RegionCatalog {
   private readonly rdsPairs: Set<string>;
   readonly awsSourceVersion: string;
   readonly gcpSqlBackupMultiRegions: ReadonlyArray<{ code: string; jurisdiction: string | null }>;
+  private readonly gcpMultiLocations = new Map<string, string[] | null>();
 
   constructor(aws: AwsData, gcp: GcpData, rds: RdsReplicationData) {
     this.awsSourceVersion = aws.source.botocoreVersion;
@@ -114,6 +119,22 @@ export class RegionCatalog {
     }
     this.rdsPairs = new Set(rds.pairs.map(([s, d]) => `${s}>${d}`));
     this.gcpSqlBackupMultiRegions = gcp.cloudSqlBackupLocations.multiRegions;
+    for (const m of [...gcp.cloudSqlBackupLocations.multiRegions, ...gcp.cloudStorage.multiRegions]) {
+      this.gcpMultiLocations.set(m.code.toLowerCase(), m.jurisdiction ? [m.jurisdiction] : null);
+    }
+    for (const d of gcp.cloudStorage.predefinedDualRegions) this.gcpMultiLocations.set(d.code.toLowerCase(), [...d.jurisdictions]);
+  }
+
+  /**
+   * The jurisdictions a location spans: a region, or on GCP a multi-region (`eu`, `US`) or a
+   * predefined dual-region (`eur4`). `null` when the location is unknown or spans countries the
+   * catalog cannot name (the `asia` multi-region).
+   */
+  locationJurisdictions(cloud: Cloud, location: string): string[] | null {
+    const region = this.get(cloud, location) ?? (cloud === 'gcp' ? this.get(cloud, location.toLowerCase()) : undefined);
+    if (region) return [region.jurisdiction];
+    if (cloud === 'gcp') return this.gcpMultiLocations.get(location.toLowerCase()) ?? null;
+    return null;
   }
 
   private add(info: RegionInfo): void {

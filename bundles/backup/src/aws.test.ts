@@ -1,0 +1,204 @@
+import { TerraformStack, Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { NAME_RULES, namer } from '@parity/model';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { deploy } from './aws.js';
+import type { BackupParams } from './index.js';
+
+type Block = Record<string, unknown>;
+interface Rule {
+  rule_name: string;
+  target_vault_name: string;
+  schedule: string;
+  start_window: number;
+  completion_window: number;
+  lifecycle: Record<string, number>;
+  recovery_point_tags: Record<string, string>;
+  copy_action?: Array<{ destination_vault_arn: string; lifecycle: Record<string, number> }>;
+}
+
+const envs = await resolveFixture(AWS_PAIR);
+const prodEnv = envs.get('prod-use1')!;
+const drEnv = envs.get('dr-usw2')!;
+const stagingEnv = envs.get('staging')!;
+const prod = await synthToJson(REPO_ROOT, prodEnv);
+const dr = await synthToJson(REPO_ROOT, drEnv);
+const staging = await synthToJson(REPO_ROOT, stagingEnv);
+
+function resources(json: TerraformJson, type: string): Record<string, Block> {
+  return json.resource?.[type] ?? {};
+}
+function only(json: TerraformJson, type: string): [string, Block] {
+  const entries = Object.entries(resources(json, type));
+  expect(entries, `exactly one ${type}`).toHaveLength(1);
+  return entries[0]!;
+}
+function rule(json: TerraformJson): Rule {
+  const [, plan] = only(json, 'aws_backup_plan');
+  const rules = plan['rule'] as Rule[];
+  expect(rules).toHaveLength(1);
+  return rules[0]!;
+}
+/** The vault an ARN or name reference points at. */
+function vaultOf(json: TerraformJson, ref: string): [string, Block] {
+  const id = /^\$\{aws_backup_vault\.([\w-]+)\.(arn|name)\}$/.exec(ref)?.[1];
+  const vault = id ? resources(json, 'aws_backup_vault')[id] : undefined;
+  expect(vault, `vault referenced by ${ref}`).toBeDefined();
+  return [id!, vault!];
+}
+function keyOf(json: TerraformJson, ref: string): Block {
+  const id = /^\$\{aws_kms_key\.([\w-]+)\.arn\}$/.exec(ref)?.[1];
+  const key = id ? resources(json, 'aws_kms_key')[id] : undefined;
+  expect(key, `key referenced by ${ref}`).toBeDefined();
+  return key!;
+}
+/** The region of the provider a resource uses (`aws.us_west_2`, or the default one). */
+function regionOf(json: TerraformJson, resource: Block): string {
+  const providers = json.provider?.['aws'] ?? [];
+  const alias = resource['provider'] === undefined ? undefined : String(resource['provider']).replace(/^aws\./, '');
+  const provider = providers.find((p) => p['alias'] === alias);
+  expect(provider, `provider ${String(resource['provider'] ?? 'aws')}`).toBeDefined();
+  return String(provider!['region']);
+}
+
+describe('aws backup', () => {
+  it('backs up into a KMS-encrypted vault in the environment region', () => {
+    const r = rule(prod);
+    const [, vault] = vaultOf(prod, r.target_vault_name);
+    expect(regionOf(prod, vault)).toBe('us-east-1');
+    const key = keyOf(prod, String(vault['kms_key_arn']));
+    expect(key).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(regionOf(prod, key)).toBe('us-east-1');
+  });
+
+  it('copies every backup to a vault in the DR region, created by the production stack', () => {
+    const copies = rule(prod).copy_action ?? [];
+    expect(copies).toHaveLength(1);
+    const [, vault] = vaultOf(prod, copies[0]!.destination_vault_arn);
+    expect(vault['provider']).toBe('aws.us_west_2');
+    const aliased = prod.provider?.['aws']?.find((p) => p['alias'] === 'us_west_2');
+    expect(aliased?.['region']).toBe('us-west-2');
+    expect(regionOf(prod, vault)).toBe(drEnv.region);
+    // The copy vault's key lives in the DR region too.
+    const key = keyOf(prod, String(vault['kms_key_arn']));
+    expect(key['provider']).toBe('aws.us_west_2');
+    expect(key['enable_key_rotation']).toBe(true);
+    expect(copies[0]!.lifecycle).toEqual({ delete_after: 35 });
+    expect(vault['name']).toBe(namer(prodEnv.platform, prodEnv.name)('aws.backupVault', 'copy', 'us-west-2'));
+  });
+
+  it('gives a DR or staging environment no copy action and no vault elsewhere', () => {
+    for (const json of [dr, staging]) {
+      expect(rule(json)).not.toHaveProperty('copy_action');
+      expect(Object.keys(resources(json, 'aws_backup_vault'))).toHaveLength(1);
+      expect(json.provider?.['aws']).toHaveLength(1);
+      expect(json.output?.['backup_copy_vault_arns']?.['value']).toEqual([]);
+    }
+  });
+
+  it('copies to every DR region when several DR environments recover production', async () => {
+    const [p, d] = AWS_PAIR;
+    const two = await resolveFixture([p!, d!, { name: 'dr-usw1', cloud: 'aws', region: 'us-west-1', role: 'dr', tier: 'production', recovers: p!.name }]);
+    const env = two.get(p!.name)!;
+    expect(env.backup.copyRegions).toEqual(['us-west-1', 'us-west-2']);
+    const json = await synthToJson(REPO_ROOT, env);
+    const copies = rule(json).copy_action ?? [];
+    expect(copies.map((c) => regionOf(json, vaultOf(json, c.destination_vault_arn)[1])).sort()).toEqual(['us-west-1', 'us-west-2']);
+    expect(json.output?.['backup_copy_vault_arns']?.['value']).toEqual(copies.map((c) => c.destination_vault_arn));
+    expect(json.output?.['backup_location']?.['value']).toBe('us-west-1');
+  });
+
+  it('runs on the schedule derived from the RPO, keeps backups for retentionDays and never moves them to cold storage', () => {
+    for (const [env, json] of [[prodEnv, prod], [drEnv, dr], [stagingEnv, staging]] as const) {
+      const r = rule(json);
+      expect(r.schedule).toBe(env.backup.awsCron);
+      expect(r.start_window).toBe(60);
+      expect(r.completion_window).toBeGreaterThan(r.start_window);
+      expect(r.lifecycle).toEqual({ delete_after: 35 });
+      for (const c of r.copy_action ?? []) expect(c.lifecycle).not.toHaveProperty('cold_storage_after');
+      expect(r.recovery_point_tags['parity:environment']).toBe(env.name);
+    }
+    expect(rule(prod).schedule).toBe('cron(0 0/3 * * ? *)');
+  });
+
+  it('runs as a role AWS Backup can assume, with partition-aware managed policies', () => {
+    const [roleId, role] = Object.entries(resources(prod, 'aws_iam_role')).find(([k]) => k.startsWith('backup_'))!;
+    expect(JSON.parse(String(role['assume_role_policy']))).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    const partition = Object.keys(prod.data?.['aws_partition'] ?? {}).find((k) => k.startsWith('backup_'));
+    const attached = Object.values(resources(prod, 'aws_iam_role_policy_attachment'))
+      .filter((a) => a['role'] === `\${aws_iam_role.${roleId}.name}`)
+      .map((a) => a['policy_arn'])
+      .sort();
+    expect(attached).toEqual([
+      `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup`,
+      `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores`,
+    ]);
+    for (const s of Object.values(resources(prod, 'aws_backup_selection'))) expect(s['iam_role_arn']).toBe(`\${aws_iam_role.${roleId}.arn}`);
+  });
+
+  it('selects the database and every resource tagged parity:backup with the environment name', () => {
+    const [planId] = only(prod, 'aws_backup_plan');
+    const selections = Object.values(resources(prod, 'aws_backup_selection'));
+    expect(selections).toHaveLength(2);
+    for (const s of selections) expect(s['plan_id']).toBe(`\${aws_backup_plan.${planId}.id}`);
+    const [dbId, db] = only(prod, 'aws_db_instance');
+    expect(selections.find((s) => s['resources'])?.['resources']).toEqual([`\${aws_db_instance.${dbId}.arn}`]);
+    expect(selections.find((s) => s['selection_tag'])?.['selection_tag']).toEqual([{ type: 'STRINGEQUALS', key: 'parity:backup', value: prodEnv.name }]);
+    // The database bundle tags its instance with the same tag.
+    expect((db['tags'] as Record<string, string>)['parity:backup']).toBe(prodEnv.name);
+  });
+
+  it('selects only the database when includeClusterVolumes is off', () => {
+    const bundle = stagingEnv.bundles.find((b) => b.name === 'backup')!;
+    const stack = new TerraformStack(Testing.app(), 'no-volumes');
+    deploy(new Construct(stack, 'backup'), {
+      env: stagingEnv,
+      bundle,
+      params: { ...(bundle.params as BackupParams), includeClusterVolumes: false },
+      inputs: { database: { instanceArn: 'arn:aws:rds:us-east-1:123456789012:db:x' }, cluster: {} },
+      name: namer(stagingEnv.platform, stagingEnv.name),
+      tags: {},
+      providerFor: (region) => {
+        throw new Error(`unexpected provider for ${region}`);
+      },
+    });
+    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+    expect(Object.values(resources(json, 'aws_backup_selection')).map((s) => s['resources'])).toEqual([['arn:aws:rds:us-east-1:123456789012:db:x']]);
+  });
+
+  it('names vaults, plan and selections with the naming helper, within the AWS Backup limits', () => {
+    const name = namer(prodEnv.platform, prodEnv.name);
+    const [, plan] = only(prod, 'aws_backup_plan');
+    expect(plan['name']).toBe(name('aws.backupPlan', 'plan'));
+    expect(vaultOf(prod, rule(prod).target_vault_name)[1]['name']).toBe(name('aws.backupVault', 'vault'));
+    const names = [
+      plan['name'],
+      ...Object.values(resources(prod, 'aws_backup_vault')).map((v) => v['name']),
+      ...Object.values(resources(prod, 'aws_backup_selection')).map((s) => s['name']),
+    ].map(String);
+    for (const n of names) expect(n.length).toBeLessThanOrEqual(NAME_RULES['aws.backupVault'].max);
+    expect(Object.values(resources(prod, 'aws_backup_selection')).map((s) => s['name']).sort()).toEqual([name('aws.backupSelection', 'database'), name('aws.backupSelection', 'tagged')]);
+  });
+
+  it('exports the vault, plan, copy vaults and where backups are kept', () => {
+    const [planId] = only(prod, 'aws_backup_plan');
+    const [vaultId] = vaultOf(prod, rule(prod).target_vault_name);
+    const out = prod.output!;
+    expect(out['backup_vault_arn']?.['value']).toBe(`\${aws_backup_vault.${vaultId}.arn}`);
+    expect(out['backup_plan_id']?.['value']).toBe(`\${aws_backup_plan.${planId}.id}`);
+    expect(out['backup_copy_vault_arns']?.['value']).toEqual([rule(prod).copy_action![0]!.destination_vault_arn]);
+    expect(out['backup_location']?.['value']).toBe('us-west-2');
+    expect(dr.output?.['backup_location']?.['value']).toBe(drEnv.region);
+    expect(staging.output?.['backup_location']?.['value']).toBe(stagingEnv.region);
+  });
+
+  it('keeps the Terraform addresses of the vaults', () => {
+    // Renaming the construct IDs `vault` or `copy-vault-<region>` replaces a vault, which AWS
+    // refuses while it holds recovery points. Never change them.
+    expect(Object.keys(resources(prod, 'aws_backup_vault')).sort()).toEqual(['backup_copy-vault-us-west-2_734A9FA8', 'backup_vault_A3268EAD']);
+  });
+});

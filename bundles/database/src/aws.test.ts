@@ -1,0 +1,198 @@
+import { TerraformStack, Testing } from 'cdktf';
+import { describe, expect, it } from 'vitest';
+import { NAME_RULES, namer } from '@parity/model';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { deploy } from './aws.js';
+import type { DatabaseParams } from './index.js';
+
+type Block = Record<string, unknown>;
+
+const envs = await resolveFixture(AWS_PAIR);
+const prodEnv = envs.get('prod-use1')!;
+const stagingEnv = envs.get('staging')!;
+const prod = await synthToJson(REPO_ROOT, prodEnv);
+const dr = await synthToJson(REPO_ROOT, envs.get('dr-usw2')!);
+const staging = await synthToJson(REPO_ROOT, stagingEnv);
+
+function resources(json: TerraformJson, type: string): Record<string, Block> {
+  return json.resource?.[type] ?? {};
+}
+function only(json: TerraformJson, type: string): [string, Block] {
+  const entries = Object.entries(resources(json, type));
+  expect(entries, `exactly one ${type}`).toHaveLength(1);
+  return entries[0]!;
+}
+function instance(json: TerraformJson): Block {
+  return only(json, 'aws_db_instance')[1];
+}
+/** Every object key anywhere in the document. */
+function keysOf(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => keysOf(v, out));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.add(k);
+      keysOf(v, out);
+    }
+  }
+  return out;
+}
+
+describe('aws database', () => {
+  it('keeps the Terraform address of the instance', () => {
+    // Renaming the construct ID `instance` (or the bundle scope) changes this address, and
+    // Terraform then destroys the database and creates an empty one. Never change it.
+    for (const json of [prod, dr, staging]) {
+      expect(Object.keys(resources(json, 'aws_db_instance'))).toEqual(['database_instance_D7FC2283']);
+      expect(Object.keys(resources(json, 'aws_kms_key'))).toContain('database_key_444EF3EA');
+    }
+  });
+
+  it('encrypts storage with a customer-managed, rotating KMS key of the stack', () => {
+    const db = instance(prod);
+    expect(db['storage_encrypted']).toBe(true);
+    const keyId = /^\$\{aws_kms_key\.([\w-]+)\.arn\}$/.exec(String(db['kms_key_id']))?.[1];
+    expect(keyId).toBeDefined();
+    const key = resources(prod, 'aws_kms_key')[keyId!]!;
+    expect(key).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(db['performance_insights_enabled']).toBe(true);
+    expect(db['performance_insights_kms_key_id']).toBe(db['kms_key_id']);
+    expect(db['master_user_secret_kms_key_id']).toBe(db['kms_key_id']);
+    const alias = Object.values(resources(prod, 'aws_kms_alias')).find((a) => a['target_key_id'] === `\${aws_kms_key.${keyId}.key_id}`);
+    expect(alias?.['name']).toBe(`alias/${namer(prodEnv.platform, prodEnv.name)('aws.kmsAlias', 'database')}`);
+  });
+
+  it('is Multi-AZ and deletion-protected with a final snapshot in production', () => {
+    const db = instance(prod);
+    expect(db['multi_az']).toBe(true);
+    expect(db['deletion_protection']).toBe(true);
+    expect(db['skip_final_snapshot']).toBe(false);
+    expect(db['final_snapshot_identifier']).toBe(namer(prodEnv.platform, prodEnv.name)('aws.dbInstance', 'db', 'final'));
+    expect(db['delete_automated_backups']).toBe(false);
+  });
+
+  it('is single-AZ and deletable without a final snapshot in staging', () => {
+    const db = instance(staging);
+    expect(db['multi_az']).toBe(false);
+    expect(db['deletion_protection']).toBe(false);
+    expect(db['skip_final_snapshot']).toBe(true);
+    expect(db).not.toHaveProperty('final_snapshot_identifier');
+  });
+
+  it('lets RDS generate the master password into Secrets Manager; no password in the Terraform JSON', () => {
+    for (const json of [prod, staging]) {
+      const db = instance(json);
+      expect(db['manage_master_user_password']).toBe(true);
+      expect(db).not.toHaveProperty('password');
+      expect(db).not.toHaveProperty('password_wo');
+      const keys = keysOf(json);
+      for (const forbidden of ['password', 'password_wo', 'secret_string', 'master_password']) expect(keys.has(forbidden)).toBe(false);
+      expect(json.resource).not.toHaveProperty('random_password');
+      expect(json.resource).not.toHaveProperty('aws_secretsmanager_secret_version');
+      // "password" only ever appears as the name of the setting that keeps it out of Terraform.
+      expect(new Set(JSON.stringify(json).match(/[^"]*password[^"]*/gi))).toEqual(new Set(['manage_master_user_password']));
+    }
+    expect(prod.output?.['database_secret_arn']?.['value']).toBe('${aws_db_instance.database_instance_D7FC2283.master_user_secret[0].secret_arn}');
+  });
+
+  it('sizes the instance and its storage from the parameters', () => {
+    const db = instance(prod);
+    expect(db).toMatchObject({
+      engine: 'postgres',
+      engine_version: '16',
+      instance_class: 'db.r6g.xlarge',
+      allocated_storage: 200,
+      max_allocated_storage: 800,
+      storage_type: 'gp3',
+    });
+    expect(instance(staging)).toMatchObject({ instance_class: 'db.t4g.medium', allocated_storage: 50, max_allocated_storage: 200 });
+  });
+
+  it('maps size medium to db.r6g.large', async () => {
+    const [, , s] = AWS_PAIR;
+    const medium = await resolveFixture([{ ...s!, overrides: { database: { size: 'medium' } } }]);
+    const json = await synthToJson(REPO_ROOT, medium.get(s!.name)!);
+    expect(instance(json)['instance_class']).toBe('db.r6g.large');
+  });
+
+  it('keeps automated backups for point-in-time recovery and tags the instance for AWS Backup', () => {
+    const db = instance(prod);
+    expect(db['backup_retention_period']).toBe(14);
+    expect(db['copy_tags_to_snapshot']).toBe(true);
+    expect((db['tags'] as Record<string, string>)['parity:backup']).toBe(prodEnv.name);
+    expect((instance(staging)['tags'] as Record<string, string>)['parity:backup']).toBe(stagingEnv.name);
+  });
+
+  it('is private: in the network private subnets, reachable on 5432 only from the VPC', () => {
+    const db = instance(prod);
+    expect(db['publicly_accessible']).toBe(false);
+    expect(db['iam_database_authentication_enabled']).toBe(true);
+    const [groupId, group] = only(prod, 'aws_db_subnet_group');
+    expect(db['db_subnet_group_name']).toBe(`\${aws_db_subnet_group.${groupId}.name}`);
+    expect(group['subnet_ids']).toEqual(prod.output?.['network_subnet_ids']?.['value']);
+
+    const [sgId, sg] = only(prod, 'aws_security_group');
+    expect(db['vpc_security_group_ids']).toEqual([`\${aws_security_group.${sgId}.id}`]);
+    expect(sg['vpc_id']).toBe(prod.output?.['network_network_id']?.['value']);
+    const [, rule] = only(prod, 'aws_vpc_security_group_ingress_rule');
+    expect(rule).toMatchObject({ security_group_id: `\${aws_security_group.${sgId}.id}`, ip_protocol: 'tcp', from_port: 5432, to_port: 5432, cidr_ipv4: '10.40.0.0/16' });
+  });
+
+  it('requires TLS through a parameter group of the major version', () => {
+    const [pgId, pg] = only(prod, 'aws_db_parameter_group');
+    expect(pg['family']).toBe('postgres16');
+    expect(pg['parameter']).toEqual([expect.objectContaining({ name: 'rds.force_ssl', value: '1' })]);
+    expect(instance(prod)['parameter_group_name']).toBe(`\${aws_db_parameter_group.${pgId}.name}`);
+  });
+
+  it('names the instance with the naming helper, within the RDS limit', () => {
+    for (const [env, json] of [[prodEnv, prod], [stagingEnv, staging]] as const) {
+      const id = String(instance(json)['identifier']);
+      expect(id).toBe(namer(env.platform, env.name)('aws.dbInstance', 'db'));
+      expect(id.length).toBeLessThanOrEqual(NAME_RULES['aws.dbInstance'].max);
+      expect(id).toMatch(/^[a-z][a-z0-9-]*$/);
+      expect(id).not.toContain('--');
+    }
+  });
+
+  it('exports the instance, endpoint, port, key and secret', () => {
+    const out = prod.output!;
+    expect(out['database_instance_arn']?.['value']).toBe('${aws_db_instance.database_instance_D7FC2283.arn}');
+    expect(out['database_instance_id']?.['value']).toBe('${aws_db_instance.database_instance_D7FC2283.identifier}');
+    expect(out['database_endpoint']?.['value']).toBe('${aws_db_instance.database_instance_D7FC2283.address}');
+    expect(out['database_port']?.['value']).toBe('${aws_db_instance.database_instance_D7FC2283.port}');
+    expect(out['database_kms_key_arn']?.['value']).toBe(instance(prod)['kms_key_id']);
+    expect(out).not.toHaveProperty('database_connection_name');
+  });
+
+  it('restores from a snapshot, keeping the snapshot key', async () => {
+    const [p, d] = AWS_PAIR;
+    const snapshot = 'arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:copyjob-0123';
+    const restored = await resolveFixture([p!, { ...d!, overrides: { database: { restoreFromSnapshot: snapshot } } }]);
+    const json = await synthToJson(REPO_ROOT, restored.get(d!.name)!);
+    const db = instance(json);
+    expect(db['snapshot_identifier']).toBe(snapshot);
+    // RDS restores with the snapshot's key; naming another would make Terraform replace the restored instance.
+    expect(db).not.toHaveProperty('kms_key_id');
+    expect(db['storage_encrypted']).toBe(true);
+    expect(json.output?.['database_kms_key_arn']?.['value']).toBe('${aws_db_instance.database_instance_D7FC2283.kms_key_id}');
+    expect(instance(dr)).not.toHaveProperty('snapshot_identifier');
+  });
+
+  it('fails when the network bundle is not connected', () => {
+    const bundle = prodEnv.bundles.find((b) => b.name === 'database')!;
+    const stack = new TerraformStack(Testing.app(), 'refusal');
+    expect(() =>
+      deploy(stack, {
+        env: prodEnv,
+        bundle,
+        params: bundle.params as DatabaseParams,
+        inputs: {},
+        name: namer(prodEnv.platform, prodEnv.name),
+        tags: {},
+        providerFor: () => {
+          throw new Error('not used');
+        },
+      }),
+    ).toThrow(/needs export "networkId" of bundle "network"/);
+  });
+});
