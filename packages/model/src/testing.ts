@@ -96,11 +96,12 @@ export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: st
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Every file under `dir` (relative path → content), for comparing trees. */
+/** Every file under `dir` (relative path → content), for comparing trees; build output is skipped. */
 export function readTree(dir: string, base = dir, out = new Map<string, string>()): Map<string, string> {
   if (!existsSync(dir)) return out;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
+    if (e.name === 'cdktf.out' || e.name === '.terraform' || e.isSymbolicLink()) continue;
     if (e.isDirectory()) readTree(p, base, out);
     else out.set(p.slice(base.length + 1), readFileSync(p, 'utf8'));
   }
