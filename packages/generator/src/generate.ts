@@ -124,6 +124,13 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   const manifests = new Map(ws.manifests);
   manifests.set(name, { file: `environments/${name}/${MANIFEST_FILE}`, data: manifest, lineOf: () => undefined });
   const resolved = resolveEnvironment({ ...ws, manifests }, name);
+  // A dr environment also changes the one it recovers (backup copies now go to its region):
+  // that environment must still resolve, e.g. a feature it uses must reach this region.
+  if (recovers && ws.manifests.has(recovers)) {
+    const before = new Set(resolveEnvironment(ws, recovers).issues.map((i) => `${i.kind}|${i.path}|${i.message}`));
+    const after = resolveEnvironment({ ...ws, manifests }, recovers).issues;
+    resolved.issues.push(...after.filter((i) => i.severity === 'error' && !before.has(`${i.kind}|${i.path}|${i.message}`)));
+  }
   const errors = resolved.issues.filter((i) => i.severity === 'error');
   if (errors.length > 0 || !resolved.env) return { issues: resolved.issues };
 

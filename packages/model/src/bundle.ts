@@ -24,6 +24,21 @@ export interface ExportSpec {
   readonly clouds?: readonly Cloud[];
 }
 
+/**
+ * An optional capability that only some regions or region pairs offer, switched on by a boolean
+ * parameter. Resolution (and so `gen env` and `check`) refuses an environment that turns it on
+ * where the region catalog says it is not offered.
+ */
+export interface FeatureSpec {
+  readonly id: 'rds-automated-backups-replication';
+  readonly description: string;
+  readonly cloud: Cloud;
+  /** The boolean parameter that turns it on. */
+  readonly param: string;
+  /** `dr-pair`: must be offered from the environment's region to the region of each dr environment that recovers it. */
+  readonly scope: 'dr-pair';
+}
+
 export interface BundleSpec<S extends z.ZodObject = z.ZodObject> {
   /** Short name used in the definition and manifests: `database`. */
   readonly name: string;
@@ -45,6 +60,8 @@ export interface BundleSpec<S extends z.ZodObject = z.ZodObject> {
   readonly services: Readonly<Record<Cloud, readonly string[]>>;
   /** Holds data that must be backed up or replicated (database, cluster volumes, buckets). */
   readonly stateful: boolean;
+  /** Optional capabilities with limited regional support. */
+  readonly features?: readonly FeatureSpec[];
 }
 
 /** What the synth module hands a bundle's `deploy`. `P` is the provider type of the cloud. */

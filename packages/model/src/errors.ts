@@ -21,6 +21,7 @@ export type IssueKind =
   | 'unknown-region'
   | 'opt-in-region'
   | 'missing-service'
+  | 'missing-feature'
   | 'recovers'
   | 'state-in-failed-region'
   | 'residency'

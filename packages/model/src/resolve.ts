@@ -7,7 +7,7 @@
  * Every problem is collected and returned; nothing throws on the first one.
  */
 import semver from 'semver';
-import type { BundleSpec } from './bundle.js';
+import type { BundleSpec, FeatureSpec } from './bundle.js';
 import { regionCatalog, type Cloud, type RegionInfo } from './catalog.js';
 import { zodIssues, type Definition, type Manifest, type SourceFile } from './config.js';
 import { deriveBackupSchedule, type BackupSchedule } from './dr.js';
@@ -350,6 +350,18 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful });
   }
 
+  // optional features with limited regional support
+  for (const b of resolved) {
+    for (const f of bundles.get(b.name)?.features ?? []) {
+      if (f.cloud !== m.cloud || b.params[f.param] !== true) continue;
+      for (const t of drTargets) {
+        if (featureOffered(f, m.region, t.region)) continue;
+        const ok = (region ? cat.inJurisdiction(m.cloud, region.jurisdiction) : []).filter((r) => r.code !== m.region && featureOffered(f, m.region, r.code));
+        out.push(issue({ kind: 'missing-feature', ...at(['region']), value: `${m.region} → ${t.region}`, message: `${b.name}.${f.param} needs ${f.description} from ${m.region} to ${t.region} (the region of ${t.name}), which AWS does not offer for that pair`, allowed: `dr regions reachable from ${m.region} in ${region?.jurisdiction}: ${listRegions(ok)}`, fix: `move ${t.name} to one of those regions, or set ${b.name}.${f.param}: false` }));
+      }
+    }
+  }
+
   if (!region || !def.tiers[m.tier]) return { issues: out };
   if (out.some((i) => i.severity === 'error') && !opts.lenient) return { issues: out };
 
@@ -375,6 +387,14 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     bundles: resolved,
   };
   return { env, issues: out };
+}
+
+/** Whether a feature is offered between two regions, per the region catalog. */
+export function featureOffered(f: FeatureSpec, from: string, to: string): boolean {
+  switch (f.id) {
+    case 'rds-automated-backups-replication':
+      return regionCatalog().supportsRdsBackupReplication(from, to);
+  }
 }
 
 function productionNames(manifests: ReadonlyMap<string, SourceFile<Manifest>>): string[] {
