@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ResolvedEnvironment } from '@parity/model';
+import { NAME_RULES, namer, type ResolvedEnvironment } from '@parity/model';
 import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
 import type { BackupParams } from './index.js';
 
@@ -22,6 +22,10 @@ const only = (j: TerraformJson, type: string): [string, Block] => {
 const plan = (name: string) => only(json.get(name)!, 'google_gke_backup_backup_plan')[1];
 const sqlBackupLocation = (name: string) =>
   ((only(json.get(name)!, 'google_sql_database_instance')[1].settings as Block).backup_configuration as Block).location;
+
+const job = (name: string) => only(json.get(name)!, 'google_cloud_scheduler_job');
+const httpTarget = (name: string) => job(name)[1].http_target as Block;
+const decodedBody = (name: string) => JSON.parse(Buffer.from(String(httpTarget(name).body), 'base64').toString('utf8')) as Record<string, unknown>;
 
 function withParams(e: ResolvedEnvironment, params: Partial<BackupParams>): ResolvedEnvironment {
   return { ...e, bundles: e.bundles.map((b) => (b.name === 'backup' ? { ...b, params: { ...b.params, ...params } } : b)) };
@@ -64,6 +68,81 @@ describe('backup on GCP', () => {
     const out = json.get('prod-gcp-euw1')!.output!;
     expect(out.backup_plan_id?.value).toBe('${google_gke_backup_backup_plan.backup_gke-plan_34448339.id}');
     expect(out.backup_location?.value).toBe('europe-west4');
+  });
+
+  describe('Cloud SQL backups on the RPO schedule', () => {
+    it('keeps the Terraform addresses of the job, its service account and grant', () => {
+      // Renaming a construct ID replaces the resource; for the service account that also drops its grant for a while.
+      const r = json.get('prod-gcp-euw1')!.resource!;
+      expect(Object.keys(r.google_cloud_scheduler_job ?? {})).toEqual(['backup_sql-backup-job_F968453F']);
+      expect(Object.keys(r.google_service_account ?? {}).filter((id) => id.startsWith('backup_'))).toEqual(['backup_sql-backup-sa_593D0DEC']);
+      expect(Object.keys(r.google_project_iam_member ?? {}).filter((id) => id.startsWith('backup_'))).toEqual(['backup_sql-backup-sa-cloudsql-editor_FB57DC45']);
+    });
+
+    it('schedules a backup of the production database every RPO interval, in UTC', () => {
+      const e = env('prod-gcp-euw1');
+      const [, j] = job(e.name);
+      expect(j).toMatchObject({
+        name: namer(e.platform, e.name)('gcp.gkeBackupPlan', 'sql-backup'),
+        region: 'europe-west1',
+        schedule: e.backup.cron,
+        time_zone: 'Etc/UTC',
+        attempt_deadline: '320s',
+        retry_config: { retry_count: 3 },
+      });
+      // More often than Cloud SQL's daily automated backup: that is the point.
+      expect(e.backup.intervalMinutes).toBeLessThan(1440);
+      for (const x of envs.values()) expect(job(x.name)[1].schedule).toBe(x.backup.cron);
+    });
+
+    it('calls the Cloud SQL Admin API for the database instance, asking for a backup in the DR location', () => {
+      const e = env('prod-gcp-euw1');
+      const [instanceId] = only(json.get(e.name)!, 'google_sql_database_instance');
+      expect(httpTarget(e.name)).toMatchObject({
+        http_method: 'POST',
+        uri: `https://sqladmin.googleapis.com/v1/projects/${e.gcpProject}/instances/\${google_sql_database_instance.${instanceId}.name}/backupRuns`,
+        headers: { 'Content-Type': 'application/json' },
+      });
+      expect(decodedBody(e.name)).toEqual({ location: 'europe-west4', description: 'parity: scheduled backup for the RPO' });
+      expect(e.dataRegions).toContain(decodedBody(e.name).location);
+    });
+
+    it('keeps the scheduled backups where the other backups are', () => {
+      expect(decodedBody('staging-gcp').location).toBe('us-central1');
+      expect(decodedBody('dr-gcp-euw4').location).toBe('europe-west4');
+      for (const e of envs.values()) expect(decodedBody(e.name).location).toBe(sqlBackupLocation(e.name));
+    });
+
+    it('runs as a service account of its own that may create Cloud SQL backups', () => {
+      for (const e of envs.values()) {
+        const j = json.get(e.name)!;
+        const sas = Object.entries((j.resource?.google_service_account ?? {}) as Record<string, Block>).filter(([id]) => id.startsWith('backup_'));
+        expect(sas).toHaveLength(1);
+        const [saId, sa] = sas[0]!;
+        const accountId = String(sa.account_id);
+        expect(accountId).toBe(namer(e.platform, e.name)('gcp.serviceAccount', 'sqlbackup'));
+        expect(accountId.length).toBeGreaterThanOrEqual(6);
+        expect(accountId.length).toBeLessThanOrEqual(NAME_RULES['gcp.serviceAccount'].max);
+        expect(accountId).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+
+        expect(httpTarget(e.name).oauth_token).toEqual({
+          service_account_email: `\${google_service_account.${saId}.email}`,
+          scope: 'https://www.googleapis.com/auth/cloud-platform',
+        });
+        const grants = Object.entries((j.resource?.google_project_iam_member ?? {}) as Record<string, Block>).filter(
+          ([, g]) => g.member === `\${google_service_account.${saId}.member}`,
+        );
+        expect(grants).toHaveLength(1);
+        const [grantId, grant] = grants[0]!;
+        expect(grant).toMatchObject({ project: e.gcpProject, role: 'roles/cloudsql.editor' });
+        expect(job(e.name)[1].depends_on).toEqual([`google_project_iam_member.${grantId}`]);
+      }
+    });
+
+    it('exports the job', () => {
+      const [id] = job('prod-gcp-euw1');
+      expect(json.get('prod-gcp-euw1')!.output!.backup_sql_backup_schedule_id?.value).toBe(`\${google_cloud_scheduler_job.${id}.id}`);
+    });
   });
 
   it('leaves volume data out when asked', async () => {

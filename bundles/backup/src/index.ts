@@ -11,11 +11,21 @@ export const params = z
 
 export type BackupParams = z.output<typeof params>;
 
+/** Backup for GKE keeps a backup at most 365 days ... */
+export const GKE_MAX_RETAIN_DAYS = 365;
+/** ... and, on a cron schedule, at most 360 backups. */
+export const GKE_MAX_BACKUPS_RETAINED = 360;
+
+/** The longest retention Backup for GKE accepts for a backup every `intervalMinutes`. */
+export function gkeRetentionLimitDays(intervalMinutes: number): number {
+  return Math.min(GKE_MAX_RETAIN_DAYS, Math.floor((GKE_MAX_BACKUPS_RETAINED * intervalMinutes) / 1440));
+}
+
 export const bundle = defineBundle({
   ...packageInfo(import.meta.url),
   name: 'backup',
   description:
-    'Backups that already sit in the DR region: AWS Backup vault and plan (schedule from the RPO) with a copy action to a vault in each DR region; GCP Backup for GKE plan in the DR location (Cloud SQL backups are located there by the database bundle).',
+    'Backups that already sit in the DR region, on the schedule derived from the RPO: AWS Backup vault and plan with a copy action to a vault in each DR region; GCP Backup for GKE plan and scheduled on-demand Cloud SQL backups, both stored in the DR location.',
   params,
   connects: {
     database: { description: 'the database to back up' },
@@ -26,8 +36,18 @@ export const bundle = defineBundle({
     planId: { description: 'AWS Backup plan ID or Backup for GKE plan ID.' },
     copyVaultArns: { description: 'Vaults in the DR regions that receive copies.', clouds: ['aws'] },
     location: { description: 'Where backups are kept (the DR region when there is one).' },
+    sqlBackupScheduleId: {
+      description: 'Cloud Scheduler job that takes on-demand Cloud SQL backups on the RPO schedule, kept in the backup location.',
+      clouds: ['gcp'],
+    },
   },
   services: { aws: ['backup', 'kms', 'iam'], gcp: ['backupForGke'] },
   stateful: false,
+  rules: (p, env) => {
+    const limit = gkeRetentionLimitDays(env.backupIntervalMinutes);
+    return env.cloud === 'gcp' && p.retentionDays > limit
+      ? [{ param: 'retentionDays', message: `${p.retentionDays} days is more than Backup for GKE keeps for a backup every ${env.backupIntervalMinutes} minutes (at most ${GKE_MAX_BACKUPS_RETAINED} backups and ${GKE_MAX_RETAIN_DAYS} days)`, allowed: `1-${limit}`, fix: `lower retentionDays to ${limit} or less` }]
+      : [];
+  },
 });
 export default bundle;

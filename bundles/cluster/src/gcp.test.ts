@@ -17,8 +17,9 @@ beforeAll(async () => {
 }, 120_000);
 
 const env = (name: string) => envs.get(name)!;
+/** The one resource of a type that this bundle creates (other bundles may create the same type). */
 const only = (name: string, type: string): [string, Block] => {
-  const entries = Object.entries((json.get(name)!.resource?.[type] ?? {}) as Record<string, Block>);
+  const entries = Object.entries((json.get(name)!.resource?.[type] ?? {}) as Record<string, Block>).filter(([id]) => id.startsWith('cluster_'));
   expect(entries).toHaveLength(1);
   return entries[0]!;
 };

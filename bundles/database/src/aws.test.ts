@@ -1,9 +1,10 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { NAME_RULES, namer } from '@parity/model';
+import { NAME_RULES, namer, regionCatalog, resolveEnvironment, type ResolvedEnvironment } from '@parity/model';
+import { fixtureWorkspace, type ManifestInput } from '@parity/model/testing';
 import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
 import { deploy } from './aws.js';
-import type { DatabaseParams } from './index.js';
+import { bundle, type DatabaseParams } from './index.js';
 
 type Block = Record<string, unknown>;
 
@@ -194,5 +195,110 @@ describe('aws database', () => {
         },
       }),
     ).toThrow(/needs export "networkId" of bundle "network"/);
+  });
+});
+
+/**
+ * A fixture workspace with `replicateBackupsToDr` on. The parameter must be the same everywhere
+ * (no overrides), so it is set in the definition's defaults, as a platform would.
+ */
+async function withReplication(manifests: readonly ManifestInput[], on = true) {
+  const ws = await fixtureWorkspace(manifests);
+  ws.definition.data.bundles.database!.defaults.replicateBackupsToDr = on;
+  return ws;
+}
+
+function resolved(r: ReturnType<typeof resolveEnvironment>): ResolvedEnvironment {
+  expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  return r.env!;
+}
+
+describe('aws database: automated backups replicated to the DR region', async () => {
+  const ws = await withReplication(AWS_PAIR);
+  const on = resolved(resolveEnvironment(ws, 'prod-use1'));
+  const json = await synthToJson(REPO_ROOT, on);
+  const replications = () => resources(json, 'aws_db_instance_automated_backups_replication');
+
+  it('is off by default, and creates nothing when off', async () => {
+    expect(bundle.params.parse({}).replicateBackupsToDr).toBe(false);
+    const off = await withReplication(AWS_PAIR, false);
+    for (const name of ['prod-use1', 'dr-usw2', 'staging']) {
+      const j = await synthToJson(REPO_ROOT, resolved(resolveEnvironment(off, name)));
+      expect(j.resource).not.toHaveProperty('aws_db_instance_automated_backups_replication');
+      expect(j.output?.['database_replicated_backup_arns']?.['value']).toEqual([]);
+    }
+  });
+
+  it('replicates the instance\'s automated backups into us-west-2 through the aliased provider', () => {
+    expect(on.backup.copyRegions).toEqual(['us-west-2']);
+    const [id, replication] = only(json, 'aws_db_instance_automated_backups_replication');
+    // Pinned: a new address would make Terraform delete the replica (and its PITR history) and start over.
+    expect(id).toBe('database_backups-replication-us-west-2_3170CC3B');
+    expect(replication['provider']).toBe('aws.us_west_2');
+    const aliased = json.provider?.['aws']?.find((p) => p['alias'] === 'us_west_2');
+    expect(aliased?.['region']).toBe('us-west-2');
+    expect(replication['source_db_instance_arn']).toBe('${aws_db_instance.database_instance_D7FC2283.arn}');
+    expect(replication['retention_period']).toBe(on.bundles.find((b) => b.name === 'database')!.params['backupRetentionDays']);
+    expect(replication['retention_period']).toBe(14);
+  });
+
+  it('encrypts the replica with a rotating customer-managed key of the DR region', () => {
+    const [, replication] = only(json, 'aws_db_instance_automated_backups_replication');
+    const keyId = /^\$\{aws_kms_key\.([\w-]+)\.arn\}$/.exec(String(replication['kms_key_id']))?.[1];
+    expect(keyId).toBeDefined();
+    const key = resources(json, 'aws_kms_key')[keyId!]!;
+    expect(key).toMatchObject({ provider: 'aws.us_west_2', enable_key_rotation: true, deletion_window_in_days: 30 });
+    // Not the source instance's key, which lives in us-east-1.
+    expect(replication['kms_key_id']).not.toBe(instance(json)['kms_key_id']);
+    const alias = Object.values(resources(json, 'aws_kms_alias')).find((a) => a['target_key_id'] === `\${aws_kms_key.${keyId}.key_id}`);
+    expect(alias).toMatchObject({
+      provider: 'aws.us_west_2',
+      name: `alias/${namer(on.platform, on.name)('aws.kmsAlias', 'database', 'replica', 'us-west-2')}`,
+    });
+  });
+
+  it('exports the replicated backups\' ARNs', () => {
+    const ids = Object.keys(replications());
+    expect(json.output?.['database_replicated_backup_arns']?.['value']).toEqual(ids.map((id) => `\${aws_db_instance_automated_backups_replication.${id}.id}`));
+  });
+
+  it('creates nothing in the dr environment itself or in staging', async () => {
+    for (const name of ['dr-usw2', 'staging']) {
+      const e = resolved(resolveEnvironment(ws, name));
+      expect(e.bundles.find((b) => b.name === 'database')!.params['replicateBackupsToDr']).toBe(true);
+      expect(e.backup.copyRegions).toEqual([]);
+      const j = await synthToJson(REPO_ROOT, e);
+      expect(j.resource).not.toHaveProperty('aws_db_instance_automated_backups_replication');
+      expect(Object.keys(resources(j, 'aws_kms_key')).filter((k) => k.includes('replica'))).toEqual([]);
+      expect(j.output?.['database_replicated_backup_arns']?.['value']).toEqual([]);
+    }
+  });
+
+  it('fails to resolve when AWS does not replicate from the region to the DR region', async () => {
+    // eu-central-1 → eu-south-1 is not among the supported pairs (the reverse is).
+    const bad = await withReplication([
+      { name: 'prod-euc1', cloud: 'aws', region: 'eu-central-1', role: 'production', tier: 'production' },
+      { name: 'dr-eus1', cloud: 'aws', region: 'eu-south-1', role: 'dr', tier: 'production', recovers: 'prod-euc1' },
+    ]);
+    const r = resolveEnvironment(bad, 'prod-euc1');
+    expect(r.env).toBeUndefined();
+    const missing = r.issues.filter((i) => i.kind === 'missing-feature');
+    expect(missing).toHaveLength(1);
+    expect(missing[0]).toMatchObject({ severity: 'error', value: 'eu-central-1 → eu-south-1' });
+    const allowed = [...String(missing[0]!.allowed).matchAll(/\b([a-z]{2}(?:-[a-z]+)+-\d) \(/g)].map((m) => m[1]!);
+    expect(allowed.length).toBeGreaterThan(0);
+    const cat = regionCatalog();
+    for (const code of allowed) {
+      expect(cat.get('aws', code)?.jurisdiction, code).toBe('EU');
+      expect(cat.supportsRdsBackupReplication('eu-central-1', code), code).toBe(true);
+    }
+    expect(allowed).not.toContain('eu-south-1');
+    expect(allowed).not.toContain('eu-west-2'); // UK: another jurisdiction
+    // Off, the same pair resolves.
+    const off = await withReplication([
+      { name: 'prod-euc1', cloud: 'aws', region: 'eu-central-1', role: 'production', tier: 'production' },
+      { name: 'dr-eus1', cloud: 'aws', region: 'eu-south-1', role: 'dr', tier: 'production', recovers: 'prod-euc1' },
+    ], false);
+    expect(resolveEnvironment(off, 'prod-euc1').issues.filter((i) => i.kind === 'missing-feature')).toEqual([]);
   });
 });

@@ -3,9 +3,15 @@
  * key, master password generated and rotated by RDS in Secrets Manager (never in Terraform),
  * point-in-time recovery within `backupRetentionDays`, and tagged for AWS Backup.
  *
+ * With `replicateBackupsToDr`, RDS also replicates the automated backups and transaction logs to
+ * every DR region (`ctx.env.backup.copyRegions`), encrypted there with a key of that region, so a
+ * DR environment can restore to any point in time within the retention, not only to the last
+ * AWS Backup copy. Only some region pairs offer it; resolution refuses the others before synth.
+ *
  * Construct IDs are public API: renaming `instance` (or moving it to another scope) makes
  * Terraform replace the database, which loses its data. `aws.test.ts` pins the addresses.
  */
+import { DbInstanceAutomatedBackupsReplication } from '@cdktf/provider-aws/lib/db-instance-automated-backups-replication/index.js';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance/index.js';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group/index.js';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js';
@@ -129,6 +135,32 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     tags: { Name: identifier, 'parity:backup': ctx.env.name },
   });
 
+  // Replicated automated backups in each DR region, created through that region's provider (the
+  // replication lives in the destination region). The copies are encrypted with a key of the
+  // destination region: RDS cannot use a key of another region there.
+  const replications = p.replicateBackupsToDr
+    ? ctx.env.backup.copyRegions.map((region) => {
+        const provider = ctx.providerFor(region);
+        const replicaKey = new KmsKey(scope, `replica-key-${region}`, {
+          provider,
+          description: `${ctx.env.platform} ${ctx.env.name}: database automated backups replicated to ${region}`,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+        });
+        new KmsAlias(scope, `replica-key-alias-${region}`, {
+          provider,
+          name: `alias/${ctx.name('aws.kmsAlias', 'database', 'replica', region)}`,
+          targetKeyId: replicaKey.keyId,
+        });
+        return new DbInstanceAutomatedBackupsReplication(scope, `backups-replication-${region}`, {
+          provider,
+          sourceDbInstanceArn: instance.arn,
+          kmsKeyId: replicaKey.arn,
+          retentionPeriod: p.backupRetentionDays,
+        });
+      })
+    : [];
+
   return {
     instanceId: instance.identifier,
     instanceArn: instance.arn,
@@ -136,5 +168,7 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     port: Token.asString(instance.port),
     kmsKeyArn: restoring ? instance.kmsKeyId : key.arn,
     secretArn: instance.masterUserSecret.get(0).secretArn,
+    // The resource's id is the ARN of the replicated automated backup.
+    replicatedBackupArns: replications.map((r) => r.id),
   };
 }

@@ -159,6 +159,13 @@ describe('database on GCP', () => {
     expect(settings(prod).user_labels).toMatchObject({ 'parity-environment': 'prod-gcp-euw1', 'parity-role': 'production' });
   });
 
+  it('ignores replicateBackupsToDr, an RDS feature with no Cloud SQL equivalent', async () => {
+    const on = await synthToJson(REPO_ROOT, withParams(env('prod-gcp-euw1'), { replicateBackupsToDr: true }));
+    expect(on.resource).toEqual(prod.resource);
+    expect(on.output).toEqual(prod.output);
+    expect(prod.output).not.toHaveProperty('database_replicated_backup_arns');
+  });
+
   it('fails when the backup location is outside the jurisdiction', async () => {
     const e = env('prod-gcp-euw1');
     await expect(synthToJson(REPO_ROOT, { ...e, backup: { ...e.backup, location: 'us-east1' } })).rejects.toThrow(/outside its jurisdiction EU/);

@@ -5,7 +5,10 @@
  * Disaster recovery: `ctx.env.backup.location` is the DR region when the environment has a DR
  * target (else its own region); both lie inside the environment's jurisdiction. Keeping the
  * automated backups there means they already sit where a DR environment restores them. The
- * backup bundle relies on this (it has nothing to copy for Cloud SQL).
+ * backup bundle relies on this (it has nothing to copy for Cloud SQL), and adds on-demand backups
+ * into the same location on the schedule derived from the RPO, since automated backups run daily.
+ * `replicateBackupsToDr` (RDS automated-backups replication) has no Cloud SQL equivalent and is
+ * ignored here: it must match across environments, so refusing it would break mixed platforms.
  *
  * Credentials: no `google_sql_user` and no password anywhere. Applications sign in with IAM
  * database authentication (`cloudsql.iam_authentication`); IAM users are added outside Terraform

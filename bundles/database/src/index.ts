@@ -19,6 +19,12 @@ export const params = z
       .string()
       .optional()
       .describe('AWS: create the instance from this DB snapshot (identifier or ARN), as a DR failover does. @default - a new, empty database'),
+    replicateBackupsToDr: z
+      .boolean()
+      .default(false)
+      .describe(
+        'AWS: replicate automated backups and transaction logs to each DR region (point-in-time recovery there, RPO of minutes). Only some region pairs support it; resolution refuses the others. GCP: no equivalent; the backup bundle schedules backups into the DR region instead. @default false',
+      ),
   })
   .strict();
 
@@ -38,8 +44,25 @@ export const bundle = defineBundle({
     kmsKeyArn: { description: 'The customer-managed key the storage is encrypted with.', clouds: ['aws'] },
     secretArn: { description: 'Secrets Manager secret holding the master password.', clouds: ['aws'] },
     connectionName: { description: 'Cloud SQL connection name (project:region:instance).', clouds: ['gcp'] },
+    replicatedBackupArns: {
+      description: 'ARNs of the automated backups replicated to the DR regions (empty unless replicateBackupsToDr).',
+      clouds: ['aws'],
+    },
   },
   services: { aws: ['rds', 'kms', 'secretsmanager'], gcp: ['cloudSql'] },
   stateful: true,
+  rules: (p, env) =>
+    env.cloud === 'gcp' && p.restoreFromSnapshot !== undefined
+      ? [{ param: 'restoreFromSnapshot', message: 'is an AWS parameter (an RDS snapshot); Cloud SQL restores a backup into an instance instead', fix: 'remove it from this GCP environment and restore with gcloud sql backups restore' }]
+      : [],
+  features: [
+    {
+      id: 'rds-automated-backups-replication',
+      description: 'RDS cross-region automated backups replication',
+      cloud: 'aws',
+      param: 'replicateBackupsToDr',
+      scope: 'dr-pair',
+    },
+  ],
 });
 export default bundle;

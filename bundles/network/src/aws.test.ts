@@ -1,3 +1,5 @@
+import { fixtureWorkspace } from '@parity/model/testing';
+import { resolveEnvironment } from '@parity/model';
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { namer, type ResolvedEnvironment } from '@parity/model';
@@ -123,10 +125,14 @@ describe('aws network', () => {
     expect(sg).not.toHaveProperty('egress');
   });
 
-  it('fails when the VPC range is too small for /28 subnets', async () => {
+  it('fails when the VPC range is too small for /28 subnets, at resolution, naming the field', async () => {
     const [m] = AWS_PAIR;
-    const small = await resolveFixture([{ ...m!, overrides: { network: { cidr: '10.0.0.0/26' } } }]);
-    await expect(synthToJson(REPO_ROOT, small.get(m!.name)!)).rejects.toThrow(/gives \/30 subnets/);
+    const ws = await fixtureWorkspace([{ ...m!, overrides: { network: { cidr: '10.0.0.0/26' } } }]);
+    const r = resolveEnvironment(ws, m!.name);
+    expect(r.env).toBeUndefined();
+    const problem = r.issues.find((i) => i.kind === 'bundle-rule')!;
+    expect(problem.message).toMatch(/network\.subnetNewBits: cidr 10\.0\.0\.0\/26 with subnetNewBits 4 gives \/30 subnets/);
+    expect(problem.allowed).toBe('at most 2');
   });
 
   it('fails when subnetNewBits cannot hold a private and a public subnet per zone', () => {

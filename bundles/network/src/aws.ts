@@ -20,33 +20,13 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { Fn, Op, type TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { DeployContext, Exports } from '@parity/model';
+import { assertRules, type DeployContext, type Exports } from '@parity/model';
 import type { NetworkParams } from './index.js';
-
-/** The smallest subnet AWS allows is a /28. */
-const MIN_SUBNET_PREFIX = 28;
-
-/** Refuse address plans that cannot hold `2 * azCount` subnets of a usable size. */
-function checkAddressPlan(p: Pick<NetworkParams, 'cidr' | 'azCount' | 'subnetNewBits'>): void {
-  const prefix = Number(p.cidr.split('/')[1]);
-  const subnetPrefix = prefix + p.subnetNewBits;
-  if (subnetPrefix > MIN_SUBNET_PREFIX) {
-    throw new Error(
-      `network: cidr ${p.cidr} with subnetNewBits ${p.subnetNewBits} gives /${subnetPrefix} subnets; AWS subnets are at most /${MIN_SUBNET_PREFIX}. Use a larger cidr or fewer subnetNewBits.`,
-    );
-  }
-  const needed = 2 * p.azCount;
-  const available = 2 ** p.subnetNewBits;
-  if (needed > available) {
-    throw new Error(
-      `network: ${p.azCount} zones need ${needed} subnets (private and public), but subnetNewBits ${p.subnetNewBits} splits ${p.cidr} into only ${available}. Raise subnetNewBits or lower azCount.`,
-    );
-  }
-}
+import { awsAddressPlanProblems } from './rules.js';
 
 export function deploy(scope: Construct, ctx: DeployContext<NetworkParams, TerraformProvider>): Exports {
   const p = ctx.params;
-  checkAddressPlan(p);
+  assertRules('network', awsAddressPlanProblems(p));
 
   // Zones of the provider's region; Local and Wavelength Zones (opt-in) are left out.
   const azs = new DataAwsAvailabilityZones(scope, 'azs', {

@@ -13,54 +13,17 @@ import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router/index.j
 import { ComputeRouterNat } from '@cdktf/provider-google/lib/compute-router-nat/index.js';
 import { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork/index.js';
 import { ServiceNetworkingConnection } from '@cdktf/provider-google/lib/service-networking-connection/index.js';
-import type { DeployContext, Exports } from '@parity/model';
+import { assertRules, type DeployContext, type Exports } from '@parity/model';
 import type { NetworkParams } from './index.js';
+import { gcpRangeProblems } from './rules.js';
 
 /** Secondary range names. They are scoped to the subnetwork, so fixed names never collide. */
 export const PODS_RANGE = 'pods';
 export const SERVICES_RANGE = 'services';
 
-interface Range {
-  readonly name: string;
-  readonly cidr: string;
-  readonly first: number;
-  readonly last: number;
-}
-
-function parseCidr(name: string, cidr: string): Range {
-  const [ip, bitsText] = cidr.split('/');
-  const octets = (ip ?? '').split('.').map(Number);
-  const bits = Number(bitsText);
-  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
-    throw new Error(`network: ${name} ${cidr} is not an IPv4 CIDR block`);
-  }
-  const address = octets.reduce((a, o) => a * 256 + o, 0);
-  const size = 2 ** (32 - bits);
-  const first = Math.floor(address / size) * size;
-  if (first !== address) {
-    const canonical = [24, 16, 8, 0].map((s) => Math.floor(first / 2 ** s) % 256).join('.');
-    throw new Error(`network: ${name} ${cidr} has host bits set; GCP expects the network address: use ${canonical}/${bits}`);
-  }
-  return { name, cidr, first, last: first + size - 1 };
-}
-
-/** The primary, pods and services ranges must not overlap: GCP rejects the subnetwork otherwise. */
-function checkRanges(p: NetworkParams): void {
-  const ranges = [parseCidr('cidr', p.cidr), parseCidr('podsCidr', p.podsCidr), parseCidr('servicesCidr', p.servicesCidr)];
-  for (let i = 0; i < ranges.length; i++) {
-    for (let j = i + 1; j < ranges.length; j++) {
-      const a = ranges[i]!;
-      const b = ranges[j]!;
-      if (a.first <= b.last && b.first <= a.last) {
-        throw new Error(`network: ${a.name} ${a.cidr} overlaps ${b.name} ${b.cidr}; the subnetwork's primary and secondary ranges must be disjoint`);
-      }
-    }
-  }
-}
-
 export function deploy(scope: Construct, ctx: DeployContext<NetworkParams, TerraformProvider>): Exports {
   const p = ctx.params;
-  checkRanges(p);
+  assertRules('network', gcpRangeProblems(p));
   const region = ctx.env.region;
 
   const network = new ComputeNetwork(scope, 'vpc', {

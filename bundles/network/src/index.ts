@@ -1,5 +1,6 @@
 import { defineBundle, packageInfo } from '@parity/model';
 import { z } from 'zod';
+import { awsAddressPlanProblems, gcpRangeProblems } from './rules.js';
 
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'must be an IPv4 CIDR block such as 10.0.0.0/16');
 
@@ -49,5 +50,6 @@ export const bundle = defineBundle({
   },
   services: { aws: ['ec2'], gcp: [] },
   stateful: false,
+  rules: (p, env) => (env.cloud === 'aws' ? awsAddressPlanProblems(p) : gcpRangeProblems(p)),
 });
 export default bundle;

@@ -7,6 +7,7 @@ export const params = z
       .array(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and hyphens, at most 31'))
       .min(1)
       .refine((q) => new Set(q).size === q.length, 'queue names must be unique')
+      .refine((q) => !q.some((n) => n.endsWith('-dlq')), 'names ending in -dlq are taken by dead-letter queues')
       .default(['events'])
       .describe('Queues to create; each gets its own dead-letter queue. @default ["events"]'),
     maxReceiveCount: z.number().int().min(5).max(100).default(5).describe('Deliveries before a message moves to the dead-letter queue. @default 5'),

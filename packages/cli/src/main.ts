@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NAME_GRAMMAR } from '@parity/model';
+import { check } from './commands/check.js';
 import { genEnv } from './commands/gen.js';
 import { schemas } from './commands/schemas.js';
 import { synth } from './commands/synth.js';
@@ -47,6 +48,17 @@ export function program(): Command {
     .option('--jobs <n>', 'environments validated at once', positiveInt, 2)
     .action(async (envs: string[], flags) => {
       await validate(envs, flags);
+    });
+
+  cli
+    .command('check')
+    .description('parity matrix, region availability, data residency and DR readiness of the fleet; exit 1 on any violation')
+    .argument('[env...]', 'environments (default: all)')
+    .option('--json', 'machine-readable report', false)
+    .option('--markdown', 'markdown, for a pull-request comment', false)
+    .option('--dr', 'only the DR readiness report', false)
+    .action(async (envs: string[], flags) => {
+      await check(envs, flags);
     });
 
   cli

@@ -39,6 +39,23 @@ export interface FeatureSpec {
   readonly scope: 'dr-pair';
 }
 
+/** What a bundle's rules may look at besides its parameters. */
+export interface RuleEnv {
+  readonly cloud: Cloud;
+  readonly region: string;
+  readonly jurisdiction: string;
+  /** Minutes between scheduled backups (derived from the RPO). */
+  readonly backupIntervalMinutes: number;
+}
+
+/** A parameter value a bundle cannot build, found before synth so that it can name file and field. */
+export interface RuleProblem {
+  readonly param: string;
+  readonly message: string;
+  readonly allowed?: string;
+  readonly fix: string;
+}
+
 export interface BundleSpec<S extends z.ZodObject = z.ZodObject> {
   /** Short name used in the definition and manifests: `database`. */
   readonly name: string;
@@ -62,6 +79,17 @@ export interface BundleSpec<S extends z.ZodObject = z.ZodObject> {
   readonly stateful: boolean;
   /** Optional capabilities with limited regional support. */
   readonly features?: readonly FeatureSpec[];
+  /**
+   * Cross-field and per-cloud limits the schema cannot express (address plans, provider limits).
+   * Resolution runs them, so `gen env`, `synth` and `check` report them with file and field.
+   */
+  readonly rules?: (params: z.output<S>, env: RuleEnv) => readonly RuleProblem[];
+}
+
+/** Throw the first problem, for deploy functions that guard what resolution already checked. */
+export function assertRules(bundle: string, problems: readonly RuleProblem[]): void {
+  const first = problems[0];
+  if (first) throw new Error(`${bundle}: ${first.message}. ${first.fix}`);
 }
 
 /** What the synth module hands a bundle's `deploy`. `P` is the provider type of the cloud. */

@@ -22,6 +22,7 @@ export type IssueKind =
   | 'opt-in-region'
   | 'missing-service'
   | 'missing-feature'
+  | 'bundle-rule'
   | 'recovers'
   | 'state-in-failed-region'
   | 'residency'

@@ -300,6 +300,7 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
   }
 
   // parameters
+  const schedule = deriveBackupSchedule(def.dr.rpoMinutes, def.dr.copyDelayMinutes);
   const resolved: ResolvedBundle[] = [];
   const tier = def.tiers[m.tier] ?? {};
   for (const [b, values] of Object.entries(m.overrides)) {
@@ -347,6 +348,13 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
       continue;
     }
     for (const k of keys) sources[k] ??= 'bundle';
+    if (region && spec.rules) {
+      const ruleEnv = { cloud: m.cloud, region: m.region, jurisdiction: region.jurisdiction, backupIntervalMinutes: schedule.intervalMinutes };
+      for (const problem of spec.rules(parsed.data, ruleEnv)) {
+        const o = origin[problem.param];
+        out.push(issue({ kind: 'bundle-rule', file: o?.file ?? defSrc.file, path: (o?.path ?? ['bundles', b]).join('.'), line: o ? o.line(o.path) : defSrc.lineOf(['bundles', b]), value: parsed.data[problem.param], message: `${b}.${problem.param}: ${problem.message}`, allowed: problem.allowed, fix: problem.fix }));
+      }
+    }
     resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful });
   }
 
@@ -365,7 +373,6 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
   if (!region || !def.tiers[m.tier]) return { issues: out };
   if (out.some((i) => i.severity === 'error') && !opts.lenient) return { issues: out };
 
-  const schedule = deriveBackupSchedule(def.dr.rpoMinutes, def.dr.copyDelayMinutes);
   const copyRegions = drTargets.map((t) => t.region).filter((r, i, a) => a.indexOf(r) === i);
   const env: ResolvedEnvironment = {
     name,

@@ -1,0 +1,43 @@
+import type { Issue, IssueKind } from '@parity/model';
+
+/** Which part of `pnpm check` a finding belongs to. */
+export type CheckName = 'config' | 'parity' | 'regions' | 'residency' | 'dr';
+
+export type FindingKind =
+  | IssueKind
+  | 'parity-mismatch'
+  | 'bundle-missing'
+  | 'major-version'
+  | 'promotion-pending'
+  | 'residency-unknown'
+  | 'dr-missing'
+  | 'dr-not-covered'
+  | 'copy-destination'
+  | 'key-region'
+  | 'rpo-breached'
+  | 'rto-breached'
+  | 'schedule-unknown';
+
+/** A problem (or a note) found by a check: an Issue with the check and environment it concerns. */
+export interface Finding extends Omit<Issue, 'kind'> {
+  readonly check: CheckName;
+  readonly kind: FindingKind;
+  readonly env?: string;
+}
+
+const CHECK_OF: Partial<Record<IssueKind, CheckName>> = {
+  'not-overridable': 'parity',
+  'unknown-region': 'regions',
+  'opt-in-region': 'regions',
+  'missing-service': 'regions',
+  'missing-feature': 'regions',
+  residency: 'residency',
+  'state-in-failed-region': 'dr',
+  recovers: 'dr',
+  'cloud-mismatch': 'dr',
+};
+
+/** A resolution issue as a finding of the check it belongs to. */
+export function fromIssue(i: Issue, env?: string): Finding {
+  return { ...i, check: CHECK_OF[i.kind] ?? 'config', ...(env ? { env } : {}) };
+}

@@ -1,0 +1,6 @@
+export * from './dr.js';
+export * from './findings.js';
+export * from './parity.js';
+export * from './residency.js';
+export * from './run.js';
+export * from './tf.js';

@@ -1,0 +1,132 @@
+/**
+ * N-way parity: every environment against every other at once. For each bundle, the versions and
+ * every parameter are grouped by value across the whole fleet. A parameter the definition lets
+ * differ is shown; one it does not is a violation for the environments outside the majority.
+ * A bundle missing somewhere, or a major version apart, is a violation; a minor or patch version
+ * behind is a promotion pending.
+ */
+import semver from 'semver';
+import type { Definition, ResolvedEnvironment } from '@parity/model';
+import type { Finding } from './findings.js';
+
+export type CellStatus = 'ok' | 'pending' | 'violation' | 'missing';
+
+export interface MatrixCell {
+  readonly version?: string;
+  readonly status: CellStatus;
+  /** Parameters whose value here differs from some other environment, allowed or not. */
+  readonly differs: Readonly<Record<string, unknown>>;
+  /** Of those, the ones that must match (violations). */
+  readonly violations: readonly string[];
+  /** The newest version elsewhere, when this one is behind. */
+  readonly behind?: string;
+}
+
+export interface Difference {
+  readonly bundle: string;
+  readonly param: string;
+  readonly allowed: boolean;
+  /** Each distinct value and the environments that have it, most common first. */
+  readonly groups: ReadonlyArray<{ readonly value: unknown; readonly envs: readonly string[] }>;
+}
+
+export interface ParityMatrix {
+  readonly envs: readonly string[];
+  readonly bundles: readonly string[];
+  readonly cells: Readonly<Record<string, Readonly<Record<string, MatrixCell>>>>;
+  readonly differences: readonly Difference[];
+}
+
+/** JSON with sorted keys, so equal values compare equal. */
+export function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
+}
+
+export function parityMatrix(definition: Definition, envs: readonly ResolvedEnvironment[], definitionFile = 'environments/platform.yaml'): { matrix: ParityMatrix; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const names = envs.map((e) => e.name);
+  const bundles = Object.keys(definition.bundles);
+  const cells: Record<string, Record<string, { version?: string; status: CellStatus; differs: Record<string, unknown>; violations: string[]; behind?: string }>> = {};
+  for (const e of envs) cells[e.name] = {};
+  const differences: Difference[] = [];
+
+  for (const b of bundles) {
+    const mayDiffer = new Set(definition.bundles[b]!.mayDiffer);
+    const present = envs.filter((e) => e.bundles.some((x) => x.name === b));
+    for (const e of envs) {
+      const rb = e.bundles.find((x) => x.name === b);
+      cells[e.name]![b] = rb ? { version: rb.version, status: 'ok', differs: {}, violations: [] } : { status: 'missing', differs: {}, violations: [] };
+      if (!rb) {
+        findings.push({ check: 'parity', kind: 'bundle-missing', severity: 'error', env: e.name, file: e.file, path: `bundles.${b}`, message: `${e.name} does not run bundle "${b}", which ${present.map((p) => p.name).join(', ') || 'the definition'} run${present.length === 1 ? 's' : ''}`, fix: `fix the problems that keep ${b} from resolving in ${e.file}` });
+      }
+    }
+    if (present.length === 0) continue;
+
+    // versions
+    const versions = present.map((e) => e.bundles.find((x) => x.name === b)!.version);
+    const newest = versions.reduce((a, v) => (semver.gt(v, a) ? v : a));
+    for (const e of present) {
+      const v = e.bundles.find((x) => x.name === b)!.version;
+      const cell = cells[e.name]![b]!;
+      if (semver.major(v) !== semver.major(newest)) {
+        cell.status = 'violation';
+        cell.behind = newest;
+        findings.push({ check: 'parity', kind: 'major-version', severity: 'error', env: e.name, file: e.file, path: `bundles.${b}`, value: v, message: `${b} ${v} is a major version apart from ${newest}, which other environments run`, allowed: `${semver.major(newest)}.x`, fix: `promote ${e.name} to ${b}@${newest} (a major change: review its changelog)` });
+      } else if (semver.lt(v, newest)) {
+        cell.status = 'pending';
+        cell.behind = newest;
+        findings.push({ check: 'parity', kind: 'promotion-pending', severity: 'warning', env: e.name, file: e.file, path: `bundles.${b}`, value: v, message: `promotion pending: ${b} ${v} here, ${newest} elsewhere`, fix: `promote ${e.name} to ${b}@${newest} when it has been proven in the environments that run it` });
+      }
+    }
+
+    // parameters
+    const keys = [...new Set(present.flatMap((e) => Object.keys(e.bundles.find((x) => x.name === b)!.params)))].sort();
+    for (const param of keys) {
+      const groups = new Map<string, { value: unknown; envs: string[] }>();
+      for (const e of present) {
+        const value = e.bundles.find((x) => x.name === b)!.params[param];
+        const k = stable(value);
+        if (!groups.has(k)) groups.set(k, { value, envs: [] });
+        groups.get(k)!.envs.push(e.name);
+      }
+      if (groups.size < 2) continue;
+      const sorted = [...groups.values()].sort((x, y) => y.envs.length - x.envs.length || x.envs[0]!.localeCompare(y.envs[0]!));
+      const allowed = mayDiffer.has(param);
+      differences.push({ bundle: b, param, allowed, groups: sorted });
+      for (const g of sorted) for (const n of g.envs) cells[n]![b]!.differs[param] = g.value;
+      if (allowed) continue;
+      const reference = sorted[0]!;
+      for (const g of sorted.slice(1)) {
+        for (const n of g.envs) {
+          const e = envs.find((x) => x.name === n)!;
+          const cell = cells[n]![b]!;
+          cell.status = 'violation';
+          cell.violations.push(param);
+          const overridden = e.bundles.find((x) => x.name === b)!.sources[param] === 'override';
+          findings.push({
+            check: 'parity',
+            kind: 'parity-mismatch',
+            severity: 'error',
+            env: n,
+            file: overridden ? e.file : definitionFile,
+            path: overridden ? `overrides.${b}.${param}` : `bundles.${b}`,
+            value: g.value,
+            message: `${b}.${param} is ${stable(g.value)} in ${n} but ${stable(reference.value)} in ${reference.envs.join(', ')}; it must be the same everywhere`,
+            allowed: stable(reference.value),
+            fix: overridden
+              ? `remove overrides.${b}.${param} from ${e.file}, or add ${param} to bundles.${b}.mayDiffer in ${definitionFile} if environments really may differ`
+              : `make ${b}.${param} the same in every environment`,
+          });
+        }
+      }
+    }
+  }
+  return { matrix: { envs: names, bundles, cells, differences }, findings };
+}

@@ -1,0 +1,100 @@
+/**
+ * `pnpm check`: resolve every environment leniently (so that a broken one still shows in the
+ * matrix), then run the four checks over the whole fleet at once.
+ */
+import { resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import { drReport, type DrPair } from './dr.js';
+import { fromIssue, type CheckName, type Finding } from './findings.js';
+import { parityMatrix, type ParityMatrix } from './parity.js';
+import { residencyFindings } from './residency.js';
+import type { TerraformJson } from './tf.js';
+
+export interface EnvSummary {
+  readonly name: string;
+  readonly cloud: string;
+  readonly region: string;
+  readonly jurisdiction: string;
+  readonly role: string;
+  readonly tier: string;
+  readonly recovers?: string;
+  /** Whether it resolves without errors (only such environments are synthesized to disk). */
+  readonly valid: boolean;
+}
+
+export interface CheckReport {
+  readonly definitionFile: string;
+  readonly envs: readonly EnvSummary[];
+  readonly matrix: ParityMatrix;
+  readonly dr: readonly DrPair[];
+  readonly findings: readonly Finding[];
+  readonly summary: {
+    readonly errors: number;
+    readonly warnings: number;
+    readonly promotionsPending: number;
+    readonly byCheck: Readonly<Record<CheckName, number>>;
+  };
+}
+
+export interface Resolved {
+  readonly envs: ResolvedEnvironment[];
+  /** Per environment, whether it resolved strictly (no errors). */
+  readonly valid: ReadonlySet<string>;
+  readonly findings: Finding[];
+}
+
+/** Resolve every environment leniently; report every problem as a finding of its check. */
+export function resolveForCheck(ws: Workspace, names: readonly string[] = []): Resolved {
+  const findings: Finding[] = ws.issues.map((i) => fromIssue(i));
+  const envs: ResolvedEnvironment[] = [];
+  const valid = new Set<string>();
+  if (!ws.definition) return { envs, valid, findings };
+  for (const name of names.length ? names : [...ws.manifests.keys()]) {
+    const r = resolveEnvironment(ws, name, { lenient: true });
+    findings.push(...r.issues.map((i) => fromIssue(i, name)));
+    if (!r.env) continue;
+    envs.push(r.env);
+    if (!r.issues.some((i) => i.severity === 'error')) valid.add(name);
+  }
+  return { envs, valid, findings };
+}
+
+export function runChecks(ws: Workspace, resolved: Resolved, jsonOf: (env: string) => TerraformJson | undefined): CheckReport {
+  const definitionFile = ws.definition?.file ?? 'environments/platform.yaml';
+  const findings: Finding[] = [...resolved.findings];
+  const envs = resolved.envs;
+  const { matrix, findings: parity } = ws.definition ? parityMatrix(ws.definition.data, envs, definitionFile) : { matrix: { envs: [], bundles: [], cells: {}, differences: [] }, findings: [] };
+  // A must-match override is already reported by resolution, with its line: keep that one.
+  const reported = new Set(findings.filter((f) => f.kind === 'not-overridable').map((f) => `${f.env}|${f.path}`));
+  findings.push(...parity.filter((f) => !(f.kind === 'parity-mismatch' && reported.has(`${f.env}|${f.path}`))));
+  for (const e of envs) {
+    const json = jsonOf(e.name);
+    if (json) findings.push(...residencyFindings(e, json));
+  }
+  const dr = ws.definition ? drReport(ws.root, ws.definition.data, envs, jsonOf, definitionFile) : { pairs: [], findings: [] };
+  findings.push(...dr.findings);
+
+  // one finding per problem, ordered by environment, check and path
+  const seen = new Set<string>();
+  const unique = findings.filter((f) => {
+    const k = `${f.check}|${f.kind}|${f.env ?? ''}|${f.file}|${f.path}|${f.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const order: CheckName[] = ['config', 'parity', 'regions', 'residency', 'dr'];
+  unique.sort((a, b) => order.indexOf(a.check) - order.indexOf(b.check) || (a.env ?? '').localeCompare(b.env ?? '') || a.path.localeCompare(b.path));
+  const byCheck = Object.fromEntries(order.map((c) => [c, unique.filter((f) => f.check === c && f.severity === 'error').length])) as Record<CheckName, number>;
+  return {
+    definitionFile,
+    envs: envs.map((e) => ({ name: e.name, cloud: e.cloud, region: e.region, jurisdiction: e.jurisdiction, role: e.role, tier: e.tier, ...(e.recovers ? { recovers: e.recovers.name } : {}), valid: resolved.valid.has(e.name) })),
+    matrix,
+    dr: dr.pairs,
+    findings: unique,
+    summary: {
+      errors: unique.filter((f) => f.severity === 'error').length,
+      warnings: unique.filter((f) => f.severity === 'warning' && f.kind !== 'promotion-pending').length,
+      promotionsPending: unique.filter((f) => f.kind === 'promotion-pending').length,
+      byCheck,
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * `pnpm check`: the parity matrix, region availability, data residency and DR readiness of the
+ * whole fleet, as a terminal report, `--markdown` for a pull-request comment, or `--json`.
+ * `--dr` limits the output to the DR readiness report. Exit code 1 on any violation.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import pc from 'picocolors';
+import { resolveForCheck, runChecks, stable, type CheckReport, type DrPair, type Finding, type TerraformJson } from '@parity/checks';
+import { formatIssue, loadWorkspace } from '@parity/model';
+import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+
+export interface CheckFlags {
+  json?: boolean;
+  markdown?: boolean;
+  dr?: boolean;
+}
+
+/** Run every check; environments that resolve are synthesized (incrementally) so their JSON can be read. */
+export async function runCheck(names: readonly string[] = [], root?: string): Promise<CheckReport> {
+  const ws = await loadWorkspace(root);
+  const resolved = resolveForCheck(ws, names);
+  const hasher = new InputHasher(ws.root);
+  const json = new Map<string, TerraformJson>();
+  const stale = resolved.envs.filter((e) => !resolved.valid.has(e.name) || !isUpToDate(ws.root, e.name, hasher.envHash(e)));
+  if (stale.length > 0) {
+    const synth = await import('@parity/synth');
+    const toDisk = stale.filter((e) => resolved.valid.has(e.name));
+    if (toDisk.length > 0) await synth.synthEnvironments(ws.root, toDisk, { force: true, hasher });
+    for (const e of stale.filter((x) => !resolved.valid.has(x.name))) {
+      // A broken environment is synthesized in memory only: never write Terraform someone could apply.
+      try {
+        json.set(e.name, (await synth.synthToJson(ws.root, e)) as TerraformJson);
+      } catch (err) {
+        resolved.findings.push({ check: 'config', kind: 'schema', severity: 'error', env: e.name, file: e.file, path: '', message: `could not synthesize: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the problems above first' });
+      }
+    }
+  }
+  for (const e of resolved.envs) {
+    if (json.has(e.name)) continue;
+    const file = stackFile(ws.root, e.name);
+    if (existsSync(file)) json.set(e.name, JSON.parse(readFileSync(file, 'utf8')) as TerraformJson);
+  }
+  return runChecks(ws, resolved, (name) => json.get(name));
+}
+
+const CHECK_TITLES = { config: 'Configuration', parity: 'Parity', regions: 'Region availability', residency: 'Data residency', dr: 'DR readiness' } as const;
+
+function cellText(report: CheckReport, env: string, bundle: string): { text: string; status: string } {
+  const c = report.matrix.cells[env]?.[bundle];
+  if (!c) return { text: '—', status: 'missing' };
+  if (c.status === 'missing') return { text: 'missing', status: 'violation' };
+  const n = Object.keys(c.differs).length;
+  const text = `${c.version}${c.status === 'pending' ? ` ↑${c.behind}` : ''}${c.violations.length ? ` ✘${c.violations.join(',')}` : n ? ` ±${n}` : ''}`;
+  return { text, status: c.status };
+}
+
+function minutes(m: number): string {
+  return m >= 120 && m % 60 === 0 ? `${m / 60} h` : `${m} min`;
+}
+
+function pairLines(p: DrPair, md: boolean): string[] {
+  const ok = (b: boolean) => (md ? (b ? '✅' : '❌') : b ? pc.green('✔') : pc.red('✘'));
+  const lines: string[] = [];
+  if (!p.dr) {
+    lines.push(`${ok(false)} no dr environment recovers it`);
+    return lines;
+  }
+  if (p.rpo) lines.push(`${ok(p.rpo.met)} RPO: worst case ${minutes(p.rpo.minutes)} vs target ${minutes(p.rpo.targetMinutes)} (${p.rpo.met ? `met, ${p.rpo.marginMinutes} min to spare` : `breached by ${-p.rpo.marginMinutes} min`}); ${p.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')}${p.rpo.fix ? ` → ${p.rpo.fix}` : ''}`);
+  else lines.push(`${ok(false)} RPO: no protection reaches ${p.dr.region}`);
+  if (p.rto) lines.push(`${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(p.rto.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')})${p.rto.fix ? ` → ${p.rto.fix}` : ''}`);
+  lines.push(`${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? '→ ' + p.dr!.region : 'NOT covered'}`).join(', ')}`);
+  if (p.keys.length) lines.push(`${ok(p.keys.every((k) => k.ok))} keys: ${p.keys.length} cop${p.keys.length === 1 ? 'y' : 'ies'} in ${p.dr.region} encrypted with keys ${p.keys.every((k) => k.ok) ? `in ${p.dr.region}` : 'in the wrong region'}`);
+  lines.push(`${ok(p.stateOk ?? false)} state: ${p.dr.name} keeps its Terraform state in ${p.dr.stateRegion}${p.stateOk ? `, not in ${p.primaryRegion}` : `, the region it fails over from`}`);
+  if (p.queues) lines.push(`${md ? 'ℹ️' : pc.cyan('i')} queues: ${p.queues}`);
+  lines.push(`${md ? 'ℹ️' : pc.cyan('i')} last drilled: ${p.lastDrill ? `${p.lastDrill.at} (${p.lastDrill.status}${p.lastDrill.rtoMinutes !== undefined ? `, RTO ${p.lastDrill.rtoMinutes} min` : ''}${p.lastDrill.rpoMinutes !== undefined ? `, RPO ${p.lastDrill.rpoMinutes} min` : ''}) — ${p.lastDrill.file}` : `never (pnpm drill ${p.dr.name})`}`);
+  return lines;
+}
+
+function findingText(f: Finding): string {
+  return formatIssue({ ...f, kind: 'schema' }).replace(/^(error|warning): /, `$1 [${f.check}${f.env ? ` ${f.env}` : ''}] `);
+}
+
+export function formatTerminal(r: CheckReport, drOnly = false): string {
+  const out: string[] = [];
+  if (!drOnly) {
+    out.push(pc.bold(`Parity: ${r.envs.length} environments × ${r.matrix.bundles.length} bundles`) + pc.dim(`   (${r.definitionFile}; ±n = n allowed differences, ↑v = promotion pending, ✘ = must match)`));
+    const head = ['environment', 'role', 'region', ...r.matrix.bundles];
+    const rows = r.envs.map((e) => [e.name, e.role, `${e.cloud}:${e.region}`, ...r.matrix.bundles.map((b) => cellText(r, e.name, b))]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (typeof row[i] === 'string' ? (row[i] as string) : (row[i] as { text: string }).text).length)));
+    out.push(pc.dim(head.map((h, i) => h.padEnd(widths[i]!)).join('  ')));
+    for (const row of rows) {
+      out.push(
+        row
+          .map((c, i) => {
+            if (typeof c === 'string') return c.padEnd(widths[i]!);
+            const t = c.text.padEnd(widths[i]!);
+            return c.status === 'violation' ? pc.red(t) : c.status === 'pending' ? pc.yellow(t) : t;
+          })
+          .join('  '),
+      );
+    }
+    const allowed = r.matrix.differences.filter((d) => d.allowed);
+    if (allowed.length) {
+      out.push('', pc.bold('Allowed differences (mayDiffer)'));
+      for (const d of allowed) out.push(`  ${`${d.bundle}.${d.param}`.padEnd(28)} ${d.groups.map((g) => `${stable(g.value)}: ${g.envs.join(', ')}`).join(pc.dim('  |  '))}`);
+    }
+  }
+  out.push('', pc.bold('DR readiness'));
+  if (r.dr.length === 0) out.push('  (no production environments)');
+  for (const p of r.dr) {
+    out.push(`  ${pc.bold(p.primary)} ${pc.dim(`(${p.primaryRegion}, ${p.jurisdiction})`)} → ${p.dr ? `${pc.bold(p.dr.name)} ${pc.dim(`(${p.dr.region})`)}` : pc.red('none')}`);
+    for (const l of pairLines(p, false)) out.push(`    ${l}`);
+  }
+  const shown = r.findings.filter((f) => !drOnly || f.check === 'dr');
+  const errors = shown.filter((f) => f.severity === 'error');
+  const warnings = shown.filter((f) => f.severity === 'warning');
+  for (const check of ['config', 'parity', 'regions', 'residency', 'dr'] as const) {
+    const fs = shown.filter((f) => f.check === check);
+    if (!fs.length) continue;
+    out.push('', pc.bold(CHECK_TITLES[check]));
+    for (const f of fs) out.push(...findingText(f).split('\n').map((l, i) => (i === 0 ? (f.severity === 'error' ? pc.red(`  ${l}`) : pc.yellow(`  ${l}`)) : `  ${l}`)));
+  }
+  out.push('', errors.length ? pc.red(pc.bold(`✘ ${errors.length} violation${errors.length === 1 ? '' : 's'}`)) + pc.dim(`, ${warnings.length} warning(s)`) : pc.green(pc.bold('✔ no violations')) + pc.dim(`, ${warnings.length} warning(s), ${r.summary.promotionsPending} promotion(s) pending`));
+  return out.join('\n');
+}
+
+export function formatMarkdown(r: CheckReport, drOnly = false): string {
+  const out: string[] = [];
+  const esc = (s: string) => s.replaceAll('|', '\\|');
+  const errors = r.findings.filter((f) => f.severity === 'error' && (!drOnly || f.check === 'dr'));
+  out.push(`### Parity check: ${errors.length ? `❌ ${errors.length} violation${errors.length === 1 ? '' : 's'}` : '✅ no violations'}`, '');
+  if (!drOnly) {
+    out.push(`| environment | role | region | ${r.matrix.bundles.join(' | ')} |`, `|---|---|---|${r.matrix.bundles.map(() => '---').join('|')}|`);
+    for (const e of r.envs) out.push(`| ${e.name} | ${e.role} | ${e.cloud}:${e.region} | ${r.matrix.bundles.map((b) => { const c = cellText(r, e.name, b); return c.status === 'violation' ? `❌ ${esc(c.text)}` : c.status === 'pending' ? `⏳ ${esc(c.text)}` : esc(c.text); }).join(' | ')} |`);
+    const allowed = r.matrix.differences.filter((d) => d.allowed);
+    if (allowed.length) {
+      out.push('', '<details><summary>Allowed differences</summary>', '', '| parameter | values |', '|---|---|');
+      for (const d of allowed) out.push(`| \`${d.bundle}.${d.param}\` | ${d.groups.map((g) => `\`${esc(stable(g.value))}\`: ${g.envs.join(', ')}`).join('<br>')} |`);
+      out.push('', '</details>');
+    }
+  }
+  out.push('', '#### DR readiness', '');
+  for (const p of r.dr) {
+    out.push(`**${p.primary}** (${p.primaryRegion}, ${p.jurisdiction}) → ${p.dr ? `**${p.dr.name}** (${p.dr.region})` : '❌ none'}`, '');
+    for (const l of pairLines(p, true)) out.push(`- ${l}`);
+    out.push('');
+  }
+  if (errors.length || r.findings.some((f) => f.severity === 'warning')) {
+    out.push('#### Findings', '', '| | check | where | problem | fix |', '|---|---|---|---|---|');
+    for (const f of r.findings.filter((x) => !drOnly || x.check === 'dr')) {
+      out.push(`| ${f.severity === 'error' ? '❌' : '⚠️'} | ${f.check} | \`${esc(f.file)}${f.line ? `:${f.line}` : ''}\` ${f.path ? `\`${esc(f.path)}\`` : ''} | ${esc(f.message)}${f.value !== undefined ? ` (value \`${esc(stable(f.value))}\`)` : ''} | ${esc(f.fix ?? '')} |`);
+    }
+  }
+  return out.join('\n');
+}
+
+export async function check(names: readonly string[], flags: CheckFlags = {}, root?: string): Promise<CheckReport> {
+  const report = await runCheck(names, root);
+  const text = flags.json
+    ? JSON.stringify(flags.dr ? { dr: report.dr, findings: report.findings.filter((f) => f.check === 'dr'), summary: report.summary } : report, null, 2)
+    : flags.markdown
+      ? formatMarkdown(report, flags.dr)
+      : formatTerminal(report, flags.dr);
+  process.stdout.write(`${text}\n`);
+  const errors = report.findings.filter((f) => f.severity === 'error' && (!flags.dr || f.check === 'dr'));
+  if (errors.length > 0) process.exitCode = 1;
+  return report;
+}
