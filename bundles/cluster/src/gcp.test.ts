@@ -18,8 +18,8 @@ beforeAll(async () => {
 
 const env = (name: string) => envs.get(name)!;
 /** The one resource of a type that this bundle creates (other bundles may create the same type). */
-const only = (name: string, type: string): [string, Block] => {
-  const entries = Object.entries((json.get(name)!.resource?.[type] ?? {}) as Record<string, Block>).filter(([id]) => id.startsWith('cluster_'));
+const only = (name: string, type: string, bundle = 'cluster'): [string, Block] => {
+  const entries = Object.entries((json.get(name)!.resource?.[type] ?? {}) as Record<string, Block>).filter(([id]) => id.startsWith(`${bundle}_`));
   expect(entries).toHaveLength(1);
   return entries[0]!;
 };
@@ -82,8 +82,8 @@ describe('cluster on GCP', () => {
 
   it('runs on the network bundle\'s network and subnetwork', () => {
     const c = cluster('prod-gcp-euw1');
-    const [vpc] = only('prod-gcp-euw1', 'google_compute_network');
-    const [subnet] = only('prod-gcp-euw1', 'google_compute_subnetwork');
+    const [vpc] = only('prod-gcp-euw1', 'google_compute_network', 'network');
+    const [subnet] = only('prod-gcp-euw1', 'google_compute_subnetwork', 'network');
     expect(c.network).toBe(`\${google_compute_network.${vpc}.id}`);
     expect(c.subnetwork).toBe(`\${google_compute_subnetwork.${subnet}.id}`);
   });
@@ -129,7 +129,9 @@ describe('cluster on GCP', () => {
       expect(accountId.length).toBeGreaterThanOrEqual(6);
       expect(accountId.length).toBeLessThanOrEqual(30);
       expect(accountId).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
-      const grants = Object.values((json.get(e.name)!.resource?.google_project_iam_member ?? {}) as Record<string, Block>);
+      const grants = Object.entries((json.get(e.name)!.resource?.google_project_iam_member ?? {}) as Record<string, Block>)
+        .filter(([id]) => id.startsWith('cluster_'))
+        .map(([, g]) => g);
       expect(grants.map((g) => g.role).sort()).toEqual([...NODE_ROLES].sort());
       for (const g of grants) {
         expect(g.project).toBe(e.gcpProject);
