@@ -1,8 +1,8 @@
 import pc from 'picocolors';
-import { formatIssue, ParityError, type Issue } from '@parity/model';
+import { formatIssue, ParityError, type Problem } from '@parity/model';
 
 /** Print warnings and errors, coloured, to stderr. */
-export function printIssues(issues: readonly Issue[]): void {
+export function printIssues(issues: readonly Problem[]): void {
   for (const i of issues) {
     const text = formatIssue(i);
     process.stderr.write(`${i.severity === 'error' ? pc.red(text) : pc.yellow(text)}\n`);
@@ -10,7 +10,7 @@ export function printIssues(issues: readonly Issue[]): void {
 }
 
 /** Exit code 1 with every problem printed, if there is any error. */
-export function failOnErrors(issues: readonly Issue[], headline: string): void {
+export function failOnErrors(issues: readonly Problem[], headline: string): void {
   const errors = issues.filter((i) => i.severity === 'error');
   if (errors.length === 0) {
     printIssues(issues);

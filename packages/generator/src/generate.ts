@@ -121,9 +121,9 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
 
   const manifest: Manifest = { name, cloud, region, role, tier, ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
   // Resolve exactly as synth and check will, with this manifest in the workspace.
-  const manifests = new Map(ws.manifests);
-  manifests.set(name, { file: `environments/${name}/${MANIFEST_FILE}`, data: manifest, lineOf: () => undefined });
-  const resolved = resolveEnvironment({ ...ws, manifests }, name);
+  const candidate = candidateWorkspace(ws, { name, manifest, view: {}, warnings: [] });
+  const manifests = candidate.manifests;
+  const resolved = resolveEnvironment(candidate, name);
   // A dr environment also changes the one it recovers (backup copies now go to its region):
   // that environment must still resolve, e.g. a feature it uses must reach this region.
   if (recovers && ws.manifests.has(recovers)) {
@@ -155,6 +155,13 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
     stateDescription,
   };
   return { plan: { name, manifest, view, warnings: resolved.issues.filter((i) => i.severity === 'warning') }, issues: resolved.issues };
+}
+
+/** The workspace as it would be with the planned environment in it. */
+export function candidateWorkspace(ws: Workspace, plan: GenPlan): Workspace {
+  const manifests = new Map(ws.manifests);
+  manifests.set(plan.name, { file: `environments/${plan.name}/${MANIFEST_FILE}`, data: plan.manifest, lineOf: () => undefined });
+  return { ...ws, manifests };
 }
 
 /** Render every template for a plan: file name (without .hbs) → content. */

@@ -50,6 +50,9 @@ export interface Issue {
   readonly line?: number;
 }
 
+/** An Issue whose kind comes from a wider vocabulary (the checks add their own kinds). */
+export type Problem = Omit<Issue, 'kind'> & { readonly kind: string };
+
 export function issue(i: Omit<Issue, 'severity'> & { severity?: Severity }): Issue {
   return { severity: 'error', ...i };
 }
@@ -61,7 +64,7 @@ function show(value: unknown): string {
 }
 
 /** One problem as a few readable lines. */
-export function formatIssue(i: Issue): string {
+export function formatIssue(i: Problem): string {
   const where = `${i.file}${i.line ? `:${i.line}` : ''}${i.path ? ` (${i.path})` : ''}`;
   const lines = [`${i.severity}: ${where}: ${i.message}`];
   if (i.value !== undefined) lines.push(`  value:   ${show(i.value)}`);
@@ -70,14 +73,14 @@ export function formatIssue(i: Issue): string {
   return lines.join('\n');
 }
 
-export function formatIssues(issues: readonly Issue[]): string {
+export function formatIssues(issues: readonly Problem[]): string {
   return issues.map(formatIssue).join('\n');
 }
 
 /** Thrown when configuration has one or more errors. Carries every problem, not just the first. */
 export class ParityError extends Error {
-  readonly issues: readonly Issue[];
-  constructor(issues: readonly Issue[], headline?: string) {
+  readonly issues: readonly Problem[];
+  constructor(issues: readonly Problem[], headline?: string) {
     const errors = issues.filter((i) => i.severity === 'error');
     super(
       `${headline ?? `${errors.length} problem${errors.length === 1 ? '' : 's'} found`}\n${formatIssues(issues)}`,
@@ -86,17 +89,17 @@ export class ParityError extends Error {
     this.issues = issues;
   }
   /** The kinds of the errors, for tests and for machine output. */
-  get kinds(): IssueKind[] {
+  get kinds(): string[] {
     return this.issues.filter((i) => i.severity === 'error').map((i) => i.kind);
   }
 }
 
-export function hasErrors(issues: readonly Issue[]): boolean {
+export function hasErrors(issues: readonly Problem[]): boolean {
   return issues.some((i) => i.severity === 'error');
 }
 
 /** Throw a ParityError if any issue is an error; return the warnings otherwise. */
-export function throwIfErrors(issues: readonly Issue[], headline?: string): Issue[] {
+export function throwIfErrors<T extends Problem>(issues: readonly T[], headline?: string): T[] {
   if (hasErrors(issues)) throw new ParityError(issues, headline);
   return issues.filter((i) => i.severity === 'warning');
 }

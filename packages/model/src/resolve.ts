@@ -285,6 +285,13 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     .filter((o) => o.data.role === 'dr' && o.data.recovers === name && o.data.cloud === m.cloud)
     .map((o) => ({ name: o.data.name, region: o.data.region }))
     .sort((a, b) => a.name.localeCompare(b.name));
+  // Backups of this environment are copied to its dr environments' regions: they must be inside its jurisdiction.
+  for (const t of drTargets) {
+    const to = cat.get(m.cloud, t.region);
+    if (region && to && to.jurisdiction !== region.jurisdiction) {
+      out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${t.name} recovers ${name} in ${t.region} (${to.jurisdiction}): ${name}'s backups would be copied out of ${region.jurisdiction}`, allowed: `dr regions in ${region.jurisdiction}: ${listRegions(cat.inJurisdiction(m.cloud, region.jurisdiction).filter((r) => r.code !== m.region))}`, fix: `move ${t.name} into ${region.jurisdiction}, or keep ${name} in ${to.jurisdiction}` }));
+    }
+  }
 
   // services the bundles need in this region
   if (region) {

@@ -24,8 +24,13 @@ export async function runCheck(names: readonly string[] = [], root?: string): Pr
   const stale = resolved.envs.filter((e) => !resolved.valid.has(e.name) || !isUpToDate(ws.root, e.name, hasher.envHash(e)));
   if (stale.length > 0) {
     const synth = await import('@parity/synth');
-    const toDisk = stale.filter((e) => resolved.valid.has(e.name));
-    if (toDisk.length > 0) await synth.synthEnvironments(ws.root, toDisk, { force: true, hasher });
+    for (const e of stale.filter((x) => resolved.valid.has(x.name))) {
+      try {
+        await synth.synthEnvironments(ws.root, [e], { force: true, hasher });
+      } catch (err) {
+        resolved.findings.push({ check: 'config', kind: 'schema', severity: 'error', env: e.name, file: e.file, path: '', message: `could not synthesize: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the bundle or the parameters it names' });
+      }
+    }
     for (const e of stale.filter((x) => !resolved.valid.has(x.name))) {
       // A broken environment is synthesized in memory only: never write Terraform someone could apply.
       try {
@@ -77,7 +82,7 @@ function pairLines(p: DrPair, md: boolean): string[] {
 }
 
 function findingText(f: Finding): string {
-  return formatIssue({ ...f, kind: 'schema' }).replace(/^(error|warning): /, `$1 [${f.check}${f.env ? ` ${f.env}` : ''}] `);
+  return formatIssue(f).replace(/^(error|warning): /, `$1 [${f.check}${f.env ? ` ${f.env}` : ''}] `);
 }
 
 export function formatTerminal(r: CheckReport, drOnly = false): string {

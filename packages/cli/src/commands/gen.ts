@@ -1,6 +1,7 @@
 import pc from 'picocolors';
-import { generateEnvironment } from '@parity/generator';
-import { loadWorkspace, type Cloud } from '@parity/model';
+import { resolveForCheck, runChecks, type Finding, type TerraformJson } from '@parity/checks';
+import { candidateWorkspace, planEnvironment, renderEnvironment, writeEnvironment, type GenPlan } from '@parity/generator';
+import { loadWorkspace, type Cloud, type Problem, type Workspace } from '@parity/model';
 import { failOnErrors, printIssues } from '../report.js';
 
 export interface GenEnvFlags {
@@ -11,18 +12,46 @@ export interface GenEnvFlags {
   force?: boolean;
 }
 
+/**
+ * Everything `pnpm check` would reject about the new environment and the one it recovers, found
+ * by running the checks on the workspace as it would be, with Terraform synthesized in memory.
+ * A production environment without its dr environment yet is a warning here: it cannot have one
+ * before it exists, and the message says which command comes next.
+ */
+export async function verifyPlan(ws: Workspace, plan: GenPlan): Promise<Problem[]> {
+  const names = [plan.name, ...(plan.manifest.recovers ? [plan.manifest.recovers] : [])];
+  const { synthToJson } = await import('@parity/synth');
+  const findingsOf = async (w: Workspace, only: string[]): Promise<Finding[]> => {
+    const resolved = resolveForCheck(w, only);
+    const json = new Map<string, TerraformJson>();
+    for (const e of resolved.envs) json.set(e.name, (await synthToJson(ws.root, e)) as TerraformJson);
+    return runChecks(w, resolved, (n) => json.get(n)).findings.filter((f) => f.env !== undefined && only.includes(f.env) && f.kind !== 'promotion-pending');
+  };
+  // Only what the new environment brings: problems the recovered one already had are check's to report.
+  const key = (f: Finding) => `${f.kind}|${f.env}|${f.path}|${f.message}`;
+  const before = new Set((plan.manifest.recovers ? await findingsOf(ws, [plan.manifest.recovers]) : []).map(key));
+  return (await findingsOf(candidateWorkspace(ws, plan), names))
+    .filter((f) => !before.has(key(f)))
+    .map((f) => ({ ...f, severity: f.kind === 'dr-missing' && f.env === plan.name ? ('warning' as const) : f.severity }));
+}
+
 export async function genEnv(name: string, flags: GenEnvFlags, root?: string): Promise<void> {
   const ws = await loadWorkspace(root);
-  const { written, plan, issues } = generateEnvironment(ws, name, flags);
-  if (!written || !plan) {
+  const { plan, issues } = planEnvironment(ws, name, flags);
+  if (!plan) {
     failOnErrors(issues, `cannot generate environment ${name}`);
     return;
   }
-  printIssues(issues.filter((i) => i.severity === 'warning'));
+  // dr environments change what their primary copies where: run the full check before writing.
+  const verified = plan.manifest.role === 'dr' ? await verifyPlan(ws, plan) : [];
+  failOnErrors([...issues.filter((i) => i.severity === 'warning'), ...verified], `cannot generate environment ${name}: pnpm check would reject it`);
+  const written = writeEnvironment(ws, name, renderEnvironment(ws.root, plan));
   const m = plan.manifest;
   process.stdout.write(
     `${pc.green('✔')} ${pc.bold(name)}: ${m.role} on ${m.cloud} ${m.region}, tier ${m.tier}${m.recovers ? `, recovers ${m.recovers}` : ''}\n`,
   );
   for (const f of written) process.stdout.write(`  wrote ${f}\n`);
-  process.stdout.write(`\nNext: ${pc.cyan(`pnpm synth ${name}`)}${m.cloud === 'aws' ? ` then ${pc.cyan(`pnpm validate ${name}`)}` : ''}\n`);
+  const needsDr = m.role === 'production' && ws.definition.data.dr.required && ![...ws.manifests.values()].some((s) => s.data.recovers === name);
+  if (needsDr) process.stdout.write(pc.yellow(`\n${name} needs a dr environment (dr.required): pnpm gen env dr-<region> --recovers ${name}\n`));
+  process.stdout.write(`\nNext: ${pc.cyan(`pnpm synth ${name}`)}${m.cloud === 'aws' ? ` then ${pc.cyan(`pnpm validate ${name}`)}` : ''}, and ${pc.cyan('pnpm check')}\n`);
 }

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readTree, tempWorkspace } from '@parity/model/testing';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), 'bin.ts');
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+function temp(): string {
+  const t = tempWorkspace();
+  cleanups.push(t.cleanup);
+  return t.root;
+}
+function parity(root: string, ...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+}
+function edit(root: string, file: string, from: string | RegExp, to: string) {
+  const path = join(root, file);
+  const text = readFileSync(path, 'utf8');
+  const next = text.replace(from, to);
+  expect(next, `${file}: ${String(from)} not found`).not.toBe(text);
+  writeFileSync(path, next);
+}
+
+describe('pnpm check', () => {
+  it('passes on the committed fleet, with a parity matrix and a DR readiness report', () => {
+    const r = parity(temp(), 'check');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Parity: 7 environments × 5 bundles/);
+    expect(r.stdout).toMatch(/prod-use1 +production +aws:us-east-1 +1\.0\.0/);
+    expect(r.stdout).toMatch(/database\.size +"large": .*\| +"small": staging/);
+    expect(r.stdout).toMatch(/prod-use1 \(us-east-1, US\) → dr-usw2 \(us-west-2\)/);
+    expect(r.stdout).toMatch(/✔ RPO: worst case 4 h vs target 4 h/);
+    expect(r.stdout).toMatch(/last drilled: never \(pnpm drill dr-usw2\)/);
+    expect(r.stdout).toMatch(/✔ no violations/);
+  });
+
+  it('prints JSON for machines, and the DR report alone with --dr --json', () => {
+    const root = temp();
+    const full = JSON.parse(parity(root, 'check', '--json').stdout) as { matrix: { envs: string[] }; dr: unknown[]; summary: { errors: number } };
+    expect(full.matrix.envs).toContain('dr-gcp-euw4');
+    expect(full.summary.errors).toBe(0);
+    const dr = JSON.parse(parity(root, 'check', '--dr', '--json').stdout) as { dr: Array<{ primary: string; rpo: { met: boolean } }>; matrix?: unknown };
+    expect(dr.matrix).toBeUndefined();
+    expect(dr.dr.map((p) => p.primary).sort()).toEqual(['prod-euw1', 'prod-gcp-euw1', 'prod-use1']);
+    expect(dr.dr.every((p) => p.rpo.met)).toBe(true);
+  });
+
+  it('prints markdown for a pull-request comment', () => {
+    const r = parity(temp(), 'check', '--markdown');
+    expect(r.stdout).toMatch(/^### Parity check: ✅ no violations/);
+    expect(r.stdout).toMatch(/\| environment \| role \| region \| network \| database \| cluster \| queue \| backup \|/);
+    expect(r.stdout).toMatch(/#### DR readiness/);
+  });
+
+  const violations: Array<[string, string, string | RegExp, string, RegExp, RegExp]> = [
+    ['fails when a must-match parameter changes in one manifest', 'environments/prod-euw1/environment.yaml', 'overrides: {}', 'overrides:\n  queue:\n    maxReceiveCount: 9', /environments\/prod-euw1\/environment\.yaml:\d+ \(overrides\.queue\.maxReceiveCount\)/, /fix: +remove the override, or add maxReceiveCount to bundles\.queue\.mayDiffer/],
+    ['fails when an EU environment is recovered in the US', 'environments/dr-euc1/environment.yaml', /region: eu-central-1.*\n/, 'region: us-east-2\n', /environments\/dr-euc1\/environment\.yaml:\d+ \(region\): prod-euw1 keeps its data in EU/, /fix: +choose a region in EU/],
+    ['fails when the schedule is too slow for the RPO', 'environments/platform.yaml', 'rpoMinutes: 240', 'rpoMinutes: 100', /environments\/platform\.yaml \(dr\.rpoMinutes\): worst-case RPO of prod-use1/, /fix: +shorten the schedule|raise dr\.rpoMinutes/],
+    ['fails when a dr environment keeps its state in the region it fails over from', 'environments/dr-usw2/environment.yaml', /state:\n(.*\n)  region: us-west-2/, 'state:\n  region: us-east-1', /environments\/dr-usw2\/environment\.yaml:\d+ \(state\.region\)/, /fix: +set state\.region: us-west-2/],
+    ['fails when a primary moves out of the jurisdiction its dr environment is in', 'environments/prod-gcp-euw1/environment.yaml', /region: europe-west1.*\n/, 'region: asia-southeast3\n', /environments\/prod-gcp-euw1\/environment\.yaml:\d+ \(region\): dr-gcp-euw4 recovers prod-gcp-euw1 in europe-west4 \(EU\): prod-gcp-euw1's backups would be copied out of TH/, /fix: +move dr-gcp-euw4 into TH/],
+  ];
+
+  it.each(violations)('%s: exit 1, naming the file, the field and the fix', (_t, file, from, to, where, fix) => {
+    const root = temp();
+    edit(root, file, from, to);
+    const r = parity(root, 'check');
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(where);
+    expect(r.stdout).toMatch(fix);
+    expect(r.stdout).toMatch(/✘ \d+ violation/);
+  });
+});
+
+describe('gen env refuses what check would reject, before writing', () => {
+  it('fails on a dr environment whose new backup copies would breach the RPO', () => {
+    const root = temp();
+    // 100 min RPO: hourly backups + 60 min copy delay = 120 min, already breached for dr-usw2;
+    // a second dr environment brings a second breach, for its own region.
+    edit(root, 'environments/platform.yaml', 'rpoMinutes: 240', 'rpoMinutes: 100');
+    edit(root, 'environments/platform.yaml', 'retentionDays: 35', 'retentionDays: 14');
+    const before = readTree(join(root, 'environments'));
+    const r = parity(root, 'gen', 'env', 'dr-use2', '--recovers', 'prod-use1');
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/pnpm check would reject it/);
+    expect(r.stderr).toMatch(/worst-case RPO of prod-use1 in us-east-2/);
+    expect(r.stderr).toMatch(/nothing was written/);
+    expect(readTree(join(root, 'environments'))).toEqual(before);
+  });
+
+  it('warns that a new production environment needs its dr environment next', () => {
+    const r = parity(temp(), 'gen', 'env', 'prod-usw1');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/prod-usw1 needs a dr environment \(dr\.required\): pnpm gen env dr-<region> --recovers prod-usw1/);
+  });
+});
