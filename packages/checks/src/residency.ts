@@ -110,7 +110,7 @@ export function residencyFindings(env: ResolvedEnvironment, json: TerraformJson)
       findings.push({ ...where, kind: 'residency', severity: 'error', value: p.location, message: `${p.address} puts data in ${p.location}, which cannot be shown to stay in ${env.jurisdiction}`, allowed, fix: `set ${p.field} to a region in ${env.jurisdiction}` });
       continue;
     }
-    const outside = p.jurisdictions.filter((j) => j !== env.jurisdiction);
+    const outside = p.jurisdictions.filter((j) => !env.jurisdictions.includes(j));
     if (outside.length > 0) {
       findings.push({ ...where, kind: 'residency', severity: 'error', value: p.location, message: `${p.address} puts data in ${p.location} (${p.jurisdictions.join(' + ')}), outside ${env.jurisdiction}, where ${env.name}'s data must stay`, allowed, fix: p.field.includes('copy_action') ? `the copy goes to the region of a dr environment that recovers ${env.name}: move it into ${env.jurisdiction}` : `keep ${p.field} in ${env.jurisdiction}` });
     }

@@ -87,6 +87,20 @@ export const DefinitionSchema = z
           .strict(),
       })
       .strict(),
+    residency: z
+      .object({
+        groups: z
+          .record(z.string().regex(/^[A-Z][A-Z0-9+_-]*$/, 'upper-case letters, digits, +, _ and -'), z.array(z.string()).min(1))
+          .default({})
+          .describe('Named jurisdictions made of catalog ones, e.g. `EUROPE: [EU, UK, CH]`.'),
+        environments: z
+          .record(z.string(), z.string())
+          .default({})
+          .describe('The jurisdiction of an environment, where its region alone does not say it: a catalog jurisdiction (EU, UK, US, CH, …) or a group. Its own region must be inside it.'),
+      })
+      .strict()
+      .default({ groups: {}, environments: {} })
+      .describe('Where data may go. By default an environment\'s jurisdiction is its region\'s (EU member states are EU).'),
     gcp: z
       .object({
         project: z

@@ -184,3 +184,40 @@ describe('definition rules', () => {
     expect(issues.map((i) => [i.kind, i.path])).toContainEqual(['unknown-tier', 'defaultTier.staging']);
   });
 });
+
+describe('jurisdiction overrides in the definition', () => {
+  const prodUk: ManifestInput = { name: 'prod-euw2', cloud: 'aws', region: 'eu-west-2', role: 'production', tier: 'production' };
+  const drIe: ManifestInput = { name: 'dr-euw1', cloud: 'aws', region: 'eu-west-1', role: 'dr', tier: 'production', recovers: 'prod-euw2' };
+  async function ws(residency: Definition['residency'], manifests: ManifestInput[] = [prodUk, drIe]) {
+    const w = await fixtureWorkspace(manifests);
+    w.definition.data.residency = residency;
+    return w;
+  }
+
+  it('fails by default to recover UK data in the EU', async () => {
+    const r = resolveEnvironment(await ws({ groups: {}, environments: {} }), 'dr-euw1');
+    expect(r.issues.map((i) => i.kind)).toContain('residency');
+  });
+
+  it('lets a group widen where an environment\'s data may go', async () => {
+    const w = await ws({ groups: { EUROPE: ['EU', 'UK'] }, environments: { 'prod-euw2': 'EUROPE' } });
+    const dr = resolveEnvironment(w, 'dr-euw1');
+    expect(dr.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    const prod = resolveEnvironment(w, 'prod-euw2').env!;
+    expect(prod.jurisdiction).toBe('EUROPE');
+    expect(prod.jurisdictions).toEqual(['EU', 'UK']);
+    expect(prod.dataRegions).toEqual(expect.arrayContaining(['eu-west-1', 'eu-west-2', 'eu-central-1']));
+    expect(prod.dataRegions).not.toContain('us-east-1');
+  });
+
+  it('fails when the jurisdiction given leaves out the environment\'s own region', async () => {
+    const r = resolveEnvironment(await ws({ groups: {}, environments: { 'prod-euw2': 'EU' } }), 'prod-euw2');
+    expect(r.issues.find((i) => i.kind === 'residency')).toMatchObject({ file: 'environments/platform.yaml', path: 'residency.environments.prod-euw2' });
+  });
+
+  it('fails on a jurisdiction that is neither in the catalog nor a group', async () => {
+    const r = resolveEnvironment(await ws({ groups: {}, environments: { 'prod-euw2': 'NARNIA' } }), 'prod-euw2');
+    expect(r.issues.find((i) => i.kind === 'residency')?.message).toMatch(/NARNIA is neither a jurisdiction of the region catalog nor a group/);
+  });
+});
+

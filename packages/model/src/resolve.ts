@@ -46,7 +46,10 @@ export interface ResolvedEnvironment {
   readonly cloud: Cloud;
   readonly region: string;
   readonly regionName: string;
+  /** The region's jurisdiction, or the one the definition gives this environment (residency.environments). */
   readonly jurisdiction: string;
+  /** The catalog jurisdictions that make it up (one, unless it is a residency group). */
+  readonly jurisdictions: readonly string[];
   readonly role: Role;
   readonly tier: string;
   /** dr only: the environment it recovers. */
@@ -221,6 +224,13 @@ export interface ResolveOptions {
   readonly lenient?: boolean;
 }
 
+/** The jurisdiction of an environment and its members, from the definition's residency section or its region. */
+export function jurisdictionOf(def: Definition, env: string, region: RegionInfo | undefined): { name: string; members: string[] } | undefined {
+  const named = def.residency.environments[env];
+  if (named) return { name: named, members: def.residency.groups[named] ?? [named] };
+  return region ? { name: region.jurisdiction, members: [region.jurisdiction] } : undefined;
+}
+
 /** Resolve one environment. Returns the environment only if there are no errors (unless lenient). */
 export function resolveEnvironment(input: ResolveInput, name: string, opts: ResolveOptions = {}): { env?: ResolvedEnvironment; issues: Issue[] } {
   const { definition: defSrc, manifests, bundles } = input;
@@ -245,6 +255,17 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
   } else if (region.optIn) {
     out.push(issue({ kind: 'opt-in-region', severity: 'warning', ...at(['region']), value: m.region, message: `${m.region} (${region.name}) is an opt-in region: the account must enable it before anything can be created there`, fix: 'enable it in the AWS account (aws account enable-region) before applying' }));
   }
+  const jur = jurisdictionOf(def, name, region);
+  if (region && jur && def.residency.environments[name]) {
+    const known = new Set(cat.list(m.cloud).map((r) => r.jurisdiction).concat(cat.list(m.cloud === 'aws' ? 'gcp' : 'aws').map((r) => r.jurisdiction)));
+    const unknown = jur.members.filter((j) => !known.has(j));
+    const path = ['residency', 'environments', name];
+    if (unknown.length > 0) {
+      out.push(issue({ kind: 'residency', file: defSrc.file, path: path.join('.'), line: defSrc.lineOf(path), value: jur.name, message: `${unknown.join(', ')} is neither a jurisdiction of the region catalog nor a group in residency.groups`, allowed: `a group (${Object.keys(def.residency.groups).join(', ') || 'none defined'}) or a catalog jurisdiction such as EU, UK, US, CH`, fix: 'define the group or correct the name' }));
+    } else if (!jur.members.includes(region.jurisdiction)) {
+      out.push(issue({ kind: 'residency', file: defSrc.file, path: path.join('.'), line: defSrc.lineOf(path), value: jur.name, message: `${name} runs in ${m.region} (${region.jurisdiction}), outside the jurisdiction the definition gives it (${jur.name}: ${jur.members.join(', ')})`, allowed: `a jurisdiction that includes ${region.jurisdiction}`, fix: `add ${region.jurisdiction} to the group, or remove residency.environments.${name}` }));
+    }
+  }
   if (!def.tiers[m.tier]) {
     out.push(issue({ kind: 'unknown-tier', ...at(['tier']), value: m.tier, message: `tier "${m.tier}" is not defined in ${defSrc.file}`, allowed: Object.keys(def.tiers).join(', '), fix: 'use a defined tier or add it to the definition' }));
   }
@@ -264,9 +285,11 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     } else {
       recovers = { name: target.data.name, region: target.data.region };
       const from = cat.get(target.data.cloud, target.data.region);
-      if (region && from && from.jurisdiction !== region.jurisdiction) {
-        const ok = regionsWithAll(m.cloud, from.code, [...bundles.values()], from.jurisdiction).filter((r) => r.code !== from.code);
-        out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${m.recovers} keeps its data in ${from.jurisdiction} (${from.code}); recovering it in ${m.region} (${region.jurisdiction}) would copy its data and backups out of ${from.jurisdiction}`, allowed: `a region in ${from.jurisdiction}: ${listRegions(ok)}`, fix: `choose a region in ${from.jurisdiction}` }));
+      const fromJur = jurisdictionOf(def, target.data.name, from);
+      if (region && from && fromJur && !fromJur.members.includes(region.jurisdiction)) {
+        const ok = fromJur.members.flatMap((j) => regionsWithAll(m.cloud, from.code, [...bundles.values()], j)).filter((r) => r.code !== from.code);
+        const sorted = cat.nearest(m.cloud, from.code, ok);
+        out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${m.recovers} keeps its data in ${fromJur.name} (${from.code}); recovering it in ${m.region} (${region.jurisdiction}) would copy its data and backups out of ${fromJur.name}`, allowed: `a region in ${fromJur.name}: ${listRegions(sorted)}`, fix: `choose a region in ${fromJur.name}` }));
       }
       if (from && from.code === m.region) {
         out.push(issue({ kind: 'recovers', ...at(['region']), value: m.region, message: `a dr environment in the same region as ${m.recovers} does not survive the loss of that region`, fix: 'choose another region in the same jurisdiction' }));
@@ -288,8 +311,9 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
   // Backups of this environment are copied to its dr environments' regions: they must be inside its jurisdiction.
   for (const t of drTargets) {
     const to = cat.get(m.cloud, t.region);
-    if (region && to && to.jurisdiction !== region.jurisdiction) {
-      out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${t.name} recovers ${name} in ${t.region} (${to.jurisdiction}): ${name}'s backups would be copied out of ${region.jurisdiction}`, allowed: `dr regions in ${region.jurisdiction}: ${listRegions(cat.inJurisdiction(m.cloud, region.jurisdiction).filter((r) => r.code !== m.region))}`, fix: `move ${t.name} into ${region.jurisdiction}, or keep ${name} in ${to.jurisdiction}` }));
+    if (region && jur && to && !jur.members.includes(to.jurisdiction)) {
+      const inside = jur.members.flatMap((j) => cat.inJurisdiction(m.cloud, j)).filter((r) => r.code !== m.region);
+      out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${t.name} recovers ${name} in ${t.region} (${to.jurisdiction}): ${name}'s backups would be copied out of ${jur.name}`, allowed: `dr regions in ${jur.name}: ${listRegions(cat.nearest(m.cloud, m.region, inside))}`, fix: `move ${t.name} into ${jur.name}, or keep ${name} in ${to.jurisdiction}` }));
     }
   }
 
@@ -388,7 +412,8 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     cloud: m.cloud,
     region: m.region,
     regionName: region.name,
-    jurisdiction: region.jurisdiction,
+    jurisdiction: jur?.name ?? region.jurisdiction,
+    jurisdictions: jur?.members ?? [region.jurisdiction],
     role: m.role,
     tier: m.tier,
     ...(recovers ? { recovers } : {}),
@@ -397,7 +422,7 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     state: stateBackend(def, name, m.cloud, m.state.region, m.state.bucket),
     dr: { strategy: def.dr.strategy, rpoMinutes: def.dr.rpoMinutes, rtoMinutes: def.dr.rtoMinutes, copyDelayMinutes: def.dr.copyDelayMinutes },
     backup: { ...schedule, copyRegions, location: copyRegions[0] ?? m.region },
-    dataRegions: cat.inJurisdiction(m.cloud, region.jurisdiction).map((r) => r.code),
+    dataRegions: (jur?.members ?? [region.jurisdiction]).flatMap((j) => cat.inJurisdiction(m.cloud, j)).map((r) => r.code).sort(),
     bundles: resolved,
   };
   return { env, issues: out };

@@ -90,6 +90,12 @@ export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
     }),
   );
   issues.push(...checkDefinition({ definition: d.source, bundles }).filter((i) => !(i.kind === 'unknown-bundle' && i.path.startsWith('bundles.'))));
+  for (const env of Object.keys(d.source.data.residency.environments)) {
+    if (!manifests.has(env)) {
+      const path = ['residency', 'environments', env];
+      issues.push(issue({ kind: 'env-missing', file: DEFINITION_FILE, path: path.join('.'), line: d.source.lineOf(path), value: env, message: `residency names environment "${env}", which does not exist`, allowed: [...manifests.keys()].join(', '), fix: 'correct the name or remove the entry' }));
+    }
+  }
   return { root, environmentsDir, definition: d.source, manifests, bundles, issues };
 }
 
