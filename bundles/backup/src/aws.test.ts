@@ -2,11 +2,10 @@ import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
 import { deploy } from './aws.js';
 import type { BackupParams } from './index.js';
 
-type Block = Record<string, unknown>;
 interface Rule {
   rule_name: string;
   target_vault_name: string;
@@ -26,14 +25,6 @@ const prod = await synthToJson(REPO_ROOT, prodEnv);
 const dr = await synthToJson(REPO_ROOT, drEnv);
 const staging = await synthToJson(REPO_ROOT, stagingEnv);
 
-function resources(json: TerraformJson, type: string): Record<string, Block> {
-  return json.resource?.[type] ?? {};
-}
-function only(json: TerraformJson, type: string): [string, Block] {
-  const entries = Object.entries(resources(json, type));
-  expect(entries, `exactly one ${type}`).toHaveLength(1);
-  return entries[0]!;
-}
 function rule(json: TerraformJson): Rule {
   const [, plan] = only(json, 'aws_backup_plan');
   const rules = plan['rule'] as Rule[];

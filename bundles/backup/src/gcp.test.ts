@@ -1,24 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { GCP_PAIR, REPO_ROOT, synthToJson, type TerraformJson, type Block, only, synthFixtures } from '@parity/synth';
 import type { BackupParams } from './index.js';
 
-type Block = Record<string, unknown>;
-
-let envs: Map<string, ResolvedEnvironment>;
-let json: Map<string, TerraformJson>;
-
-beforeAll(async () => {
-  envs = await resolveFixture(GCP_PAIR);
-  json = new Map(await Promise.all([...envs.values()].map(async (e) => [e.name, await synthToJson(REPO_ROOT, e)] as const)));
-}, 120_000);
+const { envs, json } = await synthFixtures(GCP_PAIR);
 
 const env = (name: string) => envs.get(name)!;
-const only = (j: TerraformJson, type: string): [string, Block] => {
-  const entries = Object.entries((j.resource?.[type] ?? {}) as Record<string, Block>);
-  expect(entries).toHaveLength(1);
-  return entries[0]!;
-};
 const plan = (name: string) => only(json.get(name)!, 'google_gke_backup_backup_plan')[1];
 const sqlBackupLocation = (name: string) =>
   ((only(json.get(name)!, 'google_sql_database_instance')[1].settings as Block).backup_configuration as Block).location;

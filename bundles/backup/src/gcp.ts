@@ -20,7 +20,7 @@ import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-jo
 import { GkeBackupBackupPlan } from '@cdktf/provider-google/lib/gke-backup-backup-plan/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { assertRules, inputString, type DeployContext, type Exports } from '@parity/model';
+import { backupLocation, assertRules, inputString, type DeployContext, type Exports } from '@parity/model';
 import { bundle, type BackupParams } from './index.js';
 
 
@@ -32,12 +32,7 @@ const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 export function deploy(scope: Construct, ctx: DeployContext<BackupParams, TerraformProvider>): Exports {
   const p = ctx.params;
   const env = ctx.env;
-  const location = env.backup.location;
-  if (!env.dataRegions.includes(location)) {
-    throw new Error(
-      `backup: backup location ${location} of ${env.name} is outside its jurisdiction ${env.jurisdiction} (${env.dataRegions.join(', ')}); backups may not leave it`,
-    );
-  }
+  const location = backupLocation(ctx);
   // Resolution reports this with file and field; asserted again for callers that bypass it.
   assertRules('backup', bundle.rules!(p, { cloud: 'gcp', region: env.region, jurisdiction: env.jurisdiction, backupIntervalMinutes: env.backup.intervalMinutes }));
 

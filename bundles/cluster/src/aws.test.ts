@@ -1,11 +1,9 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
 import { deploy } from './aws.js';
 import type { ClusterParams } from './index.js';
-
-type Block = Record<string, unknown>;
 
 const envs = await resolveFixture(AWS_PAIR);
 const prodEnv = envs.get('prod-use1')!;
@@ -14,14 +12,6 @@ const prod = await synthToJson(REPO_ROOT, prodEnv);
 const dr = await synthToJson(REPO_ROOT, envs.get('dr-usw2')!);
 const staging = await synthToJson(REPO_ROOT, stagingEnv);
 
-function resources(json: TerraformJson, type: string): Record<string, Block> {
-  return json.resource?.[type] ?? {};
-}
-function only(json: TerraformJson, type: string): [string, Block] {
-  const entries = Object.entries(resources(json, type));
-  expect(entries, `exactly one ${type}`).toHaveLength(1);
-  return entries[0]!;
-}
 /** The cluster bundle's IAM role whose trust policy names `service`, and its attached policy ARNs. */
 function roleFor(json: TerraformJson, service: string): { id: string; role: Block; policies: string[]; attachmentAddresses: string[] } {
   const [id, role] = Object.entries(resources(json, 'aws_iam_role')).find(([k, r]) => k.startsWith('cluster_') && String(r['assume_role_policy']).includes(`"${service}"`))!;

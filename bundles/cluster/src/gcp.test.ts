@@ -1,20 +1,12 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { namer, type DeployContext, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { GCP_PAIR, type TerraformJson, type Block, synthFixtures } from '@parity/synth';
 import { deploy, NODE_ROLES } from './gcp.js';
 import type { ClusterParams } from './index.js';
 
-type Block = Record<string, unknown>;
-
-let envs: Map<string, ResolvedEnvironment>;
-let json: Map<string, TerraformJson>;
-
-beforeAll(async () => {
-  envs = await resolveFixture(GCP_PAIR);
-  json = new Map(await Promise.all([...envs.values()].map(async (e) => [e.name, await synthToJson(REPO_ROOT, e)] as const)));
-}, 120_000);
+const { envs, json } = await synthFixtures(GCP_PAIR);
 
 const env = (name: string) => envs.get(name)!;
 /** The one resource of a type that this bundle creates (other bundles may create the same type). */

@@ -2,11 +2,9 @@ import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer, regionCatalog, resolveEnvironment, type ResolvedEnvironment } from '@parity/model';
 import { fixtureWorkspace, type ManifestInput } from '@parity/model/testing';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
 import { deploy } from './aws.js';
 import { bundle, type DatabaseParams } from './index.js';
-
-type Block = Record<string, unknown>;
 
 const envs = await resolveFixture(AWS_PAIR);
 const prodEnv = envs.get('prod-use1')!;
@@ -15,14 +13,6 @@ const prod = await synthToJson(REPO_ROOT, prodEnv);
 const dr = await synthToJson(REPO_ROOT, envs.get('dr-usw2')!);
 const staging = await synthToJson(REPO_ROOT, stagingEnv);
 
-function resources(json: TerraformJson, type: string): Record<string, Block> {
-  return json.resource?.[type] ?? {};
-}
-function only(json: TerraformJson, type: string): [string, Block] {
-  const entries = Object.entries(resources(json, type));
-  expect(entries, `exactly one ${type}`).toHaveLength(1);
-  return entries[0]!;
-}
 function instance(json: TerraformJson): Block {
   return only(json, 'aws_db_instance')[1];
 }

@@ -2,11 +2,9 @@ import { Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { namer, type DeployContext, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block } from '@parity/synth';
 import { deploy } from './gcp.js';
 import type { DatabaseParams } from './index.js';
-
-type Block = Record<string, unknown>;
 
 let envs: Map<string, ResolvedEnvironment>;
 let prod: TerraformJson;

@@ -26,7 +26,7 @@ import type { Construct } from 'constructs';
 import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktf';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database/index.js';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
-import { inputString, type DeployContext, type Exports } from '@parity/model';
+import { backupLocation, inputString, type DeployContext, type Exports } from '@parity/model';
 import type { DatabaseParams } from './index.js';
 
 /** Cloud SQL Enterprise custom machine types (vCPU, memory MiB) per size. */
@@ -59,12 +59,7 @@ function addressOf(scope: Construct, token: string, type: string, what: string):
 export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
   const p = ctx.params;
   const env = ctx.env;
-  const location = env.backup.location;
-  if (!env.dataRegions.includes(location)) {
-    throw new Error(
-      `database: backup location ${location} of ${env.name} is outside its jurisdiction ${env.jurisdiction} (${env.dataRegions.join(', ')}); backups may not leave it`,
-    );
-  }
+  const location = backupLocation(ctx);
   if (p.restoreFromSnapshot !== undefined) {
     throw new Error('database: restoreFromSnapshot is an AWS parameter (an RDS snapshot); on GCP restore a Cloud SQL backup into the instance instead');
   }

@@ -3,11 +3,9 @@ import { resolveEnvironment } from '@parity/model';
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { namer, type ResolvedEnvironment } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
 import { deploy } from './aws.js';
 import type { NetworkParams } from './index.js';
-
-type Block = Record<string, unknown>;
 
 const envs = await resolveFixture(AWS_PAIR);
 const prodEnv = envs.get('prod-use1')!;
@@ -15,16 +13,8 @@ const drEnv = envs.get('dr-usw2')!;
 const prod = await synthToJson(REPO_ROOT, prodEnv);
 const dr = await synthToJson(REPO_ROOT, drEnv);
 
-function resources(json: TerraformJson, type: string): Record<string, Block> {
-  return json.resource?.[type] ?? {};
-}
 function data(json: TerraformJson, type: string): Record<string, Block> {
   return json.data?.[type] ?? {};
-}
-function only(json: TerraformJson, type: string): [string, Block] {
-  const entries = Object.entries(resources(json, type));
-  expect(entries, `exactly one ${type}`).toHaveLength(1);
-  return entries[0]!;
 }
 function paramsOf(env: ResolvedEnvironment): NetworkParams {
   return env.bundles.find((b) => b.name === 'network')!.params as NetworkParams;

@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { physicalName, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, ref } from '@parity/synth';
 import type { NetworkParams } from './index.js';
-
-type Block = Record<string, unknown>;
 
 let envs: Map<string, ResolvedEnvironment>;
 let prod: TerraformJson;
@@ -16,12 +14,6 @@ beforeAll(async () => {
 }, 120_000);
 
 const env = (name: string) => envs.get(name)!;
-const only = (json: TerraformJson, type: string): [string, Block] => {
-  const entries = Object.entries((json.resource?.[type] ?? {}) as Record<string, Block>);
-  expect(entries).toHaveLength(1);
-  return entries[0]!;
-};
-const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 
 function withParams(e: ResolvedEnvironment, params: Partial<NetworkParams>): ResolvedEnvironment {
   return { ...e, bundles: e.bundles.map((b) => (b.name === 'network' ? { ...b, params: { ...b.params, ...params } } : b)) };

@@ -2,11 +2,9 @@ import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, resources } from '@parity/synth';
 import { deploy } from './aws.js';
 import type { QueueParams } from './index.js';
-
-type Block = Record<string, unknown>;
 
 const envs = await resolveFixture(AWS_PAIR);
 const prodEnv = envs.get('prod-use1')!;
@@ -14,9 +12,6 @@ const prod = await synthToJson(REPO_ROOT, prodEnv);
 const params = prodEnv.bundles.find((b) => b.name === 'queue')!.params as QueueParams;
 const name = namer(prodEnv.platform, prodEnv.name);
 
-function resources(json: TerraformJson, type: string): Record<string, Block> {
-  return json.resource?.[type] ?? {};
-}
 /** The queue whose physical name is `physical`, with its Terraform address. */
 function queueNamed(json: TerraformJson, physical: string): [string, Block] {
   const found = Object.entries(resources(json, 'aws_sqs_queue')).find(([, q]) => q['name'] === physical);

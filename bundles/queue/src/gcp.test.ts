@@ -1,21 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { regionCatalog, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson } from '@parity/synth';
+import { GCP_PAIR, REPO_ROOT, synthToJson, type TerraformJson, type Block, ref, resources, synthFixtures } from '@parity/synth';
 import type { QueueParams } from './index.js';
 
-type Block = Record<string, unknown>;
-
-let envs: Map<string, ResolvedEnvironment>;
-let json: Map<string, TerraformJson>;
-
-beforeAll(async () => {
-  envs = await resolveFixture(GCP_PAIR);
-  json = new Map(await Promise.all([...envs.values()].map(async (e) => [e.name, await synthToJson(REPO_ROOT, e)] as const)));
-}, 120_000);
+const { envs, json } = await synthFixtures(GCP_PAIR);
 
 const env = (name: string) => envs.get(name)!;
-const resources = (j: TerraformJson, type: string) => (j.resource?.[type] ?? {}) as Record<string, Block>;
-const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 /** The one resource of `type` whose Terraform address starts with `prefix`. */
 const byPrefix = (j: TerraformJson, type: string, prefix: string): [string, Block] => {
   const hits = Object.entries(resources(j, type)).filter(([id]) => id.startsWith(prefix));

@@ -134,6 +134,21 @@ export function inputList(ctx: DeployContext<unknown>, bundle: string, key: stri
   return v;
 }
 
+/**
+ * Where the environment keeps its backups (the DR region when there is one), asserted to be
+ * inside its jurisdiction. Resolution already refuses anything else; this guards direct callers.
+ */
+export function backupLocation(ctx: DeployContext<unknown>): string {
+  const { env } = ctx;
+  const location = env.backup.location;
+  if (!env.dataRegions.includes(location)) {
+    throw new Error(
+      `${ctx.bundle.name}: backup location ${location} of ${env.name} is outside its jurisdiction ${env.jurisdiction} (${env.dataRegions.join(', ')}); backups may not leave it`,
+    );
+  }
+  return location;
+}
+
 /** Read the package name and version from the package.json next to a bundle's `src/` or `dist/`. */
 export function packageInfo(moduleUrl: string): { package: string; version: string } {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', moduleUrl), 'utf8')) as { name: string; version: string };

@@ -1,2 +1,45 @@
-/** Test fixtures live in the model (they need no cdktf); re-exported here for bundle tests. */
+/**
+ * Test helpers. The fixtures (in-memory manifests resolved against the real definition) live in
+ * the model, which needs no cdktf; the helpers for reading synthesized Terraform live here.
+ */
+import type { ResolvedEnvironment } from '@parity/model';
+import { REPO_ROOT, resolveFixture, type ManifestInput } from '@parity/model/testing';
+import { synthToJson, type TerraformJson } from './synth.js';
+
 export * from '@parity/model/testing';
+
+/** A resource or data block in Terraform JSON. */
+export type Block = Record<string, unknown>;
+
+/** Every resource of a type, by Terraform name. */
+export function resources(json: TerraformJson, type: string): Record<string, Block> {
+  return (json.resource?.[type] ?? {}) as Record<string, Block>;
+}
+
+/** Every data source of a type, by Terraform name. */
+export function dataSources(json: TerraformJson, type: string): Record<string, Block> {
+  return (json.data?.[type] ?? {}) as Record<string, Block>;
+}
+
+/**
+ * The one resource of a type (of one bundle, when `bundle` is given: construct paths make every
+ * Terraform name start with `<bundle>_`). Throws when there is not exactly one.
+ */
+export function only(json: TerraformJson, type: string, bundle?: string): [string, Block] {
+  const entries = Object.entries(resources(json, type)).filter(([id]) => !bundle || id.startsWith(`${bundle}_`));
+  if (entries.length !== 1) throw new Error(`expected exactly one ${type}${bundle ? ` of bundle ${bundle}` : ''}, found ${entries.length}: ${entries.map(([id]) => id).join(', ')}`);
+  return entries[0]!;
+}
+
+/** A Terraform reference expression: `${type.id.attr}`. */
+export function ref(type: string, id: string, attr: string): string {
+  return `\${${type}.${id}.${attr}}`;
+}
+
+/** Resolve fixture manifests and synthesize each one in memory. */
+export async function synthFixtures(manifests: readonly ManifestInput[]): Promise<{ envs: Map<string, ResolvedEnvironment>; json: Map<string, TerraformJson> }> {
+  const envs = await resolveFixture(manifests);
+  const json = new Map<string, TerraformJson>();
+  for (const e of envs.values()) json.set(e.name, await synthToJson(REPO_ROOT, e));
+  return { envs, json };
+}
