@@ -1,7 +1,9 @@
 /**
  * The incremental-synth cache, kept free of cdktf so that an unchanged fleet is recognised
  * without loading it. An environment's inputs are: its resolved form, the version and file
- * contents of each bundle it uses, the lockfile, and Parity's own model and synth code.
+ * contents of each bundle it uses (for a pinned version: the installed package and the lockfile
+ * of its install, which holds the integrity of every package in it), the lockfile, and Parity's
+ * own model and synth code.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -29,11 +31,11 @@ export function isUpToDate(root: string, env: string, hash: string): boolean {
   }
 }
 
-function hashFiles(dir: string, h = createHash('sha256'), base = dir): ReturnType<typeof createHash> {
+function hashFiles(dir: string, h = createHash('sha256'), base = dir, withDist = false): ReturnType<typeof createHash> {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.') || entry.name.endsWith('.test.ts')) continue;
+    if (entry.name === 'node_modules' || (entry.name === 'dist' && !withDist) || entry.name.startsWith('.') || entry.name.endsWith('.test.ts')) continue;
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) hashFiles(p, h, base);
+    if (entry.isDirectory()) hashFiles(p, h, base, withDist);
     else {
       h.update(p.slice(base.length));
       h.update(readFileSync(p));
@@ -55,7 +57,8 @@ export class InputHasher {
     h.update(existsSync(lock) ? readFileSync(lock) : '');
     // Parity's own code shapes the output too: the model (naming) and this module.
     h.update(this.packageHash(join(dirname(fileURLToPath(import.meta.url)), '..')));
-    h.update(this.packageHash(dirname(dirname(this.require.resolve('@parity/model')))));
+    // Resolved from this package, which depends on the model (the workspace root need not).
+    h.update(this.packageHash(dirname(dirname(createRequire(import.meta.url).resolve('@parity/model')))));
     this.base = h.digest('hex');
   }
 
@@ -75,11 +78,28 @@ export class InputHasher {
     return this.packageHash(dir);
   }
 
+  /** A pinned version, installed under `dir` (relative to the root): its files, dist included, and its install's lockfile. */
+  pinnedHash(pkg: string, dir: string): string {
+    const key = `pinned:${dir}`;
+    let v = this.packages.get(key);
+    if (!v) {
+      const abs = join(this.root, dir);
+      const h = createHash('sha256');
+      const lock = join(abs, 'package-lock.json');
+      h.update(existsSync(lock) ? readFileSync(lock) : '');
+      const pkgDir = join(abs, 'node_modules', pkg);
+      if (existsSync(pkgDir)) hashFiles(pkgDir, h, pkgDir, true);
+      v = h.digest('hex');
+      this.packages.set(key, v);
+    }
+    return v;
+  }
+
   envHash(env: ResolvedEnvironment): string {
     const h = createHash('sha256');
     h.update(this.base);
     h.update(JSON.stringify(env));
-    for (const b of env.bundles) h.update(`${b.package}@${b.version}:${this.bundleHash(b.package)}`);
+    for (const b of env.bundles) h.update(`${b.package}@${b.version}:${b.pinned ? this.pinnedHash(b.package, b.pinned.dir) : this.bundleHash(b.package)}`);
     return h.digest('hex');
   }
 }

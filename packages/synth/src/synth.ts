@@ -11,12 +11,30 @@ import { InputHasher, isUpToDate, MARKER, OUT_DIR, stackFile } from './cache.js'
 import { loadImplementations } from './load.js';
 import { EnvironmentStack } from './stack.js';
 
+/**
+ * Run `fn` without the stack trace cdktf captures for every token it creates: formatting those
+ * traces is most of the cost of building a construct tree (measured by `pnpm bench`). Errors
+ * thrown meanwhile keep their messages; set PARITY_DEBUG=1 to keep full traces.
+ */
+export function withoutTokenTraces<T>(fn: () => T): T {
+  if (process.env.PARITY_DEBUG) return fn();
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fn();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Synthesize in memory and return the parsed Terraform JSON (tests, diffs). */
 export async function synthToJson(root: string, env: ResolvedEnvironment): Promise<TerraformJson> {
   const impls = await loadImplementations(root, env);
-  const app = Testing.app();
-  const stack = new EnvironmentStack(app, env, impls);
-  return JSON.parse(Testing.synth(stack)) as TerraformJson;
+  return withoutTokenTraces(() => {
+    const app = Testing.app();
+    const stack = new EnvironmentStack(app, env, impls);
+    return JSON.parse(Testing.synth(stack)) as TerraformJson;
+  });
 }
 
 export interface TerraformJson {
@@ -61,10 +79,12 @@ export async function synthEnvironments(
     const tmp = `${outdir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     try {
-      const app = new App({ outdir: tmp, skipValidation: false });
-      new EnvironmentStack(app, env, impls);
-      app.synth();
-      writeFileSync(join(tmp, MARKER), `${JSON.stringify({ hash, bundles: env.bundles.map((b) => `${b.package}@${b.version}`) }, null, 2)}\n`);
+      withoutTokenTraces(() => {
+        const app = new App({ outdir: tmp, skipValidation: false });
+        new EnvironmentStack(app, env, impls);
+        app.synth();
+      });
+      writeFileSync(join(tmp, MARKER), `${JSON.stringify({ hash, bundles: env.bundles.map((b) => `${b.package}@${b.version}${b.pinned ? ' (pinned)' : ''}`) }, null, 2)}\n`);
       mkdirSync(dirname(outdir), { recursive: true });
       rmSync(outdir, { recursive: true, force: true });
       renameSync(tmp, outdir);
