@@ -2,6 +2,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { NAME_GRAMMAR } from '@parity/model';
 import { check } from './commands/check.js';
 import { genEnv } from './commands/gen.js';
+import { promote } from './commands/promote.js';
+import { registry } from './commands/registry.js';
+import { release } from './commands/release.js';
 import { schemas } from './commands/schemas.js';
 import { synth } from './commands/synth.js';
 import { validate } from './commands/validate.js';
@@ -60,6 +63,32 @@ export function program(): Command {
     .action(async (envs: string[], flags) => {
       await check(envs, flags);
     });
+
+  cli
+    .command('registry')
+    .description('run the internal bundle registry (Verdaccio, registry/config.yaml) on loopback until Ctrl-C')
+    .option('--port <n>', 'port', positiveInt, 4873)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--storage <dir>', 'where packages and users are kept (default: .parity/registry)')
+    .action(async (flags) => registry(flags));
+
+  cli
+    .command('release')
+    .description('changeset version, then publish the bundles (and @parity/model) the @parity registry does not have yet')
+    .option('--dry-run', 'say what would be versioned and published; change nothing', false)
+    .option('--no-version', 'publish only; do not run changeset version')
+    .action(async (flags) => release(flags));
+
+  cli
+    .command('promote')
+    .description('pin an environment to a published bundle version and show what changes in its Terraform')
+    .argument('<bundle[@version]>', 'bundle, optionally with an exact version (default: the newest published)')
+    .requiredOption('--to <env>', 'the environment to promote')
+    .option('--from <env>', 'take the version this environment runs')
+    .option('--allow-major', 'allow a major version change', false)
+    .option('--follow', 'remove the pin instead: follow the workspace (only at the workspace version)', false)
+    .option('--dry-run', 'show the change; write nothing', false)
+    .action(async (target: string, flags) => promote(target, flags));
 
   cli
     .command('schemas')

@@ -124,6 +124,14 @@ export const StateOverrideSchema = z
   })
   .strict();
 
+/** An exact semver version: what a manifest pins a bundle to. */
+export const EXACT_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+export const PinSchema = z
+  .string({ error: 'must be an exact version written as a string, e.g. 1.0.0 (quote a value YAML reads as a number: "1.0")' })
+  .regex(EXACT_VERSION, 'must be an exact published version such as 1.0.0: a pin, not a range (no ^, ~, x, * or spaces)')
+  .describe('An exact published version of the bundle, e.g. `1.0.0`.');
+
 export const ManifestSchema = z
   .object({
     $schema: z.string().optional(),
@@ -134,6 +142,12 @@ export const ManifestSchema = z
     tier: z.string().describe('A tier from the definition.'),
     recovers: z.string().optional().describe('dr only: the production environment this one recovers.'),
     state: StateOverrideSchema.describe('Where this environment keeps its Terraform state.'),
+    bundles: z
+      .record(z.string(), PinSchema)
+      .optional()
+      .describe(
+        'Per bundle, the exact published version this environment runs (a pin), e.g. `database: 1.0.0`; it is installed from the @parity registry, not taken from the workspace. A bundle not listed follows the workspace. `pnpm promote <bundle> --to <env>` moves a pin.',
+      ),
     overrides: z
       .record(z.string(), ParamValues)
       .default({})

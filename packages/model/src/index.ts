@@ -5,6 +5,7 @@ export * from './dr.js';
 export * from './envname.js';
 export * from './errors.js';
 export * from './naming.js';
+export * from './pins.js';
 export * from './refresh.js';
 export * from './resolve.js';
 export * from './workspace.js';

@@ -27,6 +27,12 @@ export interface ResolvedBundle {
   readonly sources: Readonly<Record<string, ParamSource>>;
   readonly connects: readonly string[];
   readonly stateful: boolean;
+  /**
+   * Set when the manifest pins this bundle to a published version: the folder, relative to the
+   * workspace root, whose node_modules holds that package (see BUNDLE_CACHE). Absent: the
+   * environment follows the workspace's copy.
+   */
+  readonly pinned?: { readonly dir: string };
 }
 
 export interface EnvRef {
@@ -80,6 +86,17 @@ export interface ResolveInput {
   readonly definition: SourceFile<Definition>;
   readonly manifests: ReadonlyMap<string, SourceFile<Manifest>>;
   readonly bundles: ReadonlyMap<string, BundleSpec>;
+  /** Pinned bundle versions, by `pinKey(bundle, version)` (loadWorkspace loads those the manifests name). */
+  readonly pinned?: ReadonlyMap<string, PinnedLoad>;
+}
+
+/** A pinned bundle version, loaded (its spec and cache folder) or not (why, and the fix). */
+export type PinnedLoad =
+  | { readonly ok: true; readonly spec: BundleSpec; readonly dir: string }
+  | { readonly ok: false; readonly message: string; readonly allowed?: string; readonly fix: string };
+
+export function pinKey(bundle: string, version: string): string {
+  return `${bundle}@${version}`;
 }
 
 export function packageOf(name: string, entry: { package?: string }): string {
@@ -158,8 +175,8 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
   return out;
 }
 
-function unknownParam(where: { file: string; path: string; line?: number }, bundle: string, key: string, keys: Set<string>): Issue {
-  return issue({ kind: 'unknown-parameter', ...where, value: key, message: `bundle "${bundle}" has no parameter "${key}"`, allowed: [...keys].sort().join(', '), fix: 'correct the parameter name (see the bundle schema.json)' });
+function unknownParam(where: { file: string; path: string; line?: number }, bundle: string, key: string, keys: Set<string>, label = `"${bundle}"`): Issue {
+  return issue({ kind: 'unknown-parameter', ...where, value: key, message: `bundle ${label} has no parameter "${key}"`, allowed: [...keys].sort().join(', '), fix: 'correct the parameter name (see the bundle schema.json)' });
 }
 
 /** Bundle names in dependency order (connections first), ties in definition order. */
@@ -233,7 +250,7 @@ export function jurisdictionOf(def: Definition, env: string, region: RegionInfo 
 
 /** Resolve one environment. Returns the environment only if there are no errors (unless lenient). */
 export function resolveEnvironment(input: ResolveInput, name: string, opts: ResolveOptions = {}): { env?: ResolvedEnvironment; issues: Issue[] } {
-  const { definition: defSrc, manifests, bundles } = input;
+  const { definition: defSrc, manifests } = input;
   const def = defSrc.data;
   const src = manifests.get(name);
   if (!src) {
@@ -244,6 +261,32 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
   const out: Issue[] = [];
   const at = (path: (string | number)[]) => ({ file, path: path.join('.'), line: src.lineOf(path) });
   const cat = regionCatalog();
+
+  // pinned bundle versions: this environment runs their specs instead of the workspace's
+  const bundles = new Map(input.bundles);
+  const pinnedDirs = new Map<string, string>();
+  for (const [b, version] of Object.entries(m.bundles ?? {})) {
+    const entry = def.bundles[b];
+    if (!entry) {
+      out.push(issue({ kind: 'unknown-bundle', ...at(['bundles', b]), value: b, message: `the definition has no bundle "${b}" to pin`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove the pin or correct the bundle name' }));
+      continue;
+    }
+    const pkg = packageOf(b, entry);
+    if (semver.validRange(entry.version) && !semver.satisfies(version, entry.version)) {
+      bundles.delete(b);
+      out.push(issue({ kind: 'bundle-version', ...at(['bundles', b]), value: version, message: `${b} ${version} is outside the range the definition asks for (${defSrc.file}: bundles.${b}.version: ${entry.version})`, allowed: `a published version in ${entry.version}`, fix: `pin a version in ${entry.version} (pnpm promote ${b} --to ${name}), or widen bundles.${b}.version in ${defSrc.file}` }));
+      continue;
+    }
+    const load = input.pinned?.get(pinKey(b, version));
+    if (!load || !load.ok) {
+      bundles.delete(b);
+      out.push(issue({ kind: 'bundle-version', ...at(['bundles', b]), value: version, message: load ? `pinned ${b} ${version}: ${load.message}` : `pinned ${b} ${version}: ${pkg}@${version} was not loaded`, allowed: load?.allowed, fix: load ? load.fix : 'load the workspace with loadWorkspace(), which installs pinned versions' }));
+      continue;
+    }
+    bundles.set(b, load.spec);
+    pinnedDirs.set(b, load.dir);
+  }
+  const pinLabel = (b: string) => (pinnedDirs.has(b) ? `${b} ${bundles.get(b)!.version} (pinned in ${file})` : `"${b}"`);
 
   if (m.name !== name) {
     out.push(issue({ kind: 'env-name', ...at(['name']), value: m.name, message: `the manifest's name does not match its folder "${name}"`, allowed: name, fix: `set name: ${name}` }));
@@ -342,7 +385,7 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     const spec = bundles.get(b);
     const keys = spec ? paramKeys(spec) : new Set<string>();
     for (const k of Object.keys(values)) {
-      if (spec && !keys.has(k)) out.push(unknownParam(at(['overrides', b, k]), b, k, keys));
+      if (spec && !keys.has(k)) out.push(unknownParam(at(['overrides', b, k]), b, k, keys, pinLabel(b)));
       else if (!def.bundles[b]!.mayDiffer.includes(k)) {
         out.push(issue({ kind: 'not-overridable', ...at(['overrides', b, k]), value: values[k], message: `${b}.${k} must be the same in every environment; the definition does not let it differ`, allowed: `overrides of ${def.bundles[b]!.mayDiffer.join(', ') || '(none)'}`, fix: `remove the override, or add ${k} to bundles.${b}.mayDiffer in ${defSrc.file} if environments really may differ` }));
       }
@@ -358,7 +401,13 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     const origin: Record<string, { file: string; path: (string | number)[]; line: (p: ReadonlyArray<string | number>) => number | undefined }> = {};
     const layer = (values: Record<string, unknown> | undefined, source: ParamSource, f: string, base: (string | number)[], lineOf: (p: ReadonlyArray<string | number>) => number | undefined) => {
       for (const [k, v] of Object.entries(values ?? {})) {
-        if (!keys.has(k)) continue; // reported above
+        if (!keys.has(k)) {
+          // the definition was checked against the workspace's version; a pinned one may lack the parameter
+          if (pinnedDirs.has(b) && source !== 'override') {
+            out.push(issue({ kind: 'unknown-parameter', ...at(['bundles', b]), value: bundles.get(b)!.version, message: `bundle ${pinLabel(b)} has no parameter "${k}", which ${f} sets (${[...base, k].join('.')})`, allowed: [...keys].sort().join(', '), fix: `pin a version of ${b} that has ${k} (pnpm promote ${b} --to ${name}), or remove ${[...base, k].join('.')} from ${f}` }));
+          }
+          continue; // otherwise reported above
+        }
         if (source === 'override' && !entry.mayDiffer.includes(k) && !opts.lenient) continue; // reported above
         merged[k] = v;
         sources[k] = source;
@@ -386,7 +435,8 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
         out.push(issue({ kind: 'bundle-rule', file: o?.file ?? defSrc.file, path: (o?.path ?? ['bundles', b]).join('.'), line: o ? o.line(o.path) : defSrc.lineOf(['bundles', b]), value: parsed.data[problem.param], message: `${b}.${problem.param}: ${problem.message}`, allowed: problem.allowed, fix: problem.fix }));
       }
     }
-    resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful });
+    const dir = pinnedDirs.get(b);
+    resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful, ...(dir ? { pinned: { dir } } : {}) });
   }
 
   // optional features with limited regional support

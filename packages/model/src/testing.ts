@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  loadPins,
   loadWorkspace,
   resolveEnvironment,
   formatIssues,
@@ -20,7 +21,7 @@ import {
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export type ManifestInput = Pick<Manifest, 'name' | 'cloud' | 'region' | 'role' | 'tier'> &
-  Partial<Pick<Manifest, 'recovers' | 'overrides' | 'state'>>;
+  Partial<Pick<Manifest, 'recovers' | 'overrides' | 'state' | 'bundles'>>;
 
 export function inMemoryManifest(m: ManifestInput): SourceFile<Manifest> {
   return {
@@ -33,7 +34,9 @@ export function inMemoryManifest(m: ManifestInput): SourceFile<Manifest> {
 /** A workspace whose manifests are replaced by `manifests`. */
 export async function fixtureWorkspace(manifests: readonly ManifestInput[], root = REPO_ROOT): Promise<Workspace> {
   const ws = await loadWorkspace(root);
-  return { ...ws, manifests: new Map(manifests.map((m) => [m.name, inMemoryManifest(m)])) };
+  const sources = new Map(manifests.map((m) => [m.name, inMemoryManifest(m)]));
+  const pinned = ws.definition ? await loadPins(ws.root, ws.definition.data, sources.values()) : new Map();
+  return { ...ws, manifests: sources, pinned };
 }
 
 /** Resolve every fixture manifest; throws with every problem if any is invalid. */
@@ -64,9 +67,14 @@ export const GCP_PAIR: ManifestInput[] = [
  * A throwaway copy of a workspace for tests that write: the definition, manifests, templates,
  * workspace files and lockfile are copied; node_modules is linked entry by entry, except the
  * bundles named in `copyBundles`, which are copied so a test may change them.
+ *
+ * With `sources`, every workspace package (bundles/*, packages/*) is copied too, with its
+ * node_modules linked to the real one, and the root links point at the copies: a workspace a
+ * test may version, build and publish (with .changeset/, .npmrc, registry/ and tsconfig.base.json).
  */
-export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: string } = {}): { root: string; cleanup: () => void } {
+export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: string; sources?: boolean } = {}): { root: string; cleanup: () => void } {
   const from = opts.root ?? REPO_ROOT;
+  if (opts.sources) return sourceWorkspace(from);
   const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
   for (const f of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml']) {
     if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
@@ -92,6 +100,37 @@ export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: st
     const dest = join(root, 'node_modules', '@parity', entry);
     cpSync(real, dest, { recursive: true, filter: (src) => !src.slice(real.length).startsWith('/node_modules') });
     symlinkSync(join(real, 'node_modules'), join(dest, 'node_modules'));
+  }
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+function sourceWorkspace(from: string): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
+  const skip = /(^|\/)(node_modules|cdktf\.out|\.terraform|\.turbo|dist|\.parity|\.git)(\/|$)/;
+  for (const f of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml', '.npmrc', 'tsconfig.base.json', 'turbo.json']) {
+    if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
+  }
+  for (const d of ['templates', 'environments', 'schemas', '.changeset', 'registry']) {
+    if (existsSync(join(from, d))) cpSync(join(from, d), join(root, d), { recursive: true, filter: (src) => !skip.test(src.slice(from.length)) });
+  }
+  const copies = new Map<string, string>();
+  for (const group of ['packages', 'bundles']) {
+    for (const e of readdirSync(join(from, group), { withFileTypes: true })) {
+      const src = join(from, group, e.name);
+      if (!e.isDirectory() || !existsSync(join(src, 'package.json'))) continue;
+      const dest = join(root, group, e.name);
+      cpSync(src, dest, { recursive: true, filter: (p) => !skip.test(p.slice(src.length)) });
+      if (existsSync(join(src, 'node_modules'))) symlinkSync(join(src, 'node_modules'), join(dest, 'node_modules'));
+      copies.set(realpathSync(src), dest);
+    }
+  }
+  mkdirSync(join(root, 'node_modules', '@parity'), { recursive: true });
+  for (const entry of readdirSync(join(from, 'node_modules'))) {
+    if (entry !== '@parity') symlinkSync(join(from, 'node_modules', entry), join(root, 'node_modules', entry));
+  }
+  for (const entry of readdirSync(join(from, 'node_modules', '@parity'))) {
+    const real = realpathSync(join(from, 'node_modules', '@parity', entry));
+    symlinkSync(copies.get(real) ?? real, join(root, 'node_modules', '@parity', entry));
   }
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

@@ -1,6 +1,7 @@
 /**
  * Loading a Parity workspace: the definition, every manifest, and the bundle specs the
- * definition names (resolved as packages from the workspace root).
+ * definition names (resolved as packages from the workspace root), plus the published versions
+ * that manifests pin (see pins.ts).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import type { BundleSpec } from './bundle.js';
 import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manifest, type SourceFile } from './config.js';
 import { issue, type Issue } from './errors.js';
-import { checkDefinition, packageOf, resolveEnvironment, type ResolvedEnvironment, type ResolveOptions } from './resolve.js';
+import { loadPins } from './pins.js';
+import { checkDefinition, packageOf, resolveEnvironment, type PinnedLoad, type ResolvedEnvironment, type ResolveOptions } from './resolve.js';
 
 export const DEFINITION_FILE = 'environments/platform.yaml';
 export const MANIFEST_FILE = 'environment.yaml';
@@ -20,6 +22,12 @@ export interface Workspace {
   readonly definition: SourceFile<Definition>;
   readonly manifests: ReadonlyMap<string, SourceFile<Manifest>>;
   readonly bundles: ReadonlyMap<string, BundleSpec>;
+  /**
+   * The pinned bundle versions the manifests name, by `pinKey(bundle, version)`: loaded from the
+   * bundle cache (installed from the registry on first use), or why that failed. Resolution
+   * reports a failure on the environments that pin it, not on the others.
+   */
+  readonly pinned?: ReadonlyMap<string, PinnedLoad>;
   /** Problems found while loading (parse and schema errors, definition rules). */
   readonly issues: readonly Issue[];
 }
@@ -96,7 +104,8 @@ export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
       issues.push(issue({ kind: 'env-missing', file: DEFINITION_FILE, path: path.join('.'), line: d.source.lineOf(path), value: env, message: `residency names environment "${env}", which does not exist`, allowed: [...manifests.keys()].join(', '), fix: 'correct the name or remove the entry' }));
     }
   }
-  return { root, environmentsDir, definition: d.source, manifests, bundles, issues };
+  const pinned = await loadPins(root, d.source.data, manifests.values());
+  return { root, environmentsDir, definition: d.source, manifests, bundles, pinned, issues };
 }
 
 /** Resolve the named environments (all when `names` is empty). */

@@ -6,13 +6,16 @@ import type { DeployFn, Implementations } from './stack.js';
 
 const modules = new Map<string, Promise<DeployFn>>();
 
-/** Import `<package>/<cloud>` once per process and return its `deploy`. */
-export function loadDeploy(root: string, pkg: string, cloud: Cloud): Promise<DeployFn> {
-  const key = `${root}|${pkg}|${cloud}`;
+/**
+ * Import `<package>/<cloud>` once per process and return its `deploy`: the workspace's copy, or,
+ * for a pinned version, the published package installed under `pinnedDir` (relative to root).
+ */
+export function loadDeploy(root: string, pkg: string, cloud: Cloud, pinnedDir?: string): Promise<DeployFn> {
+  const key = `${root}|${pinnedDir ?? ''}|${pkg}|${cloud}`;
   let p = modules.get(key);
   if (!p) {
     p = (async () => {
-      const require = createRequire(join(root, 'package.json'));
+      const require = createRequire(join(root, pinnedDir ?? '', 'package.json'));
       const file = require.resolve(`${pkg}/${cloud}`);
       const mod = (await import(pathToFileURL(file).href)) as { deploy?: DeployFn };
       if (typeof mod.deploy !== 'function') throw new Error(`${pkg}/${cloud} (${file}) does not export a deploy function`);
@@ -25,6 +28,6 @@ export function loadDeploy(root: string, pkg: string, cloud: Cloud): Promise<Dep
 
 /** The implementations an environment needs, by bundle name. */
 export async function loadImplementations(root: string, env: ResolvedEnvironment): Promise<Implementations> {
-  const entries = await Promise.all(env.bundles.map(async (b) => [b.name, await loadDeploy(root, b.package, env.cloud)] as const));
+  const entries = await Promise.all(env.bundles.map(async (b) => [b.name, await loadDeploy(root, b.package, env.cloud, b.pinned?.dir)] as const));
   return new Map(entries);
 }

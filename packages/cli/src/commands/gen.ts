@@ -45,6 +45,14 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
   // dr environments change what their primary copies where: run the full check before writing.
   const verified = plan.manifest.role === 'dr' ? await verifyPlan(ws, plan) : [];
   failOnErrors([...issues.filter((i) => i.severity === 'warning'), ...verified], `cannot generate environment ${name}: pnpm check would reject it`);
+  const existing = ws.manifests.get(name)?.data;
+  const dropped = [
+    ...Object.entries(existing?.overrides ?? {}).flatMap(([b, v]) => Object.keys(v).map((k) => `overrides.${b}.${k}`)),
+    ...Object.keys(existing?.bundles ?? {}).map((b) => `bundles.${b} (pinned ${existing!.bundles![b]})`),
+  ];
+  if (dropped.length > 0) {
+    process.stderr.write(pc.yellow(`warning: stamping ${name} again replaces its hand edits: ${dropped.join(', ')}. Put them back, or use git to restore them (git diff environments/${name}).\n`));
+  }
   const written = writeEnvironment(ws, name, renderEnvironment(ws.root, plan));
   const m = plan.manifest;
   process.stdout.write(

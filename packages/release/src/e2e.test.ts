@@ -1,0 +1,244 @@
+/**
+ * End to end, against a real Verdaccio on a free loopback port with its storage in a temporary
+ * folder, in a temporary copy of the workspace (the real repository is never touched):
+ * publish the bundles; pin prod-use1 to what was published; record a change (a real changeset,
+ * `changeset version`) and publish it; synthesize the pinned environment and one that follows the
+ * workspace and see them differ; promote; see them match. Anonymous publish is refused.
+ */
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveForCheck, parityMatrix } from '@parity/checks';
+import { loadWorkspace, ManifestSchema, parseYaml, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
+import { addresses } from './diff.js';
+import { promote, setPin } from './promote.js';
+import { addUser, freePort, publishedVersions, startRegistry, type RunningRegistry } from './registry.js';
+import { pendingChangesets, release } from './release.js';
+
+const MANIFEST = 'environments/prod-use1/environment.yaml';
+const NEW_LOG = 'iam-db-auth-error';
+
+let reg: RunningRegistry | undefined;
+let ws: { root: string; cleanup: () => void } | undefined;
+let state: string;
+let token: string;
+const savedUserconfig = process.env.npm_config_userconfig;
+
+function root(): string {
+  return ws!.root;
+}
+
+function version(pkgDir: string): string {
+  return (JSON.parse(readFileSync(join(root(), pkgDir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function resolved(w: Workspace, name: string): ResolvedEnvironment {
+  const r = resolveEnvironment(w, name);
+  if (!r.env) throw new Error(`${name} does not resolve:\n${r.issues.map((i) => `${i.path}: ${i.message}`).join('\n')}`);
+  return r.env;
+}
+
+function dbInstance(json: TerraformJson): Record<string, unknown> {
+  const all = Object.entries(json.resource?.aws_db_instance ?? {}).filter(([id]) => id.startsWith('database_'));
+  expect(all).toHaveLength(1);
+  return all[0]![1] as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  state = mkdtempSync(join(tmpdir(), 'parity-registry-'));
+  // npm sees only this test's settings: no login from the machine's ~/.npmrc
+  writeFileSync(join(state, 'npmrc'), '');
+  process.env.npm_config_userconfig = join(state, 'npmrc');
+  reg = await startRegistry({ root: REPO_ROOT, port: await freePort(), stateDir: join(state, 'verdaccio') });
+  token = await addUser(reg.url, 'release-bot', 'correct-horse-battery-staple');
+  ws = tempWorkspace({ sources: true });
+  writeFileSync(join(ws.root, '.npmrc'), `@parity:registry=${reg.url}\n`);
+});
+
+afterAll(async () => {
+  await reg?.stop();
+  ws?.cleanup();
+  if (state) rmSync(state, { recursive: true, force: true });
+  if (savedUserconfig === undefined) delete process.env.npm_config_userconfig;
+  else process.env.npm_config_userconfig = savedUserconfig;
+});
+
+describe('bundle releases through a real registry', () => {
+  let v1: string;
+  let v2: string;
+
+  it('refuses anonymous publish', async () => {
+    const name = '@parity/bundle-database';
+    const body = {
+      _id: name,
+      name,
+      'dist-tags': { latest: '9.9.9' },
+      versions: { '9.9.9': { name, version: '9.9.9', dist: { tarball: `${reg!.url}${name}/-/bundle-database-9.9.9.tgz` } } },
+      _attachments: { 'bundle-database-9.9.9.tgz': { content_type: 'application/octet-stream', data: Buffer.from('not a tarball').toString('base64'), length: 13 } },
+    };
+    const r = await fetch(`${reg!.url}${encodeURIComponent(name)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect([401, 403]).toContain(r.status);
+    expect(await publishedVersions(name, root())).toEqual([]);
+    // and `pnpm release` without a login says how to get one
+    await expect(release({ root: root(), version: false })).rejects.toThrow(/needs a login.*npm adduser --registry/s);
+  });
+
+  it('publishes every bundle and @parity/model, built to runnable JS', async () => {
+    const log: string[] = [];
+    const r = await release({ root: root(), token, log: (l) => log.push(l) });
+    // the changesets the workspace had pending became versions and changelog entries
+    expect(pendingChangesets(root())).toEqual([]);
+    v1 = version('bundles/database');
+    expect(r.published).toEqual(
+      expect.arrayContaining(['@parity/model@0.1.0', `@parity/bundle-database@${v1}`, '@parity/bundle-network@1.0.0', '@parity/bundle-cluster@1.0.0', '@parity/bundle-queue@1.0.0', `@parity/bundle-backup@${version('bundles/backup')}`]),
+    );
+    expect(r.published).toHaveLength(6);
+    expect(r.registry).toBe(reg!.url);
+    expect(await publishedVersions('@parity/bundle-database', root())).toEqual([v1]);
+    // nothing new: a second release publishes nothing
+    const again = await release({ root: root(), token });
+    expect(again.published).toEqual([]);
+  });
+
+  it('pins prod-use1 to the published version, keeping the manifest as written', () => {
+    // Written here rather than with promote: this process must not load the workspace's bundle
+    // code before the change below (a module, once imported, stays as it was; the CLI runs each
+    // command in a new process).
+    const text = readFileSync(join(root(), MANIFEST), 'utf8');
+    const pinned = setPin(text, 'database', v1, ['network', 'database']);
+    expect(pinned).toBe(text.replace('overrides: {}', `# Pinned bundle versions (\`pnpm promote\` moves them); a bundle not listed follows the workspace.\nbundles:\n  database: ${v1}\noverrides: {}`));
+    writeFileSync(join(root(), MANIFEST), pinned);
+  });
+
+  it('records a change with a changeset and publishes only the new version', async () => {
+    const aws = join(root(), 'bundles/database/src/aws.ts');
+    const src = readFileSync(aws, 'utf8');
+    expect(src).toContain("enabledCloudwatchLogsExports: ['postgresql', 'upgrade']");
+    writeFileSync(aws, src.replace("enabledCloudwatchLogsExports: ['postgresql', 'upgrade']", `enabledCloudwatchLogsExports: ['postgresql', 'upgrade', '${NEW_LOG}']`));
+    writeFileSync(
+      join(root(), '.changeset/database-iam-auth-errors.md'),
+      `---\n'@parity/bundle-database': minor\n---\n\nRDS also exports IAM database authentication errors to CloudWatch Logs (\`${NEW_LOG}\`).\n`,
+    );
+    // a dry run says what will happen and changes nothing
+    const dry = await release({ root: root(), token, dryRun: true });
+    expect(dry.versioned).toHaveLength(1);
+    expect(dry.published).toEqual(dry.versioned);
+    expect(version('bundles/database')).toBe(v1);
+    expect(pendingChangesets(root())).toEqual(['database-iam-auth-errors.md']);
+
+    const r = await release({ root: root(), token });
+    v2 = version('bundles/database');
+    expect(dry.versioned).toEqual([`@parity/bundle-database@${v2}`]);
+    expect(v2).not.toBe(v1);
+    expect(r.versioned).toEqual([`@parity/bundle-database@${v2}`]);
+    expect(r.published).toEqual([`@parity/bundle-database@${v2}`]);
+    const changelog = readFileSync(join(root(), 'bundles/database/CHANGELOG.md'), 'utf8');
+    expect(changelog.indexOf(`## ${v2}`)).toBeLessThan(changelog.indexOf(`## ${v1}`));
+    expect(changelog).toContain(`exports IAM database authentication errors to CloudWatch Logs (\`${NEW_LOG}\`)`);
+    expect(await publishedVersions('@parity/bundle-database', root())).toEqual([v1, v2]);
+  });
+
+  it('synthesizes the pinned environment with the old version and the others with the new', async () => {
+    const w = await loadWorkspace(root());
+    const prod = resolved(w, 'prod-use1');
+    const staging = resolved(w, 'staging');
+    const pinnedDb = prod.bundles.find((b) => b.name === 'database')!;
+    expect(pinnedDb).toMatchObject({ version: v1, pinned: { dir: `.parity/bundles/@parity/bundle-database@${v1}` } });
+    expect(staging.bundles.find((b) => b.name === 'database')).toMatchObject({ version: v2 });
+    expect(staging.bundles.find((b) => b.name === 'database')!.pinned).toBeUndefined();
+    // the pinned package is the published one, with the workspace's single cdktf
+    const installed = join(root(), pinnedDb.pinned!.dir, 'node_modules');
+    expect(readFileSync(join(installed, '@parity/bundle-database/dist/aws.js'), 'utf8')).not.toContain(NEW_LOG);
+    expect(readFileSync(join(installed, '@parity/bundle-database/package.json'), 'utf8')).toContain('"default": "./dist/index.js"');
+    expect(existsSync(join(installed, '@parity/bundle-database/dist/.tsbuildinfo'))).toBe(false);
+    expect(existsSync(join(installed, '@parity/bundle-database/src/aws.test.ts'))).toBe(false);
+    expect(existsSync(join(installed, '@parity/model/data/aws-regions.json'))).toBe(true);
+    // peers are the workspace's own copies
+    expect(realpathSync(join(installed, 'cdktf'))).toBe(realpathSync(join(REPO_ROOT, 'bundles/database/node_modules/cdktf')));
+
+    const prodJson = await synthToJson(root(), prod);
+    const stagingJson = await synthToJson(root(), staging);
+    expect(dbInstance(prodJson).enabled_cloudwatch_logs_exports).toEqual(['postgresql', 'upgrade']);
+    expect(dbInstance(stagingJson).enabled_cloudwatch_logs_exports).toEqual(['postgresql', 'upgrade', NEW_LOG]);
+
+    // the synth cache key changes with the pinned package
+    const followText = setPin(readFileSync(join(root(), MANIFEST), 'utf8'), 'database', undefined, []);
+    const follow = parseYaml(MANIFEST, followText, ManifestSchema).source!;
+    const prodFollowing = resolved({ ...w, manifests: new Map(w.manifests).set('prod-use1', follow) }, 'prod-use1');
+    const hasher = new InputHasher(root());
+    expect(hasher.envHash(prod)).not.toBe(hasher.envHash(prodFollowing));
+
+    // pnpm check's parity matrix: prod-use1 is behind
+    const { matrix, findings } = parityMatrix(w.definition.data, resolveForCheck(w).envs);
+    expect(matrix.cells['prod-use1']!.database).toMatchObject({ version: v1, status: 'pending', behind: v2 });
+    expect(findings.filter((f) => f.kind === 'promotion-pending').map((f) => f.env)).toEqual(['prod-use1']);
+  });
+
+  it('promotes prod-use1: shows the change by Terraform address, edits only the pin, then matches', async () => {
+    const before = readFileSync(join(root(), MANIFEST), 'utf8');
+    // --from: what staging runs; a dry run writes nothing
+    const dry = await promote({ root: root(), bundle: 'database', to: 'prod-use1', from: 'staging', dryRun: true });
+    expect(dry).toMatchObject({ to: { version: v2, pinned: true }, reason: 'what staging runs (follows the workspace)', manifestChanged: true, written: false });
+    expect(readFileSync(join(root(), MANIFEST), 'utf8')).toBe(before);
+
+    const r = await promote({ root: root(), bundle: 'database', to: 'prod-use1' });
+    expect(r.reason).toBe('the newest published');
+    expect(r.from).toEqual({ version: v1, pinned: true });
+    expect(r.to).toEqual({ version: v2, pinned: true });
+    expect(r.diff.added).toEqual([]);
+    expect(r.diff.removed).toEqual([]);
+    expect(r.diff.changed).toEqual([{ address: expect.stringMatching(/^aws_db_instance\.database_/), attributes: ['enabled_cloudwatch_logs_exports'] }]);
+    const after = readFileSync(join(root(), MANIFEST), 'utf8');
+    expect(after).toBe(before.replace(`database: ${v1}`, `database: ${v2}`));
+
+    const w = await loadWorkspace(root());
+    const prod = resolved(w, 'prod-use1');
+    expect(prod.bundles.find((b) => b.name === 'database')).toMatchObject({ version: v2, pinned: { dir: `.parity/bundles/@parity/bundle-database@${v2}` } });
+    const pinnedJson = await synthToJson(root(), prod);
+    expect(dbInstance(pinnedJson).enabled_cloudwatch_logs_exports).toEqual(['postgresql', 'upgrade', NEW_LOG]);
+    // exactly what the workspace copy gives
+    const follow = parseYaml(MANIFEST, setPin(after, 'database', undefined, []), ManifestSchema).source!;
+    const followJson = await synthToJson(root(), resolved({ ...w, manifests: new Map(w.manifests).set('prod-use1', follow) }, 'prod-use1'));
+    expect([...addresses(pinnedJson as never)]).toEqual([...addresses(followJson as never)]);
+
+    const { findings } = parityMatrix(w.definition.data, resolveForCheck(w).envs);
+    expect(findings.filter((f) => f.kind === 'promotion-pending' || f.kind === 'major-version')).toEqual([]);
+
+    // promoting again changes nothing
+    const again = await promote({ root: root(), bundle: 'database', to: 'prod-use1' });
+    expect(again.manifestChanged).toBe(false);
+  });
+
+  it('refuses a version that is not published, and one outside the definition range', async () => {
+    await expect(promote({ root: root(), bundle: 'database', version: '1.99.0', to: 'prod-use1' })).rejects.toThrow(/1\.99\.0 \(as asked\) is not published to http:\/\/127\.0\.0\.1/);
+    await expect(promote({ root: root(), bundle: 'database', version: '2.0.0', to: 'prod-use1' })).rejects.toThrow(/2\.0\.0 is outside the range the definition asks for \(\^1\.0\.0\)/);
+    expect(readFileSync(join(root(), MANIFEST), 'utf8')).toContain(`database: ${v2}`);
+  });
+
+  it('follows the workspace again with --follow at the workspace version', async () => {
+    const r = await promote({ root: root(), bundle: 'database', to: 'prod-use1', follow: true });
+    expect(r.to).toEqual({ version: v2, pinned: false });
+    expect(r.diff).toMatchObject({ added: [], changed: [], removed: [] });
+    const text = readFileSync(join(root(), MANIFEST), 'utf8');
+    expect(text).not.toContain('bundles:');
+    expect(text).toBe(readFileSync(join(REPO_ROOT, MANIFEST), 'utf8'));
+  });
+
+  it('refuses a major version change unless --allow-major', async () => {
+    // the definition lets environments run 1.x or 2.x while they move
+    const def = join(root(), 'environments/platform.yaml');
+    const text = readFileSync(def, 'utf8');
+    expect(text).toMatch(/  database:\n    version: \^1\.0\.0\n/);
+    writeFileSync(def, text.replace(/(  database:\n    version: )\^1\.0\.0\n/, '$1">=1.0.0 <3.0.0"\n'));
+    writeFileSync(join(root(), MANIFEST), setPin(readFileSync(join(root(), MANIFEST), 'utf8'), 'database', v2, []));
+    writeFileSync(join(root(), '.changeset/database-major.md'), `---\n'@parity/bundle-database': major\n---\n\nA breaking change, for the test.\n`);
+    const r = await release({ root: root(), token });
+    expect(r.published).toEqual(['@parity/bundle-database@2.0.0']);
+    await expect(promote({ root: root(), bundle: 'database', to: 'prod-use1' })).rejects.toThrow(new RegExp(`database ${v2.replaceAll('.', '\\.')} → 2\\.0\\.0 is a major version change`));
+    const ok = await promote({ root: root(), bundle: 'database', to: 'prod-use1', allowMajor: true, dryRun: true });
+    expect(ok).toMatchObject({ from: { version: v2, pinned: true }, to: { version: '2.0.0', pinned: true }, written: false });
+  });
+});

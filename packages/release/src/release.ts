@@ -1,0 +1,307 @@
+/**
+ * `pnpm release`: turn the recorded changesets into versions and changelogs (`changeset version`),
+ * then publish every bundle, and every workspace package a bundle needs at run time (@parity/model),
+ * whose version is not in the registry yet. Packages are built (`prepack`: tsc to dist/) and
+ * published with `pnpm publish`, which swaps `workspace:*` for real versions and applies
+ * `publishConfig.exports` (dist/). Where they go is npm's answer for the @parity scope: the
+ * `@parity:registry` line of .npmrc.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import semver from 'semver';
+import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from '@parity/model';
+import { publishedVersions, RegistryError, unreachable } from './registry.js';
+
+export interface WorkspacePackage {
+  readonly name: string;
+  readonly version: string;
+  /** Folder, absolute. */
+  readonly dir: string;
+  readonly private: boolean;
+  /** Names of the workspace packages in `dependencies` (what it needs at run time). */
+  readonly runtimeDeps: readonly string[];
+  readonly isBundle: boolean;
+}
+
+/** Every package of the workspace (packages/*, bundles/*), by name. */
+export function workspacePackages(root: string): Map<string, WorkspacePackage> {
+  const raw = new Map<string, { name: string; version: string; dir: string; private?: boolean; dependencies?: Record<string, string>; isBundle: boolean }>();
+  for (const group of ['packages', 'bundles']) {
+    const base = join(root, group);
+    if (!existsSync(base)) continue;
+    for (const e of readdirSync(base, { withFileTypes: true })) {
+      const file = join(base, e.name, 'package.json');
+      if (!e.isDirectory() || !existsSync(file)) continue;
+      const pj = JSON.parse(readFileSync(file, 'utf8')) as { name: string; version: string; private?: boolean; dependencies?: Record<string, string> };
+      raw.set(pj.name, { ...pj, dir: join(base, e.name), isBundle: group === 'bundles' });
+    }
+  }
+  const out = new Map<string, WorkspacePackage>();
+  for (const p of raw.values()) {
+    out.set(p.name, {
+      name: p.name,
+      version: p.version,
+      dir: p.dir,
+      private: p.private === true,
+      runtimeDeps: Object.keys(p.dependencies ?? {}).filter((d) => raw.has(d)).sort(),
+      isBundle: p.isBundle,
+    });
+  }
+  return out;
+}
+
+/** The bundles and what they need at run time, dependencies first (so model is published before the bundles). */
+export function publishable(pkgs: ReadonlyMap<string, WorkspacePackage>): WorkspacePackage[] {
+  const order: WorkspacePackage[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string, trail: string[]) => {
+    const p = pkgs.get(name);
+    if (!p || seen.has(name) || trail.includes(name)) return;
+    for (const d of p.runtimeDeps) visit(d, [...trail, name]);
+    seen.add(name);
+    order.push(p);
+  };
+  for (const p of [...pkgs.values()].filter((x) => x.isBundle).sort((a, b) => a.name.localeCompare(b.name))) visit(p.name, []);
+  const privateNeeded = order.filter((p) => p.private);
+  if (privateNeeded.length > 0) {
+    throw new Error(`${privateNeeded.map((p) => p.name).join(', ')} ${privateNeeded.length === 1 ? 'is' : 'are'} private but needed by the bundles at run time. Fix: remove "private": true from its package.json`);
+  }
+  return order;
+}
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, [...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (e) => fail(new Error(`could not run ${cmd}: ${e.message}`)));
+    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+export interface ReleaseOptions {
+  readonly root: string;
+  /** Run `changeset version` first. @default true */
+  readonly version?: boolean;
+  /** Say what would happen; change and publish nothing. */
+  readonly dryRun?: boolean;
+  /**
+   * A registry token to publish with (`$PARITY_REGISTRY_TOKEN`), for CI; otherwise npm's own
+   * login (`npm adduser`/`npm login` wrote it to ~/.npmrc).
+   */
+  readonly token?: string;
+  /** Extra environment for npm/pnpm (tests point npm_config_userconfig elsewhere). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+export interface ReleaseResult {
+  readonly registry: string;
+  /** `name@version` bumped by `changeset version`. */
+  readonly versioned: readonly string[];
+  /** `name@version` published (or, in a dry run, that would be). */
+  readonly published: readonly string[];
+  /** `name@version` already in the registry. */
+  readonly unchanged: readonly string[];
+}
+
+/** Pending changesets: the .changeset/*.md files other than its README. */
+export function pendingChangesets(root: string): string[] {
+  const dir = join(root, '.changeset');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md') && f.toLowerCase() !== 'readme.md')
+    .sort();
+}
+
+/** Run `changeset version`: versions and CHANGELOG entries from the pending changesets. */
+export async function changesetVersion(root: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const bin = createRequire(join(root, 'package.json')).resolve('@changesets/cli/bin.js');
+  const r = await run(process.execPath, [bin, 'version'], root, env);
+  if (r.code !== 0) throw new Error(`changeset version failed:\n${(r.stderr || r.stdout).trim()}`);
+}
+
+/**
+ * A userconfig for npm holding the token for `registry` on top of the user's own ~/.npmrc, so
+ * the token never appears on a command line. Returns the environment to run npm with.
+ */
+function tokenEnv(registry: string, token: string, base: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'parity-npmrc-'));
+  const file = join(dir, 'npmrc');
+  const user = base.npm_config_userconfig ?? process.env.npm_config_userconfig ?? join(homedir(), '.npmrc');
+  const url = new URL(registry);
+  const prefix = `//${url.host}${url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`}`;
+  writeFileSync(file, `${existsSync(user) ? `${readFileSync(user, 'utf8')}\n` : ''}${prefix}:_authToken=${token}\n`, { mode: 0o600 });
+  return { env: { ...base, npm_config_userconfig: file }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Build dist/ of every package at once (`tsc -b` over their tsconfig.build.json: one compiler,
+ * the shared declarations parsed once), from a clean dist/.
+ */
+export async function buildAll(root: string, pkgs: readonly WorkspacePackage[]): Promise<void> {
+  if (pkgs.length === 0) return;
+  for (const p of pkgs) {
+    if (!existsSync(join(p.dir, 'tsconfig.build.json'))) throw new Error(`${p.name} has no tsconfig.build.json (${relative(root, p.dir)}). Fix: add one like bundles/database/tsconfig.build.json`);
+    rmSync(join(p.dir, 'dist'), { recursive: true, force: true });
+  }
+  const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+  const r = await run(process.execPath, [tsc, '-b', '--force', ...pkgs.map((p) => join(p.dir, 'tsconfig.build.json'))], root, {});
+  if (r.code !== 0) throw new Error(`building ${pkgs.map((p) => p.name).join(', ')} failed:\n${(r.stdout + r.stderr).trim()}`);
+}
+
+/** Publish one built package with pnpm (which swaps workspace:* for versions and applies publishConfig). */
+async function publishOne(p: WorkspacePackage, registry: string, env: NodeJS.ProcessEnv): Promise<void> {
+  // built by buildAll; prepack would build it again
+  const r = await run(process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm', ['publish', '--no-git-checks', '--ignore-scripts'], p.dir, { npm_config_update_notifier: 'false', ...env });
+  if (r.code === 0) return;
+  const code = npmErrorCode(r);
+  if (code === 'ENEEDAUTH' || code === 'E401') throw needsLogin(registry, `publishing ${p.name}@${p.version}`, code);
+  if (code === 'E403') throw new RegistryError(`${registry} refused ${p.name}@${p.version} (E403): ${npmErrorText(r)}`, registry, 'check that your user may publish @parity packages there, and that this version is not published already');
+  if (code && UNREACHABLE.has(code)) throw unreachable(registry, code);
+  const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').filter((l) => !/^npm notice/.test(l)).slice(-15).join('\n');
+  throw new Error(`publishing ${p.name}@${p.version} failed${code ? ` (${code})` : ''}:\n${tail}`);
+}
+
+function needsLogin(registry: string, what: string, code: string): RegistryError {
+  return new RegistryError(
+    `${what} to ${registry} needs a login (${code})`,
+    registry,
+    `log in once with \`npm adduser --registry ${registry}\` (the internal registry creates the user), or set PARITY_REGISTRY_TOKEN to a token for it`,
+  );
+}
+
+/**
+ * Before anything changes: the registry answers, and knows who we are. A registry without
+ * `whoami` (some do not implement it) is given the benefit of the doubt.
+ */
+async function preflight(root: string, registry: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  await publishedVersions('@parity/model', root, env); // reachable at all?
+  const r = await runNpm(['whoami', '--registry', registry, '--fetch-retries=0', '--fetch-timeout=30000'], root, env);
+  if (r.code === 0) return r.stdout.trim();
+  const code = npmErrorCode(r) ?? 'E?';
+  if (UNREACHABLE.has(code)) throw unreachable(registry, code);
+  if (code === 'ENEEDAUTH' || code === 'E401') throw needsLogin(registry, 'publishing', code);
+  return undefined;
+}
+
+/**
+ * What `changeset version` would do, for a dry run: the highest bump each pending changeset asks
+ * for, per package. (Bumps of dependents that changesets may add are not predicted.)
+ */
+export function plannedVersions(root: string, pkgs: ReadonlyMap<string, WorkspacePackage>): Map<string, string> {
+  const rank = { patch: 1, minor: 2, major: 3 } as const;
+  const bump = new Map<string, keyof typeof rank>();
+  for (const f of pendingChangesets(root)) {
+    const text = readFileSync(join(root, '.changeset', f), 'utf8');
+    const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text)?.[1] ?? '';
+    for (const line of front.split(/\r?\n/)) {
+      const m = /^\s*["']?([^"':]+)["']?\s*:\s*(patch|minor|major)\s*$/.exec(line);
+      if (!m) continue;
+      const [, name, type] = m as unknown as [string, string, keyof typeof rank];
+      if (!bump.has(name) || rank[type] > rank[bump.get(name)!]) bump.set(name, type);
+    }
+  }
+  const out = new Map<string, string>();
+  for (const [name, type] of bump) {
+    const p = pkgs.get(name);
+    const next = p && semver.inc(p.version, type);
+    if (next) out.set(name, next);
+  }
+  return out;
+}
+
+/** Publish in dependency waves (model before the bundles), two at a time. */
+async function publishAll(todo: readonly WorkspacePackage[], registry: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const waves: WorkspacePackage[][] = [];
+  const placed = new Map<string, number>();
+  for (const p of todo) {
+    const wave = Math.max(-1, ...p.runtimeDeps.map((d) => placed.get(d) ?? -1)) + 1;
+    placed.set(p.name, wave);
+    (waves[wave] ??= []).push(p);
+  }
+  const done: string[] = [];
+  for (const wave of waves) {
+    for (let i = 0; i < wave.length; i += 2) {
+      await Promise.all(
+        wave.slice(i, i + 2).map(async (p) => {
+          await publishOne(p, registry, env);
+          done.push(`${p.name}@${p.version}`);
+        }),
+      );
+    }
+  }
+  return done;
+}
+
+export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
+  const log = opts.log ?? (() => {});
+  const root = opts.root;
+  const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? {}) };
+  const before = workspacePackages(root);
+  const pending = opts.version === false ? [] : pendingChangesets(root);
+  const registry = await registryFor(publishable(before)[0]?.name ?? '@parity/model', root);
+  log(`registry for @parity: ${registry}`);
+  const token = opts.token ?? process.env.PARITY_REGISTRY_TOKEN;
+  const auth = token ? tokenEnv(registry, token, baseEnv) : { env: baseEnv, cleanup: () => {} };
+  try {
+    // nothing changes before we know the registry answers and takes our uploads
+    if (!opts.dryRun) {
+      const user = await preflight(root, registry, auth.env);
+      if (user) log(`publishing as ${user}`);
+    }
+
+    // 1. changesets → versions and changelogs
+    const versions = new Map([...before].map(([n, p]) => [n, p.version]));
+    if (pending.length > 0) {
+      log(`${opts.dryRun ? 'would run' : 'running'} changeset version for ${pending.length} changeset${pending.length === 1 ? '' : 's'}: ${pending.join(', ')}`);
+      if (opts.dryRun) for (const [n, v] of plannedVersions(root, before)) versions.set(n, v);
+      else {
+        await changesetVersion(root, baseEnv);
+        for (const [n, p] of workspacePackages(root)) versions.set(n, p.version);
+      }
+    } else if (opts.version !== false) {
+      log('no pending changesets (record one with `pnpm changeset`)');
+    }
+    const versioned: string[] = [];
+    for (const [name, p] of before) {
+      const now = versions.get(name)!;
+      if (now === p.version) continue;
+      versioned.push(`${name}@${now}`);
+      log(`  ${name} ${p.version} → ${now} (${relative(root, join(p.dir, 'CHANGELOG.md'))})`);
+    }
+
+    // 2. what the registry does not have yet
+    const order = publishable(opts.dryRun ? before : workspacePackages(root)).map((p) => ({ ...p, version: versions.get(p.name) ?? p.version }));
+    const todo: WorkspacePackage[] = [];
+    const unchanged: string[] = [];
+    const listed = await Promise.all(order.map(async (p) => ({ p, versions: await publishedVersions(p.name, root, auth.env) })));
+    for (const { p, versions: have } of listed) {
+      if (have.includes(p.version)) unchanged.push(`${p.name}@${p.version}`);
+      else todo.push(p);
+    }
+    if (opts.dryRun) {
+      for (const p of todo) log(`would publish ${p.name}@${p.version}`);
+      return { registry, versioned, published: todo.map((p) => `${p.name}@${p.version}`), unchanged };
+    }
+
+    // 3. build and publish
+    if (todo.length) log(`building ${todo.map((p) => p.name).join(', ')}`);
+    await buildAll(root, todo);
+    const published = await publishAll(todo, registry, auth.env);
+    return { registry, versioned, published, unchanged };
+  } finally {
+    auth.cleanup();
+  }
+}
