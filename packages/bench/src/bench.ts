@@ -1,0 +1,587 @@
+/**
+ * `pnpm bench`: how fast Parity is on synthetic fleets, and against cdktf-cli 0.21 on the same
+ * stacks. A benchmark, not a test: it prints figures (markdown on stdout, progress on stderr),
+ * checks them against the targets of issue 6, and writes results/<timestamp>.json and
+ * results/latest.json for comparison between runs. It never fails on a missed target.
+ *
+ *   pnpm bench                              # 4, 25 and 100 environments, 3 runs each
+ *   pnpm bench --sizes 4,25 --runs 1 --skip validate,peer   # a quick look
+ *   pnpm bench --help
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, totalmem, release } from 'node:os';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { compileWorkspace } from './compile.js';
+import { fleet, PAIR_KINDS } from './fleet.js';
+import { cleanupMeasure, fitLine, measure, median, summarize, type Run } from './measure.js';
+import { renderMarkdown, type BenchResult, type Phases, type SizeResult, type Target } from './report.js';
+import { benchWorkspace, REPO_ROOT, type BenchWorkspace } from './workspace.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const STEPS = ['gen', 'gen-one', 'synth', 'peer', 'check', 'change', 'whatif', 'validate', 'phases'] as const;
+type Step = (typeof STEPS)[number];
+
+const HELP = `pnpm bench [options]
+
+Synthetic fleets (prod + dr pairs: ${PAIR_KINDS.map((k) => `${k.cloud} ${k.regions}`).join('; ')}; all five bundles)
+in a throwaway copy of the workspace. Wall time, CPU time (user+sys) and peak RSS of each command,
+median of --runs runs; cdktf-cli 0.21 on the same stacks; targets met or missed, by how much.
+
+  --sizes <list>          fleet sizes (default 4,25,100)
+  --runs <n>              timed runs per measure (default 3)
+  --validate-runs <n>     runs of terraform validate (default: --runs below 100 environments, 1 from 100)
+  --skip <steps>          leave out some of: ${STEPS.join(', ')}
+  --worktree              benchmark the working tree as it is (default: the code at --ref)
+  --ref <git ref>         the commit whose packages and bundles are benchmarked (default HEAD)
+  --no-save               do not write packages/bench/results/*.json
+  --keep                  keep the temporary workspaces (their paths are printed)
+  --render <json>         print the report of a saved result (targets re-derived); runs nothing
+  --against <json>        with --render: compare with this result instead of none
+  -h, --help`;
+
+const { values: opts } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '4,25,100' },
+    runs: { type: 'string', default: '3' },
+    'validate-runs': { type: 'string' },
+    skip: { type: 'string', default: '' },
+    worktree: { type: 'boolean', default: false },
+    ref: { type: 'string', default: 'HEAD' },
+    'no-save': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    render: { type: 'string' },
+    against: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+if (opts.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const positive = (v: string, what: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive integer, not "${v}"`);
+  return n;
+};
+const sizes = [...new Set(opts.sizes.split(',').filter(Boolean).map((s) => positive(s, '--sizes')))].sort((a, b) => a - b);
+const runs = positive(opts.runs, '--runs');
+const skip = new Set(opts.skip.split(',').filter(Boolean));
+for (const s of skip) if (!STEPS.includes(s as Step)) throw new Error(`--skip: unknown step "${s}" (steps: ${STEPS.join(', ')})`);
+const doing = (s: Step) => !skip.has(s);
+const validateRuns = (n: number) => (opts['validate-runs'] ? positive(opts['validate-runs'], '--validate-runs') : n >= 100 ? 1 : runs);
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+/** Where the time goes (phases.ts), today and under the compiled what-if; filled once, at the first size of 4 or more. */
+const phasesOut: { tsx?: Phases; compiled?: Phases } = {};
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+const sh = (cmd: string, args: string[], cwd = REPO_ROOT) => {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+function machine() {
+  const memGiB = totalmem() / 2 ** 30;
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(memGiB * 10) / 10,
+    freeGiBAtStart: Math.round((freemem() / 2 ** 30) * 10) / 10,
+    loadAverageAtStart: sh('cat', ['/proc/loadavg']).split(' ').slice(0, 3).join(' '),
+    os: `${process.platform} ${release()}`,
+    node: process.version,
+    pnpm: sh('pnpm', ['--version']),
+    terraform: sh('terraform', ['version']).split('\n')[0] ?? '',
+    cdktfCli: '0.21.0',
+  };
+}
+
+function envNames(root: string): string[] {
+  return readdirSync(join(root, 'environments'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
+}
+
+function clearSynth(root: string): void {
+  for (const e of envNames(root)) rmSync(join(root, 'environments', e, 'cdktf.out'), { recursive: true, force: true });
+}
+
+function clearEnvironments(root: string): void {
+  for (const e of readdirSync(join(root, 'environments'))) {
+    if (e !== 'platform.yaml') rmSync(join(root, 'environments', e), { recursive: true, force: true });
+  }
+}
+
+/** Per-environment milliseconds from `parity synth` output, and its "n synthesized, m unchanged" line. */
+function parseSynth(out: string): { synthesized: number; unchanged: number; perEnv: Array<{ env: string; ms: number }> } {
+  const text = strip(out);
+  const m = /(\d+) synthesized, (\d+) unchanged/.exec(text);
+  const perEnv = [...text.matchAll(/^✔ (\S+)\s+\S+ (\d+) ms$/gm)].map((x) => ({ env: x[1]!, ms: Number(x[2]) }));
+  return { synthesized: Number(m?.[1] ?? NaN), unchanged: Number(m?.[2] ?? NaN), perEnv };
+}
+
+function ok(r: Run, what: string, allowed: number[] = [0]): Run {
+  if (!allowed.includes(r.code)) {
+    throw new Error(`${what} exited ${r.code}\n${strip(r.stdout).slice(-3000)}\n${strip(r.stderr).slice(-3000)}`);
+  }
+  return r;
+}
+
+const fmtS = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`);
+
+// ---------------------------------------------------------------------------------------------
+
+async function benchSize(n: number, emptyRc: string): Promise<{ result: SizeResult; ws: BenchWorkspace }> {
+  const ws = benchWorkspace(opts.worktree ? {} : { ref: opts.ref });
+  const root = ws.root;
+  log(`\n== ${n} environments  (workspace ${root}, code from ${ws.source})`);
+  const env: NodeJS.ProcessEnv = { ...process.env, PARITY_ROOT: root, NO_COLOR: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: emptyRc };
+  delete env.FORCE_COLOR;
+  const tsx = join(root, 'node_modules', '.bin', 'tsx');
+  const bin = join(root, 'packages', 'cli', 'src', 'bin.ts');
+  const parity = (args: string[]) => measure(tsx, [bin, ...args], { cwd: root, env });
+  const res: SizeResult = { size: n, environments: fleet(n).length, aws: 0, gcp: 0, measures: {}, notes: [] };
+  const record = (key: string, label: string, samples: Run[], extra: Record<string, unknown> = {}) => {
+    const f = summarize(samples);
+    res.measures[key] = { label, ...f, ...extra };
+    log(`  ${label.padEnd(52)} ${fmtS(f.wallMs).padStart(8)} wall  ${fmtS(f.cpuMs).padStart(8)} cpu  ${f.treeRssMiB.toFixed(0).padStart(5)} MiB   runs ${f.wallsMs.join(', ')} ms`);
+    return f;
+  };
+  const specs = fleet(n);
+  res.aws = specs.filter((s) => s.cloud === 'aws').length;
+  res.gcp = specs.filter((s) => s.cloud === 'gcp').length;
+
+  // gen: the whole fleet in one process, then `pnpm gen env` of one environment end to end.
+  {
+    const samples: Run[] = [];
+    const inner: number[] = [];
+    for (let i = 0; i < (doing('gen') ? runs : 1); i++) {
+      clearEnvironments(root);
+      const r = ok(await measure(tsx, [join(root, 'packages', 'bench', 'src', 'gen-fleet.ts'), String(n)], { cwd: root, env }), 'gen fleet');
+      samples.push(r);
+      inner.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { genMs: number }).genMs);
+    }
+    if (envNames(root).length !== n) throw new Error(`gen fleet wrote ${envNames(root).length} environments, expected ${n}`);
+    if (doing('gen')) record('gen.fleet', `gen, all ${n} (one process: plan, render, write)`, samples, { genOnlyMs: median(inner), genPerEnvMs: median(inner) / n });
+  }
+  if (doing('gen-one')) {
+    const prod: Run[] = [];
+    const dr: Run[] = [];
+    const names = ['prod-use1-bench', 'dr-usw2-bench'];
+    for (let i = 0; i < runs; i++) {
+      for (const e of names) rmSync(join(root, 'environments', e), { recursive: true, force: true });
+      prod.push(ok(await measure('pnpm', ['gen', 'env', names[0]!], { cwd: root, env }), 'pnpm gen env (production)'));
+      dr.push(ok(await measure('pnpm', ['gen', 'env', names[1]!, '--recovers', names[0]!], { cwd: root, env }), 'pnpm gen env (dr)'));
+    }
+    for (const e of names) rmSync(join(root, 'environments', e), { recursive: true, force: true });
+    record('gen.one.production', '`pnpm gen env prod-use1-bench` (end to end)', prod);
+    record('gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …` (full check)', dr);
+  }
+
+  // synth cold, Parity and cdktf-cli interleaved, after one untimed run of each (tsx's cache).
+  const peerDir = join(root, 'peer');
+  const cdktf = join(root, 'packages', 'bench', 'node_modules', '.bin', 'cdktf');
+  mkdirSync(peerDir, { recursive: true });
+  writeFileSync(
+    join(peerDir, 'cdktf.json'),
+    `${JSON.stringify({ language: 'typescript', app: `${tsx} ${join(root, 'packages', 'bench', 'src', 'cdktf-app.ts')}`, output: 'cdktf.out', terraformProviders: [], terraformModules: [], context: {}, sendCrashReports: 'false', projectId: 'parity-bench' }, null, 2)}\n`,
+  );
+  const peer = () => measure(cdktf, ['synth'], { cwd: peerDir, env });
+  if (doing('synth') || doing('peer')) {
+    log('  (one untimed run of each first: tsx transpile cache, page cache)');
+    clearSynth(root);
+    ok(await parity(['synth']), 'parity synth (warm-up)');
+    if (doing('peer')) {
+      rmSync(join(peerDir, 'cdktf.out'), { recursive: true, force: true });
+      ok(await peer(), 'cdktf synth (warm-up)');
+    }
+    const cold: Run[] = [];
+    const peerCold: Run[] = [];
+    const perEnv: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      clearSynth(root);
+      const r = ok(await parity(['synth']), 'parity synth (cold)');
+      const p = parseSynth(r.stdout);
+      if (p.synthesized !== n) throw new Error(`cold synth synthesized ${p.synthesized}, expected ${n}`);
+      // The first environment of each cloud also loads that cloud's modules: leave those out.
+      const firsts = new Set<string>();
+      for (const e of p.perEnv) {
+        const cloud = specs.find((s) => s.name === e.env)?.cloud ?? 'aws';
+        if (!firsts.has(cloud)) firsts.add(cloud);
+        else perEnv.push(e.ms);
+      }
+      cold.push(r);
+      if (doing('peer')) {
+        rmSync(join(peerDir, 'cdktf.out'), { recursive: true, force: true });
+        peerCold.push(ok(await peer(), 'cdktf synth (cold)'));
+      }
+    }
+    record('synth.cold', `Parity \`parity synth\`, cold (no cdktf.out)`, cold, { inProcessPerEnvMs: median(perEnv) });
+    if (doing('peer')) {
+      record('peer.cold', 'cdktf-cli `cdktf synth`, cold (no cdktf.out)', peerCold);
+      // Same Terraform?
+      let same = 0;
+      const differ: string[] = [];
+      for (const s of specs) {
+        const a = join(root, 'environments', s.name, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
+        const b = join(peerDir, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
+        if (existsSync(a) && existsSync(b) && readFileSync(a, 'utf8') === readFileSync(b, 'utf8')) same++;
+        else differ.push(s.name);
+      }
+      res.identicalTerraform = { same, of: n, differ };
+      log(`  identical cdk.tf.json from Parity and cdktf-cli: ${same}/${n}${differ.length ? ` (differ: ${differ.slice(0, 5).join(', ')})` : ''}`);
+      const again: Run[] = [];
+      for (let i = 0; i < runs; i++) again.push(ok(await peer(), 'cdktf synth (again)'));
+      record('peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed', again);
+    }
+  }
+  if (doing('synth')) {
+    const warm: Run[] = [];
+    for (let i = 0; i < runs; i++) {
+      const r = ok(await parity(['synth']), 'parity synth (warm)');
+      const p = parseSynth(r.stdout);
+      if (p.synthesized !== 0) res.notes.push(`warm synth run ${i + 1} re-synthesized ${p.synthesized} environments`);
+      warm.push(r);
+    }
+    record('synth.warm', `Parity \`parity synth\`, nothing changed`, warm);
+    const viaPnpm: Run[] = [];
+    for (let i = 0; i < runs; i++) viaPnpm.push(ok(await measure('pnpm', ['synth'], { cwd: root, env }), 'pnpm synth (warm)'));
+    record('synth.warm.pnpm', '`pnpm synth`, nothing changed (with pnpm start)', viaPnpm);
+  }
+  if (doing('check')) {
+    if (!doing('synth')) ok(await parity(['synth']), 'parity synth (before check)');
+    const samples: Run[] = [];
+    for (let i = 0; i < runs; i++) samples.push(ok(await parity(['check']), 'parity check', [0, 1]));
+    const json = await parity(['check', '--json']);
+    let findings = { errors: NaN, warnings: NaN };
+    try {
+      const report = JSON.parse(json.stdout) as { findings: Array<{ severity: string }> };
+      findings = { errors: report.findings.filter((f) => f.severity === 'error').length, warnings: report.findings.filter((f) => f.severity === 'warning').length };
+    } catch {
+      res.notes.push('check --json did not print JSON');
+    }
+    record('check', `\`parity check\`, whole fleet (synth up to date)`, samples, { exitCode: samples[0]?.code, findings });
+  }
+  if (doing('change')) {
+    // Every environment uses every bundle, so a change to one re-synthesizes all of them.
+    const file = join(root, 'bundles', 'queue', 'src', 'aws.ts');
+    const samples: Run[] = [];
+    for (let i = 0; i < runs; i++) {
+      appendFileSync(file, `// bench: a change to the queue bundle (${i + 1})\n`);
+      const r = ok(await parity(['synth']), 'parity synth (after change)');
+      const p = parseSynth(r.stdout);
+      if (p.synthesized !== n) res.notes.push(`after the queue change, run ${i + 1} re-synthesized ${p.synthesized}/${n}`);
+      samples.push(r);
+    }
+    record('synth.change', 'Parity `parity synth` after a comment in bundles/queue/src/aws.ts', samples, { resynthesized: n });
+  }
+  if (doing('whatif')) await whatIf(n, root, env, res, record);
+  if (doing('validate')) {
+    const vr = validateRuns(n);
+    const samples: Run[] = [];
+    let valid = '';
+    for (let i = 0; i < vr; i++) {
+      for (const s of specs) {
+        const dir = join(root, 'environments', s.name, 'cdktf.out', 'stacks', s.name);
+        rmSync(join(dir, '.terraform'), { recursive: true, force: true });
+        rmSync(join(dir, '.terraform.lock.hcl'), { force: true });
+      }
+      const r = ok(await measure(tsx, [bin, 'validate'], { cwd: root, env, timeoutMs: 60 * 60_000 }), 'parity validate', [0, 1]);
+      valid = /(\d+\/\d+) AWS environments valid/.exec(strip(r.stdout))?.[1] ?? '?';
+      samples.push(r);
+    }
+    record('validate', `\`parity validate\` (${res.aws} AWS: terraform init + validate, 2 jobs)`, samples, { valid, perAwsEnvWallMs: summarize(samples).wallMs / Math.max(1, res.aws) });
+  }
+  return { result: res, ws };
+}
+
+/**
+ * What Parity would gain from changes it does not have yet, measured on a second copy of the
+ * workspace: (1) compiled to JavaScript and run by plain node (no tsx); (2) that, plus no
+ * formatting of cdktf's token-creation stack traces (no-token-stacks.mjs); (3) that, plus synth
+ * in two worker threads (synth-workers.ts).
+ */
+async function whatIf(
+  n: number,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  res: SizeResult,
+  record: (key: string, label: string, samples: Run[], extra?: Record<string, unknown>) => unknown,
+): Promise<void> {
+  const cw = benchWorkspace(opts.worktree ? {} : { ref: opts.ref });
+  try {
+    const files = compileWorkspace(cw.root);
+    cpSync(join(root, 'environments'), join(cw.root, 'environments'), { recursive: true, filter: (s) => !s.split(sep).includes('cdktf.out') && !s.split(sep).includes('.terraform') });
+    log(`  what-if: ${files} files compiled to JavaScript in ${cw.root}`);
+    const bin = join(cw.root, 'packages', 'cli', 'src', 'bin.js');
+    const workers = join(cw.root, 'packages', 'bench', 'src', 'synth-workers.js');
+    const preload = join(cw.root, 'packages', 'bench', 'src', 'no-token-stacks.mjs');
+    const base = { ...env, PARITY_ROOT: cw.root };
+    const nostack = { ...base, NODE_OPTIONS: `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--import=${preload}` };
+    const node = (args: string[], e = base) => measure(process.execPath, args, { cwd: cw.root, env: e });
+    clearSynth(cw.root);
+    ok(await node([bin, 'synth']), 'compiled synth (warm-up)');
+    const compiled: Run[] = [];
+    const lean: Run[] = [];
+    const parallel: Run[] = [];
+    for (let i = 0; i < runs; i++) {
+      clearSynth(cw.root);
+      compiled.push(ok(await node([bin, 'synth']), 'compiled synth (cold)'));
+      clearSynth(cw.root);
+      lean.push(ok(await node([bin, 'synth'], nostack), 'compiled synth, no token stacks (cold)'));
+      clearSynth(cw.root);
+      parallel.push(ok(await node([workers, '2'], nostack), 'compiled synth, no token stacks, 2 workers (cold)'));
+    }
+    // The workers wrote what the CLI would have: nothing left to do.
+    const after = parseSynth(ok(await node([bin, 'synth']), 'compiled synth after workers').stdout);
+    if (after.synthesized !== 0) res.notes.push(`after the 2-worker synth, parity synth re-synthesized ${after.synthesized}/${n}: the workers' output differs`);
+    record('whatif.compiled.cold', 'what-if: compiled JS, plain node: synth cold', compiled);
+    record('whatif.nostack.cold', 'what-if: + no token stack traces: synth cold', lean);
+    record('whatif.workers.cold', 'what-if: + 2 worker threads: synth cold', parallel);
+    const warm: Run[] = [];
+    for (let i = 0; i < runs; i++) warm.push(ok(await node([bin, 'synth']), 'compiled synth (warm)'));
+    record('whatif.compiled.warm', 'what-if: compiled JS: synth, nothing changed', warm);
+    const check: Run[] = [];
+    for (let i = 0; i < runs; i++) check.push(ok(await node([bin, 'check']), 'compiled check', [0, 1]));
+    record('whatif.compiled.check', 'what-if: compiled JS: check', check);
+    if (doing('gen-one')) {
+      const prod: Run[] = [];
+      const dr: Run[] = [];
+      const names = ['prod-use1-bench', 'dr-usw2-bench'];
+      for (let i = 0; i < runs; i++) {
+        for (const e of names) rmSync(join(cw.root, 'environments', e), { recursive: true, force: true });
+        prod.push(ok(await node([bin, 'gen', 'env', names[0]!]), 'compiled gen env (production)'));
+        dr.push(ok(await node([bin, 'gen', 'env', names[1]!, '--recovers', names[0]!], nostack), 'compiled gen env (dr)'));
+      }
+      record('whatif.compiled.gen.production', 'what-if: compiled JS: gen env (production), without pnpm', prod);
+      record('whatif.compiled.gen.dr', 'what-if: compiled JS, no token stacks: gen env (dr), without pnpm', dr);
+    }
+    if (doing('phases') && !phasesOut.compiled && n >= 4) {
+      phasesOut.compiled = await phases(cw.root, process.execPath, join(cw.root, 'packages', 'bench', 'src', 'phases.js'), nostack, 'compiled JS + no token stacks');
+    }
+  } finally {
+    if (!opts.keep) cw.cleanup();
+    else log(`  kept ${cw.root}`);
+  }
+}
+
+/**
+ * Where the time goes, for one environment: phases.ts (instrumented) in `root`, run by `cmd`
+ * (tsx, or plain node for the compiled what-if), median of --runs processes.
+ */
+async function phases(root: string, cmd: string, script: string, env: NodeJS.ProcessEnv, label: string): Promise<Phases> {
+  const outs: Array<Record<string, Record<string, number>> & { stackBytes: number; manifests: number; repeat: number; awsEnv: string; gcpEnv: string; directIdentical: boolean }> = [];
+  log(`  where the time goes, ${label}: one environment, instrumented`);
+  for (let i = 0; i < runs; i++) {
+    const r = ok(await measure(cmd, [script, 'prod-use1-a', 'prod-gcp-euw1-a', '30'], { cwd: root, env: { ...env, BENCH_SPAWN_EPOCH_MS: String(Date.now()) } }), `phases (${label})`);
+    outs.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
+  }
+  const med = (k: string): Record<string, number> => {
+    const keys = Object.keys(outs[0]![k] ?? {});
+    return Object.fromEntries(keys.map((p) => [p, median(outs.map((o) => o[k]?.[p] ?? 0))]));
+  };
+  const o = outs[0]!;
+  return {
+    label,
+    awsEnv: o.awsEnv,
+    gcpEnv: o.gcpEnv,
+    manifests: o.manifests,
+    repeat: o.repeat,
+    stackBytes: o.stackBytes,
+    runs: outs.length,
+    directIdentical: outs.every((x) => x.directIdentical),
+    startup: med('startup'),
+    first: med('first'),
+    firstGcp: med('firstGcp'),
+    steadyAws: med('steadyAws'),
+    steadyGcp: med('steadyGcp'),
+    directAws: med('directAws'),
+    directGcp: med('directGcp'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function targets(results: SizeResult[], phasesOut: BenchResult['phases'] = {}): Target[] {
+  const at = (n: number) => results.find((r) => r.size === n);
+  const largest = results[results.length - 1];
+  const out: Target[] = [];
+  const wall = (r: SizeResult | undefined, k: string) => r?.measures[k]?.wallMs;
+  const mark = (met: boolean) => (met ? '✅' : '❌');
+  const sizeNote = (r: SizeResult | undefined, want: number) => (r && r.size !== want ? ` (at ${r.size} envs, not ${want})` : '');
+  const WHATIFS: Array<[string, string]> = [
+    ['whatif.compiled.cold', 'compiled'],
+    ['whatif.nostack.cold', '+ no token stacks'],
+    ['whatif.workers.cold', '+ 2 workers'],
+  ];
+  // pnpm's own start, from the same command with and without it.
+  const pnpmStart = (r: SizeResult | undefined) => {
+    const a = wall(r, 'synth.warm.pnpm');
+    const b = wall(r, 'synth.warm');
+    return a !== undefined && b !== undefined ? Math.max(0, a - b) : undefined;
+  };
+
+  const ratioTarget = (n: number, max: number) => {
+    const r = at(n);
+    const p = wall(r, 'synth.cold');
+    const c = wall(r, 'peer.cold');
+    const name = `cold synth of ${n} envs ≤ ${max} × cdktf-cli`;
+    if (p === undefined || c === undefined) return out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
+    const ratio = p / c;
+    const budget = max * c;
+    const whatIf = WHATIFS.filter(([k]) => wall(r, k) !== undefined)
+      .map(([k, l]) => `${l}: ${(wall(r, k)! / c).toFixed(2)} × ${mark(wall(r, k)! / c <= max)}`)
+      .join(' · ');
+    const cpu = r!.measures['synth.cold']!.cpuMs / r!.measures['peer.cold']!.cpuMs;
+    out.push({ name, measured: true, met: ratio <= max, value: `${ratio.toFixed(2)} × (${fmtS(p)} vs ${fmtS(c)}; CPU time ${cpu.toFixed(2)} ×)`, by: ratio <= max ? `${fmtS(budget - p)} to spare` : `missed by ${fmtS(p - budget)} (${(ratio / max).toFixed(2)} × the budget of ${fmtS(budget)})`, whatIf });
+  };
+  ratioTarget(4, 0.3);
+  ratioTarget(100, 0.5);
+  {
+    const name = 'cold synth linear at ≤ 15 ms/env beyond module loading';
+    const slopeOf = (k: string) => {
+      const pts = results.filter((r) => r.measures[k]).map((r) => [r.size, r.measures[k]!.wallMs] as const);
+      return pts.length >= 2 ? { ...fitLine(pts), sizes: pts.map((p) => p[0]) } : undefined;
+    };
+    const fit = slopeOf('synth.cold');
+    const inproc = largest?.measures['synth.cold']?.inProcessPerEnvMs as number | undefined;
+    const perEnv = (o: Record<string, number> | undefined) => (o ? Object.entries(o).filter(([k]) => !k.startsWith('synth: ') || k === 'synth: App.synth() total').reduce((a, [, v]) => a + v, 0) : undefined);
+    const c = phasesOut?.compiled;
+    const steady = (a?: number, b?: number) => (a !== undefined && b !== undefined ? (a + b) / 2 : undefined);
+    const inProc = [
+      ['in-process, compiled + no token stacks', steady(perEnv(c?.steadyAws), perEnv(c?.steadyGcp))],
+      ['+ direct synth', steady(perEnv(c?.directAws), perEnv(c?.directGcp))],
+    ] as const;
+    const whatIf = [
+      ...WHATIFS.map(([k, l]) => [l, slopeOf(k)] as const)
+        .filter((x) => x[1])
+        .map(([l, f]) => `${l}: ${f!.slope.toFixed(1)} ms/env ${mark(f!.slope <= 15)}`),
+      ...inProc.filter((x) => x[1] !== undefined).map(([l, v]) => `${l}: ${v!.toFixed(1)} ms/env ${mark(v! <= 15)}`),
+    ].join(' · ');
+    if (fit) {
+      out.push({ name, measured: true, met: fit.slope <= 15, value: `${fit.slope.toFixed(1)} ms/env (fit over ${fit.sizes.join(', ')} envs; fixed part ${fmtS(fit.intercept)}; in-process median ${inproc?.toFixed(0) ?? '?'} ms/env)`, by: fit.slope <= 15 ? `${(15 - fit.slope).toFixed(1)} ms/env to spare` : `missed by ${(fit.slope - 15).toFixed(1)} ms/env (${(fit.slope / 15).toFixed(2)} ×)`, whatIf });
+    } else {
+      out.push({ name, measured: inproc !== undefined, met: (inproc ?? Infinity) <= 15, value: inproc !== undefined ? `${inproc.toFixed(0)} ms/env in-process (one size only: no fit)` : 'not measured', by: inproc === undefined ? '' : inproc <= 15 ? `${(15 - inproc).toFixed(1)} ms/env to spare` : `missed by ${(inproc - 15).toFixed(1)} ms/env`, whatIf });
+    }
+  }
+  const under = (name: string, r: SizeResult | undefined, key: string, limitMs: number, note: string, whatIfKey?: string) => {
+    const w = wall(r, key);
+    if (w === undefined) return out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
+    const wi = whatIfKey ? wall(r, whatIfKey) : undefined;
+    const whatIf = wi === undefined ? '' : `compiled JS: ${fmtS(wi)} ${mark(wi < limitMs)}`;
+    out.push({ name, measured: true, met: w < limitMs, value: `${fmtS(w)}${note}`, by: w < limitMs ? `${fmtS(limitMs - w)} to spare` : `missed by ${fmtS(w - limitMs)}`, whatIf });
+  };
+  under('warm synth < 1 s (whole fleet)', largest, 'synth.warm', 1000, ` at ${largest?.size} envs (\`pnpm synth\`: ${fmtS(wall(largest, 'synth.warm.pnpm') ?? NaN)})`, 'whatif.compiled.warm');
+  const c100 = at(100) ?? largest;
+  under('check at 100 envs < 1 s', c100, 'check', 1000, sizeNote(c100, 100), 'whatif.compiled.check');
+  // gen env of one: every fleet size counts, the slowest decides.
+  const everySize = (name: string, key: string, limitMs: number, whatIfKey: string) => {
+    const rs = results.filter((r) => wall(r, key) !== undefined);
+    if (!rs.length) return out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
+    const worst = rs.reduce((a, b) => (wall(b, key)! > wall(a, key)! ? b : a));
+    const w = wall(worst, key)!;
+    const wis = rs.filter((r) => wall(r, whatIfKey) !== undefined).map((r) => wall(r, whatIfKey)! + (pnpmStart(r) ?? 0));
+    const wi = wis.length ? Math.max(...wis) : undefined;
+    out.push({
+      name,
+      measured: true,
+      met: w < limitMs,
+      value: `${rs.map((r) => `${fmtS(wall(r, key)!)} (${r.size})`).join(', ')}`,
+      by: w < limitMs ? `${fmtS(limitMs - w)} to spare at the slowest` : `missed by ${fmtS(w - limitMs)} (fleet of ${worst.size})`,
+      whatIf: wi === undefined ? '' : `compiled JS + pnpm start: ≤ ${fmtS(wi)} ${mark(wi < limitMs)}`,
+    });
+  };
+  everySize('`pnpm gen env` of one production env < 1.5 s (per fleet size)', 'gen.one.production', 1500, 'whatif.compiled.gen.production');
+  everySize('`pnpm gen env` of one dr env < 1.5 s (runs the full check; per fleet size)', 'gen.one.dr', 1500, 'whatif.compiled.gen.dr');
+  {
+    const r = at(100) ?? largest;
+    const name = 'peak RSS < 1 GiB at 100 envs (Parity processes)';
+    const peaks = ['synth.cold', 'synth.change', 'check', 'synth.warm'].map((k) => [k, r?.measures[k]?.treeRssMiB] as const).filter((x): x is readonly [string, number] => x[1] !== undefined);
+    const wk = r?.measures['whatif.workers.cold']?.treeRssMiB;
+    const whatIf = wk === undefined ? '' : `2 workers: ${wk.toFixed(0)} MiB ${mark(wk < 1024)}`;
+    if (!peaks.length) out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
+    else {
+      const [k, mib] = peaks.reduce((a, b) => (b[1] > a[1] ? b : a));
+      out.push({ name, measured: true, met: mib < 1024, value: `${mib.toFixed(0)} MiB (${k}, process tree)${sizeNote(r, 100)}`, by: mib < 1024 ? `${(1024 - mib).toFixed(0)} MiB to spare` : `missed by ${(mib - 1024).toFixed(0)} MiB`, whatIf });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const m = machine();
+  const commit = sh('git', ['rev-parse', 'HEAD']);
+  const dirty = sh('git', ['status', '--porcelain', '--', 'packages', 'bundles']).length > 0;
+  const source = opts.worktree ? `working tree at ${commit.slice(0, 12)}${dirty ? ' (with uncommitted changes)' : ''}` : `${opts.ref} (${sh('git', ['rev-parse', `${opts.ref}^{commit}`]).slice(0, 12)})`;
+  log(`Parity bench: sizes ${sizes.join(', ')}; ${runs} run(s); code from ${source}`);
+  log(`machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, load ${m.loadAverageAtStart}; node ${m.node}, pnpm ${m.pnpm}, ${m.terraform}`);
+  const rcDir = join(REPO_ROOT, 'node_modules', '.cache', 'parity-bench');
+  mkdirSync(rcDir, { recursive: true });
+  const emptyRc = join(rcDir, 'terraformrc');
+  writeFileSync(emptyRc, '# empty Terraform CLI config for the benchmark\n');
+
+  const results: SizeResult[] = [];
+  const workspaces: BenchWorkspace[] = [];
+
+  try {
+    for (const n of sizes) {
+      const { result, ws } = await benchSize(n, emptyRc);
+      results.push(result);
+      workspaces.push(ws);
+      if (doing('phases') && !phasesOut.tsx && n >= 4) {
+        const env = { ...process.env, PARITY_ROOT: ws.root, NO_COLOR: '1', TF_CLI_CONFIG_FILE: emptyRc };
+        phasesOut.tsx = await phases(ws.root, join(ws.root, 'node_modules', '.bin', 'tsx'), join(ws.root, 'packages', 'bench', 'src', 'phases.ts'), env, 'today (tsx)');
+      }
+      if (!opts.keep) ws.cleanup();
+    }
+  } finally {
+    cleanupMeasure();
+    if (opts.keep) for (const w of workspaces) log(`kept ${w.root}`);
+    else for (const w of workspaces) w.cleanup();
+  }
+
+  const result: BenchResult = {
+    schema: 1,
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    loadAverageAtEnd: sh('cat', ['/proc/loadavg']).split(' ').slice(0, 3).join(' '),
+    source,
+    commit,
+    machine: m,
+    options: { sizes, runs, skip: [...skip], validateRuns: Object.fromEntries(sizes.map((n) => [n, validateRuns(n)])) },
+    sizes: results,
+    phases: phasesOut.tsx || phasesOut.compiled ? phasesOut : undefined,
+    targets: targets(results, phasesOut),
+  };
+  const resultsDir = join(HERE, '..', 'results');
+  const previousFile = join(resultsDir, 'latest.json');
+  const previous = existsSync(previousFile) ? (JSON.parse(readFileSync(previousFile, 'utf8')) as BenchResult) : undefined;
+  process.stdout.write(renderMarkdown(result, previous));
+  if (!opts['no-save']) {
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${result.startedAt.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    cpSync(file, previousFile);
+    log(`\nwrote ${file.slice(REPO_ROOT.length + 1)} and results/latest.json`);
+  }
+}
+
+if (opts.render) {
+  const saved = JSON.parse(readFileSync(opts.render, 'utf8')) as BenchResult;
+  const against = opts.against ? (JSON.parse(readFileSync(opts.against, 'utf8')) as BenchResult) : undefined;
+  process.stdout.write(renderMarkdown({ ...saved, targets: targets(saved.sizes, saved.phases) }, against));
+} else {
+  await main();
+}

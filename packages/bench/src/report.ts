@@ -1,0 +1,223 @@
+/** The benchmark's result (what results/*.json hold) and its markdown rendering. */
+import type { Figures } from './measure.js';
+
+export type Measure = Figures & { label: string; [extra: string]: unknown };
+
+export interface SizeResult {
+  size: number;
+  environments: number;
+  aws: number;
+  gcp: number;
+  measures: Record<string, Measure>;
+  identicalTerraform?: { same: number; of: number; differ: string[] };
+  notes: string[];
+}
+
+export interface Target {
+  name: string;
+  measured: boolean;
+  met: boolean;
+  value: string;
+  by: string;
+  /** The same target under the what-if changes, when measured. */
+  whatIf?: string;
+}
+
+/** phases.ts, median of several processes. */
+export interface Phases {
+  label: string;
+  awsEnv: string;
+  gcpEnv: string;
+  manifests: number;
+  repeat: number;
+  stackBytes: number;
+  runs: number;
+  directIdentical: boolean;
+  startup: Record<string, number>;
+  first: Record<string, number>;
+  firstGcp: Record<string, number>;
+  steadyAws: Record<string, number>;
+  steadyGcp: Record<string, number>;
+  directAws: Record<string, number>;
+  directGcp: Record<string, number>;
+}
+
+export interface BenchResult {
+  schema: 1;
+  startedAt: string;
+  finishedAt: string;
+  loadAverageAtEnd?: string;
+  source: string;
+  commit: string;
+  machine: Record<string, unknown> & { cores: number; memoryGiB: number; cpu: string };
+  options: Record<string, unknown>;
+  sizes: SizeResult[];
+  phases?: { tsx?: Phases; compiled?: Phases };
+  targets: Target[];
+}
+
+const s = (ms: number) => (Number.isNaN(ms) ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 1000).toFixed(2)} s`);
+const ms = (x: number) => (x >= 100 ? `${x.toFixed(0)} ms` : `${x.toFixed(1)} ms`);
+const mib = (x: number) => `${x.toFixed(0)} MiB`;
+
+/** Rows of the main table, in order: key, label. */
+const ROWS: Array<[string, string]> = [
+  ['gen.fleet', '`gen`, whole fleet, one process (plan, render, write)'],
+  ['gen.one.production', '`pnpm gen env prod-use1-bench`, end to end'],
+  ['gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …`, end to end (runs the full check)'],
+  ['synth.cold', '**Parity** `synth`, cold'],
+  ['peer.cold', '**cdktf-cli** `cdktf synth`, cold'],
+  ['synth.warm', 'Parity `synth`, nothing changed'],
+  ['synth.warm.pnpm', '`pnpm synth`, nothing changed (+ pnpm start)'],
+  ['peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed'],
+  ['synth.change', 'Parity `synth` after a change to the queue bundle (all envs use it)'],
+  ['check', '`parity check`, whole fleet'],
+  ['validate', '`parity validate` (terraform init + validate, AWS envs, 2 jobs)'],
+];
+
+/** What-if rows: Parity with changes it does not have yet (see bench.ts, whatIf). */
+const WHATIF_ROWS: Array<[string, string]> = [
+  ['whatif.compiled.cold', 'compiled to JS, run by plain node (no tsx): synth, cold'],
+  ['whatif.nostack.cold', '… + no formatting of cdktf token stack traces: synth, cold'],
+  ['whatif.workers.cold', '… + synth in 2 worker threads: synth, cold'],
+  ['whatif.compiled.warm', 'compiled: synth, nothing changed'],
+  ['whatif.compiled.check', 'compiled: check'],
+  ['whatif.compiled.gen.production', 'compiled: gen env (production), without pnpm'],
+  ['whatif.compiled.gen.dr', 'compiled, no token stacks: gen env (dr), without pnpm'],
+];
+
+function cell(m: Measure | undefined): string {
+  if (!m) return '—';
+  return `${s(m.wallMs)} · ${s(m.cpuMs)} CPU · ${mib(m.treeRssMiB)}${m.runs !== 3 ? ` (${m.runs} run${m.runs === 1 ? '' : 's'})` : ''}`;
+}
+
+export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
+  const out: string[] = [];
+  const sizes = r.sizes;
+  const m = r.machine;
+  out.push(`## Parity bench, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`, '');
+  out.push(`Code: ${r.source}. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; load average at start ${String(m.loadAverageAtStart)}, at the end ${r.loadAverageAtEnd ?? '?'} (the machine is shared: figures move with the load); node ${String(m.node)}, pnpm ${String(m.pnpm)}, ${String(m.terraform)}, cdktf-cli ${String(m.cdktfCli)}.`, '');
+  out.push(`Each cell: wall time · CPU time (user+sys, all child processes) · peak RSS (the whole process tree, sampled), median of ${String(r.options.runs)} runs unless noted.`, '');
+  out.push(`| measure | ${sizes.map((x) => `${x.size} envs (${x.aws} AWS, ${x.gcp} GCP)`).join(' | ')} |`, `|---|${sizes.map(() => '---').join('|')}|`);
+  for (const [key, label] of ROWS) {
+    if (!sizes.some((x) => x.measures[key])) continue;
+    out.push(`| ${label} | ${sizes.map((x) => cell(x.measures[key])).join(' | ')} |`);
+  }
+  if (sizes.some((x) => x.measures['synth.cold'] && x.measures['peer.cold'])) {
+    out.push(
+      `| **Parity / cdktf-cli**, cold: wall · CPU · peak RSS | ${sizes
+        .map((x) => {
+          const p = x.measures['synth.cold'];
+          const c = x.measures['peer.cold'];
+          return p && c ? `**${(p.wallMs / c.wallMs).toFixed(2)} ×** · ${(p.cpuMs / c.cpuMs).toFixed(2)} × · ${(p.treeRssMiB / c.treeRssMiB).toFixed(2)} ×` : '—';
+        })
+        .join(' | ')} |`,
+    );
+    out.push(`| identical cdk.tf.json (Parity vs cdktf-cli) | ${sizes.map((x) => (x.identicalTerraform ? `${x.identicalTerraform.same}/${x.identicalTerraform.of}` : '—')).join(' | ')} |`);
+  }
+  if (sizes.some((x) => WHATIF_ROWS.some(([k]) => x.measures[k]))) {
+    out.push('', '### What-if: the same, with changes Parity does not have yet', '', `| what-if | ${sizes.map((x) => `${x.size} envs`).join(' | ')} |`, `|---|${sizes.map(() => '---').join('|')}|`);
+    for (const [key, label] of WHATIF_ROWS) {
+      if (!sizes.some((x) => x.measures[key])) continue;
+      out.push(`| ${label} | ${sizes.map((x) => cell(x.measures[key])).join(' | ')} |`);
+    }
+    if (sizes.some((x) => x.measures['whatif.workers.cold'] && x.measures['peer.cold'])) {
+      out.push(`| ratio to cdktf-cli, cold: compiled · + no stacks · + 2 workers | ${sizes.map((x) => {
+        const c = x.measures['peer.cold']?.wallMs;
+        return c ? ['whatif.compiled.cold', 'whatif.nostack.cold', 'whatif.workers.cold'].map((k) => (x.measures[k] ? `${(x.measures[k]!.wallMs / c).toFixed(2)} ×` : '—')).join(' · ') : '—';
+      }).join(' | ')} |`);
+    }
+  }
+  const extras: string[] = [];
+  for (const x of sizes) {
+    const g = x.measures['gen.fleet'];
+    if (g) extras.push(`gen at ${x.size}: ${ms(g.genOnlyMs as number)} inside the process (${ms(g.genPerEnvMs as number)}/env)`);
+  }
+  for (const x of sizes) {
+    const c = x.measures['check'];
+    if (c) extras.push(`check at ${x.size}: exit ${String(c.exitCode)}, ${String((c.findings as { errors: number }).errors)} errors, ${String((c.findings as { warnings: number }).warnings)} warnings`);
+  }
+  for (const x of sizes) {
+    const v = x.measures['validate'];
+    if (v) extras.push(`validate at ${x.size}: ${String(v.valid)} valid, ${s(v.perAwsEnvWallMs as number)} per AWS env`);
+  }
+  const changed = sizes.filter((x) => x.measures['synth.change']);
+  if (changed.length) extras.push(`after the queue-bundle change every environment is synthesized again (${changed.map((x) => `${x.size}/${x.size}`).join(', ')}): every environment uses every bundle, and the input hash covers the whole bundle package, so a change to src/aws.ts also re-synthesizes the GCP environments`);
+  for (const x of sizes) for (const n of x.notes) extras.push(`${x.size} envs: ${n}`);
+  if (extras.length) out.push('', ...extras.map((e) => `- ${e}`));
+
+  // Per environment, at the largest size.
+  const big = sizes[sizes.length - 1];
+  if (big) {
+    out.push('', `### Per environment, at ${big.size} environments`, '', '| measure | wall / env | CPU / env |', '|---|---|---|');
+    const per = (key: string, label: string, n = big.size) => {
+      const f = big.measures[key];
+      if (f) out.push(`| ${label} | ${ms(f.wallMs / n)} | ${ms(f.cpuMs / n)} |`);
+    };
+    per('gen.fleet', 'gen (whole process / envs)');
+    per('synth.cold', 'Parity synth, cold (whole process / envs)');
+    const inproc = big.measures['synth.cold']?.inProcessPerEnvMs as number | undefined;
+    if (inproc !== undefined) out.push(`| Parity synth, cold, each env after the first of its cloud (in-process median) | ${ms(inproc)} | |`);
+    per('peer.cold', 'cdktf-cli synth, cold (whole process / envs)');
+    per('synth.change', 'Parity synth after a bundle change');
+    per('check', 'check');
+    per('validate', 'validate (per AWS env)', Math.max(1, big.aws));
+  }
+
+  out.push('', '### Targets', '', '| target | measured | result | with the what-if changes |', '|---|---|---|---|');
+  for (const t of r.targets) out.push(`| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.whatIf || '—'} |`);
+
+  const tsx = r.phases?.tsx;
+  const cmp = r.phases?.compiled;
+  const any = tsx ?? cmp;
+  if (any) {
+    const isSub = (k: string) => k.startsWith('synth: ') && k !== 'synth: App.synth() total';
+    const total = (o: Record<string, number> | undefined) => (o ? Object.entries(o).filter(([k]) => !isSub(k)).reduce((a, [, v]) => a + v, 0) : NaN);
+    const cols: Array<[string, (p: Phases) => Record<string, number>]> = [
+      ['first AWS env', (p) => ({ ...p.startup, ...p.first })],
+      ['first GCP env', (p) => p.firstGcp],
+      ['AWS, steady', (p) => p.steadyAws],
+      ['GCP, steady', (p) => p.steadyGcp],
+    ];
+    const variants = [tsx, cmp].filter((p): p is Phases => !!p);
+    out.push('', '### Where the time goes: one environment', '');
+    out.push(
+      `\`${any.awsEnv}\` synthesized first in a fresh process (workspace of ${any.manifests} manifests), then \`${any.gcpEnv}\` (loads the GCP side), then each again ${any.repeat} times (steady state: what each further environment costs; median). Median of ${any.runs} processes. Stack JSON ${(any.stackBytes / 1024).toFixed(0)} KiB. ${variants.map((v) => `**${v.label}**`).join(' and ')}.`,
+      '',
+    );
+    const head = variants.flatMap((v) => cols.map(([c]) => `${v === cmp ? 'what-if' : 'today'}: ${c}`));
+    out.push(`| phase | ${head.join(' | ')} |`, `|---|${head.map(() => '---').join('|')}|`);
+    const keys = [...new Set(variants.flatMap((v) => cols.flatMap(([, f]) => Object.keys(f(v)))))];
+    for (const k of keys) {
+      const label = isSub(k) ? `  ↳ ${k.slice(7)}` : k;
+      out.push(`| ${label} | ${variants.flatMap((v) => cols.map(([, f]) => (f(v)[k] === undefined ? '' : ms(f(v)[k]!)))).join(' | ')} |`);
+    }
+    out.push(`| **total** | ${variants.flatMap((v) => cols.map(([, f]) => `**${ms(total(f(v)))}**`)).join(' | ')} |`);
+    const d = variants.filter((v) => Object.keys(v.directAws).length);
+    if (d.length) {
+      out.push('', 'What-if: synthesize the stack directly (`stack.toTerraform()` written with the same json-stable-stringify), skipping `App.synth()` with its first resolution pass; steady state, per environment:', '');
+      out.push(`| | ${d.flatMap((v) => [`${v.label}: AWS`, `${v.label}: GCP`]).join(' | ')} |`, `|---|${d.flatMap(() => ['---', '---']).join('|')}|`);
+      const rowsD = [...new Set(d.flatMap((v) => [...Object.keys(v.directAws), ...Object.keys(v.directGcp)]))];
+      for (const k of rowsD) out.push(`| ${k} | ${d.flatMap((v) => [v.directAws[k], v.directGcp[k]].map((x) => (x === undefined ? '' : ms(x)))).join(' | ')} |`);
+      out.push(`| **total** (App.synth() path: ${d.flatMap((v) => [ms(total(v.steadyAws)), ms(total(v.steadyGcp))]).join(', ')}) | ${d.flatMap((v) => [`**${ms(total(v.directAws))}**`, `**${ms(total(v.directGcp))}**`]).join(' | ')} |`);
+      out.push(`| same bytes as App.synth() | ${d.flatMap((v) => [v.directIdentical ? 'yes' : '**no**', v.directIdentical ? 'yes' : '**no**']).join(' | ')} |`);
+    }
+  }
+
+  if (previous && previous.schema === 1) {
+    const rows: string[] = [];
+    for (const x of sizes) {
+      const p = previous.sizes.find((y) => y.size === x.size);
+      if (!p) continue;
+      for (const [key, label] of ROWS) {
+        const a = x.measures[key];
+        const b = p.measures[key];
+        if (a && b) rows.push(`| ${x.size} | ${label} | ${s(b.wallMs)} | ${s(a.wallMs)} | ${((a.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`);
+      }
+    }
+    if (rows.length) {
+      out.push('', `### Against the previous run (${previous.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${previous.source})`, '', '| envs | measure | before | now | change |', '|---|---|---|---|---|', ...rows);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
