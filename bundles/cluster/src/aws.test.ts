@@ -1,9 +1,7 @@
-import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources, deployAlone } from '@parity/synth';
 import { deploy } from './aws.js';
-import type { ClusterParams } from './index.js';
 
 const envs = await resolveFixture(AWS_PAIR);
 const prodEnv = envs.get('prod-use1')!;
@@ -115,20 +113,6 @@ describe('aws cluster', () => {
   });
 
   it('fails when the network bundle is not connected', () => {
-    const bundle = prodEnv.bundles.find((b) => b.name === 'cluster')!;
-    const stack = new TerraformStack(Testing.app(), 'refusal');
-    expect(() =>
-      deploy(stack, {
-        env: prodEnv,
-        bundle,
-        params: bundle.params as ClusterParams,
-        inputs: {},
-        name: namer(prodEnv.platform, prodEnv.name),
-        tags: {},
-        providerFor: () => {
-          throw new Error('not used');
-        },
-      }),
-    ).toThrow(/needs export "subnetIds" of bundle "network"/);
+    expect(() => deployAlone(deploy, prodEnv, 'cluster')).toThrow(/needs export "subnetIds" of bundle "network"/);
   });
 });

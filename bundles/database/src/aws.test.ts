@@ -1,10 +1,9 @@
-import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer, regionCatalog, resolveEnvironment, type ResolvedEnvironment } from '@parity/model';
 import { fixtureWorkspace, type ManifestInput } from '@parity/model/testing';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources, deployAlone } from '@parity/synth';
 import { deploy } from './aws.js';
-import { bundle, type DatabaseParams } from './index.js';
+import { bundle } from './index.js';
 
 const envs = await resolveFixture(AWS_PAIR);
 const prodEnv = envs.get('prod-use1')!;
@@ -170,21 +169,7 @@ describe('aws database', () => {
   });
 
   it('fails when the network bundle is not connected', () => {
-    const bundle = prodEnv.bundles.find((b) => b.name === 'database')!;
-    const stack = new TerraformStack(Testing.app(), 'refusal');
-    expect(() =>
-      deploy(stack, {
-        env: prodEnv,
-        bundle,
-        params: bundle.params as DatabaseParams,
-        inputs: {},
-        name: namer(prodEnv.platform, prodEnv.name),
-        tags: {},
-        providerFor: () => {
-          throw new Error('not used');
-        },
-      }),
-    ).toThrow(/needs export "networkId" of bundle "network"/);
+    expect(() => deployAlone(deploy, prodEnv, 'database')).toThrow(/needs export "networkId" of bundle "network"/);
   });
 });
 

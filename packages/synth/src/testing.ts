@@ -2,7 +2,10 @@
  * Test helpers. The fixtures (in-memory manifests resolved against the real definition) live in
  * the model, which needs no cdktf; the helpers for reading synthesized Terraform live here.
  */
-import type { ResolvedEnvironment } from '@parity/model';
+import { Testing, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { namer, type Exports, type ResolvedEnvironment } from '@parity/model';
+import type { DeployFn } from './stack.js';
 import { REPO_ROOT, resolveFixture, type ManifestInput } from '@parity/model/testing';
 import { synthToJson, type TerraformJson } from './synth.js';
 
@@ -42,4 +45,17 @@ export async function synthFixtures(manifests: readonly ManifestInput[]): Promis
   const json = new Map<string, TerraformJson>();
   for (const e of envs.values()) json.set(e.name, await synthToJson(REPO_ROOT, e));
   return { envs, json };
+}
+
+/**
+ * Run one bundle's `deploy` on its own, with the inputs given instead of its connections, and
+ * return the synthesized JSON. For testing what a bundle does with (or without) its inputs.
+ */
+export function deployAlone(deploy: (scope: Construct, ctx: never) => Exports, env: ResolvedEnvironment, bundleName: string, inputs: Record<string, Exports> = {}, envName = env.name): TerraformJson {
+  const stack = new TerraformStack(Testing.app(), 'test');
+  const bundle = env.bundles.find((b) => b.name === bundleName);
+  if (!bundle) throw new Error(`${env.name} has no bundle ${bundleName}`);
+  const ctx = { env, bundle, params: bundle.params, inputs, name: namer(env.platform, envName), tags: {}, providerFor: () => { throw new Error('providerFor is not available to a bundle deployed alone'); } };
+  (deploy as DeployFn)(new Construct(stack, bundleName), ctx as never);
+  return JSON.parse(Testing.synth(stack)) as TerraformJson;
 }
