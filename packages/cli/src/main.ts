@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NAME_GRAMMAR } from '@parity/model';
 import { check } from './commands/check.js';
+import { drill } from './commands/drill.js';
 import { genEnv } from './commands/gen.js';
 import { promote } from './commands/promote.js';
 import { registry } from './commands/registry.js';
@@ -89,6 +90,19 @@ export function program(): Command {
     .option('--follow', 'remove the pin instead: follow the workspace (only at the workspace version)', false)
     .option('--dry-run', 'show the change; write nothing', false)
     .action(async (target: string, flags) => promote(target, flags));
+
+  cli
+    .command('drill')
+    .description('practise a regional failover into a dr environment with real Terraform (a local moto server by default) and measure RTO and RPO; exit 1 if it fails')
+    .argument('<dr-env>', 'the dr environment to fail over into; the environment it recovers is applied first')
+    .option('--endpoint <url>', 'a running AWS emulator (moto) instead of starting one')
+    .option('--aws', 'real AWS with the ambient credentials (never the default)', false)
+    .option('--keep', 'leave both environments (and the emulator) running afterwards', false)
+    .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
+    .option('--json', 'print the report as JSON on stdout instead of progress', false)
+    .action(async (drEnv: string, flags) => {
+      await drill(drEnv, flags);
+    });
 
   cli
     .command('schemas')

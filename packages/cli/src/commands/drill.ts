@@ -1,0 +1,104 @@
+/**
+ * `pnpm drill <dr-env>`: practise the regional failover into a dr environment for real, with
+ * real Terraform, and measure the RTO and RPO achieved (see @parity/drill). Default target: a
+ * moto server the drill starts on a free loopback port and stops afterwards; `--endpoint <url>`
+ * targets a running one; `--aws` uses real AWS with the ambient credentials.
+ *
+ * Exit code 0 when the drill passed, 1 when it failed (the report names the step), 130 when it
+ * was interrupted, 2 for a refusal before it started (unknown env, drill already running).
+ */
+import pc from 'picocolors';
+import { DrillLockedError, DrillRefused, duration, runDrill, terminalProgress, type DrillReport, type DrillTargetOption } from '@parity/drill';
+import { findRoot } from '@parity/model';
+import { findPluginDir, terraformEnv } from '../terraform.js';
+import { runCheck } from './check.js';
+import { synth } from './synth.js';
+
+export interface DrillFlags {
+  endpoint?: string;
+  aws?: boolean;
+  keep?: boolean;
+  pluginDir?: string;
+  json?: boolean;
+}
+
+function targetOf(flags: DrillFlags): DrillTargetOption {
+  if (flags.aws && flags.endpoint) throw new DrillRefused('--aws and --endpoint exclude each other. Fix: pick one (or neither, for a local moto server).');
+  if (flags.aws) return { kind: 'aws' };
+  if (flags.endpoint) {
+    let url: URL;
+    try {
+      url = new URL(flags.endpoint);
+    } catch {
+      throw new DrillRefused(`--endpoint ${flags.endpoint} is not a URL. Fix: --endpoint http://127.0.0.1:<port>`);
+    }
+    return { kind: 'endpoint', url: url.toString().replace(/\/$/, '') };
+  }
+  return { kind: 'emulator' };
+}
+
+function summary(r: DrillReport): string {
+  const lines: string[] = [''];
+  const ok = r.status === 'passed';
+  lines.push(
+    ok
+      ? pc.green(pc.bold(`✔ drill passed: ${r.drEnv} recovered ${r.primary} (${r.primaryRegion} → ${r.drRegion})`))
+      : pc.red(pc.bold(`✘ drill ${r.status} at ${r.failedStep}: ${r.error ?? ''}`)),
+  );
+  const m = (label: string, x: DrillReport['rto']) =>
+    x ? `  ${label} ${x.measuredMinutes} min (${duration(x.measuredSeconds)}) vs target ${x.targetMinutes} min: ${x.met ? pc.green(`met, ${x.marginMinutes} min to spare`) : pc.red(`breached by ${-x.marginMinutes} min`)}` : `  ${label} not measured`;
+  lines.push(m('RTO', r.rto), m('RPO', r.rpo));
+  if (r.rto?.note) lines.push(pc.dim(`  ${r.rto.note}`));
+  if (r.rpo?.note) lines.push(pc.dim(`  ${r.rpo.note}`));
+  const left = Object.entries(r.leftOut).flatMap(([env, l]) => l.map((x) => `${env}: ${x.address}`));
+  if (left.length) lines.push(`  left out of the applies (emulator): ${left.length}`, ...left.map((l) => pc.dim(`    ${l}`)));
+  lines.push(`  not exercised: ${r.notExercised.length} item(s), listed in the report`);
+  if (r.teardown) lines.push(`  teardown: ${r.teardown.ok ? r.teardown.action : pc.red(r.teardown.action)}`);
+  if (r.files) lines.push(`  report: ${r.files.markdown} (and .json)`);
+  lines.push(pc.dim(`  work folder: ${r.workDir}`));
+  return lines.join('\n');
+}
+
+export async function drill(drEnv: string, flags: DrillFlags = {}, root?: string): Promise<DrillReport | undefined> {
+  const r = root ?? findRoot();
+  let target: DrillTargetOption;
+  try {
+    target = targetOf(flags);
+  } catch (e) {
+    process.stderr.write(`${pc.red((e as Error).message)}\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
+  const plugin = findPluginDir(flags.pluginDir);
+  if (!plugin.dir && process.env.CI === 'true') {
+    process.stderr.write(`${pc.red(`no provider mirror for hashicorp/aws (${plugin.how}); under CI=true the drill runs Terraform offline only. Fix: --plugin-dir <dir> or PARITY_TF_PLUGIN_DIR.`)}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  if (target.kind === 'aws') {
+    process.stderr.write(pc.yellow(`--aws: applying ${drEnv} and the environment it recovers into the AWS account of the ambient credentials, under their real names, with local state in .parity/drills/. Use a dedicated drill account.\n`));
+  }
+  const progress = flags.json ? undefined : terminalProgress(process.stderr);
+  let report: DrillReport;
+  try {
+    report = await runDrill(
+      { root: r, drEnv, target, keep: flags.keep, pluginDir: plugin.dir, progress, handleSignals: true },
+      {
+        runCheck: (names, at) => runCheck(names, at),
+        synth: async (names, at) => (await synth(names, { quiet: true }, at)).results.map((x) => ({ env: x.env, file: x.file })),
+        terraformEnv: (extra) => terraformEnv(extra),
+      },
+    );
+  } catch (e) {
+    if (e instanceof DrillRefused || e instanceof DrillLockedError) {
+      process.stderr.write(`${pc.red(`drill refused: ${e.message}`)}\n`);
+      process.exitCode = 2;
+      return undefined;
+    }
+    throw e;
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stderr.write(`${summary(report)}\n`);
+  process.exitCode = report.status === 'passed' ? 0 : report.status === 'aborted' ? 130 : 1;
+  return report;
+}

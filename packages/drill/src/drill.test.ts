@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckReport } from '@parity/checks';
+import { loadWorkspace } from '@parity/model';
+import { REPO_ROOT } from '@parity/model/testing';
+import { describe, expect, it } from 'vitest';
+import { blockingFindings, copyKeyFromState, DrillRefused, resolvePair, snapshotId, withRestore } from './drill.js';
+import { resourcesOf, type TfJson } from './emulator.js';
+
+describe('the pair a drill fails over', () => {
+  it('is the dr environment and the production one it recovers', async () => {
+    const { dr, primary } = await resolvePair(REPO_ROOT, 'dr-usw2');
+    expect([dr.name, dr.region, primary.name, primary.region]).toEqual(['dr-usw2', 'us-west-2', 'prod-use1', 'us-east-1']);
+  });
+
+  it('fails: refuses an environment that is not a dr one, a GCP one, or an unknown one', async () => {
+    await expect(resolvePair(REPO_ROOT, 'prod-use1')).rejects.toThrow(DrillRefused);
+    await expect(resolvePair(REPO_ROOT, 'prod-use1')).rejects.toThrow(/production environment; a drill fails over into a dr environment/);
+    await expect(resolvePair(REPO_ROOT, 'dr-gcp-euw4')).rejects.toThrow(/drills run on AWS only/);
+    await expect(resolvePair(REPO_ROOT, 'dr-nowhere')).rejects.toThrow(/does not exist.*dr-usw2/);
+  });
+});
+
+describe('the DR environment restored from the copy', () => {
+  it('is resolved with restoreFromSnapshot in memory, leaving the committed manifest alone', async () => {
+    const manifest = join(REPO_ROOT, 'environments', 'dr-usw2', 'environment.yaml');
+    const before = readFileSync(manifest, 'utf8');
+    const ws = await loadWorkspace(REPO_ROOT);
+    const env = withRestore(ws, 'dr-usw2', 'parity-drill-copy');
+    expect(env.bundles.find((b) => b.name === 'database')?.params.restoreFromSnapshot).toBe('parity-drill-copy');
+    expect(ws.manifests.get('dr-usw2')?.data.overrides).toEqual({});
+    expect(readFileSync(manifest, 'utf8')).toBe(before);
+    const { synthToJson } = await import('@parity/synth');
+    const json = (await synthToJson(REPO_ROOT, env)) as TfJson;
+    const [db] = resourcesOf(json, 'aws_db_instance');
+    expect(db?.body.snapshot_identifier).toBe('parity-drill-copy');
+    // a restore keeps the snapshot's key: no kms_key_id of its own
+    expect(db?.body.kms_key_id).toBeUndefined();
+  });
+});
+
+describe('refusing to drill', () => {
+  const report = (findings: Array<Partial<CheckReport['findings'][number]>>) => ({ findings }) as unknown as CheckReport;
+  it('on an error about either environment of the pair, or about the fleet as a whole; not on warnings or other pairs', () => {
+    const r = report([
+      { severity: 'error', env: 'prod-use1', message: 'a' },
+      { severity: 'error', env: 'dr-usw2', message: 'b' },
+      { severity: 'error', message: 'definition' },
+      { severity: 'warning', env: 'prod-use1', message: 'w' },
+      { severity: 'error', env: 'prod-euw1', message: 'other pair' },
+    ]);
+    expect(blockingFindings(r, ['prod-use1', 'dr-usw2']).map((f) => f.message)).toEqual(['a', 'b', 'definition']);
+  });
+});
+
+describe('the key the copy is encrypted with', () => {
+  it("is the key of the primary's backup copy vault in the DR region", () => {
+    const state = [
+      { address: 'aws_kms_key.database_replica-key-us-west-2', type: 'aws_kms_key', name: 'r', values: { arn: 'arn:aws:kms:us-west-2:1:key/replica' } },
+      { address: 'aws_backup_vault.backup_vault', type: 'aws_backup_vault', name: 'v', values: { arn: 'arn:aws:backup:us-east-1:1:backup-vault:v', kms_key_arn: 'arn:aws:kms:us-east-1:1:key/primary' } },
+      { address: 'aws_backup_vault.backup_copy-vault-us-west-2', type: 'aws_backup_vault', name: 'c', values: { arn: 'arn:aws:backup:us-west-2:1:backup-vault:c', kms_key_arn: 'arn:aws:kms:us-west-2:1:key/copy' } },
+    ];
+    expect(copyKeyFromState(state, 'us-west-2')).toEqual({ arn: 'arn:aws:kms:us-west-2:1:key/copy', address: 'aws_backup_vault.backup_copy-vault-us-west-2' });
+    expect(copyKeyFromState(state.slice(0, 2), 'us-west-2')?.arn).toBe('arn:aws:kms:us-west-2:1:key/replica');
+    expect(copyKeyFromState(state, 'eu-central-1')).toBeUndefined();
+  });
+});
+
+describe('snapshot identifiers', () => {
+  it('are letters, digits and single hyphens', () => {
+    expect(snapshotId('parity', '2026-11-24T06-38-54Z', 'us-west-2')).toBe('parity-2026-11-24t06-38-54z-us-west-2');
+    expect(snapshotId('parity', 'a__b--c', '')).toBe('parity-a-b-c');
+  });
+});

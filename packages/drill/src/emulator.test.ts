@@ -1,0 +1,139 @@
+import { loadWorkspace, resolveEnvironment } from '@parity/model';
+import { REPO_ROOT } from '@parity/model/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EMULATOR_SERVICES, MOTO_UNSUPPORTED, overrideFor, providerRegion, references, removeResources, unsupportedSeeds, type TfJson } from './emulator.js';
+
+const doc = (): TfJson => ({
+  terraform: { backend: { s3: { bucket: 'b', key: 'k', region: 'us-east-1' } }, required_providers: { aws: { source: 'aws', version: '5.100.0' } } },
+  provider: { aws: [{ region: 'us-east-1', default_tags: [{ tags: { a: 'b' } }] }, { alias: 'us_west_2', region: 'us-west-2' }] },
+  data: { aws_partition: { p: {} } },
+  resource: {
+    aws_kms_key: { key: {}, 'copy-key': { provider: 'aws.us_west_2' } },
+    aws_db_instance: { db: { identifier: 'x', kms_key_id: '${aws_kms_key.key.arn}' } },
+    aws_db_instance_automated_backups_replication: { repl: { provider: 'aws.us_west_2', source_db_instance_arn: '${aws_db_instance.db.arn}', kms_key_id: '${aws_kms_key.copy-key.arn}' } },
+    aws_sqs_queue: {
+      'orders-dlq': { name: 'orders-dlq' },
+      orders: { name: 'orders', redrive_policy: '${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.orders-dlq.arn, "maxReceiveCount" = 5})}' },
+    },
+    aws_sqs_queue_redrive_allow_policy: { allow: { queue_url: '${aws_sqs_queue.orders-dlq.url}', redrive_allow_policy: '${jsonencode({"sourceQueueArns" = [aws_sqs_queue.orders.arn]})}' } },
+    aws_iam_role: { role: { name: 'r' } },
+    aws_iam_role_policy_attachment: { attach: { role: '${aws_iam_role.role.name}', policy_arn: 'arn:${data.aws_partition.p.partition}:iam::aws:policy/X' } },
+    aws_backup_selection: { sel: { plan_id: 'p', iam_role_arn: '${aws_iam_role.role.arn}', resources: ['${aws_db_instance.db.arn}'], depends_on: ['aws_iam_role_policy_attachment.attach'] } },
+    aws_eks_cluster: { cluster: { name: 'c', depends_on: ['aws_iam_role_policy_attachment.attach', 'aws_kms_key.key'] } },
+    aws_eks_node_group: { nodes: { cluster_name: '${aws_eks_cluster.cluster.name}' } },
+  },
+  output: {
+    replicated: { value: '${aws_db_instance_automated_backups_replication.repl.id}' },
+    db: { value: '${aws_db_instance.db.arn}' },
+  },
+});
+
+describe('overrideFor', () => {
+  it('replaces the backend by a local one and points every aws provider, aliased ones too, at the emulator', () => {
+    const o = overrideFor(doc(), { endpoint: 'http://127.0.0.1:5000', statePath: 'terraform.tfstate' });
+    expect(o.terraform).toEqual({ backend: { local: { path: 'terraform.tfstate' } } });
+    const blocks = o.provider!.aws!;
+    expect(blocks).toHaveLength(2);
+    expect(blocks.map((b) => b.alias)).toEqual([undefined, 'us_west_2']);
+    for (const b of blocks) {
+      expect(b).toMatchObject({ access_key: 'test', secret_key: 'test', skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, s3_use_path_style: true });
+      const endpoints = (b.endpoints as Array<Record<string, string>>)[0]!;
+      for (const svc of ['rds', 'sqs', 'eks', 'backup', 'kms', 'iam', 'ec2', 'sts', 'cloudwatchlogs', 's3']) expect(endpoints[svc]).toBe('http://127.0.0.1:5000');
+      expect(Object.keys(endpoints).sort()).toEqual([...EMULATOR_SERVICES].sort());
+      // the region and default tags stay those of the environment (not repeated in the override)
+      expect(b.region).toBeUndefined();
+    }
+  });
+
+  it('for real AWS only replaces the backend: the ambient credentials and real endpoints are used', () => {
+    expect(overrideFor(doc(), { statePath: 's.tfstate' })).toEqual({ terraform: { backend: { local: { path: 's.tfstate' } } } });
+  });
+});
+
+describe('references', () => {
+  it('finds addresses inside interpolations and function calls, not in depends_on or provider', () => {
+    const d = doc();
+    const known = new Set(['aws_sqs_queue.orders-dlq', 'aws_sqs_queue.orders', 'aws_kms_key.key', 'aws_iam_role_policy_attachment.attach', 'data.aws_partition.p']);
+    expect([...references(d.resource!.aws_sqs_queue!.orders!, known)]).toEqual(['aws_sqs_queue.orders-dlq']);
+    expect([...references(d.resource!.aws_eks_cluster!.cluster!, known)]).toEqual([]);
+    expect([...references(d.resource!.aws_iam_role_policy_attachment!.attach!, known)]).toEqual(['data.aws_partition.p']);
+  });
+});
+
+describe('removeResources', () => {
+  it('removes the unsupported resources, what references them, and the outputs that name them', () => {
+    const r = removeResources(doc(), unsupportedSeeds(doc()));
+    expect(r.removed.map((x) => x.address)).toEqual([
+      'aws_backup_selection.sel',
+      'aws_db_instance_automated_backups_replication.repl',
+      'aws_sqs_queue_redrive_allow_policy.allow',
+    ]);
+    expect(r.removed[0]!.reason).toMatch(/CreateBackupSelection/);
+    expect(r.json.resource!.aws_backup_selection).toBeUndefined();
+    expect(r.json.resource!.aws_db_instance_automated_backups_replication).toBeUndefined();
+    expect(r.json.resource!.aws_db_instance!.db).toBeDefined();
+    expect(r.json.resource!.aws_sqs_queue!.orders).toBeDefined();
+    expect(r.removedOutputs).toEqual(['replicated']);
+    expect(r.json.output!.db).toBeDefined();
+    expect(r.droppedDependsOn).toEqual([]);
+  });
+
+  it('cascades through references, transitively, and names the cause', () => {
+    const r = removeResources(doc(), new Map([['aws_iam_role.role', 'gone']]));
+    expect(r.removed).toEqual([
+      { address: 'aws_iam_role.role', reason: 'gone' },
+      { address: 'aws_backup_selection.sel', reason: 'references aws_iam_role.role, which is left out', via: 'aws_iam_role.role' },
+      { address: 'aws_iam_role_policy_attachment.attach', reason: 'references aws_iam_role.role, which is left out', via: 'aws_iam_role.role' },
+    ]);
+    // the cluster only orders itself after the attachment: it stays, without that edge
+    expect(r.json.resource!.aws_eks_cluster!.cluster!.depends_on).toEqual(['aws_kms_key.key']);
+    expect(r.droppedDependsOn).toEqual([{ address: 'aws_eks_cluster.cluster', on: ['aws_iam_role_policy_attachment.attach'] }]);
+    expect(r.json.resource!.aws_eks_node_group).toBeDefined();
+  });
+
+  it('removes a data source and its dependents', () => {
+    const r = removeResources(doc(), new Map([['data.aws_partition.p', 'no partitions here']]));
+    expect(r.removed.map((x) => x.address)).toEqual(['data.aws_partition.p', 'aws_iam_role_policy_attachment.attach']);
+    expect(r.json.data).toEqual({});
+  });
+
+  it('does not change its input', () => {
+    const d = doc();
+    const before = JSON.stringify(d);
+    removeResources(d, unsupportedSeeds(d));
+    expect(JSON.stringify(d)).toBe(before);
+  });
+
+  it('knows the region of each provider', () => {
+    expect(providerRegion(doc(), undefined)).toBe('us-east-1');
+    expect(providerRegion(doc(), 'aws.us_west_2')).toBe('us-west-2');
+  });
+});
+
+describe('the real prod-use1 against moto', () => {
+  let json: TfJson;
+  beforeAll(async () => {
+    const ws = await loadWorkspace(REPO_ROOT);
+    const env = resolveEnvironment(ws, 'prod-use1').env!;
+    const { synthToJson } = await import('@parity/synth');
+    json = (await synthToJson(REPO_ROOT, env)) as TfJson;
+  });
+
+  it('leaves out exactly the resources moto 5.2.1 cannot create, and nothing else', () => {
+    const r = removeResources(json, unsupportedSeeds(json));
+    const types = new Set(r.removed.map((x) => x.address.split('.')[0]));
+    expect([...types].sort()).toEqual(['aws_backup_selection', 'aws_db_instance_automated_backups_replication', 'aws_sqs_queue_redrive_allow_policy']);
+    expect(r.removed.every((x) => MOTO_UNSUPPORTED[x.address.split('.')[0]!])).toBe(true);
+    expect(r.removedOutputs).toEqual(['database_replicated_backup_arns']);
+    // the database, the queues, the cluster, the vaults and the keys all stay
+    for (const t of ['aws_db_instance', 'aws_sqs_queue', 'aws_eks_cluster', 'aws_eks_node_group', 'aws_backup_vault', 'aws_backup_plan', 'aws_kms_key', 'aws_kms_alias']) {
+      expect(Object.keys(r.json.resource![t] ?? {}).length, t).toBe(Object.keys(json.resource![t] ?? {}).length);
+    }
+  });
+
+  it('gives the aliased us-west-2 provider the emulator too', () => {
+    const o = overrideFor(json, { endpoint: 'http://127.0.0.1:1', statePath: 'terraform.tfstate' });
+    expect(o.provider!.aws!.map((b) => b.alias ?? 'default')).toEqual(json.provider!.aws!.map((b) => b.alias ?? 'default'));
+    expect(o.provider!.aws!.some((b) => b.alias === 'us_west_2')).toBe(true);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * The drill report: JSON (read back by `pnpm check` as "last drilled": top-level `startedAt`,
+ * `status`, `rto.measuredMinutes`, `rpo.measuredMinutes`) and markdown for people, written to
+ * `environments/<dr-env>/drills/<timestamp>.{json,md}` through a temporary file and a rename.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { duration, type Measured } from './metrics.js';
+
+export const REPORT_SCHEMA = 'parity.drill/1';
+
+export type DrillStatus = 'passed' | 'failed' | 'aborted';
+export type StepStatus = 'passed' | 'failed' | 'aborted' | 'skipped';
+
+export type StepId = 'emulator' | 'check' | 'apply-primary' | 'marker' | 'loss' | 'copy' | 'apply-dr' | 'verify' | 'measure' | 'teardown';
+
+export interface StepRecord {
+  readonly id: StepId;
+  title: string;
+  status: StepStatus;
+  startedAt?: string;
+  durationSeconds?: number;
+  detail?: string;
+  error?: string;
+}
+
+export interface Verification {
+  readonly what: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface NotExercised {
+  /** What was not exercised: a Terraform address, or a step of the real procedure. */
+  readonly what: string;
+  readonly env?: string;
+  readonly why: string;
+}
+
+export interface DrillTarget {
+  readonly kind: 'emulator' | 'endpoint' | 'aws';
+  readonly endpoint?: string;
+  readonly description: string;
+}
+
+export interface DrillReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly drEnv: string;
+  readonly primary: string;
+  readonly primaryRegion: string;
+  readonly drRegion: string;
+  readonly startedAt: string;
+  finishedAt?: string;
+  status: DrillStatus;
+  /** The step that failed or was interrupted. */
+  failedStep?: StepId;
+  error?: string;
+  target: DrillTarget;
+  tools: Record<string, string>;
+  readonly steps: StepRecord[];
+  marker?: { id: string; snapshotId: string; snapshotArn: string; snapshotCreatedAt: string; note: string; queueMessage?: string };
+  lossAt?: string;
+  recovery?: { copySnapshotArn?: string; copyKmsKeyArn?: string; keySource?: string; restoredInstanceArn?: string };
+  verifiedAt?: string;
+  rto?: Measured & { readonly note?: string };
+  rpo?: Measured & { readonly worstCaseMinutes?: number; readonly note?: string };
+  /** Emulator adaptations: resources left out of each apply, by Terraform address. */
+  readonly leftOut: Record<string, Array<{ address: string; reason: string }>>;
+  /** Kept resources whose depends_on named a left-out one (ordering only; the edge was dropped). */
+  readonly droppedDependsOn: Record<string, Array<{ address: string; on: string[] }>>;
+  readonly verification: Verification[];
+  readonly notExercised: NotExercised[];
+  teardown?: { action: string; ok: boolean; detail?: string };
+  readonly workDir: string;
+  /** Files relative to the workspace root, once written. */
+  files?: { json: string; markdown: string };
+}
+
+/** `2026-11-24T06-30-00Z`: sortable, and safe in file names everywhere. */
+export function reportStamp(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+}
+
+const icon = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '✅' : '❌');
+const esc = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+function targetLine(label: string, m: (Measured & { note?: string; worstCaseMinutes?: number }) | undefined): string {
+  if (!m) return `| ${label} | not measured | | |`;
+  return `| ${label} | ${m.measuredMinutes} min (${duration(m.measuredSeconds)}) | ${m.targetMinutes} min | ${icon(m.met)} ${m.met ? `met, ${m.marginMinutes} min to spare` : `breached by ${-m.marginMinutes} min`} |`;
+}
+
+export function renderMarkdown(r: DrillReport): string {
+  const out: string[] = [];
+  const title = r.status === 'passed' ? '✅ passed' : r.status === 'aborted' ? `⏹️ aborted at \`${r.failedStep}\`` : `❌ failed at \`${r.failedStep}\``;
+  out.push(`# DR drill: ${r.drEnv} recovering ${r.primary} — ${title}`, '');
+  out.push(`- **Started:** ${r.startedAt}${r.finishedAt ? ` · **finished:** ${r.finishedAt}` : ''}`);
+  out.push(`- **Failover:** ${r.primary} (${r.primaryRegion}) → ${r.drEnv} (${r.drRegion})`);
+  out.push(`- **Target:** ${r.target.description}`);
+  if (Object.keys(r.tools).length) out.push(`- **Tools:** ${Object.entries(r.tools).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.push(`- **Work folder:** \`${r.workDir}\``);
+  if (r.error) out.push('', `> **${r.status === 'aborted' ? 'Aborted' : 'Failed'} at \`${r.failedStep}\`:** ${esc(r.error)}`);
+  out.push('', '## Recovery objectives', '', '| | measured | target | |', '|---|---|---|---|');
+  out.push(targetLine('RTO (loss → verified)', r.rto));
+  out.push(targetLine('RPO (age of restored data at loss)', r.rpo));
+  const notes = [r.rto?.note, r.rpo?.note].filter((n): n is string => !!n);
+  if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));
+  if (r.marker || r.lossAt || r.recovery) {
+    out.push('', '## Timeline', '');
+    if (r.marker) out.push(`- **Marker** \`${r.marker.id}\`: snapshot \`${r.marker.snapshotId}\` created ${r.marker.snapshotCreatedAt}. ${r.marker.note}`);
+    if (r.marker?.queueMessage) out.push(`- **Queue marker:** ${r.marker.queueMessage}`);
+    if (r.lossAt) out.push(`- **Loss of ${r.primaryRegion} declared:** ${r.lossAt} (recovery clock started)`);
+    if (r.recovery?.copySnapshotArn) out.push(`- **Copied into ${r.drRegion}:** \`${r.recovery.copySnapshotArn}\`, encrypted with \`${r.recovery.copyKmsKeyArn}\`${r.recovery.keySource ? ` (${r.recovery.keySource})` : ''}`);
+    if (r.recovery?.restoredInstanceArn) out.push(`- **Restored:** \`${r.recovery.restoredInstanceArn}\``);
+    if (r.verifiedAt) out.push(`- **Verified:** ${r.verifiedAt} (recovery clock stopped)`);
+  }
+  out.push('', '## Steps', '', '| step | status | duration | detail |', '|---|---|---|---|');
+  for (const s of r.steps) {
+    const st = s.status === 'passed' ? '✅ passed' : s.status === 'failed' ? '❌ failed' : s.status === 'aborted' ? '⏹️ aborted' : '⏭️ skipped';
+    out.push(`| ${esc(s.title)} | ${st} | ${s.durationSeconds !== undefined ? duration(s.durationSeconds) : ''} | ${esc(s.error ?? s.detail ?? '')} |`);
+  }
+  if (r.verification.length) {
+    out.push('', `## Verified in ${r.drRegion} through the AWS API`, '', '| | what | detail |', '|---|---|---|');
+    for (const v of r.verification) out.push(`| ${icon(v.ok)} | ${esc(v.what)} | ${esc(v.detail)} |`);
+  }
+  out.push('', '## Not exercised', '');
+  if (r.notExercised.length === 0) out.push('Nothing: every resource and step was exercised.');
+  else {
+    // one row per reason, naming every address (by environment) it applies to
+    const groups = new Map<string, NotExercised[]>();
+    for (const n of r.notExercised) groups.set(n.why, [...(groups.get(n.why) ?? []), n]);
+    out.push('| what | why |', '|---|---|');
+    for (const [why, list] of groups) {
+      const byEnv = new Map<string, string[]>();
+      for (const n of list) byEnv.set(n.env ?? '', [...(byEnv.get(n.env ?? '') ?? []), n.what]);
+      const what = [...byEnv].map(([env, ws]) => `${env ? `${env}: ` : ''}${ws.map((w) => (/^(data\.)?aws_/.test(w) ? `\`${esc(w)}\`` : esc(w))).join(', ')}`).join('<br>');
+      out.push(`| ${what} | ${esc(why)} |`);
+    }
+  }
+  const leftOut = Object.entries(r.leftOut).filter(([, v]) => v.length);
+  if (leftOut.length) {
+    out.push('', '## Left out of the applies', '');
+    for (const [env, list] of leftOut) {
+      out.push(`**${env}** (${list.length}):`, '');
+      for (const l of list) out.push(`- \`${l.address}\`: ${l.reason}`);
+      out.push('');
+    }
+    const dropped = Object.entries(r.droppedDependsOn).filter(([, v]) => v.length);
+    for (const [env, list] of dropped) for (const d of list) out.push(`- ${env}: \`${d.address}\` kept; its \`depends_on\` on ${d.on.map((a) => `\`${a}\``).join(', ')} dropped (ordering only)`);
+  }
+  out.push('', '## Teardown', '', r.teardown ? `${icon(r.teardown.ok)} ${r.teardown.action}${r.teardown.detail ? `\n\n${r.teardown.detail}` : ''}` : 'Not run.');
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/** Write `environments/<dr-env>/drills/<stamp>.{json,md}`; returns the paths relative to `root`. */
+export function writeReport(root: string, report: DrillReport): { json: string; markdown: string } {
+  const rel = join('environments', report.drEnv, 'drills');
+  mkdirSync(join(root, rel), { recursive: true });
+  const stamp = reportStamp(report.startedAt);
+  const files = { json: join(rel, `${stamp}.json`), markdown: join(rel, `${stamp}.md`) };
+  report.files = files;
+  writeAtomic(join(root, files.markdown), renderMarkdown(report));
+  writeAtomic(join(root, files.json), `${JSON.stringify(report, null, 2)}\n`);
+  return files;
+}

@@ -1,0 +1,120 @@
+/**
+ * Terraform in a drill's work folder: init from the provider mirror (offline), apply, destroy,
+ * and the state as JSON. Every run is logged to `<dir>/terraform.log` and stopped with its
+ * provider plugins on abort.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, type Children } from './proc.js';
+
+export interface TfContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly pluginDir?: string;
+  readonly signal?: AbortSignal;
+  readonly children?: Children;
+  /** Grace before SIGKILL after an abort: short on a throwaway emulator, long on real AWS. */
+  readonly graceMs?: number;
+}
+
+export interface StateResource {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly values: Record<string, unknown>;
+}
+
+/** The `Error:` diagnostics of terraform's output, with the address they concern and the API's answer. */
+export function terraformErrors(output: string, max = 4): string[] {
+  const out: string[] = [];
+  const lines = output.split('\n').map((l) => l.replace(/^[│╷╵]\s?/, ''));
+  for (let i = 0; i < lines.length && out.length < max; i++) {
+    const m = /^Error: (.+)$/.exec(lines[i]!.trim());
+    if (!m || m[1] === 'execution halted') continue;
+    let msg = m[1]!;
+    let address: string | undefined;
+    let detail: string | undefined;
+    for (let j = i + 1; j < Math.min(lines.length, i + 16); j++) {
+      const l = lines[j]!.trim();
+      if (/^Error: /.test(l)) break;
+      const w = /^with ([^,]+),/.exec(l);
+      if (w) address ??= w[1];
+      else if (l && !/^on .+ line \d+/.test(l) && !/^\d+:/.test(l) && !detail) detail = l;
+    }
+    if (address) msg = `${address}: ${msg}`;
+    if (detail && !msg.includes(detail)) msg += ` (${detail})`;
+    out.push(msg.length > 500 ? `${msg.slice(0, 500)}…` : msg);
+  }
+  return out;
+}
+
+function abortReason(signal: AbortSignal | undefined): Error {
+  return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+async function tf(dir: string, args: string[], ctx: TfContext, what: string, onLine?: (l: string) => void): Promise<{ stdout: string; stderr: string }> {
+  const r = await run('terraform', args, { cwd: dir, env: ctx.env, signal: ctx.signal, log: join(dir, 'terraform.log'), onLine, children: ctx.children, what: `terraform ${args[0]} (${what})`, graceMs: ctx.graceMs });
+  if (r.aborted) throw abortReason(ctx.signal);
+  if (r.code !== 0) {
+    const errors = terraformErrors(`${r.stderr}\n${r.stdout}`);
+    const hint = errors.some((e) => /arn:aws:iam::aws:policy\/.*(does not exist|not attachable)/.test(e))
+      ? ' (the emulator has no AWS managed policies: start moto with MOTO_IAM_LOAD_MANAGED_POLICIES=true)'
+      : '';
+    throw new Error(`terraform ${args[0]} failed (${r.signal ?? `exit ${r.code}`})${errors.length ? `: ${errors.join('; ')}` : ''}${hint}; log ${join(dir, 'terraform.log')}`);
+  }
+  return r;
+}
+
+export async function init(dir: string, ctx: TfContext, what: string): Promise<void> {
+  await tf(dir, ['init', '-input=false', '-no-color', ...(ctx.pluginDir ? [`-plugin-dir=${ctx.pluginDir}`] : [])], ctx, what);
+}
+
+/** `terraform apply -auto-approve`, reporting `created/planned` as it goes. */
+export async function apply(dir: string, ctx: TfContext, what: string, onProgress?: (s: string) => void): Promise<{ planned: number; created: number }> {
+  let planned = 0;
+  let created = 0;
+  await tf(dir, ['apply', '-auto-approve', '-input=false', '-no-color'], ctx, what, (l) => {
+    const p = /^Plan: (\d+) to add/.exec(l);
+    if (p) planned = Number(p[1]);
+    if (/: (Creation|Modifications) complete after/.test(l)) created += 1;
+    const still = /^(\S+): Still (creating|modifying)\.\.\. \[(.+) elapsed\]/.exec(l);
+    if (p || /complete after/.test(l) || still) onProgress?.(`${created}/${planned || '?'} applied${still ? `, waiting on ${still[1]} (${still[3]})` : ''}`);
+  });
+  return { planned, created };
+}
+
+export async function destroy(dir: string, ctx: TfContext, what: string, onProgress?: (s: string) => void): Promise<{ destroyed: number }> {
+  let destroyed = 0;
+  await tf(dir, ['destroy', '-auto-approve', '-input=false', '-no-color'], ctx, what, (l) => {
+    if (/: Destruction complete after/.test(l)) {
+      destroyed += 1;
+      onProgress?.(`${destroyed} destroyed`);
+    }
+  });
+  return { destroyed };
+}
+
+/** The resources in `<dir>/terraform.tfstate` (local backend), read directly; none if it is missing or unreadable. */
+export function stateResources(dir: string, statePath = 'terraform.tfstate'): StateResource[] {
+  const file = join(dir, statePath);
+  if (!existsSync(file)) return [];
+  type State = { resources?: Array<{ mode: string; type: string; name: string; instances?: Array<{ attributes?: Record<string, unknown> }> }> };
+  let s: State;
+  try {
+    s = JSON.parse(readFileSync(file, 'utf8')) as State;
+  } catch {
+    // empty or half-written: terraform was stopped before it saved any state
+    return [];
+  }
+  return (s.resources ?? [])
+    .filter((r) => r.mode === 'managed')
+    .flatMap((r) => (r.instances ?? []).map((i) => ({ address: `${r.type}.${r.name}`, type: r.type, name: r.name, values: i.attributes ?? {} })));
+}
+
+export async function terraformVersion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  try {
+    const r = await run('terraform', ['version', '-json'], { cwd: process.cwd(), env });
+    return (JSON.parse(r.stdout) as { terraform_version?: string }).terraform_version;
+  } catch {
+    return undefined;
+  }
+}
