@@ -1,10 +1,7 @@
-import { Testing, TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { namer, type DeployContext, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, type TerraformJson, type Block, synthFixtures } from '@parity/synth';
+import type { Exports, ResolvedEnvironment } from '@parity/model';
+import { GCP_PAIR, type TerraformJson, type Block, synthFixtures, deployAlone } from '@parity/synth';
 import { deploy, NODE_ROLES } from './gcp.js';
-import type { ClusterParams } from './index.js';
 
 const { envs, json } = await synthFixtures(GCP_PAIR);
 
@@ -28,22 +25,9 @@ const NETWORK_INPUTS = {
   },
 };
 
-/** Call deploy directly with hand-made inputs; returns the synthesized stack. */
-function deployAlone(e: ResolvedEnvironment, inputs: DeployContext<ClusterParams>['inputs'], envName = e.name): TerraformJson {
-  const stack = new TerraformStack(Testing.app(), 'test');
-  const bundle = e.bundles.find((b) => b.name === 'cluster')!;
-  deploy(new Construct(stack, 'cluster'), {
-    env: e,
-    bundle,
-    params: bundle.params as ClusterParams,
-    inputs,
-    name: namer(e.platform, envName),
-    tags: {},
-    providerFor: () => {
-      throw new Error('not used');
-    },
-  });
-  return JSON.parse(Testing.synth(stack)) as TerraformJson;
+/** Call deploy directly with hand-made inputs (the shared helper, bound to this bundle). */
+function alone(e: ResolvedEnvironment, inputs: Record<string, Exports>, envName = e.name): TerraformJson {
+  return deployAlone(deploy, e, 'cluster', inputs, envName);
 }
 
 describe('cluster on GCP', () => {
@@ -133,7 +117,7 @@ describe('cluster on GCP', () => {
   });
 
   it('keeps the service account ID within 30 characters for a long environment name', () => {
-    const out = deployAlone(env('prod-gcp-euw1'), NETWORK_INPUTS, 'production-europe-west1-blue-green');
+    const out = alone(env('prod-gcp-euw1'), NETWORK_INPUTS, 'production-europe-west1-blue-green');
     const sa = Object.values(out.resource?.google_service_account ?? {})[0]!;
     expect((sa.account_id as string).length).toBeLessThanOrEqual(30);
     expect(sa.account_id).toMatch(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
@@ -148,15 +132,15 @@ describe('cluster on GCP', () => {
 
   it('fails when the environment has no GCP project', () => {
     const { gcpProject: _, ...rest } = env('prod-gcp-euw1');
-    expect(() => deployAlone(rest as ResolvedEnvironment, NETWORK_INPUTS)).toThrow(/has no GCP project/);
+    expect(() => alone(rest as ResolvedEnvironment, NETWORK_INPUTS)).toThrow(/has no GCP project/);
   });
 
   it('fails when the network bundle exports more than one subnetwork', () => {
     const inputs = { network: { ...NETWORK_INPUTS.network, subnetIds: ['a', 'b'] } };
-    expect(() => deployAlone(env('prod-gcp-euw1'), inputs)).toThrow(/exactly one subnetwork/);
+    expect(() => alone(env('prod-gcp-euw1'), inputs)).toThrow(/exactly one subnetwork/);
   });
 
   it('fails without the network bundle', () => {
-    expect(() => deployAlone(env('prod-gcp-euw1'), {})).toThrow(/needs export "networkId" of bundle "network"/);
+    expect(() => alone(env('prod-gcp-euw1'), {})).toThrow(/needs export "networkId" of bundle "network"/);
   });
 });

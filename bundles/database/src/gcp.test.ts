@@ -1,8 +1,6 @@
-import { Testing, TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { namer, type DeployContext, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block } from '@parity/synth';
+import type { Exports, ResolvedEnvironment } from '@parity/model';
+import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, deployAlone } from '@parity/synth';
 import { deploy } from './gcp.js';
 import type { DatabaseParams } from './index.js';
 
@@ -45,21 +43,9 @@ function withParams(e: ResolvedEnvironment, params: Partial<DatabaseParams>): Re
   return { ...e, bundles: e.bundles.map((b) => (b.name === 'database' ? { ...b, params: { ...b.params, ...params } } : b)) };
 }
 
-/** Call deploy directly, with hand-made network exports. */
-function deployAlone(e: ResolvedEnvironment, inputs: DeployContext<DatabaseParams>['inputs']): void {
-  const stack = new TerraformStack(Testing.app(), 'test');
-  const bundle = e.bundles.find((b) => b.name === 'database')!;
-  deploy(new Construct(stack, 'database'), {
-    env: e,
-    bundle,
-    params: bundle.params as DatabaseParams,
-    inputs,
-    name: namer(e.platform, e.name),
-    tags: {},
-    providerFor: () => {
-      throw new Error('not used');
-    },
-  });
+/** Call deploy directly with hand-made inputs (the shared helper, bound to this bundle). */
+function alone(e: ResolvedEnvironment, inputs: Record<string, Exports>): void {
+  deployAlone(deploy, e, 'database', inputs);
 }
 
 describe('database on GCP', () => {
@@ -174,12 +160,12 @@ describe('database on GCP', () => {
   });
 
   it('fails without the network bundle', () => {
-    expect(() => deployAlone(env('staging-gcp'), {})).toThrow(/needs export "networkId" of bundle "network"/);
+    expect(() => alone(env('staging-gcp'), {})).toThrow(/needs export "networkId" of bundle "network"/);
   });
 
   it('fails when privateServiceAccess is not a reference to the peering connection', () => {
     expect(() =>
-      deployAlone(env('staging-gcp'), { network: { networkId: 'projects/p/global/networks/n', privateServiceAccess: 'projects/p/global/networks/n:servicenetworking.googleapis.com' } }),
+      alone(env('staging-gcp'), { network: { networkId: 'projects/p/global/networks/n', privateServiceAccess: 'projects/p/global/networks/n:servicenetworking.googleapis.com' } }),
     ).toThrow(/must be a reference to a google_service_networking_connection/);
   });
 });
