@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository this file belongs to (packages/bench/src/workspace.ts). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-const SKIP = new Set(['node_modules', 'dist', '.turbo', 'cdktf.out', '.terraform', '.vite', 'coverage', 'results']);
+const SKIP = new Set(['node_modules', 'dist', '.parity-js', '.turbo', 'cdktf.out', '.terraform', '.vite', 'coverage', 'results']);
 
 export interface BenchWorkspace {
   readonly root: string;

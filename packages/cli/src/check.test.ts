@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readTree, tempWorkspace } from '@parity/model/testing';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), 'bin.ts');
+// The launcher users run (`pnpm gen` …): the workspace compiled to JavaScript, on plain node.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
@@ -16,7 +17,7 @@ function temp(): string {
   return t.root;
 }
 function parity(root: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
 }
 function edit(root: string, file: string, from: string | RegExp, to: string) {
   const path = join(root, file);

@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTree, tempWorkspace } from '@parity/model/testing';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), 'bin.ts');
+// The launcher users run (`pnpm gen` …): the workspace compiled to JavaScript, on plain node.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
 
 function parity(root: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
 }
 
 describe('the parity command', () => {

@@ -58,7 +58,8 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
     const original = readFileSync(src, 'utf8');
     writeFileSync(src, original.replace(/export function deploy\(([^)]*)\)([^{]*)\{/, 'export function deploy($1)$2{ throw new Error("boom in queue");'));
     try {
-      // a fresh module graph is needed to see the edit: run through a child process
+      // A fresh module graph is needed to see the edit: run through a child process, under tsx,
+      // since the copied bundle lives outside the workspace packages that `pnpm synth` compiles.
       const { spawnSync } = await import('node:child_process');
       const r = spawnSync(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'bin.ts'), 'synth', 'prod-use1'], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
       expect(r.status).toBe(1);
@@ -69,5 +70,14 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
     expect(readFileSync(join(root, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8')).toBe(before);
     expect(readdirSync(join(root, 'environments/prod-use1')).filter((f) => f.includes('.tmp'))).toEqual([]);
     expect(existsSync(join(root, 'environments/prod-use1/cdktf.out/.parity-inputs.json'))).toBe(true);
+  });
+
+  it('on the command line (compiled), names a TypeScript bundle outside the workspace packages and how to fix it', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js'), 'synth', 'prod-use1'], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('bundles.queue');
+    expect(r.stderr).toMatch(/node_modules\/@parity\/bundle-queue\/src\/index\.ts is TypeScript that the command line has not compiled/);
+    expect(r.stderr).toMatch(/make its package a workspace package \(pnpm-workspace\.yaml\)/);
   });
 });

@@ -21,8 +21,8 @@ const CI = process.env.CI === 'true';
 const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 const runnable = hasMoto && hasTerraform;
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const BIN = join(REPO_ROOT, 'packages', 'cli', 'src', 'bin.ts');
+// The launcher users run (`pnpm drill`): the workspace compiled to JavaScript, on plain node.
+const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'parity.js');
 
 const workspaces: Array<{ root: string; cleanup: () => void }> = [];
 afterAll(() => {
@@ -42,7 +42,7 @@ interface Run {
 
 function drill(root: string, args: string[] = []): Run {
   let out = '';
-  const child = spawn(TSX, [BIN, 'drill', 'dr-usw2', ...args], {
+  const child = spawn(process.execPath, [BIN, 'drill', 'dr-usw2', ...args], {
     cwd: root,
     env: { ...process.env, PARITY_ROOT: root, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ export * from './config.js';
 export * from './dr.js';
 export * from './envname.js';
 export * from './errors.js';
+export * from './modules.js';
 export * from './naming.js';
 export * from './pins.js';
 export * from './refresh.js';

@@ -98,7 +98,8 @@ export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: st
       continue;
     }
     const dest = join(root, 'node_modules', '@parity', entry);
-    cpSync(real, dest, { recursive: true, filter: (src) => !src.slice(real.length).startsWith('/node_modules') });
+    // Sources only: not its node_modules (linked below) nor the command line's compiled copy.
+    cpSync(real, dest, { recursive: true, filter: (src) => !/^\/(node_modules|\.parity-js)(\/|$)/.test(src.slice(real.length)) });
     symlinkSync(join(real, 'node_modules'), join(dest, 'node_modules'));
   }
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
@@ -106,7 +107,7 @@ export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: st
 
 function sourceWorkspace(from: string): { root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
-  const skip = /(^|\/)(node_modules|cdktf\.out|\.terraform|\.turbo|dist|\.parity|\.git)(\/|$)/;
+  const skip = /(^|\/)(node_modules|cdktf\.out|\.terraform|\.turbo|dist|\.parity|\.parity-js|\.git)(\/|$)/;
   for (const f of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml', '.npmrc', 'tsconfig.base.json', 'turbo.json']) {
     if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
   }

@@ -6,10 +6,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { BundleSpec } from './bundle.js';
 import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manifest, type SourceFile } from './config.js';
 import { issue, type Issue } from './errors.js';
+import { importFile, UncompiledModuleError } from './modules.js';
 import { loadPins } from './pins.js';
 import { checkDefinition, packageOf, resolveEnvironment, type PinnedLoad, type ResolvedEnvironment, type ResolveOptions } from './resolve.js';
 
@@ -57,7 +57,7 @@ export function environmentNames(environmentsDir: string): string[] {
 export async function loadBundleSpec(root: string, pkg: string): Promise<BundleSpec> {
   const require = createRequire(join(root, 'package.json'));
   const entry = require.resolve(pkg);
-  const mod = (await import(pathToFileURL(entry).href)) as { bundle?: BundleSpec; default?: BundleSpec };
+  const mod = await importFile<{ bundle?: BundleSpec; default?: BundleSpec }>(entry);
   const spec = mod.bundle ?? mod.default;
   if (!spec) throw new Error(`${pkg} (${entry}) does not export \`bundle\``);
   return spec;
@@ -93,7 +93,7 @@ export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
         bundles.set(name, spec);
       } catch (e) {
         // reported by checkDefinition as unknown-bundle, with the cause here
-        issues.push(issue({ kind: 'unknown-bundle', file: DEFINITION_FILE, path: `bundles.${name}`, line: d.source!.lineOf(['bundles', name]), value: pkg, message: `bundle "${name}" could not be loaded: ${(e as Error).message.split('\n')[0]}`, fix: `add ${pkg} to the root package.json and run pnpm install, or remove bundles.${name}` }));
+        issues.push(issue({ kind: 'unknown-bundle', file: DEFINITION_FILE, path: `bundles.${name}`, line: d.source!.lineOf(['bundles', name]), value: pkg, message: `bundle "${name}" could not be loaded: ${(e as Error).message.split('\n')[0]}`, fix: e instanceof UncompiledModuleError ? e.fix : `add ${pkg} to the root package.json and run pnpm install, or remove bundles.${name}` }));
       }
     }),
   );

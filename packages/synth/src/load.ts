@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Cloud, ResolvedEnvironment } from '@parity/model';
+import { type Cloud, importFile, type ResolvedEnvironment } from '@parity/model';
 import type { DeployFn, Implementations } from './stack.js';
 
 const modules = new Map<string, Promise<DeployFn>>();
@@ -17,7 +16,7 @@ export function loadDeploy(root: string, pkg: string, cloud: Cloud, pinnedDir?: 
     p = (async () => {
       const require = createRequire(join(root, pinnedDir ?? '', 'package.json'));
       const file = require.resolve(`${pkg}/${cloud}`);
-      const mod = (await import(pathToFileURL(file).href)) as { deploy?: DeployFn };
+      const mod = await importFile<{ deploy?: DeployFn }>(file);
       if (typeof mod.deploy !== 'function') throw new Error(`${pkg}/${cloud} (${file}) does not export a deploy function`);
       return mod.deploy;
     })();
