@@ -4,27 +4,56 @@
  * are unchanged is not synthesized again.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { App, Testing } from 'cdktf';
+import { App, TerraformStack, Testing } from 'cdktf';
 import type { ResolvedEnvironment } from '@parity/model';
 import { InputHasher, isUpToDate, MARKER, OUT_DIR, stackFile } from './cache.js';
 import { loadImplementations } from './load.js';
 import { EnvironmentStack } from './stack.js';
 
 /**
- * Run `fn` without the stack trace cdktf captures for every token it creates: formatting those
- * traces is most of the cost of building a construct tree (measured by `pnpm bench`). Errors
- * thrown meanwhile keep their messages; set PARITY_DEBUG=1 to keep full traces.
+ * cdktf records, for every token it creates, the stack where it was created (an unlimited
+ * `Error.captureStackTrace`, formatted to strings at once), only to name it in an error message
+ * should that token fail to resolve. Capturing and formatting those traces is a quarter of
+ * synthesis (`pnpm bench` profiles it). The function lives in a private module that cdktf's token
+ * classes call through its exports object, so swapping that export off for the duration of a
+ * synthesis removes the cost; cdktf is archived at 0.21.0, so the module will not move.
+ */
+const tokenTraces = createRequire(import.meta.url)('cdktf/lib/tokens/private/stack-trace.js') as { captureStackTrace: (below?: unknown) => string[] };
+const captureTokenTrace = tokenTraces.captureStackTrace;
+const noTrace = (): string[] => [];
+
+/**
+ * Run `fn` without recording where cdktf's tokens were created (above). Errors thrown meanwhile
+ * keep their messages and their own stacks; set PARITY_DEBUG=1 to keep token traces too.
  */
 export function withoutTokenTraces<T>(fn: () => T): T {
   if (process.env.PARITY_DEBUG) return fn();
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  tokenTraces.captureStackTrace = noTrace;
   try {
     return fn();
   } finally {
-    Error.stackTraceLimit = limit;
+    tokenTraces.captureStackTrace = captureTokenTrace;
   }
+}
+
+/**
+ * `App.synth()` for an app that holds one stack, less `prepareStack()`'s extra resolve pass over
+ * every element. That pass only finds references between stacks (to wire remote state), and an
+ * environment is a single stack, so it finds none; skipping it saves a third of synthesis
+ * (`pnpm bench`, which also checks the output is byte-identical to `cdktf synth`'s). The rest is
+ * cdktf's own: the stack's synthesizer (aspects, validations, annotations, json-stable-stringify),
+ * the app's validations and manifest.json.
+ */
+export function synthesizeSingleStack(app: App, stack: TerraformStack): void {
+  const stacks = app.node.children.filter((c) => TerraformStack.isStack(c));
+  if (stacks.length !== 1 || stacks[0] !== stack) throw new Error(`synthesizeSingleStack: the app must hold exactly this stack (it holds ${stacks.length})`);
+  stack.ensureBackendExists();
+  stack.synthesizer.synthesize({ outdir: app.outdir, skipValidation: false, manifest: app.manifest });
+  const errors = app.node.validate();
+  if (errors.length) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+  app.manifest.writeToFile();
 }
 
 /** Synthesize in memory and return the parsed Terraform JSON (tests, diffs). */
@@ -81,8 +110,7 @@ export async function synthEnvironments(
     try {
       withoutTokenTraces(() => {
         const app = new App({ outdir: tmp, skipValidation: false });
-        new EnvironmentStack(app, env, impls);
-        app.synth();
+        synthesizeSingleStack(app, new EnvironmentStack(app, env, impls));
       });
       writeFileSync(join(tmp, MARKER), `${JSON.stringify({ hash, bundles: env.bundles.map((b) => `${b.package}@${b.version}${b.pinned ? ' (pinned)' : ''}`) }, null, 2)}\n`);
       mkdirSync(dirname(outdir), { recursive: true });
