@@ -56,4 +56,16 @@ describe('the parity command', () => {
     expect(r.stderr).toMatch(/environments\/staging-usw1\/environment\.yaml:\d+ \(overrides\.queue\.maxReceiveCount\)/);
     expect(r.stderr).toMatch(/add maxReceiveCount to bundles\.queue\.mayDiffer/);
   });
+
+  it('synth --jobs 2 shares the fleet out to two worker threads (compiled), then finds it unchanged', () => {
+    const r = parity(root, 'synth', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4', '--jobs', '2');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/4 synthesized on 2 worker threads, 0 unchanged/);
+    for (const e of ['prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4']) {
+      expect(JSON.parse(readFileSync(join(root, 'environments', e, 'cdktf.out/stacks', e, 'cdk.tf.json'), 'utf8'))).toHaveProperty('terraform.backend');
+    }
+    const again = parity(root, 'synth', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4');
+    expect(again.stdout).toMatch(/0 synthesized, 4 unchanged/);
+    expect(parity(root, 'synth', '--jobs', '0').stderr).toMatch(/--jobs.*must be a positive integer/);
+  });
 });

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NAME_GRAMMAR } from '@parity/model';
+import { MIN_ENVS_PER_WORKER } from '@parity/synth/parallel';
 import { check } from './commands/check.js';
 import { drill } from './commands/drill.js';
 import { genEnv } from './commands/gen.js';
@@ -40,6 +41,7 @@ export function program(): Command {
     .description('synthesize environments to environments/<name>/cdktf.out (all when none named); unchanged ones are skipped')
     .argument('[env...]', 'environments')
     .option('--force', 'synthesize even if nothing changed', false)
+    .option('--jobs <n>', `worker threads (default: one per core, once there are ${MIN_ENVS_PER_WORKER} environments to synthesize per thread)`, positiveInt)
     .action(async (envs: string[], flags) => {
       await synth(envs, flags);
     });

@@ -82,6 +82,15 @@ export interface SynthResult {
   readonly ms: number;
 }
 
+export interface SynthOptions {
+  /** Synthesize even when the output's input hash matches. */
+  force?: boolean;
+  /** Called as each environment is done. */
+  onResult?: (r: SynthResult) => void;
+  /** Input hashes (an InputHasher shared with the caller, or precomputed ones). */
+  hasher?: Pick<InputHasher, 'envHash'>;
+}
+
 /**
  * Synthesize environments into `environments/<name>/cdktf.out`. Output is written to a temporary
  * folder and renamed into place, so a failure never leaves a half-written stack.
@@ -89,7 +98,7 @@ export interface SynthResult {
 export async function synthEnvironments(
   root: string,
   envs: readonly ResolvedEnvironment[],
-  opts: { force?: boolean; onResult?: (r: SynthResult) => void; hasher?: InputHasher } = {},
+  opts: SynthOptions = {},
 ): Promise<SynthResult[]> {
   const hasher = opts.hasher ?? new InputHasher(root);
   const results: SynthResult[] = [];

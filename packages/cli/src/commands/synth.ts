@@ -8,6 +8,8 @@ import { failOnErrors } from '../report.js';
 export interface SynthFlags {
   force?: boolean;
   quiet?: boolean;
+  /** Worker threads; by default workerCount() of the environments to synthesize. */
+  jobs?: number;
 }
 
 /** Resolve the named environments (all if none), failing with every problem. */
@@ -19,8 +21,9 @@ export async function resolveOrFail(names: readonly string[], root?: string): Pr
 }
 
 /**
- * Synthesize environments in this one process. Up-to-date environments are recognised before
- * cdktf is loaded, so an unchanged fleet returns at once.
+ * Synthesize environments: in this process, or for a large fleet on one worker thread per core.
+ * Up-to-date environments are recognised before cdktf is loaded, so an unchanged fleet returns
+ * at once.
  */
 export async function synth(names: readonly string[], flags: SynthFlags = {}, root?: string): Promise<{ root: string; envs: ResolvedEnvironment[]; results: SynthResult[] }> {
   const started = performance.now();
@@ -29,16 +32,19 @@ export async function synth(names: readonly string[], flags: SynthFlags = {}, ro
   const stale = flags.force ? envs : envs.filter((e) => !isUpToDate(r, e.name, hasher.envHash(e)));
   const say = (s: string) => flags.quiet || process.stdout.write(s);
   const results: SynthResult[] = [];
+  let threads = 1;
   if (stale.length > 0) {
-    const { synthEnvironments } = await import('@parity/synth');
-    results.push(...await synthEnvironments(r, stale, {
+    const { synthFleet, workerCount } = await import('@parity/synth/parallel');
+    threads = Math.min(flags.jobs ?? workerCount(stale.length), stale.length);
+    results.push(...await synthFleet(r, stale, {
       force: true,
       hasher,
+      jobs: threads,
       onResult: (res) => say(`${pc.green('✔')} ${res.env.padEnd(20)} ${relative(r, res.file)} ${pc.dim(`${res.ms.toFixed(0)} ms`)}\n`),
     }));
   }
   for (const e of envs) if (!stale.includes(e)) results.push({ env: e.name, file: stackFile(r, e.name), status: 'unchanged', ms: 0 });
   for (const e of envs) if (!stale.includes(e)) say(`${pc.dim('·')} ${e.name.padEnd(20)} ${pc.dim(`unchanged (${relative(r, stackFile(r, e.name))})`)}\n`);
-  say(pc.dim(`${stale.length} synthesized, ${envs.length - stale.length} unchanged in ${(performance.now() - started).toFixed(0)} ms\n`));
+  say(pc.dim(`${stale.length} synthesized${threads > 1 ? ` on ${threads} worker threads` : ''}, ${envs.length - stale.length} unchanged in ${(performance.now() - started).toFixed(0)} ms\n`));
   return { root: r, envs, results };
 }
