@@ -1,16 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NAME_GRAMMAR } from '@parity/model';
 import { MIN_ENVS_PER_WORKER } from '@parity/synth/parallel';
-import { check } from './commands/check.js';
-import { drill } from './commands/drill.js';
-import { genEnv } from './commands/gen.js';
-import { promote } from './commands/promote.js';
-import { registry } from './commands/registry.js';
-import { release } from './commands/release.js';
-import { schemas } from './commands/schemas.js';
-import { synth } from './commands/synth.js';
-import { validate } from './commands/validate.js';
 import { reportFatal } from './report.js';
+
+// Each command's module is imported when that command runs: `pnpm synth` never loads the
+// drill's AWS SDK clients, the registry's Verdaccio or the generator's templates (`pnpm bench`).
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -34,7 +28,7 @@ export function program(): Command {
     .option('--recovers <env>', 'dr only: the production environment it recovers')
     .option('--tier <tier>', 'tier, overriding the role default')
     .option('--force', 'stamp an existing environment again', false)
-    .action(async (name: string, flags) => genEnv(name, flags));
+    .action(async (name: string, flags) => (await import('./commands/gen.js')).genEnv(name, flags));
 
   cli
     .command('synth')
@@ -43,7 +37,7 @@ export function program(): Command {
     .option('--force', 'synthesize even if nothing changed', false)
     .option('--jobs <n>', `worker threads (default: one per core, once there are ${MIN_ENVS_PER_WORKER} environments to synthesize per thread)`, positiveInt)
     .action(async (envs: string[], flags) => {
-      await synth(envs, flags);
+      await (await import('./commands/synth.js')).synth(envs, flags);
     });
 
   cli
@@ -53,7 +47,7 @@ export function program(): Command {
     .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
     .option('--jobs <n>', 'environments validated at once', positiveInt, 2)
     .action(async (envs: string[], flags) => {
-      await validate(envs, flags);
+      await (await import('./commands/validate.js')).validate(envs, flags);
     });
 
   cli
@@ -64,7 +58,7 @@ export function program(): Command {
     .option('--markdown', 'markdown, for a pull-request comment', false)
     .option('--dr', 'only the DR readiness report', false)
     .action(async (envs: string[], flags) => {
-      await check(envs, flags);
+      await (await import('./commands/check.js')).check(envs, flags);
     });
 
   cli
@@ -73,14 +67,14 @@ export function program(): Command {
     .option('--port <n>', 'port', positiveInt, 4873)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--storage <dir>', 'where packages and users are kept (default: .parity/registry)')
-    .action(async (flags) => registry(flags));
+    .action(async (flags) => (await import('./commands/registry.js')).registry(flags));
 
   cli
     .command('release')
     .description('changeset version, then publish the bundles (and @parity/model) the @parity registry does not have yet')
     .option('--dry-run', 'say what would be versioned and published; change nothing', false)
     .option('--no-version', 'publish only; do not run changeset version')
-    .action(async (flags) => release(flags));
+    .action(async (flags) => (await import('./commands/release.js')).release(flags));
 
   cli
     .command('promote')
@@ -91,7 +85,7 @@ export function program(): Command {
     .option('--allow-major', 'allow a major version change', false)
     .option('--follow', 'remove the pin instead: follow the workspace (only at the workspace version)', false)
     .option('--dry-run', 'show the change; write nothing', false)
-    .action(async (target: string, flags) => promote(target, flags));
+    .action(async (target: string, flags) => (await import('./commands/promote.js')).promote(target, flags));
 
   cli
     .command('drill')
@@ -103,14 +97,14 @@ export function program(): Command {
     .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
     .option('--json', 'print the report as JSON on stdout instead of progress', false)
     .action(async (drEnv: string, flags) => {
-      await drill(drEnv, flags);
+      await (await import('./commands/drill.js')).drill(drEnv, flags);
     });
 
   cli
     .command('schemas')
     .description('write the JSON Schemas of the definition, the manifest and each bundle')
     .option('--check', 'fail if a committed schema is stale instead of writing', false)
-    .action(async (flags) => schemas(flags));
+    .action(async (flags) => (await import('./commands/schemas.js')).schemas(flags));
 
   return cli;
 }
