@@ -4,7 +4,7 @@
  * the full check `pnpm gen env` runs before writing a dr environment (that one is measured end
  * to end separately). Prints a JSON line with the timings.
  *
- * Usage: PARITY_ROOT=<workspace> tsx gen-fleet.ts <size>
+ * Usage: PARITY_ROOT=<workspace> node packages/bench/.parity-js/gen-fleet.js <size> (compiled by the launcher)
  */
 const t0 = performance.now();
 const { loadWorkspace } = await import('@parity/model');

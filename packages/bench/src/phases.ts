@@ -1,21 +1,20 @@
 /**
  * Child process of the benchmark: where the time of synthesizing one environment goes, with
- * performance.now() around each phase, in the order `pnpm synth` runs them (packages/cli
- * commands/synth.ts and packages/synth synth.ts; the steps are repeated here, so keep them in
- * step). Nothing heavy is imported statically, so the process start is what precedes line one.
+ * performance.now() around each phase, in the order the command line runs them
+ * (packages/cli/bin/parity.js, commands/synth.ts, packages/synth synth.ts; the steps are
+ * repeated here, so keep them in step). It runs compiled, as `pnpm synth` does: the benchmark
+ * starts it as `node packages/bench/.parity-js/phases.js` once the launcher has compiled the
+ * workspace. Nothing heavy is imported statically, so the process start is what precedes line one.
  *
- * cdktf's App.synth() is split by wrapping its methods for this process only: prepareStack (a
- * first token-resolution pass), runAllValidations, toTerraform (the second resolution pass that
- * produces the JSON), fs.writeFileSync (the stack and manifest files) and App-level validation;
- * the rest of synthesize() is aspects, annotations and json-stable-stringify.
+ * cdktf's synthesis is split by wrapping its methods for this process only: runAllValidations,
+ * toTerraform (token resolution, producing the JSON), fs.writeFileSync (the stack and manifest
+ * files) and App-level validation; the rest of synthesizeSingleStack() is aspects, annotations
+ * and json-stable-stringify.
  *
  * Then the steady state: the same environments synthesized again, `repeat` times each, in the
- * same process (what every environment after the first costs in a fleet). Last, a what-if:
- * "direct" synthesis that skips App.synth() (its first token-resolution pass, validations,
- * aspects, the manifest) and writes stack.toTerraform() with the same json-stable-stringify,
- * checked byte for byte against App.synth()'s file.
+ * same process (what every environment after the first costs in a fleet).
  *
- * Usage: PARITY_ROOT=<ws> BENCH_SPAWN_EPOCH_MS=<Date.now() at spawn> tsx phases.ts <aws-env> <gcp-env> [repeat]
+ * Usage: PARITY_ROOT=<ws> BENCH_SPAWN_EPOCH_MS=<Date.now() at spawn> node phases.js <aws-env> <gcp-env> [repeat]
  */
 const top = performance.now();
 const spawnEpoch = Number(process.env.BENCH_SPAWN_EPOCH_MS);
@@ -23,10 +22,8 @@ const spawnEpoch = Number(process.env.BENCH_SPAWN_EPOCH_MS);
 type Phases = Record<string, number>;
 const startup: Phases = {};
 if (Number.isFinite(spawnEpoch)) {
-  // tsx's CLI starts a second node process that runs this file with its loader.
-  // Under tsx, its CLI first starts a second node process that runs this file with its loader.
-  startup['process start: until the node process running this file starts (tsx launcher)'] = performance.timeOrigin - spawnEpoch;
-  startup['process start: node boot (+ tsx loader, compile this file)'] = top;
+  startup['process start: spawn until node starts'] = performance.timeOrigin - spawnEpoch;
+  startup['process start: node boot, load this module'] = top;
 }
 
 async function timed<T>(into: Phases, name: string, fn: () => T | Promise<T>): Promise<T> {
@@ -41,7 +38,7 @@ async function timed<T>(into: Phases, name: string, fn: () => T | Promise<T>): P
 const [awsName, gcpName, repeatArg] = process.argv.slice(2);
 const repeat = Number(repeatArg ?? 10);
 const root = process.env.PARITY_ROOT;
-if (!root || !awsName || !gcpName) throw new Error('usage: PARITY_ROOT=<ws> tsx phases.ts <aws-env> <gcp-env> [repeat]');
+if (!root || !awsName || !gcpName) throw new Error('usage: PARITY_ROOT=<ws> node phases.js <aws-env> <gcp-env> [repeat]');
 
 const { createRequire } = await import('node:module');
 const fs = await import('node:fs');
@@ -51,16 +48,22 @@ const nodeRequire = createRequire(import.meta.url);
 const cjsFs = nodeRequire('fs') as typeof import('node:fs');
 
 const first: Phases = {};
+// What bin/parity.js does before anything else: check the compiled output is current.
+const compilePath = join(root, 'packages', 'cli', 'bin', 'compile.js');
+await timed(first, 'launcher: compiled JavaScript up to date? (stat every source)', async () => {
+  const { ensureCompiled } = (await import(pathToFileURL(compilePath).href)) as { ensureCompiled(root: string): Promise<{ compiled: number }> };
+  const r = await ensureCompiled(root);
+  if (r.compiled) throw new Error(`phases: the workspace was not compiled beforehand (${r.compiled} files compiled now)`);
+});
 const model = await timed(first, 'import @parity/model (zod, yaml, region catalog)', () => import('@parity/model'));
 const ws = await timed(first, `load workspace (definition, manifests, bundle contracts)`, () => model.loadWorkspace(root));
 const manifests = ws.manifests.size;
 
-const synthEntry = import.meta.resolve('@parity/synth');
-const fromSynth = createRequire(new URL(synthEntry));
+const fromSynth = createRequire(import.meta.resolve('@parity/synth'));
 /** The part of cdktf used here (the bench does not depend on cdktf itself: it uses @parity/synth's copy). */
 interface Cdktf {
-  App: new (o: { outdir: string; skipValidation: boolean }) => { node: { validate(): string[] }; synth(): void };
-  TerraformStack: { prototype: { prepareStack(): void; runAllValidations(): void; toTerraform(): unknown } };
+  App: new (o: { outdir: string; skipValidation: boolean }) => { node: { validate(): string[] } };
+  TerraformStack: { prototype: { runAllValidations(): void; toTerraform(): unknown } };
 }
 const cdktf = await timed(first, 'import cdktf + constructs', async () => {
   await import(pathToFileURL(fromSynth.resolve('constructs')).href);
@@ -83,15 +86,13 @@ function wrap<O extends object>(obj: O, key: keyof O & string, name: string): vo
   };
 }
 const SYNTH = {
-  prepare: 'synth: prepareStack (token resolution, pass 1)',
   validate: 'synth: runAllValidations (per construct)',
-  toTerraform: 'synth: toTerraform (token resolution, pass 2)',
+  toTerraform: 'synth: toTerraform (token resolution)',
   write: 'synth: fs.writeFileSync (stack JSON, manifest)',
   appValidate: 'synth: App node.validate()',
-  total: 'synth: App.synth() total',
+  total: 'synth: synthesizeSingleStack() total',
   rest: 'synth: rest (aspects, annotations, json-stable-stringify)',
 } as const;
-wrap(cdktf.TerraformStack.prototype, 'prepareStack', SYNTH.prepare);
 wrap(cdktf.TerraformStack.prototype, 'runAllValidations', SYNTH.validate);
 wrap(cdktf.TerraformStack.prototype, 'toTerraform', SYNTH.toTerraform);
 wrap(cjsFs, 'writeFileSync', SYNTH.write);
@@ -100,6 +101,7 @@ let hasher: InstanceType<typeof cache.InputHasher> | undefined;
 const scratch = fs.mkdtempSync(join(root, '.bench-phases-'));
 let serial = 0;
 
+type Scope = Parameters<typeof synth.synthesizeSingleStack>[0];
 async function synthOne(name: string, into: Phases): Promise<void> {
   current = into;
   const { envs, issues } = await timed(into, 'resolve the environment', () => model.resolveEnvironments(ws, [name]));
@@ -111,16 +113,17 @@ async function synthOne(name: string, into: Phases): Promise<void> {
   });
   const impls = await timed(into, 'load implementations (bundle modules, provider resource classes)', () => synth.loadImplementations(root!, env));
   const outdir = join(scratch, `${name}-${serial++}`);
-  const app = await timed(into, 'construct tree (App + EnvironmentStack)', () => {
-    const a = new cdktf.App({ outdir, skipValidation: false });
-    new synth.EnvironmentStack(a as unknown as ConstructorParameters<typeof synth.EnvironmentStack>[0], env, impls);
-    return a;
-  });
-  wrap(app.node, 'validate', SYNTH.appValidate);
+  const { app, stack } = await timed(into, 'construct tree (App + EnvironmentStack)', () =>
+    synth.withoutTokenTraces(() => {
+      const a = new cdktf.App({ outdir, skipValidation: false }) as unknown as Scope;
+      return { app: a, stack: new synth.EnvironmentStack(a, env, impls) };
+    }),
+  );
+  wrap((app as unknown as { node: { validate(): string[] } }).node, 'validate', SYNTH.appValidate);
   into[SYNTH.total] ??= 0; // listed before its parts
   const before = { ...into };
-  await timed(into, SYNTH.total, () => app.synth());
-  const inner = [SYNTH.prepare, SYNTH.validate, SYNTH.toTerraform, SYNTH.write, SYNTH.appValidate].reduce((a, k) => a + (into[k] ?? 0) - (before[k] ?? 0), 0);
+  await timed(into, SYNTH.total, () => synth.withoutTokenTraces(() => synth.synthesizeSingleStack(app, stack)));
+  const inner = [SYNTH.validate, SYNTH.toTerraform, SYNTH.write, SYNTH.appValidate].reduce((a, k) => a + (into[k] ?? 0) - (before[k] ?? 0), 0);
   into[SYNTH.rest] = (into[SYNTH.rest] ?? 0) + (into[SYNTH.total]! - (before[SYNTH.total] ?? 0)) - inner;
   await timed(into, 'marker + rename into place', () => {
     fs.writeFileSync(join(outdir, '.parity-inputs.json'), '{}\n');
@@ -142,34 +145,6 @@ try {
     await synthOne(gcpName, g);
     steady.gcp.push(g);
   }
-  // What-if: direct synthesis, same bytes?
-  const cdktfRequire = createRequire(fromSynth.resolve('cdktf'));
-  const stableStringify = cdktfRequire('json-stable-stringify') as (v: unknown, o: { space: number }) => string;
-  const direct: Record<'aws' | 'gcp', Phases[]> = { aws: [], gcp: [] };
-  let identical = true;
-  for (let i = 0; i < repeat; i++) {
-    for (const [cloud, name] of [['aws', awsName], ['gcp', gcpName]] as const) {
-      const into: Phases = {};
-      const { envs } = await timed(into, 'resolve the environment', () => model.resolveEnvironments(ws, [name]));
-      const env = envs[0]!;
-      await timed(into, 'input hash (incremental cache)', () => hasher!.envHash(env));
-      const impls = await synth.loadImplementations(root!, env);
-      const outdir = join(scratch, `direct-${name}-${serial++}`);
-      const stack = await timed(into, 'construct tree (App + EnvironmentStack)', () => {
-        const a = new cdktf.App({ outdir, skipValidation: true });
-        return new synth.EnvironmentStack(a as unknown as ConstructorParameters<typeof synth.EnvironmentStack>[0], env, impls) as unknown as { toTerraform(): unknown };
-      });
-      const json = await timed(into, 'direct: stack.toTerraform() (one resolution pass)', () => stack.toTerraform());
-      const text = await timed(into, 'direct: json-stable-stringify + write', () => {
-        const t = stableStringify(json, { space: 2 });
-        fs.mkdirSync(join(outdir, 'stacks', name), { recursive: true });
-        fs.writeFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), t);
-        return t;
-      });
-      if (i === 0) identical &&= text === fs.readFileSync(join(scratch, `${name}-${cloud === 'aws' ? 0 : 1}.done`, 'stacks', name, 'cdk.tf.json'), 'utf8');
-      direct[cloud].push(into);
-    }
-  }
   const median = (xs: number[]) => {
     const s = [...xs].sort((x, y) => x - y);
     const m = Math.floor(s.length / 2);
@@ -177,9 +152,7 @@ try {
   };
   const med = (runs: Phases[]): Phases => Object.fromEntries(Object.keys(runs[0] ?? {}).map((k) => [k, median(runs.map((r) => r[k] ?? 0))]));
   const stackBytes = fs.statSync(join(scratch, `${awsName}-0.done`, 'stacks', awsName, 'cdk.tf.json')).size;
-  process.stdout.write(
-    `${JSON.stringify({ awsEnv: awsName, gcpEnv: gcpName, manifests, repeat, stackBytes, startup, first, firstGcp, steadyAws: med(steady.aws), steadyGcp: med(steady.gcp), directAws: med(direct.aws), directGcp: med(direct.gcp), directIdentical: identical, totalMs: performance.now() })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ awsEnv: awsName, gcpEnv: gcpName, manifests, repeat, stackBytes, startup, first, firstGcp, steadyAws: med(steady.aws), steadyGcp: med(steady.gcp), totalMs: performance.now() })}\n`);
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }

@@ -19,8 +19,8 @@ export interface Target {
   met: boolean;
   value: string;
   by: string;
-  /** The same target under the what-if changes, when measured. */
-  whatIf?: string;
+  /** More about it: the same measure another way (e.g. one thread, or against the compiled peer). */
+  note?: string;
 }
 
 /** phases.ts, median of several processes. */
@@ -32,18 +32,15 @@ export interface Phases {
   repeat: number;
   stackBytes: number;
   runs: number;
-  directIdentical: boolean;
   startup: Record<string, number>;
   first: Record<string, number>;
   firstGcp: Record<string, number>;
   steadyAws: Record<string, number>;
   steadyGcp: Record<string, number>;
-  directAws: Record<string, number>;
-  directGcp: Record<string, number>;
 }
 
 export interface BenchResult {
-  schema: 1;
+  schema: 2;
   startedAt: string;
   finishedAt: string;
   loadAverageAtEnd?: string;
@@ -52,7 +49,7 @@ export interface BenchResult {
   machine: Record<string, unknown> & { cores: number; memoryGiB: number; cpu: string };
   options: Record<string, unknown>;
   sizes: SizeResult[];
-  phases?: { tsx?: Phases; compiled?: Phases };
+  phases?: Phases;
   targets: Target[];
 }
 
@@ -62,28 +59,20 @@ const mib = (x: number) => `${x.toFixed(0)} MiB`;
 
 /** Rows of the main table, in order: key, label. */
 const ROWS: Array<[string, string]> = [
+  ['compile.first', 'first command after a checkout: compile the TypeScript (`pnpm parity --help`, no `.parity-js/`)'],
   ['gen.fleet', '`gen`, whole fleet, one process (plan, render, write)'],
   ['gen.one.production', '`pnpm gen env prod-use1-bench`, end to end'],
   ['gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …`, end to end (runs the full check)'],
-  ['synth.cold', '**Parity** `synth`, cold'],
-  ['peer.cold', '**cdktf-cli** `cdktf synth`, cold'],
+  ['synth.cold', '**Parity** `synth`, cold (worker threads as chosen: one per core from 24 envs)'],
+  ['synth.cold.one', 'Parity `synth --jobs 1`, cold (one thread)'],
+  ['peer.cold', '**cdktf-cli** `cdktf synth`, cold (its app run by tsx, as a cdktf TypeScript project does)'],
+  ['peer.cold.js', 'cdktf-cli `cdktf synth`, cold, its app compiled to JS (run by plain node)'],
   ['synth.warm', 'Parity `synth`, nothing changed'],
   ['synth.warm.pnpm', '`pnpm synth`, nothing changed (+ pnpm start)'],
   ['peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed'],
   ['synth.change', 'Parity `synth` after a change to the queue bundle (all envs use it)'],
   ['check', '`parity check`, whole fleet'],
   ['validate', '`parity validate` (terraform init + validate, AWS envs, 2 jobs)'],
-];
-
-/** What-if rows: Parity with changes it does not have yet (see bench.ts, whatIf). */
-const WHATIF_ROWS: Array<[string, string]> = [
-  ['whatif.compiled.cold', 'compiled to JS, run by plain node (no tsx): synth, cold'],
-  ['whatif.nostack.cold', '… + no formatting of cdktf token stack traces: synth, cold'],
-  ['whatif.workers.cold', '… + synth in 2 worker threads: synth, cold'],
-  ['whatif.compiled.warm', 'compiled: synth, nothing changed'],
-  ['whatif.compiled.check', 'compiled: check'],
-  ['whatif.compiled.gen.production', 'compiled: gen env (production), without pnpm'],
-  ['whatif.compiled.gen.dr', 'compiled, no token stacks: gen env (dr), without pnpm'],
 ];
 
 function cell(m: Measure | undefined): string {
@@ -115,18 +104,8 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     );
     out.push(`| identical cdk.tf.json (Parity vs cdktf-cli) | ${sizes.map((x) => (x.identicalTerraform ? `${x.identicalTerraform.same}/${x.identicalTerraform.of}` : '—')).join(' | ')} |`);
   }
-  if (sizes.some((x) => WHATIF_ROWS.some(([k]) => x.measures[k]))) {
-    out.push('', '### What-if: the same, with changes Parity does not have yet', '', `| what-if | ${sizes.map((x) => `${x.size} envs`).join(' | ')} |`, `|---|${sizes.map(() => '---').join('|')}|`);
-    for (const [key, label] of WHATIF_ROWS) {
-      if (!sizes.some((x) => x.measures[key])) continue;
-      out.push(`| ${label} | ${sizes.map((x) => cell(x.measures[key])).join(' | ')} |`);
-    }
-    if (sizes.some((x) => x.measures['whatif.workers.cold'] && x.measures['peer.cold'])) {
-      out.push(`| ratio to cdktf-cli, cold: compiled · + no stacks · + 2 workers | ${sizes.map((x) => {
-        const c = x.measures['peer.cold']?.wallMs;
-        return c ? ['whatif.compiled.cold', 'whatif.nostack.cold', 'whatif.workers.cold'].map((k) => (x.measures[k] ? `${(x.measures[k]!.wallMs / c).toFixed(2)} ×` : '—')).join(' · ') : '—';
-      }).join(' | ')} |`);
-    }
+  if (sizes.some((x) => x.measures['synth.cold'] && x.measures['peer.cold.js'])) {
+    out.push(`| Parity / cdktf-cli with its app compiled to JS, cold: wall | ${sizes.map((x) => (x.measures['synth.cold'] && x.measures['peer.cold.js'] ? `${(x.measures['synth.cold']!.wallMs / x.measures['peer.cold.js']!.wallMs).toFixed(2)} ×` : '—')).join(' | ')} |`);
   }
   const extras: string[] = [];
   for (const x of sizes) {
@@ -164,47 +143,31 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     per('validate', 'validate (per AWS env)', Math.max(1, big.aws));
   }
 
-  out.push('', '### Targets', '', '| target | measured | result | with the what-if changes |', '|---|---|---|---|');
-  for (const t of r.targets) out.push(`| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.whatIf || '—'} |`);
+  out.push('', '### Targets', '', '| target | measured | result | note |', '|---|---|---|---|');
+  for (const t of r.targets) out.push(`| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.note || '—'} |`);
 
-  const tsx = r.phases?.tsx;
-  const cmp = r.phases?.compiled;
-  const any = tsx ?? cmp;
-  if (any) {
-    const isSub = (k: string) => k.startsWith('synth: ') && k !== 'synth: App.synth() total';
-    const total = (o: Record<string, number> | undefined) => (o ? Object.entries(o).filter(([k]) => !isSub(k)).reduce((a, [, v]) => a + v, 0) : NaN);
-    const cols: Array<[string, (p: Phases) => Record<string, number>]> = [
-      ['first AWS env', (p) => ({ ...p.startup, ...p.first })],
-      ['first GCP env', (p) => p.firstGcp],
-      ['AWS, steady', (p) => p.steadyAws],
-      ['GCP, steady', (p) => p.steadyGcp],
+  const ph = r.phases;
+  if (ph) {
+    const isSub = (k: string) => k.startsWith('synth: ') && !k.endsWith(' total');
+    const total = (o: Record<string, number>) => Object.entries(o).filter(([k]) => !isSub(k)).reduce((a, [, v]) => a + v, 0);
+    const cols: Array<[string, Record<string, number>]> = [
+      ['first AWS env in a process', { ...ph.startup, ...ph.first }],
+      ['first GCP env', ph.firstGcp],
+      ['each further AWS env', ph.steadyAws],
+      ['each further GCP env', ph.steadyGcp],
     ];
-    const variants = [tsx, cmp].filter((p): p is Phases => !!p);
     out.push('', '### Where the time goes: one environment', '');
     out.push(
-      `\`${any.awsEnv}\` synthesized first in a fresh process (workspace of ${any.manifests} manifests), then \`${any.gcpEnv}\` (loads the GCP side), then each again ${any.repeat} times (steady state: what each further environment costs; median). Median of ${any.runs} processes. Stack JSON ${(any.stackBytes / 1024).toFixed(0)} KiB. ${variants.map((v) => `**${v.label}**`).join(' and ')}.`,
+      `\`${ph.awsEnv}\` synthesized first in a fresh process (workspace of ${ph.manifests} manifests), then \`${ph.gcpEnv}\` (loads the GCP side), then each again ${ph.repeat} times (what each further environment costs; median). Median of ${ph.runs} processes; ${ph.label}. Stack JSON ${(ph.stackBytes / 1024).toFixed(0)} KiB.`,
       '',
     );
-    const head = variants.flatMap((v) => cols.map(([c]) => `${v === cmp ? 'what-if' : 'today'}: ${c}`));
-    out.push(`| phase | ${head.join(' | ')} |`, `|---|${head.map(() => '---').join('|')}|`);
-    const keys = [...new Set(variants.flatMap((v) => cols.flatMap(([, f]) => Object.keys(f(v)))))];
-    for (const k of keys) {
-      const label = isSub(k) ? `  ↳ ${k.slice(7)}` : k;
-      out.push(`| ${label} | ${variants.flatMap((v) => cols.map(([, f]) => (f(v)[k] === undefined ? '' : ms(f(v)[k]!)))).join(' | ')} |`);
-    }
-    out.push(`| **total** | ${variants.flatMap((v) => cols.map(([, f]) => `**${ms(total(f(v)))}**`)).join(' | ')} |`);
-    const d = variants.filter((v) => Object.keys(v.directAws).length);
-    if (d.length) {
-      out.push('', 'What-if: synthesize the stack directly (`stack.toTerraform()` written with the same json-stable-stringify), skipping `App.synth()` with its first resolution pass; steady state, per environment:', '');
-      out.push(`| | ${d.flatMap((v) => [`${v.label}: AWS`, `${v.label}: GCP`]).join(' | ')} |`, `|---|${d.flatMap(() => ['---', '---']).join('|')}|`);
-      const rowsD = [...new Set(d.flatMap((v) => [...Object.keys(v.directAws), ...Object.keys(v.directGcp)]))];
-      for (const k of rowsD) out.push(`| ${k} | ${d.flatMap((v) => [v.directAws[k], v.directGcp[k]].map((x) => (x === undefined ? '' : ms(x)))).join(' | ')} |`);
-      out.push(`| **total** (App.synth() path: ${d.flatMap((v) => [ms(total(v.steadyAws)), ms(total(v.steadyGcp))]).join(', ')}) | ${d.flatMap((v) => [`**${ms(total(v.directAws))}**`, `**${ms(total(v.directGcp))}**`]).join(' | ')} |`);
-      out.push(`| same bytes as App.synth() | ${d.flatMap((v) => [v.directIdentical ? 'yes' : '**no**', v.directIdentical ? 'yes' : '**no**']).join(' | ')} |`);
-    }
+    out.push(`| phase | ${cols.map(([c]) => c).join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
+    const keys = [...new Set(cols.flatMap(([, o]) => Object.keys(o)))];
+    for (const k of keys) out.push(`| ${isSub(k) ? `  ↳ ${k.slice(7)}` : k} | ${cols.map(([, o]) => (o[k] === undefined ? '' : ms(o[k]!))).join(' | ')} |`);
+    out.push(`| **total** | ${cols.map(([, o]) => `**${ms(total(o))}**`).join(' | ')} |`);
   }
 
-  if (previous && previous.schema === 1) {
+  if (previous && (previous.schema as number) >= 1) {
     const rows: string[] = [];
     for (const x of sizes) {
       const p = previous.sizes.find((y) => y.size === x.size);
