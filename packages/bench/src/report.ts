@@ -63,7 +63,7 @@ const ROWS: Array<[string, string]> = [
   ['gen.fleet', '`gen`, whole fleet, one process (plan, render, write)'],
   ['gen.one.production', '`pnpm gen env prod-use1-bench`, end to end'],
   ['gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …`, end to end (runs the full check)'],
-  ['synth.cold', '**Parity** `synth`, cold (worker threads as chosen: one per core from 24 envs)'],
+  ['synth.cold', '**Parity** `synth`, cold (threads as it chooses: a second one from 80 envs on 2 cores)'],
   ['synth.cold.one', 'Parity `synth --jobs 1`, cold (one thread)'],
   ['peer.cold', '**cdktf-cli** `cdktf synth`, cold (its app run by tsx, as a cdktf TypeScript project does)'],
   ['peer.cold.js', 'cdktf-cli `cdktf synth`, cold, its app compiled to JS (run by plain node)'],

@@ -17,32 +17,34 @@ import type { ResolvedEnvironment } from '@parity/model';
 import { InputHasher } from './cache.js';
 import type { SynthOptions, SynthResult } from './synth.js';
 
-/** Below this many environments per worker, loading cdktf in another thread costs more than it saves (`pnpm bench`). */
-export const MIN_ENVS_PER_WORKER = 12;
+/**
+ * Below this many environments per thread, another thread costs about what it saves: a worker
+ * is ready to synthesize after ~0.2-0.4 s (its own cdktf and bindings), and on the 2-vCPU
+ * machines `pnpm bench` runs on, two threads synthesizing side by side each run ~1.5× slower
+ * than one alone (memory-bound work; two separate processes show the same).
+ */
+export const MIN_ENVS_PER_WORKER = 40;
 
-/** How many threads to synthesize `count` environments on: one per core, each with at least MIN_ENVS_PER_WORKER. */
+/** How many threads to synthesize `count` environments on: at most one per core, each with at least MIN_ENVS_PER_WORKER. */
 export function workerCount(count: number, cores = availableParallelism()): number {
   return Math.max(1, Math.min(cores, Math.floor(count / MIN_ENVS_PER_WORKER)));
 }
 
-/** One worker's share (see worker.ts). */
+/** What a worker is started with (see worker.ts); it then takes environments one at a time. */
 export interface WorkerJob {
   readonly root: string;
   readonly force: boolean;
-  readonly items: ReadonlyArray<{ readonly env: ResolvedEnvironment; readonly hash: string }>;
 }
 
-/** Cut `envs` into `jobs` contiguous shares of (nearly) equal size, sorted by cloud, then name. */
-export function shares<T extends { cloud: string; name: string }>(envs: readonly T[], jobs: number): T[][] {
-  const sorted = [...envs].sort((a, b) => a.cloud.localeCompare(b.cloud) || a.name.localeCompare(b.name));
-  const out: T[][] = [];
-  let start = 0;
-  for (let i = 0; i < jobs; i++) {
-    const end = start + Math.floor(sorted.length / jobs) + (i < sorted.length % jobs ? 1 : 0);
-    if (end > start) out.push(sorted.slice(start, end));
-    start = end;
-  }
-  return out;
+/** main → worker: the next environment, or null when there is none left. */
+export type WorkerTask = { readonly env: ResolvedEnvironment; readonly hash: string } | null;
+
+/** worker → main. */
+export type WorkerMessage = { readonly ready: true } | { readonly result: SynthResult } | { readonly error: { readonly message: string; readonly stack?: string } };
+
+/** Sorted by cloud, then name: a thread that takes from one end mostly loads one cloud's bindings. */
+export function queueOrder<T extends { cloud: string; name: string }>(envs: readonly T[]): T[] {
+  return [...envs].sort((a, b) => a.cloud.localeCompare(b.cloud) || a.name.localeCompare(b.name));
 }
 
 /**
@@ -60,39 +62,85 @@ function startWorker(job: WorkerJob): Worker {
   return new Worker(boot, { eval: true, workerData: job });
 }
 
+export interface FleetOptions extends SynthOptions {
+  /** Threads that synthesize, this one included (default: workerCount()). */
+  jobs?: number;
+  /**
+   * Whether this thread synthesizes too (default true). With false, `jobs` workers do all of it
+   * and this thread stays free, e.g. for a progress display.
+   */
+  inThisThread?: boolean;
+}
+
+const nextTick = () => new Promise<void>((r) => setImmediate(r));
+
 /**
- * Synthesize `envs` (see synthEnvironments) on `jobs` threads: workerCount() by default, 1 to
- * stay in this thread. Results come in the order of `envs`; `onResult` is called as each one
- * finishes. The first failure stops every worker; environments already written stay written
+ * Synthesize `envs` (see synthEnvironments) on `jobs` threads: this one and jobs - 1 workers
+ * (workerCount() by default; 1 stays in this thread). The environments form one queue, sorted by
+ * cloud: this thread takes from the front while its workers start, and every other thread
+ * from the back, so the threads meet wherever the work runs out, and with two threads each
+ * loads one cloud's bindings. Results come in the order of `envs`; `onResult` is called as each
+ * one finishes. The first failure stops every thread; environments already written stay written
  * (each one atomically, with its input hash).
  */
-export async function synthFleet(root: string, envs: readonly ResolvedEnvironment[], opts: SynthOptions & { jobs?: number } = {}): Promise<SynthResult[]> {
+export async function synthFleet(root: string, envs: readonly ResolvedEnvironment[], opts: FleetOptions = {}): Promise<SynthResult[]> {
   const jobs = Math.min(opts.jobs ?? workerCount(envs.length), envs.length);
-  if (jobs <= 1) {
+  const here = opts.inThisThread ?? true;
+  if (jobs <= 1 && here) {
     const { synthEnvironments } = await import('./synth.js');
     return synthEnvironments(root, envs, opts);
   }
   const hasher = opts.hasher ?? new InputHasher(root);
-  const hashes = new Map(envs.map((e) => [e.name, hasher.envHash(e)]));
+  // Workers start first (they take longest to be ready); they ask for work once they are.
+  const queue: Array<{ env: ResolvedEnvironment; hash: string }> = [];
   const results = new Map<string, SynthResult>();
+  const record = (r: SynthResult) => {
+    results.set(r.env, r);
+    opts.onResult?.(r);
+  };
+  let failed = false;
   const workers: Worker[] = [];
+  const runWorker = (index: number) =>
+    new Promise<void>((resolve, reject) => {
+      const w = startWorker({ root, force: !!opts.force });
+      workers.push(w);
+      const fromBack = index % 2 === 1;
+      w.on('message', (m: WorkerMessage) => {
+        if ('error' in m) {
+          failed = true;
+          const e = new Error(m.error.message);
+          if (m.error.stack) e.stack = m.error.stack;
+          reject(e);
+          return;
+        }
+        if ('result' in m) record(m.result);
+        const next: WorkerTask = failed ? null : ((fromBack ? queue.pop() : queue.shift()) ?? null);
+        w.postMessage(next);
+      });
+      w.on('error', (e) => {
+        failed = true;
+        reject(e);
+      });
+      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a synth worker exited with code ${code}`))));
+    });
+  const runHere = async () => {
+    const { synthEnvironments } = await import('./synth.js');
+    for (let item = queue.shift(); item && !failed; item = queue.shift()) {
+      const { env, hash } = item;
+      try {
+        await synthEnvironments(root, [env], { force: opts.force, hasher: { envHash: () => hash }, onResult: record });
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      await nextTick(); // let the workers' requests for more work through
+    }
+  };
   try {
-    await Promise.all(
-      shares(envs, jobs).map(
-        (share) =>
-          new Promise<void>((resolve, reject) => {
-            const job: WorkerJob = { root, force: !!opts.force, items: share.map((env) => ({ env, hash: hashes.get(env.name)! })) };
-            const w = startWorker(job);
-            workers.push(w);
-            w.on('message', (r: SynthResult) => {
-              results.set(r.env, r);
-              opts.onResult?.(r);
-            });
-            w.on('error', reject);
-            w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a synth worker exited with code ${code} before finishing ${share.map((e) => e.name).filter((n) => !results.has(n)).join(', ')}`))));
-          }),
-      ),
-    );
+    const threads = here ? jobs - 1 : Math.max(1, jobs);
+    const running = Array.from({ length: threads }, (_, i) => runWorker(here ? i + 1 : i));
+    for (const env of queueOrder(envs)) queue.push({ env, hash: hasher.envHash(env) });
+    await Promise.all([...running, ...(here ? [runHere()] : [])]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

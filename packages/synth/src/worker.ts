@@ -1,16 +1,24 @@
-/** A synth worker thread (see parallel.ts): synthesizes its share and posts each result. */
+/**
+ * A synth worker thread (see parallel.ts): loads cdktf and the bindings once, says it is ready,
+ * then synthesizes one environment per task until it is sent null.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WorkerJob } from './parallel.js';
+import type { WorkerJob, WorkerMessage, WorkerTask } from './parallel.js';
 import { synthEnvironments } from './synth.js';
 
 const job = workerData as WorkerJob;
-const hashes = new Map(job.items.map((i) => [i.env.name, i.hash]));
-await synthEnvironments(
-  job.root,
-  job.items.map((i) => i.env),
-  {
-    force: job.force,
-    hasher: { envHash: (e) => hashes.get(e.name)! },
-    onResult: (r) => parentPort!.postMessage(r),
-  },
-);
+const port = parentPort!;
+const send = (m: WorkerMessage) => port.postMessage(m);
+
+port.on('message', (task: WorkerTask) => {
+  if (!task) {
+    port.close();
+    return;
+  }
+  synthEnvironments(job.root, [task.env], { force: job.force, hasher: { envHash: () => task.hash }, onResult: (result) => send({ result }) }).catch((e: unknown) => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    send({ error: { message: err.message, ...(err.stack ? { stack: err.stack } : {}) } });
+    port.close();
+  });
+});
+send({ ready: true });
