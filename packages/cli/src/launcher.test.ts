@@ -2,7 +2,7 @@
  * The command line's launcher (bin/parity.js, bin/compile.js): compiles a workspace's TypeScript
  * to JavaScript, incrementally, and the compiled code runs on plain node.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -74,6 +74,28 @@ describe('the command line compiler', () => {
     const r = await ensure(root);
     expect(r.removed).toBe(1);
     expect(existsSync(join(root, 'packages/lib', COMPILED_DIR, 'extra.js'))).toBe(false);
+  });
+
+  it('is safe to run from several processes at once: every output complete, no temporary file left', async () => {
+    const root = workspace();
+    const compiler = new URL('../bin/compile.js', import.meta.url).href;
+    const code = `import(${JSON.stringify(compiler)}).then((m) => m.ensureCompiled(${JSON.stringify(root)})).then((r) => console.log(r.compiled))`;
+    const outs = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const c = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let out = '';
+            c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            c.on('error', reject);
+            c.on('close', (status) => (status === 0 ? resolve(out.trim()) : reject(new Error(`exit ${status}`))));
+          }),
+      ),
+    );
+    expect(outs.every((o) => o === '4' || o === '0')).toBe(true);
+    expect(run(root).stdout).toBe('from-data 42 abab\n');
+    expect(spawnSync('find', [root, '-name', '*.tmp-*'], { encoding: 'utf8' }).stdout).toBe('');
+    expect((await ensure(root)).compiled).toBe(0);
   });
 
   it('compiles everything again when a package.json exports change', async () => {

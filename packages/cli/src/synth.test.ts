@@ -42,14 +42,22 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
     expect(json).toContain('db.r6g.large');
   });
 
-  it('synthesizes again every environment that uses a bundle whose contents changed', async () => {
-    const src = join(root, 'node_modules/@parity/bundle-queue/src/aws.ts');
-    appendFileSync(src, '\n// a change\n');
+  it('synthesizes again the environments of that cloud after a change to one implementation of a bundle', async () => {
+    appendFileSync(join(root, 'node_modules/@parity/bundle-queue/src/aws.ts'), '\n// a change\n');
+    const { envs, results } = await synth([], { quiet: true }, root);
+    const s = statuses(results);
+    const aws = envs.filter((e) => e.cloud === 'aws' && e.bundles.some((b) => b.name === 'queue')).map((e) => e.name);
+    expect(aws.length).toBeGreaterThan(0);
+    for (const e of envs) expect([e.name, s[e.name]]).toEqual([e.name, aws.includes(e.name) ? 'synthesized' : 'unchanged']);
+  });
+
+  it('synthesizes again every environment that uses a bundle whose contract changed', async () => {
+    appendFileSync(join(root, 'node_modules/@parity/bundle-queue/src/index.ts'), '\n// a change\n');
     const { envs, results } = await synth([], { quiet: true }, root);
     const users = envs.filter((e) => e.bundles.some((b) => b.name === 'queue')).map((e) => e.name);
+    expect(envs.some((e) => e.cloud === 'gcp' && users.includes(e.name))).toBe(true);
     const s = statuses(results);
-    for (const u of users) expect(s[u]).toBe('synthesized');
-    for (const [n, v] of Object.entries(s)) if (!users.includes(n)) expect(v).toBe('unchanged');
+    for (const e of envs) expect([e.name, s[e.name]]).toEqual([e.name, users.includes(e.name) ? 'synthesized' : 'unchanged']);
   });
 
   it('fails without touching the previous output when a bundle throws', async () => {

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResolvedEnvironment } from '@parity/model';
+import { CLOUDS, type Cloud, type ResolvedEnvironment } from '@parity/model';
 
 export const OUT_DIR = 'cdktf.out';
 export const MARKER = '.parity-inputs.json';
@@ -31,11 +31,12 @@ export function isUpToDate(root: string, env: string, hash: string): boolean {
   }
 }
 
-function hashFiles(dir: string, h = createHash('sha256'), base = dir, withDist = false): ReturnType<typeof createHash> {
+function hashFiles(dir: string, h = createHash('sha256'), base = dir, withDist = false, skip?: (rel: string) => boolean): ReturnType<typeof createHash> {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name === 'node_modules' || (entry.name === 'dist' && !withDist) || entry.name.startsWith('.') || entry.name.endsWith('.test.ts')) continue;
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) hashFiles(p, h, base, withDist);
+    if (skip?.(p.slice(base.length + 1))) continue;
+    if (entry.isDirectory()) hashFiles(p, h, base, withDist, skip);
     else {
       h.update(p.slice(base.length));
       h.update(readFileSync(p));
@@ -71,11 +72,25 @@ export class InputHasher {
     return v;
   }
 
-  bundleHash(pkg: string): string {
+  /**
+   * A workspace bundle's files. For an environment in `cloud`, the other clouds' implementations
+   * (`src/<cloud>.ts`, `src/<cloud>/`) are left out: an AWS-only change does not re-synthesize
+   * the GCP environments. An implementation must therefore not import another cloud's module.
+   */
+  bundleHash(pkg: string, cloud?: Cloud): string {
     const entry = this.require.resolve(pkg);
     let dir = dirname(entry);
     while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-    return this.packageHash(dir);
+    if (!cloud) return this.packageHash(dir);
+    const key = `${dir}|${cloud}`;
+    let v = this.packages.get(key);
+    if (!v) {
+      const others = CLOUDS.filter((c) => c !== cloud);
+      const skip = (rel: string) => others.some((o) => rel === join('src', `${o}.ts`) || rel === join('src', o));
+      v = hashFiles(dir, createHash('sha256'), dir, false, skip).digest('hex');
+      this.packages.set(key, v);
+    }
+    return v;
   }
 
   /** A pinned version, installed under `dir` (relative to the root): its files, dist included, and its install's lockfile. */
@@ -99,7 +114,7 @@ export class InputHasher {
     const h = createHash('sha256');
     h.update(this.base);
     h.update(JSON.stringify(env));
-    for (const b of env.bundles) h.update(`${b.package}@${b.version}:${b.pinned ? this.pinnedHash(b.package, b.pinned.dir) : this.bundleHash(b.package)}`);
+    for (const b of env.bundles) h.update(`${b.package}@${b.version}:${b.pinned ? this.pinnedHash(b.package, b.pinned.dir) : this.bundleHash(b.package, env.cloud)}`);
     return h.digest('hex');
   }
 }
