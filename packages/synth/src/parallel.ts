@@ -98,51 +98,53 @@ export async function synthFleet(root: string, envs: readonly ResolvedEnvironmen
     results.set(r.env, r);
     opts.onResult?.(r);
   };
+  // The first failure stops the hand-out of work; every thread then finishes the environment it
+  // is on (each is written atomically, or cleaned up) before the error is thrown. A worker is
+  // never terminated mid-environment: that would leave its temporary output behind.
   let failed = false;
-  const workers: Worker[] = [];
+  let firstError: unknown;
+  const fail = (e: unknown) => {
+    if (failed) return;
+    failed = true;
+    firstError = e;
+  };
   const runWorker = (index: number) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<void>((resolve) => {
       const w = startWorker({ root, force: !!opts.force });
-      workers.push(w);
       const fromBack = index % 2 === 1;
       w.on('message', (m: WorkerMessage) => {
         if ('error' in m) {
-          failed = true;
           const e = new Error(m.error.message);
           if (m.error.stack) e.stack = m.error.stack;
-          reject(e);
+          fail(e); // the worker closes its port and exits after sending this
           return;
         }
         if ('result' in m) record(m.result);
         const next: WorkerTask = failed ? null : ((fromBack ? queue.pop() : queue.shift()) ?? null);
         w.postMessage(next);
       });
-      w.on('error', (e) => {
-        failed = true;
-        reject(e);
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (code !== 0) fail(new Error(`a synth worker exited with code ${code}`));
+        resolve();
       });
-      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a synth worker exited with code ${code}`))));
     });
   const runHere = async () => {
     const { synthEnvironments } = await import('./synth.js');
     for (let item = queue.shift(); item && !failed; item = queue.shift()) {
       const { env, hash } = item;
-      try {
-        await synthEnvironments(root, [env], { force: opts.force, hasher: { envHash: () => hash }, onResult: record });
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
+      await synthEnvironments(root, [env], { force: opts.force, hasher: { envHash: () => hash }, onResult: record });
       await nextTick(); // let the workers' requests for more work through
     }
   };
+  const threads = here ? jobs - 1 : Math.max(1, jobs);
+  const running = Array.from({ length: threads }, (_, i) => runWorker(here ? i + 1 : i));
   try {
-    const threads = here ? jobs - 1 : Math.max(1, jobs);
-    const running = Array.from({ length: threads }, (_, i) => runWorker(here ? i + 1 : i));
     for (const env of queueOrder(envs)) queue.push({ env, hash: hasher.envHash(env) });
-    await Promise.all([...running, ...(here ? [runHere()] : [])]);
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+  } catch (e) {
+    fail(e); // the workers find no work and exit
   }
+  await Promise.all([...running, ...(here && !failed ? [runHere().catch(fail)] : [])]);
+  if (failed) throw firstError;
   return envs.map((e) => results.get(e.name)!);
 }
