@@ -136,7 +136,10 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
 
   const info = cat.get(cloud, region)!;
   const state = stateBackend(def, name, cloud, region);
-  const stateDescription = state.backend === 's3' ? `s3://${state.bucket}/${state.key} (${state.region}), locked with DynamoDB table ${state.lockTable}` : `gs://${state.bucket}/${state.prefix} (${state.region})`;
+  const stateDescription =
+    state.backend === 's3'
+      ? `s3://${state.bucket}/${state.key} (${state.region}), locked ${state.lockTable ? `with DynamoDB table ${state.lockTable}` : 'with a lock file beside it (S3 use_lockfile)'}`
+      : `gs://${state.bucket}/${state.prefix} (${state.region})`;
   const view = {
     name,
     command: cmd,

@@ -79,7 +79,12 @@ export const DefinitionSchema = z
         aws: z
           .object({
             bucket: z.string().describe('S3 bucket for Terraform state; `{region}` is replaced by the state region.'),
-            lockTable: z.string().describe('DynamoDB lock table (in the state region).'),
+            lockTable: z
+              .string()
+              .optional()
+              .describe(
+                'DynamoDB lock table, which must then exist in every state region (a dr environment\'s included). Terraform 1.11 deprecates it; without it, state is locked with a lock file next to it in the bucket (S3 `use_lockfile`, Terraform 1.10 or later).',
+              ),
           })
           .strict(),
         gcp: z

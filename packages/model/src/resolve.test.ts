@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ParityError, type IssueKind } from './errors.js';
-import { checkDefinition, resolveEnvironment } from './resolve.js';
-import { AWS_PAIR, fixtureWorkspace, GCP_PAIR, inMemoryManifest, resolveFixture, type ManifestInput } from './testing.js';
-import type { Workspace } from './workspace.js';
+import { checkDefinition, resolveEnvironment, stateBackend } from './resolve.js';
+import { AWS_PAIR, fixtureWorkspace, GCP_PAIR, inMemoryManifest, REPO_ROOT, resolveFixture, type ManifestInput } from './testing.js';
+import { loadWorkspace, type Workspace } from './workspace.js';
 import type { Definition } from './config.js';
 
 const prod: ManifestInput = AWS_PAIR[0]!;
@@ -50,7 +50,15 @@ describe('resolution: definition + manifest → resolved environment', () => {
     expect(eu.backup.location).toBe('europe-west4');
     expect(eu.state).toEqual({ backend: 'gcs', bucket: 'acme-tfstate-europe-west1', prefix: 'prod-gcp-euw1', region: 'europe-west1' });
     const envsAws = await resolveFixture(AWS_PAIR);
-    expect(envsAws.get('dr-usw2')!.state).toMatchObject({ backend: 's3', region: 'us-west-2', key: 'dr-usw2/terraform.tfstate', lockTable: 'acme-tflock' });
+    expect(envsAws.get('dr-usw2')!.state).toEqual({ backend: 's3', bucket: 'acme-tfstate-us-west-2', region: 'us-west-2', key: 'dr-usw2/terraform.tfstate' });
+  });
+
+  it('names the DynamoDB lock table in an S3 state only when the definition has one', async () => {
+    const ws = await loadWorkspace(REPO_ROOT);
+    const def = structuredClone(ws.definition.data);
+    expect(stateBackend(def, 'dr-usw2', 'aws', 'us-west-2')).not.toHaveProperty('lockTable');
+    def.state.aws.lockTable = 'acme-tflock';
+    expect(stateBackend(def, 'dr-usw2', 'aws', 'us-west-2')).toEqual({ backend: 's3', bucket: 'acme-tfstate-us-west-2', key: 'dr-usw2/terraform.tfstate', region: 'us-west-2', lockTable: 'acme-tflock' });
   });
 
   it('accepts an override of a parameter the definition lets differ', async () => {

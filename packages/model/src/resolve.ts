@@ -41,7 +41,7 @@ export interface EnvRef {
 }
 
 export type StateBackend =
-  | { readonly backend: 's3'; readonly bucket: string; readonly key: string; readonly region: string; readonly lockTable: string }
+  | { readonly backend: 's3'; readonly bucket: string; readonly key: string; readonly region: string; readonly lockTable?: string }
   | { readonly backend: 'gcs'; readonly bucket: string; readonly prefix: string; readonly region: string };
 
 export interface ResolvedEnvironment {
@@ -226,7 +226,8 @@ function listRegions(rs: RegionInfo[], n = 4): string {
 
 export function stateBackend(def: Definition, env: string, cloud: Cloud, region: string, bucket?: string): StateBackend {
   if (cloud === 'aws') {
-    return { backend: 's3', bucket: bucket ?? def.state.aws.bucket.replaceAll('{region}', region), key: `${env}/terraform.tfstate`, region, lockTable: def.state.aws.lockTable };
+    const lockTable = def.state.aws.lockTable;
+    return { backend: 's3', bucket: bucket ?? def.state.aws.bucket.replaceAll('{region}', region), key: `${env}/terraform.tfstate`, region, ...(lockTable ? { lockTable } : {}) };
   }
   return { backend: 'gcs', bucket: bucket ?? def.state.gcp.bucket.replaceAll('{region}', region), prefix: env, region };
 }

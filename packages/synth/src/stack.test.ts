@@ -3,10 +3,16 @@ import { AWS_PAIR, GCP_PAIR, REPO_ROOT, resolveFixture } from '@parity/model/tes
 import { synthToJson } from './synth.js';
 
 describe('environment stack', () => {
-  it('sets AWS default tags and an S3 backend with a lock table', async () => {
+  it('sets AWS default tags and an S3 backend locked with a lock file', async () => {
     const env = (await resolveFixture(AWS_PAIR)).get('dr-usw2')!;
     const json = await synthToJson(REPO_ROOT, env);
     expect(json.provider!.aws![0]).toMatchObject({ region: 'us-west-2', default_tags: [{ tags: { 'parity:environment': 'dr-usw2', 'parity:role': 'dr' } }] });
+    expect((json.terraform as { backend: unknown }).backend).toEqual({ s3: { bucket: 'acme-tfstate-us-west-2', key: 'dr-usw2/terraform.tfstate', region: 'us-west-2', use_lockfile: true, encrypt: true } });
+  });
+
+  it('locks S3 state with DynamoDB instead when the definition names a lock table', async () => {
+    const env = (await resolveFixture(AWS_PAIR)).get('dr-usw2')!;
+    const json = await synthToJson(REPO_ROOT, { ...env, state: { ...env.state, lockTable: 'acme-tflock' } as typeof env.state });
     expect((json.terraform as { backend: unknown }).backend).toEqual({ s3: { bucket: 'acme-tfstate-us-west-2', key: 'dr-usw2/terraform.tfstate', region: 'us-west-2', dynamodb_table: 'acme-tflock', encrypt: true } });
   });
 

@@ -58,7 +58,9 @@ export class EnvironmentStack extends TerraformStack {
 
     const s = env.state;
     if (s.backend === 's3') {
-      new S3Backend(this, { bucket: s.bucket, key: s.key, region: s.region, dynamodbTable: s.lockTable, encrypt: true });
+      const backend = new S3Backend(this, { bucket: s.bucket, key: s.key, region: s.region, encrypt: true, ...(s.lockTable ? { dynamodbTable: s.lockTable } : {}) });
+      // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend predates the argument.
+      if (!s.lockTable) backend.addOverride('use_lockfile', true);
     } else {
       new GcsBackend(this, { bucket: s.bucket, prefix: s.prefix });
     }
