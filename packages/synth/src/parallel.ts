@@ -77,11 +77,13 @@ const nextTick = () => new Promise<void>((r) => setImmediate(r));
 /**
  * Synthesize `envs` (see synthEnvironments) on `jobs` threads: this one and jobs - 1 workers
  * (workerCount() by default; 1 stays in this thread). The environments form one queue, sorted by
- * cloud: this thread takes from the front while its workers start, and every other thread
- * from the back, so the threads meet wherever the work runs out, and with two threads each
- * loads one cloud's bindings. Results come in the order of `envs`; `onResult` is called as each
- * one finishes. The first failure stops every thread; environments already written stay written
- * (each one atomically, with its input hash).
+ * cloud, and the threads alternate ends: this one (or, with inThisThread false, the first
+ * worker) takes from the front, starting while the workers load, the next from the back, and so
+ * on. The threads meet wherever the work runs out, and with two threads each loads one cloud's
+ * bindings. Results come in the order of `envs`; `onResult` is called as each one finishes.
+ * The first failure stops the hand-out of work and is thrown once every thread has finished
+ * the environment it was on; environments already written stay written (each one atomically,
+ * with its input hash).
  */
 export async function synthFleet(root: string, envs: readonly ResolvedEnvironment[], opts: FleetOptions = {}): Promise<SynthResult[]> {
   const jobs = Math.min(opts.jobs ?? workerCount(envs.length), envs.length);
