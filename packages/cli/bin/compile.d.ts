@@ -4,7 +4,6 @@ export interface WorkspacePackage {
   dir: string;
   name: string;
   exports: unknown;
-  json: string;
 }
 export declare function workspacePackages(root: string): WorkspacePackage[];
 export declare function compiledPath(pkgDir: string, file: string): string;

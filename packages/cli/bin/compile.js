@@ -27,7 +27,7 @@ const MANIFEST = '.manifest.json';
 const FORMAT = 1;
 
 /**
- * @typedef {{ dir: string, name: string, exports: unknown, json: string }} WorkspacePackage
+ * @typedef {{ dir: string, name: string, exports: unknown }} WorkspacePackage
  * @typedef {{ key: string, files: Record<string, [number, number]> }} Manifest
  */
 
@@ -48,9 +48,8 @@ export function workspacePackages(root) {
     for (const dir of dirs.sort()) {
       const pj = join(dir, 'package.json');
       if (!existsSync(pj)) continue;
-      const json = readFileSync(pj, 'utf8');
-      const parsed = /** @type {{ name?: string, exports?: unknown }} */ (JSON.parse(json));
-      if (parsed.name) out.push({ dir, name: parsed.name, exports: parsed.exports, json });
+      const parsed = /** @type {{ name?: string, exports?: unknown }} */ (JSON.parse(readFileSync(pj, 'utf8')));
+      if (parsed.name) out.push({ dir, name: parsed.name, exports: parsed.exports });
     }
   }
   return out;

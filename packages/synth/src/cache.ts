@@ -77,11 +77,10 @@ export class InputHasher {
    * (`src/<cloud>.ts`, `src/<cloud>/`) are left out: an AWS-only change does not re-synthesize
    * the GCP environments. An implementation must therefore not import another cloud's module.
    */
-  bundleHash(pkg: string, cloud?: Cloud): string {
+  bundleHash(pkg: string, cloud: Cloud): string {
     const entry = this.require.resolve(pkg);
     let dir = dirname(entry);
     while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-    if (!cloud) return this.packageHash(dir);
     const key = `${dir}|${cloud}`;
     let v = this.packages.get(key);
     if (!v) {
