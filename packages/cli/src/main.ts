@@ -51,6 +51,14 @@ export function program(): Command {
     });
 
   cli
+    .command('affected')
+    .description('the environments whose Terraform changes between two git refs, with the reason (nothing is synthesized); exit 0')
+    .requiredOption('--base <ref>', 'the ref to compare with (e.g. origin/main, HEAD~1)')
+    .option('--head <ref>', 'the ref to compare', 'HEAD')
+    .option('--json', 'a GitHub Actions matrix: {"include":[{env,cloud,region,role,order}]}, in promotion order', false)
+    .action(async (flags) => (await import('./commands/affected.js')).affected(flags));
+
+  cli
     .command('check')
     .description('parity matrix, region availability, data residency and DR readiness of the fleet; exit 1 on any violation')
     .argument('[env...]', 'environments (default: all)')

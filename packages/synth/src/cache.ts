@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLOUDS, type Cloud, type ResolvedEnvironment } from '@parity/model';
 
@@ -31,12 +31,32 @@ export function isUpToDate(root: string, env: string, hash: string): boolean {
   }
 }
 
-function hashFiles(dir: string, h = createHash('sha256'), base = dir, withDist = false, skip?: (rel: string) => boolean): ReturnType<typeof createHash> {
+/** What the cache leaves out of a package's inputs. */
+export interface InputFilter {
+  /** Include `dist/` (a published, pinned package's code). */
+  readonly withDist?: boolean;
+  /** For an environment in this cloud: leave out the other clouds' implementations (`src/<other>.ts`, `src/<other>/`). */
+  readonly cloud?: Cloud;
+}
+
+/**
+ * Whether one entry of a package (its path relative to the package folder, `/`-separated) is an
+ * input: not node_modules, build output, dot-files (the command line's compiled copy) nor tests,
+ * nor another cloud's implementation. The one rule for this cache and for `pnpm affected`, which
+ * applies it to every prefix of a path read from git.
+ */
+export function isInputEntry(rel: string, filter: InputFilter = {}): boolean {
+  const name = rel.slice(rel.lastIndexOf('/') + 1);
+  if (name === 'node_modules' || (name === 'dist' && !filter.withDist) || name.startsWith('.') || name.endsWith('.test.ts')) return false;
+  const cloud = filter.cloud;
+  return !cloud || !CLOUDS.some((o) => o !== cloud && (rel === `src/${o}.ts` || rel === `src/${o}`));
+}
+
+function hashFiles(dir: string, h = createHash('sha256'), base = dir, filter: InputFilter = {}): ReturnType<typeof createHash> {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name === 'node_modules' || (entry.name === 'dist' && !withDist) || entry.name.startsWith('.') || entry.name.endsWith('.test.ts')) continue;
     const p = join(dir, entry.name);
-    if (skip?.(p.slice(base.length + 1))) continue;
-    if (entry.isDirectory()) hashFiles(p, h, base, withDist, skip);
+    if (!isInputEntry(p.slice(base.length + 1).split(sep).join('/'), filter)) continue;
+    if (entry.isDirectory()) hashFiles(p, h, base, filter);
     else {
       h.update(p.slice(base.length));
       h.update(readFileSync(p));
@@ -84,9 +104,7 @@ export class InputHasher {
     const key = `${dir}|${cloud}`;
     let v = this.packages.get(key);
     if (!v) {
-      const others = CLOUDS.filter((c) => c !== cloud);
-      const skip = (rel: string) => others.some((o) => rel === join('src', `${o}.ts`) || rel === join('src', o));
-      v = hashFiles(dir, createHash('sha256'), dir, false, skip).digest('hex');
+      v = hashFiles(dir, createHash('sha256'), dir, { cloud }).digest('hex');
       this.packages.set(key, v);
     }
     return v;
@@ -102,7 +120,7 @@ export class InputHasher {
       const lock = join(abs, 'package-lock.json');
       h.update(existsSync(lock) ? readFileSync(lock) : '');
       const pkgDir = join(abs, 'node_modules', pkg);
-      if (existsSync(pkgDir)) hashFiles(pkgDir, h, pkgDir, true);
+      if (existsSync(pkgDir)) hashFiles(pkgDir, h, pkgDir, { withDist: true });
       v = h.digest('hex');
       this.packages.set(key, v);
     }

@@ -1,0 +1,91 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempWorkspace } from '@parity/model/testing';
+
+const AWS_IN_ORDER = ['staging', 'prod-euw1', 'prod-use1', 'dr-euc1', 'dr-usw2'];
+
+describe('pnpm affected', () => {
+  let root: string;
+  let cleanup: () => void;
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, encoding: 'utf8' });
+  const commit = (message: string) => git('commit', '-q', '-am', message);
+  const affected = (...args: string[]) => spawnSync(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'affected', ...args], { cwd: root, env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+  const matrix = (...args: string[]) => {
+    const r = affected(...args, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { include: Array<Record<string, unknown>> };
+  };
+
+  // A fresh clone as a user has it: a real git repository holding a copy of the workspace's
+  // sources, run with its own launcher (which compiles that copy).
+  beforeAll(() => {
+    ({ root, cleanup } = tempWorkspace({ sources: true }));
+    writeFileSync(join(root, '.gitignore'), 'node_modules/\ncdktf.out/\n.parity/\n.parity-js/\n');
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    commit('fleet');
+  });
+  afterAll(() => cleanup());
+
+  it('lists exactly the AWS environments, in promotion order, when only bundles/queue/src/aws.ts changes', () => {
+    appendFileSync(join(root, 'bundles/queue/src/aws.ts'), '\n// a change to the AWS queue only\n');
+    commit('queue: aws');
+    const m = matrix('--base', 'HEAD~1');
+    expect(m.include.map((r) => r.env)).toEqual(AWS_IN_ORDER);
+    expect(m.include[0]).toEqual({ env: 'staging', cloud: 'aws', region: 'us-east-1', role: 'staging', order: 1 });
+    expect(m.include.find((r) => r.env === 'dr-usw2')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore' });
+    const text = affected('--base', 'HEAD~1');
+    expect(text.stdout).toMatch(/dr-usw2[^\n]*\n {2}bundle: queue \(bundles\/queue, aws\)/);
+  });
+
+  it('lists only staging when only environments/staging/environment.yaml changes', () => {
+    const file = join(root, 'environments/staging/environment.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('overrides: {}', 'overrides:\n  cluster: { maxNodes: 6 } # load tests'));
+    commit('staging: more nodes');
+    expect(matrix('--base', 'HEAD~1').include.map((r) => r.env)).toEqual(['staging']);
+    expect(affected('--base', 'HEAD~1').stdout).toMatch(/manifest: environments\/staging\/environment\.yaml/);
+    // both commits at once, with --head naming the end
+    expect(matrix('--base', 'HEAD~2', '--head', 'HEAD').include.map((r) => r.env)).toEqual(AWS_IN_ORDER);
+  });
+
+  it('prints an empty matrix and exits 0 when a change does not reach any Terraform (a comment in a manifest)', () => {
+    appendFileSync(join(root, 'environments/prod-euw1/environment.yaml'), '# reviewed\n');
+    commit('a comment');
+    expect(matrix('--base', 'HEAD~1')).toEqual({ include: [] });
+  });
+
+  it('lists only the GCP environments for a GCP implementation, and names a definition change', () => {
+    appendFileSync(join(root, 'bundles/network/src/gcp.ts'), '\n// gcp only\n');
+    commit('network: gcp');
+    expect(matrix('--base', 'HEAD~1').include.map((r) => r.env)).toEqual(['prod-gcp-euw1', 'dr-gcp-euw4']);
+    const def = join(root, 'environments/platform.yaml');
+    writeFileSync(def, readFileSync(def, 'utf8').replace('retentionDays: 35', 'retentionDays: 36'));
+    commit('backup retention');
+    const r = affected('--base', 'HEAD~1');
+    expect(r.stdout).toMatch(/prod-use1[^\n]*\n {2}definition: environments\/platform\.yaml/);
+    expect(matrix('--base', 'HEAD~1').include).toHaveLength(7);
+  });
+
+  it('lists every environment for the lockfile and for Parity\'s own code', () => {
+    appendFileSync(join(root, 'pnpm-lock.yaml'), '\n');
+    commit('lockfile');
+    expect(affected('--base', 'HEAD~1').stdout).toMatch(/lockfile: pnpm-lock\.yaml/);
+    expect(matrix('--base', 'HEAD~1').include).toHaveLength(7);
+    appendFileSync(join(root, 'packages/model/src/naming.ts'), '\n// naming\n');
+    commit('model');
+    expect(matrix('--base', 'HEAD~1').include).toHaveLength(7);
+    // a test file is not an input of the synth cache
+    appendFileSync(join(root, 'packages/model/src/naming.test.ts'), '\n// test only\n');
+    commit('test');
+    expect(matrix('--base', 'HEAD~1').include).toEqual([]);
+  });
+
+  it('fails on a ref that is not a commit, with the fix', () => {
+    const r = affected('--base', 'no-such-ref');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no-such-ref is not a commit/);
+    expect(r.stderr).toMatch(/fetch-depth: 0/);
+  });
+});
