@@ -34,8 +34,11 @@ describe('pnpm affected', () => {
     commit('queue: aws');
     const m = matrix('--base', 'HEAD~1');
     expect(m.include.map((r) => r.env)).toEqual(AWS_IN_ORDER);
-    expect(m.include[0]).toEqual({ env: 'staging', cloud: 'aws', region: 'us-east-1', role: 'staging', order: 1 });
-    expect(m.include.find((r) => r.env === 'dr-usw2')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore' });
+    expect(m.include[0]).toEqual({
+      env: 'staging', cloud: 'aws', region: 'us-east-1', role: 'staging', order: 1, apply: true, planRole: 'acme-staging-ci-plan', applyRole: 'acme-staging-ci-apply',
+    });
+    // a backup & restore dr environment is planned, never applied by the pipeline
+    expect(m.include.find((r) => r.env === 'dr-usw2')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore', apply: false });
     const text = affected('--base', 'HEAD~1');
     expect(text.stdout).toMatch(/dr-usw2[^\n]*\n {2}bundle: queue \(bundles\/queue, aws\)/);
   });
@@ -80,6 +83,16 @@ describe('pnpm affected', () => {
     appendFileSync(join(root, 'packages/model/src/naming.test.ts'), '\n// test only\n');
     commit('test');
     expect(matrix('--base', 'HEAD~1').include).toEqual([]);
+  });
+
+  it('lists every environment with --all, GCP ones with their service accounts', () => {
+    const m = matrix('--all');
+    expect(m.include.map((r) => r.env)).toEqual(['staging', 'prod-euw1', 'prod-gcp-euw1', 'prod-use1', 'dr-euc1', 'dr-gcp-euw4', 'dr-usw2']);
+    expect(m.include[2]).toMatchObject({ cloud: 'gcp', planRole: 'acme-prod-gcp-euw1-plan@acme-prod-gcp-euw1.iam.gserviceaccount.com' });
+  });
+
+  it('fails without --base or --all, with exit code 2', () => {
+    expect(affected().status).toBe(2);
   });
 
   it('fails on a ref that is not a commit, with the fix', () => {

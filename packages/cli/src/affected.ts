@@ -20,6 +20,7 @@ import {
   parseYaml,
   ParityError,
   resolveEnvironment,
+  ciIdentity,
   issue,
   type Cloud,
   type Issue,
@@ -47,8 +48,13 @@ export interface AffectedEnv {
   readonly role: Role;
   /** Promotion order: 1 staging, 2 production, 3 dr. */
   readonly order: number;
-  /** dr only: the DR strategy (a backup & restore environment is planned, never applied by the pipeline). */
+  /** dr only: the DR strategy. */
   readonly strategy?: string;
+  /** Whether the pipeline applies it: not a backup & restore dr environment, which only a failover applies. */
+  readonly apply: boolean;
+  /** CI identities (ciIdentity): AWS role names, GCP service account e-mails. */
+  readonly planRole: string;
+  readonly applyRole: string;
   readonly reasons: readonly Reason[];
 }
 
@@ -194,13 +200,33 @@ function resolveAll(ws: Workspace): { envs: Map<string, ResolvedEnvironment>; is
   return { envs, issues };
 }
 
+/** The row of one environment. */
+export function row(env: ResolvedEnvironment, reasons: readonly Reason[]): AffectedEnv {
+  // Read defensively: the DR policies (DESIGN-dr) keep `dr.strategy` on the resolved environment.
+  const strategy = env.role === 'dr' ? (env.dr as { strategy?: string } | undefined)?.strategy : undefined;
+  return {
+    env: env.name,
+    cloud: env.cloud,
+    region: env.region,
+    role: env.role,
+    order: PROMOTION[env.role],
+    ...(strategy ? { strategy } : {}),
+    apply: strategy !== 'backup-restore',
+    planRole: ciIdentity(env, 'plan'),
+    applyRole: ciIdentity(env, 'apply'),
+    reasons,
+  };
+}
+
 /**
- * The environments of `headRef` whose Terraform differs from `baseRef`'s, in promotion order
+ * The environments of `headRef` whose Terraform differs from `baseRef`'s (every one without a base), in promotion order
  * (staging, production, dr; by name within a role). An environment that does not resolve at the
  * head is an error (it cannot be planned); one that did not resolve at the base is affected.
  */
-export async function affectedEnvironments(root: string, baseRef: string, headRef = 'HEAD'): Promise<AffectedEnv[]> {
-  const baseCommit = commitOf(root, baseRef, '--base');
+export async function affectedEnvironments(root: string, baseRef: string | undefined, headRef = 'HEAD'): Promise<AffectedEnv[]> {
+  // Without a base: every environment (the nightly drift check, the monthly drills).
+  const all = baseRef === undefined;
+  const baseCommit = commitOf(root, baseRef ?? headRef, '--base');
   const headCommit = commitOf(root, headRef, '--head');
   const checkout = await loadWorkspace(root);
   const [base, head] = await Promise.all([side(root, checkout, baseCommit), side(root, checkout, headCommit)]);
@@ -210,15 +236,13 @@ export async function affectedEnvironments(root: string, baseRef: string, headRe
   const before = resolveAll(base.ws).envs;
   const out: AffectedEnv[] = [];
   for (const env of now.envs.values()) {
-    const reasons = reasonsFor(root, env, before.get(env.name), base, head);
-    if (reasons.length === 0) continue;
-    const strategy = env.role === 'dr' ? (env.dr as { strategy?: string } | undefined)?.strategy : undefined;
-    out.push({ env: env.name, cloud: env.cloud, region: env.region, role: env.role, order: PROMOTION[env.role], ...(strategy ? { strategy } : {}), reasons });
+    const reasons = all ? [] : reasonsFor(root, env, before.get(env.name), base, head);
+    if (reasons.length > 0 || all) out.push(row(env, reasons));
   }
   return out.sort((a, b) => a.order - b.order || a.env.localeCompare(b.env));
 }
 
 /** A GitHub Actions matrix (`strategy.matrix: ${{ fromJSON(...) }}`); `include` is empty when nothing is affected. */
 export function matrixOf(envs: readonly AffectedEnv[]): { include: Array<Omit<AffectedEnv, 'reasons'>> } {
-  return { include: envs.map((e) => ({ env: e.env, cloud: e.cloud, region: e.region, role: e.role, order: e.order, ...(e.strategy ? { strategy: e.strategy } : {}) })) };
+  return { include: envs.map(({ reasons, ...rest }) => rest) };
 }

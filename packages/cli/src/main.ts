@@ -53,9 +53,10 @@ export function program(): Command {
   cli
     .command('affected')
     .description('the environments whose Terraform changes between two git refs, with the reason (nothing is synthesized); exit 0')
-    .requiredOption('--base <ref>', 'the ref to compare with (e.g. origin/main, HEAD~1)')
+    .option('--base <ref>', 'the ref to compare with (e.g. origin/main, HEAD~1)')
+    .option('--all', 'every environment instead (nightly drift, monthly drills)', false)
     .option('--head <ref>', 'the ref to compare', 'HEAD')
-    .option('--json', 'a GitHub Actions matrix: {"include":[{env,cloud,region,role,order}]}, in promotion order', false)
+    .option('--json', 'a GitHub Actions matrix: {"include":[{env,cloud,region,role,order,apply,planRole,applyRole}]}, in promotion order', false)
     .action(async (flags) => (await import('./commands/affected.js')).affected(flags));
 
   cli

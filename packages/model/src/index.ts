@@ -1,5 +1,6 @@
 export * from './bundle.js';
 export * from './catalog.js';
+export * from './ci.js';
 export * from './config.js';
 export * from './dr.js';
 export * from './envname.js';
