@@ -30,6 +30,12 @@ export function program(): Command {
     .option('--force', 'stamp an existing environment again', false)
     .action(async (name: string, flags) => (await import('./commands/gen.js')).genEnv(name, flags));
 
+  gen
+    .command('ci')
+    .description('write .github/workflows/parity-*.yml from templates/ci/*.yml.hbs (plan on pull requests, apply in promotion order, drift, drills)')
+    .option('--check', 'fail if a committed workflow is stale instead of writing', false)
+    .action(async (flags) => (await import('./commands/ci.js')).genCi(flags));
+
   cli
     .command('synth')
     .description('synthesize environments to environments/<name>/cdktf.out (all when none named); unchanged ones are skipped')

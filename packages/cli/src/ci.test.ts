@@ -1,0 +1,199 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { ACTIONS, ciView, renderWorkflows } from './ci.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
+// The workflow linter from the npm registry: action-validator (Rust, compiled to WebAssembly)
+// against SchemaStore's workflow schema, offline.
+const LINTER = join(dirname(createRequire(import.meta.url).resolve('@action-validator/cli/package.json')), 'cli.mjs');
+
+interface Job {
+  name?: string;
+  needs?: string | string[];
+  if?: string;
+  environment?: string;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress': boolean };
+  strategy?: { matrix: string };
+  steps: Array<{ name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string }>;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const committed = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
+const workflows = renderWorkflows(REPO_ROOT, ciView({ pnpmVersion: '10.34.9', clouds: new Set(['aws', 'gcp']) }));
+const wf = (name: string) => parse(workflows.get(`.github/workflows/parity-${name}.yml`)!) as Workflow;
+const script = (job: Job) => job.steps.map((s) => s.run ?? '').join('\n');
+const lint = (file: string) => spawnSync(process.execPath, [LINTER, file], { encoding: 'utf8' });
+
+describe('pnpm gen ci', () => {
+  it('renders the committed workflows of the example fleet byte for byte (pnpm gen ci --check)', () => {
+    expect([...workflows.keys()].sort()).toEqual([
+      '.github/workflows/parity-drift.yml', '.github/workflows/parity-drill.yml', '.github/workflows/parity-main.yml', '.github/workflows/parity-pull-request.yml',
+    ]);
+    for (const [file, content] of workflows) expect(committed(file), file).toBe(content);
+    const r = spawnSync(process.execPath, [BIN, 'gen', 'ci', '--check'], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/4 workflows up to date/);
+  });
+
+  it('passes the workflow linter, which fails on a broken workflow', () => {
+    for (const file of workflows.keys()) {
+      const r = lint(join(REPO_ROOT, file));
+      expect(r.status, `${file}: ${r.stderr}`).toBe(0);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'parity-ci-'));
+    try {
+      const broken = join(dir, 'broken.yml');
+      writeFileSync(broken, workflows.get('.github/workflows/parity-main.yml')!.replace('runs-on: ubuntu-latest', 'runs_on: ubuntu-latest'));
+      const r = lint(broken);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/runs_on/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('asks for the least permissions: none by default, each job its own; OIDC only where a cloud is reached; no stored secret', () => {
+    for (const [file, text] of workflows) {
+      const w = parse(text) as Workflow;
+      expect(w.permissions, file).toEqual({});
+      for (const [id, job] of Object.entries(w.jobs)) {
+        expect(job.permissions, `${file} ${id}`).toBeDefined();
+        const reachesCloud = job.steps.some((s) => s.uses?.startsWith('aws-actions/') || s.uses?.startsWith('google-github-actions/'));
+        expect(job.permissions!['id-token'] === 'write', `${file} ${id}`).toBe(reachesCloud);
+        const writes = Object.entries(job.permissions!).filter(([, v]) => v === 'write').map(([k]) => k).sort();
+        expect(writes, `${file} ${id}`).toEqual(
+          ({ plan: ['id-token'], 'apply-staging': ['id-token'], 'apply-production': ['id-token'], 'apply-dr': ['id-token'], comment: ['pull-requests'], drift: ['id-token', 'issues'], propose: ['contents', 'pull-requests'] } as Record<string, string[]>)[id] ?? [],
+        );
+      }
+      expect(text, file).not.toMatch(/secrets\./);
+      expect(text, file).not.toMatch(/aws-access-key-id|credentials_json/);
+    }
+  });
+
+  it('pins every action to a commit of a release tag', () => {
+    const pinned = new Set(Object.values(ACTIONS).map((a) => `${a.uses}@${a.sha}`));
+    for (const [file, text] of workflows) {
+      for (const job of Object.values((parse(text) as Workflow).jobs)) {
+        for (const s of job.steps.filter((x) => x.uses)) {
+          expect(s.uses, file).toMatch(/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/);
+          expect(pinned.has(s.uses!), `${file}: ${s.uses}`).toBe(true);
+        }
+      }
+      for (const a of Object.values(ACTIONS)) if (text.includes(a.sha)) expect(text).toContain(`${a.uses}@${a.sha} # ${a.version}`);
+    }
+  });
+
+  it('plans every affected environment on a pull request with its plan role, saved by environment and commit, in one sticky comment', () => {
+    const w = wf('pull-request');
+    expect(Object.keys(w.on)).toEqual(['pull_request']);
+    const install = w.jobs.check!.steps.find((s) => s.run?.includes('pnpm install'));
+    expect(install?.run).toMatch(/pnpm install --frozen-lockfile/);
+    expect(script(w.jobs.check!)).toMatch(/pnpm --silent check --markdown/);
+    expect(script(w.jobs.affected!)).toMatch(/pnpm --silent affected --base "\$BASE" --json/);
+    const plan = w.jobs.plan!;
+    expect(plan.needs).toBe('affected');
+    expect(plan.strategy!.matrix).toBe('${{ fromJSON(needs.affected.outputs.matrix) }}');
+    expect(plan.steps.find((s) => s.uses?.startsWith('aws-actions/'))!.with!['role-to-assume']).toBe('arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/${{ matrix.planRole }}');
+    expect(plan.steps.find((s) => s.uses?.startsWith('google-github-actions/'))!.with!.service_account).toBe('${{ matrix.planRole }}');
+    expect(script(plan)).toMatch(/terraform plan -input=false -no-color -lock=false -out=/);
+    expect(plan.steps.find((s) => s.name?.startsWith('save the plan'))!.with!.name).toBe('plan-${{ matrix.env }}-${{ github.event.pull_request.head.sha }}');
+    const comment = w.jobs.comment!;
+    expect(comment.needs).toEqual(['check', 'affected', 'plan']);
+    expect(comment.concurrency).toEqual({ group: 'parity-comment-${{ github.event.pull_request.number }}', 'cancel-in-progress': false });
+    expect(script(comment)).toMatch(/--method PATCH "repos\/\$REPO\/issues\/comments\/\$id"/);
+    expect(script(comment)).toMatch(/\| environment \| add \| change \| destroy \|/);
+  });
+
+  it('applies on main in promotion order, production and dr behind their GitHub Environments, one concurrency group per environment', () => {
+    const w = wf('main');
+    expect(w.on).toEqual({ push: { branches: ['main'] } });
+    expect(Object.keys(w.jobs)).toEqual(['affected', 'apply-staging', 'apply-production', 'apply-dr']);
+    expect(w.jobs['apply-staging']!.needs).toEqual(['affected']);
+    expect(w.jobs['apply-production']!.needs).toEqual(['affected', 'apply-staging']);
+    expect(w.jobs['apply-dr']!.needs).toEqual(['affected', 'apply-production']);
+    for (const stage of ['staging', 'production', 'dr']) {
+      const job = w.jobs[`apply-${stage}`]!;
+      expect(job.environment).toBe('${{ matrix.env }}');
+      expect(job.concurrency).toEqual({ group: 'parity-${{ matrix.env }}', 'cancel-in-progress': false });
+      expect(job.if).toBe(`\${{ !cancelled() && !failure() && needs.affected.outputs.${stage} != '' }}`);
+      expect(job.steps.find((s) => s.uses?.startsWith('aws-actions/'))!.with!['role-to-assume']).toMatch(/role\/\$\{\{ matrix\.applyRole \}\}$/);
+      expect(script(job)).toMatch(/terraform apply -input=false -no-color "\$plan\/plan\.tfplan"/);
+      expect(script(job)).not.toMatch(/terraform plan/);
+    }
+  });
+
+  it('splits a real pnpm affected matrix into stages with the workflow\'s own jq, leaving a backup & restore dr environment unapplied', () => {
+    const matrix = execFileSync(process.execPath, [BIN, 'affected', '--all', '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const run = wf('main').jobs.affected!.steps.find((s) => s.name?.startsWith('environments'))!.run!;
+    const stage = run.split('\n').find((l) => l.startsWith('stage()'))!;
+    const lines = run.split('\n').filter((l) => l.includes('=$(stage '));
+    const dir = mkdtempSync(join(tmpdir(), 'parity-ci-'));
+    try {
+      const out = join(dir, 'out');
+      writeFileSync(out, '');
+      execFileSync('bash', ['-euo', 'pipefail', '-c', [`matrix='${matrix.trim()}'`, stage, ...lines].join('\n')], { env: { ...process.env, GITHUB_OUTPUT: out } });
+      const stages = Object.fromEntries(readFileSync(out, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const envs = (s: string) => (s ? (JSON.parse(s) as { include: Array<{ env: string }> }).include.map((r) => r.env) : []);
+      expect(envs(stages.staging!)).toEqual(['staging']);
+      expect(envs(stages.production!)).toEqual(['prod-euw1', 'prod-gcp-euw1', 'prod-use1']);
+      // the example fleet's dr environments are backup & restore (DESIGN-dr: until the dr policies land)
+      const drRows = (JSON.parse(matrix) as { include: Array<{ role: string; apply: boolean; env: string }> }).include.filter((r) => r.role === 'dr');
+      expect(envs(stages.dr!)).toEqual(drRows.filter((r) => r.apply).map((r) => r.env));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks drift nightly per environment and keeps one issue per drifted environment; drills AWS dr environments monthly into a pull request', () => {
+    const drift = wf('drift');
+    expect(Object.keys(drift.on)).toEqual(['schedule', 'workflow_dispatch']);
+    expect(script(drift.jobs.drift!)).toMatch(/terraform plan -input=false -no-color -lock=false -detailed-exitcode/);
+    expect(script(drift.jobs.drift!)).toMatch(/select\(\.title == \\"\$title\\"\)/);
+    expect(script(drift.jobs.check!)).toMatch(/^pnpm check$/m);
+    expect(drift.jobs.drift!.concurrency!.group).toBe('parity-${{ matrix.env }}');
+    const drill = wf('drill');
+    expect((drill.on.schedule as Array<{ cron: string }>)[0]!.cron).toMatch(/^\d+ \d+ 1 \* \*$/);
+    expect(script(drill.jobs.environments!)).toMatch(/select\(\.cloud == "aws" and \.role == "dr"\)/);
+    expect(script(drill.jobs.drill!)).toMatch(/pnpm drill "\$ENV"/);
+    expect(script(drill.jobs.propose!)).toMatch(/gh pr create/);
+  });
+
+  it('leaves out the GCP steps for a fleet without GCP', () => {
+    const aws = renderWorkflows(REPO_ROOT, ciView({ pnpmVersion: '10.34.9', clouds: new Set(['aws']) }));
+    expect(aws.get('.github/workflows/parity-pull-request.yml')).not.toMatch(/google-github-actions/);
+    expect(aws.get('.github/workflows/parity-pull-request.yml')).toMatch(/aws-actions/);
+  });
+
+  describe('in a copy of the workspace', () => {
+    let root: string;
+    let cleanup: () => void;
+    beforeAll(() => {
+      ({ root, cleanup } = tempWorkspace());
+    });
+    afterAll(() => cleanup());
+    const gen = (...args: string[]) => spawnSync(process.execPath, [BIN, 'gen', 'ci', ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+
+    it('fails --check while the workflows are missing or stale, and writes them', () => {
+      const missing = gen('--check');
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/workflows are stale: .*parity-main\.yml.*Fix: run pnpm gen ci/);
+      expect(gen().status).toBe(0);
+      expect(gen('--check').status).toBe(0);
+      const file = join(root, '.github/workflows/parity-main.yml');
+      writeFileSync(file, `${readFileSync(file, 'utf8')}# edited by hand\n`);
+      expect(gen('--check').stderr).toMatch(/stale: \.github\/workflows\/parity-main\.yml\./);
+    });
+  });
+});
