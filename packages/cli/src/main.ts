@@ -41,9 +41,12 @@ export function program(): Command {
     .description('synthesize environments to environments/<name>/cdktf.out (all when none named); unchanged ones are skipped')
     .argument('[env...]', 'environments')
     .option('--force', 'synthesize even if nothing changed', false)
+    .option('--bootstrap', 'instead: the bootstrap stack of each cloud (state buckets, GitHub OIDC, plan and apply roles) into bootstrap/<cloud>/', false)
     .option('--jobs <n>', `worker threads (default: one per core, once there are ${MIN_ENVS_PER_WORKER} environments to synthesize per thread)`, positiveInt)
     .action(async (envs: string[], flags) => {
-      await (await import('./commands/synth.js')).synth(envs, flags);
+      const cmd = await import('./commands/synth.js');
+      if (flags.bootstrap) await cmd.synthBootstrapCommand(envs);
+      else await cmd.synth(envs, flags);
     });
 
   cli

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import { resolveForCheck, runChecks, type Finding, type TerraformJson } from '@parity/checks';
 import { candidateWorkspace, planEnvironment, renderEnvironment, writeEnvironment, type GenPlan } from '@parity/generator';
-import { loadWorkspace, type Cloud, type Problem, type Workspace } from '@parity/model';
+import { loadWorkspace, stateBackend, type Cloud, type Manifest, type Problem, type Workspace } from '@parity/model';
 import { failOnErrors, printIssues } from '../report.js';
 
 export interface GenEnvFlags {
@@ -35,6 +35,25 @@ export async function verifyPlan(ws: Workspace, plan: GenPlan): Promise<Problem[
     .map((f) => ({ ...f, severity: f.kind === 'dr-missing' && f.env === plan.name ? ('warning' as const) : f.severity }));
 }
 
+/**
+ * What the bootstrap must add for a new environment: always its CI identities and GitHub
+ * Environment; and, when its state lives where no other environment's does, the state bucket of
+ * that region (without which its first `terraform init` fails).
+ */
+export function bootstrapNote(ws: Workspace, name: string, m: Pick<Manifest, 'cloud' | 'region' | 'role'> & { state?: { region?: string } }): string {
+  const def = ws.definition.data;
+  const bucket = (env: string, cloud: Cloud, region: string) => stateBackend(def, env, cloud, region).bucket;
+  const cloud = m.cloud ?? def.defaults.cloud;
+  const mine = bucket(name, cloud, m.state?.region ?? m.region!);
+  const known = [...ws.manifests.entries()].some(
+    ([other, s]) => other !== name && (s.data.cloud ?? def.defaults.cloud) === cloud && s.data.region && bucket(other, cloud, s.data.state?.region ?? s.data.region) === mine,
+  );
+  const gate = m.role === 'staging' ? '' : ' with required reviewers';
+  const lines = [`CI: the bootstrap creates ${name}'s plan and apply identities; add the GitHub Environment ${name}${gate}.`];
+  if (!known) lines.unshift(`New state region: ${mine} does not exist yet, and ${name}'s first terraform init needs it.`);
+  return `${lines.join('\n')}\nRegenerate and apply the bootstrap: pnpm synth --bootstrap (README: "The bootstrap").\n`;
+}
+
 export async function genEnv(name: string, flags: GenEnvFlags, root?: string): Promise<void> {
   const ws = await loadWorkspace(root);
   const { plan, issues } = planEnvironment(ws, name, flags);
@@ -61,5 +80,6 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
   for (const f of written) process.stdout.write(`  wrote ${f}\n`);
   const needsDr = m.role === 'production' && ws.definition.data.dr.required && ![...ws.manifests.values()].some((s) => s.data.recovers === name);
   if (needsDr) process.stdout.write(pc.yellow(`\n${name} needs a dr environment (dr.required): pnpm gen env dr-<region> --recovers ${name}\n`));
+  process.stdout.write(`\n${pc.yellow(bootstrapNote(ws, name, m))}`);
   process.stdout.write(`\nNext: ${pc.cyan(`pnpm synth ${name}`)}${m.cloud === 'aws' ? ` then ${pc.cyan(`pnpm validate ${name}`)}` : ''}, and ${pc.cyan('pnpm check')}\n`);
 }

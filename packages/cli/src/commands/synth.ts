@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import pc from 'picocolors';
 import { loadWorkspace, resolveEnvironments, type ResolvedEnvironment } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
@@ -10,6 +10,19 @@ export interface SynthFlags {
   quiet?: boolean;
   /** Worker threads; by default workerCount() of the environments to synthesize. */
   jobs?: number;
+  /** Synthesize the bootstrap stacks (state buckets, CI identities) instead of environments. */
+  bootstrap?: boolean;
+}
+
+/** `pnpm synth --bootstrap`: one stack per cloud the fleet uses, from every environment (it needs them all). */
+export async function synthBootstrapCommand(names: readonly string[], root?: string): Promise<string[]> {
+  if (names.length > 0) throw new Error('pnpm synth --bootstrap takes no environment names: the bootstrap covers the whole fleet');
+  const { root: r, envs } = await resolveOrFail([], root);
+  const { synthBootstrap } = await import('@parity/synth/bootstrap');
+  const files = synthBootstrap(r, envs[0]?.platform ?? 'parity', envs);
+  for (const f of files) process.stdout.write(`${pc.green('✔')} ${f}\n`);
+  process.stdout.write(pc.dim(`Apply it by hand (README: "The bootstrap"): cd ${files[0] ? dirname(files[0]) : 'bootstrap/<cloud>/cdktf.out/stacks/bootstrap-<cloud>'} && terraform init && terraform apply -var github_repository=<owner>/<name>\n`));
+  return files;
 }
 
 /** Resolve the named environments (all if none), failing with every problem. */

@@ -1,0 +1,321 @@
+/**
+ * The bootstrap: one small stack per cloud account that a fork applies once by hand (and again
+ * when an environment or a state region enters the fleet), before any environment can
+ * `terraform init`. It holds what the environments' Terraform stands on: the state buckets of
+ * every region the fleet's state uses, and the identities CI assumes through GitHub OIDC (a
+ * read-only plan role and an apply role per environment, named by `ciIdentity`).
+ *
+ * Its own state is local: it creates the buckets remote state would need (README: first apply).
+ */
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table/index.js';
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
+import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
+import { IamWorkloadIdentityPool } from '@cdktf/provider-google/lib/iam-workload-identity-pool/index.js';
+import { IamWorkloadIdentityPoolProvider } from '@cdktf/provider-google/lib/iam-workload-identity-pool-provider/index.js';
+import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
+import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
+import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+import { join } from 'node:path';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, type TerraformProvider } from 'cdktf';
+import type { Construct } from 'constructs';
+import { synthesizeSingleStack, withoutTokenTraces } from './synth.js';
+import { ciIdentity, ciServiceAccountId, physicalName, type Cloud, type ResolvedEnvironment } from '@parity/model';
+
+/** GitHub's OIDC issuer, as the trust policies and the workload identity provider name it. */
+export const GITHUB_OIDC = 'token.actions.githubusercontent.com';
+/** Old versions of a state file kept this long after they stop being current. */
+export const NONCURRENT_DAYS = 90;
+
+/** Where a cloud's bootstrap is synthesized (relative to the root); its local state is kept beside, outside cdktf.out. */
+export function bootstrapDir(cloud: Cloud): string {
+  return join('bootstrap', cloud);
+}
+
+/** The Terraform JSON of a cloud's bootstrap, relative to the root. */
+export function bootstrapFile(cloud: Cloud): string {
+  return join(bootstrapDir(cloud), 'cdktf.out', 'stacks', bootstrapStackName(cloud), 'cdk.tf.json');
+}
+
+/**
+ * Synthesize the bootstrap of every cloud the fleet uses into bootstrap/<cloud>/cdktf.out (through
+ * a temporary folder and a rename). Returns the files written, relative to the root.
+ */
+export function synthBootstrap(root: string, platform: string, envs: readonly ResolvedEnvironment[]): string[] {
+  const written: string[] = [];
+  for (const cloud of ['aws', 'gcp'] as const) {
+    const mine = envs.filter((e) => e.cloud === cloud);
+    if (mine.length === 0) continue;
+    const outdir = join(root, bootstrapDir(cloud), 'cdktf.out');
+    const tmp = `${outdir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(join(root, bootstrapDir(cloud)), { recursive: true });
+    try {
+      withoutTokenTraces(() => {
+        const app = new App({ outdir: tmp, skipValidation: false });
+        const stack = cloud === 'aws' ? new AwsBootstrapStack(app, platform, mine) : new GcpBootstrapStack(app, platform, mine);
+        // local state, beside the output (a new synthesis replaces cdktf.out, never the state)
+        new LocalBackend(stack, { path: '../../../terraform.tfstate' });
+        synthesizeSingleStack(app, stack);
+      });
+      rmSync(outdir, { recursive: true, force: true });
+      renameSync(tmp, outdir);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    written.push(bootstrapFile(cloud));
+  }
+  return written;
+}
+
+/** The name of a cloud's bootstrap stack. */
+export function bootstrapStackName(cloud: Cloud): string {
+  return `bootstrap-${cloud}`;
+}
+
+/** The state buckets the environments of one cloud use: bucket → region, and which environments keep state there. */
+export function stateBuckets(envs: readonly ResolvedEnvironment[]): Map<string, { region: string; lockTable?: string; envs: ResolvedEnvironment[] }> {
+  const out = new Map<string, { region: string; lockTable?: string; envs: ResolvedEnvironment[] }>();
+  for (const e of [...envs].sort((a, b) => a.name.localeCompare(b.name))) {
+    const s = e.state;
+    const b = out.get(s.bucket) ?? { region: s.region, ...(s.backend === 's3' && s.lockTable ? { lockTable: s.lockTable } : {}), envs: [] };
+    b.envs.push(e);
+    out.set(s.bucket, b);
+  }
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const repoVariable = (stack: TerraformStack) =>
+  new TerraformVariable(stack, 'github_repository', {
+    type: 'string',
+    description: 'The fork on GitHub, owner/name: only its workflows may assume the CI identities',
+    validation: [{ condition: '${can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))}', errorMessage: 'github_repository is owner/name, e.g. acme/platform' }],
+  });
+
+/** AWS: state buckets (KMS key, versioning, no public access, TLS only, old versions expire), the GitHub OIDC provider, plan and apply roles. */
+export class AwsBootstrapStack extends TerraformStack {
+  constructor(scope: Construct, platform: string, envs: readonly ResolvedEnvironment[]) {
+    super(scope, bootstrapStackName('aws'));
+    const buckets = stateBuckets(envs.filter((e) => e.cloud === 'aws'));
+    const repo = repoVariable(this).stringValue;
+    const tags = { 'parity:platform': platform, 'parity:purpose': 'bootstrap', 'managed-by': 'parity' };
+    const regions = [...new Set([...buckets.values()].map((b) => b.region))].sort();
+    const providers = new Map<string, TerraformProvider>();
+    for (const [i, region] of regions.entries()) {
+      const alias = i === 0 ? undefined : region.replaceAll('-', '_');
+      providers.set(region, new AwsProvider(this, alias ? `aws_${alias}` : 'aws', { region, ...(alias ? { alias } : {}), defaultTags: [{ tags }] }));
+    }
+    const partition = new DataAwsPartition(this, 'partition').partition;
+    const account = new DataAwsCallerIdentity(this, 'account').accountId;
+    const oidc = new IamOpenidConnectProvider(this, 'github', { url: `https://${GITHUB_OIDC}`, clientIdList: ['sts.amazonaws.com'] });
+    const roles = new Map<string, { plan: IamRole; apply: IamRole }>();
+    for (const env of [...buckets.values()].flatMap((b) => b.envs)) roles.set(env.name, this.ciRoles(env, oidc, repo, partition, account));
+    for (const [bucket, b] of buckets) this.stateBucket(platform, bucket, b, providers.get(b.region)!, roles, partition);
+    new TerraformOutput(this, 'aws_account_id', { value: account, description: 'set as the repository variable AWS_ACCOUNT_ID' });
+  }
+
+  /** The plan role (read only, its own state only) and the apply role (trusted only from its GitHub Environment). */
+  private ciRoles(env: ResolvedEnvironment, oidc: IamOpenidConnectProvider, repo: string, partition: string, account: string): { plan: IamRole; apply: IamRole } {
+    const trust = (subjects: string[]) =>
+      Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Principal: { Federated: oidc.arn },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { [`${GITHUB_OIDC}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC}:sub`]: subjects } },
+        }],
+      });
+    // pull requests plan; the nightly drift check runs on main
+    const plan = new IamRole(this, `${env.name}_ci_plan`, {
+      name: ciIdentity(env, 'plan'),
+      description: `${env.name}: terraform plan from GitHub Actions (read only)`,
+      assumeRolePolicy: trust([`repo:${repo}:pull_request`, `repo:${repo}:ref:refs/heads/main`]),
+    });
+    new IamRolePolicyAttachment(this, `${env.name}_ci_plan_read_only`, { role: plan.name, policyArn: `arn:${partition}:iam::aws:policy/ReadOnlyAccess` });
+    const s = env.state;
+    new IamRolePolicy(this, `${env.name}_ci_plan_state`, {
+      role: plan.name,
+      name: 'read-own-state',
+      // the state is encrypted with the bucket's key; decrypting is allowed for this state object only
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: `arn:${partition}:kms:${s.region}:${account}:key/*`,
+          Condition: { StringEquals: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::${s.bucket}/${s.backend === 's3' ? s.key : s.prefix}` } },
+        }],
+      }),
+    });
+    const apply = new IamRole(this, `${env.name}_ci_apply`, {
+      name: ciIdentity(env, 'apply'),
+      description: `${env.name}: terraform apply from GitHub Actions, only from the GitHub Environment ${env.name}`,
+      assumeRolePolicy: trust([`repo:${repo}:environment:${env.name}`]),
+    });
+    new IamRolePolicyAttachment(this, `${env.name}_ci_apply_admin`, { role: apply.name, policyArn: `arn:${partition}:iam::aws:policy/AdministratorAccess` });
+    // An apply role cannot widen its own trust, nor any CI identity's: only this stack changes them.
+    new IamRolePolicy(this, `${env.name}_ci_apply_guard`, {
+      role: apply.name,
+      name: 'keep-ci-identities',
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Deny',
+          Action: 'iam:*',
+          Resource: [`arn:${partition}:iam::${account}:role/*-ci-plan`, `arn:${partition}:iam::${account}:role/*-ci-apply`, oidc.arn],
+        }],
+      }),
+    });
+    return { plan, apply };
+  }
+
+  private stateBucket(
+    platform: string,
+    name: string,
+    b: { region: string; lockTable?: string; envs: ResolvedEnvironment[] },
+    provider: TerraformProvider,
+    roles: ReadonlyMap<string, { plan: IamRole; apply: IamRole }>,
+    partition: string,
+  ): void {
+    const id = name.replace(/[^a-zA-Z0-9]+/g, '_');
+    const key = new KmsKey(this, `${id}_key`, { provider, description: `Terraform state in ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 });
+    new KmsAlias(this, `${id}_key_alias`, { provider, name: `alias/${physicalName('aws.kmsAlias', platform, 'tfstate', b.region)}`, targetKeyId: key.keyId });
+    const bucket = new S3Bucket(this, id, { provider, bucket: name });
+    new S3BucketOwnershipControls(this, `${id}_ownership`, { provider, bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    new S3BucketPublicAccessBlock(this, `${id}_public_access`, { provider, bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    new S3BucketVersioningA(this, `${id}_versioning`, { provider, bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
+    new S3BucketServerSideEncryptionConfigurationA(this, `${id}_encryption`, {
+      provider,
+      bucket: bucket.id,
+      // no bucket key: the key's encryption context stays the object, which the plan roles' decrypt grant names
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key.arn }, bucketKeyEnabled: false }],
+    });
+    new S3BucketLifecycleConfiguration(this, `${id}_lifecycle`, {
+      provider,
+      bucket: bucket.id,
+      rule: [{
+        id: 'old-state-versions',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_DAYS, newerNoncurrentVersions: 10 }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+      }],
+    });
+    const arn = `arn:${partition}:s3:::${name}`;
+    const statements: unknown[] = [{ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [arn, `${arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }];
+    // Each environment's CI roles reach only that environment's state (and its lock file) in this bucket.
+    for (const [env, r] of roles) {
+      const own = b.envs.find((e) => e.name === env);
+      const objects = own?.state.backend === 's3' ? { NotResource: [`${arn}/${own.state.key}`, `${arn}/${own.state.key}.tflock`] } : { Resource: `${arn}/*` };
+      statements.push({ Sid: `OnlyOwnState${env.replace(/[^a-zA-Z0-9]/g, '')}`, Effect: 'Deny', Principal: { AWS: [r.plan.arn, r.apply.arn] }, Action: ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*'], ...objects });
+    }
+    new S3BucketPolicy(this, `${id}_policy`, { provider, bucket: bucket.id, policy: Fn.jsonencode({ Version: '2012-10-17', Statement: statements }) });
+    if (b.lockTable) {
+      new DynamodbTable(this, `${id}_lock_table`, {
+        provider,
+        name: b.lockTable,
+        billingMode: 'PAY_PER_REQUEST',
+        hashKey: 'LockID',
+        attribute: [{ name: 'LockID', type: 'S' }],
+        serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
+        pointInTimeRecovery: { enabled: true },
+      });
+    }
+  }
+}
+
+/** GCP: state buckets (CMEK, versioning, no public access, old versions deleted), a workload identity pool for GitHub, plan and apply service accounts. */
+export class GcpBootstrapStack extends TerraformStack {
+  constructor(scope: Construct, platform: string, envs: readonly ResolvedEnvironment[]) {
+    super(scope, bootstrapStackName('gcp'));
+    const buckets = stateBuckets(envs.filter((e) => e.cloud === 'gcp'));
+    const repo = repoVariable(this).stringValue;
+    const project = new TerraformVariable(this, 'project', { type: 'string', description: 'the GCP project that holds the state buckets, their keys and the workload identity pool' }).stringValue;
+    const labels = { 'parity-platform': platform, 'parity-purpose': 'bootstrap', 'managed-by': 'parity' };
+    const google = new GoogleProvider(this, 'google', { project });
+    google.addOverride('default_labels', labels);
+    const pool = new IamWorkloadIdentityPool(this, 'github', { workloadIdentityPoolId: `${platform}-github`.slice(0, 32), displayName: 'GitHub Actions' });
+    const provider = new IamWorkloadIdentityPoolProvider(this, 'github_provider', {
+      workloadIdentityPoolId: pool.workloadIdentityPoolId,
+      workloadIdentityPoolProviderId: 'github',
+      oidc: { issuerUri: `https://${GITHUB_OIDC}` },
+      attributeMapping: { 'google.subject': 'assertion.sub', 'attribute.repository': 'assertion.repository' },
+      // only the fork's workflows
+      attributeCondition: `assertion.repository == "${repo}"`,
+    });
+    const agent = new DataGoogleStorageProjectServiceAccount(this, 'gcs_agent', {}).emailAddress;
+    const accounts = new Map<string, { plan: ServiceAccount; apply: ServiceAccount }>();
+    for (const env of [...buckets.values()].flatMap((b) => b.envs)) accounts.set(env.name, this.ciAccounts(env, platform, pool.name, repo));
+    for (const [name, b] of buckets) {
+      const id = name.replace(/[^a-zA-Z0-9]+/g, '_');
+      const ring = new KmsKeyRing(this, `${id}_ring`, { name: physicalName('gcp.kmsKeyRing', platform, 'tfstate', b.region), location: b.region });
+      const key = new KmsCryptoKey(this, `${id}_key`, { name: 'state', keyRing: ring.id, rotationPeriod: '7776000s' });
+      const grant = new KmsCryptoKeyIamMember(this, `${id}_key_agent`, { cryptoKeyId: key.id, role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter', member: `serviceAccount:${agent}` });
+      const bucket = new StorageBucket(this, id, {
+        name,
+        location: b.region,
+        versioning: { enabled: true },
+        uniformBucketLevelAccess: true,
+        // GCS serves only HTTPS: there is no plain-text access to refuse
+        publicAccessPrevention: 'enforced',
+        encryption: { defaultKmsKeyName: key.id },
+        lifecycleRule: [{ action: { type: 'Delete' }, condition: { daysSinceNoncurrentTime: NONCURRENT_DAYS, withState: 'ARCHIVED' } }],
+        dependsOn: [grant],
+      });
+      for (const env of b.envs) {
+        const a = accounts.get(env.name)!;
+        const own = `resource.name.startsWith("projects/_/buckets/${name}/objects/${env.state.backend === 'gcs' ? env.state.prefix : env.name}/") || resource.type == "storage.googleapis.com/Bucket"`;
+        for (const [purpose, role] of [['plan', 'roles/storage.objectViewer'], ['apply', 'roles/storage.objectAdmin']] as const) {
+          new StorageBucketIamMember(this, `${id}_${env.name}_${purpose}`, {
+            bucket: bucket.name,
+            role,
+            member: `serviceAccount:${a[purpose].email}`,
+            condition: { title: `${env.name}-state-only`, expression: own },
+          });
+        }
+      }
+    }
+    new TerraformOutput(this, 'workload_identity_provider', { value: provider.name, description: 'set as the repository variable GCP_WORKLOAD_IDENTITY_PROVIDER' });
+  }
+
+  private ciAccounts(env: ResolvedEnvironment, platform: string, pool: string, repo: string): { plan: ServiceAccount; apply: ServiceAccount } {
+    const make = (purpose: 'plan' | 'apply', role: string, member: string) => {
+      const sa = new ServiceAccount(this, `${env.name}_ci_${purpose}`, {
+        project: env.gcpProject,
+        accountId: ciServiceAccountId(platform, env.name, purpose),
+        displayName: `${env.name}: terraform ${purpose} from GitHub Actions`,
+      });
+      new ProjectIamMember(this, `${env.name}_ci_${purpose}_project`, { project: env.gcpProject!, role, member: `serviceAccount:${sa.email}` });
+      new ServiceAccountIamMember(this, `${env.name}_ci_${purpose}_github`, { serviceAccountId: sa.name, role: 'roles/iam.workloadIdentityUser', member });
+      return sa;
+    };
+    return {
+      plan: make('plan', 'roles/viewer', `principalSet://iam.googleapis.com/${pool}/attribute.repository/${repo}`),
+      // only a job running in the GitHub Environment named after this environment
+      apply: make('apply', 'roles/owner', `principal://iam.googleapis.com/${pool}/subject/repo:${repo}:environment:${env.name}`),
+    };
+  }
+}
