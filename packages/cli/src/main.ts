@@ -54,7 +54,7 @@ export function program(): Command {
     .description('synthesize, then terraform init + validate every AWS environment with the real provider')
     .argument('[env...]', 'environments')
     .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
-    .option('--jobs <n>', 'environments validated at once', positiveInt, 2)
+    .option('--jobs <n>', 'terraform processes at once, each validating up to 50 environments with one provider process (~0.5 GiB each)', positiveInt, 1)
     .action(async (envs: string[], flags) => {
       await (await import('./commands/validate.js')).validate(envs, flags);
     });

@@ -47,6 +47,39 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
     expect(r.diagnostics.map((d) => `${d.summary} ${d.detail}`).join('\n')).toMatch(/not_an_sqs_argument/);
   });
 
+  it('fails the broken environment alone, with the address and message a root of its own gives (one Terraform root for the fleet)', async () => {
+    // the previous test broke staging's first queue; its own root is the reference
+    const alone = await initAndValidate(dirname(stackFile(root, 'staging')), findPluginDir().dir);
+    const expected = alone.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ summary: d.summary, address: d.address, detail: d.detail }));
+    expect(expected.length).toBeGreaterThan(0);
+    const results = await validate([], {}, root);
+    const staging = results.find((r) => r.env === 'staging')!;
+    expect(staging.result.valid).toBe(false);
+    expect(staging.result.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ summary: d.summary, address: d.address, detail: d.detail }))).toEqual(expected);
+    for (const r of results.filter((x) => x.env !== 'staging')) expect(r.result.valid, r.env).toBe(true);
+    expect(process.exitCode).toBe(1);
+    process.exitCode = 0;
+  });
+
+  it("fails an environment whose own provider blocks do not fit the provider's schema, even where the fleet shares one provider", async () => {
+    const edit = (env: string, change: (providers: Array<Record<string, unknown>>) => void) => {
+      const file = stackFile(root, env);
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { provider: { aws: Array<Record<string, unknown>> } };
+      change(json.provider.aws);
+      writeFileSync(file, JSON.stringify(json));
+    };
+    edit('staging', (p) => void (p[0]!.bogus_setting = true));
+    edit('prod-use1', (p) => void (p.find((x) => x.alias)!.max_retries = 'many'));
+    edit('dr-usw2', (p) => void (p[0]!.default_tags = [{ tagz: { a: 'b' } }]));
+    const results = await validate([], {}, root);
+    const errors = (env: string) => results.find((r) => r.env === env)!.result.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors('staging').map((d) => `${d.summary}: ${d.detail}`)).toContainEqual(expect.stringMatching(/Extraneous JSON object property.*No argument or block type is named "bogus_setting"/s));
+    expect(errors('prod-use1').map((d) => `${d.summary}: ${d.detail}`)).toEqual([expect.stringMatching(/^Incorrect attribute value type: provider "aws" \(alias us_west_2\): .*"max_retries": a number is required/)]);
+    expect(errors('dr-usw2').map((d) => d.detail)).toEqual(['provider "aws" default_tags: No argument or block type is named "tagz".']);
+    expect(results.find((r) => r.env === 'prod-euw1')!.result.valid).toBe(true);
+    process.exitCode = 0;
+  });
+
   it('fails with a clear message when the configured mirror lacks the provider', () => {
     expect(() => findPluginDir(join(root, 'no-such-mirror'))).toThrow(/does not hold registry\.terraform\.io\/hashicorp\/aws 5\.100\.0/);
   });

@@ -1,12 +1,14 @@
-import { dirname, relative } from 'node:path';
+import { relative } from 'node:path';
 import pc from 'picocolors';
 import { stackFile } from '@parity/synth/cache';
-import { findPluginDir, initAndValidate, terraformVersion, type ValidateResult } from '../terraform.js';
+import { join } from 'node:path';
+import { findPluginDir, terraformVersion, type ValidateResult } from '../terraform.js';
+import { ENVS_PER_ROOT, validateRoot } from '../validate-fleet.js';
 import { synth } from './synth.js';
 
 export interface ValidateFlags {
   pluginDir?: string;
-  /** Environments validated at once. @default 2 */
+  /** Terraform processes at once, each validating up to ENVS_PER_ROOT environments with one provider process. @default 1 */
   jobs?: number;
 }
 
@@ -17,7 +19,8 @@ export interface EnvValidation {
 
 /**
  * Synthesize (incrementally) and run real `terraform init` + `terraform validate` on every AWS
- * environment. GCP environments are reported, not validated: no Google provider is available
+ * environment, the whole fleet in as few Terraform roots as memory allows (validate-fleet.ts);
+ * the roots live in .parity/validate/ between runs. GCP environments are reported, not validated: no Google provider is available
  * offline; synth, the typed bindings and the bundle tests stand in for it.
  * Under CI=true a missing mirror is an error, never a skip.
  */
@@ -34,29 +37,35 @@ export async function validate(names: readonly string[], flags: ValidateFlags = 
     pc.dim(`terraform ${version}; providers from ${plugins.dir ? `${plugins.dir} (${plugins.how})` : `the registry (no local mirror: ${plugins.how})`}\n`),
   );
   const results: EnvValidation[] = [];
-  const queue = [...aws];
-  const jobs = Math.max(1, flags.jobs ?? 2);
+  const batches = Array.from({ length: Math.ceil(aws.length / ENVS_PER_ROOT) }, (_, i) => aws.slice(i * ENVS_PER_ROOT, (i + 1) * ENVS_PER_ROOT));
+  const queue = batches.map((b, i) => ({ i, b }));
+  const jobs = Math.max(1, flags.jobs ?? 1);
   await Promise.all(
     Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-      for (let env = queue.shift(); env; env = queue.shift()) {
-        const file = stackFile(rootDir, env.name);
-        const result = await initAndValidate(dirname(file), plugins.dir);
-        results.push({ env: env.name, result });
-        const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
-        process.stdout.write(`${result.valid ? pc.green('✔ valid  ') : pc.red('✘ invalid')} ${env.name.padEnd(20)} ${pc.dim(relative(rootDir, file))}${warnings ? pc.yellow(` ${warnings} warning(s)`) : ''}\n`);
-        for (const d of result.diagnostics) {
-          const line = `    ${d.severity}: ${d.summary}${d.address ? ` (${d.address})` : ''}${d.detail ? `\n      ${d.detail.split('\n').join('\n      ')}` : ''}`;
-          process.stdout.write(`${d.severity === 'error' ? pc.red(line) : pc.yellow(line)}\n`);
-        }
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const members = next.b.map((e) => ({ env: e.name, file: stackFile(rootDir, e.name) }));
+        const byEnv = await validateRoot(join(rootDir, '.parity', 'validate', String(next.i)), members, plugins.dir);
+        for (const m of members) results.push({ env: m.env, result: byEnv.get(m.env)! });
       }
     }),
   );
+  results.sort((a, b) => a.env.localeCompare(b.env));
+  for (const { env, result } of results) printResult(rootDir, env, result);
   for (const e of gcp) {
     process.stdout.write(`${pc.dim('- not run')} ${e.name.padEnd(20)} ${pc.dim('GCP: no Google provider offline; covered by synth, typed bindings and bundle tests')}\n`);
   }
-  results.sort((a, b) => a.env.localeCompare(b.env));
   const invalid = results.filter((r) => !r.result.valid);
   process.stdout.write(pc.dim(`${results.length - invalid.length}/${results.length} AWS environments valid; ${gcp.length} GCP not run\n`));
   if (invalid.length > 0) process.exitCode = 1;
   return results;
+}
+
+function printResult(rootDir: string, env: string, result: ValidateResult): void {
+  const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
+  const file = relative(rootDir, stackFile(rootDir, env));
+  process.stdout.write(`${result.valid ? pc.green('✔ valid  ') : pc.red('✘ invalid')} ${env.padEnd(20)} ${pc.dim(file)}${warnings ? pc.yellow(` ${warnings} warning(s)`) : ''}\n`);
+  for (const d of result.diagnostics) {
+    const line = `    ${d.severity}: ${d.summary}${d.address ? ` (${d.address})` : ''}${d.detail ? `\n      ${d.detail.split('\n').join('\n      ')}` : ''}`;
+    process.stdout.write(`${d.severity === 'error' ? pc.red(line) : pc.yellow(line)}\n`);
+  }
 }
