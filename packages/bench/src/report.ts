@@ -72,7 +72,8 @@ const ROWS: Array<[string, string]> = [
   ['peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed'],
   ['synth.change', 'Parity `synth` after a change to the queue bundle\'s `src/aws.ts` (its AWS envs)'],
   ['check', '`parity check`, whole fleet'],
-  ['validate', '`parity validate` (terraform init + validate, AWS envs, 2 jobs)'],
+  ['validate', '`parity validate` cold (the AWS envs as modules of one Terraform root per 50)'],
+  ['validate.warm', '`parity validate` again (roots kept)'],
 ];
 
 function cell(m: Measure | undefined): string {
