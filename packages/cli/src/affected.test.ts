@@ -9,9 +9,15 @@ const AWS_IN_ORDER = ['staging', 'prod-euw1', 'prod-use1', 'dr-euc1', 'dr-usw2']
 describe('pnpm affected', () => {
   let root: string;
   let cleanup: () => void;
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, encoding: 'utf8' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, encoding: 'utf8' });
   const commit = (message: string) => git('commit', '-q', '-am', message);
-  const affected = (...args: string[]) => spawnSync(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'affected', ...args], { cwd: root, env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+  const affected = (...args: string[]) =>
+    spawnSync(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'affected', ...args], {
+      cwd: root,
+      env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
   const matrix = (...args: string[]) => {
     const r = affected(...args, '--json');
     expect(r.status, r.stderr).toBe(0);
@@ -35,7 +41,14 @@ describe('pnpm affected', () => {
     const m = matrix('--base', 'HEAD~1');
     expect(m.include.map((r) => r.env)).toEqual(AWS_IN_ORDER);
     expect(m.include[0]).toEqual({
-      env: 'staging', cloud: 'aws', region: 'us-east-1', role: 'staging', order: 1, apply: true, planRole: 'acme-staging-ci-plan', applyRole: 'acme-staging-ci-apply',
+      env: 'staging',
+      cloud: 'aws',
+      region: 'us-east-1',
+      role: 'staging',
+      order: 1,
+      apply: true,
+      planRole: 'acme-staging-ci-plan',
+      applyRole: 'acme-staging-ci-apply',
     });
     // a backup & restore dr environment is planned, never applied by the pipeline
     expect(m.include.find((r) => r.env === 'dr-usw2')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore', apply: false });
@@ -71,7 +84,7 @@ describe('pnpm affected', () => {
     expect(matrix('--base', 'HEAD~1').include).toHaveLength(7);
   });
 
-  it('lists every environment for the lockfile and for Parity\'s own code', () => {
+  it("lists every environment for the lockfile and for Parity's own code", () => {
     appendFileSync(join(root, 'pnpm-lock.yaml'), '\n');
     commit('lockfile');
     expect(affected('--base', 'HEAD~1').stdout).toMatch(/lockfile: pnpm-lock\.yaml/);
@@ -87,7 +100,15 @@ describe('pnpm affected', () => {
 
   it('lists every environment with --all, GCP ones with their service accounts', () => {
     const m = matrix('--all');
-    expect(m.include.map((r) => r.env)).toEqual(['staging', 'prod-euw1', 'prod-gcp-euw1', 'prod-use1', 'dr-euc1', 'dr-gcp-euw4', 'dr-usw2']);
+    expect(m.include.map((r) => r.env)).toEqual([
+      'staging',
+      'prod-euw1',
+      'prod-gcp-euw1',
+      'prod-use1',
+      'dr-euc1',
+      'dr-gcp-euw4',
+      'dr-usw2',
+    ]);
     expect(m.include[2]).toMatchObject({ cloud: 'gcp', planRole: 'acme-prod-gcp-euw1-plan@acme-prod-gcp-euw1.iam.gserviceaccount.com' });
   });
 

@@ -76,10 +76,22 @@ function git(root: string, args: readonly string[], input?: string): Buffer {
 /** The commit a ref names, or a ParityError saying how to name one. */
 export function commitOf(root: string, ref: string, flag: string): string {
   try {
-    return git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).toString().trim();
+    return git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+      .toString()
+      .trim();
   } catch {
     throw new ParityError(
-      [issue({ kind: 'schema', file: '(git)', path: flag, value: ref, message: `${ref} is not a commit of this repository`, allowed: 'a branch, tag or commit id', fix: 'fetch it first (in CI: actions/checkout with fetch-depth: 0), or name another ref' })],
+      [
+        issue({
+          kind: 'schema',
+          file: '(git)',
+          path: flag,
+          value: ref,
+          message: `${ref} is not a commit of this repository`,
+          allowed: 'a branch, tag or commit id',
+          fix: 'fetch it first (in CI: actions/checkout with fetch-depth: 0), or name another ref',
+        }),
+      ],
       `cannot compare: ${ref} is not a commit`,
     );
   }
@@ -175,10 +187,22 @@ function reasonsFor(root: string, env: ResolvedEnvironment, was: ResolvedEnviron
       reasons.push({ kind: 'bundle', detail: `${b.name} (${dir}, ${env.cloud})` });
     }
   }
-  if (!was) return [...reasons, { kind: 'manifest', detail: `${env.file} (${base.ws.manifests.has(env.name) ? 'did not resolve before' : 'new environment'})` }];
+  if (!was)
+    return [
+      ...reasons,
+      { kind: 'manifest', detail: `${env.file} (${base.ws.manifests.has(env.name) ? 'did not resolve before' : 'new environment'})` },
+    ];
   if (JSON.stringify(was) === JSON.stringify(env)) return reasons;
   const pins = (e: ResolvedEnvironment) => JSON.stringify(e.bundles.map((b) => [b.name, b.pinned ? b.version : 'workspace']));
-  if (pins(was) !== pins(env)) reasons.push({ kind: 'pin', detail: env.bundles.filter((b) => b.pinned).map((b) => `${b.name}@${b.version}`).join(', ') || 'follows the workspace' });
+  if (pins(was) !== pins(env))
+    reasons.push({
+      kind: 'pin',
+      detail:
+        env.bundles
+          .filter((b) => b.pinned)
+          .map((b) => `${b.name}@${b.version}`)
+          .join(', ') || 'follows the workspace',
+    });
   if (changed(env.file)) reasons.push({ kind: 'manifest', detail: env.file });
   if (changed(DEFINITION_FILE)) reasons.push({ kind: 'definition', detail: DEFINITION_FILE });
   // Another environment's manifest (a new dr environment adds a backup copy region to the one it recovers).

@@ -19,8 +19,10 @@ interface Json {
 describe('the bootstrap: state buckets and CI identities, synthesized like the environments', () => {
   let root: string;
   let cleanup: () => void;
-  const parity = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
-  const json = (cloud: string) => JSON.parse(readFileSync(join(root, `bootstrap/${cloud}/cdktf.out/stacks/bootstrap-${cloud}/cdk.tf.json`), 'utf8')) as Json;
+  const parity = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+  const json = (cloud: string) =>
+    JSON.parse(readFileSync(join(root, `bootstrap/${cloud}/cdktf.out/stacks/bootstrap-${cloud}/cdk.tf.json`), 'utf8')) as Json;
 
   beforeAll(() => {
     ({ root, cleanup } = tempWorkspace());
@@ -44,46 +46,85 @@ describe('the bootstrap: state buckets and CI identities, synthesized like the e
     expect(r.status, r.stderr).toBe(0);
     const aws = json('aws');
     const regions = ['ap-southeast-2', 'eu-central-1', 'eu-west-1', 'us-east-1', 'us-west-2'];
-    expect(Object.values(aws.resource.aws_s3_bucket!).map((b) => b.bucket).sort()).toEqual(regions.map((x) => `acme-tfstate-${x}`));
+    expect(
+      Object.values(aws.resource.aws_s3_bucket!)
+        .map((b) => b.bucket)
+        .sort(),
+    ).toEqual(regions.map((x) => `acme-tfstate-${x}`));
     for (const region of regions) {
       const id = `acme_tfstate_${region.replaceAll('-', '_')}`;
       const provider = aws.resource.aws_s3_bucket![id]!.provider ?? 'aws';
-      expect(aws.resource.aws_kms_key![`${id}_key`]).toMatchObject({ enable_key_rotation: true, ...(provider === 'aws' ? {} : { provider }) });
+      expect(aws.resource.aws_kms_key![`${id}_key`]).toMatchObject({
+        enable_key_rotation: true,
+        ...(provider === 'aws' ? {} : { provider }),
+      });
       expect(aws.resource.aws_s3_bucket_versioning![`${id}_versioning`]).toMatchObject({ versioning_configuration: { status: 'Enabled' } });
       expect(aws.resource.aws_s3_bucket_server_side_encryption_configuration![`${id}_encryption`]).toMatchObject({
-        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: `\${aws_kms_key.${id}_key.arn}` } }],
+        rule: [
+          { apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: `\${aws_kms_key.${id}_key.arn}` } },
+        ],
       });
-      expect(aws.resource.aws_s3_bucket_public_access_block![`${id}_public_access`]).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
-      expect(aws.resource.aws_s3_bucket_lifecycle_configuration![`${id}_lifecycle`]).toMatchObject({ rule: [{ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 90 }] }] });
+      expect(aws.resource.aws_s3_bucket_public_access_block![`${id}_public_access`]).toMatchObject({
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      });
+      expect(aws.resource.aws_s3_bucket_lifecycle_configuration![`${id}_lifecycle`]).toMatchObject({
+        rule: [{ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 90 }] }],
+      });
       expect(aws.resource.aws_s3_bucket_policy![`${id}_policy`]!.policy).toMatch(/"aws:SecureTransport" = "false"/);
     }
     // every bucket in its own region: one provider per state region
     expect(aws.resource.aws_s3_bucket!.acme_tfstate_us_west_2!.provider).toBe('aws.us_west_2');
     expect(aws.terraform.backend).toEqual({ local: { path: '../../../terraform.tfstate' } });
     const gcp = json('gcp');
-    expect(Object.values(gcp.resource.google_storage_bucket!).map((b) => [b.name, b.location])).toEqual([['acme-tfstate-europe-west1', 'europe-west1'], ['acme-tfstate-europe-west4', 'europe-west4']]);
+    expect(Object.values(gcp.resource.google_storage_bucket!).map((b) => [b.name, b.location])).toEqual([
+      ['acme-tfstate-europe-west1', 'europe-west1'],
+      ['acme-tfstate-europe-west4', 'europe-west4'],
+    ]);
     for (const b of Object.values(gcp.resource.google_storage_bucket!)) {
-      expect(b).toMatchObject({ versioning: { enabled: true }, public_access_prevention: 'enforced', uniform_bucket_level_access: true, lifecycle_rule: [{ condition: { days_since_noncurrent_time: 90 } }] });
+      expect(b).toMatchObject({
+        versioning: { enabled: true },
+        public_access_prevention: 'enforced',
+        uniform_bucket_level_access: true,
+        lifecycle_rule: [{ condition: { days_since_noncurrent_time: 90 } }],
+      });
       expect(b.encryption).toMatchObject({ default_kms_key_name: expect.stringMatching(/^\$\{google_kms_crypto_key\./) });
     }
   });
 
   it('trusts GitHub OIDC: a read-only plan role limited to its own state, an apply role only from its GitHub Environment', () => {
     const aws = json('aws');
-    expect(Object.values(aws.resource.aws_iam_openid_connect_provider!)[0]).toMatchObject({ url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] });
+    expect(Object.values(aws.resource.aws_iam_openid_connect_provider!)[0]).toMatchObject({
+      url: 'https://token.actions.githubusercontent.com',
+      client_id_list: ['sts.amazonaws.com'],
+    });
     const role = (n: string) => aws.resource.aws_iam_role![n]!;
     expect(role('prod-use1_ci_apply').name).toBe('acme-prod-use1-ci-apply');
     expect(role('prod-use1_ci_apply').assume_role_policy).toMatch(/:sub" = \["repo:\$\{var\.github_repository\}:environment:prod-use1"\]/);
-    expect(role('prod-use1_ci_plan').assume_role_policy).toMatch(/:sub" = \["repo:\$\{var\.github_repository\}:pull_request", "repo:\$\{var\.github_repository\}:ref:refs\/heads\/main"\]/);
-    expect(aws.resource.aws_iam_role_policy_attachment!['prod-use1_ci_plan_read_only']!.policy_arn).toMatch(/:iam::aws:policy\/ReadOnlyAccess$/);
+    expect(role('prod-use1_ci_plan').assume_role_policy).toMatch(
+      /:sub" = \["repo:\$\{var\.github_repository\}:pull_request", "repo:\$\{var\.github_repository\}:ref:refs\/heads\/main"\]/,
+    );
+    expect(aws.resource.aws_iam_role_policy_attachment!['prod-use1_ci_plan_read_only']!.policy_arn).toMatch(
+      /:iam::aws:policy\/ReadOnlyAccess$/,
+    );
     const policy = aws.resource.aws_s3_bucket_policy!.acme_tfstate_us_east_1_policy!.policy as string;
-    expect(policy).toContain('"NotResource" = ["arn:${data.aws_partition.partition.partition}:s3:::acme-tfstate-us-east-1/prod-use1/terraform.tfstate"');
+    expect(policy).toContain(
+      '"NotResource" = ["arn:${data.aws_partition.partition.partition}:s3:::acme-tfstate-us-east-1/prod-use1/terraform.tfstate"',
+    );
     // an environment whose state is elsewhere gets nothing in this bucket
-    expect(policy).toMatch(/aws_iam_role\.dr-usw2_ci_plan\.arn, aws_iam_role\.dr-usw2_ci_apply\.arn\]\}, "Action" = \[[^\]]+\], "Resource" = "arn:[^"]+:s3:::acme-tfstate-us-east-1\/\*"/);
+    expect(policy).toMatch(
+      /aws_iam_role\.dr-usw2_ci_plan\.arn, aws_iam_role\.dr-usw2_ci_apply\.arn\]\}, "Action" = \[[^\]]+\], "Resource" = "arn:[^"]+:s3:::acme-tfstate-us-east-1\/\*"/,
+    );
     const gcp = json('gcp');
     const members = Object.values(gcp.resource.google_service_account_iam_member!).map((m) => m.member as string);
-    expect(members).toContain('principal://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/subject/repo:${var.github_repository}:environment:prod-gcp-euw1');
-    expect(gcp.resource.google_iam_workload_identity_pool_provider!.github_provider!.attribute_condition).toBe('assertion.repository == "${var.github_repository}"');
+    expect(members).toContain(
+      'principal://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/subject/repo:${var.github_repository}:environment:prod-gcp-euw1',
+    );
+    expect(gcp.resource.google_iam_workload_identity_pool_provider!.github_provider!.attribute_condition).toBe(
+      'assertion.repository == "${var.github_repository}"',
+    );
   });
 
   it('is valid Terraform for the real AWS provider (terraform validate)', async () => {

@@ -39,10 +39,17 @@ const lint = (file: string) => spawnSync(process.execPath, [LINTER, file], { enc
 describe('pnpm gen ci', () => {
   it('renders the committed workflows of the example fleet byte for byte (pnpm gen ci --check)', () => {
     expect([...workflows.keys()].sort()).toEqual([
-      '.github/workflows/parity-drift.yml', '.github/workflows/parity-drill.yml', '.github/workflows/parity-main.yml', '.github/workflows/parity-pull-request.yml',
+      '.github/workflows/parity-drift.yml',
+      '.github/workflows/parity-drill.yml',
+      '.github/workflows/parity-main.yml',
+      '.github/workflows/parity-pull-request.yml',
     ]);
     for (const [file, content] of workflows) expect(committed(file), file).toBe(content);
-    const r = spawnSync(process.execPath, [BIN, 'gen', 'ci', '--check'], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'gen', 'ci', '--check'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/4 workflows up to date/);
   });
@@ -55,7 +62,10 @@ describe('pnpm gen ci', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parity-ci-'));
     try {
       const broken = join(dir, 'broken.yml');
-      writeFileSync(broken, workflows.get('.github/workflows/parity-main.yml')!.replace('runs-on: ubuntu-latest', 'runs_on: ubuntu-latest'));
+      writeFileSync(
+        broken,
+        workflows.get('.github/workflows/parity-main.yml')!.replace('runs-on: ubuntu-latest', 'runs_on: ubuntu-latest'),
+      );
       const r = lint(broken);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/runs_on/);
@@ -72,9 +82,22 @@ describe('pnpm gen ci', () => {
         expect(job.permissions, `${file} ${id}`).toBeDefined();
         const reachesCloud = job.steps.some((s) => s.uses?.startsWith('aws-actions/') || s.uses?.startsWith('google-github-actions/'));
         expect(job.permissions!['id-token'] === 'write', `${file} ${id}`).toBe(reachesCloud);
-        const writes = Object.entries(job.permissions!).filter(([, v]) => v === 'write').map(([k]) => k).sort();
+        const writes = Object.entries(job.permissions!)
+          .filter(([, v]) => v === 'write')
+          .map(([k]) => k)
+          .sort();
         expect(writes, `${file} ${id}`).toEqual(
-          ({ plan: ['id-token'], 'apply-staging': ['id-token'], 'apply-production': ['id-token'], 'apply-dr': ['id-token'], comment: ['pull-requests'], drift: ['id-token', 'issues'], propose: ['contents', 'pull-requests'] } as Record<string, string[]>)[id] ?? [],
+          (
+            {
+              plan: ['id-token'],
+              'apply-staging': ['id-token'],
+              'apply-production': ['id-token'],
+              'apply-dr': ['id-token'],
+              comment: ['pull-requests'],
+              drift: ['id-token', 'issues'],
+              propose: ['contents', 'pull-requests'],
+            } as Record<string, string[]>
+          )[id] ?? [],
         );
       }
       expect(text, file).not.toMatch(/secrets\./);
@@ -105,10 +128,14 @@ describe('pnpm gen ci', () => {
     const plan = w.jobs.plan!;
     expect(plan.needs).toBe('affected');
     expect(plan.strategy!.matrix).toBe('${{ fromJSON(needs.affected.outputs.matrix) }}');
-    expect(plan.steps.find((s) => s.uses?.startsWith('aws-actions/'))!.with!['role-to-assume']).toBe('arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/${{ matrix.planRole }}');
+    expect(plan.steps.find((s) => s.uses?.startsWith('aws-actions/'))!.with!['role-to-assume']).toBe(
+      'arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/${{ matrix.planRole }}',
+    );
     expect(plan.steps.find((s) => s.uses?.startsWith('google-github-actions/'))!.with!.service_account).toBe('${{ matrix.planRole }}');
     expect(script(plan)).toMatch(/terraform plan -input=false -no-color -lock=false -out=/);
-    expect(plan.steps.find((s) => s.name?.startsWith('save the plan'))!.with!.name).toBe('plan-${{ matrix.env }}-${{ github.event.pull_request.head.sha }}');
+    expect(plan.steps.find((s) => s.name?.startsWith('save the plan'))!.with!.name).toBe(
+      'plan-${{ matrix.env }}-${{ github.event.pull_request.head.sha }}',
+    );
     const comment = w.jobs.comment!;
     expect(comment.needs).toEqual(['check', 'affected', 'plan']);
     expect(comment.concurrency).toEqual({ group: 'parity-comment-${{ github.event.pull_request.number }}', 'cancel-in-progress': false });
@@ -128,13 +155,15 @@ describe('pnpm gen ci', () => {
       expect(job.environment).toBe('${{ matrix.env }}');
       expect(job.concurrency).toEqual({ group: 'parity-${{ matrix.env }}', 'cancel-in-progress': false });
       expect(job.if).toBe(`\${{ !cancelled() && !failure() && needs.affected.outputs.${stage} != '' }}`);
-      expect(job.steps.find((s) => s.uses?.startsWith('aws-actions/'))!.with!['role-to-assume']).toMatch(/role\/\$\{\{ matrix\.applyRole \}\}$/);
+      expect(job.steps.find((s) => s.uses?.startsWith('aws-actions/'))!.with!['role-to-assume']).toMatch(
+        /role\/\$\{\{ matrix\.applyRole \}\}$/,
+      );
       expect(script(job)).toMatch(/terraform apply -input=false -no-color "\$plan\/plan\.tfplan"/);
       expect(script(job)).not.toMatch(/terraform plan/);
     }
   });
 
-  it('splits a real pnpm affected matrix into stages with the workflow\'s own jq, leaving a backup & restore dr environment unapplied', () => {
+  it("splits a real pnpm affected matrix into stages with the workflow's own jq, leaving a backup & restore dr environment unapplied", () => {
     const matrix = execFileSync(process.execPath, [BIN, 'affected', '--all', '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
     const run = wf('main').jobs.affected!.steps.find((s) => s.name?.startsWith('environments'))!.run!;
     const stage = run.split('\n').find((l) => l.startsWith('stage()'))!;
@@ -143,13 +172,22 @@ describe('pnpm gen ci', () => {
     try {
       const out = join(dir, 'out');
       writeFileSync(out, '');
-      execFileSync('bash', ['-euo', 'pipefail', '-c', [`matrix='${matrix.trim()}'`, stage, ...lines].join('\n')], { env: { ...process.env, GITHUB_OUTPUT: out } });
-      const stages = Object.fromEntries(readFileSync(out, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      execFileSync('bash', ['-euo', 'pipefail', '-c', [`matrix='${matrix.trim()}'`, stage, ...lines].join('\n')], {
+        env: { ...process.env, GITHUB_OUTPUT: out },
+      });
+      const stages = Object.fromEntries(
+        readFileSync(out, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       const envs = (s: string) => (s ? (JSON.parse(s) as { include: Array<{ env: string }> }).include.map((r) => r.env) : []);
       expect(envs(stages.staging!)).toEqual(['staging']);
       expect(envs(stages.production!)).toEqual(['prod-euw1', 'prod-gcp-euw1', 'prod-use1']);
       // the example fleet's dr environments are backup & restore (DESIGN-dr: until the dr policies land)
-      const drRows = (JSON.parse(matrix) as { include: Array<{ role: string; apply: boolean; env: string }> }).include.filter((r) => r.role === 'dr');
+      const drRows = (JSON.parse(matrix) as { include: Array<{ role: string; apply: boolean; env: string }> }).include.filter(
+        (r) => r.role === 'dr',
+      );
       expect(envs(stages.dr!)).toEqual(drRows.filter((r) => r.apply).map((r) => r.env));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -183,7 +221,11 @@ describe('pnpm gen ci', () => {
       ({ root, cleanup } = tempWorkspace());
     });
     afterAll(() => cleanup());
-    const gen = (...args: string[]) => spawnSync(process.execPath, [BIN, 'gen', 'ci', ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+    const gen = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, 'gen', 'ci', ...args], {
+        env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' },
+        encoding: 'utf8',
+      });
 
     it('fails --check while the workflows are missing or stale, and writes them', () => {
       const missing = gen('--check');

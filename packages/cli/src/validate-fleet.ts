@@ -93,13 +93,20 @@ function fits(value: unknown, t: unknown): boolean {
   if (typeof value === 'string' && value.includes('${')) return true;
   if (t === 'dynamic') return true;
   if (t === 'string') return ['string', 'number', 'boolean'].includes(typeof value);
-  if (t === 'number') return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)));
+  if (t === 'number')
+    return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)));
   if (t === 'bool') return typeof value === 'boolean' || value === 'true' || value === 'false';
   if (!Array.isArray(t)) return true;
   const [kind, inner] = t as [string, unknown];
   if (kind === 'list' || kind === 'set') return Array.isArray(value) && value.every((v) => fits(v, inner));
-  if (kind === 'map') return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => fits(v, inner));
-  if (kind === 'object') return typeof value === 'object' && value !== null && Object.entries(value).every(([k, v]) => k in (inner as Json) && fits(v, (inner as Json)[k]));
+  if (kind === 'map')
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => fits(v, inner));
+  if (kind === 'object')
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      Object.entries(value).every(([k, v]) => k in (inner as Json) && fits(v, (inner as Json)[k]))
+    );
   return true;
 }
 
@@ -112,12 +119,15 @@ export function checkAgainstSchema(config: Json, schema: SchemaBlock, where: str
     const attr = schema.attributes?.[key];
     const block = schema.block_types?.[key];
     if (attr) {
-      if (attr.computed && !attr.optional && !attr.required) err('Unsupported argument', `An argument named "${key}" is not expected here.`);
-      else if (!fits(value, attr.type)) err('Incorrect attribute value type', `Inappropriate value for attribute "${key}": ${typeName(attr.type)} is required.`);
+      if (attr.computed && !attr.optional && !attr.required)
+        err('Unsupported argument', `An argument named "${key}" is not expected here.`);
+      else if (!fits(value, attr.type))
+        err('Incorrect attribute value type', `Inappropriate value for attribute "${key}": ${typeName(attr.type)} is required.`);
     } else if (block) {
       const items = Array.isArray(value) ? value : [value];
       // (item counts are the provider's own validators in 5.x; its schema carries no max_items)
-      if (block.max_items !== undefined && block.max_items > 0 && items.length > block.max_items) err('Too many blocks', `No more than ${block.max_items} "${key}" blocks are allowed.`);
+      if (block.max_items !== undefined && block.max_items > 0 && items.length > block.max_items)
+        err('Too many blocks', `No more than ${block.max_items} "${key}" blocks are allowed.`);
       for (const item of items) {
         if (typeof item !== 'object' || item === null) err('Incorrect JSON value type', `Block "${key}" must be a JSON object.`);
         else out.push(...checkAgainstSchema(item as Json, block.block, `${where} ${key}`));
@@ -127,7 +137,8 @@ export function checkAgainstSchema(config: Json, schema: SchemaBlock, where: str
     }
   }
   for (const [key, attr] of Object.entries(schema.attributes ?? {})) {
-    if (attr.required && !(key in config)) err('Missing required argument', `The argument "${key}" is required, but no definition was found.`);
+    if (attr.required && !(key in config))
+      err('Missing required argument', `The argument "${key}" is required, but no definition was found.`);
   }
   return out;
 }
@@ -137,19 +148,27 @@ async function providerSchemas(dir: string, env: NodeJS.ProcessEnv): Promise<Map
   const lock = readFileSync(join(dir, '.terraform.lock.hcl'), 'utf8');
   const key = [...lock.matchAll(/provider "([^"]+)" \{\s*version\s*=\s*"([^"]+)"/g)].map((m) => `${m[1]}@${m[2]}`).join(',');
   const cache = join(dir, '..', 'provider-schemas.json');
-  const cached = existsSync(cache) ? (JSON.parse(readFileSync(cache, 'utf8')) as { key: string; schemas: Record<string, SchemaBlock> }) : undefined;
+  const cached = existsSync(cache)
+    ? (JSON.parse(readFileSync(cache, 'utf8')) as { key: string; schemas: Record<string, SchemaBlock> })
+    : undefined;
   if (cached?.key === key) return new Map(Object.entries(cached.schemas));
   const r = await runTerraform(['providers', 'schema', '-json'], dir, env);
   if (r.code !== 0) throw new Error(`terraform providers schema failed: ${(r.stderr || r.stdout).trim()}`);
   const all = JSON.parse(r.stdout) as { provider_schemas: Record<string, { provider: { block: SchemaBlock } }> };
-  const schemas = Object.fromEntries(Object.entries(all.provider_schemas).map(([source, s]) => [source.split('/').pop()!, s.provider.block]));
+  const schemas = Object.fromEntries(
+    Object.entries(all.provider_schemas).map(([source, s]) => [source.split('/').pop()!, s.provider.block]),
+  );
   writeFileSync(`${cache}.${process.pid}.tmp`, JSON.stringify({ key, schemas }));
   renameSync(`${cache}.${process.pid}.tmp`, cache);
   return new Map(Object.entries(schemas));
 }
 
 /** Where a diagnostic belongs: the module it came from (its environment) and its address inside that environment. */
-function attribute(d: { address?: string; range?: { filename?: string } }, envs: ReadonlySet<string>, sharedFrom: string): { env: string; address?: string } {
+function attribute(
+  d: { address?: string; range?: { filename?: string } },
+  envs: ReadonlySet<string>,
+  sharedFrom: string,
+): { env: string; address?: string } {
   const m = /^module\.([^.[]+)\.(.*)$/.exec(d.address ?? '');
   if (m && envs.has(m[1]!)) return { env: m[1]!, address: m[2] };
   const f = /^m\/([^/]+)\//.exec(d.range?.filename ?? '');
@@ -158,11 +177,21 @@ function attribute(d: { address?: string; range?: { filename?: string } }, envs:
 }
 
 /** Init (from the mirror) when the set of modules or providers changed since the last run in `dir`. */
-async function initIfNeeded(dir: string, envs: readonly string[], root: Json, pluginDir: string | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+async function initIfNeeded(
+  dir: string,
+  envs: readonly string[],
+  root: Json,
+  pluginDir: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const stamp = join(dir, '.parity-init.json');
   const want = JSON.stringify({ envs, required: (root.terraform as Json).required_providers, pluginDir: pluginDir ?? null });
   if (existsSync(stamp) && existsSync(join(dir, '.terraform.lock.hcl')) && readFileSync(stamp, 'utf8') === want) return;
-  const r = await runTerraform(['init', '-backend=false', '-input=false', '-no-color', ...(pluginDir ? [`-plugin-dir=${pluginDir}`] : [])], dir, env);
+  const r = await runTerraform(
+    ['init', '-backend=false', '-input=false', '-no-color', ...(pluginDir ? [`-plugin-dir=${pluginDir}`] : [])],
+    dir,
+    env,
+  );
   if (r.code !== 0) throw new Error(`terraform init failed in ${dir}: ${(r.stderr || r.stdout).trim()}`);
   writeFileSync(stamp, want);
 }
@@ -189,7 +218,9 @@ export async function validateRoot(dir: string, members: readonly FleetMember[],
   const names = new Set(docs.keys());
   for (const d of parsed.diagnostics) {
     const { env: owner, address } = attribute(d, names, sharedFrom);
-    diagnostics.get(owner)!.push({ severity: d.severity, summary: d.summary, ...(d.detail ? { detail: d.detail } : {}), ...(address ? { address } : {}) });
+    diagnostics
+      .get(owner)!
+      .push({ severity: d.severity, summary: d.summary, ...(d.detail ? { detail: d.detail } : {}), ...(address ? { address } : {}) });
   }
   const schemas = await providerSchemas(dir, env);
   for (const [name, doc] of docs) {

@@ -30,7 +30,10 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
     const names = results.map((r) => r.env);
     expect(names).toEqual(expect.arrayContaining(['staging', 'prod-use1', 'prod-euw1', 'dr-usw2', 'dr-euc1', 'staging-apse2']));
     for (const r of results) {
-      expect(r.result.diagnostics.filter((d) => d.severity === 'error'), r.env).toEqual([]);
+      expect(
+        r.result.diagnostics.filter((d) => d.severity === 'error'),
+        r.env,
+      ).toEqual([]);
       expect(r.result.valid, r.env).toBe(true);
     }
     process.exitCode = 0;
@@ -50,12 +53,18 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
   it('fails the broken environment alone, with the address and message a root of its own gives (one Terraform root for the fleet)', async () => {
     // the previous test broke staging's first queue; its own root is the reference
     const alone = await initAndValidate(dirname(stackFile(root, 'staging')), findPluginDir().dir);
-    const expected = alone.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ summary: d.summary, address: d.address, detail: d.detail }));
+    const expected = alone.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => ({ summary: d.summary, address: d.address, detail: d.detail }));
     expect(expected.length).toBeGreaterThan(0);
     const results = await validate([], {}, root);
     const staging = results.find((r) => r.env === 'staging')!;
     expect(staging.result.valid).toBe(false);
-    expect(staging.result.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ summary: d.summary, address: d.address, detail: d.detail }))).toEqual(expected);
+    expect(
+      staging.result.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => ({ summary: d.summary, address: d.address, detail: d.detail })),
+    ).toEqual(expected);
     for (const r of results.filter((x) => x.env !== 'staging')) expect(r.result.valid, r.env).toBe(true);
     expect(process.exitCode).toBe(1);
     process.exitCode = 0;
@@ -68,13 +77,23 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
       change(json.provider.aws);
       writeFileSync(file, JSON.stringify(json));
     };
-    edit('staging', (p) => void (p[0]!.bogus_setting = true));
-    edit('prod-use1', (p) => void (p.find((x) => x.alias)!.max_retries = 'many'));
-    edit('dr-usw2', (p) => void (p[0]!.default_tags = [{ tagz: { a: 'b' } }]));
+    edit('staging', (p) => {
+      p[0]!.bogus_setting = true;
+    });
+    edit('prod-use1', (p) => {
+      p.find((x) => x.alias)!.max_retries = 'many';
+    });
+    edit('dr-usw2', (p) => {
+      p[0]!.default_tags = [{ tagz: { a: 'b' } }];
+    });
     const results = await validate([], {}, root);
     const errors = (env: string) => results.find((r) => r.env === env)!.result.diagnostics.filter((d) => d.severity === 'error');
-    expect(errors('staging').map((d) => `${d.summary}: ${d.detail}`)).toContainEqual(expect.stringMatching(/Extraneous JSON object property.*No argument or block type is named "bogus_setting"/s));
-    expect(errors('prod-use1').map((d) => `${d.summary}: ${d.detail}`)).toEqual([expect.stringMatching(/^Incorrect attribute value type: provider "aws" \(alias us_west_2\): .*"max_retries": a number is required/)]);
+    expect(errors('staging').map((d) => `${d.summary}: ${d.detail}`)).toContainEqual(
+      expect.stringMatching(/Extraneous JSON object property.*No argument or block type is named "bogus_setting"/s),
+    );
+    expect(errors('prod-use1').map((d) => `${d.summary}: ${d.detail}`)).toEqual([
+      expect.stringMatching(/^Incorrect attribute value type: provider "aws" \(alias us_west_2\): .*"max_retries": a number is required/),
+    ]);
     expect(errors('dr-usw2').map((d) => d.detail)).toEqual(['provider "aws" default_tags: No argument or block type is named "tagz".']);
     expect(results.find((r) => r.env === 'prod-euw1')!.result.valid).toBe(true);
     process.exitCode = 0;

@@ -96,7 +96,9 @@ export function bootstrapStackName(cloud: Cloud): string {
 }
 
 /** The state buckets the environments of one cloud use: bucket → region, and which environments keep state there. */
-export function stateBuckets(envs: readonly ResolvedEnvironment[]): Map<string, { region: string; lockTable?: string; envs: ResolvedEnvironment[] }> {
+export function stateBuckets(
+  envs: readonly ResolvedEnvironment[],
+): Map<string, { region: string; lockTable?: string; envs: ResolvedEnvironment[] }> {
   const out = new Map<string, { region: string; lockTable?: string; envs: ResolvedEnvironment[] }>();
   for (const e of [...envs].sort((a, b) => a.name.localeCompare(b.name))) {
     const s = e.state;
@@ -111,7 +113,12 @@ const repoVariable = (stack: TerraformStack) =>
   new TerraformVariable(stack, 'github_repository', {
     type: 'string',
     description: 'The fork on GitHub, owner/name: only its workflows may assume the CI identities',
-    validation: [{ condition: '${can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))}', errorMessage: 'github_repository is owner/name, e.g. acme/platform' }],
+    validation: [
+      {
+        condition: '${can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))}',
+        errorMessage: 'github_repository is owner/name, e.g. acme/platform',
+      },
+    ],
   });
 
 /** AWS: state buckets (KMS key, versioning, no public access, TLS only, old versions expire), the GitHub OIDC provider, plan and apply roles. */
@@ -125,7 +132,10 @@ export class AwsBootstrapStack extends TerraformStack {
     const providers = new Map<string, TerraformProvider>();
     for (const [i, region] of regions.entries()) {
       const alias = i === 0 ? undefined : region.replaceAll('-', '_');
-      providers.set(region, new AwsProvider(this, alias ? `aws_${alias}` : 'aws', { region, ...(alias ? { alias } : {}), defaultTags: [{ tags }] }));
+      providers.set(
+        region,
+        new AwsProvider(this, alias ? `aws_${alias}` : 'aws', { region, ...(alias ? { alias } : {}), defaultTags: [{ tags }] }),
+      );
     }
     const partition = new DataAwsPartition(this, 'partition').partition;
     const account = new DataAwsCallerIdentity(this, 'account').accountId;
@@ -137,16 +147,24 @@ export class AwsBootstrapStack extends TerraformStack {
   }
 
   /** The plan role (read only, its own state only) and the apply role (trusted only from its GitHub Environment). */
-  private ciRoles(env: ResolvedEnvironment, oidc: IamOpenidConnectProvider, repo: string, partition: string, account: string): { plan: IamRole; apply: IamRole } {
+  private ciRoles(
+    env: ResolvedEnvironment,
+    oidc: IamOpenidConnectProvider,
+    repo: string,
+    partition: string,
+    account: string,
+  ): { plan: IamRole; apply: IamRole } {
     const trust = (subjects: string[]) =>
       Fn.jsonencode({
         Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Allow',
-          Principal: { Federated: oidc.arn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { [`${GITHUB_OIDC}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC}:sub`]: subjects } },
-        }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: oidc.arn },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: { StringEquals: { [`${GITHUB_OIDC}:aud`]: 'sts.amazonaws.com', [`${GITHUB_OIDC}:sub`]: subjects } },
+          },
+        ],
       });
     // pull requests plan; the nightly drift check runs on main
     const plan = new IamRole(this, `${env.name}_ci_plan`, {
@@ -154,7 +172,10 @@ export class AwsBootstrapStack extends TerraformStack {
       description: `${env.name}: terraform plan from GitHub Actions (read only)`,
       assumeRolePolicy: trust([`repo:${repo}:pull_request`, `repo:${repo}:ref:refs/heads/main`]),
     });
-    new IamRolePolicyAttachment(this, `${env.name}_ci_plan_read_only`, { role: plan.name, policyArn: `arn:${partition}:iam::aws:policy/ReadOnlyAccess` });
+    new IamRolePolicyAttachment(this, `${env.name}_ci_plan_read_only`, {
+      role: plan.name,
+      policyArn: `arn:${partition}:iam::aws:policy/ReadOnlyAccess`,
+    });
     const s = env.state;
     new IamRolePolicy(this, `${env.name}_ci_plan_state`, {
       role: plan.name,
@@ -162,12 +183,18 @@ export class AwsBootstrapStack extends TerraformStack {
       // the state is encrypted with the bucket's key; decrypting is allowed for this state object only
       policy: Fn.jsonencode({
         Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Allow',
-          Action: 'kms:Decrypt',
-          Resource: `arn:${partition}:kms:${s.region}:${account}:key/*`,
-          Condition: { StringEquals: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::${s.bucket}/${s.backend === 's3' ? s.key : s.prefix}` } },
-        }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: `arn:${partition}:kms:${s.region}:${account}:key/*`,
+            Condition: {
+              StringEquals: {
+                'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::${s.bucket}/${s.backend === 's3' ? s.key : s.prefix}`,
+              },
+            },
+          },
+        ],
       }),
     });
     const apply = new IamRole(this, `${env.name}_ci_apply`, {
@@ -175,18 +202,23 @@ export class AwsBootstrapStack extends TerraformStack {
       description: `${env.name}: terraform apply from GitHub Actions, only from the GitHub Environment ${env.name}`,
       assumeRolePolicy: trust([`repo:${repo}:environment:${env.name}`]),
     });
-    new IamRolePolicyAttachment(this, `${env.name}_ci_apply_admin`, { role: apply.name, policyArn: `arn:${partition}:iam::aws:policy/AdministratorAccess` });
+    new IamRolePolicyAttachment(this, `${env.name}_ci_apply_admin`, {
+      role: apply.name,
+      policyArn: `arn:${partition}:iam::aws:policy/AdministratorAccess`,
+    });
     // An apply role cannot widen its own trust, nor any CI identity's: only this stack changes them.
     new IamRolePolicy(this, `${env.name}_ci_apply_guard`, {
       role: apply.name,
       name: 'keep-ci-identities',
       policy: Fn.jsonencode({
         Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Deny',
-          Action: 'iam:*',
-          Resource: [`arn:${partition}:iam::${account}:role/*-ci-plan`, `arn:${partition}:iam::${account}:role/*-ci-apply`, oidc.arn],
-        }],
+        Statement: [
+          {
+            Effect: 'Deny',
+            Action: 'iam:*',
+            Resource: [`arn:${partition}:iam::${account}:role/*-ci-plan`, `arn:${partition}:iam::${account}:role/*-ci-apply`, oidc.arn],
+          },
+        ],
       }),
     });
     return { plan, apply };
@@ -201,11 +233,31 @@ export class AwsBootstrapStack extends TerraformStack {
     partition: string,
   ): void {
     const id = name.replace(/[^a-zA-Z0-9]+/g, '_');
-    const key = new KmsKey(this, `${id}_key`, { provider, description: `Terraform state in ${name}`, enableKeyRotation: true, deletionWindowInDays: 30 });
-    new KmsAlias(this, `${id}_key_alias`, { provider, name: `alias/${physicalName('aws.kmsAlias', platform, 'tfstate', b.region)}`, targetKeyId: key.keyId });
+    const key = new KmsKey(this, `${id}_key`, {
+      provider,
+      description: `Terraform state in ${name}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    });
+    new KmsAlias(this, `${id}_key_alias`, {
+      provider,
+      name: `alias/${physicalName('aws.kmsAlias', platform, 'tfstate', b.region)}`,
+      targetKeyId: key.keyId,
+    });
     const bucket = new S3Bucket(this, id, { provider, bucket: name });
-    new S3BucketOwnershipControls(this, `${id}_ownership`, { provider, bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    new S3BucketPublicAccessBlock(this, `${id}_public_access`, { provider, bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    new S3BucketOwnershipControls(this, `${id}_ownership`, {
+      provider,
+      bucket: bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    new S3BucketPublicAccessBlock(this, `${id}_public_access`, {
+      provider,
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
     new S3BucketVersioningA(this, `${id}_versioning`, { provider, bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
     new S3BucketServerSideEncryptionConfigurationA(this, `${id}_encryption`, {
       provider,
@@ -216,23 +268,47 @@ export class AwsBootstrapStack extends TerraformStack {
     new S3BucketLifecycleConfiguration(this, `${id}_lifecycle`, {
       provider,
       bucket: bucket.id,
-      rule: [{
-        id: 'old-state-versions',
-        status: 'Enabled',
-        filter: [{ prefix: '' }],
-        noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_DAYS, newerNoncurrentVersions: 10 }],
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
+      rule: [
+        {
+          id: 'old-state-versions',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_DAYS, newerNoncurrentVersions: 10 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
     });
     const arn = `arn:${partition}:s3:::${name}`;
-    const statements: unknown[] = [{ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [arn, `${arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }];
+    const statements: unknown[] = [
+      {
+        Sid: 'TlsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [arn, `${arn}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ];
     // Each environment's CI roles reach only that environment's state (and its lock file) in this bucket.
     for (const [env, r] of roles) {
       const own = b.envs.find((e) => e.name === env);
-      const objects = own?.state.backend === 's3' ? { NotResource: [`${arn}/${own.state.key}`, `${arn}/${own.state.key}.tflock`] } : { Resource: `${arn}/*` };
-      statements.push({ Sid: `OnlyOwnState${env.replace(/[^a-zA-Z0-9]/g, '')}`, Effect: 'Deny', Principal: { AWS: [r.plan.arn, r.apply.arn] }, Action: ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*'], ...objects });
+      const objects =
+        own?.state.backend === 's3'
+          ? { NotResource: [`${arn}/${own.state.key}`, `${arn}/${own.state.key}.tflock`] }
+          : { Resource: `${arn}/*` };
+      statements.push({
+        Sid: `OnlyOwnState${env.replace(/[^a-zA-Z0-9]/g, '')}`,
+        Effect: 'Deny',
+        Principal: { AWS: [r.plan.arn, r.apply.arn] },
+        Action: ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*'],
+        ...objects,
+      });
     }
-    new S3BucketPolicy(this, `${id}_policy`, { provider, bucket: bucket.id, policy: Fn.jsonencode({ Version: '2012-10-17', Statement: statements }) });
+    new S3BucketPolicy(this, `${id}_policy`, {
+      provider,
+      bucket: bucket.id,
+      policy: Fn.jsonencode({ Version: '2012-10-17', Statement: statements }),
+    });
     if (b.lockTable) {
       new DynamodbTable(this, `${id}_lock_table`, {
         provider,
@@ -253,11 +329,17 @@ export class GcpBootstrapStack extends TerraformStack {
     super(scope, bootstrapStackName('gcp'));
     const buckets = stateBuckets(envs.filter((e) => e.cloud === 'gcp'));
     const repo = repoVariable(this).stringValue;
-    const project = new TerraformVariable(this, 'project', { type: 'string', description: 'the GCP project that holds the state buckets, their keys and the workload identity pool' }).stringValue;
+    const project = new TerraformVariable(this, 'project', {
+      type: 'string',
+      description: 'the GCP project that holds the state buckets, their keys and the workload identity pool',
+    }).stringValue;
     const labels = { 'parity-platform': platform, 'parity-purpose': 'bootstrap', 'managed-by': 'parity' };
     const google = new GoogleProvider(this, 'google', { project });
     google.addOverride('default_labels', labels);
-    const pool = new IamWorkloadIdentityPool(this, 'github', { workloadIdentityPoolId: `${platform}-github`.slice(0, 32), displayName: 'GitHub Actions' });
+    const pool = new IamWorkloadIdentityPool(this, 'github', {
+      workloadIdentityPoolId: `${platform}-github`.slice(0, 32),
+      displayName: 'GitHub Actions',
+    });
     const provider = new IamWorkloadIdentityPoolProvider(this, 'github_provider', {
       workloadIdentityPoolId: pool.workloadIdentityPoolId,
       workloadIdentityPoolProviderId: 'github',
@@ -271,9 +353,16 @@ export class GcpBootstrapStack extends TerraformStack {
     for (const env of [...buckets.values()].flatMap((b) => b.envs)) accounts.set(env.name, this.ciAccounts(env, platform, pool.name, repo));
     for (const [name, b] of buckets) {
       const id = name.replace(/[^a-zA-Z0-9]+/g, '_');
-      const ring = new KmsKeyRing(this, `${id}_ring`, { name: physicalName('gcp.kmsKeyRing', platform, 'tfstate', b.region), location: b.region });
+      const ring = new KmsKeyRing(this, `${id}_ring`, {
+        name: physicalName('gcp.kmsKeyRing', platform, 'tfstate', b.region),
+        location: b.region,
+      });
       const key = new KmsCryptoKey(this, `${id}_key`, { name: 'state', keyRing: ring.id, rotationPeriod: '7776000s' });
-      const grant = new KmsCryptoKeyIamMember(this, `${id}_key_agent`, { cryptoKeyId: key.id, role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter', member: `serviceAccount:${agent}` });
+      const grant = new KmsCryptoKeyIamMember(this, `${id}_key_agent`, {
+        cryptoKeyId: key.id,
+        role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+        member: `serviceAccount:${agent}`,
+      });
       const bucket = new StorageBucket(this, id, {
         name,
         location: b.region,
@@ -288,7 +377,10 @@ export class GcpBootstrapStack extends TerraformStack {
       for (const env of b.envs) {
         const a = accounts.get(env.name)!;
         const own = `resource.name.startsWith("projects/_/buckets/${name}/objects/${env.state.backend === 'gcs' ? env.state.prefix : env.name}/") || resource.type == "storage.googleapis.com/Bucket"`;
-        for (const [purpose, role] of [['plan', 'roles/storage.objectViewer'], ['apply', 'roles/storage.objectAdmin']] as const) {
+        for (const [purpose, role] of [
+          ['plan', 'roles/storage.objectViewer'],
+          ['apply', 'roles/storage.objectAdmin'],
+        ] as const) {
           new StorageBucketIamMember(this, `${id}_${env.name}_${purpose}`, {
             bucket: bucket.name,
             role,
@@ -298,18 +390,34 @@ export class GcpBootstrapStack extends TerraformStack {
         }
       }
     }
-    new TerraformOutput(this, 'workload_identity_provider', { value: provider.name, description: 'set as the repository variable GCP_WORKLOAD_IDENTITY_PROVIDER' });
+    new TerraformOutput(this, 'workload_identity_provider', {
+      value: provider.name,
+      description: 'set as the repository variable GCP_WORKLOAD_IDENTITY_PROVIDER',
+    });
   }
 
-  private ciAccounts(env: ResolvedEnvironment, platform: string, pool: string, repo: string): { plan: ServiceAccount; apply: ServiceAccount } {
+  private ciAccounts(
+    env: ResolvedEnvironment,
+    platform: string,
+    pool: string,
+    repo: string,
+  ): { plan: ServiceAccount; apply: ServiceAccount } {
     const make = (purpose: 'plan' | 'apply', role: string, member: string) => {
       const sa = new ServiceAccount(this, `${env.name}_ci_${purpose}`, {
         project: env.gcpProject,
         accountId: ciServiceAccountId(platform, env.name, purpose),
         displayName: `${env.name}: terraform ${purpose} from GitHub Actions`,
       });
-      new ProjectIamMember(this, `${env.name}_ci_${purpose}_project`, { project: env.gcpProject!, role, member: `serviceAccount:${sa.email}` });
-      new ServiceAccountIamMember(this, `${env.name}_ci_${purpose}_github`, { serviceAccountId: sa.name, role: 'roles/iam.workloadIdentityUser', member });
+      new ProjectIamMember(this, `${env.name}_ci_${purpose}_project`, {
+        project: env.gcpProject!,
+        role,
+        member: `serviceAccount:${sa.email}`,
+      });
+      new ServiceAccountIamMember(this, `${env.name}_ci_${purpose}_github`, {
+        serviceAccountId: sa.name,
+        role: 'roles/iam.workloadIdentityUser',
+        member,
+      });
       return sa;
     };
     return {

@@ -22,8 +22,14 @@ export async function affected(flags: AffectedFlags, root = findRoot()): Promise
     return;
   }
   for (const e of envs) {
-    process.stdout.write(`${pc.bold(e.env.padEnd(20))} ${e.cloud} ${e.region.padEnd(16)} ${e.role}${e.strategy ? ` (${e.strategy})` : ''}\n`);
+    process.stdout.write(
+      `${pc.bold(e.env.padEnd(20))} ${e.cloud} ${e.region.padEnd(16)} ${e.role}${e.strategy ? ` (${e.strategy})` : ''}\n`,
+    );
     for (const r of e.reasons) process.stdout.write(`  ${pc.dim(`${r.kind}:`)} ${r.detail}\n`);
   }
-  process.stdout.write(pc.dim(`${envs.length} environment${envs.length === 1 ? '' : 's'} ${flags.all ? `at ${flags.head ?? 'HEAD'}` : `affected between ${flags.base} and ${flags.head ?? 'HEAD'}`}\n`));
+  process.stdout.write(
+    pc.dim(
+      `${envs.length} environment${envs.length === 1 ? '' : 's'} ${flags.all ? `at ${flags.head ?? 'HEAD'}` : `affected between ${flags.base} and ${flags.head ?? 'HEAD'}`}\n`,
+    ),
+  );
 }

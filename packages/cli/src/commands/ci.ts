@@ -7,7 +7,9 @@ import { resolveOrFail } from './synth.js';
 /** Write .github/workflows/parity-*.yml from templates/ci, or (`--check`) fail when one is stale. */
 export async function genCi(flags: { check?: boolean }, root?: string): Promise<void> {
   const { root: r, envs } = await resolveOrFail([], root);
-  const pnpmVersion = (JSON.parse(readFileSync(join(r, 'package.json'), 'utf8')) as { packageManager: string }).packageManager.split('@')[1]!;
+  const pnpmVersion = (JSON.parse(readFileSync(join(r, 'package.json'), 'utf8')) as { packageManager: string }).packageManager.split(
+    '@',
+  )[1]!;
   const files = renderWorkflows(r, ciView({ pnpmVersion, clouds: new Set(envs.map((e) => e.cloud)) }));
   const stale: string[] = [];
   for (const [file, content] of files) {

@@ -31,13 +31,19 @@ export async function validate(names: readonly string[], flags: ValidateFlags = 
   const version = await terraformVersion();
   const plugins = findPluginDir(flags.pluginDir);
   if (!plugins.dir && process.env.CI === 'true') {
-    throw new Error(`CI=true and no provider mirror for hashicorp/aws 5.100.0 (${plugins.how}). Fix: set PARITY_TF_PLUGIN_DIR or pass --plugin-dir.`);
+    throw new Error(
+      `CI=true and no provider mirror for hashicorp/aws 5.100.0 (${plugins.how}). Fix: set PARITY_TF_PLUGIN_DIR or pass --plugin-dir.`,
+    );
   }
   process.stdout.write(
-    pc.dim(`terraform ${version}; providers from ${plugins.dir ? `${plugins.dir} (${plugins.how})` : `the registry (no local mirror: ${plugins.how})`}\n`),
+    pc.dim(
+      `terraform ${version}; providers from ${plugins.dir ? `${plugins.dir} (${plugins.how})` : `the registry (no local mirror: ${plugins.how})`}\n`,
+    ),
   );
   const results: EnvValidation[] = [];
-  const batches = Array.from({ length: Math.ceil(aws.length / ENVS_PER_ROOT) }, (_, i) => aws.slice(i * ENVS_PER_ROOT, (i + 1) * ENVS_PER_ROOT));
+  const batches = Array.from({ length: Math.ceil(aws.length / ENVS_PER_ROOT) }, (_, i) =>
+    aws.slice(i * ENVS_PER_ROOT, (i + 1) * ENVS_PER_ROOT),
+  );
   const queue = batches.map((b, i) => ({ i, b }));
   const jobs = Math.max(1, flags.jobs ?? 1);
   await Promise.all(
@@ -52,7 +58,9 @@ export async function validate(names: readonly string[], flags: ValidateFlags = 
   results.sort((a, b) => a.env.localeCompare(b.env));
   for (const { env, result } of results) printResult(rootDir, env, result);
   for (const e of gcp) {
-    process.stdout.write(`${pc.dim('- not run')} ${e.name.padEnd(20)} ${pc.dim('GCP: no Google provider offline; covered by synth, typed bindings and bundle tests')}\n`);
+    process.stdout.write(
+      `${pc.dim('- not run')} ${e.name.padEnd(20)} ${pc.dim('GCP: no Google provider offline; covered by synth, typed bindings and bundle tests')}\n`,
+    );
   }
   const invalid = results.filter((r) => !r.result.valid);
   process.stdout.write(pc.dim(`${results.length - invalid.length}/${results.length} AWS environments valid; ${gcp.length} GCP not run\n`));
@@ -63,7 +71,9 @@ export async function validate(names: readonly string[], flags: ValidateFlags = 
 function printResult(rootDir: string, env: string, result: ValidateResult): void {
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning').length;
   const file = relative(rootDir, stackFile(rootDir, env));
-  process.stdout.write(`${result.valid ? pc.green('✔ valid  ') : pc.red('✘ invalid')} ${env.padEnd(20)} ${pc.dim(file)}${warnings ? pc.yellow(` ${warnings} warning(s)`) : ''}\n`);
+  process.stdout.write(
+    `${result.valid ? pc.green('✔ valid  ') : pc.red('✘ invalid')} ${env.padEnd(20)} ${pc.dim(file)}${warnings ? pc.yellow(` ${warnings} warning(s)`) : ''}\n`,
+  );
   for (const d of result.diagnostics) {
     const line = `    ${d.severity}: ${d.summary}${d.address ? ` (${d.address})` : ''}${d.detail ? `\n      ${d.detail.split('\n').join('\n      ')}` : ''}`;
     process.stdout.write(`${d.severity === 'error' ? pc.red(line) : pc.yellow(line)}\n`);
