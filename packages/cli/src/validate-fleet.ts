@@ -225,6 +225,8 @@ export async function validateRoot(dir: string, members: readonly FleetMember[],
   const schemas = await providerSchemas(dir, env);
   for (const [name, doc] of docs) {
     for (const { name: provider, config } of providerBlocks(doc)) {
+      // the shared configuration was validated by Terraform itself (its diagnostics went to sharedFrom)
+      if (name === sharedFrom && typeof config.alias !== 'string') continue;
       const schema = schemas.get(provider);
       const where = `provider "${provider}"${typeof config.alias === 'string' ? ` (alias ${config.alias})` : ''}`;
       if (schema) diagnostics.get(name)!.push(...checkAgainstSchema(config, schema, where));

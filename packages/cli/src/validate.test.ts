@@ -86,6 +86,11 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
     edit('dr-usw2', (p) => {
       p[0]!.default_tags = [{ tagz: { a: 'b' } }];
     });
+    // the first environment's provider is the one the fleet shares: Terraform itself validates it, once
+    edit('dr-euc1', (p) => {
+      p[0]!.region = 42;
+      p[0]!.also_bogus = 'x';
+    });
     const results = await validate([], {}, root);
     const errors = (env: string) => results.find((r) => r.env === env)!.result.diagnostics.filter((d) => d.severity === 'error');
     expect(errors('staging').map((d) => `${d.summary}: ${d.detail}`)).toContainEqual(
@@ -95,6 +100,9 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
       expect.stringMatching(/^Incorrect attribute value type: provider "aws" \(alias us_west_2\): .*"max_retries": a number is required/),
     ]);
     expect(errors('dr-usw2').map((d) => d.detail)).toEqual(['provider "aws" default_tags: No argument or block type is named "tagz".']);
+    expect(errors('dr-euc1').map((d) => `${d.summary}: ${d.detail}`)).toEqual([
+      expect.stringMatching(/^Extraneous JSON object property: No argument or block type is named "also_bogus"/),
+    ]);
     expect(results.find((r) => r.env === 'prod-euw1')!.result.valid).toBe(true);
     process.exitCode = 0;
   });
