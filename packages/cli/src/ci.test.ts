@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -236,6 +236,12 @@ describe('pnpm gen ci', () => {
       const file = join(root, '.github/workflows/parity-main.yml');
       writeFileSync(file, `${readFileSync(file, 'utf8')}# edited by hand\n`);
       expect(gen('--check').stderr).toMatch(/stale: \.github\/workflows\/parity-main\.yml\./);
+      // a workflow no template makes (a template removed) is stale too, and removed on writing
+      writeFileSync(join(root, '.github/workflows/parity-old.yml'), 'name: old\n');
+      expect(gen('--check').stderr).toMatch(/parity-old\.yml \(no template makes it\)/);
+      expect(gen().stdout).toMatch(/removed \.github\/workflows\/parity-old\.yml/);
+      expect(existsSync(join(root, '.github/workflows/parity-old.yml'))).toBe(false);
+      expect(gen('--check').status).toBe(0);
     });
   });
 });

@@ -1,16 +1,28 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pc from 'picocolors';
-import { ciView, renderWorkflows } from '../ci.js';
+import { ciView, renderWorkflows, WORKFLOW_DIR } from '../ci.js';
 import { resolveOrFail } from './synth.js';
 
-/** Write .github/workflows/parity-*.yml from templates/ci, or (`--check`) fail when one is stale. */
+/** Generated workflows no template makes any more (a template removed or renamed). */
+function leftovers(root: string, files: ReadonlyMap<string, string>): string[] {
+  const dir = join(root, WORKFLOW_DIR);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('parity-') && f.endsWith('.yml'))
+    .map((f) => `${WORKFLOW_DIR}/${f}`)
+    .filter((f) => !files.has(f))
+    .sort();
+}
+
+/**
+ * Write .github/workflows/parity-*.yml from templates/ci (each through a temporary file and a
+ * rename) and remove those no template makes; or (`--check`) fail when any is stale.
+ */
 export async function genCi(flags: { check?: boolean }, root?: string): Promise<void> {
   const { root: r, envs } = await resolveOrFail([], root);
-  const pnpmVersion = (JSON.parse(readFileSync(join(r, 'package.json'), 'utf8')) as { packageManager: string }).packageManager.split(
-    '@',
-  )[1]!;
-  const files = renderWorkflows(r, ciView({ pnpmVersion, clouds: new Set(envs.map((e) => e.cloud)) }));
+  const pkg = JSON.parse(readFileSync(join(r, 'package.json'), 'utf8')) as { packageManager: string };
+  const files = renderWorkflows(r, ciView({ pnpmVersion: pkg.packageManager.split('@')[1]!, clouds: new Set(envs.map((e) => e.cloud)) }));
   const stale: string[] = [];
   for (const [file, content] of files) {
     const path = join(r, file);
@@ -24,6 +36,13 @@ export async function genCi(flags: { check?: boolean }, root?: string): Promise<
     writeFileSync(tmp, content);
     renameSync(tmp, path);
     process.stdout.write(`${pc.green('✔')} wrote ${file}\n`);
+  }
+  for (const file of leftovers(r, files)) {
+    if (flags.check) stale.push(`${file} (no template makes it)`);
+    else {
+      rmSync(join(r, file));
+      process.stdout.write(`${pc.green('✔')} removed ${file} (no template makes it)\n`);
+    }
   }
   if (stale.length > 0) throw new Error(`workflows are stale: ${stale.join(', ')}. Fix: run pnpm gen ci and commit the result.`);
   process.stdout.write(`${pc.green('✔')} ${files.size} workflows ${flags.check ? 'up to date' : 'current'}\n`);
