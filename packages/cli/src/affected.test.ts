@@ -98,6 +98,27 @@ describe('pnpm affected', () => {
     expect(matrix('--base', 'HEAD~1').include).toEqual([]);
   });
 
+  it('lists a new dr environment and the production environment it recovers (whose backups now copy to its region)', () => {
+    const gen = spawnSync(
+      process.execPath,
+      [join(root, 'packages/cli/bin/parity.js'), 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'],
+      {
+        cwd: root,
+        env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' },
+        encoding: 'utf8',
+      },
+    );
+    expect(gen.status, gen.stderr).toBe(0);
+    git('add', '-A');
+    commit('dr-euw3');
+    expect(matrix('--base', 'HEAD~1').include.map((r) => r.env)).toEqual(['prod-euw1', 'dr-euw3']);
+    const text = affected('--base', 'HEAD~1').stdout;
+    expect(text).toMatch(/prod-euw1[^\n]*\n {2}manifest: environments\/dr-euw3\/environment\.yaml/);
+    expect(text).toMatch(/dr-euw3[^\n]*\n {2}manifest: environments\/dr-euw3\/environment\.yaml \(new environment\)/);
+    git('rm', '-rq', 'environments/dr-euw3');
+    commit('no dr-euw3');
+  });
+
   it('lists every environment with --all, GCP ones with their service accounts', () => {
     const m = matrix('--all');
     expect(m.include.map((r) => r.env)).toEqual([
