@@ -10,7 +10,10 @@ describe('pnpm affected', () => {
   let root: string;
   let cleanup: () => void;
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: root, encoding: 'utf8' });
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+    });
   const commit = (message: string) => git('commit', '-q', '-am', message);
   const affected = (...args: string[]) =>
     spawnSync(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'affected', ...args], {
