@@ -123,15 +123,27 @@ function readBlobs(root: string, ids: readonly string[]): Map<string, string> {
   return out;
 }
 
-/** A hash of the files under `dir` that the synth cache counts as inputs (every prefix passes isInputEntry). */
+const dirHashes = new WeakMap<Tree, Map<string, string>>();
+
+/**
+ * The input files under `dir` (every prefix passes isInputEntry, as the synth cache walks them)
+ * with their blob ids, as one comparable string; computed once per tree, folder and cloud.
+ */
 function dirHash(tree: Tree, dir: string, filter: InputFilter = {}): string {
+  const memo = dirHashes.get(tree) ?? new Map<string, string>();
+  dirHashes.set(tree, memo);
+  const key = `${dir}|${filter.cloud ?? ''}|${filter.withDist ?? false}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
   const parts: string[] = [];
   for (const [path, id] of tree) {
     if (!path.startsWith(`${dir}/`)) continue;
     const segments = path.slice(dir.length + 1).split('/');
     if (segments.every((_, i) => isInputEntry(segments.slice(0, i + 1).join('/'), filter))) parts.push(`${path}\0${id}`);
   }
-  return parts.sort().join('\n');
+  const value = parts.sort().join('\n');
+  memo.set(key, value);
+  return value;
 }
 
 /** The definition and manifests of one ref, with this checkout's bundles, as a workspace to resolve. */
