@@ -11,6 +11,7 @@ const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.j
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 interface Json {
   resource: Resources;
+  data: Resources;
   variable: Record<string, unknown>;
   output: Record<string, unknown>;
   terraform: { backend: Record<string, unknown> };
@@ -73,7 +74,15 @@ describe('the bootstrap: state buckets and CI identities, synthesized like the e
       expect(aws.resource.aws_s3_bucket_lifecycle_configuration![`${id}_lifecycle`]).toMatchObject({
         rule: [{ status: 'Enabled', noncurrent_version_expiration: [{ noncurrent_days: 90 }] }],
       });
-      expect(aws.resource.aws_s3_bucket_policy![`${id}_policy`]!.policy).toMatch(/"aws:SecureTransport" = "false"/);
+      expect(aws.resource.aws_s3_bucket_policy![`${id}_policy`]!.policy).toBe(
+        `\${data.aws_iam_policy_document.${id}_policy_document.json}`,
+      );
+      expect((aws.data.aws_iam_policy_document![`${id}_policy_document`]!.statement as unknown[])[0]).toMatchObject({
+        sid: 'TlsOnly',
+        effect: 'Deny',
+        actions: ['s3:*'],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      });
     }
     // every bucket in its own region: one provider per state region
     expect(aws.resource.aws_s3_bucket!.acme_tfstate_us_west_2!.provider).toBe('aws.us_west_2');
@@ -109,14 +118,30 @@ describe('the bootstrap: state buckets and CI identities, synthesized like the e
     expect(aws.resource.aws_iam_role_policy_attachment!['prod-use1_ci_plan_read_only']!.policy_arn).toMatch(
       /:iam::aws:policy\/ReadOnlyAccess$/,
     );
-    const policy = aws.resource.aws_s3_bucket_policy!.acme_tfstate_us_east_1_policy!.policy as string;
-    expect(policy).toContain(
-      '"NotResource" = ["arn:${data.aws_partition.partition.partition}:s3:::acme-tfstate-us-east-1/prod-use1/terraform.tfstate"',
-    );
-    // an environment whose state is elsewhere gets nothing in this bucket
-    expect(policy).toMatch(
-      /aws_iam_role\.dr-usw2_ci_plan\.arn, aws_iam_role\.dr-usw2_ci_apply\.arn\]\}, "Action" = \[[^\]]+\], "Resource" = "arn:[^"]+:s3:::acme-tfstate-us-east-1\/\*"/,
-    );
+    // each CI role reaches only its own environment's state prefix, by its tag: one statement for any fleet size
+    const ownState = (aws.data.aws_iam_policy_document!.acme_tfstate_us_east_1_policy_document!.statement as unknown[])[1];
+    expect(ownState).toEqual({
+      sid: 'OnlyOwnState',
+      effect: 'Deny',
+      principals: [{ type: '*', identifiers: ['*'] }],
+      actions: ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*'],
+      // $${ is Terraform's escape: IAM receives the policy variable ${aws:PrincipalTag/parity-environment}
+      not_resources: [
+        'arn:${data.aws_partition.partition.partition}:s3:::acme-tfstate-us-east-1/$${aws:PrincipalTag/parity-environment}/*',
+      ],
+      condition: [
+        {
+          test: 'ArnLike',
+          variable: 'aws:PrincipalArn',
+          values: ['plan', 'apply'].map(
+            (p) =>
+              `arn:\${data.aws_partition.partition.partition}:iam::\${data.aws_caller_identity.account.account_id}:role/acme-*-ci-${p}`,
+          ),
+        },
+      ],
+    });
+    for (const r of ['prod-use1_ci_plan', 'prod-use1_ci_apply', 'dr-usw2_ci_plan'])
+      expect(role(r).tags).toEqual({ 'parity-environment': r.split('_')[0] });
     const gcp = json('gcp');
     const members = Object.values(gcp.resource.google_service_account_iam_member!).map((m) => m.member as string);
     expect(members).toContain(

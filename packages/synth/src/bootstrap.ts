@@ -8,6 +8,7 @@
  * Its own state is local: it creates the buckets remote state would need (README: first apply).
  */
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table/index.js';
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider/index.js';
@@ -45,6 +46,9 @@ import { ciIdentity, ciServiceAccountId, physicalName, type Cloud, type Resolved
 
 /** GitHub's OIDC issuer, as the trust policies and the workload identity provider name it. */
 export const GITHUB_OIDC = 'token.actions.githubusercontent.com';
+/** The tag naming a CI role's environment: the state buckets' policies read it. */
+export const ENV_TAG = 'parity-environment';
+const CI_PURPOSES = ['plan', 'apply'] as const;
 /** Old versions of a state file kept this long after they stop being current. */
 export const NONCURRENT_DAYS = 90;
 
@@ -140,20 +144,13 @@ export class AwsBootstrapStack extends TerraformStack {
     const partition = new DataAwsPartition(this, 'partition').partition;
     const account = new DataAwsCallerIdentity(this, 'account').accountId;
     const oidc = new IamOpenidConnectProvider(this, 'github', { url: `https://${GITHUB_OIDC}`, clientIdList: ['sts.amazonaws.com'] });
-    const roles = new Map<string, { plan: IamRole; apply: IamRole }>();
-    for (const env of [...buckets.values()].flatMap((b) => b.envs)) roles.set(env.name, this.ciRoles(env, oidc, repo, partition, account));
-    for (const [bucket, b] of buckets) this.stateBucket(platform, bucket, b, providers.get(b.region)!, roles, partition);
+    for (const env of [...buckets.values()].flatMap((b) => b.envs)) this.ciRoles(env, oidc, repo, partition, account);
+    for (const [bucket, b] of buckets) this.stateBucket(platform, bucket, b, providers.get(b.region)!, partition, account);
     new TerraformOutput(this, 'aws_account_id', { value: account, description: 'set as the repository variable AWS_ACCOUNT_ID' });
   }
 
   /** The plan role (read only, its own state only) and the apply role (trusted only from its GitHub Environment). */
-  private ciRoles(
-    env: ResolvedEnvironment,
-    oidc: IamOpenidConnectProvider,
-    repo: string,
-    partition: string,
-    account: string,
-  ): { plan: IamRole; apply: IamRole } {
+  private ciRoles(env: ResolvedEnvironment, oidc: IamOpenidConnectProvider, repo: string, partition: string, account: string): void {
     const trust = (subjects: string[]) =>
       Fn.jsonencode({
         Version: '2012-10-17',
@@ -171,6 +168,7 @@ export class AwsBootstrapStack extends TerraformStack {
       name: ciIdentity(env, 'plan'),
       description: `${env.name}: terraform plan from GitHub Actions (read only)`,
       assumeRolePolicy: trust([`repo:${repo}:pull_request`, `repo:${repo}:ref:refs/heads/main`]),
+      tags: { [ENV_TAG]: env.name },
     });
     new IamRolePolicyAttachment(this, `${env.name}_ci_plan_read_only`, {
       role: plan.name,
@@ -201,6 +199,7 @@ export class AwsBootstrapStack extends TerraformStack {
       name: ciIdentity(env, 'apply'),
       description: `${env.name}: terraform apply from GitHub Actions, only from the GitHub Environment ${env.name}`,
       assumeRolePolicy: trust([`repo:${repo}:environment:${env.name}`]),
+      tags: { [ENV_TAG]: env.name },
     });
     new IamRolePolicyAttachment(this, `${env.name}_ci_apply_admin`, {
       role: apply.name,
@@ -221,7 +220,6 @@ export class AwsBootstrapStack extends TerraformStack {
         ],
       }),
     });
-    return { plan, apply };
   }
 
   private stateBucket(
@@ -229,8 +227,8 @@ export class AwsBootstrapStack extends TerraformStack {
     name: string,
     b: { region: string; lockTable?: string; envs: ResolvedEnvironment[] },
     provider: TerraformProvider,
-    roles: ReadonlyMap<string, { plan: IamRole; apply: IamRole }>,
     partition: string,
+    account: string,
   ): void {
     const id = name.replace(/[^a-zA-Z0-9]+/g, '_');
     const key = new KmsKey(this, `${id}_key`, {
@@ -279,36 +277,38 @@ export class AwsBootstrapStack extends TerraformStack {
       ],
     });
     const arn = `arn:${partition}:s3:::${name}`;
-    const statements: unknown[] = [
-      {
-        Sid: 'TlsOnly',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [arn, `${arn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ];
-    // Each environment's CI roles reach only that environment's state (and its lock file) in this bucket.
-    for (const [env, r] of roles) {
-      const own = b.envs.find((e) => e.name === env);
-      const objects =
-        own?.state.backend === 's3'
-          ? { NotResource: [`${arn}/${own.state.key}`, `${arn}/${own.state.key}.tflock`] }
-          : { Resource: `${arn}/*` };
-      statements.push({
-        Sid: `OnlyOwnState${env.replace(/[^a-zA-Z0-9]/g, '')}`,
-        Effect: 'Deny',
-        Principal: { AWS: [r.plan.arn, r.apply.arn] },
-        Action: ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*'],
-        ...objects,
-      });
-    }
-    new S3BucketPolicy(this, `${id}_policy`, {
-      provider,
-      bucket: bucket.id,
-      policy: Fn.jsonencode({ Version: '2012-10-17', Statement: statements }),
+    const anyone = [{ type: '*', identifiers: ['*'] }];
+    // A policy document data source, not jsonencode: its plain strings take Terraform's $${ escape,
+    // which keeps the IAM policy variable ${aws:PrincipalTag/...} for IAM to read.
+    const policy = new DataAwsIamPolicyDocument(this, `${id}_policy_document`, {
+      statement: [
+        {
+          sid: 'TlsOnly',
+          effect: 'Deny',
+          principals: anyone,
+          actions: ['s3:*'],
+          resources: [arn, `${arn}/*`],
+          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+        },
+        {
+          // Every CI role reaches only its own environment's state prefix (state and lock file):
+          // one statement whatever the fleet's size (a bucket policy holds 20 KB), by the role's tag.
+          sid: 'OnlyOwnState',
+          effect: 'Deny',
+          principals: anyone,
+          actions: ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*'],
+          notResources: [`${arn}/$\${aws:PrincipalTag/${ENV_TAG}}/*`],
+          condition: [
+            {
+              test: 'ArnLike',
+              variable: 'aws:PrincipalArn',
+              values: CI_PURPOSES.map((p) => `arn:${partition}:iam::${account}:role/${platform}-*-ci-${p}`),
+            },
+          ],
+        },
+      ],
     });
+    new S3BucketPolicy(this, `${id}_policy`, { provider, bucket: bucket.id, policy: policy.json });
     if (b.lockTable) {
       new DynamodbTable(this, `${id}_lock_table`, {
         provider,
