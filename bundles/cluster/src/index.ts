@@ -11,6 +11,15 @@ export const params = z
     minNodes: z.number().int().min(1).max(100).default(2).describe('Fewest nodes (per zone on GCP). @default 2'),
     desiredNodes: z.number().int().min(1).max(100).default(3).describe('Nodes to start with (per zone on GCP). @default 3'),
     maxNodes: z.number().int().min(1).max(100).default(6).describe('Most nodes (per zone on GCP). @default 6'),
+    capacityPercent: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(100)
+      .describe(
+        'Node counts at this share of minNodes and desiredNodes, at least one node unless 0 (maxNodes stays, so the cluster can grow back). 0: pilot light, defined but scaled to zero; set by the DR strategy. @default 100',
+      ),
     nodeDiskGb: z.number().int().min(20).max(2000).default(100).describe('Boot disk per node, GiB. @default 100'),
   })
   .strict()
@@ -20,6 +29,12 @@ export const params = z
   });
 
 export type ClusterParams = z.output<typeof params>;
+
+/** The node counts the cluster runs with: minNodes and desiredNodes at capacityPercent, at least one unless 0. */
+export function scaledNodes(p: ClusterParams): { min: number; desired: number; max: number } {
+  const scale = (n: number) => (p.capacityPercent === 0 ? 0 : Math.max(1, Math.ceil((n * p.capacityPercent) / 100)));
+  return { min: scale(p.minNodes), desired: scale(p.desiredNodes), max: p.maxNodes };
+}
 
 export const bundle = defineBundle({
   ...packageInfo(import.meta.url),

@@ -15,6 +15,12 @@ export const params = z
     pointInTimeRecovery: z.boolean().default(true).describe('Keep transaction logs for point-in-time recovery (GCP); AWS always has PITR within the retention. @default true'),
     databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('app').describe('Name of the first database. @default app'),
     username: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/).default('parity_admin').describe('AWS master user name; its password is generated and kept in Secrets Manager, never in Terraform. @default parity_admin'),
+    mode: z
+      .enum(['primary', 'replica', 'promoted'])
+      .default('primary')
+      .describe(
+        'primary: a standalone instance. replica: a cross-region read replica of the database of the environment this one recovers (pilot light, warm standby; set by the DR strategy). promoted: the replica, promoted: its configuration without the replication source and nothing else changed (failover apply 1); then primary (apply 2). @default primary',
+      ),
     restoreFromSnapshot: z
       .string()
       .optional()

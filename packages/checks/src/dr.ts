@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { regionCatalog, type Definition, type ResolvedEnvironment } from '@parity/model';
+import { regionCatalog, type Definition, type ResolvedEnvironment, type Strategy } from '@parity/model';
 import type { Finding } from './findings.js';
 import { blocks, cronIntervalMinutes, TfDoc, type TerraformJson } from './tf.js';
 
@@ -60,6 +60,8 @@ export interface DrPair {
   readonly primary: string;
   readonly primaryRegion: string;
   readonly jurisdiction: string;
+  /** The DR policy the pair runs under (that of the production environment). */
+  readonly policy: string;
   readonly strategy: string;
   readonly dr?: { readonly name: string; readonly region: string; readonly stateRegion: string };
   readonly coverage: ReadonlyArray<{ readonly bundle: string; readonly protections: readonly Protection[]; readonly covered: boolean }>;
@@ -175,7 +177,7 @@ export function protections(primary: ResolvedEnvironment, json: TerraformJson, d
   return { protections: out, findings, keys };
 }
 
-function estimateRto(strategy: Definition['dr']['strategy'], primary: ResolvedEnvironment): { minutes: number; breakdown: Record<string, number> } {
+function estimateRto(strategy: Strategy, primary: ResolvedEnvironment): { minutes: number; breakdown: Record<string, number> } {
   const m = RTO_MODEL[strategy];
   const storage = Number(primary.bundles.find((b) => b.name === 'database')?.params.storageGb ?? 0);
   const restore = m.restoreBase + Math.ceil((storage / 100) * m.restorePer100Gb);
@@ -195,7 +197,7 @@ export function drReport(
   const cat = regionCatalog();
   for (const p of envs.filter((e) => e.role === 'production')) {
     const drEnvs = envs.filter((e) => e.role === 'dr' && e.recovers?.name === p.name);
-    const base = { primary: p.name, primaryRegion: p.region, jurisdiction: p.jurisdiction, strategy: definition.dr.strategy };
+    const base = { primary: p.name, primaryRegion: p.region, jurisdiction: p.jurisdiction, policy: p.dr.policy, strategy: p.dr.strategy };
     if (drEnvs.length === 0) {
       pairs.push({ ...base, coverage: [], keys: [] });
       if (definition.dr.required) {
@@ -212,7 +214,7 @@ export function drReport(
         pairs.push({ ...base, dr: { name: d.name, region: d.region, stateRegion: d.state.region }, coverage: [], keys: [], stateOk });
         continue;
       }
-      const pr = protections(p, json, d.region, definition.dr.copyDelayMinutes);
+      const pr = protections(p, json, d.region, p.dr.copyDelayMinutes);
       findings.push(...pr.findings);
       const stateful = p.bundles.filter((b) => b.stateful).map((b) => b.name);
       const coverage = stateful.map((b) => {
@@ -227,26 +229,27 @@ export function drReport(
       const worst = best.reduce<Protection | undefined>((a, x) => (!a || x.rpoMinutes > a.rpoMinutes ? x : a), undefined);
       let rpo: DrPair['rpo'];
       if (worst) {
-        const target = definition.dr.rpoMinutes;
+        const target = p.dr.rpoMinutes;
+        const pol = `dr.policies.${p.dr.policy}`;
         const margin = target - worst.rpoMinutes;
         const replicable = p.cloud === 'aws' && cat.supportsRdsBackupReplication(p.region, d.region);
         const fix =
           margin >= 0
             ? undefined
             : worst.bundle === 'database' && replicable
-              ? `set database.replicateBackupsToDr: true in ${definitionFile} (RPO about ${REPLICATED_BACKUPS_RPO_MINUTES} min; ${p.region} → ${d.region} supports it), lower dr.copyDelayMinutes if copies land faster, or raise dr.rpoMinutes to ${worst.rpoMinutes}`
-              : `shorten the schedule (the backup schedule is derived from dr.rpoMinutes - dr.copyDelayMinutes; AWS Backup runs at most hourly), lower dr.copyDelayMinutes if copies land faster, or raise dr.rpoMinutes to ${worst.rpoMinutes}`;
+              ? `set database.replicateBackupsToDr: true in ${definitionFile} (RPO about ${REPLICATED_BACKUPS_RPO_MINUTES} min; ${p.region} → ${d.region} supports it), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`
+              : `shorten the schedule (the backup schedule is derived from ${pol}.rpoMinutes - copyDelayMinutes; AWS Backup runs at most hourly), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`;
         rpo = { targetMinutes: target, minutes: worst.rpoMinutes, met: margin >= 0, marginMinutes: margin, drivers: best, ...(fix ? { fix } : {}) };
         if (margin < 0) {
-          findings.push({ check: 'dr', kind: 'rpo-breached', severity: 'error', env: p.name, file: definitionFile, path: 'dr.rpoMinutes', value: target, message: `worst-case RPO of ${p.name} in ${d.region} is ${worst.rpoMinutes} min (${worst.bundle}: ${worst.mechanism}), breaching the ${target} min target by ${-margin} min`, fix: fix! });
+          findings.push({ check: 'dr', kind: 'rpo-breached', severity: 'error', env: p.name, file: definitionFile, path: `${pol}.rpoMinutes`, value: target, message: `worst-case RPO of ${p.name} in ${d.region} is ${worst.rpoMinutes} min (${worst.bundle}: ${worst.mechanism}), breaching the ${target} min target by ${-margin} min`, fix: fix! });
         }
       }
-      const est = estimateRto(definition.dr.strategy, p);
-      const rtoMargin = definition.dr.rtoMinutes - est.minutes;
-      const rtoFix = rtoMargin >= 0 ? undefined : `a faster strategy (dr.strategy: ${definition.dr.strategy === 'backup-restore' ? 'pilot-light' : 'warm-standby'}), or raise dr.rtoMinutes to ${est.minutes}`;
-      const rto = { targetMinutes: definition.dr.rtoMinutes, minutes: est.minutes, met: rtoMargin >= 0, marginMinutes: rtoMargin, breakdown: est.breakdown, ...(rtoFix ? { fix: rtoFix } : {}) };
+      const est = estimateRto(p.dr.strategy, p);
+      const rtoMargin = p.dr.rtoMinutes - est.minutes;
+      const rtoFix = rtoMargin >= 0 ? undefined : `a policy with a faster strategy (${p.dr.strategy === 'backup-restore' ? 'pilot-light' : 'warm-standby'}) for ${p.name}, or raise dr.policies.${p.dr.policy}.rtoMinutes to ${est.minutes}`;
+      const rto = { targetMinutes: p.dr.rtoMinutes, minutes: est.minutes, met: rtoMargin >= 0, marginMinutes: rtoMargin, breakdown: est.breakdown, ...(rtoFix ? { fix: rtoFix } : {}) };
       if (rtoMargin < 0) {
-        findings.push({ check: 'dr', kind: 'rto-breached', severity: 'error', env: p.name, file: definitionFile, path: 'dr.rtoMinutes', value: definition.dr.rtoMinutes, message: `estimated RTO of ${p.name} into ${d.region} with ${definition.dr.strategy} is ${est.minutes} min, breaching the ${definition.dr.rtoMinutes} min target by ${-rtoMargin} min`, fix: rtoFix! });
+        findings.push({ check: 'dr', kind: 'rto-breached', severity: 'error', env: p.name, file: definitionFile, path: `dr.policies.${p.dr.policy}.rtoMinutes`, value: p.dr.rtoMinutes, message: `estimated RTO of ${p.name} into ${d.region} with ${p.dr.strategy} (policy ${p.dr.policy}) is ${est.minutes} min, breaching the ${p.dr.rtoMinutes} min target by ${-rtoMargin} min`, fix: rtoFix! });
       }
       const queue = p.bundles.find((b) => b.name === 'queue');
       const names = Array.isArray(queue?.params.queues) ? (queue.params.queues as string[]).join(', ') : '';

@@ -27,6 +27,7 @@ export function program(): Command {
     .option('--region <region>', 'region code, overriding the name (e.g. europe-west1)')
     .option('--recovers <env>', 'dr only: the production environment it recovers')
     .option('--tier <tier>', 'tier, overriding the role default')
+    .option('--dr-policy <policy>', 'production only: the DR policy (dr.policies), when not the tier\'s or dr.defaultPolicy')
     .option('--force', 'stamp an existing environment again', false)
     .action(async (name: string, flags) => (await import('./commands/gen.js')).genEnv(name, flags));
 

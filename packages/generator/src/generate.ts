@@ -20,7 +20,9 @@ import {
   type Cloud,
   type Issue,
   type Manifest,
+  type ResolvedEnvironment,
   type Role,
+  type Strategy,
   type Workspace,
 } from '@parity/model';
 
@@ -29,6 +31,8 @@ export interface GenOptions {
   readonly region?: string;
   readonly recovers?: string;
   readonly tier?: string;
+  /** production only: the DR policy, when not the tier's or the definition's default. */
+  readonly drPolicy?: string;
   readonly force?: boolean;
 }
 
@@ -46,6 +50,30 @@ const ROLE_SUMMARY: Record<Role, string> = {
   dr: 'disaster recovery',
 };
 
+const DR_SUMMARY: Record<Strategy, (region: string) => string> = {
+  'backup-restore': (region) => `restored into ${region} from backups copied there`,
+  'pilot-light': (region) => `a read replica in ${region}, compute scaled to zero until a failover`,
+  'warm-standby': (region) => `a read replica and a smaller running cluster in ${region}`,
+};
+
+/** What the templates say about the environment's DR policy. */
+function policyView(dr: ResolvedEnvironment['dr']): Record<string, unknown> {
+  const peacetime: Record<Strategy, string> = {
+    'backup-restore': 'nothing of this environment: only the backup plane (vault, keys, replicated backups, the state bucket). It is applied only at failover.',
+    'pilot-light': 'its network, keys and queues; the database as a cross-region read replica; the cluster defined with its node groups at zero. Apply it now.',
+    'warm-standby': `its network, keys and queues; the database as a cross-region read replica; the cluster at ${dr.standbyCapacityPercent}% of the primary's node counts (at least one node). Apply it now.`,
+  };
+  return {
+    name: dr.policy,
+    strategy: dr.strategy,
+    rpoMinutes: dr.rpoMinutes,
+    rtoMinutes: dr.rtoMinutes,
+    peacetime: peacetime[dr.strategy],
+    appliedAtFailover: dr.strategy === 'backup-restore',
+    replica: dr.strategy !== 'backup-restore',
+  };
+}
+
 function fail(name: string, i: Omit<Issue, 'file' | 'severity'> & { file?: string }): { issues: Issue[] } {
   return { issues: [issue({ file: i.file ?? `environments/${name}`, ...i })] };
 }
@@ -57,7 +85,9 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   if (loadErrors.length > 0) return { issues: loadErrors };
   const def = ws.definition.data;
   const cat = regionCatalog();
-  const cmd = [name, ...(opts.cloud ? ['--cloud', opts.cloud] : []), ...(opts.region ? ['--region', opts.region] : []), ...(opts.recovers ? ['--recovers', opts.recovers] : []), ...(opts.tier ? ['--tier', opts.tier] : [])].join(' ');
+  // Stamping again keeps the policy the manifest names, unless --dr-policy changes it.
+  const drPolicy = opts.drPolicy ?? (opts.force ? ws.manifests.get(name)?.data.drPolicy : undefined);
+  const cmd = [name, ...(opts.cloud ? ['--cloud', opts.cloud] : []), ...(opts.region ? ['--region', opts.region] : []), ...(opts.recovers ? ['--recovers', opts.recovers] : []), ...(opts.tier ? ['--tier', opts.tier] : []), ...(drPolicy ? ['--dr-policy', drPolicy] : [])].join(' ');
 
   const { parsed, reason } = parseEnvName(name);
   if (!parsed) {
@@ -119,7 +149,10 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
     return fail(name, { kind: 'env-exists', path: '', value: name, message: `environments/${name} already exists`, fix: `pass --force to stamp it again (hand edits to its files are replaced), or choose another name` });
   }
 
-  const manifest: Manifest = { name, cloud, region, role, tier, ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
+  if (drPolicy && role !== 'production') {
+    return fail(name, { kind: 'dr-policy', path: '--dr-policy', value: drPolicy, message: `only a production environment names its DR policy; ${name} is ${role}${role === 'dr' ? ` and runs under the policy of ${recovers}` : ''}`, fix: 'drop --dr-policy' });
+  }
+  const manifest: Manifest = { name, cloud, region, role, tier, ...(drPolicy ? { drPolicy } : {}), ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
   // Resolve exactly as synth and check will, with this manifest in the workspace.
   const candidate = candidateWorkspace(ws, { name, manifest, view: {}, warnings: [] });
   const manifests = candidate.manifests;
@@ -143,7 +176,7 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   const view = {
     name,
     command: cmd,
-    summary: role === 'dr' ? `disaster recovery for ${recovers}, restored into ${region} from backups copied there` : `${role}: ${ROLE_SUMMARY[role]}`,
+    summary: role === 'dr' ? `disaster recovery for ${recovers}, ${DR_SUMMARY[resolved.env.dr.strategy](region)}` : `${role}: ${ROLE_SUMMARY[role]}`,
     cloud,
     gcp: cloud === 'gcp',
     region,
@@ -156,6 +189,8 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
     stateRegion: region,
     stateNote: role === 'dr' ? `Kept in this environment's own region, never in ${recovered?.region}, the region it fails over from.` : 'Kept in this environment\'s own region.',
     stateDescription,
+    drPolicy,
+    policy: policyView(resolved.env.dr),
   };
   return { plan: { name, manifest, view, warnings: resolved.issues.filter((i) => i.severity === 'warning') }, issues: resolved.issues };
 }

@@ -18,8 +18,49 @@ export const RoleSchema = z
   .enum(['staging', 'production', 'dr'])
   .describe('staging: pre-production; production: serves users; dr: recovers a production environment.');
 export const StrategySchema = z
-  .enum(['backup-restore', 'pilot-light', 'warm-standby'])
-  .describe('DR strategy (AWS Well-Architected): what already runs in the DR region before a failover.');
+  .enum(['backup-restore', 'pilot-light', 'warm-standby', 'active-active'])
+  .describe(
+    'DR strategy (AWS Well-Architected): what already runs in the DR region before a failover. backup-restore: only the backup plane; pilot-light: a database replica, compute at zero; warm-standby: a replica and compute at standbyCapacityPercent. active-active is refused: Parity does not generate a multi-primary PostgreSQL.',
+  );
+
+/** A named DR policy (the shape of an AWS Resilience Hub policy): a strategy and its targets. */
+export const DrPolicySchema = z
+  .object({
+    strategy: StrategySchema,
+    rpoMinutes: z.number().int().positive().describe('Recovery point objective: the most data, in minutes, a regional loss may cost.'),
+    rtoMinutes: z.number().int().positive().describe('Recovery time objective: how long, in minutes, recovery may take.'),
+    copyDelayMinutes: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(60)
+      .describe('Budget for data to reach the DR region: a cross-region backup copy, or the replica lag tolerated. @default 60'),
+    standbyCapacityPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('warm-standby only: DR compute at this share of the primary\'s node counts, at least one node.'),
+  })
+  .strict();
+
+export type DrPolicy = z.output<typeof DrPolicySchema>;
+
+/** The failover step a dr manifest records (see the README, "Failing over"). */
+export const FailoverSchema = z
+  .object({
+    step: z
+      .enum(['promote', 'complete', 'restore'])
+      .describe('promote: the replica becomes a standalone instance and compute scales up (apply 1); complete: the full primary configuration (apply 2); restore: backup & restore from `snapshot`.'),
+    at: z.string().optional().describe('When the failover was declared (ISO 8601).'),
+    reason: z.string().optional().describe('Why: which region was lost, who declared it.'),
+    from: z.string().optional().describe('What the data comes from (the replica\'s source, or the snapshot).'),
+    snapshot: z.string().optional().describe('step restore only: the DB snapshot (identifier or ARN) to restore from.'),
+  })
+  .strict();
+
+export type Failover = z.output<typeof FailoverSchema>;
 
 const ParamValues = z.record(z.string(), z.unknown());
 
@@ -54,8 +95,13 @@ export const DefinitionSchema = z
       .strict()
       .default({ cloud: 'aws', region: {} }),
     tiers: z
-      .record(identifier, z.record(z.string(), ParamValues))
-      .describe('Named sizes: per bundle, values for parameters listed in `mayDiffer`.'),
+      .record(
+        identifier,
+        z
+          .object({ drPolicy: z.string().optional().describe('The DR policy of production environments of this tier (reserved key).') })
+          .catchall(ParamValues),
+      )
+      .describe('Named sizes: per bundle, values for parameters listed in `mayDiffer`; `drPolicy` names the tier\'s DR policy.'),
     defaultTier: z
       .object({ staging: z.string(), production: z.string() })
       .strict()
@@ -63,15 +109,11 @@ export const DefinitionSchema = z
     dr: z
       .object({
         required: z.boolean().default(true).describe('Every production environment must have a dr environment.'),
-        strategy: StrategySchema.default('backup-restore'),
-        rpoMinutes: z.number().int().positive().describe('Recovery point objective: the most data, in minutes, a regional loss may cost.'),
-        rtoMinutes: z.number().int().positive().describe('Recovery time objective: how long, in minutes, recovery may take.'),
-        copyDelayMinutes: z
-          .number()
-          .int()
-          .nonnegative()
-          .default(60)
-          .describe('How long a cross-region backup copy may take to land. @default 60'),
+        defaultPolicy: z.string().describe('The policy of production environments whose manifest and tier name none.'),
+        policies: z
+          .record(identifier, DrPolicySchema)
+          .refine((r) => Object.keys(r).length > 0, 'define at least one policy')
+          .describe('Named DR policies: a strategy, RPO, RTO and copy budget each.'),
       })
       .strict(),
     state: z
@@ -146,6 +188,11 @@ export const ManifestSchema = z
     role: RoleSchema,
     tier: z.string().describe('A tier from the definition.'),
     recovers: z.string().optional().describe('dr only: the production environment this one recovers.'),
+    drPolicy: z
+      .string()
+      .optional()
+      .describe('production only: the DR policy this environment runs under. @default - the tier\'s drPolicy, else dr.defaultPolicy'),
+    failover: FailoverSchema.optional().describe('dr only: the failover step in progress (written by whoever declares the failover).'),
     state: StateOverrideSchema.describe('Where this environment keeps its Terraform state.'),
     bundles: z
       .record(z.string(), PinSchema)

@@ -29,7 +29,10 @@ export type IssueKind =
   | 'env-name'
   | 'env-exists'
   | 'env-missing'
-  | 'cloud-mismatch';
+  | 'cloud-mismatch'
+  | 'dr-policy'
+  | 'strategy-unsupported'
+  | 'failover';
 
 export interface Issue {
   readonly kind: IssueKind;

@@ -165,7 +165,7 @@ describe('definition rules', () => {
   });
 
   it('fails when a tier sets a parameter that must match', () => {
-    const issues = checkDefinition(withDef((d) => ({ ...d, tiers: { ...d.tiers, standard: { ...d.tiers.standard, queue: { maxReceiveCount: 10 } } } })));
+    const issues = checkDefinition(withDef((d) => ({ ...d, tiers: { ...d.tiers, standard: { ...d.tiers.standard, queue: { maxReceiveCount: 10 } } as unknown as Definition['tiers'][string] } })));
     expect(issues.map((i) => [i.kind, i.path])).toContainEqual(['tier-sets-fixed-parameter', 'tiers.standard.queue.maxReceiveCount']);
   });
 

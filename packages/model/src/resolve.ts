@@ -11,10 +11,12 @@ import type { BundleSpec, FeatureSpec } from './bundle.js';
 import { regionCatalog, type Cloud, type RegionInfo } from './catalog.js';
 import { zodIssues, type Definition, type Manifest, type SourceFile } from './config.js';
 import { deriveBackupSchedule, type BackupSchedule } from './dr.js';
+import { failoverLayer, replicates, resolvePolicy, strategyLayer, type DerivedLayer, type ResolvedDr } from './drpolicy.js';
 import type { Role } from './envname.js';
 import { issue, type Issue } from './errors.js';
 
-export type ParamSource = 'bundle' | 'definition' | 'tier' | 'override';
+/** Where a parameter's value came from; `strategy` and `failover` are derived from the DR policy and the failover step. */
+export type ParamSource = 'bundle' | 'definition' | 'tier' | 'strategy' | 'override' | 'failover';
 
 export interface ResolvedBundle {
   readonly name: string;
@@ -64,12 +66,8 @@ export interface ResolvedEnvironment {
   readonly drTargets: readonly EnvRef[];
   readonly gcpProject?: string;
   readonly state: StateBackend;
-  readonly dr: {
-    readonly strategy: Definition['dr']['strategy'];
-    readonly rpoMinutes: number;
-    readonly rtoMinutes: number;
-    readonly copyDelayMinutes: number;
-  };
+  /** The DR policy this environment runs under (a dr environment: that of the one it recovers). */
+  readonly dr: ResolvedDr;
   readonly backup: BackupSchedule & {
     /** Regions backups are copied to: the dr targets' regions. */
     readonly copyRegions: readonly string[];
@@ -141,18 +139,23 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
   }
   for (const [tier, perBundle] of Object.entries(def.tiers)) {
     for (const [bundle, values] of Object.entries(perBundle)) {
+      if (bundle === 'drPolicy') {
+        if (typeof values === 'string' && !def.dr.policies[values]) out.push(unknownPolicy(at(['tiers', tier, 'drPolicy']), values, def));
+        continue;
+      }
       const entry = def.bundles[bundle];
       if (!entry) {
         out.push(issue({ kind: 'unknown-bundle', ...at(['tiers', tier, bundle]), value: bundle, message: `tier "${tier}" sets bundle "${bundle}", which the definition does not include`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove it or add the bundle' }));
         continue;
       }
-      for (const k of Object.keys(values)) {
+      for (const [k, v] of Object.entries(values)) {
         if (!entry.mayDiffer.includes(k)) {
-          out.push(issue({ kind: 'tier-sets-fixed-parameter', ...at(['tiers', tier, bundle, k]), value: values[k], message: `tier "${tier}" sets ${bundle}.${k}, which is not in bundles.${bundle}.mayDiffer, so it must be the same everywhere`, allowed: entry.mayDiffer.join(', ') || '(nothing: mayDiffer is empty)', fix: `add ${k} to bundles.${bundle}.mayDiffer, or move the value to bundles.${bundle}.defaults` }));
+          out.push(issue({ kind: 'tier-sets-fixed-parameter', ...at(['tiers', tier, bundle, k]), value: v, message: `tier "${tier}" sets ${bundle}.${k}, which is not in bundles.${bundle}.mayDiffer, so it must be the same everywhere`, allowed: entry.mayDiffer.join(', ') || '(nothing: mayDiffer is empty)', fix: `add ${k} to bundles.${bundle}.mayDiffer, or move the value to bundles.${bundle}.defaults` }));
         }
       }
     }
   }
+  if (!def.dr.policies[def.dr.defaultPolicy]) out.push(unknownPolicy(at(['dr', 'defaultPolicy']), def.dr.defaultPolicy, def));
   for (const role of ['staging', 'production'] as const) {
     const t = def.defaultTier[role];
     if (!def.tiers[t]) out.push(issue({ kind: 'unknown-tier', ...at(['defaultTier', role]), value: t, message: `tier "${t}" is not defined`, allowed: Object.keys(def.tiers).join(', '), fix: 'name a tier under tiers' }));
@@ -173,6 +176,10 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
   };
   for (const n of Object.keys(def.bundles)) visit(n, []);
   return out;
+}
+
+function unknownPolicy(where: { file: string; path: string; line?: number }, name: string, def: Definition): Issue {
+  return issue({ kind: 'dr-policy', ...where, value: name, message: `no DR policy "${name}" under dr.policies`, allowed: Object.keys(def.dr.policies).join(', '), fix: 'name a defined policy, or define it under dr.policies' });
 }
 
 function unknownParam(where: { file: string; path: string; line?: number }, bundle: string, key: string, keys: Set<string>, label = `"${bundle}"`): Issue {
@@ -374,10 +381,19 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     }
   }
 
+  // the DR policy, and the layers its strategy and the failover step derive
+  const pol = resolvePolicy(defSrc, src, manifests, at);
+  out.push(...pol.issues);
+  const strategy = pol.policy?.strategy;
+  const fo = failoverLayer(m, strategy, pol.name, at);
+  out.push(...fo.issues);
+  const strategyValues: DerivedLayer = m.role === 'dr' && pol.policy && strategy ? strategyLayer(strategy, pol.policy) : {};
+  const policyPath = ['dr', 'policies', pol.name, 'strategy'];
+
   // parameters
-  const schedule = deriveBackupSchedule(def.dr.rpoMinutes, def.dr.copyDelayMinutes);
+  const schedule = deriveBackupSchedule(pol.policy?.rpoMinutes ?? 60, pol.policy?.copyDelayMinutes ?? 0);
   const resolved: ResolvedBundle[] = [];
-  const tier = def.tiers[m.tier] ?? {};
+  const tier = (def.tiers[m.tier] ?? {}) as Record<string, Record<string, unknown> | undefined>;
   for (const [b, values] of Object.entries(m.overrides)) {
     if (!def.bundles[b]) {
       out.push(issue({ kind: 'unknown-bundle', ...at(['overrides', b]), value: b, message: `the definition has no bundle "${b}"`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove the override or correct the bundle name' }));
@@ -410,6 +426,7 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
           continue; // otherwise reported above
         }
         if (source === 'override' && !entry.mayDiffer.includes(k) && !opts.lenient) continue; // reported above
+        if (v === undefined) continue;
         merged[k] = v;
         sources[k] = source;
         origin[k] = { file: f, path: [...base, k], line: lineOf };
@@ -417,7 +434,9 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     };
     layer(entry.defaults, 'definition', defSrc.file, ['bundles', b, 'defaults'], defSrc.lineOf);
     layer(tier[b], 'tier', defSrc.file, ['tiers', m.tier, b], defSrc.lineOf);
+    layer(strategyValues[b], 'strategy', defSrc.file, policyPath, defSrc.lineOf);
     layer(m.overrides[b], 'override', file, ['overrides', b], src.lineOf);
+    layer(fo.layer[b], 'failover', file, ['failover', 'step'], src.lineOf);
     const parsed = spec.params.safeParse(merged, { reportInput: true });
     if (!parsed.success) {
       for (const zi of parsed.error.issues) {
@@ -452,7 +471,7 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     }
   }
 
-  if (!region || !def.tiers[m.tier]) return { issues: out };
+  if (!region || !def.tiers[m.tier] || !pol.policy || !strategy) return { issues: out };
   if (out.some((i) => i.severity === 'error') && !opts.lenient) return { issues: out };
 
   const copyRegions = drTargets.map((t) => t.region).filter((r, i, a) => a.indexOf(r) === i);
@@ -471,7 +490,16 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
     drTargets,
     ...(m.cloud === 'gcp' ? { gcpProject: def.gcp.project.replaceAll('{platform}', def.platform).replaceAll('{env}', name) } : {}),
     state: stateBackend(def, name, m.cloud, m.state.region, m.state.bucket),
-    dr: { strategy: def.dr.strategy, rpoMinutes: def.dr.rpoMinutes, rtoMinutes: def.dr.rtoMinutes, copyDelayMinutes: def.dr.copyDelayMinutes },
+    dr: {
+      policy: pol.name,
+      strategy,
+      rpoMinutes: pol.policy.rpoMinutes,
+      rtoMinutes: pol.policy.rtoMinutes,
+      copyDelayMinutes: pol.policy.copyDelayMinutes,
+      ...(pol.policy.standbyCapacityPercent !== undefined ? { standbyCapacityPercent: pol.policy.standbyCapacityPercent } : {}),
+      ...(m.role === 'dr' && recovers && replicates(strategy) ? { replicaSource: replicaSourceOf(def, recovers, m.cloud) } : {}),
+      ...(m.failover ? { failover: m.failover } : {}),
+    },
     backup: { ...schedule, copyRegions, location: copyRegions[0] ?? m.region },
     dataRegions: (jur?.members ?? [region.jurisdiction]).flatMap((j) => cat.inJurisdiction(m.cloud, j)).map((r) => r.code).sort(),
     bundles: resolved,
@@ -485,6 +513,11 @@ export function featureOffered(f: FeatureSpec, from: string, to: string): boolea
     case 'rds-automated-backups-replication':
       return regionCatalog().supportsRdsBackupReplication(from, to);
   }
+}
+
+function replicaSourceOf(def: Definition, source: EnvRef, cloud: Cloud): NonNullable<ResolvedDr['replicaSource']> {
+  const gcpProject = cloud === 'gcp' ? def.gcp.project.replaceAll('{platform}', def.platform).replaceAll('{env}', source.name) : undefined;
+  return { name: source.name, region: source.region, ...(gcpProject ? { gcpProject } : {}) };
 }
 
 function productionNames(manifests: ReadonlyMap<string, SourceFile<Manifest>>): string[] {

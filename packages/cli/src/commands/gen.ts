@@ -9,6 +9,7 @@ export interface GenEnvFlags {
   region?: string;
   recovers?: string;
   tier?: string;
+  drPolicy?: string;
   force?: boolean;
 }
 
@@ -75,7 +76,7 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
   const written = writeEnvironment(ws, name, renderEnvironment(ws.root, plan));
   const m = plan.manifest;
   process.stdout.write(
-    `${pc.green('✔')} ${pc.bold(name)}: ${m.role} on ${m.cloud} ${m.region}, tier ${m.tier}${m.recovers ? `, recovers ${m.recovers}` : ''}\n`,
+    `${pc.green('✔')} ${pc.bold(name)}: ${m.role} on ${m.cloud} ${m.region}, tier ${m.tier}${m.drPolicy ? `, DR policy ${m.drPolicy}` : ''}${m.recovers ? `, recovers ${m.recovers}` : ''}\n`,
   );
   for (const f of written) process.stdout.write(`  wrote ${f}\n`);
   const needsDr = m.role === 'production' && ws.definition.data.dr.required && ![...ws.manifests.values()].some((s) => s.data.recovers === name);

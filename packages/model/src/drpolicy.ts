@@ -1,0 +1,142 @@
+/**
+ * DR policies: which policy an environment runs under, and the parameter layers its strategy and
+ * its failover step derive (see the README, "Disaster recovery strategies").
+ *
+ * - A production environment is under its manifest's `drPolicy`, else its tier's, else
+ *   `dr.defaultPolicy`. A dr environment is under the policy of the environment it recovers.
+ * - The `strategy` layer makes a dr environment what its strategy says: a database replica and
+ *   compute at zero (pilot light) or at a fraction (warm standby); nothing for backup & restore.
+ * - The `failover` layer turns a dr manifest's `failover.step` into parameters: promote the
+ *   replica and scale up, then complete the primary configuration (two applies, because
+ *   terraform-provider-aws#4419: nothing else may change in the apply that promotes).
+ */
+import type { Definition, DrPolicy, Failover, Manifest, SourceFile } from './config.js';
+import { issue, type Issue } from './errors.js';
+
+/** A strategy Parity generates (active-active is refused). */
+export type Strategy = 'backup-restore' | 'pilot-light' | 'warm-standby';
+
+/** The DR facts of a resolved environment. */
+export interface ResolvedDr {
+  /** The policy's name, e.g. `important`. */
+  readonly policy: string;
+  readonly strategy: Strategy;
+  readonly rpoMinutes: number;
+  readonly rtoMinutes: number;
+  /** Budget for data to reach the DR region: a backup copy, or the replica lag tolerated. */
+  readonly copyDelayMinutes: number;
+  /** warm-standby: DR compute at this share of the primary's. */
+  readonly standbyCapacityPercent?: number;
+  /** dr environments of a replica strategy (and, later, a failback): whose database this one replicates. */
+  readonly replicaSource?: { readonly name: string; readonly region: string; readonly gcpProject?: string };
+  /** dr environments: the failover step written in the manifest, if any. */
+  readonly failover?: Failover;
+}
+
+/** Per bundle, parameter values a derived layer sets. */
+export type DerivedLayer = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/** Strategies whose dr environment holds a replica of the primary's database. */
+export function replicates(strategy: Strategy): boolean {
+  return strategy === 'pilot-light' || strategy === 'warm-standby';
+}
+
+type Where = (path: (string | number)[]) => { file: string; path: string; line?: number };
+
+/** The policy name an environment runs under, and where that name was written. */
+function namedPolicy(def: Definition, m: Manifest, manifests: ReadonlyMap<string, SourceFile<Manifest>>): { name: string; from: 'manifest' | 'tier' | 'default' } {
+  const own = m.role === 'dr' ? (m.recovers ? manifests.get(m.recovers)?.data : undefined) : m;
+  if (own?.drPolicy) return { name: own.drPolicy, from: 'manifest' };
+  const tierPolicy = own ? def.tiers[own.tier]?.drPolicy : undefined;
+  if (typeof tierPolicy === 'string') return { name: tierPolicy, from: 'tier' };
+  return { name: def.dr.defaultPolicy, from: 'default' };
+}
+
+/** The policy of one environment, with every problem in naming it. */
+export function resolvePolicy(
+  defSrc: SourceFile<Definition>,
+  src: SourceFile<Manifest>,
+  manifests: ReadonlyMap<string, SourceFile<Manifest>>,
+  at: Where,
+): { name: string; policy?: DrPolicy & { strategy: Strategy }; issues: Issue[] } {
+  const def = defSrc.data;
+  const m = src.data;
+  const out: Issue[] = [];
+  const defAt: Where = (path) => ({ file: defSrc.file, path: path.join('.'), line: defSrc.lineOf(path) });
+  const allowed = Object.keys(def.dr.policies).join(', ');
+  if (m.role === 'dr' && m.drPolicy !== undefined) {
+    const theirs = m.recovers && manifests.get(m.recovers) ? namedPolicy(def, manifests.get(m.recovers)!.data, manifests).name : undefined;
+    if (m.drPolicy !== theirs) {
+      out.push(issue({ kind: 'dr-policy', ...at(['drPolicy']), value: m.drPolicy, message: `a dr environment runs under the policy of the environment it recovers${theirs ? ` (${m.recovers}: ${theirs})` : ''}`, allowed: theirs ?? '(none)', fix: `remove drPolicy from ${src.file}, and set it on ${m.recovers ?? 'the production environment'} instead` }));
+    }
+  }
+  const named = namedPolicy(def, m, manifests);
+  const policy = def.dr.policies[named.name];
+  if (!policy) {
+    const where = named.from === 'manifest' ? (m.role === 'dr' ? at(['recovers']) : at(['drPolicy'])) : named.from === 'tier' ? defAt(['tiers', m.tier, 'drPolicy']) : defAt(['dr', 'defaultPolicy']);
+    out.push(issue({ kind: 'dr-policy', ...where, value: named.name, message: `no DR policy "${named.name}" in ${defSrc.file}`, allowed, fix: 'name a policy defined under dr.policies, or define it' }));
+    return { name: named.name, issues: out };
+  }
+  out.push(...policyProblems(named.name, policy, defAt));
+  if (out.some((i) => i.severity === 'error')) return { name: named.name, issues: out };
+  return { name: named.name, policy: policy as DrPolicy & { strategy: Strategy }, issues: out };
+}
+
+function policyProblems(name: string, p: DrPolicy, defAt: Where): Issue[] {
+  const base = ['dr', 'policies', name];
+  const out: Issue[] = [];
+  if (p.strategy === 'active-active') {
+    out.push(issue({ kind: 'strategy-unsupported', ...defAt([...base, 'strategy']), value: p.strategy, message: 'active-active needs a database that accepts writes in two regions at once; a multi-primary PostgreSQL is not something Parity generates (RDS and Cloud SQL replicas are read-only until promoted)', allowed: 'backup-restore, pilot-light, warm-standby', fix: 'use warm-standby (a replica and running compute in the DR region, promoted in minutes)' }));
+  }
+  if (p.strategy === 'warm-standby' && p.standbyCapacityPercent === undefined) {
+    out.push(issue({ kind: 'dr-policy', ...defAt(base), value: name, message: 'a warm-standby policy must say how much compute runs in the DR region', allowed: 'standbyCapacityPercent: 1..100', fix: `add standbyCapacityPercent (e.g. 25) to dr.policies.${name}` }));
+  }
+  if (p.strategy !== 'warm-standby' && p.standbyCapacityPercent !== undefined) {
+    out.push(issue({ kind: 'dr-policy', ...defAt([...base, 'standbyCapacityPercent']), value: p.standbyCapacityPercent, message: `standbyCapacityPercent applies to warm-standby only; under ${p.strategy} it would be ignored`, allowed: '(none)', fix: 'remove it, or set strategy: warm-standby' }));
+  }
+  if (p.copyDelayMinutes >= p.rpoMinutes) {
+    out.push(issue({ kind: 'dr-policy', ...defAt([...base, 'copyDelayMinutes']), value: p.copyDelayMinutes, message: `the copy budget (${p.copyDelayMinutes} min) leaves no time for backups inside the RPO (${p.rpoMinutes} min)`, allowed: `less than ${p.rpoMinutes}`, fix: 'lower copyDelayMinutes or raise rpoMinutes' }));
+  }
+  return out;
+}
+
+/** The `strategy` layer of a dr environment: what its strategy keeps running in peacetime. */
+export function strategyLayer(strategy: Strategy, policy: DrPolicy): DerivedLayer {
+  switch (strategy) {
+    case 'backup-restore':
+      return {};
+    case 'pilot-light':
+      return { database: { mode: 'replica' }, cluster: { capacityPercent: 0 } };
+    case 'warm-standby':
+      return { database: { mode: 'replica' }, cluster: { capacityPercent: policy.standbyCapacityPercent ?? 100 } };
+  }
+}
+
+const STEPS: Record<Failover['step'], { strategies: readonly Strategy[]; layer: (f: Failover) => DerivedLayer }> = {
+  restore: { strategies: ['backup-restore'], layer: (f) => ({ database: { restoreFromSnapshot: f.snapshot }, cluster: { capacityPercent: 100 } }) },
+  promote: { strategies: ['pilot-light', 'warm-standby'], layer: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }) },
+  complete: { strategies: ['pilot-light', 'warm-standby'], layer: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }) },
+};
+
+/** The `failover` layer of a dr manifest's `failover` section, refusing a step that does not fit the strategy. */
+export function failoverLayer(m: Manifest, strategy: Strategy | undefined, policyName: string, at: Where): { layer: DerivedLayer; issues: Issue[] } {
+  const f = m.failover;
+  if (!f) return { layer: {}, issues: [] };
+  if (m.role !== 'dr') {
+    return { layer: {}, issues: [issue({ kind: 'failover', ...at(['failover']), message: `only a dr environment fails over; this one is ${m.role}`, fix: 'remove the failover section' })] };
+  }
+  if (!strategy) return { layer: {}, issues: [] };
+  const step = STEPS[f.step];
+  const out: Issue[] = [];
+  if (!step.strategies.includes(strategy)) {
+    const fits = (Object.keys(STEPS) as Failover['step'][]).filter((s) => STEPS[s].strategies.includes(strategy));
+    out.push(issue({ kind: 'failover', ...at(['failover', 'step']), value: f.step, message: `step ${f.step} does not fit ${m.recovers ?? 'this pair'}'s policy ${policyName} (${strategy})`, allowed: fits.join(', '), fix: strategy === 'backup-restore' ? 'restore from a snapshot: step: restore with snapshot: <id or ARN>' : 'promote the replica first (step: promote), then step: complete' }));
+  }
+  if (f.step === 'restore' && !f.snapshot) {
+    out.push(issue({ kind: 'failover', ...at(['failover']), value: f.step, message: 'step restore needs the snapshot to restore from', allowed: 'snapshot: <identifier or ARN>', fix: 'add failover.snapshot (the latest copy in this region: pnpm drill lists them)' }));
+  }
+  if (f.step !== 'restore' && f.snapshot !== undefined) {
+    out.push(issue({ kind: 'failover', ...at(['failover', 'snapshot']), value: f.snapshot, message: `snapshot is read by step restore only; step ${f.step} promotes the replica`, allowed: '(none)', fix: 'remove failover.snapshot' }));
+  }
+  return { layer: out.length > 0 ? {} : step.layer(f), issues: out };
+}
