@@ -16,7 +16,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import type { TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
 import { inputList, type DeployContext, type Exports } from '@parity/model';
-import type { ClusterParams } from './index.js';
+import { scaledNodes, type ClusterParams } from './index.js';
 
 /** Node instance types by size (x86, so the AL2023 standard AMI applies). */
 const NODE_INSTANCE_TYPE: Readonly<Record<ClusterParams['nodeSize'], string>> = {
@@ -84,6 +84,7 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     dependsOn: [...clusterAttachments, logs],
   });
 
+  const nodes = scaledNodes(p);
   new EksNodeGroup(scope, 'nodes', {
     clusterName: cluster.name,
     nodeGroupName: ctx.name('aws.eksNodeGroup', 'default'),
@@ -94,7 +95,8 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     amiType: 'AL2023_x86_64_STANDARD',
     instanceTypes: [NODE_INSTANCE_TYPE[p.nodeSize]],
     diskSize: p.nodeDiskGb,
-    scalingConfig: { minSize: p.minNodes, desiredSize: p.desiredNodes, maxSize: p.maxNodes },
+    // At capacityPercent of the tier's counts (0: pilot light, the group exists with no nodes).
+    scalingConfig: { minSize: nodes.min, desiredSize: nodes.desired, maxSize: nodes.max },
     updateConfig: { maxUnavailable: 1 },
     dependsOn: nodeAttachments,
   });

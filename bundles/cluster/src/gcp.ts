@@ -17,7 +17,7 @@ import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-poo
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { inputList, inputString, type DeployContext, type Exports } from '@parity/model';
-import type { ClusterParams } from './index.js';
+import { scaledNodes, type ClusterParams } from './index.js';
 
 export const MACHINE_TYPES: Record<ClusterParams['nodeSize'], string> = {
   small: 'e2-standard-2',
@@ -95,13 +95,16 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     deletionProtection: env.role !== 'staging',
   });
 
+  const nodes = scaledNodes(p);
   new ContainerNodePool(scope, 'pool', {
     name: ctx.name('gcp.gkeNodePool', 'nodes'),
     cluster: cluster.id,
     location: env.region,
-    // Per zone: a regional pool runs this many nodes in each of the region's zones.
-    initialNodeCount: p.desiredNodes,
-    autoscaling: { minNodeCount: p.minNodes, maxNodeCount: p.maxNodes },
+    // Per zone: a regional pool runs this many nodes in each of the region's zones, at
+    // capacityPercent (0: a pilot-light pool with no nodes). initial_node_count is ForceNew and
+    // only matters at creation: a failover scales up through the autoscaler's minimum, in place.
+    initialNodeCount: nodes.desired,
+    autoscaling: { minNodeCount: nodes.min, maxNodeCount: nodes.max },
     management: { autoRepair: true, autoUpgrade: true },
     upgradeSettings: { strategy: 'SURGE', maxSurge: 1, maxUnavailable: 0 },
     nodeConfig: {

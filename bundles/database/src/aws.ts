@@ -12,7 +12,10 @@
  * Terraform replace the database, which loses its data. `aws.test.ts` pins the addresses.
  */
 import { DbInstanceAutomatedBackupsReplication } from '@cdktf/provider-aws/lib/db-instance-automated-backups-replication/index.js';
-import { DbInstance } from '@cdktf/provider-aws/lib/db-instance/index.js';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
+import { DbInstance, type DbInstanceConfig } from '@cdktf/provider-aws/lib/db-instance/index.js';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group/index.js';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
@@ -21,7 +24,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Token, type TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
-import { inputList, inputString, type DeployContext, type Exports } from '@parity/model';
+import { inputList, inputString, namer, type DeployContext, type Exports } from '@parity/model';
 import type { DatabaseParams } from './index.js';
 
 /** Instance classes by size. Graviton; Performance Insights works on all of them (not on t4g.micro/small). */
@@ -34,6 +37,8 @@ const INSTANCE_CLASS: Readonly<Record<DatabaseParams['size'], string>> = {
 
 const PORT = 5432;
 
+type DbInstanceConfigCommon = Omit<DbInstanceConfig, 'identifier' | 'tags'>;
+
 /** The VPC's address range, from the network bundle's resolved parameters (static, so plans show it). */
 function vpcCidr(ctx: DeployContext<DatabaseParams, TerraformProvider>): string {
   const cidr = ctx.env.bundles.find((b) => b.name === 'network')?.params['cidr'];
@@ -43,11 +48,112 @@ function vpcCidr(ctx: DeployContext<DatabaseParams, TerraformProvider>): string 
   return cidr;
 }
 
+interface Shared {
+  readonly keyArn: string;
+  readonly parameterGroup: string;
+  readonly subnetGroup: string;
+  readonly securityGroup: string;
+}
+
+/**
+ * What every mode sets: the replica configuration. `promoted` is exactly this (the provider then
+ * makes one PromoteReadReplica call and no ModifyDBInstance, terraform-provider-aws#4419), and
+ * `primary` adds `primaryOnly` to it. ForceNew arguments (engine, kms_key_id, storage_encrypted)
+ * are the same in every mode, so no step replaces the instance. A restore keeps the snapshot's
+ * key (RDS cannot re-encrypt on restore); setting another key would make Terraform replace it.
+ */
+function instanceConfig(ctx: DeployContext<DatabaseParams, TerraformProvider>, s: Shared): DbInstanceConfigCommon {
+  const p = ctx.params;
+  const restoring = p.mode === 'primary' && p.restoreFromSnapshot !== undefined && p.restoreFromSnapshot !== '';
+  return {
+    engine: 'postgres',
+    // A major version only (RDS picks the latest minor and upgrades it); raising postgresVersion
+    // is a deliberate in-place major upgrade, which RDS refuses without this flag.
+    engineVersion: p.postgresVersion,
+    allowMajorVersionUpgrade: true,
+    autoMinorVersionUpgrade: true,
+    instanceClass: INSTANCE_CLASS[p.size],
+    parameterGroupName: s.parameterGroup,
+    allocatedStorage: p.storageGb,
+    maxAllocatedStorage: p.storageGb * 4,
+    storageType: 'gp3',
+    storageEncrypted: true,
+    ...(restoring ? { snapshotIdentifier: p.restoreFromSnapshot } : { kmsKeyId: s.keyArn }),
+    iamDatabaseAuthenticationEnabled: true,
+    dbSubnetGroupName: s.subnetGroup,
+    vpcSecurityGroupIds: [s.securityGroup],
+    publiclyAccessible: false,
+    port: PORT,
+    multiAz: p.highAvailability,
+    copyTagsToSnapshot: true,
+    deletionProtection: p.deletionProtection,
+    skipFinalSnapshot: !p.deletionProtection,
+    ...(p.deletionProtection ? { finalSnapshotIdentifier: ctx.name('aws.dbInstance', 'db', 'final') } : {}),
+    // Protected databases keep their automated backups (and PITR) for the retention period after deletion.
+    deleteAutomatedBackups: !p.deletionProtection,
+    performanceInsightsEnabled: true,
+    performanceInsightsKmsKeyId: s.keyArn,
+    performanceInsightsRetentionPeriod: 7,
+    enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+  };
+}
+
+/**
+ * What only a standalone instance sets: a replica takes its database, user and backups from its
+ * source, and may not set them (username and db_name conflict with replicate_source_db). After a
+ * promotion the instance already has the source's username and db_name (ForceNew, Computed): the
+ * definition makes them the same everywhere, so these values match and Terraform modifies in place.
+ */
+function primaryOnly(ctx: DeployContext<DatabaseParams, TerraformProvider>, keyArn: string): Partial<DbInstanceConfig> {
+  const p = ctx.params;
+  return {
+    dbName: p.databaseName,
+    username: p.username,
+    manageMasterUserPassword: true,
+    masterUserSecretKmsKeyId: keyArn,
+    backupRetentionPeriod: p.backupRetentionDays,
+  };
+}
+
+/**
+ * The ARN of the database this replica copies: built from the partition and account of this
+ * stack's credentials and the naming helper for the source environment. Nothing is read from the
+ * source region, so the DR environment plans and applies while that region is down.
+ */
+function replicaSourceArn(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): string {
+  const source = ctx.env.dr.replicaSource;
+  if (!source) {
+    throw new Error(`bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`);
+  }
+  const partition = new DataAwsPartition(scope, 'partition', {});
+  const account = new DataAwsCallerIdentity(scope, 'account', {});
+  const sourceId = namer(ctx.env.platform, source.name)('aws.dbInstance', 'db');
+  return `arn:${partition.partition}:rds:${source.region}:${account.accountId}:db:${sourceId}`;
+}
+
+/** ReplicaLag above the policy's budget (copyDelayMinutes) means the RPO is no longer met. */
+function replicaLagAlarm(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>, identifier: string): void {
+  const budget = ctx.env.dr.copyDelayMinutes * 60;
+  new CloudwatchMetricAlarm(scope, 'replica-lag', {
+    alarmName: `${identifier}-replica-lag`,
+    alarmDescription: `${ctx.env.name}: the replica of ${ctx.env.dr.replicaSource?.name} lags more than ${budget} s (policy ${ctx.env.dr.policy}, RPO ${ctx.env.dr.rpoMinutes} min)`,
+    namespace: 'AWS/RDS',
+    metricName: 'ReplicaLag',
+    dimensions: { DBInstanceIdentifier: identifier },
+    statistic: 'Maximum',
+    period: 60,
+    evaluationPeriods: 5,
+    threshold: budget,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'breaching',
+  });
+}
+
 export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
   const p = ctx.params;
   const networkId = inputString(ctx, 'network', 'networkId');
   const subnetIds = inputList(ctx, 'network', 'subnetIds');
-  const restoring = p.restoreFromSnapshot !== undefined && p.restoreFromSnapshot !== '';
+  const restoring = p.mode === 'primary' && p.restoreFromSnapshot !== undefined && p.restoreFromSnapshot !== '';
 
   const key = new KmsKey(scope, 'key', {
     description: `${ctx.env.platform} ${ctx.env.name}: database storage, Performance Insights and master user secret`,
@@ -90,50 +196,12 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
   const identifier = ctx.name('aws.dbInstance', 'db');
   const instance = new DbInstance(scope, 'instance', {
     identifier,
-    engine: 'postgres',
-    // A major version only (RDS picks the latest minor and upgrades it); raising postgresVersion
-    // is a deliberate in-place major upgrade, which RDS refuses without this flag.
-    engineVersion: major,
-    allowMajorVersionUpgrade: true,
-    autoMinorVersionUpgrade: true,
-    instanceClass: INSTANCE_CLASS[p.size],
-    parameterGroupName: parameters.name,
-
-    allocatedStorage: p.storageGb,
-    maxAllocatedStorage: p.storageGb * 4,
-    storageType: 'gp3',
-    storageEncrypted: true,
-    // A restore keeps the snapshot's key (RDS cannot re-encrypt on restore); setting another
-    // key here would make Terraform replace the restored instance.
-    ...(restoring ? { snapshotIdentifier: p.restoreFromSnapshot } : { kmsKeyId: key.arn }),
-
-    dbName: p.databaseName,
-    username: p.username,
-    manageMasterUserPassword: true,
-    masterUserSecretKmsKeyId: key.arn,
-    iamDatabaseAuthenticationEnabled: true,
-
-    dbSubnetGroupName: subnetGroup.name,
-    vpcSecurityGroupIds: [sg.id],
-    publiclyAccessible: false,
-    port: PORT,
-    multiAz: p.highAvailability,
-
-    backupRetentionPeriod: p.backupRetentionDays,
-    copyTagsToSnapshot: true,
-    deletionProtection: p.deletionProtection,
-    skipFinalSnapshot: !p.deletionProtection,
-    ...(p.deletionProtection ? { finalSnapshotIdentifier: ctx.name('aws.dbInstance', 'db', 'final') } : {}),
-    // Protected databases keep their automated backups (and PITR) for the retention period after deletion.
-    deleteAutomatedBackups: !p.deletionProtection,
-
-    performanceInsightsEnabled: true,
-    performanceInsightsKmsKeyId: key.arn,
-    performanceInsightsRetentionPeriod: 7,
-    enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
-
+    ...instanceConfig(ctx, { keyArn: key.arn, parameterGroup: parameters.name, subnetGroup: subnetGroup.name, securityGroup: sg.id }),
+    ...(p.mode === 'replica' ? { replicateSourceDb: replicaSourceArn(scope, ctx) } : {}),
+    ...(p.mode === 'primary' ? primaryOnly(ctx, key.arn) : {}),
     tags: { Name: identifier, 'parity:backup': ctx.env.name },
   });
+  if (p.mode === 'replica') replicaLagAlarm(scope, ctx, identifier);
 
   // Replicated automated backups in each DR region, created through that region's provider (the
   // replication lives in the destination region). The copies are encrypted with a key of the
@@ -167,7 +235,8 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     endpoint: instance.address,
     port: Token.asString(instance.port),
     kmsKeyArn: restoring ? instance.kmsKeyId : key.arn,
-    secretArn: instance.masterUserSecret.get(0).secretArn,
+    // A replica (and a just-promoted one) has no master user secret until the primary configuration is applied.
+    secretArn: p.mode === 'primary' ? instance.masterUserSecret.get(0).secretArn : '',
     // The resource's id is the ARN of the replicated automated backup.
     replicatedBackupArns: replications.map((r) => r.id),
   };

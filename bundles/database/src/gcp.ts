@@ -26,7 +26,7 @@ import type { Construct } from 'constructs';
 import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktf';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database/index.js';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
-import { backupLocation, inputString, type DeployContext, type Exports } from '@parity/model';
+import { backupLocation, inputString, namer, type DeployContext, type Exports } from '@parity/model';
 import type { DatabaseParams } from './index.js';
 
 /** Cloud SQL Enterprise custom machine types (vCPU, memory MiB) per size. */
@@ -56,10 +56,30 @@ function addressOf(scope: Construct, token: string, type: string, what: string):
   return `${m[1]}.${m[2]}`;
 }
 
+/**
+ * Per mode: `replica` is a cross-region read replica of the source environment's instance
+ * (`master_instance_name` = its project:name; a PostgreSQL replica needs no replica_configuration,
+ * whose fields are MySQL's). Cloud SQL refuses backups and point-in-time recovery on a replica.
+ * `promoted` is the same instance with `instance_type = CLOUD_SQL_INSTANCE` and no master, which
+ * the provider turns into one promoteReplica call; `primary` then turns backups on in place.
+ */
+function replicaSettings(ctx: DeployContext<DatabaseParams, TerraformProvider>): { instance: Record<string, string>; backups: boolean } {
+  const p = ctx.params;
+  if (p.mode === 'primary') return { instance: {}, backups: true };
+  if (p.mode === 'promoted') return { instance: { instanceType: 'CLOUD_SQL_INSTANCE' }, backups: false };
+  const source = ctx.env.dr.replicaSource;
+  if (!source?.gcpProject) {
+    throw new Error(`bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`);
+  }
+  const master = namer(ctx.env.platform, source.name)('gcp.sqlInstance', 'postgres');
+  return { instance: { masterInstanceName: `${source.gcpProject}:${master}`, instanceType: 'READ_REPLICA_INSTANCE' }, backups: false };
+}
+
 export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
   const p = ctx.params;
   const env = ctx.env;
   const location = backupLocation(ctx);
+  const replica = replicaSettings(ctx);
   if (p.restoreFromSnapshot !== undefined) {
     throw new Error('database: restoreFromSnapshot is an AWS parameter (an RDS snapshot); on GCP restore a Cloud SQL backup into the instance instead');
   }
@@ -74,6 +94,7 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     databaseVersion: `POSTGRES_${p.postgresVersion}`,
     region: env.region,
     deletionProtection: p.deletionProtection,
+    ...replica.instance,
     dependsOn: [{ fqn: psa }],
     settings: {
       tier: TIERS[p.size],
@@ -88,7 +109,7 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
       retainBackupsOnDelete: p.deletionProtection,
       // Provider default_labels do not reach Cloud SQL's user_labels, so set them here.
       userLabels: { ...ctx.tags },
-      backupConfiguration: {
+      backupConfiguration: replica.backups ? {
         enabled: true,
         startTime: '03:00',
         // Always explicit: the DR region when there is one, else the environment's region.
@@ -97,7 +118,7 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
         transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, p.backupRetentionDays),
         // One automated backup a day, so a count of N keeps N days.
         backupRetentionSettings: { retainedBackups: p.backupRetentionDays, retentionUnit: 'COUNT' },
-      },
+      } : { enabled: false, location },
       ipConfiguration: {
         ipv4Enabled: false,
         privateNetwork: networkId,
@@ -115,7 +136,8 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     },
   });
 
-  new SqlDatabase(scope, 'db', {
+  // A replica (and a promoted one) already holds the source's databases; creating one would collide.
+  if (replica.backups && !env.dr.replicaSource) new SqlDatabase(scope, 'db', {
     name: p.databaseName,
     instance: instance.name,
     // PostgreSQL refuses to drop a database other roles own objects in; the instance's own deletion
