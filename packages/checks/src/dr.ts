@@ -6,10 +6,10 @@
  * keys copies are encrypted with, where the dr environment's state lives, what happens to queues,
  * and when the pair was last drilled.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { regionCatalog, type Definition, type ResolvedEnvironment, type Strategy } from '@parity/model';
+import { regionCatalog, replicates, type Definition, type ResolvedEnvironment, type Strategy } from '@parity/model';
+import type { DrillSummary } from './drills.js';
 import type { Finding } from './findings.js';
+import { computeOf, findReplica, replicaFindings, replicaMechanism, standbyOf, type Mechanism, type Standby } from './standby.js';
 import { blocks, cronIntervalMinutes, TfDoc, type TerraformJson } from './tf.js';
 
 /**
@@ -48,21 +48,29 @@ export interface Target {
   readonly fix?: string;
 }
 
-export interface DrillSummary {
-  readonly file: string;
-  readonly at: string;
-  readonly status: string;
-  readonly rtoMinutes?: number;
-  readonly rpoMinutes?: number;
-}
-
 export interface DrPair {
   readonly primary: string;
   readonly primaryRegion: string;
   readonly jurisdiction: string;
   /** The DR policy the pair runs under (that of the production environment). */
-  readonly policy: string;
-  readonly strategy: string;
+  readonly policy: {
+    readonly name: string;
+    readonly strategy: Strategy;
+    readonly rpoMinutes: number;
+    readonly rtoMinutes: number;
+    /** Budget for data to reach the DR region: replica lag tolerated, or backup copy time. */
+    readonly copyDelayMinutes: number;
+    readonly standbyCapacityPercent?: number;
+  };
+  readonly strategy: Strategy;
+  /** The strategy the Terraform of both environments actually implements. */
+  readonly implemented?: Strategy;
+  /** Per stateful bundle, how its data reaches the DR region (read from both environments' Terraform). */
+  readonly mechanisms?: readonly Mechanism[];
+  /** What runs in the DR region in peacetime: the standing cost of the policy. */
+  readonly standby?: Standby;
+  /** The failover step the dr manifest records, if one is under way. */
+  readonly failover?: string;
   readonly dr?: { readonly name: string; readonly region: string; readonly stateRegion: string };
   readonly coverage: ReadonlyArray<{ readonly bundle: string; readonly protections: readonly Protection[]; readonly covered: boolean }>;
   readonly rpo?: Target & { readonly drivers: readonly Protection[] };
@@ -76,21 +84,6 @@ export interface DrPair {
 export interface DrReport {
   readonly pairs: readonly DrPair[];
   readonly findings: readonly Finding[];
-}
-
-/** The newest drill report of a dr environment (`environments/<dr>/drills/*.json`). */
-export function lastDrill(root: string, env: string): DrillSummary | undefined {
-  const dir = join(root, 'environments', env, 'drills');
-  if (!existsSync(dir)) return undefined;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  const last = files[files.length - 1];
-  if (!last) return undefined;
-  try {
-    const r = JSON.parse(readFileSync(join(dir, last), 'utf8')) as { startedAt?: string; status?: string; rto?: { measuredMinutes?: number }; rpo?: { measuredMinutes?: number } };
-    return { file: `environments/${env}/drills/${last}`, at: r.startedAt ?? last.replace(/\.json$/, ''), status: r.status ?? 'unknown', rtoMinutes: r.rto?.measuredMinutes, rpoMinutes: r.rpo?.measuredMinutes };
-  } catch {
-    return { file: `environments/${env}/drills/${last}`, at: last.replace(/\.json$/, ''), status: 'unreadable' };
-  }
 }
 
 /** How each stateful bundle of `primary` reaches `drRegion`, read from its Terraform JSON. */
@@ -181,89 +174,177 @@ function estimateRto(strategy: Strategy, primary: ResolvedEnvironment): { minute
   const m = RTO_MODEL[strategy];
   const storage = Number(primary.bundles.find((b) => b.name === 'database')?.params.storageGb ?? 0);
   const restore = m.restoreBase + Math.ceil((storage / 100) * m.restorePer100Gb);
-  const breakdown = { network: m.network, 'cluster (parallel)': m.cluster, 'database restore (parallel)': restore, cutover: m.cutover };
+  const breakdown = { network: m.network, 'cluster (parallel)': m.cluster, [strategy === 'backup-restore' ? 'database restore (parallel)' : 'database promotion (parallel)']: restore, cutover: m.cutover };
   return { minutes: m.network + Math.max(m.cluster, restore) + m.cutover, breakdown };
 }
 
+/** Inputs of one pair's assessment. */
+interface PairInput {
+  readonly p: ResolvedEnvironment;
+  readonly d: ResolvedEnvironment;
+  readonly pJson: TerraformJson;
+  readonly dJson?: TerraformJson;
+  readonly definitionFile: string;
+}
+
+/** Every way each stateful bundle's data reaches the DR region, from both environments' Terraform. */
+function pairMechanisms({ p, d, pJson, dJson }: PairInput): { mechanisms: Mechanism[]; findings: Finding[]; keys: DrPair['keys']; replica?: string } {
+  const pr = protections(p, pJson, d.region, p.dr.copyDelayMinutes);
+  const mechanisms: Mechanism[] = pr.protections.map((x) => ({ ...x, kind: x.mechanism.startsWith('automated backups') ? 'replicated-backups' : x.mechanism.includes('replica') ? 'replica' : 'backups', recovery: x.mechanism.includes('replica') ? 'promotion' : 'restore' }));
+  const findings = [...pr.findings];
+  const replica = dJson ? findReplica(p, d, dJson) : undefined;
+  if (replica && dJson) {
+    mechanisms.push(replicaMechanism(p, d, replica));
+    findings.push(...replicaFindings(p, pJson, d, dJson, replica));
+  }
+  return { mechanisms, findings, keys: pr.keys, ...(replica ? { replica: replica.address } : {}) };
+}
+
+/** The strategy the Terraform implements: a replica, and compute running or not. */
+function implementedStrategy(input: PairInput, replica: string | undefined): Strategy {
+  if (!replica || !input.dJson) return 'backup-restore';
+  return computeOf(input.d, input.dJson).some((c) => (c.count ?? 0) > 0) ? 'warm-standby' : 'pilot-light';
+}
+
+/** The policy's strategy must be in the Terraform: the replica, and compute at the policy's share. */
+function strategyFindings(input: PairInput, replica: string | undefined): Finding[] {
+  const { p, d, pJson, dJson } = input;
+  if (!dJson || d.dr.failover || !replicates(p.dr.strategy)) return [];
+  const out: Finding[] = [];
+  const file = `environments/${d.name}/cdktf.out/stacks/${d.name}/cdk.tf.json`;
+  const db = d.bundles.find((b) => b.name === 'database');
+  if (!replica) {
+    const arn = p.cloud === 'aws' ? `replicate_source_db = arn:<partition>:rds:${p.region}:<account>:db:<${p.name}'s instance>` : `master_instance_name = ${p.gcpProject}:<${p.name}'s instance>`;
+    const overridden = db?.sources['mode'] === 'override';
+    out.push({ check: 'dr', kind: 'dr-mechanism-missing', severity: 'error', env: d.name, file: overridden ? d.file : file, path: overridden ? 'overrides.database.mode' : p.cloud === 'aws' ? 'aws_db_instance' : 'google_sql_database_instance', value: db?.params['mode'], allowed: 'replica', message: `policy ${p.dr.policy} (${p.dr.strategy}) needs a read replica of ${p.name}'s database in ${d.region}, but the Terraform of ${d.name} has none: missing ${p.cloud === 'aws' ? 'aws_db_instance' : 'google_sql_database_instance'} with ${arn} (database.mode is ${String(db?.params['mode'])}${db ? `, from ${db.sources['mode']}` : ''})`, fix: overridden ? `remove overrides.database.mode from ${d.file}: the strategy sets it` : `synthesize ${d.name} again (pnpm synth ${d.name}); the strategy sets database.mode: replica` });
+  }
+  const primaryNodes = computeOf(p, pJson);
+  const standby = computeOf(d, dJson);
+  const pct = p.dr.strategy === 'pilot-light' ? 0 : (p.dr.standbyCapacityPercent ?? 100);
+  for (const [i, node] of standby.entries()) {
+    const full = primaryNodes[i]?.count ?? 0;
+    const expected = pct === 0 ? 0 : Math.max(1, Math.ceil((full * pct) / 100));
+    if (node.count !== expected) {
+      out.push({ check: 'dr', kind: 'standby-capacity', severity: 'error', env: d.name, file, path: node.resource, value: node.count, allowed: String(expected), message: `${node.resource} runs ${node.count} node(s) in peacetime; policy ${p.dr.policy} (${p.dr.strategy}${pct ? `, ${pct}% of ${p.name}'s ${full}` : ''}) means ${expected}`, fix: `remove overrides of cluster node counts from ${d.file}, or change the policy's standbyCapacityPercent` });
+    }
+  }
+  return out;
+}
+
+/** RPO: the slowest stateful bundle, each through its best mechanism. */
+function rpoOf(input: PairInput, coverage: DrPair['coverage']): { rpo?: DrPair['rpo']; finding?: Finding } {
+  const { p, d, definitionFile } = input;
+  const cat = regionCatalog();
+  const best = coverage.filter((c) => c.covered).map((c) => c.protections.reduce((a, x) => (x.rpoMinutes < a.rpoMinutes ? x : a)));
+  const worst = best.reduce<Protection | undefined>((a, x) => (!a || x.rpoMinutes > a.rpoMinutes ? x : a), undefined);
+  if (!worst) return {};
+  const target = p.dr.rpoMinutes;
+  const pol = `dr.policies.${p.dr.policy}`;
+  const margin = target - worst.rpoMinutes;
+  const replicable = p.cloud === 'aws' && cat.supportsRdsBackupReplication(p.region, d.region);
+  const fix =
+    margin >= 0
+      ? undefined
+      : worst.bundle === 'database' && replicable
+        ? `set database.replicateBackupsToDr: true in ${definitionFile} (RPO about ${REPLICATED_BACKUPS_RPO_MINUTES} min; ${p.region} → ${d.region} supports it), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`
+        : `shorten the schedule (the backup schedule is derived from ${pol}.rpoMinutes - copyDelayMinutes; AWS Backup runs at most hourly), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`;
+  const rpo = { targetMinutes: target, minutes: worst.rpoMinutes, met: margin >= 0, marginMinutes: margin, drivers: best, ...(fix ? { fix } : {}) };
+  if (margin >= 0) return { rpo };
+  return { rpo, finding: { check: 'dr', kind: 'rpo-breached', severity: 'error', env: p.name, file: definitionFile, path: `${pol}.rpoMinutes`, value: target, message: `worst-case RPO of ${p.name} in ${d.region} is ${worst.rpoMinutes} min (${worst.bundle}: ${worst.mechanism}), breaching the ${target} min target by ${-margin} min`, fix: fix! } };
+}
+
+/** RTO: estimated from the strategy the Terraform implements, not the label. */
+function rtoOf(input: PairInput, implemented: Strategy): { rto: NonNullable<DrPair['rto']>; finding?: Finding } {
+  const { p, d, definitionFile } = input;
+  const est = estimateRto(implemented, p);
+  const margin = p.dr.rtoMinutes - est.minutes;
+  const fix = margin >= 0 ? undefined : `a policy with a faster strategy (${implemented === 'backup-restore' ? 'pilot-light' : 'warm-standby'}) for ${p.name}, or raise dr.policies.${p.dr.policy}.rtoMinutes to ${est.minutes}`;
+  const rto = { targetMinutes: p.dr.rtoMinutes, minutes: est.minutes, met: margin >= 0, marginMinutes: margin, breakdown: est.breakdown, ...(fix ? { fix } : {}) };
+  if (margin >= 0) return { rto };
+  return { rto, finding: { check: 'dr', kind: 'rto-breached', severity: 'error', env: p.name, file: definitionFile, path: `dr.policies.${p.dr.policy}.rtoMinutes`, value: p.dr.rtoMinutes, message: `estimated RTO of ${p.name} into ${d.region} with ${implemented}${implemented !== p.dr.strategy ? ` (what the Terraform implements; policy ${p.dr.policy} says ${p.dr.strategy})` : ` (policy ${p.dr.policy})`} is ${est.minutes} min, breaching the ${p.dr.rtoMinutes} min target by ${-margin} min`, fix: fix! } };
+}
+
+/** One production environment and one dr environment that recovers it. */
+function assessPair(input: PairInput): { pair: DrPair; findings: Finding[] } {
+  const { p, d } = input;
+  const m = pairMechanisms(input);
+  const findings = [...m.findings, ...strategyFindings(input, m.replica)];
+  const coverage = p.bundles.filter((b) => b.stateful).map((b) => {
+    const ps = m.mechanisms.filter((x) => x.bundle === b.name);
+    return { bundle: b.name, protections: ps, covered: ps.length > 0 };
+  });
+  for (const c of coverage.filter((x) => !x.covered)) {
+    findings.push({ check: 'dr', kind: 'dr-not-covered', severity: 'error', env: p.name, file: p.file, path: `bundles.${c.bundle}`, message: `${c.bundle} in ${p.name} holds data, but nothing backs it up or replicates it to ${d.region}, where ${d.name} would restore it`, fix: c.bundle === 'cluster' ? 'set backup.includeClusterVolumes: true in the definition' : `connect ${c.bundle} to the backup bundle (and make sure ${d.name} is the dr environment of ${p.name})` });
+  }
+  const implemented = implementedStrategy(input, m.replica);
+  const rpo = rpoOf(input, coverage);
+  const rto = rtoOf(input, implemented);
+  findings.push(...(rpo.finding ? [rpo.finding] : []), ...(rto.finding ? [rto.finding] : []));
+  const queue = p.bundles.find((b) => b.name === 'queue');
+  const names = Array.isArray(queue?.params.queues) ? (queue.params.queues as string[]).join(', ') : '';
+  const pair: DrPair = {
+    ...pairBase(p),
+    dr: { name: d.name, region: d.region, stateRegion: d.state.region },
+    implemented,
+    mechanisms: m.mechanisms,
+    standby: standbyOf(p, input.pJson, d, input.dJson),
+    ...(d.dr.failover ? { failover: d.dr.failover.step } : {}),
+    coverage,
+    ...(rpo.rpo ? { rpo: rpo.rpo } : {}),
+    rto: rto.rto,
+    keys: m.keys,
+    stateOk: d.state.region !== p.region,
+    ...(queue ? { queues: `${names}: not replicated (${p.cloud === 'aws' ? 'SQS' : 'Pub/Sub'} has no cross-region replication). ${d.name} ${implemented === 'backup-restore' ? 'recreates them empty from IaC' : 'holds them empty already'}; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.` } : {}),
+  };
+  return { pair, findings };
+}
+
+function pairBase(p: ResolvedEnvironment): Pick<DrPair, 'primary' | 'primaryRegion' | 'jurisdiction' | 'policy' | 'strategy'> {
+  const { policy, strategy, rpoMinutes, rtoMinutes, copyDelayMinutes, standbyCapacityPercent } = p.dr;
+  return {
+    primary: p.name,
+    primaryRegion: p.region,
+    jurisdiction: p.jurisdiction,
+    policy: { name: policy, strategy, rpoMinutes, rtoMinutes, copyDelayMinutes, ...(standbyCapacityPercent !== undefined ? { standbyCapacityPercent } : {}) },
+    strategy,
+  };
+}
+
+/**
+ * Every DR pair of the fleet. Drill reports come from the caller (`drills`): the checks read
+ * nothing from disk.
+ */
 export function drReport(
-  root: string,
   definition: Definition,
   envs: readonly ResolvedEnvironment[],
   jsonOf: (env: string) => TerraformJson | undefined,
   definitionFile = 'environments/platform.yaml',
+  drills: (env: string) => DrillSummary | undefined = () => undefined,
 ): DrReport {
   const findings: Finding[] = [];
   const pairs: DrPair[] = [];
   const cat = regionCatalog();
   for (const p of envs.filter((e) => e.role === 'production')) {
     const drEnvs = envs.filter((e) => e.role === 'dr' && e.recovers?.name === p.name);
-    const base = { primary: p.name, primaryRegion: p.region, jurisdiction: p.jurisdiction, policy: p.dr.policy, strategy: p.dr.strategy };
     if (drEnvs.length === 0) {
-      pairs.push({ ...base, coverage: [], keys: [] });
+      pairs.push({ ...pairBase(p), coverage: [], keys: [] });
       if (definition.dr.required) {
-        const specs = p.bundles.length;
         const near = cat.nearest(p.cloud, p.region, cat.inJurisdiction(p.cloud, p.jurisdiction))[0];
-        findings.push({ check: 'dr', kind: 'dr-missing', severity: 'error', env: p.name, file: p.file, path: '', message: `${p.name} is production and the definition requires DR (dr.required), but no dr environment recovers it${specs ? '' : ''}`, fix: near ? `pnpm gen env dr-${p.cloud === 'gcp' ? 'gcp-' : ''}${near.short} --recovers ${p.name}` : `add a dr environment in ${p.jurisdiction} with --recovers ${p.name}` });
+        findings.push({ check: 'dr', kind: 'dr-missing', severity: 'error', env: p.name, file: p.file, path: '', message: `${p.name} is production and the definition requires DR (dr.required), but no dr environment recovers it`, fix: near ? `pnpm gen env dr-${p.cloud === 'gcp' ? 'gcp-' : ''}${near.short} --recovers ${p.name}` : `add a dr environment in ${p.jurisdiction} with --recovers ${p.name}` });
       }
       continue;
     }
-    const json = jsonOf(p.name);
+    const pJson = jsonOf(p.name);
     for (const d of drEnvs) {
-      const stateOk = d.state.region !== p.region;
-      if (!json) {
-        pairs.push({ ...base, dr: { name: d.name, region: d.region, stateRegion: d.state.region }, coverage: [], keys: [], stateOk });
+      const lastDrill = drills(d.name);
+      if (!pJson) {
+        pairs.push({ ...pairBase(p), dr: { name: d.name, region: d.region, stateRegion: d.state.region }, coverage: [], keys: [], stateOk: d.state.region !== p.region, ...(lastDrill ? { lastDrill } : {}) });
         continue;
       }
-      const pr = protections(p, json, d.region, p.dr.copyDelayMinutes);
-      findings.push(...pr.findings);
-      const stateful = p.bundles.filter((b) => b.stateful).map((b) => b.name);
-      const coverage = stateful.map((b) => {
-        const ps = pr.protections.filter((x) => x.bundle === b);
-        return { bundle: b, protections: ps, covered: ps.length > 0 };
-      });
-      for (const c of coverage.filter((x) => !x.covered)) {
-        findings.push({ check: 'dr', kind: 'dr-not-covered', severity: 'error', env: p.name, file: p.file, path: `bundles.${c.bundle}`, message: `${c.bundle} in ${p.name} holds data, but nothing backs it up or replicates it to ${d.region}, where ${d.name} would restore it`, fix: c.bundle === 'cluster' ? 'set backup.includeClusterVolumes: true in the definition' : `connect ${c.bundle} to the backup bundle (and make sure ${d.name} is the dr environment of ${p.name})` });
-      }
-      // worst case: the slowest stateful bundle, each through its best protection
-      const best = coverage.filter((c) => c.covered).map((c) => c.protections.reduce((a, x) => (x.rpoMinutes < a.rpoMinutes ? x : a)));
-      const worst = best.reduce<Protection | undefined>((a, x) => (!a || x.rpoMinutes > a.rpoMinutes ? x : a), undefined);
-      let rpo: DrPair['rpo'];
-      if (worst) {
-        const target = p.dr.rpoMinutes;
-        const pol = `dr.policies.${p.dr.policy}`;
-        const margin = target - worst.rpoMinutes;
-        const replicable = p.cloud === 'aws' && cat.supportsRdsBackupReplication(p.region, d.region);
-        const fix =
-          margin >= 0
-            ? undefined
-            : worst.bundle === 'database' && replicable
-              ? `set database.replicateBackupsToDr: true in ${definitionFile} (RPO about ${REPLICATED_BACKUPS_RPO_MINUTES} min; ${p.region} → ${d.region} supports it), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`
-              : `shorten the schedule (the backup schedule is derived from ${pol}.rpoMinutes - copyDelayMinutes; AWS Backup runs at most hourly), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`;
-        rpo = { targetMinutes: target, minutes: worst.rpoMinutes, met: margin >= 0, marginMinutes: margin, drivers: best, ...(fix ? { fix } : {}) };
-        if (margin < 0) {
-          findings.push({ check: 'dr', kind: 'rpo-breached', severity: 'error', env: p.name, file: definitionFile, path: `${pol}.rpoMinutes`, value: target, message: `worst-case RPO of ${p.name} in ${d.region} is ${worst.rpoMinutes} min (${worst.bundle}: ${worst.mechanism}), breaching the ${target} min target by ${-margin} min`, fix: fix! });
-        }
-      }
-      const est = estimateRto(p.dr.strategy, p);
-      const rtoMargin = p.dr.rtoMinutes - est.minutes;
-      const rtoFix = rtoMargin >= 0 ? undefined : `a policy with a faster strategy (${p.dr.strategy === 'backup-restore' ? 'pilot-light' : 'warm-standby'}) for ${p.name}, or raise dr.policies.${p.dr.policy}.rtoMinutes to ${est.minutes}`;
-      const rto = { targetMinutes: p.dr.rtoMinutes, minutes: est.minutes, met: rtoMargin >= 0, marginMinutes: rtoMargin, breakdown: est.breakdown, ...(rtoFix ? { fix: rtoFix } : {}) };
-      if (rtoMargin < 0) {
-        findings.push({ check: 'dr', kind: 'rto-breached', severity: 'error', env: p.name, file: definitionFile, path: `dr.policies.${p.dr.policy}.rtoMinutes`, value: p.dr.rtoMinutes, message: `estimated RTO of ${p.name} into ${d.region} with ${p.dr.strategy} (policy ${p.dr.policy}) is ${est.minutes} min, breaching the ${p.dr.rtoMinutes} min target by ${-rtoMargin} min`, fix: rtoFix! });
-      }
-      const queue = p.bundles.find((b) => b.name === 'queue');
-      const names = Array.isArray(queue?.params.queues) ? (queue.params.queues as string[]).join(', ') : '';
-      pairs.push({
-        ...base,
-        dr: { name: d.name, region: d.region, stateRegion: d.state.region },
-        coverage,
-        rpo,
-        rto,
-        keys: pr.keys,
-        stateOk,
-        ...(queue ? { queues: `${names}: not replicated (${p.cloud === 'aws' ? 'SQS' : 'Pub/Sub'} has no cross-region replication). ${d.name} recreates them empty from IaC; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.` } : {}),
-        lastDrill: lastDrill(root, d.name),
-      });
+      const dJson = jsonOf(d.name);
+      const r = assessPair({ p, d, pJson, ...(dJson ? { dJson } : {}), definitionFile });
+      pairs.push({ ...r.pair, ...(lastDrill ? { lastDrill } : {}) });
+      findings.push(...r.findings);
     }
   }
   return { pairs, findings };

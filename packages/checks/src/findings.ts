@@ -16,7 +16,10 @@ export type FindingKind =
   | 'key-region'
   | 'rpo-breached'
   | 'rto-breached'
-  | 'schedule-unknown';
+  | 'schedule-unknown'
+  | 'dr-mechanism-missing'
+  | 'replica-engine-mismatch'
+  | 'standby-capacity';
 
 /** A problem (or a note) found by a check: an Issue with the check and environment it concerns. */
 export interface Finding extends Omit<Issue, 'kind'> {

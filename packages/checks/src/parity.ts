@@ -28,6 +28,15 @@ export interface Difference {
   readonly allowed: boolean;
   /** Each distinct value and the environments that have it, most common first. */
   readonly groups: ReadonlyArray<{ readonly value: unknown; readonly envs: readonly string[] }>;
+  /** Environments whose value is derived from their DR policy or failover step (allowed to differ). */
+  readonly derived?: readonly string[];
+}
+
+/** Parameter sources derived from the DR policy and the failover step, not written by anyone. */
+const DERIVED = new Set(['strategy', 'failover']);
+
+function sortGroups<T extends { envs: string[] }>(groups: T[]): T[] {
+  return groups.sort((x, y) => y.envs.length - x.envs.length || x.envs[0]!.localeCompare(y.envs[0]!));
 }
 
 export interface ParityMatrix {
@@ -97,13 +106,18 @@ export function parityMatrix(definition: Definition, envs: readonly ResolvedEnvi
         groups.get(k)!.envs.push(e.name);
       }
       if (groups.size < 2) continue;
-      const sorted = [...groups.values()].sort((x, y) => y.envs.length - x.envs.length || x.envs[0]!.localeCompare(y.envs[0]!));
-      const allowed = mayDiffer.has(param);
-      differences.push({ bundle: b, param, allowed, groups: sorted });
+      const sorted = sortGroups([...groups.values()]);
+      // Values derived from a DR policy or a failover step (a dr environment's replica, its
+      // scaled-down compute) are allowed differences; the other environments must still agree.
+      const derived = (n: string) => DERIVED.has(envs.find((x) => x.name === n)!.bundles.find((x) => x.name === b)!.sources[param] ?? '');
+      const plain = sortGroups(sorted.map((g) => ({ value: g.value, envs: g.envs.filter((n) => !derived(n)) })).filter((g) => g.envs.length > 0));
+      const allowed = mayDiffer.has(param) || plain.length < 2;
+      const derivedEnvs = sorted.flatMap((g) => g.envs.filter(derived));
+      differences.push({ bundle: b, param, allowed, groups: sorted, ...(derivedEnvs.length > 0 ? { derived: derivedEnvs } : {}) });
       for (const g of sorted) for (const n of g.envs) cells[n]![b]!.differs[param] = g.value;
       if (allowed) continue;
-      const reference = sorted[0]!;
-      for (const g of sorted.slice(1)) {
+      const reference = plain[0]!;
+      for (const g of plain.slice(1)) {
         for (const n of g.envs) {
           const e = envs.find((x) => x.name === n)!;
           const cell = cells[n]![b]!;

@@ -4,6 +4,7 @@
  */
 import { resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
 import { drReport, type DrPair } from './dr.js';
+import type { DrillSummary } from './drills.js';
 import { fromIssue, type CheckName, type Finding } from './findings.js';
 import { parityMatrix, type ParityMatrix } from './parity.js';
 import { residencyFindings } from './residency.js';
@@ -58,7 +59,16 @@ export function resolveForCheck(ws: Workspace, names: readonly string[] = []): R
   return { envs, valid, findings };
 }
 
-export function runChecks(ws: Workspace, resolved: Resolved, jsonOf: (env: string) => TerraformJson | undefined): CheckReport {
+/**
+ * Run every check. `drills` gives the newest drill report of a dr environment (the command line
+ * reads them with `lastDrill`); the checks read nothing from disk.
+ */
+export function runChecks(
+  ws: Workspace,
+  resolved: Resolved,
+  jsonOf: (env: string) => TerraformJson | undefined,
+  drills: (env: string) => DrillSummary | undefined = () => undefined,
+): CheckReport {
   const definitionFile = ws.definition?.file ?? 'environments/platform.yaml';
   const findings: Finding[] = [...resolved.findings];
   const envs = resolved.envs;
@@ -70,7 +80,7 @@ export function runChecks(ws: Workspace, resolved: Resolved, jsonOf: (env: strin
     const json = jsonOf(e.name);
     if (json) findings.push(...residencyFindings(e, json));
   }
-  const dr = ws.definition ? drReport(ws.root, ws.definition.data, envs, jsonOf, definitionFile) : { pairs: [], findings: [] };
+  const dr = ws.definition ? drReport(ws.definition.data, envs, jsonOf, definitionFile, drills) : { pairs: [], findings: [] };
   findings.push(...dr.findings);
 
   // one finding per problem, ordered by environment, check and path

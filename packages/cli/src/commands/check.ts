@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
-import { resolveForCheck, runChecks, stable, type CheckReport, type DrPair, type Finding, type TerraformJson } from '@parity/checks';
+import { lastDrill, resolveForCheck, runChecks, stable, type CheckReport, type DrPair, type Finding, type TerraformJson } from '@parity/checks';
 import { formatIssue, loadWorkspace } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 
@@ -45,7 +45,8 @@ export async function runCheck(names: readonly string[] = [], root?: string): Pr
     const file = stackFile(ws.root, e.name);
     if (existsSync(file)) json.set(e.name, JSON.parse(readFileSync(file, 'utf8')) as TerraformJson);
   }
-  return runChecks(ws, resolved, (name) => json.get(name));
+  // Drill reports are read here and handed in: the checks read nothing from disk.
+  return runChecks(ws, resolved, (name) => json.get(name), (name) => lastDrill(ws.root, name));
 }
 
 const CHECK_TITLES = { config: 'Configuration', parity: 'Parity', regions: 'Region availability', residency: 'Data residency', dr: 'DR readiness' } as const;
@@ -70,15 +71,28 @@ function pairLines(p: DrPair, md: boolean): string[] {
     lines.push(`${ok(false)} no dr environment recovers it`);
     return lines;
   }
+  const pol = p.policy;
+  lines.push(`${md ? 'ℹ️' : pc.cyan('i')} policy ${pol.name}: ${pol.strategy}, RPO ${minutes(pol.rpoMinutes)}, RTO ${minutes(pol.rtoMinutes)}, copy/lag budget ${pol.copyDelayMinutes} min${pol.standbyCapacityPercent !== undefined ? `, standby ${pol.standbyCapacityPercent}%` : ''}${p.implemented && p.implemented !== pol.strategy ? ` (the Terraform implements ${p.implemented})` : ''}${p.failover ? `; failing over: step ${p.failover}` : ''}`);
   if (p.rpo) lines.push(`${ok(p.rpo.met)} RPO: worst case ${minutes(p.rpo.minutes)} vs target ${minutes(p.rpo.targetMinutes)} (${p.rpo.met ? `met, ${p.rpo.marginMinutes} min to spare` : `breached by ${-p.rpo.marginMinutes} min`}); ${p.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')}${p.rpo.fix ? ` → ${p.rpo.fix}` : ''}`);
   else lines.push(`${ok(false)} RPO: no protection reaches ${p.dr.region}`);
-  if (p.rto) lines.push(`${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(p.rto.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')})${p.rto.fix ? ` → ${p.rto.fix}` : ''}`);
+  if (p.rto) lines.push(`${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.implemented ?? p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(p.rto.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')})${p.rto.fix ? ` → ${p.rto.fix}` : ''}`);
+  if (p.standby) lines.push(...standbyLines(p, md));
   lines.push(`${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? '→ ' + p.dr!.region : 'NOT covered'}`).join(', ')}`);
   if (p.keys.length) lines.push(`${ok(p.keys.every((k) => k.ok))} keys: ${p.keys.length} cop${p.keys.length === 1 ? 'y' : 'ies'} in ${p.dr.region} encrypted with keys ${p.keys.every((k) => k.ok) ? `in ${p.dr.region}` : 'in the wrong region'}`);
   lines.push(`${ok(p.stateOk ?? false)} state: ${p.dr.name} keeps its Terraform state in ${p.dr.stateRegion}${p.stateOk ? `, not in ${p.primaryRegion}` : `, the region it fails over from`}`);
   if (p.queues) lines.push(`${md ? 'ℹ️' : pc.cyan('i')} queues: ${p.queues}`);
   lines.push(`${md ? 'ℹ️' : pc.cyan('i')} last drilled: ${p.lastDrill ? `${p.lastDrill.at} (${p.lastDrill.status}${p.lastDrill.rtoMinutes !== undefined ? `, RTO ${p.lastDrill.rtoMinutes} min` : ''}${p.lastDrill.rpoMinutes !== undefined ? `, RPO ${p.lastDrill.rpoMinutes} min` : ''}) — ${p.lastDrill.file}` : `never (pnpm drill ${p.dr.name})`}`);
   return lines;
+}
+
+/** What runs in the DR region in peacetime: the standing cost of the policy. */
+function standbyLines(p: DrPair, md: boolean): string[] {
+  const s = p.standby!;
+  const head = s.applied
+    ? `standing cost in ${p.dr!.region} (${p.dr!.name} applied in peacetime):`
+    : `standing cost in ${p.dr!.region}: the backup plane only; ${p.dr!.name} is applied only at failover, do not apply it now`;
+  const items = s.items.map((i) => `${md ? '  - ' : '      '}${i.what}${i.size ? ` ${i.size}` : ''}${i.count !== undefined ? ` × ${i.count}` : ''} (${i.resource})`);
+  return [`${md ? 'ℹ️' : pc.cyan('i')} ${head}`, ...items];
 }
 
 function findingText(f: Finding): string {
@@ -106,8 +120,8 @@ export function formatTerminal(r: CheckReport, drOnly = false): string {
     }
     const allowed = r.matrix.differences.filter((d) => d.allowed);
     if (allowed.length) {
-      out.push('', pc.bold('Allowed differences (mayDiffer)'));
-      for (const d of allowed) out.push(`  ${`${d.bundle}.${d.param}`.padEnd(28)} ${d.groups.map((g) => `${stable(g.value)}: ${g.envs.join(', ')}`).join(pc.dim('  |  '))}`);
+      out.push('', pc.bold('Allowed differences (mayDiffer; derived from a DR policy or failover step)'));
+      for (const d of allowed) out.push(`  ${`${d.bundle}.${d.param}`.padEnd(28)} ${d.groups.map((g) => `${stable(g.value)}: ${g.envs.join(', ')}`).join(pc.dim('  |  '))}${d.derived ? pc.dim(`  (derived in ${d.derived.join(', ')})`) : ''}`);
     }
   }
   out.push('', pc.bold('DR readiness'));
