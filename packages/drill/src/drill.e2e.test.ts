@@ -9,7 +9,7 @@
  * FAILS under CI=true: CI must run one complete drill.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastDrill } from '@parity/checks';
 import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
@@ -91,11 +91,22 @@ const repoDrills = () => {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 };
 
+/**
+ * A throwaway workspace where prod-use1 runs under the default policy (standard: backup &
+ * restore): this drill restores from backups. Pilot-light drills are the failover drill's.
+ */
+function backupRestoreWorkspace(): ReturnType<typeof tempWorkspace> {
+  const ws = tempWorkspace();
+  const file = join(ws.root, 'environments', 'prod-use1', 'environment.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^drPolicy: .*\n/m, ''));
+  return ws;
+}
+
 describe.skipIf(!runnable && !CI)('pnpm drill dr-usw2 against moto', () => {
   it('stands up prod-use1, loses it, recovers into us-west-2, verifies, measures RTO and RPO, and leaves nothing running', async () => {
     requireTools();
     const before = repoDrills();
-    const ws = tempWorkspace();
+    const ws = backupRestoreWorkspace();
     workspaces.push(ws);
     const run = drill(ws.root);
     const { code } = await run.done;
@@ -166,7 +177,7 @@ describe.skipIf(!runnable && !CI)('pnpm drill dr-usw2 against moto', () => {
 
   it('fails: a dead endpoint fails the drill at the step that reaches it, with a report', async () => {
     requireTools();
-    const ws = tempWorkspace();
+    const ws = backupRestoreWorkspace();
     workspaces.push(ws);
     const port = await freePort();
     const run = drill(ws.root, ['--endpoint', `http://127.0.0.1:${port}`]);
@@ -181,7 +192,7 @@ describe.skipIf(!runnable && !CI)('pnpm drill dr-usw2 against moto', () => {
 
   it('fails: the emulator dying mid-apply fails the drill at that step, refuses a second drill meanwhile, and leaves no process', async () => {
     requireTools();
-    const ws = tempWorkspace();
+    const ws = backupRestoreWorkspace();
     workspaces.push(ws);
     const run = drill(ws.root);
     const lockFile = join(ws.root, '.parity', 'drills', 'dr-usw2.lock');
@@ -217,7 +228,7 @@ describe.skipIf(!runnable && !CI)('pnpm drill dr-usw2 against moto', () => {
 
   it('stops cleanly on SIGINT: the report says aborted at the running step, and nothing is left running', async () => {
     requireTools();
-    const ws = tempWorkspace();
+    const ws = backupRestoreWorkspace();
     workspaces.push(ws);
     const run = drill(ws.root);
     const lockFile = join(ws.root, '.parity', 'drills', 'dr-usw2.lock');

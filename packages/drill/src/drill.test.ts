@@ -22,13 +22,14 @@ describe('the pair a drill fails over', () => {
 });
 
 describe('the DR environment restored from the copy', () => {
+  // dr-euc1: the example pair under backup & restore (dr-usw2 holds a replica under pilot light)
   it('is resolved with restoreFromSnapshot in memory, leaving the committed manifest alone', async () => {
-    const manifest = join(REPO_ROOT, 'environments', 'dr-usw2', 'environment.yaml');
+    const manifest = join(REPO_ROOT, 'environments', 'dr-euc1', 'environment.yaml');
     const before = readFileSync(manifest, 'utf8');
     const ws = await loadWorkspace(REPO_ROOT);
-    const env = withRestore(ws, 'dr-usw2', 'parity-drill-copy');
+    const env = withRestore(ws, 'dr-euc1', 'parity-drill-copy');
     expect(env.bundles.find((b) => b.name === 'database')?.params.restoreFromSnapshot).toBe('parity-drill-copy');
-    expect(ws.manifests.get('dr-usw2')?.data.overrides).toEqual({});
+    expect(ws.manifests.get('dr-euc1')?.data.overrides).toEqual({});
     expect(readFileSync(manifest, 'utf8')).toBe(before);
     const { synthToJson } = await import('@parity/synth');
     const json = (await synthToJson(REPO_ROOT, env)) as TfJson;
