@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { Cloud } from './catalog.js';
 import type { Namer } from './naming.js';
-import type { ResolvedBundle, ResolvedEnvironment } from './resolve.js';
+import type { ResolvedBundle, ResolvedEnvironment } from './resolved.js';
 
 /** A value a bundle exports: a string or list of strings, usually Terraform tokens. */
 export type ExportValue = string | string[];

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import type { BundleSpec } from './bundle.js';
 import type { Definition, Manifest, SourceFile } from './config.js';
-import { packageOf, pinKey, type PinnedLoad } from './resolve.js';
+import { packageOf, pinKey, type PinnedLoad } from './resolved.js';
 
 /** Where pinned bundle versions are installed, relative to the workspace root (gitignored). */
 export const BUNDLE_CACHE = '.parity/bundles';

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ParityError, type IssueKind } from './errors.js';
-import { checkDefinition, resolveEnvironment, stateBackend } from './resolve.js';
+import { checkDefinition } from './definition-check.js';
+import { stateBackend } from './placement.js';
+import { resolveEnvironment } from './resolve.js';
 import { AWS_PAIR, fixtureWorkspace, GCP_PAIR, inMemoryManifest, REPO_ROOT, resolveFixture, type ManifestInput } from './testing.js';
 import { loadWorkspace, type Workspace } from './workspace.js';
 import type { Definition } from './config.js';

@@ -11,7 +11,9 @@ import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manif
 import { issue, type Issue } from './errors.js';
 import { importFile, UncompiledModuleError } from './modules.js';
 import { loadPins } from './pins.js';
-import { checkDefinition, packageOf, resolveEnvironment, type PinnedLoad, type ResolvedEnvironment, type ResolveOptions } from './resolve.js';
+import { checkDefinition } from './definition-check.js';
+import { resolveEnvironment } from './resolve.js';
+import { packageOf, type PinnedLoad, type ResolvedEnvironment, type ResolveOptions } from './resolved.js';
 
 export const DEFINITION_FILE = 'environments/platform.yaml';
 export const MANIFEST_FILE = 'environment.yaml';

@@ -1,0 +1,325 @@
+/**
+ * Resolution as a list of named rules over one context (the shape of changesets' config rules):
+ * each rule reads the manifest and the definition, adds what it finds to the context (the region,
+ * the environment recovered, the DR policy, the resolved bundles) and reports every problem it
+ * sees. `resolveEnvironment` runs them in order and builds the environment from the context.
+ */
+import semver from 'semver';
+import type { BundleSpec } from './bundle.js';
+import { regionCatalog, type RegionInfo } from './catalog.js';
+import { zodIssues, type Definition, type DrPolicy, type Manifest, type SourceFile } from './config.js';
+import { paramKeys, unknownParam } from './definition-check.js';
+import { deriveBackupSchedule, type BackupSchedule } from './dr.js';
+import { failoverLayer, resolvePolicy, strategyLayer, type DerivedLayer, type Strategy } from './drpolicy.js';
+import { issue, type Issue } from './errors.js';
+import { bundleOrder, featureOffered, jurisdictionOf, listRegions, missingServices, regionsWithAll } from './placement.js';
+import { packageOf, pinKey, type EnvRef, type ParamSource, type ResolvedBundle, type ResolveInput, type ResolveOptions } from './resolved.js';
+
+type Where = (path: (string | number)[]) => { file: string; path: string; line?: number };
+
+/** What the rules share: the inputs, and what earlier rules found. */
+export interface ResolveContext {
+  readonly input: ResolveInput;
+  readonly name: string;
+  readonly opts: ResolveOptions;
+  readonly def: Definition;
+  readonly defSrc: SourceFile<Definition>;
+  readonly src: SourceFile<Manifest>;
+  readonly m: Manifest;
+  readonly file: string;
+  readonly at: Where;
+  readonly out: Issue[];
+  /** Bundle specs this environment runs: the workspace's, or a pinned version's. */
+  readonly bundles: Map<string, BundleSpec>;
+  readonly pinnedDirs: Map<string, string>;
+  region?: RegionInfo;
+  jur?: { name: string; members: string[] };
+  recovers?: EnvRef;
+  drTargets: EnvRef[];
+  policy?: { name: string; policy: DrPolicy; strategy: Strategy };
+  policyName: string;
+  strategyValues: DerivedLayer;
+  failoverValues: DerivedLayer;
+  schedule: BackupSchedule;
+  readonly resolved: ResolvedBundle[];
+}
+
+/** A named step of resolution. */
+export interface ResolveRule {
+  readonly name: string;
+  run(ctx: ResolveContext): void;
+}
+
+function pinLabel(ctx: ResolveContext, b: string): string {
+  return ctx.pinnedDirs.has(b) ? `${b} ${ctx.bundles.get(b)!.version} (pinned in ${ctx.file})` : `"${b}"`;
+}
+
+function productionNames(manifests: ReadonlyMap<string, SourceFile<Manifest>>): string[] {
+  return [...manifests.values()].filter((s) => s.data.role === 'production').map((s) => s.data.name).sort();
+}
+
+/** Pinned bundle versions: this environment runs their specs instead of the workspace's. */
+function pins(ctx: ResolveContext): void {
+  const { def, defSrc, m, at, out, bundles, pinnedDirs, name, input } = ctx;
+  for (const [b, version] of Object.entries(m.bundles ?? {})) {
+    const entry = def.bundles[b];
+    if (!entry) {
+      out.push(issue({ kind: 'unknown-bundle', ...at(['bundles', b]), value: b, message: `the definition has no bundle "${b}" to pin`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove the pin or correct the bundle name' }));
+      continue;
+    }
+    const pkg = packageOf(b, entry);
+    if (semver.validRange(entry.version) && !semver.satisfies(version, entry.version)) {
+      bundles.delete(b);
+      out.push(issue({ kind: 'bundle-version', ...at(['bundles', b]), value: version, message: `${b} ${version} is outside the range the definition asks for (${defSrc.file}: bundles.${b}.version: ${entry.version})`, allowed: `a published version in ${entry.version}`, fix: `pin a version in ${entry.version} (pnpm promote ${b} --to ${name}), or widen bundles.${b}.version in ${defSrc.file}` }));
+      continue;
+    }
+    const load = input.pinned?.get(pinKey(b, version));
+    if (!load || !load.ok) {
+      bundles.delete(b);
+      out.push(issue({ kind: 'bundle-version', ...at(['bundles', b]), value: version, message: load ? `pinned ${b} ${version}: ${load.message}` : `pinned ${b} ${version}: ${pkg}@${version} was not loaded`, allowed: load?.allowed, fix: load ? load.fix : 'load the workspace with loadWorkspace(), which installs pinned versions' }));
+      continue;
+    }
+    bundles.set(b, load.spec);
+    pinnedDirs.set(b, load.dir);
+  }
+}
+
+/** The manifest's name, its region (known, opt-in) and its jurisdiction. */
+function placement(ctx: ResolveContext): void {
+  const { def, defSrc, m, at, out, name } = ctx;
+  const cat = regionCatalog();
+  if (m.name !== name) {
+    out.push(issue({ kind: 'env-name', ...at(['name']), value: m.name, message: `the manifest's name does not match its folder "${name}"`, allowed: name, fix: `set name: ${name}` }));
+  }
+  const region = cat.get(m.cloud, m.region);
+  ctx.region = region;
+  if (!region) {
+    const near = cat.suggest(m.cloud, m.region);
+    out.push(issue({ kind: 'unknown-region', ...at(['region']), value: m.region, message: `not a known ${m.cloud} region`, allowed: `a ${m.cloud} region code, e.g. ${near.map((r) => r.code).join(', ')}`, fix: 'correct the region code (the catalog is packages/model/data)' }));
+  } else if (region.optIn) {
+    out.push(issue({ kind: 'opt-in-region', severity: 'warning', ...at(['region']), value: m.region, message: `${m.region} (${region.name}) is an opt-in region: the account must enable it before anything can be created there`, fix: 'enable it in the AWS account (aws account enable-region) before applying' }));
+  }
+  const jur = jurisdictionOf(def, name, region);
+  ctx.jur = jur;
+  if (region && jur && def.residency.environments[name]) {
+    const known = new Set(cat.list(m.cloud).map((r) => r.jurisdiction).concat(cat.list(m.cloud === 'aws' ? 'gcp' : 'aws').map((r) => r.jurisdiction)));
+    const unknown = jur.members.filter((j) => !known.has(j));
+    const path = ['residency', 'environments', name];
+    if (unknown.length > 0) {
+      out.push(issue({ kind: 'residency', file: defSrc.file, path: path.join('.'), line: defSrc.lineOf(path), value: jur.name, message: `${unknown.join(', ')} is neither a jurisdiction of the region catalog nor a group in residency.groups`, allowed: `a group (${Object.keys(def.residency.groups).join(', ') || 'none defined'}) or a catalog jurisdiction such as EU, UK, US, CH`, fix: 'define the group or correct the name' }));
+    } else if (!jur.members.includes(region.jurisdiction)) {
+      out.push(issue({ kind: 'residency', file: defSrc.file, path: path.join('.'), line: defSrc.lineOf(path), value: jur.name, message: `${name} runs in ${m.region} (${region.jurisdiction}), outside the jurisdiction the definition gives it (${jur.name}: ${jur.members.join(', ')})`, allowed: `a jurisdiction that includes ${region.jurisdiction}`, fix: `add ${region.jurisdiction} to the group, or remove residency.environments.${name}` }));
+    }
+  }
+}
+
+function tier(ctx: ResolveContext): void {
+  const { def, defSrc, m, at, out } = ctx;
+  if (!def.tiers[m.tier]) {
+    out.push(issue({ kind: 'unknown-tier', ...at(['tier']), value: m.tier, message: `tier "${m.tier}" is not defined in ${defSrc.file}`, allowed: Object.keys(def.tiers).join(', '), fix: 'use a defined tier or add it to the definition' }));
+  }
+
+}
+
+/** The environment a dr environment recovers: production, same cloud, in its jurisdiction, another region. */
+function recovers(ctx: ResolveContext): void {
+  const { def, m, at, out, name, region, bundles } = ctx;
+  const manifests = ctx.input.manifests;
+  const cat = regionCatalog();
+  if (m.role === 'dr') {
+    const target = m.recovers ? manifests.get(m.recovers) : undefined;
+    if (!m.recovers) {
+      out.push(issue({ kind: 'recovers', ...at(['role']), message: 'a dr environment must say which environment it recovers', fix: 'add recovers: <production environment>' }));
+    } else if (!target) {
+      out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: 'no such environment', allowed: productionNames(manifests).join(', '), fix: 'name an existing production environment' }));
+    } else if (target.data.role !== 'production') {
+      out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `${m.recovers} is a ${target.data.role} environment; dr environments recover production ones`, allowed: productionNames(manifests).join(', '), fix: 'name a production environment' }));
+    } else if (target.data.cloud !== m.cloud) {
+      out.push(issue({ kind: 'cloud-mismatch', ...at(['recovers']), value: m.recovers, message: `${m.recovers} runs on ${target.data.cloud}; backups cannot be restored across clouds`, fix: `put this dr environment on ${target.data.cloud}` }));
+    } else {
+      ctx.recovers = { name: target.data.name, region: target.data.region };
+      const from = cat.get(target.data.cloud, target.data.region);
+      const fromJur = jurisdictionOf(def, target.data.name, from);
+      if (region && from && fromJur && !fromJur.members.includes(region.jurisdiction)) {
+        const ok = fromJur.members.flatMap((j) => regionsWithAll(m.cloud, from.code, [...bundles.values()], j)).filter((r) => r.code !== from.code);
+        const sorted = cat.nearest(m.cloud, from.code, ok);
+        out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${m.recovers} keeps its data in ${fromJur.name} (${from.code}); recovering it in ${m.region} (${region.jurisdiction}) would copy its data and backups out of ${fromJur.name}`, allowed: `a region in ${fromJur.name}: ${listRegions(sorted)}`, fix: `choose a region in ${fromJur.name}` }));
+      }
+      if (from && from.code === m.region) {
+        out.push(issue({ kind: 'recovers', ...at(['region']), value: m.region, message: `a dr environment in the same region as ${m.recovers} does not survive the loss of that region`, fix: 'choose another region in the same jurisdiction' }));
+      }
+      if (m.state.region === target.data.region) {
+        out.push(issue({ kind: 'state-in-failed-region', ...at(['state', 'region']), value: m.state.region, message: `the Terraform state of ${name} lives in ${m.state.region}, the region it fails over from: when that region is lost, so is the state needed to recover`, allowed: `any region but ${m.state.region}`, fix: `set state.region: ${m.region}` }));
+      }
+    }
+  } else if (m.recovers) {
+    out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `only dr environments recover another; this one is ${m.role}`, fix: 'remove recovers, or set role: dr' }));
+  }
+  if (!cat.get(m.cloud, m.state.region)) {
+    out.push(issue({ kind: 'unknown-region', ...at(['state', 'region']), value: m.state.region, message: `not a known ${m.cloud} region`, fix: 'correct the state region' }));
+  }
+}
+
+/** The dr environments that recover this one: backup copies go to their regions, inside its jurisdiction. */
+function drTargets(ctx: ResolveContext): void {
+  const { m, at, out, name, region, jur } = ctx;
+  const manifests = ctx.input.manifests;
+  const cat = regionCatalog();
+  if (!cat.get(m.cloud, m.state.region)) {
+    out.push(issue({ kind: 'unknown-region', ...at(['state', 'region']), value: m.state.region, message: `not a known ${m.cloud} region`, fix: 'correct the state region' }));
+  }
+  const drTargets: EnvRef[] = (ctx.drTargets = [...manifests.values()]
+    .filter((o) => o.data.role === 'dr' && o.data.recovers === name && o.data.cloud === m.cloud)
+    .map((o) => ({ name: o.data.name, region: o.data.region }))
+    .sort((a, b) => a.name.localeCompare(b.name)));
+  // Backups of this environment are copied to its dr environments' regions: they must be inside its jurisdiction.
+  for (const t of drTargets) {
+    const to = cat.get(m.cloud, t.region);
+    if (region && jur && to && !jur.members.includes(to.jurisdiction)) {
+      const inside = jur.members.flatMap((j) => cat.inJurisdiction(m.cloud, j)).filter((r) => r.code !== m.region);
+      out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${t.name} recovers ${name} in ${t.region} (${to.jurisdiction}): ${name}'s backups would be copied out of ${jur.name}`, allowed: `dr regions in ${jur.name}: ${listRegions(cat.nearest(m.cloud, m.region, inside))}`, fix: `move ${t.name} into ${jur.name}, or keep ${name} in ${to.jurisdiction}` }));
+    }
+  }
+
+}
+
+/** Services the bundles need in this region. */
+function services(ctx: ResolveContext): void {
+  const { def, m, at, out, region, bundles } = ctx;
+  if (region) {
+    const specs = Object.keys(def.bundles).flatMap((b) => (bundles.get(b) ? [bundles.get(b)!] : []));
+    const { missing, unknown } = missingServices(m.cloud, m.region, specs);
+    if (missing.length > 0) {
+      const ok = regionsWithAll(m.cloud, m.region, specs, region.jurisdiction);
+      out.push(issue({ kind: 'missing-service', ...at(['region']), value: m.region, message: `${m.region} (${region.name}) lacks ${missing.map(([b, s]) => `${s} (needed by ${b})`).join(', ')}`, allowed: `regions in ${region.jurisdiction} with every needed service: ${listRegions(ok)}`, fix: 'choose one of those regions' }));
+    }
+    for (const [b, s] of unknown) {
+      out.push(issue({ kind: 'missing-service', severity: 'warning', ...at(['region']), value: m.region, message: `no source confirms ${s} (needed by ${b}) in ${m.region}`, fix: 'confirm availability with the provider before applying' }));
+    }
+  }
+
+}
+
+/** The DR policy, and the layers its strategy and the failover step derive. */
+function policy(ctx: ResolveContext): void {
+  const { defSrc, src, m, at, out } = ctx;
+  const pol = resolvePolicy(defSrc, src, ctx.input.manifests, at);
+  out.push(...pol.issues);
+  ctx.policyName = pol.name;
+  const strategy = pol.policy?.strategy;
+  if (pol.policy && strategy) ctx.policy = { name: pol.name, policy: pol.policy, strategy };
+  const fo = failoverLayer(m, strategy, pol.name, at);
+  out.push(...fo.issues);
+  ctx.failoverValues = fo.layer;
+  ctx.strategyValues = m.role === 'dr' && pol.policy && strategy ? strategyLayer(strategy, pol.policy) : {};
+  ctx.schedule = deriveBackupSchedule(pol.policy?.rpoMinutes ?? 60, pol.policy?.copyDelayMinutes ?? 0);
+}
+
+/** Overrides name known bundles and parameters, and only parameters the definition lets differ. */
+function overrides(ctx: ResolveContext): void {
+  const { def, defSrc, m, at, out, bundles } = ctx;
+  for (const [b, values] of Object.entries(m.overrides)) {
+    if (!def.bundles[b]) {
+      out.push(issue({ kind: 'unknown-bundle', ...at(['overrides', b]), value: b, message: `the definition has no bundle "${b}"`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove the override or correct the bundle name' }));
+      continue;
+    }
+    const spec = bundles.get(b);
+    const keys = spec ? paramKeys(spec) : new Set<string>();
+    for (const k of Object.keys(values)) {
+      if (spec && !keys.has(k)) out.push(unknownParam(at(['overrides', b, k]), b, k, keys, pinLabel(ctx, b)));
+      else if (!def.bundles[b]!.mayDiffer.includes(k)) {
+        out.push(issue({ kind: 'not-overridable', ...at(['overrides', b, k]), value: values[k], message: `${b}.${k} must be the same in every environment; the definition does not let it differ`, allowed: `overrides of ${def.bundles[b]!.mayDiffer.join(', ') || '(none)'}`, fix: `remove the override, or add ${k} to bundles.${b}.mayDiffer in ${defSrc.file} if environments really may differ` }));
+      }
+    }
+  }
+}
+
+/** One bundle's parameters, layered: bundle defaults, definition, tier, strategy, override, failover. */
+function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
+  const { def, defSrc, m, at, out, file, src, name, opts, bundles, pinnedDirs, region, schedule } = ctx;
+  const entry = def.bundles[b]!;
+  const tier = (def.tiers[m.tier] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const policyPath = ['dr', 'policies', ctx.policyName, 'strategy'];
+  const keys = paramKeys(spec);
+  const merged: Record<string, unknown> = {};
+  const sources: Record<string, ParamSource> = {};
+  const origin: Record<string, { file: string; path: (string | number)[]; line: (p: ReadonlyArray<string | number>) => number | undefined }> = {};
+  const layer = (values: Record<string, unknown> | undefined, source: ParamSource, f: string, base: (string | number)[], lineOf: (p: ReadonlyArray<string | number>) => number | undefined) => {
+    for (const [k, v] of Object.entries(values ?? {})) {
+      if (!keys.has(k)) {
+        // the definition was checked against the workspace's version; a pinned one may lack the parameter
+        if (pinnedDirs.has(b) && source !== 'override') {
+          out.push(issue({ kind: 'unknown-parameter', ...at(['bundles', b]), value: bundles.get(b)!.version, message: `bundle ${pinLabel(ctx, b)} has no parameter "${k}", which ${f} sets (${[...base, k].join('.')})`, allowed: [...keys].sort().join(', '), fix: `pin a version of ${b} that has ${k} (pnpm promote ${b} --to ${name}), or remove ${[...base, k].join('.')} from ${f}` }));
+        }
+        continue; // otherwise reported above
+      }
+      if (source === 'override' && !entry.mayDiffer.includes(k) && !opts.lenient) continue; // reported above
+      if (v === undefined) continue;
+      merged[k] = v;
+      sources[k] = source;
+      origin[k] = { file: f, path: [...base, k], line: lineOf };
+    }
+  };
+  layer(entry.defaults, 'definition', defSrc.file, ['bundles', b, 'defaults'], defSrc.lineOf);
+  layer(tier[b], 'tier', defSrc.file, ['tiers', m.tier, b], defSrc.lineOf);
+  layer(ctx.strategyValues[b], 'strategy', defSrc.file, policyPath, defSrc.lineOf);
+  layer(m.overrides[b], 'override', file, ['overrides', b], src.lineOf);
+  layer(ctx.failoverValues[b], 'failover', file, ['failover', 'step'], src.lineOf);
+  const parsed = spec.params.safeParse(merged, { reportInput: true });
+  if (!parsed.success) {
+    for (const zi of parsed.error.issues) {
+      const key = String(zi.path[0] ?? '');
+      const o = origin[key];
+      const rest = zi.path.slice(1).map((p) => (typeof p === 'symbol' ? String(p) : p));
+      out.push(...zodIssues(o?.file ?? file, { issues: [{ ...zi, path: rest }] }, o ? o.line : () => undefined, o?.path ?? ['overrides', b, key]));
+    }
+    return;
+  }
+  for (const k of keys) sources[k] ??= 'bundle';
+  if (region && spec.rules) {
+    const ruleEnv = { cloud: m.cloud, region: m.region, jurisdiction: region.jurisdiction, backupIntervalMinutes: schedule.intervalMinutes };
+    for (const problem of spec.rules(parsed.data, ruleEnv)) {
+      const o = origin[problem.param];
+      out.push(issue({ kind: 'bundle-rule', file: o?.file ?? defSrc.file, path: (o?.path ?? ['bundles', b]).join('.'), line: o ? o.line(o.path) : defSrc.lineOf(['bundles', b]), value: parsed.data[problem.param], message: `${b}.${problem.param}: ${problem.message}`, allowed: problem.allowed, fix: problem.fix }));
+    }
+  }
+  const dir = pinnedDirs.get(b);
+  ctx.resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful, ...(dir ? { pinned: { dir } } : {}) });
+}
+
+function parameters(ctx: ResolveContext): void {
+  for (const b of bundleOrder(ctx.def, ctx.bundles)) {
+    const spec = ctx.bundles.get(b);
+    if (spec) resolveBundle(ctx, b, spec);
+  }
+}
+
+/** Optional features with limited regional support (RDS automated-backups replication). */
+function features(ctx: ResolveContext): void {
+  const { m, at, out, region, bundles, drTargets } = ctx;
+  const cat = regionCatalog();
+  for (const b of ctx.resolved) {
+    for (const f of bundles.get(b.name)?.features ?? []) {
+      if (f.cloud !== m.cloud || b.params[f.param] !== true) continue;
+      for (const t of drTargets) {
+        if (featureOffered(f, m.region, t.region)) continue;
+        const ok = (region ? cat.inJurisdiction(m.cloud, region.jurisdiction) : []).filter((r) => r.code !== m.region && featureOffered(f, m.region, r.code));
+        out.push(issue({ kind: 'missing-feature', ...at(['region']), value: `${m.region} → ${t.region}`, message: `${b.name}.${f.param} needs ${f.description} from ${m.region} to ${t.region} (the region of ${t.name}), which AWS does not offer for that pair`, allowed: `dr regions reachable from ${m.region} in ${region?.jurisdiction}: ${listRegions(ok)}`, fix: `move ${t.name} to one of those regions, or set ${b.name}.${f.param}: false` }));
+      }
+    }
+  }
+}
+
+/** The rules, in the order they run. */
+export const RESOLVE_RULES: readonly ResolveRule[] = [
+  { name: 'pins', run: pins },
+  { name: 'placement', run: placement },
+  { name: 'tier', run: tier },
+  { name: 'recovers', run: recovers },
+  { name: 'dr-targets', run: drTargets },
+  { name: 'services', run: services },
+  { name: 'dr-policy', run: policy },
+  { name: 'overrides', run: overrides },
+  { name: 'parameters', run: parameters },
+  { name: 'features', run: features },
+];
