@@ -39,6 +39,26 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
     process.exitCode = 0;
   });
 
+  it('validates the failover sequence of a pilot-light dr environment: replica, promote, complete', async () => {
+    const { root: ws, cleanup: done } = tempWorkspace();
+    try {
+      const manifest = join(ws, 'environments', 'dr-usw2', 'environment.yaml');
+      const committed = readFileSync(manifest, 'utf8');
+      for (const step of ['promote', 'complete']) {
+        writeFileSync(manifest, `${committed}failover:\n  step: ${step}\n  at: "2026-11-28T14:02:00Z"\n`);
+        const [r] = await validate(['dr-usw2'], { jobs: 1 }, ws);
+        expect(r!.result.diagnostics.filter((d) => d.severity === 'error'), step).toEqual([]);
+        const json = JSON.parse(readFileSync(stackFile(ws, 'dr-usw2'), 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+        const db = Object.values(json.resource.aws_db_instance!)[0]!;
+        expect(db.replicate_source_db, step).toBeUndefined();
+        expect(db.username !== undefined, step).toBe(step === 'complete');
+      }
+    } finally {
+      done();
+    }
+    process.exitCode = 0;
+  }, 300_000);
+
   it('fails when the Terraform is not valid for the provider', async () => {
     const file = stackFile(root, 'staging');
     const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
