@@ -99,13 +99,18 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
     ],
   });
 
-  new BackupSelection(scope, 'database', {
-    name: ctx.name('aws.backupSelection', 'database'),
-    planId: plan.id,
-    iamRoleArn: role.arn,
-    resources: [instanceArn],
-    dependsOn: attachments,
-  });
+  // A read replica (a dr environment under pilot light or warm standby) is not backed up here:
+  // its source's backups already reach this region, and it is backed up once it is the primary.
+  const dbMode = env.bundles.find((x) => x.name === 'database')?.params['mode'];
+  if (dbMode === undefined || dbMode === 'primary') {
+    new BackupSelection(scope, 'database', {
+      name: ctx.name('aws.backupSelection', 'database'),
+      planId: plan.id,
+      iamRoleArn: role.arn,
+      resources: [instanceArn],
+      dependsOn: attachments,
+    });
+  }
   if (p.includeClusterVolumes) {
     new BackupSelection(scope, 'tagged', {
       name: ctx.name('aws.backupSelection', 'tagged'),

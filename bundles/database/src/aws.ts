@@ -199,7 +199,8 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     ...instanceConfig(ctx, { keyArn: key.arn, parameterGroup: parameters.name, subnetGroup: subnetGroup.name, securityGroup: sg.id }),
     ...(p.mode === 'replica' ? { replicateSourceDb: replicaSourceArn(scope, ctx) } : {}),
     ...(p.mode === 'primary' ? primaryOnly(ctx, key.arn) : {}),
-    tags: { Name: identifier, 'parity:backup': ctx.env.name },
+    // Only a primary carries the backup tag: a replica is not backed up (see the backup bundle).
+    tags: { Name: identifier, ...(p.mode === 'primary' ? { 'parity:backup': ctx.env.name } : {}) },
   });
   if (p.mode === 'replica') replicaLagAlarm(scope, ctx, identifier);
 

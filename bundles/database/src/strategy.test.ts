@@ -52,6 +52,9 @@ describe('aws database per strategy', () => {
     expect(d['parameter_group_name']).toMatch(/aws_db_parameter_group/);
     expect(d['vpc_security_group_ids']).toEqual([expect.stringMatching(/aws_security_group/)]);
     expect(d['storage_encrypted']).toBe(true);
+    // a replica is not put into AWS Backup: neither tagged nor selected (its source's backups reach this region)
+    expect((d['tags'] as Block)['parity:backup']).toBeUndefined();
+    expect(Object.values((json.resource!['aws_backup_selection'] ?? {}) as Record<string, Block>).some((sel) => JSON.stringify(sel['resources'] ?? '').includes('aws_db_instance'))).toBe(false);
     const alarm = only(json, 'aws_cloudwatch_metric_alarm')[1];
     expect(alarm).toMatchObject({ metric_name: 'ReplicaLag', namespace: 'AWS/RDS', threshold: 3600, comparison_operator: 'GreaterThanThreshold' });
   }, 60_000);
