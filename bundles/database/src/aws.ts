@@ -149,19 +149,10 @@ function replicaLagAlarm(scope: Construct, ctx: DeployContext<DatabaseParams, Te
   });
 }
 
-export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
-  const p = ctx.params;
+/** The instance's own subnet group, security group (PostgreSQL from the VPC) and parameter group. */
+function placement(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>) {
   const networkId = inputString(ctx, 'network', 'networkId');
   const subnetIds = inputList(ctx, 'network', 'subnetIds');
-  const restoring = p.mode === 'primary' && p.restoreFromSnapshot !== undefined && p.restoreFromSnapshot !== '';
-
-  const key = new KmsKey(scope, 'key', {
-    description: `${ctx.env.platform} ${ctx.env.name}: database storage, Performance Insights and master user secret`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-  });
-  new KmsAlias(scope, 'key-alias', { name: `alias/${ctx.name('aws.kmsAlias', 'database')}`, targetKeyId: key.keyId });
-
   const subnetGroup = new DbSubnetGroup(scope, 'subnets', {
     name: ctx.name('aws.dbSubnetGroup', 'db'),
     description: `${ctx.env.name} database: private subnets`,
@@ -184,7 +175,7 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
   });
 
   // One group per major version (the family changes with it); TLS is required for every connection.
-  const major = p.postgresVersion;
+  const major = ctx.params.postgresVersion;
   const parameters = new DbParameterGroup(scope, 'parameters', {
     name: ctx.name('aws.dbParameterGroup', 'db', `pg${major}`),
     family: `postgres${major}`,
@@ -192,6 +183,22 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     parameter: [{ name: 'rds.force_ssl', value: '1', applyMethod: 'pending-reboot' }],
     lifecycle: { createBeforeDestroy: true },
   });
+
+  return { subnetGroup, sg, parameters };
+}
+
+export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
+  const p = ctx.params;
+  const restoring = p.mode === 'primary' && p.restoreFromSnapshot !== undefined && p.restoreFromSnapshot !== '';
+
+  const key = new KmsKey(scope, 'key', {
+    description: `${ctx.env.platform} ${ctx.env.name}: database storage, Performance Insights and master user secret`,
+    enableKeyRotation: true,
+    deletionWindowInDays: 30,
+  });
+  new KmsAlias(scope, 'key-alias', { name: `alias/${ctx.name('aws.kmsAlias', 'database')}`, targetKeyId: key.keyId });
+
+  const { subnetGroup, sg, parameters } = placement(scope, ctx);
 
   const identifier = ctx.name('aws.dbInstance', 'db');
   const instance = new DbInstance(scope, 'instance', {
