@@ -18,6 +18,7 @@ import {
   resolveEnvironment,
   stateBackend,
   type Cloud,
+  type Definition,
   type Issue,
   type Manifest,
   type ResolvedEnvironment,
@@ -167,16 +168,23 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   const errors = resolved.issues.filter((i) => i.severity === 'error');
   if (errors.length > 0 || !resolved.env) return { issues: resolved.issues };
 
-  const info = cat.get(cloud, region)!;
+  const view = templateView(def, manifest, resolved.env, cmd, recovered?.region);
+  return { plan: { name, manifest, view, warnings: resolved.issues.filter((i) => i.severity === 'warning') }, issues: resolved.issues };
+}
+
+/** What the templates are given: the manifest, its region and state, and its DR policy. */
+function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironment, command: string, recoversRegion: string | undefined): Record<string, unknown> {
+  const { name, cloud, region, role, tier, recovers, drPolicy } = manifest;
+  const info = regionCatalog().get(cloud, region)!;
   const state = stateBackend(def, name, cloud, region);
   const stateDescription =
     state.backend === 's3'
       ? `s3://${state.bucket}/${state.key} (${state.region}), locked ${state.lockTable ? `with DynamoDB table ${state.lockTable}` : 'with a lock file beside it (S3 use_lockfile)'}`
       : `gs://${state.bucket}/${state.prefix} (${state.region})`;
-  const view = {
+  return {
     name,
-    command: cmd,
-    summary: role === 'dr' ? `disaster recovery for ${recovers}, ${DR_SUMMARY[resolved.env.dr.strategy](region)}` : `${role}: ${ROLE_SUMMARY[role]}`,
+    command,
+    summary: role === 'dr' ? `disaster recovery for ${recovers}, ${DR_SUMMARY[env.dr.strategy](region)}` : `${role}: ${ROLE_SUMMARY[role]}`,
     cloud,
     gcp: cloud === 'gcp',
     region,
@@ -185,14 +193,13 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
     role,
     tier,
     recovers,
-    recoversRegion: recovered?.region,
+    recoversRegion,
     stateRegion: region,
-    stateNote: role === 'dr' ? `Kept in this environment's own region, never in ${recovered?.region}, the region it fails over from.` : 'Kept in this environment\'s own region.',
+    stateNote: role === 'dr' ? `Kept in this environment's own region, never in ${recoversRegion}, the region it fails over from.` : 'Kept in this environment\'s own region.',
     stateDescription,
     drPolicy,
-    policy: policyView(resolved.env.dr),
+    policy: policyView(env.dr),
   };
-  return { plan: { name, manifest, view, warnings: resolved.issues.filter((i) => i.severity === 'warning') }, issues: resolved.issues };
 }
 
 /** The workspace as it would be with the planned environment in it. */
