@@ -54,7 +54,9 @@ describe('pnpm affected', () => {
       applyRole: 'acme-staging-ci-apply',
     });
     // a backup & restore dr environment is planned, never applied by the pipeline
-    expect(m.include.find((r) => r.env === 'dr-usw2')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore', apply: false });
+    expect(m.include.find((r) => r.env === 'dr-euc1')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore', apply: false });
+    // a pilot-light dr environment (a replica, compute at zero) is applied in peacetime
+    expect(m.include.find((r) => r.env === 'dr-usw2')).toMatchObject({ role: 'dr', order: 3, strategy: 'pilot-light', apply: true });
     const text = affected('--base', 'HEAD~1');
     expect(text.stdout).toMatch(/dr-usw2[^\n]*\n {2}bundle: queue \(bundles\/queue, aws\)/);
   });
