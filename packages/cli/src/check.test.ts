@@ -160,7 +160,10 @@ describe('DR strategies follow the definition', () => {
 
   it('says in check and in the README that a backup & restore dr environment is applied only at failover', () => {
     const root = temp();
-    expect(parity(root, 'check', '--dr').stdout).toMatch(/standing cost in eu-central-1: the backup plane only; dr-euc1 is applied only at failover, do not apply it now/);
+    expect(parity(root, 'check', '--dr').stdout).toMatch(/standing cost in eu-central-1: the backup plane only \(dr-euc1 is applied only at failover: do not apply it now\):\n +AWS Backup vault \(copies\)/);
+    expect(parity(root, 'check', '--markdown').stdout).toMatch(/- ℹ️ standing cost in us-west-2 \(dr-usw2 applied in peacetime\): RDS read replica, Multi-AZ db\.r6g\.xlarge × 1 .*EKS node group m6i\.2xlarge × 0/);
+    const pairs = (JSON.parse(parity(root, 'check', '--json').stdout) as { dr: Array<{ primary: string; policy: { name: string }; standby: { applied: boolean } }> }).dr;
+    expect(pairs.map((p) => [p.primary, p.policy.name, p.standby.applied])).toEqual([['prod-euw1', 'standard', false], ['prod-gcp-euw1', 'critical', true], ['prod-use1', 'important', true]]);
     expect(readFileSync(join(root, 'environments/dr-euc1/README.md'), 'utf8')).toMatch(/\*\*Do not apply this environment now\.\*\* It is applied only at failover/);
   }, 300_000);
 });

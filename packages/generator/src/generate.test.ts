@@ -44,6 +44,23 @@ describe('gen env', () => {
     for (const f of r.written!) expect(readFileSync(join(root, f), 'utf8'), f).toBe(readFileSync(join(REPO_ROOT, f), 'utf8'));
   });
 
+  it('writes the DR policy of a production environment, and keeps it when stamping again', async () => {
+    const root = temp();
+    const r = generateEnvironment(await loadWorkspace(root), 'prod-usw1', { drPolicy: 'critical' });
+    expect(r.written).toBeDefined();
+    const text = readFileSync(join(root, 'environments/prod-usw1/environment.yaml'), 'utf8');
+    expect(text).toMatch(/^drPolicy: critical # warm-standby: RPO 240 min, RTO 60 min$/m);
+    expect(text).toMatch(/Stamped by `pnpm gen env prod-usw1 --dr-policy critical`/);
+    const again = generateEnvironment(await loadWorkspace(root), 'prod-usw1', { force: true });
+    expect(again.written).toBeDefined();
+    expect(readFileSync(join(root, 'environments/prod-usw1/environment.yaml'), 'utf8')).toBe(text);
+  });
+
+  it('fails when --dr-policy is given for a dr environment, which runs under the policy of the one it recovers', async () => {
+    const { issues } = planEnvironment(await loadWorkspace(temp()), 'dr-use2', { recovers: 'prod-use1', drPolicy: 'critical' });
+    expect(issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: '--dr-policy', message: expect.stringMatching(/runs under the policy of prod-use1/) }));
+  });
+
   it('creates an environment in a region the fleet does not use yet, and the same inputs give the same bytes', async () => {
     const a = temp();
     const b = temp();

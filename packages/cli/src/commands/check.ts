@@ -90,9 +90,11 @@ function standbyLines(p: DrPair, md: boolean): string[] {
   const s = p.standby!;
   const head = s.applied
     ? `standing cost in ${p.dr!.region} (${p.dr!.name} applied in peacetime):`
-    : `standing cost in ${p.dr!.region}: the backup plane only; ${p.dr!.name} is applied only at failover, do not apply it now`;
-  const items = s.items.map((i) => `${md ? '  - ' : '      '}${i.what}${i.size ? ` ${i.size}` : ''}${i.count !== undefined ? ` × ${i.count}` : ''} (${i.resource})`);
-  return [`${md ? 'ℹ️' : pc.cyan('i')} ${head}`, ...items];
+    : `standing cost in ${p.dr!.region}: the backup plane only (${p.dr!.name} is applied only at failover: do not apply it now):`;
+  const items = s.items.map((i) => `${i.what}${i.size ? ` ${i.size}` : ''}${i.count !== undefined ? ` × ${i.count}` : ''} (${i.resource})`);
+  // markdown: one list item (the caller makes each line one); terminal: one line per resource
+  if (md) return [`ℹ️ ${head} ${items.join('; ')}`];
+  return [`${pc.cyan('i')} ${head}`, ...items.map((i) => `      ${i}`)];
 }
 
 function findingText(f: Finding): string {
