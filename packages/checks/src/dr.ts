@@ -31,13 +31,8 @@ export const RTO_MODEL = {
   'warm-standby': { network: 0, cluster: 10, restoreBase: 5, restorePer100Gb: 0, cutover: 10 },
 } as const;
 
-export interface Protection {
-  readonly bundle: string;
-  /** How the data reaches the dr region. */
-  readonly mechanism: string;
-  /** Worst-case data loss, in minutes, through this mechanism. */
-  readonly rpoMinutes: number;
-}
+/** How one stateful bundle's data reaches the dr region (a `Mechanism` of standby.ts). */
+export type Protection = Mechanism;
 
 export interface Target {
   readonly targetMinutes: number;
@@ -122,28 +117,28 @@ export function protections(primary: ResolvedEnvironment, json: TerraformJson, d
         const every = interval(`${plan.address}.rule.schedule`, rule.schedule);
         if (every === undefined) continue;
         const mech = `AWS Backup every ${every} min, copied to ${drRegion} (≤ ${copyDelayMinutes} min)`;
-        if (coversDb && dbs.length > 0) out.push({ bundle: 'database', mechanism: mech, rpoMinutes: every + copyDelayMinutes });
-        if (coversTagged) out.push({ bundle: 'cluster', mechanism: `${mech}, volumes tagged parity:backup`, rpoMinutes: every + copyDelayMinutes });
+        if (coversDb && dbs.length > 0) out.push({ bundle: 'database', mechanism: mech, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+        if (coversTagged) out.push({ bundle: 'cluster', mechanism: `${mech}, volumes tagged parity:backup`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
       }
     }
     for (const r of doc.resources('aws_db_instance_automated_backups_replication')) {
       if (doc.providerRegion(r) !== drRegion) continue;
       checkKey(r.address, drRegion, r.body.kms_key_id);
-      out.push({ bundle: 'database', mechanism: `automated backups and transaction logs replicated to ${drRegion}`, rpoMinutes: REPLICATED_BACKUPS_RPO_MINUTES });
+      out.push({ bundle: 'database', mechanism: `automated backups and transaction logs replicated to ${drRegion}`, rpoMinutes: REPLICATED_BACKUPS_RPO_MINUTES, kind: 'replicated-backups', recovery: 'restore' });
     }
     for (const r of doc.resources('aws_db_instance').filter((x) => x.body.replicate_source_db && doc.providerRegion(x) === drRegion)) {
       checkKey(r.address, drRegion, r.body.kms_key_id);
-      out.push({ bundle: 'database', mechanism: `read replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES });
+      out.push({ bundle: 'database', mechanism: `read replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES, kind: 'replica', recovery: 'promotion' });
     }
   } else {
     for (const r of doc.resources('google_sql_database_instance')) {
       if (r.body.master_instance_name) {
-        if (r.body.region === drRegion) out.push({ bundle: 'database', mechanism: `Cloud SQL replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES });
+        if (r.body.region === drRegion) out.push({ bundle: 'database', mechanism: `Cloud SQL replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES, kind: 'replica', recovery: 'promotion' });
         continue;
       }
       const backup = blocks(r.body.settings).flatMap((s) => blocks(s.backup_configuration));
       if (backup.some((b) => b.enabled !== false && b.location === drRegion)) {
-        out.push({ bundle: 'database', mechanism: `Cloud SQL daily automated backups stored in ${drRegion}`, rpoMinutes: 1440 });
+        out.push({ bundle: 'database', mechanism: `Cloud SQL daily automated backups stored in ${drRegion}`, rpoMinutes: 1440, kind: 'backups', recovery: 'restore' });
       }
     }
     for (const j of doc.resources('google_cloud_scheduler_job')) {
@@ -157,14 +152,14 @@ export function protections(primary: ResolvedEnvironment, json: TerraformJson, d
       }
       if (location !== drRegion) continue;
       const every = interval(`${j.address}.schedule`, j.body.schedule);
-      if (every !== undefined) out.push({ bundle: 'database', mechanism: `on-demand Cloud SQL backup every ${every} min, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes });
+      if (every !== undefined) out.push({ bundle: 'database', mechanism: `on-demand Cloud SQL backup every ${every} min, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
     }
     for (const p of doc.resources('google_gke_backup_backup_plan')) {
       if (p.body.location !== drRegion) continue;
       const sched = blocks(p.body.backup_schedule)[0];
       const volumes = blocks(p.body.backup_config).some((c) => c.include_volume_data === true);
       const every = interval(`${p.address}.backup_schedule.cron_schedule`, sched?.cron_schedule);
-      if (every !== undefined) out.push({ bundle: 'cluster', mechanism: `Backup for GKE every ${every} min${volumes ? ' with volume data' : ' (no volume data)'}, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes });
+      if (every !== undefined) out.push({ bundle: 'cluster', mechanism: `Backup for GKE every ${every} min${volumes ? ' with volume data' : ' (no volume data)'}, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
     }
   }
   return { protections: out, findings, keys };
@@ -190,7 +185,7 @@ interface PairInput {
 /** Every way each stateful bundle's data reaches the DR region, from both environments' Terraform. */
 function pairMechanisms({ p, d, pJson, dJson }: PairInput): { mechanisms: Mechanism[]; findings: Finding[]; keys: DrPair['keys']; replica?: string } {
   const pr = protections(p, pJson, d.region, p.dr.copyDelayMinutes);
-  const mechanisms: Mechanism[] = pr.protections.map((x) => ({ ...x, kind: x.mechanism.startsWith('automated backups') ? 'replicated-backups' : x.mechanism.includes('replica') ? 'replica' : 'backups', recovery: x.mechanism.includes('replica') ? 'promotion' : 'restore' }));
+  const mechanisms: Mechanism[] = [...pr.protections];
   const findings = [...pr.findings];
   const replica = dJson ? findReplica(p, d, dJson) : undefined;
   if (replica && dJson) {
