@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Definition } from './config.js';
+import { checkDefinition } from './definition-check.js';
 import { resolveEnvironment } from './resolve.js';
 import { AWS_PAIR, fixtureWorkspace, type ManifestInput } from './testing.js';
 
@@ -72,5 +73,22 @@ describe('DR policies', () => {
   it('fails when a dr manifest overrides database.mode without mayDiffer', async () => {
     const r = await resolve(withPolicy('important', { overrides: { database: { mode: 'primary' } } }), 'dr-usw2');
     expect(r.issues).toContainEqual(expect.objectContaining({ kind: 'not-overridable', path: 'overrides.database.mode' }));
+  });
+
+  it('fails when the default policy or a tier names an undefined policy', async () => {
+    const ws = await fixtureWorkspace(AWS_PAIR);
+    const def = ws.definition!.data;
+    def.dr.defaultPolicy = 'bronze';
+    def.tiers.production!.drPolicy = 'gold';
+    const issues = checkDefinition(ws);
+    expect(issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: 'dr.defaultPolicy', value: 'bronze' }));
+    expect(issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: 'tiers.production.drPolicy', value: 'gold', allowed: 'critical, important, standard' }));
+  });
+
+  it('fails on a warm-standby policy without its standby share', async () => {
+    const r = await resolve(withPolicy('critical'), 'prod-use1', (d) => {
+      delete d.dr.policies.critical!.standbyCapacityPercent;
+    });
+    expect(r.issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: 'dr.policies.critical', allowed: 'standbyCapacityPercent: 1..100' }));
   });
 });
