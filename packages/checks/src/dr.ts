@@ -8,6 +8,7 @@
  */
 import { regionCatalog, replicates, type Definition, type ResolvedEnvironment, type Strategy } from '@parity/model';
 import type { DrillSummary } from './drills.js';
+import { addBucketProtections } from './buckets.js';
 import type { Finding } from './findings.js';
 import { computeOf, findReplica, replicaFindings, replicaMechanism, standbyOf, type Mechanism, type Standby } from './standby.js';
 import { blocks, cronIntervalMinutes, TfDoc, type TerraformJson } from './tf.js';
@@ -162,6 +163,7 @@ export function protections(primary: ResolvedEnvironment, json: TerraformJson, d
       if (every !== undefined) out.push({ bundle: 'cluster', mechanism: `Backup for GKE every ${every} min${volumes ? ' with volume data' : ' (no volume data)'}, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
     }
   }
+  addBucketProtections({ doc, primary, drRegion, copyDelayMinutes, file, out, findings, keys });
   return { protections: out, findings, keys };
 }
 

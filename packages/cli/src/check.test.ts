@@ -35,7 +35,7 @@ describe('pnpm check', () => {
   it('passes on the committed fleet, with a parity matrix and a DR readiness report', () => {
     const r = parity(temp(), 'check');
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Parity: 7 environments × 5 bundles/);
+    expect(r.stdout).toMatch(/Parity: 7 environments × 6 bundles/);
     expect(r.stdout).toMatch(/prod-use1 +production +aws:us-east-1 +\d+\.\d+\.\d+/);
     expect(r.stdout).toMatch(/database\.size +"large": .*\| +"small": staging/);
     expect(r.stdout).toMatch(/prod-use1 \(us-east-1, US\) → dr-usw2 \(us-west-2\)/);

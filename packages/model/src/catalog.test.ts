@@ -25,4 +25,12 @@ describe('region catalog', () => {
   it('suggests near regions for a typo', () => {
     expect(cat.suggest('aws', 'us-west-9').map((r) => r.code)).toContain('us-west-2');
   });
+  it('places a bucket in a Cloud Storage dual-region: predefined first, then configurable, else none', () => {
+    expect(cat.gcsDualRegion('europe-west4', 'europe-north1')).toEqual({ location: 'EUR4' });
+    expect(cat.gcsDualRegion('europe-west4', 'europe-west1')).toEqual({ location: 'EU', dataLocations: ['EUROPE-WEST1', 'EUROPE-WEST4'] });
+    expect(cat.gcsDualRegion('us-central1', 'us-west1')).toEqual({ location: 'US', dataLocations: ['US-CENTRAL1', 'US-WEST1'] });
+    // Stockholm is in the EU but in no dual-region; London + Frankfurt is a predefined pair (EU + UK)
+    expect(cat.gcsDualRegion('europe-west1', 'europe-north2')).toBeUndefined();
+    expect(cat.gcsDualRegion('europe-west1', 'europe-west1')).toBeUndefined();
+  });
 });

@@ -52,6 +52,7 @@ interface GcpData {
   cloudStorage: {
     multiRegions: Array<{ code: string; jurisdiction: string | null }>;
     predefinedDualRegions: Array<{ code: string; regions: string[]; jurisdictions: string[] }>;
+    configurableDualRegionCodes: Array<{ code: string; eligibleRegions: string[] }>;
   };
 }
 interface RdsReplicationData {
@@ -105,6 +106,7 @@ export class RegionCatalog {
   readonly awsSourceVersion: string;
   readonly gcpSqlBackupMultiRegions: ReadonlyArray<{ code: string; jurisdiction: string | null }>;
   private readonly gcpMultiLocations = new Map<string, string[] | null>();
+  private readonly gcsDualRegions: GcpData['cloudStorage'];
 
   constructor(aws: AwsData, gcp: GcpData, rds: RdsReplicationData) {
     this.awsSourceVersion = aws.source.botocoreVersion;
@@ -123,6 +125,22 @@ export class RegionCatalog {
       this.gcpMultiLocations.set(m.code.toLowerCase(), m.jurisdiction ? [m.jurisdiction] : null);
     }
     for (const d of gcp.cloudStorage.predefinedDualRegions) this.gcpMultiLocations.set(d.code.toLowerCase(), [...d.jurisdictions]);
+    this.gcsDualRegions = gcp.cloudStorage;
+  }
+
+  /**
+   * The Cloud Storage dual-region that places a bucket's data in exactly `a` and `b`, if Google
+   * offers one: a predefined dual-region (`EUR4`, no placement needed) or a configurable one (a
+   * location code such as `EU` with both regions as `custom_placement_config.data_locations`,
+   * upper-case, sorted). Predefined first: europe-north1 + europe-west4 exist only as EUR4.
+   */
+  gcsDualRegion(a: string, b: string): { readonly location: string; readonly dataLocations?: readonly string[] } | undefined {
+    if (a === b) return undefined;
+    const pair = [a, b].sort();
+    const predefined = this.gcsDualRegions.predefinedDualRegions.find((d) => [...d.regions].sort().join() === pair.join());
+    if (predefined) return { location: predefined.code.toUpperCase() };
+    const configurable = this.gcsDualRegions.configurableDualRegionCodes.find((c) => c.eligibleRegions.includes(a) && c.eligibleRegions.includes(b));
+    return configurable ? { location: configurable.code, dataLocations: pair.map((r) => r.toUpperCase()) } : undefined;
   }
 
   /**

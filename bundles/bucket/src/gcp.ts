@@ -1,0 +1,124 @@
+/**
+ * GCP object storage: a Cloud Storage bucket inside the jurisdiction, versioned, uniform access,
+ * public access prevented.
+ *
+ * Where the environment has a DR region, its data lives in both: in a dual-region that holds
+ * exactly the environment's region and the first DR region when Google offers one inside the
+ * jurisdiction (a predefined one such as EUR4, or a configurable one: `EU` with both regions as
+ * `custom_placement_config.data_locations`), with turbo replication (every object in both regions
+ * within 15 minutes). Otherwise, and for any further DR region, a bucket in the DR region that a
+ * Storage Transfer Service job copies into on the backup schedule derived from the RPO.
+ *
+ * A dr environment creates no bucket: it uses the copy in its region (the dual-region bucket
+ * itself, or the copy bucket) of the environment it recovers, by name.
+ *
+ * Construct IDs are public API: renaming `bucket` or a `copy-<region>` replaces a bucket.
+ */
+import { DataGoogleStorageTransferProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-transfer-project-service-account/index.js';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+import { StorageBucket, type StorageBucketConfig } from '@cdktf/provider-google/lib/storage-bucket/index.js';
+import { StorageTransferJob } from '@cdktf/provider-google/lib/storage-transfer-job/index.js';
+import type { TerraformProvider } from 'cdktf';
+import type { Construct } from 'constructs';
+import { namer, regionCatalog, type DeployContext, type Exports, type ResolvedEnvironment } from '@parity/model';
+import type { BucketParams } from './index.js';
+
+/** The first day the copy jobs run: fixed, so the same inputs give the same bytes (a past date starts them at once). */
+const TRANSFER_START = { year: 2026, month: 1, day: 1 } as const;
+
+/** Where the environment's bucket goes: a dual-region with the first DR region, or its own region. */
+export function placement(env: ResolvedEnvironment): {
+  location: string;
+  dataLocations?: readonly string[];
+  dual: boolean;
+  copyRegions: readonly string[];
+} {
+  const [first, ...rest] = env.backup.copyRegions;
+  const dual = first ? regionCatalog().gcsDualRegion(env.region, first) : undefined;
+  if (dual) return { ...dual, dual: true, copyRegions: rest };
+  return { location: env.region.toUpperCase(), dual: false, copyRegions: env.backup.copyRegions };
+}
+
+export function deploy(scope: Construct, ctx: DeployContext<BucketParams, TerraformProvider>): Exports {
+  const env = ctx.env;
+  if (!env.gcpProject) throw new Error(`bucket: environment ${env.name} has no GCP project`);
+  if (env.role === 'dr' && env.recovers) return { bucketName: copyInRegion(ctx, env.recovers.name), replicaNames: [] };
+
+  const where = placement(env);
+  for (const region of [env.region, ...where.copyRegions]) {
+    if (!env.dataRegions.includes(region))
+      throw new Error(`bucket: ${region} is outside ${env.name}'s jurisdiction ${env.jurisdiction}; its objects may not go there`);
+  }
+  const bucket = new StorageBucket(scope, 'bucket', {
+    ...securedBucket(ctx, ctx.name('gcp.storageBucket', 'data'), where.location),
+    ...(where.dataLocations ? { customPlacementConfig: { dataLocations: [...where.dataLocations] } } : {}),
+    ...(where.dual ? { rpo: ctx.params.turboReplication ? 'ASYNC_TURBO' : 'DEFAULT' } : {}),
+  });
+  const copies = where.copyRegions.map((region) => {
+    const copy = new StorageBucket(
+      scope,
+      `copy-${region}`,
+      securedBucket(ctx, ctx.name('gcp.storageBucket', 'data', region), region.toUpperCase()),
+    );
+    return { region, copy };
+  });
+  if (copies.length > 0) copyJobs(scope, ctx, bucket, copies);
+  return { bucketName: bucket.name, replicaNames: copies.map((c) => c.copy.name) };
+}
+
+/** The bucket a dr environment in this region takes over from the environment it recovers. */
+function copyInRegion(ctx: DeployContext<BucketParams, TerraformProvider>, recovered: string): string {
+  const name = namer(ctx.env.platform, recovered);
+  const dual = regionCatalog().gcsDualRegion(ctx.env.recovers!.region, ctx.env.region);
+  return dual ? name('gcp.storageBucket', 'data') : name('gcp.storageBucket', 'data', ctx.env.region);
+}
+
+/** Versioned, uniform bucket-level access, public access prevented, old versions expiring. */
+function securedBucket(ctx: DeployContext<BucketParams, TerraformProvider>, name: string, location: string): StorageBucketConfig {
+  return {
+    name,
+    project: ctx.env.gcpProject!,
+    location,
+    storageClass: 'STANDARD',
+    uniformBucketLevelAccess: true,
+    publicAccessPrevention: 'enforced',
+    versioning: { enabled: true },
+    lifecycleRule: [
+      { condition: { daysSinceNoncurrentTime: ctx.params.noncurrentVersionDays }, action: { type: 'Delete' } },
+      { condition: { age: 7 }, action: { type: 'AbortIncompleteMultipartUpload' } },
+    ],
+    labels: { ...ctx.tags },
+  };
+}
+
+/** A Storage Transfer job per copy bucket, on the backup schedule, run by the project's transfer service agent. */
+function copyJobs(
+  scope: Construct,
+  ctx: DeployContext<BucketParams, TerraformProvider>,
+  source: StorageBucket,
+  copies: ReadonlyArray<{ region: string; copy: StorageBucket }>,
+): void {
+  const agent = new DataGoogleStorageTransferProjectServiceAccount(scope, 'transfer-agent', { project: ctx.env.gcpProject! });
+  const member = `serviceAccount:${agent.email}`;
+  const reader = ['roles/storage.legacyBucketReader', 'roles/storage.objectViewer'].map(
+    (role) => new StorageBucketIamMember(scope, `transfer-${role.split('.')[1]}`, { bucket: source.name, role, member }),
+  );
+  for (const { region, copy } of copies) {
+    const writer = new StorageBucketIamMember(scope, `transfer-writer-${region}`, {
+      bucket: copy.name,
+      role: 'roles/storage.legacyBucketWriter',
+      member,
+    });
+    new StorageTransferJob(scope, `copy-job-${region}`, {
+      project: ctx.env.gcpProject!,
+      description: `${ctx.env.name}: bucket copy to ${region}`,
+      transferSpec: {
+        gcsDataSource: { bucketName: source.name },
+        gcsDataSink: { bucketName: copy.name },
+        transferOptions: { overwriteWhen: 'DIFFERENT', deleteObjectsUniqueInSink: false },
+      },
+      schedule: { scheduleStartDate: TRANSFER_START, repeatInterval: `${ctx.env.backup.intervalMinutes * 60}s` },
+      dependsOn: [...reader, writer],
+    });
+  }
+}
