@@ -30,6 +30,15 @@ export function program(): Command {
     .option('--dr-policy <policy>', 'production only: the DR policy (dr.policies), when not the tier\'s or dr.defaultPolicy')
     .option('--force', 'stamp an existing environment again', false)
     .action(async (name: string, flags) => (await import('./commands/gen.js')).genEnv(name, flags));
+  gen
+    .command('bundle')
+    .description('a new bundle from templates/bundle/*.hbs, in the definition, the root package.json and the README, ready to test')
+    .argument('<name>', 'bundle name: lower-case letters, digits, single hyphens')
+    .option('--clouds <list>', 'clouds to implement (comma-separated)', 'aws,gcp')
+    .option('--stateful', 'it holds data: the first resource is a store replicated to the DR region', false)
+    .option('--connects <bundles>', 'bundles of the definition it needs (comma-separated)')
+    .option('--no-install', 'only write the files (no pnpm install, schemas or snapshots)')
+    .action(async (name: string, flags) => (await import('./commands/gen-bundle.js')).genBundle(name, flags));
 
   gen
     .command('ci')

@@ -32,7 +32,13 @@ export type IssueKind =
   | 'cloud-mismatch'
   | 'dr-policy'
   | 'strategy-unsupported'
-  | 'failover';
+  | 'failover'
+  | 'bundle-name'
+  | 'bundle-exists'
+  | 'bundle-cloud'
+  | 'bundle-readme'
+  | 'init-flag'
+  | 'init-dirty';
 
 export interface Issue {
   readonly kind: IssueKind;

@@ -59,3 +59,23 @@ export function deployAlone(deploy: (scope: Construct, ctx: never) => Exports, e
   (deploy as DeployFn)(new Construct(stack, bundleName), ctx as never);
   return JSON.parse(Testing.synth(stack)) as TerraformJson;
 }
+
+/**
+ * What one bundle adds to an environment's Terraform (resources, data sources and outputs whose
+ * names start with `<bundle>_`), without cdktf's `//` metadata: the body of a reviewed snapshot.
+ */
+export function bundleSnapshot(json: TerraformJson, bundle: string): string {
+  const own = (section: Record<string, Record<string, Record<string, unknown>>> | undefined) => {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [type, byName] of Object.entries(section ?? {})) {
+      for (const [id, body] of Object.entries(byName)) {
+        if (!id.startsWith(`${bundle}_`)) continue;
+        const { '//': _metadata, ...rest } = body;
+        out[type] = { ...out[type], [id]: rest };
+      }
+    }
+    return out;
+  };
+  const output = Object.fromEntries(Object.entries(json.output ?? {}).filter(([name]) => name.startsWith(`${bundle}_`)));
+  return `${JSON.stringify({ resource: own(json.resource), data: own(json.data), output }, null, 2)}\n`;
+}
