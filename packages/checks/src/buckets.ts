@@ -1,12 +1,15 @@
 /**
- * How object storage reaches a DR region, read from the primary's Terraform: S3 cross-region
- * replication (with or without Replication Time Control), a Cloud Storage dual-region that holds
- * the DR region (with or without turbo replication), or a Storage Transfer job copying into a
- * bucket there. Kept apart from `dr.ts`, which calls it once per pair.
+ * How object storage (and tables) reach a DR region, read from the primary's Terraform: S3
+ * cross-region replication (with or without Replication Time Control), DynamoDB global table
+ * replicas, a Cloud Storage dual-region that holds the DR region (with or without turbo
+ * replication), or a Storage Transfer job copying into a bucket there. Each protection belongs to
+ * the bundle whose construct made the resource (the first part of its Terraform name), so a
+ * bundle made with `gen bundle --stateful` is covered like the bucket bundle. Kept apart from
+ * `dr.ts`, which calls it once per pair.
  */
 import { regionCatalog, type ResolvedEnvironment } from '@parity/model';
 import type { Finding } from './findings.js';
-import { blocks, type TfDoc } from './tf.js';
+import { blocks, type TfDoc, type TfResource } from './tf.js';
 
 /** S3 RTC's SLA: 99.99% of objects within 15 minutes. */
 export const S3_RTC_RPO_MINUTES = 15;
@@ -14,6 +17,8 @@ export const S3_RTC_RPO_MINUTES = 15;
 export const S3_REPLICATION_RPO_MINUTES = 120;
 /** Cloud Storage turbo replication: 100% of newly written objects in both regions within 15 minutes. */
 export const GCS_TURBO_RPO_MINUTES = 15;
+/** DynamoDB global tables: replication "usually within a second"; a few minutes assumed under load. */
+export const DYNAMODB_REPLICA_RPO_MINUTES = 5;
 /** Cloud Storage default replication: 99.9% within an hour, 100% within 12 hours. */
 export const GCS_DEFAULT_RPO_MINUTES = 720;
 
@@ -32,8 +37,44 @@ export interface BucketSink {
 
 /** Add the bucket bundle's protections toward `drRegion` (and the keys its replicas use) to the sink. */
 export function addBucketProtections(s: BucketSink): void {
-  if (s.primary.cloud === 'aws') awsReplication(s);
-  else gcsPlacement(s);
+  if (s.primary.cloud === 'aws') {
+    awsReplication(s);
+    dynamodbReplicas(s);
+  } else gcsPlacement(s);
+}
+
+/** The bundle a resource belongs to: construct paths make every Terraform name start with `<bundle>_`. */
+function bundleOf(r: TfResource): string {
+  return r.name.slice(0, Math.max(0, r.name.indexOf('_')));
+}
+
+/** Record the key a copy in the DR region is encrypted with, and a finding when it is not of that region. */
+function checkKey(s: BucketSink, address: string, path: string, keyRef: unknown): void {
+  const key = s.doc.deref(keyRef);
+  const keyRegion = key ? s.doc.providerRegion(key) : s.doc.regionOf(keyRef);
+  s.keys.push({ address, region: s.drRegion, keyRegion, ok: keyRegion === s.drRegion });
+  if (keyRegion === s.drRegion) return;
+  s.findings.push({
+    check: 'dr',
+    kind: 'key-region',
+    severity: 'error',
+    env: s.primary.name,
+    file: s.file,
+    path,
+    value: keyRegion ?? String(keyRef),
+    message: `the copy in ${s.drRegion} made by ${address} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : 'whose region cannot be read'}; it could not be read when the source region is lost`,
+    fix: `encrypt the copy with a key created with the provider for ${s.drRegion}`,
+  });
+}
+
+function dynamodbReplicas(s: BucketSink): void {
+  for (const t of s.doc.resources('aws_dynamodb_table')) {
+    blocks(t.body.replica).forEach((rep, i) => {
+      if (rep.region_name !== s.drRegion) return;
+      s.out.push({ bundle: bundleOf(t), mechanism: `DynamoDB global table replica in ${s.drRegion}`, rpoMinutes: DYNAMODB_REPLICA_RPO_MINUTES });
+      checkKey(s, `${t.address}.replica[${i}]`, `${t.address}.replica[${i}].kms_key_arn`, rep.kms_key_arn);
+    });
+  }
 }
 
 function awsReplication(s: BucketSink): void {
@@ -45,28 +86,12 @@ function awsReplication(s: BucketSink): void {
         if (doc.regionOf(d.bucket) !== drRegion) continue;
         const rtc = blocks(d.replication_time).some((t) => t.status === 'Enabled');
         s.out.push({
-          bundle: 'bucket',
+          bundle: bundleOf(r),
           mechanism: `S3 cross-region replication to ${drRegion}${rtc ? ' with Replication Time Control (15 min SLA)' : ' (no Replication Time Control: most objects within 15 min, some hours)'}`,
           rpoMinutes: rtc ? S3_RTC_RPO_MINUTES : S3_REPLICATION_RPO_MINUTES,
         });
-        const keyRef = blocks(d.encryption_configuration)[0]?.replica_kms_key_id;
-        const key = doc.deref(keyRef);
-        const keyRegion = key ? doc.providerRegion(key) : doc.regionOf(keyRef);
         const address = `${r.address}.rule[${i}].destination`;
-        s.keys.push({ address, region: drRegion, keyRegion, ok: keyRegion === drRegion });
-        if (keyRegion !== drRegion) {
-          s.findings.push({
-            check: 'dr',
-            kind: 'key-region',
-            severity: 'error',
-            env: s.primary.name,
-            file: s.file,
-            path: `${address}.encryption_configuration.replica_kms_key_id`,
-            value: keyRegion ?? String(keyRef),
-            message: `objects replicated to ${drRegion} by ${r.address} are encrypted with a key ${keyRegion ? `in ${keyRegion}` : 'whose region cannot be read'}; they could not be read when the source region is lost`,
-            fix: `encrypt the replica with a key created with the provider for ${drRegion}`,
-          });
-        }
+        checkKey(s, address, `${address}.encryption_configuration.replica_kms_key_id`, blocks(d.encryption_configuration)[0]?.replica_kms_key_id);
       }
     });
   }
@@ -84,7 +109,7 @@ function gcsPlacement(s: BucketSink): void {
     if (!custom.includes(dr) && !predefined) continue;
     const turbo = b.body.rpo === 'ASYNC_TURBO';
     s.out.push({
-      bundle: 'bucket',
+      bundle: bundleOf(b),
       mechanism: `Cloud Storage dual-region ${location}${custom.length ? ` (${custom.join(' + ')})` : ''} holds ${drRegion}${turbo ? ', turbo replication (15 min)' : ', default replication (up to 12 h)'}`,
       rpoMinutes: turbo ? GCS_TURBO_RPO_MINUTES : GCS_DEFAULT_RPO_MINUTES,
     });
@@ -96,7 +121,7 @@ function gcsPlacement(s: BucketSink): void {
     const every = /^(\d+)s$/.exec(String(blocks(j.body.schedule)[0]?.repeat_interval ?? ''));
     const minutes = every ? Number(every[1]) / 60 : 1440;
     s.out.push({
-      bundle: 'bucket',
+      bundle: bundleOf(j),
       mechanism: `Storage Transfer copy every ${minutes} min into a bucket in ${drRegion}`,
       rpoMinutes: minutes + s.copyDelayMinutes,
     });
