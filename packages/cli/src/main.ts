@@ -47,6 +47,18 @@ export function program(): Command {
     .action(async (flags) => (await import('./commands/ci.js')).genCi(flags));
 
   cli
+    .command('init')
+    .description('make the template your own: platform name, npm scope, registry, first fleet (asks for what is missing at a terminal)')
+    .option('--platform <name>', 'platform name: starts every resource name and the state bucket pattern')
+    .option('--scope <@org>', 'npm scope of every package')
+    .option('--registry <url>', 'registry the scope publishes to (default: the one .npmrc names)')
+    .addOption(new Option('--cloud <cloud>', 'default cloud').choices(['aws', 'gcp']))
+    .option('--regions <list>', 'first fleet: staging, production per region, a dr environment per production (comma-separated)')
+    .addOption(new Option('--examples <choice>', 'the example fleet').choices(['keep', 'drop']))
+    .option('--no-install', 'skip pnpm install after rewriting')
+    .action(async (flags) => (await import('./commands/init.js')).init(flags));
+
+  cli
     .command('synth')
     .description('synthesize environments to environments/<name>/cdktf.out (all when none named); unchanged ones are skipped')
     .argument('[env...]', 'environments')

@@ -1,0 +1,110 @@
+/**
+ * `pnpm parity init`: adopt the template. Checks the options and a clean git tree, rewrites every
+ * file that carries the names, drops the example fleet if asked, then (in fresh processes, since
+ * the sources just changed) installs, writes the schemas and stamps the first fleet. Prints the
+ * next steps. Run again with the same options, it changes nothing.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pc from 'picocolors';
+import { firstFleet, initProblems, planInit, writeAtomic, type FleetEnv, type InitOptions, type InitPlan } from '@parity/generator';
+import { findRoot, issue, ParityError, shortCode, type Cloud } from '@parity/model';
+import { runStep } from '../proc.js';
+
+export interface InitFlags {
+  platform?: string;
+  scope?: string;
+  registry?: string;
+  cloud?: string;
+  regions?: string;
+  examples?: string;
+  install?: boolean;
+}
+
+/** Ask for what the flags leave out, when a person is at a terminal; otherwise the flags must say it. */
+async function complete(flags: InitFlags): Promise<InitOptions> {
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const missing = (['platform', 'scope'] as const).filter((k) => !flags[k]);
+  if (missing.length > 0 && !interactive) {
+    throw new ParityError(
+      missing.map((k) => issue({ kind: 'init-flag', file: '(command line)', path: `--${k}`, message: `--${k} is required when not at a terminal`, fix: k === 'platform' ? '--platform globex' : '--scope @globex' })),
+      'cannot init',
+    );
+  }
+  const ask = interactive ? await import('@inquirer/prompts') : undefined;
+  const platform = flags.platform ?? (await ask!.input({ message: 'Platform name (starts every resource name)', required: true }));
+  const scope = flags.scope ?? (await ask!.input({ message: 'npm scope of the packages', default: `@${platform}`, required: true }));
+  const cloud = flags.cloud ?? (ask && !flags.regions ? await ask.select({ message: 'Default cloud', choices: ['aws', 'gcp'] }) : undefined);
+  const regions = flags.regions ?? (ask ? await ask.input({ message: 'Regions of the first fleet (comma-separated; empty for none)' }) : undefined);
+  const examples = flags.examples ?? (ask ? await ask.select({ message: 'The example fleet', choices: ['keep', 'drop'] }) : undefined);
+  const list = regions?.split(',').map((r) => r.trim()).filter(Boolean);
+  return {
+    platform,
+    scope,
+    ...(flags.registry ? { registry: flags.registry } : {}),
+    ...(cloud ? { cloud: cloud as Cloud } : {}),
+    ...(list && list.length > 0 ? { regions: list } : {}),
+    examples: (examples ?? 'keep') as 'keep' | 'drop',
+  };
+}
+
+function refuseDirty(root: string): string[] {
+  const problem = (message: string, fix: string) => new ParityError([issue({ kind: 'init-dirty', file: root, path: '', message, fix })], 'cannot init');
+  if (!existsSync(join(root, '.git'))) throw problem('not a git repository: init rewrites many files and needs git to show (and undo) what it changed', 'git init && git add -A && git commit -m template');
+  const dirty = runStep('git', ['status', '--porcelain'], root, { capture: true }).trim();
+  if (dirty) throw problem(`the git tree has uncommitted changes (${dirty.split('\n').length} paths); init would mix its changes with yours`, 'commit or stash them first');
+  return runStep('git', ['ls-files', '-z'], root, { capture: true }).split('\0').filter(Boolean);
+}
+
+function apply(root: string, plan: InitPlan): void {
+  for (const dir of plan.removals) rmSync(join(root, dir), { recursive: true, force: true });
+  for (const [f, c] of plan.edits) writeAtomic(join(root, f), c);
+}
+
+/** Stamp one environment of the first fleet, trying a dr environment's other candidate regions if `gen env` refuses one. */
+function stamp(root: string, bin: string, env: FleetEnv, cloud: Cloud | undefined): string | undefined {
+  const existing = (name: string) => existsSync(join(root, 'environments', name));
+  const regions = [env.region, ...(env.alternatives ?? [])];
+  for (const region of regions) {
+    const name = env.role === 'dr' ? `dr-${shortCode(cloud ?? 'aws', region)}` : env.name;
+    if (existing(name)) return undefined;
+    const args = [bin, 'gen', 'env', name, '--region', region, ...(cloud ? ['--cloud', cloud] : []), ...(env.recovers ? ['--recovers', env.recovers] : [])];
+    try {
+      runStep(process.execPath, args, root, { capture: true });
+      return name;
+    } catch (e) {
+      if (region === regions[regions.length - 1]) throw e;
+    }
+  }
+  return undefined;
+}
+
+export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
+  const opts = await complete(flags);
+  const problems = initProblems(opts);
+  if (problems.length > 0) throw new ParityError(problems, 'cannot init');
+  const files = refuseDirty(root);
+  const plan = planInit(root, files, opts);
+  apply(root, plan);
+  const bin = join(root, 'packages', 'cli', 'bin', 'parity.js');
+  if (plan.edits.size > 0 || plan.removals.length > 0) {
+    process.stdout.write(`${pc.green('✔')} ${plan.from.platform} → ${plan.to.platform}, ${plan.from.scope} → ${plan.to.scope}: ${plan.edits.size} files rewritten${plan.removals.length ? `, example fleet removed (${plan.removals.length} environments)` : ''}\n`);
+    if (flags.install !== false) runStep('pnpm', ['install', '--prefer-offline'], root);
+    runStep(process.execPath, [bin, 'schemas'], root, { capture: true });
+  } else process.stdout.write(`${pc.green('✔')} already ${plan.to.platform} / ${plan.to.scope}: nothing to rewrite\n`);
+  const stamped = opts.regions ? firstFleet(opts.cloud ?? 'aws', opts.regions).flatMap((e) => stamp(root, bin, e, opts.cloud) ?? []) : [];
+  if (stamped.length > 0) process.stdout.write(`${pc.green('✔')} stamped ${stamped.join(', ')}\n`);
+  process.stdout.write(nextSteps(plan, opts));
+}
+
+function nextSteps(plan: InitPlan, opts: InitOptions): string {
+  const regions = opts.regions?.join(', ') ?? 'each state region';
+  return [
+    '',
+    'Next steps:',
+    `  1. Bootstrap: create the Terraform state buckets ${plan.to.platform}-tfstate-<region> (versioned, encrypted) in ${regions} and every dr region, then commit: git add -A && git commit -m "init ${plan.to.platform}"`,
+    `  2. First release: point ${plan.to.scope}:registry in .npmrc at your registry (now ${plan.to.registry ?? 'unset'}), log in (npm login --registry <url>), then pnpm release`,
+    '  3. CI: run .ci/run (pnpm install --frozen-lockfile && pnpm test) and pnpm check on every pull request; pnpm release on the main branch with PARITY_REGISTRY_TOKEN set',
+    '',
+  ].join('\n');
+}
