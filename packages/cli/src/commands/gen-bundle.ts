@@ -45,8 +45,8 @@ export async function genBundle(name: string, flags: GenBundleFlags, root?: stri
   failOnErrors(issues, `cannot generate bundle ${name}`);
   for (const f of writeBundle(ws.root, plan)) process.stdout.write(`  wrote ${f}\n`);
   if (flags.install !== false) {
-    process.stdout.write(`${pc.dim('pnpm install --prefer-offline')}\n`);
-    runStep('pnpm', ['install', '--prefer-offline'], ws.root);
+    process.stdout.write(`${pc.dim('pnpm install')}\n`);
+    runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], ws.root);
     runStep(process.execPath, [join(ws.root, 'packages', 'cli', 'bin', 'parity.js'), 'schemas'], ws.root);
     runStep('pnpm', ['exec', 'vitest', 'run', 'src/snapshot.test.ts', '--update'], join(ws.root, 'bundles', name), { capture: true });
     process.stdout.write(`  wrote bundles/${name}/src/__snapshots__ (review them)\n`);

@@ -89,7 +89,7 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
   const bin = join(root, 'packages', 'cli', 'bin', 'parity.js');
   if (plan.edits.size > 0 || plan.removals.length > 0) {
     process.stdout.write(`${pc.green('✔')} ${plan.from.platform} → ${plan.to.platform}, ${plan.from.scope} → ${plan.to.scope}: ${plan.edits.size} files rewritten${plan.removals.length ? `, example fleet removed (${plan.removals.length} environments)` : ''}\n`);
-    if (flags.install !== false) runStep('pnpm', ['install', '--prefer-offline'], root);
+    if (flags.install !== false) runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], root);
     runStep(process.execPath, [bin, 'schemas'], root, { capture: true });
   } else process.stdout.write(`${pc.green('✔')} already ${plan.to.platform} / ${plan.to.scope}: nothing to rewrite\n`);
   const stamped = opts.regions ? firstFleet(opts.cloud ?? 'aws', opts.regions).flatMap((e) => stamp(root, bin, e, opts.cloud) ?? []) : [];
