@@ -1,0 +1,82 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadWorkspace } from '@parity/model';
+import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { addDefinitionEntry, addReadmeRow, planBundle, writeBundle, type BundleView } from './bundle.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+function temp(): string {
+  const t = tempWorkspace({ sources: true });
+  cleanups.push(t.cleanup);
+  writeFileSync(join(t.root, 'README.md'), readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
+  return t.root;
+}
+
+const VIEW: BundleView = { name: 'cache', pascal: 'Cache', scope: '@parity', pkg: '@parity/bundle-cache', description: 'd', awsSummary: 'a key.', gcpSummary: 'a ring.', aws: true, gcp: true, stateful: false, connects: [] };
+
+describe('gen bundle', () => {
+  it('plans the contract, both implementations, three test layers, schema, changelog, changeset and the three entries', async () => {
+    const root = temp();
+    const { plan, issues } = planBundle(await loadWorkspace(root), 'object-store', { connects: ['network'] });
+    expect(issues).toEqual([]);
+    expect([...plan!.files.keys()].sort()).toEqual([
+      '.changeset/bundle-object-store.md',
+      'bundles/object-store/CHANGELOG.md',
+      'bundles/object-store/package.json',
+      'bundles/object-store/schema.json',
+      'bundles/object-store/src/aws.test.ts',
+      'bundles/object-store/src/aws.ts',
+      'bundles/object-store/src/gcp.test.ts',
+      'bundles/object-store/src/gcp.ts',
+      'bundles/object-store/src/index.ts',
+      'bundles/object-store/src/snapshot.test.ts',
+      'bundles/object-store/tsconfig.build.json',
+      'bundles/object-store/tsconfig.json',
+      'bundles/object-store/vitest.config.ts',
+    ]);
+    expect([...plan!.edits.keys()].sort()).toEqual(['README.md', 'environments/platform.yaml', 'package.json']);
+    const index = plan!.files.get('bundles/object-store/src/index.ts')!;
+    expect(index).toMatch(/export type ObjectStoreParams/);
+    expect(index).toMatch(/network: \{ description: 'outputs of the network bundle' \}/);
+    expect(JSON.parse(plan!.files.get('bundles/object-store/package.json')!)).toMatchObject({ name: '@parity/bundle-object-store', version: '1.0.0-0' });
+    expect(JSON.parse(plan!.edits.get('package.json')!).dependencies['@parity/bundle-object-store']).toBe('workspace:*');
+    // the same inputs give the same bytes
+    const again = planBundle(await loadWorkspace(root), 'object-store', { connects: ['network'] }).plan!;
+    expect([...again.files]).toEqual([...plan!.files]);
+  });
+
+  it('writes the folder, the changeset and the edits', async () => {
+    const root = temp();
+    const { plan } = planBundle(await loadWorkspace(root), 'cache', {});
+    writeBundle(root, plan!);
+    expect(existsSync(join(root, 'bundles/cache/src/aws.ts'))).toBe(true);
+    expect(readFileSync(join(root, '.changeset/bundle-cache.md'), 'utf8')).toMatch(/^---\n'@parity\/bundle-cache': major\n---/);
+    expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/\n {2}cache:\n.*\n {4}version: \^1\.0\.0-0\n$/);
+  });
+
+  it('fails with every problem at once, and plans nothing', async () => {
+    const root = temp();
+    const ws = await loadWorkspace(root);
+    const { plan, issues } = planBundle(ws, 'Bad_Name', { clouds: ['aws'], connects: ['nope'] });
+    expect(plan).toBeUndefined();
+    expect(issues.map((i) => i.kind).sort()).toEqual(['bundle-cloud', 'bundle-name', 'unknown-bundle']);
+    expect(planBundle(ws, 'queue').issues.map((i) => i.kind)).toEqual(['bundle-exists']);
+  });
+
+  it('adds the definition entry at the end of the bundles block, even when other keys follow it', () => {
+    const text = 'platform: x\nbundles:\n  a:\n    version: ^1.0.0\n\n# comment on state\nstate:\n  aws: {}\n';
+    expect(addDefinitionEntry(text, 'cache')).toBe(
+      'platform: x\nbundles:\n  a:\n    version: ^1.0.0\n  cache:\n    # 1.0.0-0 until its first release (`pnpm release` makes it 1.0.0).\n    version: ^1.0.0-0\n\n# comment on state\nstate:\n  aws: {}\n',
+    );
+  });
+
+  it('adds a README row at the end of the bundle table, and nothing without one', () => {
+    const text = '## Bundles\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n\n## Next\n';
+    expect(addReadmeRow(text, VIEW)).toBe('## Bundles\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n| cache | a key | a ring |\n\n## Next\n');
+    expect(addReadmeRow('# Title\n', VIEW)).toBeUndefined();
+  });
+});
