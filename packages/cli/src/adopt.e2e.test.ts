@@ -6,7 +6,8 @@
  * `terraform validate`, check, schemas; finally a release to a throwaway Verdaccio under the new
  * scope. Minutes of work on a busy machine: the timeouts are wide on purpose.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,12 +21,19 @@ let state: string;
 let reg: RunningRegistry | undefined;
 let port: number;
 
-/** Run a command in the copy; its output on failure. PARITY_ROOT is dropped so the copy is its own workspace. */
-function run(cmd: string, args: string[], cwd = root, env: NodeJS.ProcessEnv = {}): string {
+/**
+ * Run a command in the copy (asynchronously: minutes of blocking would starve vitest's worker);
+ * its output on failure. PARITY_ROOT is dropped so the copy is its own workspace.
+ */
+async function run(cmd: string, args: string[], cwd = root, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const { PARITY_ROOT: _root, ...rest } = process.env;
-  const r = spawnSync(cmd, args, { cwd, env: { ...rest, NO_COLOR: '1', npm_config_userconfig: join(state, 'npmrc'), ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
+  try {
+    const r = await promisify(execFile)(cmd, args, { cwd, env: { ...rest, NO_COLOR: '1', npm_config_userconfig: join(state, 'npmrc'), ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    return r.stdout;
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(' ')} exited ${x.code}:\n${x.stdout}\n${x.stderr}`);
+  }
 }
 
 const parity = (...args: string[]) => run(process.execPath, [join(root, 'packages/cli/bin/parity.js'), ...args]);
@@ -43,19 +51,20 @@ function copyRepository(): string {
   return dest;
 }
 
-/** Every tracked file of the copy that still says `needle`. */
-function leftovers(needle: RegExp): string[] {
-  return git('ls-files', '-z').split('\0').filter((f) => f && needle.test(readFileSync(join(root, f), 'utf8')));
+/** Every file of the copy (tracked or new, not ignored) that still says `needle`. */
+async function leftovers(needle: RegExp): Promise<string[]> {
+  const files = (await git('ls-files', '-co', '--exclude-standard', '-z')).split('\0');
+  return files.filter((f) => f && existsSync(join(root, f)) && needle.test(readFileSync(join(root, f), 'utf8')));
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   state = mkdtempSync(join(tmpdir(), 'parity-adopt-state-'));
   writeFileSync(join(state, 'npmrc'), '');
   root = copyRepository();
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'the template');
-  run('pnpm', ['install', '--prefer-offline', '--frozen-lockfile']);
+  await git('init', '-q');
+  await git('add', '-A');
+  await git('commit', '-qm', 'the template');
+  await run('pnpm', ['install', '--prefer-offline', '--frozen-lockfile']);
 }, STEP_TIMEOUT);
 
 const savedUserconfig = process.env.npm_config_userconfig;
@@ -71,52 +80,52 @@ afterAll(async () => {
 describe('adopting the template: init, a first fleet, a new bundle, a release', () => {
   it('init rewrites every name, drops the examples and stamps a fleet chosen by jurisdiction', async () => {
     port = await freePort();
-    const out = parity('init', '--platform', 'globex', '--scope', '@globex', '--registry', `http://127.0.0.1:${port}/`, '--examples', 'drop', '--regions', 'us-east-1,eu-west-1');
+    const out = await parity('init', '--platform', 'globex', '--scope', '@globex', '--registry', `http://127.0.0.1:${port}/`, '--examples', 'drop', '--regions', 'us-east-1,eu-west-1');
     expect(out).toMatch(/acme → globex, @parity → @globex/);
     expect(out).toMatch(/Next steps:[\s\S]*Bootstrap[\s\S]*First release[\s\S]*CI/);
-    expect(leftovers(/\bacme\b|@parity\b/)).toEqual([]);
+    expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
     expect(readFileSync(join(root, '.npmrc'), 'utf8')).toMatch(new RegExp(`^@globex:registry=http://127\\.0\\.0\\.1:${port}/$`, 'm'));
     expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/^platform: globex$[\s\S]*bucket: globex-tfstate-\{region\}/m);
-    const envs = git('ls-files', 'environments').split('\n').filter((f) => f.endsWith('/environment.yaml')).map((f) => f.split('/')[1]);
+    const envs = (await git('ls-files', 'environments')).split('\n').filter((f) => f.endsWith('/environment.yaml')).map((f) => f.split('/')[1]);
     // nothing of the example fleet is left; two productions, each with a dr environment in its jurisdiction
     expect(envs.sort()).toEqual(['dr-euw3', 'dr-use2', 'prod-euw1', 'prod-use1', 'staging']);
     expect(readFileSync(join(root, 'environments/dr-euw3/environment.yaml'), 'utf8')).toMatch(/recovers: prod-euw1/);
   }, STEP_TIMEOUT);
 
-  it('init a second time with the same flags changes nothing; a dirty tree is refused', () => {
-    git('add', '-A');
-    git('commit', '-qm', 'init globex');
-    const again = parity('init', '--platform', 'globex', '--scope', '@globex', '--registry', `http://127.0.0.1:${port}/`, '--examples', 'drop', '--regions', 'us-east-1,eu-west-1');
+  it('init a second time with the same flags changes nothing; a dirty tree is refused', async () => {
+    await git('add', '-A');
+    await git('commit', '-qm', 'init globex');
+    const again = await parity('init', '--platform', 'globex', '--scope', '@globex', '--registry', `http://127.0.0.1:${port}/`, '--examples', 'drop', '--regions', 'us-east-1,eu-west-1');
     expect(again).toMatch(/nothing to rewrite/);
-    expect(git('status', '--porcelain')).toBe('');
+    expect(await git('status', '--porcelain')).toBe('');
     writeFileSync(join(root, 'scratch.txt'), 'work in progress');
-    expect(() => parity('init', '--platform', 'initech', '--scope', '@initech')).toThrow(/uncommitted changes/);
+    await expect(parity('init', '--platform', 'initech', '--scope', '@initech')).rejects.toThrow(/uncommitted changes/);
     rmSync(join(root, 'scratch.txt'));
   }, STEP_TIMEOUT);
 
-  it('gen bundle makes bundles that pass typecheck, their tests, synth, terraform validate and check before anyone edits them', () => {
-    parity('gen', 'bundle', 'cache', '--clouds', 'aws,gcp');
-    parity('gen', 'bundle', 'ledger', '--stateful', '--connects', 'network');
+  it('gen bundle makes bundles that pass typecheck, their tests, synth, terraform validate and check before anyone edits them', async () => {
+    await parity('gen', 'bundle', 'cache', '--clouds', 'aws,gcp');
+    await parity('gen', 'bundle', 'ledger', '--stateful', '--connects', 'network');
     expect(JSON.parse(readFileSync(join(root, 'bundles/cache/package.json'), 'utf8')).name).toBe('@globex/bundle-cache');
     expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/ {2}cache:\n[\s\S]* {2}ledger:\n/);
     expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(/^\| cache \|/m);
     for (const b of ['cache', 'ledger']) {
-      run(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', `bundles/${b}/tsconfig.json`]);
-      expect(run('pnpm', ['--filter', `@globex/bundle-${b}`, 'test'], root, { CI: 'true' })).toMatch(/passed/);
+      await run(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', `bundles/${b}/tsconfig.json`]);
+      expect(await run('pnpm', ['--filter', `@globex/bundle-${b}`, 'test'], root, { CI: 'true' })).toMatch(/passed/);
     }
-    parity('synth');
-    expect(parity('validate')).toMatch(/5\/5 AWS environments valid/);
-    const check = parity('check');
+    await parity('synth');
+    expect(await parity('validate')).toMatch(/5\/5 AWS environments valid/);
+    const check = await parity('check');
     expect(check).toMatch(/no violations/);
     expect(check).toMatch(/ledger: DynamoDB global table replica in us-east-2/);
-    expect(parity('schemas', '--check')).toMatch(/up to date/);
-    expect(leftovers(/\bacme\b|@parity\b/)).toEqual([]);
+    expect(await parity('schemas', '--check')).toMatch(/up to date/);
+    expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
   }, STEP_TIMEOUT);
 
   it('releases every package under the new scope to a real registry', async () => {
     reg = await startRegistry({ root, port, stateDir: join(state, 'verdaccio') });
     const token = await addUser(reg.url, 'globex-bot', 'correct-horse-battery-staple');
-    const out = run(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'release'], root, { PARITY_REGISTRY_TOKEN: token });
+    const out = await run(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'release'], root, { PARITY_REGISTRY_TOKEN: token });
     expect(out).toMatch(/@globex\/bundle-cache@1\.0\.0/);
     process.env.npm_config_userconfig = join(state, 'npmrc');
     // the new bundles' first changesets made them 1.0.0; nothing was published under the template's scope
