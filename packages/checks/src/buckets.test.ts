@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '@parity/model';
 import { AWS_PAIR, GCP_PAIR, type ManifestInput } from '@parity/model/testing';
 import { synthFixtures } from '@parity/synth';
-import { DYNAMODB_REPLICA_RPO_MINUTES, GCS_DEFAULT_RPO_MINUTES, GCS_TURBO_RPO_MINUTES, S3_REPLICATION_RPO_MINUTES, S3_RTC_RPO_MINUTES } from './buckets.js';
+import {
+  DYNAMODB_REPLICA_RPO_MINUTES,
+  GCS_DEFAULT_RPO_MINUTES,
+  GCS_TURBO_RPO_MINUTES,
+  S3_REPLICATION_RPO_MINUTES,
+  S3_RTC_RPO_MINUTES,
+} from './buckets.js';
 import { protections } from './dr.js';
 import { dataPlaces, residencyFindings } from './residency.js';
 import type { TerraformJson } from './tf.js';
@@ -117,9 +123,13 @@ describe('bucket: DR coverage and RPO', () => {
       store_table_1: { name: 't', replica: [{ region_name: 'us-west-2', kms_key_arn: '${aws_kms_key.store_key-us-west-2_1.arn}' }] },
     };
     const r = protections(env, j, 'us-west-2', 60);
-    expect(r.protections.filter((p) => p.bundle === 'store')).toEqual([{ bundle: 'store', mechanism: 'DynamoDB global table replica in us-west-2', rpoMinutes: DYNAMODB_REPLICA_RPO_MINUTES }]);
+    expect(r.protections.filter((p) => p.bundle === 'store')).toEqual([
+      { bundle: 'store', mechanism: 'DynamoDB global table replica in us-west-2', rpoMinutes: DYNAMODB_REPLICA_RPO_MINUTES },
+    ]);
     expect(r.findings).toEqual([]);
-    j.resource!.aws_dynamodb_table.store_table_1!.replica = [{ region_name: 'us-west-2', kms_key_arn: 'arn:aws:kms:us-east-1:123456789012:key/x' }];
+    j.resource!.aws_dynamodb_table.store_table_1!.replica = [
+      { region_name: 'us-west-2', kms_key_arn: 'arn:aws:kms:us-east-1:123456789012:key/x' },
+    ];
     expect(protections(env, j, 'us-west-2', 60).findings.map((f) => [f.kind, f.value])).toEqual([['key-region', 'us-east-1']]);
   });
 });

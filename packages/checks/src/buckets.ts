@@ -71,7 +71,11 @@ function dynamodbReplicas(s: BucketSink): void {
   for (const t of s.doc.resources('aws_dynamodb_table')) {
     blocks(t.body.replica).forEach((rep, i) => {
       if (rep.region_name !== s.drRegion) return;
-      s.out.push({ bundle: bundleOf(t), mechanism: `DynamoDB global table replica in ${s.drRegion}`, rpoMinutes: DYNAMODB_REPLICA_RPO_MINUTES });
+      s.out.push({
+        bundle: bundleOf(t),
+        mechanism: `DynamoDB global table replica in ${s.drRegion}`,
+        rpoMinutes: DYNAMODB_REPLICA_RPO_MINUTES,
+      });
       checkKey(s, `${t.address}.replica[${i}]`, `${t.address}.replica[${i}].kms_key_arn`, rep.kms_key_arn);
     });
   }
@@ -91,7 +95,12 @@ function awsReplication(s: BucketSink): void {
           rpoMinutes: rtc ? S3_RTC_RPO_MINUTES : S3_REPLICATION_RPO_MINUTES,
         });
         const address = `${r.address}.rule[${i}].destination`;
-        checkKey(s, address, `${address}.encryption_configuration.replica_kms_key_id`, blocks(d.encryption_configuration)[0]?.replica_kms_key_id);
+        checkKey(
+          s,
+          address,
+          `${address}.encryption_configuration.replica_kms_key_id`,
+          blocks(d.encryption_configuration)[0]?.replica_kms_key_id,
+        );
       }
     });
   }

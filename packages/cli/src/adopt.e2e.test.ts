@@ -28,7 +28,12 @@ let port: number;
 async function run(cmd: string, args: string[], cwd = root, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const { PARITY_ROOT: _root, ...rest } = process.env;
   try {
-    const r = await promisify(execFile)(cmd, args, { cwd, env: { ...rest, NO_COLOR: '1', npm_config_userconfig: join(state, 'npmrc'), ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const r = await promisify(execFile)(cmd, args, {
+      cwd,
+      env: { ...rest, NO_COLOR: '1', npm_config_userconfig: join(state, 'npmrc'), ...env },
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return r.stdout;
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -42,7 +47,9 @@ const git = (...args: string[]) => run('git', ['-c', 'user.name=adopt-test', '-c
 /** The repository's files as git sees them (tracked and new, not ignored), copied into a fresh git repository. */
 function copyRepository(): string {
   const dest = mkdtempSync(join(tmpdir(), 'parity-adopt-'));
-  const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+  const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' })
+    .stdout.split('\0')
+    .filter(Boolean);
   for (const f of files) {
     if (!existsSync(join(REPO_ROOT, f))) continue;
     mkdirSync(dirname(join(dest, f)), { recursive: true });
@@ -78,61 +85,108 @@ afterAll(async () => {
 });
 
 describe('adopting the template: init, a first fleet, a new bundle, a release', () => {
-  it('init rewrites every name, drops the examples and stamps a fleet chosen by jurisdiction', async () => {
-    port = await freePort();
-    const out = await parity('init', '--platform', 'globex', '--scope', '@globex', '--registry', `http://127.0.0.1:${port}/`, '--examples', 'drop', '--regions', 'us-east-1,eu-west-1');
-    expect(out).toMatch(/acme → globex, @parity → @globex/);
-    expect(out).toMatch(/Next steps:[\s\S]*Bootstrap[\s\S]*First release[\s\S]*CI/);
-    expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
-    expect(readFileSync(join(root, '.npmrc'), 'utf8')).toMatch(new RegExp(`^@globex:registry=http://127\\.0\\.0\\.1:${port}/$`, 'm'));
-    expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/^platform: globex$[\s\S]*bucket: globex-tfstate-\{region\}/m);
-    const envs = (await git('ls-files', 'environments')).split('\n').filter((f) => f.endsWith('/environment.yaml')).map((f) => f.split('/')[1]);
-    // nothing of the example fleet is left; two productions, each with a dr environment in its jurisdiction
-    expect(envs.sort()).toEqual(['dr-euw3', 'dr-use2', 'prod-euw1', 'prod-use1', 'staging']);
-    expect(readFileSync(join(root, 'environments/dr-euw3/environment.yaml'), 'utf8')).toMatch(/recovers: prod-euw1/);
-  }, STEP_TIMEOUT);
+  it(
+    'init rewrites every name, drops the examples and stamps a fleet chosen by jurisdiction',
+    async () => {
+      port = await freePort();
+      const out = await parity(
+        'init',
+        '--platform',
+        'globex',
+        '--scope',
+        '@globex',
+        '--registry',
+        `http://127.0.0.1:${port}/`,
+        '--examples',
+        'drop',
+        '--regions',
+        'us-east-1,eu-west-1',
+      );
+      expect(out).toMatch(/acme → globex, @parity → @globex/);
+      expect(out).toMatch(/Next steps:[\s\S]*Bootstrap[\s\S]*First release[\s\S]*CI/);
+      expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
+      expect(readFileSync(join(root, '.npmrc'), 'utf8')).toMatch(new RegExp(`^@globex:registry=http://127\\.0\\.0\\.1:${port}/$`, 'm'));
+      expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(
+        /^platform: globex$[\s\S]*bucket: globex-tfstate-\{region\}/m,
+      );
+      const envs = (await git('ls-files', 'environments'))
+        .split('\n')
+        .filter((f) => f.endsWith('/environment.yaml'))
+        .map((f) => f.split('/')[1]);
+      // nothing of the example fleet is left; two productions, each with a dr environment in its jurisdiction
+      expect(envs.sort()).toEqual(['dr-euw3', 'dr-use2', 'prod-euw1', 'prod-use1', 'staging']);
+      expect(readFileSync(join(root, 'environments/dr-euw3/environment.yaml'), 'utf8')).toMatch(/recovers: prod-euw1/);
+    },
+    STEP_TIMEOUT,
+  );
 
-  it('init a second time with the same flags changes nothing; a dirty tree is refused', async () => {
-    await git('add', '-A');
-    await git('commit', '-qm', 'init globex');
-    const again = await parity('init', '--platform', 'globex', '--scope', '@globex', '--registry', `http://127.0.0.1:${port}/`, '--examples', 'drop', '--regions', 'us-east-1,eu-west-1');
-    expect(again).toMatch(/nothing to rewrite/);
-    expect(await git('status', '--porcelain')).toBe('');
-    writeFileSync(join(root, 'scratch.txt'), 'work in progress');
-    await expect(parity('init', '--platform', 'initech', '--scope', '@initech')).rejects.toThrow(/uncommitted changes/);
-    rmSync(join(root, 'scratch.txt'));
-  }, STEP_TIMEOUT);
+  it(
+    'init a second time with the same flags changes nothing; a dirty tree is refused',
+    async () => {
+      await git('add', '-A');
+      await git('commit', '-qm', 'init globex');
+      const again = await parity(
+        'init',
+        '--platform',
+        'globex',
+        '--scope',
+        '@globex',
+        '--registry',
+        `http://127.0.0.1:${port}/`,
+        '--examples',
+        'drop',
+        '--regions',
+        'us-east-1,eu-west-1',
+      );
+      expect(again).toMatch(/nothing to rewrite/);
+      expect(await git('status', '--porcelain')).toBe('');
+      writeFileSync(join(root, 'scratch.txt'), 'work in progress');
+      await expect(parity('init', '--platform', 'initech', '--scope', '@initech')).rejects.toThrow(/uncommitted changes/);
+      rmSync(join(root, 'scratch.txt'));
+    },
+    STEP_TIMEOUT,
+  );
 
-  it('gen bundle makes bundles that pass typecheck, their tests, synth, terraform validate and check before anyone edits them', async () => {
-    await parity('gen', 'bundle', 'cache', '--clouds', 'aws,gcp');
-    await parity('gen', 'bundle', 'ledger', '--stateful', '--connects', 'network');
-    expect(JSON.parse(readFileSync(join(root, 'bundles/cache/package.json'), 'utf8')).name).toBe('@globex/bundle-cache');
-    expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/ {2}cache:\n[\s\S]* {2}ledger:\n/);
-    expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(/^\| cache \|/m);
-    for (const b of ['cache', 'ledger']) {
-      await run(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', `bundles/${b}/tsconfig.json`]);
-      expect(await run('pnpm', ['--filter', `@globex/bundle-${b}`, 'test'], root, { CI: 'true' })).toMatch(/passed/);
-    }
-    await parity('synth');
-    expect(await parity('validate')).toMatch(/5\/5 AWS environments valid/);
-    const check = await parity('check');
-    expect(check).toMatch(/no violations/);
-    expect(check).toMatch(/ledger: DynamoDB global table replica in us-east-2/);
-    expect(await parity('schemas', '--check')).toMatch(/up to date/);
-    expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
-  }, STEP_TIMEOUT);
+  it(
+    'gen bundle makes bundles that pass typecheck, their tests, synth, terraform validate and check before anyone edits them',
+    async () => {
+      await parity('gen', 'bundle', 'cache', '--clouds', 'aws,gcp');
+      await parity('gen', 'bundle', 'ledger', '--stateful', '--connects', 'network');
+      expect(JSON.parse(readFileSync(join(root, 'bundles/cache/package.json'), 'utf8')).name).toBe('@globex/bundle-cache');
+      expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/ {2}cache:\n[\s\S]* {2}ledger:\n/);
+      expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(/^\| cache \|/m);
+      for (const b of ['cache', 'ledger']) {
+        await run(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', `bundles/${b}/tsconfig.json`]);
+        expect(await run('pnpm', ['--filter', `@globex/bundle-${b}`, 'test'], root, { CI: 'true' })).toMatch(/passed/);
+      }
+      await parity('synth');
+      expect(await parity('validate')).toMatch(/5\/5 AWS environments valid/);
+      const check = await parity('check');
+      expect(check).toMatch(/no violations/);
+      expect(check).toMatch(/ledger: DynamoDB global table replica in us-east-2/);
+      expect(await parity('schemas', '--check')).toMatch(/up to date/);
+      expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
+    },
+    STEP_TIMEOUT,
+  );
 
-  it('releases every package under the new scope to a real registry', async () => {
-    reg = await startRegistry({ root, port, stateDir: join(state, 'verdaccio') });
-    const token = await addUser(reg.url, 'globex-bot', 'correct-horse-battery-staple');
-    const out = await run(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'release'], root, { PARITY_REGISTRY_TOKEN: token });
-    expect(out).toMatch(/@globex\/bundle-cache@1\.0\.0/);
-    process.env.npm_config_userconfig = join(state, 'npmrc');
-    // the new bundles' first changesets made them 1.0.0; nothing was published under the template's scope
-    expect(await publishedVersions('@globex/bundle-cache', root)).toEqual(['1.0.0']);
-    expect(await publishedVersions('@globex/bundle-ledger', root)).toEqual(['1.0.0']);
-    expect(await publishedVersions('@globex/bundle-bucket', root)).toEqual(['1.0.0']);
-    expect(JSON.parse(readFileSync(join(root, 'bundles/cache/package.json'), 'utf8')).version).toBe('1.0.0');
-    expect(readFileSync(join(root, 'bundles/cache/CHANGELOG.md'), 'utf8')).toMatch(/## 1\.0\.0[\s\S]*First release: the cache bundle/);
-  }, STEP_TIMEOUT);
+  it(
+    'releases every package under the new scope to a real registry',
+    async () => {
+      reg = await startRegistry({ root, port, stateDir: join(state, 'verdaccio') });
+      const token = await addUser(reg.url, 'globex-bot', 'correct-horse-battery-staple');
+      const out = await run(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'release'], root, {
+        PARITY_REGISTRY_TOKEN: token,
+      });
+      expect(out).toMatch(/@globex\/bundle-cache@1\.0\.0/);
+      process.env.npm_config_userconfig = join(state, 'npmrc');
+      // the new bundles' first changesets made them 1.0.0; nothing was published under the template's scope
+      expect(await publishedVersions('@globex/bundle-cache', root)).toEqual(['1.0.0']);
+      expect(await publishedVersions('@globex/bundle-ledger', root)).toEqual(['1.0.0']);
+      expect(await publishedVersions('@globex/bundle-bucket', root)).toEqual(['1.0.0']);
+      expect(JSON.parse(readFileSync(join(root, 'bundles/cache/package.json'), 'utf8')).version).toBe('1.0.0');
+      expect(readFileSync(join(root, 'bundles/cache/CHANGELOG.md'), 'utf8')).toMatch(/## 1\.0\.0[\s\S]*First release: the cache bundle/);
+    },
+    STEP_TIMEOUT,
+  );
 });

@@ -16,7 +16,19 @@ function temp(): string {
   return t.root;
 }
 
-const VIEW: BundleView = { name: 'cache', pascal: 'Cache', scope: '@parity', pkg: '@parity/bundle-cache', description: 'd', awsSummary: 'a key.', gcpSummary: 'a ring.', aws: true, gcp: true, stateful: false, connects: [] };
+const VIEW: BundleView = {
+  name: 'cache',
+  pascal: 'Cache',
+  scope: '@parity',
+  pkg: '@parity/bundle-cache',
+  description: 'd',
+  awsSummary: 'a key.',
+  gcpSummary: 'a ring.',
+  aws: true,
+  gcp: true,
+  stateful: false,
+  connects: [],
+};
 
 describe('gen bundle', () => {
   it('plans the contract, both implementations, three test layers, schema, changelog, changeset and the three entries', async () => {
@@ -42,7 +54,10 @@ describe('gen bundle', () => {
     const index = plan!.files.get('bundles/object-store/src/index.ts')!;
     expect(index).toMatch(/export type ObjectStoreParams/);
     expect(index).toMatch(/network: \{ description: 'outputs of the network bundle' \}/);
-    expect(JSON.parse(plan!.files.get('bundles/object-store/package.json')!)).toMatchObject({ name: '@parity/bundle-object-store', version: '1.0.0-0' });
+    expect(JSON.parse(plan!.files.get('bundles/object-store/package.json')!)).toMatchObject({
+      name: '@parity/bundle-object-store',
+      version: '1.0.0-0',
+    });
     expect(JSON.parse(plan!.edits.get('package.json')!).dependencies['@parity/bundle-object-store']).toBe('workspace:*');
     // the same inputs give the same bytes
     const again = planBundle(await loadWorkspace(root), 'object-store', { connects: ['network'] }).plan!;
@@ -76,7 +91,9 @@ describe('gen bundle', () => {
 
   it('adds a README row at the end of the bundle table, and nothing without one', () => {
     const text = '## Bundles\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n\n## Next\n';
-    expect(addReadmeRow(text, VIEW)).toBe('## Bundles\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n| cache | a key | a ring |\n\n## Next\n');
+    expect(addReadmeRow(text, VIEW)).toBe(
+      '## Bundles\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n| cache | a key | a ring |\n\n## Next\n',
+    );
     expect(addReadmeRow('# Title\n', VIEW)).toBeUndefined();
   });
 });

@@ -64,18 +64,55 @@ function problems(ws: Workspace, name: string, clouds: readonly Cloud[], connect
   const out: Issue[] = [];
   const at = { file: `bundles/${name}`, path: 'name' };
   if (!BUNDLE_NAME.test(name) || name.length > BUNDLE_NAME_MAX) {
-    out.push(issue({ kind: 'bundle-name', ...at, value: name, message: 'invalid bundle name', allowed: `lower-case letters and digits, single hyphens between them, at most ${BUNDLE_NAME_MAX}`, fix: 'choose a short name such as cache or object-store' }));
+    out.push(
+      issue({
+        kind: 'bundle-name',
+        ...at,
+        value: name,
+        message: 'invalid bundle name',
+        allowed: `lower-case letters and digits, single hyphens between them, at most ${BUNDLE_NAME_MAX}`,
+        fix: 'choose a short name such as cache or object-store',
+      }),
+    );
   }
   if (existsSync(join(ws.root, 'bundles', name)) || ws.definition.data.bundles[name]) {
-    out.push(issue({ kind: 'bundle-exists', ...at, value: name, message: `bundle ${name} already exists (bundles/${name} or bundles.${name} in ${DEFINITION_FILE})`, fix: 'choose another name, or edit the existing bundle' }));
+    out.push(
+      issue({
+        kind: 'bundle-exists',
+        ...at,
+        value: name,
+        message: `bundle ${name} already exists (bundles/${name} or bundles.${name} in ${DEFINITION_FILE})`,
+        fix: 'choose another name, or edit the existing bundle',
+      }),
+    );
   }
   for (const c of connects.filter((b) => !ws.definition.data.bundles[b])) {
-    out.push(issue({ kind: 'unknown-bundle', file: DEFINITION_FILE, path: '--connects', value: c, message: `--connects names ${c}, which the definition does not have`, allowed: Object.keys(ws.definition.data.bundles).join(', '), fix: 'name bundles of the definition' }));
+    out.push(
+      issue({
+        kind: 'unknown-bundle',
+        file: DEFINITION_FILE,
+        path: '--connects',
+        value: c,
+        message: `--connects names ${c}, which the definition does not have`,
+        allowed: Object.keys(ws.definition.data.bundles).join(', '),
+        fix: 'name bundles of the definition',
+      }),
+    );
   }
   for (const cloud of (['aws', 'gcp'] as const).filter((c) => !clouds.includes(c))) {
     const using = [...ws.manifests.values()].filter((m) => m.data.cloud === cloud).map((m) => m.data.name);
     if (using.length > 0) {
-      out.push(issue({ kind: 'bundle-cloud', file: DEFINITION_FILE, path: '--clouds', value: clouds.join(','), message: `every environment runs every bundle, and ${using.join(', ')} run on ${cloud}: a bundle without a ${cloud} implementation would break them`, allowed: 'aws,gcp', fix: `add ${cloud} to --clouds` }));
+      out.push(
+        issue({
+          kind: 'bundle-cloud',
+          file: DEFINITION_FILE,
+          path: '--clouds',
+          value: clouds.join(','),
+          message: `every environment runs every bundle, and ${using.join(', ')} run on ${cloud}: a bundle without a ${cloud} implementation would break them`,
+          allowed: 'aws,gcp',
+          fix: `add ${cloud} to --clouds`,
+        }),
+      );
     }
   }
   return out;
@@ -96,8 +133,12 @@ export function planBundle(ws: Workspace, name: string, opts: BundleGenOptions =
     scope,
     pkg: `${scope}/bundle-${name}`,
     description: `The ${name} bundle: ${stateful ? 'data replicated to the DR region, encrypted with customer-managed keys' : 'encrypted with a customer-managed key'}.`,
-    awsSummary: stateful ? 'a DynamoDB table with point-in-time recovery, replicated to each DR region (global table), each copy with a KMS key of its region.' : 'a customer-managed, rotating KMS key.',
-    gcpSummary: stateful ? 'a Cloud KMS key, and a private, versioned bucket in a dual-region with the DR region (turbo replication).' : 'a Cloud KMS key ring and a rotating crypto key.',
+    awsSummary: stateful
+      ? 'a DynamoDB table with point-in-time recovery, replicated to each DR region (global table), each copy with a KMS key of its region.'
+      : 'a customer-managed, rotating KMS key.',
+    gcpSummary: stateful
+      ? 'a Cloud KMS key, and a private, versioned bucket in a dual-region with the DR region (turbo replication).'
+      : 'a Cloud KMS key ring and a rotating crypto key.',
     aws: clouds.includes('aws'),
     gcp: clouds.includes('gcp'),
     stateful,
@@ -126,7 +167,17 @@ function entries(root: string, view: BundleView): { edits: Map<string, string>; 
   const readmePath = join(root, 'README.md');
   const readme = existsSync(readmePath) ? addReadmeRow(readFileSync(readmePath, 'utf8'), view) : undefined;
   if (readme) edits.set('README.md', readme);
-  else warnings.push(issue({ kind: 'bundle-readme', severity: 'warning', file: 'README.md', path: '## Bundles', message: 'the README has no bundle table (a "## Bundles" section with a | bundle | AWS | GCP | table); no row was added', fix: `describe ${view.name} in the README by hand` }));
+  else
+    warnings.push(
+      issue({
+        kind: 'bundle-readme',
+        severity: 'warning',
+        file: 'README.md',
+        path: '## Bundles',
+        message: 'the README has no bundle table (a "## Bundles" section with a | bundle | AWS | GCP | table); no row was added',
+        fix: `describe ${view.name} in the README by hand`,
+      }),
+    );
   return { edits, warnings };
 }
 

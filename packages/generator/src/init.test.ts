@@ -15,7 +15,8 @@ const TO = { platform: 'globex', scope: '@globex' };
 
 describe('parity init', () => {
   it('rewrites the scope everywhere and the platform as a whole word, never the project name', () => {
-    const text = "import { x } from '@parity/model';\n@parity:registry=http://r/\nbucket: acme-tfstate-{region}\nname: 'acme-prod-use1-db' # Parity names it\nacmes, @parityx";
+    const text =
+      "import { x } from '@parity/model';\n@parity:registry=http://r/\nbucket: acme-tfstate-{region}\nname: 'acme-prod-use1-db' # Parity names it\nacmes, @parityx";
     expect(rewriteNames(text, FROM, TO)).toBe(
       "import { x } from '@globex/model';\n@globex:registry=http://r/\nbucket: globex-tfstate-{region}\nname: 'globex-prod-use1-db' # Parity names it\nacmes, @parityx",
     );
@@ -25,18 +26,28 @@ describe('parity init', () => {
   it('sets the default cloud and its default region in the definition, keeping comments', () => {
     const def = readFileSync(join(REPO_ROOT, 'environments/platform.yaml'), 'utf8');
     const out = setDefinitionDefaults(def, 'gcp', 'europe-west1');
-    expect(out).toMatch(/^defaults:\n {2}cloud: gcp\n {2}# Region for names that carry none, such as `staging`.\n {2}region:\n {4}aws: us-east-1\n {4}gcp: europe-west1\n/m);
+    expect(out).toMatch(
+      /^defaults:\n {2}cloud: gcp\n {2}# Region for names that carry none, such as `staging`.\n {2}region:\n {4}aws: us-east-1\n {4}gcp: europe-west1\n/m,
+    );
     expect(setDefinitionDefaults(def, undefined, 'eu-west-1')).toMatch(/^ {4}aws: eu-west-1$/m);
     expect(setDefinitionDefaults(def, undefined, undefined)).toBe(def);
   });
 
   it('points the scope at the registry in .npmrc, adding the line if it is missing', () => {
-    expect(setRegistry('# c\n@globex:registry=http://old/\n', '@globex', 'https://npm.example.com/')).toBe('# c\n@globex:registry=https://npm.example.com/\n');
+    expect(setRegistry('# c\n@globex:registry=http://old/\n', '@globex', 'https://npm.example.com/')).toBe(
+      '# c\n@globex:registry=https://npm.example.com/\n',
+    );
     expect(setRegistry('# c\n', '@globex', 'https://npm.example.com/')).toBe('# c\n@globex:registry=https://npm.example.com/\n');
   });
 
   it('fails with every problem of the flags at once', () => {
-    const issues = initProblems({ platform: 'Globex!', scope: 'globex', registry: 'npm.example.com', regions: ['us-east-9', 'us-east-1', 'us-east-1'], examples: 'maybe' as never });
+    const issues = initProblems({
+      platform: 'Globex!',
+      scope: 'globex',
+      registry: 'npm.example.com',
+      regions: ['us-east-9', 'us-east-1', 'us-east-1'],
+      examples: 'maybe' as never,
+    });
     expect(issues.map((i) => i.path)).toEqual(['--platform', '--scope', '--registry', '--regions', '--regions', '--examples']);
     expect(issues.every((i) => i.kind === 'init-flag' && i.fix)).toBe(true);
     expect(initProblems({ platform: 'globex', scope: '@globex', regions: ['europe-west1'], cloud: 'gcp' })).toEqual([]);
@@ -50,7 +61,9 @@ describe('parity init', () => {
     expect(currentNames(root)).toEqual({ ...FROM, registry: 'http://127.0.0.1:4873/' });
     const plan = planInit(root, files, opts);
     expect([...plan.edits.keys()].sort()).toEqual(['.npmrc', 'environments/platform.yaml', 'packages/model/package.json']);
-    expect(plan.edits.get('environments/platform.yaml')).toMatch(/^platform: globex$[\s\S]*aws: eu-west-1[\s\S]*bucket: globex-tfstate-\{region\}/m);
+    expect(plan.edits.get('environments/platform.yaml')).toMatch(
+      /^platform: globex$[\s\S]*aws: eu-west-1[\s\S]*bucket: globex-tfstate-\{region\}/m,
+    );
     expect(plan.removals).toEqual(expect.arrayContaining(['environments/dr-usw2', 'environments/prod-use1', 'environments/staging']));
     for (const r of plan.removals) rmSync(join(root, r), { recursive: true });
     for (const [f, c] of plan.edits) {
@@ -68,7 +81,8 @@ describe('parity init', () => {
     const cat = regionCatalog();
     for (const dr of fleet.filter((e) => e.role === 'dr')) {
       const prod = fleet.find((e) => e.name === dr.recovers)!;
-      for (const r of [dr.region, ...dr.alternatives!]) expect(cat.get('aws', r)!.jurisdiction).toBe(cat.get('aws', prod.region)!.jurisdiction);
+      for (const r of [dr.region, ...dr.alternatives!])
+        expect(cat.get('aws', r)!.jurisdiction).toBe(cat.get('aws', prod.region)!.jurisdiction);
     }
   });
 });

@@ -47,9 +47,16 @@ export function initProblems(o: InitOptions): Issue[] {
   const bad = (path: string, value: unknown, message: string, allowed: string, fix: string) =>
     out.push(issue({ kind: 'init-flag', file: CLI, path, value, message, allowed, fix }));
   if (!PLATFORM_NAME.test(o.platform) || o.platform.length > PLATFORM_MAX) {
-    bad('--platform', o.platform, 'invalid platform name', `lower-case letters and digits, single hyphens, at most ${PLATFORM_MAX} (it starts every resource name)`, '--platform globex');
+    bad(
+      '--platform',
+      o.platform,
+      'invalid platform name',
+      `lower-case letters and digits, single hyphens, at most ${PLATFORM_MAX} (it starts every resource name)`,
+      '--platform globex',
+    );
   }
-  if (!SCOPE.test(o.scope)) bad('--scope', o.scope, 'invalid npm scope', '@ followed by lower-case letters, digits, ".", "_" or "-"', '--scope @globex');
+  if (!SCOPE.test(o.scope))
+    bad('--scope', o.scope, 'invalid npm scope', '@ followed by lower-case letters, digits, ".", "_" or "-"', '--scope @globex');
   if (o.registry !== undefined && !/^https?:\/\/[^\s]+\/$/.test(o.registry)) {
     bad('--registry', o.registry, 'invalid registry URL', 'an http(s) URL ending in /', '--registry https://npm.example.com/');
   }
@@ -59,11 +66,19 @@ export function initProblems(o: InitOptions): Issue[] {
   for (const r of o.regions ?? []) {
     if (!cat.get(cloud, r)) {
       const near = cat.suggest(cloud, r).map((x) => x.code);
-      bad('--regions', r, `not a ${cloud} region`, `${cloud} region codes such as ${near.join(', ')}`, `use ${cloud} region codes, comma-separated`);
+      bad(
+        '--regions',
+        r,
+        `not a ${cloud} region`,
+        `${cloud} region codes such as ${near.join(', ')}`,
+        `use ${cloud} region codes, comma-separated`,
+      );
     }
   }
-  if (new Set(o.regions ?? []).size !== (o.regions ?? []).length) bad('--regions', o.regions, 'a region is named twice', 'distinct regions', 'name each region once');
-  if (o.examples !== undefined && o.examples !== 'keep' && o.examples !== 'drop') bad('--examples', o.examples, 'unknown choice', 'keep, drop', '--examples drop');
+  if (new Set(o.regions ?? []).size !== (o.regions ?? []).length)
+    bad('--regions', o.regions, 'a region is named twice', 'distinct regions', 'name each region once');
+  if (o.examples !== undefined && o.examples !== 'keep' && o.examples !== 'drop')
+    bad('--examples', o.examples, 'unknown choice', 'keep, drop', '--examples drop');
   return out;
 }
 
@@ -78,7 +93,7 @@ export function currentNames(root: string): Names {
   return { platform, scope, ...(registry ? { registry } : {}) };
 }
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -89,16 +104,16 @@ function escape(text: string): string {
  */
 export function rewriteNames(text: string, from: Names, to: Names): string {
   let out = text;
-  if (from.scope !== to.scope) out = out.replace(new RegExp(`${escape(from.scope)}(?![a-z0-9._-])`, 'g'), to.scope);
-  if (from.platform !== to.platform) out = out.replace(new RegExp(`(?<![a-z0-9])${escape(from.platform)}(?![a-z0-9])`, 'g'), to.platform);
+  if (from.scope !== to.scope) out = out.replace(new RegExp(`${escapeRegex(from.scope)}(?![a-z0-9._-])`, 'g'), to.scope);
+  if (from.platform !== to.platform) out = out.replace(new RegExp(`(?<![a-z0-9])${escapeRegex(from.platform)}(?![a-z0-9])`, 'g'), to.platform);
   return out;
 }
 
 /** The definition's default cloud and default region of that cloud set (text edit: comments and layout stay). */
 export function setDefinitionDefaults(text: string, cloud: Cloud | undefined, region: string | undefined): string {
   let out = text;
-  if (cloud) out = out.replace(/^(defaults:\n(?:[ \t]*#.*\n)*  cloud:) *\S+/m, `$1 ${cloud}`);
-  const c = cloud ?? (/^defaults:\n(?:[ \t]*#.*\n)*  cloud: *(\S+)/m.exec(out)?.[1] as Cloud | undefined) ?? 'aws';
+  if (cloud) out = out.replace(/^(defaults:\n(?:[ \t]*#.*\n)* {2}cloud:) *\S+/m, `$1 ${cloud}`);
+  const c = cloud ?? (/^defaults:\n(?:[ \t]*#.*\n)* {2}cloud: *(\S+)/m.exec(out)?.[1] as Cloud | undefined) ?? 'aws';
   if (region) out = out.replace(new RegExp(`^(  region:\\n(?:[ \\t]*#.*\\n|    \\S+: *\\S+\\n)*?    ${c}:) *\\S+`, 'm'), `$1 ${region}`);
   return out;
 }
@@ -106,7 +121,7 @@ export function setDefinitionDefaults(text: string, cloud: Cloud | undefined, re
 /** The `.npmrc` with the scope's registry line set to `registry`. */
 export function setRegistry(npmrc: string, scope: string, registry: string): string {
   const line = `${scope}:registry=${registry}`;
-  const re = new RegExp(`^${escape(scope)}:registry=.*$`, 'm');
+  const re = new RegExp(`^${escapeRegex(scope)}:registry=.*$`, 'm');
   return re.test(npmrc) ? npmrc.replace(re, line) : `${npmrc.replace(/\n*$/, '\n')}${line}\n`;
 }
 
@@ -141,7 +156,10 @@ export function planInit(root: string, files: readonly string[], o: InitOptions)
   const envDir = join(root, 'environments');
   const removals =
     o.examples === 'drop' && renamed && existsSync(envDir)
-      ? readdirSync(envDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `environments/${e.name}`).sort()
+      ? readdirSync(envDir, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => `environments/${e.name}`)
+          .sort()
       : [];
   for (const r of removals) for (const f of [...edits.keys()]) if (f.startsWith(`${r}/`)) edits.delete(f);
   return { from, to, edits, removals };
@@ -171,10 +189,18 @@ export function firstFleet(cloud: Cloud, regions: readonly string[]): FleetEnv[]
   const out: FleetEnv[] = [{ name: 'staging', region: regions[0]!, role: 'staging' }];
   for (const r of info) out.push({ name: `prod-${r.short}`, region: r.code, role: 'production' });
   for (const r of info) {
-    const candidates = cat.nearest(cloud, r.code, cat.inJurisdiction(cloud, r.jurisdiction)).filter((c) => !c.optIn && !regions.includes(c.code));
+    const candidates = cat
+      .nearest(cloud, r.code, cat.inJurisdiction(cloud, r.jurisdiction))
+      .filter((c) => !c.optIn && !regions.includes(c.code));
     const [first, ...rest] = candidates;
     if (!first) continue;
-    out.push({ name: `dr-${first.short}`, region: first.code, role: 'dr', recovers: `prod-${r.short}`, alternatives: rest.map((c) => c.code) });
+    out.push({
+      name: `dr-${first.short}`,
+      region: first.code,
+      role: 'dr',
+      recovers: `prod-${r.short}`,
+      alternatives: rest.map((c) => c.code),
+    });
   }
   return out;
 }

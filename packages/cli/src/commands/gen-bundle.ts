@@ -26,17 +26,36 @@ export const BY_HAND = [
 
 function parseClouds(text: string | undefined): Cloud[] | undefined {
   if (text === undefined) return undefined;
-  const clouds = text.split(',').map((c) => c.trim()).filter(Boolean);
+  const clouds = text
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const bad = clouds.filter((c) => c !== 'aws' && c !== 'gcp');
   if (bad.length > 0 || clouds.length === 0) {
-    throw new ParityError([issue({ kind: 'bundle-cloud', file: '(command line)', path: '--clouds', value: text, message: 'unknown cloud', allowed: 'aws, gcp, or aws,gcp', fix: '--clouds aws,gcp' })], 'cannot generate the bundle');
+    throw new ParityError(
+      [
+        issue({
+          kind: 'bundle-cloud',
+          file: '(command line)',
+          path: '--clouds',
+          value: text,
+          message: 'unknown cloud',
+          allowed: 'aws, gcp, or aws,gcp',
+          fix: '--clouds aws,gcp',
+        }),
+      ],
+      'cannot generate the bundle',
+    );
   }
   return clouds as Cloud[];
 }
 
 export async function genBundle(name: string, flags: GenBundleFlags, root?: string): Promise<void> {
   const ws = await loadWorkspace(root);
-  const connects = flags.connects?.split(',').map((c) => c.trim()).filter(Boolean);
+  const connects = flags.connects
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const { plan, issues } = planBundle(ws, name, { clouds: parseClouds(flags.clouds), stateful: flags.stateful, connects });
   if (!plan) {
     failOnErrors(issues, `cannot generate bundle ${name}`);

@@ -27,17 +27,30 @@ async function complete(flags: InitFlags): Promise<InitOptions> {
   const missing = (['platform', 'scope'] as const).filter((k) => !flags[k]);
   if (missing.length > 0 && !interactive) {
     throw new ParityError(
-      missing.map((k) => issue({ kind: 'init-flag', file: '(command line)', path: `--${k}`, message: `--${k} is required when not at a terminal`, fix: k === 'platform' ? '--platform globex' : '--scope @globex' })),
+      missing.map((k) =>
+        issue({
+          kind: 'init-flag',
+          file: '(command line)',
+          path: `--${k}`,
+          message: `--${k} is required when not at a terminal`,
+          fix: k === 'platform' ? '--platform globex' : '--scope @globex',
+        }),
+      ),
       'cannot init',
     );
   }
   const ask = interactive ? await import('@inquirer/prompts') : undefined;
   const platform = flags.platform ?? (await ask!.input({ message: 'Platform name (starts every resource name)', required: true }));
   const scope = flags.scope ?? (await ask!.input({ message: 'npm scope of the packages', default: `@${platform}`, required: true }));
-  const cloud = flags.cloud ?? (ask && !flags.regions ? await ask.select({ message: 'Default cloud', choices: ['aws', 'gcp'] }) : undefined);
-  const regions = flags.regions ?? (ask ? await ask.input({ message: 'Regions of the first fleet (comma-separated; empty for none)' }) : undefined);
+  const cloud =
+    flags.cloud ?? (ask && !flags.regions ? await ask.select({ message: 'Default cloud', choices: ['aws', 'gcp'] }) : undefined);
+  const regions =
+    flags.regions ?? (ask ? await ask.input({ message: 'Regions of the first fleet (comma-separated; empty for none)' }) : undefined);
   const examples = flags.examples ?? (ask ? await ask.select({ message: 'The example fleet', choices: ['keep', 'drop'] }) : undefined);
-  const list = regions?.split(',').map((r) => r.trim()).filter(Boolean);
+  const list = regions
+    ?.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   return {
     platform,
     scope,
@@ -49,10 +62,19 @@ async function complete(flags: InitFlags): Promise<InitOptions> {
 }
 
 function refuseDirty(root: string): string[] {
-  const problem = (message: string, fix: string) => new ParityError([issue({ kind: 'init-dirty', file: root, path: '', message, fix })], 'cannot init');
-  if (!existsSync(join(root, '.git'))) throw problem('not a git repository: init rewrites many files and needs git to show (and undo) what it changed', 'git init && git add -A && git commit -m template');
+  const problem = (message: string, fix: string) =>
+    new ParityError([issue({ kind: 'init-dirty', file: root, path: '', message, fix })], 'cannot init');
+  if (!existsSync(join(root, '.git')))
+    throw problem(
+      'not a git repository: init rewrites many files and needs git to show (and undo) what it changed',
+      'git init && git add -A && git commit -m template',
+    );
   const dirty = runStep('git', ['status', '--porcelain'], root, { capture: true }).trim();
-  if (dirty) throw problem(`the git tree has uncommitted changes (${dirty.split('\n').length} paths); init would mix its changes with yours`, 'commit or stash them first');
+  if (dirty)
+    throw problem(
+      `the git tree has uncommitted changes (${dirty.split('\n').length} paths); init would mix its changes with yours`,
+      'commit or stash them first',
+    );
   return runStep('git', ['ls-files', '-z'], root, { capture: true }).split('\0').filter(Boolean);
 }
 
@@ -68,7 +90,16 @@ function stamp(root: string, bin: string, env: FleetEnv, cloud: Cloud | undefine
   for (const region of regions) {
     const name = env.role === 'dr' ? `dr-${shortCode(cloud ?? 'aws', region)}` : env.name;
     if (existing(name)) return undefined;
-    const args = [bin, 'gen', 'env', name, '--region', region, ...(cloud ? ['--cloud', cloud] : []), ...(env.recovers ? ['--recovers', env.recovers] : [])];
+    const args = [
+      bin,
+      'gen',
+      'env',
+      name,
+      '--region',
+      region,
+      ...(cloud ? ['--cloud', cloud] : []),
+      ...(env.recovers ? ['--recovers', env.recovers] : []),
+    ];
     try {
       runStep(process.execPath, args, root, { capture: true });
       return name;
@@ -88,7 +119,9 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
   apply(root, plan);
   const bin = join(root, 'packages', 'cli', 'bin', 'parity.js');
   if (plan.edits.size > 0 || plan.removals.length > 0) {
-    process.stdout.write(`${pc.green('✔')} ${plan.from.platform} → ${plan.to.platform}, ${plan.from.scope} → ${plan.to.scope}: ${plan.edits.size} files rewritten${plan.removals.length ? `, example fleet removed (${plan.removals.length} environments)` : ''}\n`);
+    process.stdout.write(
+      `${pc.green('✔')} ${plan.from.platform} → ${plan.to.platform}, ${plan.from.scope} → ${plan.to.scope}: ${plan.edits.size} files rewritten${plan.removals.length ? `, example fleet removed (${plan.removals.length} environments)` : ''}\n`,
+    );
     if (flags.install !== false) runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], root);
     runStep(process.execPath, [bin, 'schemas'], root, { capture: true });
   } else process.stdout.write(`${pc.green('✔')} already ${plan.to.platform} / ${plan.to.scope}: nothing to rewrite\n`);
