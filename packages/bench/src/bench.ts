@@ -26,7 +26,7 @@ type Step = (typeof STEPS)[number];
 
 const HELP = `pnpm bench [options]
 
-Synthetic fleets (prod + dr pairs: ${PAIR_KINDS.map((k) => `${k.cloud} ${k.regions}`).join('; ')}; all five bundles)
+Synthetic fleets (prod + dr pairs: ${PAIR_KINDS.map((k) => `${k.cloud} ${k.regions}`).join('; ')}; every bundle of the definition)
 in a throwaway copy of the workspace. Wall time, CPU time (user+sys) and peak RSS of each command,
 median of --runs runs; cdktf-cli 0.21 on the same stacks; targets met or missed, by how much.
 

@@ -8,7 +8,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,10 +109,9 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(
         /^platform: globex$[\s\S]*bucket: globex-tfstate-\{region\}/m,
       );
-      const envs = (await git('ls-files', 'environments'))
-        .split('\n')
-        .filter((f) => f.endsWith('/environment.yaml'))
-        .map((f) => f.split('/')[1]);
+      const envs = readdirSync(join(root, 'environments'), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
       // nothing of the example fleet is left; two productions, each with a dr environment in its jurisdiction
       expect(envs.sort()).toEqual(['dr-euw3', 'dr-use2', 'prod-euw1', 'prod-use1', 'staging']);
       expect(readFileSync(join(root, 'environments/dr-euw3/environment.yaml'), 'utf8')).toMatch(/recovers: prod-euw1/);
