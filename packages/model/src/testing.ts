@@ -121,10 +121,12 @@ function sourceWorkspace(from: string): { root: string; cleanup: () => void } {
       if (!e.isDirectory() || !existsSync(join(src, 'package.json'))) continue;
       const dest = join(root, group, e.name);
       cpSync(src, dest, { recursive: true, filter: (p) => !skip.test(p.slice(src.length)) });
-      if (existsSync(join(src, 'node_modules'))) symlinkSync(join(src, 'node_modules'), join(dest, 'node_modules'));
       copies.set(realpathSync(src), dest);
     }
   }
+  // Each copy's node_modules links to the real entries, except workspace packages, which link to
+  // their copies: `pnpm publish` writes the version of the linked package for `workspace:*`.
+  for (const [src, dest] of copies) linkNodeModules(join(src, 'node_modules'), join(dest, 'node_modules'), copies);
   mkdirSync(join(root, 'node_modules', '@parity'), { recursive: true });
   for (const entry of readdirSync(join(from, 'node_modules'))) {
     if (entry !== '@parity') symlinkSync(join(from, 'node_modules', entry), join(root, 'node_modules', entry));
@@ -134,6 +136,22 @@ function sourceWorkspace(from: string): { root: string; cleanup: () => void } {
     symlinkSync(copies.get(real) ?? real, join(root, 'node_modules', '@parity', entry));
   }
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** `dest` as a folder of links to the entries of `src` (scoped ones one level deeper), workspace packages pointing at their copies. */
+function linkNodeModules(src: string, dest: string, copies: ReadonlyMap<string, string>): void {
+  if (!existsSync(src)) return;
+  mkdirSync(dest, { recursive: true });
+  for (const entry of readdirSync(src)) {
+    const from = join(src, entry);
+    if (entry.startsWith('@')) {
+      mkdirSync(join(dest, entry), { recursive: true });
+      for (const sub of readdirSync(from)) {
+        const real = realpathSync(join(from, sub));
+        symlinkSync(copies.get(real) ?? real, join(dest, entry, sub));
+      }
+    } else symlinkSync(from, join(dest, entry));
+  }
 }
 
 /** Every file under `dir` (relative path → content), for comparing trees; build output is skipped. */
