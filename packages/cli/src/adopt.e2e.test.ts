@@ -164,6 +164,7 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(check).toMatch(/no violations/);
       expect(check).toMatch(/ledger: DynamoDB global table replica in us-east-2/);
       expect(await parity('schemas', '--check')).toMatch(/up to date/);
+      await parity('gen', 'ci', '--check');
       expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
     },
     STEP_TIMEOUT,

@@ -127,6 +127,8 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
   } else process.stdout.write(`${pc.green('✔')} already ${plan.to.platform} / ${plan.to.scope}: nothing to rewrite\n`);
   const stamped = opts.regions ? firstFleet(opts.cloud ?? 'aws', opts.regions).flatMap((e) => stamp(root, bin, e, opts.cloud) ?? []) : [];
   if (stamped.length > 0) process.stdout.write(`${pc.green('✔')} stamped ${stamped.join(', ')}\n`);
+  // the committed workflows follow the fleet (CI runs gen ci --check)
+  if (stamped.length > 0 || plan.removals.length > 0) runStep(process.execPath, [bin, 'gen', 'ci'], root, { capture: true });
   process.stdout.write(nextSteps(plan, opts));
 }
 
@@ -135,9 +137,9 @@ function nextSteps(plan: InitPlan, opts: InitOptions): string {
   return [
     '',
     'Next steps:',
-    `  1. Bootstrap: create the Terraform state buckets ${plan.to.platform}-tfstate-<region> (versioned, encrypted) in ${regions} and every dr region, then commit: git add -A && git commit -m "init ${plan.to.platform}"`,
+    `  1. Bootstrap: pnpm synth --bootstrap, then apply bootstrap/<cloud> by hand (README, "The bootstrap"): the state buckets ${plan.to.platform}-tfstate-<region> in ${regions} and every dr region, the CI roles. Commit: git add -A && git commit -m "init ${plan.to.platform}"`,
     `  2. First release: point ${plan.to.scope}:registry in .npmrc at your registry (now ${plan.to.registry ?? 'unset'}), log in (npm login --registry <url>), then pnpm release`,
-    '  3. CI: run .ci/run (pnpm install --frozen-lockfile && pnpm test) and pnpm check on every pull request; pnpm release on the main branch with PARITY_REGISTRY_TOKEN set',
+    '  3. CI: push; .github/workflows (pnpm gen ci) plan every pull request and apply on the main branch; .ci/run is the test command (pnpm install --frozen-lockfile && pnpm test)',
     '',
   ].join('\n');
 }
