@@ -122,7 +122,7 @@ describe('the real prod-use1 against moto', () => {
   it('leaves out exactly the resources moto 5.2.1 cannot create, and nothing else', () => {
     const r = removeResources(json, unsupportedSeeds(json));
     const types = new Set(r.removed.map((x) => x.address.split('.')[0]));
-    expect([...types].sort()).toEqual(['aws_backup_selection', 'aws_db_instance_automated_backups_replication', 'aws_sqs_queue_redrive_allow_policy']);
+    expect([...types].sort()).toEqual(['aws_backup_selection', 'aws_db_instance_automated_backups_replication', 'aws_s3_bucket_replication_configuration', 'aws_sqs_queue_redrive_allow_policy']);
     expect(r.removed.every((x) => MOTO_UNSUPPORTED[x.address.split('.')[0]!])).toBe(true);
     expect(r.removedOutputs).toEqual(['database_replicated_backup_arns']);
     // the database, the queues, the cluster, the vaults and the keys all stay
