@@ -25,7 +25,11 @@ describe('parity init refusals (the whole flow is in adopt.e2e.test.ts)', () => 
   });
 
   it('fails on bad flags, every one at once, before touching anything', async () => {
-    expect(await kinds(init({ platform: 'Globex', scope: 'globex', regions: 'us-east-9' }, dir))).toEqual(['init-flag', 'init-flag', 'init-flag']);
+    expect(await kinds(init({ platform: 'Globex', scope: 'globex', regions: 'us-east-9' }, dir))).toEqual([
+      'init-flag',
+      'init-flag',
+      'init-flag',
+    ]);
   });
 
   it('fails outside a git repository: its changes could not be shown or undone', async () => {
