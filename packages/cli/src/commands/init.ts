@@ -122,7 +122,12 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
     process.stdout.write(
       `${pc.green('✔')} ${plan.from.platform} → ${plan.to.platform}, ${plan.from.scope} → ${plan.to.scope}: ${plan.edits.size} files rewritten${plan.removals.length ? `, example fleet removed (${plan.removals.length} environments)` : ''}\n`,
     );
-    if (flags.install !== false) runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], root);
+    if (flags.install !== false) {
+      // The rewritten lockfile looks up to date to pnpm, which would then skip linking the packages'
+      // node_modules under the new scope: forget what it linked, so it links everything again.
+      rmSync(join(root, 'node_modules', '.pnpm', 'lock.yaml'), { force: true });
+      runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], root);
+    }
     runStep(process.execPath, [bin, 'schemas'], root, { capture: true });
   } else process.stdout.write(`${pc.green('✔')} already ${plan.to.platform} / ${plan.to.scope}: nothing to rewrite\n`);
   const stamped = opts.regions ? firstFleet(opts.cloud ?? 'aws', opts.regions).flatMap((e) => stamp(root, bin, e, opts.cloud) ?? []) : [];
