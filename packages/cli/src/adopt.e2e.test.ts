@@ -105,6 +105,9 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(out).toMatch(/acme → globex, @parity → @globex/);
       expect(out).toMatch(/Next steps:[\s\S]*Bootstrap[\s\S]*First release[\s\S]*CI/);
       expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
+      // every package resolves its workspace dependencies under the new scope
+      expect(existsSync(join(root, 'packages/generator/node_modules/@globex/model/package.json'))).toBe(true);
+      expect(existsSync(join(root, 'packages/generator/node_modules/@parity'))).toBe(false);
       expect(readFileSync(join(root, '.npmrc'), 'utf8')).toMatch(new RegExp(`^@globex:registry=http://127\\.0\\.0\\.1:${port}/$`, 'm'));
       expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(
         /^platform: globex$[\s\S]*bucket: globex-tfstate-\{region\}/m,
