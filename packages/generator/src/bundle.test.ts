@@ -76,7 +76,7 @@ describe('gen bundle', () => {
   it('fails with every problem at once, and plans nothing', async () => {
     const root = temp();
     const ws = await loadWorkspace(root);
-    const { plan, issues } = planBundle(ws, 'Bad_Name', { clouds: ['aws'], connects: ['nope'] });
+    const { plan, issues } = planBundle(ws, 'Bad_Name', { clouds: ['gcp'], connects: ['nope'] });
     expect(plan).toBeUndefined();
     expect(issues.map((i) => i.kind).sort()).toEqual(['bundle-cloud', 'bundle-name', 'unknown-bundle']);
     expect(planBundle(ws, 'queue').issues.map((i) => i.kind)).toEqual(['bundle-exists']);
