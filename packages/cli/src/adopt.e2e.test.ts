@@ -108,6 +108,8 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       // every package resolves its workspace dependencies under the new scope
       expect(existsSync(join(root, 'packages/generator/node_modules/@globex/model/package.json'))).toBe(true);
       expect(existsSync(join(root, 'packages/generator/node_modules/@parity'))).toBe(false);
+      // the schemas were written with every bundle loaded under the new scope
+      expect(await parity('schemas', '--check')).toMatch(/up to date/);
       expect(readFileSync(join(root, '.npmrc'), 'utf8')).toMatch(new RegExp(`^@globex:registry=http://127\\.0\\.0\\.1:${port}/$`, 'm'));
       expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(
         /^platform: globex$[\s\S]*bucket: globex-tfstate-\{region\}/m,
