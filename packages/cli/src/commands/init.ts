@@ -4,7 +4,7 @@
  * the sources just changed) installs, writes the schemas and stamps the first fleet. Prints the
  * next steps. Run again with the same options, it changes nothing.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pc from 'picocolors';
 import { firstFleet, initProblems, planInit, writeAtomic, type FleetEnv, type InitOptions, type InitPlan } from '@parity/generator';
@@ -78,6 +78,19 @@ function refuseDirty(root: string): string[] {
   return runStep('git', ['ls-files', '-z'], root, { capture: true }).split('\0').filter(Boolean);
 }
 
+/** The workspace root and every package folder (where pnpm links node_modules). */
+function importers(root: string): string[] {
+  const groups = ['packages', 'bundles'].map((g) => join(root, g)).filter((d) => existsSync(d));
+  return [
+    root,
+    ...groups.flatMap((g) =>
+      readdirSync(g, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => join(g, e.name)),
+    ),
+  ];
+}
+
 function apply(root: string, plan: InitPlan): void {
   for (const dir of plan.removals) rmSync(join(root, dir), { recursive: true, force: true });
   for (const [f, c] of plan.edits) writeAtomic(join(root, f), c);
@@ -126,6 +139,9 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
       // The rewritten lockfile looks up to date to pnpm, which would then skip linking the packages'
       // node_modules under the new scope: forget what it linked, so it links everything again.
       rmSync(join(root, 'node_modules', '.pnpm', 'lock.yaml'), { force: true });
+      // and drop the links under the old scope, which nothing imports any more
+      if (plan.from.scope !== plan.to.scope)
+        for (const dir of importers(root)) rmSync(join(dir, 'node_modules', plan.from.scope), { recursive: true, force: true });
       runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], root);
     }
     runStep(process.execPath, [bin, 'schemas'], root, { capture: true });
