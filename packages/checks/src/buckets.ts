@@ -9,6 +9,7 @@
  */
 import { regionCatalog, type ResolvedEnvironment } from '@parity/model';
 import type { Finding } from './findings.js';
+import type { Mechanism } from './standby.js';
 import { blocks, type TfDoc, type TfResource } from './tf.js';
 
 /** S3 RTC's SLA: 99.99% of objects within 15 minutes. */
@@ -29,8 +30,7 @@ export interface BucketSink {
   readonly drRegion: string;
   readonly copyDelayMinutes: number;
   readonly file: string;
-  /** `Protection`s of dr.ts (structurally: this module does not import dr.ts, which imports it). */
-  readonly out: Array<{ readonly bundle: string; readonly mechanism: string; readonly rpoMinutes: number }>;
+  readonly out: Mechanism[];
   readonly findings: Finding[];
   readonly keys: Array<{ address: string; region: string; keyRegion?: string; ok: boolean }>;
 }
@@ -75,6 +75,9 @@ function dynamodbReplicas(s: BucketSink): void {
         bundle: bundleOf(t),
         mechanism: `DynamoDB global table replica in ${s.drRegion}`,
         rpoMinutes: DYNAMODB_REPLICA_RPO_MINUTES,
+        kind: 'replica',
+        recovery: 'promotion',
+        resource: t.address,
       });
       checkKey(s, `${t.address}.replica[${i}]`, `${t.address}.replica[${i}].kms_key_arn`, rep.kms_key_arn);
     });
@@ -93,6 +96,10 @@ function awsReplication(s: BucketSink): void {
           bundle: bundleOf(r),
           mechanism: `S3 cross-region replication to ${drRegion}${rtc ? ' with Replication Time Control (15 min SLA)' : ' (no Replication Time Control: most objects within 15 min, some hours)'}`,
           rpoMinutes: rtc ? S3_RTC_RPO_MINUTES : S3_REPLICATION_RPO_MINUTES,
+          // the replica bucket is used as it is: no restore
+          kind: 'replica',
+          recovery: 'promotion',
+          resource: r.address,
         });
         const address = `${r.address}.rule[${i}].destination`;
         checkKey(
@@ -121,6 +128,9 @@ function gcsPlacement(s: BucketSink): void {
       bundle: bundleOf(b),
       mechanism: `Cloud Storage dual-region ${location}${custom.length ? ` (${custom.join(' + ')})` : ''} holds ${drRegion}${turbo ? ', turbo replication (15 min)' : ', default replication (up to 12 h)'}`,
       rpoMinutes: turbo ? GCS_TURBO_RPO_MINUTES : GCS_DEFAULT_RPO_MINUTES,
+      kind: 'replica',
+      recovery: 'promotion',
+      resource: b.address,
     });
   }
   for (const j of doc.resources('google_storage_transfer_job')) {
@@ -133,6 +143,9 @@ function gcsPlacement(s: BucketSink): void {
       bundle: bundleOf(j),
       mechanism: `Storage Transfer copy every ${minutes} min into a bucket in ${drRegion}`,
       rpoMinutes: minutes + s.copyDelayMinutes,
+      kind: 'backups',
+      recovery: 'promotion',
+      resource: j.address,
     });
   }
 }
