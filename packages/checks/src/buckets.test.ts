@@ -75,7 +75,14 @@ describe('bucket: DR coverage and RPO', () => {
     const env = aws.envs.get('prod-use1')!;
     const j = aws.json.get('prod-use1')!;
     expect(bucketOf(env, j, 'us-west-2')).toEqual([
-      { bundle: 'bucket', mechanism: expect.stringContaining('Replication Time Control (15 min SLA)'), rpoMinutes: S3_RTC_RPO_MINUTES },
+      {
+        bundle: 'bucket',
+        kind: 'replica',
+        recovery: 'promotion',
+        resource: expect.stringMatching(/^aws_s3_bucket_replication_configuration\.bucket_replication_/),
+        mechanism: expect.stringContaining('Replication Time Control (15 min SLA)'),
+        rpoMinutes: S3_RTC_RPO_MINUTES,
+      },
     ]);
     const off = copy(j);
     for (const r of Object.values(off.resource!.aws_s3_bucket_replication_configuration!)) {
@@ -124,7 +131,14 @@ describe('bucket: DR coverage and RPO', () => {
     };
     const r = protections(env, j, 'us-west-2', 60);
     expect(r.protections.filter((p) => p.bundle === 'store')).toEqual([
-      { bundle: 'store', mechanism: 'DynamoDB global table replica in us-west-2', rpoMinutes: DYNAMODB_REPLICA_RPO_MINUTES },
+      {
+        bundle: 'store',
+        kind: 'replica',
+        recovery: 'promotion',
+        resource: 'aws_dynamodb_table.store_table_1',
+        mechanism: 'DynamoDB global table replica in us-west-2',
+        rpoMinutes: DYNAMODB_REPLICA_RPO_MINUTES,
+      },
     ]);
     expect(r.findings).toEqual([]);
     j.resource!.aws_dynamodb_table.store_table_1!.replica = [
