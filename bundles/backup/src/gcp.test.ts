@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, synthToJson, type TerraformJson, type Block, only, synthFixtures } from '@parity/synth';
+import { GCP_PAIR, REPO_ROOT, synthToJson, type Block, only, synthFixtures } from '@parity/synth';
 import type { BackupParams } from './index.js';
 
 const { envs, json } = await synthFixtures(GCP_PAIR);

@@ -63,8 +63,8 @@ describe('aws network', () => {
     expect(vpc['cidr_block']).toBe(p.cidr);
     expect(vpc['enable_dns_support']).toBe(true);
     expect(vpc['enable_dns_hostnames']).toBe(true);
-    subnets(prod, 'private').forEach(([, s], i) => expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${i})}`));
-    subnets(prod, 'public').forEach(([, s], i) => expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${p.azCount + i})}`));
+    for (const [i, [, s]] of subnets(prod, 'private').entries()) expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${i})}`);
+    for (const [i, [, s]] of subnets(prod, 'public').entries()) expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${p.azCount + i})}`);
   });
 
   it('routes private subnets through one NAT gateway in the first public subnet, public ones through the internet gateway', () => {
@@ -105,8 +105,8 @@ describe('aws network', () => {
     const name = namer(prodEnv.platform, prodEnv.name);
     const [, vpc] = only(prod, 'aws_vpc');
     expect((vpc['tags'] as Record<string, string>)['Name']).toBe(name('aws.vpc'));
-    subnets(prod, 'private').forEach(([, s], i) => expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'private', String(i))));
-    subnets(prod, 'public').forEach(([, s], i) => expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'public', String(i))));
+    for (const [i, [, s]] of subnets(prod, 'private').entries()) expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'private', String(i)));
+    for (const [i, [, s]] of subnets(prod, 'public').entries()) expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'public', String(i)));
   });
 
   it('closes the default security group', () => {

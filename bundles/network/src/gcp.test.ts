@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { physicalName, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, ref } from '@parity/synth';
+import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, only, ref } from '@parity/synth';
 import type { NetworkParams } from './index.js';
 
 let envs: Map<string, ResolvedEnvironment>;

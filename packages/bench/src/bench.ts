@@ -13,7 +13,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSyn
 import { cpus, freemem, totalmem, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { workerCount } from '@parity/synth/parallel';
 import { fleet, PAIR_KINDS } from './fleet.js';
 import { cleanupMeasure, fitLine, measure, median, summarize, type Run } from './measure.js';
@@ -77,7 +77,7 @@ const validateRuns = (n: number) => (opts['validate-runs'] ? positive(opts['vali
 const log = (s: string) => process.stderr.write(`${s}\n`);
 /** Where the time goes (phases.ts); measured once, at the first size of 4 or more. */
 let phasesOut: Phases | undefined;
-const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+const strip = stripVTControlCharacters;
 const sh = (cmd: string, args: string[], cwd = REPO_ROOT) => {
   try {
     return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

@@ -168,7 +168,7 @@ async function installPinned(root: string, pkg: string, version: string, abs: st
         return { ok: false, message: `cannot reach the registry ${registry} to install ${pkg}@${version} (${fresh})`, fix: unreachableFix() };
       }
       if (code === 'E404' || code === 'ETARGET') {
-        return { ok: false, message: `${pkg}@${version} is not published to the registry ${registry}`, allowed: 'a published version (npm view ' + pkg + ' versions)', fix: `publish it with \`pnpm release\`, or pin a published version (\`pnpm promote <bundle> --to <env>\` picks the newest)` };
+        return { ok: false, message: `${pkg}@${version} is not published to the registry ${registry}`, allowed: `a published version (npm view ${pkg} versions)`, fix: `publish it with \`pnpm release\`, or pin a published version (\`pnpm promote <bundle> --to <env>\` picks the newest)` };
       }
       if (code === 'E401' || code === 'E403') {
         return { ok: false, message: `the registry ${registry} refused to serve ${pkg}@${version} (${code}): ${npmErrorText(r)}`, fix: `log in: npm login --registry ${registry}` };

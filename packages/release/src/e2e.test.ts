@@ -231,8 +231,8 @@ describe('bundle releases through a real registry', () => {
     // the definition lets environments run 1.x or 2.x while they move
     const def = join(root(), 'environments/platform.yaml');
     const text = readFileSync(def, 'utf8');
-    expect(text).toMatch(/  database:\n    version: \^1\.0\.0\n/);
-    writeFileSync(def, text.replace(/(  database:\n    version: )\^1\.0\.0\n/, '$1">=1.0.0 <3.0.0"\n'));
+    expect(text).toMatch(/ {2}database:\n {4}version: \^1\.0\.0\n/);
+    writeFileSync(def, text.replace(/( {2}database:\n {4}version: )\^1\.0\.0\n/, '$1">=1.0.0 <3.0.0"\n'));
     writeFileSync(join(root(), MANIFEST), setPin(readFileSync(join(root(), MANIFEST), 'utf8'), 'database', v2, []));
     writeFileSync(join(root(), '.changeset/database-major.md'), `---\n'@parity/bundle-database': major\n---\n\nA breaking change, for the test.\n`);
     const r = await release({ root: root(), token });

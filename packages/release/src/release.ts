@@ -229,7 +229,7 @@ async function publishAll(todo: readonly WorkspacePackage[], registry: string, e
   for (const p of todo) {
     const wave = Math.max(-1, ...p.runtimeDeps.map((d) => placed.get(d) ?? -1)) + 1;
     placed.set(p.name, wave);
-    (waves[wave] ??= []).push(p);
+    waves[wave] = [...(waves[wave] ?? []), p];
   }
   const done: string[] = [];
   for (const wave of waves) {

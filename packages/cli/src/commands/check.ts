@@ -77,7 +77,7 @@ function pairLines(p: DrPair, md: boolean): string[] {
   else lines.push(`${ok(false)} RPO: no protection reaches ${p.dr.region}`);
   if (p.rto) lines.push(`${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.implemented ?? p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(p.rto.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')})${p.rto.fix ? ` → ${p.rto.fix}` : ''}`);
   if (p.standby) lines.push(...standbyLines(p, md));
-  lines.push(`${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? '→ ' + p.dr!.region : 'NOT covered'}`).join(', ')}`);
+  lines.push(`${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? `→ ${p.dr!.region}` : 'NOT covered'}`).join(', ')}`);
   if (p.keys.length) lines.push(`${ok(p.keys.every((k) => k.ok))} keys: ${p.keys.length} cop${p.keys.length === 1 ? 'y' : 'ies'} in ${p.dr.region} encrypted with keys ${p.keys.every((k) => k.ok) ? `in ${p.dr.region}` : 'in the wrong region'}`);
   lines.push(`${ok(p.stateOk ?? false)} state: ${p.dr.name} keeps its Terraform state in ${p.dr.stateRegion}${p.stateOk ? `, not in ${p.primaryRegion}` : `, the region it fails over from`}`);
   if (p.queues) lines.push(`${md ? 'ℹ️' : pc.cyan('i')} queues: ${p.queues}`);

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { resolveForCheck, runChecks, type Finding, type TerraformJson } from '@parity/checks';
 import { candidateWorkspace, planEnvironment, renderEnvironment, writeEnvironment, type GenPlan } from '@parity/generator';
 import { loadWorkspace, stateBackend, type Cloud, type Manifest, type Problem, type Workspace } from '@parity/model';
-import { failOnErrors, printIssues } from '../report.js';
+import { failOnErrors } from '../report.js';
 
 export interface GenEnvFlags {
   cloud?: Cloud;
