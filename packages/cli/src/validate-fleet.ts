@@ -17,7 +17,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTerraform, terraformEnv, type Diagnostic, type ValidateResult } from './terraform.js';
+import { runTerraform, terraformEnv } from '@parity/io';
+import type { Diagnostic, ValidateResult } from './terraform.js';
 
 /** Environments per Terraform process: bounds its memory (about 4 MiB per environment, beside the provider's 0.5 GiB). */
 export const ENVS_PER_ROOT = 50;

@@ -6,8 +6,9 @@
  * Files are rendered into a temporary folder beside the target and renamed into place, so a
  * refusal or a crash never leaves a half-written environment. Output is deterministic.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { writeDirAtomic, writeFileAtomic } from '@parity/io';
 import Handlebars from 'handlebars';
 import {
   issue,
@@ -17,6 +18,7 @@ import {
   regionCatalog,
   resolveEnvironment,
   stateBackend,
+  templatesMissing,
   type Cloud,
   type Definition,
   type Issue,
@@ -122,7 +124,7 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
     return fail(name, { kind: 'unknown-region', path: 'name', value: name, message: `the name carries no region and the definition has no defaults.region.${cloud}`, fix: `add a region short code to the name (e.g. ${name}-use1) or pass --region` });
   }
   if (!existsSync(join(ws.root, 'templates', 'env'))) {
-    return fail(name, { kind: 'env-missing', file: 'templates/env', path: '', message: 'the template folder is missing', fix: 'restore templates/env/*.hbs' });
+    return { issues: [templatesMissing()] };
   }
 
   const role = parsed.role;
@@ -222,31 +224,20 @@ export function renderEnvironment(root: string, plan: GenPlan): Map<string, stri
 
 /**
  * Write a rendered environment without ever leaving it half-written. A new environment is
- * rendered into `environments/.<name>.tmp-<pid>` and that folder is renamed into place. An
- * existing one (only under --force) keeps everything else it holds (drill reports, build output);
- * each file is written beside its target and renamed over it.
+ * rendered into a temporary folder beside it and renamed into place. An existing one (only under
+ * --force) keeps everything else it holds (drill reports, build output); each file is written
+ * beside its target and renamed over it.
  */
 export function writeEnvironment(ws: Workspace, name: string, files: ReadonlyMap<string, string>): string[] {
   const target = join(ws.environmentsDir, name);
   const written = [...files.keys()].map((f) => relative(ws.root, join(target, f)));
   if (existsSync(target)) {
-    for (const [file, content] of files) {
-      const tmpFile = join(target, `.${file}.tmp-${process.pid}`);
-      writeFileSync(tmpFile, content);
-      renameSync(tmpFile, join(target, file));
-    }
+    for (const [file, content] of files) writeFileAtomic(join(target, file), content);
     return written;
   }
-  const tmp = join(ws.environmentsDir, `.${name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  try {
-    mkdirSync(tmp, { recursive: true });
+  writeDirAtomic(target, (tmp) => {
     for (const [file, content] of files) writeFileSync(join(tmp, file), content);
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
   return written;
 }
 

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { Cloud } from './catalog.js';
+import { bundleRuleBroken, refuse } from './errors.js';
 
 export interface ConnectionSpec {
   /** Why the bundle needs it. */
@@ -81,10 +82,9 @@ export interface BundleSpec<S extends z.ZodObject = z.ZodObject> {
   readonly rules?: (params: z.output<S>, env: RuleEnv) => readonly RuleProblem[];
 }
 
-/** Throw the first problem, for deploy functions that guard what resolution already checked. */
+/** Throw every problem, for deploy functions that guard what resolution already checked. */
 export function assertRules(bundle: string, problems: readonly RuleProblem[]): void {
-  const first = problems[0];
-  if (first) throw new Error(`${bundle}: ${first.message}. ${first.fix}`);
+  if (problems.length > 0) refuse(`bundle ${bundle} cannot build these parameters`, ...problems.map((p) => bundleRuleBroken(bundle, p)));
 }
 
 /** Read the package name and version from the package.json next to a bundle's `src/` or `dist/`. */

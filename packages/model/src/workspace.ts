@@ -10,7 +10,7 @@ import type { BundleSpec } from './bundle.js';
 import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manifest, type SourceFile } from './config.js';
 import { issue, type Issue } from './errors.js';
 import { importFile, UncompiledModuleError } from './modules.js';
-import { loadPins } from './pins.js';
+import { loadPins, type PinInstaller } from './pins.js';
 import { checkDefinition } from './definition-check.js';
 import { resolveEnvironment } from './resolve.js';
 import { packageOf, type PinnedLoad, type ResolvedEnvironment, type ResolveOptions } from './resolved.js';
@@ -32,6 +32,14 @@ export interface Workspace {
   readonly pinned?: ReadonlyMap<string, PinnedLoad>;
   /** Problems found while loading (parse and schema errors, definition rules). */
   readonly issues: readonly Issue[];
+}
+
+export interface LoadOptions {
+  /**
+   * Installs pinned bundle versions that are not in the bundle cache yet (@parity/release's
+   * `npmInstaller`). Without one, a pinned version outside the cache is reported, not installed.
+   */
+  readonly installer?: PinInstaller;
 }
 
 /** The workspace root: `$PARITY_ROOT`, or the nearest folder above `from` holding pnpm-workspace.yaml. */
@@ -65,7 +73,7 @@ export async function loadBundleSpec(root: string, pkg: string): Promise<BundleS
   return spec;
 }
 
-export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
+export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}): Promise<Workspace> {
   const issues: Issue[] = [];
   const environmentsDir = join(root, 'environments');
   const defPath = join(root, DEFINITION_FILE);
@@ -106,7 +114,7 @@ export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
       issues.push(issue({ kind: 'env-missing', file: DEFINITION_FILE, path: path.join('.'), line: d.source.lineOf(path), value: env, message: `residency names environment "${env}", which does not exist`, allowed: [...manifests.keys()].join(', '), fix: 'correct the name or remove the entry' }));
     }
   }
-  const pinned = await loadPins(root, d.source.data, manifests.values());
+  const pinned = await loadPins(root, d.source.data, manifests.values(), options.installer);
   return { root, environmentsDir, definition: d.source, manifests, bundles, pinned, issues };
 }
 

@@ -15,7 +15,9 @@ import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
 import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
 import { addresses } from './diff.js';
 import { promote, setPin } from './promote.js';
-import { addUser, freePort, publishedVersions, startRegistry, type RunningRegistry } from './registry.js';
+import { freePort } from '@parity/io';
+import { npmInstaller } from './install.js';
+import { addUser, publishedVersions, startRegistry, type RunningRegistry } from './registry.js';
 import { pendingChangesets, release } from './release.js';
 
 const MANIFEST = 'environments/prod-use1/environment.yaml';
@@ -142,7 +144,7 @@ describe('bundle releases through a real registry', () => {
   });
 
   it('synthesizes the pinned environment with the old version and the others with the new', async () => {
-    const w = await loadWorkspace(root());
+    const w = await loadWorkspace(root(), { installer: npmInstaller });
     const prod = resolved(w, 'prod-use1');
     const staging = resolved(w, 'staging');
     const pinnedDb = prod.bundles.find((b) => b.name === 'database')!;
@@ -194,7 +196,7 @@ describe('bundle releases through a real registry', () => {
     const after = readFileSync(join(root(), MANIFEST), 'utf8');
     expect(after).toBe(before.replace(`database: ${v1}`, `database: ${v2}`));
 
-    const w = await loadWorkspace(root());
+    const w = await loadWorkspace(root(), { installer: npmInstaller });
     const prod = resolved(w, 'prod-use1');
     expect(prod.bundles.find((b) => b.name === 'database')).toMatchObject({ version: v2, pinned: { dir: `.parity/bundles/@parity/bundle-database@${v2}` } });
     const pinnedJson = await synthToJson(root(), prod);

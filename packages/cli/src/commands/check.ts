@@ -6,8 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { lastDrill, resolveForCheck, runChecks, stable, type CheckReport, type DrPair, type Finding, type TerraformJson } from '@parity/checks';
-import { formatIssue, loadWorkspace } from '@parity/model';
+import { formatIssue, loadWorkspace, synthFailed } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import { npmInstaller } from '@parity/release/install';
 
 export interface CheckFlags {
   json?: boolean;
@@ -17,7 +18,7 @@ export interface CheckFlags {
 
 /** Run every check; environments that resolve are synthesized (incrementally) so their JSON can be read. */
 export async function runCheck(names: readonly string[] = [], root?: string): Promise<CheckReport> {
-  const ws = await loadWorkspace(root);
+  const ws = await loadWorkspace(root, { installer: npmInstaller });
   const resolved = resolveForCheck(ws, names);
   const hasher = new InputHasher(ws.root);
   const json = new Map<string, TerraformJson>();
@@ -28,7 +29,7 @@ export async function runCheck(names: readonly string[] = [], root?: string): Pr
       try {
         await synth.synthEnvironments(ws.root, [e], { force: true, hasher });
       } catch (err) {
-        resolved.findings.push({ check: 'config', kind: 'schema', severity: 'error', env: e.name, file: e.file, path: '', message: `could not synthesize: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the bundle or the parameters it names' });
+        resolved.findings.push({ check: 'config', env: e.name, ...synthFailed(e.name, e.file, err) });
       }
     }
     for (const e of stale.filter((x) => !resolved.valid.has(x.name))) {
@@ -36,7 +37,7 @@ export async function runCheck(names: readonly string[] = [], root?: string): Pr
       try {
         json.set(e.name, (await synth.synthToJson(ws.root, e)) as TerraformJson);
       } catch (err) {
-        resolved.findings.push({ check: 'config', kind: 'schema', severity: 'error', env: e.name, file: e.file, path: '', message: `could not synthesize: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the problems above first' });
+        resolved.findings.push({ check: 'config', env: e.name, ...synthFailed(e.name, e.file, err, 'fix the problems above first') });
       }
     }
   }

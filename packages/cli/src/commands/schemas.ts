@@ -3,11 +3,12 @@
  * for every bundle) and each bundle's parameters. Committed, so editors check and complete the
  * YAML; `--check` fails when a committed schema is stale.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { z } from 'zod';
-import { BundleEntrySchema, DefinitionSchema, loadWorkspace, ManifestSchema, type BundleSpec } from '@parity/model';
+import { writeFileAtomic } from '@parity/io';
+import { BundleEntrySchema, DefinitionSchema, loadWorkspace, ManifestSchema, refuse, schemasStale, type BundleSpec } from '@parity/model';
 import { createRequire } from 'node:module';
 
 function toSchema(schema: z.ZodType, title: string, description: string): Record<string, unknown> {
@@ -61,13 +62,9 @@ export async function schemas(flags: { check?: boolean }, root?: string): Promis
       stale.push(file);
       continue;
     }
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(`${path}.tmp`, content);
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(path, content);
     process.stdout.write(`${pc.green('✔')} wrote ${file}\n`);
   }
-  if (stale.length > 0) {
-    throw new Error(`schemas are stale: ${stale.join(', ')}. Fix: run pnpm schemas and commit the result.`);
-  }
+  if (stale.length > 0) refuse('schemas are stale', ...schemasStale(stale));
   if (flags.check) process.stdout.write(`${pc.green('✔')} ${files.size} schemas up to date\n`);
 }
