@@ -13,7 +13,7 @@ import { resolveForCheck, parityMatrix } from '@parity/checks';
 import { loadWorkspace, ManifestSchema, parseYaml, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
 import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
 import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
-import { addresses } from './diff.js';
+import { addresses } from '@parity/model/terraform';
 import { promote, setPin } from './promote.js';
 import { freePort } from '@parity/io';
 import { npmInstaller } from './install.js';

@@ -33,7 +33,8 @@ import {
   type SourceFile,
   type Workspace,
 } from '@parity/model';
-import { resourceDiff, type ResourceDiff, type TerraformDoc } from './diff.js';
+import type { TerraformJson } from '@parity/model/terraform';
+import { resourceDiff, type ResourceDiff } from './diff.js';
 import { npmInstaller } from './install.js';
 import { registryFor } from './npm.js';
 import { publishedVersions } from './registry.js';
@@ -125,9 +126,9 @@ export function setPin(text: string, bundle: string, version: string | undefined
   return doc.toString();
 }
 
-async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformDoc> {
+async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformJson> {
   const { synthToJson } = await import('@parity/synth');
-  return (await synthToJson(root, env)) as TerraformDoc;
+  return (await synthToJson(root, env)) as TerraformJson;
 }
 
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { writeDirAtomic } from '@parity/io';
 import { App, TerraformStack, Testing } from 'cdktf';
 import type { ResolvedEnvironment } from '@parity/model';
+import type { TerraformJson } from '@parity/model/terraform';
+
+export type { TerraformJson } from '@parity/model/terraform';
 import { InputHasher, isUpToDate, MARKER, OUT_DIR, stackFile } from './cache.js';
 import { loadImplementations } from './load.js';
 import { EnvironmentStack } from './stack.js';
@@ -65,15 +68,6 @@ export async function synthToJson(root: string, env: ResolvedEnvironment): Promi
     const stack = new EnvironmentStack(app, env, impls);
     return JSON.parse(Testing.synth(stack)) as TerraformJson;
   });
-}
-
-export interface TerraformJson {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  provider?: Record<string, Array<Record<string, unknown>>>;
-  output?: Record<string, Record<string, unknown>>;
-  terraform?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
 export interface SynthResult {

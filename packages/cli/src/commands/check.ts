@@ -5,9 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
-import { lastDrill, resolveForCheck, runChecks, stable, type CheckReport, type DrPair, type Finding, type TerraformJson } from '@parity/checks';
+import { lastDrill, resolveForCheck, runChecks, stable, type CheckReport, type DrPair, type Finding } from '@parity/checks';
 import { formatIssue, loadWorkspace, synthFailed } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
 
 export interface CheckFlags {

@@ -1,8 +1,9 @@
 import pc from 'picocolors';
-import { resolveForCheck, runChecks, type Finding, type TerraformJson } from '@parity/checks';
+import { resolveForCheck, runChecks, type Finding } from '@parity/checks';
 import { candidateWorkspace, planEnvironment, renderEnvironment, writeEnvironment, type GenPlan } from '@parity/generator';
 import { loadWorkspace, stateBackend, type Cloud, type Manifest, type Problem, type Workspace } from '@parity/model';
 import { failOnErrors } from '../report.js';
+import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
 
 export interface GenEnvFlags {
