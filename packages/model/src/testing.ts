@@ -147,3 +147,16 @@ export function readTree(dir: string, base = dir, out = new Map<string, string>(
   }
   return out;
 }
+
+/** The environment with some parameters of one bundle replaced after resolution: what a bundle does with them. */
+export function withParams<P extends object>(env: ResolvedEnvironment, bundle: string, params: Partial<P>): ResolvedEnvironment {
+  if (!env.bundles.some((b) => b.name === bundle)) throw new Error(`${env.name} has no bundle ${bundle}`);
+  return { ...env, bundles: env.bundles.map((b) => (b.name === bundle ? { ...b, params: { ...b.params, ...params } } : b)) };
+}
+
+/** The resolved parameters of one bundle in an environment. */
+export function paramsOf<P>(env: ResolvedEnvironment, bundle: string): P {
+  const b = env.bundles.find((x) => x.name === bundle);
+  if (!b) throw new Error(`${env.name} has no bundle ${bundle}`);
+  return b.params as P;
+}
