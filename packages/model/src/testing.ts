@@ -35,7 +35,7 @@ export function inMemoryManifest(m: ManifestInput): SourceFile<Manifest> {
 export async function fixtureWorkspace(manifests: readonly ManifestInput[], root = REPO_ROOT): Promise<Workspace> {
   const ws = await loadWorkspace(root);
   const sources = new Map(manifests.map((m) => [m.name, inMemoryManifest(m)]));
-  const pinned = ws.definition ? await loadPins(ws.root, ws.definition.data, sources.values()) : new Map();
+  const pinned = await loadPins(ws.root, ws.definition.data, sources.values());
   return { ...ws, manifests: sources, pinned };
 }
 

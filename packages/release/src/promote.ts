@@ -182,7 +182,6 @@ interface Target {
 async function loadTarget(options: PromoteOptions): Promise<Target> {
   let opts = options;
   const ws = await loadWorkspace(opts.root, { installer: npmInstaller });
-  if (!ws.definition) throw new ParityError(ws.issues, 'the definition has problems');
   const def = ws.definition;
   // a package name stands for its bundle
   const byPackage = Object.entries(def.data.bundles).find(([name, e]) => packageOf(name, e) === opts.bundle)?.[0];

@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
-import { lastDrill, resolveForCheck, runChecks, stable, type CheckReport, type DrPair, type Finding } from '@parity/checks';
-import { formatIssue, loadWorkspace, synthFailed } from '@parity/model';
+import { lastDrill, resolveForCheck, runChecks, stable, unreadableDefinitionReport, type CheckReport, type DrPair, type Finding } from '@parity/checks';
+import { DEFINITION_FILE, formatIssue, loadWorkspace, ParityError, synthFailed, type Workspace } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
@@ -19,7 +19,13 @@ export interface CheckFlags {
 
 /** Run every check; environments that resolve are synthesized (incrementally) so their JSON can be read. */
 export async function runCheck(names: readonly string[] = [], root?: string): Promise<CheckReport> {
-  const ws = await loadWorkspace(root, { installer: npmInstaller });
+  let ws: Workspace;
+  try {
+    ws = await loadWorkspace(root, { installer: npmInstaller });
+  } catch (e) {
+    if (e instanceof ParityError) return unreadableDefinitionReport(DEFINITION_FILE, e.issues);
+    throw e;
+  }
   const resolved = resolveForCheck(ws, names);
   const hasher = new InputHasher(ws.root);
   const json = new Map<string, TerraformJson>();
