@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveForCheck, parityMatrix } from '@parity/checks';
-import { loadWorkspace, ManifestSchema, parseYaml, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import { loadWorkspace, ManifestSchema, ParityError, parseYaml, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
 import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
 import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
 import { addresses } from '@parity/model/terraform';
@@ -85,7 +85,10 @@ describe('bundle releases through a real registry', () => {
     expect([401, 403]).toContain(r.status);
     expect(await publishedVersions(name, root())).toEqual([]);
     // and `pnpm release` without a login says how to get one
-    await expect(release({ root: root(), version: false })).rejects.toThrow(/needs a login.*npm adduser --registry/s);
+    const refused = await release({ root: root(), version: false }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ParityError);
+    expect((refused as ParityError).kinds).toEqual(['registry']);
+    expect((refused as ParityError).message).toMatch(/needs a login.*npm adduser --registry/s);
   });
 
   it('publishes every bundle and @parity/model, built to runnable JS', async () => {
