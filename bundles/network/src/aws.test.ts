@@ -20,6 +20,10 @@ function subnets(json: TerraformJson, role: 'private' | 'public'): Array<[string
 }
 
 describe('aws network', () => {
+  it('exports its address range as written, for the bundles that open ports to it', () => {
+    expect(prod.output?.['network_cidr']?.value).toBe(paramsOf<NetworkParams>(prodEnv, 'network').cidr);
+  });
+
   it('creates one private and one public subnet in each of azCount availability zones', () => {
     const p = paramsOf<NetworkParams>(prodEnv, 'network');
     expect(p.azCount).toBe(3);

@@ -117,6 +117,8 @@ export function deploy(scope: Construct, ctx: DeployContext<NetworkParams, Terra
 
   return {
     networkId: vpc.id,
+    // the range as written, not a reference: a security group rule built from it reads the same either way
+    cidr: p.cidr,
     subnetIds: privateSubnets.map((s) => s.id),
   };
 }

@@ -12,6 +12,7 @@ export const bundle = defineBundle({
   connects: {},
   exports: {
     networkId: { description: 'VPC ID (AWS) or network ID (GCP).' },
+    cidr: { description: 'The address range: of the VPC (AWS) or of the primary subnetwork range (GCP).' },
     subnetIds: { description: 'Private subnet IDs (AWS, one per zone) or the subnetwork ID (GCP).' },
     podsRangeName: { description: 'Secondary range name for GKE pods.', clouds: ['gcp'] },
     servicesRangeName: { description: 'Secondary range name for GKE services.', clouds: ['gcp'] },
