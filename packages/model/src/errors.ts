@@ -38,6 +38,7 @@ export type IssueKind =
   | 'tool-missing'
   | 'provider-mirror'
   | 'schemas-stale'
+  | 'workflows-stale'
   | 'registry'
   | 'registry-port'
   | 'package-private'
@@ -162,6 +163,19 @@ export function providerMirror(where: string, value: string | undefined, message
 /** Committed generated schemas that differ from what the code generates. */
 export function schemasStale(files: readonly string[]): Issue[] {
   return files.map((file) => issue({ kind: 'schemas-stale', file, path: '', message: 'the committed schema differs from the one the code generates', fix: 'run pnpm schemas and commit the result' }));
+}
+
+/** Committed workflows that differ from what `pnpm gen ci` writes, or that no template makes. */
+export function workflowsStale(files: readonly { file: string; orphan: boolean }[]): Issue[] {
+  return files.map(({ file, orphan }) =>
+    issue({
+      kind: 'workflows-stale',
+      file,
+      path: '',
+      message: orphan ? 'no template makes this workflow' : 'the committed workflow differs from the one the templates make',
+      fix: 'run pnpm gen ci and commit the result',
+    }),
+  );
 }
 
 /** A registry question that could not be answered: names the registry (the `@parity:registry` setting). */
