@@ -7,7 +7,7 @@ export const params = z
   .object({
     cidr: cidr
       .default('10.0.0.0/16')
-      .describe('Address range of the VPC (AWS) or of the primary subnetwork range (GCP). @default 10.0.0.0/16'),
+      .describe('Address range of the VPC (AWS) or of the primary subnetwork range (GCP).'),
     azCount: z
       .number()
       .int()
@@ -15,7 +15,7 @@ export const params = z
       .max(6)
       .default(2)
       .describe(
-        'AWS: private subnets, one per availability zone, in this many zones. GCP subnetworks are regional and span every zone. @default 2',
+        'AWS: private subnets, one per availability zone, in this many zones. GCP subnetworks are regional and span every zone.',
       ),
     subnetNewBits: z
       .number()
@@ -23,16 +23,16 @@ export const params = z
       .min(2)
       .max(8)
       .default(4)
-      .describe('Bits added to the VPC prefix for each private subnet (a /16 with 4 gives /20 subnets). @default 4'),
-    podsCidr: cidr.default('10.96.0.0/14').describe('GCP: secondary range for GKE pods. @default 10.96.0.0/14'),
-    servicesCidr: cidr.default('10.100.0.0/20').describe('GCP: secondary range for GKE services. @default 10.100.0.0/20'),
+      .describe('Bits added to the VPC prefix for each private subnet (a /16 with 4 gives /20 subnets).'),
+    podsCidr: cidr.default('10.96.0.0/14').describe('GCP: secondary range for GKE pods.'),
+    servicesCidr: cidr.default('10.100.0.0/20').describe('GCP: secondary range for GKE services.'),
     privateServiceAccessPrefixLength: z
       .number()
       .int()
       .min(16)
       .max(24)
       .default(20)
-      .describe('GCP: prefix length of the range reserved for private service access (Cloud SQL). @default 20'),
+      .describe('GCP: prefix length of the range reserved for private service access (Cloud SQL).'),
   })
   .strict();
 

@@ -16,14 +16,36 @@ function toSchema(schema: z.ZodType, title: string, description: string): Record
   return { ...json, title, description };
 }
 
+/** How a default reads after `@default`: a string as written, anything else as JSON (`["events"]`). */
+function defaultText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * A bundle's parameters with each default written into its description (`… @default 16`), taken
+ * from the zod default: a bundle writes its default once, in `.default()`.
+ */
+function documented(spec: BundleSpec): Record<string, z.ZodType> {
+  return Object.fromEntries(
+    Object.entries(spec.params.shape).map(([k, v]) => {
+      const t = v as z.ZodType;
+      // by shape, not instanceof: a bundle may bring its own copy of zod
+      const def = t._zod.def as { type: string; defaultValue?: unknown };
+      if (def.type !== 'default') return [k, t];
+      const text = `@default ${defaultText(def.defaultValue)}`;
+      return [k, t.describe(t.description ? `${t.description} ${text}` : text)];
+    }),
+  );
+}
+
 /** A bundle's parameters as a manifest may override them: every field optional, unknown ones refused. */
 function overridable(spec: BundleSpec): z.ZodType {
-  const shape = Object.fromEntries(Object.entries(spec.params.shape).map(([k, v]) => [k, (v as z.ZodType).optional()]));
+  const shape = Object.fromEntries(Object.entries(documented(spec)).map(([k, v]) => [k, v.optional()]));
   return z.object(shape).strict().optional();
 }
 
 export function bundleSchema(spec: BundleSpec): Record<string, unknown> {
-  return toSchema(spec.params, `${spec.package} parameters`, spec.description);
+  return toSchema(spec.params.safeExtend(documented(spec)), `${spec.package} parameters`, spec.description);
 }
 
 /** Every schema file, path (relative to root) → content. */
