@@ -42,8 +42,8 @@ export interface GenOptions {
 export interface GenPlan {
   readonly name: string;
   readonly manifest: Manifest;
-  /** Values handed to the templates. */
-  readonly view: Record<string, unknown>;
+  /** Values handed to the templates (templates/env/*.hbs). */
+  readonly view: EnvView;
   readonly warnings: Issue[];
 }
 
@@ -60,7 +60,45 @@ const DR_SUMMARY: Record<Strategy, (region: string) => string> = {
 };
 
 /** What the templates say about the environment's DR policy. */
-function policyView(dr: ResolvedEnvironment['dr']): Record<string, unknown> {
+/** The DR policy as the templates show it. */
+export interface PolicyView {
+  readonly name: string;
+  readonly strategy: Strategy;
+  readonly rpoMinutes: number;
+  readonly rtoMinutes: number;
+  /** What runs in the DR region in peacetime, as a sentence. */
+  readonly peacetime: string;
+  readonly appliedAtFailover: boolean;
+  readonly replica: boolean;
+}
+
+/**
+ * Everything templates/env/*.hbs may read. The templates compile in strict mode, so a key they
+ * name that is not here fails the render instead of printing nothing; keys that do not apply to
+ * every environment are present as `undefined`.
+ */
+export interface EnvView {
+  readonly name: string;
+  /** The `pnpm gen env` arguments that stamp this environment again. */
+  readonly command: string;
+  readonly summary: string;
+  readonly cloud: Cloud;
+  readonly gcp: boolean;
+  readonly region: string;
+  readonly regionName: string;
+  readonly jurisdiction: string;
+  readonly role: Role;
+  readonly tier: string;
+  readonly recovers: string | undefined;
+  readonly recoversRegion: string | undefined;
+  readonly stateRegion: string;
+  readonly stateNote: string;
+  readonly stateDescription: string;
+  readonly drPolicy: string | undefined;
+  readonly policy: PolicyView;
+}
+
+function policyView(dr: ResolvedEnvironment['dr']): PolicyView {
   const peacetime: Record<Strategy, string> = {
     'backup-restore': 'nothing of this environment: only the backup plane (vault, keys, replicated backups, the state bucket). It is applied only at failover.',
     'pilot-light': 'its network, keys and queues; the database as a cross-region read replica; the cluster defined with its node groups at zero. Apply it now.',
@@ -157,7 +195,7 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   }
   const manifest: Manifest = { name, cloud, region, role, tier, ...(drPolicy ? { drPolicy } : {}), ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
   // Resolve exactly as synth and check will, with this manifest in the workspace.
-  const candidate = candidateWorkspace(ws, { name, manifest, view: {}, warnings: [] });
+  const candidate = candidateWorkspace(ws, { name, manifest });
   const manifests = candidate.manifests;
   const resolved = resolveEnvironment(candidate, name);
   // A dr environment also changes the one it recovers (backup copies now go to its region):
@@ -175,7 +213,7 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
 }
 
 /** What the templates are given: the manifest, its region and state, and its DR policy. */
-function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironment, command: string, recoversRegion: string | undefined): Record<string, unknown> {
+function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironment, command: string, recoversRegion: string | undefined): EnvView {
   const { name, cloud, region, role, tier, recovers, drPolicy } = manifest;
   const info = regionCatalog().get(cloud, region)!;
   const state = stateBackend(def, name, cloud, region);
@@ -205,7 +243,7 @@ function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironm
 }
 
 /** The workspace as it would be with the planned environment in it. */
-export function candidateWorkspace(ws: Workspace, plan: GenPlan): Workspace {
+export function candidateWorkspace(ws: Workspace, plan: Pick<GenPlan, 'name' | 'manifest'>): Workspace {
   const manifests = new Map(ws.manifests);
   manifests.set(plan.name, { file: `environments/${plan.name}/${MANIFEST_FILE}`, data: plan.manifest, lineOf: () => undefined });
   return { ...ws, manifests };
@@ -216,7 +254,7 @@ export function renderEnvironment(root: string, plan: GenPlan): Map<string, stri
   const dir = join(root, 'templates', 'env');
   const out = new Map<string, string>();
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort()) {
-    const template = Handlebars.compile(readFileSync(join(dir, f), 'utf8'), { noEscape: true, strict: false });
+    const template = Handlebars.compile(readFileSync(join(dir, f), 'utf8'), { noEscape: true, strict: true });
     out.set(f.slice(0, -'.hbs'.length), template(plan.view));
   }
   return out;
