@@ -13,7 +13,7 @@ import { regionCatalog, type Cloud } from './catalog.js';
 import type { Definition } from './config.js';
 import { deriveBackupSchedule } from './dr.js';
 import { replicates, type ResolvedDr } from './drpolicy.js';
-import { environmentMissing, issue, type Issue } from './errors.js';
+import { environmentMissing, type Issue } from './errors.js';
 import { stateBackend } from './placement.js';
 import { RESOLVE_RULES, type ResolveContext } from './resolve-rules.js';
 import type { EnvRef, ResolvedEnvironment, ResolveInput, ResolveOptions } from './resolved.js';
