@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NAME_RULES, namer, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, synthToJson, type TerraformJson, type Block, only, synthFixtures } from '@parity/synth';
+import { NAME_RULES, namer } from '@parity/model';
+import { GCP_PAIR, withParams, REPO_ROOT, synthToJson, type Block, only, synthFixtures } from '@parity/synth';
 import type { BackupParams } from './index.js';
 
 const { envs, json } = await synthFixtures(GCP_PAIR);
@@ -13,10 +13,6 @@ const sqlBackupLocation = (name: string) =>
 const job = (name: string) => only(json.get(name)!, 'google_cloud_scheduler_job');
 const httpTarget = (name: string) => job(name)[1].http_target as Block;
 const decodedBody = (name: string) => JSON.parse(Buffer.from(String(httpTarget(name).body), 'base64').toString('utf8')) as Record<string, unknown>;
-
-function withParams(e: ResolvedEnvironment, params: Partial<BackupParams>): ResolvedEnvironment {
-  return { ...e, bundles: e.bundles.map((b) => (b.name === 'backup' ? { ...b, params: { ...b.params, ...params } } : b)) };
-}
 
 describe('backup on GCP', () => {
   it('keeps the Terraform address of the backup plan', () => {
@@ -133,22 +129,22 @@ describe('backup on GCP', () => {
   });
 
   it('leaves volume data out when asked', async () => {
-    const j = await synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { includeClusterVolumes: false }));
+    const j = await synthToJson(REPO_ROOT, withParams<BackupParams>(env('staging-gcp'), 'backup', { includeClusterVolumes: false }));
     expect((only(j, 'google_gke_backup_backup_plan')[1].backup_config as Block).include_volume_data).toBe(false);
   });
 
   it('fails when retention needs more than 360 backups at the schedule', async () => {
     // A backup every 180 minutes: 360 backups cover 45 days.
     expect(env('staging-gcp').backup.intervalMinutes).toBe(180);
-    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { retentionDays: 45 }))).resolves.toBeDefined();
-    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { retentionDays: 46 }))).rejects.toThrow(/lower retentionDays to 45 or less/);
+    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(env('staging-gcp'), 'backup', { retentionDays: 45 }))).resolves.toBeDefined();
+    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(env('staging-gcp'), 'backup', { retentionDays: 46 }))).rejects.toThrow(/lower retentionDays to 45 or less/);
   });
 
   it('fails when retention exceeds 360 daily backups', async () => {
     const e = env('staging-gcp');
     const daily = { ...e, backup: { ...e.backup, intervalMinutes: 1440, cron: '0 3 * * *' } };
-    await expect(synthToJson(REPO_ROOT, withParams(daily, { retentionDays: 360 }))).resolves.toBeDefined();
-    await expect(synthToJson(REPO_ROOT, withParams(daily, { retentionDays: 366 }))).rejects.toThrow(/lower retentionDays to 360 or less/);
+    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(daily, 'backup', { retentionDays: 360 }))).resolves.toBeDefined();
+    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(daily, 'backup', { retentionDays: 366 }))).rejects.toThrow(/lower retentionDays to 360 or less/);
   });
 
   it('fails when the backup location is outside the jurisdiction', async () => {

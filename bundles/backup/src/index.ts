@@ -3,9 +3,9 @@ import { z } from 'zod';
 
 export const params = z
   .object({
-    retentionDays: z.number().int().min(1).max(3650).default(35).describe('Days each backup is kept in the environment\'s own vault. @default 35'),
-    copyRetentionDays: z.number().int().min(1).max(3650).default(35).describe('Days each copy is kept in the DR region. @default 35'),
-    includeClusterVolumes: z.boolean().default(true).describe('Also back up cluster volumes (AWS: resources tagged parity:backup; GCP: Backup for GKE volume data). @default true'),
+    retentionDays: z.number().int().min(1).max(3650).default(35).describe('Days each backup is kept in the environment\'s own vault.'),
+    copyRetentionDays: z.number().int().min(1).max(3650).default(35).describe('Days each copy is kept in the DR region.'),
+    includeClusterVolumes: z.boolean().default(true).describe('Also back up cluster volumes (AWS: resources tagged parity:backup; GCP: Backup for GKE volume data).'),
   })
   .strict();
 

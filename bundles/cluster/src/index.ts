@@ -3,14 +3,14 @@ import { z } from 'zod';
 
 export const params = z
   .object({
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as 1.31').default('1.31').describe('Kubernetes minor version. @default 1.31'),
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as 1.31').default('1.31').describe('Kubernetes minor version.'),
     nodeSize: z
       .enum(['small', 'medium', 'large'])
       .default('medium')
-      .describe('Node machine size. AWS: m6i.large, m6i.xlarge, m6i.2xlarge. GCP: e2-standard-2, e2-standard-4, e2-standard-8. @default medium'),
-    minNodes: z.number().int().min(1).max(100).default(2).describe('Fewest nodes (per zone on GCP). @default 2'),
-    desiredNodes: z.number().int().min(1).max(100).default(3).describe('Nodes to start with (per zone on GCP). @default 3'),
-    maxNodes: z.number().int().min(1).max(100).default(6).describe('Most nodes (per zone on GCP). @default 6'),
+      .describe('Node machine size. AWS: m6i.large, m6i.xlarge, m6i.2xlarge. GCP: e2-standard-2, e2-standard-4, e2-standard-8.'),
+    minNodes: z.number().int().min(1).max(100).default(2).describe('Fewest nodes (per zone on GCP).'),
+    desiredNodes: z.number().int().min(1).max(100).default(3).describe('Nodes to start with (per zone on GCP).'),
+    maxNodes: z.number().int().min(1).max(100).default(6).describe('Most nodes (per zone on GCP).'),
     capacityPercent: z
       .number()
       .int()
@@ -18,9 +18,9 @@ export const params = z
       .max(100)
       .default(100)
       .describe(
-        'Node counts at this share of minNodes and desiredNodes, at least one node unless 0 (maxNodes stays, so the cluster can grow back). 0: pilot light, defined but scaled to zero; set by the DR strategy. @default 100',
+        'Node counts at this share of minNodes and desiredNodes, at least one node unless 0 (maxNodes stays, so the cluster can grow back). 0: pilot light, defined but scaled to zero; set by the DR strategy.',
       ),
-    nodeDiskGb: z.number().int().min(20).max(2000).default(100).describe('Boot disk per node, GiB. @default 100'),
+    nodeDiskGb: z.number().int().min(20).max(2000).default(100).describe('Boot disk per node, GiB.'),
   })
   .strict()
   .refine((p) => p.minNodes <= p.desiredNodes && p.desiredNodes <= p.maxNodes, {

@@ -17,8 +17,9 @@ function instance(json: TerraformJson): Block {
 }
 /** Every object key anywhere in the document. */
 function keysOf(value: unknown, out = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => keysOf(v, out));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const v of value) keysOf(v, out);
+  } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       out.add(k);
       keysOf(v, out);
@@ -170,6 +171,12 @@ describe('aws database', () => {
 
   it('fails when the network bundle is not connected', () => {
     expect(() => deployAlone(deploy, prodEnv, 'database')).toThrow(/needs export "networkId" of bundle "network"/);
+  });
+
+  it('opens its port to the range the network exports, not to a parameter it reads itself', () => {
+    const alone = deployAlone(deploy, stagingEnv, 'database', { network: { networkId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], cidr: '10.99.0.0/16' } });
+    expect(only(alone, 'aws_vpc_security_group_ingress_rule')[1]).toMatchObject({ from_port: 5432, cidr_ipv4: '10.99.0.0/16' });
+    expect(() => deployAlone(deploy, stagingEnv, 'database', { network: { networkId: 'vpc-1', subnetIds: ['subnet-a'] } })).toThrow(/needs export "cidr" of bundle "network"/);
   });
 });
 

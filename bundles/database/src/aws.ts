@@ -39,15 +39,6 @@ const PORT = 5432;
 
 type DbInstanceConfigCommon = Omit<DbInstanceConfig, 'identifier' | 'tags'>;
 
-/** The VPC's address range, from the network bundle's resolved parameters (static, so plans show it). */
-function vpcCidr(ctx: DeployContext<DatabaseParams, TerraformProvider>): string {
-  const cidr = ctx.env.bundles.find((b) => b.name === 'network')?.params['cidr'];
-  if (typeof cidr !== 'string') {
-    throw new Error(`bundle database in ${ctx.env.name}: needs the network bundle's cidr to open port ${PORT} to the VPC, but the environment has no network bundle`);
-  }
-  return cidr;
-}
-
 interface Shared {
   readonly keyArn: string;
   readonly parameterGroup: string;
@@ -171,7 +162,8 @@ function placement(scope: Construct, ctx: DeployContext<DatabaseParams, Terrafor
     ipProtocol: 'tcp',
     fromPort: PORT,
     toPort: PORT,
-    cidrIpv4: vpcCidr(ctx),
+    // the range as the network exports it (written as a literal there, so plans show it)
+    cidrIpv4: inputString(ctx, 'network', 'cidr'),
   });
 
   // One group per major version (the family changes with it); TLS is required for every connection.

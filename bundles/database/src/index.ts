@@ -3,23 +3,23 @@ import { z } from 'zod';
 
 export const params = z
   .object({
-    postgresVersion: z.enum(['14', '15', '16', '17']).default('16').describe('PostgreSQL major version. @default 16'),
+    postgresVersion: z.enum(['14', '15', '16', '17']).default('16').describe('PostgreSQL major version.'),
     size: z
       .enum(['small', 'medium', 'large', 'xlarge'])
       .default('small')
-      .describe('Instance size. AWS: db.t4g.medium, db.r6g.large, db.r6g.xlarge, db.r6g.2xlarge. GCP: 2, 4, 8, 16 vCPU custom tiers. @default small'),
-    storageGb: z.number().int().min(20).max(65536).default(50).describe('Allocated storage in GiB; grows automatically up to 4x. @default 50'),
-    highAvailability: z.boolean().default(false).describe('A standby in a second zone: AWS Multi-AZ, GCP regional availability. @default false'),
-    deletionProtection: z.boolean().default(false).describe('Refuse to delete the instance (and, on AWS, keep a final snapshot). @default false'),
-    backupRetentionDays: z.number().int().min(1).max(35).default(7).describe('Days automated backups (and point-in-time recovery) are kept. @default 7'),
-    pointInTimeRecovery: z.boolean().default(true).describe('Keep transaction logs for point-in-time recovery (GCP); AWS always has PITR within the retention. @default true'),
-    databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('app').describe('Name of the first database. @default app'),
-    username: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/).default('parity_admin').describe('AWS master user name; its password is generated and kept in Secrets Manager, never in Terraform. @default parity_admin'),
+      .describe('Instance size. AWS: db.t4g.medium, db.r6g.large, db.r6g.xlarge, db.r6g.2xlarge. GCP: 2, 4, 8, 16 vCPU custom tiers.'),
+    storageGb: z.number().int().min(20).max(65536).default(50).describe('Allocated storage in GiB; grows automatically up to 4x.'),
+    highAvailability: z.boolean().default(false).describe('A standby in a second zone: AWS Multi-AZ, GCP regional availability.'),
+    deletionProtection: z.boolean().default(false).describe('Refuse to delete the instance (and, on AWS, keep a final snapshot).'),
+    backupRetentionDays: z.number().int().min(1).max(35).default(7).describe('Days automated backups (and point-in-time recovery) are kept.'),
+    pointInTimeRecovery: z.boolean().default(true).describe('Keep transaction logs for point-in-time recovery (GCP); AWS always has PITR within the retention.'),
+    databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('app').describe('Name of the first database.'),
+    username: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/).default('parity_admin').describe('AWS master user name; its password is generated and kept in Secrets Manager, never in Terraform.'),
     mode: z
       .enum(['primary', 'replica', 'promoted'])
       .default('primary')
       .describe(
-        'primary: a standalone instance. replica: a cross-region read replica of the database of the environment this one recovers (pilot light, warm standby; set by the DR strategy). promoted: the replica, promoted: its configuration without the replication source and nothing else changed (failover apply 1); then primary (apply 2). @default primary',
+        'primary: a standalone instance. replica: a cross-region read replica of the database of the environment this one recovers (pilot light, warm standby; set by the DR strategy). promoted: the replica, promoted: its configuration without the replication source and nothing else changed (failover apply 1); then primary (apply 2).',
       ),
     restoreFromSnapshot: z
       .string()
@@ -29,7 +29,7 @@ export const params = z
       .boolean()
       .default(false)
       .describe(
-        'AWS: replicate automated backups and transaction logs to each DR region (point-in-time recovery there, RPO of minutes). Only some region pairs support it; resolution refuses the others. GCP: no equivalent; the backup bundle schedules backups into the DR region instead. @default false',
+        'AWS: replicate automated backups and transaction logs to each DR region (point-in-time recovery there, RPO of minutes). Only some region pairs support it; resolution refuses the others. GCP: no equivalent; the backup bundle schedules backups into the DR region instead.',
       ),
   })
   .strict();

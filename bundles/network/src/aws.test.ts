@@ -2,8 +2,8 @@ import { fixtureWorkspace } from '@parity/model/testing';
 import { resolveEnvironment } from '@parity/model';
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { namer, type ResolvedEnvironment } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
+import { namer } from '@parity/model';
+import { AWS_PAIR, dataSources, paramsOf, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
 import { deploy } from './aws.js';
 import type { NetworkParams } from './index.js';
 
@@ -13,13 +13,6 @@ const drEnv = envs.get('dr-usw2')!;
 const prod = await synthToJson(REPO_ROOT, prodEnv);
 const dr = await synthToJson(REPO_ROOT, drEnv);
 
-function data(json: TerraformJson, type: string): Record<string, Block> {
-  return json.data?.[type] ?? {};
-}
-function paramsOf(env: ResolvedEnvironment): NetworkParams {
-  return env.bundles.find((b) => b.name === 'network')!.params as NetworkParams;
-}
-/** Subnets by role (`private`/`public`), sorted by their index. */
 function subnets(json: TerraformJson, role: 'private' | 'public'): Array<[string, Block]> {
   return Object.entries(resources(json, 'aws_subnet'))
     .filter(([, s]) => (s['tags'] as Record<string, string>)['parity:subnet'] === role)
@@ -27,10 +20,14 @@ function subnets(json: TerraformJson, role: 'private' | 'public'): Array<[string
 }
 
 describe('aws network', () => {
+  it('exports its address range as written, for the bundles that open ports to it', () => {
+    expect(prod.output?.['network_cidr']?.value).toBe(paramsOf<NetworkParams>(prodEnv, 'network').cidr);
+  });
+
   it('creates one private and one public subnet in each of azCount availability zones', () => {
-    const p = paramsOf(prodEnv);
+    const p = paramsOf<NetworkParams>(prodEnv, 'network');
     expect(p.azCount).toBe(3);
-    const [azsId, azs] = Object.entries(data(prod, 'aws_availability_zones'))[0]!;
+    const [azsId, azs] = Object.entries(dataSources(prod, 'aws_availability_zones'))[0]!;
     expect(azs['state']).toBe('available');
     for (const role of ['private', 'public'] as const) {
       const list = subnets(prod, role);
@@ -58,13 +55,13 @@ describe('aws network', () => {
   });
 
   it('carves private subnets, then public ones, out of the VPC range', () => {
-    const p = paramsOf(prodEnv);
+    const p = paramsOf<NetworkParams>(prodEnv, 'network');
     const [, vpc] = only(prod, 'aws_vpc');
     expect(vpc['cidr_block']).toBe(p.cidr);
     expect(vpc['enable_dns_support']).toBe(true);
     expect(vpc['enable_dns_hostnames']).toBe(true);
-    subnets(prod, 'private').forEach(([, s], i) => expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${i})}`));
-    subnets(prod, 'public').forEach(([, s], i) => expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${p.azCount + i})}`));
+    for (const [i, [, s]] of subnets(prod, 'private').entries()) expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${i})}`);
+    for (const [i, [, s]] of subnets(prod, 'public').entries()) expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${p.azCount + i})}`);
   });
 
   it('routes private subnets through one NAT gateway in the first public subnet, public ones through the internet gateway', () => {
@@ -90,7 +87,7 @@ describe('aws network', () => {
     const [, endpoint] = only(prod, 'aws_vpc_endpoint');
     expect(endpoint['vpc_endpoint_type']).toBe('Gateway');
     expect(endpoint['route_table_ids']).toEqual([privateTable]);
-    const [serviceId, service] = Object.entries(data(prod, 'aws_vpc_endpoint_service'))[0]!;
+    const [serviceId, service] = Object.entries(dataSources(prod, 'aws_vpc_endpoint_service'))[0]!;
     expect(service).toMatchObject({ service: 's3', service_type: 'Gateway' });
     expect(endpoint['service_name']).toBe(`\${data.aws_vpc_endpoint_service.${serviceId}.service_name}`);
   });
@@ -105,8 +102,8 @@ describe('aws network', () => {
     const name = namer(prodEnv.platform, prodEnv.name);
     const [, vpc] = only(prod, 'aws_vpc');
     expect((vpc['tags'] as Record<string, string>)['Name']).toBe(name('aws.vpc'));
-    subnets(prod, 'private').forEach(([, s], i) => expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'private', String(i))));
-    subnets(prod, 'public').forEach(([, s], i) => expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'public', String(i))));
+    for (const [i, [, s]] of subnets(prod, 'private').entries()) expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'private', String(i)));
+    for (const [i, [, s]] of subnets(prod, 'public').entries()) expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'public', String(i)));
   });
 
   it('closes the default security group', () => {
@@ -128,7 +125,7 @@ describe('aws network', () => {
   it('fails when subnetNewBits cannot hold a private and a public subnet per zone', () => {
     const bundle = prodEnv.bundles.find((b) => b.name === 'network')!;
     const stack = new TerraformStack(Testing.app(), 'refusal');
-    const params: NetworkParams = { ...paramsOf(prodEnv), azCount: 3, subnetNewBits: 2 };
+    const params: NetworkParams = { ...paramsOf<NetworkParams>(prodEnv, 'network'), azCount: 3, subnetNewBits: 2 };
     expect(() =>
       deploy(stack, {
         env: prodEnv,

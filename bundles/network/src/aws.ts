@@ -98,8 +98,12 @@ export function deploy(scope: Construct, ctx: DeployContext<NetworkParams, Terra
     tags: { Name: ctx.name('aws.vpc', 'private') },
   });
   new Route(scope, 'private-default', { routeTableId: privateRoutes.id, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.id });
-  privateSubnets.forEach((s, i) => new RouteTableAssociation(scope, `private-${i}-routes`, { subnetId: s.id, routeTableId: privateRoutes.id }));
-  publicSubnets.forEach((s, i) => new RouteTableAssociation(scope, `public-${i}-routes`, { subnetId: s.id, routeTableId: publicRoutes.id }));
+  for (const [i, s] of privateSubnets.entries()) {
+    new RouteTableAssociation(scope, `private-${i}-routes`, { subnetId: s.id, routeTableId: privateRoutes.id });
+  }
+  for (const [i, s] of publicSubnets.entries()) {
+    new RouteTableAssociation(scope, `public-${i}-routes`, { subnetId: s.id, routeTableId: publicRoutes.id });
+  }
 
   // S3 through a gateway endpoint: free, and keeps backup and image traffic off the NAT.
   const s3 = new DataAwsVpcEndpointService(scope, 's3-service', { service: 's3', serviceType: 'Gateway' });
@@ -113,6 +117,8 @@ export function deploy(scope: Construct, ctx: DeployContext<NetworkParams, Terra
 
   return {
     networkId: vpc.id,
+    // the range as written, not a reference: a security group rule built from it reads the same either way
+    cidr: p.cidr,
     subnetIds: privateSubnets.map((s) => s.id),
   };
 }

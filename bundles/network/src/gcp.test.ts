@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { physicalName, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, ref } from '@parity/synth';
+import { GCP_PAIR, withParams, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, only, ref } from '@parity/synth';
 import type { NetworkParams } from './index.js';
 
 let envs: Map<string, ResolvedEnvironment>;
@@ -14,10 +14,6 @@ beforeAll(async () => {
 }, 120_000);
 
 const env = (name: string) => envs.get(name)!;
-
-function withParams(e: ResolvedEnvironment, params: Partial<NetworkParams>): ResolvedEnvironment {
-  return { ...e, bundles: e.bundles.map((b) => (b.name === 'network' ? { ...b, params: { ...b.params, ...params } } : b)) };
-}
 
 describe('network on GCP', () => {
   it('keeps the Terraform addresses of the network and the peering', () => {
@@ -86,14 +82,14 @@ describe('network on GCP', () => {
   });
 
   it('fails when the pods range overlaps the primary range', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { podsCidr: '10.40.128.0/17' }))).rejects.toThrow(/cidr 10\.40\.0\.0\/16 overlaps podsCidr 10\.40\.128\.0\/17/);
+    await expect(synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { podsCidr: '10.40.128.0/17' }))).rejects.toThrow(/cidr 10\.40\.0\.0\/16 overlaps podsCidr 10\.40\.128\.0\/17/);
   });
 
   it('fails when the services range overlaps the pods range', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { servicesCidr: '10.97.0.0/20' }))).rejects.toThrow(/podsCidr 10\.96\.0\.0\/14 overlaps servicesCidr/);
+    await expect(synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { servicesCidr: '10.97.0.0/20' }))).rejects.toThrow(/podsCidr 10\.96\.0\.0\/14 overlaps servicesCidr/);
   });
 
   it('fails when a range has host bits set', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { cidr: '10.40.1.0/16' }))).rejects.toThrow(/use 10\.40\.0\.0\/16/);
+    await expect(synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { cidr: '10.40.1.0/16' }))).rejects.toThrow(/use 10\.40\.0\.0\/16/);
   });
 });

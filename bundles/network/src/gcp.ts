@@ -81,6 +81,7 @@ export function deploy(scope: Construct, ctx: DeployContext<NetworkParams, Terra
 
   return {
     networkId: network.id,
+    cidr: p.cidr,
     subnetIds: [subnet.id],
     podsRangeName: PODS_RANGE,
     servicesRangeName: SERVICES_RANGE,

@@ -1,39 +1,8 @@
 import { defineBundle, packageInfo } from '@parity/model';
-import { z } from 'zod';
+import { params } from './params.js';
 import { awsAddressPlanProblems, gcpRangeProblems } from './rules.js';
 
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'must be an IPv4 CIDR block such as 10.0.0.0/16');
-
-export const params = z
-  .object({
-    cidr: cidr.default('10.0.0.0/16').describe('Address range of the VPC (AWS) or of the primary subnetwork range (GCP). @default 10.0.0.0/16'),
-    azCount: z
-      .number()
-      .int()
-      .min(2)
-      .max(6)
-      .default(2)
-      .describe('AWS: private subnets, one per availability zone, in this many zones. GCP subnetworks are regional and span every zone. @default 2'),
-    subnetNewBits: z
-      .number()
-      .int()
-      .min(2)
-      .max(8)
-      .default(4)
-      .describe('Bits added to the VPC prefix for each private subnet (a /16 with 4 gives /20 subnets). @default 4'),
-    podsCidr: cidr.default('10.96.0.0/14').describe('GCP: secondary range for GKE pods. @default 10.96.0.0/14'),
-    servicesCidr: cidr.default('10.100.0.0/20').describe('GCP: secondary range for GKE services. @default 10.100.0.0/20'),
-    privateServiceAccessPrefixLength: z
-      .number()
-      .int()
-      .min(16)
-      .max(24)
-      .default(20)
-      .describe('GCP: prefix length of the range reserved for private service access (Cloud SQL). @default 20'),
-  })
-  .strict();
-
-export type NetworkParams = z.output<typeof params>;
+export { params, type NetworkParams } from './params.js';
 
 export const bundle = defineBundle({
   ...packageInfo(import.meta.url),
@@ -43,6 +12,7 @@ export const bundle = defineBundle({
   connects: {},
   exports: {
     networkId: { description: 'VPC ID (AWS) or network ID (GCP).' },
+    cidr: { description: 'The address range: of the VPC (AWS) or of the primary subnetwork range (GCP).' },
     subnetIds: { description: 'Private subnet IDs (AWS, one per zone) or the subnetwork ID (GCP).' },
     podsRangeName: { description: 'Secondary range name for GKE pods.', clouds: ['gcp'] },
     servicesRangeName: { description: 'Secondary range name for GKE services.', clouds: ['gcp'] },

@@ -3,7 +3,7 @@
  * `synth` and `check` name the file and field); the deploy functions assert them again.
  */
 import type { RuleProblem } from '@parity/model';
-import type { NetworkParams } from './index.js';
+import type { NetworkParams } from './params.js';
 
 /** The smallest subnet AWS allows is a /28. */
 export const MIN_AWS_SUBNET_PREFIX = 28;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { regionCatalog, type ResolvedEnvironment } from '@parity/model';
-import { GCP_PAIR, REPO_ROOT, synthToJson, type TerraformJson, type Block, ref, resources, synthFixtures } from '@parity/synth';
+import { regionCatalog } from '@parity/model';
+import { GCP_PAIR, withParams, REPO_ROOT, synthToJson, type TerraformJson, type Block, ref, resources, synthFixtures } from '@parity/synth';
 import type { QueueParams } from './index.js';
 
 const { envs, json } = await synthFixtures(GCP_PAIR);
@@ -12,10 +12,6 @@ const byPrefix = (j: TerraformJson, type: string, prefix: string): [string, Bloc
   expect(hits).toHaveLength(1);
   return hits[0]!;
 };
-
-function withParams(e: ResolvedEnvironment, params: Partial<QueueParams>): ResolvedEnvironment {
-  return { ...e, bundles: e.bundles.map((b) => (b.name === 'queue' ? { ...b, params: { ...b.params, ...params } } : b)) };
-}
 
 describe('queue on GCP', () => {
   it('creates a topic, subscription, dead-letter topic and dead-letter subscription per queue', () => {
@@ -115,17 +111,17 @@ describe('queue on GCP', () => {
   });
 
   it('derives Terraform addresses from queue names, not positions', async () => {
-    const reordered = await synthToJson(REPO_ROOT, withParams(env('prod-gcp-euw1'), { queues: ['events', 'orders'] }));
+    const reordered = await synthToJson(REPO_ROOT, withParams<QueueParams>(env('prod-gcp-euw1'), 'queue', { queues: ['events', 'orders'] }));
     const prod = json.get('prod-gcp-euw1')!;
     for (const type of ['google_pubsub_topic', 'google_pubsub_subscription', 'google_pubsub_topic_iam_member', 'google_pubsub_subscription_iam_member']) {
       expect(Object.keys(resources(reordered, type)).sort()).toEqual(Object.keys(resources(prod, type)).sort());
     }
-    const fewer = await synthToJson(REPO_ROOT, withParams(env('prod-gcp-euw1'), { queues: ['events'] }));
+    const fewer = await synthToJson(REPO_ROOT, withParams<QueueParams>(env('prod-gcp-euw1'), 'queue', { queues: ['events'] }));
     expect(Object.keys(resources(fewer, 'google_pubsub_topic')).sort()).toEqual(['queue_events_dlq-topic_04A0247F', 'queue_events_topic_B8C438E7']);
   });
 
   it('fails when a queue takes the dead-letter name of another', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { queues: ['orders', 'orders-dlq'] }))).rejects.toThrow(
+    await expect(synthToJson(REPO_ROOT, withParams<QueueParams>(env('staging-gcp'), 'queue', { queues: ['orders', 'orders-dlq'] }))).rejects.toThrow(
       /queues "orders" and "orders-dlq" both need the Pub\/Sub name acme-staging-gcp-orders-dlq/,
     );
   });

@@ -9,10 +9,10 @@ export const params = z
       .refine((q) => new Set(q).size === q.length, 'queue names must be unique')
       .refine((q) => !q.some((n) => n.endsWith('-dlq')), 'names ending in -dlq are taken by dead-letter queues')
       .default(['events'])
-      .describe('Queues to create; each gets its own dead-letter queue. @default ["events"]'),
-    maxReceiveCount: z.number().int().min(5).max(100).default(5).describe('Deliveries before a message moves to the dead-letter queue. @default 5'),
-    visibilityTimeoutSeconds: z.number().int().min(10).max(600).default(30).describe('Visibility timeout (AWS) or ack deadline (GCP). @default 30'),
-    retentionSeconds: z.number().int().min(600).max(604800).default(345600).describe('How long unconsumed messages are kept. @default 345600 (4 days)'),
+      .describe('Queues to create; each gets its own dead-letter queue.'),
+    maxReceiveCount: z.number().int().min(5).max(100).default(5).describe('Deliveries before a message moves to the dead-letter queue.'),
+    visibilityTimeoutSeconds: z.number().int().min(10).max(600).default(30).describe('Visibility timeout (AWS) or ack deadline (GCP).'),
+    retentionSeconds: z.number().int().min(600).max(604800).default(345600).describe('How long unconsumed messages are kept (86400 is a day).'),
   })
   .strict();
 

@@ -13,7 +13,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSyn
 import { cpus, freemem, totalmem, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { workerCount } from '@parity/synth/parallel';
 import { fleet, PAIR_KINDS } from './fleet.js';
 import { cleanupMeasure, fitLine, measure, median, summarize, type Run } from './measure.js';
@@ -77,7 +77,7 @@ const validateRuns = (n: number) => (opts['validate-runs'] ? positive(opts['vali
 const log = (s: string) => process.stderr.write(`${s}\n`);
 /** Where the time goes (phases.ts); measured once, at the first size of 4 or more. */
 let phasesOut: Phases | undefined;
-const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+const strip = stripVTControlCharacters;
 const sh = (cmd: string, args: string[], cwd = REPO_ROOT) => {
   try {
     return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -140,199 +140,258 @@ const fmtS = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${
 
 // ---------------------------------------------------------------------------------------------
 
+/** What every phase of one fleet size works with. */
+interface SizeBench {
+  readonly n: number;
+  readonly root: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** The launcher, as `pnpm synth` runs it. */
+  readonly bin: string;
+  readonly tsx: string;
+  readonly res: SizeResult;
+  readonly specs: ReturnType<typeof fleet>;
+  readonly parity: (args: string[]) => Promise<Run>;
+  /** The benchmark's own helpers, compiled by the launcher with the rest of the workspace. */
+  readonly helper: (name: string) => string;
+  readonly record: (key: string, label: string, samples: Run[], extra?: Record<string, unknown>) => ReturnType<typeof summarize>;
+}
+
 async function benchSize(n: number, emptyRc: string): Promise<{ result: SizeResult; ws: BenchWorkspace }> {
   const ws = benchWorkspace(opts.worktree ? {} : { ref: opts.ref });
+  const b = sizeBench(n, ws, emptyRc);
+  await benchCompile(b);
+  await benchGen(b);
+  if (doing('gen-one')) await benchGenOne(b);
+  if (doing('synth') || doing('peer')) await benchSynthCold(b);
+  if (doing('synth')) await benchSynthWarm(b);
+  if (doing('check')) await benchCheck(b);
+  if (doing('change')) await benchChange(b);
+  if (doing('validate')) await benchValidate(b);
+  return { result: b.res, ws };
+}
+
+function sizeBench(n: number, ws: BenchWorkspace, emptyRc: string): SizeBench {
   const root = ws.root;
   log(`\n== ${n} environments  (workspace ${root}, code from ${ws.source})`);
   const env: NodeJS.ProcessEnv = { ...process.env, PARITY_ROOT: root, NO_COLOR: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: emptyRc };
   delete env.FORCE_COLOR;
-  const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  // The command line as `pnpm synth` runs it: the launcher, which compiles what changed, on plain node.
   const bin = join(root, 'packages', 'cli', 'bin', 'parity.js');
-  const parity = (args: string[]) => measure(process.execPath, [bin, ...args], { cwd: root, env });
-  // The benchmark's own helpers, compiled by the launcher with the rest of the workspace.
-  const helper = (name: string) => join(root, 'packages', 'bench', '.parity-js', `${name}.js`);
-  const res: SizeResult = { size: n, environments: fleet(n).length, aws: 0, gcp: 0, measures: {}, notes: [] };
+  const specs = fleet(n);
+  const res: SizeResult = { size: n, environments: specs.length, aws: 0, gcp: 0, measures: {}, notes: [] };
+  res.aws = specs.filter((s) => s.cloud === 'aws').length;
+  res.gcp = specs.filter((s) => s.cloud === 'gcp').length;
   const record = (key: string, label: string, samples: Run[], extra: Record<string, unknown> = {}) => {
     const f = summarize(samples);
     res.measures[key] = { label, ...f, ...extra };
     log(`  ${label.padEnd(52)} ${fmtS(f.wallMs).padStart(8)} wall  ${fmtS(f.cpuMs).padStart(8)} cpu  ${f.treeRssMiB.toFixed(0).padStart(5)} MiB   runs ${f.wallsMs.join(', ')} ms`);
     return f;
   };
-  const specs = fleet(n);
-  res.aws = specs.filter((s) => s.cloud === 'aws').length;
-  res.gcp = specs.filter((s) => s.cloud === 'gcp').length;
-
-  // The first command after a checkout compiles the workspace's TypeScript (bin/compile.js).
-  {
-    const compiledDirs = () => readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p)).concat(readdirSync(join(root, 'bundles')).map((b) => join(root, 'bundles', b)));
-    const samples: Run[] = [];
-    for (let i = 0; i < (doing('compile') ? runs : 1); i++) {
-      for (const d of compiledDirs()) rmSync(join(d, '.parity-js'), { recursive: true, force: true });
-      samples.push(ok(await parity(['--help']), 'parity --help (first run: compile)'));
-    }
-    if (doing('compile')) record('compile.first', 'first command: compile the workspace (parity --help)', samples);
-  }
-
-  // gen: the whole fleet in one process, then `pnpm gen env` of one environment end to end.
-  {
-    const samples: Run[] = [];
-    const inner: number[] = [];
-    for (let i = 0; i < (doing('gen') ? runs : 1); i++) {
-      clearEnvironments(root);
-      const r = ok(await measure(process.execPath, [helper('gen-fleet'), String(n)], { cwd: root, env }), 'gen fleet');
-      samples.push(r);
-      inner.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { genMs: number }).genMs);
-    }
-    if (envNames(root).length !== n) throw new Error(`gen fleet wrote ${envNames(root).length} environments, expected ${n}`);
-    if (doing('gen')) record('gen.fleet', `gen, all ${n} (one process: plan, render, write)`, samples, { genOnlyMs: median(inner), genPerEnvMs: median(inner) / n });
-  }
-  if (doing('gen-one')) {
-    const prod: Run[] = [];
-    const dr: Run[] = [];
-    const names = ['prod-use1-bench', 'dr-usw2-bench'];
-    for (let i = 0; i < runs; i++) {
-      for (const e of names) rmSync(join(root, 'environments', e), { recursive: true, force: true });
-      prod.push(ok(await measure('pnpm', ['gen', 'env', names[0]!], { cwd: root, env }), 'pnpm gen env (production)'));
-      dr.push(ok(await measure('pnpm', ['gen', 'env', names[1]!, '--recovers', names[0]!], { cwd: root, env }), 'pnpm gen env (dr)'));
-    }
-    for (const e of names) rmSync(join(root, 'environments', e), { recursive: true, force: true });
-    record('gen.one.production', '`pnpm gen env prod-use1-bench` (end to end)', prod);
-    record('gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …` (full check)', dr);
-  }
-
-  // synth cold, Parity and cdktf-cli interleaved, after one untimed run of each (page cache, tsx's cache).
-  const peerDir = join(root, 'peer');
-  const cdktf = join(root, 'packages', 'bench', 'node_modules', '.bin', 'cdktf');
-  // The peer app, as a cdktf TypeScript project runs it (through tsx), and compiled to JS.
-  const peerApps = { tsx: `${tsx} ${join(root, 'packages', 'bench', 'src', 'cdktf-app.ts')}`, js: `${process.execPath} ${helper('cdktf-app')}` };
-  const peer = (app: keyof typeof peerApps) => {
-    mkdirSync(peerDir, { recursive: true });
-    writeFileSync(
-      join(peerDir, 'cdktf.json'),
-      `${JSON.stringify({ language: 'typescript', app: peerApps[app], output: 'cdktf.out', terraformProviders: [], terraformModules: [], context: {}, sendCrashReports: 'false', projectId: 'parity-bench' }, null, 2)}\n`,
-    );
-    return measure(cdktf, ['synth'], { cwd: peerDir, env });
+  return {
+    n,
+    root,
+    env,
+    bin,
+    tsx: join(root, 'node_modules', '.bin', 'tsx'),
+    res,
+    specs,
+    parity: (args) => measure(process.execPath, [bin, ...args], { cwd: root, env }),
+    helper: (name) => join(root, 'packages', 'bench', '.parity-js', `${name}.js`),
+    record,
   };
+}
+
+/** The first command after a checkout compiles the workspace's TypeScript (bin/compile.js). */
+async function benchCompile({ root, parity, record }: SizeBench): Promise<void> {
+  const compiledDirs = () => readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p)).concat(readdirSync(join(root, 'bundles')).map((b) => join(root, 'bundles', b)));
+  const samples: Run[] = [];
+  for (let i = 0; i < (doing('compile') ? runs : 1); i++) {
+    for (const d of compiledDirs()) rmSync(join(d, '.parity-js'), { recursive: true, force: true });
+    samples.push(ok(await parity(['--help']), 'parity --help (first run: compile)'));
+  }
+  if (doing('compile')) record('compile.first', 'first command: compile the workspace (parity --help)', samples);
+}
+
+/** gen: the whole fleet in one process. */
+async function benchGen({ n, root, env, helper, record }: SizeBench): Promise<void> {
+  const samples: Run[] = [];
+  const inner: number[] = [];
+  for (let i = 0; i < (doing('gen') ? runs : 1); i++) {
+    clearEnvironments(root);
+    const r = ok(await measure(process.execPath, [helper('gen-fleet'), String(n)], { cwd: root, env }), 'gen fleet');
+    samples.push(r);
+    inner.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { genMs: number }).genMs);
+  }
+  if (envNames(root).length !== n) throw new Error(`gen fleet wrote ${envNames(root).length} environments, expected ${n}`);
+  if (doing('gen')) record('gen.fleet', `gen, all ${n} (one process: plan, render, write)`, samples, { genOnlyMs: median(inner), genPerEnvMs: median(inner) / n });
+}
+
+/** `pnpm gen env` of one production and one dr environment, end to end. */
+async function benchGenOne({ root, env, record }: SizeBench): Promise<void> {
+  const prod: Run[] = [];
+  const dr: Run[] = [];
+  const names = ['prod-use1-bench', 'dr-usw2-bench'];
+  for (let i = 0; i < runs; i++) {
+    for (const e of names) rmSync(join(root, 'environments', e), { recursive: true, force: true });
+    prod.push(ok(await measure('pnpm', ['gen', 'env', names[0]!], { cwd: root, env }), 'pnpm gen env (production)'));
+    dr.push(ok(await measure('pnpm', ['gen', 'env', names[1]!, '--recovers', names[0]!], { cwd: root, env }), 'pnpm gen env (dr)'));
+  }
+  for (const e of names) rmSync(join(root, 'environments', e), { recursive: true, force: true });
+  record('gen.one.production', '`pnpm gen env prod-use1-bench` (end to end)', prod);
+  record('gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …` (full check)', dr);
+}
+
+/** Run the peer, cdktf-cli, on the same fleet: its app through tsx (as a cdktf TypeScript project runs it) or compiled to JS. */
+function peerRunner({ root, env, tsx, helper }: SizeBench): { dir: string; run: (app: 'tsx' | 'js') => Promise<Run> } {
+  const dir = join(root, 'peer');
+  const cdktf = join(root, 'packages', 'bench', 'node_modules', '.bin', 'cdktf');
+  const apps = { tsx: `${tsx} ${join(root, 'packages', 'bench', 'src', 'cdktf-app.ts')}`, js: `${process.execPath} ${helper('cdktf-app')}` };
+  const run = (app: keyof typeof apps) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'cdktf.json'),
+      `${JSON.stringify({ language: 'typescript', app: apps[app], output: 'cdktf.out', terraformProviders: [], terraformModules: [], context: {}, sendCrashReports: 'false', projectId: 'parity-bench' }, null, 2)}\n`,
+    );
+    return measure(cdktf, ['synth'], { cwd: dir, env });
+  };
+  return { dir, run };
+}
+
+/** synth cold, Parity and cdktf-cli interleaved, after one untimed run of each (page cache, tsx's cache). */
+async function benchSynthCold(b: SizeBench): Promise<void> {
+  const { n, root, parity, record } = b;
+  const peer = peerRunner(b);
   const threads = workerCount(n);
-  if (doing('synth') || doing('peer')) {
-    log(`  (one untimed run of each first: page cache, tsx's cache; Parity picks ${threads} thread${threads > 1 ? 's' : ''} at this size)`);
+  log(`  (one untimed run of each first: page cache, tsx's cache; Parity picks ${threads} thread${threads > 1 ? 's' : ''} at this size)`);
+  clearSynth(root);
+  ok(await parity(['synth']), 'parity synth (warm-up)');
+  if (doing('peer')) {
+    rmSync(join(peer.dir, 'cdktf.out'), { recursive: true, force: true });
+    ok(await peer.run('tsx'), 'cdktf synth (warm-up)');
+  }
+  const cold: Run[] = [];
+  const coldOne: Run[] = [];
+  const peerCold: Run[] = [];
+  const peerColdJs: Run[] = [];
+  const perEnv: number[] = [];
+  const perEnvOf = (r: Run) => {
+    const p = parseSynth(r.stdout);
+    if (p.synthesized !== n) throw new Error(`cold synth synthesized ${p.synthesized}, expected ${n}`);
+    // The first environment of each cloud (in each thread) also loads that cloud's modules: leave those out.
+    const sorted = [...p.perEnv].sort((x, y) => x.ms - y.ms);
+    return sorted.slice(0, Math.max(1, sorted.length - 2 * threads)).map((e) => e.ms);
+  };
+  for (let i = 0; i < runs; i++) {
     clearSynth(root);
-    ok(await parity(['synth']), 'parity synth (warm-up)');
-    if (doing('peer')) {
-      rmSync(join(peerDir, 'cdktf.out'), { recursive: true, force: true });
-      ok(await peer('tsx'), 'cdktf synth (warm-up)');
-    }
-    const cold: Run[] = [];
-    const coldOne: Run[] = [];
-    const peerCold: Run[] = [];
-    const peerColdJs: Run[] = [];
-    const perEnv: number[] = [];
-    const perEnvOf = (r: Run) => {
-      const p = parseSynth(r.stdout);
-      if (p.synthesized !== n) throw new Error(`cold synth synthesized ${p.synthesized}, expected ${n}`);
-      // The first environment of each cloud (in each thread) also loads that cloud's modules: leave those out.
-      const sorted = [...p.perEnv].sort((a, b) => a.ms - b.ms);
-      return sorted.slice(0, Math.max(1, sorted.length - 2 * threads)).map((e) => e.ms);
-    };
-    for (let i = 0; i < runs; i++) {
+    const r = ok(await parity(['synth']), 'parity synth (cold)');
+    cold.push(r);
+    if (threads > 1) {
       clearSynth(root);
-      const r = ok(await parity(['synth']), 'parity synth (cold)');
-      cold.push(r);
-      if (threads > 1) {
-        clearSynth(root);
-        const one = ok(await parity(['synth', '--jobs', '1']), 'parity synth --jobs 1 (cold)');
-        coldOne.push(one);
-        perEnv.push(...perEnvOf(one));
-      } else perEnv.push(...perEnvOf(r));
-      if (doing('peer')) {
-        rmSync(join(peerDir, 'cdktf.out'), { recursive: true, force: true });
-        peerCold.push(ok(await peer('tsx'), 'cdktf synth (cold)'));
-        rmSync(join(peerDir, 'cdktf.out'), { recursive: true, force: true });
-        peerColdJs.push(ok(await peer('js'), 'cdktf synth, compiled app (cold)'));
-      }
-    }
-    record('synth.cold', `Parity \`parity synth\`, cold (no cdktf.out; ${threads} thread${threads > 1 ? 's' : ''})`, cold, { threads, inProcessPerEnvMs: median(perEnv) });
-    if (coldOne.length) record('synth.cold.one', 'Parity `parity synth --jobs 1`, cold', coldOne);
+      const one = ok(await parity(['synth', '--jobs', '1']), 'parity synth --jobs 1 (cold)');
+      coldOne.push(one);
+      perEnv.push(...perEnvOf(one));
+    } else perEnv.push(...perEnvOf(r));
     if (doing('peer')) {
-      record('peer.cold', 'cdktf-cli `cdktf synth`, cold (no cdktf.out)', peerCold);
-      record('peer.cold.js', 'cdktf-cli `cdktf synth`, app compiled to JS, cold', peerColdJs);
-      // Same Terraform?
-      let same = 0;
-      const differ: string[] = [];
-      for (const s of specs) {
-        const a = join(root, 'environments', s.name, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
-        const b = join(peerDir, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
-        if (existsSync(a) && existsSync(b) && readFileSync(a, 'utf8') === readFileSync(b, 'utf8')) same++;
-        else differ.push(s.name);
-      }
-      res.identicalTerraform = { same, of: n, differ };
-      log(`  identical cdk.tf.json from Parity and cdktf-cli: ${same}/${n}${differ.length ? ` (differ: ${differ.slice(0, 5).join(', ')})` : ''}`);
-      const again: Run[] = [];
-      for (let i = 0; i < runs; i++) again.push(ok(await peer('tsx'), 'cdktf synth (again)'));
-      record('peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed', again);
+      rmSync(join(peer.dir, 'cdktf.out'), { recursive: true, force: true });
+      peerCold.push(ok(await peer.run('tsx'), 'cdktf synth (cold)'));
+      rmSync(join(peer.dir, 'cdktf.out'), { recursive: true, force: true });
+      peerColdJs.push(ok(await peer.run('js'), 'cdktf synth, compiled app (cold)'));
     }
   }
-  if (doing('synth')) {
-    const warm: Run[] = [];
-    for (let i = 0; i < runs; i++) {
-      const r = ok(await parity(['synth']), 'parity synth (warm)');
-      const p = parseSynth(r.stdout);
-      if (p.synthesized !== 0) res.notes.push(`warm synth run ${i + 1} re-synthesized ${p.synthesized} environments`);
-      warm.push(r);
-    }
-    record('synth.warm', `Parity \`parity synth\`, nothing changed`, warm);
-    const viaPnpm: Run[] = [];
-    for (let i = 0; i < runs; i++) viaPnpm.push(ok(await measure('pnpm', ['synth'], { cwd: root, env }), 'pnpm synth (warm)'));
-    record('synth.warm.pnpm', '`pnpm synth`, nothing changed (with pnpm start)', viaPnpm);
+  record('synth.cold', `Parity \`parity synth\`, cold (no cdktf.out; ${threads} thread${threads > 1 ? 's' : ''})`, cold, { threads, inProcessPerEnvMs: median(perEnv) });
+  if (coldOne.length) record('synth.cold.one', 'Parity `parity synth --jobs 1`, cold', coldOne);
+  if (doing('peer')) {
+    record('peer.cold', 'cdktf-cli `cdktf synth`, cold (no cdktf.out)', peerCold);
+    record('peer.cold.js', 'cdktf-cli `cdktf synth`, app compiled to JS, cold', peerColdJs);
+    await comparePeer(b, peer);
   }
-  if (doing('check')) {
-    if (!doing('synth')) ok(await parity(['synth']), 'parity synth (before check)');
-    const samples: Run[] = [];
-    for (let i = 0; i < runs; i++) samples.push(ok(await parity(['check']), 'parity check', [0, 1]));
-    const json = await parity(['check', '--json']);
-    let findings = { errors: NaN, warnings: NaN };
-    try {
-      const report = JSON.parse(json.stdout) as { findings: Array<{ severity: string }> };
-      findings = { errors: report.findings.filter((f) => f.severity === 'error').length, warnings: report.findings.filter((f) => f.severity === 'warning').length };
-    } catch {
-      res.notes.push('check --json did not print JSON');
-    }
-    record('check', `\`parity check\`, whole fleet (synth up to date)`, samples, { exitCode: samples[0]?.code, findings });
+}
+
+/** Whether Parity and cdktf-cli wrote the same Terraform, then the peer again with nothing changed. */
+async function comparePeer({ n, root, res, specs, record }: SizeBench, peer: ReturnType<typeof peerRunner>): Promise<void> {
+  let same = 0;
+  const differ: string[] = [];
+  for (const s of specs) {
+    const a = join(root, 'environments', s.name, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
+    const b = join(peer.dir, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
+    if (existsSync(a) && existsSync(b) && readFileSync(a, 'utf8') === readFileSync(b, 'utf8')) same++;
+    else differ.push(s.name);
   }
-  if (doing('change')) {
-    // Every environment uses every bundle; a change to the AWS implementation re-synthesizes the AWS ones.
-    const file = join(root, 'bundles', 'queue', 'src', 'aws.ts');
-    const samples: Run[] = [];
-    for (let i = 0; i < runs; i++) {
-      appendFileSync(file, `// bench: a change to the queue bundle (${i + 1})\n`);
-      const r = ok(await parity(['synth']), 'parity synth (after change)');
-      const p = parseSynth(r.stdout);
-      if (p.synthesized !== res.aws) res.notes.push(`after the queue change, run ${i + 1} re-synthesized ${p.synthesized}, expected the ${res.aws} AWS environments`);
-      samples.push(r);
-    }
-    record('synth.change', 'Parity `parity synth` after a comment in bundles/queue/src/aws.ts', samples, { resynthesized: res.aws });
+  res.identicalTerraform = { same, of: n, differ };
+  log(`  identical cdk.tf.json from Parity and cdktf-cli: ${same}/${n}${differ.length ? ` (differ: ${differ.slice(0, 5).join(', ')})` : ''}`);
+  const again: Run[] = [];
+  for (let i = 0; i < runs; i++) again.push(ok(await peer.run('tsx'), 'cdktf synth (again)'));
+  record('peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed', again);
+}
+
+/** synth again with nothing changed: through the launcher, and through pnpm. */
+async function benchSynthWarm({ root, env, res, parity, record }: SizeBench): Promise<void> {
+  const warm: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = ok(await parity(['synth']), 'parity synth (warm)');
+    const p = parseSynth(r.stdout);
+    if (p.synthesized !== 0) res.notes.push(`warm synth run ${i + 1} re-synthesized ${p.synthesized} environments`);
+    warm.push(r);
   }
-  if (doing('validate')) {
-    // Cold: no validation roots, no provider schema cache (.parity/validate), as on a fresh clone;
-    // then warm: the roots kept from the cold run (init skipped while the module set is the same).
-    const vr = validateRuns(n);
-    const cold: Run[] = [];
-    const warm: Run[] = [];
-    let valid = '';
-    for (let i = 0; i < vr; i++) {
-      rmSync(join(root, '.parity', 'validate'), { recursive: true, force: true });
-      for (const [into, what] of [[cold, 'cold'], [warm, 'warm']] as const) {
-        const r = ok(await measure(process.execPath, [bin, 'validate'], { cwd: root, env, timeoutMs: 60 * 60_000 }), `parity validate (${what})`, [0, 1]);
-        valid = /(\d+\/\d+) AWS environments valid/.exec(strip(r.stdout))?.[1] ?? '?';
-        into.push(r);
-      }
-    }
-    const roots = Math.ceil(res.aws / 50);
-    record('validate', `\`parity validate\` cold (${res.aws} AWS in ${roots} Terraform root${roots === 1 ? '' : 's'}: init, provider schema, validate)`, cold, { valid, perAwsEnvWallMs: summarize(cold).wallMs / Math.max(1, res.aws) });
-    record('validate.warm', `\`parity validate\` again (roots kept: validate only)`, warm, { valid });
+  record('synth.warm', `Parity \`parity synth\`, nothing changed`, warm);
+  const viaPnpm: Run[] = [];
+  for (let i = 0; i < runs; i++) viaPnpm.push(ok(await measure('pnpm', ['synth'], { cwd: root, env }), 'pnpm synth (warm)'));
+  record('synth.warm.pnpm', '`pnpm synth`, nothing changed (with pnpm start)', viaPnpm);
+}
+
+/** `parity check` over the whole fleet, synth up to date. */
+async function benchCheck({ res, parity, record }: SizeBench): Promise<void> {
+  if (!doing('synth')) ok(await parity(['synth']), 'parity synth (before check)');
+  const samples: Run[] = [];
+  for (let i = 0; i < runs; i++) samples.push(ok(await parity(['check']), 'parity check', [0, 1]));
+  const json = await parity(['check', '--json']);
+  let findings = { errors: NaN, warnings: NaN };
+  try {
+    const report = JSON.parse(json.stdout) as { findings: Array<{ severity: string }> };
+    findings = { errors: report.findings.filter((f) => f.severity === 'error').length, warnings: report.findings.filter((f) => f.severity === 'warning').length };
+  } catch {
+    res.notes.push('check --json did not print JSON');
   }
-  return { result: res, ws };
+  record('check', `\`parity check\`, whole fleet (synth up to date)`, samples, { exitCode: samples[0]?.code, findings });
+}
+
+/** synth after a change to one bundle's AWS implementation. */
+async function benchChange({ root, res, parity, record }: SizeBench): Promise<void> {
+  // Every environment uses every bundle; a change to the AWS implementation re-synthesizes the AWS ones.
+  const file = join(root, 'bundles', 'queue', 'src', 'aws.ts');
+  const samples: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    appendFileSync(file, `// bench: a change to the queue bundle (${i + 1})\n`);
+    const r = ok(await parity(['synth']), 'parity synth (after change)');
+    const p = parseSynth(r.stdout);
+    if (p.synthesized !== res.aws) res.notes.push(`after the queue change, run ${i + 1} re-synthesized ${p.synthesized}, expected the ${res.aws} AWS environments`);
+    samples.push(r);
+  }
+  record('synth.change', 'Parity `parity synth` after a comment in bundles/queue/src/aws.ts', samples, { resynthesized: res.aws });
+}
+
+/** `parity validate`: terraform init + validate of every AWS environment. */
+async function benchValidate({ root, env, bin, res, record }: SizeBench): Promise<void> {
+  // Cold: no validation roots, no provider schema cache (.parity/validate), as on a fresh clone;
+  // then warm: the roots kept from the cold run (init skipped while the module set is the same).
+  const vr = validateRuns(res.size);
+  const cold: Run[] = [];
+  const warm: Run[] = [];
+  let valid = '';
+  for (let i = 0; i < vr; i++) {
+    rmSync(join(root, '.parity', 'validate'), { recursive: true, force: true });
+    for (const [into, what] of [
+      [cold, 'cold'],
+      [warm, 'warm'],
+    ] as const) {
+      const r = ok(await measure(process.execPath, [bin, 'validate'], { cwd: root, env, timeoutMs: 60 * 60_000 }), `parity validate (${what})`, [0, 1]);
+      valid = /(\d+\/\d+) AWS environments valid/.exec(strip(r.stdout))?.[1] ?? '?';
+      into.push(r);
+    }
+  }
+  const roots = Math.ceil(res.aws / 50);
+  const label = `\`parity validate\` cold (${res.aws} AWS in ${roots} Terraform root${roots === 1 ? '' : 's'}: init, provider schema, validate)`;
+  record('validate', label, cold, { valid, perAwsEnvWallMs: summarize(cold).wallMs / Math.max(1, res.aws) });
+  record('validate.warm', '`parity validate` again (roots kept: validate only)', warm, { valid });
 }
 
 /**
@@ -371,13 +430,19 @@ async function phases(root: string, env: NodeJS.ProcessEnv): Promise<Phases> {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The bench's targets, each measured or not, met or missed by how much. */
 function targets(results: SizeResult[], phasesOut?: Phases): Target[] {
+  return [...synthTargets(results, phasesOut), ...latencyTargets(results), ...resourceTargets(results)];
+}
+
+const wall = (r: SizeResult | undefined, k: string) => r?.measures[k]?.wallMs;
+const sizeNote = (r: SizeResult | undefined, want: number) => (r && r.size !== want ? ` (at ${r.size} envs, not ${want})` : '');
+
+/** Cold synth against cdktf-cli, and its cost per environment. */
+function synthTargets(results: SizeResult[], phasesOut?: Phases): Target[] {
   const at = (n: number) => results.find((r) => r.size === n);
   const largest = results[results.length - 1];
   const out: Target[] = [];
-  const wall = (r: SizeResult | undefined, k: string) => r?.measures[k]?.wallMs;
-  const sizeNote = (r: SizeResult | undefined, want: number) => (r && r.size !== want ? ` (at ${r.size} envs, not ${want})` : '');
-
   const ratioTarget = (n: number, max: number) => {
     const r = at(n);
     const p = wall(r, 'synth.cold');
@@ -416,6 +481,14 @@ function targets(results: SizeResult[], phasesOut?: Phases): Target[] {
       out.push({ name, measured: inproc !== undefined, met: (inproc ?? Infinity) <= 15, value: inproc !== undefined ? `${inproc.toFixed(1)} ms/env in one thread (one size only: no fit)` : 'not measured', by: inproc === undefined ? '' : inproc <= 15 ? `${(15 - inproc).toFixed(1)} ms/env to spare` : `missed by ${(inproc - 15).toFixed(1)} ms/env`, note: notes.join('; ') });
     }
   }
+  return out;
+}
+
+/** Warm synth, check and gen env of one, against their time limits. */
+function latencyTargets(results: SizeResult[]): Target[] {
+  const at = (n: number) => results.find((r) => r.size === n);
+  const largest = results[results.length - 1];
+  const out: Target[] = [];
   const under = (name: string, r: SizeResult | undefined, key: string, limitMs: number, note: string) => {
     const w = wall(r, key);
     if (w === undefined) return out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
@@ -440,6 +513,14 @@ function targets(results: SizeResult[], phasesOut?: Phases): Target[] {
   };
   everySize('`pnpm gen env` of one production env < 1.5 s, pnpm included (per fleet size)', 'gen.one.production', 1500);
   everySize('`pnpm gen env` of one dr env < 1.5 s, pnpm included (runs the full check; per fleet size)', 'gen.one.dr', 1500);
+  return out;
+}
+
+/** validate's time and memory, and the peak memory of the other commands. */
+function resourceTargets(results: SizeResult[]): Target[] {
+  const at = (n: number) => results.find((r) => r.size === n);
+  const largest = results[results.length - 1];
+  const out: Target[] = [];
   {
     const r = at(100) ?? largest;
     const v = r?.measures['validate'];

@@ -108,22 +108,7 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   if (sizes.some((x) => x.measures['synth.cold'] && x.measures['peer.cold.js'])) {
     out.push(`| Parity / cdktf-cli with its app compiled to JS, cold: wall | ${sizes.map((x) => (x.measures['synth.cold'] && x.measures['peer.cold.js'] ? `${(x.measures['synth.cold']!.wallMs / x.measures['peer.cold.js']!.wallMs).toFixed(2)} ×` : '—')).join(' | ')} |`);
   }
-  const extras: string[] = [];
-  for (const x of sizes) {
-    const g = x.measures['gen.fleet'];
-    if (g) extras.push(`gen at ${x.size}: ${ms(g.genOnlyMs as number)} inside the process (${ms(g.genPerEnvMs as number)}/env)`);
-  }
-  for (const x of sizes) {
-    const c = x.measures['check'];
-    if (c) extras.push(`check at ${x.size}: exit ${String(c.exitCode)}, ${String((c.findings as { errors: number }).errors)} errors, ${String((c.findings as { warnings: number }).warnings)} warnings`);
-  }
-  for (const x of sizes) {
-    const v = x.measures['validate'];
-    if (v) extras.push(`validate at ${x.size}: ${String(v.valid)} valid, ${s(v.perAwsEnvWallMs as number)} per AWS env`);
-  }
-  const changed = sizes.filter((x) => x.measures['synth.change']);
-  if (changed.length) extras.push(`after the change to the queue bundle's AWS implementation, the AWS environments are synthesized again (${changed.map((x) => `${String(x.measures['synth.change']!.resynthesized)}/${x.size}`).join(', ')}), the GCP ones are not: an environment's inputs leave out the other cloud's implementation`);
-  for (const x of sizes) for (const n of x.notes) extras.push(`${x.size} envs: ${n}`);
+  const extras = notesOf(sizes);
   if (extras.length) out.push('', ...extras.map((e) => `- ${e}`));
 
   // Per environment, at the largest size.
@@ -147,26 +132,7 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   out.push('', '### Targets', '', '| target | measured | result | note |', '|---|---|---|---|');
   for (const t of r.targets) out.push(`| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.note || '—'} |`);
 
-  const ph = r.phases;
-  if (ph) {
-    const isSub = (k: string) => k.startsWith('synth: ') && !k.endsWith(' total');
-    const total = (o: Record<string, number>) => Object.entries(o).filter(([k]) => !isSub(k)).reduce((a, [, v]) => a + v, 0);
-    const cols: Array<[string, Record<string, number>]> = [
-      ['first AWS env in a process', { ...ph.startup, ...ph.first }],
-      ['first GCP env', ph.firstGcp],
-      ['each further AWS env', ph.steadyAws],
-      ['each further GCP env', ph.steadyGcp],
-    ];
-    out.push('', '### Where the time goes: one environment', '');
-    out.push(
-      `\`${ph.awsEnv}\` synthesized first in a fresh process (workspace of ${ph.manifests} manifests), then \`${ph.gcpEnv}\` (loads the GCP side), then each again ${ph.repeat} times (what each further environment costs; median). Median of ${ph.runs} processes; ${ph.label}. Stack JSON ${(ph.stackBytes / 1024).toFixed(0)} KiB.`,
-      '',
-    );
-    out.push(`| phase | ${cols.map(([c]) => c).join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
-    const keys = [...new Set(cols.flatMap(([, o]) => Object.keys(o)))];
-    for (const k of keys) out.push(`| ${isSub(k) ? `  ↳ ${k.slice(7)}` : k} | ${cols.map(([, o]) => (o[k] === undefined ? '' : ms(o[k]!))).join(' | ')} |`);
-    out.push(`| **total** | ${cols.map(([, o]) => `**${ms(total(o))}**`).join(' | ')} |`);
-  }
+  if (r.phases) out.push(...phasesSection(r.phases));
 
   if (previous && (previous.schema as number) >= 1) {
     const rows: string[] = [];
@@ -184,4 +150,48 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The notes under the table: what gen, check and validate found, and what the bundle change re-synthesized. */
+function notesOf(sizes: BenchResult['sizes']): string[] {
+  const extras: string[] = [];
+  for (const x of sizes) {
+    const g = x.measures['gen.fleet'];
+    if (g) extras.push(`gen at ${x.size}: ${ms(g.genOnlyMs as number)} inside the process (${ms(g.genPerEnvMs as number)}/env)`);
+  }
+  for (const x of sizes) {
+    const c = x.measures['check'];
+    if (c) extras.push(`check at ${x.size}: exit ${String(c.exitCode)}, ${String((c.findings as { errors: number }).errors)} errors, ${String((c.findings as { warnings: number }).warnings)} warnings`);
+  }
+  for (const x of sizes) {
+    const v = x.measures['validate'];
+    if (v) extras.push(`validate at ${x.size}: ${String(v.valid)} valid, ${s(v.perAwsEnvWallMs as number)} per AWS env`);
+  }
+  const changed = sizes.filter((x) => x.measures['synth.change']);
+  if (changed.length) extras.push(`after the change to the queue bundle's AWS implementation, the AWS environments are synthesized again (${changed.map((x) => `${String(x.measures['synth.change']!.resynthesized)}/${x.size}`).join(', ')}), the GCP ones are not: an environment's inputs leave out the other cloud's implementation`);
+  for (const x of sizes) for (const n of x.notes) extras.push(`${x.size} envs: ${n}`);
+  return extras;
+}
+
+/** Where the time goes for one environment, phase by phase. */
+function phasesSection(ph: NonNullable<BenchResult['phases']>): string[] {
+  const lines: string[] = [];
+  const isSub = (k: string) => k.startsWith('synth: ') && !k.endsWith(' total');
+  const total = (o: Record<string, number>) => Object.entries(o).filter(([k]) => !isSub(k)).reduce((a, [, v]) => a + v, 0);
+  const cols: Array<[string, Record<string, number>]> = [
+    ['first AWS env in a process', { ...ph.startup, ...ph.first }],
+    ['first GCP env', ph.firstGcp],
+    ['each further AWS env', ph.steadyAws],
+    ['each further GCP env', ph.steadyGcp],
+  ];
+  lines.push('', '### Where the time goes: one environment', '');
+  lines.push(
+    `\`${ph.awsEnv}\` synthesized first in a fresh process (workspace of ${ph.manifests} manifests), then \`${ph.gcpEnv}\` (loads the GCP side), then each again ${ph.repeat} times (what each further environment costs; median). Median of ${ph.runs} processes; ${ph.label}. Stack JSON ${(ph.stackBytes / 1024).toFixed(0)} KiB.`,
+    '',
+  );
+  lines.push(`| phase | ${cols.map(([c]) => c).join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
+  const keys = [...new Set(cols.flatMap(([, o]) => Object.keys(o)))];
+  for (const k of keys) lines.push(`| ${isSub(k) ? `  ↳ ${k.slice(7)}` : k} | ${cols.map(([, o]) => (o[k] === undefined ? '' : ms(o[k]!))).join(' | ')} |`);
+  lines.push(`| **total** | ${cols.map(([, o]) => `**${ms(total(o))}**`).join(' | ')} |`);
+  return lines;
 }

@@ -12,7 +12,6 @@ export type FindingKind =
   | 'residency-unknown'
   | 'dr-missing'
   | 'dr-not-covered'
-  | 'copy-destination'
   | 'key-region'
   | 'rpo-breached'
   | 'rto-breached'

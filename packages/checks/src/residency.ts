@@ -63,14 +63,20 @@ export function dataPlaces(env: ResolvedEnvironment, json: TerraformJson): DataP
   if (env.cloud === 'aws') {
     for (const type of AWS_DATA_TYPES) for (const r of doc.resources(type)) add(r.address, '(provider region)', doc.providerRegion(r));
     for (const r of doc.resources('aws_backup_plan')) {
-      blocks(r.body.rule).forEach((rule, i) =>
-        blocks(rule.copy_action).forEach((c, j) => add(r.address, `rule[${i}].copy_action[${j}].destination_vault_arn`, doc.regionOf(c.destination_vault_arn) ?? c.destination_vault_arn)),
-      );
+      for (const [i, rule] of blocks(r.body.rule).entries()) {
+        for (const [j, c] of blocks(rule.copy_action).entries()) {
+          add(r.address, `rule[${i}].copy_action[${j}].destination_vault_arn`, doc.regionOf(c.destination_vault_arn) ?? c.destination_vault_arn);
+        }
+      }
     }
     for (const r of doc.resources('aws_s3_bucket_replication_configuration')) {
-      blocks(r.body.rule).forEach((rule, i) => blocks(rule.destination).forEach((d) => add(r.address, `rule[${i}].destination.bucket`, doc.regionOf(d.bucket) ?? d.bucket)));
+      for (const [i, rule] of blocks(r.body.rule).entries()) {
+        for (const d of blocks(rule.destination)) add(r.address, `rule[${i}].destination.bucket`, doc.regionOf(d.bucket) ?? d.bucket);
+      }
     }
-    for (const r of doc.resources('aws_dynamodb_table')) blocks(r.body.replica).forEach((rep, i) => add(r.address, `replica[${i}].region_name`, rep.region_name));
+    for (const r of doc.resources('aws_dynamodb_table')) {
+      for (const [i, rep] of blocks(r.body.replica).entries()) add(r.address, `replica[${i}].region_name`, rep.region_name);
+    }
     return places;
   }
   for (const r of doc.resources('google_sql_database_instance')) {
@@ -82,11 +88,14 @@ export function dataPlaces(env: ResolvedEnvironment, json: TerraformJson): DataP
   for (const r of doc.resources('google_pubsub_topic')) {
     const regions = blocks(r.body.message_storage_policy).flatMap((p) => (Array.isArray(p.allowed_persistence_regions) ? p.allowed_persistence_regions : []));
     if (regions.length === 0) add(r.address, 'message_storage_policy.allowed_persistence_regions', '(unset: any region)');
-    regions.forEach((reg, i) => add(r.address, `message_storage_policy.allowed_persistence_regions[${i}]`, reg));
+    for (const [i, reg] of regions.entries()) add(r.address, `message_storage_policy.allowed_persistence_regions[${i}]`, reg);
   }
   for (const r of doc.resources('google_storage_bucket')) {
     add(r.address, 'location', r.body.location);
-    blocks(r.body.custom_placement_config).forEach((c) => (Array.isArray(c.data_locations) ? c.data_locations : []).forEach((l, i) => add(r.address, `custom_placement_config.data_locations[${i}]`, l)));
+    for (const c of blocks(r.body.custom_placement_config)) {
+      const locations: unknown[] = Array.isArray(c.data_locations) ? c.data_locations : [];
+      for (const [i, l] of locations.entries()) add(r.address, `custom_placement_config.data_locations[${i}]`, l);
+    }
   }
   for (const r of doc.resources('google_gke_backup_backup_plan')) add(r.address, 'location', r.body.location);
   for (const r of doc.resources('google_container_cluster')) add(r.address, 'location', r.body.location);

@@ -2,7 +2,7 @@
  * `pnpm check`: resolve every environment leniently (so that a broken one still shows in the
  * matrix), then run the four checks over the whole fleet at once.
  */
-import { resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import { resolveEnvironment, type Issue, type Problem, type ResolvedEnvironment, type Workspace } from '@parity/model';
 import { drReport, type DrPair } from './dr.js';
 import type { DrillSummary } from './drills.js';
 import { fromIssue, type CheckName, type Finding } from './findings.js';
@@ -48,7 +48,6 @@ export function resolveForCheck(ws: Workspace, names: readonly string[] = []): R
   const findings: Finding[] = ws.issues.map((i) => fromIssue(i));
   const envs: ResolvedEnvironment[] = [];
   const valid = new Set<string>();
-  if (!ws.definition) return { envs, valid, findings };
   for (const name of names.length ? names : [...ws.manifests.keys()]) {
     const r = resolveEnvironment(ws, name, { lenient: true });
     findings.push(...r.issues.map((i) => fromIssue(i, name)));
@@ -69,10 +68,10 @@ export function runChecks(
   jsonOf: (env: string) => TerraformJson | undefined,
   drills: (env: string) => DrillSummary | undefined = () => undefined,
 ): CheckReport {
-  const definitionFile = ws.definition?.file ?? 'environments/platform.yaml';
+  const definitionFile = ws.definition.file;
   const findings: Finding[] = [...resolved.findings];
   const envs = resolved.envs;
-  const { matrix, findings: parity } = ws.definition ? parityMatrix(ws.definition.data, envs, definitionFile) : { matrix: { envs: [], bundles: [], cells: {}, differences: [] }, findings: [] };
+  const { matrix, findings: parity } = parityMatrix(ws.definition.data, envs, definitionFile);
   // A must-match override is already reported by resolution, with its line: keep that one.
   const reported = new Set(findings.filter((f) => f.kind === 'not-overridable').map((f) => `${f.env}|${f.path}`));
   findings.push(...parity.filter((f) => !(f.kind === 'parity-mismatch' && reported.has(`${f.env}|${f.path}`))));
@@ -80,10 +79,23 @@ export function runChecks(
     const json = jsonOf(e.name);
     if (json) findings.push(...residencyFindings(e, json));
   }
-  const dr = ws.definition ? drReport(ws.definition.data, envs, jsonOf, definitionFile, drills) : { pairs: [], findings: [] };
+  const dr = drReport(ws.definition.data, envs, jsonOf, definitionFile, drills);
   findings.push(...dr.findings);
+  return report(definitionFile, envs.map((e) => summaryOf(e, resolved.valid.has(e.name))), matrix, dr.pairs, findings);
+}
 
-  // one finding per problem, ordered by environment, check and path
+/** The report when the definition itself cannot be read: its problems, and nothing else can be judged. */
+export function unreadableDefinitionReport(definitionFile: string, issues: readonly Problem[]): CheckReport {
+  const findings = issues.map((i) => fromIssue(i as Issue));
+  return report(definitionFile, [], { envs: [], bundles: [], cells: {}, differences: [] }, [], findings);
+}
+
+function summaryOf(e: ResolvedEnvironment, valid: boolean): EnvSummary {
+  return { name: e.name, cloud: e.cloud, region: e.region, jurisdiction: e.jurisdiction, role: e.role, tier: e.tier, ...(e.recovers ? { recovers: e.recovers.name } : {}), valid };
+}
+
+/** One finding per problem, ordered by check, environment and path, with the counts. */
+function report(definitionFile: string, envs: EnvSummary[], matrix: ParityMatrix, dr: readonly DrPair[], findings: readonly Finding[]): CheckReport {
   const seen = new Set<string>();
   const unique = findings.filter((f) => {
     const k = `${f.check}|${f.kind}|${f.env ?? ''}|${f.file}|${f.path}|${f.message}`;
@@ -96,9 +108,9 @@ export function runChecks(
   const byCheck = Object.fromEntries(order.map((c) => [c, unique.filter((f) => f.check === c && f.severity === 'error').length])) as Record<CheckName, number>;
   return {
     definitionFile,
-    envs: envs.map((e) => ({ name: e.name, cloud: e.cloud, region: e.region, jurisdiction: e.jurisdiction, role: e.role, tier: e.tier, ...(e.recovers ? { recovers: e.recovers.name } : {}), valid: resolved.valid.has(e.name) })),
+    envs,
     matrix,
-    dr: dr.pairs,
+    dr,
     findings: unique,
     summary: {
       errors: unique.filter((f) => f.severity === 'error').length,

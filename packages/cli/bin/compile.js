@@ -40,10 +40,14 @@ export function workspacePackages(root) {
   for (const m of text.matchAll(/^\s*-\s*['"]?([^'"\s#]+)['"]?\s*$/gm)) {
     const glob = /** @type {string} */ (m[1]);
     if (!/^[\w.-]+(\/[\w.-]+)*\/\*$/.test(glob) && !/^[\w.-]+(\/[\w.-]+)*$/.test(glob)) {
-      throw new Error(`pnpm-workspace.yaml: package glob "${glob}" is not supported by the command line's compiler (supported: "dir/*" or "dir")`);
+      throw new Error(
+        `pnpm-workspace.yaml: package glob "${glob}" is not supported by the command line's compiler (supported: "dir/*" or "dir")`,
+      );
     }
     const dirs = glob.endsWith('/*')
-      ? (existsSync(join(root, glob.slice(0, -2))) ? readdirSync(join(root, glob.slice(0, -2))).map((d) => join(root, glob.slice(0, -2), d)) : [])
+      ? existsSync(join(root, glob.slice(0, -2)))
+        ? readdirSync(join(root, glob.slice(0, -2))).map((d) => join(root, glob.slice(0, -2), d))
+        : []
       : [join(root, glob)];
     for (const dir of dirs.sort()) {
       const pj = join(dir, 'package.json');
@@ -86,9 +90,10 @@ export function resolveExport(exports, subpath) {
     return undefined;
   };
   if (exports === undefined) return undefined;
-  const map = typeof exports === 'string' || (exports && typeof exports === 'object' && !Object.keys(exports).some((k) => k.startsWith('.')))
-    ? { '.': exports }
-    : /** @type {Record<string, unknown>} */ (exports);
+  const map =
+    typeof exports === 'string' || (exports && typeof exports === 'object' && !Object.keys(exports).some((k) => k.startsWith('.')))
+      ? { '.': exports }
+      : /** @type {Record<string, unknown>} */ (exports);
   if (subpath in map) return pick(map[subpath]);
   for (const [key, target] of Object.entries(map)) {
     const star = key.indexOf('*');
@@ -134,6 +139,20 @@ export async function ensureCompiled(root) {
     .update(readFileSync(fileURLToPath(import.meta.url)))
     .update(JSON.stringify(packages.map((p) => [p.name, p.exports])))
     .digest('hex');
+  const { work, removed } = staleWork(packages, key);
+  const toCompile = work.flatMap((w) => w.files.map((f) => ({ pkg: w.pkg, file: f })));
+  const compiled = toCompile.length > 0 ? await compile(root, toCompile, byName) : 0;
+  for (const w of work) writeAtomic(w.manifestFile, `${JSON.stringify({ key, files: w.stats })}\n`);
+  return { compiled, removed, packages: packages.length };
+}
+
+/**
+ * The packages whose compiled output is out of date, with the sources to compile again; outputs of
+ * deleted sources are removed here.
+ * @param {WorkspacePackage[]} packages
+ * @param {string} key
+ */
+function staleWork(packages, key) {
   /** @type {{ pkg: WorkspacePackage, files: string[], stats: Record<string, [number, number]>, manifestFile: string }[]} */
   const work = [];
   let removed = 0;
@@ -163,79 +182,108 @@ export async function ensureCompiled(root) {
     }
     if (stale.length > 0 || removed > 0 || old?.key !== key) work.push({ pkg, files: stale, stats, manifestFile });
   }
+  return { work, removed };
+}
+
+/**
+ * Compile the given sources with esbuild, each to its compiledPath(); returns how many were written.
+ * @param {string} root
+ * @param {{ pkg: WorkspacePackage, file: string }[]} toCompile
+ * @param {Map<string, WorkspacePackage>} byName
+ */
+async function compile(root, toCompile, byName) {
+  const { build } = await import('esbuild');
+  const owner = new Map(toCompile.map((x) => [x.file, x.pkg]));
+  const result = await build({
+    entryPoints: toCompile.map((x) => x.file),
+    bundle: true, // only to have every import pass through the plugin below; each one stays external
+    write: false,
+    outdir: root, // unused: each output is written to compiledPath() below
+    outbase: root,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    logLevel: 'silent',
+    plugins: [workspaceImports(root, owner, byName)],
+  });
   let compiled = 0;
-  const toCompile = work.flatMap((w) => w.files.map((f) => ({ pkg: w.pkg, file: f })));
-  if (toCompile.length > 0) {
-    const { build } = await import('esbuild');
-    const owner = new Map(toCompile.map((x) => [x.file, x.pkg]));
-    const result = await build({
-      entryPoints: toCompile.map((x) => x.file),
-      bundle: true, // only to have every import pass through the plugin below; each one stays external
-      write: false,
-      outdir: root, // unused: each output is written to compiledPath() below
-      outbase: root,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'linked',
-      sourcesContent: false,
-      logLevel: 'silent',
-      plugins: [
-        {
-          name: 'parity-workspace-imports',
-          setup(b) {
-            b.onResolve({ filter: /.*/ }, (args) => {
-              if (args.kind === 'entry-point') return undefined;
-              const from = args.importer;
-              const fromPkg = owner.get(from);
-              if (!fromPkg) return { path: args.path, external: true };
-              const outDir = dirname(compiledPath(fromPkg.dir, from));
-              const rel = (/** @type {string} */ target) => {
-                const r = relative(outDir, target).split(sep).join('/');
-                return r.startsWith('.') ? r : `./${r}`;
-              };
-              if (args.path.startsWith('.')) {
-                const target = resolve(dirname(from), args.path);
-                if (!target.startsWith(join(fromPkg.dir, 'src') + sep)) {
-                  return { errors: [{ text: `${relative(root, from)} imports ${args.path}, outside ${relative(root, join(fromPkg.dir, 'src'))}: import it through its package's exports instead` }] };
-                }
-                return { path: args.path, external: true };
-              }
-              const m = /^(@[^/]+\/[^/]+|[^@/][^/]*)(\/.*)?$/.exec(args.path);
-              const pkg = m && byName.get(/** @type {string} */ (m[1]));
-              if (!m || !pkg) return { path: args.path, external: true };
-              const target = resolveExport(pkg.exports, `.${m[2] ?? ''}`);
-              if (!target) {
-                return { errors: [{ text: `${relative(root, from)} imports ${args.path}, which ${pkg.name}'s package.json "exports" does not export: add it there` }] };
-              }
-              const abs = join(pkg.dir, target);
-              // A TypeScript source is imported from its compiled file; anything else (JSON, data) as is.
-              if (abs.endsWith('.ts') && abs.startsWith(join(pkg.dir, 'src') + sep)) return { path: rel(compiledPath(pkg.dir, abs)), external: true };
-              return { path: args.path, external: true };
-            });
-          },
-        },
-      ],
-    });
-    // esbuild names outputs after the entry points, relative to outbase; map them back.
-    for (const out of result.outputFiles) {
-      const isMap = out.path.endsWith('.map');
-      const srcFile = join(root, relative(root, out.path.replace(/\.map$/, '')).replace(/\.js$/, '.ts'));
-      const pkg = owner.get(srcFile);
-      if (!pkg) throw new Error(`compile: esbuild wrote ${out.path}, which matches no source file`);
-      const target = compiledPath(pkg.dir, srcFile);
-      if (isMap) {
-        const map = /** @type {{ sources: string[] }} */ (JSON.parse(out.text));
-        map.sources = [relative(dirname(target), srcFile).split(sep).join('/')];
-        writeAtomic(`${target}.map`, JSON.stringify(map));
-        continue;
-      }
-      // The linked source map is named after the entry point's path; point it at the real one.
-      const code = out.text.replace(/\/\/# sourceMappingURL=.*\n?$/, `//# sourceMappingURL=${target.split(sep).pop()}.map\n`);
-      writeAtomic(target, code);
-      compiled++;
+  // esbuild names outputs after the entry points, relative to outbase; map them back.
+  for (const out of result.outputFiles) {
+    const isMap = out.path.endsWith('.map');
+    const srcFile = join(root, relative(root, out.path.replace(/\.map$/, '')).replace(/\.js$/, '.ts'));
+    const pkg = owner.get(srcFile);
+    if (!pkg) throw new Error(`compile: esbuild wrote ${out.path}, which matches no source file`);
+    const target = compiledPath(pkg.dir, srcFile);
+    if (isMap) {
+      const map = /** @type {{ sources: string[] }} */ (JSON.parse(out.text));
+      map.sources = [relative(dirname(target), srcFile).split(sep).join('/')];
+      writeAtomic(`${target}.map`, JSON.stringify(map));
+      continue;
     }
+    // The linked source map is named after the entry point's path; point it at the real one.
+    const code = out.text.replace(/\/\/# sourceMappingURL=.*\n?$/, `//# sourceMappingURL=${target.split(sep).pop()}.map\n`);
+    writeAtomic(target, code);
+    compiled++;
   }
-  for (const w of work) writeAtomic(w.manifestFile, `${JSON.stringify({ key, files: w.stats })}\n`);
-  return { compiled, removed, packages: packages.length };
+  return compiled;
+}
+
+/**
+ * The esbuild plugin that keeps every import external: relative ones as written (inside `src`
+ * only), workspace packages rewritten to the relative path of their compiled file.
+ * @param {string} root
+ * @param {Map<string, WorkspacePackage>} owner
+ * @param {Map<string, WorkspacePackage>} byName
+ * @returns {import('esbuild').Plugin}
+ */
+function workspaceImports(root, owner, byName) {
+  return {
+    name: 'parity-workspace-imports',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const from = args.importer;
+        const fromPkg = owner.get(from);
+        if (!fromPkg) return { path: args.path, external: true };
+        const outDir = dirname(compiledPath(fromPkg.dir, from));
+        const rel = (/** @type {string} */ target) => {
+          const r = relative(outDir, target).split(sep).join('/');
+          return r.startsWith('.') ? r : `./${r}`;
+        };
+        if (args.path.startsWith('.')) {
+          const target = resolve(dirname(from), args.path);
+          if (!target.startsWith(join(fromPkg.dir, 'src') + sep)) {
+            return {
+              errors: [
+                {
+                  text: `${relative(root, from)} imports ${args.path}, outside ${relative(root, join(fromPkg.dir, 'src'))}: import it through its package's exports instead`,
+                },
+              ],
+            };
+          }
+          return { path: args.path, external: true };
+        }
+        const m = /^(@[^/]+\/[^/]+|[^@/][^/]*)(\/.*)?$/.exec(args.path);
+        const pkg = m && byName.get(/** @type {string} */ (m[1]));
+        if (!m || !pkg) return { path: args.path, external: true };
+        const target = resolveExport(pkg.exports, `.${m[2] ?? ''}`);
+        if (!target) {
+          return {
+            errors: [
+              {
+                text: `${relative(root, from)} imports ${args.path}, which ${pkg.name}'s package.json "exports" does not export: add it there`,
+              },
+            ],
+          };
+        }
+        const abs = join(pkg.dir, target);
+        // A TypeScript source is imported from its compiled file; anything else (JSON, data) as is.
+        if (abs.endsWith('.ts') && abs.startsWith(join(pkg.dir, 'src') + sep))
+          return { path: rel(compiledPath(pkg.dir, abs)), external: true };
+        return { path: args.path, external: true };
+      });
+    },
+  };
 }

@@ -17,7 +17,16 @@ export function program(): Command {
     .description('Describe a platform once; stamp out environments at proven parity.')
     .showHelpAfterError()
     .exitOverride();
+  genCommands(cli);
+  fleetCommands(cli);
+  releaseCommands(cli);
+  drillCommands(cli);
+  schemaCommands(cli);
+  return cli;
+}
 
+/** `gen env`, `gen ci`: files stamped from templates. */
+function genCommands(cli: Command): void {
   const gen = cli.command('gen').description('generate things from templates');
   gen
     .command('env')
@@ -45,7 +54,10 @@ export function program(): Command {
     .description('write .github/workflows/parity-*.yml from templates/ci/*.yml.hbs (plan on pull requests, apply in promotion order, drift, drills)')
     .option('--check', 'fail if a committed workflow is stale instead of writing', false)
     .action(async (flags) => (await import('./commands/ci.js')).genCi(flags));
+}
 
+/** synth, validate, affected, check: what the fleet's Terraform is and whether it holds. */
+function fleetCommands(cli: Command): void {
   cli
     .command('init')
     .description('make the template your own: platform name, npm scope, registry, first fleet (asks for what is missing at a terminal)')
@@ -100,7 +112,10 @@ export function program(): Command {
     .action(async (envs: string[], flags) => {
       await (await import('./commands/check.js')).check(envs, flags);
     });
+}
 
+/** registry, release, promote: publishing bundles and moving environments to their versions. */
+function releaseCommands(cli: Command): void {
   cli
     .command('registry')
     .description('run the internal bundle registry (Verdaccio, registry/config.yaml) on loopback until Ctrl-C')
@@ -126,7 +141,10 @@ export function program(): Command {
     .option('--follow', 'remove the pin instead: follow the workspace (only at the workspace version)', false)
     .option('--dry-run', 'show the change; write nothing', false)
     .action(async (target: string, flags) => (await import('./commands/promote.js')).promote(target, flags));
+}
 
+/** drill: practising a failover. */
+function drillCommands(cli: Command): void {
   cli
     .command('drill')
     .description('practise a regional failover into a dr environment with real Terraform (a local moto server by default) and measure RTO and RPO; exit 1 if it fails')
@@ -139,14 +157,15 @@ export function program(): Command {
     .action(async (drEnv: string, flags) => {
       await (await import('./commands/drill.js')).drill(drEnv, flags);
     });
+}
 
+/** schemas: the JSON Schemas editors check the YAML with. */
+function schemaCommands(cli: Command): void {
   cli
     .command('schemas')
     .description('write the JSON Schemas of the definition, the manifest and each bundle')
     .option('--check', 'fail if a committed schema is stale instead of writing', false)
     .action(async (flags) => (await import('./commands/schemas.js')).schemas(flags));
-
-  return cli;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

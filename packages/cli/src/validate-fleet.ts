@@ -15,9 +15,10 @@
  * Backends: `terraform init -backend=false` (what validate has always run) never reads the
  * backend block, so it is not validated here either; the synth output is.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTerraform, terraformEnv, type Diagnostic, type ValidateResult } from './terraform.js';
+import { runTerraform, terraformEnv, writeFileAtomic } from '@parity/io';
+import type { Diagnostic, ValidateResult } from './terraform.js';
 
 /** Environments per Terraform process: bounds its memory (about 4 MiB per environment, beside the provider's 0.5 GiB). */
 export const ENVS_PER_ROOT = 50;
@@ -158,8 +159,7 @@ async function providerSchemas(dir: string, env: NodeJS.ProcessEnv): Promise<Map
   const schemas = Object.fromEntries(
     Object.entries(all.provider_schemas).map(([source, s]) => [source.split('/').pop()!, s.provider.block]),
   );
-  writeFileSync(`${cache}.${process.pid}.tmp`, JSON.stringify({ key, schemas }));
-  renameSync(`${cache}.${process.pid}.tmp`, cache);
+  writeFileAtomic(cache, JSON.stringify({ key, schemas }));
   return new Map(Object.entries(schemas));
 }
 

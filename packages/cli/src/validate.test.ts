@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEnvironment } from '@parity/generator';
-import { loadWorkspace } from '@parity/model';
+import { loadWorkspace, ParityError } from '@parity/model';
 import { tempWorkspace } from '@parity/model/testing';
 import { stackFile } from '@parity/synth/cache';
 import { validate } from './commands/validate.js';
@@ -129,5 +129,15 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
 
   it('fails with a clear message when the configured mirror lacks the provider', () => {
     expect(() => findPluginDir(join(root, 'no-such-mirror'))).toThrow(/does not hold registry\.terraform\.io\/hashicorp\/aws 5\.100\.0/);
+    const e = (() => {
+      try {
+        findPluginDir(join(root, 'no-such-mirror'));
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(ParityError);
+    expect((e as ParityError).kinds).toEqual(['provider-mirror']);
+    expect((e as ParityError).issues[0]).toMatchObject({ file: '--plugin-dir', value: join(root, 'no-such-mirror'), fix: 'point it at a filesystem mirror that does' });
   });
 });

@@ -67,6 +67,7 @@ describe('gen env', () => {
     const ra = generateEnvironment(await loadWorkspace(a), 'staging-apse2', {});
     const rb = generateEnvironment(await loadWorkspace(b), 'staging-apse2', {});
     expect(ra.written).toEqual(['environments/staging-apse2/README.md', 'environments/staging-apse2/environment.yaml']);
+    expect(rb.written).toEqual(ra.written);
     expect(readTree(join(a, 'environments', 'staging-apse2'))).toEqual(readTree(join(b, 'environments', 'staging-apse2')));
     expect(readFileSync(join(a, 'environments/staging-apse2/environment.yaml'), 'utf8')).toMatch(/region: ap-southeast-2 # Asia Pacific \(Sydney\); jurisdiction AU/);
     // and the new manifest loads and resolves like any other

@@ -6,8 +6,9 @@
  * Files are rendered into a temporary folder beside the target and renamed into place, so a
  * refusal or a crash never leaves a half-written environment. Output is deterministic.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { writeDirAtomic, writeFileAtomic } from '@parity/io';
 import Handlebars from 'handlebars';
 import {
   issue,
@@ -17,6 +18,7 @@ import {
   regionCatalog,
   resolveEnvironment,
   stateBackend,
+  templatesMissing,
   type Cloud,
   type Definition,
   type Issue,
@@ -40,8 +42,8 @@ export interface GenOptions {
 export interface GenPlan {
   readonly name: string;
   readonly manifest: Manifest;
-  /** Values handed to the templates. */
-  readonly view: Record<string, unknown>;
+  /** Values handed to the templates (templates/env/*.hbs). */
+  readonly view: EnvView;
   readonly warnings: Issue[];
 }
 
@@ -58,7 +60,45 @@ const DR_SUMMARY: Record<Strategy, (region: string) => string> = {
 };
 
 /** What the templates say about the environment's DR policy. */
-function policyView(dr: ResolvedEnvironment['dr']): Record<string, unknown> {
+/** The DR policy as the templates show it. */
+export interface PolicyView {
+  readonly name: string;
+  readonly strategy: Strategy;
+  readonly rpoMinutes: number;
+  readonly rtoMinutes: number;
+  /** What runs in the DR region in peacetime, as a sentence. */
+  readonly peacetime: string;
+  readonly appliedAtFailover: boolean;
+  readonly replica: boolean;
+}
+
+/**
+ * Everything templates/env/*.hbs may read. The templates compile in strict mode, so a key they
+ * name that is not here fails the render instead of printing nothing; keys that do not apply to
+ * every environment are present as `undefined`.
+ */
+export interface EnvView {
+  readonly name: string;
+  /** The `pnpm gen env` arguments that stamp this environment again. */
+  readonly command: string;
+  readonly summary: string;
+  readonly cloud: Cloud;
+  readonly gcp: boolean;
+  readonly region: string;
+  readonly regionName: string;
+  readonly jurisdiction: string;
+  readonly role: Role;
+  readonly tier: string;
+  readonly recovers: string | undefined;
+  readonly recoversRegion: string | undefined;
+  readonly stateRegion: string;
+  readonly stateNote: string;
+  readonly stateDescription: string;
+  readonly drPolicy: string | undefined;
+  readonly policy: PolicyView;
+}
+
+function policyView(dr: ResolvedEnvironment['dr']): PolicyView {
   const peacetime: Record<Strategy, string> = {
     'backup-restore': 'nothing of this environment: only the backup plane (vault, keys, replicated backups, the state bucket). It is applied only at failover.',
     'pilot-light': 'its network, keys and queues; the database as a cross-region read replica; the cluster defined with its node groups at zero. Apply it now.',
@@ -122,7 +162,7 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
     return fail(name, { kind: 'unknown-region', path: 'name', value: name, message: `the name carries no region and the definition has no defaults.region.${cloud}`, fix: `add a region short code to the name (e.g. ${name}-use1) or pass --region` });
   }
   if (!existsSync(join(ws.root, 'templates', 'env'))) {
-    return fail(name, { kind: 'env-missing', file: 'templates/env', path: '', message: 'the template folder is missing', fix: 'restore templates/env/*.hbs' });
+    return { issues: [templatesMissing()] };
   }
 
   const role = parsed.role;
@@ -155,7 +195,7 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   }
   const manifest: Manifest = { name, cloud, region, role, tier, ...(drPolicy ? { drPolicy } : {}), ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
   // Resolve exactly as synth and check will, with this manifest in the workspace.
-  const candidate = candidateWorkspace(ws, { name, manifest, view: {}, warnings: [] });
+  const candidate = candidateWorkspace(ws, { name, manifest });
   const manifests = candidate.manifests;
   const resolved = resolveEnvironment(candidate, name);
   // A dr environment also changes the one it recovers (backup copies now go to its region):
@@ -173,7 +213,7 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
 }
 
 /** What the templates are given: the manifest, its region and state, and its DR policy. */
-function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironment, command: string, recoversRegion: string | undefined): Record<string, unknown> {
+function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironment, command: string, recoversRegion: string | undefined): EnvView {
   const { name, cloud, region, role, tier, recovers, drPolicy } = manifest;
   const info = regionCatalog().get(cloud, region)!;
   const state = stateBackend(def, name, cloud, region);
@@ -203,7 +243,7 @@ function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironm
 }
 
 /** The workspace as it would be with the planned environment in it. */
-export function candidateWorkspace(ws: Workspace, plan: GenPlan): Workspace {
+export function candidateWorkspace(ws: Workspace, plan: Pick<GenPlan, 'name' | 'manifest'>): Workspace {
   const manifests = new Map(ws.manifests);
   manifests.set(plan.name, { file: `environments/${plan.name}/${MANIFEST_FILE}`, data: plan.manifest, lineOf: () => undefined });
   return { ...ws, manifests };
@@ -214,7 +254,7 @@ export function renderEnvironment(root: string, plan: GenPlan): Map<string, stri
   const dir = join(root, 'templates', 'env');
   const out = new Map<string, string>();
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort()) {
-    const template = Handlebars.compile(readFileSync(join(dir, f), 'utf8'), { noEscape: true, strict: false });
+    const template = Handlebars.compile(readFileSync(join(dir, f), 'utf8'), { noEscape: true, strict: true });
     out.set(f.slice(0, -'.hbs'.length), template(plan.view));
   }
   return out;
@@ -222,31 +262,20 @@ export function renderEnvironment(root: string, plan: GenPlan): Map<string, stri
 
 /**
  * Write a rendered environment without ever leaving it half-written. A new environment is
- * rendered into `environments/.<name>.tmp-<pid>` and that folder is renamed into place. An
- * existing one (only under --force) keeps everything else it holds (drill reports, build output);
- * each file is written beside its target and renamed over it.
+ * rendered into a temporary folder beside it and renamed into place. An existing one (only under
+ * --force) keeps everything else it holds (drill reports, build output); each file is written
+ * beside its target and renamed over it.
  */
 export function writeEnvironment(ws: Workspace, name: string, files: ReadonlyMap<string, string>): string[] {
   const target = join(ws.environmentsDir, name);
   const written = [...files.keys()].map((f) => relative(ws.root, join(target, f)));
   if (existsSync(target)) {
-    for (const [file, content] of files) {
-      const tmpFile = join(target, `.${file}.tmp-${process.pid}`);
-      writeFileSync(tmpFile, content);
-      renameSync(tmpFile, join(target, file));
-    }
+    for (const [file, content] of files) writeFileAtomic(join(target, file), content);
     return written;
   }
-  const tmp = join(ws.environmentsDir, `.${name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  try {
-    mkdirSync(tmp, { recursive: true });
+  writeDirAtomic(target, (tmp) => {
     for (const [file, content] of files) writeFileSync(join(tmp, file), content);
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
   return written;
 }
 

@@ -1,17 +1,13 @@
 /**
  * The contract every bundle implements. A bundle package exports a `BundleSpec` from its index
  * (no cdktf there, so the tooling can read it in milliseconds) and a `deploy` function from
- * `./aws` and `./gcp` (the only places, besides the synth module, that import cdktf).
+ * `./aws` and `./gcp` (the only places, besides the synth module, that import cdktf). What a
+ * `deploy` function is handed is in deploy.ts: it depends on resolution, which depends on this.
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { Cloud } from './catalog.js';
-import type { Namer } from './naming.js';
-import type { ResolvedBundle, ResolvedEnvironment } from './resolved.js';
-
-/** A value a bundle exports: a string or list of strings, usually Terraform tokens. */
-export type ExportValue = string | string[];
-export type Exports = Readonly<Record<string, ExportValue>>;
+import { bundleRuleBroken, refuse } from './errors.js';
 
 export interface ConnectionSpec {
   /** Why the bundle needs it. */
@@ -86,67 +82,9 @@ export interface BundleSpec<S extends z.ZodObject = z.ZodObject> {
   readonly rules?: (params: z.output<S>, env: RuleEnv) => readonly RuleProblem[];
 }
 
-/** Throw the first problem, for deploy functions that guard what resolution already checked. */
+/** Throw every problem, for deploy functions that guard what resolution already checked. */
 export function assertRules(bundle: string, problems: readonly RuleProblem[]): void {
-  const first = problems[0];
-  if (first) throw new Error(`${bundle}: ${first.message}. ${first.fix}`);
-}
-
-/** What the synth module hands a bundle's `deploy`. `P` is the provider type of the cloud. */
-export interface DeployContext<Params, Provider = unknown> {
-  readonly env: ResolvedEnvironment;
-  readonly bundle: ResolvedBundle;
-  /** Parameters after defaults, tier and overrides, validated by the bundle's schema. */
-  readonly params: Params;
-  /** Exports of the bundles this one connects to, by bundle name. */
-  readonly inputs: Readonly<Record<string, Exports>>;
-  /** The one naming helper, bound to this platform and environment. */
-  readonly name: Namer;
-  /** Tags / labels every resource carries (also set as provider defaults). */
-  readonly tags: Readonly<Record<string, string>>;
-  /**
-   * A provider for another region of the same cloud (an aliased provider), created once per
-   * stack. Used for resources that must exist in the DR region before the DR environment does.
-   */
-  readonly providerFor: (region: string) => Provider;
-}
-
-/** Read an export of a connected bundle, failing with a clear message if it is absent. */
-export function input(ctx: DeployContext<unknown>, bundle: string, key: string): ExportValue {
-  const value = ctx.inputs[bundle]?.[key];
-  if (value === undefined) {
-    throw new Error(
-      `bundle ${ctx.bundle.name} in ${ctx.env.name}: needs export "${key}" of bundle "${bundle}", which is not connected or does not export it`,
-    );
-  }
-  return value;
-}
-
-export function inputString(ctx: DeployContext<unknown>, bundle: string, key: string): string {
-  const v = input(ctx, bundle, key);
-  if (typeof v !== 'string') throw new Error(`bundle ${ctx.bundle.name}: export ${bundle}.${key} is a list, expected a string`);
-  return v;
-}
-
-export function inputList(ctx: DeployContext<unknown>, bundle: string, key: string): string[] {
-  const v = input(ctx, bundle, key);
-  if (!Array.isArray(v)) throw new Error(`bundle ${ctx.bundle.name}: export ${bundle}.${key} is a string, expected a list`);
-  return v;
-}
-
-/**
- * Where the environment keeps its backups (the DR region when there is one), asserted to be
- * inside its jurisdiction. Resolution already refuses anything else; this guards direct callers.
- */
-export function backupLocation(ctx: DeployContext<unknown>): string {
-  const { env } = ctx;
-  const location = env.backup.location;
-  if (!env.dataRegions.includes(location)) {
-    throw new Error(
-      `${ctx.bundle.name}: backup location ${location} of ${env.name} is outside its jurisdiction ${env.jurisdiction} (${env.dataRegions.join(', ')}); backups may not leave it`,
-    );
-  }
-  return location;
+  if (problems.length > 0) refuse(`bundle ${bundle} cannot build these parameters`, ...problems.map((p) => bundleRuleBroken(bundle, p)));
 }
 
 /** Read the package name and version from the package.json next to a bundle's `src/` or `dist/`. */

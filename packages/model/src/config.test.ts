@@ -20,14 +20,26 @@ describe('reading YAML files', () => {
 
   it('fails on broken YAML, naming the file and line', () => {
     const r = parseYaml('f.yaml', 'name: [unclosed\nregion: x\n', ManifestSchema);
-    expect(r.issues[0]).toMatchObject({ kind: 'yaml', file: 'f.yaml' });
-    expect(r.issues[0]!.line).toBeGreaterThan(0);
+    expect(r.issues[0]).toMatchObject({ kind: 'yaml', file: 'f.yaml', line: 2 });
   });
 
   it('fails on an unknown field, naming the field and its line', () => {
     const r = parseYaml('f.yaml', manifest.replace('tier: standard', 'tier: standard\nsize: large'), ManifestSchema);
     expect(r.issues).toHaveLength(1);
-    expect(r.issues[0]).toMatchObject({ kind: 'schema', message: 'unknown field "size"' });
+    expect(r.issues[0]).toMatchObject({ kind: 'schema', message: 'unknown field "size"', path: 'size', line: 6, value: 'large' });
+  });
+
+  it('fails on two unknown fields, naming each with its own line', () => {
+    const r = parseYaml('f.yaml', manifest.replace('tier: standard', 'tier: standard\nsize: large').replace('overrides: {}', 'overrides: {}\ncolour: blue'), ManifestSchema);
+    expect(r.issues.map((i) => [i.kind, i.path, i.line])).toEqual([
+      ['schema', 'size', 6],
+      ['schema', 'colour', 10],
+    ]);
+  });
+
+  it('fails on an unknown field inside a section, naming its full path and line', () => {
+    const r = parseYaml('f.yaml', manifest.replace('  region: us-east-1\n', '  region: us-east-1\n  bukket: x\n'), ManifestSchema);
+    expect(r.issues[0]).toMatchObject({ kind: 'schema', path: 'state.bukket', line: 8, value: 'x' });
   });
 
   it('fails on a value outside an enum, listing what is allowed and the line', () => {

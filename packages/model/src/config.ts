@@ -256,30 +256,23 @@ export function zodIssues(
   prefix: ReadonlyArray<string | number> = [],
   valueAt?: (path: ReadonlyArray<PropertyKey>) => unknown,
 ): Issue[] {
-  return error.issues.map((z) => {
+  return error.issues.flatMap((z) => {
     const path = [...prefix, ...z.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     const details = z as unknown as { values?: unknown[]; keys?: string[]; expected?: string; input?: unknown };
+    if (z.code === 'unrecognized_keys' && details.keys) {
+      // one issue per unknown field, at the field itself: its path and its line
+      return details.keys.map((key) => {
+        const at = [...path, key];
+        const value = valueAt ? valueAt([...z.path, key]) : (details.input as Record<string, unknown> | undefined)?.[key];
+        const fix = 'remove the field or correct its spelling (the JSON Schema in schemas/ lists every field)';
+        return issue({ kind: 'schema', file, path: at.join('.'), line: lineOf(at), value, message: `unknown field ${JSON.stringify(key)}`, fix });
+      });
+    }
     let allowed: string | undefined;
-    let message = z.message;
     if (details.values) allowed = `one of ${details.values.map((v) => JSON.stringify(v)).join(', ')}`;
     else if (details.expected) allowed = `a value of type ${details.expected}`;
-    if (z.code === 'unrecognized_keys' && details.keys) {
-      message = `unknown field${details.keys.length > 1 ? 's' : ''} ${details.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-    }
     const value = valueAt ? valueAt(z.path) : details.input;
-    return issue({
-      kind: 'schema',
-      file,
-      path: path.join('.'),
-      line: lineOf(path),
-      value,
-      message,
-      allowed,
-      fix:
-        z.code === 'unrecognized_keys'
-          ? 'remove the field or correct its spelling (the JSON Schema in schemas/ lists every field)'
-          : `set ${path.join('.') || 'the file'} to an allowed value`,
-    });
+    return [issue({ kind: 'schema', file, path: path.join('.'), line: lineOf(path), value, message: z.message, allowed, fix: `set ${path.join('.') || 'the file'} to an allowed value` })];
   });
 }
 

@@ -3,6 +3,7 @@ export * from './catalog.js';
 export * from './ci.js';
 export * from './config.js';
 export * from './definition-check.js';
+export * from './deploy.js';
 export * from './dr.js';
 export * from './drpolicy.js';
 export * from './envname.js';

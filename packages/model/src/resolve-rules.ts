@@ -74,9 +74,9 @@ function pins(ctx: ResolveContext): void {
       continue;
     }
     const load = input.pinned?.get(pinKey(b, version));
-    if (!load || !load.ok) {
+    if (!load?.ok) {
       bundles.delete(b);
-      out.push(issue({ kind: 'bundle-version', ...at(['bundles', b]), value: version, message: load ? `pinned ${b} ${version}: ${load.message}` : `pinned ${b} ${version}: ${pkg}@${version} was not loaded`, allowed: load?.allowed, fix: load ? load.fix : 'load the workspace with loadWorkspace(), which installs pinned versions' }));
+      out.push(issue({ kind: 'bundle-version', ...at(['bundles', b]), value: version, message: load ? `pinned ${b} ${version}: ${load.message}` : `pinned ${b} ${version}: ${pkg}@${version} was not loaded`, allowed: load?.allowed, fix: load ? load.fix : 'load the workspace with loadWorkspace(), which loads pinned versions (installing them with the installer it is given)' }));
       continue;
     }
     bundles.set(b, load.spec);
@@ -168,10 +168,11 @@ function drTargets(ctx: ResolveContext): void {
   if (!cat.get(m.cloud, m.state.region)) {
     out.push(issue({ kind: 'unknown-region', ...at(['state', 'region']), value: m.state.region, message: `not a known ${m.cloud} region`, fix: 'correct the state region' }));
   }
-  const drTargets: EnvRef[] = (ctx.drTargets = [...manifests.values()]
+  const drTargets: EnvRef[] = [...manifests.values()]
     .filter((o) => o.data.role === 'dr' && o.data.recovers === name && o.data.cloud === m.cloud)
     .map((o) => ({ name: o.data.name, region: o.data.region }))
-    .sort((a, b) => a.name.localeCompare(b.name)));
+    .sort((a, b) => a.name.localeCompare(b.name));
+  ctx.drTargets = drTargets;
   // Backups of this environment are copied to its dr environments' regions: they must be inside its jurisdiction.
   for (const t of drTargets) {
     const to = cat.get(m.cloud, t.region);

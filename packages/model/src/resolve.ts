@@ -13,7 +13,7 @@ import { regionCatalog, type Cloud } from './catalog.js';
 import type { Definition } from './config.js';
 import { deriveBackupSchedule } from './dr.js';
 import { replicates, type ResolvedDr } from './drpolicy.js';
-import { issue, type Issue } from './errors.js';
+import { environmentMissing, type Issue } from './errors.js';
 import { stateBackend } from './placement.js';
 import { RESOLVE_RULES, type ResolveContext } from './resolve-rules.js';
 import type { EnvRef, ResolvedEnvironment, ResolveInput, ResolveOptions } from './resolved.js';
@@ -23,7 +23,7 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
   const { definition: defSrc, manifests } = input;
   const src = manifests.get(name);
   if (!src) {
-    return { issues: [issue({ kind: 'env-missing', file: `environments/${name}/environment.yaml`, path: '', value: name, message: `environment "${name}" does not exist`, allowed: [...manifests.keys()].sort().join(', '), fix: `create it with: pnpm gen env ${name}` })] };
+    return { issues: [environmentMissing(name, manifests.keys())] };
   }
   const ctx: ResolveContext = {
     input,

@@ -35,7 +35,7 @@ export function inMemoryManifest(m: ManifestInput): SourceFile<Manifest> {
 export async function fixtureWorkspace(manifests: readonly ManifestInput[], root = REPO_ROOT): Promise<Workspace> {
   const ws = await loadWorkspace(root);
   const sources = new Map(manifests.map((m) => [m.name, inMemoryManifest(m)]));
-  const pinned = ws.definition ? await loadPins(ws.root, ws.definition.data, sources.values()) : new Map();
+  const pinned = await loadPins(ws.root, ws.definition.data, sources.values());
   return { ...ws, manifests: sources, pinned };
 }
 
@@ -164,4 +164,17 @@ export function readTree(dir: string, base = dir, out = new Map<string, string>(
     else out.set(p.slice(base.length + 1), readFileSync(p, 'utf8'));
   }
   return out;
+}
+
+/** The environment with some parameters of one bundle replaced after resolution: what a bundle does with them. */
+export function withParams<P extends object>(env: ResolvedEnvironment, bundle: string, params: Partial<P>): ResolvedEnvironment {
+  if (!env.bundles.some((b) => b.name === bundle)) throw new Error(`${env.name} has no bundle ${bundle}`);
+  return { ...env, bundles: env.bundles.map((b) => (b.name === bundle ? { ...b, params: { ...b.params, ...params } } : b)) };
+}
+
+/** The resolved parameters of one bundle in an environment. */
+export function paramsOf<P>(env: ResolvedEnvironment, bundle: string): P {
+  const b = env.bundles.find((x) => x.name === bundle);
+  if (!b) throw new Error(`${env.name} has no bundle ${bundle}`);
+  return b.params as P;
 }

@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type { BundleSpec } from './bundle.js';
 import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manifest, type SourceFile } from './config.js';
-import { issue, type Issue } from './errors.js';
+import { issue, ParityError, type Issue } from './errors.js';
 import { importFile, UncompiledModuleError } from './modules.js';
-import { loadPins } from './pins.js';
+import { loadPins, type PinInstaller } from './pins.js';
 import { checkDefinition } from './definition-check.js';
 import { resolveEnvironment } from './resolve.js';
 import { packageOf, type PinnedLoad, type ResolvedEnvironment, type ResolveOptions } from './resolved.js';
@@ -32,6 +32,14 @@ export interface Workspace {
   readonly pinned?: ReadonlyMap<string, PinnedLoad>;
   /** Problems found while loading (parse and schema errors, definition rules). */
   readonly issues: readonly Issue[];
+}
+
+export interface LoadOptions {
+  /**
+   * Installs pinned bundle versions that are not in the bundle cache yet (@parity/release's
+   * `npmInstaller`). Without one, a pinned version outside the cache is reported, not installed.
+   */
+  readonly installer?: PinInstaller;
 }
 
 /** The workspace root: `$PARITY_ROOT`, or the nearest folder above `from` holding pnpm-workspace.yaml. */
@@ -65,16 +73,19 @@ export async function loadBundleSpec(root: string, pkg: string): Promise<BundleS
   return spec;
 }
 
-export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
+/**
+ * Load the definition, every manifest, the bundle contracts and the pinned versions. Problems are
+ * collected in `issues`; a definition that cannot be read at all (YAML or schema) is refused with a
+ * ParityError carrying every problem, since nothing else can be judged without it.
+ */
+export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}): Promise<Workspace> {
   const issues: Issue[] = [];
   const environmentsDir = join(root, 'environments');
   const defPath = join(root, DEFINITION_FILE);
   const d = readYaml(defPath, DEFINITION_FILE, DefinitionSchema);
   issues.push(...d.issues);
-  if (!d.source) {
-    // Without a definition nothing else can be judged.
-    return { root, environmentsDir, definition: undefined as never, manifests: new Map(), bundles: new Map(), issues };
-  }
+  // Without a definition nothing else can be judged: a Workspace always has one.
+  if (!d.source) throw new ParityError(issues, `${DEFINITION_FILE} cannot be read`);
   const manifests = new Map<string, SourceFile<Manifest>>();
   for (const name of environmentNames(environmentsDir)) {
     const file = join(environmentsDir, name, MANIFEST_FILE);
@@ -106,7 +117,7 @@ export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
       issues.push(issue({ kind: 'env-missing', file: DEFINITION_FILE, path: path.join('.'), line: d.source.lineOf(path), value: env, message: `residency names environment "${env}", which does not exist`, allowed: [...manifests.keys()].join(', '), fix: 'correct the name or remove the entry' }));
     }
   }
-  const pinned = await loadPins(root, d.source.data, manifests.values());
+  const pinned = await loadPins(root, d.source.data, manifests.values(), options.installer);
   return { root, environmentsDir, definition: d.source, manifests, bundles, pinned, issues };
 }
 
@@ -114,7 +125,6 @@ export async function loadWorkspace(root = findRoot()): Promise<Workspace> {
 export function resolveEnvironments(ws: Workspace, names: readonly string[] = [], opts: ResolveOptions = {}): { envs: ResolvedEnvironment[]; issues: Issue[] } {
   const issues: Issue[] = [...ws.issues];
   const envs: ResolvedEnvironment[] = [];
-  if (!ws.definition) return { envs, issues };
   const wanted = names.length > 0 ? names : [...ws.manifests.keys()];
   for (const name of wanted) {
     const r = resolveEnvironment(ws, name, opts);

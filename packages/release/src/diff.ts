@@ -3,13 +3,7 @@
  * and removed, by Terraform address, and for a changed one the top-level arguments that differ.
  * cdktf's metadata (`//` keys: construct paths) is left out; it is not Terraform's business.
  */
-
-export interface TerraformDoc {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  output?: Record<string, Record<string, unknown>>;
-  [key: string]: unknown;
-}
+import { addresses, type TerraformJson, withoutMetadata } from '@parity/model/terraform';
 
 export interface ResourceChange {
   readonly address: string;
@@ -25,34 +19,9 @@ export interface ResourceDiff {
   readonly outputs: { readonly added: readonly string[]; readonly changed: readonly string[]; readonly removed: readonly string[] };
 }
 
-function strip(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(strip);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .filter(([k]) => k !== '//')
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, x]) => [k, strip(x)]),
-    );
-  }
-  return v;
-}
-
-/** Every resource and data source by Terraform address, metadata stripped. */
-export function addresses(json: TerraformDoc | undefined): Map<string, Record<string, unknown>> {
-  const out = new Map<string, Record<string, unknown>>();
-  for (const [type, byName] of Object.entries(json?.resource ?? {})) {
-    for (const [name, body] of Object.entries(byName)) out.set(`${type}.${name}`, strip(body) as Record<string, unknown>);
-  }
-  for (const [type, byName] of Object.entries(json?.data ?? {})) {
-    for (const [name, body] of Object.entries(byName)) out.set(`data.${type}.${name}`, strip(body) as Record<string, unknown>);
-  }
-  return out;
-}
-
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-export function resourceDiff(before: TerraformDoc | undefined, after: TerraformDoc | undefined): ResourceDiff {
+export function resourceDiff(before: TerraformJson | undefined, after: TerraformJson | undefined): ResourceDiff {
   const a = addresses(before);
   const b = addresses(after);
   const added = [...b.keys()].filter((k) => !a.has(k)).sort();
@@ -64,8 +33,8 @@ export function resourceDiff(before: TerraformDoc | undefined, after: TerraformD
     const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((n) => !same(x[n], y[n])).sort();
     changed.push({ address: k, attributes: keys });
   }
-  const oa = strip(before?.output ?? {}) as Record<string, unknown>;
-  const ob = strip(after?.output ?? {}) as Record<string, unknown>;
+  const oa = withoutMetadata(before?.output ?? {}) as Record<string, unknown>;
+  const ob = withoutMetadata(after?.output ?? {}) as Record<string, unknown>;
   return {
     added,
     changed,

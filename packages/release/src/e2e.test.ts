@@ -10,12 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveForCheck, parityMatrix } from '@parity/checks';
-import { loadWorkspace, ManifestSchema, parseYaml, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import { loadWorkspace, ManifestSchema, ParityError, parseYaml, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
 import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
 import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
-import { addresses } from './diff.js';
+import { addresses } from '@parity/model/terraform';
 import { promote, setPin } from './promote.js';
-import { addUser, freePort, publishedVersions, startRegistry, type RunningRegistry } from './registry.js';
+import { freePort } from '@parity/io';
+import { npmInstaller } from './install.js';
+import { addUser, publishedVersions, startRegistry, type RunningRegistry } from './registry.js';
 import { pendingChangesets, release } from './release.js';
 
 const MANIFEST = 'environments/prod-use1/environment.yaml';
@@ -83,7 +85,10 @@ describe('bundle releases through a real registry', () => {
     expect([401, 403]).toContain(r.status);
     expect(await publishedVersions(name, root())).toEqual([]);
     // and `pnpm release` without a login says how to get one
-    await expect(release({ root: root(), version: false })).rejects.toThrow(/needs a login.*npm adduser --registry/s);
+    const refused = await release({ root: root(), version: false }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ParityError);
+    expect((refused as ParityError).kinds).toEqual(['registry']);
+    expect((refused as ParityError).message).toMatch(/needs a login.*npm adduser --registry/s);
   });
 
   it('publishes every bundle and @parity/model, built to runnable JS', async () => {
@@ -143,7 +148,7 @@ describe('bundle releases through a real registry', () => {
   });
 
   it('synthesizes the pinned environment with the old version and the others with the new', async () => {
-    const w = await loadWorkspace(root());
+    const w = await loadWorkspace(root(), { installer: npmInstaller });
     const prod = resolved(w, 'prod-use1');
     const staging = resolved(w, 'staging');
     const pinnedDb = prod.bundles.find((b) => b.name === 'database')!;
@@ -195,7 +200,7 @@ describe('bundle releases through a real registry', () => {
     const after = readFileSync(join(root(), MANIFEST), 'utf8');
     expect(after).toBe(before.replace(`database: ${v1}`, `database: ${v2}`));
 
-    const w = await loadWorkspace(root());
+    const w = await loadWorkspace(root(), { installer: npmInstaller });
     const prod = resolved(w, 'prod-use1');
     expect(prod.bundles.find((b) => b.name === 'database')).toMatchObject({ version: v2, pinned: { dir: `.parity/bundles/@parity/bundle-database@${v2}` } });
     const pinnedJson = await synthToJson(root(), prod);
@@ -232,8 +237,8 @@ describe('bundle releases through a real registry', () => {
     // the definition lets environments run 1.x or 2.x while they move
     const def = join(root(), 'environments/platform.yaml');
     const text = readFileSync(def, 'utf8');
-    expect(text).toMatch(/  database:\n    version: \^1\.0\.0\n/);
-    writeFileSync(def, text.replace(/(  database:\n    version: )\^1\.0\.0\n/, '$1">=1.0.0 <3.0.0"\n'));
+    expect(text).toMatch(/ {2}database:\n {4}version: \^1\.0\.0\n/);
+    writeFileSync(def, text.replace(/( {2}database:\n {4}version: )\^1\.0\.0\n/, '$1">=1.0.0 <3.0.0"\n'));
     writeFileSync(join(root(), MANIFEST), setPin(readFileSync(join(root(), MANIFEST), 'utf8'), 'database', v2, []));
     writeFileSync(join(root(), '.changeset/database-major.md'), `---\n'@parity/bundle-database': major\n---\n\nA breaking change, for the test.\n`);
     const r = await release({ root: root(), token });

@@ -11,7 +11,8 @@ import { loadWorkspace, pinnedDir, resolveEnvironment, type BundleSpec, type Wor
 import { tempWorkspace } from '@parity/model/testing';
 import { formatDiff, resourceDiff } from './diff.js';
 import { PIN_COMMENT, setPin } from './promote.js';
-import { freePort } from './registry.js';
+import { freePort } from '@parity/io';
+import { npmInstaller } from './install.js';
 
 const MANIFEST = 'environments/prod-use1/environment.yaml';
 const ORDER = ['network', 'database', 'cluster', 'queue', 'backup'];
@@ -37,7 +38,7 @@ function cache(version: string, fake: BundleSpec): void {
 
 async function withPins(text: string): Promise<Workspace> {
   writeFileSync(join(t.root, MANIFEST), text);
-  return loadWorkspace(t.root);
+  return loadWorkspace(t.root, { installer: npmInstaller });
 }
 
 const pinned = (version: string) => setPin(original, 'database', version, ORDER);
@@ -45,7 +46,7 @@ const pinned = (version: string) => setPin(original, 'database', version, ORDER)
 beforeAll(async () => {
   t = tempWorkspace();
   original = readFileSync(join(t.root, MANIFEST), 'utf8');
-  spec = (await loadWorkspace(t.root)).bundles.get('database')!;
+  spec = (await loadWorkspace(t.root, { installer: npmInstaller })).bundles.get('database')!;
 });
 afterAll(() => t.cleanup());
 

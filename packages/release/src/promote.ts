@@ -9,11 +9,13 @@
  * when promoted again, never because the workspace did. `--follow` removes the pin instead (the
  * environment follows the workspace), which is only allowed at the workspace's version.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@parity/io';
 import semver from 'semver';
 import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap, type Document } from 'yaml';
 import {
+  environmentMissing,
   issue,
   loadPinnedBundle,
   loadWorkspace,
@@ -22,15 +24,20 @@ import {
   parseYaml,
   ParityError,
   pinKey,
-  registryFor,
+  refuse,
   resolveEnvironment,
+  type Definition,
   type Issue,
   type PinnedLoad,
   type ResolvedEnvironment,
+  type SourceFile,
   type Workspace,
 } from '@parity/model';
-import { resourceDiff, type ResourceDiff, type TerraformDoc } from './diff.js';
-import { publishedVersions, RegistryError } from './registry.js';
+import type { TerraformJson } from '@parity/model/terraform';
+import { resourceDiff, type ResourceDiff } from './diff.js';
+import { npmInstaller } from './install.js';
+import { registryFor } from './npm.js';
+import { publishedVersions } from './registry.js';
 
 export const PIN_COMMENT = ' Pinned bundle versions (`pnpm promote` moves them); a bundle not listed follows the workspace.';
 
@@ -119,81 +126,138 @@ export function setPin(text: string, bundle: string, version: string | undefined
   return doc.toString();
 }
 
-async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformDoc> {
+async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformJson> {
   const { synthToJson } = await import('@parity/synth');
-  return (await synthToJson(root, env)) as TerraformDoc;
+  return (await synthToJson(root, env)) as TerraformJson;
 }
 
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
+  const t = await loadTarget(options);
+  const { opts, ws, root, file } = t;
+  const { target, reason, published } = await chooseVersion(t);
+  await refuseUnsafe(t, target, reason, published);
+  const pin = opts.follow ? undefined : target;
+  const { text, next, after } = await resolveAfter(t, pin, target);
+  // leniently: the environment may not resolve today (a promotion can be the fix), but can still be built
+  const before = resolveEnvironment(ws, opts.to, { lenient: true });
+  const beforeJson = before.env ? await synth(root, before.env).catch(() => undefined) : undefined;
+  const diff = resourceDiff(beforeJson, await synth(root, after));
+  const manifestChanged = next !== text;
+  const written = manifestChanged && !opts.dryRun;
+  if (written) writeFileAtomic(join(root, file), next);
+  const related = [...ws.manifests.values()]
+    .filter((m) => m.data.role === 'dr' && m.data.recovers === opts.to)
+    .map((m) => ({ env: m.data.name, ...runningVersion(ws, m.data.name, opts.bundle) }));
+  return {
+    env: opts.to,
+    bundle: opts.bundle,
+    package: t.pkg,
+    file,
+    from: t.current,
+    to: { version: target, pinned: pin !== undefined },
+    reason,
+    manifestChanged,
+    written,
+    before: before.issues.filter((i) => i.severity === 'error'),
+    beforeBuilt: beforeJson !== undefined,
+    diff,
+    related,
+  };
+}
+
+/** What a promotion works on: the workspace, the bundle's definition entry, the target manifest, the running version. */
+interface Target {
+  readonly opts: PromoteOptions;
+  readonly ws: Workspace;
+  readonly root: string;
+  readonly def: SourceFile<Definition>;
+  readonly entry: Definition['bundles'][string];
+  readonly file: string;
+  readonly pkg: string;
+  readonly workspaceVersion: string | undefined;
+  readonly current: { version: string; pinned: boolean };
+}
+
+/** Load the workspace and find the bundle (by name or package) and the environment to promote. */
+async function loadTarget(options: PromoteOptions): Promise<Target> {
   let opts = options;
-  const ws = await loadWorkspace(opts.root);
-  const root = ws.root;
-  if (!ws.definition) throw new ParityError(ws.issues, 'the definition has problems');
+  const ws = await loadWorkspace(opts.root, { installer: npmInstaller });
   const def = ws.definition;
   // a package name stands for its bundle
   const byPackage = Object.entries(def.data.bundles).find(([name, e]) => packageOf(name, e) === opts.bundle)?.[0];
   if (byPackage) opts = { ...opts, bundle: byPackage };
   const entry = def.data.bundles[opts.bundle];
   if (!entry) {
-    throw new ParityError([issue({ kind: 'unknown-bundle', file: def.file, path: 'bundles', value: opts.bundle, message: `the definition has no bundle "${opts.bundle}"`, allowed: Object.keys(def.data.bundles).join(', '), fix: 'name a bundle of the definition' })], 'cannot promote');
+    const known = Object.keys(def.data.bundles).join(', ');
+    refuse('cannot promote', issue({ kind: 'unknown-bundle', file: def.file, path: 'bundles', value: opts.bundle, message: `the definition has no bundle "${opts.bundle}"`, allowed: known, fix: 'name a bundle of the definition' }));
   }
   const src = ws.manifests.get(opts.to);
-  if (!src) {
-    throw new ParityError([issue({ kind: 'env-missing', file: `environments/${opts.to}/environment.yaml`, path: '', value: opts.to, message: `environment "${opts.to}" does not exist`, allowed: [...ws.manifests.keys()].sort().join(', '), fix: 'name an existing environment' })], 'cannot promote');
-  }
-  const file = src.file;
+  if (!src) refuse('cannot promote', environmentMissing(opts.to, ws.manifests.keys(), 'name an existing environment'));
   const pkg = packageOf(opts.bundle, entry);
   const workspaceVersion = ws.bundles.get(opts.bundle)?.version;
-  const current = runningVersion(ws, opts.to, opts.bundle);
+  return { opts, ws, root: ws.root, def, entry, file: src.file, pkg, workspaceVersion, current: runningVersion(ws, opts.to, opts.bundle) };
+}
 
-  // the version to promote to
-  const range = semver.validRange(entry.version) ? entry.version : undefined;
-  const outsideRange = (v: string): never =>
-    fail(def.file, `bundles.${opts.bundle}.version`, `${opts.bundle} ${v} is outside the range the definition asks for (${entry.version}), so no environment may run it`, {
-      value: entry.version,
-      allowed: `a range that includes ${v}`,
-      fix: `widen bundles.${opts.bundle}.version in ${def.file} first (a reviewed change to the definition), then promote`,
-    });
-  const listPublished = () =>
-    publishedVersions(pkg, root, opts.env).catch((e: unknown) => {
-      if (e instanceof RegistryError) fail(file, `bundles.${opts.bundle}`, `cannot check which versions of ${pkg} are published: ${e.message.split('\n')[0]}`, { fix: e.fix });
-      throw e;
-    });
-  let target: string;
-  let reason: string;
-  let published: string[];
+function outsideRange(t: Target, v: string): never {
+  const { opts, def, entry } = t;
+  return fail(def.file, `bundles.${opts.bundle}.version`, `${opts.bundle} ${v} is outside the range the definition asks for (${entry.version}), so no environment may run it`, {
+    value: entry.version,
+    allowed: `a range that includes ${v}`,
+    fix: `widen bundles.${opts.bundle}.version in ${def.file} first (a reviewed change to the definition), then promote`,
+  });
+}
+
+function listPublished(t: Target): Promise<string[]> {
+  return publishedVersions(t.pkg, t.root, t.opts.env).catch((e: unknown) => {
+    const problem = e instanceof ParityError ? e.issues.find((i) => i.kind === 'registry') : undefined;
+    if (problem) fail(t.file, `bundles.${t.opts.bundle}`, `cannot check which versions of ${t.pkg} are published: ${problem.message}`, { fix: problem.fix });
+    throw e;
+  });
+}
+
+/** The version to promote to: as asked, what `--from` runs, or the newest published the definition allows. */
+async function chooseVersion(t: Target): Promise<{ target: string; reason: string; published: string[] }> {
+  const { opts, ws, file } = t;
+  const range = semver.validRange(t.entry.version) ? t.entry.version : undefined;
   if (opts.version || opts.from) {
+    let target: string;
+    let reason: string;
     if (opts.version) {
       if (!semver.valid(opts.version)) fail(file, `bundles.${opts.bundle}`, `"${opts.version}" is not an exact version`, { value: opts.version, allowed: 'an exact version such as 1.1.0', fix: `pnpm promote ${opts.bundle}@<version> --to ${opts.to}` });
       target = semver.clean(opts.version)!;
       reason = 'as asked';
     } else {
-      if (!ws.manifests.has(opts.from!)) fail(`environments/${opts.from}/environment.yaml`, '', `environment "${opts.from}" does not exist`, { value: opts.from, allowed: [...ws.manifests.keys()].sort().join(', '), fix: 'name an existing environment with --from' });
-      const other = runningVersion(ws, opts.from!, opts.bundle);
+      const from = opts.from!;
+      if (!ws.manifests.has(from)) refuse('cannot promote', environmentMissing(from, ws.manifests.keys(), 'name an existing environment with --from'));
+      const other = runningVersion(ws, from, opts.bundle);
       target = other.version;
-      reason = `what ${opts.from} runs${other.pinned ? ' (pinned)' : ' (follows the workspace)'}`;
+      reason = `what ${from} runs${other.pinned ? ' (pinned)' : ' (follows the workspace)'}`;
     }
-    if (range && !semver.satisfies(target, range)) outsideRange(target);
-    published = await listPublished();
-  } else {
-    // the newest published version the definition allows (prereleases only if nothing else is)
-    published = await listPublished();
-    const valid = published.filter((v) => semver.valid(v));
-    const allowed = valid.filter((v) => !range || semver.satisfies(v, range, { includePrerelease: true }));
-    const stable = allowed.filter((v) => !semver.prerelease(v));
-    const newest = semver.rsort([...(stable.length ? stable : allowed)])[0];
-    if (!newest) {
-      const registry = await registryFor(pkg, root);
-      if (valid.length) outsideRange(semver.rsort([...valid])[0]!);
-      fail(file, `bundles.${opts.bundle}`, `${pkg} has no published version in ${registry}`, { fix: 'publish the bundles first: pnpm release' });
-    }
-    target = newest;
-    reason = 'the newest published';
-    const beyond = semver.rsort(valid.filter((v) => semver.gt(v, newest) && !semver.prerelease(v)))[0];
-    if (beyond) reason += ` in ${range} (${beyond} is published, outside the range)`;
+    if (range && !semver.satisfies(target, range)) outsideRange(t, target);
+    return { target, reason, published: await listPublished(t) };
   }
+  // the newest published version the definition allows (prereleases only if nothing else is)
+  const published = await listPublished(t);
+  const valid = published.filter((v) => semver.valid(v));
+  const allowed = valid.filter((v) => !range || semver.satisfies(v, range, { includePrerelease: true }));
+  const stable = allowed.filter((v) => !semver.prerelease(v));
+  const newest = semver.rsort([...(stable.length ? stable : allowed)])[0];
+  if (!newest) {
+    const registry = await registryFor(t.pkg, t.root);
+    if (valid.length) outsideRange(t, semver.rsort([...valid])[0]!);
+    fail(file, `bundles.${opts.bundle}`, `${t.pkg} has no published version in ${registry}`, { fix: 'publish the bundles first: pnpm release' });
+  }
+  let reason = 'the newest published';
+  const beyond = semver.rsort(valid.filter((v) => semver.gt(v, newest) && !semver.prerelease(v)))[0];
+  if (beyond) reason += ` in ${range} (${beyond} is published, outside the range)`;
+  return { target: newest, reason, published };
+}
+
+/** Refuse an unpublished target, a major change without --allow-major, and --follow away from the workspace's version. */
+async function refuseUnsafe(t: Target, target: string, reason: string, published: readonly string[]): Promise<void> {
+  const { opts, file, pkg, current, workspaceVersion } = t;
   if (!published.includes(target)) {
-    const registry = await registryFor(pkg, root);
+    const registry = await registryFor(pkg, t.root);
     fail(file, `bundles.${opts.bundle}`, `${pkg}@${target} (${reason}) is not published to ${registry}`, {
       value: target,
       allowed: published.length ? `published: ${semver.sort(published.filter((v) => semver.valid(v))).join(', ')}` : '(nothing published yet)',
@@ -210,47 +274,18 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   if (opts.follow && target !== workspaceVersion) {
     fail(file, `bundles.${opts.bundle}`, `--follow makes ${opts.to} follow the workspace, which has ${opts.bundle} ${workspaceVersion}, not ${target}`, { fix: `leave out --follow to pin ${target}, or promote to ${workspaceVersion}` });
   }
-  const pin = opts.follow ? undefined : target;
+}
 
-  // the manifest as it will be, and the environment resolved from it
+/** The manifest as it will be, and the environment resolved from it (refused if it would not resolve). */
+async function resolveAfter(t: Target, pin: string | undefined, target: string): Promise<{ text: string; next: string; after: ResolvedEnvironment }> {
+  const { opts, ws, root, file } = t;
   const text = readFileSync(join(root, file), 'utf8');
-  const next = setPin(text, opts.bundle, pin, Object.keys(def.data.bundles));
+  const next = setPin(text, opts.bundle, pin, Object.keys(t.def.data.bundles));
   const parsed = parseYaml(file, next, ManifestSchema);
   if (!parsed.source) throw new ParityError(parsed.issues, `the promoted manifest would not be valid (${file})`);
   const pinned = new Map<string, PinnedLoad>(ws.pinned ?? []);
-  if (pin && !pinned.has(pinKey(opts.bundle, pin))) pinned.set(pinKey(opts.bundle, pin), await loadPinnedBundle(root, opts.bundle, pkg, pin));
+  if (pin && !pinned.has(pinKey(opts.bundle, pin))) pinned.set(pinKey(opts.bundle, pin), await loadPinnedBundle(root, opts.bundle, t.pkg, pin, npmInstaller));
   const after = resolveEnvironment({ ...ws, manifests: new Map(ws.manifests).set(opts.to, parsed.source), pinned }, opts.to);
   if (!after.env) throw new ParityError(after.issues, `${opts.to} would not resolve with ${opts.bundle} ${target}; nothing was written`);
-  // leniently: the environment may not resolve today (a promotion can be the fix), but can still be built
-  const before = resolveEnvironment(ws, opts.to, { lenient: true });
-
-  const beforeJson = before.env ? await synth(root, before.env).catch(() => undefined) : undefined;
-  const diff = resourceDiff(beforeJson, await synth(root, after.env));
-  const manifestChanged = next !== text;
-  let written = false;
-  if (manifestChanged && !opts.dryRun) {
-    const path = join(root, file);
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, next);
-    renameSync(tmp, path);
-    written = true;
-  }
-  const related = [...ws.manifests.values()]
-    .filter((m) => m.data.role === 'dr' && m.data.recovers === opts.to)
-    .map((m) => ({ env: m.data.name, ...runningVersion(ws, m.data.name, opts.bundle) }));
-  return {
-    env: opts.to,
-    bundle: opts.bundle,
-    package: pkg,
-    file,
-    from: current,
-    to: { version: target, pinned: pin !== undefined },
-    reason,
-    manifestChanged,
-    written,
-    before: before.issues.filter((i) => i.severity === 'error'),
-    beforeBuilt: beforeJson !== undefined,
-    diff,
-    related,
-  };
+  return { text, next, after: after.env };
 }

@@ -7,10 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from '@parity/model';
+import { portInUse } from '@parity/io';
+import { ParityError, registryPortInUse, registryProblem, refuse } from '@parity/model';
+import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
 import { parseDocument } from 'yaml';
 
 export const REGISTRY_CONFIG = 'registry/config.yaml';
@@ -66,29 +67,6 @@ export function effectiveConfig(opts: RegistryOptions): { file: string; text: st
   return { file, text, url: `http://${host}:${port}/` };
 }
 
-/** A free TCP port on the loopback interface. */
-export function freePort(host = DEFAULT_HOST): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', fail);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
-}
-
-/** Whether something already listens on host:port. */
-export function portInUse(port: number, host = DEFAULT_HOST): Promise<boolean> {
-  return new Promise((done) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => done(true));
-    srv.listen(port, host, () => srv.close(() => done(false)));
-  });
-}
-
 /** Whether a registry answers at `url` (Verdaccio's /-/ping). */
 export async function ping(url: string, timeoutMs = 2000): Promise<boolean> {
   try {
@@ -104,10 +82,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   const host = opts.host ?? DEFAULT_HOST;
   const port = opts.port ?? DEFAULT_PORT;
   if (await portInUse(port, host)) {
-    const url = `http://${host}:${port}/`;
-    throw new Error(
-      `${host}:${port} is in use${(await ping(url)) ? ` (a registry already answers at ${url})` : ''}. Fix: stop what listens there, or start on another port with --port <n> and set @parity:registry in .npmrc to match`,
-    );
+    refuse('cannot start the registry', registryPortInUse(REGISTRY_CONFIG, `${host}:${port}`, await ping(`http://${host}:${port}/`)));
   }
   const cfg = effectiveConfig({ ...opts, host, port });
   writeFileSync(cfg.file, cfg.text);
@@ -158,22 +133,15 @@ export async function addUser(url: string, name: string, password: string): Prom
   return body.token;
 }
 
-/** A registry question that could not be answered: names the registry. */
-export class RegistryError extends Error {
-  constructor(
-    message: string,
-    readonly registry: string,
-    readonly fix: string,
-  ) {
-    super(`${message}\nFix: ${fix}`);
-    this.name = 'RegistryError';
-  }
+/** A registry question that could not be answered: a ParityError naming the registry and the fix. */
+export function registryError(registry: string, message: string, fix: string): ParityError {
+  return new ParityError([registryProblem(registry, message, fix)], `the registry ${registry} did not answer as needed`);
 }
 
-export function unreachable(registry: string, code: string): RegistryError {
-  return new RegistryError(
-    `cannot reach the registry ${registry} (${code})`,
+export function unreachable(registry: string, code: string): ParityError {
+  return registryError(
     registry,
+    `cannot reach the registry ${registry} (${code})`,
     'start the internal registry with `pnpm registry` (in another terminal), or point @parity:registry in .npmrc at your registry (README: Releasing bundles)',
   );
 }
@@ -203,7 +171,7 @@ export async function publishedVersions(pkg: string, cwd: string, env: NodeJS.Pr
   const registry = await registryFor(pkg, cwd);
   if (code && UNREACHABLE.has(code)) throw unreachable(registry, code);
   if (code === 'E401' || code === 'E403') {
-    throw new RegistryError(`the registry ${registry} refused to list ${pkg} (${code})`, registry, `log in: npm login --registry ${registry}`);
+    throw registryError(registry, `the registry ${registry} refused to list ${pkg} (${code})`, `log in: npm login --registry ${registry}`);
   }
-  throw new RegistryError(`asking ${registry} for ${pkg} failed${code ? ` (${code})` : ''}: ${npmErrorText(r)}`, registry, 'fix the problem npm reports and try again');
+  throw registryError(registry, `asking ${registry} for ${pkg} failed${code ? ` (${code})` : ''}: ${npmErrorText(r)}`, 'fix the problem npm reports and try again');
 }

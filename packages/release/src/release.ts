@@ -6,14 +6,15 @@
  * `publishConfig.exports` (dist/). Where they go is npm's answer for the @parity scope: the
  * `@parity:registry` line of .npmrc.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { type ProcessResult, runProcess } from '@parity/io';
+import { type ParityError, packageBuildMissing, packagePrivate, refuse } from '@parity/model';
 import semver from 'semver';
-import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from '@parity/model';
-import { publishedVersions, RegistryError, unreachable } from './registry.js';
+import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
+import { publishedVersions, registryError, unreachable } from './registry.js';
 
 export interface WorkspacePackage {
   readonly name: string;
@@ -67,27 +68,14 @@ export function publishable(pkgs: ReadonlyMap<string, WorkspacePackage>): Worksp
   for (const p of [...pkgs.values()].filter((x) => x.isBundle).sort((a, b) => a.name.localeCompare(b.name))) visit(p.name, []);
   const privateNeeded = order.filter((p) => p.private);
   if (privateNeeded.length > 0) {
-    throw new Error(`${privateNeeded.map((p) => p.name).join(', ')} ${privateNeeded.length === 1 ? 'is' : 'are'} private but needed by the bundles at run time. Fix: remove "private": true from its package.json`);
+    refuse('cannot release', ...privateNeeded.map((p) => packagePrivate(join(basename(dirname(p.dir)), basename(p.dir), 'package.json'), p.name)));
   }
   return order;
 }
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, [...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (e) => fail(new Error(`could not run ${cmd}: ${e.message}`)));
-    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
-  });
+/** Run a build or publish tool with this process's environment plus `env`. */
+function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  return runProcess(cmd, args, { cwd, env: { ...process.env, ...env } });
 }
 
 export interface ReleaseOptions {
@@ -153,7 +141,7 @@ function tokenEnv(registry: string, token: string, base: NodeJS.ProcessEnv): { e
 export async function buildAll(root: string, pkgs: readonly WorkspacePackage[]): Promise<void> {
   if (pkgs.length === 0) return;
   for (const p of pkgs) {
-    if (!existsSync(join(p.dir, 'tsconfig.build.json'))) throw new Error(`${p.name} has no tsconfig.build.json (${relative(root, p.dir)}). Fix: add one like bundles/database/tsconfig.build.json`);
+    if (!existsSync(join(p.dir, 'tsconfig.build.json'))) refuse('cannot build', packageBuildMissing(relative(root, join(p.dir, 'tsconfig.build.json')), p.name));
     rmSync(join(p.dir, 'dist'), { recursive: true, force: true });
   }
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
@@ -168,16 +156,19 @@ async function publishOne(p: WorkspacePackage, registry: string, env: NodeJS.Pro
   if (r.code === 0) return;
   const code = npmErrorCode(r);
   if (code === 'ENEEDAUTH' || code === 'E401') throw needsLogin(registry, `publishing ${p.name}@${p.version}`, code);
-  if (code === 'E403') throw new RegistryError(`${registry} refused ${p.name}@${p.version} (E403): ${npmErrorText(r)}`, registry, 'check that your user may publish @parity packages there, and that this version is not published already');
+  if (code === 'E403') {
+    const fix = 'check that your user may publish @parity packages there, and that this version is not published already';
+    throw registryError(registry, `${registry} refused ${p.name}@${p.version} (E403): ${npmErrorText(r)}`, fix);
+  }
   if (code && UNREACHABLE.has(code)) throw unreachable(registry, code);
   const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').filter((l) => !/^npm notice/.test(l)).slice(-15).join('\n');
   throw new Error(`publishing ${p.name}@${p.version} failed${code ? ` (${code})` : ''}:\n${tail}`);
 }
 
-function needsLogin(registry: string, what: string, code: string): RegistryError {
-  return new RegistryError(
-    `${what} to ${registry} needs a login (${code})`,
+function needsLogin(registry: string, what: string, code: string): ParityError {
+  return registryError(
     registry,
+    `${what} to ${registry} needs a login (${code})`,
     `log in once with \`npm adduser --registry ${registry}\` (the internal registry creates the user), or set PARITY_REGISTRY_TOKEN to a token for it`,
   );
 }
@@ -229,7 +220,7 @@ async function publishAll(todo: readonly WorkspacePackage[], registry: string, e
   for (const p of todo) {
     const wave = Math.max(-1, ...p.runtimeDeps.map((d) => placed.get(d) ?? -1)) + 1;
     placed.set(p.name, wave);
-    (waves[wave] ??= []).push(p);
+    waves[wave] = [...(waves[wave] ?? []), p];
   }
   const done: string[] = [];
   for (const wave of waves) {

@@ -38,7 +38,8 @@ import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-acco
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { join } from 'node:path';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeDirAtomic } from '@parity/io';
 import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, type TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
 import { synthesizeSingleStack, withoutTokenTraces } from './synth.js';
@@ -72,23 +73,20 @@ export function synthBootstrap(root: string, platform: string, envs: readonly Re
     const mine = envs.filter((e) => e.cloud === cloud);
     if (mine.length === 0) continue;
     const outdir = join(root, bootstrapDir(cloud), 'cdktf.out');
-    const tmp = `${outdir}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
     mkdirSync(join(root, bootstrapDir(cloud)), { recursive: true });
-    try {
-      withoutTokenTraces(() => {
-        const app = new App({ outdir: tmp, skipValidation: false });
-        const stack = cloud === 'aws' ? new AwsBootstrapStack(app, platform, mine) : new GcpBootstrapStack(app, platform, mine);
-        // local state, beside the output (a new synthesis replaces cdktf.out, never the state)
-        new LocalBackend(stack, { path: '../../../terraform.tfstate' });
-        synthesizeSingleStack(app, stack);
-      });
-      rmSync(outdir, { recursive: true, force: true });
-      renameSync(tmp, outdir);
-    } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw e;
-    }
+    writeDirAtomic(
+      outdir,
+      (tmp) => {
+        withoutTokenTraces(() => {
+          const app = new App({ outdir: tmp, skipValidation: false });
+          const stack = cloud === 'aws' ? new AwsBootstrapStack(app, platform, mine) : new GcpBootstrapStack(app, platform, mine);
+          // local state, beside the output (a new synthesis replaces cdktf.out, never the state)
+          new LocalBackend(stack, { path: '../../../terraform.tfstate' });
+          synthesizeSingleStack(app, stack);
+        });
+      },
+      { replace: true },
+    );
     written.push(bootstrapFile(cloud));
   }
   return written;

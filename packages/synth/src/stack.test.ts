@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadWorkspace } from '@parity/model';
 import { AWS_PAIR, GCP_PAIR, REPO_ROOT, resolveFixture } from '@parity/model/testing';
 import { synthToJson } from './synth.js';
 
@@ -24,10 +25,22 @@ describe('environment stack', () => {
     expect((json.terraform as { backend: unknown }).backend).toEqual({ gcs: { bucket: 'acme-tfstate-europe-west1', prefix: 'prod-gcp-euw1' } });
   });
 
-  it('writes every bundle export as an output named <bundle>_<export>', async () => {
-    const env = (await resolveFixture(AWS_PAIR)).get('prod-use1')!;
+  it.each([
+    ['AWS', AWS_PAIR, 'prod-use1'],
+    ['GCP', GCP_PAIR, 'prod-gcp-euw1'],
+  ] as const)('writes every bundle export of its cloud as an output named <bundle>_<export> (%s)', async (_cloud, pair, name) => {
+    const env = (await resolveFixture(pair)).get(name)!;
+    const ws = await loadWorkspace(REPO_ROOT);
+    const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    const expected = env.bundles.flatMap((b) =>
+      Object.entries(ws.bundles.get(b.name)!.exports)
+        .filter(([, spec]) => !spec.clouds || spec.clouds.includes(env.cloud))
+        .map(([key]) => `${b.name}_${snake(key)}`),
+    );
+    expect(env.bundles.map((b) => b.name).sort()).toEqual(['backup', 'cluster', 'database', 'network', 'queue']);
     const json = await synthToJson(REPO_ROOT, env);
-    expect(Object.keys(json.output!)).toEqual(expect.arrayContaining(['network_network_id', 'database_instance_arn', 'database_secret_arn', 'backup_copy_vault_arns', 'queue_dead_letter_ids']));
+    expect(Object.keys(json.output!).sort()).toEqual(expected.sort());
+    for (const [key, out] of Object.entries(json.output!)) expect(out.value, key).toBeTruthy();
   });
 
   it('creates one aliased provider per other region, only when a bundle asks for it', async () => {

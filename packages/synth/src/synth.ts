@@ -3,11 +3,15 @@
  * (resolved manifest, versions and contents of its bundles, the lockfile, Parity's own code)
  * are unchanged is not synthesized again.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeDirAtomic } from '@parity/io';
 import { App, TerraformStack, Testing } from 'cdktf';
 import type { ResolvedEnvironment } from '@parity/model';
+import type { TerraformJson } from '@parity/model/terraform';
+
+export type { TerraformJson } from '@parity/model/terraform';
 import { InputHasher, isUpToDate, MARKER, OUT_DIR, stackFile } from './cache.js';
 import { loadImplementations } from './load.js';
 import { EnvironmentStack } from './stack.js';
@@ -66,15 +70,6 @@ export async function synthToJson(root: string, env: ResolvedEnvironment): Promi
   });
 }
 
-export interface TerraformJson {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  provider?: Record<string, Array<Record<string, unknown>>>;
-  output?: Record<string, Record<string, unknown>>;
-  terraform?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
 export interface SynthResult {
   readonly env: string;
   readonly file: string;
@@ -114,21 +109,17 @@ export async function synthEnvironments(
       continue;
     }
     const impls = await loadImplementations(root, env);
-    const tmp = `${outdir}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
-    try {
-      withoutTokenTraces(() => {
-        const app = new App({ outdir: tmp, skipValidation: false });
-        synthesizeSingleStack(app, new EnvironmentStack(app, env, impls));
-      });
-      writeFileSync(join(tmp, MARKER), `${JSON.stringify({ hash, bundles: env.bundles.map((b) => `${b.package}@${b.version}${b.pinned ? ' (pinned)' : ''}`) }, null, 2)}\n`);
-      mkdirSync(dirname(outdir), { recursive: true });
-      rmSync(outdir, { recursive: true, force: true });
-      renameSync(tmp, outdir);
-    } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw e;
-    }
+    writeDirAtomic(
+      outdir,
+      (tmp) => {
+        withoutTokenTraces(() => {
+          const app = new App({ outdir: tmp, skipValidation: false });
+          synthesizeSingleStack(app, new EnvironmentStack(app, env, impls));
+        });
+        writeFileSync(join(tmp, MARKER), `${JSON.stringify({ hash, bundles: env.bundles.map((b) => `${b.package}@${b.version}${b.pinned ? ' (pinned)' : ''}`) }, null, 2)}\n`);
+      },
+      { replace: true },
+    );
     const r: SynthResult = { env: env.name, file, status: 'synthesized', ms: performance.now() - start };
     results.push(r);
     opts.onResult?.(r);

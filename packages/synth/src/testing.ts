@@ -7,36 +7,21 @@ import { Construct } from 'constructs';
 import { namer, type Exports, type ResolvedEnvironment } from '@parity/model';
 import type { DeployFn } from './stack.js';
 import { REPO_ROOT, resolveFixture, type ManifestInput } from '@parity/model/testing';
+import { type Block, resourcesOf } from '@parity/model/terraform';
 import { synthToJson, type TerraformJson } from './synth.js';
 
 export * from '@parity/model/testing';
 
-/** A resource or data block in Terraform JSON. */
-export type Block = Record<string, unknown>;
-
-/** Every resource of a type, by Terraform name. */
-export function resources(json: TerraformJson, type: string): Record<string, Block> {
-  return (json.resource?.[type] ?? {}) as Record<string, Block>;
-}
-
-/** Every data source of a type, by Terraform name. */
-export function dataSources(json: TerraformJson, type: string): Record<string, Block> {
-  return (json.data?.[type] ?? {}) as Record<string, Block>;
-}
+export { type Block, dataSourcesOf as dataSources, ref, resourcesOf as resources } from '@parity/model/terraform';
 
 /**
  * The one resource of a type (of one bundle, when `bundle` is given: construct paths make every
  * Terraform name start with `<bundle>_`). Throws when there is not exactly one.
  */
 export function only(json: TerraformJson, type: string, bundle?: string): [string, Block] {
-  const entries = Object.entries(resources(json, type)).filter(([id]) => !bundle || id.startsWith(`${bundle}_`));
+  const entries = Object.entries(resourcesOf(json, type)).filter(([id]) => !bundle || id.startsWith(`${bundle}_`));
   if (entries.length !== 1) throw new Error(`expected exactly one ${type}${bundle ? ` of bundle ${bundle}` : ''}, found ${entries.length}: ${entries.map(([id]) => id).join(', ')}`);
   return entries[0]!;
-}
-
-/** A Terraform reference expression: `${type.id.attr}`. */
-export function ref(type: string, id: string, attr: string): string {
-  return `\${${type}.${id}.${attr}}`;
 }
 
 /** Resolve fixture manifests and synthesize each one in memory. */

@@ -5,9 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
-import { lastDrill, resolveForCheck, runChecks, stable, type CheckReport, type DrPair, type Finding, type TerraformJson } from '@parity/checks';
-import { formatIssue, loadWorkspace } from '@parity/model';
+import { lastDrill, resolveForCheck, runChecks, stable, unreadableDefinitionReport, type CheckReport, type DrPair, type Finding } from '@parity/checks';
+import { DEFINITION_FILE, formatIssue, loadWorkspace, ParityError, synthFailed, type Workspace } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import type { TerraformJson } from '@parity/model/terraform';
+import { npmInstaller } from '@parity/release/install';
 
 export interface CheckFlags {
   json?: boolean;
@@ -17,7 +19,13 @@ export interface CheckFlags {
 
 /** Run every check; environments that resolve are synthesized (incrementally) so their JSON can be read. */
 export async function runCheck(names: readonly string[] = [], root?: string): Promise<CheckReport> {
-  const ws = await loadWorkspace(root);
+  let ws: Workspace;
+  try {
+    ws = await loadWorkspace(root, { installer: npmInstaller });
+  } catch (e) {
+    if (e instanceof ParityError) return unreadableDefinitionReport(DEFINITION_FILE, e.issues);
+    throw e;
+  }
   const resolved = resolveForCheck(ws, names);
   const hasher = new InputHasher(ws.root);
   const json = new Map<string, TerraformJson>();
@@ -28,7 +36,7 @@ export async function runCheck(names: readonly string[] = [], root?: string): Pr
       try {
         await synth.synthEnvironments(ws.root, [e], { force: true, hasher });
       } catch (err) {
-        resolved.findings.push({ check: 'config', kind: 'schema', severity: 'error', env: e.name, file: e.file, path: '', message: `could not synthesize: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the bundle or the parameters it names' });
+        resolved.findings.push({ check: 'config', env: e.name, ...synthFailed(e.name, e.file, err) });
       }
     }
     for (const e of stale.filter((x) => !resolved.valid.has(x.name))) {
@@ -36,7 +44,7 @@ export async function runCheck(names: readonly string[] = [], root?: string): Pr
       try {
         json.set(e.name, (await synth.synthToJson(ws.root, e)) as TerraformJson);
       } catch (err) {
-        resolved.findings.push({ check: 'config', kind: 'schema', severity: 'error', env: e.name, file: e.file, path: '', message: `could not synthesize: ${(err as Error).message.split('\n')[0]}`, fix: 'fix the problems above first' });
+        resolved.findings.push({ check: 'config', env: e.name, ...synthFailed(e.name, e.file, err, 'fix the problems above first') });
       }
     }
   }
@@ -77,7 +85,7 @@ function pairLines(p: DrPair, md: boolean): string[] {
   else lines.push(`${ok(false)} RPO: no protection reaches ${p.dr.region}`);
   if (p.rto) lines.push(`${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.implemented ?? p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(p.rto.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')})${p.rto.fix ? ` → ${p.rto.fix}` : ''}`);
   if (p.standby) lines.push(...standbyLines(p, md));
-  lines.push(`${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? '→ ' + p.dr!.region : 'NOT covered'}`).join(', ')}`);
+  lines.push(`${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? `→ ${p.dr!.region}` : 'NOT covered'}`).join(', ')}`);
   if (p.keys.length) lines.push(`${ok(p.keys.every((k) => k.ok))} keys: ${p.keys.length} cop${p.keys.length === 1 ? 'y' : 'ies'} in ${p.dr.region} encrypted with keys ${p.keys.every((k) => k.ok) ? `in ${p.dr.region}` : 'in the wrong region'}`);
   lines.push(`${ok(p.stateOk ?? false)} state: ${p.dr.name} keeps its Terraform state in ${p.dr.stateRegion}${p.stateOk ? `, not in ${p.primaryRegion}` : `, the region it fails over from`}`);
   if (p.queues) lines.push(`${md ? 'ℹ️' : pc.cyan('i')} queues: ${p.queues}`);

@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@parity/io';
+import { refuse, workflowsStale } from '@parity/model';
 import pc from 'picocolors';
 import { ciView, renderWorkflows, WORKFLOW_DIR } from '../ci.js';
 import { resolveOrFail } from './synth.js';
@@ -23,27 +25,24 @@ export async function genCi(flags: { check?: boolean }, root?: string): Promise<
   const { root: r, envs } = await resolveOrFail([], root);
   const pkg = JSON.parse(readFileSync(join(r, 'package.json'), 'utf8')) as { packageManager: string };
   const files = renderWorkflows(r, ciView({ pnpmVersion: pkg.packageManager.split('@')[1]!, clouds: new Set(envs.map((e) => e.cloud)) }));
-  const stale: string[] = [];
+  const stale: { file: string; orphan: boolean }[] = [];
   for (const [file, content] of files) {
     const path = join(r, file);
     if (existsSync(path) && readFileSync(path, 'utf8') === content) continue;
     if (flags.check) {
-      stale.push(file);
+      stale.push({ file, orphan: false });
       continue;
     }
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, content);
-    renameSync(tmp, path);
+    writeFileAtomic(path, content);
     process.stdout.write(`${pc.green('✔')} wrote ${file}\n`);
   }
   for (const file of leftovers(r, files)) {
-    if (flags.check) stale.push(`${file} (no template makes it)`);
+    if (flags.check) stale.push({ file, orphan: true });
     else {
       rmSync(join(r, file));
       process.stdout.write(`${pc.green('✔')} removed ${file} (no template makes it)\n`);
     }
   }
-  if (stale.length > 0) throw new Error(`workflows are stale: ${stale.join(', ')}. Fix: run pnpm gen ci and commit the result.`);
+  if (stale.length > 0) refuse('workflows are stale', ...workflowsStale(stale));
   process.stdout.write(`${pc.green('✔')} ${files.size} workflows ${flags.check ? 'up to date' : 'current'}\n`);
 }

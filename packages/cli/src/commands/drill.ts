@@ -10,7 +10,8 @@
 import pc from 'picocolors';
 import { DrillLockedError, DrillRefused, duration, runDrill, terminalProgress, type DrillReport, type DrillTargetOption } from '@parity/drill';
 import { findRoot } from '@parity/model';
-import { findPluginDir, terraformEnv } from '../terraform.js';
+import { terraformEnv } from '@parity/io';
+import { findPluginDir } from '../terraform.js';
 import { runCheck } from './check.js';
 import { synth } from './synth.js';
 

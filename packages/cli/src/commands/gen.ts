@@ -1,8 +1,10 @@
 import pc from 'picocolors';
-import { resolveForCheck, runChecks, type Finding, type TerraformJson } from '@parity/checks';
+import { resolveForCheck, runChecks, type Finding } from '@parity/checks';
 import { candidateWorkspace, planEnvironment, renderEnvironment, writeEnvironment, type GenPlan } from '@parity/generator';
 import { loadWorkspace, stateBackend, type Cloud, type Manifest, type Problem, type Workspace } from '@parity/model';
-import { failOnErrors, printIssues } from '../report.js';
+import { failOnErrors } from '../report.js';
+import type { TerraformJson } from '@parity/model/terraform';
+import { npmInstaller } from '@parity/release/install';
 
 export interface GenEnvFlags {
   cloud?: Cloud;
@@ -56,7 +58,7 @@ export function bootstrapNote(ws: Workspace, name: string, m: Pick<Manifest, 'cl
 }
 
 export async function genEnv(name: string, flags: GenEnvFlags, root?: string): Promise<void> {
-  const ws = await loadWorkspace(root);
+  const ws = await loadWorkspace(root, { installer: npmInstaller });
   const { plan, issues } = planEnvironment(ws, name, flags);
   if (!plan) {
     failOnErrors(issues, `cannot generate environment ${name}`);

@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import pc from 'picocolors';
-import { findRoot, issue, ParityError } from '@parity/model';
+import { findRoot } from '@parity/model';
 import { DEFAULT_HOST, DEFAULT_PORT, REGISTRY_CONFIG, REGISTRY_STATE, startRegistry } from '@parity/release';
 
 export interface RegistryFlags {
@@ -16,10 +16,7 @@ export interface RegistryFlags {
 export async function registry(flags: RegistryFlags, root = findRoot()): Promise<void> {
   const host = flags.host ?? DEFAULT_HOST;
   const port = flags.port ?? DEFAULT_PORT;
-  const reg = await startRegistry({ root, host, port, stdio: 'inherit', ...(flags.storage ? { stateDir: flags.storage } : {}) }).catch((e: unknown) => {
-    const [message, fix] = (e as Error).message.split('. Fix: ');
-    throw new ParityError([issue({ kind: 'schema', file: REGISTRY_CONFIG, path: 'listen', value: `${host}:${port}`, message: message!, fix: fix ?? 'see the message above' })], 'cannot start the registry');
-  });
+  const reg = await startRegistry({ root, host, port, stdio: 'inherit', ...(flags.storage ? { stateDir: flags.storage } : {}) });
   const say = (s: string) => process.stdout.write(`${s}\n`);
   say(`${pc.green('✔')} registry at ${pc.bold(reg.url)} (${REGISTRY_CONFIG}; data in ${flags.storage ? relative(root, flags.storage) || '.' : REGISTRY_STATE})`);
   if (port !== DEFAULT_PORT || host !== DEFAULT_HOST) say(pc.yellow(`  set @parity:registry=${reg.url} in .npmrc to use it`));

@@ -3,14 +3,8 @@
  * need at run time) that the registry does not have yet.
  */
 import pc from 'picocolors';
-import { findRoot, issue, ParityError } from '@parity/model';
-import { RegistryError, release as run } from '@parity/release';
-
-/** A registry problem, reported like every other: file, field, value, fix. */
-export function registryProblem(e: unknown, headline: string): unknown {
-  if (!(e instanceof RegistryError)) return e;
-  return new ParityError([issue({ kind: 'schema', file: '.npmrc', path: '@parity:registry', value: e.registry, message: e.message.split('\nFix: ')[0]!, fix: e.fix })], headline);
-}
+import { findRoot } from '@parity/model';
+import { release as run } from '@parity/release';
 
 export interface ReleaseFlags {
   dryRun?: boolean;
@@ -19,9 +13,7 @@ export interface ReleaseFlags {
 
 export async function release(flags: ReleaseFlags, root = findRoot()): Promise<void> {
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  const r = await run({ root, dryRun: flags.dryRun, version: flags.version, log: (l) => say(pc.dim(l)) }).catch((e: unknown) => {
-    throw registryProblem(e, 'cannot release');
-  });
+  const r = await run({ root, dryRun: flags.dryRun, version: flags.version, log: (l) => say(pc.dim(l)) });
   if (flags.dryRun) {
     say(`${pc.cyan('dry run')}: ${r.published.length ? `would publish ${r.published.join(', ')}` : 'nothing to publish'} to ${r.registry}`);
     return;

@@ -3,11 +3,12 @@
  * for every bundle) and each bundle's parameters. Committed, so editors check and complete the
  * YAML; `--check` fails when a committed schema is stale.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { z } from 'zod';
-import { BundleEntrySchema, DefinitionSchema, loadWorkspace, ManifestSchema, type BundleSpec } from '@parity/model';
+import { writeFileAtomic } from '@parity/io';
+import { BundleEntrySchema, DefinitionSchema, loadWorkspace, ManifestSchema, refuse, schemasStale, type BundleSpec } from '@parity/model';
 import { createRequire } from 'node:module';
 
 function toSchema(schema: z.ZodType, title: string, description: string): Record<string, unknown> {
@@ -15,14 +16,36 @@ function toSchema(schema: z.ZodType, title: string, description: string): Record
   return { ...json, title, description };
 }
 
+/** How a default reads after `@default`: a string as written, anything else as JSON (`["events"]`). */
+function defaultText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * A bundle's parameters with each default written into its description (`… @default 16`), taken
+ * from the zod default: a bundle writes its default once, in `.default()`.
+ */
+function documented(spec: BundleSpec): Record<string, z.ZodType> {
+  return Object.fromEntries(
+    Object.entries(spec.params.shape).map(([k, v]) => {
+      const t = v as z.ZodType;
+      // by shape, not instanceof: a bundle may bring its own copy of zod
+      const def = t._zod.def as { type: string; defaultValue?: unknown };
+      if (def.type !== 'default') return [k, t];
+      const text = `@default ${defaultText(def.defaultValue)}`;
+      return [k, t.describe(t.description ? `${t.description} ${text}` : text)];
+    }),
+  );
+}
+
 /** A bundle's parameters as a manifest may override them: every field optional, unknown ones refused. */
 function overridable(spec: BundleSpec): z.ZodType {
-  const shape = Object.fromEntries(Object.entries(spec.params.shape).map(([k, v]) => [k, (v as z.ZodType).optional()]));
+  const shape = Object.fromEntries(Object.entries(documented(spec)).map(([k, v]) => [k, v.optional()]));
   return z.object(shape).strict().optional();
 }
 
 export function bundleSchema(spec: BundleSpec): Record<string, unknown> {
-  return toSchema(spec.params, `${spec.package} parameters`, spec.description);
+  return toSchema(spec.params.safeExtend(documented(spec)), `${spec.package} parameters`, spec.description);
 }
 
 /** Every schema file, path (relative to root) → content. */
@@ -61,13 +84,9 @@ export async function schemas(flags: { check?: boolean }, root?: string): Promis
       stale.push(file);
       continue;
     }
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(`${path}.tmp`, content);
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(path, content);
     process.stdout.write(`${pc.green('✔')} wrote ${file}\n`);
   }
-  if (stale.length > 0) {
-    throw new Error(`schemas are stale: ${stale.join(', ')}. Fix: run pnpm schemas and commit the result.`);
-  }
+  if (stale.length > 0) refuse('schemas are stale', ...schemasStale(stale));
   if (flags.check) process.stdout.write(`${pc.green('✔')} ${files.size} schemas up to date\n`);
 }

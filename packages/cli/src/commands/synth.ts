@@ -4,6 +4,7 @@ import { loadWorkspace, resolveEnvironments, type ResolvedEnvironment } from '@p
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { SynthResult } from '@parity/synth';
 import { failOnErrors } from '../report.js';
+import { npmInstaller } from '@parity/release/install';
 
 export interface SynthFlags {
   force?: boolean;
@@ -27,7 +28,7 @@ export async function synthBootstrapCommand(names: readonly string[], root?: str
 
 /** Resolve the named environments (all if none), failing with every problem. */
 export async function resolveOrFail(names: readonly string[], root?: string): Promise<{ root: string; envs: ResolvedEnvironment[] }> {
-  const ws = await loadWorkspace(root);
+  const ws = await loadWorkspace(root, { installer: npmInstaller });
   const { envs, issues } = resolveEnvironments(ws, names);
   failOnErrors(issues, names.length ? `cannot resolve ${names.join(', ')}` : 'the workspace has problems');
   return { root: ws.root, envs };

@@ -1,8 +1,9 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import pc from 'picocolors';
+import { terraformVersion } from '@parity/io';
+import { providerMirror, refuse } from '@parity/model';
 import { stackFile } from '@parity/synth/cache';
-import { join } from 'node:path';
-import { findPluginDir, terraformVersion, type ValidateResult } from '../terraform.js';
+import { AWS_PROVIDER, findPluginDir, type ValidateResult } from '../terraform.js';
 import { ENVS_PER_ROOT, validateRoot } from '../validate-fleet.js';
 import { synth } from './synth.js';
 
@@ -31,9 +32,8 @@ export async function validate(names: readonly string[], flags: ValidateFlags = 
   const version = await terraformVersion();
   const plugins = findPluginDir(flags.pluginDir);
   if (!plugins.dir && process.env.CI === 'true') {
-    throw new Error(
-      `CI=true and no provider mirror for hashicorp/aws 5.100.0 (${plugins.how}). Fix: set PARITY_TF_PLUGIN_DIR or pass --plugin-dir.`,
-    );
+    const message = `CI=true and no provider mirror for ${AWS_PROVIDER.source} ${AWS_PROVIDER.version} (${plugins.how})`;
+    refuse('no provider mirror', providerMirror('PARITY_TF_PLUGIN_DIR', undefined, message, 'set PARITY_TF_PLUGIN_DIR or pass --plugin-dir'));
   }
   process.stdout.write(
     pc.dim(

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempWorkspace } from '@parity/model/testing';
+
+// The launcher users run: the workspace compiled to JavaScript, on plain node.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+/** A workspace whose platform.yaml is not valid YAML at line 3. */
+function broken(): string {
+  const t = tempWorkspace();
+  cleanups.push(t.cleanup);
+  const file = join(t.root, 'environments/platform.yaml');
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.splice(2, 0, 'defaults: [unclosed');
+  writeFileSync(file, lines.join('\n'));
+  return t.root;
+}
+const parity = (root: string, ...args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+
+describe('a definition that cannot be read', () => {
+  it('fails pnpm check with the YAML problem as a finding, also as JSON', () => {
+    const root = broken();
+    const r = parity(root, 'check', '--json');
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as {
+      envs: unknown[];
+      findings: Array<{ check: string; kind: string; file: string; line?: number }>;
+    };
+    expect(report.envs).toEqual([]);
+    expect(report.findings.length).toBeGreaterThan(0);
+    for (const f of report.findings) expect([f.check, f.kind, f.file]).toEqual(['config', 'yaml', 'environments/platform.yaml']);
+    expect(report.findings[0]!.line).toBeGreaterThan(0);
+  });
+
+  it('fails pnpm synth and pnpm gen naming the file, and writes nothing', () => {
+    const root = broken();
+    for (const args of [['synth'], ['gen', 'env', 'staging-euw1']]) {
+      const r = parity(root, ...args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/environments\/platform\.yaml:\d+: not valid YAML/);
+    }
+    expect(spawnSync('find', [join(root, 'environments'), '-name', 'cdktf.out'], { encoding: 'utf8' }).stdout).toBe('');
+    expect(spawnSync('ls', [join(root, 'environments')], { encoding: 'utf8' }).stdout).not.toMatch(/staging-euw1/);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Nothing half-written: every file and folder Parity writes is made under a temporary name that
+ * carries this process's id (two concurrent runs never share one), then renamed into place.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, type WriteFileOptions } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** The temporary name for `target`: beside it (a rename never crosses a file system), hidden, with the pid. */
+export function tempPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+}
+
+/** Write `content` to `path` through a temporary file and a rename; the folder is created if needed. */
+export function writeFileAtomic(path: string, content: string | Uint8Array, options?: WriteFileOptions): void {
+  const tmp = tempPath(path);
+  mkdirSync(dirname(path), { recursive: true });
+  try {
+    writeFileSync(tmp, content, options);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export interface DirOptions {
+  /** Remove an existing `target` first (otherwise an existing one makes the rename fail). @default false */
+  readonly replace?: boolean;
+}
+
+/**
+ * Move a finished temporary folder into place, replacing `target` if asked. The temporary folder
+ * is gone afterwards either way.
+ */
+export function moveIntoPlace(tmp: string, target: string, options: DirOptions = {}): void {
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    if (options.replace) rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+  } finally {
+    if (existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Fill a fresh temporary folder, then move it into place as `target`; on a failure nothing is left behind. */
+export function writeDirAtomic(target: string, fill: (tmp: string) => void, options: DirOptions = {}): void {
+  const tmp = tempPath(target);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    mkdirSync(tmp, { recursive: true });
+    fill(tmp);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  moveIntoPlace(tmp, target, options);
+}

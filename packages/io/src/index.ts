@@ -1,0 +1,4 @@
+export * from './atomic.js';
+export * from './net.js';
+export * from './process.js';
+export * from './terraform.js';

@@ -1,0 +1,39 @@
+/** Running the Terraform CLI: its environment, the runner, its version. */
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ProcessResult, runProcess } from './process.js';
+
+/** How to get Terraform, said whenever it is missing. */
+export const TERRAFORM_FIX = 'install Terraform >= 1.5 (this project is tested with 1.11)';
+
+/** A CLI config that adds nothing, for when TF_CLI_CONFIG_FILE names a file that does not exist. */
+let emptyConfig: string | undefined;
+
+/**
+ * The environment Terraform runs in: no prompts, no update checks, and an empty CLI config in place
+ * of a TF_CLI_CONFIG_FILE that does not exist (Terraform would warn on every run).
+ */
+export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', ...extra };
+  if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) {
+    emptyConfig ??= (() => {
+      const f = join(mkdtempSync(join(tmpdir(), 'parity-tf-')), 'terraformrc');
+      writeFileSync(f, '# empty: TF_CLI_CONFIG_FILE pointed at a missing file\n');
+      return f;
+    })();
+    env.TF_CLI_CONFIG_FILE = emptyConfig;
+  }
+  return env;
+}
+
+/** Run `terraform <args>` in `cwd`; a missing terraform is refused with the fix. */
+export function runTerraform(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ProcessResult> {
+  return runProcess('terraform', args, { cwd, env: env ?? terraformEnv(), missingFix: TERRAFORM_FIX, ...(signal ? { signal } : {}) });
+}
+
+/** The version of the terraform on PATH (`1.11.4`). */
+export async function terraformVersion(env?: NodeJS.ProcessEnv): Promise<string> {
+  const r = await runTerraform(['version', '-json'], process.cwd(), env);
+  return (JSON.parse(r.stdout) as { terraform_version: string }).terraform_version;
+}
