@@ -9,18 +9,18 @@ export const params = z
       .min(1)
       .max(3650)
       .default(30)
-      .describe('Days an overwritten or deleted object version is kept (in the replicas too) before it expires. @default 30'),
+      .describe('Days an overwritten or deleted object version is kept (in the replicas too) before it expires.'),
     replicationTimeControl: z
       .boolean()
       .default(false)
       .describe(
-        'AWS: S3 Replication Time Control on every replication rule: 99.99% of objects in the DR region within 15 minutes (an SLA, with metrics; extra cost per GB). Without it most objects arrive within 15 minutes but some take hours. No effect on GCP. @default false',
+        'AWS: S3 Replication Time Control on every replication rule: 99.99% of objects in the DR region within 15 minutes (an SLA, with metrics; extra cost per GB). Without it most objects arrive within 15 minutes but some take hours. No effect on GCP.',
       ),
     turboReplication: z
       .boolean()
       .default(true)
       .describe(
-        'GCP: turbo replication for a dual-region bucket: every object in both regions within 15 minutes (default replication: 12 hours). No effect on AWS, or where the bucket is not dual-region. @default true',
+        'GCP: turbo replication for a dual-region bucket: every object in both regions within 15 minutes (default replication: 12 hours). No effect on AWS, or where the bucket is not dual-region.',
       ),
   })
   .strict();

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@parity/model/testing';
-import { addUser, freePort, publishedVersions, startRegistry, type RunningRegistry } from '@parity/release';
+import { freePort } from '@parity/io';
+import { addUser, publishedVersions, startRegistry, type RunningRegistry } from '@parity/release';
 
 const STEP_TIMEOUT = 600_000;
 let root: string;
