@@ -22,6 +22,15 @@ describe('region catalog', () => {
     expect(cat.supportsRdsBackupReplication('eu-south-1', 'eu-central-1')).toBe(true);
     expect(cat.supportsRdsBackupReplication('eu-central-1', 'eu-south-1')).toBe(false);
   });
+  it('places every region on the map, in its own hemisphere', () => {
+    for (const cloud of ['aws', 'gcp'] as const) {
+      for (const r of cat.list(cloud)) expect(r.location, `${cloud}:${r.code} has no entry in data/region-locations.json`).toBeDefined();
+    }
+    expect(cat.get('aws', 'us-east-1')?.location).toMatchObject({ city: 'Ashburn' });
+    expect(cat.get('aws', 'af-south-1')!.location!.lat).toBeLessThan(0);
+    expect(cat.get('aws', 'us-west-2')!.location!.lon).toBeLessThan(-100);
+    expect(cat.get('gcp', 'europe-west1')!.location!.lat).toBeCloseTo(50.45, 1); // Saint-Ghislain
+  });
   it('suggests near regions for a typo', () => {
     expect(cat.suggest('aws', 'us-west-9').map((r) => r.code)).toContain('us-west-2');
   });

@@ -20,6 +20,15 @@ export interface RegionInfo {
   readonly country: string;
   /** The account must enable the region before use (AWS opt-in regions). */
   readonly optIn: boolean;
+  /** Where to draw it on a map (`data/region-locations.json`): a city, not a data-centre address. */
+  readonly location?: RegionLocation;
+}
+
+/** A region's place on a map: the city it is named after or sits in, in degrees (WGS 84). */
+export interface RegionLocation {
+  readonly city: string;
+  readonly lat: number;
+  readonly lon: number;
 }
 
 /** `true` offered, `false` not offered, `null` no source says either way. */
@@ -55,6 +64,7 @@ interface GcpData {
     configurableDualRegionCodes: Array<{ code: string; eligibleRegions: string[] }>;
   };
 }
+type LocationData = Record<Cloud, Record<string, RegionLocation>>;
 interface RdsReplicationData {
   pairs: Array<[string, string]>;
 }
@@ -108,15 +118,19 @@ export class RegionCatalog {
   private readonly gcpMultiLocations = new Map<string, string[] | null>();
   private readonly gcsDualRegions: GcpData['cloudStorage'];
 
-  constructor(aws: AwsData, gcp: GcpData, rds: RdsReplicationData) {
+  constructor(aws: AwsData, gcp: GcpData, rds: RdsReplicationData, locations?: LocationData) {
     this.awsSourceVersion = aws.source.botocoreVersion;
     this.awsGlobal = new Set(aws.globalServices);
+    const at = (cloud: Cloud, code: string) => {
+      const l = locations?.[cloud][code];
+      return l ? { location: { city: l.city, lat: l.lat, lon: l.lon } } : {};
+    };
     for (const r of aws.regions) {
-      this.add({ cloud: 'aws', code: r.code, short: shortCode('aws', r.code), name: r.name, jurisdiction: r.jurisdiction, continent: r.continent, country: r.country, optIn: r.optIn });
+      this.add({ cloud: 'aws', code: r.code, short: shortCode('aws', r.code), name: r.name, jurisdiction: r.jurisdiction, continent: r.continent, country: r.country, optIn: r.optIn, ...at('aws', r.code) });
       this.services.set(`aws:${r.code}`, new Set([...r.services, ...r.ssmServices]));
     }
     for (const r of gcp.regions) {
-      this.add({ cloud: 'gcp', code: r.code, short: shortCode('gcp', r.code), name: r.name, jurisdiction: r.jurisdiction, continent: r.continent, country: r.country, optIn: false });
+      this.add({ cloud: 'gcp', code: r.code, short: shortCode('gcp', r.code), name: r.name, jurisdiction: r.jurisdiction, continent: r.continent, country: r.country, optIn: false, ...at('gcp', r.code) });
       this.services.set(`gcp:${r.code}`, new Map(Object.entries(r.services)));
     }
     this.rdsPairs = new Set(rds.pairs.map(([s, d]) => `${s}>${d}`));
@@ -243,6 +257,7 @@ export function regionCatalog(): RegionCatalog {
     readJson<AwsData>('aws-regions.json'),
     readJson<GcpData>('gcp-regions.json'),
     readJson<RdsReplicationData>('aws-rds-backup-replication.json'),
+    readJson<LocationData>('region-locations.json'),
   );
   return cached;
 }
