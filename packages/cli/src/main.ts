@@ -112,6 +112,15 @@ function fleetCommands(cli: Command): void {
     .action(async (envs: string[], flags) => {
       await (await import('./commands/check.js')).check(envs, flags);
     });
+
+  cli
+    .command('report')
+    .description('write the fleet as one self-contained HTML page: region map, parity matrix, DR pairs and drills, findings')
+    .argument('[env...]', 'environments (default: all)')
+    .option('--out <dir>', 'folder for index.html (default: .parity/report)')
+    .action(async (envs: string[], flags) => {
+      await (await import('./commands/report.js')).report(envs, flags);
+    });
 }
 
 /** registry, release, promote: publishing bundles and moving environments to their versions. */

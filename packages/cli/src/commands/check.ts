@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { lastDrill, resolveForCheck, runChecks, stable, unreadableDefinitionReport, type CheckReport, type DrPair, type Finding } from '@parity/checks';
-import { DEFINITION_FILE, formatIssue, loadWorkspace, ParityError, synthFailed, type Workspace } from '@parity/model';
+import { DEFINITION_FILE, formatIssue, loadWorkspace, ParityError, type ResolvedEnvironment, synthFailed, type Workspace } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
@@ -19,11 +19,23 @@ export interface CheckFlags {
 
 /** Run every check; environments that resolve are synthesized (incrementally) so their JSON can be read. */
 export async function runCheck(names: readonly string[] = [], root?: string): Promise<CheckReport> {
+  return (await checkFleet(names, root)).report;
+}
+
+/** What `pnpm report` shows: {@link runCheck}'s report, the workspace root and the environments it resolved. */
+export interface CheckedFleet {
+  readonly report: CheckReport;
+  readonly root: string;
+  readonly envs: readonly ResolvedEnvironment[];
+}
+
+/** {@link runCheck}, also returning the root and the resolved environments (parameter sources, pins). */
+export async function checkFleet(names: readonly string[] = [], root?: string): Promise<CheckedFleet> {
   let ws: Workspace;
   try {
     ws = await loadWorkspace(root, { installer: npmInstaller });
   } catch (e) {
-    if (e instanceof ParityError) return unreadableDefinitionReport(DEFINITION_FILE, e.issues);
+    if (e instanceof ParityError) return { report: unreadableDefinitionReport(DEFINITION_FILE, e.issues), root: root ?? process.cwd(), envs: [] };
     throw e;
   }
   const resolved = resolveForCheck(ws, names);
@@ -54,7 +66,8 @@ export async function runCheck(names: readonly string[] = [], root?: string): Pr
     if (existsSync(file)) json.set(e.name, JSON.parse(readFileSync(file, 'utf8')) as TerraformJson);
   }
   // Drill reports are read here and handed in: the checks read nothing from disk.
-  return runChecks(ws, resolved, (name) => json.get(name), (name) => lastDrill(ws.root, name));
+  const report = runChecks(ws, resolved, (name) => json.get(name), (name) => lastDrill(ws.root, name));
+  return { report, root: ws.root, envs: resolved.envs };
 }
 
 const CHECK_TITLES = { config: 'Configuration', parity: 'Parity', regions: 'Region availability', residency: 'Data residency', dr: 'DR readiness' } as const;

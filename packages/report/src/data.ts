@@ -1,0 +1,238 @@
+/**
+ * What the report shows, gathered in one place: the `pnpm check` report (the very object
+ * `check --json` prints), the resolved environments it was computed from (for where each
+ * parameter came from and which bundles are pinned), the region catalog (where to draw each
+ * region) and every drill report under `environments/<dr>/drills/*.json`.
+ *
+ * Fields the DR part of the check gains over time (`policy`, `mechanisms`, `standby`) are read
+ * defensively: the page works with the check as it is and as it will be.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckReport, DrPair, Finding } from '@parity/checks';
+import { regionCatalog, type Cloud, type ResolvedEnvironment } from '@parity/model';
+
+/** How data reaches the DR region, weakest to strongest. */
+export type Mechanism = 'none' | 'backup-copy' | 'replicated-backups' | 'replica';
+
+export const MECHANISM_LABEL: Readonly<Record<Mechanism, string>> = {
+  none: 'nothing reaches the DR region',
+  'backup-copy': 'backup copy',
+  'replicated-backups': 'replicated backups',
+  replica: 'read replica',
+};
+
+export interface EnvPoint {
+  readonly name: string;
+  readonly cloud: string;
+  readonly region: string;
+  readonly role: string;
+  readonly tier: string;
+  readonly jurisdiction: string;
+  /** The catalog's jurisdiction of the region (a country, EU or UK), for shading. */
+  readonly regionJurisdiction?: string;
+  readonly city?: string;
+  readonly lat?: number;
+  readonly lon?: number;
+  /** Residency errors (findings of the residency check) about this environment. */
+  readonly residency: readonly Finding[];
+}
+
+export interface Arrow {
+  readonly primary: string;
+  readonly dr: string;
+  readonly mechanism: Mechanism;
+  /** Every mechanism found, as the check words it. */
+  readonly mechanisms: readonly string[];
+  /** Stateful bundles nothing protects in the DR region. */
+  readonly uncovered: readonly string[];
+  /** A residency error names one end of the pair (e.g. a dr region outside the primary's jurisdiction). */
+  readonly residency: boolean;
+}
+
+export interface DrillStep {
+  readonly id: string;
+  readonly title: string;
+  readonly status: string;
+  readonly startedAt?: string;
+  readonly durationSeconds?: number;
+  readonly detail?: string;
+}
+
+export interface Drill {
+  readonly file: string;
+  readonly drEnv: string;
+  readonly startedAt: string;
+  readonly status: string;
+  readonly target?: string;
+  readonly rtoMinutes?: number;
+  readonly rpoMinutes?: number;
+  readonly steps: readonly DrillStep[];
+}
+
+export interface ParamOrigin {
+  readonly value: unknown;
+  /** `bundle`, `definition`, `tier`, `override`, and the derived `strategy` and `failover`. */
+  readonly source: string;
+}
+
+export interface ReportData {
+  readonly check: CheckReport;
+  readonly envs: readonly EnvPoint[];
+  readonly arrows: readonly Arrow[];
+  /** Per environment and bundle: each parameter's value and source, and the pin if any. */
+  readonly params: Readonly<Record<string, Readonly<Record<string, { readonly pinned?: string; readonly params: Readonly<Record<string, ParamOrigin>> }>>>>;
+  /** Drill reports per dr environment, newest first. */
+  readonly drills: Readonly<Record<string, readonly Drill[]>>;
+}
+
+/** Optional fields of a DR pair that newer checks add; read, never required. */
+export interface PairExtras {
+  readonly policy?: { readonly name?: string; readonly strategy?: string; readonly rpoMinutes?: number; readonly rtoMinutes?: number; readonly copyDelayMinutes?: number; readonly standbyCapacityPercent?: number };
+  readonly mechanisms?: unknown;
+  readonly standby?: unknown;
+}
+
+export function extras(p: DrPair): PairExtras {
+  return p as DrPair & PairExtras;
+}
+
+/** The mechanism a check's wording describes. */
+export function classifyMechanism(text: string): Mechanism {
+  const t = text.toLowerCase();
+  if (/\breplica\b|replica-lag|read replica|master_instance_name|replicate_source_db/.test(t)) return 'replica';
+  if (/replicated|replication/.test(t)) return 'replicated-backups';
+  if (/backup|snapshot|cop(y|ied)|stored in/.test(t)) return 'backup-copy';
+  return 'none';
+}
+
+const RANK: Readonly<Record<Mechanism, number>> = { none: 0, 'backup-copy': 1, 'replicated-backups': 2, replica: 3 };
+
+/** Every mechanism string a pair names: `mechanisms` (newer checks) and `coverage[].protections`. */
+export function mechanismTexts(p: DrPair): string[] {
+  const out: string[] = [];
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      const named = ['kind', 'mechanism', 'type', 'how', 'description'].filter((k) => typeof o[k] === 'string');
+      if (named.length) out.push(named.map((k) => o[k] as string).join(' '));
+      else Object.values(o).forEach(visit);
+    }
+  };
+  visit(extras(p).mechanisms);
+  for (const c of p.coverage ?? []) for (const x of c.protections ?? []) out.push(x.mechanism);
+  return [...new Set(out)];
+}
+
+/** The strongest mechanism that protects the pair's data. */
+export function strongest(p: DrPair): Mechanism {
+  return mechanismTexts(p)
+    .map(classifyMechanism)
+    .reduce<Mechanism>((a, m) => (RANK[m] > RANK[a] ? m : a), 'none');
+}
+
+function envPoints(check: CheckReport): EnvPoint[] {
+  const cat = regionCatalog();
+  return check.envs.map((e) => {
+    const info = cat.get(e.cloud as Cloud, e.region);
+    const residency = check.findings.filter((f) => f.check === 'residency' && f.severity === 'error' && f.env === e.name);
+    return {
+      name: e.name,
+      cloud: e.cloud,
+      region: e.region,
+      role: e.role,
+      tier: e.tier,
+      jurisdiction: e.jurisdiction,
+      residency,
+      ...(info ? { regionJurisdiction: info.jurisdiction } : {}),
+      ...(info?.location ? { city: info.location.city, lat: info.location.lat, lon: info.location.lon } : {}),
+    };
+  });
+}
+
+function arrows(check: CheckReport, points: readonly EnvPoint[]): Arrow[] {
+  const byName = new Map(points.map((p) => [p.name, p]));
+  return check.dr
+    .filter((p): p is DrPair & { dr: NonNullable<DrPair['dr']> } => !!p.dr)
+    .map((p) => {
+      const from = byName.get(p.primary);
+      const to = byName.get(p.dr.name);
+      return {
+        primary: p.primary,
+        dr: p.dr.name,
+        mechanism: strongest(p),
+        mechanisms: mechanismTexts(p),
+        uncovered: (p.coverage ?? []).filter((c) => !c.covered).map((c) => c.bundle),
+        residency: !!from?.residency.length || !!to?.residency.length,
+      };
+    });
+}
+
+function paramOrigins(envs: readonly ResolvedEnvironment[]): ReportData['params'] {
+  const out: Record<string, Record<string, { pinned?: string; params: Record<string, ParamOrigin> }>> = {};
+  for (const e of envs) {
+    out[e.name] = {};
+    for (const b of e.bundles) {
+      const params: Record<string, ParamOrigin> = {};
+      for (const [k, v] of Object.entries(b.params)) params[k] = { value: v, source: (b.sources as Record<string, string>)[k] ?? 'bundle' };
+      out[e.name]![b.name] = { params, ...(b.pinned ? { pinned: b.version } : {}) };
+    }
+  }
+  return out;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** One drill report file; undefined when it is not a drill report. */
+export function readDrill(root: string, file: string): Drill | undefined {
+  let r: Record<string, unknown>;
+  try {
+    r = JSON.parse(readFileSync(join(root, file), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (!r || typeof r !== 'object' || typeof r.drEnv !== 'string') return undefined;
+  const steps = Array.isArray(r.steps) ? (r.steps as Array<Record<string, unknown>>) : [];
+  const measured = (k: string) => num((r[k] as { measuredMinutes?: unknown } | undefined)?.measuredMinutes);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const target = str((r.target as { description?: unknown } | undefined)?.description);
+  const rto = measured('rto');
+  const rpo = measured('rpo');
+  return {
+    file,
+    drEnv: r.drEnv,
+    startedAt: str(r.startedAt) ?? file,
+    status: str(r.status) ?? 'unknown',
+    ...(target ? { target } : {}),
+    ...(rto !== undefined ? { rtoMinutes: rto } : {}),
+    ...(rpo !== undefined ? { rpoMinutes: rpo } : {}),
+    steps: steps.map((s) => {
+      const started = str(s.startedAt);
+      const secs = num(s.durationSeconds);
+      const detail = str(s.error) ?? str(s.detail);
+      return { id: str(s.id) ?? '', title: str(s.title) ?? str(s.id) ?? '', status: str(s.status) ?? 'unknown', ...(started ? { startedAt: started } : {}), ...(secs !== undefined ? { durationSeconds: secs } : {}), ...(detail ? { detail } : {}) };
+    }),
+  };
+}
+
+function drills(root: string, check: CheckReport): ReportData['drills'] {
+  const out: Record<string, Drill[]> = {};
+  for (const e of check.envs.filter((x) => x.role === 'dr')) {
+    const dir = join('environments', e.name, 'drills');
+    if (!existsSync(join(root, dir))) continue;
+    const files = readdirSync(join(root, dir)).filter((f) => f.endsWith('.json')).sort().reverse();
+    const list = files.map((f) => readDrill(root, `${dir}/${f}`)).filter((d): d is Drill => !!d);
+    if (list.length) out[e.name] = list;
+  }
+  return out;
+}
+
+/** Everything the page shows, from the check report and the environments it resolved. */
+export function reportData(root: string, check: CheckReport, envs: readonly ResolvedEnvironment[]): ReportData {
+  const points = envPoints(check);
+  return { check, envs: points, arrows: arrows(check, points), params: paramOrigins(envs), drills: drills(root, check) };
+}
