@@ -175,11 +175,13 @@ function drillHistory(list: readonly Drill[]): string {
 
 function pairSection(d: ReportData, p: DrPair): string {
   const drills = p.dr ? (d.drills[p.dr.name] ?? []) : [];
-  const bad = !p.dr || (p.coverage ?? []).some((c) => !c.covered) || p.rpo?.met === false || p.rto?.met === false;
+  const residency = d.check.findings.filter((f) => f.check === 'residency' && f.severity === 'error' && (f.env === p.primary || f.env === p.dr?.name));
+  const bad = !p.dr || residency.length > 0 || (p.coverage ?? []).some((c) => !c.covered) || p.rpo?.met === false || p.rto?.met === false;
+  const residencyList = residency.length ? `<p class="bad-text"><strong>Residency:</strong></p><ul class="bad-text">${residency.map((f) => `<li>${esc(f.message)}</li>`).join('')}</ul>` : '';
   const drillPart = drills.length ? `${timeline(drills[0]!)}${drillHistory(drills)}` : `<p>Never drilled${p.dr ? `: <code>pnpm drill ${esc(p.dr.name)}</code>` : ''}.</p>`;
   return `<article class="pair${bad ? ' bad' : ''}" data-primary="${esc(p.primary)}"${p.dr ? ` data-dr="${esc(p.dr.name)}"` : ''}>
 <h3>${esc(p.primary)} → ${p.dr ? esc(p.dr.name) : '<span class="bad-text">no dr environment</span>'}</h3>
-<div class="cols"><div>${policyList(p)}${threeWays(p)}</div><div>${coverageTable(p)}</div></div>
+<div class="cols"><div>${policyList(p)}${threeWays(p)}${residencyList}</div><div>${coverageTable(p)}</div></div>
 ${drillPart}
 </article>`;
 }

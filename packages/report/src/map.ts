@@ -90,7 +90,7 @@ function labels(placed: readonly Placed[], size: Size): string {
   const taken: Box[] = placed.map((p) => ({ x: p.x - 9, y: p.y - 9, w: 18, h: 18 }));
   const out: string[] = [];
   for (const p of [...placed].sort((a, b) => a.y - b.y || a.x - b.x)) {
-    const w = p.name.length * 7.2 + 4;
+    const w = p.name.length * 8.2 + 4; // 12.5 px bold, with room to spare
     const h = 15;
     const tries: Array<[number, number, string]> = [
       [p.x + 11, p.y - h / 2, 'start'],
