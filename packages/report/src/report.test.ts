@@ -1,0 +1,121 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CheckReport, DrPair } from '@parity/checks';
+import { classifyMechanism, reportData, strongest } from './data.js';
+import { renderHtml } from './html.js';
+import { writeReport } from './write.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'parity-report-'));
+  dirs.push(d);
+  return d;
+}
+
+const pair = (extra: Partial<DrPair> & Record<string, unknown> = {}): DrPair => ({
+  primary: 'prod-use1',
+  primaryRegion: 'us-east-1',
+  jurisdiction: 'US',
+  strategy: 'backup-restore',
+  dr: { name: 'dr-usw2', region: 'us-west-2', stateRegion: 'us-west-2' },
+  coverage: [{ bundle: 'database', covered: true, protections: [{ bundle: 'database', mechanism: 'AWS Backup every 180 min, copied to us-west-2 (≤ 60 min)', rpoMinutes: 240 }] }],
+  rpo: { targetMinutes: 240, minutes: 240, met: true, marginMinutes: 0, drivers: [] },
+  rto: { targetMinutes: 480, minutes: 45, met: true, marginMinutes: 435, breakdown: {} },
+  keys: [],
+  stateOk: true,
+  ...extra,
+});
+
+/** A small check report in the shape `check --json` prints. */
+function check(dr: DrPair[] = [pair()]): CheckReport {
+  const cell = (version: string, differs: Record<string, unknown> = {}) => ({ version, status: 'ok' as const, differs, violations: [] });
+  return {
+    definitionFile: 'environments/platform.yaml',
+    envs: [
+      { name: 'prod-use1', cloud: 'aws', region: 'us-east-1', jurisdiction: 'US', role: 'production', tier: 'production', valid: true },
+      { name: 'dr-usw2', cloud: 'aws', region: 'us-west-2', jurisdiction: 'US', role: 'dr', tier: 'production', recovers: 'prod-use1', valid: true },
+    ],
+    matrix: {
+      envs: ['prod-use1', 'dr-usw2'],
+      bundles: ['database'],
+      cells: { 'prod-use1': { database: cell('1.0.0', { mode: 'primary' }) }, 'dr-usw2': { database: cell('1.0.0', { mode: 'replica' }) } },
+      differences: [{ bundle: 'database', param: 'mode', allowed: true, groups: [{ value: 'primary', envs: ['prod-use1'] }, { value: 'replica', envs: ['dr-usw2'] }] }],
+    },
+    dr,
+    findings: [],
+    summary: { errors: 0, warnings: 0, promotionsPending: 0, byCheck: { config: 0, parity: 0, regions: 0, residency: 0, dr: 0 } },
+  };
+}
+
+describe('the report page', () => {
+  it('gives the same bytes for the same inputs, and writes them through a rename', () => {
+    const root = tmp();
+    const a = writeReport(root, check(), [], 'out');
+    const first = readFileSync(a, 'utf8');
+    const b = writeReport(root, check(), [], 'out');
+    expect(b).toBe(join(root, 'out', 'index.html'));
+    expect(readFileSync(b, 'utf8')).toBe(first);
+    expect(first).toMatch(/^<!doctype html>/);
+    expect(first).toContain("default-src 'none'");
+    expect(first).not.toMatch(/(src|href)="https?:/);
+  });
+
+  it('names the mechanisms the way the arrows are drawn', () => {
+    expect(classifyMechanism('read replica in us-west-2')).toBe('replica');
+    expect(classifyMechanism('Cloud SQL replica in europe-west4')).toBe('replica');
+    expect(classifyMechanism('automated backups and transaction logs replicated to eu-central-1')).toBe('replicated-backups');
+    expect(classifyMechanism('AWS Backup every 180 min, copied to us-west-2 (≤ 60 min)')).toBe('backup-copy');
+    expect(strongest(pair())).toBe('backup-copy');
+    expect(strongest(pair({ coverage: [] }))).toBe('none');
+  });
+
+  it('reads the DR fields newer checks add: policy, mechanisms, standby, and the strategy and failover sources', () => {
+    const newer = pair({
+      policy: { name: 'important', strategy: 'pilot-light', rpoMinutes: 15, rtoMinutes: 120, copyDelayMinutes: 5 },
+      mechanisms: [{ bundle: 'database', kind: 'read replica', rpoMinutes: 5 }],
+      standby: [{ address: 'aws_db_instance.database_replica', instanceClass: 'db.r6g.large' }],
+    });
+    const resolved = [
+      { name: 'dr-usw2', bundles: [{ name: 'database', version: '1.0.0', params: { mode: 'replica' }, sources: { mode: 'strategy' } }] },
+      { name: 'prod-use1', bundles: [{ name: 'database', version: '1.0.0', params: { mode: 'primary' }, sources: { mode: 'bundle' } }] },
+    ] as unknown as Parameters<typeof reportData>[2];
+    const d = reportData(tmp(), check([newer]), resolved);
+    expect(d.arrows).toEqual([expect.objectContaining({ primary: 'prod-use1', dr: 'dr-usw2', mechanism: 'replica' })]);
+    const html = renderHtml(d);
+    expect(html).toContain('<dd>important</dd>');
+    expect(html).toContain('<dd>pilot-light</dd>');
+    expect(html).toContain('db.r6g.large');
+    expect(html).toMatch(/dr-usw2 <span class="muted">\(derived from the DR strategy\)<\/span>/);
+    expect(html).toMatch(/class="arrow mech-replica"/);
+  });
+
+  it('shows every drill of a dr environment, newest first, and skips files that are not drill reports', () => {
+    const root = tmp();
+    const dir = join(root, 'environments', 'dr-usw2', 'drills');
+    mkdirSync(dir, { recursive: true });
+    const drill = (at: string, status: string) => JSON.stringify({ drEnv: 'dr-usw2', startedAt: at, status, steps: [{ id: 'apply-dr', title: 'apply dr-usw2', status, durationSeconds: 90 }], rto: { measuredMinutes: 3 } });
+    writeFileSync(join(dir, '2026-11-01T00-00-00Z.json'), drill('2026-11-01T00:00:00Z', 'failed'));
+    writeFileSync(join(dir, '2026-11-02T00-00-00Z.json'), drill('2026-11-02T00:00:00Z', 'passed'));
+    writeFileSync(join(dir, 'notes.json'), '{"hello": 1}');
+    writeFileSync(join(dir, 'broken.json'), '{');
+    const d = reportData(root, check(), []);
+    expect(d.drills['dr-usw2']!.map((x) => x.status)).toEqual(['passed', 'failed']);
+    const html = renderHtml(d);
+    expect(html).toMatch(/Last drill: 2026-11-02T00:00:00Z, passed/);
+    expect(html.match(/<tr[^>]*><th scope="row">2026-11-0[12]/g)).toHaveLength(2);
+  });
+
+  it('escapes what it shows', () => {
+    const c = check();
+    const evil = { ...c, findings: [{ check: 'config' as const, kind: 'schema' as const, severity: 'error' as const, file: 'environments/<x>.yaml', path: 'a', message: '<script>alert(1)</script>', fix: 'x & y' }] };
+    const html = renderHtml(reportData(tmp(), evil, []));
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('x &amp; y');
+  });
+});
