@@ -37,7 +37,13 @@ function parity(root: string, ...args: string[]) {
 function writeDrill(root: string, stamp: string, status: 'passed' | 'failed', rtoMinutes: number): void {
   const dir = join(root, 'environments', 'dr-usw2', 'drills');
   mkdirSync(dir, { recursive: true });
-  const step = (id: string, title: string, seconds: number, st = 'passed') => ({ id, title, status: st, startedAt: `${stamp}`, durationSeconds: seconds });
+  const step = (id: string, title: string, seconds: number, st = 'passed') => ({
+    id,
+    title,
+    status: st,
+    startedAt: `${stamp}`,
+    durationSeconds: seconds,
+  });
   const report = {
     schema: 'parity.drill/1',
     drEnv: 'dr-usw2',
@@ -47,8 +53,24 @@ function writeDrill(root: string, stamp: string, status: 'passed' | 'failed', rt
     startedAt: stamp,
     status,
     target: { kind: 'emulator', description: 'moto 5.2.1 on 127.0.0.1' },
-    steps: [step('check', 'check the pair', 1), step('apply-primary', 'apply prod-use1', 95), step('marker', 'write a marker', 3), step('loss', 'declare us-east-1 lost', 0.1), step('copy', 'copy the latest snapshot', 12), step('apply-dr', 'apply dr-usw2', 110, status === 'failed' ? 'failed' : 'passed'), step('verify', 'verify', 4)],
-    rto: { measuredMinutes: rtoMinutes, measuredSeconds: rtoMinutes * 60, targetMinutes: 480, met: true, marginMinutes: 480 - rtoMinutes, from: stamp, to: stamp },
+    steps: [
+      step('check', 'check the pair', 1),
+      step('apply-primary', 'apply prod-use1', 95),
+      step('marker', 'write a marker', 3),
+      step('loss', 'declare us-east-1 lost', 0.1),
+      step('copy', 'copy the latest snapshot', 12),
+      step('apply-dr', 'apply dr-usw2', 110, status === 'failed' ? 'failed' : 'passed'),
+      step('verify', 'verify', 4),
+    ],
+    rto: {
+      measuredMinutes: rtoMinutes,
+      measuredSeconds: rtoMinutes * 60,
+      targetMinutes: 480,
+      met: true,
+      marginMinutes: 480 - rtoMinutes,
+      from: stamp,
+      to: stamp,
+    },
     rpo: { measuredMinutes: 0.05, measuredSeconds: 3, targetMinutes: 240, met: true, marginMinutes: 239.95, from: stamp, to: stamp },
     leftOut: {},
     droppedDependsOn: {},
@@ -72,7 +94,11 @@ function reportOf(root: string): { file: string; check: CheckReport } {
 let browser: Browser | undefined;
 beforeAll(async () => {
   if (!HAVE_CHROMIUM) {
-    if (CI) throw new Error(`Chromium not found at ${CHROMIUM}: CI must open the report in a real browser. Fix: apt-get install -y chromium, or set PARITY_CHROMIUM.`);
+    if (CI)
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: CI must open the report in a real browser. ` +
+          'Fix: apt-get install -y chromium, or set PARITY_CHROMIUM.',
+      );
     return;
   }
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -117,8 +143,15 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
     expect(markers.sort()).toEqual(check.envs.map((e) => e.name).sort());
     expect(markers).toHaveLength(7);
     // one arrow per DR pair, from the primary to its dr environment
-    const arrows = await page.locator('#map-overview path.arrow').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-primary')}>${e.getAttribute('data-dr')}`));
-    expect(arrows.sort()).toEqual(check.dr.filter((p) => p.dr).map((p) => `${p.primary}>${p.dr!.name}`).sort());
+    const arrows = await page
+      .locator('#map-overview path.arrow')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-primary')}>${e.getAttribute('data-dr')}`));
+    expect(arrows.sort()).toEqual(
+      check.dr
+        .filter((p) => p.dr)
+        .map((p) => `${p.primary}>${p.dr!.name}`)
+        .sort(),
+    );
     expect(await page.locator('#map-overview path.arrow.bad').count()).toBe(0);
     await expect.poll(() => page.locator('svg#map-overview title').first().textContent()).toMatch(/Where each environment runs/);
     expect(await page.locator('#map-desc').textContent()).toMatch(/prod-use1 to dr-usw2 by /);
@@ -129,7 +162,14 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
         const c = check.matrix.cells[env]![bundle]!;
         const td = page.locator(`table.matrix td[data-env="${env}"][data-bundle="${bundle}"]`);
         expect(await td.count(), `${env} × ${bundle}`).toBe(1);
-        const attrs = await td.evaluate((el) => ({ status: el.dataset.status, version: el.dataset.version, behind: el.dataset.behind, differs: el.dataset.differs, violations: el.dataset.violations, text: el.textContent }));
+        const attrs = await td.evaluate((el) => ({
+          status: el.dataset.status,
+          version: el.dataset.version,
+          behind: el.dataset.behind,
+          differs: el.dataset.differs,
+          violations: el.dataset.violations,
+          text: el.textContent,
+        }));
         expect(attrs.status).toBe(c.status);
         expect(attrs.version).toBe(c.version);
         expect(attrs.behind).toBe(c.behind);
@@ -152,12 +192,12 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
     expect(await pair.locator('h4').textContent()).toMatch(/2026-11-27T10:00:00Z, passed/);
 
     // reads at 1280 px without scrolling sideways; print hides the navigation and opens the details
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'report-fleet.png'), fullPage: true });
     await page.emulateMedia({ media: 'print' });
-    expect(await page.locator('nav').evaluate((n) => getComputedStyle(n).display)).toBe('none');
-    await page.evaluate(() => dispatchEvent(new Event('beforeprint')));
+    expect(await page.locator('nav').evaluate((n) => n.ownerDocument.defaultView!.getComputedStyle(n).display)).toBe('none');
+    await page.evaluate("dispatchEvent(new Event('beforeprint'))");
     expect(await page.locator('details:not([open])').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.context().close();
@@ -167,7 +207,9 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
     const root = temp();
     const manifest = join(root, 'environments', 'dr-euc1', 'environment.yaml');
     const text = readFileSync(manifest, 'utf8');
-    const moved = text.replace(/^region: eu-central-1.*$/m, 'region: us-east-2').replace(/^ {2}region: eu-central-1$/m, '  region: us-east-2');
+    const moved = text
+      .replace(/^region: eu-central-1.*$/m, 'region: us-east-2')
+      .replace(/^ {2}region: eu-central-1$/m, '  region: us-east-2');
     expect(moved).not.toBe(text);
     writeFileSync(manifest, moved);
     const { file, check } = reportOf(root);
@@ -179,16 +221,24 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
     const red = 'rgb(198, 40, 40)';
     const marker = page.locator('#map-overview [data-env="dr-euc1"]');
     expect(await marker.getAttribute('class')).toMatch(/\bbad\b/);
-    expect(await marker.evaluate((g) => getComputedStyle(g).fill)).toBe(red);
+    expect(await marker.evaluate((g) => g.ownerDocument.defaultView!.getComputedStyle(g).fill)).toBe(red);
     const arrow = page.locator('#map-overview path.arrow[data-primary="prod-euw1"][data-dr="dr-euc1"]');
-    expect(await arrow.evaluate((p) => getComputedStyle(p).stroke)).toBe(red);
+    expect(await arrow.evaluate((p) => p.ownerDocument.defaultView!.getComputedStyle(p).stroke)).toBe(red);
     // the others stay as they were
-    expect(await page.locator('#map-overview path.arrow[data-primary="prod-use1"]').evaluate((p) => getComputedStyle(p).stroke)).not.toBe(red);
-    expect(await page.locator('#map-overview [data-env="dr-usw2"]').evaluate((g) => getComputedStyle(g).fill)).not.toBe(red);
+    expect(
+      await page
+        .locator('#map-overview path.arrow[data-primary="prod-use1"]')
+        .evaluate((p) => p.ownerDocument.defaultView!.getComputedStyle(p).stroke),
+    ).not.toBe(red);
+    expect(
+      await page.locator('#map-overview [data-env="dr-usw2"]').evaluate((g) => g.ownerDocument.defaultView!.getComputedStyle(g).fill),
+    ).not.toBe(red);
     // and in the text alternatives, the pair and the findings
     expect(await page.locator('table tr.bad[data-env="dr-euc1"]').count()).toBe(1);
     expect(await page.locator('article.pair[data-primary="prod-euw1"]').getAttribute('class')).toMatch(/\bbad\b/);
-    expect(await page.locator('table.findings[data-kind="residency"] tbody tr').count()).toBe(check.findings.filter((f) => f.kind === 'residency').length);
+    expect(await page.locator('table.findings[data-kind="residency"] tbody tr').count()).toBe(
+      check.findings.filter((f) => f.kind === 'residency').length,
+    );
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'report-residency.png'), fullPage: true });
     await page.context().close();

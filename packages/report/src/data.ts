@@ -81,14 +81,23 @@ export interface ReportData {
   readonly envs: readonly EnvPoint[];
   readonly arrows: readonly Arrow[];
   /** Per environment and bundle: each parameter's value and source, and the pin if any. */
-  readonly params: Readonly<Record<string, Readonly<Record<string, { readonly pinned?: string; readonly params: Readonly<Record<string, ParamOrigin>> }>>>>;
+  readonly params: Readonly<
+    Record<string, Readonly<Record<string, { readonly pinned?: string; readonly params: Readonly<Record<string, ParamOrigin>> }>>>
+  >;
   /** Drill reports per dr environment, newest first. */
   readonly drills: Readonly<Record<string, readonly Drill[]>>;
 }
 
 /** Optional fields of a DR pair that newer checks add; read, never required. */
 export interface PairExtras {
-  readonly policy?: { readonly name?: string; readonly strategy?: string; readonly rpoMinutes?: number; readonly rtoMinutes?: number; readonly copyDelayMinutes?: number; readonly standbyCapacityPercent?: number };
+  readonly policy?: {
+    readonly name?: string;
+    readonly strategy?: string;
+    readonly rpoMinutes?: number;
+    readonly rtoMinutes?: number;
+    readonly copyDelayMinutes?: number;
+    readonly standbyCapacityPercent?: number;
+  };
   readonly mechanisms?: unknown;
   readonly standby?: unknown;
 }
@@ -214,7 +223,14 @@ export function readDrill(root: string, file: string): Drill | undefined {
       const started = str(s.startedAt);
       const secs = num(s.durationSeconds);
       const detail = str(s.error) ?? str(s.detail);
-      return { id: str(s.id) ?? '', title: str(s.title) ?? str(s.id) ?? '', status: str(s.status) ?? 'unknown', ...(started ? { startedAt: started } : {}), ...(secs !== undefined ? { durationSeconds: secs } : {}), ...(detail ? { detail } : {}) };
+      return {
+        id: str(s.id) ?? '',
+        title: str(s.title) ?? str(s.id) ?? '',
+        status: str(s.status) ?? 'unknown',
+        ...(started ? { startedAt: started } : {}),
+        ...(secs !== undefined ? { durationSeconds: secs } : {}),
+        ...(detail ? { detail } : {}),
+      };
     }),
   };
 }
@@ -224,7 +240,10 @@ function drills(root: string, check: CheckReport): ReportData['drills'] {
   for (const e of check.envs.filter((x) => x.role === 'dr')) {
     const dir = join('environments', e.name, 'drills');
     if (!existsSync(join(root, dir))) continue;
-    const files = readdirSync(join(root, dir)).filter((f) => f.endsWith('.json')).sort().reverse();
+    const files = readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .reverse();
     const list = files.map((f) => readDrill(root, `${dir}/${f}`)).filter((d): d is Drill => !!d);
     if (list.length) out[e.name] = list;
   }

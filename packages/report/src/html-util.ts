@@ -22,3 +22,34 @@ export function seconds(s: number | undefined): string {
   const m = Math.floor(s / 60);
   return `${m} min ${Math.round(s - m * 60)} s`;
 }
+
+export type Attrs = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/**
+ * An element. Attribute values are escaped; `undefined` and `false` leave the attribute out, `true`
+ * writes it bare. Children are HTML already: pass text through {@link esc}.
+ */
+export function h(tag: string, attrs: Attrs = {}, ...children: ReadonlyArray<string | false | undefined>): string {
+  const a = Object.entries(attrs)
+    .filter(([, v]) => v !== undefined && v !== false)
+    .map(([k, v]) => (v === true ? ` ${k}` : ` ${k}="${esc(String(v))}"`))
+    .join('');
+  return `<${tag}${a}>${children.filter((c) => typeof c === 'string').join('')}</${tag}>`;
+}
+
+/** A data table: a caption, column headers, and rows already rendered as `<tr>`. */
+export function table(attrs: Attrs, caption: string | undefined, head: readonly string[], rows: readonly string[]): string {
+  const headRow = h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, esc(c))));
+  return h(
+    'table',
+    attrs,
+    caption !== undefined ? h('caption', {}, esc(caption)) : undefined,
+    h('thead', {}, headRow),
+    h('tbody', {}, ...rows),
+  );
+}
+
+/** `n thing` or `n things`. */
+export function count(n: number, thing: string): string {
+  return `${n} ${thing}${n === 1 ? '' : 's'}`;
+}

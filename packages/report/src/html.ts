@@ -4,11 +4,14 @@
  * fact is in a table or text; the map has a title, a description and equivalent tables.
  * The same data gives the same bytes: nothing on the page depends on the clock.
  */
-import { stable, type DrPair, type Finding, type MatrixCell } from '@parity/checks';
-import { extras, MECHANISM_LABEL, type Drill, type ReportData } from './data.js';
-import { esc, minutes, seconds, show } from './html-util.js';
+import type { DrPair, Finding, MatrixCell } from '@parity/checks';
+import { stable } from '@parity/checks';
+import { type Drill, extras, MECHANISM_LABEL, type ReportData } from './data.js';
+import { count, esc, h, minutes, seconds, show, table } from './html-util.js';
 import { arrowProblem, jurisdictionFills, renderMap } from './map.js';
 import { CSS } from './style.js';
+
+type EnvSummary = ReportData['check']['envs'][number];
 
 const SOURCE_LABEL: Readonly<Record<string, string>> = {
   bundle: 'bundle default',
@@ -19,219 +22,396 @@ const SOURCE_LABEL: Readonly<Record<string, string>> = {
   failover: "derived from the manifest's failover step",
 };
 
-function sourceLabel(source: string, env: ReportData['check']['envs'][number] | undefined): string {
+/** Where a parameter's value came from, in words: the derived layers are named for what derives them. */
+function sourceLabel(source: string, env: EnvSummary | undefined): string {
   if (source === 'tier' && env) return `tier ${env.tier}`;
   if (source === 'override' && env) return `manifest environments/${env.name}/environment.yaml`;
   return SOURCE_LABEL[source] ?? source;
 }
 
+const badge = (cls: string, text: string, title?: string) => h('span', { class: `badge ${cls}`.trim(), title }, esc(text));
+const row = (attrs: Record<string, string | undefined>, head: string, ...cells: string[]) =>
+  h('tr', attrs, h('th', { scope: 'row' }, head), ...cells.map((c) => h('td', {}, c)));
+
 function header(d: ReportData): string {
   const s = d.check.summary;
-  const chip = (cls: string, text: string) => `<li class="${cls}">${esc(text)}</li>`;
-  return `<header>
-<h1>Parity fleet report</h1>
-<p class="muted">From <code>${esc(d.check.definitionFile)}</code> and the environments it stamps: the same data as <code>pnpm check --json</code>, plus the DR drill reports.</p>
-<ul class="chips" aria-label="summary">
-${chip('', `${d.check.envs.length} environments`)}${chip('', `${d.check.matrix.bundles.length} bundles`)}${chip(s.errors ? 'bad' : 'ok', s.errors ? `${s.errors} violation${s.errors === 1 ? '' : 's'}` : 'no violations')}${chip(s.warnings ? 'warn' : '', `${s.warnings} warning${s.warnings === 1 ? '' : 's'}`)}${chip(s.promotionsPending ? 'warn' : '', `${s.promotionsPending} promotion${s.promotionsPending === 1 ? '' : 's'} pending`)}${chip('', `${d.check.dr.length} DR pair${d.check.dr.length === 1 ? '' : 's'}`)}
-</ul>
-<nav aria-label="sections"><a href="#map">Map</a><a href="#matrix">Parity matrix</a><a href="#dr">DR pairs</a><a href="#findings">Findings</a></nav>
-</header>`;
+  const chips = [
+    h('li', {}, count(d.check.envs.length, 'environment')),
+    h('li', {}, count(d.check.matrix.bundles.length, 'bundle')),
+    h('li', { class: s.errors ? 'bad' : 'ok' }, s.errors ? count(s.errors, 'violation') : 'no violations'),
+    h('li', { class: s.warnings ? 'warn' : undefined }, count(s.warnings, 'warning')),
+    h('li', { class: s.promotionsPending ? 'warn' : undefined }, `${count(s.promotionsPending, 'promotion')} pending`),
+    h('li', {}, count(d.check.dr.length, 'DR pair')),
+  ];
+  const links = [
+    ['map', 'Map'],
+    ['matrix', 'Parity matrix'],
+    ['dr', 'DR pairs'],
+    ['findings', 'Findings'],
+  ].map(([id, text]) => h('a', { href: `#${id}` }, text));
+  const from =
+    `From ${h('code', {}, esc(d.check.definitionFile))} and the environments it stamps: ` +
+    `the same data as ${h('code', {}, 'pnpm check --json')}, plus the DR drill reports.`;
+  return h(
+    'header',
+    {},
+    h('h1', {}, 'Parity fleet report'),
+    h('p', { class: 'muted' }, from),
+    h('ul', { class: 'chips', 'aria-label': 'summary' }, ...chips),
+    h('nav', { 'aria-label': 'sections' }, ...links),
+  );
 }
 
+const ICON_STYLE = 'border:0;background:none;display:inline';
+const ROLE_SHAPES: Readonly<Record<string, string>> = {
+  production: '<circle cx="8" cy="8" r="6" class="role-production"/>',
+  dr: '<path d="M8,1L15,8L8,15L1,8Z" class="role-dr"/>',
+  staging: '<rect x="2" y="2" width="12" height="12" class="role-staging"/>',
+};
+
 function legend(d: ReportData): string {
-  const shape = (role: string) =>
-    role === 'production'
-      ? '<circle cx="8" cy="8" r="6" class="role-production"/>'
-      : role === 'dr'
-        ? '<path d="M8,1L15,8L8,15L1,8Z" class="role-dr"/>'
-        : '<rect x="2" y="2" width="12" height="12" class="role-staging"/>';
-  const icon = (inner: string) => `<svg class="map" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" style="width:16px;border:0;background:none;display:inline">${inner}</svg>`;
-  const line = (cls: string) => `<svg class="map" width="40" height="12" viewBox="0 0 40 12" aria-hidden="true" style="width:40px;border:0;background:none;display:inline"><path class="arrow ${cls}" d="M2,6L38,6"/></svg>`;
-  const roles = ['production', 'dr', 'staging'].map((r) => `<li>${icon(`<g class="marker">${shape(r)}</g>`)}${r}</li>`);
-  const mechs = (['replica', 'replicated-backups', 'backup-copy'] as const).map((m) => `<li>${line(`mech-${m}`)}${MECHANISM_LABEL[m]}</li>`);
-  const jur = [...jurisdictionFills(d.envs)].map(([j, fill]) => `<li><span class="swatch" style="background:${fill}"></span>jurisdiction ${esc(j)}</li>`);
-  return `<ul class="legend" aria-label="legend">${roles.join('')}${mechs.join('')}<li>${line('bad')}<span class="bad-text">red: residency violation or data not protected</span></li>${jur.join('')}</ul>`;
+  const icon = (inner: string) =>
+    h(
+      'svg',
+      { class: 'map', width: 16, height: 16, viewBox: '0 0 16 16', 'aria-hidden': 'true', style: `width:16px;${ICON_STYLE}` },
+      inner,
+    );
+  const line = (cls: string) =>
+    h(
+      'svg',
+      { class: 'map', width: 40, height: 12, viewBox: '0 0 40 12', 'aria-hidden': 'true', style: `width:40px;${ICON_STYLE}` },
+      h('path', { class: `arrow ${cls}`, d: 'M2,6L38,6' }),
+    );
+  const roles = Object.entries(ROLE_SHAPES).map(([role, shape]) => h('li', {}, icon(h('g', { class: 'marker' }, shape)), role));
+  const mechs = (['replica', 'replicated-backups', 'backup-copy'] as const).map((m) => h('li', {}, line(`mech-${m}`), MECHANISM_LABEL[m]));
+  const red = h('li', {}, line('bad'), h('span', { class: 'bad-text' }, 'red: residency violation or data not protected'));
+  const jur = [...jurisdictionFills(d.envs)].map(([j, fill]) =>
+    h('li', {}, h('span', { class: 'swatch', style: `background:${fill}` }), `jurisdiction ${esc(j)}`),
+  );
+  return h('ul', { class: 'legend', 'aria-label': 'legend' }, ...roles, ...mechs, red, ...jur);
 }
 
 function mapTables(d: ReportData): string {
   const envRows = d.envs.map((e) => {
     const bad = e.residency.length > 0;
-    return `<tr${bad ? ' class="bad"' : ''} data-env="${esc(e.name)}"><th scope="row">${esc(e.name)}</th><td>${esc(e.role)}</td><td>${esc(e.cloud)} ${esc(e.region)}</td><td>${esc(e.city ?? 'not in the catalog: not on the map')}</td><td>${esc(e.jurisdiction)}</td><td>${bad ? esc(e.residency.map((f) => f.message).join('; ')) : 'ok'}</td></tr>`;
+    const residency = bad ? esc(e.residency.map((f) => f.message).join('; ')) : 'ok';
+    const at = esc(e.city ?? 'not in the region catalog: not on the map');
+    return row(
+      { class: bad ? 'bad' : undefined, 'data-env': e.name },
+      esc(e.name),
+      esc(e.role),
+      esc(`${e.cloud} ${e.region}`),
+      at,
+      esc(e.jurisdiction),
+      residency,
+    );
   });
   const arrowRows = d.arrows.map((a) => {
     const bad = arrowProblem(a);
-    return `<tr${bad ? ' class="bad"' : ''} data-primary="${esc(a.primary)}" data-dr="${esc(a.dr)}"><th scope="row">${esc(a.primary)} → ${esc(a.dr)}</th><td>${esc(MECHANISM_LABEL[a.mechanism])}</td><td>${a.mechanisms.map((m) => esc(m)).join('<br>') || '—'}</td><td>${esc(bad ?? 'ok')}</td></tr>`;
+    const mechanisms = a.mechanisms.map(esc).join('<br>') || '—';
+    return row(
+      { class: bad ? 'bad' : undefined, 'data-primary': a.primary, 'data-dr': a.dr },
+      esc(`${a.primary} → ${a.dr}`),
+      esc(MECHANISM_LABEL[a.mechanism]),
+      mechanisms,
+      esc(bad ?? 'ok'),
+    );
   });
-  return `<details class="map-text"><summary>The map as tables</summary>
-<table><caption>Environments on the map</caption><thead><tr><th scope="col">environment</th><th scope="col">role</th><th scope="col">region</th><th scope="col">drawn at</th><th scope="col">jurisdiction</th><th scope="col">residency</th></tr></thead><tbody>${envRows.join('')}</tbody></table>
-<table><caption>DR arrows</caption><thead><tr><th scope="col">primary → dr</th><th scope="col">drawn as</th><th scope="col">mechanisms</th><th scope="col">problem</th></tr></thead><tbody>${arrowRows.join('')}</tbody></table>
-</details>`;
+  return h(
+    'details',
+    { class: 'map-text' },
+    h('summary', {}, 'The map as tables'),
+    table({}, 'Environments on the map', ['environment', 'role', 'region', 'drawn at', 'jurisdiction', 'residency'], envRows),
+    table({}, 'DR arrows', ['primary → dr', 'drawn as', 'mechanisms', 'problem'], arrowRows),
+  );
 }
 
 function mapSection(d: ReportData): string {
-  return `<section id="map" aria-labelledby="map-h"><h2 id="map-h">Where the fleet runs and where its data goes</h2>
-<figure>${renderMap(d.envs, d.arrows)}<figcaption>${legend(d)}</figcaption></figure>
-${mapTables(d)}
-</section>`;
+  return h(
+    'section',
+    { id: 'map', 'aria-labelledby': 'map-h' },
+    h('h2', { id: 'map-h' }, 'Where the fleet runs and where its data goes'),
+    h('figure', {}, renderMap(d.envs, d.arrows), h('figcaption', {}, legend(d))),
+    mapTables(d),
+  );
+}
+
+/** The allowed (and disallowed) differences of a cell, expandable to each value and its source. */
+function differsDetails(d: ReportData, env: string, bundle: string, c: MatrixCell): string | undefined {
+  const differs = Object.keys(c.differs).sort();
+  if (!differs.length) return undefined;
+  const e = d.check.envs.find((x) => x.name === env);
+  const entries = differs.map((p) => {
+    const src = d.params[env]?.[bundle]?.params[p]?.source;
+    const must = c.violations.includes(p);
+    const from = esc(src ? sourceLabel(src, e) : 'unknown');
+    const value = `${h('code', {}, esc(show(c.differs[p])))} from ${from}${must ? ' (must match)' : ''}`;
+    return h('dt', {}, esc(p)) + h('dd', { class: must ? 'bad-text' : undefined }, value);
+  });
+  const allowed = differs.length - c.violations.length;
+  const summary = `±${allowed} allowed${c.violations.length ? `, ${c.violations.length} not` : ''}`;
+  return h('details', { class: 'differs' }, h('summary', {}, summary), h('dl', { class: 'kv' }, ...entries));
 }
 
 function cellHtml(d: ReportData, env: string, bundle: string, c: MatrixCell | undefined): string {
-  if (!c || c.status === 'missing') return `<td class="violation" data-env="${esc(env)}" data-bundle="${esc(bundle)}" data-status="missing">missing</td>`;
-  const e = d.check.envs.find((x) => x.name === env);
-  const origin = d.params[env]?.[bundle];
-  const differs = Object.keys(c.differs).sort();
-  const parts = [`<span class="version">${esc(c.version ?? '')}</span>`];
-  if (origin?.pinned) parts.push(`<span class="badge pin" title="the manifest pins this version">pinned ${esc(origin.pinned)}</span>`);
-  if (c.status === 'pending' && c.behind) parts.push(`<span class="badge warn pending" title="a newer version runs elsewhere">↑ ${esc(c.behind)} pending</span>`);
-  if (c.status === 'violation' && c.behind) parts.push(`<span class="badge bad">major version apart from ${esc(c.behind)}</span>`);
-  if (c.violations.length) parts.push(`<span class="badge bad violations">✘ must match: ${c.violations.map(esc).join(', ')}</span>`);
-  const allowed = differs.filter((p) => !c.violations.includes(p));
-  if (differs.length) {
-    const rows = differs.map((p) => {
-      const src = origin?.params[p]?.source;
-      const must = c.violations.includes(p);
-      return `<dt>${esc(p)}</dt><dd${must ? ' class="bad-text"' : ''}><code>${esc(show(c.differs[p]))}</code> from ${esc(src ? sourceLabel(src, e) : 'unknown')}${must ? ' (must match)' : ''}</dd>`;
-    });
-    parts.push(`<details class="differs"><summary>±${allowed.length} allowed${c.violations.length ? `, ${c.violations.length} not` : ''}</summary><dl class="kv">${rows.join('')}</dl></details>`);
-  }
-  const cls = c.status === 'violation' ? 'violation' : c.status === 'pending' ? 'pending' : '';
-  return `<td class="${cls}" data-env="${esc(env)}" data-bundle="${esc(bundle)}" data-status="${esc(c.status)}" data-version="${esc(c.version ?? '')}"${c.behind ? ` data-behind="${esc(c.behind)}"` : ''} data-differs="${differs.length}" data-violations="${esc(c.violations.join(','))}">${parts.join(' ')}</td>`;
+  if (!c || c.status === 'missing')
+    return h('td', { class: 'violation', 'data-env': env, 'data-bundle': bundle, 'data-status': 'missing' }, 'missing');
+  const pinned = d.params[env]?.[bundle]?.pinned;
+  const parts = [
+    h('span', { class: 'version' }, esc(c.version ?? '')),
+    pinned && badge('pin', `pinned ${pinned}`, 'the manifest pins this version'),
+    c.status === 'pending' && c.behind && badge('warn pending', `↑ ${c.behind} pending`, 'a newer version runs elsewhere'),
+    c.status === 'violation' && c.behind && badge('bad', `major version apart from ${c.behind}`),
+    c.violations.length > 0 && badge('bad violations', `✘ must match: ${c.violations.join(', ')}`),
+    differsDetails(d, env, bundle, c),
+  ];
+  const attrs = {
+    class: c.status === 'violation' ? 'violation' : c.status === 'pending' ? 'pending' : undefined,
+    'data-env': env,
+    'data-bundle': bundle,
+    'data-status': c.status,
+    'data-version': c.version ?? '',
+    'data-behind': c.behind,
+    'data-differs': Object.keys(c.differs).length,
+    'data-violations': c.violations.join(','),
+  };
+  return h('td', attrs, parts.filter((p): p is string => typeof p === 'string').join(' '));
 }
 
 function differencesTable(d: ReportData): string {
+  const envOf = (n: string) => d.check.envs.find((e) => e.name === n);
   const rows = d.check.matrix.differences.map((x) => {
     const groups = x.groups.map((g) => {
       const who = g.envs.map((n) => {
         const src = d.params[n]?.[x.bundle]?.params[x.param]?.source;
-        return `${esc(n)}${src ? ` <span class="muted">(${esc(sourceLabel(src, d.check.envs.find((e) => e.name === n)))})</span>` : ''}`;
+        return `${esc(n)}${src ? ` ${h('span', { class: 'muted' }, `(${esc(sourceLabel(src, envOf(n)))})`)}` : ''}`;
       });
-      return `<li><code>${esc(show(g.value))}</code>: ${who.join(', ')}</li>`;
+      return h('li', {}, `${h('code', {}, esc(show(g.value)))}: ${who.join(', ')}`);
     });
-    return `<tr${x.allowed ? '' : ' class="bad"'}><th scope="row"><code>${esc(x.bundle)}.${esc(x.param)}</code></th><td>${x.allowed ? 'allowed (mayDiffer)' : 'must match'}</td><td><ul>${groups.join('')}</ul></td></tr>`;
+    const name = h('code', {}, esc(`${x.bundle}.${x.param}`));
+    return row({ class: x.allowed ? undefined : 'bad' }, name, x.allowed ? 'allowed (mayDiffer)' : 'must match', h('ul', {}, ...groups));
   });
-  if (!rows.length) return '<p>Every parameter is the same in every environment.</p>';
-  return `<table class="differences"><caption>Parameters that differ, by value, with where each value came from</caption><thead><tr><th scope="col">parameter</th><th scope="col"></th><th scope="col">values</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  if (!rows.length) return h('p', {}, 'Every parameter is the same in every environment.');
+  return table(
+    { class: 'differences' },
+    'Parameters that differ, by value, with where each value came from',
+    ['parameter', '', 'values'],
+    rows,
+  );
 }
 
 function matrixSection(d: ReportData): string {
   const m = d.check.matrix;
-  const head = `<tr><th scope="col">environment</th><th scope="col">role</th><th scope="col">region</th>${m.bundles.map((b) => `<th scope="col">${esc(b)}</th>`).join('')}</tr>`;
-  const rows = d.check.envs.map((e) => `<tr><th scope="row">${esc(e.name)}</th><td>${esc(e.role)}</td><td>${esc(e.cloud)}:${esc(e.region)}</td>${m.bundles.map((b) => cellHtml(d, e.name, b, m.cells[e.name]?.[b])).join('')}</tr>`);
-  return `<section id="matrix" aria-labelledby="matrix-h"><h2 id="matrix-h">Parity matrix</h2>
-<p class="muted">Each cell: the bundle version, a pin, a promotion pending (↑), parameters that must match but differ (✘), and the allowed differences, each with its value and where it came from.</p>
-<table class="matrix"><caption>Environment × bundle</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>
-${differencesTable(d)}
-</section>`;
+  const rows = d.check.envs.map((e) => {
+    const cells = m.bundles.map((b) => cellHtml(d, e.name, b, m.cells[e.name]?.[b]));
+    return h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, esc(e.name)),
+      h('td', {}, esc(e.role)),
+      h('td', {}, esc(`${e.cloud}:${e.region}`)),
+      ...cells,
+    );
+  });
+  const intro =
+    'Each cell: the bundle version, a pin, a promotion pending (↑), parameters that must match but differ (✘), ' +
+    'and the allowed differences, each with its value and where it came from.';
+  return h(
+    'section',
+    { id: 'matrix', 'aria-labelledby': 'matrix-h' },
+    h('h2', { id: 'matrix-h' }, 'Parity matrix'),
+    h('p', { class: 'muted' }, intro),
+    table({ class: 'matrix' }, 'Environment × bundle', ['environment', 'role', 'region', ...m.bundles], rows),
+    differencesTable(d),
+  );
+}
+
+type Computed = { readonly minutes: number; readonly met: boolean; readonly marginMinutes: number };
+
+function objectiveRow(label: string, target: number | undefined, t: Computed | undefined, drilled: number | undefined): string {
+  const status = !t
+    ? badge('bad', 'not computed')
+    : t.met
+      ? badge('ok', `met, ${minutes(t.marginMinutes)} to spare`)
+      : badge('bad', `breached by ${minutes(-t.marginMinutes)}`);
+  const verdict =
+    target === undefined ? '' : drilled !== undefined && drilled <= target ? ` ${badge('ok', 'met')}` : ` ${badge('bad', 'breached')}`;
+  const drill = drilled !== undefined ? `${minutes(drilled)}${verdict}` : 'never drilled';
+  return row({}, label, minutes(target), `${t ? minutes(t.minutes) : '—'} ${status}`, drill);
 }
 
 function threeWays(p: DrPair): string {
-  const drill = p.lastDrill;
   const pol = extras(p).policy;
-  const row = (label: string, target: number | undefined, t: { minutes: number; met: boolean; marginMinutes: number } | undefined, drilled: number | undefined) => {
-    const status = t ? (t.met ? `<span class="badge ok">met, ${minutes(t.marginMinutes)} to spare</span>` : `<span class="badge bad">breached by ${minutes(-t.marginMinutes)}</span>`) : '<span class="badge bad">not computed</span>';
-    const dr = drilled !== undefined ? `${minutes(drilled)}${target !== undefined ? (drilled <= target ? ' <span class="badge ok">met</span>' : ' <span class="badge bad">breached</span>') : ''}` : 'never drilled';
-    return `<tr><th scope="row">${label}</th><td>${minutes(target)}</td><td>${t ? minutes(t.minutes) : '—'} ${status}</td><td>${dr}</td></tr>`;
-  };
-  return `<table class="objectives"><caption>Recovery objectives three ways</caption><thead><tr><th scope="col"></th><th scope="col">target</th><th scope="col">computed from the Terraform</th><th scope="col">last drilled</th></tr></thead><tbody>
-${row('RPO', p.rpo?.targetMinutes ?? pol?.rpoMinutes, p.rpo, drill?.rpoMinutes)}
-${row('RTO', p.rto?.targetMinutes ?? pol?.rtoMinutes, p.rto, drill?.rtoMinutes)}
-</tbody></table>`;
+  const rows = [
+    objectiveRow('RPO', p.rpo?.targetMinutes ?? pol?.rpoMinutes, p.rpo, p.lastDrill?.rpoMinutes),
+    objectiveRow('RTO', p.rto?.targetMinutes ?? pol?.rtoMinutes, p.rto, p.lastDrill?.rtoMinutes),
+  ];
+  return table(
+    { class: 'objectives' },
+    'Recovery objectives three ways',
+    ['', 'target', 'computed from the Terraform', 'last drilled'],
+    rows,
+  );
 }
 
 function policyList(p: DrPair): string {
   const pol = extras(p).policy;
-  const items: Array<[string, string]> = [
-    ['policy', pol?.name ?? '(the definition\'s dr section)'],
+  const dr = p.dr
+    ? `${p.dr.name} (${p.dr.region}), state in ${p.dr.stateRegion}${p.stateOk === false ? ': the region it fails over from' : ''}`
+    : 'none';
+  const items: Array<[string, string | undefined]> = [
+    ['policy', pol?.name ?? "(the definition's dr section)"],
     ['strategy', pol?.strategy ?? p.strategy],
-    ...(pol?.copyDelayMinutes !== undefined ? ([['copy delay budget', minutes(pol.copyDelayMinutes)]] as Array<[string, string]>) : []),
-    ...(pol?.standbyCapacityPercent !== undefined ? ([['standby capacity', `${pol.standbyCapacityPercent}%`]] as Array<[string, string]>) : []),
+    ['copy delay budget', pol?.copyDelayMinutes !== undefined ? minutes(pol.copyDelayMinutes) : undefined],
+    ['standby capacity', pol?.standbyCapacityPercent !== undefined ? `${pol.standbyCapacityPercent}%` : undefined],
     ['primary', `${p.primary} (${p.primaryRegion}, ${p.jurisdiction})`],
-    ['dr', p.dr ? `${p.dr.name} (${p.dr.region}), state in ${p.dr.stateRegion}${p.stateOk === false ? ': the region it fails over from' : ''}` : 'none'],
+    ['dr', dr],
   ];
-  return `<dl class="kv">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
+  const shown = items.filter((i): i is [string, string] => i[1] !== undefined);
+  return h('dl', { class: 'kv' }, ...shown.map(([k, v]) => h('dt', {}, esc(k)) + h('dd', {}, esc(v))));
 }
 
 function coverageTable(p: DrPair): string {
   const standby = extras(p).standby;
-  const rows = (p.coverage ?? []).map((c) => `<tr${c.covered ? '' : ' class="bad"'}><th scope="row">${esc(c.bundle)}</th><td>${c.protections.map((x) => `${esc(x.mechanism)} <span class="muted">(RPO ${minutes(x.rpoMinutes)})</span>`).join('<br>') || 'NOT protected in the DR region'}</td></tr>`);
-  const keys = p.keys.map((k) => `<li${k.ok ? '' : ' class="bad-text"'}><code>${esc(k.address)}</code> in ${esc(k.region)}: key ${k.keyRegion ? `in ${esc(k.keyRegion)}` : 'of unknown region'}</li>`);
-  return `<table class="coverage"><caption>How each stateful bundle reaches ${esc(p.dr?.region ?? 'the DR region')}</caption><thead><tr><th scope="col">bundle</th><th scope="col">mechanisms</th></tr></thead><tbody>${rows.join('') || '<tr><td colspan="2">no Terraform to read yet</td></tr>'}</tbody></table>
-${keys.length ? `<p>Copies and their keys:</p><ul>${keys.join('')}</ul>` : ''}
-${standby !== undefined ? `<p>Standby in the DR region: <code>${esc(stable(standby))}</code></p>` : ''}
-${p.queues ? `<p class="muted">Queues: ${esc(p.queues)}</p>` : ''}`;
+  const rows = (p.coverage ?? []).map((c) => {
+    const how = c.protections.map((x) => `${esc(x.mechanism)} ${h('span', { class: 'muted' }, `(RPO ${minutes(x.rpoMinutes)})`)}`);
+    return row({ class: c.covered ? undefined : 'bad' }, esc(c.bundle), how.join('<br>') || 'NOT protected in the DR region');
+  });
+  const keys = p.keys.map((k) =>
+    h(
+      'li',
+      { class: k.ok ? undefined : 'bad-text' },
+      `${h('code', {}, esc(k.address))} in ${esc(k.region)}: key ${k.keyRegion ? `in ${esc(k.keyRegion)}` : 'of unknown region'}`,
+    ),
+  );
+  const caption = `How each stateful bundle reaches ${p.dr?.region ?? 'the DR region'}`;
+  return [
+    table(
+      { class: 'coverage' },
+      caption,
+      ['bundle', 'mechanisms'],
+      rows.length ? rows : [h('tr', {}, h('td', { colspan: 2 }, 'no Terraform to read yet'))],
+    ),
+    keys.length ? h('p', {}, 'Copies and their keys:') + h('ul', {}, ...keys) : '',
+    standby !== undefined ? h('p', {}, `Standby in the DR region: ${h('code', {}, esc(stable(standby)))}`) : '',
+    p.queues ? h('p', { class: 'muted' }, `Queues: ${esc(p.queues)}`) : '',
+  ].join('');
 }
 
 function timeline(d: Drill): string {
   const total = d.steps.reduce((a, s) => a + (s.durationSeconds ?? 0), 0);
-  const bar = total > 0 ? `<div class="timeline" role="img" aria-label="step durations of the drill of ${esc(d.startedAt)}">${d.steps.filter((s) => (s.durationSeconds ?? 0) > 0).map((s) => `<span class="${esc(s.status)}" style="flex:${(s.durationSeconds! / total).toFixed(4)}" title="${esc(`${s.title}: ${seconds(s.durationSeconds)}`)}">${esc(s.title)}</span>`).join('')}</div>` : '';
-  const steps = d.steps.map((s) => `<li class="${s.status === 'failed' || s.status === 'aborted' ? 'bad-text' : ''}"><strong>${esc(s.title)}</strong>: ${esc(s.status)}${s.durationSeconds !== undefined ? `, ${seconds(s.durationSeconds)}` : ''}${s.startedAt ? ` <span class="muted">(${esc(s.startedAt)})</span>` : ''}${s.detail ? ` <span class="muted">— ${esc(s.detail)}</span>` : ''}</li>`);
-  return `<h4>Last drill: ${esc(d.startedAt)}, ${esc(d.status)}${d.target ? ` <span class="muted">(${esc(d.target)})</span>` : ''}</h4>${bar}<ol class="steps">${steps.join('')}</ol>`;
+  const spans = d.steps
+    .filter((s) => (s.durationSeconds ?? 0) > 0)
+    .map((s) =>
+      h(
+        'span',
+        { class: s.status, style: `flex:${(s.durationSeconds! / total).toFixed(4)}`, title: `${s.title}: ${seconds(s.durationSeconds)}` },
+        esc(s.title),
+      ),
+    );
+  const bar =
+    total > 0 ? h('div', { class: 'timeline', role: 'img', 'aria-label': `step durations of the drill of ${d.startedAt}` }, ...spans) : '';
+  const steps = d.steps.map((s) => {
+    const took = s.durationSeconds !== undefined ? `, ${seconds(s.durationSeconds)}` : '';
+    const when = s.startedAt ? ` ${h('span', { class: 'muted' }, `(${esc(s.startedAt)})`)}` : '';
+    const detail = s.detail ? ` ${h('span', { class: 'muted' }, `— ${esc(s.detail)}`)}` : '';
+    return h(
+      'li',
+      { class: s.status === 'failed' || s.status === 'aborted' ? 'bad-text' : undefined },
+      `${h('strong', {}, esc(s.title))}: ${esc(s.status)}${took}${when}${detail}`,
+    );
+  });
+  const target = d.target ? ` ${h('span', { class: 'muted' }, `(${esc(d.target)})`)}` : '';
+  return h('h4', {}, `Last drill: ${esc(d.startedAt)}, ${esc(d.status)}${target}`) + bar + h('ol', { class: 'steps' }, ...steps);
 }
 
 function drillHistory(list: readonly Drill[]): string {
-  const rows = list.map((x) => `<tr${x.status === 'passed' ? '' : ' class="bad"'}><th scope="row">${esc(x.startedAt)}</th><td>${esc(x.status)}</td><td>${minutes(x.rtoMinutes)}</td><td>${minutes(x.rpoMinutes)}</td><td><code>${esc(x.file)}</code></td></tr>`);
-  return `<table class="drills"><caption>Drill history</caption><thead><tr><th scope="col">started</th><th scope="col">status</th><th scope="col">RTO</th><th scope="col">RPO</th><th scope="col">report</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const rows = list.map((x) =>
+    row(
+      { class: x.status === 'passed' ? undefined : 'bad' },
+      esc(x.startedAt),
+      esc(x.status),
+      minutes(x.rtoMinutes),
+      minutes(x.rpoMinutes),
+      h('code', {}, esc(x.file)),
+    ),
+  );
+  return table({ class: 'drills' }, 'Drill history', ['started', 'status', 'RTO', 'RPO', 'report'], rows);
 }
 
 function pairSection(d: ReportData, p: DrPair): string {
   const drills = p.dr ? (d.drills[p.dr.name] ?? []) : [];
-  const residency = d.check.findings.filter((f) => f.check === 'residency' && f.severity === 'error' && (f.env === p.primary || f.env === p.dr?.name));
+  const residency = d.check.findings.filter(
+    (f) => f.check === 'residency' && f.severity === 'error' && (f.env === p.primary || f.env === p.dr?.name),
+  );
   const bad = !p.dr || residency.length > 0 || (p.coverage ?? []).some((c) => !c.covered) || p.rpo?.met === false || p.rto?.met === false;
-  const residencyList = residency.length ? `<p class="bad-text"><strong>Residency:</strong></p><ul class="bad-text">${residency.map((f) => `<li>${esc(f.message)}</li>`).join('')}</ul>` : '';
-  const drillPart = drills.length ? `${timeline(drills[0]!)}${drillHistory(drills)}` : `<p>Never drilled${p.dr ? `: <code>pnpm drill ${esc(p.dr.name)}</code>` : ''}.</p>`;
-  return `<article class="pair${bad ? ' bad' : ''}" data-primary="${esc(p.primary)}"${p.dr ? ` data-dr="${esc(p.dr.name)}"` : ''}>
-<h3>${esc(p.primary)} → ${p.dr ? esc(p.dr.name) : '<span class="bad-text">no dr environment</span>'}</h3>
-<div class="cols"><div>${policyList(p)}${threeWays(p)}${residencyList}</div><div>${coverageTable(p)}</div></div>
-${drillPart}
-</article>`;
+  const residencyList = residency.length
+    ? h('p', { class: 'bad-text' }, h('strong', {}, 'Residency:')) +
+      h('ul', { class: 'bad-text' }, ...residency.map((f) => h('li', {}, esc(f.message))))
+    : '';
+  const never = h('p', {}, `Never drilled${p.dr ? `: ${h('code', {}, esc(`pnpm drill ${p.dr.name}`))}` : ''}.`);
+  const title = `${esc(p.primary)} → ${p.dr ? esc(p.dr.name) : h('span', { class: 'bad-text' }, 'no dr environment')}`;
+  return h(
+    'article',
+    { class: bad ? 'pair bad' : 'pair', 'data-primary': p.primary, 'data-dr': p.dr?.name },
+    h('h3', {}, title),
+    h('div', { class: 'cols' }, h('div', {}, policyList(p), threeWays(p), residencyList), h('div', {}, coverageTable(p))),
+    drills.length ? timeline(drills[0]!) + drillHistory(drills) : never,
+  );
 }
 
 function drSection(d: ReportData): string {
-  const body = d.check.dr.length ? d.check.dr.map((p) => pairSection(d, p)).join('\n') : '<p>No production environments.</p>';
-  return `<section id="dr" aria-labelledby="dr-h"><h2 id="dr-h">DR pairs</h2>${body}</section>`;
+  const body = d.check.dr.length ? d.check.dr.map((p) => pairSection(d, p)) : [h('p', {}, 'No production environments.')];
+  return h('section', { id: 'dr', 'aria-labelledby': 'dr-h' }, h('h2', { id: 'dr-h' }, 'DR pairs'), ...body);
 }
 
 function findingRow(f: Finding): string {
-  const where = `${f.file}${f.line ? `:${f.line}` : ''}`;
-  return `<tr class="${f.severity === 'error' ? 'bad' : ''}"><td>${f.severity}</td><td>${esc(f.env ?? '')}</td><td><code>${esc(where)}</code>${f.path ? ` <code>${esc(f.path)}</code>` : ''}</td><td>${esc(f.message)}${f.value !== undefined ? ` <span class="muted">(value <code>${esc(show(f.value))}</code>${f.allowed ? `, allowed ${esc(f.allowed)}` : ''})</span>` : ''}</td><td>${esc(f.fix ?? '')}</td></tr>`;
+  const where = `${h('code', {}, esc(`${f.file}${f.line ? `:${f.line}` : ''}`))}${f.path ? ` ${h('code', {}, esc(f.path))}` : ''}`;
+  const value =
+    f.value !== undefined
+      ? ` ${h('span', { class: 'muted' }, `(value ${h('code', {}, esc(show(f.value)))}${f.allowed ? `, allowed ${esc(f.allowed)}` : ''})`)}`
+      : '';
+  const cells = [f.severity, esc(f.env ?? ''), where, `${esc(f.message)}${value}`, esc(f.fix ?? '')];
+  return h('tr', { class: f.severity === 'error' ? 'bad' : undefined }, ...cells.map((c) => h('td', {}, c)));
 }
 
 function findingsSection(d: ReportData): string {
   const kinds = new Map<string, Finding[]>();
   for (const f of d.check.findings) kinds.set(f.kind, [...(kinds.get(f.kind) ?? []), f]);
   const groups = [...kinds].map(([kind, list]) => {
-    const errors = list.filter((f) => f.severity === 'error').length;
-    return `<h3 id="kind-${esc(kind)}">${esc(kind)} <span class="badge ${errors ? 'bad' : 'warn'}">${list.length}</span> <span class="muted">(${esc(list[0]!.check)})</span></h3>
-<table class="findings" data-kind="${esc(kind)}"><thead><tr><th scope="col">severity</th><th scope="col">environment</th><th scope="col">where</th><th scope="col">problem</th><th scope="col">fix</th></tr></thead><tbody>${list.map(findingRow).join('')}</tbody></table>`;
+    const errors = list.some((f) => f.severity === 'error');
+    const check = h('span', { class: 'muted' }, `(${esc(list[0]!.check)})`);
+    const title = `${esc(kind)} ${badge(errors ? 'bad' : 'warn', String(list.length))} ${check}`;
+    return (
+      h('h3', { id: `kind-${kind}` }, title) +
+      table(
+        { class: 'findings', 'data-kind': kind },
+        undefined,
+        ['severity', 'environment', 'where', 'problem', 'fix'],
+        list.map(findingRow),
+      )
+    );
   });
-  return `<section id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Findings</h2>${groups.join('\n') || '<p>None: no violations, no warnings.</p>'}</section>`;
+  const body = groups.length ? groups : [h('p', {}, 'None: no violations, no warnings.')];
+  return h('section', { id: 'findings', 'aria-labelledby': 'findings-h' }, h('h2', { id: 'findings-h' }, 'Findings'), ...body);
 }
 
 /** Opens every collapsed detail before printing, so that paper shows all of it. */
-const PRINT_SCRIPT = `addEventListener('beforeprint', () => { for (const d of document.querySelectorAll('details')) d.open = true; });`;
+const PRINT_SCRIPT = "addEventListener('beforeprint', () => { for (const d of document.querySelectorAll('details')) d.open = true; });";
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+const CREDIT = 'Map: Natural Earth (public domain) via world-atlas; region places from the region catalog (GeoNames).';
 
 /** The whole page. */
 export function renderHtml(d: ReportData): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>Parity fleet report: ${d.check.envs.length} environments, ${d.check.summary.errors} violations</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-${header(d)}
-${mapSection(d)}
-${matrixSection(d)}
-${drSection(d)}
-${findingsSection(d)}
-<footer>Written by <code>pnpm report</code>. Map: Natural Earth 1:110m (public domain) via world-atlas; region places from the region catalog (GeoNames).</footer>
-</main>
-<script>${PRINT_SCRIPT}</script>
-</body>
-</html>
-`;
+  const head = [
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<meta http-equiv="Content-Security-Policy" content="${CSP}">`,
+    h('title', {}, esc(`Parity fleet report: ${count(d.check.envs.length, 'environment')}, ${count(d.check.summary.errors, 'violation')}`)),
+    h('style', {}, CSS),
+  ];
+  const main = [header(d), mapSection(d), matrixSection(d), drSection(d), findingsSection(d)];
+  const footer = h('footer', {}, `Written by ${h('code', {}, 'pnpm report')}. ${CREDIT}`);
+  const body = [h('main', {}, ...main.map((s) => `${s}\n`), footer), h('script', {}, PRINT_SCRIPT)];
+  return `<!doctype html>\n<html lang="en">\n<head>\n${head.join('\n')}\n</head>\n<body>\n${body.join('\n')}\n</body>\n</html>\n`;
 }

@@ -14,7 +14,7 @@ import { feature } from 'topojson-client';
 import type { FeatureCollection, Geometry } from 'geojson';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { MECHANISM_LABEL, type Arrow, type EnvPoint } from './data.js';
-import { esc } from './html-util.js';
+import { type Attrs, esc, h } from './html-util.js';
 
 export const MAP_WIDTH = 1200;
 export const MAP_HEIGHT = 520;
@@ -173,7 +173,13 @@ function countryShapes(path: GeoPath, size: Size, fills: ReadonlyMap<string, str
     const fill = j ? fills.get(j) : undefined;
     const d = path(c);
     if (!d) continue;
-    shapes.push(`<path class="country${fill ? ' shaded' : ''}" d="${d}"${fill ? ` style="fill:${fill}" data-jurisdiction="${esc(j!)}"` : ''}><title>${esc(c.properties.name)}${j ? ` (${esc(j)})` : ''}</title></path>`);
+    const attrs = {
+      class: fill ? 'country shaded' : 'country',
+      d,
+      style: fill ? `fill:${fill}` : undefined,
+      'data-jurisdiction': fill ? j : undefined,
+    };
+    shapes.push(h('path', attrs, h('title', {}, esc(`${c.properties.name}${j ? ` (${j})` : ''}`))));
   }
   return shapes.join('');
 }
@@ -186,8 +192,15 @@ function arrowElements(arrows: readonly Arrow[], at: ReadonlyMap<string, Placed>
       if (!from || !to) return [];
       const bad = arrowProblem(a);
       const title = `${a.primary} → ${a.dr}: ${MECHANISM_LABEL[a.mechanism]}${bad ? ` (${bad})` : ''}`;
-      const who = detail ? `data-detail-pair="${esc(a.primary)}"` : `data-primary="${esc(a.primary)}" data-dr="${esc(a.dr)}"`;
-      return [`<path class="arrow mech-${a.mechanism}${bad ? ' bad' : ''}" ${who} data-mechanism="${a.mechanism}" d="${arrowPath(from, to)}" marker-end="url(#head${bad ? '-bad' : ''})"><title>${esc(title)}</title></path>`];
+      const who = detail ? { 'data-detail-pair': a.primary } : { 'data-primary': a.primary, 'data-dr': a.dr };
+      const attrs = {
+        class: `arrow mech-${a.mechanism}${bad ? ' bad' : ''}`,
+        ...who,
+        'data-mechanism': a.mechanism,
+        d: arrowPath(from, to),
+        'marker-end': `url(#head${bad ? '-bad' : ''})`,
+      };
+      return [h('path', attrs, h('title', {}, esc(title)))];
     })
     .join('');
 }
@@ -196,14 +209,26 @@ function markerElements(placed: readonly Placed[], detail: boolean): string {
   return placed
     .map((p) => {
       const bad = p.residency.length > 0;
-      const title = `${p.name}: ${p.role}, ${p.cloud} ${p.region}${p.city ? ` (${p.city})` : ''}, ${p.jurisdiction}${bad ? `; residency: ${p.residency.map((f) => f.message).join('; ')}` : ''}`;
-      return `<g class="marker role-${esc(p.role)}${bad ? ' bad' : ''}" ${detail ? 'data-detail-env' : 'data-env'}="${esc(p.name)}" data-role="${esc(p.role)}">${markerShape(p)}<title>${esc(title)}</title></g>`;
+      const where = `${p.cloud} ${p.region}${p.city ? ` (${p.city})` : ''}, ${p.jurisdiction}`;
+      const title = `${p.name}: ${p.role}, ${where}${bad ? `; residency: ${p.residency.map((f) => f.message).join('; ')}` : ''}`;
+      const attrs = {
+        class: `marker role-${p.role}${bad ? ' bad' : ''}`,
+        [detail ? 'data-detail-env' : 'data-env']: p.name,
+        'data-role': p.role,
+      };
+      return h('g', attrs, markerShape(p), h('title', {}, esc(title)));
     })
     .join('');
 }
 
 /** One panel: countries, arrows, markers and labels, projected to fit its focus. */
-function renderPanel(panel: Panel, points: readonly EnvPoint[], arrows: readonly Arrow[], fills: ReadonlyMap<string, string>, extra = ''): string {
+function renderPanel(
+  panel: Panel,
+  points: readonly EnvPoint[],
+  arrows: readonly Arrow[],
+  fills: ReadonlyMap<string, string>,
+  extra = '',
+): string {
   const { width, height } = panel.size;
   const projection = geoNaturalEarth1().fitExtent(
     [
@@ -213,7 +238,12 @@ function renderPanel(panel: Panel, points: readonly EnvPoint[], arrows: readonly
     panel.focus,
   );
   // clipped to the panel, so shapes carry only what shows
-  const path = geoPath(projection.clipExtent([[0, 0], [width, height]])).digits(1);
+  const path = geoPath(
+    projection.clipExtent([
+      [0, 0],
+      [width, height],
+    ]),
+  ).digits(1);
   const placed = place(points, (p) => projection(p)).filter((p) => p.x >= 0 && p.y >= 0 && p.x <= width && p.y <= height);
   const at = new Map(placed.map((p) => [p.name, p]));
   const labelled = placed.filter((p) => !panel.unlabelled?.has(p.name));
@@ -227,12 +257,14 @@ function renderPanel(panel: Panel, points: readonly EnvPoint[], arrows: readonly
   ].join('\n');
 }
 
-const DEFS = [
-  '<defs>',
-  '<marker id="head" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10Z" class="head"/></marker>',
-  '<marker id="head-bad" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10Z" class="head bad"/></marker>',
-  '</defs>',
-].join('');
+/** Arrowheads, plain and red. */
+const head = (id: string, cls: string) =>
+  h(
+    'marker',
+    { id, viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+    h('path', { d: 'M0,0L10,5L0,10Z', class: cls }),
+  );
+const DEFS = h('defs', {}, head('head', 'head'), head('head-bad', 'head bad'));
 
 /** Points as a focus for a projection, with `padLon`/`padLat` degrees around them. */
 function pointsFocus(points: readonly EnvPoint[], padLon: number, padLat: number): GeoPermissibleObjects {
@@ -251,26 +283,36 @@ function pointsFocus(points: readonly EnvPoint[], padLon: number, padLat: number
   return { type: 'MultiPoint', coordinates: coords };
 }
 
-/**
- * Groups of environments in different regions drawn so close on the overview that their labels
- * and arrows would collide (markers within 70 px, joined transitively): each gets a detail panel.
- */
-function crowded(points: readonly EnvPoint[]): EnvPoint[][] {
-  const projection = geoNaturalEarth1().fitExtent(
+/** The overview's projection: fitted to where the environments are, with room around them. */
+function overviewProjection(points: readonly EnvPoint[]) {
+  return geoNaturalEarth1().fitExtent(
     [
       [8, 8],
       [MAP_WIDTH - 8, MAP_HEIGHT - 8],
     ],
     pointsFocus(points, 22, 13),
   );
+}
+
+/**
+ * Groups of environments in different regions drawn so close on the overview that their labels
+ * and arrows would collide (markers within 70 px, joined transitively): each gets a detail panel.
+ */
+function crowded(points: readonly EnvPoint[]): EnvPoint[][] {
+  const projection = overviewProjection(points);
   const placed = place(points, (p) => projection(p));
-  const parent = placed.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
-  placed.forEach((a, i) => placed.forEach((b, k) => {
-    if (k > i && Math.hypot(a.x - b.x, a.y - b.y) < 70) parent[find(k)] = find(i);
-  }));
+  const group = placed.map((_, i) => i);
+  const root = (i: number): number => {
+    while (group[i] !== i) i = group[i]!;
+    return i;
+  };
+  for (let i = 0; i < placed.length; i++) {
+    for (let k = i + 1; k < placed.length; k++) {
+      if (Math.hypot(placed[i]!.x - placed[k]!.x, placed[i]!.y - placed[k]!.y) < 70) group[root(k)] = root(i);
+    }
+  }
   const groups = new Map<number, EnvPoint[]>();
-  placed.forEach((p, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), points.find((x) => x.name === p.name)!]));
+  for (const [i, p] of placed.entries()) groups.set(root(i), [...(groups.get(root(i)) ?? []), p]);
   return [...groups.values()].filter((g) => new Set(g.map((p) => p.region)).size > 1);
 }
 
@@ -282,34 +324,44 @@ export function renderMap(points: readonly EnvPoint[], arrows: readonly Arrow[])
   const fills = jurisdictionFills(points);
   const details = crowded(points);
   const unlabelled = new Set(details.flat().map((p) => p.name));
-  const overview = renderPanel({ size: { width: MAP_WIDTH, height: MAP_HEIGHT }, focus: pointsFocus(points, 22, 13), detail: false, unlabelled }, points, arrows, fills, detailFrames(points, details));
-  const svgs = [
-    `<svg class="map overview" id="map-overview" viewBox="0 0 ${MAP_WIDTH} ${MAP_HEIGHT}" role="img" aria-labelledby="map-title map-desc" xmlns="http://www.w3.org/2000/svg">`,
-    `<title id="map-title">Where each environment runs and where its data goes</title>`,
-    `<desc id="map-desc">${esc(describe(points, arrows))}</desc>`,
+  const overview = renderPanel(
+    { size: { width: MAP_WIDTH, height: MAP_HEIGHT }, focus: pointsFocus(points, 22, 13), detail: false, unlabelled },
+    points,
+    arrows,
+    fills,
+    detailFrames(points, details),
+  );
+  const svg = (attrs: Attrs, ...children: string[]) =>
+    h('svg', { ...attrs, role: 'img', xmlns: 'http://www.w3.org/2000/svg' }, ...children);
+  const main = svg(
+    { class: 'map overview', id: 'map-overview', viewBox: `0 0 ${MAP_WIDTH} ${MAP_HEIGHT}`, 'aria-labelledby': 'map-title map-desc' },
+    h('title', { id: 'map-title' }, 'Where each environment runs and where its data goes'),
+    h('desc', { id: 'map-desc' }, esc(describe(points, arrows))),
     DEFS,
     overview,
-    '</svg>',
-  ];
+  );
   const width = details.length > 1 ? MAP_WIDTH / 2 - 6 : MAP_WIDTH;
   const panels = details.map((g, i) => {
     const names = new Set(g.map((p) => p.name));
     const inside = arrows.filter((a) => names.has(a.primary) && names.has(a.dr));
     const size = { width, height: 360 };
-    return `<svg class="map detail" viewBox="0 0 ${size.width} ${size.height}" role="img" aria-label="${esc(`Detail ${i + 1}: ${g.map((p) => p.name).join(', ')}`)}" xmlns="http://www.w3.org/2000/svg">${DEFS}${renderPanel({ size, focus: pointsFocus(g, 2.5, 1.6), detail: true }, g, inside, fills)}<text class="panel-title" x="12" y="22">Detail ${i + 1}</text></svg>`;
+    return svg(
+      {
+        class: 'map detail',
+        viewBox: `0 0 ${size.width} ${size.height}`,
+        'aria-label': `Detail ${i + 1}: ${g.map((p) => p.name).join(', ')}`,
+      },
+      DEFS,
+      renderPanel({ size, focus: pointsFocus(g, 2.5, 1.6), detail: true }, g, inside, fills),
+      h('text', { class: 'panel-title', x: 12, y: 22 }, `Detail ${i + 1}`),
+    );
   });
-  return `${svgs.join('\n')}${panels.length ? `\n<div class="details">${panels.join('\n')}</div>` : ''}`;
+  return panels.length ? `${main}\n${h('div', { class: 'details' }, ...panels)}` : main;
 }
 
 /** On the overview, a frame around each crowded group, named after its detail panel. */
 function detailFrames(points: readonly EnvPoint[], details: readonly EnvPoint[][]): string {
-  const projection = geoNaturalEarth1().fitExtent(
-    [
-      [8, 8],
-      [MAP_WIDTH - 8, MAP_HEIGHT - 8],
-    ],
-    pointsFocus(points, 22, 13),
-  );
+  const projection = overviewProjection(points);
   return details
     .map((g, i) => {
       const xy = place(g, (p) => projection(p));
@@ -317,14 +369,26 @@ function detailFrames(points: readonly EnvPoint[], details: readonly EnvPoint[][
       const y0 = Math.min(...xy.map((p) => p.y)) - 16;
       const x1 = Math.max(...xy.map((p) => p.x)) + 16;
       const y1 = Math.max(...xy.map((p) => p.y)) + 16;
-      return `<g class="frame" aria-hidden="true"><rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${(x1 - x0).toFixed(1)}" height="${(y1 - y0).toFixed(1)}" rx="6"/><text class="label" x="${x0.toFixed(1)}" y="${(y0 - 5).toFixed(1)}">Detail ${i + 1}</text></g>`;
+      const rect = h('rect', { x: x0.toFixed(1), y: y0.toFixed(1), width: (x1 - x0).toFixed(1), height: (y1 - y0).toFixed(1), rx: 6 });
+      return h(
+        'g',
+        { class: 'frame', 'aria-hidden': 'true' },
+        rect,
+        h('text', { class: 'label', x: x0.toFixed(1), y: (y0 - 5).toFixed(1) }, `Detail ${i + 1}`),
+      );
     })
     .join('');
 }
 
 /** The map in one paragraph of text. */
 export function describe(points: readonly EnvPoint[], arrows: readonly Arrow[]): string {
-  const envs = points.map((p) => `${p.name} (${p.role}) in ${p.cloud} ${p.region}${p.city ? `, ${p.city}` : ''}${p.residency.length ? ', residency violation' : ''}`);
-  const links = arrows.map((a) => `${a.primary} to ${a.dr} by ${MECHANISM_LABEL[a.mechanism]}${arrowProblem(a) ? ` (${arrowProblem(a)})` : ''}`);
-  return `${points.length} environments: ${envs.join('; ')}. ${arrows.length} DR arrows: ${links.join('; ') || 'none'}. The tables below the map say the same.`;
+  const envs = points.map(
+    (p) =>
+      `${p.name} (${p.role}) in ${p.cloud} ${p.region}${p.city ? `, ${p.city}` : ''}${p.residency.length ? ', residency violation' : ''}`,
+  );
+  const links = arrows.map(
+    (a) => `${a.primary} to ${a.dr} by ${MECHANISM_LABEL[a.mechanism]}${arrowProblem(a) ? ` (${arrowProblem(a)})` : ''}`,
+  );
+  const drawn = `${arrows.length} DR arrows: ${links.join('; ') || 'none'}`;
+  return `${points.length} environments: ${envs.join('; ')}. ${drawn}. The tables below the map say the same.`;
 }

@@ -23,7 +23,13 @@ const pair = (extra: Partial<DrPair> & Record<string, unknown> = {}): DrPair => 
   jurisdiction: 'US',
   strategy: 'backup-restore',
   dr: { name: 'dr-usw2', region: 'us-west-2', stateRegion: 'us-west-2' },
-  coverage: [{ bundle: 'database', covered: true, protections: [{ bundle: 'database', mechanism: 'AWS Backup every 180 min, copied to us-west-2 (≤ 60 min)', rpoMinutes: 240 }] }],
+  coverage: [
+    {
+      bundle: 'database',
+      covered: true,
+      protections: [{ bundle: 'database', mechanism: 'AWS Backup every 180 min, copied to us-west-2 (≤ 60 min)', rpoMinutes: 240 }],
+    },
+  ],
   rpo: { targetMinutes: 240, minutes: 240, met: true, marginMinutes: 0, drivers: [] },
   rto: { targetMinutes: 480, minutes: 45, met: true, marginMinutes: 435, breakdown: {} },
   keys: [],
@@ -38,13 +44,32 @@ function check(dr: DrPair[] = [pair()]): CheckReport {
     definitionFile: 'environments/platform.yaml',
     envs: [
       { name: 'prod-use1', cloud: 'aws', region: 'us-east-1', jurisdiction: 'US', role: 'production', tier: 'production', valid: true },
-      { name: 'dr-usw2', cloud: 'aws', region: 'us-west-2', jurisdiction: 'US', role: 'dr', tier: 'production', recovers: 'prod-use1', valid: true },
+      {
+        name: 'dr-usw2',
+        cloud: 'aws',
+        region: 'us-west-2',
+        jurisdiction: 'US',
+        role: 'dr',
+        tier: 'production',
+        recovers: 'prod-use1',
+        valid: true,
+      },
     ],
     matrix: {
       envs: ['prod-use1', 'dr-usw2'],
       bundles: ['database'],
       cells: { 'prod-use1': { database: cell('1.0.0', { mode: 'primary' }) }, 'dr-usw2': { database: cell('1.0.0', { mode: 'replica' }) } },
-      differences: [{ bundle: 'database', param: 'mode', allowed: true, groups: [{ value: 'primary', envs: ['prod-use1'] }, { value: 'replica', envs: ['dr-usw2'] }] }],
+      differences: [
+        {
+          bundle: 'database',
+          param: 'mode',
+          allowed: true,
+          groups: [
+            { value: 'primary', envs: ['prod-use1'] },
+            { value: 'replica', envs: ['dr-usw2'] },
+          ],
+        },
+      ],
     },
     dr,
     findings: [],
@@ -98,7 +123,14 @@ describe('the report page', () => {
     const root = tmp();
     const dir = join(root, 'environments', 'dr-usw2', 'drills');
     mkdirSync(dir, { recursive: true });
-    const drill = (at: string, status: string) => JSON.stringify({ drEnv: 'dr-usw2', startedAt: at, status, steps: [{ id: 'apply-dr', title: 'apply dr-usw2', status, durationSeconds: 90 }], rto: { measuredMinutes: 3 } });
+    const drill = (at: string, status: string) =>
+      JSON.stringify({
+        drEnv: 'dr-usw2',
+        startedAt: at,
+        status,
+        steps: [{ id: 'apply-dr', title: 'apply dr-usw2', status, durationSeconds: 90 }],
+        rto: { measuredMinutes: 3 },
+      });
     writeFileSync(join(dir, '2026-11-01T00-00-00Z.json'), drill('2026-11-01T00:00:00Z', 'failed'));
     writeFileSync(join(dir, '2026-11-02T00-00-00Z.json'), drill('2026-11-02T00:00:00Z', 'passed'));
     writeFileSync(join(dir, 'notes.json'), '{"hello": 1}');
@@ -112,7 +144,20 @@ describe('the report page', () => {
 
   it('escapes what it shows', () => {
     const c = check();
-    const evil = { ...c, findings: [{ check: 'config' as const, kind: 'schema' as const, severity: 'error' as const, file: 'environments/<x>.yaml', path: 'a', message: '<script>alert(1)</script>', fix: 'x & y' }] };
+    const evil = {
+      ...c,
+      findings: [
+        {
+          check: 'config' as const,
+          kind: 'schema' as const,
+          severity: 'error' as const,
+          file: 'environments/<x>.yaml',
+          path: 'a',
+          message: '<script>alert(1)</script>',
+          fix: 'x & y',
+        },
+      ],
+    };
     const html = renderHtml(reportData(tmp(), evil, []));
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -3,7 +3,8 @@ export const CSS = `
 :root { --ink: #1d2733; --muted: #5b6773; --line: #d5dbe1; --bad: #c62828; --bad-bg: #fdecea; --warn: #8a5a00; --warn-bg: #fff4dc;
   --ok: #1b7a3d; --prod: #1f5fbf; --dr: #0f7a55; --staging: #8a6400; --sea: #f1f6fa; --land: #e4e7ea; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; color: var(--ink); background: #fff; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif;
+  color: var(--ink); background: #fff; }
 main { max-width: 1240px; margin: 0 auto; padding: 16px 20px 48px; }
 header { border-bottom: 1px solid var(--line); padding-bottom: 8px; margin-bottom: 8px; }
 h1 { font-size: 24px; margin: 4px 0; }
@@ -24,7 +25,8 @@ tbody th { font-weight: 600; white-space: nowrap; }
 td.violation, tr.bad td, .bad-text { color: var(--bad); }
 td.violation { background: var(--bad-bg); font-weight: 600; }
 td.pending { background: var(--warn-bg); }
-.badge { display: inline-block; font-size: 12px; border: 1px solid var(--line); border-radius: 8px; padding: 0 6px; margin-left: 4px; white-space: nowrap; }
+.badge { display: inline-block; font-size: 12px; border: 1px solid var(--line); border-radius: 8px; padding: 0 6px; margin-left: 4px;
+  white-space: nowrap; }
 .badge.bad { border-color: var(--bad); color: var(--bad); }
 .badge.warn { border-color: var(--warn); color: var(--warn); }
 .badge.ok { border-color: var(--ok); color: var(--ok); }
@@ -50,7 +52,8 @@ figure { margin: 0; }
 .map .arrow.bad { stroke: var(--bad); }
 .map .head { fill: #35424f; }
 .map .head.bad { fill: var(--bad); }
-.map .label { font-size: 12.5px; font-weight: 600; fill: var(--ink); paint-order: stroke; stroke: rgba(255,255,255,0.9); stroke-width: 3px; }
+.map .label { font-size: 12.5px; font-weight: 600; fill: var(--ink); paint-order: stroke; stroke: rgba(255,255,255,0.9);
+  stroke-width: 3px; }
 .map.overview { margin-bottom: 8px; }
 .details { display: flex; gap: 12px; }
 .details .map { flex: 1; min-width: 0; }
@@ -63,7 +66,8 @@ figure { margin: 0; }
 .pair.bad { border-color: var(--bad); }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
 .timeline { display: flex; width: 100%; height: 26px; border: 1px solid var(--line); border-radius: 4px; overflow: hidden; margin: 6px 0; }
-.timeline span { display: block; min-width: 3px; border-right: 1px solid #fff; font-size: 11px; line-height: 26px; overflow: hidden; white-space: nowrap; padding: 0 3px; color: #fff; }
+.timeline span { display: block; min-width: 3px; border-right: 1px solid #fff; font-size: 11px; line-height: 26px; overflow: hidden;
+  white-space: nowrap; padding: 0 3px; color: #fff; }
 .timeline .passed { background: var(--ok); }
 .timeline .failed, .timeline .aborted { background: var(--bad); }
 .timeline .skipped { background: #9aa7b4; }

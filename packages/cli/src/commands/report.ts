@@ -6,6 +6,8 @@ import { relative } from 'node:path';
 import { DEFAULT_REPORT_DIR, writeReport } from '@parity/report';
 import { checkFleet } from './check.js';
 
+const plural = (n: number, thing: string) => `${n} ${thing}${n === 1 ? '' : 's'}`;
+
 export interface ReportFlags {
   out?: string;
 }
@@ -15,6 +17,8 @@ export async function report(names: readonly string[], flags: ReportFlags = {}, 
   const fleet = await checkFleet(names, root);
   const file = writeReport(fleet.root, fleet.report, fleet.envs, flags.out ?? DEFAULT_REPORT_DIR);
   const { errors, warnings } = fleet.report.summary;
-  process.stdout.write(`wrote ${relative(process.cwd(), file) || file} (${fleet.report.envs.length} environments, ${errors} violation${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})\n`);
+  process.stdout.write(
+    `wrote ${relative(process.cwd(), file) || file} (${fleet.report.envs.length} environments, ${plural(errors, 'violation')}, ${plural(warnings, 'warning')})\n`,
+  );
   return file;
 }
