@@ -17,8 +17,7 @@ export async function report(names: readonly string[], flags: ReportFlags = {}, 
   const fleet = await checkFleet(names, root);
   const file = writeReport(fleet.root, fleet.report, fleet.envs, flags.out ?? DEFAULT_REPORT_DIR);
   const { errors, warnings } = fleet.report.summary;
-  process.stdout.write(
-    `wrote ${relative(process.cwd(), file) || file} (${fleet.report.envs.length} environments, ${plural(errors, 'violation')}, ${plural(warnings, 'warning')})\n`,
-  );
+  const counts = `${plural(fleet.report.envs.length, 'environment')}, ${plural(errors, 'violation')}, ${plural(warnings, 'warning')}`;
+  process.stdout.write(`wrote ${relative(process.cwd(), file) || file} (${counts})\n`);
   return file;
 }
