@@ -34,7 +34,11 @@ details > summary { cursor: pointer; color: #174ea6; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 4px 0; }
 dl.kv dt { color: var(--muted); }
 dl.kv dd { margin: 0; }
-code { font: 12.5px ui-monospace, "DejaVu Sans Mono", monospace; background: #f4f6f8; padding: 0 3px; border-radius: 3px; }
+code { font: 12.5px ui-monospace, "DejaVu Sans Mono", monospace; background: #f4f6f8; padding: 0 3px; border-radius: 3px;
+  overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
+table.findings td:nth-child(3) { width: 26%; }
+table.findings td:nth-child(5) { width: 26%; }
 figure { margin: 0; }
 .map { width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: var(--sea); display: block; }
 .map .sea { fill: var(--sea); }
