@@ -83,7 +83,9 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
   main { max-width: none; padding: 0; }
   nav { display: none; }
   h2 { break-after: avoid; }
-  .pair, figure, tr { break-inside: avoid; }
+  .pair, tr, svg.map, .legend { break-inside: avoid; }
+  .map.overview { height: 105mm; width: auto; max-width: 100%; margin: 0 auto 4mm; }
+  .details .map { height: 62mm; }
   details > summary { color: inherit; }
   a { color: inherit; text-decoration: none; }
   td.violation, td.pending, .chips li, thead th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
