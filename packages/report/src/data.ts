@@ -36,6 +36,13 @@ export interface EnvPoint {
   readonly lon?: number;
   /** Residency errors (findings of the residency check) about this environment. */
   readonly residency: readonly Finding[];
+  /** A production environment whose data does not reach a DR region: why. */
+  readonly unprotected?: string;
+}
+
+/** What is wrong with an environment on the map, in words; empty when nothing is. */
+export function envProblems(p: EnvPoint): string[] {
+  return [...p.residency.map((f) => `residency: ${f.message}`), ...(p.unprotected ? [p.unprotected] : [])];
 }
 
 export interface Arrow {
@@ -142,11 +149,20 @@ export function strongest(p: DrPair): Mechanism {
     .reduce<Mechanism>((a, m) => (RANK[m] > RANK[a] ? m : a), 'none');
 }
 
+/** Why a production environment's data does not reach a DR region, if it does not. */
+function unprotected(check: CheckReport, env: string): string | undefined {
+  const pairs = check.dr.filter((p) => p.primary === env);
+  if (pairs.length && pairs.every((p) => !p.dr)) return 'unprotected: no dr environment recovers it';
+  const gaps = pairs.flatMap((p) => (p.coverage ?? []).filter((c) => !c.covered).map((c) => `${c.bundle} (${p.dr?.region})`));
+  return gaps.length ? `unprotected: nothing reaches the DR region for ${gaps.join(', ')}` : undefined;
+}
+
 function envPoints(check: CheckReport): EnvPoint[] {
   const cat = regionCatalog();
   return check.envs.map((e) => {
     const info = cat.get(e.cloud as Cloud, e.region);
     const residency = check.findings.filter((f) => f.check === 'residency' && f.severity === 'error' && f.env === e.name);
+    const gap = unprotected(check, e.name);
     return {
       name: e.name,
       cloud: e.cloud,
@@ -155,6 +171,7 @@ function envPoints(check: CheckReport): EnvPoint[] {
       tier: e.tier,
       jurisdiction: e.jurisdiction,
       residency,
+      ...(gap ? { unprotected: gap } : {}),
       ...(info ? { regionJurisdiction: info.jurisdiction } : {}),
       ...(info?.location ? { city: info.location.city, lat: info.location.lat, lon: info.location.lon } : {}),
     };

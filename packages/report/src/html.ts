@@ -6,7 +6,7 @@
  */
 import type { DrPair, Finding, MatrixCell } from '@parity/checks';
 import { stable } from '@parity/checks';
-import { type Drill, extras, MECHANISM_LABEL, type ReportData } from './data.js';
+import { type Drill, envProblems, extras, MECHANISM_LABEL, type ReportData } from './data.js';
 import { count, esc, h, minutes, seconds, show, table } from './html-util.js';
 import { arrowProblem, jurisdictionFills, renderMap } from './map.js';
 import { CSS } from './style.js';
@@ -93,8 +93,9 @@ function legend(d: ReportData): string {
 
 function mapTables(d: ReportData): string {
   const envRows = d.envs.map((e) => {
-    const bad = e.residency.length > 0;
-    const residency = bad ? esc(e.residency.map((f) => f.message).join('; ')) : 'ok';
+    const problems = envProblems(e);
+    const bad = problems.length > 0;
+    const residency = bad ? esc(problems.join('; ')) : 'ok';
     const at = esc(e.city ?? 'not in the region catalog: not on the map');
     return row(
       { class: bad ? 'bad' : undefined, 'data-env': e.name },
@@ -121,7 +122,7 @@ function mapTables(d: ReportData): string {
     'details',
     { class: 'map-text' },
     h('summary', {}, 'The map as tables'),
-    table({}, 'Environments on the map', ['environment', 'role', 'region', 'drawn at', 'jurisdiction', 'residency'], envRows),
+    table({}, 'Environments on the map', ['environment', 'role', 'region', 'drawn at', 'jurisdiction', 'problems'], envRows),
     table({}, 'DR arrows', ['primary → dr', 'drawn as', 'mechanisms', 'problem'], arrowRows),
   );
 }

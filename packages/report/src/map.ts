@@ -13,7 +13,7 @@ import countries from 'i18n-iso-countries';
 import { feature } from 'topojson-client';
 import type { FeatureCollection, Geometry } from 'geojson';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import { MECHANISM_LABEL, type Arrow, type EnvPoint } from './data.js';
+import { type Arrow, type EnvPoint, envProblems, MECHANISM_LABEL } from './data.js';
 import { type Attrs, esc, h } from './html-util.js';
 
 export const MAP_WIDTH = 1200;
@@ -208,9 +208,10 @@ function arrowElements(arrows: readonly Arrow[], at: ReadonlyMap<string, Placed>
 function markerElements(placed: readonly Placed[], detail: boolean): string {
   return placed
     .map((p) => {
-      const bad = p.residency.length > 0;
+      const problems = envProblems(p);
+      const bad = problems.length > 0;
       const where = `${p.cloud} ${p.region}${p.city ? ` (${p.city})` : ''}, ${p.jurisdiction}`;
-      const title = `${p.name}: ${p.role}, ${where}${bad ? `; residency: ${p.residency.map((f) => f.message).join('; ')}` : ''}`;
+      const title = [`${p.name}: ${p.role}, ${where}`, ...problems].join('; ');
       const attrs = {
         class: `marker role-${p.role}${bad ? ' bad' : ''}`,
         [detail ? 'data-detail-env' : 'data-env']: p.name,
@@ -382,10 +383,10 @@ function detailFrames(points: readonly EnvPoint[], details: readonly EnvPoint[][
 
 /** The map in one paragraph of text. */
 export function describe(points: readonly EnvPoint[], arrows: readonly Arrow[]): string {
-  const envs = points.map(
-    (p) =>
-      `${p.name} (${p.role}) in ${p.cloud} ${p.region}${p.city ? `, ${p.city}` : ''}${p.residency.length ? ', residency violation' : ''}`,
-  );
+  const envs = points.map((p) => {
+    const flags = [...(p.residency.length ? ['residency violation'] : []), ...(p.unprotected ? ['unprotected'] : [])];
+    return `${p.name} (${p.role}) in ${p.cloud} ${p.region}${p.city ? `, ${p.city}` : ''}${flags.map((f) => `, ${f}`).join('')}`;
+  });
   const links = arrows.map(
     (a) => `${a.primary} to ${a.dr} by ${MECHANISM_LABEL[a.mechanism]}${arrowProblem(a) ? ` (${arrowProblem(a)})` : ''}`,
   );

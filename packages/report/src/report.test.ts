@@ -142,6 +142,19 @@ describe('the report page', () => {
     expect(html.match(/<tr[^>]*><th scope="row">2026-11-0[12]/g)).toHaveLength(2);
   });
 
+  it('draws data nothing protects in red: a production environment without a dr one, a bundle that does not reach it', () => {
+    const none = reportData(tmp(), check([pair({ dr: undefined, coverage: [] })]), []);
+    expect(none.envs.find((e) => e.name === 'prod-use1')!.unprotected).toMatch(/no dr environment recovers it/);
+    expect(none.arrows).toEqual([]);
+    expect(renderHtml(none)).toMatch(/<g class="marker role-production bad" data-env="prod-use1"/);
+    const gap = pair({ coverage: [{ bundle: 'cluster', covered: false, protections: [] }] });
+    const partial = reportData(tmp(), check([gap]), []);
+    expect(partial.envs.find((e) => e.name === 'prod-use1')!.unprotected).toMatch(/cluster \(us-west-2\)/);
+    const html = renderHtml(partial);
+    expect(html).toMatch(/<path class="arrow mech-none bad" data-primary="prod-use1" data-dr="dr-usw2"/);
+    expect(html).toMatch(/<g class="marker role-dr" data-env="dr-usw2"/);
+  });
+
   it('escapes what it shows', () => {
     const c = check();
     const evil = {
