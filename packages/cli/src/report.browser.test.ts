@@ -153,6 +153,10 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
         .sort(),
     );
     expect(await page.locator('#map-overview path.arrow.bad').count()).toBe(0);
+    // the fleet's jurisdictions shaded: the United States, and the EU's member states in view
+    expect(await page.locator('#map-overview path.country[data-jurisdiction="US"]').count()).toBe(1);
+    expect(await page.locator('#map-overview path.country[data-jurisdiction="EU"]').count()).toBeGreaterThan(15);
+    expect(await page.locator('#map-overview path.country[data-jurisdiction="UK"]').count()).toBe(0);
     await expect.poll(() => page.locator('svg#map-overview title').first().textContent()).toMatch(/Where each environment runs/);
     expect(await page.locator('#map-desc').textContent()).toMatch(/prod-use1 to dr-usw2 by /);
 
