@@ -153,6 +153,11 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
         .sort(),
     );
     expect(await page.locator('#map-overview path.arrow.bad').count()).toBe(0);
+    // the four European environments, too close to tell apart on the overview, get a detail panel
+    const detail = await page
+      .locator('svg.map.detail [data-detail-env]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-detail-env')));
+    expect(detail.sort()).toEqual(['dr-euc1', 'dr-gcp-euw4', 'prod-euw1', 'prod-gcp-euw1']);
     // the fleet's jurisdictions shaded: the United States, and the EU's member states in view
     expect(await page.locator('#map-overview path.country[data-jurisdiction="US"]').count()).toBe(1);
     expect(await page.locator('#map-overview path.country[data-jurisdiction="EU"]').count()).toBeGreaterThan(15);

@@ -59,8 +59,8 @@ figure { margin: 0; }
 .map .label { font-size: 12.5px; font-weight: 600; fill: var(--ink); paint-order: stroke; stroke: rgba(255,255,255,0.9);
   stroke-width: 3px; }
 .map.overview { margin-bottom: 8px; }
-.details { display: flex; gap: 12px; }
-.details .map { flex: 1; min-width: 0; }
+.details { display: flex; flex-wrap: wrap; gap: 12px; }
+.details .map { flex: 1 1 45%; min-width: 0; }
 .map .frame rect { fill: none; stroke: #35424f; stroke-width: 1.2; stroke-dasharray: 4 3; }
 .map .panel-title { font-size: 14px; font-weight: 700; fill: var(--muted); }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 22px; margin: 8px 0; padding: 0; list-style: none; align-items: center; }
