@@ -95,22 +95,48 @@ export interface ReportData {
   readonly drills: Readonly<Record<string, readonly Drill[]>>;
 }
 
-/** Optional fields of a DR pair that newer checks add; read, never required. */
+/** A DR pair's policy, as far as the check names it. */
+export interface PolicyView {
+  readonly name?: string;
+  readonly strategy?: string;
+  readonly rpoMinutes?: number;
+  readonly rtoMinutes?: number;
+  readonly copyDelayMinutes?: number;
+  readonly standbyCapacityPercent?: number;
+}
+
+/** Fields of a DR pair that newer checks add (DESIGN-dr §5), read from whatever shape they take; never required. */
 export interface PairExtras {
-  readonly policy?: {
-    readonly name?: string;
-    readonly strategy?: string;
-    readonly rpoMinutes?: number;
-    readonly rtoMinutes?: number;
-    readonly copyDelayMinutes?: number;
-    readonly standbyCapacityPercent?: number;
-  };
+  readonly policy: PolicyView;
   readonly mechanisms?: unknown;
   readonly standby?: unknown;
 }
 
+const field = (o: unknown, k: string): unknown => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The optional DR fields of a pair. `policy` may be a name (`"important"`) or an object with
+ * `name`, `strategy`, the targets (flat or under `targets`), the copy-delay budget (flat, a number
+ * `budget`, or under `budget`) and `standbyCapacityPercent`.
+ */
 export function extras(p: DrPair): PairExtras {
-  return p as DrPair & PairExtras;
+  const raw = field(p, 'policy');
+  const targets = field(raw, 'targets');
+  const budget = field(raw, 'budget');
+  const pick = (...vs: unknown[]) => vs.map(num).find((v) => v !== undefined);
+  const policy: PolicyView =
+    typeof raw === 'string'
+      ? { name: raw }
+      : {
+          name: text(field(raw, 'name')),
+          strategy: text(field(raw, 'strategy')),
+          rpoMinutes: pick(field(raw, 'rpoMinutes'), field(targets, 'rpoMinutes')),
+          rtoMinutes: pick(field(raw, 'rtoMinutes'), field(targets, 'rtoMinutes')),
+          copyDelayMinutes: pick(field(raw, 'copyDelayMinutes'), budget, field(budget, 'copyDelayMinutes')),
+          standbyCapacityPercent: pick(field(raw, 'standbyCapacityPercent')),
+        };
+  return { policy, mechanisms: field(p, 'mechanisms'), standby: field(p, 'standby') };
 }
 
 /** The mechanism a check's wording describes. */

@@ -244,8 +244,8 @@ function objectiveRow(label: string, target: number | undefined, t: Computed | u
 function threeWays(p: DrPair): string {
   const pol = extras(p).policy;
   const rows = [
-    objectiveRow('RPO', p.rpo?.targetMinutes ?? pol?.rpoMinutes, p.rpo, p.lastDrill?.rpoMinutes),
-    objectiveRow('RTO', p.rto?.targetMinutes ?? pol?.rtoMinutes, p.rto, p.lastDrill?.rtoMinutes),
+    objectiveRow('RPO', p.rpo?.targetMinutes ?? pol.rpoMinutes, p.rpo, p.lastDrill?.rpoMinutes),
+    objectiveRow('RTO', p.rto?.targetMinutes ?? pol.rtoMinutes, p.rto, p.lastDrill?.rtoMinutes),
   ];
   return table(
     { class: 'objectives' },
@@ -261,10 +261,10 @@ function policyList(p: DrPair): string {
     ? `${p.dr.name} (${p.dr.region}), state in ${p.dr.stateRegion}${p.stateOk === false ? ': the region it fails over from' : ''}`
     : 'none';
   const items: Array<[string, string | undefined]> = [
-    ['policy', pol?.name ?? "(the definition's dr section)"],
-    ['strategy', pol?.strategy ?? p.strategy],
-    ['copy delay budget', pol?.copyDelayMinutes !== undefined ? minutes(pol.copyDelayMinutes) : undefined],
-    ['standby capacity', pol?.standbyCapacityPercent !== undefined ? `${pol.standbyCapacityPercent}%` : undefined],
+    ['policy', pol.name ?? "(the definition's dr section)"],
+    ['strategy', pol.strategy ?? (typeof p.strategy === 'string' ? p.strategy : undefined)],
+    ['copy delay budget', pol.copyDelayMinutes !== undefined ? minutes(pol.copyDelayMinutes) : undefined],
+    ['standby capacity', pol.standbyCapacityPercent !== undefined ? `${pol.standbyCapacityPercent}%` : undefined],
     ['primary', `${p.primary} (${p.primaryRegion}, ${p.jurisdiction})`],
     ['dr', dr],
   ];

@@ -17,25 +17,28 @@ function tmp(): string {
   return d;
 }
 
-const pair = (extra: Partial<DrPair> & Record<string, unknown> = {}): DrPair => ({
-  primary: 'prod-use1',
-  primaryRegion: 'us-east-1',
-  jurisdiction: 'US',
-  strategy: 'backup-restore',
-  dr: { name: 'dr-usw2', region: 'us-west-2', stateRegion: 'us-west-2' },
-  coverage: [
-    {
-      bundle: 'database',
-      covered: true,
-      protections: [{ bundle: 'database', mechanism: 'AWS Backup every 180 min, copied to us-west-2 (≤ 60 min)', rpoMinutes: 240 }],
-    },
-  ],
-  rpo: { targetMinutes: 240, minutes: 240, met: true, marginMinutes: 0, drivers: [] },
-  rto: { targetMinutes: 480, minutes: 45, met: true, marginMinutes: 435, breakdown: {} },
-  keys: [],
-  stateOk: true,
-  ...extra,
-});
+/** A DR pair as `check --json` prints it; built loosely, since the DR fields grow (DESIGN-dr §5). */
+const pair = (extra: Record<string, unknown> = {}): DrPair =>
+  ({
+    primary: 'prod-use1',
+    policy: 'standard',
+    primaryRegion: 'us-east-1',
+    jurisdiction: 'US',
+    strategy: 'backup-restore',
+    dr: { name: 'dr-usw2', region: 'us-west-2', stateRegion: 'us-west-2' },
+    coverage: [
+      {
+        bundle: 'database',
+        covered: true,
+        protections: [{ bundle: 'database', mechanism: 'AWS Backup every 180 min, copied to us-west-2 (≤ 60 min)', rpoMinutes: 240 }],
+      },
+    ],
+    rpo: { targetMinutes: 240, minutes: 240, met: true, marginMinutes: 0, drivers: [] },
+    rto: { targetMinutes: 480, minutes: 45, met: true, marginMinutes: 435, breakdown: {} },
+    keys: [],
+    stateOk: true,
+    ...extra,
+  }) as unknown as DrPair;
 
 /** A small check report in the shape `check --json` prints. */
 function check(dr: DrPair[] = [pair()]): CheckReport {
@@ -101,7 +104,7 @@ describe('the report page', () => {
 
   it('reads the DR fields newer checks add: policy, mechanisms, standby, and the strategy and failover sources', () => {
     const newer = pair({
-      policy: { name: 'important', strategy: 'pilot-light', rpoMinutes: 15, rtoMinutes: 120, copyDelayMinutes: 5 },
+      policy: { name: 'important', strategy: 'pilot-light', targets: { rpoMinutes: 15, rtoMinutes: 120 }, budget: { copyDelayMinutes: 5 } },
       mechanisms: [{ bundle: 'database', kind: 'read replica', rpoMinutes: 5 }],
       standby: [{ address: 'aws_db_instance.database_replica', instanceClass: 'db.r6g.large' }],
     });
@@ -114,6 +117,9 @@ describe('the report page', () => {
     const html = renderHtml(d);
     expect(html).toContain('<dd>important</dd>');
     expect(html).toContain('<dd>pilot-light</dd>');
+    expect(html).toContain('<dd>5 min</dd>'); // the copy-delay budget
+    // the policy as a bare name, as the check first adds it
+    expect(renderHtml(reportData(tmp(), check([pair({ policy: 'critical' })]), []))).toContain('<dd>critical</dd>');
     expect(html).toContain('db.r6g.large');
     expect(html).toMatch(/dr-usw2 <span class="muted">\(derived from the DR strategy\)<\/span>/);
     expect(html).toMatch(/class="arrow mech-replica"/);
