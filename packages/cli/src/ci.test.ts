@@ -22,7 +22,8 @@ interface Job {
   permissions?: Record<string, string>;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   strategy?: { matrix: string };
-  steps: Array<{ name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string }>;
+  outputs?: Record<string, string>;
+  steps: Array<{ id?: string; name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string; env?: Record<string, string> }>;
 }
 interface Workflow {
   on: Record<string, unknown>;
@@ -116,6 +117,19 @@ describe('pnpm gen ci', () => {
       }
       for (const a of Object.values(ACTIONS)) if (text.includes(a.sha)) expect(text).toContain(`${a.uses}@${a.sha} # ${a.version}`);
     }
+  });
+
+  it('uploads pnpm report on every pull request and links it from the sticky comment', () => {
+    const w = wf('pull-request');
+    const check = w.jobs.check!;
+    expect(script(check)).toMatch(/pnpm --silent report --out "\$RUNNER_TEMP\/report"/);
+    const upload = check.steps.find((s) => s.id === 'report-artifact')!;
+    expect(upload.uses).toMatch(/^actions\/upload-artifact@[0-9a-f]{40}$/);
+    expect(upload.with).toMatchObject({ name: 'parity-report-${{ github.event.pull_request.head.sha }}', path: '${{ runner.temp }}/report/index.html', 'if-no-files-found': 'error' });
+    expect(check.outputs).toEqual({ 'report-url': '${{ steps.report-artifact.outputs.artifact-url }}' });
+    const comment = w.jobs.comment!.steps.find((s) => s.run?.includes('marker='))!;
+    expect(comment.env!.REPORT).toBe('${{ needs.check.outputs.report-url }}');
+    expect(comment.run).toMatch(/\[Fleet report\]\(\$REPORT\)/);
   });
 
   it('plans every affected environment on a pull request with its plan role, saved by environment and commit, in one sticky comment', () => {
