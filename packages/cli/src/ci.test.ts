@@ -23,7 +23,15 @@ interface Job {
   concurrency?: { group: string; 'cancel-in-progress': boolean };
   strategy?: { matrix: string };
   outputs?: Record<string, string>;
-  steps: Array<{ id?: string; name?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string; env?: Record<string, string> }>;
+  steps: Array<{
+    id?: string;
+    name?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    if?: string;
+    env?: Record<string, string>;
+  }>;
 }
 interface Workflow {
   on: Record<string, unknown>;
@@ -125,7 +133,11 @@ describe('pnpm gen ci', () => {
     expect(script(check)).toMatch(/pnpm --silent report --out "\$RUNNER_TEMP\/report"/);
     const upload = check.steps.find((s) => s.id === 'report-artifact')!;
     expect(upload.uses).toMatch(/^actions\/upload-artifact@[0-9a-f]{40}$/);
-    expect(upload.with).toMatchObject({ name: 'parity-report-${{ github.event.pull_request.head.sha }}', path: '${{ runner.temp }}/report/index.html', 'if-no-files-found': 'error' });
+    expect(upload.with).toMatchObject({
+      name: 'parity-report-${{ github.event.pull_request.head.sha }}',
+      path: '${{ runner.temp }}/report/index.html',
+      'if-no-files-found': 'error',
+    });
     expect(check.outputs).toEqual({ 'report-url': '${{ steps.report-artifact.outputs.artifact-url }}' });
     const comment = w.jobs.comment!.steps.find((s) => s.run?.includes('marker='))!;
     expect(comment.env!.REPORT).toBe('${{ needs.check.outputs.report-url }}');
