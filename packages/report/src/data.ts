@@ -110,6 +110,36 @@ export interface PairExtras {
   readonly policy: PolicyView;
   readonly mechanisms?: unknown;
   readonly standby?: unknown;
+  /** The strategy both environments' Terraform implements. */
+  readonly implemented?: string;
+  /** The failover step the dr manifest records. */
+  readonly failover?: string;
+  /** Of a protection: what recovery does with it (`promotion`, `restore`). */
+  readonly recovery?: string;
+}
+
+export interface StandbyItemView {
+  readonly resource: string;
+  readonly what: string;
+  readonly size?: string;
+  readonly count?: number;
+}
+
+/** The standby's items, when it has the check's shape (`{ applied, items: [{ resource, what, size?, count? }] }`). */
+export function standbyItems(standby: unknown): StandbyItemView[] | undefined {
+  const items = field(standby, 'items');
+  if (!Array.isArray(items)) return undefined;
+  return items.map((i) => ({
+    resource: text(field(i, 'resource')) ?? '',
+    what: text(field(i, 'what')) ?? '',
+    size: text(field(i, 'size')),
+    count: num(field(i, 'count')),
+  }));
+}
+
+export function standbyApplied(standby: unknown): boolean | undefined {
+  const a = field(standby, 'applied');
+  return typeof a === 'boolean' ? a : undefined;
 }
 
 const field = (o: unknown, k: string): unknown => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
@@ -120,7 +150,7 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
  * `name`, `strategy`, the targets (flat or under `targets`), the copy-delay budget (flat, a number
  * `budget`, or under `budget`) and `standbyCapacityPercent`.
  */
-export function extras(p: DrPair): PairExtras {
+export function extras(p: object): PairExtras {
   const raw = field(p, 'policy');
   const targets = field(raw, 'targets');
   const budget = field(raw, 'budget');
@@ -136,7 +166,14 @@ export function extras(p: DrPair): PairExtras {
           copyDelayMinutes: pick(field(raw, 'copyDelayMinutes'), budget, field(budget, 'copyDelayMinutes')),
           standbyCapacityPercent: pick(field(raw, 'standbyCapacityPercent')),
         };
-  return { policy, mechanisms: field(p, 'mechanisms'), standby: field(p, 'standby') };
+  return {
+    policy,
+    mechanisms: field(p, 'mechanisms'),
+    standby: field(p, 'standby'),
+    implemented: text(field(p, 'implemented')),
+    failover: text(field(p, 'failover')),
+    recovery: text(field(p, 'recovery')),
+  };
 }
 
 /** The mechanism a check's wording describes. */
@@ -150,28 +187,48 @@ export function classifyMechanism(text: string): Mechanism {
 
 const RANK: Readonly<Record<Mechanism, number>> = { none: 0, 'backup-copy': 1, 'replicated-backups': 2, replica: 3 };
 
-/** Every mechanism string a pair names: `mechanisms` (newer checks) and `coverage[].protections`. */
+/** The check's mechanism kinds (`Mechanism.kind` in @parity/checks) as the map draws them. */
+const KINDS: Readonly<Record<string, Mechanism>> = {
+  replica: 'replica',
+  'replicated-backups': 'replicated-backups',
+  backups: 'backup-copy',
+};
+
+/** One way data reaches the DR region: its kind, and the check's words for it. */
+export interface MechanismView {
+  readonly kind: Mechanism;
+  readonly text: string;
+}
+
+/**
+ * How a pair's data reaches the DR region: the check's `mechanisms` (each with its `kind`), and
+ * `coverage[].protections` (kind read from the wording) for checks without them.
+ */
+export function mechanismsOf(p: DrPair): MechanismView[] {
+  const out: MechanismView[] = [];
+  const listed = extras(p).mechanisms;
+  for (const m of Array.isArray(listed) ? listed : []) {
+    const kind = text(field(m, 'kind'));
+    const words = text(field(m, 'mechanism')) ?? kind;
+    if (!words) continue;
+    out.push({ kind: (kind && KINDS[kind]) || classifyMechanism(`${kind ?? ''} ${words}`), text: words });
+  }
+  const seen = new Set(out.map((m) => m.text));
+  for (const c of p.coverage ?? []) {
+    for (const x of c.protections ?? []) if (!seen.has(x.mechanism)) out.push({ kind: classifyMechanism(x.mechanism), text: x.mechanism });
+  }
+  return out.filter((m, i) => out.findIndex((y) => y.text === m.text) === i);
+}
+
+/** Every mechanism the pair names, in the check's words. */
 export function mechanismTexts(p: DrPair): string[] {
-  const out: string[] = [];
-  const visit = (v: unknown): void => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(visit);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      const named = ['kind', 'mechanism', 'type', 'how', 'description'].filter((k) => typeof o[k] === 'string');
-      if (named.length) out.push(named.map((k) => o[k] as string).join(' '));
-      else Object.values(o).forEach(visit);
-    }
-  };
-  visit(extras(p).mechanisms);
-  for (const c of p.coverage ?? []) for (const x of c.protections ?? []) out.push(x.mechanism);
-  return [...new Set(out)];
+  return mechanismsOf(p).map((m) => m.text);
 }
 
 /** The strongest mechanism that protects the pair's data. */
 export function strongest(p: DrPair): Mechanism {
-  return mechanismTexts(p)
-    .map(classifyMechanism)
+  return mechanismsOf(p)
+    .map((m) => m.kind)
     .reduce<Mechanism>((a, m) => (RANK[m] > RANK[a] ? m : a), 'none');
 }
 

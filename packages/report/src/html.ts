@@ -6,7 +6,7 @@
  */
 import type { DrPair, Finding, MatrixCell } from '@parity/checks';
 import { stable } from '@parity/checks';
-import { type Drill, envProblems, extras, MECHANISM_LABEL, type ReportData } from './data.js';
+import { type Drill, envProblems, extras, MECHANISM_LABEL, mechanismsOf, type ReportData, standbyApplied, standbyItems } from './data.js';
 import { count, esc, h, minutes, seconds, show, table } from './html-util.js';
 import { arrowProblem, jurisdictionFills, renderMap } from './map.js';
 import { CSS } from './style.js';
@@ -256,7 +256,7 @@ function threeWays(p: DrPair): string {
 }
 
 function policyList(p: DrPair): string {
-  const pol = extras(p).policy;
+  const { policy: pol, implemented, failover } = extras(p);
   const dr = p.dr
     ? `${p.dr.name} (${p.dr.region}), state in ${p.dr.stateRegion}${p.stateOk === false ? ': the region it fails over from' : ''}`
     : 'none';
@@ -265,6 +265,11 @@ function policyList(p: DrPair): string {
     ['strategy', pol.strategy ?? (typeof p.strategy === 'string' ? p.strategy : undefined)],
     ['copy delay budget', pol.copyDelayMinutes !== undefined ? minutes(pol.copyDelayMinutes) : undefined],
     ['standby capacity', pol.standbyCapacityPercent !== undefined ? `${pol.standbyCapacityPercent}%` : undefined],
+    [
+      'implemented',
+      implemented && implemented !== pol.strategy ? `${implemented} (the Terraform does not implement the policy)` : undefined,
+    ],
+    ['failover', failover ? `step ${failover} under way` : undefined],
     ['primary', `${p.primary} (${p.primaryRegion}, ${p.jurisdiction})`],
     ['dr', dr],
   ];
@@ -272,10 +277,35 @@ function policyList(p: DrPair): string {
   return h('dl', { class: 'kv' }, ...shown.map(([k, v]) => h('dt', {}, esc(k)) + h('dd', {}, esc(v))));
 }
 
+/** What runs in the DR region in peacetime (the check's `standby`): the standing cost of the policy. */
+function standbyHtml(standby: unknown): string {
+  if (standby === undefined || standby === null) return '';
+  const items = standbyItems(standby);
+  if (!items) return h('p', {}, `Standby in the DR region: ${h('code', {}, esc(stable(standby)))}`);
+  const applied = standbyApplied(standby);
+  const note = applied === false ? 'the dr environment is applied only at failover; in peacetime only the backup plane runs' : undefined;
+  const rows = items.map((i) =>
+    row({}, h('code', {}, esc(i.resource)), esc(i.what), esc(i.size ?? ''), i.count === undefined ? '' : String(i.count)),
+  );
+  return (
+    (note ? h('p', { class: 'muted' }, esc(note)) : '') +
+    table({ class: 'standby' }, 'Standing in the DR region in peacetime', ['resource', 'what', 'size', 'count'], rows)
+  );
+}
+
 function coverageTable(p: DrPair): string {
   const standby = extras(p).standby;
   const rows = (p.coverage ?? []).map((c) => {
-    const how = c.protections.map((x) => `${esc(x.mechanism)} ${h('span', { class: 'muted' }, `(RPO ${minutes(x.rpoMinutes)})`)}`);
+    const how = c.protections.map((x) => {
+      const view = mechanismsOf(p).find((m) => m.text === x.mechanism);
+      const recovery = extras(x).recovery;
+      const note = [
+        view ? MECHANISM_LABEL[view.kind] : undefined,
+        `RPO ${minutes(x.rpoMinutes)}`,
+        recovery ? `then ${recovery}` : undefined,
+      ];
+      return `${esc(x.mechanism)} ${h('span', { class: 'muted' }, `(${esc(note.filter(Boolean).join(', '))})`)}`;
+    });
     return row({ class: c.covered ? undefined : 'bad' }, esc(c.bundle), how.join('<br>') || 'NOT protected in the DR region');
   });
   const keys = p.keys.map((k) =>
@@ -294,7 +324,7 @@ function coverageTable(p: DrPair): string {
       rows.length ? rows : [h('tr', {}, h('td', { colspan: 2 }, 'no Terraform to read yet'))],
     ),
     keys.length ? h('p', {}, 'Copies and their keys:') + h('ul', {}, ...keys) : '',
-    standby !== undefined ? h('p', {}, `Standby in the DR region: ${h('code', {}, esc(stable(standby)))}`) : '',
+    standbyHtml(standby),
     p.queues ? h('p', { class: 'muted' }, `Queues: ${esc(p.queues)}`) : '',
   ].join('');
 }

@@ -105,8 +105,20 @@ describe('the report page', () => {
   it('reads the DR fields newer checks add: policy, mechanisms, standby, and the strategy and failover sources', () => {
     const newer = pair({
       policy: { name: 'important', strategy: 'pilot-light', targets: { rpoMinutes: 15, rtoMinutes: 120 }, budget: { copyDelayMinutes: 5 } },
-      mechanisms: [{ bundle: 'database', kind: 'read replica', rpoMinutes: 5 }],
-      standby: [{ address: 'aws_db_instance.database_replica', instanceClass: 'db.r6g.large' }],
+      implemented: 'backup-restore',
+      mechanisms: [
+        {
+          bundle: 'database',
+          kind: 'replica',
+          mechanism: 'RDS cross-region read replica in us-west-2',
+          rpoMinutes: 60,
+          recovery: 'promotion',
+        },
+      ],
+      standby: {
+        applied: true,
+        items: [{ resource: 'aws_db_instance.database_instance', what: 'RDS read replica', size: 'db.r6g.large', count: 1 }],
+      },
     });
     const resolved = [
       { name: 'dr-usw2', bundles: [{ name: 'database', version: '1.0.0', params: { mode: 'replica' }, sources: { mode: 'strategy' } }] },
@@ -120,7 +132,14 @@ describe('the report page', () => {
     expect(html).toContain('<dd>5 min</dd>'); // the copy-delay budget
     // the policy as a bare name, as the check first adds it
     expect(renderHtml(reportData(tmp(), check([pair({ policy: 'critical' })]), []))).toContain('<dd>critical</dd>');
-    expect(html).toContain('db.r6g.large');
+    expect(html).toMatch(/<td>RDS read replica<\/td><td>db\.r6g\.large<\/td><td>1<\/td>/);
+    expect(html).toContain('backup-restore (the Terraform does not implement the policy)');
+    // a backup's kind, even if its words mention a replica, is what the check says it is
+    const kinds = pair({
+      mechanisms: [{ bundle: 'database', kind: 'backups', mechanism: 'snapshot of the replica, copied', rpoMinutes: 240 }],
+      coverage: [],
+    });
+    expect(strongest(kinds)).toBe('backup-copy');
     expect(html).toMatch(/dr-usw2 <span class="muted">\(derived from the DR strategy\)<\/span>/);
     expect(html).toMatch(/class="arrow mech-replica"/);
   });

@@ -37,6 +37,12 @@ dl.kv dd { margin: 0; }
 code { font: 12.5px ui-monospace, "DejaVu Sans Mono", monospace; background: #f4f6f8; padding: 0 3px; border-radius: 3px;
   overflow-wrap: anywhere; }
 td { overflow-wrap: break-word; }
+.cols table { table-layout: fixed; }
+.cols td, .cols th { overflow-wrap: anywhere; white-space: normal; }
+table.standby th:nth-child(1) { width: 44%; }
+table.standby th:nth-child(4) { width: 13%; }
+table.coverage th:nth-child(1) { width: 22%; }
+table.objectives th:nth-child(1) { width: 14%; }
 table.findings td:nth-child(3) { width: 26%; }
 table.findings td:nth-child(5) { width: 26%; }
 figure { margin: 0; }
@@ -68,7 +74,7 @@ figure { margin: 0; }
 .swatch { display: inline-block; width: 14px; height: 14px; border: 1px solid #9aa7b4; vertical-align: middle; margin-right: 4px; }
 .pair { border: 1px solid var(--line); border-radius: 6px; padding: 4px 14px 10px; margin: 12px 0; }
 .pair.bad { border-color: var(--bad); }
-.cols { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
+.cols { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 24px; overflow-wrap: anywhere; }
 .timeline { display: flex; width: 100%; height: 26px; border: 1px solid var(--line); border-radius: 4px; overflow: hidden; margin: 6px 0; }
 .timeline span { display: block; min-width: 3px; border-right: 1px solid #fff; font-size: 11px; line-height: 26px; overflow: hidden;
   white-space: nowrap; padding: 0 3px; color: #fff; }
