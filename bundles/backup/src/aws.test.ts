@@ -79,6 +79,17 @@ describe('aws backup', () => {
     expect(vault['name']).toBe(namer(prodEnv.platform, prodEnv.name)('aws.backupVault', 'copy', 'us-west-2'));
   });
 
+  it('locks every vault, in its own region, for the retention its recovery points get', () => {
+    const locks = Object.values(resources(prod, 'aws_backup_vault_lock_configuration'));
+    const byVault = new Map(locks.map((l) => [vaultOf(prod, String(l['backup_vault_name']))[0], l]));
+    const [vaultId] = vaultOf(prod, rule(prod).target_vault_name);
+    const [copyId, copyVault] = vaultOf(prod, rule(prod).copy_action![0]!.destination_vault_arn);
+    expect(byVault.get(vaultId)).toMatchObject({ min_retention_days: 35 });
+    expect(byVault.get(copyId)).toMatchObject({ min_retention_days: 35, provider: copyVault['provider'] });
+    // Governance mode: without changeable_for_days the lock can still be lifted by an administrator.
+    for (const l of locks) expect(l).not.toHaveProperty('changeable_for_days');
+  });
+
   it('gives a DR or staging environment no copy action and no vault elsewhere', () => {
     for (const json of [dr, staging]) {
       expect(rule(json)).not.toHaveProperty('copy_action');

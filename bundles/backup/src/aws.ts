@@ -9,6 +9,7 @@
  */
 import { BackupPlan } from '@cdktf/provider-aws/lib/backup-plan/index.js';
 import { BackupSelection } from '@cdktf/provider-aws/lib/backup-selection/index.js';
+import { BackupVaultLockConfiguration } from '@cdktf/provider-aws/lib/backup-vault-lock-configuration/index.js';
 import { BackupVault } from '@cdktf/provider-aws/lib/backup-vault/index.js';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
@@ -42,6 +43,7 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
   });
   new KmsAlias(scope, 'key-alias', { name: `alias/${ctx.name('aws.kmsAlias', 'backup')}`, targetKeyId: key.keyId });
   const vault = new BackupVault(scope, 'vault', { name: ctx.name('aws.backupVault', 'vault'), kmsKeyArn: key.arn });
+  lock(scope, 'vault-lock', vault, p.retentionDays);
 
   // Vaults in the DR regions, each with a key of its own region.
   const copyVaults = env.backup.copyRegions.map((region) => {
@@ -57,11 +59,13 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
       name: `alias/${ctx.name('aws.kmsAlias', 'backup', 'copy', region)}`,
       targetKeyId: copyKey.keyId,
     });
-    return new BackupVault(scope, `copy-vault-${region}`, {
+    const copyVault = new BackupVault(scope, `copy-vault-${region}`, {
       provider,
       name: ctx.name('aws.backupVault', 'copy', region),
       kmsKeyArn: copyKey.arn,
     });
+    lock(scope, `copy-vault-lock-${region}`, copyVault, p.copyRetentionDays, provider);
+    return copyVault;
   });
 
   const role = new IamRole(scope, 'role', {
@@ -127,4 +131,14 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
     copyVaultArns: copyVaults.map((v) => v.arn),
     location: env.backup.copyRegions[0] ?? env.region,
   };
+}
+
+/**
+ * A vault lock in governance mode (no `changeable_for_days`): no recovery point can be deleted
+ * before `minDays`, the retention the plan gives it, by anyone without
+ * `backup:DeleteBackupVaultLockConfiguration`. Compliance mode would make it permanent, also for
+ * the drill's teardown; policy rule PAR-RES-005 asks for a lock.
+ */
+function lock(scope: Construct, id: string, vault: BackupVault, minDays: number, provider?: TerraformProvider): void {
+  new BackupVaultLockConfiguration(scope, id, { ...(provider ? { provider } : {}), backupVaultName: vault.name, minRetentionDays: minDays });
 }

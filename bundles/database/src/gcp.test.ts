@@ -117,8 +117,16 @@ describe('database on GCP', () => {
     expect(instance(prod).depends_on).toEqual([`google_service_networking_connection.${psa}`]);
   });
 
+  it('logs connections and disconnections', () => {
+    expect(settings(prod).database_flags).toEqual([
+      { name: 'cloudsql.iam_authentication', value: 'on' },
+      { name: 'log_connections', value: 'on' },
+      { name: 'log_disconnections', value: 'on' },
+    ]);
+  });
+
   it('uses IAM database authentication and holds no password or secret', () => {
-    expect(settings(prod).database_flags).toEqual([{ name: 'cloudsql.iam_authentication', value: 'on' }]);
+    expect(settings(prod).database_flags).toContainEqual({ name: 'cloudsql.iam_authentication', value: 'on' });
     for (const json of [prod, dr, staging]) {
       expect(json.resource?.google_sql_user).toBeUndefined();
       expect(Object.keys(json.resource ?? {}).filter((t) => t.startsWith('google_secret_manager'))).toEqual([]);

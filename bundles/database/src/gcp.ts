@@ -124,7 +124,12 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
         privateNetwork: networkId,
         sslMode: 'ENCRYPTED_ONLY',
       },
-      databaseFlags: [{ name: 'cloudsql.iam_authentication', value: 'on' }],
+      databaseFlags: [
+        { name: 'cloudsql.iam_authentication', value: 'on' },
+        // Who connected and for how long, in Cloud Logging (policy rule PAR-SEC-007).
+        { name: 'log_connections', value: 'on' },
+        { name: 'log_disconnections', value: 'on' },
+      ],
       insightsConfig: {
         queryInsightsEnabled: true,
         queryStringLength: 1024,

@@ -1,7 +1,7 @@
 import type { Issue, IssueKind } from '@parity/model';
 
 /** Which part of `pnpm check` a finding belongs to. */
-export type CheckName = 'config' | 'parity' | 'regions' | 'residency' | 'dr';
+export type CheckName = 'config' | 'parity' | 'regions' | 'residency' | 'dr' | 'policy';
 
 export type FindingKind =
   | IssueKind
@@ -18,13 +18,22 @@ export type FindingKind =
   | 'schedule-unknown'
   | 'dr-mechanism-missing'
   | 'replica-engine-mismatch'
-  | 'standby-capacity';
+  | 'standby-capacity'
+  | 'policy-violation'
+  | 'exception-invalid'
+  | 'exception-expired'
+  | 'exception-unused';
 
 /** A problem (or a note) found by a check: an Issue with the check and environment it concerns. */
 export interface Finding extends Omit<Issue, 'kind'> {
   readonly check: CheckName;
   readonly kind: FindingKind;
   readonly env?: string;
+  /** Policy findings: the rule, its severity, the Terraform address and the Checkov equivalent. */
+  readonly rule?: string;
+  readonly ruleSeverity?: 'critical' | 'high' | 'medium' | 'low';
+  readonly address?: string;
+  readonly checkov?: string;
 }
 
 const CHECK_OF: Partial<Record<IssueKind, CheckName>> = {
@@ -37,6 +46,7 @@ const CHECK_OF: Partial<Record<IssueKind, CheckName>> = {
   'state-in-failed-region': 'dr',
   recovers: 'dr',
   'cloud-mismatch': 'dr',
+  transform: 'policy',
 };
 
 /** A resolution issue as a finding of the check it belongs to. */

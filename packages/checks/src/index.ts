@@ -6,3 +6,4 @@ export * from './residency.js';
 export * from './run.js';
 export * from './standby.js';
 export * from './tf.js';
+export * from './policy/index.js';

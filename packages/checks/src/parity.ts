@@ -6,7 +6,7 @@
  * behind is a promotion pending.
  */
 import semver from 'semver';
-import type { Definition, ResolvedEnvironment } from '@parity/model';
+import { isTransformKey, transformKey, type Definition, type ResolvedBundle, type ResolvedEnvironment } from '@parity/model';
 import type { Finding } from './findings.js';
 
 export type CellStatus = 'ok' | 'pending' | 'violation' | 'missing';
@@ -58,6 +58,11 @@ export function stable(v: unknown): string {
   return JSON.stringify(v) ?? 'undefined';
 }
 
+/** A bundle's parameters and transformed attributes (`transform:<resource>.<attribute>`): what must match. */
+function valuesOf(rb: ResolvedBundle): Record<string, unknown> {
+  return { ...rb.params, ...Object.fromEntries((rb.transforms ?? []).map((t) => [transformKey(t.resource, t.attribute), t.value])) };
+}
+
 export function parityMatrix(definition: Definition, envs: readonly ResolvedEnvironment[], definitionFile = 'environments/platform.yaml'): { matrix: ParityMatrix; findings: Finding[] } {
   const findings: Finding[] = [];
   const names = envs.map((e) => e.name);
@@ -96,11 +101,11 @@ export function parityMatrix(definition: Definition, envs: readonly ResolvedEnvi
     }
 
     // parameters
-    const keys = [...new Set(present.flatMap((e) => Object.keys(e.bundles.find((x) => x.name === b)!.params)))].sort();
+    const keys = [...new Set(present.flatMap((e) => Object.keys(valuesOf(e.bundles.find((x) => x.name === b)!))))].sort();
     for (const param of keys) {
       const groups = new Map<string, { value: unknown; envs: string[] }>();
       for (const e of present) {
-        const value = e.bundles.find((x) => x.name === b)!.params[param];
+        const value = valuesOf(e.bundles.find((x) => x.name === b)!)[param];
         const k = stable(value);
         if (!groups.has(k)) groups.set(k, { value, envs: [] });
         groups.get(k)!.envs.push(e.name);
@@ -123,6 +128,8 @@ export function parityMatrix(definition: Definition, envs: readonly ResolvedEnvi
           const cell = cells[n]![b]!;
           cell.status = 'violation';
           cell.violations.push(param);
+          // A transform that may not differ is reported by resolution, with its file and line.
+          if (isTransformKey(param)) continue;
           const overridden = e.bundles.find((x) => x.name === b)!.sources[param] === 'override';
           findings.push({
             check: 'parity',

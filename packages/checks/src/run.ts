@@ -7,6 +7,7 @@ import { drReport, type DrPair } from './dr.js';
 import type { DrillSummary } from './drills.js';
 import { fromIssue, type CheckName, type Finding } from './findings.js';
 import { parityMatrix, type ParityMatrix } from './parity.js';
+import { runPolicy, type PolicyOptions, type PolicyReport } from './policy/index.js';
 import { residencyFindings } from './residency.js';
 import type { TerraformJson } from './tf.js';
 
@@ -27,6 +28,8 @@ export interface CheckReport {
   readonly envs: readonly EnvSummary[];
   readonly matrix: ParityMatrix;
   readonly dr: readonly DrPair[];
+  /** Policy rules and the exceptions declared (see policy/). */
+  readonly policy: PolicyReport;
   readonly findings: readonly Finding[];
   readonly summary: {
     readonly errors: number;
@@ -50,7 +53,8 @@ export function resolveForCheck(ws: Workspace, names: readonly string[] = []): R
   const valid = new Set<string>();
   for (const name of names.length ? names : [...ws.manifests.keys()]) {
     const r = resolveEnvironment(ws, name, { lenient: true });
-    findings.push(...r.issues.map((i) => fromIssue(i, name)));
+    // A manifest that could not be read is named by the environments that refer to it too; report it once.
+    findings.push(...r.issues.filter((i) => !ws.issues.includes(i)).map((i) => fromIssue(i, name)));
     if (!r.env) continue;
     envs.push(r.env);
     if (!r.issues.some((i) => i.severity === 'error')) valid.add(name);
@@ -67,6 +71,7 @@ export function runChecks(
   resolved: Resolved,
   jsonOf: (env: string) => TerraformJson | undefined,
   drills: (env: string) => DrillSummary | undefined = () => undefined,
+  opts: PolicyOptions = {},
 ): CheckReport {
   const definitionFile = ws.definition.file;
   const findings: Finding[] = [...resolved.findings];
@@ -81,13 +86,15 @@ export function runChecks(
   }
   const dr = drReport(ws.definition.data, envs, jsonOf, definitionFile, drills);
   findings.push(...dr.findings);
-  return report(definitionFile, envs.map((e) => summaryOf(e, resolved.valid.has(e.name))), matrix, dr.pairs, findings);
+  const policy = runPolicy(ws, envs, jsonOf, opts);
+  findings.push(...policy.findings);
+  return report(definitionFile, envs.map((e) => summaryOf(e, resolved.valid.has(e.name))), matrix, dr.pairs, policy.report, findings);
 }
 
 /** The report when the definition itself cannot be read: its problems, and nothing else can be judged. */
 export function unreadableDefinitionReport(definitionFile: string, issues: readonly Problem[]): CheckReport {
   const findings = issues.map((i) => fromIssue(i as Issue));
-  return report(definitionFile, [], { envs: [], bundles: [], cells: {}, differences: [] }, [], findings);
+  return report(definitionFile, [], { envs: [], bundles: [], cells: {}, differences: [] }, [], { rules: [], exceptions: [], unjudged: [] }, findings);
 }
 
 function summaryOf(e: ResolvedEnvironment, valid: boolean): EnvSummary {
@@ -95,7 +102,7 @@ function summaryOf(e: ResolvedEnvironment, valid: boolean): EnvSummary {
 }
 
 /** One finding per problem, ordered by check, environment and path, with the counts. */
-function report(definitionFile: string, envs: EnvSummary[], matrix: ParityMatrix, dr: readonly DrPair[], findings: readonly Finding[]): CheckReport {
+function report(definitionFile: string, envs: EnvSummary[], matrix: ParityMatrix, dr: readonly DrPair[], policy: PolicyReport, findings: readonly Finding[]): CheckReport {
   const seen = new Set<string>();
   const unique = findings.filter((f) => {
     const k = `${f.check}|${f.kind}|${f.env ?? ''}|${f.file}|${f.path}|${f.message}`;
@@ -103,7 +110,7 @@ function report(definitionFile: string, envs: EnvSummary[], matrix: ParityMatrix
     seen.add(k);
     return true;
   });
-  const order: CheckName[] = ['config', 'parity', 'regions', 'residency', 'dr'];
+  const order: CheckName[] = ['config', 'parity', 'regions', 'residency', 'dr', 'policy'];
   unique.sort((a, b) => order.indexOf(a.check) - order.indexOf(b.check) || (a.env ?? '').localeCompare(b.env ?? '') || a.path.localeCompare(b.path));
   const byCheck = Object.fromEntries(order.map((c) => [c, unique.filter((f) => f.check === c && f.severity === 'error').length])) as Record<CheckName, number>;
   return {
@@ -111,6 +118,7 @@ function report(definitionFile: string, envs: EnvSummary[], matrix: ParityMatrix
     envs,
     matrix,
     dr,
+    policy,
     findings: unique,
     summary: {
       errors: unique.filter((f) => f.severity === 'error').length,

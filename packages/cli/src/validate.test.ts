@@ -5,6 +5,7 @@ import { generateEnvironment } from '@parity/generator';
 import { loadWorkspace, ParityError } from '@parity/model';
 import { tempWorkspace } from '@parity/model/testing';
 import { stackFile } from '@parity/synth/cache';
+import { writeSynthesizedStack } from '@parity/synth/testing';
 import { validate } from './commands/validate.js';
 import { findPluginDir, initAndValidate } from './terraform.js';
 
@@ -64,7 +65,8 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
     const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
     const queue = Object.values(json.resource.aws_sqs_queue!)[0]!;
     queue.not_an_sqs_argument = true;
-    writeFileSync(file, JSON.stringify(json));
+    // As if synthesized so: the synth cache keeps it (a plain edit would be synthesized again).
+    writeSynthesizedStack(root, 'staging', json);
     const r = await initAndValidate(dirname(file), findPluginDir().dir);
     expect(r.valid).toBe(false);
     expect(r.diagnostics.map((d) => `${d.summary} ${d.detail}`).join('\n')).toMatch(/not_an_sqs_argument/);
@@ -95,7 +97,7 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
       const file = stackFile(root, env);
       const json = JSON.parse(readFileSync(file, 'utf8')) as { provider: { aws: Array<Record<string, unknown>> } };
       change(json.provider.aws);
-      writeFileSync(file, JSON.stringify(json));
+      writeSynthesizedStack(root, env, json);
     };
     edit('staging', (p) => {
       p[0]!.bogus_setting = true;

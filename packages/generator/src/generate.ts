@@ -14,6 +14,7 @@ import {
   issue,
   MANIFEST_FILE,
   NAME_GRAMMAR,
+  ParityError,
   parseEnvName,
   regionCatalog,
   resolveEnvironment,
@@ -201,9 +202,11 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   // A dr environment also changes the one it recovers (backup copies now go to its region):
   // that environment must still resolve, e.g. a feature it uses must reach this region.
   if (recovers && ws.manifests.has(recovers)) {
-    const before = new Set(resolveEnvironment(ws, recovers).issues.map((i) => `${i.kind}|${i.path}|${i.message}`));
+    const broken = resolveEnvironment(ws, recovers).issues.filter((i) => i.severity === 'error');
+    const before = new Set(broken.map((i) => `${i.kind}|${i.path}|${i.message}`));
     const after = resolveEnvironment({ ...ws, manifests }, recovers).issues;
-    resolved.issues.push(...after.filter((i) => i.severity === 'error' && !before.has(`${i.kind}|${i.path}|${i.message}`)));
+    // Its own problems first: a pair check against a broken environment only shows their symptoms.
+    resolved.issues.push(...broken, ...after.filter((i) => i.severity === 'error' && !before.has(`${i.kind}|${i.path}|${i.message}`)));
   }
   const errors = resolved.issues.filter((i) => i.severity === 'error');
   if (errors.length > 0 || !resolved.env) return { issues: resolved.issues };
@@ -266,17 +269,30 @@ export function renderEnvironment(root: string, plan: GenPlan): Map<string, stri
  * --force) keeps everything else it holds (drill reports, build output); each file is written
  * beside its target and renamed over it.
  */
-export function writeEnvironment(ws: Workspace, name: string, files: ReadonlyMap<string, string>): string[] {
+export function writeEnvironment(ws: Workspace, name: string, files: ReadonlyMap<string, string>, force = false): string[] {
   const target = join(ws.environmentsDir, name);
   const written = [...files.keys()].map((f) => relative(ws.root, join(target, f)));
+  if (existsSync(target) && !force) throw createdMeanwhile(ws, name);
   if (existsSync(target)) {
     for (const [file, content] of files) writeFileAtomic(join(target, file), content);
     return written;
   }
-  writeDirAtomic(target, (tmp) => {
-    for (const [file, content] of files) writeFileSync(join(tmp, file), content);
-  });
+  try {
+    writeDirAtomic(target, (tmp) => {
+      for (const [file, content] of files) writeFileSync(join(tmp, file), content);
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // Another command created it between the plan and the rename (two `gen env` at once).
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw createdMeanwhile(ws, name);
+    throw e;
+  }
   return written;
+}
+
+/** Another command created the environment between the plan and the write (two `gen env` at once). */
+function createdMeanwhile(ws: Workspace, name: string): ParityError {
+  return new ParityError([issue({ kind: 'env-exists', file: relative(ws.root, join(ws.environmentsDir, name)), path: '', value: name, message: `environments/${name} was created by another command meanwhile; this one wrote nothing`, fix: `look at environments/${name}; pnpm gen env ${name} --force stamps it again` })], `cannot generate environment ${name}`);
 }
 
 /** Plan, render and write. Returns the files written, or the problems (and writes nothing). */
@@ -284,5 +300,5 @@ export function generateEnvironment(ws: Workspace, name: string, opts: GenOption
   const { plan, issues } = planEnvironment(ws, name, opts);
   if (!plan) return { issues };
   const files = renderEnvironment(ws.root, plan);
-  return { written: writeEnvironment(ws, name, files), plan, issues };
+  return { written: writeEnvironment(ws, name, files, opts.force), plan, issues };
 }

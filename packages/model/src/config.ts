@@ -43,7 +43,11 @@ export const DrPolicySchema = z
       .optional()
       .describe('warm-standby only: DR compute at this share of the primary\'s node counts, at least one node.'),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.rpoMinutes > p.copyDelayMinutes, {
+    path: ['rpoMinutes'],
+    message: 'an impossible target: the cross-region copy alone (copyDelayMinutes) takes longer, so no backup schedule can meet it',
+  });
 
 export type DrPolicy = z.output<typeof DrPolicySchema>;
 
@@ -64,6 +68,54 @@ export type Failover = z.output<typeof FailoverSchema>;
 
 const ParamValues = z.record(z.string(), z.unknown());
 
+/** A policy rule ID of `pnpm check` (packages/checks/src/policy), e.g. `PAR-SEC-002`. */
+export const RULE_ID = /^PAR-(SEC|RES)-\d{3}$/;
+
+export const PolicyExceptionSchema = z
+  .object({
+    rule: z.string().regex(RULE_ID, 'must be a policy rule ID such as PAR-SEC-002 (pnpm check lists them)').describe('The policy rule this exception waives.'),
+    addresses: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('What it covers: Terraform addresses (`aws_db_instance.database_instance_D7FC2283`) or construct paths (`database/instance`); `*` matches any characters.'),
+    reason: z.string().trim().min(1, 'an exception needs a reason a reviewer can judge').describe('Why the rule does not apply, or why it cannot be met yet.'),
+    expires: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+      .describe('The last day the exception holds (UTC); after it, `pnpm check` fails until it is renewed or removed.'),
+  })
+  .strict();
+
+export type PolicyException = z.output<typeof PolicyExceptionSchema>;
+
+/**
+ * A bundle-level escape hatch (sst `transform`, cdktf `addOverride`): raw Terraform attributes of
+ * one resource of a bundle, set after the bundle has built it. The policy rules see the result.
+ */
+export const TransformSchema = z
+  .object({
+    resource: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'must be a construct ID inside the bundle, e.g. instance or orders/topic')
+      .describe('The resource, by its construct ID inside the bundle (the path `pnpm check` shows after the bundle name, e.g. `instance` for `database/instance`).'),
+    set: z
+      .record(z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'must be a Terraform attribute path in snake_case, e.g. deletion_protection or ingress.0.cidr_blocks'), z.unknown())
+      .refine((v) => Object.keys(v).length > 0, 'must set at least one attribute')
+      .describe('Terraform attributes (snake_case, dotted for nested blocks) and their values, as cdktf `addOverride` takes them.'),
+    reason: z.string().trim().min(1, 'a transform needs a reason a reviewer can judge').describe('Why the bundle\'s own parameters do not cover this.'),
+    cloud: CloudSchema.optional().describe('Only environments on this cloud (a bundle builds different resources per cloud). @default - every environment'),
+  })
+  .strict();
+
+export type Transform = z.output<typeof TransformSchema>;
+
+/** `guardrails:` in the definition (fleet-wide) or a manifest (one environment). */
+export const GuardrailsSchema = z
+  .object({
+    exceptions: z.array(PolicyExceptionSchema).default([]).describe('Policy rules waived, each with the addresses it covers, a reason and an expiry date.'),
+  })
+  .strict();
+
 export const BundleEntrySchema = z
   .object({
     package: z.string().optional().describe('npm package of the bundle. @default - `@parity/bundle-<name>`'),
@@ -72,7 +124,11 @@ export const BundleEntrySchema = z
     mayDiffer: z
       .array(z.string())
       .default([])
-      .describe('Parameters that may differ between environments (set by tiers or manifest overrides). All others must match.'),
+      .describe('Parameters that may differ between environments (set by tiers or manifest overrides). All others must match. `transform:<resource>.<attribute>` lets a manifest transform set that attribute.'),
+    transforms: z
+      .array(TransformSchema)
+      .default([])
+      .describe('Escape hatch: raw Terraform attributes set on this bundle\'s resources in every environment. The policy rules still apply.'),
   })
   .strict();
 
@@ -157,6 +213,16 @@ export const DefinitionSchema = z
       })
       .strict()
       .default({ project: '{platform}-{env}' }),
+    guardrails: GuardrailsSchema.extend({
+      minBackupRetentionDays: z
+        .number()
+        .int()
+        .positive()
+        .default(7)
+        .describe('The shortest backup retention a stateful resource may have (policy rule PAR-RES-002). @default 7'),
+    })
+      .default({ exceptions: [], minBackupRetentionDays: 7 })
+      .describe('Policy rules of `pnpm check`: exceptions for the whole fleet, and the thresholds the rules use.'),
     bundles: z.record(identifier, BundleEntrySchema).describe('The bundles every environment runs.'),
   })
   .strict();
@@ -204,6 +270,11 @@ export const ManifestSchema = z
       .record(z.string(), ParamValues)
       .default({})
       .describe('Per bundle, values for parameters the definition lets differ. Explain each one in a comment.'),
+    transforms: z
+      .record(z.string(), z.array(TransformSchema))
+      .optional()
+      .describe('Per bundle, raw Terraform attributes set on its resources in this environment only; each attribute must be allowed by `transform:<resource>.<attribute>` in the bundle\'s mayDiffer.'),
+    guardrails: GuardrailsSchema.optional().describe('Policy exceptions for this environment only.'),
   })
   .strict();
 
@@ -215,6 +286,9 @@ export interface SourceFile<T> {
   readonly data: T;
   lineOf(path: ReadonlyArray<string | number>): number | undefined;
 }
+
+/** Alias expansions a configuration file may make; more is refused as a resource exhaustion attack. */
+export const MAX_YAML_ALIASES = 100;
 
 /** Parse YAML and validate it; every problem becomes an Issue. */
 export function parseYaml<S extends z.ZodType>(
@@ -240,12 +314,42 @@ export function parseYaml<S extends z.ZodType>(
     }
     return undefined;
   };
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // yaml refuses more than maxAliasCount alias expansions (a "billion laughs" file) by throwing.
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
+  } catch (e) {
+    return { issues: [issue({ kind: 'yaml', file, path: '', message: `not valid YAML: ${(e as Error).message}`, allowed: `at most ${MAX_YAML_ALIASES} alias expansions`, fix: 'write the values out instead of nesting aliases (*name) of aliases' })] };
+  }
+  const reserved = reservedKeys(raw);
+  if (reserved.length) {
+    return {
+      issues: reserved.map((path) =>
+        issue({ kind: 'schema', file, path: path.join('.'), line: lineOf(path), value: path[path.length - 1], message: `"${String(path[path.length - 1])}" is a reserved word (a property of every JavaScript object), not a name`, fix: 'rename it' }),
+      ),
+    };
+  }
   const parsed = schema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     return { issues: zodIssues(file, parsed.error, lineOf) };
   }
   return { source: { file, data: parsed.data, lineOf }, issues: [] };
+}
+
+/** Keys every object already has (`constructor`, `__proto__`, `toString`, …): as names of tiers, bundles or environments they would be found where nothing was written. */
+const RESERVED_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** The paths of keys, at any depth, that are reserved words. */
+function reservedKeys(v: unknown, path: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) reservedKeys(x, [...path, i], out);
+  } else if (v && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      if (RESERVED_KEYS.has(k)) out.push([...path, k]);
+      else reservedKeys((v as Record<string, unknown>)[k], [...path, k], out);
+    }
+  }
+  return out;
 }
 
 /** Turn zod problems into Issues, with the value found and what is allowed. */

@@ -3,6 +3,8 @@
  * loaded or do not satisfy their range, unknown parameters, tiers that set must-match
  * parameters, unknown tiers and DR policies, missing connections and connection cycles.
  */
+import { own } from './own.js';
+import { isTransformKey } from './transforms.js';
 import semver from 'semver';
 import type { BundleSpec } from './bundle.js';
 import type { Definition } from './config.js';
@@ -38,7 +40,7 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
       if (!keys.has(k)) out.push(unknownParam(at(['bundles', name, 'defaults', k]), name, k, keys));
     }
     for (const [i, k] of entry.mayDiffer.entries()) {
-      if (!keys.has(k)) out.push(unknownParam(at(['bundles', name, 'mayDiffer', i]), name, k, keys));
+      if (!keys.has(k) && !isTransformKey(k)) out.push(unknownParam(at(['bundles', name, 'mayDiffer', i]), name, k, keys));
     }
     for (const needed of Object.keys(spec.connects)) {
       if (!def.bundles[needed]) {
@@ -49,7 +51,7 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
   for (const [tier, perBundle] of Object.entries(def.tiers)) {
     for (const [bundle, values] of Object.entries(perBundle)) {
       if (bundle === 'drPolicy') {
-        if (typeof values === 'string' && !def.dr.policies[values]) out.push(unknownPolicy(at(['tiers', tier, 'drPolicy']), values, def));
+        if (typeof values === 'string' && !own(def.dr.policies, values)) out.push(unknownPolicy(at(['tiers', tier, 'drPolicy']), values, def));
         continue;
       }
       const entry = def.bundles[bundle];
@@ -64,10 +66,10 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
       }
     }
   }
-  if (!def.dr.policies[def.dr.defaultPolicy]) out.push(unknownPolicy(at(['dr', 'defaultPolicy']), def.dr.defaultPolicy, def));
+  if (!own(def.dr.policies, def.dr.defaultPolicy)) out.push(unknownPolicy(at(['dr', 'defaultPolicy']), def.dr.defaultPolicy, def));
   for (const role of ['staging', 'production'] as const) {
     const t = def.defaultTier[role];
-    if (!def.tiers[t]) out.push(issue({ kind: 'unknown-tier', ...at(['defaultTier', role]), value: t, message: `tier "${t}" is not defined`, allowed: Object.keys(def.tiers).join(', '), fix: 'name a tier under tiers' }));
+    if (!own(def.tiers, t)) out.push(issue({ kind: 'unknown-tier', ...at(['defaultTier', role]), value: t, message: `tier "${t}" is not defined`, allowed: Object.keys(def.tiers).join(', '), fix: 'name a tier under tiers' }));
   }
   // connection cycles
   const visiting = new Set<string>();

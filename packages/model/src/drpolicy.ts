@@ -12,6 +12,7 @@
  */
 import type { Definition, DrPolicy, Failover, Manifest, SourceFile } from './config.js';
 import { issue, type Issue } from './errors.js';
+import { own as ownEntry } from './own.js';
 
 /** A strategy Parity generates (active-active is refused). */
 export type Strategy = 'backup-restore' | 'pilot-light' | 'warm-standby';
@@ -47,7 +48,7 @@ type Where = (path: (string | number)[]) => { file: string; path: string; line?:
 function namedPolicy(def: Definition, m: Manifest, manifests: ReadonlyMap<string, SourceFile<Manifest>>): { name: string; from: 'manifest' | 'tier' | 'default' } {
   const own = m.role === 'dr' ? (m.recovers ? manifests.get(m.recovers)?.data : undefined) : m;
   if (own?.drPolicy) return { name: own.drPolicy, from: 'manifest' };
-  const tierPolicy = own ? def.tiers[own.tier]?.drPolicy : undefined;
+  const tierPolicy = own ? ownEntry(def.tiers, own.tier)?.drPolicy : undefined;
   if (typeof tierPolicy === 'string') return { name: tierPolicy, from: 'tier' };
   return { name: def.dr.defaultPolicy, from: 'default' };
 }
@@ -71,7 +72,7 @@ export function resolvePolicy(
     }
   }
   const named = namedPolicy(def, m, manifests);
-  const policy = def.dr.policies[named.name];
+  const policy = ownEntry(def.dr.policies, named.name);
   if (!policy) {
     const where = named.from === 'manifest' ? (m.role === 'dr' ? at(['recovers']) : at(['drPolicy'])) : named.from === 'tier' ? defAt(['tiers', m.tier, 'drPolicy']) : defAt(['dr', 'defaultPolicy']);
     out.push(issue({ kind: 'dr-policy', ...where, value: named.name, message: `no DR policy "${named.name}" in ${defSrc.file}`, allowed, fix: 'name a policy defined under dr.policies, or define it' }));

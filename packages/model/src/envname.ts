@@ -35,7 +35,8 @@ export function parseEnvName(name: string): { parsed?: ParsedName; reason?: stri
     return { reason: 'an environment name is 2-24 characters of a-z, 0-9 and single hyphens, starting with a letter' };
   }
   const tokens = name.split('-');
-  const role = ROLES[tokens[0]!];
+  // Own keys only: `constructor` or `toString` are no role.
+  const role = Object.hasOwn(ROLES, tokens[0]!) ? ROLES[tokens[0]!] : undefined;
   if (!role) return { reason: `it must start with a role: ${Object.keys(ROLES).join(', ')}` };
   let i = 1;
   let cloud: Cloud | undefined;

@@ -48,7 +48,8 @@ export type IssueKind =
   | 'registry'
   | 'registry-port'
   | 'package-private'
-  | 'package-build';
+  | 'package-build'
+  | 'transform';
 
 export interface Issue {
   readonly kind: IssueKind;

@@ -17,3 +17,6 @@ export * from './resolve.js';
 export * from './resolve-rules.js';
 export * from './resolved.js';
 export * from './workspace.js';
+export * from './transforms.js';
+export * from './own.js';
+export * from './stale.js';

@@ -2,6 +2,7 @@
  * Where environments may run and what their regions offer: bundle order, services and features
  * per region, jurisdictions, and the state backend of an environment.
  */
+import { own } from './own.js';
 import type { BundleSpec, FeatureSpec } from './bundle.js';
 import { regionCatalog, type Cloud, type RegionInfo } from './catalog.js';
 import type { Definition } from './config.js';
@@ -63,8 +64,8 @@ export function stateBackend(def: Definition, env: string, cloud: Cloud, region:
 
 /** The jurisdiction of an environment and its members, from the definition's residency section or its region. */
 export function jurisdictionOf(def: Definition, env: string, region: RegionInfo | undefined): { name: string; members: string[] } | undefined {
-  const named = def.residency.environments[env];
-  if (named) return { name: named, members: def.residency.groups[named] ?? [named] };
+  const named = own(def.residency.environments, env);
+  if (named) return { name: named, members: own(def.residency.groups, named) ?? [named] };
   return region ? { name: region.jurisdiction, members: [region.jurisdiction] } : undefined;
 }
 

@@ -4,6 +4,9 @@
  * the environment recovered, the DR policy, the resolved bundles) and reports every problem it
  * sees. `resolveEnvironment` runs them in order and builds the environment from the context.
  */
+import { NAME_GRAMMAR, parseEnvName } from './envname.js';
+import { own } from './own.js';
+import { resolveTransforms, unknownTransformBundles } from './transforms.js';
 import semver from 'semver';
 import type { BundleSpec } from './bundle.js';
 import { regionCatalog, type RegionInfo } from './catalog.js';
@@ -54,6 +57,11 @@ function pinLabel(ctx: ResolveContext, b: string): string {
   return ctx.pinnedDirs.has(b) ? `${b} ${ctx.bundles.get(b)!.version} (pinned in ${ctx.file})` : `"${b}"`;
 }
 
+/** The errors that kept a manifest from loading, if it exists but could not be read. */
+export function unreadableManifest(input: ResolveInput, name: string): Issue[] {
+  return (input.issues ?? []).filter((i) => i.severity === 'error' && i.file === `environments/${name}/environment.yaml`);
+}
+
 function productionNames(manifests: ReadonlyMap<string, SourceFile<Manifest>>): string[] {
   return [...manifests.values()].filter((s) => s.data.role === 'production').map((s) => s.data.name).sort();
 }
@@ -91,6 +99,11 @@ function placement(ctx: ResolveContext): void {
   if (m.name !== name) {
     out.push(issue({ kind: 'env-name', ...at(['name']), value: m.name, message: `the manifest's name does not match its folder "${name}"`, allowed: name, fix: `set name: ${name}` }));
   }
+  // Names become paths and physical resource names: a folder made by hand follows the grammar too.
+  const grammar = parseEnvName(name);
+  if (grammar.reason) {
+    out.push(issue({ kind: 'env-name', ...at(['name']), value: name, message: `invalid environment name: ${grammar.reason}`, allowed: NAME_GRAMMAR, fix: 'rename the folder and the name to follow the grammar (pnpm gen env <name> stamps a valid one)' }));
+  }
   const region = cat.get(m.cloud, m.region);
   ctx.region = region;
   if (!region) {
@@ -101,7 +114,7 @@ function placement(ctx: ResolveContext): void {
   }
   const jur = jurisdictionOf(def, name, region);
   ctx.jur = jur;
-  if (region && jur && def.residency.environments[name]) {
+  if (region && jur && own(def.residency.environments, name)) {
     const known = new Set(cat.list(m.cloud).map((r) => r.jurisdiction).concat(cat.list(m.cloud === 'aws' ? 'gcp' : 'aws').map((r) => r.jurisdiction)));
     const unknown = jur.members.filter((j) => !known.has(j));
     const path = ['residency', 'environments', name];
@@ -115,7 +128,7 @@ function placement(ctx: ResolveContext): void {
 
 function tier(ctx: ResolveContext): void {
   const { def, defSrc, m, at, out } = ctx;
-  if (!def.tiers[m.tier]) {
+  if (!own(def.tiers, m.tier)) {
     out.push(issue({ kind: 'unknown-tier', ...at(['tier']), value: m.tier, message: `tier "${m.tier}" is not defined in ${defSrc.file}`, allowed: Object.keys(def.tiers).join(', '), fix: 'use a defined tier or add it to the definition' }));
   }
 
@@ -130,6 +143,8 @@ function recovers(ctx: ResolveContext): void {
     const target = m.recovers ? manifests.get(m.recovers) : undefined;
     if (!m.recovers) {
       out.push(issue({ kind: 'recovers', ...at(['role']), message: 'a dr environment must say which environment it recovers', fix: 'add recovers: <production environment>' }));
+    } else if (!target && unreadableManifest(ctx.input, m.recovers).length) {
+      out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `${m.recovers} could not be read`, fix: `fix environments/${m.recovers}/environment.yaml first` }), ...unreadableManifest(ctx.input, m.recovers));
     } else if (!target) {
       out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: 'no such environment', allowed: productionNames(manifests).join(', '), fix: 'name an existing production environment' }));
     } else if (target.data.role !== 'production') {
@@ -239,7 +254,7 @@ function overrides(ctx: ResolveContext): void {
 function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
   const { def, defSrc, m, at, out, file, src, name, opts, bundles, pinnedDirs, region, schedule } = ctx;
   const entry = def.bundles[b]!;
-  const tier = (def.tiers[m.tier] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const tier = (own(def.tiers, m.tier) ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const policyPath = ['dr', 'policies', ctx.policyName, 'strategy'];
   const keys = paramKeys(spec);
   const merged: Record<string, unknown> = {};
@@ -285,10 +300,13 @@ function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
     }
   }
   const dir = pinnedDirs.get(b);
-  ctx.resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful, ...(dir ? { pinned: { dir } } : {}) });
+  const t = resolveTransforms(defSrc, ctx.src, b, ctx.opts);
+  out.push(...t.issues);
+  ctx.resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful, ...(dir ? { pinned: { dir } } : {}), ...(t.transforms.length ? { transforms: t.transforms } : {}) });
 }
 
 function parameters(ctx: ResolveContext): void {
+  ctx.out.push(...unknownTransformBundles(ctx.defSrc, ctx.src));
   for (const b of bundleOrder(ctx.def, ctx.bundles)) {
     const spec = ctx.bundles.get(b);
     if (spec) resolveBundle(ctx, b, spec);

@@ -15,7 +15,8 @@ import { deriveBackupSchedule } from './dr.js';
 import { replicates, type ResolvedDr } from './drpolicy.js';
 import { environmentMissing, type Issue } from './errors.js';
 import { stateBackend } from './placement.js';
-import { RESOLVE_RULES, type ResolveContext } from './resolve-rules.js';
+import { own } from './own.js';
+import { RESOLVE_RULES, unreadableManifest, type ResolveContext } from './resolve-rules.js';
 import type { EnvRef, ResolvedEnvironment, ResolveInput, ResolveOptions } from './resolved.js';
 
 /** Resolve one environment. Returns the environment only if there are no errors (unless lenient). */
@@ -23,6 +24,9 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
   const { definition: defSrc, manifests } = input;
   const src = manifests.get(name);
   if (!src) {
+    // A manifest that exists but could not be read: its own problems, not "does not exist".
+    const unreadable = unreadableManifest(input, name);
+    if (unreadable.length) return { issues: unreadable };
     return { issues: [environmentMissing(name, manifests.keys())] };
   }
   const ctx: ResolveContext = {
@@ -47,7 +51,7 @@ export function resolveEnvironment(input: ResolveInput, name: string, opts: Reso
   };
   for (const rule of RESOLVE_RULES) rule.run(ctx);
   const { out, region, policy } = ctx;
-  if (!region || !ctx.def.tiers[ctx.m.tier] || !policy) return { issues: out };
+  if (!region || !own(ctx.def.tiers, ctx.m.tier) || !policy) return { issues: out };
   if (out.some((i) => i.severity === 'error') && !opts.lenient) return { issues: out };
   return { env: buildEnvironment(ctx), issues: out };
 }

@@ -9,6 +9,8 @@ import type { Definition, Manifest, SourceFile } from './config.js';
 import type { BackupSchedule } from './dr.js';
 import type { ResolvedDr } from './drpolicy.js';
 import type { Role } from './envname.js';
+import type { Issue } from './errors.js';
+import type { ResolvedTransform } from './transforms.js';
 
 /** Where a parameter's value came from; `strategy` and `failover` are derived from the DR policy and the failover step. */
 export type ParamSource = 'bundle' | 'definition' | 'tier' | 'strategy' | 'override' | 'failover';
@@ -30,6 +32,8 @@ export interface ResolvedBundle {
    * environment follows the workspace's copy.
    */
   readonly pinned?: { readonly dir: string };
+  /** Raw Terraform attributes set after the bundle builds its resources (transforms.ts). */
+  readonly transforms?: readonly ResolvedTransform[];
 }
 
 export interface EnvRef {
@@ -79,6 +83,8 @@ export interface ResolveInput {
   readonly definition: SourceFile<Definition>;
   readonly manifests: ReadonlyMap<string, SourceFile<Manifest>>;
   readonly bundles: ReadonlyMap<string, BundleSpec>;
+  /** Problems found loading the files (a Workspace has them): a manifest that could not be read is named by them. */
+  readonly issues?: readonly Issue[];
   /** Pinned bundle versions, by `pinKey(bundle, version)` (loadWorkspace loads those the manifests name). */
   readonly pinned?: ReadonlyMap<string, PinnedLoad>;
 }

@@ -14,6 +14,7 @@ import { loadPins, type PinInstaller } from './pins.js';
 import { checkDefinition } from './definition-check.js';
 import { resolveEnvironment } from './resolve.js';
 import { packageOf, type PinnedLoad, type ResolvedEnvironment, type ResolveOptions } from './resolved.js';
+import { sweepStaleTemps } from './stale.js';
 
 export const DEFINITION_FILE = 'environments/platform.yaml';
 export const MANIFEST_FILE = 'environment.yaml';
@@ -81,6 +82,7 @@ export async function loadBundleSpec(root: string, pkg: string): Promise<BundleS
 export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}): Promise<Workspace> {
   const issues: Issue[] = [];
   const environmentsDir = join(root, 'environments');
+  sweepStaleTemps(root);
   const defPath = join(root, DEFINITION_FILE);
   const d = readYaml(defPath, DEFINITION_FILE, DefinitionSchema);
   issues.push(...d.issues);

@@ -192,6 +192,8 @@ async function loadTarget(options: PromoteOptions): Promise<Target> {
     refuse('cannot promote', issue({ kind: 'unknown-bundle', file: def.file, path: 'bundles', value: opts.bundle, message: `the definition has no bundle "${opts.bundle}"`, allowed: known, fix: 'name a bundle of the definition' }));
   }
   const src = ws.manifests.get(opts.to);
+  const unreadable = ws.issues.filter((i) => i.severity === 'error' && i.file === `environments/${opts.to}/environment.yaml`);
+  if (!src && unreadable.length) throw new ParityError(unreadable, 'cannot promote');
   if (!src) refuse('cannot promote', environmentMissing(opts.to, ws.manifests.keys(), 'name an existing environment'));
   const pkg = packageOf(opts.bundle, entry);
   const workspaceVersion = ws.bundles.get(opts.bundle)?.version;

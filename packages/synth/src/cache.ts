@@ -20,12 +20,22 @@ export function stackFile(root: string, env: string): string {
   return join(root, 'environments', env, OUT_DIR, 'stacks', env, 'cdk.tf.json');
 }
 
-/** Whether the synthesized output of `env` was made from inputs with this hash. */
+/** The sha256 of a synthesized stack, recorded in the marker so that a damaged stack is synthesized again. */
+export function stackDigest(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Whether the synthesized output of `env` was made from inputs with this hash, and is still what
+ * was written then (a stack edited, truncated or replaced by hand does not count as up to date).
+ */
 export function isUpToDate(root: string, env: string, hash: string): boolean {
   const marker = join(root, 'environments', env, OUT_DIR, MARKER);
-  if (!existsSync(marker) || !existsSync(stackFile(root, env))) return false;
+  const stack = stackFile(root, env);
+  if (!existsSync(marker) || !existsSync(stack)) return false;
   try {
-    return (JSON.parse(readFileSync(marker, 'utf8')) as { hash?: string }).hash === hash;
+    const m = JSON.parse(readFileSync(marker, 'utf8')) as { hash?: string; stack?: string };
+    return m.hash === hash && m.stack === stackDigest(readFileSync(stack));
   } catch {
     return false;
   }

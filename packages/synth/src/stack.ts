@@ -7,9 +7,9 @@
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
-import { GcsBackend, S3Backend, TerraformOutput, TerraformStack, type TerraformProvider } from 'cdktf';
+import { GcsBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack, type TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { namer, type DeployContext, type Exports, type ResolvedEnvironment } from '@parity/model';
+import { issue, namer, ParityError, type DeployContext, type Exports, type ResolvedBundle, type ResolvedEnvironment } from '@parity/model';
 
 /** What a bundle's `./aws` or `./gcp` module exports. */
 export type DeployFn = (scope: Construct, ctx: DeployContext<never, never>) => Exports;
@@ -72,11 +72,41 @@ export class EnvironmentStack extends TerraformStack {
       const inputs: Record<string, Exports> = {};
       for (const c of bundle.connects) if (this.bundleExports[c]) inputs[c] = this.bundleExports[c]!;
       const ctx: DeployContext<unknown, TerraformProvider> = { env, bundle, params: bundle.params, inputs, name, tags, providerFor };
-      const exported = deploy(new Construct(this, bundle.name), ctx as DeployContext<never, never>);
+      const bundleScope = new Construct(this, bundle.name);
+      const exported = deploy(bundleScope, ctx as DeployContext<never, never>);
+      applyTransforms(bundleScope, bundle);
       this.bundleExports[bundle.name] = exported;
       for (const [key, value] of Object.entries(exported)) {
         new TerraformOutput(this, `${bundle.name}_${snake(key)}`, { value, description: `${bundle.name}: ${key}` });
       }
     }
   }
+}
+
+/** Terraform elements under a scope, by construct path relative to it (`instance`, `orders/topic`). */
+function elementsUnder(scope: Construct): Map<string, TerraformElement> {
+  const out = new Map<string, TerraformElement>();
+  const prefix = scope.node.path.length + 1;
+  for (const c of scope.node.findAll()) if (c instanceof TerraformElement) out.set(c.node.path.slice(prefix), c);
+  return out;
+}
+
+/**
+ * A bundle's transforms (the escape hatch), applied with cdktf's `addOverride` once the bundle has
+ * built its resources, so the synthesized JSON (and every policy rule reading it) has them. A
+ * transform naming a resource the bundle does not have fails with the file and field it came from.
+ */
+export function applyTransforms(scope: Construct, bundle: ResolvedBundle): void {
+  if (!bundle.transforms?.length) return;
+  const elements = elementsUnder(scope);
+  const problems = bundle.transforms.flatMap((t) => {
+    const target = elements.get(t.resource);
+    if (target) {
+      target.addOverride(t.attribute, t.value);
+      return [];
+    }
+    const path = t.path.replace(/\.set\..*$/, '.resource');
+    return [issue({ kind: 'transform', file: t.file, path, line: t.line, value: t.resource, message: `bundle ${bundle.name} has no resource "${t.resource}" to transform`, allowed: [...elements.keys()].sort().join(', '), fix: 'name one of the bundle\'s resources by its construct ID (pnpm check shows them after the bundle name)' })];
+  });
+  if (problems.length) throw new ParityError(problems, `${problems.length} transform${problems.length === 1 ? '' : 's'} could not be applied`);
 }

@@ -3,7 +3,7 @@
  * (resolved manifest, versions and contents of its bundles, the lockfile, Parity's own code)
  * are unchanged is not synthesized again.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { writeDirAtomic } from '@parity/io';
@@ -12,7 +12,7 @@ import type { ResolvedEnvironment } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 
 export type { TerraformJson } from '@parity/model/terraform';
-import { InputHasher, isUpToDate, MARKER, OUT_DIR, stackFile } from './cache.js';
+import { InputHasher, isUpToDate, MARKER, OUT_DIR, stackDigest, stackFile } from './cache.js';
 import { loadImplementations } from './load.js';
 import { EnvironmentStack } from './stack.js';
 
@@ -116,7 +116,8 @@ export async function synthEnvironments(
           const app = new App({ outdir: tmp, skipValidation: false });
           synthesizeSingleStack(app, new EnvironmentStack(app, env, impls));
         });
-        writeFileSync(join(tmp, MARKER), `${JSON.stringify({ hash, bundles: env.bundles.map((b) => `${b.package}@${b.version}${b.pinned ? ' (pinned)' : ''}`) }, null, 2)}\n`);
+        const stack = readFileSync(join(tmp, 'stacks', env.name, 'cdk.tf.json'));
+        writeFileSync(join(tmp, MARKER), `${JSON.stringify({ hash, stack: stackDigest(stack), bundles: env.bundles.map((b) => `${b.package}@${b.version}${b.pinned ? ' (pinned)' : ''}`) }, null, 2)}\n`);
       },
       { replace: true },
     );

@@ -2,9 +2,12 @@
  * Test helpers. The fixtures (in-memory manifests resolved against the real definition) live in
  * the model, which needs no cdktf; the helpers for reading synthesized Terraform live here.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { namer, type Exports, type ResolvedEnvironment } from '@parity/model';
+import { MARKER, OUT_DIR, stackDigest, stackFile } from './cache.js';
 import type { DeployFn } from './stack.js';
 import { REPO_ROOT, resolveFixture, type ManifestInput } from '@parity/model/testing';
 import { type Block, resourcesOf } from '@parity/model/terraform';
@@ -63,4 +66,16 @@ export function bundleSnapshot(json: TerraformJson, bundle: string): string {
   };
   const output = Object.fromEntries(Object.entries(json.output ?? {}).filter(([name]) => name.startsWith(`${bundle}_`)));
   return `${JSON.stringify({ resource: own(json.resource), data: own(json.data), output }, null, 2)}\n`;
+}
+
+/**
+ * Replace an environment's synthesized stack as if synthesis had written it (its digest recorded
+ * in the cache marker), so that the cache keeps it: tests that need Terraform only a hand edit
+ * can make (invalid arguments, broken provider blocks) use this; a plain edit is synthesized again.
+ */
+export function writeSynthesizedStack(root: string, env: string, json: unknown): void {
+  const text = JSON.stringify(json);
+  writeFileSync(stackFile(root, env), text);
+  const marker = join(root, 'environments', env, OUT_DIR, MARKER);
+  writeFileSync(marker, JSON.stringify({ ...(JSON.parse(readFileSync(marker, 'utf8')) as object), stack: stackDigest(text) }));
 }

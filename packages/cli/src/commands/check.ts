@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { lastDrill, resolveForCheck, runChecks, stable, unreadableDefinitionReport, type CheckReport, type DrPair, type Finding } from '@parity/checks';
 import { DEFINITION_FILE, formatIssue, loadWorkspace, ParityError, type ResolvedEnvironment, synthFailed, type Workspace } from '@parity/model';
+import { policyMarkdown, policyTerminal } from './check-policy.js';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
@@ -18,8 +19,8 @@ export interface CheckFlags {
 }
 
 /** Run every check; environments that resolve are synthesized (incrementally) so their JSON can be read. */
-export async function runCheck(names: readonly string[] = [], root?: string): Promise<CheckReport> {
-  return (await checkFleet(names, root)).report;
+export async function runCheck(names: readonly string[] = [], root?: string, now?: Date): Promise<CheckReport> {
+  return (await checkFleet(names, root, now)).report;
 }
 
 /** What `pnpm report` shows: {@link runCheck}'s report, the workspace root and the environments it resolved. */
@@ -30,7 +31,7 @@ export interface CheckedFleet {
 }
 
 /** {@link runCheck}, also returning the root and the resolved environments (parameter sources, pins). */
-export async function checkFleet(names: readonly string[] = [], root?: string): Promise<CheckedFleet> {
+export async function checkFleet(names: readonly string[] = [], root?: string, now?: Date): Promise<CheckedFleet> {
   let ws: Workspace;
   try {
     ws = await loadWorkspace(root, { installer: npmInstaller });
@@ -48,7 +49,8 @@ export async function checkFleet(names: readonly string[] = [], root?: string): 
       try {
         await synth.synthEnvironments(ws.root, [e], { force: true, hasher });
       } catch (err) {
-        resolved.findings.push({ check: 'config', env: e.name, ...synthFailed(e.name, e.file, err) });
+        if (err instanceof ParityError) resolved.findings.push(...synthIssues(err, e.name));
+        else resolved.findings.push({ check: 'config', env: e.name, ...synthFailed(e.name, e.file, err) });
       }
     }
     for (const e of stale.filter((x) => !resolved.valid.has(x.name))) {
@@ -56,7 +58,8 @@ export async function checkFleet(names: readonly string[] = [], root?: string): 
       try {
         json.set(e.name, (await synth.synthToJson(ws.root, e)) as TerraformJson);
       } catch (err) {
-        resolved.findings.push({ check: 'config', env: e.name, ...synthFailed(e.name, e.file, err, 'fix the problems above first') });
+        if (err instanceof ParityError) resolved.findings.push(...synthIssues(err, e.name));
+        else resolved.findings.push({ check: 'config', env: e.name, ...synthFailed(e.name, e.file, err, 'fix the problems above first') });
       }
     }
   }
@@ -66,8 +69,13 @@ export async function checkFleet(names: readonly string[] = [], root?: string): 
     if (existsSync(file)) json.set(e.name, JSON.parse(readFileSync(file, 'utf8')) as TerraformJson);
   }
   // Drill reports are read here and handed in: the checks read nothing from disk.
-  const report = runChecks(ws, resolved, (name) => json.get(name), (name) => lastDrill(ws.root, name));
+  const report = runChecks(ws, resolved, (name) => json.get(name), (name) => lastDrill(ws.root, name), now ? { now } : {});
   return { report, root: ws.root, envs: resolved.envs };
+}
+
+/** Problems synthesis reports as issues (a transform naming no resource), as findings of the environment. */
+function synthIssues(err: ParityError, env: string): Finding[] {
+  return err.issues.map((i) => ({ ...i, check: 'policy' as const, kind: i.kind === 'transform' ? 'transform' : 'schema', env }));
 }
 
 const CHECK_TITLES = { config: 'Configuration', parity: 'Parity', regions: 'Region availability', residency: 'Data residency', dr: 'DR readiness' } as const;
@@ -153,6 +161,7 @@ export function formatTerminal(r: CheckReport, drOnly = false): string {
     out.push(`  ${pc.bold(p.primary)} ${pc.dim(`(${p.primaryRegion}, ${p.jurisdiction})`)} → ${p.dr ? `${pc.bold(p.dr.name)} ${pc.dim(`(${p.dr.region})`)}` : pc.red('none')}`);
     for (const l of pairLines(p, false)) out.push(`    ${l}`);
   }
+  if (!drOnly) out.push('', ...policyTerminal(r));
   const shown = r.findings.filter((f) => !drOnly || f.check === 'dr');
   const errors = shown.filter((f) => f.severity === 'error');
   const warnings = shown.filter((f) => f.severity === 'warning');
@@ -187,9 +196,10 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
     for (const l of pairLines(p, true)) out.push(`- ${l}`);
     out.push('');
   }
-  if (errors.length || r.findings.some((f) => f.severity === 'warning')) {
+  if (!drOnly) out.push(...policyMarkdown(r), '');
+  if (r.findings.some((f) => f.check !== 'policy' && (f.severity === 'error' || f.severity === 'warning') && (!drOnly || f.check === 'dr'))) {
     out.push('#### Findings', '', '| | check | where | problem | fix |', '|---|---|---|---|---|');
-    for (const f of r.findings.filter((x) => !drOnly || x.check === 'dr')) {
+    for (const f of r.findings.filter((x) => (!drOnly || x.check === 'dr') && x.check !== 'policy')) {
       out.push(`| ${f.severity === 'error' ? '❌' : '⚠️'} | ${f.check} | \`${esc(f.file)}${f.line ? `:${f.line}` : ''}\` ${f.path ? `\`${esc(f.path)}\`` : ''} | ${esc(f.message)}${f.value !== undefined ? ` (value \`${esc(stable(f.value))}\`)` : ''} | ${esc(f.fix ?? '')} |`);
     }
   }

@@ -75,7 +75,7 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
   if (dropped.length > 0) {
     process.stderr.write(pc.yellow(`warning: stamping ${name} again replaces its hand edits: ${dropped.join(', ')}. Put them back, or use git to restore them (git diff environments/${name}).\n`));
   }
-  const written = writeEnvironment(ws, name, renderEnvironment(ws.root, plan));
+  const written = writeEnvironment(ws, name, renderEnvironment(ws.root, plan), flags.force);
   const m = plan.manifest;
   process.stdout.write(
     `${pc.green('✔')} ${pc.bold(name)}: ${m.role} on ${m.cloud} ${m.region}, tier ${m.tier}${m.drPolicy ? `, DR policy ${m.drPolicy}` : ''}${m.recovers ? `, recovers ${m.recovers}` : ''}\n`,

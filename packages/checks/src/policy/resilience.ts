@@ -1,0 +1,290 @@
+/**
+ * Resilience rules (PAR-RES-…): what a DR product promises beyond security scanners. Deletion
+ * protection, Multi-AZ and final snapshots matter where users are served (production and dr
+ * environments); backups, vault locks and state placement everywhere.
+ */
+import type { TfResource } from '../tf.js';
+import { block, on, referencing, type PolicyContext, type Rule, type Violation } from './types.js';
+
+/** PAR-RES-001: production data cannot be deleted by one apply, and leaves a final snapshot if it is. */
+function deletionProtection(ctx: PolicyContext): Violation[] {
+  if (!ctx.production) return [];
+  const out: Violation[] = [];
+  for (const r of ctx.doc.resources('aws_db_instance')) {
+    const b = r.body;
+    if (b.deletion_protection !== true)
+      out.push(
+        on(r, {
+          message: `deletion protection is off in ${ctx.env.role} environment ${ctx.env.name}`,
+          fix: 'set database.deletionProtection: true (the production tier does), or deletion_protection = true',
+          checkov: 'CKV_AWS_293',
+        }),
+      );
+    // RDS takes no final snapshot of a read replica: its data is the source's.
+    if (!b.replicate_source_db && (b.skip_final_snapshot !== false || !b.final_snapshot_identifier))
+      out.push(
+        on(r, {
+          message: 'no final snapshot is taken if the database is deleted',
+          fix: 'set skip_final_snapshot = false and a final_snapshot_identifier (database.deletionProtection: true does both)',
+        }),
+      );
+  }
+  for (const r of ctx.doc.resources('google_sql_database_instance')) {
+    const s = block(r.body.settings) ?? {};
+    if (r.body.deletion_protection !== true || s.deletion_protection_enabled !== true)
+      out.push(
+        on(r, {
+          message: `deletion protection is off in ${ctx.env.role} environment ${ctx.env.name}`,
+          fix: 'set database.deletionProtection: true (deletion_protection and settings.deletion_protection_enabled)',
+        }),
+      );
+    if (!r.body.master_instance_name && s.retain_backups_on_delete !== true)
+      out.push(
+        on(r, {
+          message: 'backups are deleted with the instance',
+          fix: 'set settings.retain_backups_on_delete = true (database.deletionProtection: true does)',
+        }),
+      );
+  }
+  for (const r of ctx.doc.resources('google_container_cluster')) {
+    if (r.body.deletion_protection === false)
+      out.push(on(r, { message: 'deletion protection is off', fix: 'remove deletion_protection = false' }));
+  }
+  return out;
+}
+
+/** PAR-RES-002: every stateful resource is backed up for at least the definition's minimum, or replicated. */
+function backups(ctx: PolicyContext): Violation[] {
+  const min = ctx.definition.guardrails.minBackupRetentionDays;
+  const out: Violation[] = [];
+  const short = (r: TfResource, days: unknown, what: string, fix: string, checkov?: string) => {
+    if (typeof days === 'number' && days >= min) return;
+    out.push(
+      on(r, {
+        message: `${what} ${days === undefined ? 'is not set' : `is ${JSON.stringify(days)}`}; at least ${min} days are required (guardrails.minBackupRetentionDays)`,
+        fix,
+        ...(checkov ? { checkov } : {}),
+      }),
+    );
+  };
+  for (const r of ctx.doc.resources('aws_db_instance')) {
+    // A replica is protected by replication; its own backups start when it is promoted.
+    if (r.body.replicate_source_db) continue;
+    short(
+      r,
+      r.body.backup_retention_period,
+      'backup_retention_period',
+      `set database.backupRetentionDays to ${min} or more`,
+      'CKV_AWS_133',
+    );
+  }
+  for (const r of ctx.doc.resources('aws_backup_plan')) {
+    for (const rule of Array.isArray(r.body.rule) ? r.body.rule : [r.body.rule]) {
+      const b = block(rule) ?? {};
+      short(
+        r,
+        block(b.lifecycle)?.delete_after,
+        `rule ${String(b.rule_name)} lifecycle.delete_after`,
+        `set backup.retentionDays to ${min} or more`,
+      );
+      for (const c of Array.isArray(b.copy_action) ? b.copy_action : b.copy_action ? [b.copy_action] : [])
+        short(
+          r,
+          block(block(c)?.lifecycle)?.delete_after,
+          `rule ${String(b.rule_name)} copy_action lifecycle.delete_after`,
+          `set backup.copyRetentionDays to ${min} or more`,
+        );
+    }
+  }
+  for (const r of ctx.doc.resources('google_sql_database_instance')) {
+    if (r.body.master_instance_name) continue;
+    const cfg = block(block(r.body.settings)?.backup_configuration);
+    if (cfg?.enabled !== true)
+      out.push(
+        on(r, { message: 'automated backups are off', fix: 'set settings.backup_configuration.enabled = true', checkov: 'CKV_GCP_14' }),
+      );
+    else
+      short(
+        r,
+        block(cfg.backup_retention_settings)?.retained_backups,
+        'backup_retention_settings.retained_backups (daily backups)',
+        `set database.backupRetentionDays to ${min} or more`,
+      );
+  }
+  for (const r of ctx.doc.resources('google_gke_backup_backup_plan'))
+    short(
+      r,
+      block(r.body.retention_policy)?.backup_retain_days,
+      'retention_policy.backup_retain_days',
+      `set backup.retentionDays to ${min} or more`,
+    );
+  for (const r of ctx.doc.resources('aws_s3_bucket')) {
+    const versioned = referencing(ctx.doc, 'aws_s3_bucket_versioning', 'bucket', r).some(
+      (v) => block(v.body.versioning_configuration)?.status === 'Enabled',
+    );
+    const replicated = referencing(ctx.doc, 'aws_s3_bucket_replication_configuration', 'bucket', r).length > 0;
+    if (!versioned && !replicated)
+      out.push(
+        on(r, {
+          message: 'the bucket is neither versioned nor replicated',
+          fix: 'add aws_s3_bucket_versioning (status Enabled), and replication for DR',
+          checkov: 'CKV_AWS_21',
+        }),
+      );
+  }
+  for (const r of ctx.doc.resources('google_storage_bucket')) {
+    if (block(r.body.versioning)?.enabled !== true)
+      out.push(on(r, { message: 'the bucket is not versioned', fix: 'set versioning { enabled = true }', checkov: 'CKV_GCP_78' }));
+  }
+  return out;
+}
+
+/** PAR-RES-003: production survives the loss of one zone. */
+function multiAz(ctx: PolicyContext): Violation[] {
+  if (!ctx.production) return [];
+  const out: Violation[] = [];
+  for (const r of ctx.doc.resources('aws_db_instance')) {
+    if (r.body.multi_az !== true)
+      out.push(
+        on(r, {
+          message: `the database is in one availability zone in ${ctx.env.role} environment ${ctx.env.name}`,
+          fix: 'set database.highAvailability: true (multi_az)',
+          checkov: 'CKV_AWS_157',
+        }),
+      );
+  }
+  for (const r of ctx.doc.resources('google_sql_database_instance')) {
+    if (block(r.body.settings)?.availability_type !== 'REGIONAL')
+      out.push(on(r, { message: 'the instance is zonal', fix: 'set database.highAvailability: true (availability_type REGIONAL)' }));
+  }
+  for (const r of ctx.doc.resources('aws_eks_node_group')) {
+    const subnets = r.body.subnet_ids;
+    if (Array.isArray(subnets) && subnets.length < 2)
+      out.push(
+        on(r, {
+          message: 'the node group spans one subnet (one zone)',
+          fix: 'give it subnets in at least two availability zones (network.azCount >= 2)',
+        }),
+      );
+  }
+  for (const r of ctx.doc.resources('google_container_cluster')) {
+    if (typeof r.body.location === 'string' && /-[a-z]$/.test(r.body.location))
+      out.push(
+        on(r, {
+          message: `the cluster is zonal (${r.body.location})`,
+          fix: 'set location to a region for a regional control plane and nodes in every zone',
+        }),
+      );
+  }
+  return out;
+}
+
+/** PAR-RES-004: the state survives what it is meant to recover from. */
+function stateBackend(ctx: PolicyContext): Violation[] {
+  const backend = (ctx.json.terraform as { backend?: Record<string, Record<string, unknown>> } | undefined)?.backend ?? {};
+  const out: Violation[] = [];
+  const s3 = backend.s3;
+  const gcs = backend.gcs;
+  if (!s3 && !gcs)
+    return [
+      {
+        address: 'terraform.backend',
+        message: 'no remote state backend: the state lives on one machine',
+        fix: 'synthesize with Parity, which sets the state backend from the definition',
+      },
+    ];
+  if (s3 && s3.encrypt !== true)
+    out.push({ address: 'terraform.backend.s3', message: 'state objects are not encrypted', fix: 'set encrypt = true' });
+  const region = s3 ? String(s3.region) : ctx.env.state.region;
+  const failed = ctx.env.recovers?.region;
+  if (failed && region === failed)
+    out.push({
+      address: `terraform.backend.${s3 ? 's3' : 'gcs'}`,
+      message: `the state of ${ctx.env.name} lives in ${region}, the region it recovers from`,
+      fix: `set state.region in ${ctx.env.file} to ${ctx.env.region}`,
+    });
+  // The state bucket is versioned where this environment's Terraform creates it.
+  const bucket = String((s3 ?? gcs)!.bucket);
+  for (const r of ctx.doc.resources('aws_s3_bucket').filter((b) => b.body.bucket === bucket)) {
+    if (
+      !referencing(ctx.doc, 'aws_s3_bucket_versioning', 'bucket', r).some(
+        (v) => block(v.body.versioning_configuration)?.status === 'Enabled',
+      )
+    )
+      out.push(
+        on(r, {
+          message: `the state bucket ${bucket} is not versioned: a bad write cannot be undone`,
+          fix: 'add aws_s3_bucket_versioning with status Enabled',
+          checkov: 'CKV_AWS_21',
+        }),
+      );
+  }
+  for (const r of ctx.doc.resources('google_storage_bucket').filter((b) => b.body.name === bucket)) {
+    if (block(r.body.versioning)?.enabled !== true)
+      out.push(
+        on(r, { message: `the state bucket ${bucket} is not versioned`, fix: 'set versioning { enabled = true }', checkov: 'CKV_GCP_78' }),
+      );
+  }
+  return out;
+}
+
+/** PAR-RES-005: backup vaults are locked, so that neither a mistake nor an intruder deletes the recovery points. */
+function vaultLock(ctx: PolicyContext): Violation[] {
+  return ctx.doc
+    .resources('aws_backup_vault')
+    .filter((v) => referencing(ctx.doc, 'aws_backup_vault_lock_configuration', 'backup_vault_name', v).length === 0)
+    .map((v) =>
+      on(v, {
+        message: 'the vault has no lock: its recovery points can be deleted before their retention ends',
+        fix: 'add aws_backup_vault_lock_configuration (min_retention_days), or declare an exception saying why not',
+      }),
+    );
+}
+
+export const RESILIENCE_RULES: readonly Rule[] = [
+  {
+    id: 'PAR-RES-001',
+    title: 'Production data has deletion protection and a final snapshot',
+    category: 'resilience',
+    severity: 'high',
+    checkov: ['CKV_AWS_293'],
+    covers: 'RDS, Cloud SQL, GKE in production and dr environments',
+    check: deletionProtection,
+  },
+  {
+    id: 'PAR-RES-002',
+    title: 'Stateful resources are backed up for at least the minimum retention, or replicated',
+    category: 'resilience',
+    severity: 'high',
+    checkov: ['CKV_AWS_133', 'CKV_GCP_14', 'CKV_AWS_21', 'CKV_GCP_78'],
+    covers: 'RDS, AWS Backup plans and copies, Cloud SQL, Backup for GKE, S3, GCS',
+    check: backups,
+  },
+  {
+    id: 'PAR-RES-003',
+    title: 'Production is Multi-AZ or regional',
+    category: 'resilience',
+    severity: 'high',
+    checkov: ['CKV_AWS_157'],
+    covers: 'RDS, Cloud SQL, EKS node groups, GKE in production and dr environments',
+    check: multiAz,
+  },
+  {
+    id: 'PAR-RES-004',
+    title: 'State is remote, encrypted, versioned, and outside the region a dr environment recovers from',
+    category: 'resilience',
+    severity: 'critical',
+    checkov: [],
+    covers: 'the Terraform backend; the state bucket where the environment creates it',
+    check: stateBackend,
+  },
+  {
+    id: 'PAR-RES-005',
+    title: 'Backup vaults are locked, or say why not',
+    category: 'resilience',
+    severity: 'medium',
+    checkov: [],
+    covers: 'AWS Backup vaults',
+    check: vaultLock,
+  },
+];

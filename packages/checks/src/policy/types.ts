@@ -1,0 +1,83 @@
+/**
+ * Policy rules over synthesized Terraform JSON: what each rule is (a stable ID, its Checkov
+ * equivalents, a severity) and what it reports (the Terraform address, the problem, the fix).
+ */
+import type { Definition, ResolvedEnvironment } from '@parity/model';
+import type { TerraformJson, TfDoc, TfResource } from '../tf.js';
+
+export type RuleSeverity = 'critical' | 'high' | 'medium' | 'low';
+
+/** What a rule has to look at: one environment's synthesized Terraform and what the definition asks. */
+export interface PolicyContext {
+  readonly env: ResolvedEnvironment;
+  readonly json: TerraformJson;
+  readonly doc: TfDoc;
+  readonly definition: Definition;
+  /** Production and dr environments: the resilience rules that only matter where users are served. */
+  readonly production: boolean;
+}
+
+/** One resource that breaks a rule. */
+export interface Violation {
+  /** The Terraform address, e.g. `aws_db_instance.database_instance_D7FC2283`. */
+  readonly address: string;
+  /** The construct path inside the environment, e.g. `database/instance` (what transforms and exceptions may name). */
+  readonly construct?: string;
+  readonly message: string;
+  readonly fix: string;
+  /** The Checkov check that finds the same thing on this resource type, when there is one. */
+  readonly checkov?: string;
+}
+
+export interface Rule {
+  /** Stable: never reused, never renumbered. */
+  readonly id: string;
+  readonly title: string;
+  readonly category: 'security' | 'resilience';
+  readonly severity: RuleSeverity;
+  /** Equivalent Checkov IDs (verified against bridgecrewio/checkov), for teams who know those. */
+  readonly checkov: readonly string[];
+  /** Resource types the rule reads; a type it does not know is not judged. */
+  readonly covers: string;
+  readonly check: (ctx: PolicyContext) => Violation[];
+}
+
+/** The construct path of a synthesized resource relative to its stack (`database/instance`). */
+export function constructOf(r: TfResource): string | undefined {
+  const path = (r.body['//'] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
+  if (typeof path === 'string') return path.split('/').slice(1).join('/');
+  // In-memory synthesis (Testing.synth) drops the metadata: the logical ID is the path joined by
+  // "_" plus a hash, which gives the path back for construct IDs without "_".
+  const parts = r.name.split('_');
+  return parts.length >= 2 && /^[0-9A-F]{8}$/.test(parts[parts.length - 1]!) ? parts.slice(0, -1).join('/') : undefined;
+}
+
+/** A violation on a resource, with its address and construct path. */
+export function on(r: TfResource, v: Omit<Violation, 'address' | 'construct'>): Violation {
+  const construct = constructOf(r);
+  return { address: r.address, ...(construct ? { construct } : {}), ...v };
+}
+
+/** Whether a value is a Terraform reference or expression rather than a literal. */
+export function isExpression(v: unknown): boolean {
+  return typeof v === 'string' && v.includes('${');
+}
+
+/** A nested block's first object (cdktf writes single blocks as objects, hand-written JSON as lists). */
+export function block(v: unknown): Record<string, unknown> | undefined {
+  if (Array.isArray(v)) return v.find((x): x is Record<string, unknown> => !!x && typeof x === 'object');
+  return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+}
+
+/** Every resource of the given types. */
+export function resourcesOf(doc: TfDoc, ...types: string[]): TfResource[] {
+  return types.flatMap((t) => doc.resources(t));
+}
+
+/** Whether a resource of `type` references `target` in `attr` (e.g. a lock configuration naming a vault). */
+export function referencing(doc: TfDoc, type: string, attr: string, target: TfResource): TfResource[] {
+  return doc.resources(type).filter((r) => {
+    const v = r.body[attr];
+    return typeof v === 'string' && v.startsWith(`\${${target.address}.`);
+  });
+}

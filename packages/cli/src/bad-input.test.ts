@@ -1,0 +1,572 @@
+/**
+ * Bad input never gets through: a corpus of broken files, values, names and situations, tried
+ * against every command as users run it (the launcher). Each must end with a clear message naming
+ * the file and the field, a non-zero exit, no stack trace, the tree unchanged and no temporary
+ * file left behind.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTree, REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
+const DEF = 'environments/platform.yaml';
+const PROD = 'environments/prod-use1/environment.yaml';
+const DR = 'environments/dr-usw2/environment.yaml';
+const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
+const TEMP_FILE = /\.tmp(-\d+)*$/;
+
+let root: string;
+let cleanup: () => void;
+let pristine: Map<string, string>;
+let deadRegistry: string;
+beforeAll(async () => {
+  ({ root, cleanup } = tempWorkspace());
+  cpSync(join(REPO_ROOT, 'schemas'), join(root, 'schemas'), { recursive: true });
+  pristine = snapshot();
+  // A port nothing listens on: the registry is down.
+  deadRegistry = await new Promise<string>((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(`http://127.0.0.1:${port}/`));
+    });
+  });
+});
+afterAll(() => cleanup());
+
+function parity(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1', CI: '' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+/** What a user would see change: every committed file (synth output is not committed). */
+function snapshot(): Map<string, string> {
+  const tree = readTree(join(root, 'environments'));
+  for (const [k, v] of readTree(join(root, 'schemas'))) tree.set(`schemas/${k}`, v);
+  return tree;
+}
+function temporaries(dir = root, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.isSymbolicLink()) continue;
+    if (TEMP_FILE.test(e.name)) out.push(join(dir, e.name));
+    if (e.isDirectory()) temporaries(join(dir, e.name), out);
+  }
+  return out;
+}
+/** Change one file for the duration of one case. */
+function withFile(file: string, change: (text: string) => string | Buffer, fn: () => void): void {
+  const path = join(root, file);
+  const before = existsSync(path) ? readFileSync(path) : undefined;
+  writeFileSync(path, change(before?.toString('utf8') ?? ''));
+  try {
+    fn();
+  } finally {
+    if (before) writeFileSync(path, before);
+    else rmSync(path, { force: true });
+  }
+}
+function replace(from: string | RegExp, to: string): (text: string) => string {
+  return (text) => {
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`${String(from)} not found`);
+    return next;
+  };
+}
+/** The checks every refusal must pass. */
+function refuses(args: string[], where: RegExp): void {
+  const before = snapshot();
+  const r = parity(...args);
+  const out = `${r.stdout}${r.stderr}`;
+  expect(r.signal, out).toBeNull();
+  expect(r.status, out).not.toBe(0);
+  expect(out).toMatch(where);
+  expect(out).not.toMatch(STACK_TRACE);
+  expect(snapshot()).toEqual(before);
+  expect(temporaries()).toEqual([]);
+}
+
+const BOMB = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`),
+].join('\n');
+
+/** Commands that read the definition and manifests. */
+const EVERY: string[][] = [
+  ['synth'],
+  ['check'],
+  ['validate', 'prod-use1'],
+  ['gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'],
+  ['promote', 'database', '--to', 'prod-use1', '--dry-run'],
+  ['drill', 'dr-usw2'],
+];
+
+const FILES: Array<[string, string, (text: string) => string | Buffer, RegExp]> = [
+  ['malformed YAML in the definition', DEF, replace('bundles:\n', 'bundles: [\n'), /environments\/platform\.yaml:\d+.*not valid YAML/],
+  [
+    'malformed YAML in a manifest',
+    PROD,
+    replace('region: us-east-1', 'region: "us-east-1'),
+    /environments\/prod-use1\/environment\.yaml:\d+.*not valid YAML/,
+  ],
+  ['an empty definition', DEF, () => '', /environments\/platform\.yaml \(platform\)/],
+  ['an empty manifest', PROD, () => '', /environments\/prod-use1\/environment\.yaml \(name\)/],
+  [
+    'a binary definition',
+    DEF,
+    () => Buffer.from([0x00, 0x9f, 0x92, 0x96, 0xff, 0x1b, 0x5b, 0x32, 0x4a, 0x00]),
+    /environments\/platform\.yaml/,
+  ],
+  [
+    'a binary manifest',
+    PROD,
+    () => Buffer.from([0xff, 0xfe, 0x00, 0x00, 0x7f, 0x45, 0x4c, 0x46]),
+    /environments\/prod-use1\/environment\.yaml/,
+  ],
+  [
+    'a YAML alias bomb',
+    DEF,
+    (t) =>
+      `${t}\nbomb:\n${BOMB.split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`,
+    /environments\/platform\.yaml.*(alias|resource exhaustion)/,
+  ],
+  ['a duplicate key', PROD, (t) => `${t}\nregion: eu-west-1\n`, /environments\/prod-use1\/environment\.yaml:\d+.*unique/],
+];
+
+describe.each(FILES)('fails on %s', (_name, file, change, where) => {
+  it.each(EVERY.map((a) => [a.join(' '), a]))('%s', (_cmd, args) => {
+    withFile(file, change, () => refuses(args as string[], where));
+  });
+});
+
+const VALUES: Array<[string, string, (text: string) => string, string[], RegExp]> = [
+  [
+    'a wrong type in the defaults',
+    DEF,
+    replace('backupRetentionDays: 14', 'backupRetentionDays: fourteen'),
+    ['synth'],
+    /environments\/platform\.yaml:\d+ \(bundles\.database\.defaults\.backupRetentionDays\)/,
+  ],
+  [
+    'a default out of range',
+    DEF,
+    replace('azCount: 3', 'azCount: 40'),
+    ['check'],
+    /environments\/platform\.yaml:\d+ \(bundles\.network\.defaults\.azCount\)/,
+  ],
+  [
+    'a wrong type in a tier',
+    DEF,
+    replace('highAvailability: true', 'highAvailability: "yes"'),
+    ['synth', 'prod-use1'],
+    /environments\/platform\.yaml:\d+ \(tiers\.production\.database\.highAvailability\)/,
+  ],
+  [
+    'an override out of range',
+    PROD,
+    replace('overrides: {}', 'overrides:\n  database:\n    storageGb: -5'),
+    ['synth', 'prod-use1'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(overrides\.database\.storageGb\)/,
+  ],
+  [
+    'an override of the wrong type',
+    PROD,
+    replace('overrides: {}', 'overrides:\n  cluster:\n    maxNodes: [12]'),
+    ['gen', 'env', 'dr-use2', '--recovers', 'prod-use1'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(overrides\.cluster\.maxNodes\)/,
+  ],
+  [
+    'overrides that are not a map',
+    PROD,
+    replace('overrides: {}', 'overrides: yes'),
+    ['check'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(overrides\)/,
+  ],
+  ['an RPO of zero', DEF, replace('rpoMinutes: 240', 'rpoMinutes: 0'), ['check'], /environments\/platform\.yaml:\d+ \(dr\.policies\.critical\.rpoMinutes\)/],
+  [
+    'an RPO shorter than the copy delay',
+    DEF,
+    replace('rpoMinutes: 240', 'rpoMinutes: 30'),
+    ['synth'],
+    /environments\/platform\.yaml:\d+ \(dr\.policies\.critical\.rpoMinutes\): an impossible target/,
+  ],
+  [
+    'a negative RTO',
+    DEF,
+    replace('rtoMinutes: 480', 'rtoMinutes: -1'),
+    ['drill', 'dr-usw2'],
+    /environments\/platform\.yaml:\d+ \(dr\.policies\.standard\.rtoMinutes\)/,
+  ],
+  [
+    'an environment that recovers itself',
+    DR,
+    replace('recovers: prod-use1', 'recovers: dr-usw2'),
+    ['synth', 'dr-usw2'],
+    /environments\/dr-usw2\/environment\.yaml:\d+ \(recovers\)/,
+  ],
+  [
+    'a dr environment that recovers staging',
+    DR,
+    replace('recovers: prod-use1', 'recovers: staging'),
+    ['check'],
+    /environments\/dr-usw2\/environment\.yaml:\d+ \(recovers\).*staging/,
+  ],
+  [
+    'a dr environment that recovers a missing one',
+    DR,
+    replace('recovers: prod-use1', 'recovers: prod-use9'),
+    ['drill', 'dr-usw2'],
+    /environments\/dr-usw2\/environment\.yaml:\d+ \(recovers\)/,
+  ],
+  [
+    'a reserved word as a bundle to override',
+    PROD,
+    replace('overrides: {}', 'overrides:\n  constructor: {}'),
+    ['synth', 'prod-use1'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(overrides\.constructor\): "constructor" is a reserved word/,
+  ],
+  [
+    '__proto__ as a key',
+    PROD,
+    replace('overrides: {}', 'overrides:\n  __proto__: { database: { size: small } }'),
+    ['check'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(overrides\.__proto__\): "__proto__" is a reserved word/,
+  ],
+  [
+    'a reserved word as a tier',
+    DEF,
+    replace('tiers:\n', 'tiers:\n  toString: {}\n'),
+    ['gen', 'env', 'staging-usw2', '--tier', 'toString'],
+    /environments\/platform\.yaml:\d+ \(tiers\.toString\): "toString" is a reserved word/,
+  ],
+  [
+    'a reserved word as the tier of a manifest',
+    PROD,
+    replace('tier: production', 'tier: constructor'),
+    ['synth', 'prod-use1'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(tier\): tier "constructor" is not defined/,
+  ],
+  [
+    'a manifest whose name is not its folder',
+    PROD,
+    replace('name: prod-use1', 'name: ../prod-euw1'),
+    ['synth', 'prod-use1'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(name\)/,
+  ],
+  [
+    'an override of a bundle the definition lacks',
+    PROD,
+    replace('overrides: {}', 'overrides:\n  cache: {}'),
+    ['synth', 'prod-use1'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(overrides\.cache\)/,
+  ],
+  [
+    'a pin of a bundle the definition lacks',
+    PROD,
+    replace('overrides: {}', 'overrides: {}\nbundles:\n  cache: 1.0.0'),
+    ['check'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(bundles\.cache\)/,
+  ],
+  [
+    'a transform of a bundle the definition lacks',
+    PROD,
+    replace('overrides: {}', 'overrides: {}\ntransforms:\n  cache:\n    - { resource: x, set: { a: 1 }, reason: r }'),
+    ['check'],
+    /environments\/prod-use1\/environment\.yaml:\d+ \(transforms\.cache\)/,
+  ],
+  [
+    'a transform attribute that is not snake_case',
+    DEF,
+    replace(
+      '  database:\n    version: ^1.0.0\n',
+      '  database:\n    version: ^1.0.0\n    transforms:\n      - { resource: instance, set: { "../x": 1 }, reason: r }\n',
+    ),
+    ['check'],
+    /environments\/platform\.yaml:\d+ \(bundles\.database\.transforms\.0\.set\.\.\.\/x\)/,
+  ],
+];
+
+describe('fails on bad values', () => {
+  it.each(VALUES)('%s', (_name, file, change, args, where) => {
+    withFile(file, change, () => refuses(args, where));
+  });
+});
+
+const NAMES: Array<[string, string[], RegExp]> = [
+  ['gen env with a path traversal', ['gen', 'env', '../../etc'], /environments\/\.\.\/\.\.\/etc \(name\): invalid environment name/],
+  ['gen env with unicode', ['gen', 'env', 'prod-ü'], /\(name\): invalid environment name/],
+  ['gen env with a reserved word', ['gen', 'env', '__proto__'], /\(name\): invalid environment name/],
+  [
+    'registry on a port out of range',
+    ['registry', '--port', '70000'],
+    /registry\/config\.yaml \(listen\): options\.port should be >= 0 and < 65536/,
+  ],
+  ['registry on port zero', ['registry', '--port', '0'], /--port.*must be a positive integer/],
+  [
+    'gen env with a reserved word as the tier',
+    ['gen', 'env', 'staging-usw2', '--tier', 'constructor'],
+    /\(tier\): tier "constructor" is not defined/,
+  ],
+  ['gen env with a reserved word as the role', ['gen', 'env', 'constructor-usw2'], /\(name\): invalid environment name/],
+  ['gen env of a dr environment recovering a missing one', ['gen', 'env', 'dr-usw1', '--recovers', 'prod-use9'], /\(recovers\)/],
+  ['gen env of a dr environment recovering staging', ['gen', 'env', 'dr-usw1', '--recovers', 'staging'], /\(recovers\).*staging/],
+  ['gen env of a dr environment recovering itself', ['gen', 'env', 'dr-usw1', '--recovers', 'dr-usw1'], /\(recovers\)/],
+  ['gen env of an existing environment', ['gen', 'env', 'prod-use1'], /environments\/prod-use1.*(exists|--force)/],
+  [
+    'synth of a missing environment',
+    ['synth', 'prod-use9'],
+    /environments\/prod-use9\/environment\.yaml: environment "prod-use9" does not exist/,
+  ],
+  [
+    'synth of a path traversal',
+    ['synth', '../prod-use1'],
+    /environments\/\.\.\/prod-use1\/environment\.yaml: environment "\.\.\/prod-use1" does not exist/,
+  ],
+  ['synth of a reserved word', ['synth', '__proto__'], /environment "__proto__" does not exist/],
+  ['check of a missing environment', ['check', 'prod-use9'], /environment "prod-use9" does not exist/],
+  ['validate of a missing environment', ['validate', 'staging-x'], /environment "staging-x" does not exist/],
+  ['drill of a missing environment', ['drill', 'dr-use9'], /dr-use9/],
+  ['drill of an environment that is not dr', ['drill', 'staging'], /staging/],
+  ['promote to a missing environment', ['promote', 'database', '--to', 'prod-use9', '--dry-run'], /prod-use9/],
+  ['promote of a missing bundle', ['promote', 'cache', '--to', 'prod-use1', '--dry-run'], /cache/],
+  ['promote with unicode in the version', ['promote', 'database@1.0.０', '--to', 'prod-use1', '--dry-run'], /database@1\.0\.０|version/],
+];
+
+describe('fails on bad names', () => {
+  it.each(NAMES)('%s', (_name, args, where) => refuses(args, where));
+});
+
+describe('fails on an environment folder made by hand with a name outside the grammar', () => {
+  const folders: Array<[string, string[]]> = [
+    ['staging-ü', ['check']],
+    ['con', ['synth', 'con']],
+    ['constructor', ['check']],
+    ['prod-use1-x-y', ['validate', 'prod-use1-x-y']],
+  ];
+  it.each(folders)('%s', (name, args) => {
+    const dir = join(root, 'environments', name);
+    mkdirSync(dir);
+    try {
+      writeFileSync(
+        join(dir, 'environment.yaml'),
+        readFileSync(join(root, 'environments/staging/environment.yaml'), 'utf8').replace('name: staging', `name: ${name}`),
+      );
+      refuses(args, new RegExp(`environments/${name}/environment\\.yaml:\\d+ \\(name\\): invalid environment name`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('fails on a stale schema', () => {
+  it('schemas --check, naming the file', () => {
+    withFile(
+      'schemas/environment.schema.json',
+      (t) => t.replace('"title"', '"titel"'),
+      () => refuses(['schemas', '--check'], /error: schemas\/environment\.schema\.json: stale/),
+    );
+  });
+});
+
+describe('fails when the registry is down', () => {
+  const npmrc = () => `@parity:registry=${deadRegistry}\n`;
+  it('synth of an environment pinned to a version it cannot fetch, naming the pin', () => {
+    withFile('.npmrc', npmrc, () =>
+      withFile(PROD, replace('overrides: {}', 'overrides: {}\nbundles:\n  database: 1.0.99'), () =>
+        refuses(['synth', 'prod-use1'], /environments\/prod-use1\/environment\.yaml:\d+ \(bundles\.database\)/),
+      ),
+    );
+  });
+  it('promote, naming the registry', () => {
+    withFile('.npmrc', npmrc, () =>
+      refuses(['promote', 'database', '--to', 'prod-use1', '--dry-run'], new RegExp(deadRegistry.replace(/[./]/g, '\\$&'))),
+    );
+  });
+  it('release, naming the registry, before it versions anything', () => {
+    withFile('.npmrc', npmrc, () => refuses(['release'], new RegExp(deadRegistry.replace(/[./]/g, '\\$&'))));
+  });
+});
+
+describe('a damaged synth cache is synthesized again', () => {
+  const stack = () => join(root, 'environments/staging/cdktf.out/stacks/staging/cdk.tf.json');
+  const marker = () => join(root, 'environments/staging/cdktf.out/.parity-inputs.json');
+  const cases: Array<[string, () => void]> = [
+    ['a truncated stack', () => writeFileSync(stack(), readFileSync(stack(), 'utf8').slice(0, 100))],
+    ['a stack replaced by other JSON', () => writeFileSync(stack(), '{"resource":{}}')],
+    ['a garbage marker', () => writeFileSync(marker(), '\u0000not json')],
+    ['a missing stack', () => rmSync(stack())],
+  ];
+  it.each(cases)('%s', (_name, damage) => {
+    expect(parity('synth', 'staging').status).toBe(0);
+    const good = readFileSync(stack(), 'utf8');
+    damage();
+    const r = parity('synth', 'staging');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 synthesized, 0 unchanged/);
+    expect(readFileSync(stack(), 'utf8')).toBe(good);
+    damage();
+    const c = parity('check', '--json');
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stderr).not.toMatch(STACK_TRACE);
+    expect(readFileSync(stack(), 'utf8')).toBe(good);
+    expect(snapshot()).toEqual(pristine);
+  });
+});
+
+/** `parity` in another workspace, started without waiting for it. */
+function start(ws: string, ...args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, PARITY_ROOT: ws, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
+    child.on('close', (status, signal) => resolve({ status, signal, out })),
+  );
+  return { child, done };
+}
+function ownWorkspace(): string {
+  const t = tempWorkspace();
+  cleanups.push(t.cleanup);
+  return t.root;
+}
+const cleanups: Array<() => void> = [];
+afterAll(() => {
+  for (const c of cleanups) c();
+});
+
+/** Start a command and SIGKILL it as soon as one of its temporary files appears (or after `fallbackMs`). */
+async function killMidway(ws: string, args: string[], fallbackMs: number): Promise<{ caught: boolean; signal: NodeJS.Signals | null }> {
+  const { child, done } = start(ws, ...args);
+  let exited = false;
+  void done.then(() => (exited = true));
+  const began = Date.now();
+  let caught = false;
+  while (!exited && Date.now() - began < fallbackMs) {
+    if (temporaries(join(ws, 'environments')).length > 0) {
+      caught = true;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  child.kill('SIGKILL');
+  const r = await done;
+  return { caught, signal: r.signal };
+}
+
+describe('SIGKILL in the middle of a command', () => {
+  it('gen env: the environment is absent or complete, and the next command sweeps what the killed one left', async () => {
+    const ws = ownWorkspace();
+    const reference = ownWorkspace();
+    expect(
+      spawnSync(process.execPath, [BIN, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'], {
+        env: { ...process.env, PARITY_ROOT: reference },
+        encoding: 'utf8',
+      }).status,
+    ).toBe(0);
+    const expected = readTree(join(reference, 'environments/dr-euw3'));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      rmSync(join(ws, 'environments/dr-euw3'), { recursive: true, force: true });
+      const { caught } = await killMidway(ws, ['gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'], 5_000);
+      const made = readTree(join(ws, 'environments/dr-euw3'));
+      if (made.size > 0) expect(made).toEqual(expected);
+      if (caught) break;
+    }
+    const next = spawnSync(process.execPath, [BIN, 'check', '--json'], { env: { ...process.env, PARITY_ROOT: ws }, encoding: 'utf8' });
+    expect(next.stderr).not.toMatch(STACK_TRACE);
+    expect(temporaries(ws)).toEqual([]);
+  });
+
+  it('synth: every stack is the old one or a complete new one, and the next synth leaves no temporary folder', async () => {
+    const ws = ownWorkspace();
+    expect(spawnSync(process.execPath, [BIN, 'synth'], { env: { ...process.env, PARITY_ROOT: ws }, encoding: 'utf8' }).status).toBe(0);
+    const stacks = () =>
+      new Map(
+        ['staging', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1'].map((e) => [
+          e,
+          readFileSync(join(ws, `environments/${e}/cdktf.out/stacks/${e}/cdk.tf.json`), 'utf8'),
+        ]),
+      );
+    const good = stacks();
+    const committed = readTree(join(ws, 'environments'));
+    let caught = false;
+    for (let attempt = 0; attempt < 5 && !caught; attempt++) {
+      ({ caught } = await killMidway(ws, ['synth', '--force', '--jobs', '1'], 10_000));
+      for (const [e, text] of [...good]) {
+        const file = join(ws, `environments/${e}/cdktf.out/stacks/${e}/cdk.tf.json`);
+        if (existsSync(file)) expect(readFileSync(file, 'utf8'), e).toBe(text);
+      }
+    }
+    expect(caught, 'a temporary folder of the killed synth was seen').toBe(true);
+    expect(readTree(join(ws, 'environments'))).toEqual(committed);
+    const next = spawnSync(process.execPath, [BIN, 'synth'], { env: { ...process.env, PARITY_ROOT: ws }, encoding: 'utf8' });
+    expect(next.status, next.stderr).toBe(0);
+    expect(temporaries(ws)).toEqual([]);
+    expect(stacks()).toEqual(good);
+  });
+
+  it('promote: the temporary manifest a killed promote leaves is swept by the next command, the manifest untouched', () => {
+    // A real promote needs a registry with published versions (packages/release e2e); what a kill
+    // can leave is its temporary manifest, named after a process that no longer runs.
+    const ws = ownWorkspace();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const leftover = join(ws, `environments/prod-use1/environment.yaml.tmp-${dead}`);
+    writeFileSync(leftover, 'name: prod-use1\nbundles:\n  datab');
+    const before = readTree(join(ws, 'environments'));
+    before.delete(`prod-use1/environment.yaml.tmp-${dead}`);
+    const r = spawnSync(process.execPath, [BIN, 'check', 'prod-use1', 'dr-usw2'], {
+      env: { ...process.env, PARITY_ROOT: ws },
+      encoding: 'utf8',
+    });
+    expect(r.stderr).not.toMatch(STACK_TRACE);
+    expect(existsSync(leftover)).toBe(false);
+    expect(readTree(join(ws, 'environments'))).toEqual(before);
+  });
+});
+
+describe('two commands at once', () => {
+  it('two synths write the same stacks and leave no temporary folder', async () => {
+    const ws = ownWorkspace();
+    const [a, b] = await Promise.all([
+      start(ws, 'synth', '--force', '--jobs', '1').done,
+      start(ws, 'synth', '--force', '--jobs', '1').done,
+    ]);
+    expect(a.status, a.out).toBe(0);
+    expect(b.status, b.out).toBe(0);
+    const one = readFileSync(join(ws, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8');
+    expect(
+      spawnSync(process.execPath, [BIN, 'synth', '--force', 'prod-use1'], { env: { ...process.env, PARITY_ROOT: ws }, encoding: 'utf8' })
+        .status,
+    ).toBe(0);
+    expect(readFileSync(join(ws, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8')).toBe(one);
+    expect(temporaries(ws)).toEqual([]);
+  });
+
+  it('two gen env of one new environment: one writes it, the other says so and writes nothing, with no stack trace', async () => {
+    const ws = ownWorkspace();
+    const runs = await Promise.all([0, 1, 2].map(() => start(ws, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1').done));
+    expect(runs.filter((r) => r.status === 0)).toHaveLength(1);
+    for (const r of runs.filter((x) => x.status !== 0)) {
+      expect(r.status).toBe(1);
+      expect(r.out).toMatch(/environments\/dr-euw3.*(already exists|created by another command)/);
+      expect(r.out).not.toMatch(STACK_TRACE);
+    }
+    expect(temporaries(ws)).toEqual([]);
+  });
+
+  it('check while synth runs: both succeed', async () => {
+    const ws = ownWorkspace();
+    const [s, c] = await Promise.all([start(ws, 'synth', '--force').done, start(ws, 'check').done]);
+    expect(s.status, s.out).toBe(0);
+    expect(c.status, c.out).toBe(0);
+    expect(temporaries(ws)).toEqual([]);
+  });
+});

@@ -1,0 +1,188 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readTree, tempWorkspace } from '@parity/model/testing';
+
+// Policy rules, exceptions and transforms through the launcher users run.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+function temp(): string {
+  const t = tempWorkspace();
+  cleanups.push(t.cleanup);
+  return t.root;
+}
+function parity(root: string, ...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+}
+function edit(root: string, file: string, from: string | RegExp, to: string) {
+  const path = join(root, file);
+  const text = readFileSync(path, 'utf8');
+  const next = text.replace(from, to);
+  expect(next, `${file}: ${String(from)} not found`).not.toBe(text);
+  writeFileSync(path, next);
+}
+const DEF = 'environments/platform.yaml';
+/** A fleet-wide transform of one AWS database resource, written into the definition. */
+function transform(root: string, resource: string, set: string) {
+  edit(
+    root,
+    DEF,
+    /( {2}database:\n {4}version: .*\n)/,
+    `$1    transforms:\n      - resource: ${resource}\n        cloud: aws\n        set: ${set}\n        reason: a test of the escape hatch\n`,
+  );
+}
+function exception(expires: string, extra = '') {
+  return `  exceptions:\n    - rule: PAR-RES-005\n      addresses: ["backup/*"]\n      reason: a test exception${extra}\n      expires: "${expires}"\n`;
+}
+
+describe('pnpm check: policy rules', () => {
+  it('shows the example fleet clean, with every rule and the exceptions in force', () => {
+    const root = temp();
+    const r = parity(root, 'check');
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Policy +\(12 rules over the synthesized Terraform; 0 violations, 2 exceptions in force\)/);
+    expect(r.stdout).toMatch(/✔ every rule passes/);
+    expect(r.stdout).toMatch(
+      /PAR-SEC-001 fleet-wide until 2027-03-31: aws_eks_node_group\.\* \(environments\/platform\.yaml:\d+; waives 5\)/,
+    );
+    const json = JSON.parse(parity(root, 'check', '--json').stdout) as {
+      policy: { rules: Array<{ id: string; checkov: string[]; violations: number }>; exceptions: Array<{ valid: boolean }> };
+    };
+    expect(json.policy.rules.map((x) => x.id)).toEqual([
+      ...[1, 2, 3, 4, 5, 6, 7].map((n) => `PAR-SEC-00${n}`),
+      ...[1, 2, 3, 4, 5].map((n) => `PAR-RES-00${n}`),
+    ]);
+    expect(json.policy.rules.find((x) => x.id === 'PAR-RES-003')!.checkov).toEqual(['CKV_AWS_157']);
+    expect(json.policy.rules.every((x) => x.violations === 0)).toBe(true);
+    expect(json.policy.exceptions.every((x) => x.valid)).toBe(true);
+  });
+
+  const cases: Array<[string, (root: string) => void, RegExp, RegExp, RegExp]> = [
+    [
+      'fails when a transform opens port 5432 to 0.0.0.0/0',
+      (root) => transform(root, 'sg-postgres', '{ cidr_ipv4: 0.0.0.0/0 }'),
+      /✘ PAR-SEC-002 No ingress from 0\.0\.0\.0\/0 or ::\/0 \[critical\]/,
+      /prod-use1 aws_vpc_security_group_ingress_rule\.database_sg-postgres_[0-9A-F]{8} \(CKV_AWS_277\)\n +PAR-SEC-002 database\/sg-postgres: allows ingress on port 5432 from 0\.0\.0\.0\/0 \(transformed by environments\/platform\.yaml:\d+ cidr_ipv4\)/,
+      /fix: set cidr_ipv4 to the VPC's range/,
+    ],
+    [
+      'fails when a transform disables storage encryption',
+      (root) => transform(root, 'instance', '{ storage_encrypted: false }'),
+      /✘ PAR-SEC-001 Data stores are encrypted at rest with a customer-managed key \[high\]/,
+      /prod-use1 aws_db_instance\.database_instance_[0-9A-F]{8} \(CKV_AWS_16\)\n +PAR-SEC-001 database\/instance: RDS storage: not encrypted with a customer-managed key/,
+      /fix: set storage_encrypted = true and kms_key_id/,
+    ],
+    [
+      'fails when production turns deletion protection off',
+      (root) =>
+        edit(root, 'environments/prod-use1/environment.yaml', 'overrides: {}', 'overrides:\n  database:\n    deletionProtection: false'),
+      /✘ PAR-RES-001 Production data has deletion protection and a final snapshot \[high\] \(Checkov CKV_AWS_293\)/,
+      /prod-use1 aws_db_instance\.database_instance_[0-9A-F]{8} \(CKV_AWS_293\)\n +PAR-RES-001 database\/instance: deletion protection is off in production environment prod-use1/,
+      /fix: set database\.deletionProtection: true/,
+    ],
+  ];
+  it.each(cases)('%s: exit 1, naming the rule, the address and the fix', (_t, change, rule, address, fix) => {
+    const root = temp();
+    change(root);
+    const r = parity(root, 'check');
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(rule);
+    expect(r.stdout).toMatch(address);
+    expect(r.stdout).toMatch(fix);
+    const id = /PAR-(SEC|RES)-\d{3}/.exec(rule.source)![0];
+    const md = parity(root, 'check', '--markdown').stdout;
+    expect(md).toMatch(new RegExp(`\\*\\*❌ ${id} `));
+    expect(md).toMatch(/\| prod-use1 \| `aws_/);
+    const json = JSON.parse(parity(root, 'check', '--json').stdout) as {
+      findings: Array<{ check: string; rule?: string; address?: string; fix?: string }>;
+    };
+    const f = json.findings.filter((x) => x.check === 'policy');
+    expect(f.length).toBeGreaterThan(0);
+    expect(f.every((x) => x.rule && x.address && x.fix)).toBe(true);
+  });
+
+  it('fails when an exception has expired, naming the file, the field and the fix', () => {
+    const root = temp();
+    edit(root, DEF, /\n {2}exceptions:\n/, `\n${exception('2020-01-01')}`);
+    const r = parity(root, 'check');
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(
+      /error: environments\/platform\.yaml:\d+ \(guardrails\.exceptions\.0\.expires\): the exception to PAR-RES-005 for backup\/\* expired on 2020-01-01/,
+    );
+    expect(r.stdout).toMatch(/fix: +fix what the rule reports and remove the exception, or renew it/);
+  });
+
+  it('fails on an exception without a reason, naming the file and the field', () => {
+    const root = temp();
+    edit(root, DEF, /\n {2}exceptions:\n/, `\n${exception('2099-01-01').replace('      reason: a test exception\n', '')}`);
+    const r = parity(root, 'check');
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/environments\/platform\.yaml:\d+ \(guardrails\.exceptions\.0(\.reason)?\)/);
+    expect(r.stdout + r.stderr).not.toMatch(/\n +at /);
+  });
+
+  it('lists a manifest exception in force for its environment only', () => {
+    const root = temp();
+    transform(root, 'instance', '{ storage_encrypted: false }');
+    edit(
+      root,
+      'environments/prod-use1/environment.yaml',
+      'overrides: {}',
+      'overrides: {}\nguardrails:\n  exceptions:\n    - rule: PAR-SEC-001\n      addresses: [database/instance]\n      reason: a test of a manifest exception\n      expires: "2099-12-31"',
+    );
+    const r = parity(root, 'check');
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(
+      /PAR-SEC-001 prod-use1 until 2099-12-31: database\/instance \(environments\/prod-use1\/environment\.yaml:\d+; waives 1\)/,
+    );
+    expect(r.stdout).not.toMatch(/prod-use1 aws_db_instance/);
+    expect(r.stdout).toMatch(/prod-euw1 aws_db_instance\.database_instance_/);
+  });
+});
+
+describe('transforms', () => {
+  it('fails when a manifest transforms an attribute the definition does not let differ, and passes parity once it does', () => {
+    const root = temp();
+    const manifest = 'environments/prod-use1/environment.yaml';
+    edit(
+      root,
+      manifest,
+      'overrides: {}',
+      'overrides: {}\ntransforms:\n  database:\n    - resource: instance\n      set: { monitoring_interval: 60 }\n      reason: enhanced monitoring here first',
+    );
+    const r = parity(root, 'check');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(
+      /environments\/prod-use1\/environment\.yaml:\d+ \(transforms\.database\.0\.set\.monitoring_interval\): the transform of database\/instance monitoring_interval must be the same in every environment/,
+    );
+    expect(r.stdout).toMatch(
+      /fix: +move the transform to bundles\.database\.transforms .* or add transform:instance\.monitoring_interval to bundles\.database\.mayDiffer/,
+    );
+    edit(root, DEF, 'mayDiffer: [size,', 'mayDiffer: ["transform:instance.monitoring_interval", size,');
+    const ok = parity(root, 'check');
+    expect(ok.status, ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/database\.transform:instance\.monitoring_interval .*60: prod-use1/);
+  });
+
+  it('fails synth on a transform of a resource the bundle lacks, naming the file, the field and the resources it has', () => {
+    const root = temp();
+    transform(root, 'no-such-thing', '{ storage_encrypted: false }');
+    const before = readTree(join(root, 'environments'));
+    const r = parity(root, 'synth', 'prod-use1');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /environments\/platform\.yaml:\d+ \(bundles\.database\.transforms\.0\.resource\): bundle database has no resource "no-such-thing" to transform/,
+    );
+    expect(r.stderr).toMatch(/allowed: .*instance.*sg-postgres/);
+    expect(r.stderr).not.toMatch(/\n +at /);
+    expect(readTree(join(root, 'environments'))).toEqual(before);
+    const c = parity(root, 'check');
+    expect(c.status).toBe(1);
+    expect(c.stdout).toMatch(/error \[prod-use1\]: environments\/platform\.yaml:\d+ \(bundles\.database\.transforms\.0\.resource\): bundle database has no resource "no-such-thing"/);
+  });
+});
