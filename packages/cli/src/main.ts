@@ -6,6 +6,12 @@ import { reportFatal } from './report.js';
 // Each command's module is imported when that command runs: `pnpm synth` never loads the
 // drill's AWS SDK clients, the registry's Verdaccio or the generator's templates (`pnpm bench`).
 
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a port number, 1-65535');
+  return n;
+}
+
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -128,7 +134,7 @@ function releaseCommands(cli: Command): void {
   cli
     .command('registry')
     .description('run the internal bundle registry (Verdaccio, registry/config.yaml) on loopback until Ctrl-C')
-    .option('--port <n>', 'port', positiveInt, 4873)
+    .option('--port <n>', 'port', port, 4873)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--storage <dir>', 'where packages and users are kept (default: .parity/registry)')
     .action(async (flags) => (await import('./commands/registry.js')).registry(flags));
