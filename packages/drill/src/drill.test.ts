@@ -4,7 +4,9 @@ import type { CheckReport } from '@parity/checks';
 import { loadWorkspace } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
 import { describe, expect, it } from 'vitest';
-import { blockingFindings, copyKeyFromState, DrillRefused, resolvePair, snapshotId, withRestore } from './drill.js';
+import { DrillRefused } from './errors.js';
+import { blockingFindings, resolvePair, snapshotId, withRestore } from './pair.js';
+import { copyKeyFromState } from './steps.js';
 import { resourcesOf, type TfJson } from './emulator.js';
 
 describe('the pair a drill fails over', () => {
@@ -13,11 +15,23 @@ describe('the pair a drill fails over', () => {
     expect([dr.name, dr.region, primary.name, primary.region]).toEqual(['dr-usw2', 'us-west-2', 'prod-use1', 'us-east-1']);
   });
 
-  it('fails: refuses an environment that is not a dr one, a GCP one, or an unknown one', async () => {
-    await expect(resolvePair(REPO_ROOT, 'prod-use1')).rejects.toThrow(DrillRefused);
-    await expect(resolvePair(REPO_ROOT, 'prod-use1')).rejects.toThrow(/production environment; a drill fails over into a dr environment/);
-    await expect(resolvePair(REPO_ROOT, 'dr-gcp-euw4')).rejects.toThrow(/drills run on AWS only/);
-    await expect(resolvePair(REPO_ROOT, 'dr-nowhere')).rejects.toThrow(/does not exist.*dr-usw2/);
+  it('fails: refuses an environment that is not a dr one, a GCP one, or an unknown one, each with its kind and fix', async () => {
+    const refusal = async (env: string) => {
+      const e = await resolvePair(REPO_ROOT, env).then(() => undefined, (x: unknown) => x);
+      expect(e).toBeInstanceOf(DrillRefused);
+      return e as DrillRefused;
+    };
+    const notDr = await refusal('prod-use1');
+    expect(notDr.kinds).toEqual(['not-dr-env']);
+    expect(notDr.issues[0]).toMatchObject({ file: 'environments/prod-use1/environment.yaml', path: 'role', value: 'production', allowed: 'dr' });
+    expect(notDr.message).toMatch(/production environment; a drill fails over into a dr environment/);
+    const gcp = await refusal('dr-gcp-euw4');
+    expect(gcp.kinds).toEqual(['cloud-unsupported']);
+    expect(gcp.issues[0]).toMatchObject({ path: 'cloud', value: 'gcp', allowed: 'aws' });
+    const missing = await refusal('dr-nowhere');
+    expect(missing.kinds).toEqual(['env-missing']);
+    expect(missing.issues[0]!.allowed).toMatch(/dr-usw2/);
+    expect(missing.issues[0]!.fix).toMatch(/name a dr environment \(.*dr-usw2/);
   });
 });
 

@@ -1,11 +1,15 @@
 export * from './aws.js';
 export * from './drill.js';
 export * from './emulator.js';
+export * from './errors.js';
 export * from './lock.js';
 export * from './metrics.js';
 export * from './moto.js';
+export * from './pair.js';
 export * from './proc.js';
 export * from './progress.js';
 export * from './report.js';
+export * from './run.js';
+export { copyKeyFromState } from './steps.js';
 export * from './terraform.js';
 export * from './verify.js';

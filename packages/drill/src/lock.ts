@@ -6,6 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { DrillRefused } from './errors.js';
 
 export interface LockInfo {
   readonly pid: number;
@@ -16,15 +17,18 @@ export interface LockInfo {
   readonly children?: ReadonlyArray<{ readonly pgid: number; readonly what: string }>;
 }
 
-export class DrillLockedError extends Error {
+/** Another drill holds the lock: a refusal of kind `drill-locked`. */
+export class DrillLockedError extends DrillRefused {
   constructor(
     readonly file: string,
     readonly holder: LockInfo,
   ) {
-    super(
-      `a drill is already running (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}); lock ${file}. ` +
-        `Fix: wait for it to finish, or stop it (kill -INT ${holder.pid}); a lock whose process is gone is taken over automatically.`,
-    );
+    super('drill-locked', `a drill is already running (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}); lock ${file}`, {
+      file,
+      path: '',
+      value: holder.pid,
+      fix: `wait for it to finish, or stop it (kill -INT ${holder.pid}); a lock whose process is gone is taken over automatically`,
+    });
     this.name = 'DrillLockedError';
   }
 }

@@ -8,9 +8,10 @@
  * was interrupted, 2 for a refusal before it started (unknown env, drill already running).
  */
 import pc from 'picocolors';
-import { DrillLockedError, DrillRefused, duration, runDrill, terminalProgress, type DrillReport, type DrillTargetOption } from '@parity/drill';
+import { DrillRefused, duration, refuse, runDrill, terminalProgress, type DrillReport, type DrillTargetOption } from '@parity/drill';
 import { findRoot } from '@parity/model';
 import { terraformEnv } from '@parity/io';
+import { printIssues } from '../report.js';
 import { findPluginDir } from '../terraform.js';
 import { runCheck } from './check.js';
 import { synth } from './synth.js';
@@ -24,14 +25,14 @@ export interface DrillFlags {
 }
 
 function targetOf(flags: DrillFlags): DrillTargetOption {
-  if (flags.aws && flags.endpoint) throw new DrillRefused('--aws and --endpoint exclude each other. Fix: pick one (or neither, for a local moto server).');
+  if (flags.aws && flags.endpoint) throw refuse.targetConflict();
   if (flags.aws) return { kind: 'aws' };
   if (flags.endpoint) {
     let url: URL;
     try {
       url = new URL(flags.endpoint);
     } catch {
-      throw new DrillRefused(`--endpoint ${flags.endpoint} is not a URL. Fix: --endpoint http://127.0.0.1:<port>`);
+      throw refuse.endpointInvalid(flags.endpoint);
     }
     return { kind: 'endpoint', url: url.toString().replace(/\/$/, '') };
   }
@@ -60,44 +61,40 @@ function summary(r: DrillReport): string {
   return lines.join('\n');
 }
 
+/** Print a refusal: its headline, then each issue with its field, value and fix. */
+export function printRefusal(command: string, e: DrillRefused): void {
+  process.stderr.write(`${pc.red(`${command} refused: ${e.headline}`)}\n`);
+  printIssues(e.issues);
+}
+
 export async function drill(drEnv: string, flags: DrillFlags = {}, root?: string): Promise<DrillReport | undefined> {
-  const r = root ?? findRoot();
-  let target: DrillTargetOption;
   try {
-    target = targetOf(flags);
+    return await drillOrRefuse(drEnv, flags, root ?? findRoot());
   } catch (e) {
-    process.stderr.write(`${pc.red((e as Error).message)}\n`);
-    process.exitCode = 2;
+    if (!(e instanceof DrillRefused)) throw e;
+    printRefusal('drill', e);
+    // a missing provider mirror under CI is a failure of the run, not a usage error
+    process.exitCode = e.kind === 'provider-mirror-missing' ? 1 : 2;
     return undefined;
   }
+}
+
+async function drillOrRefuse(drEnv: string, flags: DrillFlags, root: string): Promise<DrillReport> {
+  const target = targetOf(flags);
   const plugin = findPluginDir(flags.pluginDir);
-  if (!plugin.dir && process.env.CI === 'true') {
-    process.stderr.write(`${pc.red(`no provider mirror for hashicorp/aws (${plugin.how}); under CI=true the drill runs Terraform offline only. Fix: --plugin-dir <dir> or PARITY_TF_PLUGIN_DIR.`)}\n`);
-    process.exitCode = 1;
-    return undefined;
-  }
+  if (!plugin.dir && process.env.CI === 'true') throw refuse.providerMirrorMissing(plugin.how);
   if (target.kind === 'aws') {
     process.stderr.write(pc.yellow(`--aws: applying ${drEnv} and the environment it recovers into the AWS account of the ambient credentials, under their real names, with local state in .parity/drills/. Use a dedicated drill account.\n`));
   }
   const progress = flags.json ? undefined : terminalProgress(process.stderr);
-  let report: DrillReport;
-  try {
-    report = await runDrill(
-      { root: r, drEnv, target, keep: flags.keep, pluginDir: plugin.dir, progress, handleSignals: true },
-      {
-        runCheck: (names, at) => runCheck(names, at),
-        synth: async (names, at) => (await synth(names, { quiet: true }, at)).results.map((x) => ({ env: x.env, file: x.file })),
-        terraformEnv: (extra) => terraformEnv(extra),
-      },
-    );
-  } catch (e) {
-    if (e instanceof DrillRefused || e instanceof DrillLockedError) {
-      process.stderr.write(`${pc.red(`drill refused: ${e.message}`)}\n`);
-      process.exitCode = 2;
-      return undefined;
-    }
-    throw e;
-  }
+  const report = await runDrill(
+    { root, drEnv, target, keep: flags.keep, pluginDir: plugin.dir, progress, handleSignals: true },
+    {
+      runCheck: (names, at) => runCheck(names, at),
+      synth: async (names, at) => (await synth(names, { quiet: true }, at)).results.map((x) => ({ env: x.env, file: x.file })),
+      terraformEnv: (extra) => terraformEnv(extra),
+    },
+  );
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stderr.write(`${summary(report)}\n`);
   process.exitCode = report.status === 'passed' ? 0 : report.status === 'aborted' ? 130 : 1;

@@ -1,0 +1,54 @@
+/**
+ * The pair a drill or a failover works on: the DR environment and the production environment it
+ * recovers, resolved from the workspace; refusals say what and how to fix it.
+ */
+import type { CheckReport } from '@parity/checks';
+import { formatIssues, loadWorkspace, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import { refuse } from './errors.js';
+
+export interface Pair {
+  readonly ws: Workspace;
+  readonly dr: ResolvedEnvironment;
+  readonly primary: ResolvedEnvironment;
+}
+
+/** The pair a DR environment recovers, resolved; `command` names what is refused (drill, failover). */
+export async function resolvePair(root: string, drEnv: string, command = 'drill'): Promise<Pair> {
+  const ws = await loadWorkspace(root);
+  if (!ws.definition) throw refuse.workspaceInvalid(root, ws.issues);
+  if (!ws.manifests.has(drEnv)) {
+    throw refuse.envMissing(drEnv, [...ws.manifests.values()].filter((m) => m.data.role === 'dr').map((m) => m.data.name));
+  }
+  const d = resolveEnvironment(ws, drEnv);
+  if (!d.env) throw refuse.envUnresolved(drEnv, d.issues);
+  const dr = d.env;
+  if (dr.role !== 'dr' || !dr.recovers) throw refuse.notDr(drEnv, dr.role, command);
+  if (dr.cloud !== 'aws') throw refuse.cloudUnsupported(drEnv, dr.cloud, command);
+  const p = resolveEnvironment(ws, dr.recovers.name);
+  if (!p.env) throw refuse.envUnresolved(dr.recovers.name, p.issues, drEnv);
+  return { ws, dr, primary: p.env };
+}
+
+/** The DR environment resolved with `database.restoreFromSnapshot` set in memory (the committed manifest is untouched). */
+export function withRestore(ws: Workspace, drEnv: string, snapshot: string): ResolvedEnvironment {
+  const src = ws.manifests.get(drEnv);
+  if (!src) throw new Error(`no manifest for ${drEnv}`);
+  const overrides = (src.data.overrides ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const data = { ...src.data, overrides: { ...overrides, database: { ...(overrides.database ?? {}), restoreFromSnapshot: snapshot } } };
+  const manifests = new Map(ws.manifests);
+  manifests.set(drEnv, { ...src, data: data as typeof src.data });
+  const r = resolveEnvironment({ ...ws, manifests }, drEnv);
+  if (!r.env) throw new Error(`${drEnv} with database.restoreFromSnapshot=${snapshot} does not resolve:\n${formatIssues(r.issues)}`);
+  return r.env;
+}
+
+/** The findings that stop a drill: errors about the pair, or about the fleet as a whole. */
+export function blockingFindings(report: CheckReport, names: readonly string[]): CheckReport['findings'] {
+  return report.findings.filter((f) => f.severity === 'error' && (f.env === undefined || names.includes(f.env)));
+}
+
+/** Snapshot identifiers: letters, digits and single hyphens, starting with a letter. */
+export function snapshotId(prefix: string, stamp: string, suffix = ''): string {
+  const id = `${prefix}-${stamp}${suffix ? `-${suffix}` : ''}`.toLowerCase();
+  return id.replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-').replace(/-$/, '').slice(0, 255);
+}

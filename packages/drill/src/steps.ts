@@ -1,0 +1,251 @@
+/**
+ * The steps of a drill, one function each, in the order `runDrill` calls them. Each runs inside
+ * `run.step(id, …)`, which times it, shows it and records it in the report.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { DrPair } from '@parity/checks';
+import { allAliases, arnRegion, clients, copySnapshot, createSnapshot, sendMarkerMessage, waitSnapshot } from './aws.js';
+import { literal, resourcesOf, type TfJson } from './emulator.js';
+import { rpo as measureRpo, rto as measureRto } from './metrics.js';
+import { answers, MOTO_VERSION, startMoto } from './moto.js';
+import { EmulatorDied, type DrillRun, type Prepared, type StepHandle } from './run.js';
+import { stateResources, terraformVersion, type StateResource } from './terraform.js';
+import { verifyDr } from './verify.js';
+import { blockingFindings, snapshotId, withRestore } from './pair.js';
+
+function motoVersion(): string | undefined {
+  const r = spawnSync('python3', ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+/** 0. The target: start moto, reach the given endpoint, or (real AWS) nothing. */
+export async function reachTarget(run: DrillRun): Promise<void> {
+  const kind = run.opts.target.kind;
+  if (kind === 'emulator') await run.step('emulator', (s) => startEmulator(run, s));
+  else if (kind === 'endpoint') {
+    await run.step('emulator', async (s) => {
+      if (!(await answers(run.endpoint!, 5000))) {
+        throw new Error(`nothing answers at ${run.endpoint}. Fix: start one (moto_server -H 127.0.0.1 -p <port>, with MOTO_IAM_LOAD_MANAGED_POLICIES=true), or leave out --endpoint to let the drill start its own`);
+      }
+      s.note(`${run.endpoint} answers`);
+    });
+  } else {
+    const r = run.rec('emulator');
+    r.detail = 'real AWS: no emulator';
+    run.progress.skip(r.title, 'real AWS', 1);
+  }
+  run.report.tools.terraform = (await terraformVersion(run.deps.terraformEnv())) ?? 'unknown';
+}
+
+async function startEmulator(run: DrillRun, s: StepHandle): Promise<void> {
+  const m = await startMoto({ log: join(run.work, 'moto.log'), children: run.children, signal: s.signal });
+  run.moto = m;
+  run.endpoint = m.url;
+  void m.exited.then((x) => {
+    if (!m.stopping) run.ctl.abort(new EmulatorDied(`the emulator (moto_server, pid ${m.pid}) exited unexpectedly (${x.signal ?? `code ${x.code}`}); see ${run.rel(m.log)}`));
+  });
+  const v = motoVersion();
+  run.report.tools.moto = v ?? 'unknown';
+  run.report.target = { kind: 'emulator', endpoint: m.url, description: `moto ${v ?? ''} started by the drill at ${m.url} (pid ${m.pid}), stopped afterwards`.replace('  ', ' ') };
+  s.note(`moto ${v ?? '(version unknown)'} at ${m.url}, pid ${m.pid}`);
+  if (v && v !== MOTO_VERSION) run.progress.info(`note: moto ${v}; the table of unsupported resources was established with moto ${MOTO_VERSION}`);
+}
+
+/** The DR pair of the check report. */
+export function pairOf(run: DrillRun): DrPair | undefined {
+  return run.check?.dr.find((p) => p.primary === run.primary.name && p.dr?.name === run.dr.name);
+}
+
+/** 1. `pnpm check` of the pair: no error about either environment. */
+export async function checkPair(run: DrillRun): Promise<void> {
+  const { primary, dr } = run;
+  await run.step('check', async (s) => {
+    run.check = await run.deps.runCheck([primary.name, dr.name], run.root);
+    const blocking = blockingFindings(run.check, [primary.name, dr.name]);
+    if (blocking.length) {
+      const list = blocking.map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`).join('; ');
+      throw new Error(`pnpm check ${primary.name} ${dr.name} reports ${blocking.length} error(s); a drill needs a clean pair: ${list}`);
+    }
+    const pair = pairOf(run);
+    s.note(`no errors; estimated RPO ${pair?.rpo?.minutes ?? '?'} min, RTO ${pair?.rto?.minutes ?? '?'} min (targets ${dr.dr.rpoMinutes} / ${dr.dr.rtoMinutes} min)`);
+  });
+}
+
+/** 2. The primary, applied from the project's own synth output. */
+export async function applyPrimary(run: DrillRun): Promise<void> {
+  const { primary } = run;
+  run.primaryPrep = await run.step('apply-primary', async (s) => {
+    s.update('synth');
+    const out = await run.deps.synth([primary.name], run.root);
+    const file = out.find((o) => o.env === primary.name)?.file;
+    if (!file || !existsSync(file)) throw new Error(`synth produced no stack file for ${primary.name}`);
+    const json = JSON.parse(readFileSync(file, 'utf8')) as TfJson;
+    // loaded now, so that the recovery clock measures recovery, not module loading
+    await import('@parity/synth');
+    const providers = json.terraform?.required_providers as Record<string, { version?: string }> | undefined;
+    run.report.tools['hashicorp/aws'] = String(providers?.aws?.version ?? 'unknown');
+    const p = run.prepare(primary, json);
+    await run.applyEnv(primary, p, s);
+    return p;
+  });
+}
+
+/** The KMS key in the DR region that backup copies use, from the primary's state: the DR copy vault's key. */
+export function copyKeyFromState(resources: readonly StateResource[], drRegion: string): { arn: string; address: string } | undefined {
+  const vault = resources.find((r) => r.type === 'aws_backup_vault' && arnRegion(r.values.arn as string | undefined) === drRegion && typeof r.values.kms_key_arn === 'string');
+  if (vault) return { arn: vault.values.kms_key_arn as string, address: vault.address };
+  const key = resources.find((r) => r.type === 'aws_kms_key' && arnRegion(r.values.arn as string | undefined) === drRegion);
+  return key ? { arn: key.values.arn as string, address: key.address } : undefined;
+}
+
+/** 3. The marker: a snapshot of the primary's database with a known time and tag, and a queue message. */
+export async function writeMarker(run: DrillRun): Promise<void> {
+  const { primary, dr } = run;
+  const primaryState = stateResources(run.primaryPrep!.dir);
+  run.copyKey = copyKeyFromState(primaryState, dr.region);
+  await run.step('marker', async (s) => {
+    const c = (run.primaryClients = clients(primary.region, run.endpoint));
+    const db = primaryState.find((r) => r.type === 'aws_db_instance' && arnRegion(r.values.arn as string) === primary.region && !r.values.replicate_source_db);
+    const instanceId = db?.values.identifier as string | undefined;
+    if (!instanceId) throw new Error(`${primary.name}'s state holds no database instance in ${primary.region}`);
+    run.markerId = `drill-${run.stamp}`.toLowerCase();
+    const id = snapshotId('parity', run.stamp, 'marker');
+    s.update(`CreateDBSnapshot ${id}`);
+    await createSnapshot(c.rds, instanceId, id, { 'parity:drill-marker': run.markerId, 'parity:drill': dr.name }, s.signal);
+    const marker = (run.marker = await waitSnapshot(c.rds, id, { signal: s.signal, onStatus: (st) => s.update(`snapshot ${id}: ${st}`) }));
+    const created = marker.OriginalSnapshotCreateTime ?? marker.SnapshotCreateTime;
+    run.report.marker = {
+      id: run.markerId,
+      snapshotId: id,
+      snapshotArn: marker.DBSnapshotArn ?? '',
+      snapshotCreatedAt: created ? new Date(created).toISOString() : '',
+      note: run.emulated
+        ? 'moto has no PostgreSQL engine, so no row can be written: the marker is the snapshot itself (its identity, tag and creation time), taken through the RDS API as a backup job would.'
+        : 'the marker is the snapshot (its identity, tag and creation time); write a row first to also prove the data (the drill does not connect to the database).',
+    };
+    const queue = resourcesOf(run.primaryPrep!.json, 'aws_sqs_queue').find((q) => typeof q.body.redrive_policy === 'string' && literal(q.body.name));
+    if (queue) {
+      const name = literal(queue.body.name)!;
+      const msgId = await sendMarkerMessage(c.sqs, name, JSON.stringify({ parityDrill: run.markerId }), s.signal);
+      run.markerQueueAddress = queue.address;
+      run.report.marker.queueMessage = `message ${msgId} sent to ${name} in ${primary.region}; queues are not replicated, so ${dr.name} must start with it absent`;
+    }
+    s.note(`snapshot ${id} of ${instanceId} at ${run.report.marker.snapshotCreatedAt}`);
+  });
+}
+
+/** 4. The loss: the recovery clock starts, and no call goes to the primary region any more (but the copy). */
+export async function declareLoss(run: DrillRun): Promise<void> {
+  await run.step('loss', async (s) => {
+    run.lossAt = run.now();
+    run.report.lossAt = run.lossAt.toISOString();
+    run.primaryClients?.destroy();
+    run.primaryClients = undefined;
+    s.note(`${run.primary.region} lost at ${run.report.lossAt}; recovery clock started`);
+  });
+}
+
+/** The alias (in the DR region) of the key a resource's attribute references, from the Terraform JSON. */
+function aliasOfKey(json: TfJson, keyArnRef: unknown): string | undefined {
+  const keyAddress = typeof keyArnRef === 'string' ? /(aws_kms_key\.[A-Za-z0-9_-]+)\./.exec(keyArnRef)?.[1] : undefined;
+  if (!keyAddress) return undefined;
+  const alias = resourcesOf(json, 'aws_kms_alias').find((a) => typeof a.body.target_key_id === 'string' && a.body.target_key_id.includes(`${keyAddress}.`));
+  return literal(alias?.body.name);
+}
+
+/** 5. The latest protected data into the DR region, re-encrypted with the DR copy vault's key. */
+export async function copyLatest(run: DrillRun): Promise<void> {
+  const { primary, dr } = run;
+  await run.step('copy', async (s) => {
+    const copyKey = run.copyKey;
+    if (!copyKey) {
+      throw new Error(`${primary.name}'s state holds no KMS key in ${dr.region} (the backup bundle creates a copy vault with its own key in each DR region); is ${dr.name} among its DR targets?`);
+    }
+    const c = (run.drClients = clients(dr.region, run.endpoint));
+    const copyId = snapshotId('parity', run.stamp, dr.region);
+    s.update(`CopyDBSnapshot → ${copyId}`);
+    await copySnapshot(c.rds, run.marker!.DBSnapshotArn!, copyId, copyKey.arn, s.signal);
+    const copy = (run.copy = await waitSnapshot(c.rds, copyId, { signal: s.signal, onStatus: (st) => s.update(`copy ${copyId}: ${st}`) }));
+    // the runbook's way to the key once the primary's state (kept in the lost region) is gone: its alias in the DR region
+    const json = run.primaryPrep!.json;
+    const vault = resourcesOf(json, 'aws_backup_vault').find((v) => v.region === dr.region);
+    const alias = aliasOfKey(json, vault?.body.kms_key_arn);
+    let keySource = `the key of ${copyKey.address} in ${primary.name}'s Terraform state, read before the loss`;
+    if (alias) {
+      const a = (await allAliases(c.kms, s.signal)).find((x) => x.AliasName === alias);
+      const same = a?.TargetKeyId && copyKey.arn.endsWith(`/${a.TargetKeyId}`);
+      keySource += same
+        ? `; ${alias} in ${dr.region} names the same key, which is how a runbook finds it when ${primary.region} (and the state in it) is gone`
+        : `; WARNING: ${alias} in ${dr.region} ${a ? `names another key (${a.TargetKeyId})` : 'does not exist'}`;
+    }
+    run.report.recovery = { copySnapshotArn: copy.DBSnapshotArn, copyKmsKeyArn: copy.KmsKeyId, keySource };
+    s.note(`${copyId}, encrypted with ${copyKey.arn}`);
+  });
+}
+
+/** 6. The DR environment, applied with its database restored from the copy. */
+export async function applyDr(run: DrillRun): Promise<void> {
+  const { dr } = run;
+  run.drPrep = await run.step('apply-dr', async (s): Promise<Prepared> => {
+    const copyId = run.copy!.DBSnapshotIdentifier!;
+    s.update('synth with database.restoreFromSnapshot');
+    const env = withRestore(run.ws, dr.name, copyId);
+    const { synthToJson } = await import('@parity/synth');
+    const json = (await synthToJson(run.root, env)) as TfJson;
+    if (!resourcesOf(json, 'aws_db_instance').some((d) => d.body.snapshot_identifier === copyId)) {
+      throw new Error(`the synthesized ${dr.name} does not restore its database from ${copyId}`);
+    }
+    const p = run.prepare(dr, json);
+    await run.applyEnv(dr, p, s);
+    const db = stateResources(p.dir).find((r) => r.type === 'aws_db_instance');
+    run.report.recovery = { ...run.report.recovery, restoredInstanceArn: db?.values.arn as string | undefined };
+    return p;
+  });
+}
+
+/** 7. What the DR region holds, checked through the AWS API against the applied Terraform. */
+export async function verifyRecovery(run: DrillRun): Promise<void> {
+  await run.step('verify', async (s) => {
+    const input = { json: run.drPrep!.json, region: run.dr.region, clients: run.drClients!, copy: run.copy!, markerId: run.markerId, markerQueueAddress: run.markerQueueAddress, signal: s.signal };
+    const checks = await verifyDr(input);
+    run.report.verification.push(...checks);
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length) throw new Error(`${failed.length} of ${checks.length} checks failed: ${failed.map((f) => `${f.what}: ${f.detail}`).join('; ')}`);
+    run.verifiedAt = run.now();
+    run.report.verifiedAt = run.verifiedAt.toISOString();
+    s.note(`${checks.length} checks passed`);
+  });
+}
+
+/** 8-9. The clock stops; RTO and RPO against the pair's targets. */
+export async function measure(run: DrillRun): Promise<void> {
+  const { primary, dr, report } = run;
+  await run.step('measure', async (s) => {
+    const pair = pairOf(run);
+    const rtoM = measureRto(run.lossAt!, run.verifiedAt!, dr.dr.rtoMinutes);
+    const dataAt = new Date(run.copy!.OriginalSnapshotCreateTime ?? run.marker!.OriginalSnapshotCreateTime ?? run.marker!.SnapshotCreateTime!);
+    const rpoM = measureRpo(dataAt, run.lossAt!, dr.dr.rpoMinutes);
+    const storage = primary.bundles.find((b) => b.name === 'database')?.params.storageGb ?? '?';
+    const cutOver = 'Cut-over (DNS, smoke tests) is not part of the drill.';
+    report.rto = {
+      ...rtoM,
+      note: run.emulated
+        ? `RTO measured on an emulator: it is the time of the drill's own steps and the provider's waiters, not of AWS (a real restore of ${storage} GiB takes far longer; pnpm check estimates ${pair?.rto?.minutes ?? '?'} min). ${cutOver}`
+        : cutOver,
+    };
+    const bound = pair?.rpo ? `${pair.rpo.minutes} min (${pair.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')})` : 'see pnpm check';
+    report.rpo = {
+      ...rpoM,
+      ...(pair?.rpo ? { worstCaseMinutes: pair.rpo.minutes } : {}),
+      note: `RPO of this drill: the restored snapshot was taken ${rpoM.measuredSeconds} s before the loss. The worst case is bounded by the protection schedule: ${bound}.`,
+    };
+    s.note(`RTO ${rtoM.measuredMinutes} min (target ${rtoM.targetMinutes}), RPO ${rpoM.measuredMinutes} min (target ${rpoM.targetMinutes})`);
+    const breached = [
+      !rtoM.met && `RTO ${rtoM.measuredMinutes} min breaches the ${rtoM.targetMinutes} min target`,
+      !rpoM.met && `RPO ${rpoM.measuredMinutes} min breaches the ${rpoM.targetMinutes} min target`,
+    ].filter(Boolean);
+    if (breached.length) throw new Error(breached.join('; '));
+  });
+}

@@ -1,0 +1,158 @@
+/**
+ * The end of every drill, whatever happened: tear down what was applied (or keep it, `--keep`),
+ * list what the drill did not exercise, write the report and release the lock.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clients, deleteSnapshot } from './aws.js';
+import { MOTO_INERT, MOTO_UNSUPPORTED, resourcesOf } from './emulator.js';
+import { writeReport, type DrillReport, type NotExercised } from './report.js';
+import { message, STEPS, type DrillRun } from './run.js';
+import { stateResources } from './terraform.js';
+
+/** Tear down, list what was not exercised, write the report, release everything. */
+export async function finish(run: DrillRun): Promise<DrillReport> {
+  try {
+    try {
+      await tearDown(run);
+    } catch (e) {
+      const r = run.rec('teardown');
+      r.status = 'failed';
+      r.error = `teardown failed: ${message(e)}`;
+      run.report.teardown = { action: r.error, ok: false };
+      run.progress.fail(r.title, 0, r.error);
+    }
+    run.report.notExercised.push(...notExercised(run));
+    run.report.finishedAt = run.now().toISOString();
+    writeReport(run.root, run.report);
+  } finally {
+    // never leave the emulator behind (--keep has detached it on purpose)
+    await run.release();
+  }
+  return run.report;
+}
+
+/** The environments applied so far, newest first (the DR environment before the primary). */
+function appliedEnvs(run: DrillRun): string[] {
+  return [run.dr.name, run.primary.name].filter((n) => run.prepared.has(n) && stateResources(run.prepared.get(n)!.dir).length > 0);
+}
+
+/** 10. Teardown: keep (--keep), stop the drill's own emulator, or destroy on a running endpoint / real AWS. */
+export async function tearDown(run: DrillRun): Promise<void> {
+  const r = run.rec('teardown');
+  r.startedAt = run.now().toISOString();
+  const t0 = performance.now();
+  run.progress.start(r.title, STEPS.length);
+  const done = (ok: boolean, action: string): void => {
+    run.report.teardown = { action, ok };
+    r.status = ok ? 'passed' : 'failed';
+    r.detail = action;
+    r.durationSeconds = Math.round((performance.now() - t0) / 10) / 100;
+    if (ok) run.progress.succeed(r.title, r.durationSeconds, action);
+    else run.progress.fail(r.title, r.durationSeconds, action);
+  };
+  if (run.opts.keep) return done(true, keep(run));
+  if (run.opts.target.kind === 'emulator') return done(true, await stopEmulator(run));
+  const { ok, lines } = await destroyApplied(run);
+  done(ok, lines.join('; '));
+}
+
+/** --keep: leave everything, and say how to remove it. */
+function keep(run: DrillRun): string {
+  const applied = appliedEnvs(run);
+  const { moto, report } = run;
+  if (moto) {
+    moto.detach();
+    report.target = { ...report.target, description: report.target.description.replace('stopped afterwards', 'left running (--keep)') };
+    const state = `Terraform state in ${run.rel(run.work)}/<env>/terraform.tfstate`;
+    return `kept (--keep): moto_server is still running at ${moto.url} (pid ${moto.pid}) with ${applied.join(' and ') || 'nothing applied'}; ${state}. Stop it with: kill -TERM -- -${moto.pid}`;
+  }
+  const snaps = [run.marker?.DBSnapshotIdentifier, run.copy?.DBSnapshotIdentifier].filter(Boolean);
+  const how = applied.length ? `; destroy with: cd ${run.rel(run.work)}/<env> && terraform destroy` : '';
+  return `kept (--keep): ${applied.length ? applied.join(' and ') : 'nothing was applied'}${how}${snaps.length ? `; drill snapshots ${snaps.join(', ')} kept` : ''}`;
+}
+
+/** The drill's own emulator: stopping it removes everything the drill created. */
+async function stopEmulator(run: DrillRun): Promise<string> {
+  const { moto } = run;
+  if (!moto) return 'nothing to tear down: the emulator never started';
+  const applied = appliedEnvs(run);
+  const died = moto.hasExited && !moto.stopping && !run.forced;
+  await moto.stop();
+  if (run.forced) {
+    return `stopped at once on a second interrupt: the emulator (moto_server pid ${moto.pid}) and every terraform process were killed; nothing the drill created outlives the emulator`;
+  }
+  if (died) return `the emulator had already exited; nothing the drill created outlives it (${applied.join(' and ') || 'nothing'} applied there); no process left`;
+  const what = applied.length ? `${applied.join(' and ')}, ` : '';
+  return `stopped the emulator the drill started (moto_server pid ${moto.pid}): ${what}the drill's snapshots and queue message went with it; terraform destroy was not needed`;
+}
+
+/** A running emulator or real AWS: destroy what was applied, newest first, then the drill's snapshots. */
+async function destroyApplied(run: DrillRun): Promise<{ ok: boolean; lines: string[] }> {
+  const lines: string[] = [];
+  let ok = true;
+  const ctx = run.tfCtx(run.teardownCtl.signal);
+  for (const name of appliedEnvs(run)) {
+    const p = run.prepared.get(name)!;
+    const onProgress = (t: string) => run.progress.update(`${name}: ${t}`);
+    try {
+      const protectedDbs = resourcesOf(p.json, 'aws_db_instance').filter((d) => d.body.deletion_protection === true);
+      if (protectedDbs.length) {
+        onProgress('lifting deletion protection');
+        const lift = Object.fromEntries(protectedDbs.map((d) => [d.name, { deletion_protection: false, skip_final_snapshot: true, delete_automated_backups: true }]));
+        writeFileSync(join(p.dir, 'zz_teardown_override.tf.json'), `${JSON.stringify({ resource: { aws_db_instance: lift } }, null, 2)}\n`);
+        await run.terraform.apply(p.dir, ctx, `${name} teardown`, onProgress);
+      }
+      const d = await run.terraform.destroy(p.dir, ctx, name, onProgress);
+      lines.push(`terraform destroy ${name}: ${d.destroyed} resources destroyed${protectedDbs.length ? ' (deletion protection lifted first)' : ''}`);
+    } catch (e) {
+      ok = false;
+      lines.push(`terraform destroy ${name} FAILED: ${message(e)}; state kept in ${run.rel(p.dir)}/terraform.tfstate`);
+    }
+  }
+  for (const [region, snap] of [[run.primary.region, run.marker], [run.dr.region, run.copy]] as const) {
+    if (!snap?.DBSnapshotIdentifier) continue;
+    const c = clients(region, run.endpoint);
+    try {
+      const deleted = await deleteSnapshot(c.rds, snap.DBSnapshotIdentifier);
+      lines.push(`snapshot ${snap.DBSnapshotIdentifier} in ${region}: ${deleted ? 'deleted' : 'already gone'}`);
+    } catch (e) {
+      ok = false;
+      lines.push(`snapshot ${snap.DBSnapshotIdentifier} in ${region}: NOT deleted (${message(e)})`);
+    } finally {
+      c.destroy();
+    }
+  }
+  if (lines.length === 0) lines.push('nothing was applied');
+  return { ok, lines };
+}
+
+/** What the drill did not exercise: resources left out for the emulator, inert ones, and the steps it replaced. */
+export function notExercised(run: DrillRun): NotExercised[] {
+  const out: NotExercised[] = [];
+  const seen = new Set<string>();
+  for (const [env, p] of run.prepared) {
+    for (const rm of p.filter?.removed ?? []) {
+      const type = rm.address.split('.')[0]!;
+      const u = MOTO_UNSUPPORTED[type];
+      out.push({ what: rm.address, env, why: u ? `left out of the apply: ${u.reason}. Not exercised: ${u.consequence}` : `left out of the apply: ${rm.reason}` });
+      if (u) seen.add(type);
+    }
+    if (!run.emulated) continue;
+    for (const [type, why] of Object.entries(MOTO_INERT)) {
+      for (const r of resourcesOf(p.json, type)) out.push({ what: r.address, env, why });
+    }
+  }
+  const { dr, primary } = run;
+  out.push({
+    what: 'AWS Backup copy job (copy_action to the DR vault)',
+    why: run.emulated
+      ? `${seen.has('aws_backup_selection') ? 'the emulator runs no backup job: ' : ''}the drill took the snapshot itself and copied it into ${dr.region} with CopyDBSnapshot after declaring the loss. In the cloud the copy job lands the copy before the loss, and a lost region could not be read; the RPO (snapshot creation time) is unaffected, the RTO includes the copy.`
+      : `the drill takes its own snapshot and copies it into ${dr.region} (CopyDBSnapshot) instead of waiting for the next scheduled backup job and its copy.`,
+  });
+  if (!run.emulated && resourcesOf(run.prepared.get(primary.name)?.json ?? {}, 'aws_db_instance_automated_backups_replication').length) {
+    out.push({ what: 'point-in-time restore from the replicated automated backups', why: `the drill restores from the snapshot copy; restoring ${dr.name} to a point in time from the backups replicated into ${dr.region} is not exercised` });
+  }
+  out.push({ what: 'cut-over', why: 'DNS, traffic and application smoke tests are outside the drill; the measured RTO stops when the infrastructure is verified' });
+  return out;
+}
