@@ -177,6 +177,20 @@ function drillCommands(cli: Command): void {
 /** schemas: the JSON Schemas editors check the YAML with. */
 function schemaCommands(cli: Command): void {
   cli
+    .command('failover')
+    .description('fail over into a dr environment for real: find the recovery point in the DR region, write the failover into its manifest, print the Terraform difference and the steps Terraform does not do')
+    .argument('<dr-env>', 'the dr environment to fail over into')
+    .option('--aws', 'the AWS account of the ambient credentials', false)
+    .option('--endpoint <url>', 'an AWS emulator (moto) instead')
+    .option('--reason <text>', 'why: recorded in the manifest\'s history comment')
+    .option('--by <who>', 'who declared the disaster: recorded in the history comment')
+    .option('--yes', 'do not ask before writing (automation)', false)
+    .option('--dry-run', 'show the change; write nothing', false)
+    .action(async (drEnv: string, flags) => {
+      await (await import('./commands/failover.js')).failover(drEnv, flags);
+    });
+
+  cli
     .command('schemas')
     .description('write the JSON Schemas of the definition, the manifest and each bundle')
     .option('--check', 'fail if a committed schema is stale instead of writing', false)

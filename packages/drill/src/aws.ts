@@ -1,8 +1,9 @@
 /**
- * The AWS API calls of a drill (RDS, SQS, EKS, AWS Backup, KMS), against the emulator or,
+ * The AWS API calls of a drill and a failover (RDS, SQS, EKS, AWS Backup, KMS, CloudWatch), against the emulator or,
  * with `--aws`, the ambient credentials.
  */
 import { BackupClient, DescribeBackupVaultCommand, ListBackupPlansCommand } from '@aws-sdk/client-backup';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeClusterCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DescribeKeyCommand, KMSClient, ListAliasesCommand, type AliasListEntry } from '@aws-sdk/client-kms';
 import {
@@ -24,6 +25,7 @@ export interface Clients {
   readonly eks: EKSClient;
   readonly backup: BackupClient;
   readonly kms: KMSClient;
+  readonly cloudwatch: CloudWatchClient;
   destroy(): void;
 }
 
@@ -42,6 +44,7 @@ export function clients(region: string, endpoint?: string): Clients {
     eks: new EKSClient(config),
     backup: new BackupClient(config),
     kms: new KMSClient(config),
+    cloudwatch: new CloudWatchClient(config),
   };
   return {
     ...c,
@@ -51,6 +54,7 @@ export function clients(region: string, endpoint?: string): Clients {
       c.eks.destroy();
       c.backup.destroy();
       c.kms.destroy();
+      c.cloudwatch.destroy();
     },
   };
 }

@@ -20,7 +20,9 @@ export type RefusalKind =
   | 'drill-locked'
   | 'pair-not-ready'
   | 'recovery-point-missing'
-  | 'failover-state';
+  | 'failover-state'
+  | 'target-missing'
+  | 'confirmation-needed';
 
 /** A refusal before anything started (a drill writes no report for it). */
 export class DrillRefused extends ParityError {
@@ -121,6 +123,21 @@ export const refuse = {
       path: '',
       message: `looked for ${looked} in ${region} and found none`,
       fix: 'check that the backup copies (or the replica) reach the DR region: pnpm check shows the mechanism; pnpm drill practises it',
+    });
+  },
+  targetMissing(command: string): DrillRefused {
+    return new DrillRefused('target-missing', `a ${command} needs a target: --aws or --endpoint <url>`, {
+      file: '',
+      path: '--aws/--endpoint',
+      allowed: '--aws (the ambient credentials), --endpoint <url> (an emulator such as moto)',
+      fix: `pnpm ${command} <dr-env> --aws, or --endpoint http://127.0.0.1:<port>`,
+    });
+  },
+  confirmationNeeded(command: string, file: string): DrillRefused {
+    return new DrillRefused('confirmation-needed', `${command} needs a confirmation, and there is no terminal to ask on`, {
+      file,
+      path: '',
+      fix: `run it in a terminal, or pass --yes (automation), or --dry-run to see the change without writing it`,
     });
   },
   failoverState(dr: string, path: string, value: unknown, message: string, fix: string): DrillRefused {

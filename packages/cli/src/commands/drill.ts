@@ -24,7 +24,8 @@ export interface DrillFlags {
   json?: boolean;
 }
 
-function targetOf(flags: DrillFlags): DrillTargetOption {
+/** The target of --aws / --endpoint (neither: a local moto server). */
+export function targetOf(flags: Pick<DrillFlags, 'aws' | 'endpoint'>): DrillTargetOption {
   if (flags.aws && flags.endpoint) throw refuse.targetConflict();
   if (flags.aws) return { kind: 'aws' };
   if (flags.endpoint) {

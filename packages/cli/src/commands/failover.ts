@@ -1,0 +1,91 @@
+/**
+ * `pnpm failover <dr-env>`: fail over into a dr environment for real (see @parity/drill's
+ * failover-run.ts). Prints the recovery point against the RPO, the manifest change, the Terraform
+ * difference by address and the procedure (with what Terraform does not do), asks before writing
+ * (`--yes` does not ask, `--dry-run` writes nothing).
+ *
+ * Exit code 0 when written (or a dry run), 1 when declined, 2 for a refusal.
+ */
+import { createInterface } from 'node:readline/promises';
+import pc from 'picocolors';
+import { DrillRefused, refuse, runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/drill';
+import { findRoot } from '@parity/model';
+import { formatDiff } from '@parity/release';
+import { runCheck } from './check.js';
+import { printRefusal, targetOf } from './drill.js';
+
+export interface FailoverFlags {
+  endpoint?: string;
+  aws?: boolean;
+  reason?: string;
+  by?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+const say = (s = '') => process.stdout.write(`${s}\n`);
+
+/** The plan, as a reviewer reads it. */
+export function printPlan(p: FailoverPlan): void {
+  const { pair, change } = p;
+  say(pc.bold(`${pair.dr.name}: failover step ${p.step} (${pair.dr.dr.strategy}, recovering ${pair.primary.name} from ${pair.primary.region} into ${pair.dr.region})`));
+  say(`  recover from: ${p.pointText}`);
+  say(pc.bold(`  ${change.file}:`));
+  const before = new Set(change.before.split('\n'));
+  for (const l of change.after.split('\n')) if (!before.has(l)) say(pc.green(`    + ${l}`));
+  say(pc.bold('  Terraform, by address:'));
+  for (const l of formatDiff(change.diff)) {
+    const colour = l.startsWith('+ ') ? pc.green : l.startsWith('- ') ? pc.red : l.startsWith('~ ') ? pc.yellow : pc.dim;
+    say(`    ${colour(l)}`);
+  }
+  say(pc.bold('  Then, in order:'));
+  p.procedure.forEach((s, i) => {
+    say(`  ${i + 1}. ${s.title} ${pc.dim(`(${s.by === 'terraform' ? 'Terraform' : 'by hand'})`)}`);
+    say(pc.dim(`     changes: ${s.changes}`));
+    for (const c of s.commands) say(`     ${c.startsWith('#') ? pc.dim(c) : pc.cyan(c)}`);
+  });
+}
+
+async function ask(p: FailoverPlan): Promise<boolean> {
+  printPlan(p);
+  if (!process.stdin.isTTY) throw refuse.confirmationNeeded('pnpm failover', p.change.file);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const irreversible = p.step === 'promote' ? ' Applying it promotes the replica, which cannot be undone.' : '';
+    const a = await rl.question(`Write the failover into ${p.change.file}?${irreversible} [y/N] `);
+    return /^y(es)?$/i.test(a.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function conclude(r: FailoverResult): void {
+  if (r.notWritten === 'dry-run') {
+    printPlan(r);
+    say(pc.cyan(`  (dry run: ${r.change.file} not written)`));
+    return;
+  }
+  if (!r.written) {
+    say(pc.yellow('  declined: nothing was written'));
+    process.exitCode = 1;
+    return;
+  }
+  say(pc.green(`  ${r.change.file} written. Review and commit it, then follow the steps above in order.`));
+}
+
+export async function failover(drEnv: string, flags: FailoverFlags = {}, root = findRoot()): Promise<FailoverResult | undefined> {
+  try {
+    const t = targetOf(flags);
+    if (t.kind === 'emulator') throw refuse.targetMissing('failover');
+    const target: FailoverTarget = t;
+    const confirm = flags.yes ? async (p: FailoverPlan) => (printPlan(p), true) : ask;
+    const r = await runFailover({ root, drEnv, target, reason: flags.reason, declaredBy: flags.by, dryRun: flags.dryRun }, { runCheck, confirm });
+    conclude(r);
+    return r;
+  } catch (e) {
+    if (!(e instanceof DrillRefused)) throw e;
+    printRefusal('failover', e);
+    process.exitCode = 2;
+    return undefined;
+  }
+}

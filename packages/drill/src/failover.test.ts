@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '@parity/model/testing';
+import { describe, expect, it } from 'vitest';
+import { DrillRefused } from './errors.js';
+import { nextStep, setFailover, type FailoverSection, type Strategy } from './failover.js';
+import type { Pair } from './pair.js';
+
+const manifest = readFileSync(join(REPO_ROOT, 'environments', 'dr-usw2', 'environment.yaml'), 'utf8');
+
+const section = (step: FailoverSection['step']): FailoverSection => ({
+  step,
+  at: '2026-11-28T14:02:00Z',
+  reason: 'us-east-1 unavailable since 13:40Z',
+  from: 'read replica of prod-use1 (arn:aws:rds:us-east-1:123456789012:db:acme-prod-use1-db)',
+});
+
+describe('the failover written into the DR manifest', () => {
+  it('is a failover: section before overrides, with its history comment; every other line and comment stays', () => {
+    const out = setFailover(manifest, section('promote'), ' 2026-11-28T14:02Z: promote — us-east-1 lost, declared by Ana.');
+    expect(parse(out).failover).toEqual(section('promote'));
+    expect(out).toContain('# 2026-11-28T14:02Z: promote — us-east-1 lost, declared by Ana.\nfailover:\n  step: promote\n');
+    expect(out.indexOf('failover:')).toBeLessThan(out.indexOf('overrides:'));
+    const kept = manifest.split('\n').filter((l) => !out.split('\n').includes(l));
+    expect(kept).toEqual([]);
+  });
+
+  it('keeps the earlier step\'s comment above the next one: the history of the failover', () => {
+    const once = setFailover(manifest, section('promote'), ' first');
+    const twice = setFailover(once, section('complete'), ' second');
+    expect(twice).toContain('# first\n# second\nfailover:\n  step: complete\n');
+    expect(twice.match(/^failover:/gm)).toHaveLength(1);
+    expect(parse(twice).failover.step).toBe('complete');
+  });
+});
+
+function pair(strategy: Strategy, failover?: FailoverSection): Pair {
+  const manifests = new Map([['dr-usw2', { data: { name: 'dr-usw2', failover } }]]);
+  return { ws: { manifests }, dr: { name: 'dr-usw2', dr: { strategy } }, primary: { name: 'prod-use1', region: 'us-east-1' } } as unknown as Pair;
+}
+
+describe('the next failover step', () => {
+  it('is restore for backup & restore; promote, then complete, for a replica', () => {
+    expect(nextStep(pair('backup-restore'))).toBe('restore');
+    expect(nextStep(pair('pilot-light'))).toBe('promote');
+    expect(nextStep(pair('warm-standby', section('promote')))).toBe('complete');
+  });
+
+  it('fails: a failover that is finished is refused, pointing at failback', () => {
+    for (const p of [pair('pilot-light', section('complete')), pair('backup-restore', { ...section('restore'), snapshot: 's' })]) {
+      const e = (() => {
+        try {
+          nextStep(p);
+        } catch (x) {
+          return x;
+        }
+      })();
+      expect(e).toBeInstanceOf(DrillRefused);
+      expect((e as DrillRefused).kinds).toEqual(['failover-state']);
+      expect((e as DrillRefused).issues[0]).toMatchObject({ file: 'environments/dr-usw2/environment.yaml', path: 'failover.step', fix: expect.stringMatching(/pnpm failback dr-usw2/) });
+    }
+  });
+});

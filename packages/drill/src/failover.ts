@@ -1,0 +1,136 @@
+/**
+ * A failover as a reviewable change to the DR manifest (the `failover:` section): which step
+ * comes next for the pair's strategy, the section and its history comment, the manifest text
+ * with it (the YAML document edited, comments kept), the environment resolved and synthesized
+ * from that text, the Terraform difference by address, and the steps Terraform does not do.
+ *
+ * `pnpm failover` writes the text; a drill resolves the same text in memory, so what is
+ * practised is what is run.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { ManifestSchema, parseYaml, ParityError, resolveEnvironment, type ResolvedEnvironment } from '@parity/model';
+import { resourceDiff, type ResourceDiff, type TerraformDoc } from '@parity/release';
+import { refuse } from './errors.js';
+import type { Pair as EnvPair } from './pair.js';
+import type { RecoveryPoint } from './recovery.js';
+import { describePoint } from './recovery.js';
+
+export type FailoverStep = 'restore' | 'promote' | 'complete';
+export type Strategy = 'backup-restore' | 'pilot-light' | 'warm-standby';
+
+/** The manifest's `failover:` section (DESIGN-dr §4). */
+export interface FailoverSection {
+  readonly step: FailoverStep;
+  readonly at: string;
+  readonly reason: string;
+  readonly from: string;
+  /** step restore only: what the database is restored from. */
+  readonly snapshot?: string;
+}
+
+/** The failover section of a DR manifest as it stands, if any. */
+export function currentFailover(pair: EnvPair): FailoverSection | undefined {
+  const data = pair.ws.manifests.get(pair.dr.name)?.data as { failover?: FailoverSection } | undefined;
+  return data?.failover;
+}
+
+/** The strategy of the pair's policy. */
+export function strategyOf(dr: ResolvedEnvironment): Strategy {
+  return (dr.dr as { strategy: Strategy }).strategy;
+}
+
+/** The step a failover takes next: restore (backup & restore), promote then complete (a replica); a finished one is refused. */
+export function nextStep(pair: EnvPair): FailoverStep {
+  const strategy = strategyOf(pair.dr);
+  const current = currentFailover(pair);
+  const done = (why: string): never => {
+    throw refuse.failoverState(pair.dr.name, 'failover.step', current?.step, `${pair.dr.name} ${why}`, `nothing to fail over; to return to ${pair.primary.region}: pnpm failback ${pair.dr.name}`);
+  };
+  if (strategy === 'backup-restore') return current ? done(`is already restored (failover.step: ${current.step}, ${current.at})`) : 'restore';
+  if (!current) return 'promote';
+  if (current.step === 'promote') return 'complete';
+  return done(`has already failed over (failover.step: ${current.step}, ${current.at})`);
+}
+
+/** The `failover:` section for the next step, from the recovery point found. */
+export function failoverSection(pair: EnvPair, step: FailoverStep, point: RecoveryPoint, at: Date, reason: string): FailoverSection {
+  const iso = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (point.kind === 'snapshot') {
+    return { step, at: iso, reason, from: `${point.source === 'backup-vault' ? 'recovery point' : 'snapshot copy'} of ${pair.primary.name} in ${pair.dr.region}`, snapshot: point.restoreFrom };
+  }
+  return { step, at: iso, reason, from: `read replica of ${pair.primary.name} (${point.source ?? 'source unknown'})` };
+}
+
+/** The history comment above the section: when, why, who declared, from what and how old it was. */
+export function failoverComment(pair: EnvPair, section: FailoverSection, point: RecoveryPoint, at: Date, declaredBy: string): string {
+  const when = at.toISOString().replace(/:\d{2}\.\d{3}Z$/, 'Z');
+  return ` ${when}: ${section.step} — ${pair.primary.region} lost (${section.reason}), declared by ${declaredBy}. ${describePoint(point, at, pair.dr.dr.rpoMinutes)}.`;
+}
+
+/** The manifest text with `failover:` set (placed before `overrides`), its comment above it; everything else kept. */
+export function setFailover(text: string, section: FailoverSection, comment: string): string {
+  const doc = parseDocument(text);
+  if (!isMap(doc.contents)) throw new Error('the manifest is not a YAML mapping');
+  const root = doc.contents as YAMLMap<unknown, unknown>;
+  const value = new YAMLMap<unknown, unknown>();
+  for (const [k, v] of Object.entries(section)) {
+    if (v === undefined) continue;
+    // a timestamp stays a string for every YAML reader (YAML 1.1 ones would read a date)
+    const s = new Scalar(v);
+    if (k === 'at') s.type = Scalar.QUOTE_DOUBLE;
+    value.set(k, s);
+  }
+  const key = new Scalar('failover');
+  key.commentBefore = comment;
+  const idx = root.items.findIndex((p) => isScalar(p.key) && p.key.value === 'failover');
+  if (idx >= 0) {
+    // the earlier step's comment stays above the new one: the history of the failover
+    const old = root.items[idx]!.key;
+    const before = isScalar(old) ? old.commentBefore : undefined;
+    key.commentBefore = before ? `${before}\n${comment}` : comment;
+    root.items[idx] = new Pair(key, value);
+  } else {
+    const at = root.items.findIndex((p) => isScalar(p.key) && p.key.value === 'overrides');
+    root.items.splice(at >= 0 ? at : root.items.length, 0, new Pair(key, value));
+  }
+  return doc.toString();
+}
+
+/** Write through a temporary file named with the pid, then rename: nothing half-written, no race between two runs. */
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+export interface FailoverChange {
+  readonly file: string;
+  readonly before: string;
+  readonly after: string;
+  readonly section: FailoverSection;
+  /** The DR environment resolved from the changed manifest. */
+  readonly env: ResolvedEnvironment;
+  /** Its Terraform after the change. */
+  readonly json: TerraformDoc;
+  readonly diff: ResourceDiff;
+}
+
+async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformDoc> {
+  const { synthToJson } = await import('@parity/synth');
+  return (await synthToJson(root, env)) as TerraformDoc;
+}
+
+/** The change in full: the manifest text with the section, resolved and synthesized in memory, and the difference. */
+export async function failoverChange(pair: EnvPair, section: FailoverSection, comment: string): Promise<FailoverChange> {
+  const src = pair.ws.manifests.get(pair.dr.name)!;
+  const before = readFileSync(join(pair.ws.root, src.file), 'utf8');
+  const after = setFailover(before, section, comment);
+  const parsed = parseYaml(src.file, after, ManifestSchema);
+  if (!parsed.source) throw new ParityError(parsed.issues, `the failover would leave ${src.file} invalid; nothing was written`);
+  const r = resolveEnvironment({ ...pair.ws, manifests: new Map(pair.ws.manifests).set(pair.dr.name, parsed.source) }, pair.dr.name);
+  if (!r.env) throw new ParityError(r.issues, `${pair.dr.name} would not resolve with failover.step ${section.step}; nothing was written`);
+  const json = await synth(pair.ws.root, r.env);
+  return { file: src.file, before, after, section, env: r.env, json, diff: resourceDiff(await synth(pair.ws.root, pair.dr), json) };
+}
