@@ -86,7 +86,7 @@ export const refuse = {
   },
   targetConflict(): DrillRefused {
     return new DrillRefused('target-conflict', '--aws and --endpoint exclude each other', {
-      file: '',
+      file: 'command line',
       path: '--aws/--endpoint',
       allowed: '--aws, --endpoint <url>, or neither (a local moto server)',
       fix: 'pick one (or neither, for a local moto server)',
@@ -94,7 +94,7 @@ export const refuse = {
   },
   endpointInvalid(value: string): DrillRefused {
     return new DrillRefused('endpoint-invalid', `--endpoint ${value} is not a URL`, {
-      file: '',
+      file: 'command line',
       path: '--endpoint',
       value,
       allowed: 'an http(s) URL',
@@ -103,7 +103,7 @@ export const refuse = {
   },
   providerMirrorMissing(how: string): DrillRefused {
     return new DrillRefused('provider-mirror-missing', 'no provider mirror for hashicorp/aws', {
-      file: '',
+      file: 'command line',
       path: '--plugin-dir',
       message: `no provider mirror for hashicorp/aws (${how}); under CI=true Terraform runs offline only`,
       fix: '--plugin-dir <dir> or PARITY_TF_PLUGIN_DIR',
@@ -127,7 +127,7 @@ export const refuse = {
   },
   targetMissing(command: string): DrillRefused {
     return new DrillRefused('target-missing', `a ${command} needs a target: --aws or --endpoint <url>`, {
-      file: '',
+      file: 'command line',
       path: '--aws/--endpoint',
       allowed: '--aws (the ambient credentials), --endpoint <url> (an emulator such as moto)',
       fix: `pnpm ${command} <dr-env> --aws, or --endpoint http://127.0.0.1:<port>`,
