@@ -9,25 +9,40 @@
 import { resolvePair } from './pair.js';
 import type { DrillReport } from './report.js';
 import { DrillRun, type DrillDeps, type DrillOptions } from './run.js';
-import { applyDr, applyPrimary, checkPair, copyLatest, declareLoss, measure, reachTarget, verifyRecovery, writeMarker } from './steps.js';
+import { applyDr, applyPrimary, applyStandby, checkPair, complete, copyLatest, declareLoss, measure, promote, reachTarget, verifyRecovery, writeMarker } from './steps.js';
 import { finish } from './teardown.js';
 
 /** A drill: the steps in order, then (always) the teardown and the report. Refusals throw before anything starts. */
 export async function runDrill(opts: DrillOptions, deps: DrillDeps): Promise<DrillReport> {
   const run = DrillRun.open(opts, deps, await resolvePair(opts.root, opts.drEnv));
   try {
-    await reachTarget(run); //       0. moto, a running endpoint, or real AWS
-    await checkPair(run); //         1. pnpm check of the pair
-    await applyPrimary(run); //      2. the primary, from the project's own synth output
-    await writeMarker(run); //       3. a snapshot with a known time and tag, a queue message
-    await declareLoss(run); //       4. the recovery clock starts; the primary region is fenced
-    await copyLatest(run); //        5. the latest protected data into the DR region, with a DR key
-    await applyDr(run); //           6. the DR environment, restored from it
-    await verifyRecovery(run); //    7. through the AWS API
-    await measure(run); //           8-9. RTO and RPO against the pair's policy
+    await reachTarget(run); //           moto, a running endpoint, or real AWS
+    await checkPair(run); //             pnpm check of the pair
+    await applyPrimary(run); //          the primary, from the project's own synth output
+    if (run.strategy === 'backup-restore') await restoreDrill(run);
+    else await replicaDrill(run);
+    await verifyRecovery(run); //        through the AWS API
+    await measure(run); //               RTO and RPO against the pair's policy
     run.settle();
   } catch (e) {
     run.settle(e);
   }
-  return finish(run); //            10. teardown (or --keep), the report, the lock released
+  return finish(run); //                teardown (or --keep), the report, the lock released
+}
+
+/** Backup & restore: nothing runs in the DR region until the failover restores it from the newest copy. */
+async function restoreDrill(run: DrillRun): Promise<void> {
+  await writeMarker(run); //             a snapshot with a known time and tag, a queue message
+  await declareLoss(run); //             the recovery clock starts; the primary region is fenced
+  await copyLatest(run); //              the copy the backup plan would have landed, with a DR key
+  await applyDr(run); //                 failover.step restore, applied
+}
+
+/** Pilot light, warm standby: the replica runs in peacetime; the failover promotes it, then completes it. */
+async function replicaDrill(run: DrillRun): Promise<void> {
+  await applyStandby(run); //            the DR environment with its read replica and standby compute
+  await writeMarker(run);
+  await declareLoss(run);
+  await promote(run); //                 failover.step promote: PromoteReadReplica and scale up
+  await complete(run); //                failover.step complete: a full primary, in place
 }

@@ -14,10 +14,11 @@ import type { CheckReport } from '@parity/checks';
 import { clients, type Clients } from './aws.js';
 import { literal, resourcesOf, type TfJson } from './emulator.js';
 import { refuse } from './errors.js';
-import { failoverChange, failoverComment, failoverSection, nextStep, strategyOf, writeAtomic, type FailoverChange, type FailoverStep } from './failover.js';
+import { failoverChange, failoverComment, failoverSection, nextStep, strategyOf, type FailoverChange, type FailoverStep } from './failover.js';
 import { blockingFindings, resolvePair, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
 import { describePoint, newestSnapshot, replicaOf, type RecoveryPoint } from './recovery.js';
+import { writeAtomic } from './report.js';
 
 export type FailoverTarget = { kind: 'endpoint'; url: string } | { kind: 'aws' };
 

@@ -7,7 +7,7 @@
  * `pnpm failover` writes the text; a drill resolves the same text in memory, so what is
  * practised is what is run.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
 import { ManifestSchema, parseYaml, ParityError, resolveEnvironment, type ResolvedEnvironment } from '@parity/model';
@@ -98,18 +98,13 @@ export function setFailover(text: string, section: FailoverSection, comment: str
   return doc.toString();
 }
 
-/** Write through a temporary file named with the pid, then rename: nothing half-written, no race between two runs. */
-export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 export interface FailoverChange {
   readonly file: string;
   readonly before: string;
   readonly after: string;
   readonly section: FailoverSection;
+  /** The pair with the changed manifest (for the next step of the same failover). */
+  readonly pair: EnvPair;
   /** The DR environment resolved from the changed manifest. */
   readonly env: ResolvedEnvironment;
   /** Its Terraform after the change. */
@@ -122,15 +117,21 @@ async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformD
   return (await synthToJson(root, env)) as TerraformDoc;
 }
 
-/** The change in full: the manifest text with the section, resolved and synthesized in memory, and the difference. */
-export async function failoverChange(pair: EnvPair, section: FailoverSection, comment: string): Promise<FailoverChange> {
+/**
+ * The change in full: the manifest text with the section, resolved and synthesized in memory, and
+ * the difference. `before` is the manifest text to change (default: the file; a drill's second
+ * step passes the first step's text, which it never writes).
+ */
+export async function failoverChange(pair: EnvPair, section: FailoverSection, comment: string, before?: string): Promise<FailoverChange> {
   const src = pair.ws.manifests.get(pair.dr.name)!;
-  const before = readFileSync(join(pair.ws.root, src.file), 'utf8');
-  const after = setFailover(before, section, comment);
+  const text = before ?? readFileSync(join(pair.ws.root, src.file), 'utf8');
+  const after = setFailover(text, section, comment);
   const parsed = parseYaml(src.file, after, ManifestSchema);
   if (!parsed.source) throw new ParityError(parsed.issues, `the failover would leave ${src.file} invalid; nothing was written`);
-  const r = resolveEnvironment({ ...pair.ws, manifests: new Map(pair.ws.manifests).set(pair.dr.name, parsed.source) }, pair.dr.name);
+  const ws = { ...pair.ws, manifests: new Map(pair.ws.manifests).set(pair.dr.name, parsed.source) };
+  const r = resolveEnvironment(ws, pair.dr.name);
   if (!r.env) throw new ParityError(r.issues, `${pair.dr.name} would not resolve with failover.step ${section.step}; nothing was written`);
   const json = await synth(pair.ws.root, r.env);
-  return { file: src.file, before, after, section, env: r.env, json, diff: resourceDiff(await synth(pair.ws.root, pair.dr), json) };
+  const diff = resourceDiff(await synth(pair.ws.root, pair.dr), json);
+  return { file: src.file, before: text, after, section, pair: { ...pair, ws, dr: r.env }, env: r.env, json, diff };
 }

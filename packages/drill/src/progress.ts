@@ -8,7 +8,7 @@ import { duration } from './metrics.js';
 
 export interface Progress {
   /** `index`: the step's position (1-based) among all steps, skipped ones included. */
-  start(title: string, index?: number): void;
+  start(title: string, index?: number, of?: number): void;
   /** What the running step is doing now (shown on a terminal only). */
   update(text: string): void;
   succeed(title: string, seconds: number, detail?: string): void;
@@ -38,7 +38,8 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, to
     ticker = undefined;
   };
   return {
-    start(t, index) {
+    start(t, index, of) {
+      if (of) total = of;
       n = index ?? n + 1;
       title = t;
       sub = '';

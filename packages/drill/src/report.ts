@@ -12,7 +12,20 @@ export const REPORT_SCHEMA = 'parity.drill/1';
 export type DrillStatus = 'passed' | 'failed' | 'aborted';
 export type StepStatus = 'passed' | 'failed' | 'aborted' | 'skipped';
 
-export type StepId = 'emulator' | 'check' | 'apply-primary' | 'marker' | 'loss' | 'copy' | 'apply-dr' | 'verify' | 'measure' | 'teardown';
+export type StepId =
+  | 'emulator'
+  | 'check'
+  | 'apply-primary'
+  | 'apply-standby'
+  | 'marker'
+  | 'loss'
+  | 'copy'
+  | 'apply-dr'
+  | 'promote'
+  | 'complete'
+  | 'verify'
+  | 'measure'
+  | 'teardown';
 
 export interface StepRecord {
   readonly id: StepId;
@@ -49,6 +62,8 @@ export interface DrillReport {
   readonly primary: string;
   readonly primaryRegion: string;
   readonly drRegion: string;
+  /** The pair's DR policy and its strategy. */
+  readonly policy?: { readonly name: string; readonly strategy: string };
   readonly startedAt: string;
   finishedAt?: string;
   status: DrillStatus;
@@ -60,7 +75,9 @@ export interface DrillReport {
   readonly steps: StepRecord[];
   marker?: { id: string; snapshotId: string; snapshotArn: string; snapshotCreatedAt: string; note: string; queueMessage?: string };
   lossAt?: string;
-  recovery?: { copySnapshotArn?: string; copyKmsKeyArn?: string; keySource?: string; restoredInstanceArn?: string };
+  recovery?: { copySnapshotArn?: string; copyKmsKeyArn?: string; keySource?: string; restoredInstanceArn?: string; replicaArn?: string; replicaAtLoss?: string };
+  /** The failover sections the drill applied, in order, as `pnpm failover` writes them into the manifest. */
+  failover?: Array<{ step: string; from: string; snapshot?: string }>;
   verifiedAt?: string;
   rto?: Measured & { readonly note?: string };
   rpo?: Measured & { readonly worstCaseMinutes?: number; readonly note?: string };
@@ -151,7 +168,8 @@ export function renderMarkdown(r: DrillReport): string {
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
 }
 
-function writeAtomic(file: string, text: string): void {
+/** Write through a temporary file named with the pid, then rename: nothing half-written, no race between two runs. */
+export function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
   renameSync(tmp, file);

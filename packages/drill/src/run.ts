@@ -12,11 +12,13 @@ import type { ResolvedEnvironment, Workspace } from '@parity/model';
 import type { Clients } from './aws.js';
 import { overrideFor, removeResources, unsupportedSeeds, type FilterResult, type TfJson } from './emulator.js';
 import { acquireLock, type Lock } from './lock.js';
+import { strategyOf, type Strategy } from './failover.js';
 import type { Moto } from './moto.js';
+import type { Pair } from './pair.js';
 import { Children } from './proc.js';
 import { silentProgress, type Progress } from './progress.js';
 import { REPORT_SCHEMA, reportStamp, type DrillReport, type DrillTarget, type StepId, type StepRecord } from './report.js';
-import { apply, destroy, init, type TfContext } from './terraform.js';
+import { apply, destroy, init, pendingChanges, type PendingChange, type TfContext } from './terraform.js';
 
 /** What the drill takes from the CLI: the project's own check, synth and Terraform environment. */
 export interface DrillDeps {
@@ -35,9 +37,10 @@ export interface TerraformOps {
   init: typeof init;
   apply: typeof apply;
   destroy: typeof destroy;
+  pendingChanges: typeof pendingChanges;
 }
 
-export const realTerraform: TerraformOps = { init, apply, destroy };
+export const realTerraform: TerraformOps = { init, apply, destroy, pendingChanges };
 
 export type DrillTargetOption = { kind: 'emulator' } | { kind: 'endpoint'; url: string } | { kind: 'aws' };
 
@@ -87,18 +90,29 @@ export interface StepHandle {
   readonly signal: AbortSignal;
 }
 
-export const STEPS: ReadonlyArray<{ id: StepId; title: (p: string, d: string, pr: string, dr: string) => string }> = [
-  { id: 'emulator', title: () => 'Start the emulator' },
-  { id: 'check', title: (p, d) => `Check ${p} and ${d}` },
-  { id: 'apply-primary', title: (p, _d, pr) => `Apply ${p} in ${pr}` },
-  { id: 'marker', title: (p) => `Write a marker into ${p}'s data` },
-  { id: 'loss', title: (_p, _d, pr) => `Declare ${pr} lost` },
-  { id: 'copy', title: (_p, _d, _pr, dr) => `Copy the latest protected data into ${dr}` },
-  { id: 'apply-dr', title: (_p, d, _pr, dr) => `Apply ${d} in ${dr}, restored from the copy` },
-  { id: 'verify', title: (_p, _d, _pr, dr) => `Verify ${dr} through the AWS API` },
-  { id: 'measure', title: () => 'Measure RTO and RPO' },
-  { id: 'teardown', title: () => 'Tear down' },
-];
+type Title = (p: string, d: string, pr: string, dr: string) => string;
+
+const TITLES: Readonly<Record<StepId, Title>> = {
+  emulator: () => 'Start the emulator',
+  check: (p, d) => `Check ${p} and ${d}`,
+  'apply-primary': (p, _d, pr) => `Apply ${p} in ${pr}`,
+  'apply-standby': (_p, d, _pr, dr) => `Apply ${d} in ${dr} as in peacetime: the read replica, compute at standby size`,
+  marker: (p) => `Write a marker into ${p}'s data`,
+  loss: (_p, _d, pr) => `Declare ${pr} lost`,
+  copy: (_p, _d, _pr, dr) => `Copy the latest protected data into ${dr}`,
+  'apply-dr': (_p, d, _pr, dr) => `Fail over: apply ${d} in ${dr}, restored from the copy (failover.step restore)`,
+  promote: (_p, d) => `Fail over: promote ${d}'s replica and scale up (failover.step promote)`,
+  complete: (_p, d) => `Complete the failover: ${d} a full primary (failover.step complete)`,
+  verify: (_p, _d, _pr, dr) => `Verify ${dr} through the AWS API`,
+  measure: () => 'Measure RTO and RPO',
+  teardown: () => 'Tear down',
+};
+
+/** The steps of a drill of `strategy`, in order: a replica is applied before the loss, promoted and completed after it. */
+export function stepsFor(strategy: Strategy): StepId[] {
+  const middle: StepId[] = strategy === 'backup-restore' ? ['marker', 'loss', 'copy', 'apply-dr'] : ['apply-standby', 'marker', 'loss', 'promote', 'complete'];
+  return ['emulator', 'check', 'apply-primary', ...middle, 'verify', 'measure', 'teardown'];
+}
 
 export function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -120,6 +134,7 @@ export class DrillRun {
   readonly work: string;
   readonly report: DrillReport;
   readonly terraform: TerraformOps;
+  readonly strategy: Strategy;
   /** Aborts the steps (Ctrl-C, a dying emulator, the caller's signal). */
   readonly ctl = new AbortController();
   /** Aborts the teardown too (a second Ctrl-C). */
@@ -139,7 +154,15 @@ export class DrillRun {
   markerId = '';
   markerQueueAddress?: string;
   copy?: DBSnapshot;
+  /** The pair as the failover has changed it so far, and the manifest text (never written by a drill). */
+  failedOver?: { pair: Pair; text: string };
   lossAt?: Date;
+  /** The replica's lag when the failover found it (CloudWatch ReplicaLag), if the target reports one. */
+  replicaLagAtLoss?: number;
+  /** What only the emulator does, seen during the failover (listed as not exercised). */
+  readonly emulatorQuirks: string[] = [];
+  /** What Terraform still planned after the failover's last apply. */
+  pendingAfterFailover?: PendingChange[];
   verifiedAt?: Date;
   private firstSignalAt = 0;
   private readonly onSignal = (sig: NodeJS.Signals) => this.signalled(sig);
@@ -157,6 +180,7 @@ export class DrillRun {
     this.progress = opts.progress ?? silentProgress;
     this.emulated = opts.target.kind !== 'aws';
     this.terraform = deps.terraform ?? realTerraform;
+    this.strategy = strategyOf(dr);
     this.endpoint = opts.target.kind === 'endpoint' ? opts.target.url.replace(/\/$/, '') : undefined;
     this.children = new Children((list) => lock.setChildren(list));
     const startedAt = this.now();
@@ -172,7 +196,8 @@ export class DrillRun {
       status: 'failed',
       target: targetOf(opts.target),
       tools: {},
-      steps: STEPS.map((s) => ({ id: s.id, title: s.title(primary.name, dr.name, primary.region, dr.region), status: 'skipped' as const })),
+      policy: { name: (dr.dr as { policy?: string }).policy ?? 'default', strategy: this.strategy },
+      steps: stepsFor(this.strategy).map((id) => ({ id, title: TITLES[id](primary.name, dr.name, primary.region, dr.region), status: 'skipped' as const })),
       leftOut: {},
       droppedDependsOn: {},
       verification: [],
@@ -234,7 +259,7 @@ export class DrillRun {
     r.startedAt = this.now().toISOString();
     const t0 = performance.now();
     const seconds = () => Math.round((performance.now() - t0) / 10) / 100;
-    this.progress.start(r.title, STEPS.findIndex((x) => x.id === id) + 1);
+    this.progress.start(r.title, this.report.steps.indexOf(r) + 1, this.report.steps.length);
     try {
       const v = await fn({ note: (d) => (r.detail = d), update: (t) => this.progress.update(t), signal: this.ctl.signal });
       if (this.ctl.signal.aborted) throw this.ctl.signal.reason;

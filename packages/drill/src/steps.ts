@@ -13,7 +13,11 @@ import { answers, MOTO_VERSION, startMoto } from './moto.js';
 import { EmulatorDied, type DrillRun, type Prepared, type StepHandle } from './run.js';
 import { stateResources, terraformVersion, type StateResource } from './terraform.js';
 import { verifyDr } from './verify.js';
-import { blockingFindings, snapshotId, withRestore } from './pair.js';
+import type { DrillReport } from './report.js';
+import { failoverChange, failoverComment, failoverSection, nextStep, type FailoverStep } from './failover.js';
+import { findRecoveryPoint } from './failover-run.js';
+import { blockingFindings, snapshotId } from './pair.js';
+import { describePoint, type RecoveryPoint } from './recovery.js';
 
 function motoVersion(): string | undefined {
   const r = spawnSync('python3', ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8', timeout: 10_000 });
@@ -185,30 +189,102 @@ export async function copyLatest(run: DrillRun): Promise<void> {
   });
 }
 
-/** 6. The DR environment, applied with its database restored from the copy. */
-export async function applyDr(run: DrillRun): Promise<void> {
-  const { dr } = run;
-  run.drPrep = await run.step('apply-dr', async (s): Promise<Prepared> => {
-    const copyId = run.copy!.DBSnapshotIdentifier!;
-    s.update('synth with database.restoreFromSnapshot');
-    const env = withRestore(run.ws, dr.name, copyId);
-    const { synthToJson } = await import('@parity/synth');
-    const json = (await synthToJson(run.root, env)) as TfJson;
-    if (!resourcesOf(json, 'aws_db_instance').some((d) => d.body.snapshot_identifier === copyId)) {
-      throw new Error(`the synthesized ${dr.name} does not restore its database from ${copyId}`);
-    }
-    const p = run.prepare(dr, json);
-    await run.applyEnv(dr, p, s);
-    const db = stateResources(p.dir).find((r) => r.type === 'aws_db_instance');
-    run.report.recovery = { ...run.report.recovery, restoredInstanceArn: db?.values.arn as string | undefined };
+/** The DR environment's Terraform as it stands (peacetime), synthesized in memory. */
+async function synthDr(run: DrillRun): Promise<TfJson> {
+  const { synthToJson } = await import('@parity/synth');
+  return (await synthToJson(run.root, run.dr)) as TfJson;
+}
+
+/** Peacetime for a replica strategy: the DR environment applied with its read replica and its standby compute. */
+export async function applyStandby(run: DrillRun): Promise<void> {
+  run.drPrep = await run.step('apply-standby', async (s) => {
+    s.update('synth');
+    const p = run.prepare(run.dr, await synthDr(run));
+    await run.applyEnv(run.dr, p, s);
+    const replica = stateResources(p.dir).find((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db);
+    if (!replica) throw new Error(`${run.dr.name}'s state holds no read replica after the apply (is its policy's strategy ${run.strategy} in its Terraform?)`);
+    run.report.recovery = { replicaArn: replica.values.arn as string };
     return p;
+  });
+}
+
+/**
+ * One step of the failover, exactly as `pnpm failover` makes it: the recovery point found in
+ * the DR region, the `failover:` section and its comment in the manifest text (kept in memory:
+ * a drill never writes the manifest), synthesized and applied in the DR environment's work folder.
+ */
+async function failoverStep(run: DrillRun, s: StepHandle, expected: FailoverStep): Promise<RecoveryPoint> {
+  const pair = run.failedOver?.pair ?? { ws: run.ws, dr: run.dr, primary: run.primary };
+  const step = nextStep(pair);
+  if (step !== expected) throw new Error(`the failover's next step is ${step}, not ${expected}`);
+  s.update('finding the recovery point in the DR region');
+  const point = await findRecoveryPoint(pair, run.drClients!, run.primaryPrep!.json, run.drPrep?.json ?? (await synthDr(run)), run.now());
+  const at = run.now();
+  const section = failoverSection(pair, step, point, at, `drill ${run.stamp}: ${run.primary.region} declared lost`);
+  s.update(`synth with failover.step ${step}`);
+  const change = await failoverChange(pair, section, failoverComment(pair, section, point, at, 'pnpm drill'), run.failedOver?.text);
+  run.failedOver = { pair: change.pair, text: change.after };
+  run.report.failover = [...(run.report.failover ?? []), { step, from: section.from, ...(section.snapshot ? { snapshot: section.snapshot } : {}) }];
+  run.drPrep = run.prepare(run.dr, change.json as TfJson);
+  await run.applyEnv(run.dr, run.drPrep, s);
+  return point;
+}
+
+/** 6. Backup & restore: the failover restores the DR environment from the newest copy in its region (the drill's). */
+export async function applyDr(run: DrillRun): Promise<void> {
+  await run.step('apply-dr', async (s) => {
+    const point = await failoverStep(run, s, 'restore');
+    const copyId = run.copy!.DBSnapshotIdentifier!;
+    if (point.kind !== 'snapshot' || point.restoreFrom !== copyId) throw new Error(`the failover found ${point.kind === 'snapshot' ? point.restoreFrom : 'a replica'} as the newest recovery point, not the drill's copy ${copyId}`);
+    if (!resourcesOf(run.drPrep!.json, 'aws_db_instance').some((d) => d.body.snapshot_identifier === copyId)) throw new Error(`the synthesized ${run.dr.name} does not restore its database from ${copyId}`);
+    const db = stateResources(run.drPrep!.dir).find((r) => r.type === 'aws_db_instance');
+    run.report.recovery = { ...run.report.recovery, restoredInstanceArn: db?.values.arn as string | undefined };
+  });
+}
+
+/** 6. A replica: promote it and scale up (failover.step promote), the first of two applies. */
+export async function promote(run: DrillRun): Promise<void> {
+  await run.step('promote', async (s) => {
+    run.drClients ??= clients(run.dr.region, run.endpoint);
+    const point = await failoverStep(run, s, 'promote');
+    run.report.recovery = { ...run.report.recovery, replicaAtLoss: describePoint(point, run.lossAt!, run.dr.dr.rpoMinutes) };
+    if (point.kind === 'replica') run.replicaLagAtLoss = point.lagSeconds;
+    if (stateResources(run.drPrep!.dir).some((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db)) {
+      // moto keeps ReadReplicaSourceDBInstanceIdentifier after PromoteReadReplica: the refreshed state still names the source
+      run.emulatorQuirks.push('replicate_source_db still set in the state after the promotion (read back from the emulator)');
+    }
+  });
+}
+
+/** 7. A replica: the promoted database made a full primary (failover.step complete), in place; then what Terraform still plans. */
+export async function complete(run: DrillRun): Promise<void> {
+  await run.step('complete', async (s) => {
+    const before = stateResources(run.drPrep!.dir).find((r) => r.type === 'aws_db_instance')?.values.arn;
+    await failoverStep(run, s, 'complete');
+    const after = stateResources(run.drPrep!.dir).find((r) => r.type === 'aws_db_instance')?.values.arn;
+    if (before !== after) throw new Error(`completing the failover replaced the database (${String(before)} → ${String(after)}): it must be modified in place`);
+    s.update('terraform plan: what is still pending');
+    const pending = await run.terraform.pendingChanges(run.drPrep!.dir, run.tfCtx(s.signal), run.dr.name);
+    run.pendingAfterFailover = pending;
+    const unexpected = pending.filter((p) => !(run.emulated && p.address.startsWith('aws_db_instance.') && p.attributes.every((a) => a === 'replicate_source_db')));
+    if (unexpected.length) throw new Error(`after the failover Terraform still plans: ${unexpected.map((p) => `${p.address} ${p.action} (${p.attributes.join(', ')})`).join('; ')}`);
+    s.note(`${String(after)} promoted and completed in place${pending.length ? `; the emulator leaves ${pending.map((p) => p.address).join(', ')} with a pending replicate_source_db change` : '; nothing pending'}`);
   });
 }
 
 /** 7. What the DR region holds, checked through the AWS API against the applied Terraform. */
 export async function verifyRecovery(run: DrillRun): Promise<void> {
   await run.step('verify', async (s) => {
-    const input = { json: run.drPrep!.json, region: run.dr.region, clients: run.drClients!, copy: run.copy!, markerId: run.markerId, markerQueueAddress: run.markerQueueAddress, signal: s.signal };
+    const input = {
+      json: run.drPrep!.json,
+      region: run.dr.region,
+      clients: run.drClients!,
+      copy: run.copy,
+      sourceStaysAfterPromotion: run.emulated,
+      markerId: run.markerId,
+      markerQueueAddress: run.markerQueueAddress,
+      signal: s.signal,
+    };
     const checks = await verifyDr(input);
     run.report.verification.push(...checks);
     const failed = checks.filter((c) => !c.ok);
@@ -219,32 +295,45 @@ export async function verifyRecovery(run: DrillRun): Promise<void> {
   });
 }
 
+/** RPO of the drill: a restore's data age at the loss; a replica's lag at the loss, when the target reports one. */
+function measureDataLoss(run: DrillRun): DrillReport['rpo'] {
+  const pair = pairOf(run);
+  const bound = pair?.rpo ? `${pair.rpo.minutes} min (${pair.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')})` : 'see pnpm check';
+  const worst = pair?.rpo ? { worstCaseMinutes: pair.rpo.minutes } : {};
+  const target = run.dr.dr.rpoMinutes;
+  if (run.copy) {
+    const dataAt = new Date(run.copy.OriginalSnapshotCreateTime ?? run.marker!.OriginalSnapshotCreateTime ?? run.marker!.SnapshotCreateTime!);
+    const m = measureRpo(dataAt, run.lossAt!, target);
+    return { ...m, ...worst, note: `RPO of this drill: the restored snapshot was taken ${m.measuredSeconds} s before the loss. The worst case is bounded by the protection schedule: ${bound}.` };
+  }
+  const lag = run.replicaLagAtLoss;
+  if (lag === undefined) return undefined;
+  const m = measureRpo(new Date(run.lossAt!.getTime() - Number(lag) * 1000), run.lossAt!, target);
+  return { ...m, ...worst, note: `RPO of this drill: the replica's lag at the loss (CloudWatch ReplicaLag). The worst case is bounded by ${bound}.` };
+}
+
 /** 8-9. The clock stops; RTO and RPO against the pair's targets. */
 export async function measure(run: DrillRun): Promise<void> {
   const { primary, dr, report } = run;
   await run.step('measure', async (s) => {
     const pair = pairOf(run);
     const rtoM = measureRto(run.lossAt!, run.verifiedAt!, dr.dr.rtoMinutes);
-    const dataAt = new Date(run.copy!.OriginalSnapshotCreateTime ?? run.marker!.OriginalSnapshotCreateTime ?? run.marker!.SnapshotCreateTime!);
-    const rpoM = measureRpo(dataAt, run.lossAt!, dr.dr.rpoMinutes);
     const storage = primary.bundles.find((b) => b.name === 'database')?.params.storageGb ?? '?';
     const cutOver = 'Cut-over (DNS, smoke tests) is not part of the drill.';
+    const real = run.copy ? `a real restore of ${storage} GiB takes far longer` : 'a real promotion and scale-up take minutes';
     report.rto = {
       ...rtoM,
       note: run.emulated
-        ? `RTO measured on an emulator: it is the time of the drill's own steps and the provider's waiters, not of AWS (a real restore of ${storage} GiB takes far longer; pnpm check estimates ${pair?.rto?.minutes ?? '?'} min). ${cutOver}`
+        ? `RTO measured on an emulator: it is the time of the drill's own steps and the provider's waiters, not of AWS (${real}; pnpm check estimates ${pair?.rto?.minutes ?? '?'} min). ${cutOver}`
         : cutOver,
     };
-    const bound = pair?.rpo ? `${pair.rpo.minutes} min (${pair.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')})` : 'see pnpm check';
-    report.rpo = {
-      ...rpoM,
-      ...(pair?.rpo ? { worstCaseMinutes: pair.rpo.minutes } : {}),
-      note: `RPO of this drill: the restored snapshot was taken ${rpoM.measuredSeconds} s before the loss. The worst case is bounded by the protection schedule: ${bound}.`,
-    };
-    s.note(`RTO ${rtoM.measuredMinutes} min (target ${rtoM.targetMinutes}), RPO ${rpoM.measuredMinutes} min (target ${rpoM.targetMinutes})`);
+    report.rpo = measureDataLoss(run);
+    const rpoM = report.rpo;
+    const rpoText = rpoM ? `RPO ${rpoM.measuredMinutes} min (target ${rpoM.targetMinutes})` : 'RPO not measurable here (no replica lag reported)';
+    s.note(`RTO ${rtoM.measuredMinutes} min (target ${rtoM.targetMinutes}), ${rpoText}`);
     const breached = [
       !rtoM.met && `RTO ${rtoM.measuredMinutes} min breaches the ${rtoM.targetMinutes} min target`,
-      !rpoM.met && `RPO ${rpoM.measuredMinutes} min breaches the ${rpoM.targetMinutes} min target`,
+      rpoM && !rpoM.met && `RPO ${rpoM.measuredMinutes} min breaches the ${rpoM.targetMinutes} min target`,
     ].filter(Boolean);
     if (breached.length) throw new Error(breached.join('; '));
   });

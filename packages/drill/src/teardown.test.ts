@@ -35,6 +35,7 @@ async function appliedRun(target: DrillTargetOption, opts: { keep?: boolean; fai
   const calls: string[] = [];
   const terraform: TerraformOps = {
     init: async () => undefined,
+    pendingChanges: async () => [],
     apply: async (dir, _ctx, what) => {
       calls.push(`apply ${what} [${existsSync(join(dir, 'zz_teardown_override.tf.json')) ? 'protection lifted' : 'as is'}]`);
       return { planned: 0, created: 0 };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { clients, deleteSnapshot } from './aws.js';
 import { MOTO_INERT, MOTO_UNSUPPORTED, resourcesOf } from './emulator.js';
 import { writeReport, type DrillReport, type NotExercised } from './report.js';
-import { message, STEPS, type DrillRun } from './run.js';
+import { message, type DrillRun } from './run.js';
 import { stateResources } from './terraform.js';
 
 /** Tear down, list what was not exercised, write the report, release everything. */
@@ -42,7 +42,7 @@ export async function tearDown(run: DrillRun): Promise<void> {
   const r = run.rec('teardown');
   r.startedAt = run.now().toISOString();
   const t0 = performance.now();
-  run.progress.start(r.title, STEPS.length);
+  run.progress.start(r.title, run.report.steps.length, run.report.steps.length);
   const done = (ok: boolean, action: string): void => {
     run.report.teardown = { action, ok };
     r.status = ok ? 'passed' : 'failed';
@@ -127,6 +127,45 @@ async function destroyApplied(run: DrillRun): Promise<{ ok: boolean; lines: stri
   return { ok, lines };
 }
 
+/** What a backup & restore drill replaces: the copy job, and (on AWS) the point-in-time restore. */
+function restoreGaps(run: DrillRun, noBackupJob: boolean): NotExercised[] {
+  const { dr, primary } = run;
+  const out: NotExercised[] = [{
+    what: 'AWS Backup copy job (copy_action to the DR vault)',
+    why: run.emulated
+      ? `${noBackupJob ? 'the emulator runs no backup job: ' : ''}the drill took the snapshot itself and copied it into ${dr.region} with CopyDBSnapshot after declaring the loss. In the cloud the copy job lands the copy before the loss, and a lost region could not be read; the RPO (snapshot creation time) is unaffected, the RTO includes the copy.`
+      : `the drill takes its own snapshot and copies it into ${dr.region} (CopyDBSnapshot) instead of waiting for the next scheduled backup job and its copy.`,
+  }];
+  if (!run.emulated && resourcesOf(run.prepared.get(primary.name)?.json ?? {}, 'aws_db_instance_automated_backups_replication').length) {
+    out.push({ what: 'point-in-time restore from the replicated automated backups', why: `the drill restores from the snapshot copy; restoring ${dr.name} to a point in time from the backups replicated into ${dr.region} is not exercised` });
+  }
+  return out;
+}
+
+/** What a replica drill cannot show on the emulator: replication itself, its lag, and a promotion seen through the API. */
+function replicaGaps(run: DrillRun): NotExercised[] {
+  if (!run.emulated) return [];
+  const { dr, primary } = run;
+  const out: NotExercised[] = [
+    {
+      what: 'replication and its lag',
+      why: `moto copies the primary's settings into the replica but replicates no data and reports no ReplicaLag, so the replica's lag at the loss (the RPO of ${run.strategy}) cannot be measured here; the marker written into ${primary.name} after the replica was created never reaches it`,
+    },
+    {
+      what: 'the promotion, seen through the API',
+      why: `after PromoteReadReplica moto still names ${primary.name}'s database as the source (ReadReplicaSourceDBInstanceIdentifier) and the primary still lists the replica, so the drill cannot check through the API that ${dr.name}'s database stopped replicating`,
+    },
+  ];
+  if (run.emulatorQuirks.length || run.pendingAfterFailover?.length) {
+    const pending = (run.pendingAfterFailover ?? []).map((p) => `${p.address} (${p.attributes.join(', ')})`).join(', ');
+    out.push({
+      what: 'a clean plan after the failover',
+      why: `the AWS provider reads replicate_source_db back from ReadReplicaSourceDBInstanceIdentifier, which moto keeps after the promotion, so ${pending || 'the database'} still shows a change to null after the last apply and every later apply calls PromoteReadReplica again (a no-op on moto). On AWS the field is empty after the promotion and the plan is clean.`,
+    });
+  }
+  return out;
+}
+
 /** What the drill did not exercise: resources left out for the emulator, inert ones, and the steps it replaced. */
 export function notExercised(run: DrillRun): NotExercised[] {
   const out: NotExercised[] = [];
@@ -143,16 +182,8 @@ export function notExercised(run: DrillRun): NotExercised[] {
       for (const r of resourcesOf(p.json, type)) out.push({ what: r.address, env, why });
     }
   }
-  const { dr, primary } = run;
-  out.push({
-    what: 'AWS Backup copy job (copy_action to the DR vault)',
-    why: run.emulated
-      ? `${seen.has('aws_backup_selection') ? 'the emulator runs no backup job: ' : ''}the drill took the snapshot itself and copied it into ${dr.region} with CopyDBSnapshot after declaring the loss. In the cloud the copy job lands the copy before the loss, and a lost region could not be read; the RPO (snapshot creation time) is unaffected, the RTO includes the copy.`
-      : `the drill takes its own snapshot and copies it into ${dr.region} (CopyDBSnapshot) instead of waiting for the next scheduled backup job and its copy.`,
-  });
-  if (!run.emulated && resourcesOf(run.prepared.get(primary.name)?.json ?? {}, 'aws_db_instance_automated_backups_replication').length) {
-    out.push({ what: 'point-in-time restore from the replicated automated backups', why: `the drill restores from the snapshot copy; restoring ${dr.name} to a point in time from the backups replicated into ${dr.region} is not exercised` });
-  }
+  if (run.strategy === 'backup-restore') out.push(...restoreGaps(run, seen.has('aws_backup_selection')));
+  else out.push(...replicaGaps(run));
   out.push({ what: 'cut-over', why: 'DNS, traffic and application smoke tests are outside the drill; the measured RTO stops when the infrastructure is verified' });
   return out;
 }

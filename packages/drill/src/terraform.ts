@@ -82,6 +82,32 @@ export async function apply(dir: string, ctx: TfContext, what: string, onProgres
   return { planned, created };
 }
 
+/** A change Terraform still plans: the address, what it will do, and the top-level arguments that change. */
+export interface PendingChange {
+  readonly address: string;
+  readonly action: string;
+  readonly attributes: string[];
+}
+
+/** `terraform plan -detailed-exitcode`: what Terraform would still change (nothing: the configuration is applied). */
+export async function pendingChanges(dir: string, ctx: TfContext, what: string): Promise<PendingChange[]> {
+  const changes: PendingChange[] = [];
+  const onLine = (l: string) => {
+    const head = /^\s*# (\S+) (?:will be|must be) (.+)$/.exec(l);
+    if (head) changes.push({ address: head[1]!, action: head[2]!, attributes: [] });
+    const attr = /^\s{6}[~+-] ([a-z0-9_]+)\s+=/.exec(l);
+    if (attr && changes.length) changes[changes.length - 1]!.attributes.push(attr[1]!);
+  };
+  const args = ['plan', '-detailed-exitcode', '-input=false', '-no-color', '-lock=false'];
+  const opts = { cwd: dir, env: ctx.env, signal: ctx.signal, log: join(dir, 'terraform.log'), children: ctx.children, what: `terraform plan (${what})`, graceMs: ctx.graceMs, onLine };
+  const r = await run('terraform', args, opts);
+  if (r.aborted) throw abortReason(ctx.signal);
+  if (r.code !== 0 && r.code !== 2) {
+    throw new Error(`terraform plan failed (${r.signal ?? `exit ${r.code}`}): ${terraformErrors(`${r.stderr}\n${r.stdout}`).join('; ')}; log ${join(dir, 'terraform.log')}`);
+  }
+  return changes;
+}
+
 export async function destroy(dir: string, ctx: TfContext, what: string, onProgress?: (s: string) => void): Promise<{ destroyed: number }> {
   let destroyed = 0;
   await tf(dir, ['destroy', '-auto-approve', '-input=false', '-no-color'], ctx, what, (l) => {

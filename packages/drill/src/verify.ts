@@ -28,8 +28,10 @@ export interface VerifyInput {
   readonly json: TfJson;
   readonly region: string;
   readonly clients: Clients;
-  /** The snapshot copy the database was restored from. */
-  readonly copy: DBSnapshot;
+  /** Backup & restore: the snapshot copy the database was restored from; a replica strategy: none (the database was promoted). */
+  readonly copy?: DBSnapshot;
+  /** A promoted replica: whether the target keeps saying it replicates after a promotion (moto does), so that cannot be checked. */
+  readonly sourceStaysAfterPromotion?: boolean;
   /** The marker id the primary's snapshot was tagged with. */
   readonly markerId: string;
   /** Address of the queue the marker message was sent to in the primary region (addresses match across environments). */
@@ -58,14 +60,17 @@ export async function verifyDr(v: VerifyInput): Promise<Verification[]> {
   const here = <T extends { region?: string }>(xs: T[]) => xs.filter((x) => x.region === undefined || x.region === region);
 
   // the snapshot copy: in the DR region, encrypted with a DR key, carrying the marker
-  await check(`snapshot copy ${v.copy.DBSnapshotIdentifier}`, async () => {
-    const tags = Object.fromEntries((v.copy.TagList ?? []).map((t) => [t.Key, t.Value]));
-    const problems: string[] = [];
-    if (!inRegion(v.copy.DBSnapshotArn)) problems.push(`is in ${arnRegion(v.copy.DBSnapshotArn)}`);
-    if (!v.copy.Encrypted || !inRegion(v.copy.KmsKeyId)) problems.push(`is encrypted with ${v.copy.KmsKeyId ?? 'no key'}`);
-    if (tags['parity:drill-marker'] !== v.markerId) problems.push(`does not carry marker ${v.markerId}`);
-    return { ok: problems.length === 0, detail: problems.length ? problems.join('; ') : `${v.copy.Status}, encrypted with ${v.copy.KmsKeyId}, marker ${v.markerId}` };
-  });
+  const copy = v.copy;
+  if (copy) {
+    await check(`snapshot copy ${copy.DBSnapshotIdentifier}`, async () => {
+      const tags = Object.fromEntries((copy.TagList ?? []).map((t) => [t.Key, t.Value]));
+      const problems: string[] = [];
+      if (!inRegion(copy.DBSnapshotArn)) problems.push(`is in ${arnRegion(copy.DBSnapshotArn)}`);
+      if (!copy.Encrypted || !inRegion(copy.KmsKeyId)) problems.push(`is encrypted with ${copy.KmsKeyId ?? 'no key'}`);
+      if (tags['parity:drill-marker'] !== v.markerId) problems.push(`does not carry marker ${v.markerId}`);
+      return { ok: problems.length === 0, detail: problems.length ? problems.join('; ') : `${copy.Status}, encrypted with ${copy.KmsKeyId}, marker ${v.markerId}` };
+    });
+  }
 
   for (const db of here(resourcesOf(json, 'aws_db_instance'))) {
     const id = literal(db.body.identifier);
@@ -79,7 +84,9 @@ export async function verifyDr(v: VerifyInput): Promise<Verification[]> {
       if (inst.Engine !== db.body.engine) problems.push(`engine ${inst.Engine}, expected ${String(db.body.engine)}`);
       if (!inst.StorageEncrypted) problems.push('storage not encrypted');
       // RDS keeps the snapshot's key on restore: the instance's key is the copy's
-      if (inst.KmsKeyId !== v.copy.KmsKeyId) problems.push(`encrypted with ${inst.KmsKeyId}, not with the copy's key ${v.copy.KmsKeyId}: not restored from it`);
+      if (copy && inst.KmsKeyId !== copy.KmsKeyId) problems.push(`encrypted with ${inst.KmsKeyId}, not with the copy's key ${copy.KmsKeyId}: not restored from it`);
+      if (!copy && !inRegion(inst.KmsKeyId)) problems.push(`encrypted with ${inst.KmsKeyId}, not a key of ${region}`);
+      if (!copy && inst.ReadReplicaSourceDBInstanceIdentifier && !v.sourceStaysAfterPromotion) problems.push(`still replicates ${inst.ReadReplicaSourceDBInstanceIdentifier}: not promoted`);
       if (typeof db.body.multi_az === 'boolean' && inst.MultiAZ !== db.body.multi_az) problems.push(`Multi-AZ ${inst.MultiAZ}, expected ${db.body.multi_az}`);
       if (typeof db.body.deletion_protection === 'boolean' && inst.DeletionProtection !== db.body.deletion_protection) problems.push(`deletion protection ${inst.DeletionProtection}`);
       // AWS records the restore as an event; the emulator does not
@@ -89,14 +96,16 @@ export async function verifyDr(v: VerifyInput): Promise<Verification[]> {
         const restored = ev.Events?.find((e) => /restored from/i.test(e.Message ?? ''));
         if (restored) {
           event = `; event: "${restored.Message}"`;
-          if (!restored.Message?.includes(v.copy.DBSnapshotIdentifier ?? '\0')) problems.push(`restore event names another snapshot: ${restored.Message}`);
+          if (!restored.Message?.includes(copy?.DBSnapshotIdentifier ?? '\0')) problems.push(`restore event names another snapshot: ${restored.Message}`);
         }
       } catch {
         /* events are corroboration only */
       }
       return {
         ok: problems.length === 0,
-        detail: problems.length ? problems.join('; ') : `available, ${inst.Engine} ${inst.EngineVersion}, Multi-AZ ${inst.MultiAZ}, restored from ${v.copy.DBSnapshotIdentifier} (same key ${inst.KmsKeyId})${event}`,
+        detail: problems.length
+          ? problems.join('; ')
+          : `available, ${inst.Engine} ${inst.EngineVersion}, Multi-AZ ${inst.MultiAZ}, ${copy ? `restored from ${copy.DBSnapshotIdentifier} (same key ${inst.KmsKeyId})` : `a standalone primary encrypted with ${inst.KmsKeyId}${inst.ReadReplicaSourceDBInstanceIdentifier ? ` (the emulator still names ${inst.ReadReplicaSourceDBInstanceIdentifier} as its source after the promotion)` : ''}`}${event}`,
       };
     });
   }
@@ -155,8 +164,10 @@ export async function verifyDr(v: VerifyInput): Promise<Verification[]> {
         if (!ng) continue;
         try {
           const r = (await c.eks.send(new DescribeNodegroupCommand({ clusterName: name, nodegroupName: ng }), opts)).nodegroup;
-          if (r) found.push(`${ng} (${r.status})`);
-          else problems.push(`node group ${ng} not found`);
+          const want = typeof (g.body.scaling_config as { desired_size?: unknown } | undefined)?.desired_size === 'number' ? (g.body.scaling_config as { desired_size: number }).desired_size : undefined;
+          if (!r) problems.push(`node group ${ng} not found`);
+          else if (want !== undefined && r.scalingConfig?.desiredSize !== want) problems.push(`node group ${ng} runs ${r.scalingConfig?.desiredSize} nodes, not ${want}`);
+          else found.push(`${ng} (${r.status}, ${r.scalingConfig?.desiredSize} nodes)`);
         } catch (e) {
           problems.push(`node group ${ng}: ${errText(e)}`);
         }
