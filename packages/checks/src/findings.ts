@@ -22,7 +22,8 @@ export type FindingKind =
   | 'policy-violation'
   | 'exception-invalid'
   | 'exception-expired'
-  | 'exception-unused';
+  | 'exception-unused'
+  | 'runbook-stale';
 
 /** A problem (or a note) found by a check: an Issue with the check and environment it concerns. */
 export interface Finding extends Omit<Issue, 'kind'> {

@@ -60,6 +60,15 @@ function genCommands(cli: Command): void {
     .description('write .github/workflows/parity-*.yml from templates/ci/*.yml.hbs (plan on pull requests, apply in promotion order, drift, drills)')
     .option('--check', 'fail if a committed workflow is stale instead of writing', false)
     .action(async (flags) => (await import('./commands/ci.js')).genCi(flags));
+
+  gen
+    .command('runbook')
+    .description('write environments/<dr-env>/RUNBOOK.md, the failover procedure of each DR pair, from the model')
+    .argument('[dr-env...]', 'DR environments (default: all)')
+    .option('--check', 'fail if a committed runbook is stale instead of writing', false)
+    .action(async (names: string[], flags) => {
+      await (await import('./commands/runbook.js')).genRunbooks(names, flags);
+    });
 }
 
 /** synth, validate, affected, check: what the fleet's Terraform is and whether it holds. */

@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '@parity/model/testing';
 import { describe, expect, it } from 'vitest';
 import { DrillRefused } from './errors.js';
-import { nextStep, setFailover, type FailoverSection, type Strategy } from './failover.js';
-import type { Pair } from './pair.js';
+import { nextStep, setFailover, type FailoverSection } from './failover.js';
+import type { Pair, Strategy } from './pair.js';
 
 const manifest = readFileSync(join(REPO_ROOT, 'environments', 'dr-usw2', 'environment.yaml'), 'utf8');
 

@@ -11,14 +11,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
 import { ManifestSchema, parseYaml, ParityError, resolveEnvironment, type ResolvedEnvironment } from '@parity/model';
-import { resourceDiff, type ResourceDiff, type TerraformDoc } from '@parity/release';
+import type { TerraformJson as TerraformDoc } from '@parity/model/terraform';
+import { resourceDiff, type ResourceDiff } from '@parity/release';
 import { refuse } from './errors.js';
-import type { Pair as EnvPair } from './pair.js';
+import { strategyOf, type Pair as EnvPair } from './pair.js';
 import type { RecoveryPoint } from './recovery.js';
 import { describePoint } from './recovery.js';
 
 export type FailoverStep = 'restore' | 'promote' | 'complete';
-export type Strategy = 'backup-restore' | 'pilot-light' | 'warm-standby';
 
 /** The manifest's `failover:` section (DESIGN-dr §4). */
 export interface FailoverSection {
@@ -34,11 +34,6 @@ export interface FailoverSection {
 export function currentFailover(pair: EnvPair): FailoverSection | undefined {
   const data = pair.ws.manifests.get(pair.dr.name)?.data as { failover?: FailoverSection } | undefined;
   return data?.failover;
-}
-
-/** The strategy of the pair's policy. */
-export function strategyOf(dr: ResolvedEnvironment): Strategy {
-  return (dr.dr as { strategy: Strategy }).strategy;
 }
 
 /** The step a failover takes next: restore (backup & restore), promote then complete (a replica); a finished one is refused. */

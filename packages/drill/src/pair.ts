@@ -6,6 +6,13 @@ import type { CheckReport } from '@parity/checks';
 import { formatIssues, loadWorkspace, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
 import { refuse } from './errors.js';
 
+export type Strategy = 'backup-restore' | 'pilot-light' | 'warm-standby';
+
+/** The strategy of the pair's policy. */
+export function strategyOf(dr: ResolvedEnvironment): Strategy {
+  return (dr.dr as { strategy: Strategy }).strategy;
+}
+
 export interface Pair {
   readonly ws: Workspace;
   readonly dr: ResolvedEnvironment;
@@ -15,7 +22,14 @@ export interface Pair {
 /** The pair a DR environment recovers, resolved; `command` names what is refused (drill, failover). */
 export async function resolvePair(root: string, drEnv: string, command = 'drill'): Promise<Pair> {
   const ws = await loadWorkspace(root);
-  if (!ws.definition) throw refuse.workspaceInvalid(root, ws.issues);
+  const pair = pairIn(ws, drEnv, command);
+  if (pair.dr.cloud !== 'aws') throw refuse.cloudUnsupported(drEnv, pair.dr.cloud, command);
+  return pair;
+}
+
+/** The pair of a loaded workspace, in any cloud. */
+export function pairIn(ws: Workspace, drEnv: string, command = 'drill'): Pair {
+  if (!ws.definition) throw refuse.workspaceInvalid(ws.root, ws.issues);
   if (!ws.manifests.has(drEnv)) {
     throw refuse.envMissing(drEnv, [...ws.manifests.values()].filter((m) => m.data.role === 'dr').map((m) => m.data.name));
   }
@@ -23,7 +37,6 @@ export async function resolvePair(root: string, drEnv: string, command = 'drill'
   if (!d.env) throw refuse.envUnresolved(drEnv, d.issues);
   const dr = d.env;
   if (dr.role !== 'dr' || !dr.recovers) throw refuse.notDr(drEnv, dr.role, command);
-  if (dr.cloud !== 'aws') throw refuse.cloudUnsupported(drEnv, dr.cloud, command);
   const p = resolveEnvironment(ws, dr.recovers.name);
   if (!p.env) throw refuse.envUnresolved(dr.recovers.name, p.issues, drEnv);
   return { ws, dr, primary: p.env };

@@ -2,11 +2,13 @@
  * The end of every drill, whatever happened: tear down what was applied (or keep it, `--keep`),
  * list what the drill did not exercise, write the report and release the lock.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { TerraformJson } from '@parity/checks';
 import { join } from 'node:path';
 import { clients, deleteSnapshot } from './aws.js';
 import { MOTO_INERT, MOTO_UNSUPPORTED, resourcesOf } from './emulator.js';
 import { writeReport, type DrillReport, type NotExercised } from './report.js';
+import { runbookText, writeRunbook } from './runbook.js';
 import { message, type DrillRun } from './run.js';
 import { stateResources } from './terraform.js';
 
@@ -25,11 +27,28 @@ export async function finish(run: DrillRun): Promise<DrillReport> {
     run.report.notExercised.push(...notExercised(run));
     run.report.finishedAt = run.now().toISOString();
     writeReport(run.root, run.report);
+    await refreshRunbook(run);
   } finally {
     // never leave the emulator behind (--keep has detached it on purpose)
     await run.release();
   }
   return run.report;
+}
+
+/** The runbook shows the last drill's durations: written again from the model with this report in place. */
+async function refreshRunbook(run: DrillRun): Promise<void> {
+  if (!run.check) return;
+  try {
+    const out = await run.deps.synth([run.primary.name, run.dr.name], run.root);
+    const jsonOf = (env: string) => {
+      const file = out.find((o) => o.env === env)?.file;
+      return file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TerraformJson) : undefined;
+    };
+    const text = runbookText(run.ws, run.dr.name, run.check, jsonOf);
+    if (text !== undefined) run.progress.info(`runbook: ${writeRunbook(run.root, run.dr.name, text)} (with this drill's durations)`);
+  } catch (e) {
+    run.progress.info(`runbook not written: ${message(e)}`);
+  }
 }
 
 /** The environments applied so far, newest first (the DR environment before the primary). */

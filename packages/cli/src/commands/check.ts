@@ -19,8 +19,8 @@ export interface CheckFlags {
 }
 
 /** Run every check; environments that resolve are synthesized (incrementally) so their JSON can be read. */
-export async function runCheck(names: readonly string[] = [], root?: string, now?: Date): Promise<CheckReport> {
-  return (await checkFleet(names, root, now)).report;
+export async function runCheck(names: readonly string[] = [], root?: string, now?: Date, runbooks = false): Promise<CheckReport> {
+  return (await checkFleet(names, root, now, runbooks)).report;
 }
 
 /** What `pnpm report` shows: {@link runCheck}'s report, the workspace root and the environments it resolved. */
@@ -31,7 +31,8 @@ export interface CheckedFleet {
 }
 
 /** {@link runCheck}, also returning the root and the resolved environments (parameter sources, pins). */
-export async function checkFleet(names: readonly string[] = [], root?: string, now?: Date): Promise<CheckedFleet> {
+/** `runbooks`: also judge each DR pair's RUNBOOK.md against the model (`pnpm check`; not a drill's or a failover's check). */
+export async function checkFleet(names: readonly string[] = [], root?: string, now?: Date, runbooks = false): Promise<CheckedFleet> {
   let ws: Workspace;
   try {
     ws = await loadWorkspace(root, { installer: npmInstaller });
@@ -69,8 +70,15 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
     if (existsSync(file)) json.set(e.name, JSON.parse(readFileSync(file, 'utf8')) as TerraformJson);
   }
   // Drill reports are read here and handed in: the checks read nothing from disk.
-  const report = runChecks(ws, resolved, (name) => json.get(name), (name) => lastDrill(ws.root, name), now ? { now } : {});
-  return { report, root: ws.root, envs: resolved.envs };
+  const drills = (name: string) => lastDrill(ws.root, name);
+  const report = runChecks(ws, resolved, (name) => json.get(name), drills, now ? { now } : {});
+  if (!runbooks) return { report, root: ws.root, envs: resolved.envs };
+  // the runbooks are made from the report's DR figures: a stale one is one more finding
+  const { runbookFindings } = await import('@parity/drill/runbook');
+  const runbookStale = runbookFindings(ws, report, (name) => json.get(name));
+  if (!runbookStale.length) return { report, root: ws.root, envs: resolved.envs };
+  const withRunbooks = runChecks(ws, { ...resolved, findings: [...resolved.findings, ...runbookStale] }, (name) => json.get(name), drills, now ? { now } : {});
+  return { report: withRunbooks, root: ws.root, envs: resolved.envs };
 }
 
 /** Problems synthesis reports as issues (a transform naming no resource), as findings of the environment. */
@@ -207,7 +215,7 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
 }
 
 export async function check(names: readonly string[], flags: CheckFlags = {}, root?: string): Promise<CheckReport> {
-  const report = await runCheck(names, root);
+  const report = await runCheck(names, root, undefined, true);
   const text = flags.json
     ? JSON.stringify(flags.dr ? { dr: report.dr, findings: report.findings.filter((f) => f.check === 'dr'), summary: report.summary } : report, null, 2)
     : flags.markdown

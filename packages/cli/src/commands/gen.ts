@@ -81,6 +81,8 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
     `${pc.green('✔')} ${pc.bold(name)}: ${m.role} on ${m.cloud} ${m.region}, tier ${m.tier}${m.drPolicy ? `, DR policy ${m.drPolicy}` : ''}${m.recovers ? `, recovers ${m.recovers}` : ''}\n`,
   );
   for (const f of written) process.stdout.write(`  wrote ${f}\n`);
+  // a dr environment's failover procedure, from the model it now is part of
+  if (m.role === 'dr') await (await import('./runbook.js')).genRunbooks([name], {}, ws.root);
   const needsDr = m.role === 'production' && ws.definition.data.dr.required && ![...ws.manifests.values()].some((s) => s.data.recovers === name);
   if (needsDr) process.stdout.write(pc.yellow(`\n${name} needs a dr environment (dr.required): pnpm gen env dr-<region> --recovers ${name}\n`));
   process.stdout.write(`\n${pc.yellow(bootstrapNote(ws, name, m))}`);
