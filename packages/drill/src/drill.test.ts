@@ -6,7 +6,7 @@ import { REPO_ROOT } from '@parity/model/testing';
 import { describe, expect, it } from 'vitest';
 import { DrillRefused } from './errors.js';
 import { blockingFindings, resolvePair, snapshotId, withRestore } from './pair.js';
-import { copyKeyFromState } from './steps.js';
+import { copyKeyFromState, resizedNodeGroups } from './steps.js';
 import { resourcesOf, type TfJson } from './emulator.js';
 
 describe('the pair a drill fails over', () => {
@@ -85,5 +85,16 @@ describe('snapshot identifiers', () => {
   it('are letters, digits and single hyphens', () => {
     expect(snapshotId('parity', '2026-11-24T06-38-54Z', 'us-west-2')).toBe('parity-2026-11-24t06-38-54z-us-west-2');
     expect(snapshotId('parity', 'a__b--c', '')).toBe('parity-a-b-c');
+  });
+});
+
+describe('node groups resized by a failover step', () => {
+  const group = (desired: number): TfJson => ({
+    resource: { aws_eks_node_group: { cluster_default: { node_group_name: 'n', scaling_config: { desired_size: desired, min_size: desired, max_size: 6 } } } },
+  });
+  it('are those whose scaling changes (replaced on moto, which has no DescribeUpdate for the waiter)', () => {
+    expect(resizedNodeGroups(group(0), group(3))).toEqual(['aws_eks_node_group.cluster_default']);
+    expect(resizedNodeGroups(group(3), group(3))).toEqual([]);
+    expect(resizedNodeGroups({}, group(3))).toEqual([]);
   });
 });

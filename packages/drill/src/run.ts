@@ -299,14 +299,15 @@ export class DrillRun {
     return p;
   }
 
-  /** `terraform init` and `apply` of a prepared environment, inside a step. */
-  async applyEnv(env: ResolvedEnvironment, p: Prepared, s: StepHandle): Promise<void> {
+  /** `terraform init` and `apply` of a prepared environment, inside a step; `replace`: addresses to recreate (`-replace`). */
+  async applyEnv(env: ResolvedEnvironment, p: Prepared, s: StepHandle, replace: readonly string[] = []): Promise<void> {
     s.update('terraform init');
     await this.terraform.init(p.dir, this.tfCtx(s.signal), env.name);
     s.update('terraform apply');
-    const r = await this.terraform.apply(p.dir, this.tfCtx(s.signal), env.name, s.update);
+    const r = await this.terraform.apply(p.dir, this.tfCtx(s.signal), env.name, s.update, replace);
     const left = p.filter?.removed.length ?? 0;
-    s.note(`${r.created} resources applied${left ? `, ${left} left out (emulator)` : ''}; ${this.rel(p.dir)}`);
+    const replaced = replace.length ? `, ${replace.join(', ')} replaced (emulator)` : '';
+    s.note(`${r.created} resources applied${left ? `, ${left} left out (emulator)` : ''}${replaced}; ${this.rel(p.dir)}`);
   }
 
   /** The outcome of the steps, from the error that stopped them (if any). */

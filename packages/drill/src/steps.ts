@@ -209,6 +209,16 @@ export async function applyStandby(run: DrillRun): Promise<void> {
 }
 
 /**
+ * Node groups whose size the change alters. On moto they are replaced instead of updated in place:
+ * its EKS has UpdateNodegroupConfig but no DescribeUpdate, which the provider's waiter polls.
+ */
+export function resizedNodeGroups(before: TfJson, after: TfJson): string[] {
+  const size = (j: TfJson) => new Map(resourcesOf(j, 'aws_eks_node_group').map((g) => [g.address, JSON.stringify(g.body.scaling_config)]));
+  const was = size(before);
+  return [...size(after)].filter(([a, s]) => was.has(a) && was.get(a) !== s).map(([a]) => a);
+}
+
+/**
  * One step of the failover, exactly as `pnpm failover` makes it: the recovery point found in
  * the DR region, the `failover:` section and its comment in the manifest text (kept in memory:
  * a drill never writes the manifest), synthesized and applied in the DR environment's work folder.
@@ -225,8 +235,11 @@ async function failoverStep(run: DrillRun, s: StepHandle, expected: FailoverStep
   const change = await failoverChange(pair, section, failoverComment(pair, section, point, at, 'pnpm drill'), run.failedOver?.text);
   run.failedOver = { pair: change.pair, text: change.after };
   run.report.failover = [...(run.report.failover ?? []), { step, from: section.from, ...(section.snapshot ? { snapshot: section.snapshot } : {}) }];
+  const previous = run.drPrep?.json;
   run.drPrep = run.prepare(run.dr, change.json as TfJson);
-  await run.applyEnv(run.dr, run.drPrep, s);
+  const resized = run.emulated && previous ? resizedNodeGroups(previous, run.drPrep.json) : [];
+  if (resized.length) run.emulatorQuirks.push(`node groups resized by replacement (moto has no DescribeUpdate): ${resized.join(', ')}`);
+  await run.applyEnv(run.dr, run.drPrep, s, resized);
   return point;
 }
 
@@ -249,10 +262,9 @@ export async function promote(run: DrillRun): Promise<void> {
     const point = await failoverStep(run, s, 'promote');
     run.report.recovery = { ...run.report.recovery, replicaAtLoss: describePoint(point, run.lossAt!, run.dr.dr.rpoMinutes) };
     if (point.kind === 'replica') run.replicaLagAtLoss = point.lagSeconds;
-    if (stateResources(run.drPrep!.dir).some((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db)) {
-      // moto keeps ReadReplicaSourceDBInstanceIdentifier after PromoteReadReplica: the refreshed state still names the source
-      run.emulatorQuirks.push('replicate_source_db still set in the state after the promotion (read back from the emulator)');
-    }
+    const stillReplica = stateResources(run.drPrep!.dir).some((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db);
+    // moto keeps ReadReplicaSourceDBInstanceIdentifier after PromoteReadReplica: the refreshed state still names the source
+    s.note(`${describePoint(point, run.lossAt!, run.dr.dr.rpoMinutes)}; promoted${stillReplica ? ' (the state read back still names the source: the emulator keeps it)' : ''}`);
   });
 }
 

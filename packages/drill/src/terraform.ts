@@ -68,13 +68,13 @@ export async function init(dir: string, ctx: TfContext, what: string): Promise<v
   await tf(dir, ['init', '-input=false', '-no-color', ...(ctx.pluginDir ? [`-plugin-dir=${ctx.pluginDir}`] : [])], ctx, what);
 }
 
-/** `terraform apply -auto-approve`, reporting `created/planned` as it goes. */
-export async function apply(dir: string, ctx: TfContext, what: string, onProgress?: (s: string) => void): Promise<{ planned: number; created: number }> {
+/** `terraform apply -auto-approve` (with `-replace=` for each address in `replace`), reporting `applied/planned` as it goes. */
+export async function apply(dir: string, ctx: TfContext, what: string, onProgress?: (s: string) => void, replace: readonly string[] = []): Promise<{ planned: number; created: number }> {
   let planned = 0;
   let created = 0;
-  await tf(dir, ['apply', '-auto-approve', '-input=false', '-no-color'], ctx, what, (l) => {
-    const p = /^Plan: (\d+) to add/.exec(l);
-    if (p) planned = Number(p[1]);
+  await tf(dir, ['apply', '-auto-approve', '-input=false', '-no-color', ...replace.map((a) => `-replace=${a}`)], ctx, what, (l) => {
+    const p = /^Plan: (\d+) to add, (\d+) to change/.exec(l);
+    if (p) planned = Number(p[1]) + Number(p[2]);
     if (/: (Creation|Modifications) complete after/.test(l)) created += 1;
     const still = /^(\S+): Still (creating|modifying)\.\.\. \[(.+) elapsed\]/.exec(l);
     if (p || /complete after/.test(l) || still) onProgress?.(`${created}/${planned || '?'} applied${still ? `, waiting on ${still[1]} (${still[3]})` : ''}`);
