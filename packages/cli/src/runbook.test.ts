@@ -43,9 +43,13 @@ describe('runbooks', () => {
     writeFileSync(def, next);
     const check = parity(root, 'check', '--json');
     expect(check.status, check.stderr).toBe(1);
-    const findings = (JSON.parse(check.stdout) as { findings: Array<{ kind: string; file: string; fix?: string }> }).findings.filter((f) => f.kind === 'runbook-stale');
+    const findings = (JSON.parse(check.stdout) as { findings: Array<{ kind: string; file: string; fix?: string }> }).findings.filter(
+      (f) => f.kind === 'runbook-stale',
+    );
     expect(findings.map((f) => f.file)).toContain('environments/dr-euc1/RUNBOOK.md');
-    expect(findings.find((f) => f.file === 'environments/dr-euc1/RUNBOOK.md')!.fix).toBe('pnpm gen runbook dr-euc1, then commit environments/dr-euc1/RUNBOOK.md');
+    expect(findings.find((f) => f.file === 'environments/dr-euc1/RUNBOOK.md')!.fix).toBe(
+      'pnpm gen runbook dr-euc1, then commit environments/dr-euc1/RUNBOOK.md',
+    );
     const stale = parity(root, 'gen', 'runbook', '--check');
     expect(stale.status).toBe(1);
     expect(stale.stderr).toMatch(/environments\/dr-euc1\/RUNBOOK\.md no longer matches the model\. Fix: pnpm gen runbook dr-euc1/);
@@ -55,7 +59,9 @@ describe('runbooks', () => {
     expect(gen.stdout).toMatch(/wrote environments\/dr-euc1\/RUNBOOK\.md/);
     expect(readFileSync(join(root, 'environments', 'dr-euc1', 'RUNBOOK.md'), 'utf8')).toMatch(/RPO 300 min/);
     const again = parity(root, 'check', '--json');
-    expect((JSON.parse(again.stdout) as { findings: Array<{ kind: string }> }).findings.filter((f) => f.kind === 'runbook-stale')).toEqual([]);
+    expect((JSON.parse(again.stdout) as { findings: Array<{ kind: string }> }).findings.filter((f) => f.kind === 'runbook-stale')).toEqual(
+      [],
+    );
   });
 
   it('fails: a missing runbook fails pnpm check, naming it', () => {
@@ -64,7 +70,9 @@ describe('runbooks', () => {
     spawnSync('rm', [file]);
     const check = parity(root, 'check', '--json');
     expect(check.status).toBe(1);
-    const f = (JSON.parse(check.stdout) as { findings: Array<{ kind: string; file: string; message: string }> }).findings.find((x) => x.kind === 'runbook-stale');
+    const f = (JSON.parse(check.stdout) as { findings: Array<{ kind: string; file: string; message: string }> }).findings.find(
+      (x) => x.kind === 'runbook-stale',
+    );
     expect(f).toMatchObject({ file: 'environments/dr-usw2/RUNBOOK.md', message: expect.stringMatching(/is missing/) });
   });
 

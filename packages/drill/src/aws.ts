@@ -67,10 +67,14 @@ export function arnRegion(arn: string | undefined): string | undefined {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      },
+      { once: true },
+    );
   });
 
 export async function describeSnapshot(rds: RDSClient, id: string, signal?: AbortSignal): Promise<DBSnapshot | undefined> {
@@ -84,21 +88,38 @@ export async function describeSnapshot(rds: RDSClient, id: string, signal?: Abor
 }
 
 /** Poll until the snapshot is `available` (instant on the emulator; minutes on AWS). */
-export async function waitSnapshot(rds: RDSClient, id: string, opts: { signal?: AbortSignal; timeoutMs?: number; onStatus?: (s: string) => void } = {}): Promise<DBSnapshot> {
+export async function waitSnapshot(
+  rds: RDSClient,
+  id: string,
+  opts: { signal?: AbortSignal; timeoutMs?: number; onStatus?: (s: string) => void } = {},
+): Promise<DBSnapshot> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60 * 60_000);
   for (;;) {
     const s = await describeSnapshot(rds, id, opts.signal);
     if (s?.Status === 'available') return s;
     if (s?.Status && ['failed', 'deleted', 'incompatible-restore'].includes(s.Status)) throw new Error(`snapshot ${id} is ${s.Status}`);
     opts.onStatus?.(`${s?.Status ?? 'not visible yet'}${s?.PercentProgress !== undefined ? ` ${s.PercentProgress}%` : ''}`);
-    if (Date.now() > deadline) throw new Error(`snapshot ${id} was not available within ${Math.round((opts.timeoutMs ?? 0) / 60_000)} min (status ${s?.Status ?? 'unknown'})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `snapshot ${id} was not available within ${Math.round((opts.timeoutMs ?? 0) / 60_000)} min (status ${s?.Status ?? 'unknown'})`,
+      );
     await sleep(5000, opts.signal);
   }
 }
 
-export async function createSnapshot(rds: RDSClient, instanceId: string, snapshotId: string, tags: Record<string, string>, signal?: AbortSignal): Promise<DBSnapshot> {
+export async function createSnapshot(
+  rds: RDSClient,
+  instanceId: string,
+  snapshotId: string,
+  tags: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<DBSnapshot> {
   const r = await rds.send(
-    new CreateDBSnapshotCommand({ DBInstanceIdentifier: instanceId, DBSnapshotIdentifier: snapshotId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
+    new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: instanceId,
+      DBSnapshotIdentifier: snapshotId,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
     { abortSignal: signal },
   );
   if (!r.DBSnapshot) throw new Error(`CreateDBSnapshot returned no snapshot for ${instanceId}`);
@@ -109,9 +130,20 @@ export async function createSnapshot(rds: RDSClient, instanceId: string, snapsho
  * CopyDBSnapshot into the client's region from a snapshot ARN in another region, re-encrypted
  * with a key of the destination region (the SDK signs the cross-region PreSignedUrl from the ARN).
  */
-export async function copySnapshot(rds: RDSClient, sourceArn: string, targetId: string, kmsKeyId: string, signal?: AbortSignal): Promise<DBSnapshot> {
+export async function copySnapshot(
+  rds: RDSClient,
+  sourceArn: string,
+  targetId: string,
+  kmsKeyId: string,
+  signal?: AbortSignal,
+): Promise<DBSnapshot> {
   const r = await rds.send(
-    new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: sourceArn, TargetDBSnapshotIdentifier: targetId, KmsKeyId: kmsKeyId, CopyTags: true }),
+    new CopyDBSnapshotCommand({
+      SourceDBSnapshotIdentifier: sourceArn,
+      TargetDBSnapshotIdentifier: targetId,
+      KmsKeyId: kmsKeyId,
+      CopyTags: true,
+    }),
     { abortSignal: signal },
   );
   if (!r.DBSnapshot) throw new Error(`CopyDBSnapshot returned no snapshot for ${targetId}`);
@@ -128,7 +160,12 @@ export async function deleteSnapshot(rds: RDSClient, id: string): Promise<boolea
   }
 }
 
-export async function sendMarkerMessage(sqs: SQSClient, queueName: string, body: string, signal?: AbortSignal): Promise<string | undefined> {
+export async function sendMarkerMessage(
+  sqs: SQSClient,
+  queueName: string,
+  body: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }), { abortSignal: signal })).QueueUrl;
   const r = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }), { abortSignal: signal });
   return r.MessageId;
@@ -145,4 +182,14 @@ export async function allAliases(kms: KMSClient, signal?: AbortSignal): Promise<
   return out;
 }
 
-export { DescribeBackupVaultCommand, DescribeClusterCommand, DescribeDBInstancesCommand, DescribeEventsCommand, DescribeKeyCommand, DescribeNodegroupCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListBackupPlansCommand };
+export {
+  DescribeBackupVaultCommand,
+  DescribeClusterCommand,
+  DescribeDBInstancesCommand,
+  DescribeEventsCommand,
+  DescribeKeyCommand,
+  DescribeNodegroupCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListBackupPlansCommand,
+};

@@ -17,13 +17,21 @@ describe('the pair a drill fails over', () => {
 
   it('fails: refuses an environment that is not a dr one, a GCP one, or an unknown one, each with its kind and fix', async () => {
     const refusal = async (env: string) => {
-      const e = await resolvePair(REPO_ROOT, env).then(() => undefined, (x: unknown) => x);
+      const e = await resolvePair(REPO_ROOT, env).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       expect(e).toBeInstanceOf(DrillRefused);
       return e as DrillRefused;
     };
     const notDr = await refusal('prod-use1');
     expect(notDr.kinds).toEqual(['not-dr-env']);
-    expect(notDr.issues[0]).toMatchObject({ file: 'environments/prod-use1/environment.yaml', path: 'role', value: 'production', allowed: 'dr' });
+    expect(notDr.issues[0]).toMatchObject({
+      file: 'environments/prod-use1/environment.yaml',
+      path: 'role',
+      value: 'production',
+      allowed: 'dr',
+    });
     expect(notDr.message).toMatch(/production environment; a drill fails over into a dr environment/);
     const gcp = await refusal('dr-gcp-euw4');
     expect(gcp.kinds).toEqual(['cloud-unsupported']);
@@ -71,11 +79,29 @@ describe('refusing to drill', () => {
 describe('the key the copy is encrypted with', () => {
   it("is the key of the primary's backup copy vault in the DR region", () => {
     const state = [
-      { address: 'aws_kms_key.database_replica-key-us-west-2', type: 'aws_kms_key', name: 'r', values: { arn: 'arn:aws:kms:us-west-2:1:key/replica' } },
-      { address: 'aws_backup_vault.backup_vault', type: 'aws_backup_vault', name: 'v', values: { arn: 'arn:aws:backup:us-east-1:1:backup-vault:v', kms_key_arn: 'arn:aws:kms:us-east-1:1:key/primary' } },
-      { address: 'aws_backup_vault.backup_copy-vault-us-west-2', type: 'aws_backup_vault', name: 'c', values: { arn: 'arn:aws:backup:us-west-2:1:backup-vault:c', kms_key_arn: 'arn:aws:kms:us-west-2:1:key/copy' } },
+      {
+        address: 'aws_kms_key.database_replica-key-us-west-2',
+        type: 'aws_kms_key',
+        name: 'r',
+        values: { arn: 'arn:aws:kms:us-west-2:1:key/replica' },
+      },
+      {
+        address: 'aws_backup_vault.backup_vault',
+        type: 'aws_backup_vault',
+        name: 'v',
+        values: { arn: 'arn:aws:backup:us-east-1:1:backup-vault:v', kms_key_arn: 'arn:aws:kms:us-east-1:1:key/primary' },
+      },
+      {
+        address: 'aws_backup_vault.backup_copy-vault-us-west-2',
+        type: 'aws_backup_vault',
+        name: 'c',
+        values: { arn: 'arn:aws:backup:us-west-2:1:backup-vault:c', kms_key_arn: 'arn:aws:kms:us-west-2:1:key/copy' },
+      },
     ];
-    expect(copyKeyFromState(state, 'us-west-2')).toEqual({ arn: 'arn:aws:kms:us-west-2:1:key/copy', address: 'aws_backup_vault.backup_copy-vault-us-west-2' });
+    expect(copyKeyFromState(state, 'us-west-2')).toEqual({
+      arn: 'arn:aws:kms:us-west-2:1:key/copy',
+      address: 'aws_backup_vault.backup_copy-vault-us-west-2',
+    });
     expect(copyKeyFromState(state.slice(0, 2), 'us-west-2')?.arn).toBe('arn:aws:kms:us-west-2:1:key/replica');
     expect(copyKeyFromState(state, 'eu-central-1')).toBeUndefined();
   });
@@ -90,7 +116,11 @@ describe('snapshot identifiers', () => {
 
 describe('node groups resized by a failover step', () => {
   const group = (desired: number): TfJson => ({
-    resource: { aws_eks_node_group: { cluster_default: { node_group_name: 'n', scaling_config: { desired_size: desired, min_size: desired, max_size: 6 } } } },
+    resource: {
+      aws_eks_node_group: {
+        cluster_default: { node_group_name: 'n', scaling_config: { desired_size: desired, min_size: desired, max_size: 6 } },
+      },
+    },
   });
   it('are those whose scaling changes (replaced on moto, which has no DescribeUpdate for the waiter)', () => {
     expect(resizedNodeGroups(group(0), group(3))).toEqual(['aws_eks_node_group.cluster_default']);

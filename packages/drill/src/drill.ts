@@ -9,7 +9,20 @@
 import { resolvePair } from './pair.js';
 import type { DrillReport } from './report.js';
 import { DrillRun, type DrillDeps, type DrillOptions } from './run.js';
-import { applyDr, applyPrimary, applyStandby, checkPair, complete, copyLatest, declareLoss, measure, promote, reachTarget, verifyRecovery, writeMarker } from './steps.js';
+import {
+  applyDr,
+  applyPrimary,
+  applyStandby,
+  checkPair,
+  complete,
+  copyLatest,
+  declareLoss,
+  measure,
+  promote,
+  reachTarget,
+  verifyRecovery,
+  writeMarker,
+} from './steps.js';
 import { finish } from './teardown.js';
 
 /** A drill: the steps in order, then (always) the teardown and the report. Refusals throw before anything starts. */

@@ -1,24 +1,60 @@
 import { loadWorkspace, resolveEnvironment } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_SERVICES, MOTO_UNSUPPORTED, overrideFor, providerRegion, references, removeResources, unsupportedSeeds, type TfJson } from './emulator.js';
+import {
+  EMULATOR_SERVICES,
+  MOTO_UNSUPPORTED,
+  overrideFor,
+  providerRegion,
+  references,
+  removeResources,
+  unsupportedSeeds,
+  type TfJson,
+} from './emulator.js';
 
 const doc = (): TfJson => ({
-  terraform: { backend: { s3: { bucket: 'b', key: 'k', region: 'us-east-1' } }, required_providers: { aws: { source: 'aws', version: '5.100.0' } } },
-  provider: { aws: [{ region: 'us-east-1', default_tags: [{ tags: { a: 'b' } }] }, { alias: 'us_west_2', region: 'us-west-2' }] },
+  terraform: {
+    backend: { s3: { bucket: 'b', key: 'k', region: 'us-east-1' } },
+    required_providers: { aws: { source: 'aws', version: '5.100.0' } },
+  },
+  provider: {
+    aws: [
+      { region: 'us-east-1', default_tags: [{ tags: { a: 'b' } }] },
+      { alias: 'us_west_2', region: 'us-west-2' },
+    ],
+  },
   data: { aws_partition: { p: {} } },
   resource: {
     aws_kms_key: { key: {}, 'copy-key': { provider: 'aws.us_west_2' } },
     aws_db_instance: { db: { identifier: 'x', kms_key_id: '${aws_kms_key.key.arn}' } },
-    aws_db_instance_automated_backups_replication: { repl: { provider: 'aws.us_west_2', source_db_instance_arn: '${aws_db_instance.db.arn}', kms_key_id: '${aws_kms_key.copy-key.arn}' } },
+    aws_db_instance_automated_backups_replication: {
+      repl: { provider: 'aws.us_west_2', source_db_instance_arn: '${aws_db_instance.db.arn}', kms_key_id: '${aws_kms_key.copy-key.arn}' },
+    },
     aws_sqs_queue: {
       'orders-dlq': { name: 'orders-dlq' },
-      orders: { name: 'orders', redrive_policy: '${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.orders-dlq.arn, "maxReceiveCount" = 5})}' },
+      orders: {
+        name: 'orders',
+        redrive_policy: '${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.orders-dlq.arn, "maxReceiveCount" = 5})}',
+      },
     },
-    aws_sqs_queue_redrive_allow_policy: { allow: { queue_url: '${aws_sqs_queue.orders-dlq.url}', redrive_allow_policy: '${jsonencode({"sourceQueueArns" = [aws_sqs_queue.orders.arn]})}' } },
+    aws_sqs_queue_redrive_allow_policy: {
+      allow: {
+        queue_url: '${aws_sqs_queue.orders-dlq.url}',
+        redrive_allow_policy: '${jsonencode({"sourceQueueArns" = [aws_sqs_queue.orders.arn]})}',
+      },
+    },
     aws_iam_role: { role: { name: 'r' } },
-    aws_iam_role_policy_attachment: { attach: { role: '${aws_iam_role.role.name}', policy_arn: 'arn:${data.aws_partition.p.partition}:iam::aws:policy/X' } },
-    aws_backup_selection: { sel: { plan_id: 'p', iam_role_arn: '${aws_iam_role.role.arn}', resources: ['${aws_db_instance.db.arn}'], depends_on: ['aws_iam_role_policy_attachment.attach'] } },
+    aws_iam_role_policy_attachment: {
+      attach: { role: '${aws_iam_role.role.name}', policy_arn: 'arn:${data.aws_partition.p.partition}:iam::aws:policy/X' },
+    },
+    aws_backup_selection: {
+      sel: {
+        plan_id: 'p',
+        iam_role_arn: '${aws_iam_role.role.arn}',
+        resources: ['${aws_db_instance.db.arn}'],
+        depends_on: ['aws_iam_role_policy_attachment.attach'],
+      },
+    },
     aws_eks_cluster: { cluster: { name: 'c', depends_on: ['aws_iam_role_policy_attachment.attach', 'aws_kms_key.key'] } },
     aws_eks_node_group: { nodes: { cluster_name: '${aws_eks_cluster.cluster.name}' } },
   },
@@ -36,9 +72,17 @@ describe('overrideFor', () => {
     expect(blocks).toHaveLength(2);
     expect(blocks.map((b) => b.alias)).toEqual([undefined, 'us_west_2']);
     for (const b of blocks) {
-      expect(b).toMatchObject({ access_key: 'test', secret_key: 'test', skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, s3_use_path_style: true });
+      expect(b).toMatchObject({
+        access_key: 'test',
+        secret_key: 'test',
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+        s3_use_path_style: true,
+      });
       const endpoints = (b.endpoints as Array<Record<string, string>>)[0]!;
-      for (const svc of ['rds', 'sqs', 'eks', 'backup', 'kms', 'iam', 'ec2', 'sts', 'cloudwatchlogs', 's3']) expect(endpoints[svc]).toBe('http://127.0.0.1:5000');
+      for (const svc of ['rds', 'sqs', 'eks', 'backup', 'kms', 'iam', 'ec2', 'sts', 'cloudwatchlogs', 's3'])
+        expect(endpoints[svc]).toBe('http://127.0.0.1:5000');
       expect(Object.keys(endpoints).sort()).toEqual([...EMULATOR_SERVICES].sort());
       // the region and default tags stay those of the environment (not repeated in the override)
       expect(b.region).toBeUndefined();
@@ -53,7 +97,13 @@ describe('overrideFor', () => {
 describe('references', () => {
   it('finds addresses inside interpolations and function calls, not in depends_on or provider', () => {
     const d = doc();
-    const known = new Set(['aws_sqs_queue.orders-dlq', 'aws_sqs_queue.orders', 'aws_kms_key.key', 'aws_iam_role_policy_attachment.attach', 'data.aws_partition.p']);
+    const known = new Set([
+      'aws_sqs_queue.orders-dlq',
+      'aws_sqs_queue.orders',
+      'aws_kms_key.key',
+      'aws_iam_role_policy_attachment.attach',
+      'data.aws_partition.p',
+    ]);
     expect([...references(d.resource!.aws_sqs_queue!.orders!, known)]).toEqual(['aws_sqs_queue.orders-dlq']);
     expect([...references(d.resource!.aws_eks_cluster!.cluster!, known)]).toEqual([]);
     expect([...references(d.resource!.aws_iam_role_policy_attachment!.attach!, known)]).toEqual(['data.aws_partition.p']);
@@ -83,7 +133,11 @@ describe('removeResources', () => {
     expect(r.removed).toEqual([
       { address: 'aws_iam_role.role', reason: 'gone' },
       { address: 'aws_backup_selection.sel', reason: 'references aws_iam_role.role, which is left out', via: 'aws_iam_role.role' },
-      { address: 'aws_iam_role_policy_attachment.attach', reason: 'references aws_iam_role.role, which is left out', via: 'aws_iam_role.role' },
+      {
+        address: 'aws_iam_role_policy_attachment.attach',
+        reason: 'references aws_iam_role.role, which is left out',
+        via: 'aws_iam_role.role',
+      },
     ]);
     // the cluster only orders itself after the attachment: it stays, without that edge
     expect(r.json.resource!.aws_eks_cluster!.cluster!.depends_on).toEqual(['aws_kms_key.key']);
@@ -122,11 +176,24 @@ describe('the real prod-use1 against moto', () => {
   it('leaves out exactly the resources moto 5.2.1 cannot create, and nothing else', () => {
     const r = removeResources(json, unsupportedSeeds(json));
     const types = new Set(r.removed.map((x) => x.address.split('.')[0]));
-    expect([...types].sort()).toEqual(['aws_backup_selection', 'aws_db_instance_automated_backups_replication', 'aws_s3_bucket_replication_configuration', 'aws_sqs_queue_redrive_allow_policy']);
+    expect([...types].sort()).toEqual([
+      'aws_backup_selection',
+      'aws_db_instance_automated_backups_replication',
+      'aws_sqs_queue_redrive_allow_policy',
+    ]);
     expect(r.removed.every((x) => MOTO_UNSUPPORTED[x.address.split('.')[0]!])).toBe(true);
     expect(r.removedOutputs).toEqual(['database_replicated_backup_arns']);
     // the database, the queues, the cluster, the vaults and the keys all stay
-    for (const t of ['aws_db_instance', 'aws_sqs_queue', 'aws_eks_cluster', 'aws_eks_node_group', 'aws_backup_vault', 'aws_backup_plan', 'aws_kms_key', 'aws_kms_alias']) {
+    for (const t of [
+      'aws_db_instance',
+      'aws_sqs_queue',
+      'aws_eks_cluster',
+      'aws_eks_node_group',
+      'aws_backup_vault',
+      'aws_backup_plan',
+      'aws_kms_key',
+      'aws_kms_alias',
+    ]) {
       expect(Object.keys(r.json.resource![t] ?? {}).length, t).toBe(Object.keys(json.resource![t] ?? {}).length);
     }
   });

@@ -62,15 +62,18 @@ export interface UnsupportedType {
 export const MOTO_UNSUPPORTED: Readonly<Record<string, UnsupportedType>> = {
   aws_db_instance_automated_backups_replication: {
     reason: 'moto 5.2.1 does not implement StartDBInstanceAutomatedBackupsReplication; the provider retries until its timeout',
-    consequence: 'automated backups and transaction logs replicated to the DR region (point-in-time recovery there) are not exercised; the drill restores from a snapshot copy instead',
+    consequence:
+      'automated backups and transaction logs replicated to the DR region (point-in-time recovery there) are not exercised; the drill restores from a snapshot copy instead',
   },
   aws_backup_selection: {
     reason: 'moto 5.2.1 does not implement CreateBackupSelection (nor backup or copy jobs); the provider retries until its timeout',
-    consequence: 'no scheduled AWS Backup job runs and no copy_action copies a recovery point to the DR vault; the drill takes a snapshot and copies it across regions itself, as the copy job would',
+    consequence:
+      'no scheduled AWS Backup job runs and no copy_action copies a recovery point to the DR vault; the drill takes a snapshot and copies it across regions itself, as the copy job would',
   },
   aws_sqs_queue_redrive_allow_policy: {
     reason: 'moto 5.2.1 does not keep the RedriveAllowPolicy queue attribute, so the provider waits for it until its timeout',
-    consequence: 'the dead-letter queue accepting redrives only from its source queue is not exercised (the redrive policy from queue to dead-letter queue is)',
+    consequence:
+      'the dead-letter queue accepting redrives only from its source queue is not exercised (the redrive policy from queue to dead-letter queue is)',
   },
   aws_s3_bucket_replication_configuration: {
     reason: 'moto 5.2.1 replicates no S3 object',
@@ -87,7 +90,8 @@ export const MOTO_INERT: Readonly<Record<string, string>> = {
   aws_backup_plan: 'applied, but moto runs no backup job: the schedule and the copy_action to the DR vault never fire',
   aws_eks_node_group: 'applied as a record: moto starts no node and runs no workload',
   aws_eks_cluster: 'applied as a record: no control plane, no Kubernetes API, no workload or volume is restored',
-  aws_db_instance: 'moto has no PostgreSQL engine: the instance is a record, so no row of data can be written before the loss or read after the restore',
+  aws_db_instance:
+    'moto has no PostgreSQL engine: the instance is a record, so no row of data can be written before the loss or read after the restore',
   aws_nat_gateway: 'applied as a record: no traffic flows',
 };
 
@@ -261,7 +265,10 @@ export function providerRegion(json: TfJson, provider: unknown): string | undefi
 }
 
 /** Resources of a type, with their address and region (from their provider). */
-export function resourcesOf(json: TfJson, type: string): Array<{ address: Address; name: string; body: Record<string, unknown>; region?: string }> {
+export function resourcesOf(
+  json: TfJson,
+  type: string,
+): Array<{ address: Address; name: string; body: Record<string, unknown>; region?: string }> {
   return Object.entries(json.resource?.[type] ?? {}).map(([name, body]) => ({
     address: `${type}.${name}`,
     name,

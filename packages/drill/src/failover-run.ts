@@ -66,25 +66,36 @@ export async function checkForFailover(pair: Pair, runCheck: FailoverDeps['runCh
   const names = [pair.primary.name, pair.dr.name];
   const report = await runCheck(names, pair.ws.root);
   const blocking = blockingFindings(report, names);
-  if (blocking.length) throw refuse.pairNotReady(pair.dr.name, blocking.map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`));
+  if (blocking.length)
+    throw refuse.pairNotReady(
+      pair.dr.name,
+      blocking.map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`),
+    );
   return report;
 }
 
 /** 2. What to recover from, in the DR region only: the newest snapshot (backup & restore), or the replica. */
 export async function findRecoveryPoint(pair: Pair, c: Clients, primaryJson: TfJson, drJson: TfJson, now: Date): Promise<RecoveryPoint> {
   const { primary, dr } = pair;
-  const dbOf = (j: TfJson, region: string) => literal(resourcesOf(j, 'aws_db_instance').find((d) => d.region === undefined || d.region === region)?.body.identifier);
+  const dbOf = (j: TfJson, region: string) =>
+    literal(resourcesOf(j, 'aws_db_instance').find((d) => d.region === undefined || d.region === region)?.body.identifier);
   if (strategyOf(dr) === 'backup-restore') {
     const source = dbOf(primaryJson, primary.region);
     if (!source) throw refuse.recoveryPointMissing(dr.name, dr.region, `a database in ${primary.name}'s Terraform (it has none)`);
     const vault = literal(resourcesOf(primaryJson, 'aws_backup_vault').find((v) => v.region === dr.region)?.body.name);
     const p = await newestSnapshot({ rds: c.rds, backup: c.backup, sourceDbIdentifier: source, vault });
-    if (!p) throw refuse.recoveryPointMissing(dr.name, dr.region, `a snapshot of ${source}${vault ? ` (copies, or recovery points in ${vault})` : ''}`);
+    if (!p)
+      throw refuse.recoveryPointMissing(
+        dr.name,
+        dr.region,
+        `a snapshot of ${source}${vault ? ` (copies, or recovery points in ${vault})` : ''}`,
+      );
     return p;
   }
   const replica = dbOf(drJson, dr.region);
   const p = replica ? await replicaOf(c.rds, c.cloudwatch, replica, now) : undefined;
-  if (!p) throw refuse.recoveryPointMissing(dr.name, dr.region, `the read replica ${replica ?? `of ${primary.name}`} (is ${dr.name} applied?)`);
+  if (!p)
+    throw refuse.recoveryPointMissing(dr.name, dr.region, `the read replica ${replica ?? `of ${primary.name}`} (is ${dr.name} applied?)`);
   return p;
 }
 
@@ -105,7 +116,14 @@ export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDep
   const section = failoverSection(pair, step, point, now, opts.reason ?? `${pair.primary.region} declared lost`);
   const comment = failoverComment(pair, section, point, now, opts.declaredBy ?? 'the operator running pnpm failover');
   const change = await failoverChange(pair, section, comment);
-  return { pair, step, point, pointText: describePoint(point, now, pair.dr.dr.rpoMinutes), change, procedure: procedure(pair, step, primaryJson, change.json as TfJson) };
+  return {
+    pair,
+    step,
+    point,
+    pointText: describePoint(point, now, pair.dr.dr.rpoMinutes),
+    change,
+    procedure: procedure(pair, step, primaryJson, change.json as TfJson),
+  };
 }
 
 /** `pnpm failover`: plan, confirm, write the manifest change. */

@@ -26,7 +26,11 @@ const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'parity.js');
 function cli(root: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     let out = '';
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: root, env: { ...process.env, PARITY_ROOT: root, FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: root,
+      env: { ...process.env, PARITY_ROOT: root, FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('close', (code) => resolve({ code, out }));
@@ -44,7 +48,8 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
   let moto: Moto | undefined;
   const cleanups: Array<() => void> = [];
   beforeAll(async () => {
-    if (!hasMoto) throw new Error(`${motoCommand()} is not on PATH: CI must run pnpm failover against moto. Fix: pip install 'moto[server]==5.2.1'.`);
+    if (!hasMoto)
+      throw new Error(`${motoCommand()} is not on PATH: CI must run pnpm failover against moto. Fix: pip install 'moto[server]==5.2.1'.`);
     const ws = tempWorkspace();
     cleanups.push(ws.cleanup);
     moto = await startMoto({ log: join(ws.root, 'moto.log') });
@@ -54,64 +59,105 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
     for (const c of cleanups) c();
   });
 
-  it('dr-euc1 (backup & restore): finds the copy in eu-central-1, shows its age against the RPO, writes the failover on --yes, prints the plan and the steps', async () => {
-    const ws = tempWorkspace();
-    cleanups.push(ws.cleanup);
-    const manifest = join(ws.root, 'environments', 'dr-euc1', 'environment.yaml');
-    const before = readFileSync(manifest, 'utf8');
-    // what the primary region held before it was lost, and the copy its backup plan landed in eu-central-1
-    const db = await primaryDb(ws.root, 'prod-euw1');
-    const west = clients('eu-west-1', moto!.url);
-    const central = clients('eu-central-1', moto!.url);
-    await west.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: db, Engine: 'postgres', DBInstanceClass: 'db.t4g.medium', MasterUsername: 'app', MasterUserPassword: 'not-a-real-one', AllocatedStorage: 20, StorageEncrypted: true }));
-    await west.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: db, DBSnapshotIdentifier: 'nightly' }));
-    const key = (await central.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
-    await central.rds.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: `arn:aws:rds:eu-west-1:123456789012:snapshot:nightly`, TargetDBSnapshotIdentifier: 'nightly-copy', KmsKeyId: key }));
-    west.destroy();
-    central.destroy();
+  it(
+    'dr-euc1 (backup & restore): finds the copy in eu-central-1, shows its age against the RPO, writes the failover on --yes, prints the plan and the steps',
+    async () => {
+      const ws = tempWorkspace();
+      cleanups.push(ws.cleanup);
+      const manifest = join(ws.root, 'environments', 'dr-euc1', 'environment.yaml');
+      const before = readFileSync(manifest, 'utf8');
+      // what the primary region held before it was lost, and the copy its backup plan landed in eu-central-1
+      const db = await primaryDb(ws.root, 'prod-euw1');
+      const west = clients('eu-west-1', moto!.url);
+      const central = clients('eu-central-1', moto!.url);
+      await west.rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: db,
+          Engine: 'postgres',
+          DBInstanceClass: 'db.t4g.medium',
+          MasterUsername: 'app',
+          MasterUserPassword: 'not-a-real-one',
+          AllocatedStorage: 20,
+          StorageEncrypted: true,
+        }),
+      );
+      await west.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: db, DBSnapshotIdentifier: 'nightly' }));
+      const key = (await central.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+      await central.rds.send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: `arn:aws:rds:eu-west-1:123456789012:snapshot:nightly`,
+          TargetDBSnapshotIdentifier: 'nightly-copy',
+          KmsKeyId: key,
+        }),
+      );
+      west.destroy();
+      central.destroy();
 
-    const dry = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--dry-run']);
-    expect(dry.code, dry.out).toBe(0);
-    expect(dry.out).toMatch(/dr-euc1: failover step restore \(backup-restore, recovering prod-euw1 from eu-west-1 into eu-central-1\)/);
-    expect(dry.out).toMatch(/recover from: snapshot nightly-copy, data of .* \(\d+ s old — within the 240 min RPO\)/);
-    expect(dry.out).toContain('+ failover:');
-    expect(dry.out).toMatch(/\+ +snapshot: nightly-copy/);
-    expect(dry.out).toMatch(/~ aws_db_instance\.\S+ \(.*snapshot_identifier.*\)/);
-    expect(dry.out).toMatch(/1\. Fence the old primary's writers in eu-west-1, if the region is reachable/);
-    expect(dry.out).toMatch(/Point traffic at eu-central-1/);
-    expect(dry.out).toMatch(/Verify dr-euc1/);
-    expect(dry.out).toContain(`aws rds stop-db-instance --region eu-west-1 --db-instance-identifier ${db}`);
-    expect(dry.out).toContain('(dry run: environments/dr-euc1/environment.yaml not written)');
-    expect(readFileSync(manifest, 'utf8')).toBe(before);
+      const dry = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--dry-run']);
+      expect(dry.code, dry.out).toBe(0);
+      expect(dry.out).toMatch(/dr-euc1: failover step restore \(backup-restore, recovering prod-euw1 from eu-west-1 into eu-central-1\)/);
+      expect(dry.out).toMatch(/recover from: snapshot nightly-copy, data of .* \(\d+ s old — within the 240 min RPO\)/);
+      expect(dry.out).toContain('+ failover:');
+      expect(dry.out).toMatch(/\+ +snapshot: nightly-copy/);
+      expect(dry.out).toMatch(/~ aws_db_instance\.\S+ \(.*snapshot_identifier.*\)/);
+      expect(dry.out).toMatch(/1\. Fence the old primary's writers in eu-west-1, if the region is reachable/);
+      expect(dry.out).toMatch(/Point traffic at eu-central-1/);
+      expect(dry.out).toMatch(/Verify dr-euc1/);
+      expect(dry.out).toContain(`aws rds stop-db-instance --region eu-west-1 --db-instance-identifier ${db}`);
+      expect(dry.out).toContain('(dry run: environments/dr-euc1/environment.yaml not written)');
+      expect(readFileSync(manifest, 'utf8')).toBe(before);
 
-    // no terminal to ask on, and no --yes: refused, nothing written
-    const unasked = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url]);
-    expect(unasked.code, unasked.out).toBe(2);
-    expect(unasked.out).toMatch(/failover refused: pnpm failover needs a confirmation, and there is no terminal to ask on/);
-    expect(readFileSync(manifest, 'utf8')).toBe(before);
+      // no terminal to ask on, and no --yes: refused, nothing written
+      const unasked = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url]);
+      expect(unasked.code, unasked.out).toBe(2);
+      expect(unasked.out).toMatch(/failover refused: pnpm failover needs a confirmation, and there is no terminal to ask on/);
+      expect(readFileSync(manifest, 'utf8')).toBe(before);
 
-    const run = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--yes', '--reason', 'eu-west-1 unavailable since 13:40Z', '--by', 'Ana (on call)']);
-    expect(run.code, run.out).toBe(0);
-    const after = readFileSync(manifest, 'utf8');
-    expect(parse(after).failover).toMatchObject({ step: 'restore', reason: 'eu-west-1 unavailable since 13:40Z', snapshot: 'nightly-copy', from: 'snapshot copy of prod-euw1 in eu-central-1' });
-    expect(after).toMatch(/# \S+Z: restore — eu-west-1 lost \(eu-west-1 unavailable since 13:40Z\), declared by Ana \(on call\)\. snapshot nightly-copy/);
-    // every line that was there is still there
-    expect(before.split('\n').filter((l) => !after.split('\n').includes(l))).toEqual([]);
+      const run = await cli(ws.root, [
+        'failover',
+        'dr-euc1',
+        '--endpoint',
+        moto!.url,
+        '--yes',
+        '--reason',
+        'eu-west-1 unavailable since 13:40Z',
+        '--by',
+        'Ana (on call)',
+      ]);
+      expect(run.code, run.out).toBe(0);
+      const after = readFileSync(manifest, 'utf8');
+      expect(parse(after).failover).toMatchObject({
+        step: 'restore',
+        reason: 'eu-west-1 unavailable since 13:40Z',
+        snapshot: 'nightly-copy',
+        from: 'snapshot copy of prod-euw1 in eu-central-1',
+      });
+      expect(after).toMatch(
+        /# \S+Z: restore — eu-west-1 lost \(eu-west-1 unavailable since 13:40Z\), declared by Ana \(on call\)\. snapshot nightly-copy/,
+      );
+      // every line that was there is still there
+      expect(before.split('\n').filter((l) => !after.split('\n').includes(l))).toEqual([]);
 
-    const again = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--yes']);
-    expect(again.code, again.out).toBe(2);
-    expect(again.out).toMatch(/failover refused: dr-euc1 is already restored/);
-    expect(again.out).toMatch(/pnpm failback dr-euc1/);
-  }, 5 * 60_000);
+      const again = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--yes']);
+      expect(again.code, again.out).toBe(2);
+      expect(again.out).toMatch(/failover refused: dr-euc1 is already restored/);
+      expect(again.out).toMatch(/pnpm failback dr-euc1/);
+    },
+    5 * 60_000,
+  );
 
-  it('fails: nothing to recover from in the DR region is refused, naming what was looked for', async () => {
-    const ws = tempWorkspace();
-    cleanups.push(ws.cleanup);
-    // the test above made nothing in us-west-2
-    const none = await cli(ws.root, ['failover', 'dr-usw2', '--endpoint', moto!.url, '--dry-run']);
-    expect(none.code, none.out).toBe(2);
-    expect(none.out).toMatch(/failover refused: nothing to recover dr-usw2 from in us-west-2/);
-  }, 5 * 60_000);
+  it(
+    'fails: nothing to recover from in the DR region is refused, naming what was looked for',
+    async () => {
+      const ws = tempWorkspace();
+      cleanups.push(ws.cleanup);
+      // the test above made nothing in us-west-2
+      const none = await cli(ws.root, ['failover', 'dr-usw2', '--endpoint', moto!.url, '--dry-run']);
+      expect(none.code, none.out).toBe(2);
+      expect(none.out).toMatch(/failover refused: nothing to recover dr-usw2 from in us-west-2/);
+    },
+    5 * 60_000,
+  );
 
   it('fails: a failover needs a target', async () => {
     const r = await cli(REPO_ROOT, ['failover', 'dr-usw2', '--dry-run']);

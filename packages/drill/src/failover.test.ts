@@ -26,7 +26,7 @@ describe('the failover written into the DR manifest', () => {
     expect(kept).toEqual([]);
   });
 
-  it('keeps the earlier step\'s comment above the next one: the history of the failover', () => {
+  it("keeps the earlier step's comment above the next one: the history of the failover", () => {
     const once = setFailover(manifest, section('promote'), ' first');
     const twice = setFailover(once, section('complete'), ' second');
     expect(twice).toContain('# first\n# second\nfailover:\n  step: complete\n');
@@ -37,7 +37,11 @@ describe('the failover written into the DR manifest', () => {
 
 function pair(strategy: Strategy, failover?: FailoverSection): Pair {
   const manifests = new Map([['dr-usw2', { data: { name: 'dr-usw2', failover } }]]);
-  return { ws: { manifests }, dr: { name: 'dr-usw2', dr: { strategy } }, primary: { name: 'prod-use1', region: 'us-east-1' } } as unknown as Pair;
+  return {
+    ws: { manifests },
+    dr: { name: 'dr-usw2', dr: { strategy } },
+    primary: { name: 'prod-use1', region: 'us-east-1' },
+  } as unknown as Pair;
 }
 
 describe('the next failover step', () => {
@@ -58,7 +62,11 @@ describe('the next failover step', () => {
       })();
       expect(e).toBeInstanceOf(DrillRefused);
       expect((e as DrillRefused).kinds).toEqual(['failover-state']);
-      expect((e as DrillRefused).issues[0]).toMatchObject({ file: 'environments/dr-usw2/environment.yaml', path: 'failover.step', fix: expect.stringMatching(/pnpm failback dr-usw2/) });
+      expect((e as DrillRefused).issues[0]).toMatchObject({
+        file: 'environments/dr-usw2/environment.yaml',
+        path: 'failover.step',
+        fix: expect.stringMatching(/pnpm failback dr-usw2/),
+      });
     }
   });
 });

@@ -41,9 +41,16 @@ export function nextStep(pair: EnvPair): FailoverStep {
   const strategy = strategyOf(pair.dr);
   const current = currentFailover(pair);
   const done = (why: string): never => {
-    throw refuse.failoverState(pair.dr.name, 'failover.step', current?.step, `${pair.dr.name} ${why}`, `nothing to fail over; to return to ${pair.primary.region}: pnpm failback ${pair.dr.name}`);
+    throw refuse.failoverState(
+      pair.dr.name,
+      'failover.step',
+      current?.step,
+      `${pair.dr.name} ${why}`,
+      `nothing to fail over; to return to ${pair.primary.region}: pnpm failback ${pair.dr.name}`,
+    );
   };
-  if (strategy === 'backup-restore') return current ? done(`is already restored (failover.step: ${current.step}, ${current.at})`) : 'restore';
+  if (strategy === 'backup-restore')
+    return current ? done(`is already restored (failover.step: ${current.step}, ${current.at})`) : 'restore';
   if (!current) return 'promote';
   if (current.step === 'promote') return 'complete';
   return done(`has already failed over (failover.step: ${current.step}, ${current.at})`);
@@ -53,7 +60,13 @@ export function nextStep(pair: EnvPair): FailoverStep {
 export function failoverSection(pair: EnvPair, step: FailoverStep, point: RecoveryPoint, at: Date, reason: string): FailoverSection {
   const iso = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (point.kind === 'snapshot') {
-    return { step, at: iso, reason, from: `${point.source === 'backup-vault' ? 'recovery point' : 'snapshot copy'} of ${pair.primary.name} in ${pair.dr.region}`, snapshot: point.restoreFrom };
+    return {
+      step,
+      at: iso,
+      reason,
+      from: `${point.source === 'backup-vault' ? 'recovery point' : 'snapshot copy'} of ${pair.primary.name} in ${pair.dr.region}`,
+      snapshot: point.restoreFrom,
+    };
   }
   return { step, at: iso, reason, from: `read replica of ${pair.primary.name} (${point.source ?? 'source unknown'})` };
 }

@@ -66,7 +66,15 @@ describe('drill lock', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(groupAlive(orphan.pid!)).toBe(true);
     acquireLock(f).release();
-    writeFileSync(f, JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: 'x', children: [{ pgid: orphan.pid, what: 'moto_server http://127.0.0.1:1' }] }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        pid: deadPid(),
+        host: hostname(),
+        startedAt: 'x',
+        children: [{ pgid: orphan.pid, what: 'moto_server http://127.0.0.1:1' }],
+      }),
+    );
     const l = acquireLock(f);
     expect(l.replaced?.stopped).toEqual([{ pgid: orphan.pid, what: 'moto_server http://127.0.0.1:1' }]);
     await new Promise<void>((r) => (orphan.exitCode !== null || orphan.signalCode !== null ? r() : orphan.once('exit', () => r())));
@@ -79,7 +87,10 @@ describe('drill lock', () => {
     const other = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
     try {
       acquireLock(f).release();
-      writeFileSync(f, JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: 'x', children: [{ pgid: other.pid, what: 'moto_server' }] }));
+      writeFileSync(
+        f,
+        JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: 'x', children: [{ pgid: other.pid, what: 'moto_server' }] }),
+      );
       const l = acquireLock(f);
       expect(l.replaced?.stopped).toEqual([]);
       expect(processAlive(other.pid!)).toBe(true);

@@ -47,7 +47,9 @@ export function processAlive(pid: number): boolean {
 export function readLock(file: string): LockInfo | undefined {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockInfo>;
-    return typeof v.pid === 'number' ? { pid: v.pid, host: v.host ?? '', startedAt: v.startedAt ?? '', command: v.command, children: v.children ?? [] } : undefined;
+    return typeof v.pid === 'number'
+      ? { pid: v.pid, host: v.host ?? '', startedAt: v.startedAt ?? '', command: v.command, children: v.children ?? [] }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -101,7 +103,13 @@ function stopLeftovers(info: LockInfo | undefined): Array<{ pgid: number; what: 
  */
 export function acquireLock(file: string, opts: { command?: string; now?: () => Date } = {}): Lock {
   mkdirSync(dirname(file), { recursive: true });
-  const me: LockInfo = { pid: process.pid, host: hostname(), startedAt: (opts.now?.() ?? new Date()).toISOString(), command: opts.command, children: [] };
+  const me: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: (opts.now?.() ?? new Date()).toISOString(),
+    command: opts.command,
+    children: [],
+  };
   let replaced: StaleLock | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -127,7 +135,8 @@ export function acquireLock(file: string, opts: { command?: string; now?: () => 
       } catch {
         continue;
       }
-      if (age < 60_000) throw new DrillLockedError(file, { pid: 0, host: hostname(), startedAt: 'moments ago (the lock is being written)' });
+      if (age < 60_000)
+        throw new DrillLockedError(file, { pid: 0, host: hostname(), startedAt: 'moments ago (the lock is being written)' });
     }
     replaced = { info: holder, stopped: stopLeftovers(holder) };
     // take over: move the stale lock aside atomically so two drills cannot both remove it

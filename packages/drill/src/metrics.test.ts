@@ -6,7 +6,15 @@ const at = (s: string) => new Date(`2026-11-24T${s}Z`);
 describe('RTO', () => {
   it('is the time from loss to verified, against the target', () => {
     const m = rto(at('10:00:00'), at('10:03:01'), 480);
-    expect(m).toEqual({ measuredMinutes: 3.02, measuredSeconds: 181, targetMinutes: 480, met: true, marginMinutes: 476.98, from: '2026-11-24T10:00:00.000Z', to: '2026-11-24T10:03:01.000Z' });
+    expect(m).toEqual({
+      measuredMinutes: 3.02,
+      measuredSeconds: 181,
+      targetMinutes: 480,
+      met: true,
+      marginMinutes: 476.98,
+      from: '2026-11-24T10:00:00.000Z',
+      to: '2026-11-24T10:03:01.000Z',
+    });
   });
 
   it('is breached when it takes longer than the target, with a negative margin', () => {

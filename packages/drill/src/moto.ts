@@ -124,7 +124,9 @@ export async function startMoto(opts: { log: string; children?: Children; signal
     if (await answers(url, 1000)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`moto_server did not answer on ${url} within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s; see ${opts.log}`);
+      throw new Error(
+        `moto_server did not answer on ${url} within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s; see ${opts.log}`,
+      );
     }
   }
   return {

@@ -31,7 +31,10 @@ export async function resolvePair(root: string, drEnv: string, command = 'drill'
 export function pairIn(ws: Workspace, drEnv: string, command = 'drill'): Pair {
   if (!ws.definition) throw refuse.workspaceInvalid(ws.root, ws.issues);
   if (!ws.manifests.has(drEnv)) {
-    throw refuse.envMissing(drEnv, [...ws.manifests.values()].filter((m) => m.data.role === 'dr').map((m) => m.data.name));
+    throw refuse.envMissing(
+      drEnv,
+      [...ws.manifests.values()].filter((m) => m.data.role === 'dr').map((m) => m.data.name),
+    );
   }
   const d = resolveEnvironment(ws, drEnv);
   if (!d.env) throw refuse.envUnresolved(drEnv, d.issues);
@@ -63,5 +66,9 @@ export function blockingFindings(report: CheckReport, names: readonly string[]):
 /** Snapshot identifiers: letters, digits and single hyphens, starting with a letter. */
 export function snapshotId(prefix: string, stamp: string, suffix = ''): string {
   const id = `${prefix}-${stamp}${suffix ? `-${suffix}` : ''}`.toLowerCase();
-  return id.replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-').replace(/-$/, '').slice(0, 255);
+  return id
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/-$/, '')
+    .slice(0, 255);
 }

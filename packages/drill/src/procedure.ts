@@ -30,15 +30,31 @@ interface Names {
 
 /** The resource types that name each part, per cloud. */
 const TYPES = {
-  aws: { db: 'aws_db_instance', cluster: 'aws_eks_cluster', group: 'aws_eks_node_group', groupName: 'node_group_name', queue: 'aws_sqs_queue' },
-  gcp: { db: 'google_sql_database_instance', cluster: 'google_container_cluster', group: 'google_container_node_pool', groupName: 'name', queue: 'google_pubsub_topic' },
+  aws: {
+    db: 'aws_db_instance',
+    cluster: 'aws_eks_cluster',
+    group: 'aws_eks_node_group',
+    groupName: 'node_group_name',
+    queue: 'aws_sqs_queue',
+  },
+  gcp: {
+    db: 'google_sql_database_instance',
+    cluster: 'google_container_cluster',
+    group: 'google_container_node_pool',
+    groupName: 'name',
+    queue: 'google_pubsub_topic',
+  },
 } as const;
 
 function names(primaryJson: TfJson, drJson: TfJson, pair: Pair): Names {
   const t = TYPES[pair.dr.cloud];
-  const inRegion = <T extends { region?: string }>(xs: T[], region: string) => xs.filter((x) => x.region === undefined || x.region === region);
+  const inRegion = <T extends { region?: string }>(xs: T[], region: string) =>
+    xs.filter((x) => x.region === undefined || x.region === region);
   const first = (j: TfJson, type: string, key: string, region: string) => literal(inRegion(resourcesOf(j, type), region)[0]?.body[key]);
-  const all = (j: TfJson, type: string, key: string, region: string) => inRegion(resourcesOf(j, type), region).map((r) => literal(r.body[key])).filter((n): n is string => !!n);
+  const all = (j: TfJson, type: string, key: string, region: string) =>
+    inRegion(resourcesOf(j, type), region)
+      .map((r) => literal(r.body[key]))
+      .filter((n): n is string => !!n);
   const dbKey = pair.dr.cloud === 'aws' ? 'identifier' : 'name';
   return {
     primaryDb: first(primaryJson, t.db, dbKey, pair.primary.region),
@@ -58,7 +74,9 @@ function commands(pair: Pair, n: Names) {
     const pp = primary.gcpProject ? ` --project ${primary.gcpProject}` : '';
     const dp = dr.gcpProject ? ` --project ${dr.gcpProject}` : '';
     return {
-      fenceWriters: n.nodeGroups.map((g) => `gcloud container clusters resize ${n.cluster} --node-pool ${g} --num-nodes 0 --region ${primary.region}${pp} --quiet`),
+      fenceWriters: n.nodeGroups.map(
+        (g) => `gcloud container clusters resize ${n.cluster} --node-pool ${g} --num-nodes 0 --region ${primary.region}${pp} --quiet`,
+      ),
       fenceDatabase: n.primaryDb ? [`gcloud sql instances patch ${n.primaryDb} --activation-policy=NEVER${pp}`] : [],
       endpoints: [
         ...(n.drDb ? [`gcloud sql instances describe ${n.drDb}${dp} --format='value(ipAddresses[0].ipAddress)'`] : []),
@@ -66,22 +84,39 @@ function commands(pair: Pair, n: Names) {
       ],
       verify: [
         ...(n.drDb ? [`gcloud sql instances describe ${n.drDb}${dp} --format='value(state,instanceType,masterInstanceName)'`] : []),
-        ...n.drNodeGroups.map((g) => `gcloud container node-pools describe ${g} --cluster ${n.drCluster} --region ${dr.region}${dp} --format='value(status,autoscaling)'`),
+        ...n.drNodeGroups.map(
+          (g) =>
+            `gcloud container node-pools describe ${g} --cluster ${n.drCluster} --region ${dr.region}${dp} --format='value(status,autoscaling)'`,
+        ),
         ...n.queues.map((q) => `gcloud pubsub topics describe ${q}${dp}`),
       ],
     };
   }
   const pr = `--region ${primary.region}`;
   return {
-    fenceWriters: n.nodeGroups.map((g) => `aws eks update-nodegroup-config ${pr} --cluster-name ${n.cluster} --nodegroup-name ${g} --scaling-config minSize=0,maxSize=1,desiredSize=0`),
+    fenceWriters: n.nodeGroups.map(
+      (g) =>
+        `aws eks update-nodegroup-config ${pr} --cluster-name ${n.cluster} --nodegroup-name ${g} --scaling-config minSize=0,maxSize=1,desiredSize=0`,
+    ),
     fenceDatabase: n.primaryDb ? [`aws rds stop-db-instance ${pr} --db-instance-identifier ${n.primaryDb}`] : [],
     endpoints: [
-      ...(n.drDb ? [`aws rds describe-db-instances --region ${dr.region} --db-instance-identifier ${n.drDb} --query 'DBInstances[0].Endpoint.Address' --output text`] : []),
+      ...(n.drDb
+        ? [
+            `aws rds describe-db-instances --region ${dr.region} --db-instance-identifier ${n.drDb} --query 'DBInstances[0].Endpoint.Address' --output text`,
+          ]
+        : []),
       ...(n.drCluster ? [`aws eks update-kubeconfig --region ${dr.region} --name ${n.drCluster}`] : []),
     ],
     verify: [
-      ...(n.drDb ? [`aws rds describe-db-instances --region ${dr.region} --db-instance-identifier ${n.drDb} --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier,StorageEncrypted]'`] : []),
-      ...n.drNodeGroups.map((g) => `aws eks describe-nodegroup --region ${dr.region} --cluster-name ${n.drCluster} --nodegroup-name ${g} --query 'nodegroup.[status,scalingConfig]'`),
+      ...(n.drDb
+        ? [
+            `aws rds describe-db-instances --region ${dr.region} --db-instance-identifier ${n.drDb} --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier,StorageEncrypted]'`,
+          ]
+        : []),
+      ...n.drNodeGroups.map(
+        (g) =>
+          `aws eks describe-nodegroup --region ${dr.region} --cluster-name ${n.drCluster} --nodegroup-name ${g} --query 'nodegroup.[status,scalingConfig]'`,
+      ),
       ...n.queues.map((q) => `aws sqs get-queue-url --region ${dr.region} --queue-name ${q}`),
     ],
   };
@@ -108,14 +143,23 @@ export function procedure(pair: Pair, step: FailoverStep, primaryJson: TfJson, d
     promote: `promotes the read replica ${n.drDb ?? ''} to a standalone database (one promotion call: it cannot be undone) and scales ${dr.name}'s compute to full size`,
     complete: `turns the promoted database into a full primary in ${dr.region} (backups, managed master password, deletion protection as the tier says), in place`,
   };
-  const apply = [`pnpm synth ${dr.name}`, `terraform -chdir=${stack} init -input=false`, `terraform -chdir=${stack} plan -out=failover.tfplan`, `terraform -chdir=${stack} apply failover.tfplan`];
+  const apply = [
+    `pnpm synth ${dr.name}`,
+    `terraform -chdir=${stack} init -input=false`,
+    `terraform -chdir=${stack} plan -out=failover.tfplan`,
+    `terraform -chdir=${stack} apply failover.tfplan`,
+  ];
   out.push({ id: 'apply', title: `Apply ${dr.name} with failover.step ${step}`, changes: what[step], commands: apply, by: 'terraform' });
   if (step === 'promote') {
     out.push({
       id: 'complete',
       title: `Complete the failover: failover.step complete, then apply`,
       changes: what.complete,
-      commands: [`pnpm failover ${dr.name} ${dr.cloud === 'aws' ? '--aws' : '(AWS only today: write failover.step complete by hand)'} --reason "<the same reason>" --by "<who>"`, `git commit -m "${dr.name}: failover complete" environments/${dr.name}/environment.yaml`, ...apply],
+      commands: [
+        `pnpm failover ${dr.name} ${dr.cloud === 'aws' ? '--aws' : '(AWS only today: write failover.step complete by hand)'} --reason "<the same reason>" --by "<who>"`,
+        `git commit -m "${dr.name}: failover complete" environments/${dr.name}/environment.yaml`,
+        ...apply,
+      ],
       by: 'terraform',
     });
   }

@@ -2,6 +2,9 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { terminalProgress } from './progress.js';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's colour codes are what is stripped
+const ANSI = /\x1b\[[0-9;]*m/g;
+
 function fakeStream(tty: boolean, columns: number): NodeJS.WriteStream & { text: () => string } {
   let out = '';
   const s = new Writable({
@@ -24,7 +27,7 @@ describe('progress', () => {
     p.start('Verify us-west-2', 8);
     p.fail('Verify us-west-2', 1, 'queue missing\nmore');
     p.skip('Emulator', 'real AWS', 1);
-    const text = s.text().replace(/\x1b\[[0-9;]*m/g, '');
+    const text = s.text().replace(ANSI, '');
     expect(text.split('\n')).toEqual([
       '[3/10] Apply prod-use1 in us-east-1 …',
       '✔ [3/10] Apply prod-use1 in us-east-1 1m 32s  58 resources applied',
@@ -40,6 +43,6 @@ describe('progress', () => {
     const p = terminalProgress(s, 10);
     p.start('Check prod-use1 and dr-usw2', 2);
     p.succeed('Check prod-use1 and dr-usw2', 1);
-    expect(s.text().replace(/\x1b\[[0-9;]*m/g, '')).toBe('[2/10] Check prod-use1 and dr-usw2 …\n✔ [2/10] Check prod-use1 and dr-usw2 1s\n');
+    expect(s.text().replace(ANSI, '')).toBe('[2/10] Check prod-use1 and dr-usw2 …\n✔ [2/10] Check prod-use1 and dr-usw2 1s\n');
   });
 });

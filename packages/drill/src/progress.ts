@@ -46,7 +46,9 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, to
       started = Date.now();
       if (tty) {
         spinner = ora({ text: text(), stream, discardStdin: false, hideCursor: false }).start();
-        ticker = setInterval(() => spinner && (spinner.text = text()), 1000);
+        ticker = setInterval(() => {
+          if (spinner) spinner.text = text();
+        }, 1000);
         ticker.unref();
       } else {
         stream.write(`${prefix()} ${t} …\n`);

@@ -44,7 +44,10 @@ function operationOf(req: HttpRequest, body: string): string {
 }
 
 /** A request handler answering from `answers` by operation; an operation not recorded is a test failure. */
-export function recordedHandler(answers: Record<string, RecordedAnswer>): { handler: { handle(req: HttpRequest): Promise<{ response: HttpResponse }> }; sent: Sent[] } {
+export function recordedHandler(answers: Record<string, RecordedAnswer>): {
+  handler: { handle(req: HttpRequest): Promise<{ response: HttpResponse }> };
+  sent: Sent[];
+} {
   const sent: Sent[] = [];
   const handler = {
     async handle(req: HttpRequest) {

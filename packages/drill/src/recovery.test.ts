@@ -38,8 +38,19 @@ describe('the newest snapshot in the DR region (backup & restore)', () => {
       'GET /backup-vaults/acme-prod-use1-backup-copy-us-west-2/recovery-points': {
         body: JSON.stringify({
           RecoveryPoints: [
-            { RecoveryPointArn: 'arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1', ResourceArn: 'arn:aws:rds:us-east-1:123456789012:db:acme-prod-use1-db', Status: 'COMPLETED', CreationDate: 1795870800, EncryptionKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/copy' },
-            { RecoveryPointArn: 'arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-2', ResourceArn: 'arn:aws:rds:us-east-1:123456789012:db:acme-prod-use1-db', Status: 'PARTIAL', CreationDate: 1795870000 },
+            {
+              RecoveryPointArn: 'arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1',
+              ResourceArn: 'arn:aws:rds:us-east-1:123456789012:db:acme-prod-use1-db',
+              Status: 'COMPLETED',
+              CreationDate: 1795870800,
+              EncryptionKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/copy',
+            },
+            {
+              RecoveryPointArn: 'arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-2',
+              ResourceArn: 'arn:aws:rds:us-east-1:123456789012:db:acme-prod-use1-db',
+              Status: 'PARTIAL',
+              CreationDate: 1795870000,
+            },
           ],
         }),
         contentType: 'application/json',
@@ -49,18 +60,36 @@ describe('the newest snapshot in the DR region (backup & restore)', () => {
         '<DBInstanceAutomatedBackups><DBInstanceAutomatedBackup><DBInstanceIdentifier>acme-prod-use1-db</DBInstanceIdentifier><Status>replicating</Status><RestoreWindow><EarliestTime>2026-11-21T14:00:00Z</EarliestTime><LatestTime>2026-11-28T13:55:00Z</LatestTime></RestoreWindow></DBInstanceAutomatedBackup></DBInstanceAutomatedBackups>',
       ),
     });
-    const p = await newestSnapshot({ rds: c.rds, backup: c.backup, sourceDbIdentifier: 'acme-prod-use1-db', vault: 'acme-prod-use1-backup-copy-us-west-2' });
+    const p = await newestSnapshot({
+      rds: c.rds,
+      backup: c.backup,
+      sourceDbIdentifier: 'acme-prod-use1-db',
+      vault: 'acme-prod-use1-backup-copy-us-west-2',
+    });
     // 1795870800 = 2026-11-28T13:00:00Z: newer than copy-new's data (12:00), though copy-old was copied later
-    expect(p).toMatchObject({ source: 'backup-vault', restoreFrom: 'arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1', automatedBackupsLatest: new Date('2026-11-28T13:55:00Z') });
+    expect(p).toMatchObject({
+      source: 'backup-vault',
+      restoreFrom: 'arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1',
+      automatedBackupsLatest: new Date('2026-11-28T13:55:00Z'),
+    });
     expect(p!.dataAt.toISOString()).toBe('2026-11-28T13:00:00.000Z');
-    expect(c.sent.map((s) => s.operation)).toEqual(['DescribeDBSnapshots', 'GET /backup-vaults/acme-prod-use1-backup-copy-us-west-2/recovery-points', 'DescribeDBInstanceAutomatedBackups']);
+    expect(c.sent.map((s) => s.operation)).toEqual([
+      'DescribeDBSnapshots',
+      'GET /backup-vaults/acme-prod-use1-backup-copy-us-west-2/recovery-points',
+      'DescribeDBInstanceAutomatedBackups',
+    ]);
     expect(c.sent[0]!.body).toContain('DBInstanceIdentifier=acme-prod-use1-db');
-    expect(describePoint(p!, NOW, 240)).toMatch(/^recovery point arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1, data of .* old — within the 240 min RPO\); replicated automated backups restorable to 2026-11-28T13:55:00.000Z$/);
+    expect(describePoint(p!, NOW, 240)).toMatch(
+      /^recovery point arn:aws:rds:us-west-2:123456789012:snapshot:awsbackup:job-1, data of .* old — within the 240 min RPO\); replicated automated backups restorable to 2026-11-28T13:55:00.000Z$/,
+    );
   });
 
   it('takes a copy when there is no vault, and says when it is older than the RPO', async () => {
     const c = clients({
-      DescribeDBSnapshots: rdsXml('DescribeDBSnapshots', `<DBSnapshots>${snapshot('copy-new', '2026-11-28T13:00:00Z', '2026-11-28T06:00:00Z')}</DBSnapshots>`),
+      DescribeDBSnapshots: rdsXml(
+        'DescribeDBSnapshots',
+        `<DBSnapshots>${snapshot('copy-new', '2026-11-28T13:00:00Z', '2026-11-28T06:00:00Z')}</DBSnapshots>`,
+      ),
       DescribeDBInstanceAutomatedBackups: rdsXml('DescribeDBInstanceAutomatedBackups', '<DBInstanceAutomatedBackups/>'),
     });
     const p = await newestSnapshot({ rds: c.rds, backup: c.backup, sourceDbIdentifier: 'acme-prod-use1-db' });
@@ -71,7 +100,12 @@ describe('the newest snapshot in the DR region (backup & restore)', () => {
   });
 
   it('fails: finds nothing when no snapshot is available in the region', async () => {
-    const c = clients({ DescribeDBSnapshots: rdsXml('DescribeDBSnapshots', `<DBSnapshots>${snapshot('s', '2026-11-28T13:00:00Z', undefined, 'creating')}</DBSnapshots>`) });
+    const c = clients({
+      DescribeDBSnapshots: rdsXml(
+        'DescribeDBSnapshots',
+        `<DBSnapshots>${snapshot('s', '2026-11-28T13:00:00Z', undefined, 'creating')}</DBSnapshots>`,
+      ),
+    });
     expect(await newestSnapshot({ rds: c.rds, backup: c.backup, sourceDbIdentifier: 'acme-prod-use1-db' })).toBeUndefined();
   });
 });
@@ -86,7 +120,15 @@ describe('the read replica in the DR region (pilot light, warm standby)', () => 
   it('is described with its replication state and the newest ReplicaLag datapoint', async () => {
     const c = clients({
       DescribeDBInstances: rdsXml('DescribeDBInstances', instance),
-      GetMetricStatistics: { body: JSON.stringify({ Label: 'ReplicaLag', Datapoints: [{ Timestamp: 1795870800, Maximum: 4, Unit: 'Seconds' }, { Timestamp: 1795870740, Maximum: 9, Unit: 'Seconds' }] }) },
+      GetMetricStatistics: {
+        body: JSON.stringify({
+          Label: 'ReplicaLag',
+          Datapoints: [
+            { Timestamp: 1795870800, Maximum: 4, Unit: 'Seconds' },
+            { Timestamp: 1795870740, Maximum: 9, Unit: 'Seconds' },
+          ],
+        }),
+      },
     });
     const p = await replicaOf(c.rds, c.cloudwatch, 'acme-dr-usw2-db', NOW);
     expect(p).toEqual({
@@ -99,12 +141,21 @@ describe('the read replica in the DR region (pilot light, warm standby)', () => 
       lagSeconds: 4,
     });
     const metric = JSON.parse(c.sent[1]!.body) as { Namespace: string; MetricName: string; Dimensions: unknown };
-    expect(metric).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'acme-dr-usw2-db' }] });
-    expect(describePoint(p!, NOW, 15)).toBe('read replica acme-dr-usw2-db (available, replication replicating), lag 4 s — within the 15 min RPO');
+    expect(metric).toMatchObject({
+      Namespace: 'AWS/RDS',
+      MetricName: 'ReplicaLag',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'acme-dr-usw2-db' }],
+    });
+    expect(describePoint(p!, NOW, 15)).toBe(
+      'read replica acme-dr-usw2-db (available, replication replicating), lag 4 s — within the 15 min RPO',
+    );
   });
 
   it('says so when CloudWatch has no lag datapoint', async () => {
-    const c = clients({ DescribeDBInstances: rdsXml('DescribeDBInstances', instance), GetMetricStatistics: { body: JSON.stringify({ Label: 'ReplicaLag', Datapoints: [] }) } });
+    const c = clients({
+      DescribeDBInstances: rdsXml('DescribeDBInstances', instance),
+      GetMetricStatistics: { body: JSON.stringify({ Label: 'ReplicaLag', Datapoints: [] }) },
+    });
     const p = await replicaOf(c.rds, c.cloudwatch, 'acme-dr-usw2-db', NOW);
     expect(describePoint(p!, NOW, 15)).toMatch(/lag unknown \(no ReplicaLag datapoint in the last 10 min\)$/);
   });

@@ -7,7 +7,13 @@
  */
 import { ListRecoveryPointsByBackupVaultCommand, type BackupClient } from '@aws-sdk/client-backup';
 import { GetMetricStatisticsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  type DBInstance,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 
 /** The recovery point of a backup & restore failover. */
 export interface SnapshotPoint {
@@ -66,7 +72,9 @@ async function snapshotsOf(rds: RDSClient, dbId: string, signal?: AbortSignal) {
 /** Completed RDS recovery points in a vault, or none when the vault does not exist (or the API is not there). */
 async function recoveryPoints(backup: BackupClient, vault: string, signal?: AbortSignal) {
   try {
-    const r = await backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByResourceType: 'RDS' }), { abortSignal: signal });
+    const r = await backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByResourceType: 'RDS' }), {
+      abortSignal: signal,
+    });
     return (r.RecoveryPoints ?? []).filter((p) => p.Status === 'COMPLETED' && p.RecoveryPointArn);
   } catch (e) {
     if (signal?.aborted) throw e;
@@ -91,12 +99,26 @@ export async function newestSnapshot(l: SnapshotLookup): Promise<SnapshotPoint |
   for (const s of await snapshotsOf(l.rds, l.sourceDbIdentifier, l.signal)) {
     const dataAt = time(s.OriginalSnapshotCreateTime ?? s.SnapshotCreateTime);
     if (s.Status !== 'available' || !dataAt || !s.DBSnapshotIdentifier) continue;
-    candidates.push({ kind: 'snapshot', restoreFrom: s.DBSnapshotIdentifier, arn: s.DBSnapshotArn ?? s.DBSnapshotIdentifier, dataAt, source: 'snapshot-copy', kmsKeyId: s.KmsKeyId });
+    candidates.push({
+      kind: 'snapshot',
+      restoreFrom: s.DBSnapshotIdentifier,
+      arn: s.DBSnapshotArn ?? s.DBSnapshotIdentifier,
+      dataAt,
+      source: 'snapshot-copy',
+      kmsKeyId: s.KmsKeyId,
+    });
   }
   for (const p of l.vault ? await recoveryPoints(l.backup, l.vault, l.signal) : []) {
     const dataAt = time(p.CreationDate);
     if (!dataAt || !p.ResourceArn?.endsWith(`:db:${l.sourceDbIdentifier}`)) continue;
-    candidates.push({ kind: 'snapshot', restoreFrom: p.RecoveryPointArn!, arn: p.RecoveryPointArn!, dataAt, source: 'backup-vault', kmsKeyId: p.EncryptionKeyArn });
+    candidates.push({
+      kind: 'snapshot',
+      restoreFrom: p.RecoveryPointArn!,
+      arn: p.RecoveryPointArn!,
+      dataAt,
+      source: 'backup-vault',
+      kmsKeyId: p.EncryptionKeyArn,
+    });
   }
   const newest = candidates.sort((a, b) => b.dataAt.getTime() - a.dataAt.getTime())[0];
   if (!newest) return undefined;
@@ -105,8 +127,14 @@ export async function newestSnapshot(l: SnapshotLookup): Promise<SnapshotPoint |
 }
 
 /** The read replica in the DR region, its replication state and its lag. */
-export async function replicaOf(rds: RDSClient, cloudwatch: CloudWatchClient, identifier: string, now: Date, signal?: AbortSignal): Promise<ReplicaPoint | undefined> {
-  let inst;
+export async function replicaOf(
+  rds: RDSClient,
+  cloudwatch: CloudWatchClient,
+  identifier: string,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<ReplicaPoint | undefined> {
+  let inst: DBInstance | undefined;
   try {
     inst = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }), { abortSignal: signal })).DBInstances?.[0];
   } catch (e) {
@@ -126,7 +154,9 @@ export async function replicaOf(rds: RDSClient, cloudwatch: CloudWatchClient, id
     }),
     { abortSignal: signal },
   );
-  const newest = (stats.Datapoints ?? []).filter((d) => d.Timestamp && d.Maximum !== undefined).sort((a, b) => time(b.Timestamp)!.getTime() - time(a.Timestamp)!.getTime())[0];
+  const newest = (stats.Datapoints ?? [])
+    .filter((d) => d.Timestamp && d.Maximum !== undefined)
+    .sort((a, b) => time(b.Timestamp)!.getTime() - time(a.Timestamp)!.getTime())[0];
   return {
     kind: 'replica',
     identifier,
@@ -147,7 +177,8 @@ export function ageSeconds(p: RecoveryPoint, now: Date): number | undefined {
 /** One line for people: what, how old, against the RPO. */
 export function describePoint(p: RecoveryPoint, now: Date, rpoMinutes: number): string {
   const age = ageSeconds(p, now);
-  const within = age === undefined ? '' : age <= rpoMinutes * 60 ? ` — within the ${rpoMinutes} min RPO` : ` — OLDER than the ${rpoMinutes} min RPO`;
+  const within =
+    age === undefined ? '' : age <= rpoMinutes * 60 ? ` — within the ${rpoMinutes} min RPO` : ` — OLDER than the ${rpoMinutes} min RPO`;
   const ago = (s: number) => (s < 120 ? `${s} s` : `${Math.round(s / 60)} min`);
   if (p.kind === 'replica') {
     const lag = p.lagSeconds === undefined ? 'lag unknown (no ReplicaLag datapoint in the last 10 min)' : `lag ${ago(p.lagSeconds)}`;

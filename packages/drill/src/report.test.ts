@@ -25,13 +25,23 @@ function base(over: Partial<DrillReport> = {}): DrillReport {
     target: { kind: 'emulator', endpoint: 'http://127.0.0.1:5000', description: 'moto 5.2.1 started by the drill' },
     tools: { terraform: '1.11.4', moto: '5.2.1' },
     steps: [
-      { id: 'apply-primary', title: 'Apply prod-use1 in us-east-1', status: 'passed', durationSeconds: 100, detail: '58 resources applied' },
+      {
+        id: 'apply-primary',
+        title: 'Apply prod-use1 in us-east-1',
+        status: 'passed',
+        durationSeconds: 100,
+        detail: '58 resources applied',
+      },
       { id: 'verify', title: 'Verify us-west-2 through the AWS API', status: 'passed', durationSeconds: 0.4, detail: '13 checks passed' },
     ],
     lossAt: loss.toISOString(),
     rto: rto(loss, new Date('2026-11-24T10:04:41Z'), 480),
     rpo: { ...rpo(new Date('2026-11-24T10:01:39Z'), loss, 240), worstCaseMinutes: 240 },
-    leftOut: { 'prod-use1': [{ address: 'aws_backup_selection.backup_database_D36B7F0E', reason: 'moto 5.2.1 does not implement CreateBackupSelection' }] },
+    leftOut: {
+      'prod-use1': [
+        { address: 'aws_backup_selection.backup_database_D36B7F0E', reason: 'moto 5.2.1 does not implement CreateBackupSelection' },
+      ],
+    },
     droppedDependsOn: {},
     verification: [{ what: 'queue acme-dr-usw2-orders → dead-letter acme-dr-usw2-orders-dlq', ok: true, detail: 'in us-west-2' }],
     notExercised: [
@@ -58,7 +68,9 @@ describe('drill report', () => {
     expect(md).toContain('| Apply prod-use1 in us-east-1 | ✅ passed | 1m 40s | 58 resources applied |');
     expect(md).toContain('queue acme-dr-usw2-orders → dead-letter acme-dr-usw2-orders-dlq');
     // one row per reason, every address by environment
-    expect(md).toContain('| prod-use1: `aws_backup_selection.backup_database_D36B7F0E`<br>dr-usw2: `aws_backup_selection.backup_database_D36B7F0E` | no backup jobs |');
+    expect(md).toContain(
+      '| prod-use1: `aws_backup_selection.backup_database_D36B7F0E`<br>dr-usw2: `aws_backup_selection.backup_database_D36B7F0E` | no backup jobs |',
+    );
     expect(md).toContain('| cut-over | outside the drill |');
     expect(md).toContain('- `aws_backup_selection.backup_database_D36B7F0E`: moto 5.2.1 does not implement CreateBackupSelection');
     expect(md).toContain('✅ stopped the emulator');
@@ -83,14 +95,23 @@ describe('drill report', () => {
     const root = mkdtempSync(join(tmpdir(), 'parity-report-'));
     dirs.push(root);
     const files = writeReport(root, base());
-    expect(files).toEqual({ json: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.json', markdown: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.md' });
+    expect(files).toEqual({
+      json: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.json',
+      markdown: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.md',
+    });
     expect(readdirSync(join(root, 'environments/dr-usw2/drills')).sort()).toEqual(['2026-11-24T10-00-00Z.json', '2026-11-24T10-00-00Z.md']);
     const json = JSON.parse(readFileSync(join(root, files.json), 'utf8')) as DrillReport;
     expect(json.startedAt).toBe('2026-11-24T10:00:00.123Z');
     expect(json.status).toBe('passed');
     expect(typeof json.rto?.measuredMinutes).toBe('number');
     expect(typeof json.rpo?.measuredMinutes).toBe('number');
-    expect(lastDrill(root, 'dr-usw2')).toEqual({ file: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.json', at: '2026-11-24T10:00:00.123Z', status: 'passed', rtoMinutes: 3.02, rpoMinutes: 0.02 });
+    expect(lastDrill(root, 'dr-usw2')).toEqual({
+      file: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.json',
+      at: '2026-11-24T10:00:00.123Z',
+      status: 'passed',
+      rtoMinutes: 3.02,
+      rpoMinutes: 0.02,
+    });
     expect(existsSync(join(root, `${files.json}.tmp-${process.pid}`))).toBe(false);
   });
 
@@ -98,7 +119,10 @@ describe('drill report', () => {
     const root = mkdtempSync(join(tmpdir(), 'parity-report-'));
     dirs.push(root);
     writeReport(root, base());
-    writeReport(root, base({ startedAt: '2026-11-25T08:00:00.000Z', status: 'failed', failedStep: 'verify', rto: undefined, rpo: undefined }));
+    writeReport(
+      root,
+      base({ startedAt: '2026-11-25T08:00:00.000Z', status: 'failed', failedStep: 'verify', rto: undefined, rpo: undefined }),
+    );
     expect(lastDrill(root, 'dr-usw2')).toMatchObject({ at: '2026-11-25T08:00:00.000Z', status: 'failed', rtoMinutes: undefined });
   });
 });

@@ -75,7 +75,14 @@ export interface DrillReport {
   readonly steps: StepRecord[];
   marker?: { id: string; snapshotId: string; snapshotArn: string; snapshotCreatedAt: string; note: string; queueMessage?: string };
   lossAt?: string;
-  recovery?: { copySnapshotArn?: string; copyKmsKeyArn?: string; keySource?: string; restoredInstanceArn?: string; replicaArn?: string; replicaAtLoss?: string };
+  recovery?: {
+    copySnapshotArn?: string;
+    copyKmsKeyArn?: string;
+    keySource?: string;
+    restoredInstanceArn?: string;
+    replicaArn?: string;
+    replicaAtLoss?: string;
+  };
   /** The failover sections the drill applied, in order, as `pnpm failover` writes them into the manifest. */
   failover?: Array<{ step: string; from: string; snapshot?: string }>;
   verifiedAt?: string;
@@ -108,12 +115,18 @@ function targetLine(label: string, m: (Measured & { note?: string; worstCaseMinu
 
 export function renderMarkdown(r: DrillReport): string {
   const out: string[] = [];
-  const title = r.status === 'passed' ? '✅ passed' : r.status === 'aborted' ? `⏹️ aborted at \`${r.failedStep}\`` : `❌ failed at \`${r.failedStep}\``;
+  const title =
+    r.status === 'passed' ? '✅ passed' : r.status === 'aborted' ? `⏹️ aborted at \`${r.failedStep}\`` : `❌ failed at \`${r.failedStep}\``;
   out.push(`# DR drill: ${r.drEnv} recovering ${r.primary} — ${title}`, '');
   out.push(`- **Started:** ${r.startedAt}${r.finishedAt ? ` · **finished:** ${r.finishedAt}` : ''}`);
   out.push(`- **Failover:** ${r.primary} (${r.primaryRegion}) → ${r.drEnv} (${r.drRegion})`);
   out.push(`- **Target:** ${r.target.description}`);
-  if (Object.keys(r.tools).length) out.push(`- **Tools:** ${Object.entries(r.tools).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (Object.keys(r.tools).length)
+    out.push(
+      `- **Tools:** ${Object.entries(r.tools)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   out.push(`- **Work folder:** \`${r.workDir}\``);
   if (r.error) out.push('', `> **${r.status === 'aborted' ? 'Aborted' : 'Failed'} at \`${r.failedStep}\`:** ${esc(r.error)}`);
   out.push('', '## Recovery objectives', '', '| | measured | target | |', '|---|---|---|---|');
@@ -123,17 +136,26 @@ export function renderMarkdown(r: DrillReport): string {
   if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));
   if (r.marker || r.lossAt || r.recovery) {
     out.push('', '## Timeline', '');
-    if (r.marker) out.push(`- **Marker** \`${r.marker.id}\`: snapshot \`${r.marker.snapshotId}\` created ${r.marker.snapshotCreatedAt}. ${r.marker.note}`);
+    if (r.marker)
+      out.push(
+        `- **Marker** \`${r.marker.id}\`: snapshot \`${r.marker.snapshotId}\` created ${r.marker.snapshotCreatedAt}. ${r.marker.note}`,
+      );
     if (r.marker?.queueMessage) out.push(`- **Queue marker:** ${r.marker.queueMessage}`);
     if (r.lossAt) out.push(`- **Loss of ${r.primaryRegion} declared:** ${r.lossAt} (recovery clock started)`);
-    if (r.recovery?.copySnapshotArn) out.push(`- **Copied into ${r.drRegion}:** \`${r.recovery.copySnapshotArn}\`, encrypted with \`${r.recovery.copyKmsKeyArn}\`${r.recovery.keySource ? ` (${r.recovery.keySource})` : ''}`);
+    if (r.recovery?.copySnapshotArn)
+      out.push(
+        `- **Copied into ${r.drRegion}:** \`${r.recovery.copySnapshotArn}\`, encrypted with \`${r.recovery.copyKmsKeyArn}\`${r.recovery.keySource ? ` (${r.recovery.keySource})` : ''}`,
+      );
     if (r.recovery?.restoredInstanceArn) out.push(`- **Restored:** \`${r.recovery.restoredInstanceArn}\``);
     if (r.verifiedAt) out.push(`- **Verified:** ${r.verifiedAt} (recovery clock stopped)`);
   }
   out.push('', '## Steps', '', '| step | status | duration | detail |', '|---|---|---|---|');
   for (const s of r.steps) {
-    const st = s.status === 'passed' ? '✅ passed' : s.status === 'failed' ? '❌ failed' : s.status === 'aborted' ? '⏹️ aborted' : '⏭️ skipped';
-    out.push(`| ${esc(s.title)} | ${st} | ${s.durationSeconds !== undefined ? duration(s.durationSeconds) : ''} | ${esc(s.error ?? s.detail ?? '')} |`);
+    const st =
+      s.status === 'passed' ? '✅ passed' : s.status === 'failed' ? '❌ failed' : s.status === 'aborted' ? '⏹️ aborted' : '⏭️ skipped';
+    out.push(
+      `| ${esc(s.title)} | ${st} | ${s.durationSeconds !== undefined ? duration(s.durationSeconds) : ''} | ${esc(s.error ?? s.detail ?? '')} |`,
+    );
   }
   if (r.verification.length) {
     out.push('', `## Verified in ${r.drRegion} through the AWS API`, '', '| | what | detail |', '|---|---|---|');
@@ -149,7 +171,9 @@ export function renderMarkdown(r: DrillReport): string {
     for (const [why, list] of groups) {
       const byEnv = new Map<string, string[]>();
       for (const n of list) byEnv.set(n.env ?? '', [...(byEnv.get(n.env ?? '') ?? []), n.what]);
-      const what = [...byEnv].map(([env, ws]) => `${env ? `${env}: ` : ''}${ws.map((w) => (/^(data\.)?aws_/.test(w) ? `\`${esc(w)}\`` : esc(w))).join(', ')}`).join('<br>');
+      const what = [...byEnv]
+        .map(([env, ws]) => `${env ? `${env}: ` : ''}${ws.map((w) => (/^(data\.)?aws_/.test(w) ? `\`${esc(w)}\`` : esc(w))).join(', ')}`)
+        .join('<br>');
       out.push(`| ${what} | ${esc(why)} |`);
     }
   }
@@ -162,9 +186,18 @@ export function renderMarkdown(r: DrillReport): string {
       out.push('');
     }
     const dropped = Object.entries(r.droppedDependsOn).filter(([, v]) => v.length);
-    for (const [env, list] of dropped) for (const d of list) out.push(`- ${env}: \`${d.address}\` kept; its \`depends_on\` on ${d.on.map((a) => `\`${a}\``).join(', ')} dropped (ordering only)`);
+    for (const [env, list] of dropped)
+      for (const d of list)
+        out.push(
+          `- ${env}: \`${d.address}\` kept; its \`depends_on\` on ${d.on.map((a) => `\`${a}\``).join(', ')} dropped (ordering only)`,
+        );
   }
-  out.push('', '## Teardown', '', r.teardown ? `${icon(r.teardown.ok)} ${r.teardown.action}${r.teardown.detail ? `\n\n${r.teardown.detail}` : ''}` : 'Not run.');
+  out.push(
+    '',
+    '## Teardown',
+    '',
+    r.teardown ? `${icon(r.teardown.ok)} ${r.teardown.action}${r.teardown.detail ? `\n\n${r.teardown.detail}` : ''}` : 'Not run.',
+  );
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
 }
 

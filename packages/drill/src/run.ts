@@ -109,7 +109,8 @@ const TITLES: Readonly<Record<StepId, Title>> = {
 
 /** The steps of a drill of `strategy`, in order: a replica is applied before the loss, promoted and completed after it. */
 export function stepsFor(strategy: Strategy): StepId[] {
-  const middle: StepId[] = strategy === 'backup-restore' ? ['marker', 'loss', 'copy', 'apply-dr'] : ['apply-standby', 'marker', 'loss', 'promote', 'complete'];
+  const middle: StepId[] =
+    strategy === 'backup-restore' ? ['marker', 'loss', 'copy', 'apply-dr'] : ['apply-standby', 'marker', 'loss', 'promote', 'complete'];
   return ['emulator', 'check', 'apply-primary', ...middle, 'verify', 'measure', 'teardown'];
 }
 
@@ -165,7 +166,8 @@ export class DrillRun {
   verifiedAt?: Date;
   private firstSignalAt = 0;
   private readonly onSignal = (sig: NodeJS.Signals) => this.signalled(sig);
-  private readonly onOuterAbort = () => this.ctl.abort(this.opts.signal?.reason instanceof Error ? this.opts.signal.reason : new DrillInterrupted('abort'));
+  private readonly onOuterAbort = () =>
+    this.ctl.abort(this.opts.signal?.reason instanceof Error ? this.opts.signal.reason : new DrillInterrupted('abort'));
 
   private constructor(
     readonly opts: DrillOptions,
@@ -196,7 +198,11 @@ export class DrillRun {
       target: targetOf(opts.target),
       tools: {},
       policy: { name: (dr.dr as { policy?: string }).policy ?? 'default', strategy: this.strategy },
-      steps: stepsFor(this.strategy).map((id) => ({ id, title: TITLES[id](primary.name, dr.name, primary.region, dr.region), status: 'skipped' as const })),
+      steps: stepsFor(this.strategy).map((id) => ({
+        id,
+        title: TITLES[id](primary.name, dr.name, primary.region, dr.region),
+        status: 'skipped' as const,
+      })),
       leftOut: {},
       droppedDependsOn: {},
       verification: [],
@@ -208,12 +214,18 @@ export class DrillRun {
   }
 
   /** Take the drill's lock, make its work folder and listen for interrupts. */
-  static open(opts: DrillOptions, deps: DrillDeps, pair: { ws: Workspace; dr: ResolvedEnvironment; primary: ResolvedEnvironment }): DrillRun {
+  static open(
+    opts: DrillOptions,
+    deps: DrillDeps,
+    pair: { ws: Workspace; dr: ResolvedEnvironment; primary: ResolvedEnvironment },
+  ): DrillRun {
     const lock = acquireLock(join(opts.root, '.parity', 'drills', `${pair.dr.name}.lock`), { command: `drill ${pair.dr.name}` });
     const run = new DrillRun(opts, deps, pair.ws, pair.dr, pair.primary, lock);
     if (lock.replaced) {
       const stopped = lock.replaced.stopped.map((c) => `${c.what} (pgid ${c.pgid})`).join(', ');
-      run.progress.info(`took over a stale lock of pid ${lock.replaced.info?.pid ?? '?'}${stopped ? `; stopped its leftovers: ${stopped}` : ''}`);
+      run.progress.info(
+        `took over a stale lock of pid ${lock.replaced.info?.pid ?? '?'}${stopped ? `; stopped its leftovers: ${stopped}` : ''}`,
+      );
     }
     try {
       mkdirSync(run.work, { recursive: true });
@@ -248,7 +260,13 @@ export class DrillRun {
   }
 
   tfCtx(signal: AbortSignal): TfContext {
-    return { env: this.deps.terraformEnv(), pluginDir: this.opts.pluginDir, signal, children: this.children, graceMs: this.emulated ? 3000 : 60_000 };
+    return {
+      env: this.deps.terraformEnv(),
+      pluginDir: this.opts.pluginDir,
+      signal,
+      children: this.children,
+      graceMs: this.emulated ? 3000 : 60_000,
+    };
   }
 
   /** Run one step: timed, shown, recorded in the report; an abort in the meantime wins. */
@@ -321,7 +339,8 @@ export class DrillRun {
       report.failedStep ??= (report.steps.find((s) => s.status === 'failed' || s.status === 'aborted')?.id ?? 'check') as StepId;
     }
     for (const s of report.steps) {
-      if (s.status === 'skipped' && !s.detail && s.id !== 'teardown') s.detail = report.status === 'passed' ? undefined : `not reached (${report.status} at ${report.failedStep})`;
+      if (s.status === 'skipped' && !s.detail && s.id !== 'teardown')
+        s.detail = report.status === 'passed' ? undefined : `not reached (${report.status} at ${report.failedStep})`;
     }
   }
 

@@ -38,23 +38,37 @@ export interface RunbookView {
   readonly prechecks: ReadonlyArray<{ readonly what: string; readonly commands: readonly string[] }>;
   readonly failoverCommand: string;
   readonly failoverSteps: string;
-  readonly steps: ReadonlyArray<{ readonly n: number; readonly title: string; readonly by: string; readonly changes: string; readonly commands: readonly string[]; readonly budget: string; readonly lastDrill: string }>;
+  readonly steps: ReadonlyArray<{
+    readonly n: number;
+    readonly title: string;
+    readonly by: string;
+    readonly changes: string;
+    readonly commands: readonly string[];
+    readonly budget: string;
+    readonly lastDrill: string;
+  }>;
   readonly queues: readonly string[];
   readonly lastDrill: string;
   readonly failback: readonly string[];
 }
 
 const STRATEGY_TEXT: Record<string, string> = {
-  'backup-restore': 'backup & restore: nothing runs in the DR region in peacetime but the backup plane (vault, keys, copied backups, state bucket); the failover creates the DR environment, its database restored from the newest copy',
-  'pilot-light': 'pilot light: the DR environment runs in peacetime with its network, keys, queues and a read replica of the database; its compute is defined at zero nodes. The failover promotes the replica and scales the compute up',
-  'warm-standby': 'warm standby: the DR environment runs in peacetime with a read replica and compute at a fraction of the primary\'s size. The failover promotes the replica and scales the compute up to full size',
+  'backup-restore':
+    'backup & restore: nothing runs in the DR region in peacetime but the backup plane (vault, keys, copied backups, state bucket); the failover creates the DR environment, its database restored from the newest copy',
+  'pilot-light':
+    'pilot light: the DR environment runs in peacetime with its network, keys, queues and a read replica of the database; its compute is defined at zero nodes. The failover promotes the replica and scales the compute up',
+  'warm-standby':
+    "warm standby: the DR environment runs in peacetime with a read replica and compute at a fraction of the primary's size. The failover promotes the replica and scales the compute up to full size",
 };
 
 /** The newest drill report of a DR environment, if any. */
 export function lastReport(root: string, drEnv: string): DrillReport | undefined {
   const dir = join(root, 'environments', drEnv, 'drills');
   if (!existsSync(dir)) return undefined;
-  const last = readdirSync(dir).filter((f) => f.endsWith('.json')).sort().pop();
+  const last = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .pop();
   if (!last) return undefined;
   try {
     return JSON.parse(readFileSync(join(dir, last), 'utf8')) as DrillReport;
@@ -64,10 +78,16 @@ export function lastReport(root: string, drEnv: string): DrillReport | undefined
 }
 
 /** The drill steps that correspond to a procedure step. */
-const DRILLED: Partial<Record<ProcedureStep['id'], StepId[]>> = { apply: ['apply-dr', 'promote'], complete: ['complete'], verify: ['verify'] };
+const DRILLED: Partial<Record<ProcedureStep['id'], StepId[]>> = {
+  apply: ['apply-dr', 'promote'],
+  complete: ['complete'],
+  verify: ['verify'],
+};
 
 function drilled(report: DrillReport | undefined, id: ProcedureStep['id']): string {
-  const steps = (DRILLED[id] ?? []).map((s) => report?.steps.find((x) => x.id === s && x.status === 'passed')).filter((x) => x?.durationSeconds !== undefined);
+  const steps = (DRILLED[id] ?? [])
+    .map((s) => report?.steps.find((x) => x.id === s && x.status === 'passed'))
+    .filter((x) => x?.durationSeconds !== undefined);
   if (!report) return 'not drilled yet';
   if (!steps.length) return 'not part of the drill';
   const secs = steps.reduce((a, s) => a + s!.durationSeconds!, 0);
@@ -78,7 +98,11 @@ function budgets(pair: DrPair | undefined, id: ProcedureStep['id'], strategy: st
   const rto = pair?.rto;
   if (!rto) return 'no estimate (pnpm check)';
   const cutover = Object.entries(rto.breakdown).find(([k]) => k.startsWith('cutover'))?.[1] ?? 0;
-  if (id === 'apply') return `${rto.minutes - cutover} min (${Object.entries(rto.breakdown).filter(([k]) => !k.startsWith('cutover')).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+  if (id === 'apply')
+    return `${rto.minutes - cutover} min (${Object.entries(rto.breakdown)
+      .filter(([k]) => !k.startsWith('cutover'))
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`;
   if (id === 'complete') return `within the ${rto.minutes - cutover} min above (${strategy}: the database is already serving)`;
   if (id === 'traffic' || id === 'verify') return `${cutover} min together (cut-over)`;
   return 'a few minutes, outside the RTO model';
@@ -99,37 +123,68 @@ export function runbookView(ws: Workspace, p: Pair, pair: DrPair | undefined, pr
     primaryRegion: p.primary.region,
     drRegion: p.dr.region,
     cloud: p.dr.cloud,
-    policy: (p.dr.dr as { policy?: string }).policy ?? 'the definition\'s dr settings',
+    policy: (p.dr.dr as { policy?: string }).policy ?? "the definition's dr settings",
     strategy,
     strategyText: STRATEGY_TEXT[strategy] ?? strategy,
     rpoMinutes: p.dr.dr.rpoMinutes,
     rtoMinutes: p.dr.dr.rtoMinutes,
-    mechanism: pair?.rpo ? pair.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ') : 'none reaches the DR region (pnpm check)',
+    mechanism: pair?.rpo
+      ? pair.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')
+      : 'none reaches the DR region (pnpm check)',
     estimate: pair?.rto && pair.rpo ? `RPO ${pair.rpo.minutes} min worst case, RTO ${pair.rto.minutes} min estimated` : 'see pnpm check',
     declare: {
-      who: declaration?.who ?? '<fill in dr.declaration.who in environments/platform.yaml: the role that may declare a disaster, and how to reach them>',
-      criteria: declaration?.criteria ?? ['<fill in dr.declaration.criteria in environments/platform.yaml: e.g. the region has been unavailable for 30 minutes and the provider\'s status page confirms it>'],
+      who:
+        declaration?.who ??
+        '<fill in dr.declaration.who in environments/platform.yaml: the role that may declare a disaster, and how to reach them>',
+      criteria: declaration?.criteria ?? [
+        "<fill in dr.declaration.criteria in environments/platform.yaml: e.g. the region has been unavailable for 30 minutes and the provider's status page confirms it>",
+      ],
     },
     prechecks: [
       {
-        what: strategy === 'backup-restore' ? `Data: the newest backup copy in ${p.dr.region} is younger than the RPO (${p.dr.dr.rpoMinutes} min)` : `Data: the replica's lag is within the RPO (${p.dr.dr.rpoMinutes} min)`,
-        commands: aws ? [`pnpm failover ${p.dr.name} --aws --dry-run`] : [`gcloud sql instances describe <the DR replica> --format='value(replicaConfiguration)'`],
+        what:
+          strategy === 'backup-restore'
+            ? `Data: the newest backup copy in ${p.dr.region} is younger than the RPO (${p.dr.dr.rpoMinutes} min)`
+            : `Data: the replica's lag is within the RPO (${p.dr.dr.rpoMinutes} min)`,
+        commands: aws
+          ? [`pnpm failover ${p.dr.name} --aws --dry-run`]
+          : [`gcloud sql instances describe <the DR replica> --format='value(replicaConfiguration)'`],
       },
       {
         what: `Capacity: the DR environment at full size fits the account's quotas in ${p.dr.region}`,
         commands: aws
-          ? [`aws service-quotas get-service-quota --region ${p.dr.region} --service-code ec2 --quota-code L-1216C47A`, `aws rds describe-account-attributes --region ${p.dr.region}`]
-          : [`gcloud compute regions describe ${p.dr.region}${p.dr.gcpProject ? ` --project ${p.dr.gcpProject}` : ''} --format='table(quotas.metric,quotas.limit,quotas.usage)'`],
+          ? [
+              `aws service-quotas get-service-quota --region ${p.dr.region} --service-code ec2 --quota-code L-1216C47A`,
+              `aws rds describe-account-attributes --region ${p.dr.region}`,
+            ]
+          : [
+              `gcloud compute regions describe ${p.dr.region}${p.dr.gcpProject ? ` --project ${p.dr.gcpProject}` : ''} --format='table(quotas.metric,quotas.limit,quotas.usage)'`,
+            ],
       },
       { what: 'The pair: pnpm check reports no error for it', commands: [`pnpm check ${p.primary.name} ${p.dr.name}`] },
     ],
     failoverCommand: aws
       ? `pnpm failover ${p.dr.name} --aws --reason "<why>" --by "<who declared>"`
       : `# pnpm failover runs on AWS only today: add the failover: section to environments/${p.dr.name}/environment.yaml by hand (README, "Failover")`,
-    failoverSteps: strategy === 'backup-restore' ? 'one step: `failover.step: restore`' : 'two steps: `failover.step: promote`, then `failover.step: complete`',
-    steps: steps.map((s, i) => ({ n: i + 2, title: s.title, by: s.by === 'terraform' ? 'Terraform' : 'by hand', changes: s.changes, commands: s.commands, budget: budgets(pair, s.id, strategy), lastDrill: drilled(report, s.id) })),
-    queues: resourcesOf(primaryJson, primaryQueues).map((q) => literal(q.body.name)).filter((n): n is string => !!n),
-    lastDrill: report ? `${report.startedAt} on ${report.target.kind === 'aws' ? 'AWS' : 'the emulator'}: ${report.status}${report.rto ? `, RTO ${report.rto.measuredMinutes} min` : ''}${report.rpo ? `, RPO ${report.rpo.measuredMinutes} min` : ''} (${report.files?.markdown ?? 'drills/'})` : `never (pnpm drill ${p.dr.name})`,
+    failoverSteps:
+      strategy === 'backup-restore'
+        ? 'one step: `failover.step: restore`'
+        : 'two steps: `failover.step: promote`, then `failover.step: complete`',
+    steps: steps.map((s, i) => ({
+      n: i + 2,
+      title: s.title,
+      by: s.by === 'terraform' ? 'Terraform' : 'by hand',
+      changes: s.changes,
+      commands: s.commands,
+      budget: budgets(pair, s.id, strategy),
+      lastDrill: drilled(report, s.id),
+    })),
+    queues: resourcesOf(primaryJson, primaryQueues)
+      .map((q) => literal(q.body.name))
+      .filter((n): n is string => !!n),
+    lastDrill: report
+      ? `${report.startedAt} on ${report.target.kind === 'aws' ? 'AWS' : 'the emulator'}: ${report.status}${report.rto ? `, RTO ${report.rto.measuredMinutes} min` : ''}${report.rpo ? `, RPO ${report.rpo.measuredMinutes} min` : ''} (${report.files?.markdown ?? 'drills/'})`
+      : `never (pnpm drill ${p.dr.name})`,
     failback: [
       `pnpm failback ${p.dr.name}: re-protect (the old primary region becomes the DR region of ${p.dr.name}), wait until the reverse copy is within the RPO, switch over at a fenced moment, and restore the original roles`,
       `each of those is a reviewable manifest change, as the failover was`,
@@ -151,7 +206,12 @@ export function writeRunbook(root: string, drEnv: string, text: string): string 
 }
 
 /** The runbook a DR environment's model gives, from a check report and the Terraform of both environments; none if either has no Terraform. */
-export function runbookText(ws: Workspace, drEnv: string, report: CheckReport, jsonOf: (env: string) => TerraformJson | undefined): string | undefined {
+export function runbookText(
+  ws: Workspace,
+  drEnv: string,
+  report: CheckReport,
+  jsonOf: (env: string) => TerraformJson | undefined,
+): string | undefined {
   const p = pairIn(ws, drEnv, 'runbook');
   const [primaryJson, drJson] = [jsonOf(p.primary.name), jsonOf(drEnv)];
   if (!primaryJson || !drJson) return undefined;
@@ -176,7 +236,9 @@ export function runbookFindings(ws: Workspace, report: CheckReport, jsonOf: (env
       env: name,
       file,
       path: '',
-      message: missing ? `${file} is missing: every DR environment has a runbook` : `${file} no longer matches the model (the definition, the manifests, the Terraform or the last drill changed)`,
+      message: missing
+        ? `${file} is missing: every DR environment has a runbook`
+        : `${file} no longer matches the model (the definition, the manifests, the Terraform or the last drill changed)`,
       fix: `pnpm gen runbook ${name}, then commit ${file}`,
     });
   }

@@ -10,7 +10,7 @@ import { allAliases, arnRegion, clients, copySnapshot, createSnapshot, sendMarke
 import { literal, resourcesOf, type TfJson } from './emulator.js';
 import { rpo as measureRpo, rto as measureRto } from './metrics.js';
 import { answers, MOTO_VERSION, startMoto } from './moto.js';
-import { EmulatorDied, type DrillRun, type Prepared, type StepHandle } from './run.js';
+import { EmulatorDied, type DrillRun, type StepHandle } from './run.js';
 import { stateResources, terraformVersion, type StateResource } from './terraform.js';
 import { verifyDr } from './verify.js';
 import type { DrillReport } from './report.js';
@@ -31,7 +31,9 @@ export async function reachTarget(run: DrillRun): Promise<void> {
   else if (kind === 'endpoint') {
     await run.step('emulator', async (s) => {
       if (!(await answers(run.endpoint!, 5000))) {
-        throw new Error(`nothing answers at ${run.endpoint}. Fix: start one (moto_server -H 127.0.0.1 -p <port>, with MOTO_IAM_LOAD_MANAGED_POLICIES=true), or leave out --endpoint to let the drill start its own`);
+        throw new Error(
+          `nothing answers at ${run.endpoint}. Fix: start one (moto_server -H 127.0.0.1 -p <port>, with MOTO_IAM_LOAD_MANAGED_POLICIES=true), or leave out --endpoint to let the drill start its own`,
+        );
       }
       s.note(`${run.endpoint} answers`);
     });
@@ -48,13 +50,23 @@ async function startEmulator(run: DrillRun, s: StepHandle): Promise<void> {
   run.moto = m;
   run.endpoint = m.url;
   void m.exited.then((x) => {
-    if (!m.stopping) run.ctl.abort(new EmulatorDied(`the emulator (moto_server, pid ${m.pid}) exited unexpectedly (${x.signal ?? `code ${x.code}`}); see ${run.rel(m.log)}`));
+    if (!m.stopping)
+      run.ctl.abort(
+        new EmulatorDied(
+          `the emulator (moto_server, pid ${m.pid}) exited unexpectedly (${x.signal ?? `code ${x.code}`}); see ${run.rel(m.log)}`,
+        ),
+      );
   });
   const v = motoVersion();
   run.report.tools.moto = v ?? 'unknown';
-  run.report.target = { kind: 'emulator', endpoint: m.url, description: `moto ${v ?? ''} started by the drill at ${m.url} (pid ${m.pid}), stopped afterwards`.replace('  ', ' ') };
+  run.report.target = {
+    kind: 'emulator',
+    endpoint: m.url,
+    description: `moto ${v ?? ''} started by the drill at ${m.url} (pid ${m.pid}), stopped afterwards`.replace('  ', ' '),
+  };
   s.note(`moto ${v ?? '(version unknown)'} at ${m.url}, pid ${m.pid}`);
-  if (v && v !== MOTO_VERSION) run.progress.info(`note: moto ${v}; the table of unsupported resources was established with moto ${MOTO_VERSION}`);
+  if (v && v !== MOTO_VERSION)
+    run.progress.info(`note: moto ${v}; the table of unsupported resources was established with moto ${MOTO_VERSION}`);
 }
 
 /** The DR pair of the check report. */
@@ -69,11 +81,15 @@ export async function checkPair(run: DrillRun): Promise<void> {
     run.check = await run.deps.runCheck([primary.name, dr.name], run.root);
     const blocking = blockingFindings(run.check, [primary.name, dr.name]);
     if (blocking.length) {
-      const list = blocking.map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`).join('; ');
+      const list = blocking
+        .map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`)
+        .join('; ');
       throw new Error(`pnpm check ${primary.name} ${dr.name} reports ${blocking.length} error(s); a drill needs a clean pair: ${list}`);
     }
     const pair = pairOf(run);
-    s.note(`no errors; estimated RPO ${pair?.rpo?.minutes ?? '?'} min, RTO ${pair?.rto?.minutes ?? '?'} min (targets ${dr.dr.rpoMinutes} / ${dr.dr.rtoMinutes} min)`);
+    s.note(
+      `no errors; estimated RPO ${pair?.rpo?.minutes ?? '?'} min, RTO ${pair?.rto?.minutes ?? '?'} min (targets ${dr.dr.rpoMinutes} / ${dr.dr.rtoMinutes} min)`,
+    );
   });
 }
 
@@ -98,7 +114,12 @@ export async function applyPrimary(run: DrillRun): Promise<void> {
 
 /** The KMS key in the DR region that backup copies use, from the primary's state: the DR copy vault's key. */
 export function copyKeyFromState(resources: readonly StateResource[], drRegion: string): { arn: string; address: string } | undefined {
-  const vault = resources.find((r) => r.type === 'aws_backup_vault' && arnRegion(r.values.arn as string | undefined) === drRegion && typeof r.values.kms_key_arn === 'string');
+  const vault = resources.find(
+    (r) =>
+      r.type === 'aws_backup_vault' &&
+      arnRegion(r.values.arn as string | undefined) === drRegion &&
+      typeof r.values.kms_key_arn === 'string',
+  );
   if (vault) return { arn: vault.values.kms_key_arn as string, address: vault.address };
   const key = resources.find((r) => r.type === 'aws_kms_key' && arnRegion(r.values.arn as string | undefined) === drRegion);
   return key ? { arn: key.values.arn as string, address: key.address } : undefined;
@@ -110,15 +131,19 @@ export async function writeMarker(run: DrillRun): Promise<void> {
   const primaryState = stateResources(run.primaryPrep!.dir);
   run.copyKey = copyKeyFromState(primaryState, dr.region);
   await run.step('marker', async (s) => {
-    const c = (run.primaryClients = clients(primary.region, run.endpoint));
-    const db = primaryState.find((r) => r.type === 'aws_db_instance' && arnRegion(r.values.arn as string) === primary.region && !r.values.replicate_source_db);
+    const c = clients(primary.region, run.endpoint);
+    run.primaryClients = c;
+    const db = primaryState.find(
+      (r) => r.type === 'aws_db_instance' && arnRegion(r.values.arn as string) === primary.region && !r.values.replicate_source_db,
+    );
     const instanceId = db?.values.identifier as string | undefined;
     if (!instanceId) throw new Error(`${primary.name}'s state holds no database instance in ${primary.region}`);
     run.markerId = `drill-${run.stamp}`.toLowerCase();
     const id = snapshotId('parity', run.stamp, 'marker');
     s.update(`CreateDBSnapshot ${id}`);
     await createSnapshot(c.rds, instanceId, id, { 'parity:drill-marker': run.markerId, 'parity:drill': dr.name }, s.signal);
-    const marker = (run.marker = await waitSnapshot(c.rds, id, { signal: s.signal, onStatus: (st) => s.update(`snapshot ${id}: ${st}`) }));
+    const marker = await waitSnapshot(c.rds, id, { signal: s.signal, onStatus: (st) => s.update(`snapshot ${id}: ${st}`) });
+    run.marker = marker;
     const created = marker.OriginalSnapshotCreateTime ?? marker.SnapshotCreateTime;
     run.report.marker = {
       id: run.markerId,
@@ -129,7 +154,9 @@ export async function writeMarker(run: DrillRun): Promise<void> {
         ? 'moto has no PostgreSQL engine, so no row can be written: the marker is the snapshot itself (its identity, tag and creation time), taken through the RDS API as a backup job would.'
         : 'the marker is the snapshot (its identity, tag and creation time); write a row first to also prove the data (the drill does not connect to the database).',
     };
-    const queue = resourcesOf(run.primaryPrep!.json, 'aws_sqs_queue').find((q) => typeof q.body.redrive_policy === 'string' && literal(q.body.name));
+    const queue = resourcesOf(run.primaryPrep!.json, 'aws_sqs_queue').find(
+      (q) => typeof q.body.redrive_policy === 'string' && literal(q.body.name),
+    );
     if (queue) {
       const name = literal(queue.body.name)!;
       const msgId = await sendMarkerMessage(c.sqs, name, JSON.stringify({ parityDrill: run.markerId }), s.signal);
@@ -155,7 +182,9 @@ export async function declareLoss(run: DrillRun): Promise<void> {
 function aliasOfKey(json: TfJson, keyArnRef: unknown): string | undefined {
   const keyAddress = typeof keyArnRef === 'string' ? /(aws_kms_key\.[A-Za-z0-9_-]+)\./.exec(keyArnRef)?.[1] : undefined;
   if (!keyAddress) return undefined;
-  const alias = resourcesOf(json, 'aws_kms_alias').find((a) => typeof a.body.target_key_id === 'string' && a.body.target_key_id.includes(`${keyAddress}.`));
+  const alias = resourcesOf(json, 'aws_kms_alias').find(
+    (a) => typeof a.body.target_key_id === 'string' && a.body.target_key_id.includes(`${keyAddress}.`),
+  );
   return literal(alias?.body.name);
 }
 
@@ -165,13 +194,17 @@ export async function copyLatest(run: DrillRun): Promise<void> {
   await run.step('copy', async (s) => {
     const copyKey = run.copyKey;
     if (!copyKey) {
-      throw new Error(`${primary.name}'s state holds no KMS key in ${dr.region} (the backup bundle creates a copy vault with its own key in each DR region); is ${dr.name} among its DR targets?`);
+      throw new Error(
+        `${primary.name}'s state holds no KMS key in ${dr.region} (the backup bundle creates a copy vault with its own key in each DR region); is ${dr.name} among its DR targets?`,
+      );
     }
-    const c = (run.drClients = clients(dr.region, run.endpoint));
+    const c = clients(dr.region, run.endpoint);
+    run.drClients = c;
     const copyId = snapshotId('parity', run.stamp, dr.region);
     s.update(`CopyDBSnapshot → ${copyId}`);
     await copySnapshot(c.rds, run.marker!.DBSnapshotArn!, copyId, copyKey.arn, s.signal);
-    const copy = (run.copy = await waitSnapshot(c.rds, copyId, { signal: s.signal, onStatus: (st) => s.update(`copy ${copyId}: ${st}`) }));
+    const copy = await waitSnapshot(c.rds, copyId, { signal: s.signal, onStatus: (st) => s.update(`copy ${copyId}: ${st}`) });
+    run.copy = copy;
     // the runbook's way to the key once the primary's state (kept in the lost region) is gone: its alias in the DR region
     const json = run.primaryPrep!.json;
     const vault = resourcesOf(json, 'aws_backup_vault').find((v) => v.region === dr.region);
@@ -202,7 +235,10 @@ export async function applyStandby(run: DrillRun): Promise<void> {
     const p = run.prepare(run.dr, await synthDr(run));
     await run.applyEnv(run.dr, p, s);
     const replica = stateResources(p.dir).find((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db);
-    if (!replica) throw new Error(`${run.dr.name}'s state holds no read replica after the apply (is its policy's strategy ${run.strategy} in its Terraform?)`);
+    if (!replica)
+      throw new Error(
+        `${run.dr.name}'s state holds no read replica after the apply (is its policy's strategy ${run.strategy} in its Terraform?)`,
+      );
     run.report.recovery = { replicaArn: replica.values.arn as string };
     return p;
   });
@@ -234,7 +270,10 @@ async function failoverStep(run: DrillRun, s: StepHandle, expected: FailoverStep
   s.update(`synth with failover.step ${step}`);
   const change = await failoverChange(pair, section, failoverComment(pair, section, point, at, 'pnpm drill'), run.failedOver?.text);
   run.failedOver = { pair: change.pair, text: change.after };
-  run.report.failover = [...(run.report.failover ?? []), { step, from: section.from, ...(section.snapshot ? { snapshot: section.snapshot } : {}) }];
+  run.report.failover = [
+    ...(run.report.failover ?? []),
+    { step, from: section.from, ...(section.snapshot ? { snapshot: section.snapshot } : {}) },
+  ];
   const previous = run.drPrep?.json;
   run.drPrep = run.prepare(run.dr, change.json as TfJson);
   const resized = run.emulated && previous ? resizedNodeGroups(previous, run.drPrep.json) : [];
@@ -248,8 +287,12 @@ export async function applyDr(run: DrillRun): Promise<void> {
   await run.step('apply-dr', async (s) => {
     const point = await failoverStep(run, s, 'restore');
     const copyId = run.copy!.DBSnapshotIdentifier!;
-    if (point.kind !== 'snapshot' || point.restoreFrom !== copyId) throw new Error(`the failover found ${point.kind === 'snapshot' ? point.restoreFrom : 'a replica'} as the newest recovery point, not the drill's copy ${copyId}`);
-    if (!resourcesOf(run.drPrep!.json, 'aws_db_instance').some((d) => d.body.snapshot_identifier === copyId)) throw new Error(`the synthesized ${run.dr.name} does not restore its database from ${copyId}`);
+    if (point.kind !== 'snapshot' || point.restoreFrom !== copyId)
+      throw new Error(
+        `the failover found ${point.kind === 'snapshot' ? point.restoreFrom : 'a replica'} as the newest recovery point, not the drill's copy ${copyId}`,
+      );
+    if (!resourcesOf(run.drPrep!.json, 'aws_db_instance').some((d) => d.body.snapshot_identifier === copyId))
+      throw new Error(`the synthesized ${run.dr.name} does not restore its database from ${copyId}`);
     const db = stateResources(run.drPrep!.dir).find((r) => r.type === 'aws_db_instance');
     run.report.recovery = { ...run.report.recovery, restoredInstanceArn: db?.values.arn as string | undefined };
   });
@@ -264,7 +307,9 @@ export async function promote(run: DrillRun): Promise<void> {
     if (point.kind === 'replica') run.replicaLagAtLoss = point.lagSeconds;
     const stillReplica = stateResources(run.drPrep!.dir).some((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db);
     // moto keeps ReadReplicaSourceDBInstanceIdentifier after PromoteReadReplica: the refreshed state still names the source
-    s.note(`${describePoint(point, run.lossAt!, run.dr.dr.rpoMinutes)}; promoted${stillReplica ? ' (the state read back still names the source: the emulator keeps it)' : ''}`);
+    s.note(
+      `${describePoint(point, run.lossAt!, run.dr.dr.rpoMinutes)}; promoted${stillReplica ? ' (the state read back still names the source: the emulator keeps it)' : ''}`,
+    );
   });
 }
 
@@ -274,13 +319,21 @@ export async function complete(run: DrillRun): Promise<void> {
     const before = stateResources(run.drPrep!.dir).find((r) => r.type === 'aws_db_instance')?.values.arn;
     await failoverStep(run, s, 'complete');
     const after = stateResources(run.drPrep!.dir).find((r) => r.type === 'aws_db_instance')?.values.arn;
-    if (before !== after) throw new Error(`completing the failover replaced the database (${String(before)} → ${String(after)}): it must be modified in place`);
+    if (before !== after)
+      throw new Error(`completing the failover replaced the database (${String(before)} → ${String(after)}): it must be modified in place`);
     s.update('terraform plan: what is still pending');
     const pending = await run.terraform.pendingChanges(run.drPrep!.dir, run.tfCtx(s.signal), run.dr.name);
     run.pendingAfterFailover = pending;
-    const unexpected = pending.filter((p) => !(run.emulated && p.address.startsWith('aws_db_instance.') && p.attributes.every((a) => a === 'replicate_source_db')));
-    if (unexpected.length) throw new Error(`after the failover Terraform still plans: ${unexpected.map((p) => `${p.address} ${p.action} (${p.attributes.join(', ')})`).join('; ')}`);
-    s.note(`${String(after)} promoted and completed in place${pending.length ? `; the emulator leaves ${pending.map((p) => p.address).join(', ')} with a pending replicate_source_db change` : '; nothing pending'}`);
+    const unexpected = pending.filter(
+      (p) => !(run.emulated && p.address.startsWith('aws_db_instance.') && p.attributes.every((a) => a === 'replicate_source_db')),
+    );
+    if (unexpected.length)
+      throw new Error(
+        `after the failover Terraform still plans: ${unexpected.map((p) => `${p.address} ${p.action} (${p.attributes.join(', ')})`).join('; ')}`,
+      );
+    s.note(
+      `${String(after)} promoted and completed in place${pending.length ? `; the emulator leaves ${pending.map((p) => p.address).join(', ')} with a pending replicate_source_db change` : '; nothing pending'}`,
+    );
   });
 }
 
@@ -300,7 +353,8 @@ export async function verifyRecovery(run: DrillRun): Promise<void> {
     const checks = await verifyDr(input);
     run.report.verification.push(...checks);
     const failed = checks.filter((c) => !c.ok);
-    if (failed.length) throw new Error(`${failed.length} of ${checks.length} checks failed: ${failed.map((f) => `${f.what}: ${f.detail}`).join('; ')}`);
+    if (failed.length)
+      throw new Error(`${failed.length} of ${checks.length} checks failed: ${failed.map((f) => `${f.what}: ${f.detail}`).join('; ')}`);
     run.verifiedAt = run.now();
     run.report.verifiedAt = run.verifiedAt.toISOString();
     s.note(`${checks.length} checks passed`);
@@ -310,18 +364,30 @@ export async function verifyRecovery(run: DrillRun): Promise<void> {
 /** RPO of the drill: a restore's data age at the loss; a replica's lag at the loss, when the target reports one. */
 function measureDataLoss(run: DrillRun): DrillReport['rpo'] {
   const pair = pairOf(run);
-  const bound = pair?.rpo ? `${pair.rpo.minutes} min (${pair.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')})` : 'see pnpm check';
+  const bound = pair?.rpo
+    ? `${pair.rpo.minutes} min (${pair.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')})`
+    : 'see pnpm check';
   const worst = pair?.rpo ? { worstCaseMinutes: pair.rpo.minutes } : {};
   const target = run.dr.dr.rpoMinutes;
   if (run.copy) {
-    const dataAt = new Date(run.copy.OriginalSnapshotCreateTime ?? run.marker!.OriginalSnapshotCreateTime ?? run.marker!.SnapshotCreateTime!);
+    const dataAt = new Date(
+      run.copy.OriginalSnapshotCreateTime ?? run.marker!.OriginalSnapshotCreateTime ?? run.marker!.SnapshotCreateTime!,
+    );
     const m = measureRpo(dataAt, run.lossAt!, target);
-    return { ...m, ...worst, note: `RPO of this drill: the restored snapshot was taken ${m.measuredSeconds} s before the loss. The worst case is bounded by the protection schedule: ${bound}.` };
+    return {
+      ...m,
+      ...worst,
+      note: `RPO of this drill: the restored snapshot was taken ${m.measuredSeconds} s before the loss. The worst case is bounded by the protection schedule: ${bound}.`,
+    };
   }
   const lag = run.replicaLagAtLoss;
   if (lag === undefined) return undefined;
   const m = measureRpo(new Date(run.lossAt!.getTime() - Number(lag) * 1000), run.lossAt!, target);
-  return { ...m, ...worst, note: `RPO of this drill: the replica's lag at the loss (CloudWatch ReplicaLag). The worst case is bounded by ${bound}.` };
+  return {
+    ...m,
+    ...worst,
+    note: `RPO of this drill: the replica's lag at the loss (CloudWatch ReplicaLag). The worst case is bounded by ${bound}.`,
+  };
 }
 
 /** 8-9. The clock stops; RTO and RPO against the pair's targets. */
@@ -341,7 +407,9 @@ export async function measure(run: DrillRun): Promise<void> {
     };
     report.rpo = measureDataLoss(run);
     const rpoM = report.rpo;
-    const rpoText = rpoM ? `RPO ${rpoM.measuredMinutes} min (target ${rpoM.targetMinutes})` : 'RPO not measurable here (no replica lag reported)';
+    const rpoText = rpoM
+      ? `RPO ${rpoM.measuredMinutes} min (target ${rpoM.targetMinutes})`
+      : 'RPO not measurable here (no replica lag reported)';
     s.note(`RTO ${rtoM.measuredMinutes} min (target ${rtoM.targetMinutes}), ${rpoText}`);
     const breached = [
       !rtoM.met && `RTO ${rtoM.measuredMinutes} min breaches the ${rtoM.targetMinutes} min target`,

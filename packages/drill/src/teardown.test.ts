@@ -24,7 +24,9 @@ const db = (protect: boolean): TfJson => ({
 });
 
 function state(dir: string): void {
-  const resources = [{ mode: 'managed', type: 'aws_db_instance', name: 'database_db', instances: [{ attributes: { identifier: 'acme-db' } }] }];
+  const resources = [
+    { mode: 'managed', type: 'aws_db_instance', name: 'database_db', instances: [{ attributes: { identifier: 'acme-db' } }] },
+  ];
   writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify({ version: 4, resources }));
 }
 
@@ -54,7 +56,10 @@ async function appliedRun(target: DrillTargetOption, opts: { keep?: boolean; fai
     terraform,
   };
   const run = DrillRun.open({ root: ws.root, drEnv: 'dr-usw2', target, keep: opts.keep }, deps, pair);
-  for (const [env, protect] of [[pair.primary, true], [pair.dr, false]] as const) {
+  for (const [env, protect] of [
+    [pair.primary, true],
+    [pair.dr, false],
+  ] as const) {
     const p = run.prepare(env, db(protect));
     mkdirSync(p.dir, { recursive: true });
     state(p.dir);
@@ -71,10 +76,15 @@ describe('the teardown on a target the drill did not start', () => {
     const r = await finish(run);
     expect(calls).toEqual(['destroy dr-usw2', 'apply prod-use1 teardown [protection lifted]', 'destroy prod-use1']);
     const lifted = JSON.parse(readFileSync(join(run.prepared.get('prod-use1')!.dir, 'zz_teardown_override.tf.json'), 'utf8'));
-    expect(lifted.resource.aws_db_instance.database_db).toEqual({ deletion_protection: false, skip_final_snapshot: true, delete_automated_backups: true });
+    expect(lifted.resource.aws_db_instance.database_db).toEqual({
+      deletion_protection: false,
+      skip_final_snapshot: true,
+      delete_automated_backups: true,
+    });
     expect(r.teardown).toEqual({
       ok: true,
-      action: 'terraform destroy dr-usw2: 7 resources destroyed; terraform destroy prod-use1: 7 resources destroyed (deletion protection lifted first)',
+      action:
+        'terraform destroy dr-usw2: 7 resources destroyed; terraform destroy prod-use1: 7 resources destroyed (deletion protection lifted first)',
     });
     expect(r.steps.find((s) => s.id === 'teardown')).toMatchObject({ status: 'passed' });
     expect(written(root, r).teardown).toEqual(r.teardown);
@@ -94,7 +104,9 @@ describe('the teardown on a target the drill did not start', () => {
     const r = await finish(run);
     expect(calls).toEqual(['destroy dr-usw2', 'apply prod-use1 teardown [protection lifted]', 'destroy prod-use1']);
     expect(r.teardown?.ok).toBe(false);
-    expect(r.teardown?.action).toMatch(/^terraform destroy dr-usw2 FAILED: terraform destroy failed \(exit 1\): DependencyViolation; state kept in \.parity\/drills\/dr-usw2-.*\/dr-usw2\/terraform\.tfstate; terraform destroy prod-use1: 7/);
+    expect(r.teardown?.action).toMatch(
+      /^terraform destroy dr-usw2 FAILED: terraform destroy failed \(exit 1\): DependencyViolation; state kept in \.parity\/drills\/dr-usw2-.*\/dr-usw2\/terraform\.tfstate; terraform destroy prod-use1: 7/,
+    );
     expect(r.steps.find((s) => s.id === 'teardown')).toMatchObject({ status: 'failed' });
   });
 
@@ -104,7 +116,9 @@ describe('the teardown on a target the drill did not start', () => {
       const r = await finish(run);
       expect(calls).toEqual([]);
       expect(r.teardown?.ok).toBe(true);
-      expect(r.teardown?.action).toMatch(/^kept \(--keep\): dr-usw2 and prod-use1; destroy with: cd \.parity\/drills\/dr-usw2-[^/]+\/<env> && terraform destroy$/);
+      expect(r.teardown?.action).toMatch(
+        /^kept \(--keep\): dr-usw2 and prod-use1; destroy with: cd \.parity\/drills\/dr-usw2-[^/]+\/<env> && terraform destroy$/,
+      );
       expect(existsSync(join(run.prepared.get('dr-usw2')!.dir, 'terraform.tfstate'))).toBe(true);
     }
   });

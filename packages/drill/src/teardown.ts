@@ -101,7 +101,8 @@ async function stopEmulator(run: DrillRun): Promise<string> {
   if (run.forced) {
     return `stopped at once on a second interrupt: the emulator (moto_server pid ${moto.pid}) and every terraform process were killed; nothing the drill created outlives the emulator`;
   }
-  if (died) return `the emulator had already exited; nothing the drill created outlives it (${applied.join(' and ') || 'nothing'} applied there); no process left`;
+  if (died)
+    return `the emulator had already exited; nothing the drill created outlives it (${applied.join(' and ') || 'nothing'} applied there); no process left`;
   const what = applied.length ? `${applied.join(' and ')}, ` : '';
   return `stopped the emulator the drill started (moto_server pid ${moto.pid}): ${what}the drill's snapshots and queue message went with it; terraform destroy was not needed`;
 }
@@ -118,18 +119,25 @@ async function destroyApplied(run: DrillRun): Promise<{ ok: boolean; lines: stri
       const protectedDbs = resourcesOf(p.json, 'aws_db_instance').filter((d) => d.body.deletion_protection === true);
       if (protectedDbs.length) {
         onProgress('lifting deletion protection');
-        const lift = Object.fromEntries(protectedDbs.map((d) => [d.name, { deletion_protection: false, skip_final_snapshot: true, delete_automated_backups: true }]));
+        const lift = Object.fromEntries(
+          protectedDbs.map((d) => [d.name, { deletion_protection: false, skip_final_snapshot: true, delete_automated_backups: true }]),
+        );
         writeFileSync(join(p.dir, 'zz_teardown_override.tf.json'), `${JSON.stringify({ resource: { aws_db_instance: lift } }, null, 2)}\n`);
         await run.terraform.apply(p.dir, ctx, `${name} teardown`, onProgress);
       }
       const d = await run.terraform.destroy(p.dir, ctx, name, onProgress);
-      lines.push(`terraform destroy ${name}: ${d.destroyed} resources destroyed${protectedDbs.length ? ' (deletion protection lifted first)' : ''}`);
+      lines.push(
+        `terraform destroy ${name}: ${d.destroyed} resources destroyed${protectedDbs.length ? ' (deletion protection lifted first)' : ''}`,
+      );
     } catch (e) {
       ok = false;
       lines.push(`terraform destroy ${name} FAILED: ${message(e)}; state kept in ${run.rel(p.dir)}/terraform.tfstate`);
     }
   }
-  for (const [region, snap] of [[run.primary.region, run.marker], [run.dr.region, run.copy]] as const) {
+  for (const [region, snap] of [
+    [run.primary.region, run.marker],
+    [run.dr.region, run.copy],
+  ] as const) {
     if (!snap?.DBSnapshotIdentifier) continue;
     const c = clients(region, run.endpoint);
     try {
@@ -149,14 +157,19 @@ async function destroyApplied(run: DrillRun): Promise<{ ok: boolean; lines: stri
 /** What a backup & restore drill replaces: the copy job, and (on AWS) the point-in-time restore. */
 function restoreGaps(run: DrillRun, noBackupJob: boolean): NotExercised[] {
   const { dr, primary } = run;
-  const out: NotExercised[] = [{
-    what: 'AWS Backup copy job (copy_action to the DR vault)',
-    why: run.emulated
-      ? `${noBackupJob ? 'the emulator runs no backup job: ' : ''}the drill took the snapshot itself and copied it into ${dr.region} with CopyDBSnapshot after declaring the loss. In the cloud the copy job lands the copy before the loss, and a lost region could not be read; the RPO (snapshot creation time) is unaffected, the RTO includes the copy.`
-      : `the drill takes its own snapshot and copies it into ${dr.region} (CopyDBSnapshot) instead of waiting for the next scheduled backup job and its copy.`,
-  }];
+  const out: NotExercised[] = [
+    {
+      what: 'AWS Backup copy job (copy_action to the DR vault)',
+      why: run.emulated
+        ? `${noBackupJob ? 'the emulator runs no backup job: ' : ''}the drill took the snapshot itself and copied it into ${dr.region} with CopyDBSnapshot after declaring the loss. In the cloud the copy job lands the copy before the loss, and a lost region could not be read; the RPO (snapshot creation time) is unaffected, the RTO includes the copy.`
+        : `the drill takes its own snapshot and copies it into ${dr.region} (CopyDBSnapshot) instead of waiting for the next scheduled backup job and its copy.`,
+    },
+  ];
   if (!run.emulated && resourcesOf(run.prepared.get(primary.name)?.json ?? {}, 'aws_db_instance_automated_backups_replication').length) {
-    out.push({ what: 'point-in-time restore from the replicated automated backups', why: `the drill restores from the snapshot copy; restoring ${dr.name} to a point in time from the backups replicated into ${dr.region} is not exercised` });
+    out.push({
+      what: 'point-in-time restore from the replicated automated backups',
+      why: `the drill restores from the snapshot copy; restoring ${dr.name} to a point in time from the backups replicated into ${dr.region} is not exercised`,
+    });
   }
   return out;
 }
@@ -177,7 +190,10 @@ function replicaGaps(run: DrillRun): NotExercised[] {
   ];
   const resized = run.emulatorQuirks.find((q) => q.startsWith('node groups resized'));
   if (resized) {
-    out.push({ what: 'scaling node groups in place', why: `${resized}; on AWS the failover's apply updates them in place (UpdateNodegroupConfig) and waits for the update` });
+    out.push({
+      what: 'scaling node groups in place',
+      why: `${resized}; on AWS the failover's apply updates them in place (UpdateNodegroupConfig) and waits for the update`,
+    });
   }
   if (run.pendingAfterFailover?.length) {
     const pending = (run.pendingAfterFailover ?? []).map((p) => `${p.address} (${p.attributes.join(', ')})`).join(', ');
@@ -197,7 +213,11 @@ export function notExercised(run: DrillRun): NotExercised[] {
     for (const rm of p.filter?.removed ?? []) {
       const type = rm.address.split('.')[0]!;
       const u = MOTO_UNSUPPORTED[type];
-      out.push({ what: rm.address, env, why: u ? `left out of the apply: ${u.reason}. Not exercised: ${u.consequence}` : `left out of the apply: ${rm.reason}` });
+      out.push({
+        what: rm.address,
+        env,
+        why: u ? `left out of the apply: ${u.reason}. Not exercised: ${u.consequence}` : `left out of the apply: ${rm.reason}`,
+      });
       if (u) seen.add(type);
     }
     if (!run.emulated) continue;
@@ -207,6 +227,9 @@ export function notExercised(run: DrillRun): NotExercised[] {
   }
   if (run.strategy === 'backup-restore') out.push(...restoreGaps(run, seen.has('aws_backup_selection')));
   else out.push(...replicaGaps(run));
-  out.push({ what: 'cut-over', why: 'DNS, traffic and application smoke tests are outside the drill; the measured RTO stops when the infrastructure is verified' });
+  out.push({
+    what: 'cut-over',
+    why: 'DNS, traffic and application smoke tests are outside the drill; the measured RTO stops when the infrastructure is verified',
+  });
   return out;
 }

@@ -51,15 +51,32 @@ function abortReason(signal: AbortSignal | undefined): Error {
   return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
-async function tf(dir: string, args: string[], ctx: TfContext, what: string, onLine?: (l: string) => void): Promise<{ stdout: string; stderr: string }> {
-  const r = await run('terraform', args, { cwd: dir, env: ctx.env, signal: ctx.signal, log: join(dir, 'terraform.log'), onLine, children: ctx.children, what: `terraform ${args[0]} (${what})`, graceMs: ctx.graceMs });
+async function tf(
+  dir: string,
+  args: string[],
+  ctx: TfContext,
+  what: string,
+  onLine?: (l: string) => void,
+): Promise<{ stdout: string; stderr: string }> {
+  const r = await run('terraform', args, {
+    cwd: dir,
+    env: ctx.env,
+    signal: ctx.signal,
+    log: join(dir, 'terraform.log'),
+    onLine,
+    children: ctx.children,
+    what: `terraform ${args[0]} (${what})`,
+    graceMs: ctx.graceMs,
+  });
   if (r.aborted) throw abortReason(ctx.signal);
   if (r.code !== 0) {
     const errors = terraformErrors(`${r.stderr}\n${r.stdout}`);
     const hint = errors.some((e) => /arn:aws:iam::aws:policy\/.*(does not exist|not attachable)/.test(e))
       ? ' (the emulator has no AWS managed policies: start moto with MOTO_IAM_LOAD_MANAGED_POLICIES=true)'
       : '';
-    throw new Error(`terraform ${args[0]} failed (${r.signal ?? `exit ${r.code}`})${errors.length ? `: ${errors.join('; ')}` : ''}${hint}; log ${join(dir, 'terraform.log')}`);
+    throw new Error(
+      `terraform ${args[0]} failed (${r.signal ?? `exit ${r.code}`})${errors.length ? `: ${errors.join('; ')}` : ''}${hint}; log ${join(dir, 'terraform.log')}`,
+    );
   }
   return r;
 }
@@ -69,7 +86,13 @@ export async function init(dir: string, ctx: TfContext, what: string): Promise<v
 }
 
 /** `terraform apply -auto-approve` (with `-replace=` for each address in `replace`), reporting `applied/planned` as it goes. */
-export async function apply(dir: string, ctx: TfContext, what: string, onProgress?: (s: string) => void, replace: readonly string[] = []): Promise<{ planned: number; created: number }> {
+export async function apply(
+  dir: string,
+  ctx: TfContext,
+  what: string,
+  onProgress?: (s: string) => void,
+  replace: readonly string[] = [],
+): Promise<{ planned: number; created: number }> {
   let planned = 0;
   let created = 0;
   await tf(dir, ['apply', '-auto-approve', '-input=false', '-no-color', ...replace.map((a) => `-replace=${a}`)], ctx, what, (l) => {
@@ -77,7 +100,8 @@ export async function apply(dir: string, ctx: TfContext, what: string, onProgres
     if (p) planned = Number(p[1]) + Number(p[2]);
     if (/: (Creation|Modifications) complete after/.test(l)) created += 1;
     const still = /^(\S+): Still (creating|modifying)\.\.\. \[(.+) elapsed\]/.exec(l);
-    if (p || /complete after/.test(l) || still) onProgress?.(`${created}/${planned || '?'} applied${still ? `, waiting on ${still[1]} (${still[3]})` : ''}`);
+    if (p || /complete after/.test(l) || still)
+      onProgress?.(`${created}/${planned || '?'} applied${still ? `, waiting on ${still[1]} (${still[3]})` : ''}`);
   });
   return { planned, created };
 }
@@ -99,11 +123,22 @@ export async function pendingChanges(dir: string, ctx: TfContext, what: string):
     if (attr && changes.length) changes[changes.length - 1]!.attributes.push(attr[1]!);
   };
   const args = ['plan', '-detailed-exitcode', '-input=false', '-no-color', '-lock=false'];
-  const opts = { cwd: dir, env: ctx.env, signal: ctx.signal, log: join(dir, 'terraform.log'), children: ctx.children, what: `terraform plan (${what})`, graceMs: ctx.graceMs, onLine };
+  const opts = {
+    cwd: dir,
+    env: ctx.env,
+    signal: ctx.signal,
+    log: join(dir, 'terraform.log'),
+    children: ctx.children,
+    what: `terraform plan (${what})`,
+    graceMs: ctx.graceMs,
+    onLine,
+  };
   const r = await run('terraform', args, opts);
   if (r.aborted) throw abortReason(ctx.signal);
   if (r.code !== 0 && r.code !== 2) {
-    throw new Error(`terraform plan failed (${r.signal ?? `exit ${r.code}`}): ${terraformErrors(`${r.stderr}\n${r.stdout}`).join('; ')}; log ${join(dir, 'terraform.log')}`);
+    throw new Error(
+      `terraform plan failed (${r.signal ?? `exit ${r.code}`}): ${terraformErrors(`${r.stderr}\n${r.stdout}`).join('; ')}; log ${join(dir, 'terraform.log')}`,
+    );
   }
   return changes;
 }
@@ -123,7 +158,9 @@ export async function destroy(dir: string, ctx: TfContext, what: string, onProgr
 export function stateResources(dir: string, statePath = 'terraform.tfstate'): StateResource[] {
   const file = join(dir, statePath);
   if (!existsSync(file)) return [];
-  type State = { resources?: Array<{ mode: string; type: string; name: string; instances?: Array<{ attributes?: Record<string, unknown> }> }> };
+  type State = {
+    resources?: Array<{ mode: string; type: string; name: string; instances?: Array<{ attributes?: Record<string, unknown> }> }>;
+  };
   let s: State;
   try {
     s = JSON.parse(readFileSync(file, 'utf8')) as State;
@@ -133,7 +170,9 @@ export function stateResources(dir: string, statePath = 'terraform.tfstate'): St
   }
   return (s.resources ?? [])
     .filter((r) => r.mode === 'managed')
-    .flatMap((r) => (r.instances ?? []).map((i) => ({ address: `${r.type}.${r.name}`, type: r.type, name: r.name, values: i.attributes ?? {} })));
+    .flatMap((r) =>
+      (r.instances ?? []).map((i) => ({ address: `${r.type}.${r.name}`, type: r.type, name: r.name, values: i.attributes ?? {} })),
+    );
 }
 
 export async function terraformVersion(env: NodeJS.ProcessEnv): Promise<string | undefined> {

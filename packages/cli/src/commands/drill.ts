@@ -49,7 +49,9 @@ function summary(r: DrillReport): string {
       : pc.red(pc.bold(`✘ drill ${r.status} at ${r.failedStep}: ${r.error ?? ''}`)),
   );
   const m = (label: string, x: DrillReport['rto']) =>
-    x ? `  ${label} ${x.measuredMinutes} min (${duration(x.measuredSeconds)}) vs target ${x.targetMinutes} min: ${x.met ? pc.green(`met, ${x.marginMinutes} min to spare`) : pc.red(`breached by ${-x.marginMinutes} min`)}` : `  ${label} not measured`;
+    x
+      ? `  ${label} ${x.measuredMinutes} min (${duration(x.measuredSeconds)}) vs target ${x.targetMinutes} min: ${x.met ? pc.green(`met, ${x.marginMinutes} min to spare`) : pc.red(`breached by ${-x.marginMinutes} min`)}`
+      : `  ${label} not measured`;
   lines.push(m('RTO', r.rto), m('RPO', r.rpo));
   if (r.rto?.note) lines.push(pc.dim(`  ${r.rto.note}`));
   if (r.rpo?.note) lines.push(pc.dim(`  ${r.rpo.note}`));
@@ -85,7 +87,11 @@ async function drillOrRefuse(drEnv: string, flags: DrillFlags, root: string): Pr
   const plugin = findPluginDir(flags.pluginDir);
   if (!plugin.dir && process.env.CI === 'true') throw refuse.providerMirrorMissing(plugin.how);
   if (target.kind === 'aws') {
-    process.stderr.write(pc.yellow(`--aws: applying ${drEnv} and the environment it recovers into the AWS account of the ambient credentials, under their real names, with local state in .parity/drills/. Use a dedicated drill account.\n`));
+    process.stderr.write(
+      pc.yellow(
+        `--aws: applying ${drEnv} and the environment it recovers into the AWS account of the ambient credentials, under their real names, with local state in .parity/drills/. Use a dedicated drill account.\n`,
+      ),
+    );
   }
   const progress = flags.json ? undefined : terminalProgress(process.stderr);
   const report = await runDrill(

@@ -28,7 +28,11 @@ const say = (s = '') => process.stdout.write(`${s}\n`);
 /** The plan, as a reviewer reads it. */
 export function printPlan(p: FailoverPlan): void {
   const { pair, change } = p;
-  say(pc.bold(`${pair.dr.name}: failover step ${p.step} (${pair.dr.dr.strategy}, recovering ${pair.primary.name} from ${pair.primary.region} into ${pair.dr.region})`));
+  say(
+    pc.bold(
+      `${pair.dr.name}: failover step ${p.step} (${pair.dr.dr.strategy}, recovering ${pair.primary.name} from ${pair.primary.region} into ${pair.dr.region})`,
+    ),
+  );
   say(`  recover from: ${p.pointText}`);
   say(pc.bold(`  ${change.file}:`));
   const before = new Set(change.before.split('\n'));
@@ -78,8 +82,15 @@ export async function failover(drEnv: string, flags: FailoverFlags = {}, root = 
     const t = targetOf(flags);
     if (t.kind === 'emulator') throw refuse.targetMissing('failover');
     const target: FailoverTarget = t;
-    const confirm = flags.yes ? async (p: FailoverPlan) => (printPlan(p), true) : ask;
-    const r = await runFailover({ root, drEnv, target, reason: flags.reason, declaredBy: flags.by, dryRun: flags.dryRun }, { runCheck, confirm });
+    const yes = async (p: FailoverPlan) => {
+      printPlan(p);
+      return true;
+    };
+    const confirm = flags.yes ? yes : ask;
+    const r = await runFailover(
+      { root, drEnv, target, reason: flags.reason, declaredBy: flags.by, dryRun: flags.dryRun },
+      { runCheck, confirm },
+    );
     conclude(r);
     return r;
   } catch (e) {

@@ -18,10 +18,16 @@ export interface RunbookFlags {
 export async function genRunbooks(names: readonly string[], flags: RunbookFlags = {}, root?: string): Promise<string[]> {
   const ws = await loadWorkspace(root);
   const { runbookText, writeRunbook, RUNBOOK_FILE } = await import('@parity/drill/runbook');
-  const drs = names.length ? [...names] : [...ws.manifests.values()].filter((m) => m.data.role === 'dr').map((m) => m.data.name).sort();
+  const drs = names.length
+    ? [...names]
+    : [...ws.manifests.values()]
+        .filter((m) => m.data.role === 'dr')
+        .map((m) => m.data.name)
+        .sort();
   const primaries = drs.map((d) => ws.manifests.get(d)?.data.recovers).filter((p): p is string => !!p);
   const report = await runCheck([...drs, ...primaries], ws.root);
-  const jsonOf = (env: string) => (existsSync(stackFile(ws.root, env)) ? (JSON.parse(readFileSync(stackFile(ws.root, env), 'utf8')) as TerraformJson) : undefined);
+  const jsonOf = (env: string) =>
+    existsSync(stackFile(ws.root, env)) ? (JSON.parse(readFileSync(stackFile(ws.root, env), 'utf8')) as TerraformJson) : undefined;
   const out: string[] = [];
   for (const dr of drs) {
     const text = runbookText(ws, dr, report, jsonOf);
@@ -34,7 +40,9 @@ export async function genRunbooks(names: readonly string[], flags: RunbookFlags 
     const current = existsSync(`${ws.root}/${file}`) ? readFileSync(`${ws.root}/${file}`, 'utf8') : undefined;
     if (current === text) continue;
     if (flags.check) {
-      process.stderr.write(pc.red(`${file} ${current === undefined ? 'is missing' : 'no longer matches the model'}. Fix: pnpm gen runbook ${dr}\n`));
+      process.stderr.write(
+        pc.red(`${file} ${current === undefined ? 'is missing' : 'no longer matches the model'}. Fix: pnpm gen runbook ${dr}\n`),
+      );
       process.exitCode = 1;
     } else {
       writeRunbook(ws.root, dr, text);
