@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
-import { loadWorkspace } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
 import { describe, expect, it } from 'vitest';
 import { DrillRefused } from './errors.js';
-import { blockingFindings, resolvePair, snapshotId, withRestore } from './pair.js';
+import { failoverChange } from './failover.js';
+import { blockingFindings, resolvePair, snapshotId } from './pair.js';
 import { copyKeyFromState, resizedNodeGroups } from './steps.js';
 import { resourcesOf, type TfJson } from './emulator.js';
 
@@ -44,21 +44,20 @@ describe('the pair a drill fails over', () => {
 });
 
 describe('the DR environment restored from the copy', () => {
-  // dr-euc1: the example pair under backup & restore (dr-usw2 holds a replica under pilot light)
-  it('is resolved with restoreFromSnapshot in memory, leaving the committed manifest alone', async () => {
-    const manifest = join(REPO_ROOT, 'environments', 'dr-euc1', 'environment.yaml');
+  it('is the failover: section resolved in memory (what pnpm failover writes), leaving the committed manifest alone', async () => {
+    const manifest = join(REPO_ROOT, 'environments', 'dr-usw2', 'environment.yaml');
     const before = readFileSync(manifest, 'utf8');
-    const ws = await loadWorkspace(REPO_ROOT);
-    const env = withRestore(ws, 'dr-euc1', 'parity-drill-copy');
-    expect(env.bundles.find((b) => b.name === 'database')?.params.restoreFromSnapshot).toBe('parity-drill-copy');
-    expect(ws.manifests.get('dr-euc1')?.data.overrides).toEqual({});
+    const pair = await resolvePair(REPO_ROOT, 'dr-usw2');
+    const section = { step: 'restore' as const, at: '2026-11-28T14:02:00Z', reason: 'drill', from: 'snapshot copy', snapshot: 'parity-drill-copy' };
+    const change = await failoverChange(pair, section, ' drill');
+    expect(change.env.bundles.find((b) => b.name === 'database')?.params.restoreFromSnapshot).toBe('parity-drill-copy');
+    expect(change.env.dr.failover).toMatchObject({ step: 'restore', snapshot: 'parity-drill-copy' });
     expect(readFileSync(manifest, 'utf8')).toBe(before);
-    const { synthToJson } = await import('@parity/synth');
-    const json = (await synthToJson(REPO_ROOT, env)) as TfJson;
-    const [db] = resourcesOf(json, 'aws_db_instance');
+    const [db] = resourcesOf(change.json as TfJson, 'aws_db_instance');
     expect(db?.body.snapshot_identifier).toBe('parity-drill-copy');
     // a restore keeps the snapshot's key: no kms_key_id of its own
     expect(db?.body.kms_key_id).toBeUndefined();
+    expect(change.diff.changed.find((c) => c.address === db?.address)?.attributes).toContain('snapshot_identifier');
   });
 });
 

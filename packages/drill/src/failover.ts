@@ -10,15 +10,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
-import { ManifestSchema, parseYaml, ParityError, resolveEnvironment, type ResolvedEnvironment } from '@parity/model';
-import type { TerraformJson as TerraformDoc } from '@parity/model/terraform';
-import { resourceDiff, type ResourceDiff } from '@parity/release';
+import { type Failover, ManifestSchema, ParityError, parseYaml, type ResolvedEnvironment, resolveEnvironment } from '@parity/model';
+import { resourceDiff, type ResourceDiff, type TerraformDoc } from '@parity/release';
 import { refuse } from './errors.js';
 import { strategyOf, type Pair as EnvPair } from './pair.js';
 import type { RecoveryPoint } from './recovery.js';
 import { describePoint } from './recovery.js';
 
-export type FailoverStep = 'restore' | 'promote' | 'complete';
+export type FailoverStep = Failover['step'];
 
 /** The manifest's `failover:` section (DESIGN-dr §4). */
 export interface FailoverSection {
@@ -30,10 +29,9 @@ export interface FailoverSection {
   readonly snapshot?: string;
 }
 
-/** The failover section of a DR manifest as it stands, if any. */
-export function currentFailover(pair: EnvPair): FailoverSection | undefined {
-  const data = pair.ws.manifests.get(pair.dr.name)?.data as { failover?: FailoverSection } | undefined;
-  return data?.failover;
+/** The failover section of a DR manifest as it stands, if any (hand-written ones may lack at, reason, from). */
+export function currentFailover(pair: EnvPair): Failover | undefined {
+  return pair.ws.manifests.get(pair.dr.name)?.data.failover;
 }
 
 /** The step a failover takes next: restore (backup & restore), promote then complete (a replica); a finished one is refused. */

@@ -3,14 +3,14 @@
  * recovers, resolved from the workspace; refusals say what and how to fix it.
  */
 import type { CheckReport } from '@parity/checks';
-import { formatIssues, loadWorkspace, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import { loadWorkspace, type ResolvedEnvironment, resolveEnvironment, type Workspace } from '@parity/model';
 import { refuse } from './errors.js';
 
-export type Strategy = 'backup-restore' | 'pilot-light' | 'warm-standby';
+export type { Strategy } from '@parity/model';
 
 /** The strategy of the pair's policy. */
-export function strategyOf(dr: ResolvedEnvironment): Strategy {
-  return (dr.dr as { strategy: Strategy }).strategy;
+export function strategyOf(dr: ResolvedEnvironment): ResolvedEnvironment['dr']['strategy'] {
+  return dr.dr.strategy;
 }
 
 export interface Pair {
@@ -43,19 +43,6 @@ export function pairIn(ws: Workspace, drEnv: string, command = 'drill'): Pair {
   const p = resolveEnvironment(ws, dr.recovers.name);
   if (!p.env) throw refuse.envUnresolved(dr.recovers.name, p.issues, drEnv);
   return { ws, dr, primary: p.env };
-}
-
-/** The DR environment resolved with `database.restoreFromSnapshot` set in memory (the committed manifest is untouched). */
-export function withRestore(ws: Workspace, drEnv: string, snapshot: string): ResolvedEnvironment {
-  const src = ws.manifests.get(drEnv);
-  if (!src) throw new Error(`no manifest for ${drEnv}`);
-  const overrides = (src.data.overrides ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const data = { ...src.data, overrides: { ...overrides, database: { ...(overrides.database ?? {}), restoreFromSnapshot: snapshot } } };
-  const manifests = new Map(ws.manifests);
-  manifests.set(drEnv, { ...src, data: data as typeof src.data });
-  const r = resolveEnvironment({ ...ws, manifests }, drEnv);
-  if (!r.env) throw new Error(`${drEnv} with database.restoreFromSnapshot=${snapshot} does not resolve:\n${formatIssues(r.issues)}`);
-  return r.env;
 }
 
 /** The findings that stop a drill: errors about the pair, or about the fleet as a whole. */

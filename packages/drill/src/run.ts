@@ -197,7 +197,7 @@ export class DrillRun {
       status: 'failed',
       target: targetOf(opts.target),
       tools: {},
-      policy: { name: (dr.dr as { policy?: string }).policy ?? 'default', strategy: this.strategy },
+      policy: { name: dr.dr.policy, strategy: this.strategy },
       steps: stepsFor(this.strategy).map((id) => ({
         id,
         title: TITLES[id](primary.name, dr.name, primary.region, dr.region),

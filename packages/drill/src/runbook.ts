@@ -123,7 +123,7 @@ export function runbookView(ws: Workspace, p: Pair, pair: DrPair | undefined, pr
     primaryRegion: p.primary.region,
     drRegion: p.dr.region,
     cloud: p.dr.cloud,
-    policy: (p.dr.dr as { policy?: string }).policy ?? "the definition's dr settings",
+    policy: p.dr.dr.policy,
     strategy,
     strategyText: STRATEGY_TEXT[strategy] ?? strategy,
     rpoMinutes: p.dr.dr.rpoMinutes,
