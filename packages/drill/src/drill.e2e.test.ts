@@ -43,9 +43,9 @@ interface Run {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function drill(root: string, args: string[] = []): Run {
+function drill(root: string, args: string[] = [], env = 'dr-usw2'): Run {
   let out = '';
-  const child = spawn(process.execPath, [BIN, 'drill', 'dr-usw2', ...args], {
+  const child = spawn(process.execPath, [BIN, 'drill', env, ...args], {
     cwd: root,
     env: { ...process.env, PARITY_ROOT: root, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,8 +58,8 @@ function drill(root: string, args: string[] = []): Run {
   return { child, output: () => out, done };
 }
 
-function reports(root: string): DrillReport[] {
-  const dir = join(root, 'environments', 'dr-usw2', 'drills');
+function reports(root: string, env = 'dr-usw2'): DrillReport[] {
+  const dir = join(root, 'environments', env, 'drills');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
@@ -91,27 +91,27 @@ async function until(what: string, cond: () => boolean, timeoutMs: number): Prom
   }
 }
 
-const repoDrills = () => {
-  const dir = join(REPO_ROOT, 'environments', 'dr-usw2', 'drills');
+const repoDrills = (env = 'dr-usw2') => {
+  const dir = join(REPO_ROOT, 'environments', env, 'drills');
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 };
 
-describe.skipIf(!runnable && !CI)('pnpm drill dr-usw2 against moto', () => {
+describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS strategy of the example fleet', () => {
   it(
-    'stands up prod-use1, loses it, recovers into us-west-2, verifies, measures RTO and RPO, and leaves nothing running',
+    'backup & restore (dr-euc1, policy standard): stands up prod-euw1, loses it, fails over by restoring the newest copy in eu-central-1, verifies, measures, leaves nothing running',
     async () => {
       requireTools();
-      const before = repoDrills();
+      const before = repoDrills('dr-euc1');
       const ws = tempWorkspace();
       workspaces.push(ws);
-      const run = drill(ws.root);
+      const run = drill(ws.root, [], 'dr-euc1');
       const { code } = await run.done;
       const out = run.output();
       expect(code, out).toBe(0);
 
-      const [r] = reports(ws.root);
+      const [r] = reports(ws.root, 'dr-euc1');
       expect(r, out).toBeDefined();
-      expect(r!.status).toBe('passed');
+      expect(r!).toMatchObject({ status: 'passed', policy: { name: 'standard', strategy: 'backup-restore' } });
       expect(r!.steps.map((s) => `${s.id}:${s.status}`)).toEqual([
         'emulator:passed',
         'check:passed',
@@ -124,66 +124,91 @@ describe.skipIf(!runnable && !CI)('pnpm drill dr-usw2 against moto', () => {
         'measure:passed',
         'teardown:passed',
       ]);
-      // RTO: loss → verified; RPO: loss − the restored snapshot's creation time; both against the definition
+      // the failover the drill applied is the one pnpm failover writes: restore from the newest copy it found
+      const copyId = r!.recovery!.copySnapshotArn!.split(':').pop();
+      expect(r!.failover).toEqual([{ step: 'restore', from: 'snapshot copy of prod-euw1 in eu-central-1', snapshot: copyId }]);
+      // RTO: loss → verified; RPO: loss − the restored snapshot's creation time; both against the pair's policy
       expect(r!.rto).toMatchObject({ targetMinutes: 480, met: true, from: r!.lossAt, to: r!.verifiedAt });
-      expect(r!.rpo).toMatchObject({
-        targetMinutes: 240,
-        met: true,
-        from: r!.marker!.snapshotCreatedAt,
-        to: r!.lossAt,
-        worstCaseMinutes: 240,
-      });
+      expect(r!.rpo).toMatchObject({ targetMinutes: 240, met: true, from: r!.marker!.snapshotCreatedAt, to: r!.lossAt, worstCaseMinutes: 240 });
       expect(r!.rto!.measuredMinutes).toBeGreaterThan(0);
-      expect(r!.rpo!.measuredSeconds).toBeGreaterThanOrEqual(0);
-      // restored from the copy, encrypted in us-west-2 with the primary's copy-vault key
-      expect(r!.recovery!.copySnapshotArn).toMatch(/^arn:aws:rds:us-west-2:/);
-      expect(r!.recovery!.copyKmsKeyArn).toMatch(/^arn:aws:kms:us-west-2:/);
-      expect(r!.recovery!.keySource).toMatch(/alias\/acme-prod-use1-backup-copy-us-west-2 in us-west-2 names the same key/);
-      const verified = r!.verification.map((v) => v.what);
-      expect(verified).toEqual(
+      // restored from the copy, encrypted in eu-central-1 with the primary's copy-vault key
+      expect(r!.recovery!.copySnapshotArn).toMatch(/^arn:aws:rds:eu-central-1:/);
+      expect(r!.recovery!.copyKmsKeyArn).toMatch(/^arn:aws:kms:eu-central-1:/);
+      expect(r!.recovery!.keySource).toMatch(/alias\/acme-prod-euw1-backup-copy-eu-central-1 in eu-central-1 names the same key/);
+      expect(r!.verification.map((v) => v.what)).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^database acme-dr-usw2-db/),
-          'queue acme-dr-usw2-orders → dead-letter acme-dr-usw2-orders-dlq',
-          'queue acme-dr-usw2-events → dead-letter acme-dr-usw2-events-dlq',
-          'cluster acme-dr-usw2-eks',
-          'backup vault acme-dr-usw2-vault',
-          'key alias/acme-dr-usw2-database',
+          expect.stringMatching(/^database acme-dr-euc1-db/),
+          'queue acme-dr-euc1-orders → dead-letter acme-dr-euc1-orders-dlq',
+          'cluster acme-dr-euc1-eks',
+          'backup vault acme-dr-euc1-vault',
+          'key alias/acme-dr-euc1-database',
         ]),
       );
       expect(r!.verification.every((v) => v.ok)).toBe(true);
-      expect(r!.verification.find((v) => v.what.startsWith('database'))!.detail).toMatch(/restored from parity-.*-us-west-2/);
+      expect(r!.verification.find((v) => v.what.startsWith('database'))!.detail).toMatch(/restored from parity-.*-eu-central-1/);
       // honest about the emulator: every left-out resource by address, and why
-      expect(r!.leftOut['prod-use1']!.map((x) => x.address)).toEqual(
+      const leftOut = r!.leftOut['prod-euw1']!.map((x) => x.address);
+      expect(leftOut).toEqual(
         expect.arrayContaining([
-          'aws_db_instance_automated_backups_replication.database_backups-replication-us-west-2_3170CC3B',
-          'aws_backup_selection.backup_database_D36B7F0E',
-          'aws_sqs_queue_redrive_allow_policy.queue_orders-dlq-allow_6FCE3C4C',
+          expect.stringMatching(/^aws_db_instance_automated_backups_replication\.database_backups-replication-eu-central-1_/),
+          expect.stringMatching(/^aws_backup_selection\.backup_database_/),
         ]),
       );
-      const notExercised = r!.notExercised.map((n) => n.what);
-      expect(notExercised).toEqual(
-        expect.arrayContaining([
-          'aws_db_instance_automated_backups_replication.database_backups-replication-us-west-2_3170CC3B',
-          'AWS Backup copy job (copy_action to the DR vault)',
-        ]),
-      );
-      expect(r!.target.kind).toBe('emulator');
-      expect(r!.teardown).toMatchObject({ ok: true });
+      expect(r!.notExercised.map((n) => n.what)).toEqual(expect.arrayContaining(['AWS Backup copy job (copy_action to the DR vault)', 'cut-over']));
       expect(r!.teardown!.action).toMatch(/stopped the emulator/);
-
-      // the markdown beside it, and pnpm check reads it as the last drill
+      // the markdown beside it, pnpm check reads it as the last drill, and the runbook shows its durations
       expect(readFileSync(join(ws.root, r!.files!.markdown), 'utf8')).toContain('✅ passed');
-      expect(lastDrill(ws.root, 'dr-usw2')).toMatchObject({
-        status: 'passed',
-        rtoMinutes: r!.rto!.measuredMinutes,
-        rpoMinutes: r!.rpo!.measuredMinutes,
-      });
-      expect(out).toMatch(/drill passed: dr-usw2 recovered prod-use1/);
-
+      expect(lastDrill(ws.root, 'dr-euc1')).toMatchObject({ status: 'passed', rtoMinutes: r!.rto!.measuredMinutes, rpoMinutes: r!.rpo!.measuredMinutes });
+      expect(readFileSync(join(ws.root, 'environments', 'dr-euc1', 'RUNBOOK.md'), 'utf8')).toContain(`| last drill | ${r!.startedAt} on the emulator: passed`);
+      expect(out).toMatch(/drill passed: dr-euc1 recovered prod-euw1/);
       expect(processesIn(ws.root)).toEqual([]);
-      expect(existsSync(join(ws.root, '.parity', 'drills', 'dr-usw2.lock'))).toBe(false);
-      // the repository's own environments/ is untouched
-      expect(repoDrills()).toEqual(before);
+      expect(existsSync(join(ws.root, '.parity', 'drills', 'dr-euc1.lock'))).toBe(false);
+      expect(repoDrills('dr-euc1')).toEqual(before);
+    },
+    20 * 60_000,
+  );
+
+  it(
+    'pilot light (dr-usw2, policy important): applies the replica in peacetime, loses prod-use1, promotes and completes through the failover section (two applies), verifies, measures',
+    async () => {
+      requireTools();
+      const ws = tempWorkspace();
+      workspaces.push(ws);
+      const run = drill(ws.root);
+      const { code } = await run.done;
+      const out = run.output();
+      expect(code, out).toBe(0);
+
+      const [r] = reports(ws.root);
+      expect(r!).toMatchObject({ status: 'passed', policy: { name: 'important', strategy: 'pilot-light' } });
+      expect(r!.steps.map((s) => `${s.id}:${s.status}`)).toEqual([
+        'emulator:passed',
+        'check:passed',
+        'apply-primary:passed',
+        'apply-standby:passed',
+        'marker:passed',
+        'loss:passed',
+        'promote:passed',
+        'complete:passed',
+        'verify:passed',
+        'measure:passed',
+        'teardown:passed',
+      ]);
+      expect(r!.failover!.map((f) => f.step)).toEqual(['promote', 'complete']);
+      expect(r!.failover![0]!.from).toMatch(/^read replica of prod-use1 \(arn:aws:rds:us-east-1:123456789012:db:acme-prod-use1-db\)$/);
+      expect(r!.recovery!.replicaArn).toMatch(/^arn:aws:rds:us-west-2:/);
+      expect(r!.rto).toMatchObject({ targetMinutes: 120, met: true, from: r!.lossAt, to: r!.verifiedAt });
+      // moto reports no replica lag: the RPO of a replica is not measurable there, and the report says so
+      expect(r!.rpo).toBeUndefined();
+      expect(r!.notExercised.map((n) => n.what)).toEqual(
+        expect.arrayContaining(['replication and its lag', 'the promotion, seen through the API', 'a clean plan after the failover']),
+      );
+      const db = r!.verification.find((v) => v.what.startsWith('database acme-dr-usw2-db'))!;
+      expect(db).toMatchObject({ ok: true, detail: expect.stringMatching(/a standalone primary encrypted with arn:aws:kms:us-west-2:/) });
+      // the scale-up: the node group runs at the tier's size after the failover
+      expect(r!.verification.find((v) => v.what === 'cluster acme-dr-usw2-eks')!.detail).toMatch(/node groups: acme-dr-usw2-default \(ACTIVE, [1-9]\d* nodes\)/);
+      expect(r!.verification.every((v) => v.ok)).toBe(true);
+      expect(processesIn(ws.root)).toEqual([]);
     },
     20 * 60_000,
   );
