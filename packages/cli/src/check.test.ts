@@ -43,7 +43,9 @@ describe('pnpm check', () => {
     expect(r.stdout).toMatch(/database\.size +"large": .*\| +"small": staging/);
     expect(r.stdout).toMatch(/prod-use1 \(us-east-1, US\) → dr-usw2 \(us-west-2\)/);
     expect(r.stdout).toMatch(/✔ RPO: worst case 4 h vs target 4 h/);
-    expect(r.stdout).toMatch(/last drilled: never \(pnpm drill dr-usw2\)/);
+    // the committed drill reports are the evidence: pnpm check shows the newest of each pair
+    expect(r.stdout).toMatch(/last drilled: \S+ \(passed, RTO [\d.]+ min\) — environments\/dr-usw2\/drills\/\S+\.json/);
+    expect(r.stdout).toMatch(/last drilled: \S+ \(passed, RTO [\d.]+ min, RPO [\d.]+ min\) — environments\/dr-euc1\/drills\/\S+\.json/);
     expect(r.stdout).toMatch(/✔ no violations/);
   });
 
