@@ -114,7 +114,7 @@ export function runbookView(ws: Workspace, p: Pair, pair: DrPair | undefined, pr
   const first: FailoverStep = strategy === 'backup-restore' ? 'restore' : 'promote';
   const steps = procedure(p, first, primaryJson, drJson);
   const report = lastReport(ws.root, p.dr.name);
-  const declaration = (ws.definition?.data.dr as { declaration?: { who?: string; criteria?: string[] } } | undefined)?.declaration;
+  const declaration = ws.definition?.data.dr.declaration;
   const aws = p.dr.cloud === 'aws';
   const primaryQueues = aws ? 'aws_sqs_queue' : 'google_pubsub_subscription';
   return {

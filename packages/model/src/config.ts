@@ -170,6 +170,14 @@ export const DefinitionSchema = z
           .record(identifier, DrPolicySchema)
           .refine((r) => Object.keys(r).length > 0, 'define at least one policy')
           .describe('Named DR policies: a strategy, RPO, RTO and copy budget each.'),
+        declaration: z
+          .object({
+            who: z.string().describe('Who may declare a regional disaster, and how to reach them (a role, not a person).'),
+            criteria: z.array(z.string()).min(1).describe('When a disaster is declared: each criterion as one sentence.'),
+          })
+          .strict()
+          .optional()
+          .describe('Who declares a disaster and on what criteria: written into every runbook (environments/<dr-env>/RUNBOOK.md).'),
       })
       .strict(),
     state: z
