@@ -9,6 +9,7 @@ import {
   references,
   removeResources,
   unsupportedSeeds,
+  withoutReplicaSubnetGroups,
   type TfJson,
 } from './emulator.js';
 
@@ -202,5 +203,19 @@ describe('the real prod-use1 against moto', () => {
     const o = overrideFor(json, { endpoint: 'http://127.0.0.1:1', statePath: 'terraform.tfstate' });
     expect(o.provider!.aws!.map((b) => b.alias ?? 'default')).toEqual(json.provider!.aws!.map((b) => b.alias ?? 'default'));
     expect(o.provider!.aws!.some((b) => b.alias === 'us_west_2')).toBe(true);
+  });
+});
+
+describe('a replica database on moto', () => {
+  it('goes without its subnet group (moto 5.2.1 looks it up in the source region), the input untouched', () => {
+    const input: TfJson = {
+      resource: {
+        aws_db_instance: { db: { identifier: 'x', db_subnet_group_name: '${aws_db_subnet_group.s.name}', replicate_source_db: 'arn' } },
+      },
+    };
+    const { json, adapted } = withoutReplicaSubnetGroups(input);
+    expect(adapted).toEqual(['aws_db_instance.db']);
+    expect(json.resource!.aws_db_instance!.db).toEqual({ identifier: 'x', replicate_source_db: 'arn' });
+    expect(input.resource!.aws_db_instance!.db!.db_subnet_group_name).toBe('${aws_db_subnet_group.s.name}');
   });
 });

@@ -281,3 +281,21 @@ export function resourcesOf(
 export function literal(v: unknown): string | undefined {
   return typeof v === 'string' && !v.includes('${') ? v : undefined;
 }
+
+/**
+ * moto 5.2.1 builds a cross-region read replica as a copy of the source instance and applies the
+ * request's parameters to it before it moves the copy to the replica's region, so it looks the
+ * replica's `DBSubnetGroupName` up in the source region and fails (DBSubnetGroupNotFoundFault).
+ * On the emulator the DR database of a replica strategy goes without `db_subnet_group_name` (the
+ * argument is optional and computed): returns the JSON and the addresses adapted.
+ */
+export function withoutReplicaSubnetGroups(input: TfJson): { json: TfJson; adapted: string[] } {
+  const json = structuredClone(input);
+  const adapted: string[] = [];
+  for (const [name, body] of Object.entries(json.resource?.aws_db_instance ?? {})) {
+    if (body.db_subnet_group_name === undefined) continue;
+    delete body.db_subnet_group_name;
+    adapted.push(`aws_db_instance.${name}`);
+  }
+  return { json, adapted };
+}

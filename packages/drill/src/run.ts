@@ -10,7 +10,7 @@ import type { DBSnapshot } from '@aws-sdk/client-rds';
 import type { CheckReport } from '@parity/checks';
 import type { ResolvedEnvironment, Workspace } from '@parity/model';
 import type { Clients } from './aws.js';
-import { overrideFor, removeResources, unsupportedSeeds, type FilterResult, type TfJson } from './emulator.js';
+import { type FilterResult, overrideFor, removeResources, type TfJson, unsupportedSeeds, withoutReplicaSubnetGroups } from './emulator.js';
 import { acquireLock, type Lock } from './lock.js';
 import type { Moto } from './moto.js';
 import { strategyOf, type Pair, type Strategy } from './pair.js';
@@ -159,6 +159,8 @@ export class DrillRun {
   lossAt?: Date;
   /** The replica's lag when the failover found it (CloudWatch ReplicaLag), if the target reports one. */
   replicaLagAtLoss?: number;
+  /** DR databases applied without their subnet group on the emulator (see withoutReplicaSubnetGroups). */
+  readonly replicaSubnetGroups: string[] = [];
   /** What only the emulator does, seen during the failover (listed as not exercised). */
   readonly emulatorQuirks: string[] = [];
   /** What Terraform still planned after the failover's last apply. */
@@ -301,8 +303,13 @@ export class DrillRun {
     mkdirSync(dir, { recursive: true });
     let applied = json;
     let filter: FilterResult | undefined;
+    if (this.emulated && env.name === this.dr.name && this.strategy !== 'backup-restore') {
+      const a = withoutReplicaSubnetGroups(applied);
+      applied = a.json;
+      if (a.adapted.length && !this.replicaSubnetGroups.length) this.replicaSubnetGroups.push(...a.adapted);
+    }
     if (this.emulated) {
-      filter = removeResources(json, unsupportedSeeds(json));
+      filter = removeResources(applied, unsupportedSeeds(applied));
       applied = filter.json;
       this.report.leftOut[env.name] = filter.removed.map((r) => ({ address: r.address, reason: r.reason }));
       this.report.droppedDependsOn[env.name] = filter.droppedDependsOn.map((d) => ({ address: d.address, on: [...d.on] }));
