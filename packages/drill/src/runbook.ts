@@ -186,8 +186,10 @@ export function runbookView(ws: Workspace, p: Pair, pair: DrPair | undefined, pr
       ? `${report.startedAt} on ${report.target.kind === 'aws' ? 'AWS' : 'the emulator'}: ${report.status}${report.rto ? `, RTO ${report.rto.measuredMinutes} min` : ''}${report.rpo ? `, RPO ${report.rpo.measuredMinutes} min` : ''} (${report.files?.markdown ?? 'drills/'})`
       : `never (pnpm drill ${p.dr.name})`,
     failback: [
-      `pnpm failback ${p.dr.name}: re-protect (the old primary region becomes the DR region of ${p.dr.name}), wait until the reverse copy is within the RPO, switch over at a fenced moment, and restore the original roles`,
-      `each of those is a reviewable manifest change, as the failover was`,
+      'Parity does not automate failing back yet (there is no `pnpm failback`): do it as a planned change, the reverse of the above, once the primary region is back.',
+      `Re-protect: make ${p.primary.name} in ${p.primary.region} a copy of ${p.dr.name} (a read replica of its database, or backups copied into ${p.primary.region}), and wait until it is within the RPO (${p.dr.dr.rpoMinutes} min).`,
+      `Switch over at a fenced moment: stop the writers in ${p.dr.region}, let the copy catch up (no data lost), promote it in ${p.primary.region}, point traffic back.`,
+      `Restore the roles: remove the \`failover:\` section from environments/${p.dr.name}/environment.yaml (keep its comment as the history) and apply ${p.dr.name} again, which recreates it as it was before the failover.`,
     ],
   };
 }
