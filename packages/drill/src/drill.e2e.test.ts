@@ -129,7 +129,13 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
       expect(r!.failover).toEqual([{ step: 'restore', from: 'snapshot copy of prod-euw1 in eu-central-1', snapshot: copyId }]);
       // RTO: loss → verified; RPO: loss − the restored snapshot's creation time; both against the pair's policy
       expect(r!.rto).toMatchObject({ targetMinutes: 480, met: true, from: r!.lossAt, to: r!.verifiedAt });
-      expect(r!.rpo).toMatchObject({ targetMinutes: 240, met: true, from: r!.marker!.snapshotCreatedAt, to: r!.lossAt, worstCaseMinutes: 240 });
+      expect(r!.rpo).toMatchObject({
+        targetMinutes: 240,
+        met: true,
+        from: r!.marker!.snapshotCreatedAt,
+        to: r!.lossAt,
+        worstCaseMinutes: 240,
+      });
       expect(r!.rto!.measuredMinutes).toBeGreaterThan(0);
       // restored from the copy, encrypted in eu-central-1 with the primary's copy-vault key
       expect(r!.recovery!.copySnapshotArn).toMatch(/^arn:aws:rds:eu-central-1:/);
@@ -154,12 +160,20 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
           expect.stringMatching(/^aws_backup_selection\.backup_database_/),
         ]),
       );
-      expect(r!.notExercised.map((n) => n.what)).toEqual(expect.arrayContaining(['AWS Backup copy job (copy_action to the DR vault)', 'cut-over']));
+      expect(r!.notExercised.map((n) => n.what)).toEqual(
+        expect.arrayContaining(['AWS Backup copy job (copy_action to the DR vault)', 'cut-over']),
+      );
       expect(r!.teardown!.action).toMatch(/stopped the emulator/);
       // the markdown beside it, pnpm check reads it as the last drill, and the runbook shows its durations
       expect(readFileSync(join(ws.root, r!.files!.markdown), 'utf8')).toContain('✅ passed');
-      expect(lastDrill(ws.root, 'dr-euc1')).toMatchObject({ status: 'passed', rtoMinutes: r!.rto!.measuredMinutes, rpoMinutes: r!.rpo!.measuredMinutes });
-      expect(readFileSync(join(ws.root, 'environments', 'dr-euc1', 'RUNBOOK.md'), 'utf8')).toContain(`| last drill | ${r!.startedAt} on the emulator: passed`);
+      expect(lastDrill(ws.root, 'dr-euc1')).toMatchObject({
+        status: 'passed',
+        rtoMinutes: r!.rto!.measuredMinutes,
+        rpoMinutes: r!.rpo!.measuredMinutes,
+      });
+      expect(readFileSync(join(ws.root, 'environments', 'dr-euc1', 'RUNBOOK.md'), 'utf8')).toContain(
+        `| last drill | ${r!.startedAt} on the emulator: passed`,
+      );
       expect(out).toMatch(/drill passed: dr-euc1 recovered prod-euw1/);
       expect(processesIn(ws.root)).toEqual([]);
       expect(existsSync(join(ws.root, '.parity', 'drills', 'dr-euc1.lock'))).toBe(false);
@@ -206,7 +220,9 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
       const db = r!.verification.find((v) => v.what.startsWith('database acme-dr-usw2-db'))!;
       expect(db).toMatchObject({ ok: true, detail: expect.stringMatching(/a standalone primary encrypted with arn:aws:kms:us-west-2:/) });
       // the scale-up: the node group runs at the tier's size after the failover
-      expect(r!.verification.find((v) => v.what === 'cluster acme-dr-usw2-eks')!.detail).toMatch(/node groups: acme-dr-usw2-default \(ACTIVE, [1-9]\d* nodes\)/);
+      expect(r!.verification.find((v) => v.what === 'cluster acme-dr-usw2-eks')!.detail).toMatch(
+        /node groups: acme-dr-usw2-default \(ACTIVE, [1-9]\d* nodes\)/,
+      );
       expect(r!.verification.every((v) => v.ok)).toBe(true);
       expect(processesIn(ws.root)).toEqual([]);
     },

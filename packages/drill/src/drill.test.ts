@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DrillRefused } from './errors.js';
 import { failoverChange } from './failover.js';
 import { blockingFindings, resolvePair, snapshotId } from './pair.js';
-import { copyKeyFromState, resizedNodeGroups } from './steps.js';
+import { copyKeyFromState, leftPending, resizedNodeGroups } from './steps.js';
 import { resourcesOf, type TfJson } from './emulator.js';
 
 describe('the pair a drill fails over', () => {
@@ -45,10 +45,16 @@ describe('the pair a drill fails over', () => {
 
 describe('the DR environment restored from the copy', () => {
   it('is the failover: section resolved in memory (what pnpm failover writes), leaving the committed manifest alone', async () => {
-    const manifest = join(REPO_ROOT, 'environments', 'dr-usw2', 'environment.yaml');
+    const manifest = join(REPO_ROOT, 'environments', 'dr-euc1', 'environment.yaml');
     const before = readFileSync(manifest, 'utf8');
-    const pair = await resolvePair(REPO_ROOT, 'dr-usw2');
-    const section = { step: 'restore' as const, at: '2026-11-28T14:02:00Z', reason: 'drill', from: 'snapshot copy', snapshot: 'parity-drill-copy' };
+    const pair = await resolvePair(REPO_ROOT, 'dr-euc1');
+    const section = {
+      step: 'restore' as const,
+      at: '2026-11-28T14:02:00Z',
+      reason: 'drill',
+      from: 'snapshot copy',
+      snapshot: 'parity-drill-copy',
+    };
     const change = await failoverChange(pair, section, ' drill');
     expect(change.env.bundles.find((b) => b.name === 'database')?.params.restoreFromSnapshot).toBe('parity-drill-copy');
     expect(change.env.dr.failover).toMatchObject({ step: 'restore', snapshot: 'parity-drill-copy' });
@@ -125,5 +131,28 @@ describe('node groups resized by a failover step', () => {
     expect(resizedNodeGroups(group(0), group(3))).toEqual(['aws_eks_node_group.cluster_default']);
     expect(resizedNodeGroups(group(3), group(3))).toEqual([]);
     expect(resizedNodeGroups({}, group(3))).toEqual([]);
+  });
+});
+
+describe('what a failover leaves pending', () => {
+  const c = (address: string, action: string, attributes: string[]) => ({ address, action, attributes });
+  const baseline = [
+    c('aws_db_instance.db', 'updated in-place', ['performance_insights_enabled']),
+    c('aws_eks_cluster.c', 'replaced', ['arn', 'id']),
+  ];
+  it("on moto: nothing beyond what it left right after the peacetime apply, and the database's replicate_source_db", () => {
+    const after = [
+      c('aws_db_instance.db', 'updated in-place', ['performance_insights_enabled', 'replicate_source_db']),
+      c('aws_eks_cluster.c', 'replaced', ['id']),
+    ];
+    expect(leftPending(after, baseline, true)).toEqual([]);
+  });
+  it('fails: anything else is left pending, and on AWS everything counts', () => {
+    const after = [
+      c('aws_db_instance.db', 'updated in-place', ['backup_retention_period']),
+      c('aws_sqs_queue.q', 'updated in-place', ['tags']),
+    ];
+    expect(leftPending(after, baseline, true).map((p) => p.address)).toEqual(['aws_db_instance.db', 'aws_sqs_queue.q']);
+    expect(leftPending([c('aws_db_instance.db', 'updated in-place', ['replicate_source_db'])], [], false)).toHaveLength(1);
   });
 });

@@ -10,7 +10,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import { CopyDBSnapshotCommand, CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, CreateDBSnapshotCommand } from '@aws-sdk/client-rds';
+import {
+  CopyDBSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
 import { loadWorkspace, resolveEnvironment } from '@parity/model';
 import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
 import { parse } from 'yaml';
@@ -146,64 +151,113 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
     5 * 60_000,
   );
 
-  it('dr-usw2 (pilot light): finds the replica in us-west-2 and its lag, writes promote, then complete, each with its history comment', async () => {
-    const ws = tempWorkspace();
-    cleanups.push(ws.cleanup);
-    const manifest = join(ws.root, 'environments', 'dr-usw2', 'environment.yaml');
-    const before = readFileSync(manifest, 'utf8');
-    // the primary's database, and the replica the DR environment runs in peacetime (as its Terraform makes it)
-    const db = await primaryDb(ws.root, 'prod-use1');
-    const east = clients('us-east-1', moto!.url);
-    const west = clients('us-west-2', moto!.url);
-    const created = await east.rds.send(
-      new CreateDBInstanceCommand({ DBInstanceIdentifier: db, Engine: 'postgres', DBInstanceClass: 'db.r6g.xlarge', MasterUsername: 'app', MasterUserPassword: 'not-a-real-one', AllocatedStorage: 20, StorageEncrypted: true }),
-    );
-    const sourceArn = created.DBInstance!.DBInstanceArn!;
-    const key = (await west.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
-    await west.rds.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'acme-dr-usw2-db', SourceDBInstanceIdentifier: sourceArn, KmsKeyId: key, DBInstanceClass: 'db.r6g.xlarge' }));
-    east.destroy();
-    west.destroy();
+  it(
+    'dr-usw2 (pilot light): finds the replica in us-west-2 and its lag, writes promote, then complete, each with its history comment',
+    async () => {
+      const ws = tempWorkspace();
+      cleanups.push(ws.cleanup);
+      const manifest = join(ws.root, 'environments', 'dr-usw2', 'environment.yaml');
+      const before = readFileSync(manifest, 'utf8');
+      // the primary's database, and the replica the DR environment runs in peacetime (as its Terraform makes it)
+      const db = await primaryDb(ws.root, 'prod-use1');
+      const east = clients('us-east-1', moto!.url);
+      const west = clients('us-west-2', moto!.url);
+      const created = await east.rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: db,
+          Engine: 'postgres',
+          DBInstanceClass: 'db.r6g.xlarge',
+          MasterUsername: 'app',
+          MasterUserPassword: 'not-a-real-one',
+          AllocatedStorage: 20,
+          StorageEncrypted: true,
+        }),
+      );
+      const sourceArn = created.DBInstance!.DBInstanceArn!;
+      const key = (await west.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+      await west.rds.send(
+        new CreateDBInstanceReadReplicaCommand({
+          DBInstanceIdentifier: 'acme-dr-usw2-db',
+          SourceDBInstanceIdentifier: sourceArn,
+          KmsKeyId: key,
+          DBInstanceClass: 'db.r6g.xlarge',
+        }),
+      );
+      east.destroy();
+      west.destroy();
 
-    const promote = await cli(ws.root, ['failover', 'dr-usw2', '--endpoint', moto!.url, '--yes', '--reason', 'us-east-1 unavailable', '--by', 'Ana']);
-    expect(promote.code, promote.out).toBe(0);
-    expect(promote.out).toMatch(/dr-usw2: failover step promote \(pilot-light, recovering prod-use1 from us-east-1 into us-west-2\)/);
-    expect(promote.out).toMatch(/recover from: read replica acme-dr-usw2-db \(available\), lag unknown \(no ReplicaLag datapoint in the last 10 min\)/);
-    expect(promote.out).toMatch(/~ aws_db_instance\.\S+ \(.*replicate_source_db.*\)/);
-    expect(promote.out).toMatch(/Complete the failover: failover\.step complete, then apply/);
-    const first = parse(readFileSync(manifest, 'utf8')).failover;
-    expect(first).toMatchObject({ step: 'promote', from: `read replica of prod-use1 (${sourceArn})` });
-    expect(first.snapshot).toBeUndefined();
+      const promote = await cli(ws.root, [
+        'failover',
+        'dr-usw2',
+        '--endpoint',
+        moto!.url,
+        '--yes',
+        '--reason',
+        'us-east-1 unavailable',
+        '--by',
+        'Ana',
+      ]);
+      expect(promote.code, promote.out).toBe(0);
+      expect(promote.out).toMatch(/dr-usw2: failover step promote \(pilot-light, recovering prod-use1 from us-east-1 into us-west-2\)/);
+      expect(promote.out).toMatch(
+        /recover from: read replica acme-dr-usw2-db \(available\), lag unknown \(no ReplicaLag datapoint in the last 10 min\)/,
+      );
+      expect(promote.out).toMatch(/~ aws_db_instance\.\S+ \(.*replicate_source_db.*\)/);
+      expect(promote.out).toMatch(/Complete the failover: failover\.step complete, then apply/);
+      const first = parse(readFileSync(manifest, 'utf8')).failover;
+      expect(first).toMatchObject({ step: 'promote', from: `read replica of prod-use1 (${sourceArn})` });
+      expect(first.snapshot).toBeUndefined();
 
-    const complete = await cli(ws.root, ['failover', 'dr-usw2', '--endpoint', moto!.url, '--yes', '--reason', 'us-east-1 unavailable', '--by', 'Ana']);
-    expect(complete.code, complete.out).toBe(0);
-    const after = readFileSync(manifest, 'utf8');
-    expect(parse(after).failover.step).toBe('complete');
-    // both steps' comments, in order: the history of the failover
-    expect(after).toMatch(/# \S+Z: promote — us-east-1 lost \(us-east-1 unavailable\), declared by Ana\..*\n# \S+Z: complete — .*\nfailover:\n {2}step: complete/);
-    expect(before.split('\n').filter((l) => !after.split('\n').includes(l))).toEqual([]);
+      const complete = await cli(ws.root, [
+        'failover',
+        'dr-usw2',
+        '--endpoint',
+        moto!.url,
+        '--yes',
+        '--reason',
+        'us-east-1 unavailable',
+        '--by',
+        'Ana',
+      ]);
+      expect(complete.code, complete.out).toBe(0);
+      const after = readFileSync(manifest, 'utf8');
+      expect(parse(after).failover.step).toBe('complete');
+      // both steps' comments, in order: the history of the failover
+      expect(after).toMatch(
+        /# \S+Z: promote — us-east-1 lost \(us-east-1 unavailable\), declared by Ana\..*\n# \S+Z: complete — .*\nfailover:\n {2}step: complete/,
+      );
+      expect(before.split('\n').filter((l) => !after.split('\n').includes(l))).toEqual([]);
 
-    const again = await cli(ws.root, ['failover', 'dr-usw2', '--endpoint', moto!.url, '--yes']);
-    expect(again.code, again.out).toBe(2);
-    expect(again.out).toMatch(/failover refused: dr-usw2 has already failed over \(failover\.step: complete/);
-  }, 5 * 60_000);
+      const again = await cli(ws.root, ['failover', 'dr-usw2', '--endpoint', moto!.url, '--yes']);
+      expect(again.code, again.out).toBe(2);
+      expect(again.out).toMatch(/failover refused: dr-usw2 has already failed over \(failover\.step: complete/);
+    },
+    5 * 60_000,
+  );
 
-  it('fails: nothing to recover from in the DR region is refused, naming what was looked for', async () => {
-    const ws = tempWorkspace();
-    cleanups.push(ws.cleanup);
-    // an emulator of its own, with nothing in it
-    const empty = await startMoto({ log: join(ws.root, 'moto-empty.log') });
-    try {
-      const replica = await cli(ws.root, ['failover', 'dr-usw2', '--endpoint', empty.url, '--dry-run']);
-      expect(replica.code, replica.out).toBe(2);
-      expect(replica.out).toMatch(/failover refused: nothing to recover dr-usw2 from in us-west-2/);
-      expect(replica.out).toMatch(/looked for the read replica acme-dr-usw2-db/);
-      const copy = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', empty.url, '--dry-run']);
-      expect(copy.code, copy.out).toBe(2);
-      expect(copy.out).toMatch(/looked for a snapshot of acme-prod-euw1-db \(copies, or recovery points in acme-prod-euw1-copy-eu-central-1\) in eu-central-1/);
-    } finally {
-      await empty.stop();
-    }
-  }, 5 * 60_000);
+  it(
+    'fails: nothing to recover from in the DR region is refused, naming what was looked for',
+    async () => {
+      const ws = tempWorkspace();
+      cleanups.push(ws.cleanup);
+      // an emulator of its own, with nothing in it
+      const empty = await startMoto({ log: join(ws.root, 'moto-empty.log') });
+      try {
+        const replica = await cli(ws.root, ['failover', 'dr-usw2', '--endpoint', empty.url, '--dry-run']);
+        expect(replica.code, replica.out).toBe(2);
+        expect(replica.out).toMatch(/failover refused: nothing to recover dr-usw2 from in us-west-2/);
+        expect(replica.out).toMatch(/looked for the read replica acme-dr-usw2-db/);
+        const copy = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', empty.url, '--dry-run']);
+        expect(copy.code, copy.out).toBe(2);
+        expect(copy.out).toMatch(
+          /looked for a snapshot of acme-prod-euw1-db \(copies, or recovery points in acme-prod-euw1-copy-eu-central-1\) in eu-central-1/,
+        );
+      } finally {
+        await empty.stop();
+      }
+    },
+    5 * 60_000,
+  );
 
   it('fails: a failover needs a target', async () => {
     const r = await cli(REPO_ROOT, ['failover', 'dr-usw2', '--dry-run']);

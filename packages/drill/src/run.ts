@@ -165,6 +165,8 @@ export class DrillRun {
   readonly emulatorQuirks: string[] = [];
   /** What Terraform still planned after the failover's last apply. */
   pendingAfterFailover?: PendingChange[];
+  /** On the emulator: what Terraform planned right after the peacetime apply (attributes moto does not keep). */
+  pendingBeforeFailover?: PendingChange[];
   verifiedAt?: Date;
   private firstSignalAt = 0;
   private readonly onSignal = (sig: NodeJS.Signals) => this.signalled(sig);

@@ -202,10 +202,11 @@ function replicaGaps(run: DrillRun): NotExercised[] {
     });
   }
   if (run.pendingAfterFailover?.length) {
-    const pending = (run.pendingAfterFailover ?? []).map((p) => `${p.address} (${p.attributes.join(', ')})`).join(', ');
+    const db = run.pendingAfterFailover.filter((p) => p.address.startsWith('aws_db_instance.')).map((p) => p.address);
+    const residue = (run.pendingBeforeFailover ?? []).map((p) => `${p.address} ${p.action} (${p.attributes.join(', ')})`).join('; ');
     out.push({
       what: 'a clean plan after the failover',
-      why: `the AWS provider reads replicate_source_db back from ReadReplicaSourceDBInstanceIdentifier, which moto keeps after the promotion, so ${pending || 'the database'} still shows a change to null after the last apply and every later apply calls PromoteReadReplica again (a no-op on moto). On AWS the field is empty after the promotion and the plan is clean.`,
+      why: `the AWS provider reads replicate_source_db back from ReadReplicaSourceDBInstanceIdentifier, which moto keeps after the promotion, so ${db.join(', ') || 'the database'} still shows a change to null after the last apply and every later apply calls PromoteReadReplica again (a no-op on moto); on AWS the field is empty after the promotion. moto also leaves changes pending right after an apply, because it does not keep some attributes (${residue || 'none'}): the drill checks that the failover leaves nothing pending beyond those`,
     });
   }
   return out;
