@@ -38,7 +38,8 @@ describe('runbooks', () => {
     const root = temp();
     const def = join(root, 'environments', 'platform.yaml');
     const text = readFileSync(def, 'utf8');
-    const next = text.replace(/rpoMinutes: 240/, 'rpoMinutes: 300');
+    // the standard policy's RPO (dr-euc1's pair)
+    const next = text.replace(/(\n {4}standard:\n(?:.*\n)*? {6}rpoMinutes: )240/, '$1300');
     expect(next).not.toBe(text);
     writeFileSync(def, next);
     const check = parity(root, 'check', '--json');

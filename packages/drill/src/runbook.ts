@@ -226,7 +226,9 @@ export function runbookFindings(ws: Workspace, report: CheckReport, jsonOf: (env
   const out: Finding[] = [];
   for (const pair of report.dr) {
     const name = pair.dr?.name;
-    if (!name || !report.envs.find((e) => e.name === name)?.valid) continue;
+    // a pair that does not resolve has its own findings; its runbook is judged once it does
+    const valid = (env: string | undefined) => !!env && !!report.envs.find((e) => e.name === env)?.valid;
+    if (!name || !valid(name) || !valid(pair.primary)) continue;
     const text = runbookText(ws, name, report, jsonOf);
     const file = `environments/${name}/${RUNBOOK_FILE}`;
     if (text === undefined || (existsSync(join(ws.root, file)) && readFileSync(join(ws.root, file), 'utf8') === text)) continue;
