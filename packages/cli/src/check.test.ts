@@ -146,6 +146,11 @@ describe('DR strategies follow the definition', () => {
       expect(s.status, s.stdout + s.stderr).toBe(0);
       expectations(drJson(root), pairOf(root, 'prod-euw1'));
     }
+    // the pair's runbook follows the policy too: stale until it is generated again
+    const stale = parity(root, 'check');
+    expect(stale.status, stale.stdout).toBe(1);
+    expect(stale.stdout).toMatch(/environments\/dr-euc1\/RUNBOOK\.md no longer matches the model/);
+    expect(parity(root, 'gen', 'runbook', 'dr-euc1').status).toBe(0);
     const r = parity(root, 'check');
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/policy standard: warm-standby, RPO 4 h, RTO 8 h, copy\/lag budget 60 min, standby 50%/);
