@@ -42,7 +42,7 @@ function genCommands(cli: Command): void {
     .option('--region <region>', 'region code, overriding the name (e.g. europe-west1)')
     .option('--recovers <env>', 'dr only: the production environment it recovers')
     .option('--tier <tier>', 'tier, overriding the role default')
-    .option('--dr-policy <policy>', 'production only: the DR policy (dr.policies), when not the tier\'s or dr.defaultPolicy')
+    .option('--dr-policy <policy>', "production only: the DR policy (dr.policies), when not the tier's or dr.defaultPolicy")
     .option('--force', 'stamp an existing environment again', false)
     .action(async (name: string, flags) => (await import('./commands/gen.js')).genEnv(name, flags));
   gen
@@ -57,7 +57,9 @@ function genCommands(cli: Command): void {
 
   gen
     .command('ci')
-    .description('write .github/workflows/parity-*.yml from templates/ci/*.yml.hbs (plan on pull requests, apply in promotion order, drift, drills)')
+    .description(
+      'write .github/workflows/parity-*.yml from templates/ci/*.yml.hbs (plan on pull requests, apply in promotion order, drift, drills)',
+    )
     .option('--check', 'fail if a committed workflow is stale instead of writing', false)
     .action(async (flags) => (await import('./commands/ci.js')).genCi(flags));
 
@@ -90,8 +92,16 @@ function fleetCommands(cli: Command): void {
     .description('synthesize environments to environments/<name>/cdktf.out (all when none named); unchanged ones are skipped')
     .argument('[env...]', 'environments')
     .option('--force', 'synthesize even if nothing changed', false)
-    .option('--bootstrap', 'instead: the bootstrap stack of each cloud (state buckets, GitHub OIDC, plan and apply roles) into bootstrap/<cloud>/', false)
-    .option('--jobs <n>', `worker threads (default: one per core, once there are ${MIN_ENVS_PER_WORKER} environments to synthesize per thread)`, positiveInt)
+    .option(
+      '--bootstrap',
+      'instead: the bootstrap stack of each cloud (state buckets, GitHub OIDC, plan and apply roles) into bootstrap/<cloud>/',
+      false,
+    )
+    .option(
+      '--jobs <n>',
+      `worker threads (default: one per core, once there are ${MIN_ENVS_PER_WORKER} environments to synthesize per thread)`,
+      positiveInt,
+    )
     .action(async (envs: string[], flags) => {
       const cmd = await import('./commands/synth.js');
       if (flags.bootstrap) await cmd.synthBootstrapCommand(envs);
@@ -103,7 +113,12 @@ function fleetCommands(cli: Command): void {
     .description('synthesize, then terraform init + validate every AWS environment with the real provider')
     .argument('[env...]', 'environments')
     .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
-    .option('--jobs <n>', 'terraform processes at once, each validating up to 50 environments with one provider process (~0.5 GiB each)', positiveInt, 1)
+    .option(
+      '--jobs <n>',
+      'terraform processes at once, each validating up to 50 environments with one provider process (~0.5 GiB each)',
+      positiveInt,
+      1,
+    )
     .action(async (envs: string[], flags) => {
       await (await import('./commands/validate.js')).validate(envs, flags);
     });
@@ -114,7 +129,11 @@ function fleetCommands(cli: Command): void {
     .option('--base <ref>', 'the ref to compare with (e.g. origin/main, HEAD~1)')
     .option('--all', 'every environment instead (nightly drift, monthly drills)', false)
     .option('--head <ref>', 'the ref to compare', 'HEAD')
-    .option('--json', 'a GitHub Actions matrix: {"include":[{env,cloud,region,role,order,apply,planRole,applyRole}]}, in promotion order', false)
+    .option(
+      '--json',
+      'a GitHub Actions matrix: {"include":[{env,cloud,region,role,order,apply,planRole,applyRole}]}, in promotion order',
+      false,
+    )
     .action(async (flags) => (await import('./commands/affected.js')).affected(flags));
 
   cli
@@ -171,7 +190,9 @@ function releaseCommands(cli: Command): void {
 function drillCommands(cli: Command): void {
   cli
     .command('drill')
-    .description('practise a regional failover into a dr environment with real Terraform (a local moto server by default) and measure RTO and RPO; exit 1 if it fails')
+    .description(
+      'practise a regional failover into a dr environment with real Terraform (a local moto server by default) and measure RTO and RPO; exit 1 if it fails',
+    )
     .argument('<dr-env>', 'the dr environment to fail over into; the environment it recovers is applied first')
     .option('--endpoint <url>', 'a running AWS emulator (moto) instead of starting one')
     .option('--aws', 'real AWS with the ambient credentials (never the default)', false)
@@ -187,11 +208,13 @@ function drillCommands(cli: Command): void {
 function schemaCommands(cli: Command): void {
   cli
     .command('failover')
-    .description('fail over into a dr environment for real: find the recovery point in the DR region, write the failover into its manifest, print the Terraform difference and the steps Terraform does not do')
+    .description(
+      'fail over into a dr environment for real: find the recovery point in the DR region, write the failover into its manifest, print the Terraform difference and the steps Terraform does not do',
+    )
     .argument('<dr-env>', 'the dr environment to fail over into')
     .option('--aws', 'the AWS account of the ambient credentials', false)
     .option('--endpoint <url>', 'an AWS emulator (moto) instead')
-    .option('--reason <text>', 'why: recorded in the manifest\'s history comment')
+    .option('--reason <text>', "why: recorded in the manifest's history comment")
     .option('--by <who>', 'who declared the disaster: recorded in the history comment')
     .option('--yes', 'do not ask before writing (automation)', false)
     .option('--dry-run', 'show the change; write nothing', false)

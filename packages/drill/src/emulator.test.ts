@@ -180,6 +180,7 @@ describe('the real prod-use1 against moto', () => {
     expect([...types].sort()).toEqual([
       'aws_backup_selection',
       'aws_db_instance_automated_backups_replication',
+      'aws_s3_bucket_replication_configuration',
       'aws_sqs_queue_redrive_allow_policy',
     ]);
     expect(r.removed.every((x) => MOTO_UNSUPPORTED[x.address.split('.')[0]!])).toBe(true);

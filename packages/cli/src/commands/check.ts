@@ -5,8 +5,25 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
-import { lastDrill, resolveForCheck, runChecks, stable, unreadableDefinitionReport, type CheckReport, type DrPair, type Finding } from '@parity/checks';
-import { DEFINITION_FILE, formatIssue, loadWorkspace, ParityError, type ResolvedEnvironment, synthFailed, type Workspace } from '@parity/model';
+import {
+  lastDrill,
+  resolveForCheck,
+  runChecks,
+  stable,
+  unreadableDefinitionReport,
+  type CheckReport,
+  type DrPair,
+  type Finding,
+} from '@parity/checks';
+import {
+  DEFINITION_FILE,
+  formatIssue,
+  loadWorkspace,
+  ParityError,
+  type ResolvedEnvironment,
+  synthFailed,
+  type Workspace,
+} from '@parity/model';
 import { policyMarkdown, policyTerminal } from './check-policy.js';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { TerraformJson } from '@parity/model/terraform';
@@ -37,7 +54,8 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   try {
     ws = await loadWorkspace(root, { installer: npmInstaller });
   } catch (e) {
-    if (e instanceof ParityError) return { report: unreadableDefinitionReport(DEFINITION_FILE, e.issues), root: root ?? process.cwd(), envs: [] };
+    if (e instanceof ParityError)
+      return { report: unreadableDefinitionReport(DEFINITION_FILE, e.issues), root: root ?? process.cwd(), envs: [] };
     throw e;
   }
   const resolved = resolveForCheck(ws, names);
@@ -77,7 +95,13 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   const { runbookFindings } = await import('@parity/drill/runbook');
   const runbookStale = runbookFindings(ws, report, (name) => json.get(name));
   if (!runbookStale.length) return { report, root: ws.root, envs: resolved.envs };
-  const withRunbooks = runChecks(ws, { ...resolved, findings: [...resolved.findings, ...runbookStale] }, (name) => json.get(name), drills, now ? { now } : {});
+  const withRunbooks = runChecks(
+    ws,
+    { ...resolved, findings: [...resolved.findings, ...runbookStale] },
+    (name) => json.get(name),
+    drills,
+    now ? { now } : {},
+  );
   return { report: withRunbooks, root: ws.root, envs: resolved.envs };
 }
 
@@ -86,7 +110,13 @@ function synthIssues(err: ParityError, env: string): Finding[] {
   return err.issues.map((i) => ({ ...i, check: 'policy' as const, kind: i.kind === 'transform' ? 'transform' : 'schema', env }));
 }
 
-const CHECK_TITLES = { config: 'Configuration', parity: 'Parity', regions: 'Region availability', residency: 'Data residency', dr: 'DR readiness' } as const;
+const CHECK_TITLES = {
+  config: 'Configuration',
+  parity: 'Parity',
+  regions: 'Region availability',
+  residency: 'Data residency',
+  dr: 'DR readiness',
+} as const;
 
 function cellText(report: CheckReport, env: string, bundle: string): { text: string; status: string } {
   const c = report.matrix.cells[env]?.[bundle];
@@ -109,16 +139,37 @@ function pairLines(p: DrPair, md: boolean): string[] {
     return lines;
   }
   const pol = p.policy;
-  lines.push(`${md ? 'ℹ️' : pc.cyan('i')} policy ${pol.name}: ${pol.strategy}, RPO ${minutes(pol.rpoMinutes)}, RTO ${minutes(pol.rtoMinutes)}, copy/lag budget ${pol.copyDelayMinutes} min${pol.standbyCapacityPercent !== undefined ? `, standby ${pol.standbyCapacityPercent}%` : ''}${p.implemented && p.implemented !== pol.strategy ? ` (the Terraform implements ${p.implemented})` : ''}${p.failover ? `; failing over: step ${p.failover}` : ''}`);
-  if (p.rpo) lines.push(`${ok(p.rpo.met)} RPO: worst case ${minutes(p.rpo.minutes)} vs target ${minutes(p.rpo.targetMinutes)} (${p.rpo.met ? `met, ${p.rpo.marginMinutes} min to spare` : `breached by ${-p.rpo.marginMinutes} min`}); ${p.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')}${p.rpo.fix ? ` → ${p.rpo.fix}` : ''}`);
+  lines.push(
+    `${md ? 'ℹ️' : pc.cyan('i')} policy ${pol.name}: ${pol.strategy}, RPO ${minutes(pol.rpoMinutes)}, RTO ${minutes(pol.rtoMinutes)}, copy/lag budget ${pol.copyDelayMinutes} min${pol.standbyCapacityPercent !== undefined ? `, standby ${pol.standbyCapacityPercent}%` : ''}${p.implemented && p.implemented !== pol.strategy ? ` (the Terraform implements ${p.implemented})` : ''}${p.failover ? `; failing over: step ${p.failover}` : ''}`,
+  );
+  if (p.rpo)
+    lines.push(
+      `${ok(p.rpo.met)} RPO: worst case ${minutes(p.rpo.minutes)} vs target ${minutes(p.rpo.targetMinutes)} (${p.rpo.met ? `met, ${p.rpo.marginMinutes} min to spare` : `breached by ${-p.rpo.marginMinutes} min`}); ${p.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')}${p.rpo.fix ? ` → ${p.rpo.fix}` : ''}`,
+    );
   else lines.push(`${ok(false)} RPO: no protection reaches ${p.dr.region}`);
-  if (p.rto) lines.push(`${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.implemented ?? p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(p.rto.breakdown).map(([k, v]) => `${k} ${v}`).join(', ')})${p.rto.fix ? ` → ${p.rto.fix}` : ''}`);
+  if (p.rto)
+    lines.push(
+      `${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.implemented ?? p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(
+        p.rto.breakdown,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})${p.rto.fix ? ` → ${p.rto.fix}` : ''}`,
+    );
   if (p.standby) lines.push(...standbyLines(p, md));
-  lines.push(`${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? `→ ${p.dr!.region}` : 'NOT covered'}`).join(', ')}`);
-  if (p.keys.length) lines.push(`${ok(p.keys.every((k) => k.ok))} keys: ${p.keys.length} cop${p.keys.length === 1 ? 'y' : 'ies'} in ${p.dr.region} encrypted with keys ${p.keys.every((k) => k.ok) ? `in ${p.dr.region}` : 'in the wrong region'}`);
-  lines.push(`${ok(p.stateOk ?? false)} state: ${p.dr.name} keeps its Terraform state in ${p.dr.stateRegion}${p.stateOk ? `, not in ${p.primaryRegion}` : `, the region it fails over from`}`);
+  lines.push(
+    `${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? `→ ${p.dr!.region}` : 'NOT covered'}`).join(', ')}`,
+  );
+  if (p.keys.length)
+    lines.push(
+      `${ok(p.keys.every((k) => k.ok))} keys: ${p.keys.length} cop${p.keys.length === 1 ? 'y' : 'ies'} in ${p.dr.region} encrypted with keys ${p.keys.every((k) => k.ok) ? `in ${p.dr.region}` : 'in the wrong region'}`,
+    );
+  lines.push(
+    `${ok(p.stateOk ?? false)} state: ${p.dr.name} keeps its Terraform state in ${p.dr.stateRegion}${p.stateOk ? `, not in ${p.primaryRegion}` : `, the region it fails over from`}`,
+  );
   if (p.queues) lines.push(`${md ? 'ℹ️' : pc.cyan('i')} queues: ${p.queues}`);
-  lines.push(`${md ? 'ℹ️' : pc.cyan('i')} last drilled: ${p.lastDrill ? `${p.lastDrill.at} (${p.lastDrill.status}${p.lastDrill.rtoMinutes !== undefined ? `, RTO ${p.lastDrill.rtoMinutes} min` : ''}${p.lastDrill.rpoMinutes !== undefined ? `, RPO ${p.lastDrill.rpoMinutes} min` : ''}) — ${p.lastDrill.file}` : `never (pnpm drill ${p.dr.name})`}`);
+  lines.push(
+    `${md ? 'ℹ️' : pc.cyan('i')} last drilled: ${p.lastDrill ? `${p.lastDrill.at} (${p.lastDrill.status}${p.lastDrill.rtoMinutes !== undefined ? `, RTO ${p.lastDrill.rtoMinutes} min` : ''}${p.lastDrill.rpoMinutes !== undefined ? `, RPO ${p.lastDrill.rpoMinutes} min` : ''}) — ${p.lastDrill.file}` : `never (pnpm drill ${p.dr.name})`}`,
+  );
   return lines;
 }
 
@@ -141,10 +192,18 @@ function findingText(f: Finding): string {
 export function formatTerminal(r: CheckReport, drOnly = false): string {
   const out: string[] = [];
   if (!drOnly) {
-    out.push(pc.bold(`Parity: ${r.envs.length} environments × ${r.matrix.bundles.length} bundles`) + pc.dim(`   (${r.definitionFile}; ±n = n allowed differences, ↑v = promotion pending, ✘ = must match)`));
+    out.push(
+      pc.bold(`Parity: ${r.envs.length} environments × ${r.matrix.bundles.length} bundles`) +
+        pc.dim(`   (${r.definitionFile}; ±n = n allowed differences, ↑v = promotion pending, ✘ = must match)`),
+    );
     const head = ['environment', 'role', 'region', ...r.matrix.bundles];
     const rows = r.envs.map((e) => [e.name, e.role, `${e.cloud}:${e.region}`, ...r.matrix.bundles.map((b) => cellText(r, e.name, b))]);
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (typeof row[i] === 'string' ? (row[i] as string) : (row[i] as { text: string }).text).length)));
+    const widths = head.map((h, i) =>
+      Math.max(
+        h.length,
+        ...rows.map((row) => (typeof row[i] === 'string' ? (row[i] as string) : (row[i] as { text: string }).text).length),
+      ),
+    );
     out.push(pc.dim(head.map((h, i) => h.padEnd(widths[i]!)).join('  ')));
     for (const row of rows) {
       out.push(
@@ -160,13 +219,18 @@ export function formatTerminal(r: CheckReport, drOnly = false): string {
     const allowed = r.matrix.differences.filter((d) => d.allowed);
     if (allowed.length) {
       out.push('', pc.bold('Allowed differences (mayDiffer; derived from a DR policy or failover step)'));
-      for (const d of allowed) out.push(`  ${`${d.bundle}.${d.param}`.padEnd(28)} ${d.groups.map((g) => `${stable(g.value)}: ${g.envs.join(', ')}`).join(pc.dim('  |  '))}${d.derived ? pc.dim(`  (derived in ${d.derived.join(', ')})`) : ''}`);
+      for (const d of allowed)
+        out.push(
+          `  ${`${d.bundle}.${d.param}`.padEnd(28)} ${d.groups.map((g) => `${stable(g.value)}: ${g.envs.join(', ')}`).join(pc.dim('  |  '))}${d.derived ? pc.dim(`  (derived in ${d.derived.join(', ')})`) : ''}`,
+        );
     }
   }
   out.push('', pc.bold('DR readiness'));
   if (r.dr.length === 0) out.push('  (no production environments)');
   for (const p of r.dr) {
-    out.push(`  ${pc.bold(p.primary)} ${pc.dim(`(${p.primaryRegion}, ${p.jurisdiction})`)} → ${p.dr ? `${pc.bold(p.dr.name)} ${pc.dim(`(${p.dr.region})`)}` : pc.red('none')}`);
+    out.push(
+      `  ${pc.bold(p.primary)} ${pc.dim(`(${p.primaryRegion}, ${p.jurisdiction})`)} → ${p.dr ? `${pc.bold(p.dr.name)} ${pc.dim(`(${p.dr.region})`)}` : pc.red('none')}`,
+    );
     for (const l of pairLines(p, false)) out.push(`    ${l}`);
   }
   if (!drOnly) out.push('', ...policyTerminal(r));
@@ -177,9 +241,20 @@ export function formatTerminal(r: CheckReport, drOnly = false): string {
     const fs = shown.filter((f) => f.check === check);
     if (!fs.length) continue;
     out.push('', pc.bold(CHECK_TITLES[check]));
-    for (const f of fs) out.push(...findingText(f).split('\n').map((l, i) => (i === 0 ? (f.severity === 'error' ? pc.red(`  ${l}`) : pc.yellow(`  ${l}`)) : `  ${l}`)));
+    for (const f of fs)
+      out.push(
+        ...findingText(f)
+          .split('\n')
+          .map((l, i) => (i === 0 ? (f.severity === 'error' ? pc.red(`  ${l}`) : pc.yellow(`  ${l}`)) : `  ${l}`)),
+      );
   }
-  out.push('', errors.length ? pc.red(pc.bold(`✘ ${errors.length} violation${errors.length === 1 ? '' : 's'}`)) + pc.dim(`, ${warnings.length} warning(s)`) : pc.green(pc.bold('✔ no violations')) + pc.dim(`, ${warnings.length} warning(s), ${r.summary.promotionsPending} promotion(s) pending`));
+  out.push(
+    '',
+    errors.length
+      ? pc.red(pc.bold(`✘ ${errors.length} violation${errors.length === 1 ? '' : 's'}`)) + pc.dim(`, ${warnings.length} warning(s)`)
+      : pc.green(pc.bold('✔ no violations')) +
+          pc.dim(`, ${warnings.length} warning(s), ${r.summary.promotionsPending} promotion(s) pending`),
+  );
   return out.join('\n');
 }
 
@@ -187,14 +262,31 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
   const out: string[] = [];
   const esc = (s: string) => s.replaceAll('|', '\\|');
   const errors = r.findings.filter((f) => f.severity === 'error' && (!drOnly || f.check === 'dr'));
-  out.push(`### Parity check: ${errors.length ? `❌ ${errors.length} violation${errors.length === 1 ? '' : 's'}` : '✅ no violations'}`, '');
+  out.push(
+    `### Parity check: ${errors.length ? `❌ ${errors.length} violation${errors.length === 1 ? '' : 's'}` : '✅ no violations'}`,
+    '',
+  );
   if (!drOnly) {
-    out.push(`| environment | role | region | ${r.matrix.bundles.join(' | ')} |`, `|---|---|---|${r.matrix.bundles.map(() => '---').join('|')}|`);
-    for (const e of r.envs) out.push(`| ${e.name} | ${e.role} | ${e.cloud}:${e.region} | ${r.matrix.bundles.map((b) => { const c = cellText(r, e.name, b); return c.status === 'violation' ? `❌ ${esc(c.text)}` : c.status === 'pending' ? `⏳ ${esc(c.text)}` : esc(c.text); }).join(' | ')} |`);
+    out.push(
+      `| environment | role | region | ${r.matrix.bundles.join(' | ')} |`,
+      `|---|---|---|${r.matrix.bundles.map(() => '---').join('|')}|`,
+    );
+    for (const e of r.envs)
+      out.push(
+        `| ${e.name} | ${e.role} | ${e.cloud}:${e.region} | ${r.matrix.bundles
+          .map((b) => {
+            const c = cellText(r, e.name, b);
+            return c.status === 'violation' ? `❌ ${esc(c.text)}` : c.status === 'pending' ? `⏳ ${esc(c.text)}` : esc(c.text);
+          })
+          .join(' | ')} |`,
+      );
     const allowed = r.matrix.differences.filter((d) => d.allowed);
     if (allowed.length) {
       out.push('', '<details><summary>Allowed differences</summary>', '', '| parameter | values |', '|---|---|');
-      for (const d of allowed) out.push(`| \`${d.bundle}.${d.param}\` | ${d.groups.map((g) => `\`${esc(stable(g.value))}\`: ${g.envs.join(', ')}`).join('<br>')} |`);
+      for (const d of allowed)
+        out.push(
+          `| \`${d.bundle}.${d.param}\` | ${d.groups.map((g) => `\`${esc(stable(g.value))}\`: ${g.envs.join(', ')}`).join('<br>')} |`,
+        );
       out.push('', '</details>');
     }
   }
@@ -205,10 +297,14 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
     out.push('');
   }
   if (!drOnly) out.push(...policyMarkdown(r), '');
-  if (r.findings.some((f) => f.check !== 'policy' && (f.severity === 'error' || f.severity === 'warning') && (!drOnly || f.check === 'dr'))) {
+  if (
+    r.findings.some((f) => f.check !== 'policy' && (f.severity === 'error' || f.severity === 'warning') && (!drOnly || f.check === 'dr'))
+  ) {
     out.push('#### Findings', '', '| | check | where | problem | fix |', '|---|---|---|---|---|');
     for (const f of r.findings.filter((x) => (!drOnly || x.check === 'dr') && x.check !== 'policy')) {
-      out.push(`| ${f.severity === 'error' ? '❌' : '⚠️'} | ${f.check} | \`${esc(f.file)}${f.line ? `:${f.line}` : ''}\` ${f.path ? `\`${esc(f.path)}\`` : ''} | ${esc(f.message)}${f.value !== undefined ? ` (value \`${esc(stable(f.value))}\`)` : ''} | ${esc(f.fix ?? '')} |`);
+      out.push(
+        `| ${f.severity === 'error' ? '❌' : '⚠️'} | ${f.check} | \`${esc(f.file)}${f.line ? `:${f.line}` : ''}\` ${f.path ? `\`${esc(f.path)}\`` : ''} | ${esc(f.message)}${f.value !== undefined ? ` (value \`${esc(stable(f.value))}\`)` : ''} | ${esc(f.fix ?? '')} |`,
+      );
     }
   }
   return out.join('\n');
@@ -217,7 +313,11 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
 export async function check(names: readonly string[], flags: CheckFlags = {}, root?: string): Promise<CheckReport> {
   const report = await runCheck(names, root, undefined, true);
   const text = flags.json
-    ? JSON.stringify(flags.dr ? { dr: report.dr, findings: report.findings.filter((f) => f.check === 'dr'), summary: report.summary } : report, null, 2)
+    ? JSON.stringify(
+        flags.dr ? { dr: report.dr, findings: report.findings.filter((f) => f.check === 'dr'), summary: report.summary } : report,
+        null,
+        2,
+      )
     : flags.markdown
       ? formatMarkdown(report, flags.dr)
       : formatTerminal(report, flags.dr);
