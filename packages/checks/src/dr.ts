@@ -8,7 +8,7 @@
  */
 import { regionCatalog, replicates, type Definition, type ResolvedEnvironment, type Strategy } from '@parity/model';
 import type { DrillSummary } from './drills.js';
-import { addBucketProtections } from './buckets.js';
+import { addBucketProtections, type BucketSink } from './buckets.js';
 import type { Finding } from './findings.js';
 import { computeOf, findReplica, replicaFindings, replicaMechanism, standbyOf, type Mechanism, type Standby } from './standby.js';
 import { blocks, cronIntervalMinutes, TfDoc, type TerraformJson } from './tf.js';
@@ -84,8 +84,29 @@ export interface DrReport {
 
 /** How each stateful bundle of `primary` reaches `drRegion`, read from its Terraform JSON. */
 export function protections(primary: ResolvedEnvironment, json: TerraformJson, drRegion: string, copyDelayMinutes: number): { protections: Protection[]; findings: Finding[]; keys: DrPair['keys'] } {
+  const scan = protectionScan(primary, json, drRegion, copyDelayMinutes);
+  if (primary.cloud === 'aws') {
+    awsBackupPlans(scan);
+    awsDatabaseCopies(scan);
+  } else {
+    cloudSqlProtections(scan);
+    cloudSqlScheduledBackups(scan);
+    gkeBackupPlans(scan);
+  }
+  addBucketProtections(scan);
+  return { protections: scan.out, findings: scan.findings, keys: scan.keys };
+}
+
+/** One primary's Terraform being read for protections toward `drRegion`, and what was found so far. */
+interface ProtectionScan extends BucketSink {
+  /** The interval of a backup schedule in minutes; a warning when it cannot be read. */
+  interval(address: string, expr: unknown): number | undefined;
+  /** Record the key a copy in `region` is encrypted with; an error when it is of another region. */
+  checkKey(address: string, region: string, keyRef: unknown): void;
+}
+
+function protectionScan(primary: ResolvedEnvironment, json: TerraformJson, drRegion: string, copyDelayMinutes: number): ProtectionScan {
   const doc = new TfDoc(json, primary.cloud, primary.region);
-  const out: Protection[] = [];
   const findings: Finding[] = [];
   const keys: Array<{ address: string; region: string; keyRegion?: string; ok: boolean }> = [];
   const file = `environments/${primary.name}/cdktf.out/stacks/${primary.name}/cdk.tf.json`;
@@ -102,69 +123,89 @@ export function protections(primary: ResolvedEnvironment, json: TerraformJson, d
       findings.push({ check: 'dr', kind: 'key-region', severity: 'error', env: primary.name, file, path: address, value: keyRegion ?? String(keyRef), message: `${address} in ${region} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : 'whose region cannot be read'}; a copy must use a key in its own region, or it cannot be restored when the source region is lost`, fix: `create the key with the provider for ${region}` });
     }
   };
+  return { doc, primary, drRegion, copyDelayMinutes, file, out: [], findings, keys, interval, checkKey };
+}
 
-  if (primary.cloud === 'aws') {
-    const dbs = doc.resources('aws_db_instance').filter((r) => !r.body.replicate_source_db && doc.providerRegion(r) === primary.region);
-    const vaultsInDr = doc.resources('aws_backup_vault').filter((v) => doc.providerRegion(v) === drRegion);
-    for (const v of vaultsInDr) checkKey(v.address, drRegion, v.body.kms_key_arn);
-    const selections = doc.resources('aws_backup_selection');
-    for (const plan of doc.resources('aws_backup_plan')) {
-      const planSelections = selections.filter((s) => doc.deref(s.body.plan_id)?.address === plan.address);
-      const coversDb = planSelections.some((s) => doc.references(s.body.resources, 'aws_db_instance'));
-      const coversTagged = planSelections.some((s) => blocks(s.body.selection_tag).length > 0);
-      for (const rule of blocks(plan.body.rule)) {
-        const toDr = blocks(rule.copy_action).some((c) => doc.regionOf(c.destination_vault_arn) === drRegion);
-        if (!toDr) continue;
-        const every = interval(`${plan.address}.rule.schedule`, rule.schedule);
-        if (every === undefined) continue;
-        const mech = `AWS Backup every ${every} min, copied to ${drRegion} (≤ ${copyDelayMinutes} min)`;
-        if (coversDb && dbs.length > 0) out.push({ bundle: 'database', mechanism: mech, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
-        if (coversTagged) out.push({ bundle: 'cluster', mechanism: `${mech}, volumes tagged parity:backup`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
-      }
-    }
-    for (const r of doc.resources('aws_db_instance_automated_backups_replication')) {
-      if (doc.providerRegion(r) !== drRegion) continue;
-      checkKey(r.address, drRegion, r.body.kms_key_id);
-      out.push({ bundle: 'database', mechanism: `automated backups and transaction logs replicated to ${drRegion}`, rpoMinutes: REPLICATED_BACKUPS_RPO_MINUTES, kind: 'replicated-backups', recovery: 'restore' });
-    }
-    for (const r of doc.resources('aws_db_instance').filter((x) => x.body.replicate_source_db && doc.providerRegion(x) === drRegion)) {
-      checkKey(r.address, drRegion, r.body.kms_key_id);
-      out.push({ bundle: 'database', mechanism: `read replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES, kind: 'replica', recovery: 'promotion' });
-    }
-  } else {
-    for (const r of doc.resources('google_sql_database_instance')) {
-      if (r.body.master_instance_name) {
-        if (r.body.region === drRegion) out.push({ bundle: 'database', mechanism: `Cloud SQL replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES, kind: 'replica', recovery: 'promotion' });
-        continue;
-      }
-      const backup = blocks(r.body.settings).flatMap((s) => blocks(s.backup_configuration));
-      if (backup.some((b) => b.enabled !== false && b.location === drRegion)) {
-        out.push({ bundle: 'database', mechanism: `Cloud SQL daily automated backups stored in ${drRegion}`, rpoMinutes: 1440, kind: 'backups', recovery: 'restore' });
-      }
-    }
-    for (const j of doc.resources('google_cloud_scheduler_job')) {
-      const t = blocks(j.body.http_target)[0];
-      if (!t || typeof t.uri !== 'string' || !t.uri.includes('sqladmin.googleapis.com') || !t.uri.endsWith('/backupRuns') || typeof t.body !== 'string') continue;
-      let location: unknown;
-      try {
-        location = (JSON.parse(Buffer.from(t.body, 'base64').toString('utf8')) as { location?: unknown }).location;
-      } catch {
-        location = undefined;
-      }
-      if (location !== drRegion) continue;
-      const every = interval(`${j.address}.schedule`, j.body.schedule);
-      if (every !== undefined) out.push({ bundle: 'database', mechanism: `on-demand Cloud SQL backup every ${every} min, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
-    }
-    for (const p of doc.resources('google_gke_backup_backup_plan')) {
-      if (p.body.location !== drRegion) continue;
-      const sched = blocks(p.body.backup_schedule)[0];
-      const volumes = blocks(p.body.backup_config).some((c) => c.include_volume_data === true);
-      const every = interval(`${p.address}.backup_schedule.cron_schedule`, sched?.cron_schedule);
-      if (every !== undefined) out.push({ bundle: 'cluster', mechanism: `Backup for GKE every ${every} min${volumes ? ' with volume data' : ' (no volume data)'}, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+/** AWS Backup plans whose rules copy to a vault in the DR region: the database, and volumes tagged for backup. */
+function awsBackupPlans(scan: ProtectionScan): void {
+  const { doc, primary, drRegion, copyDelayMinutes, out, interval, checkKey } = scan;
+  const dbs = doc.resources('aws_db_instance').filter((r) => !r.body.replicate_source_db && doc.providerRegion(r) === primary.region);
+  const vaultsInDr = doc.resources('aws_backup_vault').filter((v) => doc.providerRegion(v) === drRegion);
+  for (const v of vaultsInDr) checkKey(v.address, drRegion, v.body.kms_key_arn);
+  const selections = doc.resources('aws_backup_selection');
+  for (const plan of doc.resources('aws_backup_plan')) {
+    const planSelections = selections.filter((s) => doc.deref(s.body.plan_id)?.address === plan.address);
+    const coversDb = planSelections.some((s) => doc.references(s.body.resources, 'aws_db_instance'));
+    const coversTagged = planSelections.some((s) => blocks(s.body.selection_tag).length > 0);
+    for (const rule of blocks(plan.body.rule)) {
+      const toDr = blocks(rule.copy_action).some((c) => doc.regionOf(c.destination_vault_arn) === drRegion);
+      if (!toDr) continue;
+      const every = interval(`${plan.address}.rule.schedule`, rule.schedule);
+      if (every === undefined) continue;
+      const mech = `AWS Backup every ${every} min, copied to ${drRegion} (≤ ${copyDelayMinutes} min)`;
+      if (coversDb && dbs.length > 0) out.push({ bundle: 'database', mechanism: mech, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+      if (coversTagged) out.push({ bundle: 'cluster', mechanism: `${mech}, volumes tagged parity:backup`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
     }
   }
-  addBucketProtections({ doc, primary, drRegion, copyDelayMinutes, file, out, findings, keys });
-  return { protections: out, findings, keys };
+}
+
+/** RDS automated backups replicated to the DR region, and read replicas there. */
+function awsDatabaseCopies(scan: ProtectionScan): void {
+  const { doc, drRegion, out, checkKey } = scan;
+  for (const r of doc.resources('aws_db_instance_automated_backups_replication')) {
+    if (doc.providerRegion(r) !== drRegion) continue;
+    checkKey(r.address, drRegion, r.body.kms_key_id);
+    out.push({ bundle: 'database', mechanism: `automated backups and transaction logs replicated to ${drRegion}`, rpoMinutes: REPLICATED_BACKUPS_RPO_MINUTES, kind: 'replicated-backups', recovery: 'restore' });
+  }
+  for (const r of doc.resources('aws_db_instance').filter((x) => x.body.replicate_source_db && doc.providerRegion(x) === drRegion)) {
+    checkKey(r.address, drRegion, r.body.kms_key_id);
+    out.push({ bundle: 'database', mechanism: `read replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES, kind: 'replica', recovery: 'promotion' });
+  }
+}
+
+/** Cloud SQL replicas in the DR region, and automated backups stored there. */
+function cloudSqlProtections(scan: ProtectionScan): void {
+  const { doc, drRegion, out } = scan;
+  for (const r of doc.resources('google_sql_database_instance')) {
+    if (r.body.master_instance_name) {
+      if (r.body.region === drRegion) out.push({ bundle: 'database', mechanism: `Cloud SQL replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES, kind: 'replica', recovery: 'promotion' });
+      continue;
+    }
+    const backup = blocks(r.body.settings).flatMap((s) => blocks(s.backup_configuration));
+    if (backup.some((b) => b.enabled !== false && b.location === drRegion)) {
+      out.push({ bundle: 'database', mechanism: `Cloud SQL daily automated backups stored in ${drRegion}`, rpoMinutes: 1440, kind: 'backups', recovery: 'restore' });
+    }
+  }
+}
+
+/** Cloud Scheduler jobs that call the Cloud SQL Admin API's backupRuns with a location in the DR region. */
+function cloudSqlScheduledBackups(scan: ProtectionScan): void {
+  const { doc, drRegion, copyDelayMinutes, out, interval } = scan;
+  for (const j of doc.resources('google_cloud_scheduler_job')) {
+    const t = blocks(j.body.http_target)[0];
+    if (!t || typeof t.uri !== 'string' || !t.uri.includes('sqladmin.googleapis.com') || !t.uri.endsWith('/backupRuns') || typeof t.body !== 'string') continue;
+    let location: unknown;
+    try {
+      location = (JSON.parse(Buffer.from(t.body, 'base64').toString('utf8')) as { location?: unknown }).location;
+    } catch {
+      location = undefined;
+    }
+    if (location !== drRegion) continue;
+    const every = interval(`${j.address}.schedule`, j.body.schedule);
+    if (every !== undefined) out.push({ bundle: 'database', mechanism: `on-demand Cloud SQL backup every ${every} min, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+  }
+}
+
+/** Backup for GKE plans located in the DR region. */
+function gkeBackupPlans(scan: ProtectionScan): void {
+  const { doc, drRegion, copyDelayMinutes, out, interval } = scan;
+  for (const p of doc.resources('google_gke_backup_backup_plan')) {
+    if (p.body.location !== drRegion) continue;
+    const sched = blocks(p.body.backup_schedule)[0];
+    const volumes = blocks(p.body.backup_config).some((c) => c.include_volume_data === true);
+    const every = interval(`${p.address}.backup_schedule.cron_schedule`, sched?.cron_schedule);
+    if (every !== undefined) out.push({ bundle: 'cluster', mechanism: `Backup for GKE every ${every} min${volumes ? ' with volume data' : ' (no volume data)'}, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+  }
 }
 
 function estimateRto(strategy: Strategy, primary: ResolvedEnvironment): { minutes: number; breakdown: Record<string, number> } {

@@ -63,91 +63,131 @@ function valuesOf(rb: ResolvedBundle): Record<string, unknown> {
   return { ...rb.params, ...Object.fromEntries((rb.transforms ?? []).map((t) => [transformKey(t.resource, t.attribute), t.value])) };
 }
 
+/** Every environment against every other: each bundle's presence, version and parameters across the fleet. */
 export function parityMatrix(definition: Definition, envs: readonly ResolvedEnvironment[], definitionFile = 'environments/platform.yaml'): { matrix: ParityMatrix; findings: Finding[] } {
   const findings: Finding[] = [];
   const names = envs.map((e) => e.name);
   const bundles = Object.keys(definition.bundles);
-  const cells: Record<string, Record<string, { version?: string; status: CellStatus; differs: Record<string, unknown>; violations: string[]; behind?: string }>> = {};
+  const cells: Cells = {};
   for (const e of envs) cells[e.name] = {};
   const differences: Difference[] = [];
-
   for (const b of bundles) {
-    const mayDiffer = new Set(definition.bundles[b]!.mayDiffer);
     const present = envs.filter((e) => e.bundles.some((x) => x.name === b));
-    for (const e of envs) {
-      const rb = e.bundles.find((x) => x.name === b);
-      cells[e.name]![b] = rb ? { version: rb.version, status: 'ok', differs: {}, violations: [] } : { status: 'missing', differs: {}, violations: [] };
-      if (!rb) {
-        findings.push({ check: 'parity', kind: 'bundle-missing', severity: 'error', env: e.name, file: e.file, path: `bundles.${b}`, message: `${e.name} does not run bundle "${b}", which ${present.map((p) => p.name).join(', ') || 'the definition'} run${present.length === 1 ? 's' : ''}`, fix: `fix the problems that keep ${b} from resolving in ${e.file}` });
-      }
-    }
+    const scan: BundleScan = { definition, envs, definitionFile, b, present, cells, findings, differences };
+    bundlePresence(scan);
     if (present.length === 0) continue;
-
-    // versions
-    const versions = present.map((e) => e.bundles.find((x) => x.name === b)!.version);
-    const newest = versions.reduce((a, v) => (semver.gt(v, a) ? v : a));
-    for (const e of present) {
-      const v = e.bundles.find((x) => x.name === b)!.version;
-      const cell = cells[e.name]![b]!;
-      if (semver.major(v) !== semver.major(newest)) {
-        cell.status = 'violation';
-        cell.behind = newest;
-        findings.push({ check: 'parity', kind: 'major-version', severity: 'error', env: e.name, file: e.file, path: `bundles.${b}`, value: v, message: `${b} ${v} is a major version apart from ${newest}, which other environments run`, allowed: `${semver.major(newest)}.x`, fix: `promote ${e.name} to ${b}@${newest} (a major change: review its changelog)` });
-      } else if (semver.lt(v, newest)) {
-        cell.status = 'pending';
-        cell.behind = newest;
-        findings.push({ check: 'parity', kind: 'promotion-pending', severity: 'warning', env: e.name, file: e.file, path: `bundles.${b}`, value: v, message: `promotion pending: ${b} ${v} here, ${newest} elsewhere`, fix: `promote ${e.name} to ${b}@${newest} when it has been proven in the environments that run it` });
-      }
-    }
-
-    // parameters
-    const keys = [...new Set(present.flatMap((e) => Object.keys(valuesOf(e.bundles.find((x) => x.name === b)!))))].sort();
-    for (const param of keys) {
-      const groups = new Map<string, { value: unknown; envs: string[] }>();
-      for (const e of present) {
-        const value = valuesOf(e.bundles.find((x) => x.name === b)!)[param];
-        const k = stable(value);
-        if (!groups.has(k)) groups.set(k, { value, envs: [] });
-        groups.get(k)!.envs.push(e.name);
-      }
-      if (groups.size < 2) continue;
-      const sorted = sortGroups([...groups.values()]);
-      // Values derived from a DR policy or a failover step (a dr environment's replica, its
-      // scaled-down compute) are allowed differences; the other environments must still agree.
-      const derived = (n: string) => DERIVED.has(envs.find((x) => x.name === n)!.bundles.find((x) => x.name === b)!.sources[param] ?? '');
-      const plain = sortGroups(sorted.map((g) => ({ value: g.value, envs: g.envs.filter((n) => !derived(n)) })).filter((g) => g.envs.length > 0));
-      const allowed = mayDiffer.has(param) || plain.length < 2;
-      const derivedEnvs = sorted.flatMap((g) => g.envs.filter(derived));
-      differences.push({ bundle: b, param, allowed, groups: sorted, ...(derivedEnvs.length > 0 ? { derived: derivedEnvs } : {}) });
-      for (const g of sorted) for (const n of g.envs) cells[n]![b]!.differs[param] = g.value;
-      if (allowed) continue;
-      const reference = plain[0]!;
-      for (const g of plain.slice(1)) {
-        for (const n of g.envs) {
-          const e = envs.find((x) => x.name === n)!;
-          const cell = cells[n]![b]!;
-          cell.status = 'violation';
-          cell.violations.push(param);
-          // A transform that may not differ is reported by resolution, with its file and line.
-          if (isTransformKey(param)) continue;
-          const overridden = e.bundles.find((x) => x.name === b)!.sources[param] === 'override';
-          findings.push({
-            check: 'parity',
-            kind: 'parity-mismatch',
-            severity: 'error',
-            env: n,
-            file: overridden ? e.file : definitionFile,
-            path: overridden ? `overrides.${b}.${param}` : `bundles.${b}`,
-            value: g.value,
-            message: `${b}.${param} is ${stable(g.value)} in ${n} but ${stable(reference.value)} in ${reference.envs.join(', ')}; it must be the same everywhere`,
-            allowed: stable(reference.value),
-            fix: overridden
-              ? `remove overrides.${b}.${param} from ${e.file}, or add ${param} to bundles.${b}.mayDiffer in ${definitionFile} if environments really may differ`
-              : `make ${b}.${param} the same in every environment`,
-          });
-        }
-      }
-    }
+    bundleVersions(scan);
+    bundleParameters(scan);
   }
   return { matrix: { envs: names, bundles, cells, differences }, findings };
+}
+
+type Cell = { version?: string; status: CellStatus; differs: Record<string, unknown>; violations: string[]; behind?: string };
+type Cells = Record<string, Record<string, Cell>>;
+
+/** One bundle being compared across the fleet, and where the matrix and findings go. */
+interface BundleScan {
+  readonly definition: Definition;
+  readonly envs: readonly ResolvedEnvironment[];
+  readonly definitionFile: string;
+  readonly b: string;
+  /** The environments that run the bundle. */
+  readonly present: readonly ResolvedEnvironment[];
+  readonly cells: Cells;
+  readonly findings: Finding[];
+  readonly differences: Difference[];
+}
+
+function bundleOf(e: ResolvedEnvironment, b: string): ResolvedEnvironment['bundles'][number] {
+  return e.bundles.find((x) => x.name === b)!;
+}
+
+/** A cell per environment; an environment that does not run the bundle is a violation. */
+function bundlePresence({ envs, b, present, cells, findings }: BundleScan): void {
+  for (const e of envs) {
+    const rb = e.bundles.find((x) => x.name === b);
+    cells[e.name]![b] = rb ? { version: rb.version, status: 'ok', differs: {}, violations: [] } : { status: 'missing', differs: {}, violations: [] };
+    if (!rb) {
+      findings.push({ check: 'parity', kind: 'bundle-missing', severity: 'error', env: e.name, file: e.file, path: `bundles.${b}`, message: `${e.name} does not run bundle "${b}", which ${present.map((p) => p.name).join(', ') || 'the definition'} run${present.length === 1 ? 's' : ''}`, fix: `fix the problems that keep ${b} from resolving in ${e.file}` });
+    }
+  }
+}
+
+/** Against the newest version anywhere: a major version apart is a violation, behind is a promotion pending. */
+function bundleVersions({ b, present, cells, findings }: BundleScan): void {
+  const versions = present.map((e) => bundleOf(e, b).version);
+  const newest = versions.reduce((a, v) => (semver.gt(v, a) ? v : a));
+  for (const e of present) {
+    const v = bundleOf(e, b).version;
+    const cell = cells[e.name]![b]!;
+    if (semver.major(v) !== semver.major(newest)) {
+      cell.status = 'violation';
+      cell.behind = newest;
+      findings.push({ check: 'parity', kind: 'major-version', severity: 'error', env: e.name, file: e.file, path: `bundles.${b}`, value: v, message: `${b} ${v} is a major version apart from ${newest}, which other environments run`, allowed: `${semver.major(newest)}.x`, fix: `promote ${e.name} to ${b}@${newest} (a major change: review its changelog)` });
+    } else if (semver.lt(v, newest)) {
+      cell.status = 'pending';
+      cell.behind = newest;
+      findings.push({ check: 'parity', kind: 'promotion-pending', severity: 'warning', env: e.name, file: e.file, path: `bundles.${b}`, value: v, message: `promotion pending: ${b} ${v} here, ${newest} elsewhere`, fix: `promote ${e.name} to ${b}@${newest} when it has been proven in the environments that run it` });
+    }
+  }
+}
+
+/** Every parameter (and transformed attribute) grouped by value across the environments that run the bundle. */
+function bundleParameters(scan: BundleScan): void {
+  const { b, present } = scan;
+  const keys = [...new Set(present.flatMap((e) => Object.keys(valuesOf(bundleOf(e, b)))))].sort();
+  for (const param of keys) parameterDifference(scan, param);
+}
+
+/** One parameter's groups of values: a difference, and a violation outside the majority unless it may differ. */
+function parameterDifference(scan: BundleScan, param: string): void {
+  const { definition, envs, b, present, cells, differences } = scan;
+  const groups = new Map<string, { value: unknown; envs: string[] }>();
+  for (const e of present) {
+    const value = valuesOf(bundleOf(e, b))[param];
+    const k = stable(value);
+    if (!groups.has(k)) groups.set(k, { value, envs: [] });
+    groups.get(k)!.envs.push(e.name);
+  }
+  if (groups.size < 2) return;
+  const sorted = sortGroups([...groups.values()]);
+  // Values derived from a DR policy or a failover step (a dr environment's replica, its
+  // scaled-down compute) are allowed differences; the other environments must still agree.
+  const derived = (n: string) => DERIVED.has(bundleOf(envs.find((x) => x.name === n)!, b).sources[param] ?? '');
+  const plain = sortGroups(sorted.map((g) => ({ value: g.value, envs: g.envs.filter((n) => !derived(n)) })).filter((g) => g.envs.length > 0));
+  const allowed = new Set(definition.bundles[b]!.mayDiffer).has(param) || plain.length < 2;
+  const derivedEnvs = sorted.flatMap((g) => g.envs.filter(derived));
+  differences.push({ bundle: b, param, allowed, groups: sorted, ...(derivedEnvs.length > 0 ? { derived: derivedEnvs } : {}) });
+  for (const g of sorted) for (const n of g.envs) cells[n]![b]!.differs[param] = g.value;
+  if (!allowed) mismatches(scan, param, plain);
+}
+
+/** A parity-mismatch for every environment outside the most common (non-derived) value. */
+function mismatches({ envs, definitionFile, b, cells, findings }: BundleScan, param: string, plain: ReadonlyArray<{ value: unknown; envs: string[] }>): void {
+  const reference = plain[0]!;
+  for (const g of plain.slice(1)) {
+    for (const n of g.envs) {
+      const e = envs.find((x) => x.name === n)!;
+      const cell = cells[n]![b]!;
+      cell.status = 'violation';
+      cell.violations.push(param);
+      // A transform that may not differ is reported by resolution, with its file and line.
+      if (isTransformKey(param)) continue;
+      const overridden = bundleOf(e, b).sources[param] === 'override';
+      findings.push({
+        check: 'parity',
+        kind: 'parity-mismatch',
+        severity: 'error',
+        env: n,
+        file: overridden ? e.file : definitionFile,
+        path: overridden ? `overrides.${b}.${param}` : `bundles.${b}`,
+        value: g.value,
+        message: `${b}.${param} is ${stable(g.value)} in ${n} but ${stable(reference.value)} in ${reference.envs.join(', ')}; it must be the same everywhere`,
+        allowed: stable(reference.value),
+        fix: overridden
+          ? `remove overrides.${b}.${param} from ${e.file}, or add ${param} to bundles.${b}.mayDiffer in ${definitionFile} if environments really may differ`
+          : `make ${b}.${param} the same in every environment`,
+      });
+    }
+  }
 }

@@ -126,11 +126,51 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   const loadErrors = ws.issues.filter((i) => i.severity === 'error');
   if (loadErrors.length > 0) return { issues: loadErrors };
   const def = ws.definition.data;
-  const cat = regionCatalog();
   // Stamping again keeps the policy the manifest names, unless --dr-policy changes it.
   const drPolicy = opts.drPolicy ?? (opts.force ? ws.manifests.get(name)?.data.drPolicy : undefined);
-  const cmd = [name, ...(opts.cloud ? ['--cloud', opts.cloud] : []), ...(opts.region ? ['--region', opts.region] : []), ...(opts.recovers ? ['--recovers', opts.recovers] : []), ...(opts.tier ? ['--tier', opts.tier] : []), ...(drPolicy ? ['--dr-policy', drPolicy] : [])].join(' ');
+  const place = placement(def, name, opts);
+  if ('issues' in place) return place;
+  if (!existsSync(join(ws.root, 'templates', 'env'))) {
+    return { issues: [templatesMissing()] };
+  }
+  const { cloud, region, role } = place;
+  const rec = recoveredEnvironment(ws, name, opts, place);
+  if ('issues' in rec) return rec;
+  const { recovers } = rec;
+  const recovered = recovers ? ws.manifests.get(recovers)?.data : undefined;
+  const tier = opts.tier ?? (role === 'dr' ? (recovered?.tier ?? def.defaultTier.production) : def.defaultTier[role]);
 
+  const exists = existsSync(join(ws.environmentsDir, name));
+  if (exists && !opts.force) {
+    return fail(name, { kind: 'env-exists', path: '', value: name, message: `environments/${name} already exists`, fix: `pass --force to stamp it again (hand edits to its files are replaced), or choose another name` });
+  }
+  if (drPolicy && role !== 'production') {
+    return fail(name, { kind: 'dr-policy', path: '--dr-policy', value: drPolicy, message: `only a production environment names its DR policy; ${name} is ${role}${role === 'dr' ? ` and runs under the policy of ${recovers}` : ''}`, fix: 'drop --dr-policy' });
+  }
+  const manifest: Manifest = { name, cloud, region, role, tier, ...(drPolicy ? { drPolicy } : {}), ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
+  const resolved = resolveCandidate(ws, manifest);
+  const errors = resolved.issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0 || !resolved.env) return { issues: resolved.issues };
+
+  const view = templateView(def, manifest, resolved.env, commandLine(name, opts, drPolicy), recovered?.region);
+  return { plan: { name, manifest, view, warnings: resolved.issues.filter((i) => i.severity === 'warning') }, issues: resolved.issues };
+}
+
+/** The `pnpm gen env` arguments that stamp the environment again. */
+function commandLine(name: string, opts: GenOptions, drPolicy: string | undefined): string {
+  return [name, ...(opts.cloud ? ['--cloud', opts.cloud] : []), ...(opts.region ? ['--region', opts.region] : []), ...(opts.recovers ? ['--recovers', opts.recovers] : []), ...(opts.tier ? ['--tier', opts.tier] : []), ...(drPolicy ? ['--dr-policy', drPolicy] : [])].join(' ');
+}
+
+/** Where the environment runs and what it is, from its name, the flags and the definition's defaults. */
+interface Placement {
+  readonly cloud: Cloud;
+  readonly region: string;
+  readonly role: Role;
+}
+
+/** The role, cloud and region the name says, checked against --cloud and --region, or the defaults. */
+function placement(def: Definition, name: string, opts: GenOptions): Placement | { issues: Issue[] } {
+  const cat = regionCatalog();
   const { parsed, reason } = parseEnvName(name);
   if (!parsed) {
     return fail(name, { kind: 'env-name', path: 'name', value: name, message: `invalid environment name: ${reason}`, allowed: NAME_GRAMMAR, fix: 'choose a name that fits the grammar (see README, "Environment names")' });
@@ -162,60 +202,49 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
   if (!region) {
     return fail(name, { kind: 'unknown-region', path: 'name', value: name, message: `the name carries no region and the definition has no defaults.region.${cloud}`, fix: `add a region short code to the name (e.g. ${name}-use1) or pass --region` });
   }
-  if (!existsSync(join(ws.root, 'templates', 'env'))) {
-    return { issues: [templatesMissing()] };
-  }
+  return { cloud, region, role: parsed.role };
+}
 
-  const role = parsed.role;
-  let recovers: string | undefined;
-  if (role === 'dr') {
-    if (opts.recovers) recovers = opts.recovers;
-    else {
-      const prods = [...ws.manifests.values()].map((s) => s.data).filter((m) => m.role === 'production' && m.cloud === cloud);
-      const here = cat.get(cloud, region)?.jurisdiction;
-      const same = prods.filter((m) => cat.get(cloud, m.region)?.jurisdiction === here && m.region !== region);
-      const pick = prods.length === 1 ? prods : same;
-      if (pick.length !== 1) {
-        return fail(name, { kind: 'recovers', path: '--recovers', message: pick.length === 0 ? `no ${cloud} production environment ${prods.length ? `in ${here} ` : ''}to recover` : `several production environments could be the one ${name} recovers`, allowed: prods.map((m) => `${m.name} (${m.region})`).join(', ') || '(none)', fix: 'pass --recovers <environment>' });
-      }
-      recovers = pick[0]!.name;
+/**
+ * The environment a dr one recovers: --recovers, or the only production environment of its cloud
+ * (or the only one in its jurisdiction, in another region). Only dr environments recover another.
+ */
+function recoveredEnvironment(ws: Workspace, name: string, opts: GenOptions, { cloud, region, role }: Placement): { recovers?: string } | { issues: Issue[] } {
+  if (role !== 'dr') {
+    if (opts.recovers) {
+      return fail(name, { kind: 'recovers', path: '--recovers', value: opts.recovers, message: `only dr environments recover another; ${name} is ${role}`, fix: 'drop --recovers, or name the environment dr-…' });
     }
-  } else if (opts.recovers) {
-    return fail(name, { kind: 'recovers', path: '--recovers', value: opts.recovers, message: `only dr environments recover another; ${name} is ${role}`, fix: 'drop --recovers, or name the environment dr-…' });
+    return {};
   }
-  const recovered = recovers ? ws.manifests.get(recovers)?.data : undefined;
-  const tier = opts.tier ?? (role === 'dr' ? (recovered?.tier ?? def.defaultTier.production) : def.defaultTier[role]);
+  if (opts.recovers) return { recovers: opts.recovers };
+  const cat = regionCatalog();
+  const prods = [...ws.manifests.values()].map((s) => s.data).filter((m) => m.role === 'production' && m.cloud === cloud);
+  const here = cat.get(cloud, region)?.jurisdiction;
+  const same = prods.filter((m) => cat.get(cloud, m.region)?.jurisdiction === here && m.region !== region);
+  const pick = prods.length === 1 ? prods : same;
+  if (pick.length !== 1) {
+    return fail(name, { kind: 'recovers', path: '--recovers', message: pick.length === 0 ? `no ${cloud} production environment ${prods.length ? `in ${here} ` : ''}to recover` : `several production environments could be the one ${name} recovers`, allowed: prods.map((m) => `${m.name} (${m.region})`).join(', ') || '(none)', fix: 'pass --recovers <environment>' });
+  }
+  return { recovers: pick[0]!.name };
+}
 
-  const exists = existsSync(join(ws.environmentsDir, name));
-  if (exists && !opts.force) {
-    return fail(name, { kind: 'env-exists', path: '', value: name, message: `environments/${name} already exists`, fix: `pass --force to stamp it again (hand edits to its files are replaced), or choose another name` });
-  }
-
-  if (drPolicy && role !== 'production') {
-    return fail(name, { kind: 'dr-policy', path: '--dr-policy', value: drPolicy, message: `only a production environment names its DR policy; ${name} is ${role}${role === 'dr' ? ` and runs under the policy of ${recovers}` : ''}`, fix: 'drop --dr-policy' });
-  }
-  const manifest: Manifest = { name, cloud, region, role, tier, ...(drPolicy ? { drPolicy } : {}), ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
-  // Resolve exactly as synth and check will, with this manifest in the workspace.
+/** Resolve exactly as synth and check will, with this manifest in the workspace. */
+function resolveCandidate(ws: Workspace, manifest: Manifest): ReturnType<typeof resolveEnvironment> {
+  const { name, recovers } = manifest;
   const candidate = candidateWorkspace(ws, { name, manifest });
-  const manifests = candidate.manifests;
   const resolved = resolveEnvironment(candidate, name);
   // A dr environment also changes the one it recovers (backup copies now go to its region):
   // that environment must still resolve, e.g. a feature it uses must reach this region.
   if (recovers && ws.manifests.has(recovers)) {
     const broken = resolveEnvironment(ws, recovers).issues.filter((i) => i.severity === 'error');
     const before = new Set(broken.map((i) => `${i.kind}|${i.path}|${i.message}`));
-    const after = resolveEnvironment({ ...ws, manifests }, recovers).issues;
+    const after = resolveEnvironment({ ...ws, manifests: candidate.manifests }, recovers).issues;
     // Its own problems first: a pair check against a broken environment only shows their symptoms.
     resolved.issues.push(...broken, ...after.filter((i) => i.severity === 'error' && !before.has(`${i.kind}|${i.path}|${i.message}`)));
   }
-  const errors = resolved.issues.filter((i) => i.severity === 'error');
-  if (errors.length > 0 || !resolved.env) return { issues: resolved.issues };
-
-  const view = templateView(def, manifest, resolved.env, cmd, recovered?.region);
-  return { plan: { name, manifest, view, warnings: resolved.issues.filter((i) => i.severity === 'warning') }, issues: resolved.issues };
+  return resolved;
 }
 
-/** What the templates are given: the manifest, its region and state, and its DR policy. */
 function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironment, command: string, recoversRegion: string | undefined): EnvView {
   const { name, cloud, region, role, tier, recovers, drPolicy } = manifest;
   const info = regionCatalog().get(cloud, region)!;

@@ -19,11 +19,26 @@ export function paramKeys(spec: BundleSpec): Set<string> {
 /** Problems in the definition itself, independent of any environment. */
 export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundles'>): Issue[] {
   const { definition: src, bundles } = input;
-  const def = src.data;
   const file = src.file;
-  const out: Issue[] = [];
   const at = (path: (string | number)[]) => ({ file, path: path.join('.'), line: src.lineOf(path) });
+  const check: DefinitionCheck = { def: src.data, bundles, at, out: [] };
+  bundleEntries(check);
+  tiers(check);
+  defaults(check);
+  connectionCycles(check);
+  return check.out;
+}
 
+/** The definition being checked, where its paths are, and the problems found so far. */
+interface DefinitionCheck {
+  readonly def: Definition;
+  readonly bundles: ResolveInput['bundles'];
+  readonly at: (path: (string | number)[]) => { file: string; path: string; line?: number };
+  readonly out: Issue[];
+}
+
+/** Each bundle: loaded, its range valid and satisfied, its defaults and mayDiffer known, its connections present. */
+function bundleEntries({ def, bundles, at, out }: DefinitionCheck): void {
   for (const [name, entry] of Object.entries(def.bundles)) {
     const spec = bundles.get(name);
     if (!spec) {
@@ -48,6 +63,10 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
       }
     }
   }
+}
+
+/** Each tier: its DR policy defined, its bundles in the definition, and only parameters that may differ. */
+function tiers({ def, at, out }: DefinitionCheck): void {
   for (const [tier, perBundle] of Object.entries(def.tiers)) {
     for (const [bundle, values] of Object.entries(perBundle)) {
       if (bundle === 'drPolicy') {
@@ -66,12 +85,19 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
       }
     }
   }
+}
+
+/** The default DR policy and the default tiers are defined. */
+function defaults({ def, at, out }: DefinitionCheck): void {
   if (!own(def.dr.policies, def.dr.defaultPolicy)) out.push(unknownPolicy(at(['dr', 'defaultPolicy']), def.dr.defaultPolicy, def));
   for (const role of ['staging', 'production'] as const) {
     const t = def.defaultTier[role];
     if (!own(def.tiers, t)) out.push(issue({ kind: 'unknown-tier', ...at(['defaultTier', role]), value: t, message: `tier "${t}" is not defined`, allowed: Object.keys(def.tiers).join(', '), fix: 'name a tier under tiers' }));
   }
-  // connection cycles
+}
+
+/** No bundle (indirectly) connects to itself. */
+function connectionCycles({ def, bundles, at, out }: DefinitionCheck): void {
   const visiting = new Set<string>();
   const done = new Set<string>();
   const visit = (n: string, trail: string[]): void => {
@@ -86,7 +112,6 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
     done.add(n);
   };
   for (const n of Object.keys(def.bundles)) visit(n, []);
-  return out;
 }
 
 /** A DR policy name the definition does not define. */

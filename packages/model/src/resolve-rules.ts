@@ -135,8 +135,9 @@ function tier(ctx: ResolveContext): void {
 }
 
 /** The environment a dr environment recovers: production, same cloud, in its jurisdiction, another region. */
+/** A dr environment names the production environment it recovers, on the same cloud; no other role names one. */
 function recovers(ctx: ResolveContext): void {
-  const { def, m, at, out, name, region, bundles } = ctx;
+  const { m, at, out } = ctx;
   const manifests = ctx.input.manifests;
   const cat = regionCatalog();
   if (m.role === 'dr') {
@@ -153,25 +154,32 @@ function recovers(ctx: ResolveContext): void {
       out.push(issue({ kind: 'cloud-mismatch', ...at(['recovers']), value: m.recovers, message: `${m.recovers} runs on ${target.data.cloud}; backups cannot be restored across clouds`, fix: `put this dr environment on ${target.data.cloud}` }));
     } else {
       ctx.recovers = { name: target.data.name, region: target.data.region };
-      const from = cat.get(target.data.cloud, target.data.region);
-      const fromJur = jurisdictionOf(def, target.data.name, from);
-      if (region && from && fromJur && !fromJur.members.includes(region.jurisdiction)) {
-        const ok = fromJur.members.flatMap((j) => regionsWithAll(m.cloud, from.code, [...bundles.values()], j)).filter((r) => r.code !== from.code);
-        const sorted = cat.nearest(m.cloud, from.code, ok);
-        out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${m.recovers} keeps its data in ${fromJur.name} (${from.code}); recovering it in ${m.region} (${region.jurisdiction}) would copy its data and backups out of ${fromJur.name}`, allowed: `a region in ${fromJur.name}: ${listRegions(sorted)}`, fix: `choose a region in ${fromJur.name}` }));
-      }
-      if (from && from.code === m.region) {
-        out.push(issue({ kind: 'recovers', ...at(['region']), value: m.region, message: `a dr environment in the same region as ${m.recovers} does not survive the loss of that region`, fix: 'choose another region in the same jurisdiction' }));
-      }
-      if (m.state.region === target.data.region) {
-        out.push(issue({ kind: 'state-in-failed-region', ...at(['state', 'region']), value: m.state.region, message: `the Terraform state of ${name} lives in ${m.state.region}, the region it fails over from: when that region is lost, so is the state needed to recover`, allowed: `any region but ${m.state.region}`, fix: `set state.region: ${m.region}` }));
-      }
+      recoveredPlacement(ctx, target.data);
     }
   } else if (m.recovers) {
     out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `only dr environments recover another; this one is ${m.role}`, fix: 'remove recovers, or set role: dr' }));
   }
   if (!cat.get(m.cloud, m.state.region)) {
     out.push(issue({ kind: 'unknown-region', ...at(['state', 'region']), value: m.state.region, message: `not a known ${m.cloud} region`, fix: 'correct the state region' }));
+  }
+}
+
+/** Where a dr environment recovers its production one: in that one's jurisdiction, another region, state outside the failed region. */
+function recoveredPlacement(ctx: ResolveContext, target: Manifest): void {
+  const { def, m, at, out, name, region, bundles } = ctx;
+  const cat = regionCatalog();
+  const from = cat.get(target.cloud, target.region);
+  const fromJur = jurisdictionOf(def, target.name, from);
+  if (region && from && fromJur && !fromJur.members.includes(region.jurisdiction)) {
+    const ok = fromJur.members.flatMap((j) => regionsWithAll(m.cloud, from.code, [...bundles.values()], j)).filter((r) => r.code !== from.code);
+    const sorted = cat.nearest(m.cloud, from.code, ok);
+    out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${m.recovers} keeps its data in ${fromJur.name} (${from.code}); recovering it in ${m.region} (${region.jurisdiction}) would copy its data and backups out of ${fromJur.name}`, allowed: `a region in ${fromJur.name}: ${listRegions(sorted)}`, fix: `choose a region in ${fromJur.name}` }));
+  }
+  if (from && from.code === m.region) {
+    out.push(issue({ kind: 'recovers', ...at(['region']), value: m.region, message: `a dr environment in the same region as ${m.recovers} does not survive the loss of that region`, fix: 'choose another region in the same jurisdiction' }));
+  }
+  if (m.state.region === target.region) {
+    out.push(issue({ kind: 'state-in-failed-region', ...at(['state', 'region']), value: m.state.region, message: `the Terraform state of ${name} lives in ${m.state.region}, the region it fails over from: when that region is lost, so is the state needed to recover`, allowed: `any region but ${m.state.region}`, fix: `set state.region: ${m.region}` }));
   }
 }
 
@@ -250,16 +258,42 @@ function overrides(ctx: ResolveContext): void {
   }
 }
 
-/** One bundle's parameters, layered: bundle defaults, definition, tier, strategy, override, failover. */
+/** One bundle's parameters: layered, validated by the bundle's schema, then checked by its rules. */
 function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
-  const { def, defSrc, m, at, out, file, src, name, opts, bundles, pinnedDirs, region, schedule } = ctx;
+  const { def, defSrc, out, file, pinnedDirs } = ctx;
+  const entry = def.bundles[b]!;
+  const keys = paramKeys(spec);
+  const { merged, sources, origin } = layerParams(ctx, b, keys);
+  const parsed = spec.params.safeParse(merged, { reportInput: true });
+  if (!parsed.success) {
+    for (const zi of parsed.error.issues) {
+      const key = String(zi.path[0] ?? '');
+      const o = origin[key];
+      const rest = zi.path.slice(1).map((p) => (typeof p === 'symbol' ? String(p) : p));
+      out.push(...zodIssues(o?.file ?? file, { issues: [{ ...zi, path: rest }] }, o ? o.line : () => undefined, o?.path ?? ['overrides', b, key]));
+    }
+    return;
+  }
+  for (const k of keys) sources[k] ??= 'bundle';
+  bundleRules(ctx, b, spec, parsed.data, origin);
+  const dir = pinnedDirs.get(b);
+  const t = resolveTransforms(defSrc, ctx.src, b, ctx.opts);
+  out.push(...t.issues);
+  ctx.resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful, ...(dir ? { pinned: { dir } } : {}), ...(t.transforms.length ? { transforms: t.transforms } : {}) });
+}
+
+/** Where a parameter's value was written: a file, its path there, and how to find the line. */
+type Origin = Record<string, { file: string; path: (string | number)[]; line: (p: ReadonlyArray<string | number>) => number | undefined }>;
+
+/** A bundle's parameters, each layer over the one before: definition, tier, strategy, override, failover step. */
+function layerParams(ctx: ResolveContext, b: string, keys: Set<string>): { merged: Record<string, unknown>; sources: Record<string, ParamSource>; origin: Origin } {
+  const { def, defSrc, m, at, out, file, src, name, opts, bundles, pinnedDirs } = ctx;
   const entry = def.bundles[b]!;
   const tier = (own(def.tiers, m.tier) ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const policyPath = ['dr', 'policies', ctx.policyName, 'strategy'];
-  const keys = paramKeys(spec);
   const merged: Record<string, unknown> = {};
   const sources: Record<string, ParamSource> = {};
-  const origin: Record<string, { file: string; path: (string | number)[]; line: (p: ReadonlyArray<string | number>) => number | undefined }> = {};
+  const origin: Origin = {};
   const layer = (values: Record<string, unknown> | undefined, source: ParamSource, f: string, base: (string | number)[], lineOf: (p: ReadonlyArray<string | number>) => number | undefined) => {
     for (const [k, v] of Object.entries(values ?? {})) {
       if (!keys.has(k)) {
@@ -281,28 +315,18 @@ function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
   layer(ctx.strategyValues[b], 'strategy', defSrc.file, policyPath, defSrc.lineOf);
   layer(m.overrides[b], 'override', file, ['overrides', b], src.lineOf);
   layer(ctx.failoverValues[b], 'failover', file, ['failover', 'step'], src.lineOf);
-  const parsed = spec.params.safeParse(merged, { reportInput: true });
-  if (!parsed.success) {
-    for (const zi of parsed.error.issues) {
-      const key = String(zi.path[0] ?? '');
-      const o = origin[key];
-      const rest = zi.path.slice(1).map((p) => (typeof p === 'symbol' ? String(p) : p));
-      out.push(...zodIssues(o?.file ?? file, { issues: [{ ...zi, path: rest }] }, o ? o.line : () => undefined, o?.path ?? ['overrides', b, key]));
-    }
-    return;
+  return { merged, sources, origin };
+}
+
+/** The bundle's own rules over its validated parameters and where the environment runs. */
+function bundleRules(ctx: ResolveContext, b: string, spec: BundleSpec, params: Record<string, unknown>, origin: Origin): void {
+  const { defSrc, m, out, region, schedule } = ctx;
+  if (!region || !spec.rules) return;
+  const ruleEnv = { cloud: m.cloud, region: m.region, jurisdiction: region.jurisdiction, backupIntervalMinutes: schedule.intervalMinutes };
+  for (const problem of spec.rules(params, ruleEnv)) {
+    const o = origin[problem.param];
+    out.push(issue({ kind: 'bundle-rule', file: o?.file ?? defSrc.file, path: (o?.path ?? ['bundles', b]).join('.'), line: o ? o.line(o.path) : defSrc.lineOf(['bundles', b]), value: params[problem.param], message: `${b}.${problem.param}: ${problem.message}`, allowed: problem.allowed, fix: problem.fix }));
   }
-  for (const k of keys) sources[k] ??= 'bundle';
-  if (region && spec.rules) {
-    const ruleEnv = { cloud: m.cloud, region: m.region, jurisdiction: region.jurisdiction, backupIntervalMinutes: schedule.intervalMinutes };
-    for (const problem of spec.rules(parsed.data, ruleEnv)) {
-      const o = origin[problem.param];
-      out.push(issue({ kind: 'bundle-rule', file: o?.file ?? defSrc.file, path: (o?.path ?? ['bundles', b]).join('.'), line: o ? o.line(o.path) : defSrc.lineOf(['bundles', b]), value: parsed.data[problem.param], message: `${b}.${problem.param}: ${problem.message}`, allowed: problem.allowed, fix: problem.fix }));
-    }
-  }
-  const dir = pinnedDirs.get(b);
-  const t = resolveTransforms(defSrc, ctx.src, b, ctx.opts);
-  out.push(...t.issues);
-  ctx.resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful, ...(dir ? { pinned: { dir } } : {}), ...(t.transforms.length ? { transforms: t.transforms } : {}) });
 }
 
 function parameters(ctx: ResolveContext): void {
