@@ -101,7 +101,11 @@ describe('aws backup', () => {
 
   it('copies to every DR region when several DR environments recover production', async () => {
     const [p, d] = AWS_PAIR;
-    const two = await resolveFixture([p!, d!, { name: 'dr-usw1', cloud: 'aws', region: 'us-west-1', role: 'dr', tier: 'production', recovers: p!.name }]);
+    const two = await resolveFixture([
+      p!,
+      d!,
+      { name: 'dr-usw1', cloud: 'aws', region: 'us-west-1', role: 'dr', tier: 'production', recovers: p!.name },
+    ]);
     const env = two.get(p!.name)!;
     expect(env.backup.copyRegions).toEqual(['us-west-1', 'us-west-2']);
     const json = await synthToJson(REPO_ROOT, env);
@@ -112,7 +116,11 @@ describe('aws backup', () => {
   });
 
   it('runs on the schedule derived from the RPO, keeps backups for retentionDays and never moves them to cold storage', () => {
-    for (const [env, json] of [[prodEnv, prod], [drEnv, dr], [stagingEnv, staging]] as const) {
+    for (const [env, json] of [
+      [prodEnv, prod],
+      [drEnv, dr],
+      [stagingEnv, staging],
+    ] as const) {
       const r = rule(json);
       expect(r.schedule).toBe(env.backup.awsCron);
       expect(r.start_window).toBe(60);
@@ -139,7 +147,8 @@ describe('aws backup', () => {
       `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup`,
       `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores`,
     ]);
-    for (const s of Object.values(resources(prod, 'aws_backup_selection'))) expect(s['iam_role_arn']).toBe(`\${aws_iam_role.${roleId}.arn}`);
+    for (const s of Object.values(resources(prod, 'aws_backup_selection')))
+      expect(s['iam_role_arn']).toBe(`\${aws_iam_role.${roleId}.arn}`);
   });
 
   it('selects the database and every resource tagged parity:backup with the environment name', () => {
@@ -149,7 +158,9 @@ describe('aws backup', () => {
     for (const s of selections) expect(s['plan_id']).toBe(`\${aws_backup_plan.${planId}.id}`);
     const [dbId, db] = only(prod, 'aws_db_instance');
     expect(selections.find((s) => s['resources'])?.['resources']).toEqual([`\${aws_db_instance.${dbId}.arn}`]);
-    expect(selections.find((s) => s['selection_tag'])?.['selection_tag']).toEqual([{ type: 'STRINGEQUALS', key: 'parity:backup', value: prodEnv.name }]);
+    expect(selections.find((s) => s['selection_tag'])?.['selection_tag']).toEqual([
+      { type: 'STRINGEQUALS', key: 'parity:backup', value: prodEnv.name },
+    ]);
     // The database bundle tags its instance with the same tag.
     expect((db['tags'] as Record<string, string>)['parity:backup']).toBe(prodEnv.name);
   });
@@ -169,7 +180,9 @@ describe('aws backup', () => {
       },
     });
     const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
-    expect(Object.values(resources(json, 'aws_backup_selection')).map((s) => s['resources'])).toEqual([['arn:aws:rds:us-east-1:123456789012:db:x']]);
+    expect(Object.values(resources(json, 'aws_backup_selection')).map((s) => s['resources'])).toEqual([
+      ['arn:aws:rds:us-east-1:123456789012:db:x'],
+    ]);
   });
 
   it('names vaults, plan and selections with the naming helper, within the AWS Backup limits', () => {
@@ -183,7 +196,11 @@ describe('aws backup', () => {
       ...Object.values(resources(prod, 'aws_backup_selection')).map((s) => s['name']),
     ].map(String);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(NAME_RULES['aws.backupVault'].max);
-    expect(Object.values(resources(prod, 'aws_backup_selection')).map((s) => s['name']).sort()).toEqual([name('aws.backupSelection', 'database'), name('aws.backupSelection', 'tagged')]);
+    expect(
+      Object.values(resources(prod, 'aws_backup_selection'))
+        .map((s) => s['name'])
+        .sort(),
+    ).toEqual([name('aws.backupSelection', 'database'), name('aws.backupSelection', 'tagged')]);
   });
 
   it('exports the vault, plan, copy vaults and where backups are kept', () => {
@@ -201,6 +218,9 @@ describe('aws backup', () => {
   it('keeps the Terraform addresses of the vaults', () => {
     // Renaming the construct IDs `vault` or `copy-vault-<region>` replaces a vault, which AWS
     // refuses while it holds recovery points. Never change them.
-    expect(Object.keys(resources(prod, 'aws_backup_vault')).sort()).toEqual(['backup_copy-vault-us-west-2_734A9FA8', 'backup_vault_A3268EAD']);
+    expect(Object.keys(resources(prod, 'aws_backup_vault')).sort()).toEqual([
+      'backup_copy-vault-us-west-2_734A9FA8',
+      'backup_vault_A3268EAD',
+    ]);
   });
 });

@@ -140,5 +140,9 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
  * the drill's teardown; policy rule PAR-RES-005 asks for a lock.
  */
 function lock(scope: Construct, id: string, vault: BackupVault, minDays: number, provider?: TerraformProvider): void {
-  new BackupVaultLockConfiguration(scope, id, { ...(provider ? { provider } : {}), backupVaultName: vault.name, minRetentionDays: minDays });
+  new BackupVaultLockConfiguration(scope, id, {
+    ...(provider ? { provider } : {}),
+    backupVaultName: vault.name,
+    minRetentionDays: minDays,
+  });
 }

@@ -12,7 +12,8 @@ const sqlBackupLocation = (name: string) =>
 
 const job = (name: string) => only(json.get(name)!, 'google_cloud_scheduler_job');
 const httpTarget = (name: string) => job(name)[1].http_target as Block;
-const decodedBody = (name: string) => JSON.parse(Buffer.from(String(httpTarget(name).body), 'base64').toString('utf8')) as Record<string, unknown>;
+const decodedBody = (name: string) =>
+  JSON.parse(Buffer.from(String(httpTarget(name).body), 'base64').toString('utf8')) as Record<string, unknown>;
 
 describe('backup on GCP', () => {
   it('keeps the Terraform address of the backup plan', () => {
@@ -20,7 +21,7 @@ describe('backup on GCP', () => {
     expect(only(json.get('prod-gcp-euw1')!, 'google_gke_backup_backup_plan')[0]).toBe('backup_gke-plan_34448339');
   });
 
-  it('keeps the production cluster\'s backups in its DR region, on the schedule derived from the RPO', () => {
+  it("keeps the production cluster's backups in its DR region, on the schedule derived from the RPO", () => {
     const p = plan('prod-gcp-euw1');
     const [clusterId] = only(json.get('prod-gcp-euw1')!, 'google_container_cluster');
     expect(p).toMatchObject({
@@ -34,7 +35,7 @@ describe('backup on GCP', () => {
     expect(env('prod-gcp-euw1').dataRegions).toContain(p.location);
   });
 
-  it('keeps backups in the environment\'s own region when it has no DR target', () => {
+  it("keeps backups in the environment's own region when it has no DR target", () => {
     expect(plan('staging-gcp').location).toBe('us-central1');
     expect(plan('dr-gcp-euw4').location).toBe('europe-west4');
     for (const e of envs.values()) expect((plan(e.name).backup_schedule as Block).cron_schedule).toBe(e.backup.cron);
@@ -58,8 +59,12 @@ describe('backup on GCP', () => {
       // Renaming a construct ID replaces the resource; for the service account that also drops its grant for a while.
       const r = json.get('prod-gcp-euw1')!.resource!;
       expect(Object.keys(r.google_cloud_scheduler_job ?? {})).toEqual(['backup_sql-backup-job_F968453F']);
-      expect(Object.keys(r.google_service_account ?? {}).filter((id) => id.startsWith('backup_'))).toEqual(['backup_sql-backup-sa_593D0DEC']);
-      expect(Object.keys(r.google_project_iam_member ?? {}).filter((id) => id.startsWith('backup_'))).toEqual(['backup_sql-backup-sa-cloudsql-editor_FB57DC45']);
+      expect(Object.keys(r.google_service_account ?? {}).filter((id) => id.startsWith('backup_'))).toEqual([
+        'backup_sql-backup-sa_593D0DEC',
+      ]);
+      expect(Object.keys(r.google_project_iam_member ?? {}).filter((id) => id.startsWith('backup_'))).toEqual([
+        'backup_sql-backup-sa-cloudsql-editor_FB57DC45',
+      ]);
     });
 
     it('schedules a backup of the production database every RPO interval, in UTC', () => {
@@ -99,7 +104,9 @@ describe('backup on GCP', () => {
     it('runs as a service account of its own that may create Cloud SQL backups', () => {
       for (const e of envs.values()) {
         const j = json.get(e.name)!;
-        const sas = Object.entries((j.resource?.google_service_account ?? {}) as Record<string, Block>).filter(([id]) => id.startsWith('backup_'));
+        const sas = Object.entries((j.resource?.google_service_account ?? {}) as Record<string, Block>).filter(([id]) =>
+          id.startsWith('backup_'),
+        );
         expect(sas).toHaveLength(1);
         const [saId, sa] = sas[0]!;
         const accountId = String(sa.account_id);
@@ -136,21 +143,29 @@ describe('backup on GCP', () => {
   it('fails when retention needs more than 360 backups at the schedule', async () => {
     // A backup every 180 minutes: 360 backups cover 45 days.
     expect(env('staging-gcp').backup.intervalMinutes).toBe(180);
-    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(env('staging-gcp'), 'backup', { retentionDays: 45 }))).resolves.toBeDefined();
-    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(env('staging-gcp'), 'backup', { retentionDays: 46 }))).rejects.toThrow(/lower retentionDays to 45 or less/);
+    await expect(
+      synthToJson(REPO_ROOT, withParams<BackupParams>(env('staging-gcp'), 'backup', { retentionDays: 45 })),
+    ).resolves.toBeDefined();
+    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(env('staging-gcp'), 'backup', { retentionDays: 46 }))).rejects.toThrow(
+      /lower retentionDays to 45 or less/,
+    );
   });
 
   it('fails when retention exceeds 360 daily backups', async () => {
     const e = env('staging-gcp');
     const daily = { ...e, backup: { ...e.backup, intervalMinutes: 1440, cron: '0 3 * * *' } };
     await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(daily, 'backup', { retentionDays: 360 }))).resolves.toBeDefined();
-    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(daily, 'backup', { retentionDays: 366 }))).rejects.toThrow(/lower retentionDays to 360 or less/);
+    await expect(synthToJson(REPO_ROOT, withParams<BackupParams>(daily, 'backup', { retentionDays: 366 }))).rejects.toThrow(
+      /lower retentionDays to 360 or less/,
+    );
   });
 
   it('fails when the backup location is outside the jurisdiction', async () => {
     // Only the backup bundle's own check: drop the database, which refuses the same location first.
     const e = env('prod-gcp-euw1');
     const outside = { ...e, backup: { ...e.backup, location: 'us-east1' }, bundles: e.bundles.filter((b) => b.name !== 'database') };
-    await expect(synthToJson(REPO_ROOT, outside)).rejects.toThrow(/backup: backup location us-east1 of prod-gcp-euw1 is outside its jurisdiction EU/);
+    await expect(synthToJson(REPO_ROOT, outside)).rejects.toThrow(
+      /backup: backup location us-east1 of prod-gcp-euw1 is outside its jurisdiction EU/,
+    );
   });
 });

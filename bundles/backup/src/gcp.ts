@@ -23,7 +23,6 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index
 import { backupLocation, assertRules, inputString, type DeployContext, type Exports } from '@parity/model';
 import { bundle, type BackupParams } from './index.js';
 
-
 /** What the scheduled Cloud SQL backup's service account holds: it includes `cloudsql.backupRuns.create`. */
 export const SQL_BACKUP_ROLE = 'roles/cloudsql.editor';
 /** The OAuth scope the Cloud SQL Admin API accepts. */
@@ -34,7 +33,15 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
   const env = ctx.env;
   const location = backupLocation(ctx);
   // Resolution reports this with file and field; asserted again for callers that bypass it.
-  assertRules('backup', bundle.rules!(p, { cloud: 'gcp', region: env.region, jurisdiction: env.jurisdiction, backupIntervalMinutes: env.backup.intervalMinutes }));
+  assertRules(
+    'backup',
+    bundle.rules!(p, {
+      cloud: 'gcp',
+      region: env.region,
+      jurisdiction: env.jurisdiction,
+      backupIntervalMinutes: env.backup.intervalMinutes,
+    }),
+  );
 
   const plan = new GkeBackupBackupPlan(scope, 'gke-plan', {
     name: ctx.name('gcp.gkeBackupPlan', 'gke'),

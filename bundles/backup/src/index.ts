@@ -3,9 +3,12 @@ import { z } from 'zod';
 
 export const params = z
   .object({
-    retentionDays: z.number().int().min(1).max(3650).default(35).describe('Days each backup is kept in the environment\'s own vault.'),
+    retentionDays: z.number().int().min(1).max(3650).default(35).describe("Days each backup is kept in the environment's own vault."),
     copyRetentionDays: z.number().int().min(1).max(3650).default(35).describe('Days each copy is kept in the DR region.'),
-    includeClusterVolumes: z.boolean().default(true).describe('Also back up cluster volumes (AWS: resources tagged parity:backup; GCP: Backup for GKE volume data).'),
+    includeClusterVolumes: z
+      .boolean()
+      .default(true)
+      .describe('Also back up cluster volumes (AWS: resources tagged parity:backup; GCP: Backup for GKE volume data).'),
   })
   .strict();
 
@@ -32,7 +35,7 @@ export const bundle = defineBundle({
     cluster: { description: 'the cluster whose volumes are backed up' },
   },
   exports: {
-    vaultArn: { description: 'The environment\'s backup vault.', clouds: ['aws'] },
+    vaultArn: { description: "The environment's backup vault.", clouds: ['aws'] },
     planId: { description: 'AWS Backup plan ID or Backup for GKE plan ID.' },
     copyVaultArns: { description: 'Vaults in the DR regions that receive copies.', clouds: ['aws'] },
     location: { description: 'Where backups are kept (the DR region when there is one).' },
@@ -46,7 +49,14 @@ export const bundle = defineBundle({
   rules: (p, env) => {
     const limit = gkeRetentionLimitDays(env.backupIntervalMinutes);
     return env.cloud === 'gcp' && p.retentionDays > limit
-      ? [{ param: 'retentionDays', message: `${p.retentionDays} days is more than Backup for GKE keeps for a backup every ${env.backupIntervalMinutes} minutes (at most ${GKE_MAX_BACKUPS_RETAINED} backups and ${GKE_MAX_RETAIN_DAYS} days)`, allowed: `1-${limit}`, fix: `lower retentionDays to ${limit} or less` }]
+      ? [
+          {
+            param: 'retentionDays',
+            message: `${p.retentionDays} days is more than Backup for GKE keeps for a backup every ${env.backupIntervalMinutes} minutes (at most ${GKE_MAX_BACKUPS_RETAINED} backups and ${GKE_MAX_RETAIN_DAYS} days)`,
+            allowed: `1-${limit}`,
+            fix: `lower retentionDays to ${limit} or less`,
+          },
+        ]
       : [];
   },
 });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources, deployAlone } from '@parity/synth';
+import {
+  AWS_PAIR,
+  REPO_ROOT,
+  resolveFixture,
+  synthToJson,
+  type TerraformJson,
+  type Block,
+  only,
+  resources,
+  deployAlone,
+} from '@parity/synth';
 import { deploy } from './aws.js';
 
 const envs = await resolveFixture(AWS_PAIR);
@@ -12,8 +22,12 @@ const staging = await synthToJson(REPO_ROOT, stagingEnv);
 
 /** The cluster bundle's IAM role whose trust policy names `service`, and its attached policy ARNs. */
 function roleFor(json: TerraformJson, service: string): { id: string; role: Block; policies: string[]; attachmentAddresses: string[] } {
-  const [id, role] = Object.entries(resources(json, 'aws_iam_role')).find(([k, r]) => k.startsWith('cluster_') && String(r['assume_role_policy']).includes(`"${service}"`))!;
-  const attachments = Object.entries(resources(json, 'aws_iam_role_policy_attachment')).filter(([, a]) => a['role'] === `\${aws_iam_role.${id}.name}`);
+  const [id, role] = Object.entries(resources(json, 'aws_iam_role')).find(
+    ([k, r]) => k.startsWith('cluster_') && String(r['assume_role_policy']).includes(`"${service}"`),
+  )!;
+  const attachments = Object.entries(resources(json, 'aws_iam_role_policy_attachment')).filter(
+    ([, a]) => a['role'] === `\${aws_iam_role.${id}.name}`,
+  );
   return {
     id,
     role,
@@ -45,7 +59,11 @@ describe('aws cluster', () => {
     expect(control.policies).toEqual([arn('AmazonEKSClusterPolicy')]);
 
     const nodes = roleFor(prod, 'ec2.amazonaws.com');
-    expect(nodes.policies).toEqual([arn('AmazonEC2ContainerRegistryReadOnly'), arn('AmazonEKSWorkerNodePolicy'), arn('AmazonEKS_CNI_Policy')]);
+    expect(nodes.policies).toEqual([
+      arn('AmazonEC2ContainerRegistryReadOnly'),
+      arn('AmazonEKSWorkerNodePolicy'),
+      arn('AmazonEKS_CNI_Policy'),
+    ]);
     expect(JSON.stringify(prod.resource)).not.toContain('arn:aws:');
   });
 
@@ -93,7 +111,10 @@ describe('aws cluster', () => {
   });
 
   it('names the cluster, node group and roles with the naming helper, within their limits', () => {
-    for (const [env, json] of [[prodEnv, prod], [stagingEnv, staging]] as const) {
+    for (const [env, json] of [
+      [prodEnv, prod],
+      [stagingEnv, staging],
+    ] as const) {
       const name = namer(env.platform, env.name);
       const [, cluster] = only(json, 'aws_eks_cluster');
       const [, nodes] = only(json, 'aws_eks_node_group');

@@ -8,7 +8,9 @@ const { envs, json } = await synthFixtures(GCP_PAIR);
 const env = (name: string) => envs.get(name)!;
 /** The one resource of a type that this bundle creates (other bundles may create the same type). */
 const only = (name: string, type: string, bundle = 'cluster'): [string, Block] => {
-  const entries = Object.entries((json.get(name)!.resource?.[type] ?? {}) as Record<string, Block>).filter(([id]) => id.startsWith(`${bundle}_`));
+  const entries = Object.entries((json.get(name)!.resource?.[type] ?? {}) as Record<string, Block>).filter(([id]) =>
+    id.startsWith(`${bundle}_`),
+  );
   expect(entries).toHaveLength(1);
   return entries[0]!;
 };
@@ -56,7 +58,7 @@ describe('cluster on GCP', () => {
     expect(cluster('staging-gcp').location).toBe('us-central1');
   });
 
-  it('runs on the network bundle\'s network and subnetwork', () => {
+  it("runs on the network bundle's network and subnetwork", () => {
     const c = cluster('prod-gcp-euw1');
     const [vpc] = only('prod-gcp-euw1', 'google_compute_network', 'network');
     const [subnet] = only('prod-gcp-euw1', 'google_compute_subnetwork', 'network');

@@ -26,7 +26,12 @@ export const MACHINE_TYPES: Record<ClusterParams['nodeSize'], string> = {
 };
 
 /** What nodes need: write logs and metrics, read monitoring config, pull images from Artifact Registry. */
-export const NODE_ROLES = ['roles/logging.logWriter', 'roles/monitoring.metricWriter', 'roles/monitoring.viewer', 'roles/artifactregistry.reader'] as const;
+export const NODE_ROLES = [
+  'roles/logging.logWriter',
+  'roles/monitoring.metricWriter',
+  'roles/monitoring.viewer',
+  'roles/artifactregistry.reader',
+] as const;
 
 /** The control plane's range for VPC peering; outside the 10/8 ranges the network bundle uses. */
 export const MASTER_CIDR = '172.16.0.0/28';

@@ -3,7 +3,11 @@ import { z } from 'zod';
 
 export const params = z
   .object({
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as 1.31').default('1.31').describe('Kubernetes minor version.'),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d{2}$/, 'must be a Kubernetes minor version such as 1.31')
+      .default('1.31')
+      .describe('Kubernetes minor version.'),
     nodeSize: z
       .enum(['small', 'medium', 'large'])
       .default('medium')

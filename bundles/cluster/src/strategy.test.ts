@@ -29,7 +29,7 @@ describe('cluster capacity per strategy', () => {
     expect(standard['scaling_config']).toEqual({ min_size: 3, desired_size: 3, max_size: 12 });
   }, 60_000);
 
-  it('gcp warm standby: the pool runs at the policy\'s 25 %, at least one node per zone', async () => {
+  it("gcp warm standby: the pool runs at the policy's 25 %, at least one node per zone", async () => {
     const pool = only(await drJson(GCP_PAIR, 'prod-gcp-euw1', 'dr-gcp-euw4', 'critical'), 'google_container_node_pool')[1];
     expect(pool['autoscaling']).toMatchObject({ min_node_count: 1, max_node_count: 12 });
     expect(pool['initial_node_count']).toBe(1);

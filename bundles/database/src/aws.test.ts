@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer, regionCatalog, resolveEnvironment, type ResolvedEnvironment } from '@parity/model';
 import { fixtureWorkspace, type ManifestInput } from '@parity/model/testing';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources, deployAlone } from '@parity/synth';
+import {
+  AWS_PAIR,
+  REPO_ROOT,
+  resolveFixture,
+  synthToJson,
+  type TerraformJson,
+  type Block,
+  only,
+  resources,
+  deployAlone,
+} from '@parity/synth';
 import { deploy } from './aws.js';
 import { bundle } from './index.js';
 
@@ -82,7 +92,9 @@ describe('aws database', () => {
       // "password" only ever appears as the name of the setting that keeps it out of Terraform.
       expect(new Set(JSON.stringify(json).match(/[^"]*password[^"]*/gi))).toEqual(new Set(['manage_master_user_password']));
     }
-    expect(prod.output?.['database_secret_arn']?.['value']).toBe('${aws_db_instance.database_instance_D7FC2283.master_user_secret[0].secret_arn}');
+    expect(prod.output?.['database_secret_arn']?.['value']).toBe(
+      '${aws_db_instance.database_instance_D7FC2283.master_user_secret[0].secret_arn}',
+    );
   });
 
   it('sizes the instance and its storage from the parameters', () => {
@@ -125,7 +137,13 @@ describe('aws database', () => {
     expect(db['vpc_security_group_ids']).toEqual([`\${aws_security_group.${sgId}.id}`]);
     expect(sg['vpc_id']).toBe(prod.output?.['network_network_id']?.['value']);
     const [, rule] = only(prod, 'aws_vpc_security_group_ingress_rule');
-    expect(rule).toMatchObject({ security_group_id: `\${aws_security_group.${sgId}.id}`, ip_protocol: 'tcp', from_port: 5432, to_port: 5432, cidr_ipv4: '10.40.0.0/16' });
+    expect(rule).toMatchObject({
+      security_group_id: `\${aws_security_group.${sgId}.id}`,
+      ip_protocol: 'tcp',
+      from_port: 5432,
+      to_port: 5432,
+      cidr_ipv4: '10.40.0.0/16',
+    });
   });
 
   it('requires TLS through a parameter group of the major version', () => {
@@ -136,7 +154,10 @@ describe('aws database', () => {
   });
 
   it('names the instance with the naming helper, within the RDS limit', () => {
-    for (const [env, json] of [[prodEnv, prod], [stagingEnv, staging]] as const) {
+    for (const [env, json] of [
+      [prodEnv, prod],
+      [stagingEnv, staging],
+    ] as const) {
       const id = String(instance(json)['identifier']);
       expect(id).toBe(namer(env.platform, env.name)('aws.dbInstance', 'db'));
       expect(id.length).toBeLessThanOrEqual(NAME_RULES['aws.dbInstance'].max);
@@ -174,9 +195,13 @@ describe('aws database', () => {
   });
 
   it('opens its port to the range the network exports, not to a parameter it reads itself', () => {
-    const alone = deployAlone(deploy, stagingEnv, 'database', { network: { networkId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], cidr: '10.99.0.0/16' } });
+    const alone = deployAlone(deploy, stagingEnv, 'database', {
+      network: { networkId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], cidr: '10.99.0.0/16' },
+    });
     expect(only(alone, 'aws_vpc_security_group_ingress_rule')[1]).toMatchObject({ from_port: 5432, cidr_ipv4: '10.99.0.0/16' });
-    expect(() => deployAlone(deploy, stagingEnv, 'database', { network: { networkId: 'vpc-1', subnetIds: ['subnet-a'] } })).toThrow(/needs export "cidr" of bundle "network"/);
+    expect(() => deployAlone(deploy, stagingEnv, 'database', { network: { networkId: 'vpc-1', subnetIds: ['subnet-a'] } })).toThrow(
+      /needs export "cidr" of bundle "network"/,
+    );
   });
 });
 
@@ -211,7 +236,7 @@ describe('aws database: automated backups replicated to the DR region', async ()
     }
   });
 
-  it('replicates the instance\'s automated backups into us-west-2 through the aliased provider', () => {
+  it("replicates the instance's automated backups into us-west-2 through the aliased provider", () => {
     expect(on.backup.copyRegions).toEqual(['us-west-2']);
     const [id, replication] = only(json, 'aws_db_instance_automated_backups_replication');
     // Pinned: a new address would make Terraform delete the replica (and its PITR history) and start over.
@@ -239,9 +264,11 @@ describe('aws database: automated backups replicated to the DR region', async ()
     });
   });
 
-  it('exports the replicated backups\' ARNs', () => {
+  it("exports the replicated backups' ARNs", () => {
     const ids = Object.keys(replications());
-    expect(json.output?.['database_replicated_backup_arns']?.['value']).toEqual(ids.map((id) => `\${aws_db_instance_automated_backups_replication.${id}.id}`));
+    expect(json.output?.['database_replicated_backup_arns']?.['value']).toEqual(
+      ids.map((id) => `\${aws_db_instance_automated_backups_replication.${id}.id}`),
+    );
   });
 
   it('creates nothing in the dr environment itself or in staging', async () => {
@@ -277,10 +304,13 @@ describe('aws database: automated backups replicated to the DR region', async ()
     expect(allowed).not.toContain('eu-south-1');
     expect(allowed).not.toContain('eu-west-2'); // UK: another jurisdiction
     // Off, the same pair resolves.
-    const off = await withReplication([
-      { name: 'prod-euc1', cloud: 'aws', region: 'eu-central-1', role: 'production', tier: 'production' },
-      { name: 'dr-eus1', cloud: 'aws', region: 'eu-south-1', role: 'dr', tier: 'production', recovers: 'prod-euc1' },
-    ], false);
+    const off = await withReplication(
+      [
+        { name: 'prod-euc1', cloud: 'aws', region: 'eu-central-1', role: 'production', tier: 'production' },
+        { name: 'dr-eus1', cloud: 'aws', region: 'eu-south-1', role: 'dr', tier: 'production', recovers: 'prod-euc1' },
+      ],
+      false,
+    );
     expect(resolveEnvironment(off, 'prod-euc1').issues.filter((i) => i.kind === 'missing-feature')).toEqual([]);
   });
 });

@@ -114,7 +114,9 @@ function primaryOnly(ctx: DeployContext<DatabaseParams, TerraformProvider>, keyA
 function replicaSourceArn(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): string {
   const source = ctx.env.dr.replicaSource;
   if (!source) {
-    throw new Error(`bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`);
+    throw new Error(
+      `bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`,
+    );
   }
   const partition = new DataAwsPartition(scope, 'partition', {});
   const account = new DataAwsCallerIdentity(scope, 'account', {});

@@ -160,11 +160,15 @@ describe('database on GCP', () => {
 
   it('fails when the backup location is outside the jurisdiction', async () => {
     const e = env('prod-gcp-euw1');
-    await expect(synthToJson(REPO_ROOT, { ...e, backup: { ...e.backup, location: 'us-east1' } })).rejects.toThrow(/outside its jurisdiction EU/);
+    await expect(synthToJson(REPO_ROOT, { ...e, backup: { ...e.backup, location: 'us-east1' } })).rejects.toThrow(
+      /outside its jurisdiction EU/,
+    );
   });
 
   it('fails when asked to restore an AWS snapshot', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { restoreFromSnapshot: 'snap-1' }))).rejects.toThrow(/restoreFromSnapshot is an AWS parameter/);
+    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { restoreFromSnapshot: 'snap-1' }))).rejects.toThrow(
+      /restoreFromSnapshot is an AWS parameter/,
+    );
   });
 
   it('fails without the network bundle', () => {
@@ -173,7 +177,12 @@ describe('database on GCP', () => {
 
   it('fails when privateServiceAccess is not a reference to the peering connection', () => {
     expect(() =>
-      alone(env('staging-gcp'), { network: { networkId: 'projects/p/global/networks/n', privateServiceAccess: 'projects/p/global/networks/n:servicenetworking.googleapis.com' } }),
+      alone(env('staging-gcp'), {
+        network: {
+          networkId: 'projects/p/global/networks/n',
+          privateServiceAccess: 'projects/p/global/networks/n:servicenetworking.googleapis.com',
+        },
+      }),
     ).toThrow(/must be a reference to a google_service_networking_connection/);
   });
 });

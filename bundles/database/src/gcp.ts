@@ -48,7 +48,11 @@ const CONNECTION_TYPE = 'google_service_networking_connection';
  * wait for the private service access peering, which it does not otherwise reference.
  */
 function addressOf(scope: Construct, token: string, type: string, what: string): string {
-  const resolved: unknown = Tokenization.resolve(token, { scope, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
+  const resolved: unknown = Tokenization.resolve(token, {
+    scope,
+    preparing: false,
+    resolver: new DefaultTokenResolver(new StringConcat()),
+  });
   const m = typeof resolved === 'string' ? /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z_]+\}$/.exec(resolved) : null;
   if (!m || m[1] !== type) {
     throw new Error(`database: ${what} must be a reference to a ${type} resource in the same stack; got ${JSON.stringify(resolved)}`);
@@ -69,7 +73,9 @@ function replicaSettings(ctx: DeployContext<DatabaseParams, TerraformProvider>):
   if (p.mode === 'promoted') return { instance: { instanceType: 'CLOUD_SQL_INSTANCE' }, backups: false };
   const source = ctx.env.dr.replicaSource;
   if (!source?.gcpProject) {
-    throw new Error(`bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`);
+    throw new Error(
+      `bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`,
+    );
   }
   const master = namer(ctx.env.platform, source.name)('gcp.sqlInstance', 'postgres');
   return { instance: { masterInstanceName: `${source.gcpProject}:${master}`, instanceType: 'READ_REPLICA_INSTANCE' }, backups: false };
@@ -81,7 +87,9 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
   const location = backupLocation(ctx);
   const replica = replicaSettings(ctx);
   if (p.restoreFromSnapshot !== undefined) {
-    throw new Error('database: restoreFromSnapshot is an AWS parameter (an RDS snapshot); on GCP restore a Cloud SQL backup into the instance instead');
+    throw new Error(
+      'database: restoreFromSnapshot is an AWS parameter (an RDS snapshot); on GCP restore a Cloud SQL backup into the instance instead',
+    );
   }
 
   const networkId = inputString(ctx, 'network', 'networkId');
@@ -109,16 +117,18 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
       retainBackupsOnDelete: p.deletionProtection,
       // Provider default_labels do not reach Cloud SQL's user_labels, so set them here.
       userLabels: { ...ctx.tags },
-      backupConfiguration: replica.backups ? {
-        enabled: true,
-        startTime: '03:00',
-        // Always explicit: the DR region when there is one, else the environment's region.
-        location,
-        pointInTimeRecoveryEnabled: p.pointInTimeRecovery,
-        transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, p.backupRetentionDays),
-        // One automated backup a day, so a count of N keeps N days.
-        backupRetentionSettings: { retainedBackups: p.backupRetentionDays, retentionUnit: 'COUNT' },
-      } : { enabled: false, location },
+      backupConfiguration: replica.backups
+        ? {
+            enabled: true,
+            startTime: '03:00',
+            // Always explicit: the DR region when there is one, else the environment's region.
+            location,
+            pointInTimeRecoveryEnabled: p.pointInTimeRecovery,
+            transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, p.backupRetentionDays),
+            // One automated backup a day, so a count of N keeps N days.
+            backupRetentionSettings: { retainedBackups: p.backupRetentionDays, retentionUnit: 'COUNT' },
+          }
+        : { enabled: false, location },
       ipConfiguration: {
         ipv4Enabled: false,
         privateNetwork: networkId,
@@ -142,13 +152,14 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
   });
 
   // A replica (and a promoted one) already holds the source's databases; creating one would collide.
-  if (replica.backups && !env.dr.replicaSource) new SqlDatabase(scope, 'db', {
-    name: p.databaseName,
-    instance: instance.name,
-    // PostgreSQL refuses to drop a database other roles own objects in; the instance's own deletion
-    // (guarded by deletion protection) removes it anyway.
-    deletionPolicy: 'ABANDON',
-  });
+  if (replica.backups && !env.dr.replicaSource)
+    new SqlDatabase(scope, 'db', {
+      name: p.databaseName,
+      instance: instance.name,
+      // PostgreSQL refuses to drop a database other roles own objects in; the instance's own deletion
+      // (guarded by deletion protection) removes it anyway.
+      deletionPolicy: 'ABANDON',
+    });
 
   return {
     instanceId: instance.name,

@@ -11,10 +11,27 @@ export const params = z
     storageGb: z.number().int().min(20).max(65536).default(50).describe('Allocated storage in GiB; grows automatically up to 4x.'),
     highAvailability: z.boolean().default(false).describe('A standby in a second zone: AWS Multi-AZ, GCP regional availability.'),
     deletionProtection: z.boolean().default(false).describe('Refuse to delete the instance (and, on AWS, keep a final snapshot).'),
-    backupRetentionDays: z.number().int().min(1).max(35).default(7).describe('Days automated backups (and point-in-time recovery) are kept.'),
-    pointInTimeRecovery: z.boolean().default(true).describe('Keep transaction logs for point-in-time recovery (GCP); AWS always has PITR within the retention.'),
-    databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('app').describe('Name of the first database.'),
-    username: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/).default('parity_admin').describe('AWS master user name; its password is generated and kept in Secrets Manager, never in Terraform.'),
+    backupRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(35)
+      .default(7)
+      .describe('Days automated backups (and point-in-time recovery) are kept.'),
+    pointInTimeRecovery: z
+      .boolean()
+      .default(true)
+      .describe('Keep transaction logs for point-in-time recovery (GCP); AWS always has PITR within the retention.'),
+    databaseName: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,62}$/)
+      .default('app')
+      .describe('Name of the first database.'),
+    username: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,15}$/)
+      .default('parity_admin')
+      .describe('AWS master user name; its password is generated and kept in Secrets Manager, never in Terraform.'),
     mode: z
       .enum(['primary', 'replica', 'promoted'])
       .default('primary')
@@ -24,7 +41,9 @@ export const params = z
     restoreFromSnapshot: z
       .string()
       .optional()
-      .describe('AWS: create the instance from this DB snapshot (identifier or ARN), as a DR failover does. @default - a new, empty database'),
+      .describe(
+        'AWS: create the instance from this DB snapshot (identifier or ARN), as a DR failover does. @default - a new, empty database',
+      ),
     replicateBackupsToDr: z
       .boolean()
       .default(false)
@@ -39,7 +58,8 @@ export type DatabaseParams = z.output<typeof params>;
 export const bundle = defineBundle({
   ...packageInfo(import.meta.url),
   name: 'database',
-  description: 'PostgreSQL: AWS RDS (KMS-encrypted, Secrets Manager password, PITR) or GCP Cloud SQL (regional HA, PITR, backups in the jurisdiction).',
+  description:
+    'PostgreSQL: AWS RDS (KMS-encrypted, Secrets Manager password, PITR) or GCP Cloud SQL (regional HA, PITR, backups in the jurisdiction).',
   params,
   connects: { network: { description: 'subnets for the instance and private service access' } },
   exports: {
@@ -59,7 +79,13 @@ export const bundle = defineBundle({
   stateful: true,
   rules: (p, env) =>
     env.cloud === 'gcp' && p.restoreFromSnapshot !== undefined
-      ? [{ param: 'restoreFromSnapshot', message: 'is an AWS parameter (an RDS snapshot); Cloud SQL restores a backup into an instance instead', fix: 'remove it from this GCP environment and restore with gcloud sql backups restore' }]
+      ? [
+          {
+            param: 'restoreFromSnapshot',
+            message: 'is an AWS parameter (an RDS snapshot); Cloud SQL restores a backup into an instance instead',
+            fix: 'remove it from this GCP environment and restore with gcloud sql backups restore',
+          },
+        ]
       : [],
   features: [
     {

@@ -12,12 +12,16 @@ import { AWS_PAIR, GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, only, type 
 
 /** The AWS pair under a policy, the dr manifest at a failover step. */
 async function awsDr(policy: string, failover?: Failover): Promise<TerraformJson> {
-  const fleet: ManifestInput[] = AWS_PAIR.map((m) => (m.name === 'prod-use1' ? { ...m, drPolicy: policy } : m.name === 'dr-usw2' && failover ? { ...m, failover } : m));
+  const fleet: ManifestInput[] = AWS_PAIR.map((m) =>
+    m.name === 'prod-use1' ? { ...m, drPolicy: policy } : m.name === 'dr-usw2' && failover ? { ...m, failover } : m,
+  );
   const envs = await resolveFixture(fleet);
   return synthToJson(REPO_ROOT, envs.get('dr-usw2')!);
 }
 async function gcpDr(policy: string, failover?: Failover): Promise<TerraformJson> {
-  const fleet: ManifestInput[] = GCP_PAIR.map((m) => (m.name === 'prod-gcp-euw1' ? { ...m, drPolicy: policy } : m.name === 'dr-gcp-euw4' && failover ? { ...m, failover } : m));
+  const fleet: ManifestInput[] = GCP_PAIR.map((m) =>
+    m.name === 'prod-gcp-euw1' ? { ...m, drPolicy: policy } : m.name === 'dr-gcp-euw4' && failover ? { ...m, failover } : m,
+  );
   const envs = await resolveFixture(fleet);
   return synthToJson(REPO_ROOT, envs.get('dr-gcp-euw4')!);
 }
@@ -26,7 +30,18 @@ const sql = (json: TerraformJson): Block => only(json, 'google_sql_database_inst
 const without = (b: Block, ...keys: string[]): Block => Object.fromEntries(Object.entries(b).filter(([k]) => !keys.includes(k)));
 
 /** Arguments of aws_db_instance that force a new instance when they change (provider schema). */
-const FORCE_NEW = ['identifier', 'engine', 'kms_key_id', 'storage_encrypted', 'username', 'db_name', 'availability_zone', 'character_set_name', 'snapshot_identifier', 'timezone'];
+const FORCE_NEW = [
+  'identifier',
+  'engine',
+  'kms_key_id',
+  'storage_encrypted',
+  'username',
+  'db_name',
+  'availability_zone',
+  'character_set_name',
+  'snapshot_identifier',
+  'timezone',
+];
 
 describe('aws database per strategy', () => {
   it('backup & restore: the dr environment holds a standalone instance (applied at failover)', async () => {
@@ -41,11 +56,22 @@ describe('aws database per strategy', () => {
     const sourceId = namer('acme', 'prod-use1')('aws.dbInstance', 'db');
     const partition = Object.keys(json.data!['aws_partition'] as object).find((k) => k.startsWith('database_'))!;
     const account = Object.keys(json.data!['aws_caller_identity'] as object).find((k) => k.startsWith('database_'))!;
-    expect(d['replicate_source_db']).toBe(`arn:\${data.aws_partition.${partition}.partition}:rds:us-east-1:\${data.aws_caller_identity.${account}.account_id}:db:${sourceId}`);
+    expect(d['replicate_source_db']).toBe(
+      `arn:\${data.aws_partition.${partition}.partition}:rds:us-east-1:\${data.aws_caller_identity.${account}.account_id}:db:${sourceId}`,
+    );
     // the data sources are this stack's default provider (the DR region): nothing in us-east-1
-    for (const t of ['aws_partition', 'aws_caller_identity']) for (const b of Object.values(json.data![t] as Record<string, Block>)) expect(b['provider']).toBeUndefined();
+    for (const t of ['aws_partition', 'aws_caller_identity'])
+      for (const b of Object.values(json.data![t] as Record<string, Block>)) expect(b['provider']).toBeUndefined();
     // a replica may not set its user, database, password or backups; it has its own key and groups
-    for (const k of ['username', 'db_name', 'manage_master_user_password', 'master_user_secret_kms_key_id', 'snapshot_identifier', 'backup_retention_period']) expect(d[k], k).toBeUndefined();
+    for (const k of [
+      'username',
+      'db_name',
+      'manage_master_user_password',
+      'master_user_secret_kms_key_id',
+      'snapshot_identifier',
+      'backup_retention_period',
+    ])
+      expect(d[k], k).toBeUndefined();
     const keyAddress = /^\$\{aws_kms_key\.([\w-]+)\.arn\}$/.exec(String(d['kms_key_id']))?.[1];
     expect((json.resource!['aws_kms_key'] as Record<string, Block>)[keyAddress!]!['provider']).toBeUndefined();
     expect(d['db_subnet_group_name']).toMatch(/aws_db_subnet_group/);
@@ -54,9 +80,18 @@ describe('aws database per strategy', () => {
     expect(d['storage_encrypted']).toBe(true);
     // a replica is not put into AWS Backup: neither tagged nor selected (its source's backups reach this region)
     expect((d['tags'] as Block)['parity:backup']).toBeUndefined();
-    expect(Object.values((json.resource!['aws_backup_selection'] ?? {}) as Record<string, Block>).some((sel) => JSON.stringify(sel['resources'] ?? '').includes('aws_db_instance'))).toBe(false);
+    expect(
+      Object.values((json.resource!['aws_backup_selection'] ?? {}) as Record<string, Block>).some((sel) =>
+        JSON.stringify(sel['resources'] ?? '').includes('aws_db_instance'),
+      ),
+    ).toBe(false);
     const alarm = only(json, 'aws_cloudwatch_metric_alarm')[1];
-    expect(alarm).toMatchObject({ metric_name: 'ReplicaLag', namespace: 'AWS/RDS', threshold: 3600, comparison_operator: 'GreaterThanThreshold' });
+    expect(alarm).toMatchObject({
+      metric_name: 'ReplicaLag',
+      namespace: 'AWS/RDS',
+      threshold: 3600,
+      comparison_operator: 'GreaterThanThreshold',
+    });
   }, 60_000);
 
   it('promote: exactly the replica configuration without replicate_source_db (one PromoteReadReplica, no ModifyDBInstance)', async () => {
@@ -66,7 +101,7 @@ describe('aws database per strategy', () => {
     expect(promoted).toEqual(without(replica, 'replicate_source_db'));
   }, 60_000);
 
-  it('complete: the primary configuration keeps every ForceNew argument the promoted instance has, and sets those it inherited from its source to the source\'s values', async () => {
+  it("complete: the primary configuration keeps every ForceNew argument the promoted instance has, and sets those it inherited from its source to the source's values", async () => {
     const promoted = db(await awsDr('important', { step: 'promote' }));
     const primary = db(await awsDr('important', { step: 'complete' }));
     for (const k of FORCE_NEW) if (promoted[k] !== undefined) expect(primary[k], k).toEqual(promoted[k]);
@@ -80,7 +115,7 @@ describe('aws database per strategy', () => {
 });
 
 describe('gcp database per strategy', () => {
-  it('warm standby: a Cloud SQL replica of the source project\'s instance, without backups', async () => {
+  it("warm standby: a Cloud SQL replica of the source project's instance, without backups", async () => {
     const json = await gcpDr('critical');
     const s = sql(json);
     expect(s['master_instance_name']).toBe(`acme-prod-gcp-euw1:${namer('acme', 'prod-gcp-euw1')('gcp.sqlInstance', 'postgres')}`);

@@ -3,7 +3,18 @@ import { resolveEnvironment } from '@parity/model';
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { namer } from '@parity/model';
-import { AWS_PAIR, dataSources, paramsOf, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
+import {
+  AWS_PAIR,
+  dataSources,
+  paramsOf,
+  REPO_ROOT,
+  resolveFixture,
+  synthToJson,
+  type TerraformJson,
+  type Block,
+  only,
+  resources,
+} from '@parity/synth';
 import { deploy } from './aws.js';
 import type { NetworkParams } from './index.js';
 
@@ -48,7 +59,10 @@ describe('aws network', () => {
   });
 
   it('never hard-codes the region', () => {
-    for (const [env, json] of [[prodEnv, prod], [drEnv, dr]] as const) {
+    for (const [env, json] of [
+      [prodEnv, prod],
+      [drEnv, dr],
+    ] as const) {
       const network = JSON.stringify({ ...json.resource, ...json.data });
       expect(network).not.toContain(env.region);
     }
@@ -60,8 +74,10 @@ describe('aws network', () => {
     expect(vpc['cidr_block']).toBe(p.cidr);
     expect(vpc['enable_dns_support']).toBe(true);
     expect(vpc['enable_dns_hostnames']).toBe(true);
-    for (const [i, [, s]] of subnets(prod, 'private').entries()) expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${i})}`);
-    for (const [i, [, s]] of subnets(prod, 'public').entries()) expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${p.azCount + i})}`);
+    for (const [i, [, s]] of subnets(prod, 'private').entries())
+      expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${i})}`);
+    for (const [i, [, s]] of subnets(prod, 'public').entries())
+      expect(s['cidr_block']).toBe(`\${cidrsubnet("${p.cidr}", ${p.subnetNewBits}, ${p.azCount + i})}`);
   });
 
   it('routes private subnets through one NAT gateway in the first public subnet, public ones through the internet gateway', () => {
@@ -74,13 +90,17 @@ describe('aws network', () => {
     expect(nat['subnet_id']).toBe(`\${aws_subnet.${subnets(prod, 'public')[0]![0]}.id}`);
 
     const routes = Object.values(resources(prod, 'aws_route'));
-    const tableOf = (target: string) => routes.find((r) => r['destination_cidr_block'] === '0.0.0.0/0' && (r['nat_gateway_id'] === target || r['gateway_id'] === target))!['route_table_id'];
+    const tableOf = (target: string) =>
+      routes.find((r) => r['destination_cidr_block'] === '0.0.0.0/0' && (r['nat_gateway_id'] === target || r['gateway_id'] === target))![
+        'route_table_id'
+      ];
     const privateTable = tableOf(`\${aws_nat_gateway.${natId}.id}`);
     const publicTable = tableOf(`\${aws_internet_gateway.${igwId}.id}`);
     expect(privateTable).not.toBe(publicTable);
 
     const assoc = Object.values(resources(prod, 'aws_route_table_association'));
-    const tableFor = (subnetId: string) => assoc.filter((a) => a['subnet_id'] === `\${aws_subnet.${subnetId}.id}`).map((a) => a['route_table_id']);
+    const tableFor = (subnetId: string) =>
+      assoc.filter((a) => a['subnet_id'] === `\${aws_subnet.${subnetId}.id}`).map((a) => a['route_table_id']);
     for (const [id] of subnets(prod, 'private')) expect(tableFor(id)).toEqual([privateTable]);
     for (const [id] of subnets(prod, 'public')) expect(tableFor(id)).toEqual([publicTable]);
 
@@ -102,8 +122,10 @@ describe('aws network', () => {
     const name = namer(prodEnv.platform, prodEnv.name);
     const [, vpc] = only(prod, 'aws_vpc');
     expect((vpc['tags'] as Record<string, string>)['Name']).toBe(name('aws.vpc'));
-    for (const [i, [, s]] of subnets(prod, 'private').entries()) expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'private', String(i)));
-    for (const [i, [, s]] of subnets(prod, 'public').entries()) expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'public', String(i)));
+    for (const [i, [, s]] of subnets(prod, 'private').entries())
+      expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'private', String(i)));
+    for (const [i, [, s]] of subnets(prod, 'public').entries())
+      expect((s['tags'] as Record<string, string>)['Name']).toBe(name('aws.subnet', 'public', String(i)));
   });
 
   it('closes the default security group', () => {

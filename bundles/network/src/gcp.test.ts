@@ -24,7 +24,11 @@ describe('network on GCP', () => {
 
   it('creates a custom-mode VPC with regional routing', () => {
     const [, vpc] = only(prod, 'google_compute_network');
-    expect(vpc).toMatchObject({ name: physicalName('gcp.network', 'acme', 'prod-gcp-euw1', 'vpc'), auto_create_subnetworks: false, routing_mode: 'REGIONAL' });
+    expect(vpc).toMatchObject({
+      name: physicalName('gcp.network', 'acme', 'prod-gcp-euw1', 'vpc'),
+      auto_create_subnetworks: false,
+      routing_mode: 'REGIONAL',
+    });
   });
 
   it('creates one subnetwork in the region with pods and services ranges and private Google access', () => {
@@ -48,7 +52,12 @@ describe('network on GCP', () => {
   it('reserves a range for private service access and peers it with service networking', () => {
     const [vpcId] = only(prod, 'google_compute_network');
     const [addrId, addr] = only(prod, 'google_compute_global_address');
-    expect(addr).toMatchObject({ purpose: 'VPC_PEERING', address_type: 'INTERNAL', prefix_length: 20, network: ref('google_compute_network', vpcId, 'id') });
+    expect(addr).toMatchObject({
+      purpose: 'VPC_PEERING',
+      address_type: 'INTERNAL',
+      prefix_length: 20,
+      network: ref('google_compute_network', vpcId, 'id'),
+    });
     const [, psa] = only(prod, 'google_service_networking_connection');
     expect(psa).toEqual({
       network: ref('google_compute_network', vpcId, 'id'),
@@ -82,14 +91,20 @@ describe('network on GCP', () => {
   });
 
   it('fails when the pods range overlaps the primary range', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { podsCidr: '10.40.128.0/17' }))).rejects.toThrow(/cidr 10\.40\.0\.0\/16 overlaps podsCidr 10\.40\.128\.0\/17/);
+    await expect(
+      synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { podsCidr: '10.40.128.0/17' })),
+    ).rejects.toThrow(/cidr 10\.40\.0\.0\/16 overlaps podsCidr 10\.40\.128\.0\/17/);
   });
 
   it('fails when the services range overlaps the pods range', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { servicesCidr: '10.97.0.0/20' }))).rejects.toThrow(/podsCidr 10\.96\.0\.0\/14 overlaps servicesCidr/);
+    await expect(
+      synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { servicesCidr: '10.97.0.0/20' })),
+    ).rejects.toThrow(/podsCidr 10\.96\.0\.0\/14 overlaps servicesCidr/);
   });
 
   it('fails when a range has host bits set', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { cidr: '10.40.1.0/16' }))).rejects.toThrow(/use 10\.40\.0\.0\/16/);
+    await expect(
+      synthToJson(REPO_ROOT, withParams<NetworkParams>(env('staging-gcp'), 'network', { cidr: '10.40.1.0/16' })),
+    ).rejects.toThrow(/use 10\.40\.0\.0\/16/);
   });
 });

@@ -5,18 +5,14 @@ const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'mu
 
 export const params = z
   .object({
-    cidr: cidr
-      .default('10.0.0.0/16')
-      .describe('Address range of the VPC (AWS) or of the primary subnetwork range (GCP).'),
+    cidr: cidr.default('10.0.0.0/16').describe('Address range of the VPC (AWS) or of the primary subnetwork range (GCP).'),
     azCount: z
       .number()
       .int()
       .min(2)
       .max(6)
       .default(2)
-      .describe(
-        'AWS: private subnets, one per availability zone, in this many zones. GCP subnetworks are regional and span every zone.',
-      ),
+      .describe('AWS: private subnets, one per availability zone, in this many zones. GCP subnetworks are regional and span every zone.'),
     subnetNewBits: z
       .number()
       .int()

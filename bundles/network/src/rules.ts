@@ -13,12 +13,26 @@ export function awsAddressPlanProblems(p: Pick<NetworkParams, 'cidr' | 'azCount'
   const prefix = Number(p.cidr.split('/')[1]);
   const subnetPrefix = prefix + p.subnetNewBits;
   if (subnetPrefix > MIN_AWS_SUBNET_PREFIX) {
-    return [{ param: 'subnetNewBits', message: `cidr ${p.cidr} with subnetNewBits ${p.subnetNewBits} gives /${subnetPrefix} subnets; AWS subnets are at most /${MIN_AWS_SUBNET_PREFIX}`, allowed: `at most ${MIN_AWS_SUBNET_PREFIX - prefix}`, fix: 'use a larger cidr or fewer subnetNewBits' }];
+    return [
+      {
+        param: 'subnetNewBits',
+        message: `cidr ${p.cidr} with subnetNewBits ${p.subnetNewBits} gives /${subnetPrefix} subnets; AWS subnets are at most /${MIN_AWS_SUBNET_PREFIX}`,
+        allowed: `at most ${MIN_AWS_SUBNET_PREFIX - prefix}`,
+        fix: 'use a larger cidr or fewer subnetNewBits',
+      },
+    ];
   }
   const needed = 2 * p.azCount;
   const available = 2 ** p.subnetNewBits;
   if (needed > available) {
-    return [{ param: 'azCount', message: `${p.azCount} zones need ${needed} subnets (private and public), but subnetNewBits ${p.subnetNewBits} splits ${p.cidr} into only ${available}`, allowed: `at most ${Math.floor(available / 2)} zones`, fix: 'raise subnetNewBits or lower azCount' }];
+    return [
+      {
+        param: 'azCount',
+        message: `${p.azCount} zones need ${needed} subnets (private and public), but subnetNewBits ${p.subnetNewBits} splits ${p.cidr} into only ${available}`,
+        allowed: `at most ${Math.floor(available / 2)} zones`,
+        fix: 'raise subnetNewBits or lower azCount',
+      },
+    ];
   }
   return [];
 }
@@ -34,7 +48,13 @@ function parseRange(param: Range['param'], cidr: string): { range?: Range; probl
   const [ip, bitsText] = cidr.split('/');
   const octets = (ip ?? '').split('.').map(Number);
   const bits = Number(bitsText);
-  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+  if (
+    octets.length !== 4 ||
+    octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) ||
+    !Number.isInteger(bits) ||
+    bits < 0 ||
+    bits > 32
+  ) {
     return { problem: { param, message: `${param} ${cidr} is not an IPv4 CIDR block`, fix: 'write a block such as 10.0.0.0/16' } };
   }
   const address = octets.reduce((a, o) => a * 256 + o, 0);
@@ -42,7 +62,14 @@ function parseRange(param: Range['param'], cidr: string): { range?: Range; probl
   const first = Math.floor(address / size) * size;
   if (first !== address) {
     const canonical = [24, 16, 8, 0].map((s) => Math.floor(first / 2 ** s) % 256).join('.');
-    return { problem: { param, message: `${param} ${cidr} has host bits set; GCP expects the network address`, allowed: `${canonical}/${bits}`, fix: `use ${canonical}/${bits}` } };
+    return {
+      problem: {
+        param,
+        message: `${param} ${cidr} has host bits set; GCP expects the network address`,
+        allowed: `${canonical}/${bits}`,
+        fix: `use ${canonical}/${bits}`,
+      },
+    };
   }
   return { range: { param, cidr, first, last: first + size - 1 } };
 }
@@ -58,7 +85,11 @@ export function gcpRangeProblems(p: Pick<NetworkParams, 'cidr' | 'podsCidr' | 's
       const a = ranges[i]!;
       const b = ranges[j]!;
       if (a.first <= b.last && b.first <= a.last) {
-        problems.push({ param: b.param, message: `${a.param} ${a.cidr} overlaps ${b.param} ${b.cidr}; the subnetwork's primary and secondary ranges must be disjoint`, fix: `move ${b.param} outside ${a.cidr}` });
+        problems.push({
+          param: b.param,
+          message: `${a.param} ${a.cidr} overlaps ${b.param} ${b.cidr}; the subnetwork's primary and secondary ranges must be disjoint`,
+          fix: `move ${b.param} outside ${a.cidr}`,
+        });
       }
     }
   }

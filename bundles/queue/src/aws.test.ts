@@ -44,8 +44,13 @@ describe('aws queue', () => {
     for (const q of params.queues) {
       const [dlqId, dlq] = queueNamed(prod, name('aws.sqsQueue', q, 'dlq'));
       const [, main] = queueNamed(prod, name('aws.sqsQueue', q));
-      expect(main['redrive_policy']).toBe(`\${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.${dlqId}.arn, "maxReceiveCount" = ${params.maxReceiveCount}})}`);
-      expect(main).toMatchObject({ visibility_timeout_seconds: params.visibilityTimeoutSeconds, message_retention_seconds: params.retentionSeconds });
+      expect(main['redrive_policy']).toBe(
+        `\${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.${dlqId}.arn, "maxReceiveCount" = ${params.maxReceiveCount}})}`,
+      );
+      expect(main).toMatchObject({
+        visibility_timeout_seconds: params.visibilityTimeoutSeconds,
+        message_retention_seconds: params.retentionSeconds,
+      });
       expect(dlq['message_retention_seconds']).toBe(1_209_600);
       expect(dlq).not.toHaveProperty('redrive_policy');
     }
@@ -72,7 +77,9 @@ describe('aws queue', () => {
       const [dlqId] = queueNamed(prod, name('aws.sqsQueue', q, 'dlq'));
       const [mainId] = queueNamed(prod, name('aws.sqsQueue', q));
       const policy = policies.find((p) => p['queue_url'] === `\${aws_sqs_queue.${dlqId}.url}`);
-      expect(policy?.['redrive_allow_policy']).toBe(`\${jsonencode({"redrivePermission" = "byQueue", "sourceQueueArns" = [aws_sqs_queue.${mainId}.arn]})}`);
+      expect(policy?.['redrive_allow_policy']).toBe(
+        `\${jsonencode({"redrivePermission" = "byQueue", "sourceQueueArns" = [aws_sqs_queue.${mainId}.arn]})}`,
+      );
     }
   });
 
@@ -92,7 +99,9 @@ describe('aws queue', () => {
   });
 
   it('exports URLs, ARNs and dead-letter ARNs in the order of `queues`', () => {
-    const ids = params.queues.map((q) => [queueNamed(prod, name('aws.sqsQueue', q))[0], queueNamed(prod, name('aws.sqsQueue', q, 'dlq'))[0]] as const);
+    const ids = params.queues.map(
+      (q) => [queueNamed(prod, name('aws.sqsQueue', q))[0], queueNamed(prod, name('aws.sqsQueue', q, 'dlq'))[0]] as const,
+    );
     expect(prod.output?.['queue_queue_ids']?.['value']).toEqual(ids.map(([m]) => `\${aws_sqs_queue.${m}.url}`));
     expect(prod.output?.['queue_topic_ids']?.['value']).toEqual(ids.map(([m]) => `\${aws_sqs_queue.${m}.arn}`));
     expect(prod.output?.['queue_dead_letter_ids']?.['value']).toEqual(ids.map(([, d]) => `\${aws_sqs_queue.${d}.arn}`));
@@ -105,6 +114,9 @@ describe('aws queue', () => {
       expect(String(q['name']).length).toBeLessThanOrEqual(NAME_RULES['aws.sqsQueue'].max);
       expect(String(q['name'])).toMatch(/^[a-z0-9_-]+$/);
     }
-    expect(Object.values(resources(json, 'aws_sqs_queue')).map((q) => q['name'])).toEqual([name('aws.sqsQueue', longest, 'dlq'), name('aws.sqsQueue', longest)]);
+    expect(Object.values(resources(json, 'aws_sqs_queue')).map((q) => q['name'])).toEqual([
+      name('aws.sqsQueue', longest, 'dlq'),
+      name('aws.sqsQueue', longest),
+    ]);
   });
 });

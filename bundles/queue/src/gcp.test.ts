@@ -75,7 +75,11 @@ describe('queue on GCP', () => {
     for (const q of ['orders', 'events']) {
       const [dlqId] = byPrefix(j, 'google_pubsub_topic', `queue_${q}_dlq-topic_`);
       const [, sub] = byPrefix(j, 'google_pubsub_subscription', `queue_${q}_dlq-subscription_`);
-      expect(sub).toMatchObject({ topic: ref('google_pubsub_topic', dlqId, 'id'), message_retention_duration: '604800s', expiration_policy: { ttl: '' } });
+      expect(sub).toMatchObject({
+        topic: ref('google_pubsub_topic', dlqId, 'id'),
+        message_retention_duration: '604800s',
+        expiration_policy: { ttl: '' },
+      });
       expect(sub.dead_letter_policy).toBeUndefined();
     }
   });
@@ -88,7 +92,11 @@ describe('queue on GCP', () => {
     for (const q of ['orders', 'events']) {
       const [dlqId] = byPrefix(j, 'google_pubsub_topic', `queue_${q}_dlq-topic_`);
       const [subId] = byPrefix(j, 'google_pubsub_subscription', `queue_${q}_subscription_`);
-      expect(byPrefix(j, 'google_pubsub_topic_iam_member', `queue_${q}_`)[1]).toEqual({ topic: ref('google_pubsub_topic', dlqId, 'id'), role: 'roles/pubsub.publisher', member: agent });
+      expect(byPrefix(j, 'google_pubsub_topic_iam_member', `queue_${q}_`)[1]).toEqual({
+        topic: ref('google_pubsub_topic', dlqId, 'id'),
+        role: 'roles/pubsub.publisher',
+        member: agent,
+      });
       expect(byPrefix(j, 'google_pubsub_subscription_iam_member', `queue_${q}_`)[1]).toEqual({
         subscription: ref('google_pubsub_subscription', subId, 'name'),
         role: 'roles/pubsub.subscriber',
@@ -103,7 +111,10 @@ describe('queue on GCP', () => {
       '${google_pubsub_subscription.queue_orders_subscription_6E44070D.id}',
       '${google_pubsub_subscription.queue_events_subscription_12DCA3C8.id}',
     ]);
-    expect(out.queue_topic_ids?.value).toEqual(['${google_pubsub_topic.queue_orders_topic_1761291A.id}', '${google_pubsub_topic.queue_events_topic_B8C438E7.id}']);
+    expect(out.queue_topic_ids?.value).toEqual([
+      '${google_pubsub_topic.queue_orders_topic_1761291A.id}',
+      '${google_pubsub_topic.queue_events_topic_B8C438E7.id}',
+    ]);
     expect(out.queue_dead_letter_ids?.value).toEqual([
       '${google_pubsub_topic.queue_orders_dlq-topic_33F8A0BD.id}',
       '${google_pubsub_topic.queue_events_dlq-topic_04A0247F.id}',
@@ -111,19 +122,30 @@ describe('queue on GCP', () => {
   });
 
   it('derives Terraform addresses from queue names, not positions', async () => {
-    const reordered = await synthToJson(REPO_ROOT, withParams<QueueParams>(env('prod-gcp-euw1'), 'queue', { queues: ['events', 'orders'] }));
+    const reordered = await synthToJson(
+      REPO_ROOT,
+      withParams<QueueParams>(env('prod-gcp-euw1'), 'queue', { queues: ['events', 'orders'] }),
+    );
     const prod = json.get('prod-gcp-euw1')!;
-    for (const type of ['google_pubsub_topic', 'google_pubsub_subscription', 'google_pubsub_topic_iam_member', 'google_pubsub_subscription_iam_member']) {
+    for (const type of [
+      'google_pubsub_topic',
+      'google_pubsub_subscription',
+      'google_pubsub_topic_iam_member',
+      'google_pubsub_subscription_iam_member',
+    ]) {
       expect(Object.keys(resources(reordered, type)).sort()).toEqual(Object.keys(resources(prod, type)).sort());
     }
     const fewer = await synthToJson(REPO_ROOT, withParams<QueueParams>(env('prod-gcp-euw1'), 'queue', { queues: ['events'] }));
-    expect(Object.keys(resources(fewer, 'google_pubsub_topic')).sort()).toEqual(['queue_events_dlq-topic_04A0247F', 'queue_events_topic_B8C438E7']);
+    expect(Object.keys(resources(fewer, 'google_pubsub_topic')).sort()).toEqual([
+      'queue_events_dlq-topic_04A0247F',
+      'queue_events_topic_B8C438E7',
+    ]);
   });
 
   it('fails when a queue takes the dead-letter name of another', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams<QueueParams>(env('staging-gcp'), 'queue', { queues: ['orders', 'orders-dlq'] }))).rejects.toThrow(
-      /queues "orders" and "orders-dlq" both need the Pub\/Sub name acme-staging-gcp-orders-dlq/,
-    );
+    await expect(
+      synthToJson(REPO_ROOT, withParams<QueueParams>(env('staging-gcp'), 'queue', { queues: ['orders', 'orders-dlq'] })),
+    ).rejects.toThrow(/queues "orders" and "orders-dlq" both need the Pub\/Sub name acme-staging-gcp-orders-dlq/);
   });
 
   it('fails when the jurisdiction has no regions to keep messages in', async () => {

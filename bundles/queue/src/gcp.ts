@@ -28,7 +28,9 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
   if (!env.gcpProject) throw new Error(`queue: environment ${env.name} has no GCP project`);
   const regions = [...env.dataRegions];
   if (regions.length === 0) {
-    throw new Error(`queue: ${env.name} has no GCP regions in jurisdiction ${env.jurisdiction}; Pub/Sub topics could not be confined to it`);
+    throw new Error(
+      `queue: ${env.name} has no GCP regions in jurisdiction ${env.jurisdiction}; Pub/Sub topics could not be confined to it`,
+    );
   }
 
   // Physical names must be unique: a queue called "orders-dlq" would take the name of the
@@ -45,7 +47,9 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
     for (const name of [n.topic, n.subscription, n.dlqTopic, n.dlqSubscription]) {
       const other = seen.get(name);
       if (other !== undefined && other !== n.queue) {
-        throw new Error(`queue: queues "${other}" and "${n.queue}" both need the Pub/Sub name ${name}; rename one (names ending in -dlq are taken by dead-letter topics)`);
+        throw new Error(
+          `queue: queues "${other}" and "${n.queue}" both need the Pub/Sub name ${name}; rename one (names ending in -dlq are taken by dead-letter topics)`,
+        );
       }
       seen.set(name, n.queue);
     }
@@ -85,7 +89,11 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
       // Subscriptions otherwise expire after 31 days without subscribers.
       expirationPolicy: neverExpire,
     });
-    new PubsubSubscriptionIamMember(q, 'subscriber', { subscription: subscription.name, role: 'roles/pubsub.subscriber', member: pubsubAgent });
+    new PubsubSubscriptionIamMember(q, 'subscriber', {
+      subscription: subscription.name,
+      role: 'roles/pubsub.subscriber',
+      member: pubsubAgent,
+    });
 
     queueIds.push(subscription.id);
     topicIds.push(topic.id);

@@ -12,7 +12,13 @@ export const params = z
       .describe('Queues to create; each gets its own dead-letter queue.'),
     maxReceiveCount: z.number().int().min(5).max(100).default(5).describe('Deliveries before a message moves to the dead-letter queue.'),
     visibilityTimeoutSeconds: z.number().int().min(10).max(600).default(30).describe('Visibility timeout (AWS) or ack deadline (GCP).'),
-    retentionSeconds: z.number().int().min(600).max(604800).default(345600).describe('How long unconsumed messages are kept (86400 is a day).'),
+    retentionSeconds: z
+      .number()
+      .int()
+      .min(600)
+      .max(604800)
+      .default(345600)
+      .describe('How long unconsumed messages are kept (86400 is a day).'),
   })
   .strict();
 

@@ -67,7 +67,14 @@ const positive = (v: string, what: string): number => {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive integer, not "${v}"`);
   return n;
 };
-const sizes = [...new Set(opts.sizes.split(',').filter(Boolean).map((s) => positive(s, '--sizes')))].sort((a, b) => a - b);
+const sizes = [
+  ...new Set(
+    opts.sizes
+      .split(',')
+      .filter(Boolean)
+      .map((s) => positive(s, '--sizes')),
+  ),
+].sort((a, b) => a - b);
 const runs = positive(opts.runs, '--runs');
 const skip = new Set(opts.skip.split(',').filter(Boolean));
 for (const s of skip) if (!STEPS.includes(s as Step)) throw new Error(`--skip: unknown step "${s}" (steps: ${STEPS.join(', ')})`);
@@ -183,7 +190,9 @@ function sizeBench(n: number, ws: BenchWorkspace, emptyRc: string): SizeBench {
   const record = (key: string, label: string, samples: Run[], extra: Record<string, unknown> = {}) => {
     const f = summarize(samples);
     res.measures[key] = { label, ...f, ...extra };
-    log(`  ${label.padEnd(52)} ${fmtS(f.wallMs).padStart(8)} wall  ${fmtS(f.cpuMs).padStart(8)} cpu  ${f.treeRssMiB.toFixed(0).padStart(5)} MiB   runs ${f.wallsMs.join(', ')} ms`);
+    log(
+      `  ${label.padEnd(52)} ${fmtS(f.wallMs).padStart(8)} wall  ${fmtS(f.cpuMs).padStart(8)} cpu  ${f.treeRssMiB.toFixed(0).padStart(5)} MiB   runs ${f.wallsMs.join(', ')} ms`,
+    );
     return f;
   };
   return {
@@ -202,7 +211,10 @@ function sizeBench(n: number, ws: BenchWorkspace, emptyRc: string): SizeBench {
 
 /** The first command after a checkout compiles the workspace's TypeScript (bin/compile.js). */
 async function benchCompile({ root, parity, record }: SizeBench): Promise<void> {
-  const compiledDirs = () => readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p)).concat(readdirSync(join(root, 'bundles')).map((b) => join(root, 'bundles', b)));
+  const compiledDirs = () =>
+    readdirSync(join(root, 'packages'))
+      .map((p) => join(root, 'packages', p))
+      .concat(readdirSync(join(root, 'bundles')).map((b) => join(root, 'bundles', b)));
   const samples: Run[] = [];
   for (let i = 0; i < (doing('compile') ? runs : 1); i++) {
     for (const d of compiledDirs()) rmSync(join(d, '.parity-js'), { recursive: true, force: true });
@@ -222,7 +234,11 @@ async function benchGen({ n, root, env, helper, record }: SizeBench): Promise<vo
     inner.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { genMs: number }).genMs);
   }
   if (envNames(root).length !== n) throw new Error(`gen fleet wrote ${envNames(root).length} environments, expected ${n}`);
-  if (doing('gen')) record('gen.fleet', `gen, all ${n} (one process: plan, render, write)`, samples, { genOnlyMs: median(inner), genPerEnvMs: median(inner) / n });
+  if (doing('gen'))
+    record('gen.fleet', `gen, all ${n} (one process: plan, render, write)`, samples, {
+      genOnlyMs: median(inner),
+      genPerEnvMs: median(inner) / n,
+    });
 }
 
 /** `pnpm gen env` of one production and one dr environment, end to end. */
@@ -244,7 +260,10 @@ async function benchGenOne({ root, env, record }: SizeBench): Promise<void> {
 function peerRunner({ root, env, tsx, helper }: SizeBench): { dir: string; run: (app: 'tsx' | 'js') => Promise<Run> } {
   const dir = join(root, 'peer');
   const cdktf = join(root, 'packages', 'bench', 'node_modules', '.bin', 'cdktf');
-  const apps = { tsx: `${tsx} ${join(root, 'packages', 'bench', 'src', 'cdktf-app.ts')}`, js: `${process.execPath} ${helper('cdktf-app')}` };
+  const apps = {
+    tsx: `${tsx} ${join(root, 'packages', 'bench', 'src', 'cdktf-app.ts')}`,
+    js: `${process.execPath} ${helper('cdktf-app')}`,
+  };
   const run = (app: keyof typeof apps) => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
@@ -297,7 +316,10 @@ async function benchSynthCold(b: SizeBench): Promise<void> {
       peerColdJs.push(ok(await peer.run('js'), 'cdktf synth, compiled app (cold)'));
     }
   }
-  record('synth.cold', `Parity \`parity synth\`, cold (no cdktf.out; ${threads} thread${threads > 1 ? 's' : ''})`, cold, { threads, inProcessPerEnvMs: median(perEnv) });
+  record('synth.cold', `Parity \`parity synth\`, cold (no cdktf.out; ${threads} thread${threads > 1 ? 's' : ''})`, cold, {
+    threads,
+    inProcessPerEnvMs: median(perEnv),
+  });
   if (coldOne.length) record('synth.cold.one', 'Parity `parity synth --jobs 1`, cold', coldOne);
   if (doing('peer')) {
     record('peer.cold', 'cdktf-cli `cdktf synth`, cold (no cdktf.out)', peerCold);
@@ -317,7 +339,9 @@ async function comparePeer({ n, root, res, specs, record }: SizeBench, peer: Ret
     else differ.push(s.name);
   }
   res.identicalTerraform = { same, of: n, differ };
-  log(`  identical cdk.tf.json from Parity and cdktf-cli: ${same}/${n}${differ.length ? ` (differ: ${differ.slice(0, 5).join(', ')})` : ''}`);
+  log(
+    `  identical cdk.tf.json from Parity and cdktf-cli: ${same}/${n}${differ.length ? ` (differ: ${differ.slice(0, 5).join(', ')})` : ''}`,
+  );
   const again: Run[] = [];
   for (let i = 0; i < runs; i++) again.push(ok(await peer.run('tsx'), 'cdktf synth (again)'));
   record('peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed', again);
@@ -347,7 +371,10 @@ async function benchCheck({ res, parity, record }: SizeBench): Promise<void> {
   let findings = { errors: NaN, warnings: NaN };
   try {
     const report = JSON.parse(json.stdout) as { findings: Array<{ severity: string }> };
-    findings = { errors: report.findings.filter((f) => f.severity === 'error').length, warnings: report.findings.filter((f) => f.severity === 'warning').length };
+    findings = {
+      errors: report.findings.filter((f) => f.severity === 'error').length,
+      warnings: report.findings.filter((f) => f.severity === 'warning').length,
+    };
   } catch {
     res.notes.push('check --json did not print JSON');
   }
@@ -363,7 +390,8 @@ async function benchChange({ root, res, parity, record }: SizeBench): Promise<vo
     appendFileSync(file, `// bench: a change to the queue bundle (${i + 1})\n`);
     const r = ok(await parity(['synth']), 'parity synth (after change)');
     const p = parseSynth(r.stdout);
-    if (p.synthesized !== res.aws) res.notes.push(`after the queue change, run ${i + 1} re-synthesized ${p.synthesized}, expected the ${res.aws} AWS environments`);
+    if (p.synthesized !== res.aws)
+      res.notes.push(`after the queue change, run ${i + 1} re-synthesized ${p.synthesized}, expected the ${res.aws} AWS environments`);
     samples.push(r);
   }
   record('synth.change', 'Parity `parity synth` after a comment in bundles/queue/src/aws.ts', samples, { resynthesized: res.aws });
@@ -383,7 +411,11 @@ async function benchValidate({ root, env, bin, res, record }: SizeBench): Promis
       [cold, 'cold'],
       [warm, 'warm'],
     ] as const) {
-      const r = ok(await measure(process.execPath, [bin, 'validate'], { cwd: root, env, timeoutMs: 60 * 60_000 }), `parity validate (${what})`, [0, 1]);
+      const r = ok(
+        await measure(process.execPath, [bin, 'validate'], { cwd: root, env, timeoutMs: 60 * 60_000 }),
+        `parity validate (${what})`,
+        [0, 1],
+      );
       valid = /(\d+\/\d+) AWS environments valid/.exec(strip(r.stdout))?.[1] ?? '?';
       into.push(r);
     }
@@ -399,12 +431,20 @@ async function benchValidate({ root, env, bin, res, record }: SizeBench): Promis
  * like the rest of the workspace and run by plain node, median of --runs processes.
  */
 async function phases(root: string, env: NodeJS.ProcessEnv): Promise<Phases> {
-  const outs: Array<Record<string, Record<string, number>> & { stackBytes: number; manifests: number; repeat: number; awsEnv: string; gcpEnv: string }> = [];
+  const outs: Array<
+    Record<string, Record<string, number>> & { stackBytes: number; manifests: number; repeat: number; awsEnv: string; gcpEnv: string }
+  > = [];
   const label = 'compiled, plain node, as `pnpm synth` runs';
   log(`  where the time goes (${label}): one environment, instrumented`);
   const script = join(root, 'packages', 'bench', '.parity-js', 'phases.js');
   for (let i = 0; i < runs; i++) {
-    const r = ok(await measure(process.execPath, [script, 'prod-use1-a', 'prod-gcp-euw1-a', '30'], { cwd: root, env: { ...env, BENCH_SPAWN_EPOCH_MS: String(Date.now()) } }), 'phases');
+    const r = ok(
+      await measure(process.execPath, [script, 'prod-use1-a', 'prod-gcp-euw1-a', '30'], {
+        cwd: root,
+        env: { ...env, BENCH_SPAWN_EPOCH_MS: String(Date.now()) },
+      }),
+      'phases',
+    );
     outs.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
   }
   const med = (k: string): Record<string, number> => {
@@ -457,7 +497,17 @@ function synthTargets(results: SizeResult[], phasesOut?: Phases): Target[] {
     if (one !== undefined) notes.push(`one thread: ${(one / c).toFixed(2)} ×`);
     const js = wall(r, 'peer.cold.js');
     if (js !== undefined) notes.push(`against cdktf-cli with its app compiled to JS (${fmtS(js)}): ${(p / js).toFixed(2)} ×`);
-    out.push({ name, measured: true, met: ratio <= max, value: `${ratio.toFixed(2)} × (${fmtS(p)} vs ${fmtS(c)}; CPU time ${cpu.toFixed(2)} ×)`, by: ratio <= max ? `${fmtS(budget - p)} to spare` : `missed by ${fmtS(p - budget)} (${(ratio / max).toFixed(2)} × the budget of ${fmtS(budget)})`, note: notes.join('; ') });
+    out.push({
+      name,
+      measured: true,
+      met: ratio <= max,
+      value: `${ratio.toFixed(2)} × (${fmtS(p)} vs ${fmtS(c)}; CPU time ${cpu.toFixed(2)} ×)`,
+      by:
+        ratio <= max
+          ? `${fmtS(budget - p)} to spare`
+          : `missed by ${fmtS(p - budget)} (${(ratio / max).toFixed(2)} × the budget of ${fmtS(budget)})`,
+      note: notes.join('; '),
+    });
   };
   ratioTarget(4, 0.3);
   ratioTarget(100, 0.5);
@@ -470,15 +520,43 @@ function synthTargets(results: SizeResult[], phasesOut?: Phases): Target[] {
     const fit = slopeOf('synth.cold');
     const inproc = largest?.measures['synth.cold']?.inProcessPerEnvMs as number | undefined;
     const notes: string[] = [];
-    if (inproc !== undefined) notes.push(`in one thread, each env after the first of its cloud: ${inproc.toFixed(1)} ms (median, ${largest?.size} envs)`);
+    if (inproc !== undefined)
+      notes.push(`in one thread, each env after the first of its cloud: ${inproc.toFixed(1)} ms (median, ${largest?.size} envs)`);
     if (phasesOut) {
-      const steady = (o: Record<string, number>) => Object.entries(o).filter(([k]) => !k.startsWith('synth: ') || k.endsWith(' total')).reduce((a, [, v]) => a + v, 0);
-      notes.push(`instrumented, steady state: AWS ${steady(phasesOut.steadyAws).toFixed(1)} ms, GCP ${steady(phasesOut.steadyGcp).toFixed(1)} ms`);
+      const steady = (o: Record<string, number>) =>
+        Object.entries(o)
+          .filter(([k]) => !k.startsWith('synth: ') || k.endsWith(' total'))
+          .reduce((a, [, v]) => a + v, 0);
+      notes.push(
+        `instrumented, steady state: AWS ${steady(phasesOut.steadyAws).toFixed(1)} ms, GCP ${steady(phasesOut.steadyGcp).toFixed(1)} ms`,
+      );
     }
     if (fit) {
-      out.push({ name, measured: true, met: fit.slope <= 15, value: `${fit.slope.toFixed(1)} ms/env of wall time (fit over ${fit.sizes.join(', ')} envs; fixed part ${fmtS(fit.intercept)})`, by: fit.slope <= 15 ? `${(15 - fit.slope).toFixed(1)} ms/env to spare` : `missed by ${(fit.slope - 15).toFixed(1)} ms/env (${(fit.slope / 15).toFixed(2)} ×)`, note: notes.join('; ') });
+      out.push({
+        name,
+        measured: true,
+        met: fit.slope <= 15,
+        value: `${fit.slope.toFixed(1)} ms/env of wall time (fit over ${fit.sizes.join(', ')} envs; fixed part ${fmtS(fit.intercept)})`,
+        by:
+          fit.slope <= 15
+            ? `${(15 - fit.slope).toFixed(1)} ms/env to spare`
+            : `missed by ${(fit.slope - 15).toFixed(1)} ms/env (${(fit.slope / 15).toFixed(2)} ×)`,
+        note: notes.join('; '),
+      });
     } else {
-      out.push({ name, measured: inproc !== undefined, met: (inproc ?? Infinity) <= 15, value: inproc !== undefined ? `${inproc.toFixed(1)} ms/env in one thread (one size only: no fit)` : 'not measured', by: inproc === undefined ? '' : inproc <= 15 ? `${(15 - inproc).toFixed(1)} ms/env to spare` : `missed by ${(inproc - 15).toFixed(1)} ms/env`, note: notes.join('; ') });
+      out.push({
+        name,
+        measured: inproc !== undefined,
+        met: (inproc ?? Infinity) <= 15,
+        value: inproc !== undefined ? `${inproc.toFixed(1)} ms/env in one thread (one size only: no fit)` : 'not measured',
+        by:
+          inproc === undefined
+            ? ''
+            : inproc <= 15
+              ? `${(15 - inproc).toFixed(1)} ms/env to spare`
+              : `missed by ${(inproc - 15).toFixed(1)} ms/env`,
+        note: notes.join('; '),
+      });
     }
   }
   return out;
@@ -492,9 +570,21 @@ function latencyTargets(results: SizeResult[]): Target[] {
   const under = (name: string, r: SizeResult | undefined, key: string, limitMs: number, note: string) => {
     const w = wall(r, key);
     if (w === undefined) return out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
-    out.push({ name, measured: true, met: w < limitMs, value: `${fmtS(w)}${note}`, by: w < limitMs ? `${fmtS(limitMs - w)} to spare` : `missed by ${fmtS(w - limitMs)}` });
+    out.push({
+      name,
+      measured: true,
+      met: w < limitMs,
+      value: `${fmtS(w)}${note}`,
+      by: w < limitMs ? `${fmtS(limitMs - w)} to spare` : `missed by ${fmtS(w - limitMs)}`,
+    });
   };
-  under('warm synth < 1 s (whole fleet)', largest, 'synth.warm', 1000, ` at ${largest?.size} envs (\`pnpm synth\`, pnpm's start included: ${fmtS(wall(largest, 'synth.warm.pnpm') ?? NaN)})`);
+  under(
+    'warm synth < 1 s (whole fleet)',
+    largest,
+    'synth.warm',
+    1000,
+    ` at ${largest?.size} envs (\`pnpm synth\`, pnpm's start included: ${fmtS(wall(largest, 'synth.warm.pnpm') ?? NaN)})`,
+  );
   const c100 = at(100) ?? largest;
   under('check at 100 envs < 1 s', c100, 'check', 1000, sizeNote(c100, 100));
   // gen env of one: every fleet size counts, the slowest decides.
@@ -534,7 +624,9 @@ function resourceTargets(results: SizeResult[]): Target[] {
         measured: true,
         met,
         value: `${fmtS(v.wallMs)}, ${v.treeRssMiB.toFixed(0)} MiB${sizeNote(r, 100)}`,
-        by: met ? `${fmtS(20_000 - v.wallMs)} and ${(1024 - v.treeRssMiB).toFixed(0)} MiB to spare` : `missed: ${v.wallMs > 20_000 ? `${fmtS(v.wallMs - 20_000)} over` : ''} ${v.treeRssMiB >= 1024 ? `${(v.treeRssMiB - 1024).toFixed(0)} MiB over` : ''}`.trim(),
+        by: met
+          ? `${fmtS(20_000 - v.wallMs)} and ${(1024 - v.treeRssMiB).toFixed(0)} MiB to spare`
+          : `missed: ${v.wallMs > 20_000 ? `${fmtS(v.wallMs - 20_000)} over` : ''} ${v.treeRssMiB >= 1024 ? `${(v.treeRssMiB - 1024).toFixed(0)} MiB over` : ''}`.trim(),
         note: warmV ? `again with the roots kept: ${fmtS(warmV.wallMs)}, ${warmV.treeRssMiB.toFixed(0)} MiB` : '',
       });
     }
@@ -542,11 +634,19 @@ function resourceTargets(results: SizeResult[]): Target[] {
   {
     const r = at(100) ?? largest;
     const name = 'peak RSS < 1 GiB at 100 envs (Parity processes)';
-    const peaks = ['synth.cold', 'synth.cold.one', 'synth.change', 'check', 'synth.warm'].map((k) => [k, r?.measures[k]?.treeRssMiB] as const).filter((x): x is readonly [string, number] => x[1] !== undefined);
+    const peaks = ['synth.cold', 'synth.cold.one', 'synth.change', 'check', 'synth.warm']
+      .map((k) => [k, r?.measures[k]?.treeRssMiB] as const)
+      .filter((x): x is readonly [string, number] => x[1] !== undefined);
     if (!peaks.length) out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
     else {
       const [k, mib] = peaks.reduce((a, b) => (b[1] > a[1] ? b : a));
-      out.push({ name, measured: true, met: mib < 1024, value: `${mib.toFixed(0)} MiB (${k}, process tree)${sizeNote(r, 100)}`, by: mib < 1024 ? `${(1024 - mib).toFixed(0)} MiB to spare` : `missed by ${(mib - 1024).toFixed(0)} MiB` });
+      out.push({
+        name,
+        measured: true,
+        met: mib < 1024,
+        value: `${mib.toFixed(0)} MiB (${k}, process tree)${sizeNote(r, 100)}`,
+        by: mib < 1024 ? `${(1024 - mib).toFixed(0)} MiB to spare` : `missed by ${(mib - 1024).toFixed(0)} MiB`,
+      });
     }
   }
   return out;
@@ -559,9 +659,13 @@ async function main(): Promise<void> {
   const m = machine();
   const commit = sh('git', ['rev-parse', 'HEAD']);
   const dirty = sh('git', ['status', '--porcelain', '--', 'packages', 'bundles']).length > 0;
-  const source = opts.worktree ? `working tree at ${commit.slice(0, 12)}${dirty ? ' (with uncommitted changes)' : ''}` : `${opts.ref} (${sh('git', ['rev-parse', `${opts.ref}^{commit}`]).slice(0, 12)})`;
+  const source = opts.worktree
+    ? `working tree at ${commit.slice(0, 12)}${dirty ? ' (with uncommitted changes)' : ''}`
+    : `${opts.ref} (${sh('git', ['rev-parse', `${opts.ref}^{commit}`]).slice(0, 12)})`;
   log(`Parity bench: sizes ${sizes.join(', ')}; ${runs} run(s); code from ${source}`);
-  log(`machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, load ${m.loadAverageAtStart}; node ${m.node}, pnpm ${m.pnpm}, ${m.terraform}`);
+  log(
+    `machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, load ${m.loadAverageAtStart}; node ${m.node}, pnpm ${m.pnpm}, ${m.terraform}`,
+  );
   const rcDir = join(REPO_ROOT, 'node_modules', '.cache', 'parity-bench');
   mkdirSync(rcDir, { recursive: true });
   const emptyRc = join(rcDir, 'terraformrc');
@@ -615,7 +719,10 @@ async function main(): Promise<void> {
 if (opts.render) {
   const saved = JSON.parse(readFileSync(opts.render, 'utf8')) as BenchResult;
   const against = opts.against ? (JSON.parse(readFileSync(opts.against, 'utf8')) as BenchResult) : undefined;
-  if ((saved.schema as number) !== 2) throw new Error(`${opts.render}: a result of schema ${String(saved.schema)} (before the launcher and worker threads); this bench renders schema 2`);
+  if ((saved.schema as number) !== 2)
+    throw new Error(
+      `${opts.render}: a result of schema ${String(saved.schema)} (before the launcher and worker threads); this bench renders schema 2`,
+    );
   process.stdout.write(renderMarkdown({ ...saved, targets: targets(saved.sizes, saved.phases) }, against));
 } else {
   await main();

@@ -28,4 +28,6 @@ for (const spec of fleet(size)) {
   perEnv.push(performance.now() - s);
 }
 const tEnd = performance.now();
-process.stdout.write(`${JSON.stringify({ importMs: tImport - t0, loadWorkspaceMs: tLoad - tImport, genMs: tEnd - tLoad, perEnvMs: perEnv })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ importMs: tImport - t0, loadWorkspaceMs: tLoad - tImport, genMs: tEnd - tLoad, perEnvMs: perEnv })}\n`,
+);

@@ -51,7 +51,9 @@ const first: Phases = {};
 // What bin/parity.js does before anything else: check the compiled output is current.
 const compilePath = join(root, 'packages', 'cli', 'bin', 'compile.js');
 await timed(first, 'launcher: compiled JavaScript up to date? (stat every source)', async () => {
-  const { ensureCompiled } = (await import(pathToFileURL(compilePath).href)) as { ensureCompiled(root: string): Promise<{ compiled: number }> };
+  const { ensureCompiled } = (await import(pathToFileURL(compilePath).href)) as {
+    ensureCompiled(root: string): Promise<{ compiled: number }>;
+  };
   const r = await ensureCompiled(root);
   if (r.compiled) throw new Error(`phases: the workspace was not compiled beforehand (${r.compiled} files compiled now)`);
 });
@@ -111,7 +113,9 @@ async function synthOne(name: string, into: Phases): Promise<void> {
     hasher ??= new cache.InputHasher(root!);
     return hasher.envHash(env);
   });
-  const impls = await timed(into, 'load implementations (bundle modules, provider resource classes)', () => synth.loadImplementations(root!, env));
+  const impls = await timed(into, 'load implementations (bundle modules, provider resource classes)', () =>
+    synth.loadImplementations(root!, env),
+  );
   const outdir = join(scratch, `${name}-${serial++}`);
   const { app, stack } = await timed(into, 'construct tree (App + EnvironmentStack)', () =>
     synth.withoutTokenTraces(() => {
@@ -123,7 +127,10 @@ async function synthOne(name: string, into: Phases): Promise<void> {
   into[SYNTH.total] ??= 0; // listed before its parts
   const before = { ...into };
   await timed(into, SYNTH.total, () => synth.withoutTokenTraces(() => synth.synthesizeSingleStack(app, stack)));
-  const inner = [SYNTH.validate, SYNTH.toTerraform, SYNTH.write, SYNTH.appValidate].reduce((a, k) => a + (into[k] ?? 0) - (before[k] ?? 0), 0);
+  const inner = [SYNTH.validate, SYNTH.toTerraform, SYNTH.write, SYNTH.appValidate].reduce(
+    (a, k) => a + (into[k] ?? 0) - (before[k] ?? 0),
+    0,
+  );
   into[SYNTH.rest] = (into[SYNTH.rest] ?? 0) + (into[SYNTH.total]! - (before[SYNTH.total] ?? 0)) - inner;
   await timed(into, 'marker + rename into place', () => {
     fs.writeFileSync(join(outdir, '.parity-inputs.json'), '{}\n');
@@ -150,9 +157,12 @@ try {
     const m = Math.floor(s.length / 2);
     return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
   };
-  const med = (runs: Phases[]): Phases => Object.fromEntries(Object.keys(runs[0] ?? {}).map((k) => [k, median(runs.map((r) => r[k] ?? 0))]));
+  const med = (runs: Phases[]): Phases =>
+    Object.fromEntries(Object.keys(runs[0] ?? {}).map((k) => [k, median(runs.map((r) => r[k] ?? 0))]));
   const stackBytes = fs.statSync(join(scratch, `${awsName}-0.done`, 'stacks', awsName, 'cdk.tf.json')).size;
-  process.stdout.write(`${JSON.stringify({ awsEnv: awsName, gcpEnv: gcpName, manifests, repeat, stackBytes, startup, first, firstGcp, steadyAws: med(steady.aws), steadyGcp: med(steady.gcp), totalMs: performance.now() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ awsEnv: awsName, gcpEnv: gcpName, manifests, repeat, stackBytes, startup, first, firstGcp, steadyAws: med(steady.aws), steadyGcp: med(steady.gcp), totalMs: performance.now() })}\n`,
+  );
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }

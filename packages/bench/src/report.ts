@@ -70,7 +70,7 @@ const ROWS: Array<[string, string]> = [
   ['synth.warm', 'Parity `synth`, nothing changed'],
   ['synth.warm.pnpm', '`pnpm synth`, nothing changed (+ pnpm start)'],
   ['peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed'],
-  ['synth.change', 'Parity `synth` after a change to the queue bundle\'s `src/aws.ts` (its AWS envs)'],
+  ['synth.change', "Parity `synth` after a change to the queue bundle's `src/aws.ts` (its AWS envs)"],
   ['check', '`parity check`, whole fleet'],
   ['validate', '`parity validate` cold (the AWS envs as modules of one Terraform root per 50)'],
   ['validate.warm', '`parity validate` again (roots kept)'],
@@ -86,9 +86,18 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   const sizes = r.sizes;
   const m = r.machine;
   out.push(`## Parity bench, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`, '');
-  out.push(`Code: ${r.source}. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; load average at start ${String(m.loadAverageAtStart)}, at the end ${r.loadAverageAtEnd ?? '?'} (the machine is shared: figures move with the load); node ${String(m.node)}, pnpm ${String(m.pnpm)}, ${String(m.terraform)}, cdktf-cli ${String(m.cdktfCli)}.`, '');
-  out.push(`Each cell: wall time · CPU time (user+sys, all child processes) · peak RSS (the whole process tree, sampled), median of ${String(r.options.runs)} runs unless noted.`, '');
-  out.push(`| measure | ${sizes.map((x) => `${x.size} envs (${x.aws} AWS, ${x.gcp} GCP)`).join(' | ')} |`, `|---|${sizes.map(() => '---').join('|')}|`);
+  out.push(
+    `Code: ${r.source}. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; load average at start ${String(m.loadAverageAtStart)}, at the end ${r.loadAverageAtEnd ?? '?'} (the machine is shared: figures move with the load); node ${String(m.node)}, pnpm ${String(m.pnpm)}, ${String(m.terraform)}, cdktf-cli ${String(m.cdktfCli)}.`,
+    '',
+  );
+  out.push(
+    `Each cell: wall time · CPU time (user+sys, all child processes) · peak RSS (the whole process tree, sampled), median of ${String(r.options.runs)} runs unless noted.`,
+    '',
+  );
+  out.push(
+    `| measure | ${sizes.map((x) => `${x.size} envs (${x.aws} AWS, ${x.gcp} GCP)`).join(' | ')} |`,
+    `|---|${sizes.map(() => '---').join('|')}|`,
+  );
   for (const [key, label] of ROWS) {
     if (!sizes.some((x) => x.measures[key])) continue;
     out.push(`| ${label} | ${sizes.map((x) => cell(x.measures[key])).join(' | ')} |`);
@@ -99,14 +108,20 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
         .map((x) => {
           const p = x.measures['synth.cold'];
           const c = x.measures['peer.cold'];
-          return p && c ? `**${(p.wallMs / c.wallMs).toFixed(2)} ×** · ${(p.cpuMs / c.cpuMs).toFixed(2)} × · ${(p.treeRssMiB / c.treeRssMiB).toFixed(2)} ×` : '—';
+          return p && c
+            ? `**${(p.wallMs / c.wallMs).toFixed(2)} ×** · ${(p.cpuMs / c.cpuMs).toFixed(2)} × · ${(p.treeRssMiB / c.treeRssMiB).toFixed(2)} ×`
+            : '—';
         })
         .join(' | ')} |`,
     );
-    out.push(`| identical cdk.tf.json (Parity vs cdktf-cli) | ${sizes.map((x) => (x.identicalTerraform ? `${x.identicalTerraform.same}/${x.identicalTerraform.of}` : '—')).join(' | ')} |`);
+    out.push(
+      `| identical cdk.tf.json (Parity vs cdktf-cli) | ${sizes.map((x) => (x.identicalTerraform ? `${x.identicalTerraform.same}/${x.identicalTerraform.of}` : '—')).join(' | ')} |`,
+    );
   }
   if (sizes.some((x) => x.measures['synth.cold'] && x.measures['peer.cold.js'])) {
-    out.push(`| Parity / cdktf-cli with its app compiled to JS, cold: wall | ${sizes.map((x) => (x.measures['synth.cold'] && x.measures['peer.cold.js'] ? `${(x.measures['synth.cold']!.wallMs / x.measures['peer.cold.js']!.wallMs).toFixed(2)} ×` : '—')).join(' | ')} |`);
+    out.push(
+      `| Parity / cdktf-cli with its app compiled to JS, cold: wall | ${sizes.map((x) => (x.measures['synth.cold'] && x.measures['peer.cold.js'] ? `${(x.measures['synth.cold']!.wallMs / x.measures['peer.cold.js']!.wallMs).toFixed(2)} ×` : '—')).join(' | ')} |`,
+    );
   }
   const extras = notesOf(sizes);
   if (extras.length) out.push('', ...extras.map((e) => `- ${e}`));
@@ -122,7 +137,8 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     per('gen.fleet', 'gen (whole process / envs)');
     per('synth.cold', 'Parity synth, cold (whole process / envs)');
     const inproc = big.measures['synth.cold']?.inProcessPerEnvMs as number | undefined;
-    if (inproc !== undefined) out.push(`| Parity synth, cold, each env after the first of its cloud (in-process median) | ${ms(inproc)} | |`);
+    if (inproc !== undefined)
+      out.push(`| Parity synth, cold, each env after the first of its cloud (in-process median) | ${ms(inproc)} | |`);
     per('peer.cold', 'cdktf-cli synth, cold (whole process / envs)');
     per('synth.change', 'Parity synth after a bundle change');
     per('check', 'check');
@@ -130,7 +146,10 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   }
 
   out.push('', '### Targets', '', '| target | measured | result | note |', '|---|---|---|---|');
-  for (const t of r.targets) out.push(`| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.note || '—'} |`);
+  for (const t of r.targets)
+    out.push(
+      `| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.note || '—'} |`,
+    );
 
   if (r.phases) out.push(...phasesSection(r.phases));
 
@@ -142,11 +161,19 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
       for (const [key, label] of ROWS) {
         const a = x.measures[key];
         const b = p.measures[key];
-        if (a && b) rows.push(`| ${x.size} | ${label} | ${s(b.wallMs)} | ${s(a.wallMs)} | ${((a.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`);
+        if (a && b)
+          rows.push(`| ${x.size} | ${label} | ${s(b.wallMs)} | ${s(a.wallMs)} | ${((a.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`);
       }
     }
     if (rows.length) {
-      out.push('', `### Against the previous run (${previous.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${previous.source})`, '', '| envs | measure | before | now | change |', '|---|---|---|---|---|', ...rows);
+      out.push(
+        '',
+        `### Against the previous run (${previous.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${previous.source})`,
+        '',
+        '| envs | measure | before | now | change |',
+        '|---|---|---|---|---|',
+        ...rows,
+      );
     }
   }
   return `${out.join('\n')}\n`;
@@ -161,14 +188,20 @@ function notesOf(sizes: BenchResult['sizes']): string[] {
   }
   for (const x of sizes) {
     const c = x.measures['check'];
-    if (c) extras.push(`check at ${x.size}: exit ${String(c.exitCode)}, ${String((c.findings as { errors: number }).errors)} errors, ${String((c.findings as { warnings: number }).warnings)} warnings`);
+    if (c)
+      extras.push(
+        `check at ${x.size}: exit ${String(c.exitCode)}, ${String((c.findings as { errors: number }).errors)} errors, ${String((c.findings as { warnings: number }).warnings)} warnings`,
+      );
   }
   for (const x of sizes) {
     const v = x.measures['validate'];
     if (v) extras.push(`validate at ${x.size}: ${String(v.valid)} valid, ${s(v.perAwsEnvWallMs as number)} per AWS env`);
   }
   const changed = sizes.filter((x) => x.measures['synth.change']);
-  if (changed.length) extras.push(`after the change to the queue bundle's AWS implementation, the AWS environments are synthesized again (${changed.map((x) => `${String(x.measures['synth.change']!.resynthesized)}/${x.size}`).join(', ')}), the GCP ones are not: an environment's inputs leave out the other cloud's implementation`);
+  if (changed.length)
+    extras.push(
+      `after the change to the queue bundle's AWS implementation, the AWS environments are synthesized again (${changed.map((x) => `${String(x.measures['synth.change']!.resynthesized)}/${x.size}`).join(', ')}), the GCP ones are not: an environment's inputs leave out the other cloud's implementation`,
+    );
   for (const x of sizes) for (const n of x.notes) extras.push(`${x.size} envs: ${n}`);
   return extras;
 }
@@ -177,7 +210,10 @@ function notesOf(sizes: BenchResult['sizes']): string[] {
 function phasesSection(ph: NonNullable<BenchResult['phases']>): string[] {
   const lines: string[] = [];
   const isSub = (k: string) => k.startsWith('synth: ') && !k.endsWith(' total');
-  const total = (o: Record<string, number>) => Object.entries(o).filter(([k]) => !isSub(k)).reduce((a, [, v]) => a + v, 0);
+  const total = (o: Record<string, number>) =>
+    Object.entries(o)
+      .filter(([k]) => !isSub(k))
+      .reduce((a, [, v]) => a + v, 0);
   const cols: Array<[string, Record<string, number>]> = [
     ['first AWS env in a process', { ...ph.startup, ...ph.first }],
     ['first GCP env', ph.firstGcp],
@@ -191,7 +227,8 @@ function phasesSection(ph: NonNullable<BenchResult['phases']>): string[] {
   );
   lines.push(`| phase | ${cols.map(([c]) => c).join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);
   const keys = [...new Set(cols.flatMap(([, o]) => Object.keys(o)))];
-  for (const k of keys) lines.push(`| ${isSub(k) ? `  ↳ ${k.slice(7)}` : k} | ${cols.map(([, o]) => (o[k] === undefined ? '' : ms(o[k]!))).join(' | ')} |`);
+  for (const k of keys)
+    lines.push(`| ${isSub(k) ? `  ↳ ${k.slice(7)}` : k} | ${cols.map(([, o]) => (o[k] === undefined ? '' : ms(o[k]!))).join(' | ')} |`);
   lines.push(`| **total** | ${cols.map(([, o]) => `**${ms(total(o))}**`).join(' | ')} |`);
   return lines;
 }

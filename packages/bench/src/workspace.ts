@@ -11,7 +11,18 @@
  * ref with `--ref`), so a run measures one fixed version of the code.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,7 +92,15 @@ export function benchWorkspace(opts: { ref?: string; from?: string } = {}): Benc
   if (opts.ref) {
     const commit = execFileSync('git', ['rev-parse', '--verify', `${opts.ref}^{commit}`], { cwd: from, encoding: 'utf8' }).trim();
     source = `${opts.ref} (${commit.slice(0, 12)})`;
-    const paths = ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml', 'environments/platform.yaml', 'templates', 'packages', 'bundles'];
+    const paths = [
+      'package.json',
+      'pnpm-workspace.yaml',
+      'pnpm-lock.yaml',
+      'environments/platform.yaml',
+      'templates',
+      'packages',
+      'bundles',
+    ];
     execFileSync('sh', ['-c', `git archive --format=tar ${commit} -- ${paths.join(' ')} | tar -x -C "${root}"`], { cwd: from });
     // The bench itself always comes from the working tree (it may not be committed yet).
     rmSync(join(root, 'packages', 'bench'), { recursive: true, force: true });

@@ -83,7 +83,12 @@ export interface DrReport {
 }
 
 /** How each stateful bundle of `primary` reaches `drRegion`, read from its Terraform JSON. */
-export function protections(primary: ResolvedEnvironment, json: TerraformJson, drRegion: string, copyDelayMinutes: number): { protections: Protection[]; findings: Finding[]; keys: DrPair['keys'] } {
+export function protections(
+  primary: ResolvedEnvironment,
+  json: TerraformJson,
+  drRegion: string,
+  copyDelayMinutes: number,
+): { protections: Protection[]; findings: Finding[]; keys: DrPair['keys'] } {
   const scan = protectionScan(primary, json, drRegion, copyDelayMinutes);
   if (primary.cloud === 'aws') {
     awsBackupPlans(scan);
@@ -112,7 +117,18 @@ function protectionScan(primary: ResolvedEnvironment, json: TerraformJson, drReg
   const file = `environments/${primary.name}/cdktf.out/stacks/${primary.name}/cdk.tf.json`;
   const interval = (address: string, expr: unknown): number | undefined => {
     const m = typeof expr === 'string' ? cronIntervalMinutes(expr) : undefined;
-    if (m === undefined) findings.push({ check: 'dr', kind: 'schedule-unknown', severity: 'warning', env: primary.name, file, path: address, value: expr, message: `cannot read the interval of schedule ${String(expr)}`, fix: 'use a cron expression with a fixed minute and an hour step, or rate(N hours)' });
+    if (m === undefined)
+      findings.push({
+        check: 'dr',
+        kind: 'schedule-unknown',
+        severity: 'warning',
+        env: primary.name,
+        file,
+        path: address,
+        value: expr,
+        message: `cannot read the interval of schedule ${String(expr)}`,
+        fix: 'use a cron expression with a fixed minute and an hour step, or rate(N hours)',
+      });
     return m;
   };
   const checkKey = (address: string, region: string, keyRef: unknown) => {
@@ -120,7 +136,17 @@ function protectionScan(primary: ResolvedEnvironment, json: TerraformJson, drReg
     const keyRegion = key ? doc.providerRegion(key) : doc.regionOf(keyRef);
     keys.push({ address, region, keyRegion, ok: keyRegion === region });
     if (keyRegion !== region) {
-      findings.push({ check: 'dr', kind: 'key-region', severity: 'error', env: primary.name, file, path: address, value: keyRegion ?? String(keyRef), message: `${address} in ${region} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : 'whose region cannot be read'}; a copy must use a key in its own region, or it cannot be restored when the source region is lost`, fix: `create the key with the provider for ${region}` });
+      findings.push({
+        check: 'dr',
+        kind: 'key-region',
+        severity: 'error',
+        env: primary.name,
+        file,
+        path: address,
+        value: keyRegion ?? String(keyRef),
+        message: `${address} in ${region} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : 'whose region cannot be read'}; a copy must use a key in its own region, or it cannot be restored when the source region is lost`,
+        fix: `create the key with the provider for ${region}`,
+      });
     }
   };
   return { doc, primary, drRegion, copyDelayMinutes, file, out: [], findings, keys, interval, checkKey };
@@ -143,8 +169,16 @@ function awsBackupPlans(scan: ProtectionScan): void {
       const every = interval(`${plan.address}.rule.schedule`, rule.schedule);
       if (every === undefined) continue;
       const mech = `AWS Backup every ${every} min, copied to ${drRegion} (≤ ${copyDelayMinutes} min)`;
-      if (coversDb && dbs.length > 0) out.push({ bundle: 'database', mechanism: mech, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
-      if (coversTagged) out.push({ bundle: 'cluster', mechanism: `${mech}, volumes tagged parity:backup`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+      if (coversDb && dbs.length > 0)
+        out.push({ bundle: 'database', mechanism: mech, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+      if (coversTagged)
+        out.push({
+          bundle: 'cluster',
+          mechanism: `${mech}, volumes tagged parity:backup`,
+          rpoMinutes: every + copyDelayMinutes,
+          kind: 'backups',
+          recovery: 'restore',
+        });
     }
   }
 }
@@ -155,11 +189,23 @@ function awsDatabaseCopies(scan: ProtectionScan): void {
   for (const r of doc.resources('aws_db_instance_automated_backups_replication')) {
     if (doc.providerRegion(r) !== drRegion) continue;
     checkKey(r.address, drRegion, r.body.kms_key_id);
-    out.push({ bundle: 'database', mechanism: `automated backups and transaction logs replicated to ${drRegion}`, rpoMinutes: REPLICATED_BACKUPS_RPO_MINUTES, kind: 'replicated-backups', recovery: 'restore' });
+    out.push({
+      bundle: 'database',
+      mechanism: `automated backups and transaction logs replicated to ${drRegion}`,
+      rpoMinutes: REPLICATED_BACKUPS_RPO_MINUTES,
+      kind: 'replicated-backups',
+      recovery: 'restore',
+    });
   }
   for (const r of doc.resources('aws_db_instance').filter((x) => x.body.replicate_source_db && doc.providerRegion(x) === drRegion)) {
     checkKey(r.address, drRegion, r.body.kms_key_id);
-    out.push({ bundle: 'database', mechanism: `read replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES, kind: 'replica', recovery: 'promotion' });
+    out.push({
+      bundle: 'database',
+      mechanism: `read replica in ${drRegion}`,
+      rpoMinutes: READ_REPLICA_RPO_MINUTES,
+      kind: 'replica',
+      recovery: 'promotion',
+    });
   }
 }
 
@@ -168,12 +214,25 @@ function cloudSqlProtections(scan: ProtectionScan): void {
   const { doc, drRegion, out } = scan;
   for (const r of doc.resources('google_sql_database_instance')) {
     if (r.body.master_instance_name) {
-      if (r.body.region === drRegion) out.push({ bundle: 'database', mechanism: `Cloud SQL replica in ${drRegion}`, rpoMinutes: READ_REPLICA_RPO_MINUTES, kind: 'replica', recovery: 'promotion' });
+      if (r.body.region === drRegion)
+        out.push({
+          bundle: 'database',
+          mechanism: `Cloud SQL replica in ${drRegion}`,
+          rpoMinutes: READ_REPLICA_RPO_MINUTES,
+          kind: 'replica',
+          recovery: 'promotion',
+        });
       continue;
     }
     const backup = blocks(r.body.settings).flatMap((s) => blocks(s.backup_configuration));
     if (backup.some((b) => b.enabled !== false && b.location === drRegion)) {
-      out.push({ bundle: 'database', mechanism: `Cloud SQL daily automated backups stored in ${drRegion}`, rpoMinutes: 1440, kind: 'backups', recovery: 'restore' });
+      out.push({
+        bundle: 'database',
+        mechanism: `Cloud SQL daily automated backups stored in ${drRegion}`,
+        rpoMinutes: 1440,
+        kind: 'backups',
+        recovery: 'restore',
+      });
     }
   }
 }
@@ -183,7 +242,14 @@ function cloudSqlScheduledBackups(scan: ProtectionScan): void {
   const { doc, drRegion, copyDelayMinutes, out, interval } = scan;
   for (const j of doc.resources('google_cloud_scheduler_job')) {
     const t = blocks(j.body.http_target)[0];
-    if (!t || typeof t.uri !== 'string' || !t.uri.includes('sqladmin.googleapis.com') || !t.uri.endsWith('/backupRuns') || typeof t.body !== 'string') continue;
+    if (
+      !t ||
+      typeof t.uri !== 'string' ||
+      !t.uri.includes('sqladmin.googleapis.com') ||
+      !t.uri.endsWith('/backupRuns') ||
+      typeof t.body !== 'string'
+    )
+      continue;
     let location: unknown;
     try {
       location = (JSON.parse(Buffer.from(t.body, 'base64').toString('utf8')) as { location?: unknown }).location;
@@ -192,7 +258,14 @@ function cloudSqlScheduledBackups(scan: ProtectionScan): void {
     }
     if (location !== drRegion) continue;
     const every = interval(`${j.address}.schedule`, j.body.schedule);
-    if (every !== undefined) out.push({ bundle: 'database', mechanism: `on-demand Cloud SQL backup every ${every} min, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+    if (every !== undefined)
+      out.push({
+        bundle: 'database',
+        mechanism: `on-demand Cloud SQL backup every ${every} min, stored in ${drRegion}`,
+        rpoMinutes: every + copyDelayMinutes,
+        kind: 'backups',
+        recovery: 'restore',
+      });
   }
 }
 
@@ -204,7 +277,14 @@ function gkeBackupPlans(scan: ProtectionScan): void {
     const sched = blocks(p.body.backup_schedule)[0];
     const volumes = blocks(p.body.backup_config).some((c) => c.include_volume_data === true);
     const every = interval(`${p.address}.backup_schedule.cron_schedule`, sched?.cron_schedule);
-    if (every !== undefined) out.push({ bundle: 'cluster', mechanism: `Backup for GKE every ${every} min${volumes ? ' with volume data' : ' (no volume data)'}, stored in ${drRegion}`, rpoMinutes: every + copyDelayMinutes, kind: 'backups', recovery: 'restore' });
+    if (every !== undefined)
+      out.push({
+        bundle: 'cluster',
+        mechanism: `Backup for GKE every ${every} min${volumes ? ' with volume data' : ' (no volume data)'}, stored in ${drRegion}`,
+        rpoMinutes: every + copyDelayMinutes,
+        kind: 'backups',
+        recovery: 'restore',
+      });
   }
 }
 
@@ -212,7 +292,12 @@ function estimateRto(strategy: Strategy, primary: ResolvedEnvironment): { minute
   const m = RTO_MODEL[strategy];
   const storage = Number(primary.bundles.find((b) => b.name === 'database')?.params.storageGb ?? 0);
   const restore = m.restoreBase + Math.ceil((storage / 100) * m.restorePer100Gb);
-  const breakdown = { network: m.network, 'cluster (parallel)': m.cluster, [strategy === 'backup-restore' ? 'database restore (parallel)' : 'database promotion (parallel)']: restore, cutover: m.cutover };
+  const breakdown = {
+    network: m.network,
+    'cluster (parallel)': m.cluster,
+    [strategy === 'backup-restore' ? 'database restore (parallel)' : 'database promotion (parallel)']: restore,
+    cutover: m.cutover,
+  };
   return { minutes: m.network + Math.max(m.cluster, restore) + m.cutover, breakdown };
 }
 
@@ -226,7 +311,12 @@ interface PairInput {
 }
 
 /** Every way each stateful bundle's data reaches the DR region, from both environments' Terraform. */
-function pairMechanisms({ p, d, pJson, dJson }: PairInput): { mechanisms: Mechanism[]; findings: Finding[]; keys: DrPair['keys']; replica?: string } {
+function pairMechanisms({ p, d, pJson, dJson }: PairInput): {
+  mechanisms: Mechanism[];
+  findings: Finding[];
+  keys: DrPair['keys'];
+  replica?: string;
+} {
   const pr = protections(p, pJson, d.region, p.dr.copyDelayMinutes);
   const mechanisms: Mechanism[] = [...pr.protections];
   const findings = [...pr.findings];
@@ -252,9 +342,25 @@ function strategyFindings(input: PairInput, replica: string | undefined): Findin
   const file = `environments/${d.name}/cdktf.out/stacks/${d.name}/cdk.tf.json`;
   const db = d.bundles.find((b) => b.name === 'database');
   if (!replica) {
-    const arn = p.cloud === 'aws' ? `replicate_source_db = arn:<partition>:rds:${p.region}:<account>:db:<${p.name}'s instance>` : `master_instance_name = ${p.gcpProject}:<${p.name}'s instance>`;
+    const arn =
+      p.cloud === 'aws'
+        ? `replicate_source_db = arn:<partition>:rds:${p.region}:<account>:db:<${p.name}'s instance>`
+        : `master_instance_name = ${p.gcpProject}:<${p.name}'s instance>`;
     const overridden = db?.sources['mode'] === 'override';
-    out.push({ check: 'dr', kind: 'dr-mechanism-missing', severity: 'error', env: d.name, file: overridden ? d.file : file, path: overridden ? 'overrides.database.mode' : p.cloud === 'aws' ? 'aws_db_instance' : 'google_sql_database_instance', value: db?.params['mode'], allowed: 'replica', message: `policy ${p.dr.policy} (${p.dr.strategy}) needs a read replica of ${p.name}'s database in ${d.region}, but the Terraform of ${d.name} has none: missing ${p.cloud === 'aws' ? 'aws_db_instance' : 'google_sql_database_instance'} with ${arn} (database.mode is ${String(db?.params['mode'])}${db ? `, from ${db.sources['mode']}` : ''})`, fix: overridden ? `remove overrides.database.mode from ${d.file}: the strategy sets it` : `synthesize ${d.name} again (pnpm synth ${d.name}); the strategy sets database.mode: replica` });
+    out.push({
+      check: 'dr',
+      kind: 'dr-mechanism-missing',
+      severity: 'error',
+      env: d.name,
+      file: overridden ? d.file : file,
+      path: overridden ? 'overrides.database.mode' : p.cloud === 'aws' ? 'aws_db_instance' : 'google_sql_database_instance',
+      value: db?.params['mode'],
+      allowed: 'replica',
+      message: `policy ${p.dr.policy} (${p.dr.strategy}) needs a read replica of ${p.name}'s database in ${d.region}, but the Terraform of ${d.name} has none: missing ${p.cloud === 'aws' ? 'aws_db_instance' : 'google_sql_database_instance'} with ${arn} (database.mode is ${String(db?.params['mode'])}${db ? `, from ${db.sources['mode']}` : ''})`,
+      fix: overridden
+        ? `remove overrides.database.mode from ${d.file}: the strategy sets it`
+        : `synthesize ${d.name} again (pnpm synth ${d.name}); the strategy sets database.mode: replica`,
+    });
   }
   const primaryNodes = computeOf(p, pJson);
   const standby = computeOf(d, dJson);
@@ -263,7 +369,18 @@ function strategyFindings(input: PairInput, replica: string | undefined): Findin
     const full = primaryNodes[i]?.count ?? 0;
     const expected = pct === 0 ? 0 : Math.max(1, Math.ceil((full * pct) / 100));
     if (node.count !== expected) {
-      out.push({ check: 'dr', kind: 'standby-capacity', severity: 'error', env: d.name, file, path: node.resource, value: node.count, allowed: String(expected), message: `${node.resource} runs ${node.count} node(s) in peacetime; policy ${p.dr.policy} (${p.dr.strategy}${pct ? `, ${pct}% of ${p.name}'s ${full}` : ''}) means ${expected}`, fix: `remove overrides of cluster node counts from ${d.file}, or change the policy's standbyCapacityPercent` });
+      out.push({
+        check: 'dr',
+        kind: 'standby-capacity',
+        severity: 'error',
+        env: d.name,
+        file,
+        path: node.resource,
+        value: node.count,
+        allowed: String(expected),
+        message: `${node.resource} runs ${node.count} node(s) in peacetime; policy ${p.dr.policy} (${p.dr.strategy}${pct ? `, ${pct}% of ${p.name}'s ${full}` : ''}) means ${expected}`,
+        fix: `remove overrides of cluster node counts from ${d.file}, or change the policy's standbyCapacityPercent`,
+      });
     }
   }
   return out;
@@ -286,9 +403,29 @@ function rpoOf(input: PairInput, coverage: DrPair['coverage']): { rpo?: DrPair['
       : worst.bundle === 'database' && replicable
         ? `set database.replicateBackupsToDr: true in ${definitionFile} (RPO about ${REPLICATED_BACKUPS_RPO_MINUTES} min; ${p.region} → ${d.region} supports it), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`
         : `shorten the schedule (the backup schedule is derived from ${pol}.rpoMinutes - copyDelayMinutes; AWS Backup runs at most hourly), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`;
-  const rpo = { targetMinutes: target, minutes: worst.rpoMinutes, met: margin >= 0, marginMinutes: margin, drivers: best, ...(fix ? { fix } : {}) };
+  const rpo = {
+    targetMinutes: target,
+    minutes: worst.rpoMinutes,
+    met: margin >= 0,
+    marginMinutes: margin,
+    drivers: best,
+    ...(fix ? { fix } : {}),
+  };
   if (margin >= 0) return { rpo };
-  return { rpo, finding: { check: 'dr', kind: 'rpo-breached', severity: 'error', env: p.name, file: definitionFile, path: `${pol}.rpoMinutes`, value: target, message: `worst-case RPO of ${p.name} in ${d.region} is ${worst.rpoMinutes} min (${worst.bundle}: ${worst.mechanism}), breaching the ${target} min target by ${-margin} min`, fix: fix! } };
+  return {
+    rpo,
+    finding: {
+      check: 'dr',
+      kind: 'rpo-breached',
+      severity: 'error',
+      env: p.name,
+      file: definitionFile,
+      path: `${pol}.rpoMinutes`,
+      value: target,
+      message: `worst-case RPO of ${p.name} in ${d.region} is ${worst.rpoMinutes} min (${worst.bundle}: ${worst.mechanism}), breaching the ${target} min target by ${-margin} min`,
+      fix: fix!,
+    },
+  };
 }
 
 /** RTO: estimated from the strategy the Terraform implements, not the label. */
@@ -296,10 +433,33 @@ function rtoOf(input: PairInput, implemented: Strategy): { rto: NonNullable<DrPa
   const { p, d, definitionFile } = input;
   const est = estimateRto(implemented, p);
   const margin = p.dr.rtoMinutes - est.minutes;
-  const fix = margin >= 0 ? undefined : `a policy with a faster strategy (${implemented === 'backup-restore' ? 'pilot-light' : 'warm-standby'}) for ${p.name}, or raise dr.policies.${p.dr.policy}.rtoMinutes to ${est.minutes}`;
-  const rto = { targetMinutes: p.dr.rtoMinutes, minutes: est.minutes, met: margin >= 0, marginMinutes: margin, breakdown: est.breakdown, ...(fix ? { fix } : {}) };
+  const fix =
+    margin >= 0
+      ? undefined
+      : `a policy with a faster strategy (${implemented === 'backup-restore' ? 'pilot-light' : 'warm-standby'}) for ${p.name}, or raise dr.policies.${p.dr.policy}.rtoMinutes to ${est.minutes}`;
+  const rto = {
+    targetMinutes: p.dr.rtoMinutes,
+    minutes: est.minutes,
+    met: margin >= 0,
+    marginMinutes: margin,
+    breakdown: est.breakdown,
+    ...(fix ? { fix } : {}),
+  };
   if (margin >= 0) return { rto };
-  return { rto, finding: { check: 'dr', kind: 'rto-breached', severity: 'error', env: p.name, file: definitionFile, path: `dr.policies.${p.dr.policy}.rtoMinutes`, value: p.dr.rtoMinutes, message: `estimated RTO of ${p.name} into ${d.region} with ${implemented}${implemented !== p.dr.strategy ? ` (what the Terraform implements; policy ${p.dr.policy} says ${p.dr.strategy})` : ` (policy ${p.dr.policy})`} is ${est.minutes} min, breaching the ${p.dr.rtoMinutes} min target by ${-margin} min`, fix: fix! } };
+  return {
+    rto,
+    finding: {
+      check: 'dr',
+      kind: 'rto-breached',
+      severity: 'error',
+      env: p.name,
+      file: definitionFile,
+      path: `dr.policies.${p.dr.policy}.rtoMinutes`,
+      value: p.dr.rtoMinutes,
+      message: `estimated RTO of ${p.name} into ${d.region} with ${implemented}${implemented !== p.dr.strategy ? ` (what the Terraform implements; policy ${p.dr.policy} says ${p.dr.strategy})` : ` (policy ${p.dr.policy})`} is ${est.minutes} min, breaching the ${p.dr.rtoMinutes} min target by ${-margin} min`,
+      fix: fix!,
+    },
+  };
 }
 
 /** One production environment and one dr environment that recovers it. */
@@ -307,12 +467,26 @@ function assessPair(input: PairInput): { pair: DrPair; findings: Finding[] } {
   const { p, d } = input;
   const m = pairMechanisms(input);
   const findings = [...m.findings, ...strategyFindings(input, m.replica)];
-  const coverage = p.bundles.filter((b) => b.stateful).map((b) => {
-    const ps = m.mechanisms.filter((x) => x.bundle === b.name);
-    return { bundle: b.name, protections: ps, covered: ps.length > 0 };
-  });
+  const coverage = p.bundles
+    .filter((b) => b.stateful)
+    .map((b) => {
+      const ps = m.mechanisms.filter((x) => x.bundle === b.name);
+      return { bundle: b.name, protections: ps, covered: ps.length > 0 };
+    });
   for (const c of coverage.filter((x) => !x.covered)) {
-    findings.push({ check: 'dr', kind: 'dr-not-covered', severity: 'error', env: p.name, file: p.file, path: `bundles.${c.bundle}`, message: `${c.bundle} in ${p.name} holds data, but nothing backs it up or replicates it to ${d.region}, where ${d.name} would restore it`, fix: c.bundle === 'cluster' ? 'set backup.includeClusterVolumes: true in the definition' : `connect ${c.bundle} to the backup bundle (and make sure ${d.name} is the dr environment of ${p.name})` });
+    findings.push({
+      check: 'dr',
+      kind: 'dr-not-covered',
+      severity: 'error',
+      env: p.name,
+      file: p.file,
+      path: `bundles.${c.bundle}`,
+      message: `${c.bundle} in ${p.name} holds data, but nothing backs it up or replicates it to ${d.region}, where ${d.name} would restore it`,
+      fix:
+        c.bundle === 'cluster'
+          ? 'set backup.includeClusterVolumes: true in the definition'
+          : `connect ${c.bundle} to the backup bundle (and make sure ${d.name} is the dr environment of ${p.name})`,
+    });
   }
   const implemented = implementedStrategy(input, m.replica);
   const rpo = rpoOf(input, coverage);
@@ -332,7 +506,11 @@ function assessPair(input: PairInput): { pair: DrPair; findings: Finding[] } {
     rto: rto.rto,
     keys: m.keys,
     stateOk: d.state.region !== p.region,
-    ...(queue ? { queues: `${names}: not replicated (${p.cloud === 'aws' ? 'SQS' : 'Pub/Sub'} has no cross-region replication). ${d.name} ${implemented === 'backup-restore' ? 'recreates them empty from IaC' : 'holds them empty already'}; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.` } : {}),
+    ...(queue
+      ? {
+          queues: `${names}: not replicated (${p.cloud === 'aws' ? 'SQS' : 'Pub/Sub'} has no cross-region replication). ${d.name} ${implemented === 'backup-restore' ? 'recreates them empty from IaC' : 'holds them empty already'}; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.`,
+        }
+      : {}),
   };
   return { pair, findings };
 }
@@ -343,7 +521,14 @@ function pairBase(p: ResolvedEnvironment): Pick<DrPair, 'primary' | 'primaryRegi
     primary: p.name,
     primaryRegion: p.region,
     jurisdiction: p.jurisdiction,
-    policy: { name: policy, strategy, rpoMinutes, rtoMinutes, copyDelayMinutes, ...(standbyCapacityPercent !== undefined ? { standbyCapacityPercent } : {}) },
+    policy: {
+      name: policy,
+      strategy,
+      rpoMinutes,
+      rtoMinutes,
+      copyDelayMinutes,
+      ...(standbyCapacityPercent !== undefined ? { standbyCapacityPercent } : {}),
+    },
     strategy,
   };
 }
@@ -368,7 +553,18 @@ export function drReport(
       pairs.push({ ...pairBase(p), coverage: [], keys: [] });
       if (definition.dr.required) {
         const near = cat.nearest(p.cloud, p.region, cat.inJurisdiction(p.cloud, p.jurisdiction))[0];
-        findings.push({ check: 'dr', kind: 'dr-missing', severity: 'error', env: p.name, file: p.file, path: '', message: `${p.name} is production and the definition requires DR (dr.required), but no dr environment recovers it`, fix: near ? `pnpm gen env dr-${p.cloud === 'gcp' ? 'gcp-' : ''}${near.short} --recovers ${p.name}` : `add a dr environment in ${p.jurisdiction} with --recovers ${p.name}` });
+        findings.push({
+          check: 'dr',
+          kind: 'dr-missing',
+          severity: 'error',
+          env: p.name,
+          file: p.file,
+          path: '',
+          message: `${p.name} is production and the definition requires DR (dr.required), but no dr environment recovers it`,
+          fix: near
+            ? `pnpm gen env dr-${p.cloud === 'gcp' ? 'gcp-' : ''}${near.short} --recovers ${p.name}`
+            : `add a dr environment in ${p.jurisdiction} with --recovers ${p.name}`,
+        });
       }
       continue;
     }
@@ -376,7 +572,14 @@ export function drReport(
     for (const d of drEnvs) {
       const lastDrill = drills(d.name);
       if (!pJson) {
-        pairs.push({ ...pairBase(p), dr: { name: d.name, region: d.region, stateRegion: d.state.region }, coverage: [], keys: [], stateOk: d.state.region !== p.region, ...(lastDrill ? { lastDrill } : {}) });
+        pairs.push({
+          ...pairBase(p),
+          dr: { name: d.name, region: d.region, stateRegion: d.state.region },
+          coverage: [],
+          keys: [],
+          stateOk: d.state.region !== p.region,
+          ...(lastDrill ? { lastDrill } : {}),
+        });
         continue;
       }
       const dJson = jsonOf(d.name);

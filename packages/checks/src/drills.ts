@@ -17,12 +17,25 @@ export interface DrillSummary {
 export function lastDrill(root: string, env: string): DrillSummary | undefined {
   const dir = join(root, 'environments', env, 'drills');
   if (!existsSync(dir)) return undefined;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const last = files[files.length - 1];
   if (!last) return undefined;
   try {
-    const r = JSON.parse(readFileSync(join(dir, last), 'utf8')) as { startedAt?: string; status?: string; rto?: { measuredMinutes?: number }; rpo?: { measuredMinutes?: number } };
-    return { file: `environments/${env}/drills/${last}`, at: r.startedAt ?? last.replace(/\.json$/, ''), status: r.status ?? 'unknown', rtoMinutes: r.rto?.measuredMinutes, rpoMinutes: r.rpo?.measuredMinutes };
+    const r = JSON.parse(readFileSync(join(dir, last), 'utf8')) as {
+      startedAt?: string;
+      status?: string;
+      rto?: { measuredMinutes?: number };
+      rpo?: { measuredMinutes?: number };
+    };
+    return {
+      file: `environments/${env}/drills/${last}`,
+      at: r.startedAt ?? last.replace(/\.json$/, ''),
+      status: r.status ?? 'unknown',
+      rtoMinutes: r.rto?.measuredMinutes,
+      rpoMinutes: r.rpo?.measuredMinutes,
+    };
   } catch {
     return { file: `environments/${env}/drills/${last}`, at: last.replace(/\.json$/, ''), status: 'unreadable' };
   }

@@ -64,7 +64,11 @@ function valuesOf(rb: ResolvedBundle): Record<string, unknown> {
 }
 
 /** Every environment against every other: each bundle's presence, version and parameters across the fleet. */
-export function parityMatrix(definition: Definition, envs: readonly ResolvedEnvironment[], definitionFile = 'environments/platform.yaml'): { matrix: ParityMatrix; findings: Finding[] } {
+export function parityMatrix(
+  definition: Definition,
+  envs: readonly ResolvedEnvironment[],
+  definitionFile = 'environments/platform.yaml',
+): { matrix: ParityMatrix; findings: Finding[] } {
   const findings: Finding[] = [];
   const names = envs.map((e) => e.name);
   const bundles = Object.keys(definition.bundles);
@@ -106,9 +110,20 @@ function bundleOf(e: ResolvedEnvironment, b: string): ResolvedEnvironment['bundl
 function bundlePresence({ envs, b, present, cells, findings }: BundleScan): void {
   for (const e of envs) {
     const rb = e.bundles.find((x) => x.name === b);
-    cells[e.name]![b] = rb ? { version: rb.version, status: 'ok', differs: {}, violations: [] } : { status: 'missing', differs: {}, violations: [] };
+    cells[e.name]![b] = rb
+      ? { version: rb.version, status: 'ok', differs: {}, violations: [] }
+      : { status: 'missing', differs: {}, violations: [] };
     if (!rb) {
-      findings.push({ check: 'parity', kind: 'bundle-missing', severity: 'error', env: e.name, file: e.file, path: `bundles.${b}`, message: `${e.name} does not run bundle "${b}", which ${present.map((p) => p.name).join(', ') || 'the definition'} run${present.length === 1 ? 's' : ''}`, fix: `fix the problems that keep ${b} from resolving in ${e.file}` });
+      findings.push({
+        check: 'parity',
+        kind: 'bundle-missing',
+        severity: 'error',
+        env: e.name,
+        file: e.file,
+        path: `bundles.${b}`,
+        message: `${e.name} does not run bundle "${b}", which ${present.map((p) => p.name).join(', ') || 'the definition'} run${present.length === 1 ? 's' : ''}`,
+        fix: `fix the problems that keep ${b} from resolving in ${e.file}`,
+      });
     }
   }
 }
@@ -123,11 +138,32 @@ function bundleVersions({ b, present, cells, findings }: BundleScan): void {
     if (semver.major(v) !== semver.major(newest)) {
       cell.status = 'violation';
       cell.behind = newest;
-      findings.push({ check: 'parity', kind: 'major-version', severity: 'error', env: e.name, file: e.file, path: `bundles.${b}`, value: v, message: `${b} ${v} is a major version apart from ${newest}, which other environments run`, allowed: `${semver.major(newest)}.x`, fix: `promote ${e.name} to ${b}@${newest} (a major change: review its changelog)` });
+      findings.push({
+        check: 'parity',
+        kind: 'major-version',
+        severity: 'error',
+        env: e.name,
+        file: e.file,
+        path: `bundles.${b}`,
+        value: v,
+        message: `${b} ${v} is a major version apart from ${newest}, which other environments run`,
+        allowed: `${semver.major(newest)}.x`,
+        fix: `promote ${e.name} to ${b}@${newest} (a major change: review its changelog)`,
+      });
     } else if (semver.lt(v, newest)) {
       cell.status = 'pending';
       cell.behind = newest;
-      findings.push({ check: 'parity', kind: 'promotion-pending', severity: 'warning', env: e.name, file: e.file, path: `bundles.${b}`, value: v, message: `promotion pending: ${b} ${v} here, ${newest} elsewhere`, fix: `promote ${e.name} to ${b}@${newest} when it has been proven in the environments that run it` });
+      findings.push({
+        check: 'parity',
+        kind: 'promotion-pending',
+        severity: 'warning',
+        env: e.name,
+        file: e.file,
+        path: `bundles.${b}`,
+        value: v,
+        message: `promotion pending: ${b} ${v} here, ${newest} elsewhere`,
+        fix: `promote ${e.name} to ${b}@${newest} when it has been proven in the environments that run it`,
+      });
     }
   }
 }
@@ -154,7 +190,9 @@ function parameterDifference(scan: BundleScan, param: string): void {
   // Values derived from a DR policy or a failover step (a dr environment's replica, its
   // scaled-down compute) are allowed differences; the other environments must still agree.
   const derived = (n: string) => DERIVED.has(bundleOf(envs.find((x) => x.name === n)!, b).sources[param] ?? '');
-  const plain = sortGroups(sorted.map((g) => ({ value: g.value, envs: g.envs.filter((n) => !derived(n)) })).filter((g) => g.envs.length > 0));
+  const plain = sortGroups(
+    sorted.map((g) => ({ value: g.value, envs: g.envs.filter((n) => !derived(n)) })).filter((g) => g.envs.length > 0),
+  );
   const allowed = new Set(definition.bundles[b]!.mayDiffer).has(param) || plain.length < 2;
   const derivedEnvs = sorted.flatMap((g) => g.envs.filter(derived));
   differences.push({ bundle: b, param, allowed, groups: sorted, ...(derivedEnvs.length > 0 ? { derived: derivedEnvs } : {}) });
@@ -163,7 +201,11 @@ function parameterDifference(scan: BundleScan, param: string): void {
 }
 
 /** A parity-mismatch for every environment outside the most common (non-derived) value. */
-function mismatches({ envs, definitionFile, b, cells, findings }: BundleScan, param: string, plain: ReadonlyArray<{ value: unknown; envs: string[] }>): void {
+function mismatches(
+  { envs, definitionFile, b, cells, findings }: BundleScan,
+  param: string,
+  plain: ReadonlyArray<{ value: unknown; envs: string[] }>,
+): void {
   const reference = plain[0]!;
   for (const g of plain.slice(1)) {
     for (const n of g.envs) {

@@ -65,7 +65,11 @@ export function dataPlaces(env: ResolvedEnvironment, json: TerraformJson): DataP
     for (const r of doc.resources('aws_backup_plan')) {
       for (const [i, rule] of blocks(r.body.rule).entries()) {
         for (const [j, c] of blocks(rule.copy_action).entries()) {
-          add(r.address, `rule[${i}].copy_action[${j}].destination_vault_arn`, doc.regionOf(c.destination_vault_arn) ?? c.destination_vault_arn);
+          add(
+            r.address,
+            `rule[${i}].copy_action[${j}].destination_vault_arn`,
+            doc.regionOf(c.destination_vault_arn) ?? c.destination_vault_arn,
+          );
         }
       }
     }
@@ -83,10 +87,17 @@ export function dataPlaces(env: ResolvedEnvironment, json: TerraformJson): DataP
     add(r.address, 'region', r.body.region ?? env.region);
     const backup = blocks(r.body.settings).flatMap((s) => blocks(s.backup_configuration));
     const enabled = backup.some((b) => b.enabled !== false);
-    if (enabled) add(r.address, 'settings.backup_configuration.location', backup.find((b) => b.location)?.location ?? '(unset: the nearest multi-region)');
+    if (enabled)
+      add(
+        r.address,
+        'settings.backup_configuration.location',
+        backup.find((b) => b.location)?.location ?? '(unset: the nearest multi-region)',
+      );
   }
   for (const r of doc.resources('google_pubsub_topic')) {
-    const regions = blocks(r.body.message_storage_policy).flatMap((p) => (Array.isArray(p.allowed_persistence_regions) ? p.allowed_persistence_regions : []));
+    const regions = blocks(r.body.message_storage_policy).flatMap((p) =>
+      Array.isArray(p.allowed_persistence_regions) ? p.allowed_persistence_regions : [],
+    );
     if (regions.length === 0) add(r.address, 'message_storage_policy.allowed_persistence_regions', '(unset: any region)');
     for (const [i, reg] of regions.entries()) add(r.address, `message_storage_policy.allowed_persistence_regions[${i}]`, reg);
   }
@@ -110,18 +121,47 @@ export function residencyFindings(env: ResolvedEnvironment, json: TerraformJson)
   const findings: Finding[] = [];
   const allowed = `${env.jurisdiction}: ${env.dataRegions.join(', ')}`;
   for (const p of dataPlaces(env, json)) {
-    const where = { check: 'residency' as const, env: env.name, file: `environments/${env.name}/cdktf.out/stacks/${env.name}/cdk.tf.json`, path: `${p.address}.${p.field}` };
+    const where = {
+      check: 'residency' as const,
+      env: env.name,
+      file: `environments/${env.name}/cdktf.out/stacks/${env.name}/cdk.tf.json`,
+      path: `${p.address}.${p.field}`,
+    };
     if (!p.location) {
-      findings.push({ ...where, kind: 'residency-unknown', severity: 'warning', message: `cannot tell where ${p.address} puts data (${p.field} is computed at apply time)`, fix: 'make the location a literal region or a reference to a resource in this stack, or check it by hand' });
+      findings.push({
+        ...where,
+        kind: 'residency-unknown',
+        severity: 'warning',
+        message: `cannot tell where ${p.address} puts data (${p.field} is computed at apply time)`,
+        fix: 'make the location a literal region or a reference to a resource in this stack, or check it by hand',
+      });
       continue;
     }
     if (!p.jurisdictions) {
-      findings.push({ ...where, kind: 'residency', severity: 'error', value: p.location, message: `${p.address} puts data in ${p.location}, which cannot be shown to stay in ${env.jurisdiction}`, allowed, fix: `set ${p.field} to a region in ${env.jurisdiction}` });
+      findings.push({
+        ...where,
+        kind: 'residency',
+        severity: 'error',
+        value: p.location,
+        message: `${p.address} puts data in ${p.location}, which cannot be shown to stay in ${env.jurisdiction}`,
+        allowed,
+        fix: `set ${p.field} to a region in ${env.jurisdiction}`,
+      });
       continue;
     }
     const outside = p.jurisdictions.filter((j) => !env.jurisdictions.includes(j));
     if (outside.length > 0) {
-      findings.push({ ...where, kind: 'residency', severity: 'error', value: p.location, message: `${p.address} puts data in ${p.location} (${p.jurisdictions.join(' + ')}), outside ${env.jurisdiction}, where ${env.name}'s data must stay`, allowed, fix: p.field.includes('copy_action') ? `the copy goes to the region of a dr environment that recovers ${env.name}: move it into ${env.jurisdiction}` : `keep ${p.field} in ${env.jurisdiction}` });
+      findings.push({
+        ...where,
+        kind: 'residency',
+        severity: 'error',
+        value: p.location,
+        message: `${p.address} puts data in ${p.location} (${p.jurisdictions.join(' + ')}), outside ${env.jurisdiction}, where ${env.name}'s data must stay`,
+        allowed,
+        fix: p.field.includes('copy_action')
+          ? `the copy goes to the region of a dr environment that recovers ${env.name}: move it into ${env.jurisdiction}`
+          : `keep ${p.field} in ${env.jurisdiction}`,
+      });
     }
   }
   return findings;

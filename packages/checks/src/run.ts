@@ -88,21 +88,51 @@ export function runChecks(
   findings.push(...dr.findings);
   const policy = runPolicy(ws, envs, jsonOf, opts);
   findings.push(...policy.findings);
-  return report(definitionFile, envs.map((e) => summaryOf(e, resolved.valid.has(e.name))), matrix, dr.pairs, policy.report, findings);
+  return report(
+    definitionFile,
+    envs.map((e) => summaryOf(e, resolved.valid.has(e.name))),
+    matrix,
+    dr.pairs,
+    policy.report,
+    findings,
+  );
 }
 
 /** The report when the definition itself cannot be read: its problems, and nothing else can be judged. */
 export function unreadableDefinitionReport(definitionFile: string, issues: readonly Problem[]): CheckReport {
   const findings = issues.map((i) => fromIssue(i as Issue));
-  return report(definitionFile, [], { envs: [], bundles: [], cells: {}, differences: [] }, [], { rules: [], exceptions: [], unjudged: [] }, findings);
+  return report(
+    definitionFile,
+    [],
+    { envs: [], bundles: [], cells: {}, differences: [] },
+    [],
+    { rules: [], exceptions: [], unjudged: [] },
+    findings,
+  );
 }
 
 function summaryOf(e: ResolvedEnvironment, valid: boolean): EnvSummary {
-  return { name: e.name, cloud: e.cloud, region: e.region, jurisdiction: e.jurisdiction, role: e.role, tier: e.tier, ...(e.recovers ? { recovers: e.recovers.name } : {}), valid };
+  return {
+    name: e.name,
+    cloud: e.cloud,
+    region: e.region,
+    jurisdiction: e.jurisdiction,
+    role: e.role,
+    tier: e.tier,
+    ...(e.recovers ? { recovers: e.recovers.name } : {}),
+    valid,
+  };
 }
 
 /** One finding per problem, ordered by check, environment and path, with the counts. */
-function report(definitionFile: string, envs: EnvSummary[], matrix: ParityMatrix, dr: readonly DrPair[], policy: PolicyReport, findings: readonly Finding[]): CheckReport {
+function report(
+  definitionFile: string,
+  envs: EnvSummary[],
+  matrix: ParityMatrix,
+  dr: readonly DrPair[],
+  policy: PolicyReport,
+  findings: readonly Finding[],
+): CheckReport {
   const seen = new Set<string>();
   const unique = findings.filter((f) => {
     const k = `${f.check}|${f.kind}|${f.env ?? ''}|${f.file}|${f.path}|${f.message}`;
@@ -111,8 +141,13 @@ function report(definitionFile: string, envs: EnvSummary[], matrix: ParityMatrix
     return true;
   });
   const order: CheckName[] = ['config', 'parity', 'regions', 'residency', 'dr', 'policy'];
-  unique.sort((a, b) => order.indexOf(a.check) - order.indexOf(b.check) || (a.env ?? '').localeCompare(b.env ?? '') || a.path.localeCompare(b.path));
-  const byCheck = Object.fromEntries(order.map((c) => [c, unique.filter((f) => f.check === c && f.severity === 'error').length])) as Record<CheckName, number>;
+  unique.sort(
+    (a, b) => order.indexOf(a.check) - order.indexOf(b.check) || (a.env ?? '').localeCompare(b.env ?? '') || a.path.localeCompare(b.path),
+  );
+  const byCheck = Object.fromEntries(order.map((c) => [c, unique.filter((f) => f.check === c && f.severity === 'error').length])) as Record<
+    CheckName,
+    number
+  >;
   return {
     definitionFile,
     envs,

@@ -55,17 +55,32 @@ export function findReplica(p: ResolvedEnvironment, d: ResolvedEnvironment, dJso
       return typeof arn === 'string' && arn.split(':')[3] === p.region && (arn.endsWith(`:db:${source}`) || arn === source);
     });
   }
-  return doc.resources('google_sql_database_instance').find((r) => typeof r.body.master_instance_name === 'string' && r.body.master_instance_name.endsWith(source));
+  return doc
+    .resources('google_sql_database_instance')
+    .find((r) => typeof r.body.master_instance_name === 'string' && r.body.master_instance_name.endsWith(source));
 }
 
 /** The replica as a mechanism: its lag budget is the policy's copyDelayMinutes (the ReplicaLag alarm). */
 export function replicaMechanism(p: ResolvedEnvironment, d: ResolvedEnvironment, replica: TfResource): Mechanism {
   const what = d.cloud === 'aws' ? 'RDS cross-region read replica' : 'Cloud SQL cross-region replica';
-  return { bundle: 'database', kind: 'replica', mechanism: `${what} in ${d.region} (${d.name}), lag budget ${p.dr.copyDelayMinutes} min`, rpoMinutes: p.dr.copyDelayMinutes, recovery: 'promotion', resource: replica.address };
+  return {
+    bundle: 'database',
+    kind: 'replica',
+    mechanism: `${what} in ${d.region} (${d.name}), lag budget ${p.dr.copyDelayMinutes} min`,
+    rpoMinutes: p.dr.copyDelayMinutes,
+    recovery: 'promotion',
+    resource: replica.address,
+  };
 }
 
 /** Findings about the replica itself: engine version, key region, residency. */
-export function replicaFindings(p: ResolvedEnvironment, pJson: TerraformJson, d: ResolvedEnvironment, dJson: TerraformJson, replica: TfResource): Finding[] {
+export function replicaFindings(
+  p: ResolvedEnvironment,
+  pJson: TerraformJson,
+  d: ResolvedEnvironment,
+  dJson: TerraformJson,
+  replica: TfResource,
+): Finding[] {
   const out: Finding[] = [];
   const doc = new TfDoc(dJson, d.cloud, d.region);
   const file = fileOf(d);
@@ -73,19 +88,40 @@ export function replicaFindings(p: ResolvedEnvironment, pJson: TerraformJson, d:
   const primary = new TfDoc(pJson, p.cloud, p.region).resources(p.cloud === 'aws' ? 'aws_db_instance' : 'google_sql_database_instance')[0];
   const versionKey = p.cloud === 'aws' ? 'engine_version' : 'database_version';
   if (primary && replica.body[versionKey] !== primary.body[versionKey]) {
-    out.push({ ...base, kind: 'replica-engine-mismatch', value: replica.body[versionKey], allowed: String(primary.body[versionKey]), message: `the replica of ${p.name}'s database runs ${String(replica.body[versionKey])}, its source ${String(primary.body[versionKey])}: a cross-region replica must run the source's engine version, and a promoted one would serve a different engine`, fix: `make database.postgresVersion the same in ${p.name} and ${d.name}` });
+    out.push({
+      ...base,
+      kind: 'replica-engine-mismatch',
+      value: replica.body[versionKey],
+      allowed: String(primary.body[versionKey]),
+      message: `the replica of ${p.name}'s database runs ${String(replica.body[versionKey])}, its source ${String(primary.body[versionKey])}: a cross-region replica must run the source's engine version, and a promoted one would serve a different engine`,
+      fix: `make database.postgresVersion the same in ${p.name} and ${d.name}`,
+    });
   }
   if (d.cloud === 'aws') {
     const key = doc.deref(replica.body.kms_key_id);
     const keyRegion = key ? doc.providerRegion(key) : doc.regionOf(replica.body.kms_key_id);
     if (keyRegion !== d.region) {
-      out.push({ ...base, kind: 'key-region', value: keyRegion ?? String(replica.body.kms_key_id), message: `the replica in ${d.region} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : 'whose region cannot be read'}; a cross-region replica needs a key of its own region, and must not depend on the region it recovers from`, fix: `set kms_key_id to a key created with the provider for ${d.region}` });
+      out.push({
+        ...base,
+        kind: 'key-region',
+        value: keyRegion ?? String(replica.body.kms_key_id),
+        message: `the replica in ${d.region} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : 'whose region cannot be read'}; a cross-region replica needs a key of its own region, and must not depend on the region it recovers from`,
+        fix: `set kms_key_id to a key created with the provider for ${d.region}`,
+      });
     }
   }
   const region = d.cloud === 'aws' ? doc.providerRegion(replica) : String(replica.body.region ?? d.region);
   const jurisdiction = regionCatalog().get(d.cloud, region)?.jurisdiction;
   if (!jurisdiction || !p.jurisdictions.includes(jurisdiction)) {
-    out.push({ ...base, check: 'residency', kind: 'residency', value: region, allowed: `regions in ${p.jurisdiction}`, message: `the replica of ${p.name}'s database lives in ${region} (${jurisdiction ?? 'unknown jurisdiction'}), outside ${p.jurisdiction}, where ${p.name} keeps its data`, fix: `recover ${p.name} in a region inside ${p.jurisdiction}` });
+    out.push({
+      ...base,
+      check: 'residency',
+      kind: 'residency',
+      value: region,
+      allowed: `regions in ${p.jurisdiction}`,
+      message: `the replica of ${p.name}'s database lives in ${region} (${jurisdiction ?? 'unknown jurisdiction'}), outside ${p.jurisdiction}, where ${p.name} keeps its data`,
+      fix: `recover ${p.name} in a region inside ${p.jurisdiction}`,
+    });
   }
   return out;
 }
@@ -96,12 +132,22 @@ export function computeOf(e: ResolvedEnvironment, json: TerraformJson): StandbyI
   if (e.cloud === 'aws') {
     return doc.resources('aws_eks_node_group').map((r) => {
       const s = blocks(r.body.scaling_config)[0] ?? {};
-      return { resource: r.address, what: 'EKS node group', size: (r.body.instance_types as string[] | undefined)?.join(', '), count: Number(s.desired_size ?? 0) };
+      return {
+        resource: r.address,
+        what: 'EKS node group',
+        size: (r.body.instance_types as string[] | undefined)?.join(', '),
+        count: Number(s.desired_size ?? 0),
+      };
     });
   }
   return doc.resources('google_container_node_pool').map((r) => {
     const a = blocks(r.body.autoscaling)[0] ?? {};
-    return { resource: r.address, what: 'GKE node pool (nodes per zone)', size: String(blocks(r.body.node_config)[0]?.machine_type ?? ''), count: Number(a.min_node_count ?? r.body.initial_node_count ?? 0) };
+    return {
+      resource: r.address,
+      what: 'GKE node pool (nodes per zone)',
+      size: String(blocks(r.body.node_config)[0]?.machine_type ?? ''),
+      count: Number(a.min_node_count ?? r.body.initial_node_count ?? 0),
+    };
   });
 }
 
@@ -109,20 +155,38 @@ export function computeOf(e: ResolvedEnvironment, json: TerraformJson): StandbyI
 function databasesOf(e: ResolvedEnvironment, json: TerraformJson): StandbyItem[] {
   const doc = new TfDoc(json, e.cloud, e.region);
   if (e.cloud === 'aws') {
-    return doc.resources('aws_db_instance').map((r) => ({ resource: r.address, what: `RDS ${r.body.replicate_source_db ? 'read replica' : 'instance'}${r.body.multi_az ? ', Multi-AZ' : ''}`, size: String(r.body.instance_class), count: 1 }));
+    return doc.resources('aws_db_instance').map((r) => ({
+      resource: r.address,
+      what: `RDS ${r.body.replicate_source_db ? 'read replica' : 'instance'}${r.body.multi_az ? ', Multi-AZ' : ''}`,
+      size: String(r.body.instance_class),
+      count: 1,
+    }));
   }
   return doc.resources('google_sql_database_instance').map((r) => {
     const s = blocks(r.body.settings)[0] ?? {};
-    return { resource: r.address, what: `Cloud SQL ${r.body.master_instance_name ? 'replica' : 'instance'}${s.availability_type === 'REGIONAL' ? ', regional HA' : ''}`, size: String(s.tier), count: 1 };
+    return {
+      resource: r.address,
+      what: `Cloud SQL ${r.body.master_instance_name ? 'replica' : 'instance'}${s.availability_type === 'REGIONAL' ? ', regional HA' : ''}`,
+      size: String(s.tier),
+      count: 1,
+    };
   });
 }
 
 /** The backup plane the primary keeps in the DR region (vaults, keys, replicated backups, backup plans). */
 function backupPlane(p: ResolvedEnvironment, pJson: TerraformJson, drRegion: string): StandbyItem[] {
   const doc = new TfDoc(pJson, p.cloud, p.region);
-  const inDr = (type: string, what: string) => doc.resources(type).filter((r) => (p.cloud === 'aws' ? doc.providerRegion(r) : r.body.location) === drRegion).map((r) => ({ resource: `${p.name}: ${r.address}`, what }));
+  const inDr = (type: string, what: string) =>
+    doc
+      .resources(type)
+      .filter((r) => (p.cloud === 'aws' ? doc.providerRegion(r) : r.body.location) === drRegion)
+      .map((r) => ({ resource: `${p.name}: ${r.address}`, what }));
   return p.cloud === 'aws'
-    ? [...inDr('aws_backup_vault', 'AWS Backup vault (copies)'), ...inDr('aws_kms_key', 'KMS key'), ...inDr('aws_db_instance_automated_backups_replication', 'replicated RDS automated backups')]
+    ? [
+        ...inDr('aws_backup_vault', 'AWS Backup vault (copies)'),
+        ...inDr('aws_kms_key', 'KMS key'),
+        ...inDr('aws_db_instance_automated_backups_replication', 'replicated RDS automated backups'),
+      ]
     : [...inDr('google_gke_backup_backup_plan', 'Backup for GKE plan (backups stored here)')];
 }
 

@@ -25,8 +25,12 @@ if (process.env.PARITY_DEBUG) process.setSourceMapsEnabled(true);
 try {
   await ensureCompiled(root);
 } catch (e) {
-  process.stderr.write(`parity: cannot compile the workspace's TypeScript to JavaScript:\n${e instanceof Error ? e.message : String(e)}\nfix the file named above (\`pnpm typecheck\` shows more), then run the command again\n`);
+  process.stderr.write(
+    `parity: cannot compile the workspace's TypeScript to JavaScript:\n${e instanceof Error ? e.message : String(e)}\nfix the file named above (\`pnpm typecheck\` shows more), then run the command again\n`,
+  );
   process.exit(2);
 }
-const { main } = /** @type {{ main(argv: string[]): Promise<number> }} */ (await import(pathToFileURL(join(cli, COMPILED_DIR, 'main.js')).href));
+const { main } = /** @type {{ main(argv: string[]): Promise<number> }} */ (
+  await import(pathToFileURL(join(cli, COMPILED_DIR, 'main.js')).href)
+);
 process.exitCode = await main(process.argv);

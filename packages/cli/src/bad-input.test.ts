@@ -188,7 +188,13 @@ const VALUES: Array<[string, string, (text: string) => string, string[], RegExp]
     ['check'],
     /environments\/prod-use1\/environment\.yaml:\d+ \(overrides\)/,
   ],
-  ['an RPO of zero', DEF, replace('rpoMinutes: 240', 'rpoMinutes: 0'), ['check'], /environments\/platform\.yaml:\d+ \(dr\.policies\.critical\.rpoMinutes\)/],
+  [
+    'an RPO of zero',
+    DEF,
+    replace('rpoMinutes: 240', 'rpoMinutes: 0'),
+    ['check'],
+    /environments\/platform\.yaml:\d+ \(dr\.policies\.critical\.rpoMinutes\)/,
+  ],
   [
     'an RPO shorter than the copy delay',
     DEF,
@@ -302,11 +308,7 @@ const NAMES: Array<[string, string[], RegExp]> = [
   ['gen env with a path traversal', ['gen', 'env', '../../etc'], /environments\/\.\.\/\.\.\/etc \(name\): invalid environment name/],
   ['gen env with unicode', ['gen', 'env', 'prod-ü'], /\(name\): invalid environment name/],
   ['gen env with a reserved word', ['gen', 'env', '__proto__'], /\(name\): invalid environment name/],
-  [
-    'registry on a port out of range',
-    ['registry', '--port', '70000'],
-    /--port.*must be a port number, 1-65535/,
-  ],
+  ['registry on a port out of range', ['registry', '--port', '70000'], /--port.*must be a port number, 1-65535/],
   ['registry on port zero', ['registry', '--port', '0'], /--port.*must be a port number, 1-65535/],
   [
     'gen env with a reserved word as the tier',

@@ -51,10 +51,17 @@ describe('pnpm check', () => {
 
   it('prints JSON for machines, and the DR report alone with --dr --json', () => {
     const root = temp();
-    const full = JSON.parse(parity(root, 'check', '--json').stdout) as { matrix: { envs: string[] }; dr: unknown[]; summary: { errors: number } };
+    const full = JSON.parse(parity(root, 'check', '--json').stdout) as {
+      matrix: { envs: string[] };
+      dr: unknown[];
+      summary: { errors: number };
+    };
     expect(full.matrix.envs).toContain('dr-gcp-euw4');
     expect(full.summary.errors).toBe(0);
-    const dr = JSON.parse(parity(root, 'check', '--dr', '--json').stdout) as { dr: Array<{ primary: string; rpo: { met: boolean } }>; matrix?: unknown };
+    const dr = JSON.parse(parity(root, 'check', '--dr', '--json').stdout) as {
+      dr: Array<{ primary: string; rpo: { met: boolean } }>;
+      matrix?: unknown;
+    };
     expect(dr.matrix).toBeUndefined();
     expect(dr.dr.map((p) => p.primary).sort()).toEqual(['prod-euw1', 'prod-gcp-euw1', 'prod-use1']);
     expect(dr.dr.every((p) => p.rpo.met)).toBe(true);
@@ -68,11 +75,46 @@ describe('pnpm check', () => {
   });
 
   const violations: Array<[string, string, string | RegExp, string, RegExp, RegExp]> = [
-    ['fails when a must-match parameter changes in one manifest', 'environments/prod-euw1/environment.yaml', 'overrides: {}', 'overrides:\n  queue:\n    maxReceiveCount: 9', /environments\/prod-euw1\/environment\.yaml:\d+ \(overrides\.queue\.maxReceiveCount\)/, /fix: +remove the override, or add maxReceiveCount to bundles\.queue\.mayDiffer/],
-    ['fails when an EU environment is recovered in the US', 'environments/dr-euc1/environment.yaml', /region: eu-central-1.*\n/, 'region: us-east-2\n', /environments\/dr-euc1\/environment\.yaml:\d+ \(region\): prod-euw1 keeps its data in EU/, /fix: +choose a region in EU/],
-    ['fails when the schedule is too slow for the RPO', 'environments/platform.yaml', policyField('standard', 'rpoMinutes: 240'), '$1rpoMinutes: 100', /environments\/platform\.yaml \(dr\.policies\.standard\.rpoMinutes\): worst-case RPO of prod-euw1/, /fix: +shorten the schedule|raise dr\.policies\.standard\.rpoMinutes/],
-    ['fails when a dr environment keeps its state in the region it fails over from', 'environments/dr-usw2/environment.yaml', /state:\n(.*\n) {2}region: us-west-2/, 'state:\n  region: us-east-1', /environments\/dr-usw2\/environment\.yaml:\d+ \(state\.region\)/, /fix: +set state\.region: us-west-2/],
-    ['fails when a primary moves out of the jurisdiction its dr environment is in', 'environments/prod-gcp-euw1/environment.yaml', /region: europe-west1.*\n/, 'region: asia-southeast3\n', /environments\/prod-gcp-euw1\/environment\.yaml:\d+ \(region\): dr-gcp-euw4 recovers prod-gcp-euw1 in europe-west4 \(EU\): prod-gcp-euw1's backups would be copied out of TH/, /fix: +move dr-gcp-euw4 into TH/],
+    [
+      'fails when a must-match parameter changes in one manifest',
+      'environments/prod-euw1/environment.yaml',
+      'overrides: {}',
+      'overrides:\n  queue:\n    maxReceiveCount: 9',
+      /environments\/prod-euw1\/environment\.yaml:\d+ \(overrides\.queue\.maxReceiveCount\)/,
+      /fix: +remove the override, or add maxReceiveCount to bundles\.queue\.mayDiffer/,
+    ],
+    [
+      'fails when an EU environment is recovered in the US',
+      'environments/dr-euc1/environment.yaml',
+      /region: eu-central-1.*\n/,
+      'region: us-east-2\n',
+      /environments\/dr-euc1\/environment\.yaml:\d+ \(region\): prod-euw1 keeps its data in EU/,
+      /fix: +choose a region in EU/,
+    ],
+    [
+      'fails when the schedule is too slow for the RPO',
+      'environments/platform.yaml',
+      policyField('standard', 'rpoMinutes: 240'),
+      '$1rpoMinutes: 100',
+      /environments\/platform\.yaml \(dr\.policies\.standard\.rpoMinutes\): worst-case RPO of prod-euw1/,
+      /fix: +shorten the schedule|raise dr\.policies\.standard\.rpoMinutes/,
+    ],
+    [
+      'fails when a dr environment keeps its state in the region it fails over from',
+      'environments/dr-usw2/environment.yaml',
+      /state:\n(.*\n) {2}region: us-west-2/,
+      'state:\n  region: us-east-1',
+      /environments\/dr-usw2\/environment\.yaml:\d+ \(state\.region\)/,
+      /fix: +set state\.region: us-west-2/,
+    ],
+    [
+      'fails when a primary moves out of the jurisdiction its dr environment is in',
+      'environments/prod-gcp-euw1/environment.yaml',
+      /region: europe-west1.*\n/,
+      'region: asia-southeast3\n',
+      /environments\/prod-gcp-euw1\/environment\.yaml:\d+ \(region\): dr-gcp-euw4 recovers prod-gcp-euw1 in europe-west4 \(EU\): prod-gcp-euw1's backups would be copied out of TH/,
+      /fix: +move dr-gcp-euw4 into TH/,
+    ],
   ];
 
   it.each(violations)('%s: exit 1, naming the file, the field and the fix', (_t, file, from, to, where, fix) => {
@@ -110,37 +152,62 @@ describe('gen env refuses what check would reject, before writing', () => {
 });
 
 describe('DR strategies follow the definition', () => {
-  type Pair = { primary: string; implemented: string; rto: { minutes: number }; standby: { applied: boolean; items: Array<{ what: string; count?: number }> }; mechanisms: Array<{ bundle: string; kind: string }> };
-  const pairOf = (root: string, primary: string): Pair => (JSON.parse(parity(root, 'check', '--dr', '--json').stdout) as { dr: Pair[] }).dr.find((p) => p.primary === primary)!;
-  const drJson = (root: string) => JSON.parse(readFileSync(join(root, 'environments/dr-euc1/cdktf.out/stacks/dr-euc1/cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  type Pair = {
+    primary: string;
+    implemented: string;
+    rto: { minutes: number };
+    standby: { applied: boolean; items: Array<{ what: string; count?: number }> };
+    mechanisms: Array<{ bundle: string; kind: string }>;
+  };
+  const pairOf = (root: string, primary: string): Pair =>
+    (JSON.parse(parity(root, 'check', '--dr', '--json').stdout) as { dr: Pair[] }).dr.find((p) => p.primary === primary)!;
+  const drJson = (root: string) =>
+    JSON.parse(readFileSync(join(root, 'environments/dr-euc1/cdktf.out/stacks/dr-euc1/cdk.tf.json'), 'utf8')) as {
+      resource: Record<string, Record<string, Record<string, unknown>>>;
+    };
 
-  it('switches prod-euw1 through backup & restore, pilot light and warm standby: the dr Terraform and check\'s figures follow', () => {
+  it("switches prod-euw1 through backup & restore, pilot light and warm standby: the dr Terraform and check's figures follow", () => {
     const root = temp();
     const steps: Array<[string, string, (j: ReturnType<typeof drJson>, p: Pair) => void]> = [
-      ['backup-restore', '', (j, p) => {
-        expect(Object.values(j.resource['aws_db_instance']!)[0]!['replicate_source_db']).toBeUndefined();
-        expect(p.implemented).toBe('backup-restore');
-        expect(p.standby.applied).toBe(false);
-        expect(p.rto.minutes).toBe(45);
-      }],
-      ['pilot-light', '', (j, p) => {
-        expect(String(Object.values(j.resource['aws_db_instance']!)[0]!['replicate_source_db'])).toMatch(/:rds:eu-west-1:.*:db:acme-prod-euw1/);
-        expect(Object.values(j.resource['aws_eks_node_group']!)[0]!['scaling_config']).toMatchObject({ desired_size: 0 });
-        expect(p.implemented).toBe('pilot-light');
-        expect(p.mechanisms).toContainEqual(expect.objectContaining({ bundle: 'database', kind: 'replica' }));
-        expect(p.standby.items).toContainEqual(expect.objectContaining({ what: 'EKS node group', count: 0 }));
-        expect(p.rto.minutes).toBe(35);
-      }],
-      ['warm-standby', '\n      standbyCapacityPercent: 50', (j, p) => {
-        expect(Object.values(j.resource['aws_eks_node_group']!)[0]!['scaling_config']).toMatchObject({ desired_size: 2 });
-        expect(p.implemented).toBe('warm-standby');
-        expect(p.standby.items).toContainEqual(expect.objectContaining({ what: 'EKS node group', count: 2 }));
-        expect(p.rto.minutes).toBe(20);
-      }],
+      [
+        'backup-restore',
+        '',
+        (j, p) => {
+          expect(Object.values(j.resource['aws_db_instance']!)[0]!['replicate_source_db']).toBeUndefined();
+          expect(p.implemented).toBe('backup-restore');
+          expect(p.standby.applied).toBe(false);
+          expect(p.rto.minutes).toBe(45);
+        },
+      ],
+      [
+        'pilot-light',
+        '',
+        (j, p) => {
+          expect(String(Object.values(j.resource['aws_db_instance']!)[0]!['replicate_source_db'])).toMatch(
+            /:rds:eu-west-1:.*:db:acme-prod-euw1/,
+          );
+          expect(Object.values(j.resource['aws_eks_node_group']!)[0]!['scaling_config']).toMatchObject({ desired_size: 0 });
+          expect(p.implemented).toBe('pilot-light');
+          expect(p.mechanisms).toContainEqual(expect.objectContaining({ bundle: 'database', kind: 'replica' }));
+          expect(p.standby.items).toContainEqual(expect.objectContaining({ what: 'EKS node group', count: 0 }));
+          expect(p.rto.minutes).toBe(35);
+        },
+      ],
+      [
+        'warm-standby',
+        '\n      standbyCapacityPercent: 50',
+        (j, p) => {
+          expect(Object.values(j.resource['aws_eks_node_group']!)[0]!['scaling_config']).toMatchObject({ desired_size: 2 });
+          expect(p.implemented).toBe('warm-standby');
+          expect(p.standby.items).toContainEqual(expect.objectContaining({ what: 'EKS node group', count: 2 }));
+          expect(p.rto.minutes).toBe(20);
+        },
+      ],
     ];
     let current = 'backup-restore';
     for (const [strategy, extra, expectations] of steps) {
-      if (strategy !== current) edit(root, 'environments/platform.yaml', policyField('standard', `strategy: ${current}`), `$1strategy: ${strategy}${extra}`);
+      if (strategy !== current)
+        edit(root, 'environments/platform.yaml', policyField('standard', `strategy: ${current}`), `$1strategy: ${strategy}${extra}`);
       current = strategy;
       const s = parity(root, 'synth', 'dr-euc1');
       expect(s.status, s.stdout + s.stderr).toBe(0);
@@ -160,20 +227,41 @@ describe('DR strategies follow the definition', () => {
   it('fails naming the missing replica when the dr manifest overrides database.mode to primary', () => {
     const root = temp();
     edit(root, 'environments/platform.yaml', 'mayDiffer: [size, storageGb,', 'mayDiffer: [mode, size, storageGb,');
-    edit(root, 'environments/dr-usw2/environment.yaml', 'overrides: {}', 'overrides:\n  database:\n    # hand edit under test\n    mode: primary');
+    edit(
+      root,
+      'environments/dr-usw2/environment.yaml',
+      'overrides: {}',
+      'overrides:\n  database:\n    # hand edit under test\n    mode: primary',
+    );
     const r = parity(root, 'check');
     expect(r.status, r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/environments\/dr-usw2\/environment\.yaml \(overrides\.database\.mode\): policy important \(pilot-light\) needs a read replica of prod-use1's database in us-west-2/);
+    expect(r.stdout).toMatch(
+      /environments\/dr-usw2\/environment\.yaml \(overrides\.database\.mode\): policy important \(pilot-light\) needs a read replica of prod-use1's database in us-west-2/,
+    );
     expect(r.stdout).toMatch(/missing aws_db_instance with replicate_source_db/);
     expect(r.stdout).toMatch(/RTO: estimated 45 min vs target 2 h with backup-restore/);
   }, 300_000);
 
   it('says in check and in the README that a backup & restore dr environment is applied only at failover', () => {
     const root = temp();
-    expect(parity(root, 'check', '--dr').stdout).toMatch(/standing cost in eu-central-1: the backup plane only \(dr-euc1 is applied only at failover: do not apply it now\):\n +AWS Backup vault \(copies\)/);
-    expect(parity(root, 'check', '--markdown').stdout).toMatch(/- ℹ️ standing cost in us-west-2 \(dr-usw2 applied in peacetime\): RDS read replica, Multi-AZ db\.r6g\.xlarge × 1 .*EKS node group m6i\.2xlarge × 0/);
-    const pairs = (JSON.parse(parity(root, 'check', '--json').stdout) as { dr: Array<{ primary: string; policy: { name: string }; standby: { applied: boolean } }> }).dr;
-    expect(pairs.map((p) => [p.primary, p.policy.name, p.standby.applied])).toEqual([['prod-euw1', 'standard', false], ['prod-gcp-euw1', 'critical', true], ['prod-use1', 'important', true]]);
-    expect(readFileSync(join(root, 'environments/dr-euc1/README.md'), 'utf8')).toMatch(/\*\*Do not apply this environment now\.\*\* It is applied only at failover/);
+    expect(parity(root, 'check', '--dr').stdout).toMatch(
+      /standing cost in eu-central-1: the backup plane only \(dr-euc1 is applied only at failover: do not apply it now\):\n +AWS Backup vault \(copies\)/,
+    );
+    expect(parity(root, 'check', '--markdown').stdout).toMatch(
+      /- ℹ️ standing cost in us-west-2 \(dr-usw2 applied in peacetime\): RDS read replica, Multi-AZ db\.r6g\.xlarge × 1 .*EKS node group m6i\.2xlarge × 0/,
+    );
+    const pairs = (
+      JSON.parse(parity(root, 'check', '--json').stdout) as {
+        dr: Array<{ primary: string; policy: { name: string }; standby: { applied: boolean } }>;
+      }
+    ).dr;
+    expect(pairs.map((p) => [p.primary, p.policy.name, p.standby.applied])).toEqual([
+      ['prod-euw1', 'standard', false],
+      ['prod-gcp-euw1', 'critical', true],
+      ['prod-use1', 'important', true],
+    ]);
+    expect(readFileSync(join(root, 'environments/dr-euc1/README.md'), 'utf8')).toMatch(
+      /\*\*Do not apply this environment now\.\*\* It is applied only at failover/,
+    );
   }, 300_000);
 });

@@ -257,7 +257,9 @@ describe('pnpm gen ci', () => {
       const missing = gen('--check');
       expect(missing.status).toBe(1);
       expect(missing.stderr).toMatch(/workflows are stale/);
-      expect(missing.stderr).toMatch(/error: \.github\/workflows\/parity-main\.yml: the committed workflow differs .*\n +fix: +run pnpm gen ci and commit the result/);
+      expect(missing.stderr).toMatch(
+        /error: \.github\/workflows\/parity-main\.yml: the committed workflow differs .*\n +fix: +run pnpm gen ci and commit the result/,
+      );
       expect(gen().status).toBe(0);
       expect(gen('--check').status).toBe(0);
       const file = join(root, '.github/workflows/parity-main.yml');

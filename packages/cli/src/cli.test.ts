@@ -62,7 +62,9 @@ describe('the parity command', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/4 synthesized on 2 worker threads, 0 unchanged/);
     for (const e of ['prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4']) {
-      expect(JSON.parse(readFileSync(join(root, 'environments', e, 'cdktf.out/stacks', e, 'cdk.tf.json'), 'utf8'))).toHaveProperty('terraform.backend');
+      expect(JSON.parse(readFileSync(join(root, 'environments', e, 'cdktf.out/stacks', e, 'cdk.tf.json'), 'utf8'))).toHaveProperty(
+        'terraform.backend',
+      );
     }
     const again = parity(root, 'synth', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4');
     expect(again.stdout).toMatch(/0 synthesized, 4 unchanged/);

@@ -36,7 +36,7 @@ describe('the committed fleet', () => {
     expect(envs.some((e) => e.cloud === 'gcp' && e.role === 'dr')).toBe(true);
   });
 
-  it('holds no plaintext secret in any environment\'s Terraform JSON', () => {
+  it("holds no plaintext secret in any environment's Terraform JSON", () => {
     for (const [name, j] of json) {
       const found: string[] = [];
       walk(j, [], (path, value) => {
@@ -70,6 +70,7 @@ describe('the committed fleet', () => {
   it('commits JSON Schemas that match the types', async () => {
     const { files } = await renderSchemas(REPO_ROOT);
     expect(files.size).toBeGreaterThanOrEqual(7);
-    for (const [file, content] of files) expect(readFileSync(join(REPO_ROOT, file), 'utf8'), `${file} is stale: run pnpm schemas`).toBe(content);
+    for (const [file, content] of files)
+      expect(readFileSync(join(REPO_ROOT, file), 'utf8'), `${file} is stale: run pnpm schemas`).toBe(content);
   });
 });

@@ -183,6 +183,8 @@ describe('transforms', () => {
     expect(readTree(join(root, 'environments'))).toEqual(before);
     const c = parity(root, 'check');
     expect(c.status).toBe(1);
-    expect(c.stdout).toMatch(/error \[prod-use1\]: environments\/platform\.yaml:\d+ \(bundles\.database\.transforms\.0\.resource\): bundle database has no resource "no-such-thing"/);
+    expect(c.stdout).toMatch(
+      /error \[prod-use1\]: environments\/platform\.yaml:\d+ \(bundles\.database\.transforms\.0\.resource\): bundle database has no resource "no-such-thing"/,
+    );
   });
 });

@@ -25,12 +25,25 @@ function workspace(): string {
   const root = mkdtempSync(join(tmpdir(), 'parity-launcher-'));
   roots.push(root);
   write(join(root, 'pnpm-workspace.yaml'), "packages:\n  - 'packages/*'\n");
-  write(join(root, 'packages/lib/package.json'), JSON.stringify({ name: '@x/lib', type: 'module', exports: { '.': './src/index.ts', './extra': { types: './src/extra.d.ts', import: './src/extra.ts' } } }));
-  write(join(root, 'packages/lib/src/index.ts'), "import { readFileSync } from 'node:fs';\nexport interface Thing { n: number }\nexport const data: string = readFileSync(new URL('../data/x.txt', import.meta.url), 'utf8').trim();\n");
+  write(
+    join(root, 'packages/lib/package.json'),
+    JSON.stringify({
+      name: '@x/lib',
+      type: 'module',
+      exports: { '.': './src/index.ts', './extra': { types: './src/extra.d.ts', import: './src/extra.ts' } },
+    }),
+  );
+  write(
+    join(root, 'packages/lib/src/index.ts'),
+    "import { readFileSync } from 'node:fs';\nexport interface Thing { n: number }\nexport const data: string = readFileSync(new URL('../data/x.txt', import.meta.url), 'utf8').trim();\n",
+  );
   write(join(root, 'packages/lib/src/extra.ts'), 'export const extra = (t: number): number => t * 2;\n');
   write(join(root, 'packages/lib/data/x.txt'), 'from-data\n');
   write(join(root, 'packages/app/package.json'), JSON.stringify({ name: '@x/app', type: 'module', exports: { '.': './src/main.ts' } }));
-  write(join(root, 'packages/app/src/main.ts'), "import { data, type Thing } from '@x/lib';\nimport { extra } from '@x/lib/extra';\nimport { twice } from './util/twice.js';\nconst t: Thing = { n: 21 };\nconsole.log(data, extra(t.n), twice('ab'));\n");
+  write(
+    join(root, 'packages/app/src/main.ts'),
+    "import { data, type Thing } from '@x/lib';\nimport { extra } from '@x/lib/extra';\nimport { twice } from './util/twice.js';\nconst t: Thing = { n: 21 };\nconsole.log(data, extra(t.n), twice('ab'));\n",
+  );
   write(join(root, 'packages/app/src/util/twice.ts'), 'export function twice(s: string): string { return s + s; }\n');
   write(join(root, 'packages/app/src/main.test.ts'), "throw new Error('tests are not compiled');\n");
   // @x/lib is reachable through node_modules, as pnpm links it; the compiled import must not need that.
@@ -111,7 +124,9 @@ describe('the command line compiler', () => {
     write(join(root, 'packages/app/src/util/twice.ts'), 'export function twice(s: string: string {}\n');
     await expect(ensure(root)).rejects.toThrow(/packages\/app\/src\/util\/twice\.ts:1:\d+/);
     write(join(root, 'packages/app/src/util/twice.ts'), "export { x as twice } from '@x/lib/nope';\n");
-    await expect(ensure(root)).rejects.toThrow(/packages\/app\/src\/util\/twice\.ts imports @x\/lib\/nope, which @x\/lib's package.json "exports" does not export: add it there/);
+    await expect(ensure(root)).rejects.toThrow(
+      /packages\/app\/src\/util\/twice\.ts imports @x\/lib\/nope, which @x\/lib's package.json "exports" does not export: add it there/,
+    );
     write(join(root, 'packages/app/src/util/twice.ts'), "export { twice } from '../../scripts/twice.js';\n");
     await expect(ensure(root)).rejects.toThrow(/imports \.\.\/\.\.\/scripts\/twice\.js, outside packages\/app\/src/);
   });

@@ -35,7 +35,17 @@ describe('bundle parameter defaults', () => {
       kind: z.enum(['a', 'b']).default('a'),
       optional: z.string().optional().describe('Maybe. @default - nothing'),
     });
-    const schema = bundleSchema({ name: 'x', package: '@x/x', version: '1.0.0', description: 'x', params, connects: {}, exports: {}, services: { aws: [], gcp: [] }, stateful: false }) as {
+    const schema = bundleSchema({
+      name: 'x',
+      package: '@x/x',
+      version: '1.0.0',
+      description: 'x',
+      params,
+      connects: {},
+      exports: {},
+      services: { aws: [], gcp: [] },
+      stateful: false,
+    }) as {
       properties: Record<string, { description?: string; default?: unknown }>;
     };
     expect(schema.properties.size).toMatchObject({ description: 'How big. @default 16', default: 16 });

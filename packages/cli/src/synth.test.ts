@@ -33,11 +33,18 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
 
   it('synthesizes only the environment whose manifest changed', async () => {
     const file = join(root, 'environments/staging/environment.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('overrides: {}', 'overrides:\n  database:\n    size: medium # more load tests this quarter'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('overrides: {}', 'overrides:\n  database:\n    size: medium # more load tests this quarter'),
+    );
     const { results } = await synth([], { quiet: true }, root);
     const s = statuses(results);
     expect(s.staging).toBe('synthesized');
-    expect(Object.entries(s).filter(([n]) => n !== 'staging').every(([, v]) => v === 'unchanged')).toBe(true);
+    expect(
+      Object.entries(s)
+        .filter(([n]) => n !== 'staging')
+        .every(([, v]) => v === 'unchanged'),
+    ).toBe(true);
     const json = readFileSync(join(root, 'environments/staging/cdktf.out/stacks/staging/cdk.tf.json'), 'utf8');
     expect(json).toContain('db.r6g.large');
   });
@@ -64,12 +71,19 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
     const src = join(root, 'node_modules/@parity/bundle-queue/src/aws.ts');
     const before = readFileSync(join(root, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8');
     const original = readFileSync(src, 'utf8');
-    writeFileSync(src, original.replace(/export function deploy\(([^)]*)\)([^{]*)\{/, 'export function deploy($1)$2{ throw new Error("boom in queue");'));
+    writeFileSync(
+      src,
+      original.replace(/export function deploy\(([^)]*)\)([^{]*)\{/, 'export function deploy($1)$2{ throw new Error("boom in queue");'),
+    );
     try {
       // A fresh module graph is needed to see the edit: run through a child process, under tsx,
       // since the copied bundle lives outside the workspace packages that `pnpm synth` compiles.
       const { spawnSync } = await import('node:child_process');
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'bin.ts'), 'synth', 'prod-use1'], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(dirname(fileURLToPath(import.meta.url)), 'bin.ts'), 'synth', 'prod-use1'],
+        { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' },
+      );
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/boom in queue/);
     } finally {
@@ -82,7 +96,10 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
 
   it('on the command line (compiled), names a TypeScript bundle outside the workspace packages and how to fix it', async () => {
     const { spawnSync } = await import('node:child_process');
-    const r = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js'), 'synth', 'prod-use1'], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js'), 'synth', 'prod-use1'], {
+      env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('bundles.queue');
     expect(r.stderr).toMatch(/node_modules\/@parity\/bundle-queue\/src\/index\.ts is TypeScript that the command line has not compiled/);

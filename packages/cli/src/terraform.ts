@@ -64,9 +64,16 @@ export interface ValidateResult {
 /** `terraform init -backend=false` (from the mirror, if given) and `terraform validate -json` in `dir`. */
 export async function initAndValidate(dir: string, pluginDir?: string): Promise<ValidateResult> {
   const env = terraformEnv();
-  const init = await runTerraform(['init', '-backend=false', '-input=false', '-no-color', ...(pluginDir ? [`-plugin-dir=${pluginDir}`] : [])], dir, env);
+  const init = await runTerraform(
+    ['init', '-backend=false', '-input=false', '-no-color', ...(pluginDir ? [`-plugin-dir=${pluginDir}`] : [])],
+    dir,
+    env,
+  );
   if (init.code !== 0) {
-    return { valid: false, diagnostics: [{ severity: 'error', summary: 'terraform init failed', detail: (init.stderr || init.stdout).trim() }] };
+    return {
+      valid: false,
+      diagnostics: [{ severity: 'error', summary: 'terraform init failed', detail: (init.stderr || init.stdout).trim() }],
+    };
   }
   const v = await runTerraform(['validate', '-json', '-no-color'], dir, env);
   const parsed = JSON.parse(v.stdout) as {

@@ -48,8 +48,13 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
       for (const step of ['promote', 'complete']) {
         writeFileSync(manifest, `${committed}failover:\n  step: ${step}\n  at: "2026-11-28T14:02:00Z"\n`);
         const [r] = await validate(['dr-usw2'], { jobs: 1 }, ws);
-        expect(r!.result.diagnostics.filter((d) => d.severity === 'error'), step).toEqual([]);
-        const json = JSON.parse(readFileSync(stackFile(ws, 'dr-usw2'), 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+        expect(
+          r!.result.diagnostics.filter((d) => d.severity === 'error'),
+          step,
+        ).toEqual([]);
+        const json = JSON.parse(readFileSync(stackFile(ws, 'dr-usw2'), 'utf8')) as {
+          resource: Record<string, Record<string, Record<string, unknown>>>;
+        };
         const db = Object.values(json.resource.aws_db_instance!)[0]!;
         expect(db.replicate_source_db, step).toBeUndefined();
         expect(db.username !== undefined, step).toBe(step === 'complete');
@@ -140,6 +145,10 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
     })();
     expect(e).toBeInstanceOf(ParityError);
     expect((e as ParityError).kinds).toEqual(['provider-mirror']);
-    expect((e as ParityError).issues[0]).toMatchObject({ file: '--plugin-dir', value: join(root, 'no-such-mirror'), fix: 'point it at a filesystem mirror that does' });
+    expect((e as ParityError).issues[0]).toMatchObject({
+      file: '--plugin-dir',
+      value: join(root, 'no-such-mirror'),
+      fix: 'point it at a filesystem mirror that does',
+    });
   });
 });

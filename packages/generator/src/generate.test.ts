@@ -58,7 +58,13 @@ describe('gen env', () => {
 
   it('fails when --dr-policy is given for a dr environment, which runs under the policy of the one it recovers', async () => {
     const { issues } = planEnvironment(await loadWorkspace(temp()), 'dr-use2', { recovers: 'prod-use1', drPolicy: 'critical' });
-    expect(issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: '--dr-policy', message: expect.stringMatching(/runs under the policy of prod-use1/) }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        kind: 'dr-policy',
+        path: '--dr-policy',
+        message: expect.stringMatching(/runs under the policy of prod-use1/),
+      }),
+    );
   });
 
   it('creates an environment in a region the fleet does not use yet, and the same inputs give the same bytes', async () => {
@@ -69,7 +75,9 @@ describe('gen env', () => {
     expect(ra.written).toEqual(['environments/staging-apse2/README.md', 'environments/staging-apse2/environment.yaml']);
     expect(rb.written).toEqual(ra.written);
     expect(readTree(join(a, 'environments', 'staging-apse2'))).toEqual(readTree(join(b, 'environments', 'staging-apse2')));
-    expect(readFileSync(join(a, 'environments/staging-apse2/environment.yaml'), 'utf8')).toMatch(/region: ap-southeast-2 # Asia Pacific \(Sydney\); jurisdiction AU/);
+    expect(readFileSync(join(a, 'environments/staging-apse2/environment.yaml'), 'utf8')).toMatch(
+      /region: ap-southeast-2 # Asia Pacific \(Sydney\); jurisdiction AU/,
+    );
     // and the new manifest loads and resolves like any other
     const ws = await loadWorkspace(a);
     expect(ws.issues.filter((i) => i.severity === 'error')).toEqual([]);
@@ -93,9 +101,21 @@ describe('gen env', () => {
     ['fails when the name and --region disagree', 'prod-euw1', { region: 'us-east-1', force: true }, 'env-name', /the name says eu-west-1/],
     ['fails when the name and --cloud disagree', 'prod-gcp-euw1', { cloud: 'aws', force: true }, 'env-name', /the name says gcp/],
     ['fails on an environment that exists, without --force', 'dr-usw2', {}, 'env-exists', /already exists/],
-    ['fails when EU data would be recovered in the US', 'dr-use1', { recovers: 'prod-euw1' }, 'residency', /would copy its data and backups out of EU/],
+    [
+      'fails when EU data would be recovered in the US',
+      'dr-use1',
+      { recovers: 'prod-euw1' },
+      'residency',
+      /would copy its data and backups out of EU/,
+    ],
     ['fails when no production environment can be recovered', 'dr-apse1', {}, 'recovers', /no aws production environment/],
-    ['fails when --recovers is given to a non-dr environment', 'staging-usw1', { recovers: 'prod-use1' }, 'recovers', /only dr environments/],
+    [
+      'fails when --recovers is given to a non-dr environment',
+      'staging-usw1',
+      { recovers: 'prod-use1' },
+      'recovers',
+      /only dr environments/,
+    ],
     ['fails on an unknown tier', 'staging-usw1', { tier: 'huge' }, 'unknown-tier', /tier "huge" is not defined/],
   ];
 

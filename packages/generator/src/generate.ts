@@ -101,8 +101,10 @@ export interface EnvView {
 
 function policyView(dr: ResolvedEnvironment['dr']): PolicyView {
   const peacetime: Record<Strategy, string> = {
-    'backup-restore': 'nothing of this environment: only the backup plane (vault, keys, replicated backups, the state bucket). It is applied only at failover.',
-    'pilot-light': 'its network, keys and queues; the database as a cross-region read replica; the cluster defined with its node groups at zero. Apply it now.',
+    'backup-restore':
+      'nothing of this environment: only the backup plane (vault, keys, replicated backups, the state bucket). It is applied only at failover.',
+    'pilot-light':
+      'its network, keys and queues; the database as a cross-region read replica; the cluster defined with its node groups at zero. Apply it now.',
     'warm-standby': `its network, keys and queues; the database as a cross-region read replica; the cluster at ${dr.standbyCapacityPercent}% of the primary's node counts (at least one node). Apply it now.`,
   };
   return {
@@ -142,12 +144,34 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
 
   const exists = existsSync(join(ws.environmentsDir, name));
   if (exists && !opts.force) {
-    return fail(name, { kind: 'env-exists', path: '', value: name, message: `environments/${name} already exists`, fix: `pass --force to stamp it again (hand edits to its files are replaced), or choose another name` });
+    return fail(name, {
+      kind: 'env-exists',
+      path: '',
+      value: name,
+      message: `environments/${name} already exists`,
+      fix: `pass --force to stamp it again (hand edits to its files are replaced), or choose another name`,
+    });
   }
   if (drPolicy && role !== 'production') {
-    return fail(name, { kind: 'dr-policy', path: '--dr-policy', value: drPolicy, message: `only a production environment names its DR policy; ${name} is ${role}${role === 'dr' ? ` and runs under the policy of ${recovers}` : ''}`, fix: 'drop --dr-policy' });
+    return fail(name, {
+      kind: 'dr-policy',
+      path: '--dr-policy',
+      value: drPolicy,
+      message: `only a production environment names its DR policy; ${name} is ${role}${role === 'dr' ? ` and runs under the policy of ${recovers}` : ''}`,
+      fix: 'drop --dr-policy',
+    });
   }
-  const manifest: Manifest = { name, cloud, region, role, tier, ...(drPolicy ? { drPolicy } : {}), ...(recovers ? { recovers } : {}), state: { region }, overrides: {} };
+  const manifest: Manifest = {
+    name,
+    cloud,
+    region,
+    role,
+    tier,
+    ...(drPolicy ? { drPolicy } : {}),
+    ...(recovers ? { recovers } : {}),
+    state: { region },
+    overrides: {},
+  };
   const resolved = resolveCandidate(ws, manifest);
   const errors = resolved.issues.filter((i) => i.severity === 'error');
   if (errors.length > 0 || !resolved.env) return { issues: resolved.issues };
@@ -158,7 +182,14 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
 
 /** The `pnpm gen env` arguments that stamp the environment again. */
 function commandLine(name: string, opts: GenOptions, drPolicy: string | undefined): string {
-  return [name, ...(opts.cloud ? ['--cloud', opts.cloud] : []), ...(opts.region ? ['--region', opts.region] : []), ...(opts.recovers ? ['--recovers', opts.recovers] : []), ...(opts.tier ? ['--tier', opts.tier] : []), ...(drPolicy ? ['--dr-policy', drPolicy] : [])].join(' ');
+  return [
+    name,
+    ...(opts.cloud ? ['--cloud', opts.cloud] : []),
+    ...(opts.region ? ['--region', opts.region] : []),
+    ...(opts.recovers ? ['--recovers', opts.recovers] : []),
+    ...(opts.tier ? ['--tier', opts.tier] : []),
+    ...(drPolicy ? ['--dr-policy', drPolicy] : []),
+  ].join(' ');
 }
 
 /** Where the environment runs and what it is, from its name, the flags and the definition's defaults. */
@@ -173,10 +204,23 @@ function placement(def: Definition, name: string, opts: GenOptions): Placement |
   const cat = regionCatalog();
   const { parsed, reason } = parseEnvName(name);
   if (!parsed) {
-    return fail(name, { kind: 'env-name', path: 'name', value: name, message: `invalid environment name: ${reason}`, allowed: NAME_GRAMMAR, fix: 'choose a name that fits the grammar (see README, "Environment names")' });
+    return fail(name, {
+      kind: 'env-name',
+      path: 'name',
+      value: name,
+      message: `invalid environment name: ${reason}`,
+      allowed: NAME_GRAMMAR,
+      fix: 'choose a name that fits the grammar (see README, "Environment names")',
+    });
   }
   if (parsed.cloud && opts.cloud && parsed.cloud !== opts.cloud) {
-    return fail(name, { kind: 'env-name', path: '--cloud', value: opts.cloud, message: `the name says ${parsed.cloud}, --cloud says ${opts.cloud}`, fix: 'drop one of them or make them agree' });
+    return fail(name, {
+      kind: 'env-name',
+      path: '--cloud',
+      value: opts.cloud,
+      message: `the name says ${parsed.cloud}, --cloud says ${opts.cloud}`,
+      fix: 'drop one of them or make them agree',
+    });
   }
   const cloud: Cloud = opts.cloud ?? parsed.cloud ?? def.defaults.cloud;
   let region: string | undefined;
@@ -184,23 +228,49 @@ function placement(def: Definition, name: string, opts: GenOptions): Placement |
     const r = cat.byShort(cloud, parsed.regionShort);
     if (!r) {
       const near = cat.suggest(cloud, parsed.regionShort);
-      return fail(name, { kind: 'unknown-region', path: 'name', value: parsed.regionShort, message: `"${parsed.regionShort}" is not the short code of an ${cloud.toUpperCase()} region`, allowed: `short codes such as ${near.map((x) => `${x.short} (${x.code})`).join(', ')}`, fix: `use a known short code, or pass --region <${cloud} region code>` });
+      return fail(name, {
+        kind: 'unknown-region',
+        path: 'name',
+        value: parsed.regionShort,
+        message: `"${parsed.regionShort}" is not the short code of an ${cloud.toUpperCase()} region`,
+        allowed: `short codes such as ${near.map((x) => `${x.short} (${x.code})`).join(', ')}`,
+        fix: `use a known short code, or pass --region <${cloud} region code>`,
+      });
     }
     region = r.code;
   }
   if (opts.region) {
     if (!cat.get(cloud, opts.region)) {
       const near = cat.suggest(cloud, opts.region);
-      return fail(name, { kind: 'unknown-region', path: '--region', value: opts.region, message: `not a known ${cloud} region`, allowed: `${cloud} region codes, e.g. ${near.map((x) => x.code).join(', ')}`, fix: 'correct the region code' });
+      return fail(name, {
+        kind: 'unknown-region',
+        path: '--region',
+        value: opts.region,
+        message: `not a known ${cloud} region`,
+        allowed: `${cloud} region codes, e.g. ${near.map((x) => x.code).join(', ')}`,
+        fix: 'correct the region code',
+      });
     }
     if (region && region !== opts.region) {
-      return fail(name, { kind: 'env-name', path: '--region', value: opts.region, message: `the name says ${region} (${parsed.regionShort}), --region says ${opts.region}`, fix: `rename the environment (e.g. ${parsed.role === 'production' ? 'prod' : parsed.role}-${cat.get(cloud, opts.region)!.short}) or drop --region` });
+      return fail(name, {
+        kind: 'env-name',
+        path: '--region',
+        value: opts.region,
+        message: `the name says ${region} (${parsed.regionShort}), --region says ${opts.region}`,
+        fix: `rename the environment (e.g. ${parsed.role === 'production' ? 'prod' : parsed.role}-${cat.get(cloud, opts.region)!.short}) or drop --region`,
+      });
     }
     region = opts.region;
   }
   region ??= def.defaults.region[cloud];
   if (!region) {
-    return fail(name, { kind: 'unknown-region', path: 'name', value: name, message: `the name carries no region and the definition has no defaults.region.${cloud}`, fix: `add a region short code to the name (e.g. ${name}-use1) or pass --region` });
+    return fail(name, {
+      kind: 'unknown-region',
+      path: 'name',
+      value: name,
+      message: `the name carries no region and the definition has no defaults.region.${cloud}`,
+      fix: `add a region short code to the name (e.g. ${name}-use1) or pass --region`,
+    });
   }
   return { cloud, region, role: parsed.role };
 }
@@ -209,10 +279,21 @@ function placement(def: Definition, name: string, opts: GenOptions): Placement |
  * The environment a dr one recovers: --recovers, or the only production environment of its cloud
  * (or the only one in its jurisdiction, in another region). Only dr environments recover another.
  */
-function recoveredEnvironment(ws: Workspace, name: string, opts: GenOptions, { cloud, region, role }: Placement): { recovers?: string } | { issues: Issue[] } {
+function recoveredEnvironment(
+  ws: Workspace,
+  name: string,
+  opts: GenOptions,
+  { cloud, region, role }: Placement,
+): { recovers?: string } | { issues: Issue[] } {
   if (role !== 'dr') {
     if (opts.recovers) {
-      return fail(name, { kind: 'recovers', path: '--recovers', value: opts.recovers, message: `only dr environments recover another; ${name} is ${role}`, fix: 'drop --recovers, or name the environment dr-…' });
+      return fail(name, {
+        kind: 'recovers',
+        path: '--recovers',
+        value: opts.recovers,
+        message: `only dr environments recover another; ${name} is ${role}`,
+        fix: 'drop --recovers, or name the environment dr-…',
+      });
     }
     return {};
   }
@@ -223,7 +304,16 @@ function recoveredEnvironment(ws: Workspace, name: string, opts: GenOptions, { c
   const same = prods.filter((m) => cat.get(cloud, m.region)?.jurisdiction === here && m.region !== region);
   const pick = prods.length === 1 ? prods : same;
   if (pick.length !== 1) {
-    return fail(name, { kind: 'recovers', path: '--recovers', message: pick.length === 0 ? `no ${cloud} production environment ${prods.length ? `in ${here} ` : ''}to recover` : `several production environments could be the one ${name} recovers`, allowed: prods.map((m) => `${m.name} (${m.region})`).join(', ') || '(none)', fix: 'pass --recovers <environment>' });
+    return fail(name, {
+      kind: 'recovers',
+      path: '--recovers',
+      message:
+        pick.length === 0
+          ? `no ${cloud} production environment ${prods.length ? `in ${here} ` : ''}to recover`
+          : `several production environments could be the one ${name} recovers`,
+      allowed: prods.map((m) => `${m.name} (${m.region})`).join(', ') || '(none)',
+      fix: 'pass --recovers <environment>',
+    });
   }
   return { recovers: pick[0]!.name };
 }
@@ -245,7 +335,13 @@ function resolveCandidate(ws: Workspace, manifest: Manifest): ReturnType<typeof 
   return resolved;
 }
 
-function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironment, command: string, recoversRegion: string | undefined): EnvView {
+function templateView(
+  def: Definition,
+  manifest: Manifest,
+  env: ResolvedEnvironment,
+  command: string,
+  recoversRegion: string | undefined,
+): EnvView {
   const { name, cloud, region, role, tier, recovers, drPolicy } = manifest;
   const info = regionCatalog().get(cloud, region)!;
   const state = stateBackend(def, name, cloud, region);
@@ -267,7 +363,10 @@ function templateView(def: Definition, manifest: Manifest, env: ResolvedEnvironm
     recovers,
     recoversRegion,
     stateRegion: region,
-    stateNote: role === 'dr' ? `Kept in this environment's own region, never in ${recoversRegion}, the region it fails over from.` : 'Kept in this environment\'s own region.',
+    stateNote:
+      role === 'dr'
+        ? `Kept in this environment's own region, never in ${recoversRegion}, the region it fails over from.`
+        : "Kept in this environment's own region.",
     stateDescription,
     drPolicy,
     policy: policyView(env.dr),
@@ -285,7 +384,9 @@ export function candidateWorkspace(ws: Workspace, plan: Pick<GenPlan, 'name' | '
 export function renderEnvironment(root: string, plan: GenPlan): Map<string, string> {
   const dir = join(root, 'templates', 'env');
   const out = new Map<string, string>();
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.hbs'))
+    .sort()) {
     const template = Handlebars.compile(readFileSync(join(dir, f), 'utf8'), { noEscape: true, strict: true });
     out.set(f.slice(0, -'.hbs'.length), template(plan.view));
   }
@@ -321,11 +422,27 @@ export function writeEnvironment(ws: Workspace, name: string, files: ReadonlyMap
 
 /** Another command created the environment between the plan and the write (two `gen env` at once). */
 function createdMeanwhile(ws: Workspace, name: string): ParityError {
-  return new ParityError([issue({ kind: 'env-exists', file: relative(ws.root, join(ws.environmentsDir, name)), path: '', value: name, message: `environments/${name} was created by another command meanwhile; this one wrote nothing`, fix: `look at environments/${name}; pnpm gen env ${name} --force stamps it again` })], `cannot generate environment ${name}`);
+  return new ParityError(
+    [
+      issue({
+        kind: 'env-exists',
+        file: relative(ws.root, join(ws.environmentsDir, name)),
+        path: '',
+        value: name,
+        message: `environments/${name} was created by another command meanwhile; this one wrote nothing`,
+        fix: `look at environments/${name}; pnpm gen env ${name} --force stamps it again`,
+      }),
+    ],
+    `cannot generate environment ${name}`,
+  );
 }
 
 /** Plan, render and write. Returns the files written, or the problems (and writes nothing). */
-export function generateEnvironment(ws: Workspace, name: string, opts: GenOptions = {}): { written?: string[]; plan?: GenPlan; issues: Issue[] } {
+export function generateEnvironment(
+  ws: Workspace,
+  name: string,
+  opts: GenOptions = {},
+): { written?: string[]; plan?: GenPlan; issues: Issue[] } {
   const { plan, issues } = planEnvironment(ws, name, opts);
   if (!plan) return { issues };
   const files = renderEnvironment(ws.root, plan);

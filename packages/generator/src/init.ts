@@ -105,7 +105,8 @@ function escapeRegex(text: string): string {
 export function rewriteNames(text: string, from: Names, to: Names): string {
   let out = text;
   if (from.scope !== to.scope) out = out.replace(new RegExp(`${escapeRegex(from.scope)}(?![a-z0-9._-])`, 'g'), to.scope);
-  if (from.platform !== to.platform) out = out.replace(new RegExp(`(?<![a-z0-9])${escapeRegex(from.platform)}(?![a-z0-9])`, 'g'), to.platform);
+  if (from.platform !== to.platform)
+    out = out.replace(new RegExp(`(?<![a-z0-9])${escapeRegex(from.platform)}(?![a-z0-9])`, 'g'), to.platform);
   return out;
 }
 

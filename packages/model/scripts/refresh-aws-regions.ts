@@ -15,7 +15,11 @@ const { values } = parseArgs({ options: { endpoints: { type: 'string' }, 'botoco
 let file = values.endpoints;
 let version = values['botocore-version'];
 if (!file) {
-  const out = execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__));print(botocore.__version__)'], { encoding: 'utf8' }).trim().split('\n');
+  const out = execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__));print(botocore.__version__)'], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n');
   file = join(out[0]!, 'data', 'endpoints.json');
   version ??= out[1];
 }

@@ -126,11 +126,31 @@ export class RegionCatalog {
       return l ? { location: { city: l.city, lat: l.lat, lon: l.lon } } : {};
     };
     for (const r of aws.regions) {
-      this.add({ cloud: 'aws', code: r.code, short: shortCode('aws', r.code), name: r.name, jurisdiction: r.jurisdiction, continent: r.continent, country: r.country, optIn: r.optIn, ...at('aws', r.code) });
+      this.add({
+        cloud: 'aws',
+        code: r.code,
+        short: shortCode('aws', r.code),
+        name: r.name,
+        jurisdiction: r.jurisdiction,
+        continent: r.continent,
+        country: r.country,
+        optIn: r.optIn,
+        ...at('aws', r.code),
+      });
       this.services.set(`aws:${r.code}`, new Set([...r.services, ...r.ssmServices]));
     }
     for (const r of gcp.regions) {
-      this.add({ cloud: 'gcp', code: r.code, short: shortCode('gcp', r.code), name: r.name, jurisdiction: r.jurisdiction, continent: r.continent, country: r.country, optIn: false, ...at('gcp', r.code) });
+      this.add({
+        cloud: 'gcp',
+        code: r.code,
+        short: shortCode('gcp', r.code),
+        name: r.name,
+        jurisdiction: r.jurisdiction,
+        continent: r.continent,
+        country: r.country,
+        optIn: false,
+        ...at('gcp', r.code),
+      });
       this.services.set(`gcp:${r.code}`, new Map(Object.entries(r.services)));
     }
     this.rdsPairs = new Set(rds.pairs.map(([s, d]) => `${s}>${d}`));
@@ -153,7 +173,9 @@ export class RegionCatalog {
     const pair = [a, b].sort();
     const predefined = this.gcsDualRegions.predefinedDualRegions.find((d) => [...d.regions].sort().join() === pair.join());
     if (predefined) return { location: predefined.code.toUpperCase() };
-    const configurable = this.gcsDualRegions.configurableDualRegionCodes.find((c) => c.eligibleRegions.includes(a) && c.eligibleRegions.includes(b));
+    const configurable = this.gcsDualRegions.configurableDualRegionCodes.find(
+      (c) => c.eligibleRegions.includes(a) && c.eligibleRegions.includes(b),
+    );
     return configurable ? { location: configurable.code, dataLocations: pair.map((r) => r.toUpperCase()) } : undefined;
   }
 
@@ -225,9 +247,7 @@ export class RegionCatalog {
       return i;
     };
     const score = (r: RegionInfo) =>
-      (from && r.jurisdiction === from.jurisdiction ? 1000 : 0) +
-      (from && r.continent === from.continent ? 100 : 0) +
-      prefix(r.code, code);
+      (from && r.jurisdiction === from.jurisdiction ? 1000 : 0) + (from && r.continent === from.continent ? 100 : 0) + prefix(r.code, code);
     return [...candidates].filter((r) => r.code !== code).sort((a, b) => score(b) - score(a) || a.code.localeCompare(b.code));
   }
 

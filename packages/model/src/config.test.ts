@@ -30,7 +30,11 @@ describe('reading YAML files', () => {
   });
 
   it('fails on two unknown fields, naming each with its own line', () => {
-    const r = parseYaml('f.yaml', manifest.replace('tier: standard', 'tier: standard\nsize: large').replace('overrides: {}', 'overrides: {}\ncolour: blue'), ManifestSchema);
+    const r = parseYaml(
+      'f.yaml',
+      manifest.replace('tier: standard', 'tier: standard\nsize: large').replace('overrides: {}', 'overrides: {}\ncolour: blue'),
+      ManifestSchema,
+    );
     expect(r.issues.map((i) => [i.kind, i.path, i.line])).toEqual([
       ['schema', 'size', 6],
       ['schema', 'colour', 10],

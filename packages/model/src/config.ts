@@ -41,7 +41,7 @@ export const DrPolicySchema = z
       .min(1)
       .max(100)
       .optional()
-      .describe('warm-standby only: DR compute at this share of the primary\'s node counts, at least one node.'),
+      .describe("warm-standby only: DR compute at this share of the primary's node counts, at least one node."),
   })
   .strict()
   .refine((p) => p.rpoMinutes > p.copyDelayMinutes, {
@@ -56,10 +56,12 @@ export const FailoverSchema = z
   .object({
     step: z
       .enum(['promote', 'complete', 'restore'])
-      .describe('promote: the replica becomes a standalone instance and compute scales up (apply 1); complete: the full primary configuration (apply 2); restore: backup & restore from `snapshot`.'),
+      .describe(
+        'promote: the replica becomes a standalone instance and compute scales up (apply 1); complete: the full primary configuration (apply 2); restore: backup & restore from `snapshot`.',
+      ),
     at: z.string().optional().describe('When the failover was declared (ISO 8601).'),
     reason: z.string().optional().describe('Why: which region was lost, who declared it.'),
-    from: z.string().optional().describe('What the data comes from (the replica\'s source, or the snapshot).'),
+    from: z.string().optional().describe("What the data comes from (the replica's source, or the snapshot)."),
     snapshot: z.string().optional().describe('step restore only: the DB snapshot (identifier or ARN) to restore from.'),
   })
   .strict();
@@ -73,12 +75,21 @@ export const RULE_ID = /^PAR-(SEC|RES)-\d{3}$/;
 
 export const PolicyExceptionSchema = z
   .object({
-    rule: z.string().regex(RULE_ID, 'must be a policy rule ID such as PAR-SEC-002 (pnpm check lists them)').describe('The policy rule this exception waives.'),
+    rule: z
+      .string()
+      .regex(RULE_ID, 'must be a policy rule ID such as PAR-SEC-002 (pnpm check lists them)')
+      .describe('The policy rule this exception waives.'),
     addresses: z
       .array(z.string().min(1))
       .min(1)
-      .describe('What it covers: Terraform addresses (`aws_db_instance.database_instance_D7FC2283`) or construct paths (`database/instance`); `*` matches any characters.'),
-    reason: z.string().trim().min(1, 'an exception needs a reason a reviewer can judge').describe('Why the rule does not apply, or why it cannot be met yet.'),
+      .describe(
+        'What it covers: Terraform addresses (`aws_db_instance.database_instance_D7FC2283`) or construct paths (`database/instance`); `*` matches any characters.',
+      ),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'an exception needs a reason a reviewer can judge')
+      .describe('Why the rule does not apply, or why it cannot be met yet.'),
     expires: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
@@ -97,13 +108,29 @@ export const TransformSchema = z
     resource: z
       .string()
       .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'must be a construct ID inside the bundle, e.g. instance or orders/topic')
-      .describe('The resource, by its construct ID inside the bundle (the path `pnpm check` shows after the bundle name, e.g. `instance` for `database/instance`).'),
+      .describe(
+        'The resource, by its construct ID inside the bundle (the path `pnpm check` shows after the bundle name, e.g. `instance` for `database/instance`).',
+      ),
     set: z
-      .record(z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'must be a Terraform attribute path in snake_case, e.g. deletion_protection or ingress.0.cidr_blocks'), z.unknown())
+      .record(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9_]+(\.[a-z0-9_]+)*$/,
+            'must be a Terraform attribute path in snake_case, e.g. deletion_protection or ingress.0.cidr_blocks',
+          ),
+        z.unknown(),
+      )
       .refine((v) => Object.keys(v).length > 0, 'must set at least one attribute')
       .describe('Terraform attributes (snake_case, dotted for nested blocks) and their values, as cdktf `addOverride` takes them.'),
-    reason: z.string().trim().min(1, 'a transform needs a reason a reviewer can judge').describe('Why the bundle\'s own parameters do not cover this.'),
-    cloud: CloudSchema.optional().describe('Only environments on this cloud (a bundle builds different resources per cloud). @default - every environment'),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'a transform needs a reason a reviewer can judge')
+      .describe("Why the bundle's own parameters do not cover this."),
+    cloud: CloudSchema.optional().describe(
+      'Only environments on this cloud (a bundle builds different resources per cloud). @default - every environment',
+    ),
   })
   .strict();
 
@@ -112,7 +139,10 @@ export type Transform = z.output<typeof TransformSchema>;
 /** `guardrails:` in the definition (fleet-wide) or a manifest (one environment). */
 export const GuardrailsSchema = z
   .object({
-    exceptions: z.array(PolicyExceptionSchema).default([]).describe('Policy rules waived, each with the addresses it covers, a reason and an expiry date.'),
+    exceptions: z
+      .array(PolicyExceptionSchema)
+      .default([])
+      .describe('Policy rules waived, each with the addresses it covers, a reason and an expiry date.'),
   })
   .strict();
 
@@ -124,11 +154,15 @@ export const BundleEntrySchema = z
     mayDiffer: z
       .array(z.string())
       .default([])
-      .describe('Parameters that may differ between environments (set by tiers or manifest overrides). All others must match. `transform:<resource>.<attribute>` lets a manifest transform set that attribute.'),
+      .describe(
+        'Parameters that may differ between environments (set by tiers or manifest overrides). All others must match. `transform:<resource>.<attribute>` lets a manifest transform set that attribute.',
+      ),
     transforms: z
       .array(TransformSchema)
       .default([])
-      .describe('Escape hatch: raw Terraform attributes set on this bundle\'s resources in every environment. The policy rules still apply.'),
+      .describe(
+        "Escape hatch: raw Terraform attributes set on this bundle's resources in every environment. The policy rules still apply.",
+      ),
   })
   .strict();
 
@@ -157,7 +191,7 @@ export const DefinitionSchema = z
           .object({ drPolicy: z.string().optional().describe('The DR policy of production environments of this tier (reserved key).') })
           .catchall(ParamValues),
       )
-      .describe('Named sizes: per bundle, values for parameters listed in `mayDiffer`; `drPolicy` names the tier\'s DR policy.'),
+      .describe("Named sizes: per bundle, values for parameters listed in `mayDiffer`; `drPolicy` names the tier's DR policy."),
     defaultTier: z
       .object({ staging: z.string(), production: z.string() })
       .strict()
@@ -189,7 +223,7 @@ export const DefinitionSchema = z
               .string()
               .optional()
               .describe(
-                'DynamoDB lock table, which must then exist in every state region (a dr environment\'s included). Terraform 1.11 deprecates it; without it, state is locked with a lock file next to it in the bucket (S3 `use_lockfile`, Terraform 1.10 or later).',
+                "DynamoDB lock table, which must then exist in every state region (a dr environment's included). Terraform 1.11 deprecates it; without it, state is locked with a lock file next to it in the bucket (S3 `use_lockfile`, Terraform 1.10 or later).",
               ),
           })
           .strict(),
@@ -207,11 +241,13 @@ export const DefinitionSchema = z
         environments: z
           .record(z.string(), z.string())
           .default({})
-          .describe('The jurisdiction of an environment, where its region alone does not say it: a catalog jurisdiction (EU, UK, US, CH, …) or a group. Its own region must be inside it.'),
+          .describe(
+            'The jurisdiction of an environment, where its region alone does not say it: a catalog jurisdiction (EU, UK, US, CH, …) or a group. Its own region must be inside it.',
+          ),
       })
       .strict()
       .default({ groups: {}, environments: {} })
-      .describe('Where data may go. By default an environment\'s jurisdiction is its region\'s (EU member states are EU).'),
+      .describe("Where data may go. By default an environment's jurisdiction is its region's (EU member states are EU)."),
     gcp: z
       .object({
         project: z
@@ -265,7 +301,7 @@ export const ManifestSchema = z
     drPolicy: z
       .string()
       .optional()
-      .describe('production only: the DR policy this environment runs under. @default - the tier\'s drPolicy, else dr.defaultPolicy'),
+      .describe("production only: the DR policy this environment runs under. @default - the tier's drPolicy, else dr.defaultPolicy"),
     failover: FailoverSchema.optional().describe('dr only: the failover step in progress (written by whoever declares the failover).'),
     state: StateOverrideSchema.describe('Where this environment keeps its Terraform state.'),
     bundles: z
@@ -281,7 +317,9 @@ export const ManifestSchema = z
     transforms: z
       .record(z.string(), z.array(TransformSchema))
       .optional()
-      .describe('Per bundle, raw Terraform attributes set on its resources in this environment only; each attribute must be allowed by `transform:<resource>.<attribute>` in the bundle\'s mayDiffer.'),
+      .describe(
+        "Per bundle, raw Terraform attributes set on its resources in this environment only; each attribute must be allowed by `transform:<resource>.<attribute>` in the bundle's mayDiffer.",
+      ),
     guardrails: GuardrailsSchema.optional().describe('Policy exceptions for this environment only.'),
   })
   .strict();
@@ -310,7 +348,14 @@ export function parseYaml<S extends z.ZodType>(
   if (doc.errors.length > 0) {
     return {
       issues: doc.errors.map((e) =>
-        issue({ kind: 'yaml', file, path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, line: lineAt(e.pos[0]), fix: 'correct the YAML syntax' }),
+        issue({
+          kind: 'yaml',
+          file,
+          path: '',
+          message: `not valid YAML: ${e.message.split('\n')[0]}`,
+          line: lineAt(e.pos[0]),
+          fix: 'correct the YAML syntax',
+        }),
       ),
     };
   }
@@ -327,13 +372,32 @@ export function parseYaml<S extends z.ZodType>(
     // yaml refuses more than maxAliasCount alias expansions (a "billion laughs" file) by throwing.
     raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
   } catch (e) {
-    return { issues: [issue({ kind: 'yaml', file, path: '', message: `not valid YAML: ${(e as Error).message}`, allowed: `at most ${MAX_YAML_ALIASES} alias expansions`, fix: 'write the values out instead of nesting aliases (*name) of aliases' })] };
+    return {
+      issues: [
+        issue({
+          kind: 'yaml',
+          file,
+          path: '',
+          message: `not valid YAML: ${(e as Error).message}`,
+          allowed: `at most ${MAX_YAML_ALIASES} alias expansions`,
+          fix: 'write the values out instead of nesting aliases (*name) of aliases',
+        }),
+      ],
+    };
   }
   const reserved = reservedKeys(raw);
   if (reserved.length) {
     return {
       issues: reserved.map((path) =>
-        issue({ kind: 'schema', file, path: path.join('.'), line: lineOf(path), value: path[path.length - 1], message: `"${String(path[path.length - 1])}" is a reserved word (a property of every JavaScript object), not a name`, fix: 'rename it' }),
+        issue({
+          kind: 'schema',
+          file,
+          path: path.join('.'),
+          line: lineOf(path),
+          value: path[path.length - 1],
+          message: `"${String(path[path.length - 1])}" is a reserved word (a property of every JavaScript object), not a name`,
+          fix: 'rename it',
+        }),
       ),
     };
   }
@@ -348,7 +412,11 @@ export function parseYaml<S extends z.ZodType>(
 const RESERVED_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** The paths of keys, at any depth, that are reserved words. */
-function reservedKeys(v: unknown, path: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
+function reservedKeys(
+  v: unknown,
+  path: Array<string | number> = [],
+  out: Array<Array<string | number>> = [],
+): Array<Array<string | number>> {
   if (Array.isArray(v)) {
     for (const [i, x] of v.entries()) reservedKeys(x, [...path, i], out);
   } else if (v && typeof v === 'object') {
@@ -377,14 +445,33 @@ export function zodIssues(
         const at = [...path, key];
         const value = valueAt ? valueAt([...z.path, key]) : (details.input as Record<string, unknown> | undefined)?.[key];
         const fix = 'remove the field or correct its spelling (the JSON Schema in schemas/ lists every field)';
-        return issue({ kind: 'schema', file, path: at.join('.'), line: lineOf(at), value, message: `unknown field ${JSON.stringify(key)}`, fix });
+        return issue({
+          kind: 'schema',
+          file,
+          path: at.join('.'),
+          line: lineOf(at),
+          value,
+          message: `unknown field ${JSON.stringify(key)}`,
+          fix,
+        });
       });
     }
     let allowed: string | undefined;
     if (details.values) allowed = `one of ${details.values.map((v) => JSON.stringify(v)).join(', ')}`;
     else if (details.expected) allowed = `a value of type ${details.expected}`;
     const value = valueAt ? valueAt(z.path) : details.input;
-    return [issue({ kind: 'schema', file, path: path.join('.'), line: lineOf(path), value, message: z.message, allowed, fix: `set ${path.join('.') || 'the file'} to an allowed value` })];
+    return [
+      issue({
+        kind: 'schema',
+        file,
+        path: path.join('.'),
+        line: lineOf(path),
+        value,
+        message: z.message,
+        allowed,
+        fix: `set ${path.join('.') || 'the file'} to an allowed value`,
+      }),
+    ];
   });
 }
 

@@ -42,13 +42,39 @@ function bundleEntries({ def, bundles, at, out }: DefinitionCheck): void {
   for (const [name, entry] of Object.entries(def.bundles)) {
     const spec = bundles.get(name);
     if (!spec) {
-      out.push(issue({ kind: 'unknown-bundle', ...at(['bundles', name]), value: packageOf(name, entry), message: `bundle "${name}" could not be loaded`, fix: `add ${packageOf(name, entry)} to the root package.json and run pnpm install, or remove bundles.${name}` }));
+      out.push(
+        issue({
+          kind: 'unknown-bundle',
+          ...at(['bundles', name]),
+          value: packageOf(name, entry),
+          message: `bundle "${name}" could not be loaded`,
+          fix: `add ${packageOf(name, entry)} to the root package.json and run pnpm install, or remove bundles.${name}`,
+        }),
+      );
       continue;
     }
     if (!semver.validRange(entry.version)) {
-      out.push(issue({ kind: 'bundle-version', ...at(['bundles', name, 'version']), value: entry.version, message: 'not a semver range', allowed: 'a range such as ^1.0.0 or 1.2.3', fix: 'write a valid semver range' }));
+      out.push(
+        issue({
+          kind: 'bundle-version',
+          ...at(['bundles', name, 'version']),
+          value: entry.version,
+          message: 'not a semver range',
+          allowed: 'a range such as ^1.0.0 or 1.2.3',
+          fix: 'write a valid semver range',
+        }),
+      );
     } else if (!semver.satisfies(spec.version, entry.version)) {
-      out.push(issue({ kind: 'bundle-version', ...at(['bundles', name, 'version']), value: entry.version, message: `the workspace has ${spec.package}@${spec.version}, which does not satisfy ${entry.version}`, allowed: `a range that includes ${spec.version}`, fix: `widen the range (e.g. ^${semver.major(spec.version)}.0.0) or pin environments to a published version` }));
+      out.push(
+        issue({
+          kind: 'bundle-version',
+          ...at(['bundles', name, 'version']),
+          value: entry.version,
+          message: `the workspace has ${spec.package}@${spec.version}, which does not satisfy ${entry.version}`,
+          allowed: `a range that includes ${spec.version}`,
+          fix: `widen the range (e.g. ^${semver.major(spec.version)}.0.0) or pin environments to a published version`,
+        }),
+      );
     }
     const keys = paramKeys(spec);
     for (const k of Object.keys(entry.defaults)) {
@@ -59,7 +85,14 @@ function bundleEntries({ def, bundles, at, out }: DefinitionCheck): void {
     }
     for (const needed of Object.keys(spec.connects)) {
       if (!def.bundles[needed]) {
-        out.push(issue({ kind: 'missing-connection', ...at(['bundles', name]), message: `bundle "${name}" connects to "${needed}" (${spec.connects[needed]!.description}), which the definition does not include`, fix: `add bundles.${needed}` }));
+        out.push(
+          issue({
+            kind: 'missing-connection',
+            ...at(['bundles', name]),
+            message: `bundle "${name}" connects to "${needed}" (${spec.connects[needed]!.description}), which the definition does not include`,
+            fix: `add bundles.${needed}`,
+          }),
+        );
       }
     }
   }
@@ -70,17 +103,36 @@ function tiers({ def, at, out }: DefinitionCheck): void {
   for (const [tier, perBundle] of Object.entries(def.tiers)) {
     for (const [bundle, values] of Object.entries(perBundle)) {
       if (bundle === 'drPolicy') {
-        if (typeof values === 'string' && !own(def.dr.policies, values)) out.push(unknownPolicy(at(['tiers', tier, 'drPolicy']), values, def));
+        if (typeof values === 'string' && !own(def.dr.policies, values))
+          out.push(unknownPolicy(at(['tiers', tier, 'drPolicy']), values, def));
         continue;
       }
       const entry = def.bundles[bundle];
       if (!entry) {
-        out.push(issue({ kind: 'unknown-bundle', ...at(['tiers', tier, bundle]), value: bundle, message: `tier "${tier}" sets bundle "${bundle}", which the definition does not include`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove it or add the bundle' }));
+        out.push(
+          issue({
+            kind: 'unknown-bundle',
+            ...at(['tiers', tier, bundle]),
+            value: bundle,
+            message: `tier "${tier}" sets bundle "${bundle}", which the definition does not include`,
+            allowed: Object.keys(def.bundles).join(', '),
+            fix: 'remove it or add the bundle',
+          }),
+        );
         continue;
       }
       for (const [k, v] of Object.entries(values)) {
         if (!entry.mayDiffer.includes(k)) {
-          out.push(issue({ kind: 'tier-sets-fixed-parameter', ...at(['tiers', tier, bundle, k]), value: v, message: `tier "${tier}" sets ${bundle}.${k}, which is not in bundles.${bundle}.mayDiffer, so it must be the same everywhere`, allowed: entry.mayDiffer.join(', ') || '(nothing: mayDiffer is empty)', fix: `add ${k} to bundles.${bundle}.mayDiffer, or move the value to bundles.${bundle}.defaults` }));
+          out.push(
+            issue({
+              kind: 'tier-sets-fixed-parameter',
+              ...at(['tiers', tier, bundle, k]),
+              value: v,
+              message: `tier "${tier}" sets ${bundle}.${k}, which is not in bundles.${bundle}.mayDiffer, so it must be the same everywhere`,
+              allowed: entry.mayDiffer.join(', ') || '(nothing: mayDiffer is empty)',
+              fix: `add ${k} to bundles.${bundle}.mayDiffer, or move the value to bundles.${bundle}.defaults`,
+            }),
+          );
         }
       }
     }
@@ -92,7 +144,17 @@ function defaults({ def, at, out }: DefinitionCheck): void {
   if (!own(def.dr.policies, def.dr.defaultPolicy)) out.push(unknownPolicy(at(['dr', 'defaultPolicy']), def.dr.defaultPolicy, def));
   for (const role of ['staging', 'production'] as const) {
     const t = def.defaultTier[role];
-    if (!own(def.tiers, t)) out.push(issue({ kind: 'unknown-tier', ...at(['defaultTier', role]), value: t, message: `tier "${t}" is not defined`, allowed: Object.keys(def.tiers).join(', '), fix: 'name a tier under tiers' }));
+    if (!own(def.tiers, t))
+      out.push(
+        issue({
+          kind: 'unknown-tier',
+          ...at(['defaultTier', role]),
+          value: t,
+          message: `tier "${t}" is not defined`,
+          allowed: Object.keys(def.tiers).join(', '),
+          fix: 'name a tier under tiers',
+        }),
+      );
   }
 }
 
@@ -103,7 +165,14 @@ function connectionCycles({ def, bundles, at, out }: DefinitionCheck): void {
   const visit = (n: string, trail: string[]): void => {
     if (done.has(n)) return;
     if (visiting.has(n)) {
-      out.push(issue({ kind: 'connection-cycle', ...at(['bundles', n]), message: `bundles connect in a cycle: ${[...trail, n].join(' → ')}`, fix: 'a bundle may not (indirectly) need itself' }));
+      out.push(
+        issue({
+          kind: 'connection-cycle',
+          ...at(['bundles', n]),
+          message: `bundles connect in a cycle: ${[...trail, n].join(' → ')}`,
+          fix: 'a bundle may not (indirectly) need itself',
+        }),
+      );
       return;
     }
     visiting.add(n);
@@ -116,10 +185,30 @@ function connectionCycles({ def, bundles, at, out }: DefinitionCheck): void {
 
 /** A DR policy name the definition does not define. */
 export function unknownPolicy(where: { file: string; path: string; line?: number }, name: string, def: Definition): Issue {
-  return issue({ kind: 'dr-policy', ...where, value: name, message: `no DR policy "${name}" under dr.policies`, allowed: Object.keys(def.dr.policies).join(', '), fix: 'name a defined policy, or define it under dr.policies' });
+  return issue({
+    kind: 'dr-policy',
+    ...where,
+    value: name,
+    message: `no DR policy "${name}" under dr.policies`,
+    allowed: Object.keys(def.dr.policies).join(', '),
+    fix: 'name a defined policy, or define it under dr.policies',
+  });
 }
 
 /** An unknown parameter, with the ones the bundle has. */
-export function unknownParam(where: { file: string; path: string; line?: number }, bundle: string, key: string, keys: Set<string>, label = `"${bundle}"`): Issue {
-  return issue({ kind: 'unknown-parameter', ...where, value: key, message: `bundle ${label} has no parameter "${key}"`, allowed: [...keys].sort().join(', '), fix: 'correct the parameter name (see the bundle schema.json)' });
+export function unknownParam(
+  where: { file: string; path: string; line?: number },
+  bundle: string,
+  key: string,
+  keys: Set<string>,
+  label = `"${bundle}"`,
+): Issue {
+  return issue({
+    kind: 'unknown-parameter',
+    ...where,
+    value: key,
+    message: `bundle ${label} has no parameter "${key}"`,
+    allowed: [...keys].sort().join(', '),
+    fix: 'correct the parameter name (see the bundle schema.json)',
+  });
 }

@@ -8,7 +8,13 @@ describe('backup schedule from the RPO', () => {
     [2880, 60, 1440, 'cron(0 3 * * ? *)', '0 3 * * *', true],
     [120, 60, 60, 'cron(0 0/1 * * ? *)', '0 */1 * * *', true],
   ])('RPO %i min with %i min copy delay → every %i min', (rpo, delay, interval, awsCron, cron, meets) => {
-    expect(deriveBackupSchedule(rpo, delay)).toEqual({ intervalMinutes: interval, awsCron, cron, worstCaseRpoMinutes: interval + delay, meetsRpo: meets });
+    expect(deriveBackupSchedule(rpo, delay)).toEqual({
+      intervalMinutes: interval,
+      awsCron,
+      cron,
+      worstCaseRpoMinutes: interval + delay,
+      meetsRpo: meets,
+    });
   });
 
   it('fails to meet an RPO shorter than the hourly floor plus the copy delay, and says so', () => {

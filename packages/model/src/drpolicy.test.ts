@@ -15,8 +15,16 @@ async function resolve(manifests: ManifestInput[], name: string, patch?: (d: Def
 
 describe('DR policies', () => {
   it('names the policy by manifest, then tier, then dr.defaultPolicy; a dr environment runs under the one it recovers', async () => {
-    expect((await resolve(withPolicy(), 'prod-use1')).env!.dr).toMatchObject({ policy: 'standard', strategy: 'backup-restore', rpoMinutes: 240 });
-    expect((await resolve(withPolicy('important'), 'dr-usw2')).env!.dr).toMatchObject({ policy: 'important', strategy: 'pilot-light', replicaSource: { name: 'prod-use1', region: 'us-east-1' } });
+    expect((await resolve(withPolicy(), 'prod-use1')).env!.dr).toMatchObject({
+      policy: 'standard',
+      strategy: 'backup-restore',
+      rpoMinutes: 240,
+    });
+    expect((await resolve(withPolicy('important'), 'dr-usw2')).env!.dr).toMatchObject({
+      policy: 'important',
+      strategy: 'pilot-light',
+      replicaSource: { name: 'prod-use1', region: 'us-east-1' },
+    });
     const byTier = await resolve(withPolicy(), 'dr-usw2', (d) => {
       d.tiers.production!.drPolicy = 'critical';
     });
@@ -27,14 +35,20 @@ describe('DR policies', () => {
     const dr = (await resolve(withPolicy('critical'), 'dr-usw2')).env!;
     const db = dr.bundles.find((b) => b.name === 'database')!;
     const cluster = dr.bundles.find((b) => b.name === 'cluster')!;
-    expect([db.params.mode, db.sources.mode, cluster.params.capacityPercent, cluster.sources.capacityPercent]).toEqual(['replica', 'strategy', 25, 'strategy']);
+    expect([db.params.mode, db.sources.mode, cluster.params.capacityPercent, cluster.sources.capacityPercent]).toEqual([
+      'replica',
+      'strategy',
+      25,
+      'strategy',
+    ]);
     const prod = (await resolve(withPolicy('critical'), 'prod-use1')).env!;
     expect(prod.bundles.find((b) => b.name === 'database')!.params.mode).toBe('primary');
     expect(prod.dr.replicaSource).toBeUndefined();
   });
 
   it('derives the failover layer from the dr manifest: promote, then complete', async () => {
-    const promoted = (await resolve(withPolicy('important', { failover: { step: 'promote', at: '2026-11-28T14:02:00Z' } }), 'dr-usw2')).env!;
+    const promoted = (await resolve(withPolicy('important', { failover: { step: 'promote', at: '2026-11-28T14:02:00Z' } }), 'dr-usw2'))
+      .env!;
     const db = promoted.bundles.find((b) => b.name === 'database')!;
     expect([db.params.mode, db.sources.mode]).toEqual(['promoted', 'failover']);
     expect(promoted.bundles.find((b) => b.name === 'cluster')!.params.capacityPercent).toBe(100);
@@ -50,24 +64,36 @@ describe('DR policies', () => {
       d.dr.policies.critical!.strategy = 'active-active';
     });
     expect(r.env).toBeUndefined();
-    expect(r.issues).toContainEqual(expect.objectContaining({ kind: 'strategy-unsupported', path: 'dr.policies.critical.strategy', message: expect.stringMatching(/multi-primary PostgreSQL is not something Parity generates/) }));
+    expect(r.issues).toContainEqual(
+      expect.objectContaining({
+        kind: 'strategy-unsupported',
+        path: 'dr.policies.critical.strategy',
+        message: expect.stringMatching(/multi-primary PostgreSQL is not something Parity generates/),
+      }),
+    );
   });
 
   it('fails on an unknown policy, naming the defined ones', async () => {
     const r = await resolve(withPolicy('gold'), 'prod-use1');
-    expect(r.issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: 'drPolicy', value: 'gold', allowed: 'critical, important, standard' }));
+    expect(r.issues).toContainEqual(
+      expect.objectContaining({ kind: 'dr-policy', path: 'drPolicy', value: 'gold', allowed: 'critical, important, standard' }),
+    );
   });
 
-  it('fails when a dr manifest names a policy other than its primary\'s', async () => {
+  it("fails when a dr manifest names a policy other than its primary's", async () => {
     const r = await resolve(withPolicy('important', { drPolicy: 'critical' }), 'dr-usw2');
     expect(r.issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: 'drPolicy', allowed: 'important' }));
   });
 
   it('fails on a failover step that does not fit the strategy', async () => {
     const r = await resolve(withPolicy('important', { failover: { step: 'restore', snapshot: 's' } }), 'dr-usw2');
-    expect(r.issues).toContainEqual(expect.objectContaining({ kind: 'failover', path: 'failover.step', value: 'restore', allowed: 'promote, complete' }));
+    expect(r.issues).toContainEqual(
+      expect.objectContaining({ kind: 'failover', path: 'failover.step', value: 'restore', allowed: 'promote, complete' }),
+    );
     const b = await resolve(withPolicy(undefined, { failover: { step: 'promote' } }), 'dr-usw2');
-    expect(b.issues).toContainEqual(expect.objectContaining({ kind: 'failover', path: 'failover.step', value: 'promote', allowed: 'restore' }));
+    expect(b.issues).toContainEqual(
+      expect.objectContaining({ kind: 'failover', path: 'failover.step', value: 'promote', allowed: 'restore' }),
+    );
   });
 
   it('fails when a dr manifest overrides database.mode without mayDiffer', async () => {
@@ -82,13 +108,22 @@ describe('DR policies', () => {
     def.tiers.production!.drPolicy = 'gold';
     const issues = checkDefinition(ws);
     expect(issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: 'dr.defaultPolicy', value: 'bronze' }));
-    expect(issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: 'tiers.production.drPolicy', value: 'gold', allowed: 'critical, important, standard' }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({
+        kind: 'dr-policy',
+        path: 'tiers.production.drPolicy',
+        value: 'gold',
+        allowed: 'critical, important, standard',
+      }),
+    );
   });
 
   it('fails on a warm-standby policy without its standby share', async () => {
     const r = await resolve(withPolicy('critical'), 'prod-use1', (d) => {
       delete d.dr.policies.critical!.standbyCapacityPercent;
     });
-    expect(r.issues).toContainEqual(expect.objectContaining({ kind: 'dr-policy', path: 'dr.policies.critical', allowed: 'standbyCapacityPercent: 1..100' }));
+    expect(r.issues).toContainEqual(
+      expect.objectContaining({ kind: 'dr-policy', path: 'dr.policies.critical', allowed: 'standbyCapacityPercent: 1..100' }),
+    );
   });
 });

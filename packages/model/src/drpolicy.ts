@@ -45,7 +45,11 @@ export function replicates(strategy: Strategy): boolean {
 type Where = (path: (string | number)[]) => { file: string; path: string; line?: number };
 
 /** The policy name an environment runs under, and where that name was written. */
-function namedPolicy(def: Definition, m: Manifest, manifests: ReadonlyMap<string, SourceFile<Manifest>>): { name: string; from: 'manifest' | 'tier' | 'default' } {
+function namedPolicy(
+  def: Definition,
+  m: Manifest,
+  manifests: ReadonlyMap<string, SourceFile<Manifest>>,
+): { name: string; from: 'manifest' | 'tier' | 'default' } {
   const own = m.role === 'dr' ? (m.recovers ? manifests.get(m.recovers)?.data : undefined) : m;
   if (own?.drPolicy) return { name: own.drPolicy, from: 'manifest' };
   const tierPolicy = own ? ownEntry(def.tiers, own.tier)?.drPolicy : undefined;
@@ -68,14 +72,39 @@ export function resolvePolicy(
   if (m.role === 'dr' && m.drPolicy !== undefined) {
     const theirs = m.recovers && manifests.get(m.recovers) ? namedPolicy(def, manifests.get(m.recovers)!.data, manifests).name : undefined;
     if (m.drPolicy !== theirs) {
-      out.push(issue({ kind: 'dr-policy', ...at(['drPolicy']), value: m.drPolicy, message: `a dr environment runs under the policy of the environment it recovers${theirs ? ` (${m.recovers}: ${theirs})` : ''}`, allowed: theirs ?? '(none)', fix: `remove drPolicy from ${src.file}, and set it on ${m.recovers ?? 'the production environment'} instead` }));
+      out.push(
+        issue({
+          kind: 'dr-policy',
+          ...at(['drPolicy']),
+          value: m.drPolicy,
+          message: `a dr environment runs under the policy of the environment it recovers${theirs ? ` (${m.recovers}: ${theirs})` : ''}`,
+          allowed: theirs ?? '(none)',
+          fix: `remove drPolicy from ${src.file}, and set it on ${m.recovers ?? 'the production environment'} instead`,
+        }),
+      );
     }
   }
   const named = namedPolicy(def, m, manifests);
   const policy = ownEntry(def.dr.policies, named.name);
   if (!policy) {
-    const where = named.from === 'manifest' ? (m.role === 'dr' ? at(['recovers']) : at(['drPolicy'])) : named.from === 'tier' ? defAt(['tiers', m.tier, 'drPolicy']) : defAt(['dr', 'defaultPolicy']);
-    out.push(issue({ kind: 'dr-policy', ...where, value: named.name, message: `no DR policy "${named.name}" in ${defSrc.file}`, allowed, fix: 'name a policy defined under dr.policies, or define it' }));
+    const where =
+      named.from === 'manifest'
+        ? m.role === 'dr'
+          ? at(['recovers'])
+          : at(['drPolicy'])
+        : named.from === 'tier'
+          ? defAt(['tiers', m.tier, 'drPolicy'])
+          : defAt(['dr', 'defaultPolicy']);
+    out.push(
+      issue({
+        kind: 'dr-policy',
+        ...where,
+        value: named.name,
+        message: `no DR policy "${named.name}" in ${defSrc.file}`,
+        allowed,
+        fix: 'name a policy defined under dr.policies, or define it',
+      }),
+    );
     return { name: named.name, issues: out };
   }
   out.push(...policyProblems(named.name, policy, defAt));
@@ -87,16 +116,53 @@ function policyProblems(name: string, p: DrPolicy, defAt: Where): Issue[] {
   const base = ['dr', 'policies', name];
   const out: Issue[] = [];
   if (p.strategy === 'active-active') {
-    out.push(issue({ kind: 'strategy-unsupported', ...defAt([...base, 'strategy']), value: p.strategy, message: 'active-active needs a database that accepts writes in two regions at once; a multi-primary PostgreSQL is not something Parity generates (RDS and Cloud SQL replicas are read-only until promoted)', allowed: 'backup-restore, pilot-light, warm-standby', fix: 'use warm-standby (a replica and running compute in the DR region, promoted in minutes)' }));
+    out.push(
+      issue({
+        kind: 'strategy-unsupported',
+        ...defAt([...base, 'strategy']),
+        value: p.strategy,
+        message:
+          'active-active needs a database that accepts writes in two regions at once; a multi-primary PostgreSQL is not something Parity generates (RDS and Cloud SQL replicas are read-only until promoted)',
+        allowed: 'backup-restore, pilot-light, warm-standby',
+        fix: 'use warm-standby (a replica and running compute in the DR region, promoted in minutes)',
+      }),
+    );
   }
   if (p.strategy === 'warm-standby' && p.standbyCapacityPercent === undefined) {
-    out.push(issue({ kind: 'dr-policy', ...defAt(base), value: name, message: 'a warm-standby policy must say how much compute runs in the DR region', allowed: 'standbyCapacityPercent: 1..100', fix: `add standbyCapacityPercent (e.g. 25) to dr.policies.${name}` }));
+    out.push(
+      issue({
+        kind: 'dr-policy',
+        ...defAt(base),
+        value: name,
+        message: 'a warm-standby policy must say how much compute runs in the DR region',
+        allowed: 'standbyCapacityPercent: 1..100',
+        fix: `add standbyCapacityPercent (e.g. 25) to dr.policies.${name}`,
+      }),
+    );
   }
   if (p.strategy !== 'warm-standby' && p.standbyCapacityPercent !== undefined) {
-    out.push(issue({ kind: 'dr-policy', ...defAt([...base, 'standbyCapacityPercent']), value: p.standbyCapacityPercent, message: `standbyCapacityPercent applies to warm-standby only; under ${p.strategy} it would be ignored`, allowed: '(none)', fix: 'remove it, or set strategy: warm-standby' }));
+    out.push(
+      issue({
+        kind: 'dr-policy',
+        ...defAt([...base, 'standbyCapacityPercent']),
+        value: p.standbyCapacityPercent,
+        message: `standbyCapacityPercent applies to warm-standby only; under ${p.strategy} it would be ignored`,
+        allowed: '(none)',
+        fix: 'remove it, or set strategy: warm-standby',
+      }),
+    );
   }
   if (p.copyDelayMinutes >= p.rpoMinutes) {
-    out.push(issue({ kind: 'dr-policy', ...defAt([...base, 'copyDelayMinutes']), value: p.copyDelayMinutes, message: `the copy budget (${p.copyDelayMinutes} min) leaves no time for backups inside the RPO (${p.rpoMinutes} min)`, allowed: `less than ${p.rpoMinutes}`, fix: 'lower copyDelayMinutes or raise rpoMinutes' }));
+    out.push(
+      issue({
+        kind: 'dr-policy',
+        ...defAt([...base, 'copyDelayMinutes']),
+        value: p.copyDelayMinutes,
+        message: `the copy budget (${p.copyDelayMinutes} min) leaves no time for backups inside the RPO (${p.rpoMinutes} min)`,
+        allowed: `less than ${p.rpoMinutes}`,
+        fix: 'lower copyDelayMinutes or raise rpoMinutes',
+      }),
+    );
   }
   return out;
 }
@@ -114,30 +180,84 @@ export function strategyLayer(strategy: Strategy, policy: DrPolicy): DerivedLaye
 }
 
 const STEPS: Record<Failover['step'], { strategies: readonly Strategy[]; layer: (f: Failover) => DerivedLayer }> = {
-  restore: { strategies: ['backup-restore'], layer: (f) => ({ database: { restoreFromSnapshot: f.snapshot }, cluster: { capacityPercent: 100 } }) },
-  promote: { strategies: ['pilot-light', 'warm-standby'], layer: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }) },
-  complete: { strategies: ['pilot-light', 'warm-standby'], layer: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }) },
+  restore: {
+    strategies: ['backup-restore'],
+    layer: (f) => ({ database: { restoreFromSnapshot: f.snapshot }, cluster: { capacityPercent: 100 } }),
+  },
+  promote: {
+    strategies: ['pilot-light', 'warm-standby'],
+    layer: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }),
+  },
+  complete: {
+    strategies: ['pilot-light', 'warm-standby'],
+    layer: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }),
+  },
 };
 
 /** The `failover` layer of a dr manifest's `failover` section, refusing a step that does not fit the strategy. */
-export function failoverLayer(m: Manifest, strategy: Strategy | undefined, policyName: string, at: Where): { layer: DerivedLayer; issues: Issue[] } {
+export function failoverLayer(
+  m: Manifest,
+  strategy: Strategy | undefined,
+  policyName: string,
+  at: Where,
+): { layer: DerivedLayer; issues: Issue[] } {
   const f = m.failover;
   if (!f) return { layer: {}, issues: [] };
   if (m.role !== 'dr') {
-    return { layer: {}, issues: [issue({ kind: 'failover', ...at(['failover']), message: `only a dr environment fails over; this one is ${m.role}`, fix: 'remove the failover section' })] };
+    return {
+      layer: {},
+      issues: [
+        issue({
+          kind: 'failover',
+          ...at(['failover']),
+          message: `only a dr environment fails over; this one is ${m.role}`,
+          fix: 'remove the failover section',
+        }),
+      ],
+    };
   }
   if (!strategy) return { layer: {}, issues: [] };
   const step = STEPS[f.step];
   const out: Issue[] = [];
   if (!step.strategies.includes(strategy)) {
     const fits = (Object.keys(STEPS) as Failover['step'][]).filter((s) => STEPS[s].strategies.includes(strategy));
-    out.push(issue({ kind: 'failover', ...at(['failover', 'step']), value: f.step, message: `step ${f.step} does not fit ${m.recovers ?? 'this pair'}'s policy ${policyName} (${strategy})`, allowed: fits.join(', '), fix: strategy === 'backup-restore' ? 'restore from a snapshot: step: restore with snapshot: <id or ARN>' : 'promote the replica first (step: promote), then step: complete' }));
+    out.push(
+      issue({
+        kind: 'failover',
+        ...at(['failover', 'step']),
+        value: f.step,
+        message: `step ${f.step} does not fit ${m.recovers ?? 'this pair'}'s policy ${policyName} (${strategy})`,
+        allowed: fits.join(', '),
+        fix:
+          strategy === 'backup-restore'
+            ? 'restore from a snapshot: step: restore with snapshot: <id or ARN>'
+            : 'promote the replica first (step: promote), then step: complete',
+      }),
+    );
   }
   if (f.step === 'restore' && !f.snapshot) {
-    out.push(issue({ kind: 'failover', ...at(['failover']), value: f.step, message: 'step restore needs the snapshot to restore from', allowed: 'snapshot: <identifier or ARN>', fix: 'add failover.snapshot (the latest copy in this region: pnpm drill lists them)' }));
+    out.push(
+      issue({
+        kind: 'failover',
+        ...at(['failover']),
+        value: f.step,
+        message: 'step restore needs the snapshot to restore from',
+        allowed: 'snapshot: <identifier or ARN>',
+        fix: 'add failover.snapshot (the latest copy in this region: pnpm drill lists them)',
+      }),
+    );
   }
   if (f.step !== 'restore' && f.snapshot !== undefined) {
-    out.push(issue({ kind: 'failover', ...at(['failover', 'snapshot']), value: f.snapshot, message: `snapshot is read by step restore only; step ${f.step} promotes the replica`, allowed: '(none)', fix: 'remove failover.snapshot' }));
+    out.push(
+      issue({
+        kind: 'failover',
+        ...at(['failover', 'snapshot']),
+        value: f.snapshot,
+        message: `snapshot is read by step restore only; step ${f.step} promotes the replica`,
+        allowed: '(none)',
+        fix: 'remove failover.snapshot',
+      }),
+    );
   }
   return { layer: out.length > 0 ? {} : step.layer(f), issues: out };
 }

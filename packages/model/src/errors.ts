@@ -79,7 +79,7 @@ export function issue(i: Omit<Issue, 'severity'> & { severity?: Severity }): Iss
 
 function show(value: unknown): string {
   if (value === undefined) return '';
-  const s = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const s = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
@@ -102,9 +102,7 @@ export class ParityError extends Error {
   readonly issues: readonly Problem[];
   constructor(issues: readonly Problem[], headline?: string) {
     const errors = issues.filter((i) => i.severity === 'error');
-    super(
-      `${headline ?? `${errors.length} problem${errors.length === 1 ? '' : 's'} found`}\n${formatIssues(issues)}`,
-    );
+    super(`${headline ?? `${errors.length} problem${errors.length === 1 ? '' : 's'} found`}\n${formatIssues(issues)}`);
     this.name = 'ParityError';
     this.issues = issues;
   }
@@ -143,17 +141,32 @@ export function manifestFile(env: string): string {
 /** An environment named on the command line (or in a file) that has no manifest. */
 export function environmentMissing(name: string, known: Iterable<string>, fix = `create it with: pnpm gen env ${name}`): Issue {
   const allowed = [...known].sort().join(', ');
-  return issue({ kind: 'env-missing', file: manifestFile(name), path: '', value: name, message: `environment "${name}" does not exist`, allowed: allowed || '(no environments yet)', fix });
+  return issue({
+    kind: 'env-missing',
+    file: manifestFile(name),
+    path: '',
+    value: name,
+    message: `environment "${name}" does not exist`,
+    allowed: allowed || '(no environments yet)',
+    fix,
+  });
 }
 
 /** The handlebars sources the generator stamps environments from are gone. */
 export function templatesMissing(dir = 'templates/env'): Issue {
-  return issue({ kind: 'templates-missing', file: dir, path: '', message: 'the template folder is missing', fix: `restore ${dir}/*.hbs (git checkout -- ${dir})` });
+  return issue({
+    kind: 'templates-missing',
+    file: dir,
+    path: '',
+    message: 'the template folder is missing',
+    fix: `restore ${dir}/*.hbs (git checkout -- ${dir})`,
+  });
 }
 
 /** A bundle's deploy function (or cdktf) threw while synthesizing an environment. */
 export function synthFailed(env: string, file: string, error: unknown, fix = 'fix the bundle or the parameters it names'): Issue {
-  const first = error instanceof ParityError ? error.issues[0]?.message : (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const first =
+    error instanceof ParityError ? error.issues[0]?.message : (error instanceof Error ? error.message : String(error)).split('\n')[0];
   return issue({ kind: 'synth-failed', file, path: '', value: env, message: `could not synthesize ${env}: ${first}`, fix });
 }
 
@@ -169,7 +182,15 @@ export function providerMirror(where: string, value: string | undefined, message
 
 /** Committed generated schemas that differ from what the code generates. */
 export function schemasStale(files: readonly string[]): Issue[] {
-  return files.map((file) => issue({ kind: 'schemas-stale', file, path: '', message: 'the committed schema differs from the one the code generates', fix: 'run pnpm schemas and commit the result' }));
+  return files.map((file) =>
+    issue({
+      kind: 'schemas-stale',
+      file,
+      path: '',
+      message: 'the committed schema differs from the one the code generates',
+      fix: 'run pnpm schemas and commit the result',
+    }),
+  );
 }
 
 /** Committed workflows that differ from what `pnpm gen ci` writes, or that no template makes. */
@@ -204,12 +225,26 @@ export function registryPortInUse(config: string, listen: string, answering: boo
 
 /** A workspace package the bundles need at run time is marked private, so it cannot be published. */
 export function packagePrivate(file: string, name: string): Issue {
-  return issue({ kind: 'package-private', file, path: 'private', value: true, message: `${name} is private but needed by the bundles at run time`, fix: 'remove "private": true from its package.json' });
+  return issue({
+    kind: 'package-private',
+    file,
+    path: 'private',
+    value: true,
+    message: `${name} is private but needed by the bundles at run time`,
+    fix: 'remove "private": true from its package.json',
+  });
 }
 
 /** A package to publish has no build configuration. */
 export function packageBuildMissing(file: string, name: string): Issue {
-  return issue({ kind: 'package-build', file, path: '', value: name, message: `${name} has no tsconfig.build.json`, fix: 'add one like bundles/database/tsconfig.build.json' });
+  return issue({
+    kind: 'package-build',
+    file,
+    path: '',
+    value: name,
+    message: `${name} has no tsconfig.build.json`,
+    fix: 'add one like bundles/database/tsconfig.build.json',
+  });
 }
 
 /** A deploy function's guard found a parameter value the bundle cannot build (resolution reports it first, with the file). */

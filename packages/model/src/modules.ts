@@ -29,7 +29,9 @@ export function runnableFile(file: string, compiled = RUNNING_COMPILED): string 
 export class UncompiledModuleError extends Error {
   readonly fix = 'make its package a workspace package (pnpm-workspace.yaml), or install a published (JavaScript) version of it';
   constructor(readonly file: string) {
-    super(`${file} is TypeScript that the command line has not compiled: it compiles the packages pnpm-workspace.yaml lists (into ${COMPILED_DIR}/), and this file is in none of them`);
+    super(
+      `${file} is TypeScript that the command line has not compiled: it compiles the packages pnpm-workspace.yaml lists (into ${COMPILED_DIR}/), and this file is in none of them`,
+    );
     this.name = 'UncompiledModuleError';
   }
 }

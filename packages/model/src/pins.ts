@@ -33,7 +33,12 @@ export interface PinInstaller {
  * Load every version the manifests pin that the definition can accept (a known bundle, a version
  * inside its range: resolution reports the others without a trip to the registry).
  */
-export async function loadPins(root: string, def: Definition, manifests: Iterable<SourceFile<Manifest>>, installer?: PinInstaller): Promise<Map<string, PinnedLoad>> {
+export async function loadPins(
+  root: string,
+  def: Definition,
+  manifests: Iterable<SourceFile<Manifest>>,
+  installer?: PinInstaller,
+): Promise<Map<string, PinnedLoad>> {
   const wanted = new Map<string, { bundle: string; pkg: string; version: string }>();
   for (const m of manifests) {
     for (const [bundle, version] of Object.entries(m.data.bundles ?? {})) {
@@ -45,7 +50,8 @@ export async function loadPins(root: string, def: Definition, manifests: Iterabl
   }
   const out = new Map<string, PinnedLoad>();
   // one at a time: a cache miss runs npm, and two npm installs at once only compete
-  for (const [key, w] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) out.set(key, await loadPinnedBundle(root, w.bundle, w.pkg, w.version, installer));
+  for (const [key, w] of [...wanted].sort(([a], [b]) => a.localeCompare(b)))
+    out.set(key, await loadPinnedBundle(root, w.bundle, w.pkg, w.version, installer));
   return out;
 }
 
@@ -53,18 +59,33 @@ export async function loadPins(root: string, def: Definition, manifests: Iterabl
  * A pinned bundle's spec, from the cache, installed by `installer` first if it is not there. Its peer dependencies (cdktf, constructs, the provider bindings) are
  * linked to the workspace's own copies, so that its constructs are the classes the synth uses.
  */
-export async function loadPinnedBundle(root: string, bundle: string, pkg: string, version: string, installer?: PinInstaller): Promise<PinnedLoad> {
+export async function loadPinnedBundle(
+  root: string,
+  bundle: string,
+  pkg: string,
+  version: string,
+  installer?: PinInstaller,
+): Promise<PinnedLoad> {
   const dir = pinnedDir(pkg, version);
   const abs = join(root, dir);
   try {
     if (!existsSync(join(abs, 'node_modules', pkg, 'package.json'))) {
-      if (!installer) return { ok: false, message: `${pkg}@${version} is not installed in ${dir}`, fix: 'run pnpm synth (or any parity command), which installs pinned versions' };
+      if (!installer)
+        return {
+          ok: false,
+          message: `${pkg}@${version} is not installed in ${dir}`,
+          fix: 'run pnpm synth (or any parity command), which installs pinned versions',
+        };
       const failed = await installer.install(root, pkg, version, abs);
       if (failed) return failed;
     }
     const installed = JSON.parse(readFileSync(join(abs, 'node_modules', pkg, 'package.json'), 'utf8')) as { version?: string };
     if (installed.version !== version) {
-      return { ok: false, message: `the bundle cache holds ${pkg}@${installed.version} in ${dir}, not ${version}`, fix: `delete ${dir} and run the command again` };
+      return {
+        ok: false,
+        message: `the bundle cache holds ${pkg}@${installed.version} in ${dir}, not ${version}`,
+        fix: `delete ${dir} and run the command again`,
+      };
     }
     const peers = linkPeers(root, pkg, version, abs);
     if (peers) return peers;
@@ -72,12 +93,27 @@ export async function loadPinnedBundle(root: string, bundle: string, pkg: string
     const entry = require.resolve(pkg);
     const mod = (await import(pathToFileURL(entry).href)) as { bundle?: BundleSpec; default?: BundleSpec };
     const spec = mod.bundle ?? mod.default;
-    if (!spec) return { ok: false, message: `${pkg}@${version} (${relative(root, entry)}) does not export \`bundle\``, fix: 'pin a version that is a Parity bundle' };
-    if (spec.name !== bundle) return { ok: false, message: `${pkg}@${version} is the "${spec.name}" bundle, not "${bundle}"`, fix: `point bundles.${bundle}.package in the definition at the right package` };
-    if (spec.version !== version) return { ok: false, message: `${pkg}@${version} reports version ${spec.version}`, fix: `delete ${dir} and run the command again` };
+    if (!spec)
+      return {
+        ok: false,
+        message: `${pkg}@${version} (${relative(root, entry)}) does not export \`bundle\``,
+        fix: 'pin a version that is a Parity bundle',
+      };
+    if (spec.name !== bundle)
+      return {
+        ok: false,
+        message: `${pkg}@${version} is the "${spec.name}" bundle, not "${bundle}"`,
+        fix: `point bundles.${bundle}.package in the definition at the right package`,
+      };
+    if (spec.version !== version)
+      return { ok: false, message: `${pkg}@${version} reports version ${spec.version}`, fix: `delete ${dir} and run the command again` };
     return { ok: true, spec, dir };
   } catch (e) {
-    return { ok: false, message: `${pkg}@${version} could not be loaded from ${dir}: ${(e as Error).message.split('\n')[0]}`, fix: `delete ${dir} and run the command again` };
+    return {
+      ok: false,
+      message: `${pkg}@${version} could not be loaded from ${dir}: ${(e as Error).message.split('\n')[0]}`,
+      fix: `delete ${dir} and run the command again`,
+    };
   }
 }
 
@@ -96,7 +132,9 @@ function findPackage(name: string, from: string): string | undefined {
  * of the bundle, else those at the root. Checked against the pinned version's peer ranges.
  */
 function linkPeers(root: string, pkg: string, version: string, abs: string): PinnedLoad | undefined {
-  const manifest = JSON.parse(readFileSync(join(abs, 'node_modules', pkg, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(abs, 'node_modules', pkg, 'package.json'), 'utf8')) as {
+    peerDependencies?: Record<string, string>;
+  };
   const cli = findPackage('@parity/cli', root);
   const bases = [cli && findPackage('@parity/synth', cli), findPackage(pkg, root), root].filter((b): b is string => !!b);
   const problems: string[] = [];
@@ -128,6 +166,6 @@ function linkPeers(root: string, pkg: string, version: string, abs: string): Pin
   return {
     ok: false,
     message: `${pkg}@${version} needs ${problems.join(', ')}: a pinned bundle runs with the workspace's single copy of these`,
-    fix: 'pin a version built for the workspace\'s cdktf and providers (see its CHANGELOG), or move the workspace to what it needs',
+    fix: "pin a version built for the workspace's cdktf and providers (see its CHANGELOG), or move the workspace to what it needs",
   };
 }

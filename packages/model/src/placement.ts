@@ -25,7 +25,11 @@ export function bundleOrder(def: Definition, bundles: ReadonlyMap<string, Bundle
 }
 
 /** Services every bundle needs in a region that the catalog says are absent (false) or unsourced (null). */
-export function missingServices(cloud: Cloud, region: string, specs: Iterable<BundleSpec>): { missing: Array<[string, string]>; unknown: Array<[string, string]> } {
+export function missingServices(
+  cloud: Cloud,
+  region: string,
+  specs: Iterable<BundleSpec>,
+): { missing: Array<[string, string]>; unknown: Array<[string, string]> } {
   const cat = regionCatalog();
   const missing: Array<[string, string]> = [];
   const unknown: Array<[string, string]> = [];
@@ -51,19 +55,34 @@ export function regionsWithAll(cloud: Cloud, near: string, specs: readonly Bundl
 
 /** Region codes and names, for messages. */
 export function listRegions(rs: RegionInfo[], n = 4): string {
-  return rs.slice(0, n).map((r) => `${r.code} (${r.name})`).join(', ') || '(none in the catalog)';
+  return (
+    rs
+      .slice(0, n)
+      .map((r) => `${r.code} (${r.name})`)
+      .join(', ') || '(none in the catalog)'
+  );
 }
 
 export function stateBackend(def: Definition, env: string, cloud: Cloud, region: string, bucket?: string): StateBackend {
   if (cloud === 'aws') {
     const lockTable = def.state.aws.lockTable;
-    return { backend: 's3', bucket: bucket ?? def.state.aws.bucket.replaceAll('{region}', region), key: `${env}/terraform.tfstate`, region, ...(lockTable ? { lockTable } : {}) };
+    return {
+      backend: 's3',
+      bucket: bucket ?? def.state.aws.bucket.replaceAll('{region}', region),
+      key: `${env}/terraform.tfstate`,
+      region,
+      ...(lockTable ? { lockTable } : {}),
+    };
   }
   return { backend: 'gcs', bucket: bucket ?? def.state.gcp.bucket.replaceAll('{region}', region), prefix: env, region };
 }
 
 /** The jurisdiction of an environment and its members, from the definition's residency section or its region. */
-export function jurisdictionOf(def: Definition, env: string, region: RegionInfo | undefined): { name: string; members: string[] } | undefined {
+export function jurisdictionOf(
+  def: Definition,
+  env: string,
+  region: RegionInfo | undefined,
+): { name: string; members: string[] } | undefined {
   const named = own(def.residency.environments, env);
   if (named) return { name: named, members: own(def.residency.groups, named) ?? [named] };
   return region ? { name: region.jurisdiction, members: [region.jurisdiction] } : undefined;

@@ -7,8 +7,26 @@ const current: AwsCatalogFile = {
   source: { botocoreVersion: '1.0.0' },
   globalServices: ['iam'],
   regions: [
-    { code: 'eu-west-1', name: 'Europe (Ireland)', country: 'IE', jurisdiction: 'EU', continent: 'Europe', optIn: false, services: ['ec2', 'sqs'], ssmServices: ['ec2'] },
-    { code: 'xx-gone-1', name: 'Gone', country: 'XX', jurisdiction: 'XX', continent: 'Europe', optIn: true, services: ['ec2'], ssmServices: [] },
+    {
+      code: 'eu-west-1',
+      name: 'Europe (Ireland)',
+      country: 'IE',
+      jurisdiction: 'EU',
+      continent: 'Europe',
+      optIn: false,
+      services: ['ec2', 'sqs'],
+      ssmServices: ['ec2'],
+    },
+    {
+      code: 'xx-gone-1',
+      name: 'Gone',
+      country: 'XX',
+      jurisdiction: 'XX',
+      continent: 'Europe',
+      optIn: true,
+      services: ['ec2'],
+      ssmServices: [],
+    },
   ],
 };
 const endpoints: Endpoints = {

@@ -16,7 +16,15 @@ import { deriveBackupSchedule, type BackupSchedule } from './dr.js';
 import { failoverLayer, resolvePolicy, strategyLayer, type DerivedLayer, type Strategy } from './drpolicy.js';
 import { issue, type Issue } from './errors.js';
 import { bundleOrder, featureOffered, jurisdictionOf, listRegions, missingServices, regionsWithAll } from './placement.js';
-import { packageOf, pinKey, type EnvRef, type ParamSource, type ResolvedBundle, type ResolveInput, type ResolveOptions } from './resolved.js';
+import {
+  packageOf,
+  pinKey,
+  type EnvRef,
+  type ParamSource,
+  type ResolvedBundle,
+  type ResolveInput,
+  type ResolveOptions,
+} from './resolved.js';
 
 type Where = (path: (string | number)[]) => { file: string; path: string; line?: number };
 
@@ -63,7 +71,10 @@ export function unreadableManifest(input: ResolveInput, name: string): Issue[] {
 }
 
 function productionNames(manifests: ReadonlyMap<string, SourceFile<Manifest>>): string[] {
-  return [...manifests.values()].filter((s) => s.data.role === 'production').map((s) => s.data.name).sort();
+  return [...manifests.values()]
+    .filter((s) => s.data.role === 'production')
+    .map((s) => s.data.name)
+    .sort();
 }
 
 /** Pinned bundle versions: this environment runs their specs instead of the workspace's. */
@@ -72,19 +83,48 @@ function pins(ctx: ResolveContext): void {
   for (const [b, version] of Object.entries(m.bundles ?? {})) {
     const entry = def.bundles[b];
     if (!entry) {
-      out.push(issue({ kind: 'unknown-bundle', ...at(['bundles', b]), value: b, message: `the definition has no bundle "${b}" to pin`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove the pin or correct the bundle name' }));
+      out.push(
+        issue({
+          kind: 'unknown-bundle',
+          ...at(['bundles', b]),
+          value: b,
+          message: `the definition has no bundle "${b}" to pin`,
+          allowed: Object.keys(def.bundles).join(', '),
+          fix: 'remove the pin or correct the bundle name',
+        }),
+      );
       continue;
     }
     const pkg = packageOf(b, entry);
     if (semver.validRange(entry.version) && !semver.satisfies(version, entry.version)) {
       bundles.delete(b);
-      out.push(issue({ kind: 'bundle-version', ...at(['bundles', b]), value: version, message: `${b} ${version} is outside the range the definition asks for (${defSrc.file}: bundles.${b}.version: ${entry.version})`, allowed: `a published version in ${entry.version}`, fix: `pin a version in ${entry.version} (pnpm promote ${b} --to ${name}), or widen bundles.${b}.version in ${defSrc.file}` }));
+      out.push(
+        issue({
+          kind: 'bundle-version',
+          ...at(['bundles', b]),
+          value: version,
+          message: `${b} ${version} is outside the range the definition asks for (${defSrc.file}: bundles.${b}.version: ${entry.version})`,
+          allowed: `a published version in ${entry.version}`,
+          fix: `pin a version in ${entry.version} (pnpm promote ${b} --to ${name}), or widen bundles.${b}.version in ${defSrc.file}`,
+        }),
+      );
       continue;
     }
     const load = input.pinned?.get(pinKey(b, version));
     if (!load?.ok) {
       bundles.delete(b);
-      out.push(issue({ kind: 'bundle-version', ...at(['bundles', b]), value: version, message: load ? `pinned ${b} ${version}: ${load.message}` : `pinned ${b} ${version}: ${pkg}@${version} was not loaded`, allowed: load?.allowed, fix: load ? load.fix : 'load the workspace with loadWorkspace(), which loads pinned versions (installing them with the installer it is given)' }));
+      out.push(
+        issue({
+          kind: 'bundle-version',
+          ...at(['bundles', b]),
+          value: version,
+          message: load ? `pinned ${b} ${version}: ${load.message}` : `pinned ${b} ${version}: ${pkg}@${version} was not loaded`,
+          allowed: load?.allowed,
+          fix: load
+            ? load.fix
+            : 'load the workspace with loadWorkspace(), which loads pinned versions (installing them with the installer it is given)',
+        }),
+      );
       continue;
     }
     bundles.set(b, load.spec);
@@ -97,31 +137,94 @@ function placement(ctx: ResolveContext): void {
   const { def, defSrc, m, at, out, name } = ctx;
   const cat = regionCatalog();
   if (m.name !== name) {
-    out.push(issue({ kind: 'env-name', ...at(['name']), value: m.name, message: `the manifest's name does not match its folder "${name}"`, allowed: name, fix: `set name: ${name}` }));
+    out.push(
+      issue({
+        kind: 'env-name',
+        ...at(['name']),
+        value: m.name,
+        message: `the manifest's name does not match its folder "${name}"`,
+        allowed: name,
+        fix: `set name: ${name}`,
+      }),
+    );
   }
   // Names become paths and physical resource names: a folder made by hand follows the grammar too.
   const grammar = parseEnvName(name);
   if (grammar.reason) {
-    out.push(issue({ kind: 'env-name', ...at(['name']), value: name, message: `invalid environment name: ${grammar.reason}`, allowed: NAME_GRAMMAR, fix: 'rename the folder and the name to follow the grammar (pnpm gen env <name> stamps a valid one)' }));
+    out.push(
+      issue({
+        kind: 'env-name',
+        ...at(['name']),
+        value: name,
+        message: `invalid environment name: ${grammar.reason}`,
+        allowed: NAME_GRAMMAR,
+        fix: 'rename the folder and the name to follow the grammar (pnpm gen env <name> stamps a valid one)',
+      }),
+    );
   }
   const region = cat.get(m.cloud, m.region);
   ctx.region = region;
   if (!region) {
     const near = cat.suggest(m.cloud, m.region);
-    out.push(issue({ kind: 'unknown-region', ...at(['region']), value: m.region, message: `not a known ${m.cloud} region`, allowed: `a ${m.cloud} region code, e.g. ${near.map((r) => r.code).join(', ')}`, fix: 'correct the region code (the catalog is packages/model/data)' }));
+    out.push(
+      issue({
+        kind: 'unknown-region',
+        ...at(['region']),
+        value: m.region,
+        message: `not a known ${m.cloud} region`,
+        allowed: `a ${m.cloud} region code, e.g. ${near.map((r) => r.code).join(', ')}`,
+        fix: 'correct the region code (the catalog is packages/model/data)',
+      }),
+    );
   } else if (region.optIn) {
-    out.push(issue({ kind: 'opt-in-region', severity: 'warning', ...at(['region']), value: m.region, message: `${m.region} (${region.name}) is an opt-in region: the account must enable it before anything can be created there`, fix: 'enable it in the AWS account (aws account enable-region) before applying' }));
+    out.push(
+      issue({
+        kind: 'opt-in-region',
+        severity: 'warning',
+        ...at(['region']),
+        value: m.region,
+        message: `${m.region} (${region.name}) is an opt-in region: the account must enable it before anything can be created there`,
+        fix: 'enable it in the AWS account (aws account enable-region) before applying',
+      }),
+    );
   }
   const jur = jurisdictionOf(def, name, region);
   ctx.jur = jur;
   if (region && jur && own(def.residency.environments, name)) {
-    const known = new Set(cat.list(m.cloud).map((r) => r.jurisdiction).concat(cat.list(m.cloud === 'aws' ? 'gcp' : 'aws').map((r) => r.jurisdiction)));
+    const known = new Set(
+      cat
+        .list(m.cloud)
+        .map((r) => r.jurisdiction)
+        .concat(cat.list(m.cloud === 'aws' ? 'gcp' : 'aws').map((r) => r.jurisdiction)),
+    );
     const unknown = jur.members.filter((j) => !known.has(j));
     const path = ['residency', 'environments', name];
     if (unknown.length > 0) {
-      out.push(issue({ kind: 'residency', file: defSrc.file, path: path.join('.'), line: defSrc.lineOf(path), value: jur.name, message: `${unknown.join(', ')} is neither a jurisdiction of the region catalog nor a group in residency.groups`, allowed: `a group (${Object.keys(def.residency.groups).join(', ') || 'none defined'}) or a catalog jurisdiction such as EU, UK, US, CH`, fix: 'define the group or correct the name' }));
+      out.push(
+        issue({
+          kind: 'residency',
+          file: defSrc.file,
+          path: path.join('.'),
+          line: defSrc.lineOf(path),
+          value: jur.name,
+          message: `${unknown.join(', ')} is neither a jurisdiction of the region catalog nor a group in residency.groups`,
+          allowed: `a group (${Object.keys(def.residency.groups).join(', ') || 'none defined'}) or a catalog jurisdiction such as EU, UK, US, CH`,
+          fix: 'define the group or correct the name',
+        }),
+      );
     } else if (!jur.members.includes(region.jurisdiction)) {
-      out.push(issue({ kind: 'residency', file: defSrc.file, path: path.join('.'), line: defSrc.lineOf(path), value: jur.name, message: `${name} runs in ${m.region} (${region.jurisdiction}), outside the jurisdiction the definition gives it (${jur.name}: ${jur.members.join(', ')})`, allowed: `a jurisdiction that includes ${region.jurisdiction}`, fix: `add ${region.jurisdiction} to the group, or remove residency.environments.${name}` }));
+      out.push(
+        issue({
+          kind: 'residency',
+          file: defSrc.file,
+          path: path.join('.'),
+          line: defSrc.lineOf(path),
+          value: jur.name,
+          message: `${name} runs in ${m.region} (${region.jurisdiction}), outside the jurisdiction the definition gives it (${jur.name}: ${jur.members.join(', ')})`,
+          allowed: `a jurisdiction that includes ${region.jurisdiction}`,
+          fix: `add ${region.jurisdiction} to the group, or remove residency.environments.${name}`,
+        }),
+      );
     }
   }
 }
@@ -129,9 +232,17 @@ function placement(ctx: ResolveContext): void {
 function tier(ctx: ResolveContext): void {
   const { def, defSrc, m, at, out } = ctx;
   if (!own(def.tiers, m.tier)) {
-    out.push(issue({ kind: 'unknown-tier', ...at(['tier']), value: m.tier, message: `tier "${m.tier}" is not defined in ${defSrc.file}`, allowed: Object.keys(def.tiers).join(', '), fix: 'use a defined tier or add it to the definition' }));
+    out.push(
+      issue({
+        kind: 'unknown-tier',
+        ...at(['tier']),
+        value: m.tier,
+        message: `tier "${m.tier}" is not defined in ${defSrc.file}`,
+        allowed: Object.keys(def.tiers).join(', '),
+        fix: 'use a defined tier or add it to the definition',
+      }),
+    );
   }
-
 }
 
 /** The environment a dr environment recovers: production, same cloud, in its jurisdiction, another region. */
@@ -143,24 +254,82 @@ function recovers(ctx: ResolveContext): void {
   if (m.role === 'dr') {
     const target = m.recovers ? manifests.get(m.recovers) : undefined;
     if (!m.recovers) {
-      out.push(issue({ kind: 'recovers', ...at(['role']), message: 'a dr environment must say which environment it recovers', fix: 'add recovers: <production environment>' }));
+      out.push(
+        issue({
+          kind: 'recovers',
+          ...at(['role']),
+          message: 'a dr environment must say which environment it recovers',
+          fix: 'add recovers: <production environment>',
+        }),
+      );
     } else if (!target && unreadableManifest(ctx.input, m.recovers).length) {
-      out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `${m.recovers} could not be read`, fix: `fix environments/${m.recovers}/environment.yaml first` }), ...unreadableManifest(ctx.input, m.recovers));
+      out.push(
+        issue({
+          kind: 'recovers',
+          ...at(['recovers']),
+          value: m.recovers,
+          message: `${m.recovers} could not be read`,
+          fix: `fix environments/${m.recovers}/environment.yaml first`,
+        }),
+        ...unreadableManifest(ctx.input, m.recovers),
+      );
     } else if (!target) {
-      out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: 'no such environment', allowed: productionNames(manifests).join(', '), fix: 'name an existing production environment' }));
+      out.push(
+        issue({
+          kind: 'recovers',
+          ...at(['recovers']),
+          value: m.recovers,
+          message: 'no such environment',
+          allowed: productionNames(manifests).join(', '),
+          fix: 'name an existing production environment',
+        }),
+      );
     } else if (target.data.role !== 'production') {
-      out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `${m.recovers} is a ${target.data.role} environment; dr environments recover production ones`, allowed: productionNames(manifests).join(', '), fix: 'name a production environment' }));
+      out.push(
+        issue({
+          kind: 'recovers',
+          ...at(['recovers']),
+          value: m.recovers,
+          message: `${m.recovers} is a ${target.data.role} environment; dr environments recover production ones`,
+          allowed: productionNames(manifests).join(', '),
+          fix: 'name a production environment',
+        }),
+      );
     } else if (target.data.cloud !== m.cloud) {
-      out.push(issue({ kind: 'cloud-mismatch', ...at(['recovers']), value: m.recovers, message: `${m.recovers} runs on ${target.data.cloud}; backups cannot be restored across clouds`, fix: `put this dr environment on ${target.data.cloud}` }));
+      out.push(
+        issue({
+          kind: 'cloud-mismatch',
+          ...at(['recovers']),
+          value: m.recovers,
+          message: `${m.recovers} runs on ${target.data.cloud}; backups cannot be restored across clouds`,
+          fix: `put this dr environment on ${target.data.cloud}`,
+        }),
+      );
     } else {
       ctx.recovers = { name: target.data.name, region: target.data.region };
       recoveredPlacement(ctx, target.data);
     }
   } else if (m.recovers) {
-    out.push(issue({ kind: 'recovers', ...at(['recovers']), value: m.recovers, message: `only dr environments recover another; this one is ${m.role}`, fix: 'remove recovers, or set role: dr' }));
+    out.push(
+      issue({
+        kind: 'recovers',
+        ...at(['recovers']),
+        value: m.recovers,
+        message: `only dr environments recover another; this one is ${m.role}`,
+        fix: 'remove recovers, or set role: dr',
+      }),
+    );
   }
   if (!cat.get(m.cloud, m.state.region)) {
-    out.push(issue({ kind: 'unknown-region', ...at(['state', 'region']), value: m.state.region, message: `not a known ${m.cloud} region`, fix: 'correct the state region' }));
+    out.push(
+      issue({
+        kind: 'unknown-region',
+        ...at(['state', 'region']),
+        value: m.state.region,
+        message: `not a known ${m.cloud} region`,
+        fix: 'correct the state region',
+      }),
+    );
   }
 }
 
@@ -171,15 +340,43 @@ function recoveredPlacement(ctx: ResolveContext, target: Manifest): void {
   const from = cat.get(target.cloud, target.region);
   const fromJur = jurisdictionOf(def, target.name, from);
   if (region && from && fromJur && !fromJur.members.includes(region.jurisdiction)) {
-    const ok = fromJur.members.flatMap((j) => regionsWithAll(m.cloud, from.code, [...bundles.values()], j)).filter((r) => r.code !== from.code);
+    const ok = fromJur.members
+      .flatMap((j) => regionsWithAll(m.cloud, from.code, [...bundles.values()], j))
+      .filter((r) => r.code !== from.code);
     const sorted = cat.nearest(m.cloud, from.code, ok);
-    out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${m.recovers} keeps its data in ${fromJur.name} (${from.code}); recovering it in ${m.region} (${region.jurisdiction}) would copy its data and backups out of ${fromJur.name}`, allowed: `a region in ${fromJur.name}: ${listRegions(sorted)}`, fix: `choose a region in ${fromJur.name}` }));
+    out.push(
+      issue({
+        kind: 'residency',
+        ...at(['region']),
+        value: m.region,
+        message: `${m.recovers} keeps its data in ${fromJur.name} (${from.code}); recovering it in ${m.region} (${region.jurisdiction}) would copy its data and backups out of ${fromJur.name}`,
+        allowed: `a region in ${fromJur.name}: ${listRegions(sorted)}`,
+        fix: `choose a region in ${fromJur.name}`,
+      }),
+    );
   }
   if (from && from.code === m.region) {
-    out.push(issue({ kind: 'recovers', ...at(['region']), value: m.region, message: `a dr environment in the same region as ${m.recovers} does not survive the loss of that region`, fix: 'choose another region in the same jurisdiction' }));
+    out.push(
+      issue({
+        kind: 'recovers',
+        ...at(['region']),
+        value: m.region,
+        message: `a dr environment in the same region as ${m.recovers} does not survive the loss of that region`,
+        fix: 'choose another region in the same jurisdiction',
+      }),
+    );
   }
   if (m.state.region === target.region) {
-    out.push(issue({ kind: 'state-in-failed-region', ...at(['state', 'region']), value: m.state.region, message: `the Terraform state of ${name} lives in ${m.state.region}, the region it fails over from: when that region is lost, so is the state needed to recover`, allowed: `any region but ${m.state.region}`, fix: `set state.region: ${m.region}` }));
+    out.push(
+      issue({
+        kind: 'state-in-failed-region',
+        ...at(['state', 'region']),
+        value: m.state.region,
+        message: `the Terraform state of ${name} lives in ${m.state.region}, the region it fails over from: when that region is lost, so is the state needed to recover`,
+        allowed: `any region but ${m.state.region}`,
+        fix: `set state.region: ${m.region}`,
+      }),
+    );
   }
 }
 
@@ -189,7 +386,15 @@ function drTargets(ctx: ResolveContext): void {
   const manifests = ctx.input.manifests;
   const cat = regionCatalog();
   if (!cat.get(m.cloud, m.state.region)) {
-    out.push(issue({ kind: 'unknown-region', ...at(['state', 'region']), value: m.state.region, message: `not a known ${m.cloud} region`, fix: 'correct the state region' }));
+    out.push(
+      issue({
+        kind: 'unknown-region',
+        ...at(['state', 'region']),
+        value: m.state.region,
+        message: `not a known ${m.cloud} region`,
+        fix: 'correct the state region',
+      }),
+    );
   }
   const drTargets: EnvRef[] = [...manifests.values()]
     .filter((o) => o.data.role === 'dr' && o.data.recovers === name && o.data.cloud === m.cloud)
@@ -201,10 +406,18 @@ function drTargets(ctx: ResolveContext): void {
     const to = cat.get(m.cloud, t.region);
     if (region && jur && to && !jur.members.includes(to.jurisdiction)) {
       const inside = jur.members.flatMap((j) => cat.inJurisdiction(m.cloud, j)).filter((r) => r.code !== m.region);
-      out.push(issue({ kind: 'residency', ...at(['region']), value: m.region, message: `${t.name} recovers ${name} in ${t.region} (${to.jurisdiction}): ${name}'s backups would be copied out of ${jur.name}`, allowed: `dr regions in ${jur.name}: ${listRegions(cat.nearest(m.cloud, m.region, inside))}`, fix: `move ${t.name} into ${jur.name}, or keep ${name} in ${to.jurisdiction}` }));
+      out.push(
+        issue({
+          kind: 'residency',
+          ...at(['region']),
+          value: m.region,
+          message: `${t.name} recovers ${name} in ${t.region} (${to.jurisdiction}): ${name}'s backups would be copied out of ${jur.name}`,
+          allowed: `dr regions in ${jur.name}: ${listRegions(cat.nearest(m.cloud, m.region, inside))}`,
+          fix: `move ${t.name} into ${jur.name}, or keep ${name} in ${to.jurisdiction}`,
+        }),
+      );
     }
   }
-
 }
 
 /** Services the bundles need in this region. */
@@ -215,13 +428,30 @@ function services(ctx: ResolveContext): void {
     const { missing, unknown } = missingServices(m.cloud, m.region, specs);
     if (missing.length > 0) {
       const ok = regionsWithAll(m.cloud, m.region, specs, region.jurisdiction);
-      out.push(issue({ kind: 'missing-service', ...at(['region']), value: m.region, message: `${m.region} (${region.name}) lacks ${missing.map(([b, s]) => `${s} (needed by ${b})`).join(', ')}`, allowed: `regions in ${region.jurisdiction} with every needed service: ${listRegions(ok)}`, fix: 'choose one of those regions' }));
+      out.push(
+        issue({
+          kind: 'missing-service',
+          ...at(['region']),
+          value: m.region,
+          message: `${m.region} (${region.name}) lacks ${missing.map(([b, s]) => `${s} (needed by ${b})`).join(', ')}`,
+          allowed: `regions in ${region.jurisdiction} with every needed service: ${listRegions(ok)}`,
+          fix: 'choose one of those regions',
+        }),
+      );
     }
     for (const [b, s] of unknown) {
-      out.push(issue({ kind: 'missing-service', severity: 'warning', ...at(['region']), value: m.region, message: `no source confirms ${s} (needed by ${b}) in ${m.region}`, fix: 'confirm availability with the provider before applying' }));
+      out.push(
+        issue({
+          kind: 'missing-service',
+          severity: 'warning',
+          ...at(['region']),
+          value: m.region,
+          message: `no source confirms ${s} (needed by ${b}) in ${m.region}`,
+          fix: 'confirm availability with the provider before applying',
+        }),
+      );
     }
   }
-
 }
 
 /** The DR policy, and the layers its strategy and the failover step derive. */
@@ -244,7 +474,16 @@ function overrides(ctx: ResolveContext): void {
   const { def, defSrc, m, at, out, bundles } = ctx;
   for (const [b, values] of Object.entries(m.overrides)) {
     if (!def.bundles[b]) {
-      out.push(issue({ kind: 'unknown-bundle', ...at(['overrides', b]), value: b, message: `the definition has no bundle "${b}"`, allowed: Object.keys(def.bundles).join(', '), fix: 'remove the override or correct the bundle name' }));
+      out.push(
+        issue({
+          kind: 'unknown-bundle',
+          ...at(['overrides', b]),
+          value: b,
+          message: `the definition has no bundle "${b}"`,
+          allowed: Object.keys(def.bundles).join(', '),
+          fix: 'remove the override or correct the bundle name',
+        }),
+      );
       continue;
     }
     const spec = bundles.get(b);
@@ -252,7 +491,16 @@ function overrides(ctx: ResolveContext): void {
     for (const k of Object.keys(values)) {
       if (spec && !keys.has(k)) out.push(unknownParam(at(['overrides', b, k]), b, k, keys, pinLabel(ctx, b)));
       else if (!def.bundles[b]!.mayDiffer.includes(k)) {
-        out.push(issue({ kind: 'not-overridable', ...at(['overrides', b, k]), value: values[k], message: `${b}.${k} must be the same in every environment; the definition does not let it differ`, allowed: `overrides of ${def.bundles[b]!.mayDiffer.join(', ') || '(none)'}`, fix: `remove the override, or add ${k} to bundles.${b}.mayDiffer in ${defSrc.file} if environments really may differ` }));
+        out.push(
+          issue({
+            kind: 'not-overridable',
+            ...at(['overrides', b, k]),
+            value: values[k],
+            message: `${b}.${k} must be the same in every environment; the definition does not let it differ`,
+            allowed: `overrides of ${def.bundles[b]!.mayDiffer.join(', ') || '(none)'}`,
+            fix: `remove the override, or add ${k} to bundles.${b}.mayDiffer in ${defSrc.file} if environments really may differ`,
+          }),
+        );
       }
     }
   }
@@ -270,7 +518,9 @@ function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
       const key = String(zi.path[0] ?? '');
       const o = origin[key];
       const rest = zi.path.slice(1).map((p) => (typeof p === 'symbol' ? String(p) : p));
-      out.push(...zodIssues(o?.file ?? file, { issues: [{ ...zi, path: rest }] }, o ? o.line : () => undefined, o?.path ?? ['overrides', b, key]));
+      out.push(
+        ...zodIssues(o?.file ?? file, { issues: [{ ...zi, path: rest }] }, o ? o.line : () => undefined, o?.path ?? ['overrides', b, key]),
+      );
     }
     return;
   }
@@ -279,14 +529,29 @@ function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
   const dir = pinnedDirs.get(b);
   const t = resolveTransforms(defSrc, ctx.src, b, ctx.opts);
   out.push(...t.issues);
-  ctx.resolved.push({ name: b, package: spec.package, version: spec.version, range: entry.version, params: parsed.data, sources, connects: Object.keys(spec.connects), stateful: spec.stateful, ...(dir ? { pinned: { dir } } : {}), ...(t.transforms.length ? { transforms: t.transforms } : {}) });
+  ctx.resolved.push({
+    name: b,
+    package: spec.package,
+    version: spec.version,
+    range: entry.version,
+    params: parsed.data,
+    sources,
+    connects: Object.keys(spec.connects),
+    stateful: spec.stateful,
+    ...(dir ? { pinned: { dir } } : {}),
+    ...(t.transforms.length ? { transforms: t.transforms } : {}),
+  });
 }
 
 /** Where a parameter's value was written: a file, its path there, and how to find the line. */
 type Origin = Record<string, { file: string; path: (string | number)[]; line: (p: ReadonlyArray<string | number>) => number | undefined }>;
 
 /** A bundle's parameters, each layer over the one before: definition, tier, strategy, override, failover step. */
-function layerParams(ctx: ResolveContext, b: string, keys: Set<string>): { merged: Record<string, unknown>; sources: Record<string, ParamSource>; origin: Origin } {
+function layerParams(
+  ctx: ResolveContext,
+  b: string,
+  keys: Set<string>,
+): { merged: Record<string, unknown>; sources: Record<string, ParamSource>; origin: Origin } {
   const { def, defSrc, m, at, out, file, src, name, opts, bundles, pinnedDirs } = ctx;
   const entry = def.bundles[b]!;
   const tier = (own(def.tiers, m.tier) ?? {}) as Record<string, Record<string, unknown> | undefined>;
@@ -294,12 +559,27 @@ function layerParams(ctx: ResolveContext, b: string, keys: Set<string>): { merge
   const merged: Record<string, unknown> = {};
   const sources: Record<string, ParamSource> = {};
   const origin: Origin = {};
-  const layer = (values: Record<string, unknown> | undefined, source: ParamSource, f: string, base: (string | number)[], lineOf: (p: ReadonlyArray<string | number>) => number | undefined) => {
+  const layer = (
+    values: Record<string, unknown> | undefined,
+    source: ParamSource,
+    f: string,
+    base: (string | number)[],
+    lineOf: (p: ReadonlyArray<string | number>) => number | undefined,
+  ) => {
     for (const [k, v] of Object.entries(values ?? {})) {
       if (!keys.has(k)) {
         // the definition was checked against the workspace's version; a pinned one may lack the parameter
         if (pinnedDirs.has(b) && source !== 'override') {
-          out.push(issue({ kind: 'unknown-parameter', ...at(['bundles', b]), value: bundles.get(b)!.version, message: `bundle ${pinLabel(ctx, b)} has no parameter "${k}", which ${f} sets (${[...base, k].join('.')})`, allowed: [...keys].sort().join(', '), fix: `pin a version of ${b} that has ${k} (pnpm promote ${b} --to ${name}), or remove ${[...base, k].join('.')} from ${f}` }));
+          out.push(
+            issue({
+              kind: 'unknown-parameter',
+              ...at(['bundles', b]),
+              value: bundles.get(b)!.version,
+              message: `bundle ${pinLabel(ctx, b)} has no parameter "${k}", which ${f} sets (${[...base, k].join('.')})`,
+              allowed: [...keys].sort().join(', '),
+              fix: `pin a version of ${b} that has ${k} (pnpm promote ${b} --to ${name}), or remove ${[...base, k].join('.')} from ${f}`,
+            }),
+          );
         }
         continue; // otherwise reported above
       }
@@ -325,7 +605,18 @@ function bundleRules(ctx: ResolveContext, b: string, spec: BundleSpec, params: R
   const ruleEnv = { cloud: m.cloud, region: m.region, jurisdiction: region.jurisdiction, backupIntervalMinutes: schedule.intervalMinutes };
   for (const problem of spec.rules(params, ruleEnv)) {
     const o = origin[problem.param];
-    out.push(issue({ kind: 'bundle-rule', file: o?.file ?? defSrc.file, path: (o?.path ?? ['bundles', b]).join('.'), line: o ? o.line(o.path) : defSrc.lineOf(['bundles', b]), value: params[problem.param], message: `${b}.${problem.param}: ${problem.message}`, allowed: problem.allowed, fix: problem.fix }));
+    out.push(
+      issue({
+        kind: 'bundle-rule',
+        file: o?.file ?? defSrc.file,
+        path: (o?.path ?? ['bundles', b]).join('.'),
+        line: o ? o.line(o.path) : defSrc.lineOf(['bundles', b]),
+        value: params[problem.param],
+        message: `${b}.${problem.param}: ${problem.message}`,
+        allowed: problem.allowed,
+        fix: problem.fix,
+      }),
+    );
   }
 }
 
@@ -346,8 +637,19 @@ function features(ctx: ResolveContext): void {
       if (f.cloud !== m.cloud || b.params[f.param] !== true) continue;
       for (const t of drTargets) {
         if (featureOffered(f, m.region, t.region)) continue;
-        const ok = (region ? cat.inJurisdiction(m.cloud, region.jurisdiction) : []).filter((r) => r.code !== m.region && featureOffered(f, m.region, r.code));
-        out.push(issue({ kind: 'missing-feature', ...at(['region']), value: `${m.region} → ${t.region}`, message: `${b.name}.${f.param} needs ${f.description} from ${m.region} to ${t.region} (the region of ${t.name}), which AWS does not offer for that pair`, allowed: `dr regions reachable from ${m.region} in ${region?.jurisdiction}: ${listRegions(ok)}`, fix: `move ${t.name} to one of those regions, or set ${b.name}.${f.param}: false` }));
+        const ok = (region ? cat.inJurisdiction(m.cloud, region.jurisdiction) : []).filter(
+          (r) => r.code !== m.region && featureOffered(f, m.region, r.code),
+        );
+        out.push(
+          issue({
+            kind: 'missing-feature',
+            ...at(['region']),
+            value: `${m.region} → ${t.region}`,
+            message: `${b.name}.${f.param} needs ${f.description} from ${m.region} to ${t.region} (the region of ${t.name}), which AWS does not offer for that pair`,
+            allowed: `dr regions reachable from ${m.region} in ${region?.jurisdiction}: ${listRegions(ok)}`,
+            fix: `move ${t.name} to one of those regions, or set ${b.name}.${f.param}: false`,
+          }),
+        );
       }
     }
   }

@@ -21,8 +21,19 @@ describe('resolution: definition + manifest → resolved environment', () => {
   it('layers bundle defaults, definition defaults and the tier', async () => {
     const envs = await resolveFixture(AWS_PAIR);
     const db = (n: string) => envs.get(n)!.bundles.find((b) => b.name === 'database')!;
-    expect(db('prod-use1').params).toMatchObject({ size: 'large', highAvailability: true, deletionProtection: true, postgresVersion: '16', backupRetentionDays: 14 });
-    expect(db('staging').params).toMatchObject({ size: 'small', highAvailability: false, deletionProtection: false, postgresVersion: '16' });
+    expect(db('prod-use1').params).toMatchObject({
+      size: 'large',
+      highAvailability: true,
+      deletionProtection: true,
+      postgresVersion: '16',
+      backupRetentionDays: 14,
+    });
+    expect(db('staging').params).toMatchObject({
+      size: 'small',
+      highAvailability: false,
+      deletionProtection: false,
+      postgresVersion: '16',
+    });
     expect(db('prod-use1').sources).toMatchObject({ size: 'tier', postgresVersion: 'definition', databaseName: 'bundle' });
   });
 
@@ -52,7 +63,12 @@ describe('resolution: definition + manifest → resolved environment', () => {
     expect(eu.backup.location).toBe('europe-west4');
     expect(eu.state).toEqual({ backend: 'gcs', bucket: 'acme-tfstate-europe-west1', prefix: 'prod-gcp-euw1', region: 'europe-west1' });
     const envsAws = await resolveFixture(AWS_PAIR);
-    expect(envsAws.get('dr-usw2')!.state).toEqual({ backend: 's3', bucket: 'acme-tfstate-us-west-2', region: 'us-west-2', key: 'dr-usw2/terraform.tfstate' });
+    expect(envsAws.get('dr-usw2')!.state).toEqual({
+      backend: 's3',
+      bucket: 'acme-tfstate-us-west-2',
+      region: 'us-west-2',
+      key: 'dr-usw2/terraform.tfstate',
+    });
   });
 
   it('names the DynamoDB lock table in an S3 state only when the definition has one', async () => {
@@ -60,7 +76,13 @@ describe('resolution: definition + manifest → resolved environment', () => {
     const def = structuredClone(ws.definition.data);
     expect(stateBackend(def, 'dr-usw2', 'aws', 'us-west-2')).not.toHaveProperty('lockTable');
     def.state.aws.lockTable = 'acme-tflock';
-    expect(stateBackend(def, 'dr-usw2', 'aws', 'us-west-2')).toEqual({ backend: 's3', bucket: 'acme-tfstate-us-west-2', key: 'dr-usw2/terraform.tfstate', region: 'us-west-2', lockTable: 'acme-tflock' });
+    expect(stateBackend(def, 'dr-usw2', 'aws', 'us-west-2')).toEqual({
+      backend: 's3',
+      bucket: 'acme-tfstate-us-west-2',
+      key: 'dr-usw2/terraform.tfstate',
+      region: 'us-west-2',
+      lockTable: 'acme-tflock',
+    });
   });
 
   it('accepts an override of a parameter the definition lets differ', async () => {
@@ -72,13 +94,19 @@ describe('resolution: definition + manifest → resolved environment', () => {
   });
 
   it('warns, and still resolves, for an opt-in region', async () => {
-    const r = await resolve([{ name: 'prod-afs1', cloud: 'aws', region: 'af-south-1', role: 'production', tier: 'production' }], 'prod-afs1');
+    const r = await resolve(
+      [{ name: 'prod-afs1', cloud: 'aws', region: 'af-south-1', role: 'production', tier: 'production' }],
+      'prod-afs1',
+    );
     expect(r.env).toBeDefined();
     expect(r.issues.map((i) => [i.kind, i.severity])).toContainEqual(['opt-in-region', 'warning']);
   });
 
   it('warns when no source confirms a needed GCP service', async () => {
-    const r = await resolve([{ name: 'prod-gcp-asse3', cloud: 'gcp', region: 'asia-southeast3', role: 'production', tier: 'production' }], 'prod-gcp-asse3');
+    const r = await resolve(
+      [{ name: 'prod-gcp-asse3', cloud: 'gcp', region: 'asia-southeast3', role: 'production', tier: 'production' }],
+      'prod-gcp-asse3',
+    );
     expect(r.env).toBeDefined();
     expect(r.issues.filter((i) => i.kind === 'missing-service').every((i) => i.severity === 'warning')).toBe(true);
     expect(r.issues.some((i) => i.kind === 'missing-service' && /cloudSql/.test(i.message))).toBe(true);
@@ -95,20 +123,97 @@ interface Refusal {
 }
 
 const refusals: Refusal[] = [
-  { name: 'fails when a manifest overrides a must-match parameter', manifests: [{ ...staging, overrides: { database: { postgresVersion: '15' } } }], env: 'staging', kind: 'not-overridable', path: 'overrides.database.postgresVersion', message: /must be the same in every environment/ },
-  { name: 'fails on an unknown parameter', manifests: [{ ...staging, overrides: { database: { sise: 'large' } } }], env: 'staging', kind: 'unknown-parameter', path: 'overrides.database.sise' },
-  { name: 'fails on an override of a bundle the definition does not have', manifests: [{ ...staging, overrides: { cache: { size: 'large' } } }], env: 'staging', kind: 'unknown-bundle', path: 'overrides.cache' },
-  { name: 'fails on a value the bundle does not allow', manifests: [{ ...staging, overrides: { database: { size: 'huge' } } }], env: 'staging', kind: 'schema', path: 'overrides.database.size' },
-  { name: 'fails on an unknown region', manifests: [{ ...staging, region: 'us-west-9' }], env: 'staging', kind: 'unknown-region', path: 'region' },
+  {
+    name: 'fails when a manifest overrides a must-match parameter',
+    manifests: [{ ...staging, overrides: { database: { postgresVersion: '15' } } }],
+    env: 'staging',
+    kind: 'not-overridable',
+    path: 'overrides.database.postgresVersion',
+    message: /must be the same in every environment/,
+  },
+  {
+    name: 'fails on an unknown parameter',
+    manifests: [{ ...staging, overrides: { database: { sise: 'large' } } }],
+    env: 'staging',
+    kind: 'unknown-parameter',
+    path: 'overrides.database.sise',
+  },
+  {
+    name: 'fails on an override of a bundle the definition does not have',
+    manifests: [{ ...staging, overrides: { cache: { size: 'large' } } }],
+    env: 'staging',
+    kind: 'unknown-bundle',
+    path: 'overrides.cache',
+  },
+  {
+    name: 'fails on a value the bundle does not allow',
+    manifests: [{ ...staging, overrides: { database: { size: 'huge' } } }],
+    env: 'staging',
+    kind: 'schema',
+    path: 'overrides.database.size',
+  },
+  {
+    name: 'fails on an unknown region',
+    manifests: [{ ...staging, region: 'us-west-9' }],
+    env: 'staging',
+    kind: 'unknown-region',
+    path: 'region',
+  },
   { name: 'fails on an unknown tier', manifests: [{ ...staging, tier: 'gigantic' }], env: 'staging', kind: 'unknown-tier', path: 'tier' },
-  { name: 'fails when a dr environment does not say what it recovers', manifests: [prod, { ...dr, recovers: undefined }], env: 'dr-usw2', kind: 'recovers', path: 'role' },
-  { name: 'fails when a dr environment recovers a staging environment', manifests: [staging, { ...dr, recovers: 'staging' }], env: 'dr-usw2', kind: 'recovers', message: /staging environment/ },
-  { name: 'fails when a dr environment recovers one on another cloud', manifests: [prod, { ...dr, cloud: 'gcp', region: 'us-west1', state: { region: 'us-west1' } }], env: 'dr-usw2', kind: 'cloud-mismatch' },
-  { name: 'fails when EU data would be recovered in the US', manifests: [prodEu, { name: 'dr-use1', cloud: 'aws', region: 'us-east-1', role: 'dr', tier: 'production', recovers: 'prod-euw1' }], env: 'dr-use1', kind: 'residency', message: /out of EU/ },
-  { name: 'fails when a dr environment keeps its state in the region it fails over from', manifests: [prod, { ...dr, state: { region: 'us-east-1' } }], env: 'dr-usw2', kind: 'state-in-failed-region', path: 'state.region' },
-  { name: 'fails when a dr environment sits in the region it recovers', manifests: [prod, { ...dr, region: 'us-east-1', state: { region: 'us-west-2' } }], env: 'dr-usw2', kind: 'recovers', message: /same region/ },
-  { name: 'fails when a non-dr environment claims to recover another', manifests: [prod, { ...staging, recovers: 'prod-use1' }], env: 'staging', kind: 'recovers', path: 'recovers' },
-  { name: 'fails when the manifest name does not match its folder', manifests: [{ ...staging, name: 'staging' }], env: 'staging', kind: 'env-name' },
+  {
+    name: 'fails when a dr environment does not say what it recovers',
+    manifests: [prod, { ...dr, recovers: undefined }],
+    env: 'dr-usw2',
+    kind: 'recovers',
+    path: 'role',
+  },
+  {
+    name: 'fails when a dr environment recovers a staging environment',
+    manifests: [staging, { ...dr, recovers: 'staging' }],
+    env: 'dr-usw2',
+    kind: 'recovers',
+    message: /staging environment/,
+  },
+  {
+    name: 'fails when a dr environment recovers one on another cloud',
+    manifests: [prod, { ...dr, cloud: 'gcp', region: 'us-west1', state: { region: 'us-west1' } }],
+    env: 'dr-usw2',
+    kind: 'cloud-mismatch',
+  },
+  {
+    name: 'fails when EU data would be recovered in the US',
+    manifests: [prodEu, { name: 'dr-use1', cloud: 'aws', region: 'us-east-1', role: 'dr', tier: 'production', recovers: 'prod-euw1' }],
+    env: 'dr-use1',
+    kind: 'residency',
+    message: /out of EU/,
+  },
+  {
+    name: 'fails when a dr environment keeps its state in the region it fails over from',
+    manifests: [prod, { ...dr, state: { region: 'us-east-1' } }],
+    env: 'dr-usw2',
+    kind: 'state-in-failed-region',
+    path: 'state.region',
+  },
+  {
+    name: 'fails when a dr environment sits in the region it recovers',
+    manifests: [prod, { ...dr, region: 'us-east-1', state: { region: 'us-west-2' } }],
+    env: 'dr-usw2',
+    kind: 'recovers',
+    message: /same region/,
+  },
+  {
+    name: 'fails when a non-dr environment claims to recover another',
+    manifests: [prod, { ...staging, recovers: 'prod-use1' }],
+    env: 'staging',
+    kind: 'recovers',
+    path: 'recovers',
+  },
+  {
+    name: 'fails when the manifest name does not match its folder',
+    manifests: [{ ...staging, name: 'staging' }],
+    env: 'staging',
+    kind: 'env-name',
+  },
   { name: 'fails on an environment that does not exist', manifests: [staging], env: 'prod-use1', kind: 'env-missing' },
 ];
 
@@ -116,7 +221,8 @@ describe('resolution refusals', () => {
   it.each(refusals)('$name', async ({ manifests, env, kind, path, message }) => {
     const ws = await fixtureWorkspace(manifests);
     // the folder-name case: register the manifest under another folder name
-    const wsUsed: Workspace = kind === 'env-name' ? { ...ws, manifests: new Map([['staging', inMemoryManifest({ ...manifests[0]!, name: 'stage' })]]) } : ws;
+    const wsUsed: Workspace =
+      kind === 'env-name' ? { ...ws, manifests: new Map([['staging', inMemoryManifest({ ...manifests[0]!, name: 'stage' })]]) } : ws;
     const r = resolveEnvironment(wsUsed, env);
     expect(r.env).toBeUndefined();
     const found = r.issues.filter((i) => i.kind === kind && i.severity === 'error');
@@ -141,12 +247,29 @@ describe('resolution refusals', () => {
   });
 
   it('reports every problem at once, not just the first', async () => {
-    const r = await resolve([{ ...staging, region: 'us-west-9', tier: 'nope', overrides: { database: { postgresVersion: '15', sise: 1 } } }], 'staging');
-    expect(r.issues.map((i) => i.kind)).toEqual(expect.arrayContaining(['unknown-region', 'unknown-tier', 'not-overridable', 'unknown-parameter']));
+    const r = await resolve(
+      [{ ...staging, region: 'us-west-9', tier: 'nope', overrides: { database: { postgresVersion: '15', sise: 1 } } }],
+      'staging',
+    );
+    expect(r.issues.map((i) => i.kind)).toEqual(
+      expect.arrayContaining(['unknown-region', 'unknown-tier', 'not-overridable', 'unknown-parameter']),
+    );
   });
 
   it('throws a ParityError that lists every problem with file, field, value and fix', () => {
-    const e = new ParityError([{ kind: 'schema', severity: 'error', file: 'environments/x/environment.yaml', path: 'tier', value: 'nope', message: 'bad tier', allowed: 'standard, production', fix: 'use a defined tier', line: 7 }]);
+    const e = new ParityError([
+      {
+        kind: 'schema',
+        severity: 'error',
+        file: 'environments/x/environment.yaml',
+        path: 'tier',
+        value: 'nope',
+        message: 'bad tier',
+        allowed: 'standard, production',
+        fix: 'use a defined tier',
+        line: 7,
+      },
+    ]);
     expect(e.message).toMatch(/environments\/x\/environment\.yaml:7 \(tier\): bad tier/);
     expect(e.message).toMatch(/value: +"nope"/);
     expect(e.message).toMatch(/allowed: standard, production/);
@@ -160,33 +283,52 @@ describe('definition rules', () => {
   beforeAll(async () => {
     ws = await fixtureWorkspace([]);
   });
-  const withDef = (patch: (d: Definition) => Definition) => ({ definition: { ...ws.definition, data: patch(structuredClone(ws.definition.data)) }, bundles: ws.bundles });
+  const withDef = (patch: (d: Definition) => Definition) => ({
+    definition: { ...ws.definition, data: patch(structuredClone(ws.definition.data)) },
+    bundles: ws.bundles,
+  });
 
   it('passes for the committed definition', () => {
     expect(checkDefinition(ws)).toEqual([]);
   });
 
   it('fails when a tier sets a parameter that must match', () => {
-    const issues = checkDefinition(withDef((d) => ({ ...d, tiers: { ...d.tiers, standard: { ...d.tiers.standard, queue: { maxReceiveCount: 10 } } as unknown as Definition['tiers'][string] } })));
+    const issues = checkDefinition(
+      withDef((d) => ({
+        ...d,
+        tiers: { ...d.tiers, standard: { ...d.tiers.standard, queue: { maxReceiveCount: 10 } } as unknown as Definition['tiers'][string] },
+      })),
+    );
     expect(issues.map((i) => [i.kind, i.path])).toContainEqual(['tier-sets-fixed-parameter', 'tiers.standard.queue.maxReceiveCount']);
   });
 
   it('fails when the workspace bundle does not satisfy the range', () => {
-    const issues = checkDefinition(withDef((d) => ({ ...d, bundles: { ...d.bundles, queue: { ...d.bundles.queue!, version: '^2.0.0' } } })));
+    const issues = checkDefinition(
+      withDef((d) => ({ ...d, bundles: { ...d.bundles, queue: { ...d.bundles.queue!, version: '^2.0.0' } } })),
+    );
     expect(issues.map((i) => [i.kind, i.path])).toContainEqual(['bundle-version', 'bundles.queue.version']);
   });
 
   it('fails when mayDiffer names a parameter the bundle lacks', () => {
-    const issues = checkDefinition(withDef((d) => ({ ...d, bundles: { ...d.bundles, queue: { ...d.bundles.queue!, mayDiffer: ['queueCount'] } } })));
+    const issues = checkDefinition(
+      withDef((d) => ({ ...d, bundles: { ...d.bundles, queue: { ...d.bundles.queue!, mayDiffer: ['queueCount'] } } })),
+    );
     expect(issues.map((i) => i.kind)).toContain('unknown-parameter');
   });
 
   it('fails when a bundle connects to one the definition leaves out', () => {
-    const issues = checkDefinition(withDef((d) => {
-      const { network: _n, ...rest } = d.bundles;
-      return { ...d, bundles: rest };
-    }));
-    expect(issues.filter((i) => i.kind === 'missing-connection').map((i) => i.path).sort()).toEqual(['bundles.cluster', 'bundles.database']);
+    const issues = checkDefinition(
+      withDef((d) => {
+        const { network: _n, ...rest } = d.bundles;
+        return { ...d, bundles: rest };
+      }),
+    );
+    expect(
+      issues
+        .filter((i) => i.kind === 'missing-connection')
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['bundles.cluster', 'bundles.database']);
   });
 
   it('fails when the default tier does not exist', () => {
@@ -209,7 +351,7 @@ describe('jurisdiction overrides in the definition', () => {
     expect(r.issues.map((i) => i.kind)).toContain('residency');
   });
 
-  it('lets a group widen where an environment\'s data may go', async () => {
+  it("lets a group widen where an environment's data may go", async () => {
     const w = await ws({ groups: { EUROPE: ['EU', 'UK'] }, environments: { 'prod-euw2': 'EUROPE' } });
     const dr = resolveEnvironment(w, 'dr-euw1');
     expect(dr.issues.filter((i) => i.severity === 'error')).toEqual([]);
@@ -220,14 +362,18 @@ describe('jurisdiction overrides in the definition', () => {
     expect(prod.dataRegions).not.toContain('us-east-1');
   });
 
-  it('fails when the jurisdiction given leaves out the environment\'s own region', async () => {
+  it("fails when the jurisdiction given leaves out the environment's own region", async () => {
     const r = resolveEnvironment(await ws({ groups: {}, environments: { 'prod-euw2': 'EU' } }), 'prod-euw2');
-    expect(r.issues.find((i) => i.kind === 'residency')).toMatchObject({ file: 'environments/platform.yaml', path: 'residency.environments.prod-euw2' });
+    expect(r.issues.find((i) => i.kind === 'residency')).toMatchObject({
+      file: 'environments/platform.yaml',
+      path: 'residency.environments.prod-euw2',
+    });
   });
 
   it('fails on a jurisdiction that is neither in the catalog nor a group', async () => {
     const r = resolveEnvironment(await ws({ groups: {}, environments: { 'prod-euw2': 'NARNIA' } }), 'prod-euw2');
-    expect(r.issues.find((i) => i.kind === 'residency')?.message).toMatch(/NARNIA is neither a jurisdiction of the region catalog nor a group/);
+    expect(r.issues.find((i) => i.kind === 'residency')?.message).toMatch(
+      /NARNIA is neither a jurisdiction of the region catalog nor a group/,
+    );
   });
 });
-

@@ -20,7 +20,11 @@ import { RESOLVE_RULES, unreadableManifest, type ResolveContext } from './resolv
 import type { EnvRef, ResolvedEnvironment, ResolveInput, ResolveOptions } from './resolved.js';
 
 /** Resolve one environment. Returns the environment only if there are no errors (unless lenient). */
-export function resolveEnvironment(input: ResolveInput, name: string, opts: ResolveOptions = {}): { env?: ResolvedEnvironment; issues: Issue[] } {
+export function resolveEnvironment(
+  input: ResolveInput,
+  name: string,
+  opts: ResolveOptions = {},
+): { env?: ResolvedEnvironment; issues: Issue[] } {
   const { definition: defSrc, manifests } = input;
   const src = manifests.get(name);
   if (!src) {
@@ -79,7 +83,10 @@ function buildEnvironment(ctx: ResolveContext): ResolvedEnvironment {
     state: stateBackend(def, name, m.cloud, m.state.region, m.state.bucket),
     dr: resolvedDr(ctx),
     backup: { ...schedule, copyRegions, location: copyRegions[0] ?? m.region },
-    dataRegions: (jur?.members ?? [region.jurisdiction]).flatMap((j) => cat.inJurisdiction(m.cloud, j)).map((r) => r.code).sort(),
+    dataRegions: (jur?.members ?? [region.jurisdiction])
+      .flatMap((j) => cat.inJurisdiction(m.cloud, j))
+      .map((r) => r.code)
+      .sort(),
     bundles: ctx.resolved,
   };
 }

@@ -72,7 +72,10 @@ export const GCP_PAIR: ManifestInput[] = [
  * node_modules linked to the real one, and the root links point at the copies: a workspace a
  * test may version, build and publish (with .changeset/, .npmrc, registry/ and tsconfig.base.json).
  */
-export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: string; sources?: boolean } = {}): { root: string; cleanup: () => void } {
+export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: string; sources?: boolean } = {}): {
+  root: string;
+  cleanup: () => void;
+} {
   const from = opts.root ?? REPO_ROOT;
   if (opts.sources) return sourceWorkspace(from);
   const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
@@ -112,7 +115,8 @@ function sourceWorkspace(from: string): { root: string; cleanup: () => void } {
     if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
   }
   for (const d of ['templates', 'environments', 'schemas', '.changeset', 'registry']) {
-    if (existsSync(join(from, d))) cpSync(join(from, d), join(root, d), { recursive: true, filter: (src) => !skip.test(src.slice(from.length)) });
+    if (existsSync(join(from, d)))
+      cpSync(join(from, d), join(root, d), { recursive: true, filter: (src) => !skip.test(src.slice(from.length)) });
   }
   const copies = new Map<string, string>();
   for (const group of ['packages', 'bundles']) {

@@ -102,21 +102,57 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
       try {
         const spec = await loadBundleSpec(root, pkg);
         if (spec.name !== name) {
-          issues.push(issue({ kind: 'unknown-bundle', file: DEFINITION_FILE, path: `bundles.${name}`, line: d.source!.lineOf(['bundles', name]), value: pkg, message: `${pkg} is the "${spec.name}" bundle, not "${name}"`, fix: `rename the entry to ${spec.name} or point package at the right bundle` }));
+          issues.push(
+            issue({
+              kind: 'unknown-bundle',
+              file: DEFINITION_FILE,
+              path: `bundles.${name}`,
+              line: d.source!.lineOf(['bundles', name]),
+              value: pkg,
+              message: `${pkg} is the "${spec.name}" bundle, not "${name}"`,
+              fix: `rename the entry to ${spec.name} or point package at the right bundle`,
+            }),
+          );
           return;
         }
         bundles.set(name, spec);
       } catch (e) {
         // reported by checkDefinition as unknown-bundle, with the cause here
-        issues.push(issue({ kind: 'unknown-bundle', file: DEFINITION_FILE, path: `bundles.${name}`, line: d.source!.lineOf(['bundles', name]), value: pkg, message: `bundle "${name}" could not be loaded: ${(e as Error).message.split('\n')[0]}`, fix: e instanceof UncompiledModuleError ? e.fix : `add ${pkg} to the root package.json and run pnpm install, or remove bundles.${name}` }));
+        issues.push(
+          issue({
+            kind: 'unknown-bundle',
+            file: DEFINITION_FILE,
+            path: `bundles.${name}`,
+            line: d.source!.lineOf(['bundles', name]),
+            value: pkg,
+            message: `bundle "${name}" could not be loaded: ${(e as Error).message.split('\n')[0]}`,
+            fix:
+              e instanceof UncompiledModuleError
+                ? e.fix
+                : `add ${pkg} to the root package.json and run pnpm install, or remove bundles.${name}`,
+          }),
+        );
       }
     }),
   );
-  issues.push(...checkDefinition({ definition: d.source, bundles }).filter((i) => !(i.kind === 'unknown-bundle' && i.path.startsWith('bundles.'))));
+  issues.push(
+    ...checkDefinition({ definition: d.source, bundles }).filter((i) => !(i.kind === 'unknown-bundle' && i.path.startsWith('bundles.'))),
+  );
   for (const env of Object.keys(d.source.data.residency.environments)) {
     if (!manifests.has(env)) {
       const path = ['residency', 'environments', env];
-      issues.push(issue({ kind: 'env-missing', file: DEFINITION_FILE, path: path.join('.'), line: d.source.lineOf(path), value: env, message: `residency names environment "${env}", which does not exist`, allowed: [...manifests.keys()].join(', '), fix: 'correct the name or remove the entry' }));
+      issues.push(
+        issue({
+          kind: 'env-missing',
+          file: DEFINITION_FILE,
+          path: path.join('.'),
+          line: d.source.lineOf(path),
+          value: env,
+          message: `residency names environment "${env}", which does not exist`,
+          allowed: [...manifests.keys()].join(', '),
+          fix: 'correct the name or remove the entry',
+        }),
+      );
     }
   }
   const pinned = await loadPins(root, d.source.data, manifests.values(), options.installer);
@@ -124,7 +160,11 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
 }
 
 /** Resolve the named environments (all when `names` is empty). */
-export function resolveEnvironments(ws: Workspace, names: readonly string[] = [], opts: ResolveOptions = {}): { envs: ResolvedEnvironment[]; issues: Issue[] } {
+export function resolveEnvironments(
+  ws: Workspace,
+  names: readonly string[] = [],
+  opts: ResolveOptions = {},
+): { envs: ResolvedEnvironment[]; issues: Issue[] } {
   const issues: Issue[] = [...ws.issues];
   const envs: ResolvedEnvironment[] = [];
   const wanted = names.length > 0 ? names : [...ws.manifests.keys()];

@@ -40,15 +40,24 @@ export function resourceDiff(before: TerraformJson | undefined, after: Terraform
     changed,
     removed,
     outputs: {
-      added: Object.keys(ob).filter((k) => !(k in oa)).sort(),
-      changed: Object.keys(ob).filter((k) => k in oa && !same(oa[k], ob[k])).sort(),
-      removed: Object.keys(oa).filter((k) => !(k in ob)).sort(),
+      added: Object.keys(ob)
+        .filter((k) => !(k in oa))
+        .sort(),
+      changed: Object.keys(ob)
+        .filter((k) => k in oa && !same(oa[k], ob[k]))
+        .sort(),
+      removed: Object.keys(oa)
+        .filter((k) => !(k in ob))
+        .sort(),
     },
   };
 }
 
 export function isEmpty(d: ResourceDiff): boolean {
-  return d.added.length + d.changed.length + d.removed.length + d.outputs.added.length + d.outputs.changed.length + d.outputs.removed.length === 0;
+  return (
+    d.added.length + d.changed.length + d.removed.length + d.outputs.added.length + d.outputs.changed.length + d.outputs.removed.length ===
+    0
+  );
 }
 
 /** The diff as plain lines: `+ address`, `~ address (arguments)`, `- address`, then a count. */
@@ -60,8 +69,12 @@ export function formatDiff(d: ResourceDiff): string[] {
   ];
   const o = d.outputs;
   if (o.added.length + o.changed.length + o.removed.length > 0) {
-    lines.push(`outputs: ${[...o.added.map((x) => `+${x}`), ...o.changed.map((x) => `~${x}`), ...o.removed.map((x) => `-${x}`)].join(' ')}`);
+    lines.push(
+      `outputs: ${[...o.added.map((x) => `+${x}`), ...o.changed.map((x) => `~${x}`), ...o.removed.map((x) => `-${x}`)].join(' ')}`,
+    );
   }
-  lines.push(isEmpty(d) ? 'no changes to resources' : `${d.added.length} to add, ${d.changed.length} to change, ${d.removed.length} to remove`);
+  lines.push(
+    isEmpty(d) ? 'no changes to resources' : `${d.added.length} to add, ${d.changed.length} to change, ${d.removed.length} to remove`,
+  );
   return lines;
 }

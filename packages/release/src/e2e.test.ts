@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveForCheck, parityMatrix } from '@parity/checks';
-import { loadWorkspace, ManifestSchema, ParityError, parseYaml, resolveEnvironment, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import {
+  loadWorkspace,
+  ManifestSchema,
+  ParityError,
+  parseYaml,
+  resolveEnvironment,
+  type ResolvedEnvironment,
+  type Workspace,
+} from '@parity/model';
 import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
 import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
 import { addresses } from '@parity/model/terraform';
@@ -79,9 +87,19 @@ describe('bundle releases through a real registry', () => {
       name,
       'dist-tags': { latest: '9.9.9' },
       versions: { '9.9.9': { name, version: '9.9.9', dist: { tarball: `${reg!.url}${name}/-/bundle-database-9.9.9.tgz` } } },
-      _attachments: { 'bundle-database-9.9.9.tgz': { content_type: 'application/octet-stream', data: Buffer.from('not a tarball').toString('base64'), length: 13 } },
+      _attachments: {
+        'bundle-database-9.9.9.tgz': {
+          content_type: 'application/octet-stream',
+          data: Buffer.from('not a tarball').toString('base64'),
+          length: 13,
+        },
+      },
     };
-    const r = await fetch(`${reg!.url}${encodeURIComponent(name)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${reg!.url}${encodeURIComponent(name)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect([401, 403]).toContain(r.status);
     expect(await publishedVersions(name, root())).toEqual([]);
     // and `pnpm release` without a login says how to get one
@@ -115,7 +133,12 @@ describe('bundle releases through a real registry', () => {
     // command in a new process).
     const text = readFileSync(join(root(), MANIFEST), 'utf8');
     const pinned = setPin(text, 'database', v1, ['network', 'database']);
-    expect(pinned).toBe(text.replace('overrides: {}', `# Pinned bundle versions (\`pnpm promote\` moves them); a bundle not listed follows the workspace.\nbundles:\n  database: ${v1}\noverrides: {}`));
+    expect(pinned).toBe(
+      text.replace(
+        'overrides: {}',
+        `# Pinned bundle versions (\`pnpm promote\` moves them); a bundle not listed follows the workspace.\nbundles:\n  database: ${v1}\noverrides: {}`,
+      ),
+    );
     writeFileSync(join(root(), MANIFEST), pinned);
   });
 
@@ -123,7 +146,13 @@ describe('bundle releases through a real registry', () => {
     const aws = join(root(), 'bundles/database/src/aws.ts');
     const src = readFileSync(aws, 'utf8');
     expect(src).toContain("enabledCloudwatchLogsExports: ['postgresql', 'upgrade']");
-    writeFileSync(aws, src.replace("enabledCloudwatchLogsExports: ['postgresql', 'upgrade']", `enabledCloudwatchLogsExports: ['postgresql', 'upgrade', '${NEW_LOG}']`));
+    writeFileSync(
+      aws,
+      src.replace(
+        "enabledCloudwatchLogsExports: ['postgresql', 'upgrade']",
+        `enabledCloudwatchLogsExports: ['postgresql', 'upgrade', '${NEW_LOG}']`,
+      ),
+    );
     writeFileSync(
       join(root(), '.changeset/database-iam-auth-errors.md'),
       `---\n'@parity/bundle-database': minor\n---\n\nRDS also exports IAM database authentication errors to CloudWatch Logs (\`${NEW_LOG}\`).\n`,
@@ -187,7 +216,12 @@ describe('bundle releases through a real registry', () => {
     const before = readFileSync(join(root(), MANIFEST), 'utf8');
     // --from: what staging runs; a dry run writes nothing
     const dry = await promote({ root: root(), bundle: 'database', to: 'prod-use1', from: 'staging', dryRun: true });
-    expect(dry).toMatchObject({ to: { version: v2, pinned: true }, reason: 'what staging runs (follows the workspace)', manifestChanged: true, written: false });
+    expect(dry).toMatchObject({
+      to: { version: v2, pinned: true },
+      reason: 'what staging runs (follows the workspace)',
+      manifestChanged: true,
+      written: false,
+    });
     expect(readFileSync(join(root(), MANIFEST), 'utf8')).toBe(before);
 
     const r = await promote({ root: root(), bundle: 'database', to: 'prod-use1' });
@@ -196,13 +230,18 @@ describe('bundle releases through a real registry', () => {
     expect(r.to).toEqual({ version: v2, pinned: true });
     expect(r.diff.added).toEqual([]);
     expect(r.diff.removed).toEqual([]);
-    expect(r.diff.changed).toEqual([{ address: expect.stringMatching(/^aws_db_instance\.database_/), attributes: ['enabled_cloudwatch_logs_exports'] }]);
+    expect(r.diff.changed).toEqual([
+      { address: expect.stringMatching(/^aws_db_instance\.database_/), attributes: ['enabled_cloudwatch_logs_exports'] },
+    ]);
     const after = readFileSync(join(root(), MANIFEST), 'utf8');
     expect(after).toBe(before.replace(`database: ${v1}`, `database: ${v2}`));
 
     const w = await loadWorkspace(root(), { installer: npmInstaller });
     const prod = resolved(w, 'prod-use1');
-    expect(prod.bundles.find((b) => b.name === 'database')).toMatchObject({ version: v2, pinned: { dir: `.parity/bundles/@parity/bundle-database@${v2}` } });
+    expect(prod.bundles.find((b) => b.name === 'database')).toMatchObject({
+      version: v2,
+      pinned: { dir: `.parity/bundles/@parity/bundle-database@${v2}` },
+    });
     const pinnedJson = await synthToJson(root(), prod);
     expect(dbInstance(pinnedJson).enabled_cloudwatch_logs_exports).toEqual(['postgresql', 'upgrade', NEW_LOG]);
     // exactly what the workspace copy gives
@@ -219,8 +258,12 @@ describe('bundle releases through a real registry', () => {
   });
 
   it('refuses a version that is not published, and one outside the definition range', async () => {
-    await expect(promote({ root: root(), bundle: 'database', version: '1.99.0', to: 'prod-use1' })).rejects.toThrow(/1\.99\.0 \(as asked\) is not published to http:\/\/127\.0\.0\.1/);
-    await expect(promote({ root: root(), bundle: 'database', version: '2.0.0', to: 'prod-use1' })).rejects.toThrow(/2\.0\.0 is outside the range the definition asks for \(\^1\.0\.0\)/);
+    await expect(promote({ root: root(), bundle: 'database', version: '1.99.0', to: 'prod-use1' })).rejects.toThrow(
+      /1\.99\.0 \(as asked\) is not published to http:\/\/127\.0\.0\.1/,
+    );
+    await expect(promote({ root: root(), bundle: 'database', version: '2.0.0', to: 'prod-use1' })).rejects.toThrow(
+      /2\.0\.0 is outside the range the definition asks for \(\^1\.0\.0\)/,
+    );
     expect(readFileSync(join(root(), MANIFEST), 'utf8')).toContain(`database: ${v2}`);
   });
 
@@ -240,10 +283,15 @@ describe('bundle releases through a real registry', () => {
     expect(text).toMatch(/ {2}database:\n {4}version: \^1\.0\.0\n/);
     writeFileSync(def, text.replace(/( {2}database:\n {4}version: )\^1\.0\.0\n/, '$1">=1.0.0 <3.0.0"\n'));
     writeFileSync(join(root(), MANIFEST), setPin(readFileSync(join(root(), MANIFEST), 'utf8'), 'database', v2, []));
-    writeFileSync(join(root(), '.changeset/database-major.md'), `---\n'@parity/bundle-database': major\n---\n\nA breaking change, for the test.\n`);
+    writeFileSync(
+      join(root(), '.changeset/database-major.md'),
+      `---\n'@parity/bundle-database': major\n---\n\nA breaking change, for the test.\n`,
+    );
     const r = await release({ root: root(), token });
     expect(r.published).toEqual(['@parity/bundle-database@2.0.0']);
-    await expect(promote({ root: root(), bundle: 'database', to: 'prod-use1' })).rejects.toThrow(new RegExp(`database ${v2.replaceAll('.', '\\.')} → 2\\.0\\.0 is a major version change`));
+    await expect(promote({ root: root(), bundle: 'database', to: 'prod-use1' })).rejects.toThrow(
+      new RegExp(`database ${v2.replaceAll('.', '\\.')} → 2\\.0\\.0 is a major version change`),
+    );
     const ok = await promote({ root: root(), bundle: 'database', to: 'prod-use1', allowMajor: true, dryRun: true });
     expect(ok).toMatchObject({ from: { version: v2, pinned: true }, to: { version: '2.0.0', pinned: true }, written: false });
   });

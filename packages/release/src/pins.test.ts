@@ -31,7 +31,10 @@ function cache(version: string, fake: BundleSpec): void {
   const pkg = join(dir, 'node_modules', '@parity', 'bundle-database');
   mkdirSync(pkg, { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@parity/bundle-database', version, type: 'module', exports: { '.': './index.js' } }));
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: '@parity/bundle-database', version, type: 'module', exports: { '.': './index.js' } }),
+  );
   writeFileSync(join(pkg, 'index.js'), `export const bundle = globalThis.__parityFakeBundles[${JSON.stringify(version)}];\n`);
   globalThis.__parityFakeBundles = { ...globalThis.__parityFakeBundles, [version]: fake };
 }
@@ -76,7 +79,9 @@ describe('pins in a manifest', () => {
     const r = resolveEnvironment(ws, 'prod-use1');
     const i = r.issues.find((x) => x.path === 'bundles.database')!;
     expect(i).toMatchObject({ kind: 'bundle-version', value: '2.0.0' });
-    expect(i.message).toMatch(/outside the range the definition asks for \(environments\/platform\.yaml: bundles\.database\.version: \^1\.0\.0\)/);
+    expect(i.message).toMatch(
+      /outside the range the definition asks for \(environments\/platform\.yaml: bundles\.database\.version: \^1\.0\.0\)/,
+    );
     expect(i.fix).toMatch(/pnpm promote database --to prod-use1/);
     expect(existsSync(join(t.root, pinnedDir('@parity/bundle-database', '2.0.0')))).toBe(false);
   });
@@ -99,13 +104,16 @@ describe('pins in a manifest', () => {
     const ws = await withPins(pinned('1.0.5'));
     const prod = resolveEnvironment(ws, 'prod-use1');
     expect(prod.issues.filter((i) => i.severity === 'error')).toEqual([]);
-    expect(prod.env!.bundles.find((b) => b.name === 'database')).toMatchObject({ version: '1.0.5', pinned: { dir: '.parity/bundles/@parity/bundle-database@1.0.5' } });
+    expect(prod.env!.bundles.find((b) => b.name === 'database')).toMatchObject({
+      version: '1.0.5',
+      pinned: { dir: '.parity/bundles/@parity/bundle-database@1.0.5' },
+    });
     const staging = resolveEnvironment(ws, 'staging').env!;
     expect(staging.bundles.find((b) => b.name === 'database')).toMatchObject({ version: spec.version });
     expect(staging.bundles.find((b) => b.name === 'database')!.pinned).toBeUndefined();
   });
 
-  it('validates parameters with the pinned version\'s own schema', async () => {
+  it("validates parameters with the pinned version's own schema", async () => {
     // an older version without replicateBackupsToDr, which the definition sets
     const params = spec.params.omit({ replicateBackupsToDr: true });
     cache('1.0.3', { ...spec, version: '1.0.3', params, features: [] });
@@ -114,7 +122,9 @@ describe('pins in a manifest', () => {
     expect(r.env).toBeUndefined();
     const i = r.issues.find((x) => x.kind === 'unknown-parameter')!;
     expect(i).toMatchObject({ file: MANIFEST, path: 'bundles.database', value: '1.0.3' });
-    expect(i.message).toContain('bundle database 1.0.3 (pinned in environments/prod-use1/environment.yaml) has no parameter "replicateBackupsToDr", which environments/platform.yaml sets (bundles.database.defaults.replicateBackupsToDr)');
+    expect(i.message).toContain(
+      'bundle database 1.0.3 (pinned in environments/prod-use1/environment.yaml) has no parameter "replicateBackupsToDr", which environments/platform.yaml sets (bundles.database.defaults.replicateBackupsToDr)',
+    );
   });
 });
 
@@ -137,13 +147,27 @@ describe('resourceDiff', () => {
       data: { aws_region: { here: {} } },
     };
     const after = {
-      resource: { aws_db_instance: { db: { '//': { path: 'b' }, engine: 'postgres', tags: { a: '2' }, port: 5432 } }, aws_sqs_queue: { q: {} } },
+      resource: {
+        aws_db_instance: { db: { '//': { path: 'b' }, engine: 'postgres', tags: { a: '2' }, port: 5432 } },
+        aws_sqs_queue: { q: {} },
+      },
       data: { aws_region: { here: {} } },
       output: { o: { value: 1 } },
     };
     const d = resourceDiff(before, after);
-    expect(d).toEqual({ added: ['aws_sqs_queue.q'], changed: [{ address: 'aws_db_instance.db', attributes: ['port', 'tags'] }], removed: ['aws_kms_key.key'], outputs: { added: ['o'], changed: [], removed: [] } });
-    expect(formatDiff(d)).toEqual(['+ aws_sqs_queue.q', '~ aws_db_instance.db (port, tags)', '- aws_kms_key.key', 'outputs: +o', '1 to add, 1 to change, 1 to remove']);
+    expect(d).toEqual({
+      added: ['aws_sqs_queue.q'],
+      changed: [{ address: 'aws_db_instance.db', attributes: ['port', 'tags'] }],
+      removed: ['aws_kms_key.key'],
+      outputs: { added: ['o'], changed: [], removed: [] },
+    });
+    expect(formatDiff(d)).toEqual([
+      '+ aws_sqs_queue.q',
+      '~ aws_db_instance.db (port, tags)',
+      '- aws_kms_key.key',
+      'outputs: +o',
+      '1 to add, 1 to change, 1 to remove',
+    ]);
     expect(formatDiff(resourceDiff(before, before))).toEqual(['no changes to resources']);
   });
 });

@@ -189,7 +189,18 @@ async function loadTarget(options: PromoteOptions): Promise<Target> {
   const entry = def.data.bundles[opts.bundle];
   if (!entry) {
     const known = Object.keys(def.data.bundles).join(', ');
-    refuse('cannot promote', issue({ kind: 'unknown-bundle', file: def.file, path: 'bundles', value: opts.bundle, message: `the definition has no bundle "${opts.bundle}"`, allowed: known, fix: 'name a bundle of the definition' }));
+    refuse(
+      'cannot promote',
+      issue({
+        kind: 'unknown-bundle',
+        file: def.file,
+        path: 'bundles',
+        value: opts.bundle,
+        message: `the definition has no bundle "${opts.bundle}"`,
+        allowed: known,
+        fix: 'name a bundle of the definition',
+      }),
+    );
   }
   const src = ws.manifests.get(opts.to);
   const unreadable = ws.issues.filter((i) => i.severity === 'error' && i.file === `environments/${opts.to}/environment.yaml`);
@@ -202,17 +213,25 @@ async function loadTarget(options: PromoteOptions): Promise<Target> {
 
 function outsideRange(t: Target, v: string): never {
   const { opts, def, entry } = t;
-  return fail(def.file, `bundles.${opts.bundle}.version`, `${opts.bundle} ${v} is outside the range the definition asks for (${entry.version}), so no environment may run it`, {
-    value: entry.version,
-    allowed: `a range that includes ${v}`,
-    fix: `widen bundles.${opts.bundle}.version in ${def.file} first (a reviewed change to the definition), then promote`,
-  });
+  return fail(
+    def.file,
+    `bundles.${opts.bundle}.version`,
+    `${opts.bundle} ${v} is outside the range the definition asks for (${entry.version}), so no environment may run it`,
+    {
+      value: entry.version,
+      allowed: `a range that includes ${v}`,
+      fix: `widen bundles.${opts.bundle}.version in ${def.file} first (a reviewed change to the definition), then promote`,
+    },
+  );
 }
 
 function listPublished(t: Target): Promise<string[]> {
   return publishedVersions(t.pkg, t.root, t.opts.env).catch((e: unknown) => {
     const problem = e instanceof ParityError ? e.issues.find((i) => i.kind === 'registry') : undefined;
-    if (problem) fail(t.file, `bundles.${t.opts.bundle}`, `cannot check which versions of ${t.pkg} are published: ${problem.message}`, { fix: problem.fix });
+    if (problem)
+      fail(t.file, `bundles.${t.opts.bundle}`, `cannot check which versions of ${t.pkg} are published: ${problem.message}`, {
+        fix: problem.fix,
+      });
     throw e;
   });
 }
@@ -225,12 +244,18 @@ async function chooseVersion(t: Target): Promise<{ target: string; reason: strin
     let target: string;
     let reason: string;
     if (opts.version) {
-      if (!semver.valid(opts.version)) fail(file, `bundles.${opts.bundle}`, `"${opts.version}" is not an exact version`, { value: opts.version, allowed: 'an exact version such as 1.1.0', fix: `pnpm promote ${opts.bundle}@<version> --to ${opts.to}` });
+      if (!semver.valid(opts.version))
+        fail(file, `bundles.${opts.bundle}`, `"${opts.version}" is not an exact version`, {
+          value: opts.version,
+          allowed: 'an exact version such as 1.1.0',
+          fix: `pnpm promote ${opts.bundle}@<version> --to ${opts.to}`,
+        });
       target = semver.clean(opts.version)!;
       reason = 'as asked';
     } else {
       const from = opts.from!;
-      if (!ws.manifests.has(from)) refuse('cannot promote', environmentMissing(from, ws.manifests.keys(), 'name an existing environment with --from'));
+      if (!ws.manifests.has(from))
+        refuse('cannot promote', environmentMissing(from, ws.manifests.keys(), 'name an existing environment with --from'));
       const other = runningVersion(ws, from, opts.bundle);
       target = other.version;
       reason = `what ${from} runs${other.pinned ? ' (pinned)' : ' (follows the workspace)'}`;
@@ -247,7 +272,9 @@ async function chooseVersion(t: Target): Promise<{ target: string; reason: strin
   if (!newest) {
     const registry = await registryFor(t.pkg, t.root);
     if (valid.length) outsideRange(t, semver.rsort([...valid])[0]!);
-    fail(file, `bundles.${opts.bundle}`, `${t.pkg} has no published version in ${registry}`, { fix: 'publish the bundles first: pnpm release' });
+    fail(file, `bundles.${opts.bundle}`, `${t.pkg} has no published version in ${registry}`, {
+      fix: 'publish the bundles first: pnpm release',
+    });
   }
   let reason = 'the newest published';
   const beyond = semver.rsort(valid.filter((v) => semver.gt(v, newest) && !semver.prerelease(v)))[0];
@@ -262,31 +289,48 @@ async function refuseUnsafe(t: Target, target: string, reason: string, published
     const registry = await registryFor(pkg, t.root);
     fail(file, `bundles.${opts.bundle}`, `${pkg}@${target} (${reason}) is not published to ${registry}`, {
       value: target,
-      allowed: published.length ? `published: ${semver.sort(published.filter((v) => semver.valid(v))).join(', ')}` : '(nothing published yet)',
+      allowed: published.length
+        ? `published: ${semver.sort(published.filter((v) => semver.valid(v))).join(', ')}`
+        : '(nothing published yet)',
       fix: target === workspaceVersion ? 'publish it: pnpm release' : 'promote to a published version',
     });
   }
   if (semver.major(target) !== semver.major(current.version) && !opts.allowMajor) {
-    fail(file, `bundles.${opts.bundle}`, `${opts.bundle} ${current.version} → ${target} is a major version change: it may need changes to the definition, manifests or running infrastructure`, {
-      value: target,
-      allowed: `${semver.major(current.version)}.x without --allow-major`,
-      fix: `read the ${pkg} CHANGELOG for ${semver.major(target)}.0.0, then run again with --allow-major`,
-    });
+    fail(
+      file,
+      `bundles.${opts.bundle}`,
+      `${opts.bundle} ${current.version} → ${target} is a major version change: it may need changes to the definition, manifests or running infrastructure`,
+      {
+        value: target,
+        allowed: `${semver.major(current.version)}.x without --allow-major`,
+        fix: `read the ${pkg} CHANGELOG for ${semver.major(target)}.0.0, then run again with --allow-major`,
+      },
+    );
   }
   if (opts.follow && target !== workspaceVersion) {
-    fail(file, `bundles.${opts.bundle}`, `--follow makes ${opts.to} follow the workspace, which has ${opts.bundle} ${workspaceVersion}, not ${target}`, { fix: `leave out --follow to pin ${target}, or promote to ${workspaceVersion}` });
+    fail(
+      file,
+      `bundles.${opts.bundle}`,
+      `--follow makes ${opts.to} follow the workspace, which has ${opts.bundle} ${workspaceVersion}, not ${target}`,
+      { fix: `leave out --follow to pin ${target}, or promote to ${workspaceVersion}` },
+    );
   }
 }
 
 /** The manifest as it will be, and the environment resolved from it (refused if it would not resolve). */
-async function resolveAfter(t: Target, pin: string | undefined, target: string): Promise<{ text: string; next: string; after: ResolvedEnvironment }> {
+async function resolveAfter(
+  t: Target,
+  pin: string | undefined,
+  target: string,
+): Promise<{ text: string; next: string; after: ResolvedEnvironment }> {
   const { opts, ws, root, file } = t;
   const text = readFileSync(join(root, file), 'utf8');
   const next = setPin(text, opts.bundle, pin, Object.keys(t.def.data.bundles));
   const parsed = parseYaml(file, next, ManifestSchema);
   if (!parsed.source) throw new ParityError(parsed.issues, `the promoted manifest would not be valid (${file})`);
   const pinned = new Map<string, PinnedLoad>(ws.pinned ?? []);
-  if (pin && !pinned.has(pinKey(opts.bundle, pin))) pinned.set(pinKey(opts.bundle, pin), await loadPinnedBundle(root, opts.bundle, t.pkg, pin, npmInstaller));
+  if (pin && !pinned.has(pinKey(opts.bundle, pin)))
+    pinned.set(pinKey(opts.bundle, pin), await loadPinnedBundle(root, opts.bundle, t.pkg, pin, npmInstaller));
   const after = resolveEnvironment({ ...ws, manifests: new Map(ws.manifests).set(opts.to, parsed.source), pinned }, opts.to);
   if (!after.env) throw new ParityError(after.issues, `${opts.to} would not resolve with ${opts.bundle} ${target}; nothing was written`);
   return { text, next, after: after.env };

@@ -173,5 +173,9 @@ export async function publishedVersions(pkg: string, cwd: string, env: NodeJS.Pr
   if (code === 'E401' || code === 'E403') {
     throw registryError(registry, `the registry ${registry} refused to list ${pkg} (${code})`, `log in: npm login --registry ${registry}`);
   }
-  throw registryError(registry, `asking ${registry} for ${pkg} failed${code ? ` (${code})` : ''}: ${npmErrorText(r)}`, 'fix the problem npm reports and try again');
+  throw registryError(
+    registry,
+    `asking ${registry} for ${pkg} failed${code ? ` (${code})` : ''}: ${npmErrorText(r)}`,
+    'fix the problem npm reports and try again',
+  );
 }

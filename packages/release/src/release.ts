@@ -29,14 +29,22 @@ export interface WorkspacePackage {
 
 /** Every package of the workspace (packages/*, bundles/*), by name. */
 export function workspacePackages(root: string): Map<string, WorkspacePackage> {
-  const raw = new Map<string, { name: string; version: string; dir: string; private?: boolean; dependencies?: Record<string, string>; isBundle: boolean }>();
+  const raw = new Map<
+    string,
+    { name: string; version: string; dir: string; private?: boolean; dependencies?: Record<string, string>; isBundle: boolean }
+  >();
   for (const group of ['packages', 'bundles']) {
     const base = join(root, group);
     if (!existsSync(base)) continue;
     for (const e of readdirSync(base, { withFileTypes: true })) {
       const file = join(base, e.name, 'package.json');
       if (!e.isDirectory() || !existsSync(file)) continue;
-      const pj = JSON.parse(readFileSync(file, 'utf8')) as { name: string; version: string; private?: boolean; dependencies?: Record<string, string> };
+      const pj = JSON.parse(readFileSync(file, 'utf8')) as {
+        name: string;
+        version: string;
+        private?: boolean;
+        dependencies?: Record<string, string>;
+      };
       raw.set(pj.name, { ...pj, dir: join(base, e.name), isBundle: group === 'bundles' });
     }
   }
@@ -47,7 +55,9 @@ export function workspacePackages(root: string): Map<string, WorkspacePackage> {
       version: p.version,
       dir: p.dir,
       private: p.private === true,
-      runtimeDeps: Object.keys(p.dependencies ?? {}).filter((d) => raw.has(d)).sort(),
+      runtimeDeps: Object.keys(p.dependencies ?? {})
+        .filter((d) => raw.has(d))
+        .sort(),
       isBundle: p.isBundle,
     });
   }
@@ -68,7 +78,10 @@ export function publishable(pkgs: ReadonlyMap<string, WorkspacePackage>): Worksp
   for (const p of [...pkgs.values()].filter((x) => x.isBundle).sort((a, b) => a.name.localeCompare(b.name))) visit(p.name, []);
   const privateNeeded = order.filter((p) => p.private);
   if (privateNeeded.length > 0) {
-    refuse('cannot release', ...privateNeeded.map((p) => packagePrivate(join(basename(dirname(p.dir)), basename(p.dir), 'package.json'), p.name)));
+    refuse(
+      'cannot release',
+      ...privateNeeded.map((p) => packagePrivate(join(basename(dirname(p.dir)), basename(p.dir), 'package.json'), p.name)),
+    );
   }
   return order;
 }
@@ -141,7 +154,8 @@ function tokenEnv(registry: string, token: string, base: NodeJS.ProcessEnv): { e
 export async function buildAll(root: string, pkgs: readonly WorkspacePackage[]): Promise<void> {
   if (pkgs.length === 0) return;
   for (const p of pkgs) {
-    if (!existsSync(join(p.dir, 'tsconfig.build.json'))) refuse('cannot build', packageBuildMissing(relative(root, join(p.dir, 'tsconfig.build.json')), p.name));
+    if (!existsSync(join(p.dir, 'tsconfig.build.json')))
+      refuse('cannot build', packageBuildMissing(relative(root, join(p.dir, 'tsconfig.build.json')), p.name));
     rmSync(join(p.dir, 'dist'), { recursive: true, force: true });
   }
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
@@ -152,7 +166,10 @@ export async function buildAll(root: string, pkgs: readonly WorkspacePackage[]):
 /** Publish one built package with pnpm (which swaps workspace:* for versions and applies publishConfig). */
 async function publishOne(p: WorkspacePackage, registry: string, env: NodeJS.ProcessEnv): Promise<void> {
   // built by buildAll; prepack would build it again
-  const r = await run(process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm', ['publish', '--no-git-checks', '--ignore-scripts'], p.dir, { npm_config_update_notifier: 'false', ...env });
+  const r = await run(process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm', ['publish', '--no-git-checks', '--ignore-scripts'], p.dir, {
+    npm_config_update_notifier: 'false',
+    ...env,
+  });
   if (r.code === 0) return;
   const code = npmErrorCode(r);
   if (code === 'ENEEDAUTH' || code === 'E401') throw needsLogin(registry, `publishing ${p.name}@${p.version}`, code);
@@ -161,7 +178,12 @@ async function publishOne(p: WorkspacePackage, registry: string, env: NodeJS.Pro
     throw registryError(registry, `${registry} refused ${p.name}@${p.version} (E403): ${npmErrorText(r)}`, fix);
   }
   if (code && UNREACHABLE.has(code)) throw unreachable(registry, code);
-  const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').filter((l) => !/^npm notice/.test(l)).slice(-15).join('\n');
+  const tail = `${r.stdout}\n${r.stderr}`
+    .trim()
+    .split('\n')
+    .filter((l) => !/^npm notice/.test(l))
+    .slice(-15)
+    .join('\n');
   throw new Error(`publishing ${p.name}@${p.version} failed${code ? ` (${code})` : ''}:\n${tail}`);
 }
 
@@ -256,7 +278,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     // 1. changesets → versions and changelogs
     const versions = new Map([...before].map(([n, p]) => [n, p.version]));
     if (pending.length > 0) {
-      log(`${opts.dryRun ? 'would run' : 'running'} changeset version for ${pending.length} changeset${pending.length === 1 ? '' : 's'}: ${pending.join(', ')}`);
+      log(
+        `${opts.dryRun ? 'would run' : 'running'} changeset version for ${pending.length} changeset${pending.length === 1 ? '' : 's'}: ${pending.join(', ')}`,
+      );
       if (opts.dryRun) for (const [n, v] of plannedVersions(root, before)) versions.set(n, v);
       else {
         await changesetVersion(root, baseEnv);
@@ -274,7 +298,10 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     }
 
     // 2. what the registry does not have yet
-    const order = publishable(opts.dryRun ? before : workspacePackages(root)).map((p) => ({ ...p, version: versions.get(p.name) ?? p.version }));
+    const order = publishable(opts.dryRun ? before : workspacePackages(root)).map((p) => ({
+      ...p,
+      version: versions.get(p.name) ?? p.version,
+    }));
     const todo: WorkspacePackage[] = [];
     const unchanged: string[] = [];
     const listed = await Promise.all(order.map(async (p) => ({ p, versions: await publishedVersions(p.name, root, auth.env) })));

@@ -77,7 +77,12 @@ function check(dr: DrPair[] = [pair()]): CheckReport {
     dr,
     policy: { rules: [], exceptions: [], unjudged: [] },
     findings: [],
-    summary: { errors: 0, warnings: 0, promotionsPending: 0, byCheck: { config: 0, parity: 0, regions: 0, residency: 0, dr: 0, policy: 0 } },
+    summary: {
+      errors: 0,
+      warnings: 0,
+      promotionsPending: 0,
+      byCheck: { config: 0, parity: 0, regions: 0, residency: 0, dr: 0, policy: 0 },
+    },
   };
 }
 

@@ -65,7 +65,16 @@ export function isInputEntry(rel: string, filter: InputFilter = {}): boolean {
 function hashFiles(dir: string, h = createHash('sha256'), base = dir, filter: InputFilter = {}): ReturnType<typeof createHash> {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = join(dir, entry.name);
-    if (!isInputEntry(p.slice(base.length + 1).split(sep).join('/'), filter)) continue;
+    if (
+      !isInputEntry(
+        p
+          .slice(base.length + 1)
+          .split(sep)
+          .join('/'),
+        filter,
+      )
+    )
+      continue;
     if (entry.isDirectory()) hashFiles(p, h, base, filter);
     else {
       h.update(p.slice(base.length));
@@ -141,8 +150,8 @@ export class InputHasher {
     const h = createHash('sha256');
     h.update(this.base);
     h.update(JSON.stringify(env));
-    for (const b of env.bundles) h.update(`${b.package}@${b.version}:${b.pinned ? this.pinnedHash(b.package, b.pinned.dir) : this.bundleHash(b.package, env.cloud)}`);
+    for (const b of env.bundles)
+      h.update(`${b.package}@${b.version}:${b.pinned ? this.pinnedHash(b.package, b.pinned.dir) : this.bundleHash(b.package, env.cloud)}`);
     return h.digest('hex');
   }
 }
-

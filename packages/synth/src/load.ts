@@ -27,6 +27,8 @@ export function loadDeploy(root: string, pkg: string, cloud: Cloud, pinnedDir?: 
 
 /** The implementations an environment needs, by bundle name. */
 export async function loadImplementations(root: string, env: ResolvedEnvironment): Promise<Implementations> {
-  const entries = await Promise.all(env.bundles.map(async (b) => [b.name, await loadDeploy(root, b.package, env.cloud, b.pinned?.dir)] as const));
+  const entries = await Promise.all(
+    env.bundles.map(async (b) => [b.name, await loadDeploy(root, b.package, env.cloud, b.pinned?.dir)] as const),
+  );
   return new Map(entries);
 }

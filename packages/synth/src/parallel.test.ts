@@ -54,7 +54,10 @@ describe('synthFleet', () => {
   const breakQueue = (ws: string) => {
     const src = join(ws, 'node_modules/@parity/bundle-queue/src/aws.ts');
     const original = readFileSync(src, 'utf8');
-    writeFileSync(src, original.replace(/export function deploy\(([^)]*)\)([^{]*)\{/, 'export function deploy($1)$2{ throw new Error("boom in queue");'));
+    writeFileSync(
+      src,
+      original.replace(/export function deploy\(([^)]*)\)([^{]*)\{/, 'export function deploy($1)$2{ throw new Error("boom in queue");'),
+    );
     return () => writeFileSync(src, original);
   };
   const noHalfWritten = (ws: string) => {

@@ -40,7 +40,10 @@ export interface WorkerJob {
 export type WorkerTask = { readonly env: ResolvedEnvironment; readonly hash: string } | null;
 
 /** worker → main. */
-export type WorkerMessage = { readonly ready: true } | { readonly result: SynthResult } | { readonly error: { readonly message: string; readonly stack?: string } };
+export type WorkerMessage =
+  | { readonly ready: true }
+  | { readonly result: SynthResult }
+  | { readonly error: { readonly message: string; readonly stack?: string } };
 
 /** Sorted by cloud, then name: a thread that takes from one end mostly loads one cloud's bindings. */
 export function queueOrder<T extends { cloud: string; name: string }>(envs: readonly T[]): T[] {
@@ -55,7 +58,9 @@ function startWorker(job: WorkerJob): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: job });
   // tsx's ESM API (its "import" export; require.resolve would name the CommonJS one).
   const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
+  const api = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports[
+    './esm/api'
+  ]!.import.default;
   const tsx = pathToFileURL(join(dirname(manifest), api)).href;
   const entry = new URL('./worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;

@@ -21,12 +21,24 @@ const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCas
 
 /** Tags on every AWS resource (provider default_tags). */
 export function awsTags(env: ResolvedEnvironment): Record<string, string> {
-  return { 'parity:platform': env.platform, 'parity:environment': env.name, 'parity:role': env.role, 'parity:tier': env.tier, 'managed-by': 'parity' };
+  return {
+    'parity:platform': env.platform,
+    'parity:environment': env.name,
+    'parity:role': env.role,
+    'parity:tier': env.tier,
+    'managed-by': 'parity',
+  };
 }
 
 /** Labels on every GCP resource (provider default_labels; keys allow no colon). */
 export function gcpLabels(env: ResolvedEnvironment): Record<string, string> {
-  return { 'parity-platform': env.platform, 'parity-environment': env.name, 'parity-role': env.role, 'parity-tier': env.tier, 'managed-by': 'parity' };
+  return {
+    'parity-platform': env.platform,
+    'parity-environment': env.name,
+    'parity-role': env.role,
+    'parity-tier': env.tier,
+    'managed-by': 'parity',
+  };
 }
 
 export class EnvironmentStack extends TerraformStack {
@@ -58,7 +70,13 @@ export class EnvironmentStack extends TerraformStack {
 
     const s = env.state;
     if (s.backend === 's3') {
-      const backend = new S3Backend(this, { bucket: s.bucket, key: s.key, region: s.region, encrypt: true, ...(s.lockTable ? { dynamodbTable: s.lockTable } : {}) });
+      const backend = new S3Backend(this, {
+        bucket: s.bucket,
+        key: s.key,
+        region: s.region,
+        encrypt: true,
+        ...(s.lockTable ? { dynamodbTable: s.lockTable } : {}),
+      });
       // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend predates the argument.
       if (!s.lockTable) backend.addOverride('use_lockfile', true);
     } else {
@@ -106,7 +124,19 @@ export function applyTransforms(scope: Construct, bundle: ResolvedBundle): void 
       return [];
     }
     const path = t.path.replace(/\.set\..*$/, '.resource');
-    return [issue({ kind: 'transform', file: t.file, path, line: t.line, value: t.resource, message: `bundle ${bundle.name} has no resource "${t.resource}" to transform`, allowed: [...elements.keys()].sort().join(', '), fix: 'name one of the bundle\'s resources by its construct ID (pnpm check shows them after the bundle name)' })];
+    return [
+      issue({
+        kind: 'transform',
+        file: t.file,
+        path,
+        line: t.line,
+        value: t.resource,
+        message: `bundle ${bundle.name} has no resource "${t.resource}" to transform`,
+        allowed: [...elements.keys()].sort().join(', '),
+        fix: "name one of the bundle's resources by its construct ID (pnpm check shows them after the bundle name)",
+      }),
+    ];
   });
-  if (problems.length) throw new ParityError(problems, `${problems.length} transform${problems.length === 1 ? '' : 's'} could not be applied`);
+  if (problems.length)
+    throw new ParityError(problems, `${problems.length} transform${problems.length === 1 ? '' : 's'} could not be applied`);
 }

@@ -25,16 +25,20 @@ describe('withoutTokenTraces', () => {
     expect(withoutTokenTraces(created)).toEqual([]);
     expect(created().length).toBeGreaterThan(0);
     // also after a throw
-    expect(() => withoutTokenTraces(() => {
-      throw new Error('boom');
-    })).toThrow('boom');
+    expect(() =>
+      withoutTokenTraces(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(created().length).toBeGreaterThan(0);
   });
 
   it('keeps them with PARITY_DEBUG set', () => {
     process.env.PARITY_DEBUG = '1';
     try {
-      expect(withoutTokenTraces(() => (Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] }).creationStack).length).toBeGreaterThan(0);
+      expect(
+        withoutTokenTraces(() => (Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] }).creationStack).length,
+      ).toBeGreaterThan(0);
     } finally {
       delete process.env.PARITY_DEBUG;
     }
@@ -69,7 +73,13 @@ describe('synthesizeSingleStack', () => {
   it('still fails on a token that cannot be resolved', () => {
     const app = new App({ outdir: tmp() });
     const stack = new TerraformStack(app, 'bad');
-    new TerraformOutput(stack, 'x', { value: Lazy.anyValue({ produce: () => { throw new Error('cannot produce'); } }) });
+    new TerraformOutput(stack, 'x', {
+      value: Lazy.anyValue({
+        produce: () => {
+          throw new Error('cannot produce');
+        },
+      }),
+    });
     expect(() => withoutTokenTraces(() => synthesizeSingleStack(app, stack))).toThrow(/cannot produce/);
   });
 });

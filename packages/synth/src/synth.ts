@@ -24,7 +24,9 @@ import { EnvironmentStack } from './stack.js';
  * classes call through its exports object, so swapping that export off for the duration of a
  * synthesis removes the cost; cdktf is archived at 0.21.0, so the module will not move.
  */
-const tokenTraces = createRequire(import.meta.url)('cdktf/lib/tokens/private/stack-trace.js') as { captureStackTrace: (below?: unknown) => string[] };
+const tokenTraces = createRequire(import.meta.url)('cdktf/lib/tokens/private/stack-trace.js') as {
+  captureStackTrace: (below?: unknown) => string[];
+};
 const captureTokenTrace = tokenTraces.captureStackTrace;
 const noTrace = (): string[] => [];
 
@@ -52,7 +54,8 @@ export function withoutTokenTraces<T>(fn: () => T): T {
  */
 export function synthesizeSingleStack(app: App, stack: TerraformStack): void {
   const stacks = app.node.children.filter((c) => TerraformStack.isStack(c));
-  if (stacks.length !== 1 || stacks[0] !== stack) throw new Error(`synthesizeSingleStack: the app must hold exactly this stack (it holds ${stacks.length})`);
+  if (stacks.length !== 1 || stacks[0] !== stack)
+    throw new Error(`synthesizeSingleStack: the app must hold exactly this stack (it holds ${stacks.length})`);
   stack.ensureBackendExists();
   stack.synthesizer.synthesize({ outdir: app.outdir, skipValidation: false, manifest: app.manifest });
   const errors = app.node.validate();
@@ -117,7 +120,10 @@ export async function synthEnvironments(
           synthesizeSingleStack(app, new EnvironmentStack(app, env, impls));
         });
         const stack = readFileSync(join(tmp, 'stacks', env.name, 'cdk.tf.json'));
-        writeFileSync(join(tmp, MARKER), `${JSON.stringify({ hash, stack: stackDigest(stack), bundles: env.bundles.map((b) => `${b.package}@${b.version}${b.pinned ? ' (pinned)' : ''}`) }, null, 2)}\n`);
+        writeFileSync(
+          join(tmp, MARKER),
+          `${JSON.stringify({ hash, stack: stackDigest(stack), bundles: env.bundles.map((b) => `${b.package}@${b.version}${b.pinned ? ' (pinned)' : ''}`) }, null, 2)}\n`,
+        );
       },
       { replace: true },
     );

@@ -23,12 +23,17 @@ export { type Block, dataSourcesOf as dataSources, ref, resourcesOf as resources
  */
 export function only(json: TerraformJson, type: string, bundle?: string): [string, Block] {
   const entries = Object.entries(resourcesOf(json, type)).filter(([id]) => !bundle || id.startsWith(`${bundle}_`));
-  if (entries.length !== 1) throw new Error(`expected exactly one ${type}${bundle ? ` of bundle ${bundle}` : ''}, found ${entries.length}: ${entries.map(([id]) => id).join(', ')}`);
+  if (entries.length !== 1)
+    throw new Error(
+      `expected exactly one ${type}${bundle ? ` of bundle ${bundle}` : ''}, found ${entries.length}: ${entries.map(([id]) => id).join(', ')}`,
+    );
   return entries[0]!;
 }
 
 /** Resolve fixture manifests and synthesize each one in memory. */
-export async function synthFixtures(manifests: readonly ManifestInput[]): Promise<{ envs: Map<string, ResolvedEnvironment>; json: Map<string, TerraformJson> }> {
+export async function synthFixtures(
+  manifests: readonly ManifestInput[],
+): Promise<{ envs: Map<string, ResolvedEnvironment>; json: Map<string, TerraformJson> }> {
   const envs = await resolveFixture(manifests);
   const json = new Map<string, TerraformJson>();
   for (const e of envs.values()) json.set(e.name, await synthToJson(REPO_ROOT, e));
@@ -39,11 +44,27 @@ export async function synthFixtures(manifests: readonly ManifestInput[]): Promis
  * Run one bundle's `deploy` on its own, with the inputs given instead of its connections, and
  * return the synthesized JSON. For testing what a bundle does with (or without) its inputs.
  */
-export function deployAlone(deploy: (scope: Construct, ctx: never) => Exports, env: ResolvedEnvironment, bundleName: string, inputs: Record<string, Exports> = {}, envName = env.name): TerraformJson {
+export function deployAlone(
+  deploy: (scope: Construct, ctx: never) => Exports,
+  env: ResolvedEnvironment,
+  bundleName: string,
+  inputs: Record<string, Exports> = {},
+  envName = env.name,
+): TerraformJson {
   const stack = new TerraformStack(Testing.app(), 'test');
   const bundle = env.bundles.find((b) => b.name === bundleName);
   if (!bundle) throw new Error(`${env.name} has no bundle ${bundleName}`);
-  const ctx = { env, bundle, params: bundle.params, inputs, name: namer(env.platform, envName), tags: {}, providerFor: () => { throw new Error('providerFor is not available to a bundle deployed alone'); } };
+  const ctx = {
+    env,
+    bundle,
+    params: bundle.params,
+    inputs,
+    name: namer(env.platform, envName),
+    tags: {},
+    providerFor: () => {
+      throw new Error('providerFor is not available to a bundle deployed alone');
+    },
+  };
   (deploy as DeployFn)(new Construct(stack, bundleName), ctx as never);
   return JSON.parse(Testing.synth(stack)) as TerraformJson;
 }

@@ -15,7 +15,11 @@ port.on('message', (task: WorkerTask) => {
     port.close();
     return;
   }
-  synthEnvironments(job.root, [task.env], { force: job.force, hasher: { envHash: () => task.hash }, onResult: (result) => send({ result }) }).catch((e: unknown) => {
+  synthEnvironments(job.root, [task.env], {
+    force: job.force,
+    hasher: { envHash: () => task.hash },
+    onResult: (result) => send({ result }),
+  }).catch((e: unknown) => {
     const err = e instanceof Error ? e : new Error(String(e));
     send({ error: { message: err.message, ...(err.stack ? { stack: err.stack } : {}) } });
     port.close();

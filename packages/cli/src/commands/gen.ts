@@ -28,7 +28,9 @@ export async function verifyPlan(ws: Workspace, plan: GenPlan): Promise<Problem[
     const resolved = resolveForCheck(w, only);
     const json = new Map<string, TerraformJson>();
     for (const e of resolved.envs) json.set(e.name, (await synthToJson(ws.root, e)) as TerraformJson);
-    return runChecks(w, resolved, (n) => json.get(n)).findings.filter((f) => f.env !== undefined && only.includes(f.env) && f.kind !== 'promotion-pending');
+    return runChecks(w, resolved, (n) => json.get(n)).findings.filter(
+      (f) => f.env !== undefined && only.includes(f.env) && f.kind !== 'promotion-pending',
+    );
   };
   // Only what the new environment brings: problems the recovered one already had are check's to report.
   const key = (f: Finding) => `${f.kind}|${f.env}|${f.path}|${f.message}`;
@@ -43,13 +45,21 @@ export async function verifyPlan(ws: Workspace, plan: GenPlan): Promise<Problem[
  * Environment; and, when its state lives where no other environment's does, the state bucket of
  * that region (without which its first `terraform init` fails).
  */
-export function bootstrapNote(ws: Workspace, name: string, m: Pick<Manifest, 'cloud' | 'region' | 'role'> & { state?: { region?: string } }): string {
+export function bootstrapNote(
+  ws: Workspace,
+  name: string,
+  m: Pick<Manifest, 'cloud' | 'region' | 'role'> & { state?: { region?: string } },
+): string {
   const def = ws.definition.data;
   const bucket = (env: string, cloud: Cloud, region: string) => stateBackend(def, env, cloud, region).bucket;
   const cloud = m.cloud ?? def.defaults.cloud;
   const mine = bucket(name, cloud, m.state?.region ?? m.region!);
   const known = [...ws.manifests.entries()].some(
-    ([other, s]) => other !== name && (s.data.cloud ?? def.defaults.cloud) === cloud && s.data.region && bucket(other, cloud, s.data.state?.region ?? s.data.region) === mine,
+    ([other, s]) =>
+      other !== name &&
+      (s.data.cloud ?? def.defaults.cloud) === cloud &&
+      s.data.region &&
+      bucket(other, cloud, s.data.state?.region ?? s.data.region) === mine,
   );
   const gate = m.role === 'staging' ? '' : ' with required reviewers';
   const lines = [`CI: the bootstrap creates ${name}'s plan and apply identities; add the GitHub Environment ${name}${gate}.`];
@@ -66,14 +76,21 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
   }
   // dr environments change what their primary copies where: run the full check before writing.
   const verified = plan.manifest.role === 'dr' ? await verifyPlan(ws, plan) : [];
-  failOnErrors([...issues.filter((i) => i.severity === 'warning'), ...verified], `cannot generate environment ${name}: pnpm check would reject it`);
+  failOnErrors(
+    [...issues.filter((i) => i.severity === 'warning'), ...verified],
+    `cannot generate environment ${name}: pnpm check would reject it`,
+  );
   const existing = ws.manifests.get(name)?.data;
   const dropped = [
     ...Object.entries(existing?.overrides ?? {}).flatMap(([b, v]) => Object.keys(v).map((k) => `overrides.${b}.${k}`)),
     ...Object.keys(existing?.bundles ?? {}).map((b) => `bundles.${b} (pinned ${existing!.bundles![b]})`),
   ];
   if (dropped.length > 0) {
-    process.stderr.write(pc.yellow(`warning: stamping ${name} again replaces its hand edits: ${dropped.join(', ')}. Put them back, or use git to restore them (git diff environments/${name}).\n`));
+    process.stderr.write(
+      pc.yellow(
+        `warning: stamping ${name} again replaces its hand edits: ${dropped.join(', ')}. Put them back, or use git to restore them (git diff environments/${name}).\n`,
+      ),
+    );
   }
   const written = writeEnvironment(ws, name, renderEnvironment(ws.root, plan), flags.force);
   const m = plan.manifest;
@@ -83,8 +100,12 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
   for (const f of written) process.stdout.write(`  wrote ${f}\n`);
   // a dr environment's failover procedure, from the model it now is part of
   if (m.role === 'dr') await (await import('./runbook.js')).genRunbooks([name], {}, ws.root);
-  const needsDr = m.role === 'production' && ws.definition.data.dr.required && ![...ws.manifests.values()].some((s) => s.data.recovers === name);
-  if (needsDr) process.stdout.write(pc.yellow(`\n${name} needs a dr environment (dr.required): pnpm gen env dr-<region> --recovers ${name}\n`));
+  const needsDr =
+    m.role === 'production' && ws.definition.data.dr.required && ![...ws.manifests.values()].some((s) => s.data.recovers === name);
+  if (needsDr)
+    process.stdout.write(pc.yellow(`\n${name} needs a dr environment (dr.required): pnpm gen env dr-<region> --recovers ${name}\n`));
   process.stdout.write(`\n${pc.yellow(bootstrapNote(ws, name, m))}`);
-  process.stdout.write(`\nNext: ${pc.cyan(`pnpm synth ${name}`)}${m.cloud === 'aws' ? ` then ${pc.cyan(`pnpm validate ${name}`)}` : ''}, and ${pc.cyan('pnpm check')}\n`);
+  process.stdout.write(
+    `\nNext: ${pc.cyan(`pnpm synth ${name}`)}${m.cloud === 'aws' ? ` then ${pc.cyan(`pnpm validate ${name}`)}` : ''}, and ${pc.cyan('pnpm check')}\n`,
+  );
 }

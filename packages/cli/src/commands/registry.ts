@@ -18,7 +18,9 @@ export async function registry(flags: RegistryFlags, root = findRoot()): Promise
   const port = flags.port ?? DEFAULT_PORT;
   const reg = await startRegistry({ root, host, port, stdio: 'inherit', ...(flags.storage ? { stateDir: flags.storage } : {}) });
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  say(`${pc.green('✔')} registry at ${pc.bold(reg.url)} (${REGISTRY_CONFIG}; data in ${flags.storage ? relative(root, flags.storage) || '.' : REGISTRY_STATE})`);
+  say(
+    `${pc.green('✔')} registry at ${pc.bold(reg.url)} (${REGISTRY_CONFIG}; data in ${flags.storage ? relative(root, flags.storage) || '.' : REGISTRY_STATE})`,
+  );
   if (port !== DEFAULT_PORT || host !== DEFAULT_HOST) say(pc.yellow(`  set @parity:registry=${reg.url} in .npmrc to use it`));
   say(pc.dim(`  once:    npm adduser --registry ${reg.url}   (creates a user; its token goes to ~/.npmrc)`));
   say(pc.dim('  then:    pnpm release                  (publishes the bundles; another terminal)'));

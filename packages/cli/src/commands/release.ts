@@ -21,5 +21,6 @@ export async function release(flags: ReleaseFlags, root = findRoot()): Promise<v
   for (const p of r.published) say(`${pc.green('✔')} published ${p}`);
   if (r.unchanged.length) say(pc.dim(`already in the registry: ${r.unchanged.join(', ')}`));
   if (r.published.length === 0) say(`${pc.green('✔')} nothing to publish: ${r.registry} has every bundle at its workspace version`);
-  if (r.versioned.length) say(pc.yellow(`commit the new versions and changelogs: git add -A && git commit -m "Release ${r.versioned.join(', ')}"`));
+  if (r.versioned.length)
+    say(pc.yellow(`commit the new versions and changelogs: git add -A && git commit -m "Release ${r.versioned.join(', ')}"`));
 }

@@ -59,12 +59,18 @@ export async function renderSchemas(root?: string): Promise<{ root: string; file
     .catchall(BundleEntrySchema)
     .describe(DefinitionSchema.shape.bundles.description ?? '');
   const definition = DefinitionSchema.extend({ bundles: typedBundles });
-  files.set('schemas/platform.schema.json', text(toSchema(definition, 'Parity platform definition', 'environments/platform.yaml: bundles, defaults, tiers, DR targets, state.')));
+  files.set(
+    'schemas/platform.schema.json',
+    text(toSchema(definition, 'Parity platform definition', 'environments/platform.yaml: bundles, defaults, tiers, DR targets, state.')),
+  );
   const overrides = z
     .object(Object.fromEntries([...ws.bundles.values()].sort((a, b) => a.name.localeCompare(b.name)).map((b) => [b.name, overridable(b)])))
     .strict();
   const manifest = ManifestSchema.extend({ overrides: overrides.default({}).describe(ManifestSchema.shape.overrides.description ?? '') });
-  files.set('schemas/environment.schema.json', text(toSchema(manifest, 'Parity environment manifest', 'environments/<name>/environment.yaml: only what differs from the definition.')));
+  files.set(
+    'schemas/environment.schema.json',
+    text(toSchema(manifest, 'Parity environment manifest', 'environments/<name>/environment.yaml: only what differs from the definition.')),
+  );
   const require = createRequire(join(ws.root, 'package.json'));
   for (const spec of ws.bundles.values()) {
     const pkgJson = require.resolve(`${spec.package}/package.json`, { paths: [ws.root] });

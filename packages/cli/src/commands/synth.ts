@@ -22,7 +22,11 @@ export async function synthBootstrapCommand(names: readonly string[], root?: str
   const { synthBootstrap } = await import('@parity/synth/bootstrap');
   const files = synthBootstrap(r, envs[0]?.platform ?? 'parity', envs);
   for (const f of files) process.stdout.write(`${pc.green('✔')} ${f}\n`);
-  process.stdout.write(pc.dim(`Apply it by hand (README: "The bootstrap"): cd ${files[0] ? dirname(files[0]) : 'bootstrap/<cloud>/cdktf.out/stacks/bootstrap-<cloud>'} && terraform init && terraform apply -var github_repository=<owner>/<name>\n`));
+  process.stdout.write(
+    pc.dim(
+      `Apply it by hand (README: "The bootstrap"): cd ${files[0] ? dirname(files[0]) : 'bootstrap/<cloud>/cdktf.out/stacks/bootstrap-<cloud>'} && terraform init && terraform apply -var github_repository=<owner>/<name>\n`,
+    ),
+  );
   return files;
 }
 
@@ -39,7 +43,11 @@ export async function resolveOrFail(names: readonly string[], root?: string): Pr
  * Up-to-date environments are recognised before cdktf is loaded, so an unchanged fleet returns
  * at once.
  */
-export async function synth(names: readonly string[], flags: SynthFlags = {}, root?: string): Promise<{ root: string; envs: ResolvedEnvironment[]; results: SynthResult[] }> {
+export async function synth(
+  names: readonly string[],
+  flags: SynthFlags = {},
+  root?: string,
+): Promise<{ root: string; envs: ResolvedEnvironment[]; results: SynthResult[] }> {
   const started = performance.now();
   const { root: r, envs } = await resolveOrFail(names, root);
   const hasher = new InputHasher(r);
@@ -50,15 +58,22 @@ export async function synth(names: readonly string[], flags: SynthFlags = {}, ro
   if (stale.length > 0) {
     const { synthFleet, workerCount } = await import('@parity/synth/parallel');
     threads = Math.min(flags.jobs ?? workerCount(stale.length), stale.length);
-    results.push(...await synthFleet(r, stale, {
-      force: true,
-      hasher,
-      jobs: threads,
-      onResult: (res) => say(`${pc.green('✔')} ${res.env.padEnd(20)} ${relative(r, res.file)} ${pc.dim(`${res.ms.toFixed(0)} ms`)}\n`),
-    }));
+    results.push(
+      ...(await synthFleet(r, stale, {
+        force: true,
+        hasher,
+        jobs: threads,
+        onResult: (res) => say(`${pc.green('✔')} ${res.env.padEnd(20)} ${relative(r, res.file)} ${pc.dim(`${res.ms.toFixed(0)} ms`)}\n`),
+      })),
+    );
   }
   for (const e of envs) if (!stale.includes(e)) results.push({ env: e.name, file: stackFile(r, e.name), status: 'unchanged', ms: 0 });
-  for (const e of envs) if (!stale.includes(e)) say(`${pc.dim('·')} ${e.name.padEnd(20)} ${pc.dim(`unchanged (${relative(r, stackFile(r, e.name))})`)}\n`);
-  say(pc.dim(`${stale.length} synthesized${threads > 1 ? ` on ${threads} worker threads` : ''}, ${envs.length - stale.length} unchanged in ${(performance.now() - started).toFixed(0)} ms\n`));
+  for (const e of envs)
+    if (!stale.includes(e)) say(`${pc.dim('·')} ${e.name.padEnd(20)} ${pc.dim(`unchanged (${relative(r, stackFile(r, e.name))})`)}\n`);
+  say(
+    pc.dim(
+      `${stale.length} synthesized${threads > 1 ? ` on ${threads} worker threads` : ''}, ${envs.length - stale.length} unchanged in ${(performance.now() - started).toFixed(0)} ms\n`,
+    ),
+  );
   return { root: r, envs, results };
 }

@@ -33,7 +33,10 @@ export async function validate(names: readonly string[], flags: ValidateFlags = 
   const plugins = findPluginDir(flags.pluginDir);
   if (!plugins.dir && process.env.CI === 'true') {
     const message = `CI=true and no provider mirror for ${AWS_PROVIDER.source} ${AWS_PROVIDER.version} (${plugins.how})`;
-    refuse('no provider mirror', providerMirror('PARITY_TF_PLUGIN_DIR', undefined, message, 'set PARITY_TF_PLUGIN_DIR or pass --plugin-dir'));
+    refuse(
+      'no provider mirror',
+      providerMirror('PARITY_TF_PLUGIN_DIR', undefined, message, 'set PARITY_TF_PLUGIN_DIR or pass --plugin-dir'),
+    );
   }
   process.stdout.write(
     pc.dim(
