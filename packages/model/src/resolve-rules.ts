@@ -250,7 +250,6 @@ function tier(ctx: ResolveContext): void {
 function recovers(ctx: ResolveContext): void {
   const { m, at, out } = ctx;
   const manifests = ctx.input.manifests;
-  const cat = regionCatalog();
   if (m.role === 'dr') {
     const target = m.recovers ? manifests.get(m.recovers) : undefined;
     if (!m.recovers) {
@@ -317,17 +316,6 @@ function recovers(ctx: ResolveContext): void {
         value: m.recovers,
         message: `only dr environments recover another; this one is ${m.role}`,
         fix: 'remove recovers, or set role: dr',
-      }),
-    );
-  }
-  if (!cat.get(m.cloud, m.state.region)) {
-    out.push(
-      issue({
-        kind: 'unknown-region',
-        ...at(['state', 'region']),
-        value: m.state.region,
-        message: `not a known ${m.cloud} region`,
-        fix: 'correct the state region',
       }),
     );
   }

@@ -159,6 +159,13 @@ const refusals: Refusal[] = [
     kind: 'unknown-region',
     path: 'region',
   },
+  {
+    name: 'fails on an unknown state region, once',
+    manifests: [{ ...staging, state: { region: 'us-west-9' } }],
+    env: 'staging',
+    kind: 'unknown-region',
+    path: 'state.region',
+  },
   { name: 'fails on an unknown tier', manifests: [{ ...staging, tier: 'gigantic' }], env: 'staging', kind: 'unknown-tier', path: 'tier' },
   {
     name: 'fails when a dr environment does not say what it recovers',
@@ -229,6 +236,9 @@ describe('resolution refusals', () => {
     expect(found.length, JSON.stringify(r.issues, null, 2)).toBeGreaterThan(0);
     if (path) expect(found.map((i) => i.path)).toContain(path);
     if (message) expect(found.map((i) => i.message).join('\n')).toMatch(message);
+    // each problem is reported once, however many rules look at the field
+    const shown = r.issues.map((i) => `${i.kind}|${i.file}|${i.path}|${i.message}`);
+    expect(shown).toEqual([...new Set(shown)]);
     for (const i of found) {
       expect(i.file).toMatch(/^environments\//);
       expect(i.fix ?? '').not.toBe('');
