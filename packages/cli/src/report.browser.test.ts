@@ -5,7 +5,7 @@
  * Screenshots go to `.parity/screenshots/` (gitignored), to look at.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -130,6 +130,8 @@ async function open(file: string): Promise<{ page: Page; errors: string[]; refus
 describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () => {
   it('shows every environment, one arrow per DR pair and the matrix of check --json, loading nothing', async () => {
     const root = temp();
+    // this test's own history in place of the drill reports committed as evidence
+    rmSync(join(root, 'environments', 'dr-usw2', 'drills'), { recursive: true, force: true });
     writeDrill(root, '2026-11-20T10:00:00Z', 'failed', 61);
     writeDrill(root, '2026-11-27T10:00:00Z', 'passed', 42.5);
     const { file, check } = reportOf(root);

@@ -1,7 +1,8 @@
 /**
  * `pnpm gen bundle <name>`: write a new bundle from templates/bundle, then make it usable at once:
  * `pnpm install` (links it into the workspace), `pnpm schemas` (the definition's and manifest's
- * schemas now know it), and its first reviewed snapshots. `--no-install` stops after writing.
+ * schemas now know it), the dr environments' runbooks (`pnpm gen runbook`: a stateful bundle adds to
+ * what each pair protects), and its first reviewed snapshots. `--no-install` stops after writing.
  */
 import { join } from 'node:path';
 import pc from 'picocolors';
@@ -67,6 +68,8 @@ export async function genBundle(name: string, flags: GenBundleFlags, root?: stri
     process.stdout.write(`${pc.dim('pnpm install')}\n`);
     runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], ws.root);
     runStep(process.execPath, [join(ws.root, 'packages', 'cli', 'bin', 'parity.js'), 'schemas'], ws.root);
+    // every dr environment's runbook lists what its pair protects: a stateful bundle adds to it
+    runStep(process.execPath, [join(ws.root, 'packages', 'cli', 'bin', 'parity.js'), 'gen', 'runbook'], ws.root);
     runStep('pnpm', ['exec', 'vitest', 'run', 'src/snapshot.test.ts', '--update'], join(ws.root, 'bundles', name), { capture: true });
     process.stdout.write(`  wrote bundles/${name}/src/__snapshots__ (review them)\n`);
   }
