@@ -5,10 +5,11 @@
  * in `bundles:` of the definition and in the README's bundle table. Checked before anything is
  * written; every file written atomically. The same inputs give the same bytes.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeDirAtomic, writeFileAtomic } from '@parity/io';
 import { DEFINITION_FILE, issue, type Cloud, type Issue, type Workspace } from '@parity/model';
-import { render, templateFiles, writeAtomic, writeNewFolder } from './files.js';
+import { render, templateFiles } from './files.js';
 
 /** Bundle names: used in package names, physical names (`<platform>-<env>-<bundle>`) and Terraform addresses. */
 export const BUNDLE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -211,8 +212,13 @@ export function addReadmeRow(text: string, view: BundleView): string | undefined
 export function writeBundle(root: string, plan: BundlePlan): string[] {
   const prefix = `bundles/${plan.view.name}/`;
   const inFolder = new Map([...plan.files].filter(([f]) => f.startsWith(prefix)).map(([f, c]) => [f.slice(prefix.length), c]));
-  writeNewFolder(join(root, 'bundles', plan.view.name), inFolder);
-  for (const [f, c] of plan.files) if (!f.startsWith(prefix)) writeAtomic(join(root, f), c);
-  for (const [f, c] of plan.edits) writeAtomic(join(root, f), c);
+  writeDirAtomic(join(root, 'bundles', plan.view.name), (tmp) => {
+    for (const [file, content] of inFolder) {
+      mkdirSync(dirname(join(tmp, file)), { recursive: true });
+      writeFileSync(join(tmp, file), content);
+    }
+  });
+  for (const [f, c] of plan.files) if (!f.startsWith(prefix)) writeFileAtomic(join(root, f), c);
+  for (const [f, c] of plan.edits) writeFileAtomic(join(root, f), c);
   return [...plan.files.keys(), ...plan.edits.keys()];
 }

@@ -1,35 +1,10 @@
 /**
- * Writing generated files without ever leaving one half-written: each file goes to a temporary
- * name beside its target (with the process id) and is renamed into place; a new folder is filled
- * under a temporary name and renamed as a whole.
+ * Reading the generator's templates: the `*.hbs` files of a template folder, rendered in
+ * handlebars strict mode. (Writing goes through `@parity/io`'s atomic writes.)
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
-
-/** Write `content` to `path` through a temporary file and a rename. */
-export function writeAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
-}
-
-/** Create folder `target` with `files` (relative path → content), all at once: filled under a temporary name, then renamed. */
-export function writeNewFolder(target: string, files: ReadonlyMap<string, string>): void {
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  try {
-    for (const [file, content] of files) {
-      mkdirSync(dirname(join(tmp, file)), { recursive: true });
-      writeFileSync(join(tmp, file), content);
-    }
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-}
 
 /** Every `*.hbs` file under `dir`, as paths relative to it, sorted. */
 export function templateFiles(dir: string): string[] {

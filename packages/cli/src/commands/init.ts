@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pc from 'picocolors';
-import { firstFleet, initProblems, planInit, writeAtomic, type FleetEnv, type InitOptions, type InitPlan } from '@parity/generator';
+import { writeFileAtomic } from '@parity/io';
+import { firstFleet, initProblems, planInit, type FleetEnv, type InitOptions, type InitPlan } from '@parity/generator';
 import { findRoot, issue, ParityError, shortCode, type Cloud } from '@parity/model';
 import { runStep } from '../proc.js';
 
@@ -93,7 +94,7 @@ function importers(root: string): string[] {
 
 function apply(root: string, plan: InitPlan): void {
   for (const dir of plan.removals) rmSync(join(root, dir), { recursive: true, force: true });
-  for (const [f, c] of plan.edits) writeAtomic(join(root, f), c);
+  for (const [f, c] of plan.edits) writeFileAtomic(join(root, f), c);
 }
 
 /** Stamp one environment of the first fleet, trying a dr environment's other candidate regions if `gen env` refuses one. */
