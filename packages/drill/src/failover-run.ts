@@ -18,7 +18,7 @@ import { failoverChange, failoverComment, failoverSection, nextStep, type Failov
 import { blockingFindings, resolvePair, strategyOf, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
 import { describePoint, newestSnapshot, replicaOf, type RecoveryPoint } from './recovery.js';
-import { writeAtomic } from './report.js';
+import { writeFileAtomic } from '@parity/io';
 
 export type FailoverTarget = { kind: 'endpoint'; url: string } | { kind: 'aws' };
 
@@ -134,6 +134,6 @@ export async function runFailover(opts: FailoverOptions, deps: FailoverDeps): Pr
   const plan = await planFailover(opts, deps);
   if (opts.dryRun) return { ...plan, written: false, notWritten: 'dry-run' };
   if (!(await deps.confirm(plan))) return { ...plan, written: false, notWritten: 'declined' };
-  writeAtomic(join(opts.root, plan.change.file), plan.change.after);
+  writeFileAtomic(join(opts.root, plan.change.file), plan.change.after);
   return { ...plan, written: true };
 }

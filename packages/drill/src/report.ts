@@ -3,7 +3,8 @@
  * `status`, `rto.measuredMinutes`, `rpo.measuredMinutes`) and markdown for people, written to
  * `environments/<dr-env>/drills/<timestamp>.{json,md}` through a temporary file and a rename.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '@parity/io';
 import { join } from 'node:path';
 import { duration, type Measured } from './metrics.js';
 
@@ -201,13 +202,6 @@ export function renderMarkdown(r: DrillReport): string {
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
 }
 
-/** Write through a temporary file named with the pid, then rename: nothing half-written, no race between two runs. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
 /** Write `environments/<dr-env>/drills/<stamp>.{json,md}`; returns the paths relative to `root`. */
 export function writeReport(root: string, report: DrillReport): { json: string; markdown: string } {
   const rel = join('environments', report.drEnv, 'drills');
@@ -215,7 +209,7 @@ export function writeReport(root: string, report: DrillReport): { json: string; 
   const stamp = reportStamp(report.startedAt);
   const files = { json: join(rel, `${stamp}.json`), markdown: join(rel, `${stamp}.md`) };
   report.files = files;
-  writeAtomic(join(root, files.markdown), renderMarkdown(report));
-  writeAtomic(join(root, files.json), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(join(root, files.markdown), renderMarkdown(report));
+  writeFileAtomic(join(root, files.json), `${JSON.stringify(report, null, 2)}\n`);
   return files;
 }

@@ -15,7 +15,8 @@ import { literal, resourcesOf, type TfJson } from './emulator.js';
 import type { FailoverStep } from './failover.js';
 import { pairIn, strategyOf, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
-import { writeAtomic, type DrillReport, type StepId } from './report.js';
+import { writeFileAtomic } from '@parity/io';
+import type { DrillReport, StepId } from './report.js';
 
 export const RUNBOOK_FILE = 'RUNBOOK.md';
 const TEMPLATE = join('templates', 'runbook', 'RUNBOOK.md.hbs');
@@ -203,7 +204,7 @@ export function renderRunbook(root: string, view: RunbookView): string {
 /** Write `environments/<dr-env>/RUNBOOK.md` (atomically); returns the path relative to the root. */
 export function writeRunbook(root: string, drEnv: string, text: string): string {
   const rel = join('environments', drEnv, RUNBOOK_FILE);
-  writeAtomic(join(root, rel), text);
+  writeFileAtomic(join(root, rel), text);
   return rel;
 }
 
