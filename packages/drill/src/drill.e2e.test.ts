@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { lastDrill } from '@parity/checks';
 import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, motoCommand } from './moto.js';
+import { freePort } from '@parity/io';
+import { motoCommand } from './moto.js';
 import type { DrillReport } from './report.js';
 
 const CI = process.env.CI === 'true';

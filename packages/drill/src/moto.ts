@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '@parity/io';
 import { groupAlive, killGroup, type Children } from './proc.js';
 
 /** The emulator the unsupported-resource table was established with. */
@@ -14,19 +14,6 @@ export const MOTO_VERSION = '5.2.1';
 /** The moto_server command: `$PARITY_MOTO_SERVER`, else `moto_server` on PATH. */
 export function motoCommand(): string {
   return process.env.PARITY_MOTO_SERVER || 'moto_server';
-}
-
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Moto {

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { terraformVersion as ioTerraformVersion } from '@parity/io';
 import { run, type Children } from './proc.js';
 
 export interface TfContext {
@@ -175,11 +176,7 @@ export function stateResources(dir: string, statePath = 'terraform.tfstate'): St
     );
 }
 
+/** The Terraform version for the report, or undefined when it cannot be read (the report says unknown). */
 export async function terraformVersion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  try {
-    const r = await run('terraform', ['version', '-json'], { cwd: process.cwd(), env });
-    return (JSON.parse(r.stdout) as { terraform_version?: string }).terraform_version;
-  } catch {
-    return undefined;
-  }
+  return ioTerraformVersion(env).catch(() => undefined);
 }
