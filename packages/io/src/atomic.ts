@@ -35,10 +35,38 @@ export interface DirOptions {
 export function moveIntoPlace(tmp: string, target: string, options: DirOptions = {}): void {
   try {
     mkdirSync(dirname(target), { recursive: true });
-    if (options.replace) rmSync(target, { recursive: true, force: true });
-    renameSync(tmp, target);
+    if (options.replace) replaceWith(tmp, target);
+    else renameSync(tmp, target);
   } finally {
     if (existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Tries before giving up when other writers keep putting their own folder in place. */
+const REPLACE_ATTEMPTS = 10;
+
+/**
+ * Rename `tmp` over an existing folder `target`. A folder cannot be renamed over a non-empty one,
+ * so the old one is first moved aside (under this process's temporary name) and removed; when
+ * another process puts its own `target` in place between the two renames (two synths at once),
+ * that one is moved aside in turn: the last writer wins, and nobody fails.
+ */
+function replaceWith(tmp: string, target: string): void {
+  const aside = tempPath(`${target}.old`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      renameSync(target, aside);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    rmSync(aside, { recursive: true, force: true });
+    try {
+      renameSync(tmp, target);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= REPLACE_ATTEMPTS) throw e;
+    }
   }
 }
 
