@@ -311,6 +311,16 @@ const NAMES: Array<[string, string[], RegExp]> = [
   ['registry on a port out of range', ['registry', '--port', '70000'], /--port.*must be a port number, 1-65535/],
   ['registry on port zero', ['registry', '--port', '0'], /--port.*must be a port number, 1-65535/],
   [
+    'registry on an address that is not one',
+    ['registry', '--host', '999.1.1.1', '--port', '4999'],
+    /\(command line\) \(--host\): cannot listen on 999\.1\.1\.1:4999: host 999\.1\.1\.1 is not an address[^]*allowed: an IPv4 or IPv6 address/,
+  ],
+  [
+    'registry on an address of another machine',
+    ['registry', '--host', '192.0.2.1', '--port', '4999'],
+    /\(command line\) \(--host\): cannot listen on 192\.0\.2\.1:4999: host 192\.0\.2\.1 is not an address of this machine/,
+  ],
+  [
     'gen env with a reserved word as the tier',
     ['gen', 'env', 'staging-usw2', '--tier', 'constructor'],
     /\(tier\): tier "constructor" is not defined/,

@@ -14,7 +14,21 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Whether something already listens on host:port. */
+/**
+ * Why nothing can listen on host:port, as the system's error code (`EADDRINUSE`: something listens
+ * there; `EADDRNOTAVAIL`: no interface of this machine has that address; `ENOTFOUND`: a name that
+ * does not resolve; `EACCES`: a privileged port), or undefined when a server could listen there.
+ */
+export function listenError(port: number, host = '127.0.0.1'): Promise<string | undefined> {
+  return new Promise((done) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+    srv.listen(port, host, () => srv.close(() => done(undefined)));
+  });
+}
+
+/** Whether something already listens on host:port (or nothing can: see `listenError` for why). */
 export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((done) => {
     const srv = createServer();

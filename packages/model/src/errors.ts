@@ -47,6 +47,7 @@ export type IssueKind =
   | 'workflows-stale'
   | 'registry'
   | 'registry-port'
+  | 'registry-address'
   | 'package-private'
   | 'package-build'
   | 'transform';
@@ -220,6 +221,32 @@ export function registryPortInUse(config: string, listen: string, answering: boo
     value: listen,
     message: `${listen} is in use${answering ? ' (a registry already answers there)' : ''}`,
     fix: 'stop what listens there, or start on another port with --port <n> and set @parity:registry in .npmrc to match',
+  });
+}
+
+/** The registry cannot listen on the address it was given: not an address of this machine, or a port it may not use. */
+export function registryAddressInvalid(listen: string, field: 'host' | 'port', value: string | number, code: string): Issue {
+  const why: Record<string, string> = {
+    EADDRNOTAVAIL: 'is not an address of this machine',
+    ENOTFOUND: 'is not an address and no host name resolves to it',
+    EAI_AGAIN: 'is not an address and no host name resolves to it',
+    EINVAL: 'is not a valid address',
+    EACCES: 'needs privileges to listen on (a port below 1024)',
+  };
+  return issue({
+    kind: 'registry-address',
+    file: '(command line)',
+    path: `--${field}`,
+    value,
+    message: `cannot listen on ${listen}: ${field} ${String(value)} ${why[code] ?? `was refused (${code})`}`,
+    allowed:
+      field === 'host'
+        ? 'an IPv4 or IPv6 address of this machine (127.0.0.1, ::1, 0.0.0.0) or a host name resolving to one'
+        : 'a port from 1024 to 65535',
+    fix:
+      field === 'host'
+        ? 'pass --host 127.0.0.1 (the default) or an address `ip addr` lists'
+        : 'pass --port 4873 (the default) or another free port from 1024',
   });
 }
 

@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { portInUse } from '@parity/io';
-import { ParityError, registryPortInUse, registryProblem, refuse } from '@parity/model';
+import { listenError } from '@parity/io';
+import { ParityError, registryAddressInvalid, registryPortInUse, registryProblem, refuse } from '@parity/model';
 import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
 import { parseDocument } from 'yaml';
 
@@ -81,8 +81,13 @@ export async function ping(url: string, timeoutMs = 2000): Promise<boolean> {
 export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
   const host = opts.host ?? DEFAULT_HOST;
   const port = opts.port ?? DEFAULT_PORT;
-  if (await portInUse(port, host)) {
+  const problem = await listenError(port, host);
+  if (problem === 'EADDRINUSE') {
     refuse('cannot start the registry', registryPortInUse(REGISTRY_CONFIG, `${host}:${port}`, await ping(`http://${host}:${port}/`)));
+  }
+  if (problem) {
+    const field = problem === 'EACCES' ? 'port' : 'host';
+    refuse('cannot start the registry', registryAddressInvalid(`${host}:${port}`, field, field === 'port' ? port : host, problem));
   }
   const cfg = effectiveConfig({ ...opts, host, port });
   writeFileSync(cfg.file, cfg.text);
