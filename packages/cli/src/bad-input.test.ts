@@ -313,7 +313,7 @@ const NAMES: Array<[string, string[], RegExp]> = [
   [
     'registry on an address that is not one',
     ['registry', '--host', '999.1.1.1', '--port', '4999'],
-    /\(command line\) \(--host\): cannot listen on 999\.1\.1\.1:4999: host 999\.1\.1\.1 is not an address[^]*allowed: an IPv4 or IPv6 address/,
+    /\(command line\) \(--host\): cannot listen on 999\.1\.1\.1:4999: host 999\.1\.1\.1 is not an address[\s\S]*allowed: an IPv4 or IPv6 address/,
   ],
   [
     'registry on an address of another machine',
