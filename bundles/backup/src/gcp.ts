@@ -12,21 +12,70 @@
  * On-demand backups are not deleted by Cloud SQL's retention; they stay until deleted or until
  * the instance is deleted.
  *
+ * Encryption: the plan's backups are encrypted with a customer-managed key in the plan's location
+ * (a key must live where the data does, so the DR region's key for backups kept there), which the
+ * Backup for GKE service agent may use, and the Compute Engine service agent, which snapshots
+ * the volumes the backups include.
+ *
  * Construct IDs are public API: changing one replaces the plan (its backups are deleted with it).
  */
 import type { Construct } from 'constructs';
 import type { TerraformProvider } from 'cdktf';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
+import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
 import { GkeBackupBackupPlan } from '@cdktf/provider-google/lib/gke-backup-backup-plan/index.js';
+import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
+import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
+import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { backupLocation, assertRules, inputString, type DeployContext, type Exports } from '@parity/model';
+import {
+  backupLocation,
+  assertRules,
+  inputString,
+  KEY_ROTATION_PERIOD,
+  KEY_USER_ROLE,
+  keyNames,
+  serviceAgentMember,
+  type DeployContext,
+  type Exports,
+  type GcpKeyUser,
+} from '@parity/model';
 import { bundle, type BackupParams } from './index.js';
 
 /** What the scheduled Cloud SQL backup's service account holds: it includes `cloudsql.backupRuns.create`. */
 export const SQL_BACKUP_ROLE = 'roles/cloudsql.editor';
 /** The OAuth scope the Cloud SQL Admin API accepts. */
 const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/** The agents that write a Backup for GKE plan's backups: its own, and Compute Engine's for volume snapshots. */
+const BACKUP_KEY_USERS: readonly GcpKeyUser[] = ['gke-backup', 'compute'];
+
+/** The backups' key ring and key in `location`, usable by the agents that write them. */
+function backupKey(
+  scope: Construct,
+  ctx: DeployContext<BackupParams, TerraformProvider>,
+  location: string,
+): { key: KmsCryptoKey; grants: KmsCryptoKeyIamMember[] } {
+  const names = keyNames(ctx, location);
+  const project = new DataGoogleProject(scope, 'project', { projectId: ctx.env.gcpProject! });
+  const ring = new KmsKeyRing(scope, 'key-ring', { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
+  const key = new KmsCryptoKey(scope, 'key', {
+    name: names.key,
+    keyRing: ring.id,
+    rotationPeriod: KEY_ROTATION_PERIOD,
+    labels: { ...ctx.tags },
+  });
+  const grants = BACKUP_KEY_USERS.map(
+    (u) =>
+      new KmsCryptoKeyIamMember(scope, `key-user-${u}`, {
+        cryptoKeyId: key.id,
+        role: KEY_USER_ROLE,
+        member: serviceAgentMember(u, project.number),
+      }),
+  );
+  return { key, grants };
+}
 
 export function deploy(scope: Construct, ctx: DeployContext<BackupParams, TerraformProvider>): Exports {
   const p = ctx.params;
@@ -43,6 +92,10 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
     }),
   );
 
+  const project = env.gcpProject;
+  if (!project)
+    throw new Error(`backup: environment ${env.name} has no GCP project; the backups' key and the scheduled Cloud SQL backup need one`);
+  const cmek = backupKey(scope, ctx, location);
   const plan = new GkeBackupBackupPlan(scope, 'gke-plan', {
     name: ctx.name('gcp.gkeBackupPlan', 'gke'),
     description: `Backups of the ${env.name} cluster, kept in ${location}`,
@@ -54,12 +107,13 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
       includeVolumeData: p.includeClusterVolumes,
       includeSecrets: true,
       allNamespaces: true,
+      encryptionKey: { gcpKmsEncryptionKey: cmek.key.id },
     },
+    // The first backup should not fail for want of the key grant.
+    dependsOn: cmek.grants,
   });
 
   // Cloud SQL backups on the RPO schedule, into the same location.
-  const project = env.gcpProject;
-  if (!project) throw new Error(`backup: environment ${env.name} has no GCP project; the scheduled Cloud SQL backup needs one`);
   const instanceId = inputString(ctx, 'database', 'instanceId');
   const accountId = ctx.name('gcp.serviceAccount', 'sqlbackup');
   if (accountId.length < 6 || accountId.length > 30) {

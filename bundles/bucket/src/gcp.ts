@@ -9,18 +9,36 @@
  * within 15 minutes). Otherwise, and for any further DR region, a bucket in the DR region that a
  * Storage Transfer Service job copies into on the backup schedule derived from the RPO.
  *
+ * Encryption: every bucket's default key is a customer-managed key where the bucket's data lives
+ * (its region; for a dual-region, the Cloud KMS location of the same name, or the multi-region
+ * holding a configurable one: `EU` → `europe`), which the project's Cloud Storage service agent
+ * may use (its identity from `google_storage_project_service_account`).
+ *
  * A dr environment creates no bucket: it uses the copy in its region (the dual-region bucket
  * itself, or the copy bucket) of the environment it recovers, by name.
  *
  * Construct IDs are public API: renaming `bucket` or a `copy-<region>` replaces a bucket.
  */
+import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
 import { DataGoogleStorageTransferProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-transfer-project-service-account/index.js';
+import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
+import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
+import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { StorageBucket, type StorageBucketConfig } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import { StorageTransferJob } from '@cdktf/provider-google/lib/storage-transfer-job/index.js';
 import type { TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
-import { namer, regionCatalog, type DeployContext, type Exports, type ResolvedEnvironment } from '@parity/model';
+import {
+  KEY_ROTATION_PERIOD,
+  KEY_USER_ROLE,
+  keyNames,
+  namer,
+  regionCatalog,
+  type DeployContext,
+  type Exports,
+  type ResolvedEnvironment,
+} from '@parity/model';
 import type { BucketParams } from './index.js';
 
 /** The first day the copy jobs run: fixed, so the same inputs give the same bytes (a past date starts them at once). */
@@ -49,8 +67,10 @@ export function deploy(scope: Construct, ctx: DeployContext<BucketParams, Terraf
     if (!env.dataRegions.includes(region))
       throw new Error(`bucket: ${region} is outside ${env.name}'s jurisdiction ${env.jurisdiction}; its objects may not go there`);
   }
+  const agent = new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project: env.gcpProject });
+  const keyFor = (location: string, suffix: string) => bucketKey(scope, ctx, location, suffix, agent.member);
   const bucket = new StorageBucket(scope, 'bucket', {
-    ...securedBucket(ctx, ctx.name('gcp.storageBucket', 'data'), where.location),
+    ...securedBucket(ctx, ctx.name('gcp.storageBucket', 'data'), where.location, keyFor(where.location, '')),
     ...(where.dataLocations ? { customPlacementConfig: { dataLocations: [...where.dataLocations] } } : {}),
     ...(where.dual ? { rpo: ctx.params.turboReplication ? 'ASYNC_TURBO' : 'DEFAULT' } : {}),
   });
@@ -58,7 +78,7 @@ export function deploy(scope: Construct, ctx: DeployContext<BucketParams, Terraf
     const copy = new StorageBucket(
       scope,
       `copy-${region}`,
-      securedBucket(ctx, ctx.name('gcp.storageBucket', 'data', region), region.toUpperCase()),
+      securedBucket(ctx, ctx.name('gcp.storageBucket', 'data', region), region.toUpperCase(), keyFor(region, `-${region}`)),
     );
     return { region, copy };
   });
@@ -73,12 +93,40 @@ function copyInRegion(ctx: DeployContext<BucketParams, TerraformProvider>, recov
   return dual ? name('gcp.storageBucket', 'data') : name('gcp.storageBucket', 'data', ctx.env.region);
 }
 
-/** Versioned, uniform bucket-level access, public access prevented, old versions expiring. */
-function securedBucket(ctx: DeployContext<BucketParams, TerraformProvider>, name: string, location: string): StorageBucketConfig {
+/** A key ring and key where a bucket's data lives, usable by the Cloud Storage service agent. */
+function bucketKey(
+  scope: Construct,
+  ctx: DeployContext<BucketParams, TerraformProvider>,
+  location: string,
+  suffix: string,
+  member: string,
+): { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember } {
+  const names = keyNames(ctx, location);
+  const ring = new KmsKeyRing(scope, `key-ring${suffix}`, { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
+  const key = new KmsCryptoKey(scope, `key${suffix}`, {
+    name: names.key,
+    keyRing: ring.id,
+    rotationPeriod: KEY_ROTATION_PERIOD,
+    labels: { ...ctx.tags },
+  });
+  const grant = new KmsCryptoKeyIamMember(scope, `key-user${suffix}`, { cryptoKeyId: key.id, role: KEY_USER_ROLE, member });
+  return { key, grant };
+}
+
+/** Versioned, uniform bucket-level access, public access prevented, old versions expiring, encrypted with `cmek`. */
+function securedBucket(
+  ctx: DeployContext<BucketParams, TerraformProvider>,
+  name: string,
+  location: string,
+  cmek: { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember },
+): StorageBucketConfig {
   return {
     name,
     project: ctx.env.gcpProject!,
     location,
+    encryption: { defaultKmsKeyName: cmek.key.id },
+    // Cloud Storage refuses a default key its agent cannot use.
+    dependsOn: [cmek.grant],
     storageClass: 'STANDARD',
     uniformBucketLevelAccess: true,
     publicAccessPrevention: 'enforced',

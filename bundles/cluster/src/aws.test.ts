@@ -101,13 +101,49 @@ describe('aws cluster', () => {
     const [, nodes] = only(prod, 'aws_eks_node_group');
     expect(nodes).toMatchObject({
       instance_types: ['m6i.2xlarge'],
-      disk_size: 100,
       scaling_config: { min_size: 3, desired_size: 3, max_size: 12 },
       subnet_ids: prod.output?.['network_subnet_ids']?.['value'],
       version: '${aws_eks_cluster.cluster_A4C38409.version}',
     });
     const [, small] = only(staging, 'aws_eks_node_group');
     expect(small).toMatchObject({ instance_types: ['m6i.large'], scaling_config: { min_size: 1, desired_size: 2, max_size: 4 } });
+  });
+
+  it('encrypts node volumes with a customer-managed key, through a launch template EKS accepts', () => {
+    for (const json of [prod, dr, staging]) {
+      const [, nodes] = only(json, 'aws_eks_node_group');
+      const [templateId, template] = only(json, 'aws_launch_template');
+      // EKS refuses disk_size (and remote_access) on a node group that has a launch template.
+      expect(nodes['disk_size']).toBeUndefined();
+      expect(nodes['launch_template']).toEqual({
+        id: `\${aws_launch_template.${templateId}.id}`,
+        version: `\${aws_launch_template.${templateId}.latest_version}`,
+      });
+      // The node group keeps its AMI type: the template names no image, profile or user data.
+      expect(nodes['ami_type']).toBe('AL2023_x86_64_STANDARD');
+      for (const k of ['image_id', 'iam_instance_profile', 'user_data', 'instance_type']) expect(template[k]).toBeUndefined();
+      const mappings = template['block_device_mappings'] as Array<{ device_name: string; ebs: Block }>;
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]!.device_name).toBe('/dev/xvda');
+      expect(mappings[0]!.ebs).toMatchObject({ encrypted: 'true', volume_size: 100, volume_type: 'gp3' });
+      const keyId = /^\$\{aws_kms_key\.([\w-]+)\.arn\}$/.exec(String(mappings[0]!.ebs['kms_key_id']))?.[1];
+      const key = resources(json, 'aws_kms_key')[keyId!]!;
+      expect(key).toMatchObject({ enable_key_rotation: true });
+      expect(template['metadata_options']).toMatchObject({ http_tokens: 'required' });
+
+      // The key policy: the account administers it; the Auto Scaling service-linked role uses it
+      // and may create grants only for AWS resources (the volumes it attaches).
+      const policy = String(key['policy']);
+      const slr = 'role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling';
+      expect(policy).toContain(':root"}, "Action" = "kms:*"');
+      for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']) {
+        expect(policy).toContain(`"${action}"`);
+      }
+      expect(policy).toMatch(
+        new RegExp(`${slr.replace(/[/.]/g, '\\$&')}"\\}, "Action" = "kms:CreateGrant"[^\\]]*"kms:GrantIsForAWSResource" = true`),
+      );
+      expect(policy).not.toContain('arn:aws:');
+    }
   });
 
   it('names the cluster, node group and roles with the naming helper, within their limits', () => {

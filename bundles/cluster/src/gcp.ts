@@ -8,15 +8,31 @@
  * the same channel move to newer versions within days of each other. Node auto-upgrade and
  * auto-repair are on, as a channel requires.
  *
+ * Node boot disks are encrypted with a customer-managed key in the cluster's region, which the
+ * project's Compute Engine service agent (it creates the disks) may use; the pool waits for that grant.
+ *
  * Construct IDs are public API: changing one replaces the resource (for the cluster, every workload).
  */
 import type { Construct } from 'constructs';
 import type { TerraformProvider } from 'cdktf';
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster/index.js';
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool/index.js';
+import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
+import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
+import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
+import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { inputList, inputString, type DeployContext, type Exports } from '@parity/model';
+import {
+  inputList,
+  inputString,
+  KEY_ROTATION_PERIOD,
+  KEY_USER_ROLE,
+  keyNames,
+  serviceAgentMember,
+  type DeployContext,
+  type Exports,
+} from '@parity/model';
 import { scaledNodes, type ClusterParams } from './index.js';
 
 export const MACHINE_TYPES: Record<ClusterParams['nodeSize'], string> = {
@@ -35,6 +51,28 @@ export const NODE_ROLES = [
 
 /** The control plane's range for VPC peering; outside the 10/8 ranges the network bundle uses. */
 export const MASTER_CIDR = '172.16.0.0/28';
+
+/** The boot disks' key ring and key in the cluster's region, usable by the Compute Engine service agent. */
+function bootDiskKey(
+  scope: Construct,
+  ctx: DeployContext<ClusterParams, TerraformProvider>,
+): { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember } {
+  const names = keyNames(ctx, ctx.env.region);
+  const project = new DataGoogleProject(scope, 'project', { projectId: ctx.env.gcpProject! });
+  const ring = new KmsKeyRing(scope, 'key-ring', { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
+  const key = new KmsCryptoKey(scope, 'key', {
+    name: names.key,
+    keyRing: ring.id,
+    rotationPeriod: KEY_ROTATION_PERIOD,
+    labels: { ...ctx.tags },
+  });
+  const grant = new KmsCryptoKeyIamMember(scope, 'key-user-compute', {
+    cryptoKeyId: key.id,
+    role: KEY_USER_ROLE,
+    member: serviceAgentMember('compute', project.number),
+  });
+  return { key, grant };
+}
 
 export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, TerraformProvider>): Exports {
   const p = ctx.params;
@@ -101,6 +139,7 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
   });
 
   const nodes = scaledNodes(p);
+  const disks = bootDiskKey(scope, ctx);
   new ContainerNodePool(scope, 'pool', {
     name: ctx.name('gcp.gkeNodePool', 'nodes'),
     cluster: cluster.id,
@@ -116,6 +155,7 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
       machineType: MACHINE_TYPES[p.nodeSize],
       diskSizeGb: p.nodeDiskGb,
       diskType: 'pd-balanced',
+      bootDiskKmsKey: disks.key.id,
       imageType: 'COS_CONTAINERD',
       serviceAccount: nodeSa.email,
       oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
@@ -124,8 +164,9 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     },
     // initial_node_count forces a new pool when changed; after creation the autoscaler owns the size.
     lifecycle: { ignoreChanges: ['initial_node_count'] },
-    // Nodes come up with their IAM grants in place (logging and image pulls work from the first boot).
-    dependsOn: grants,
+    // Nodes come up with their IAM grants in place (logging and image pulls work from the first boot),
+    // and with their boot disks' key usable by the agent that creates them.
+    dependsOn: [...grants, disks.grant],
   });
 
   return {

@@ -14,19 +14,36 @@
  * database authentication (`cloudsql.iam_authentication`); IAM users are added outside Terraform
  * state, so no secret lands in it.
  *
- * Encryption: Google-managed keys. A customer-managed key (CMEK) would need a key ring and key in
- * the instance's region plus an IAM grant to the Cloud SQL service agent, whose identity can only be
- * created with `google_project_service_identity`, a google-beta resource this stack does not use.
- * Half-configured CMEK fails at create time, so none is configured.
+ * Encryption: a customer-managed key (`encryption_key_name`) in the instance's region (a replica's
+ * in the replica's region, in its own environment), which the project's Cloud SQL service agent
+ * may use. The GA provider has no `google_project_service_identity`, so the agent is named by its
+ * documented email pattern on the project number; it exists once the project has used the Cloud
+ * SQL Admin API for CMEK (`gcloud beta services identity create --service=sqladmin.googleapis.com`
+ * creates it ahead of the first apply). The instance waits for the grant. Cloud SQL takes a key
+ * only at creation: an instance created without one is replaced (README, "Encryption").
  *
  * Construct IDs are public API: the instance's Terraform address is pinned in gcp.test.ts, because
  * changing it destroys the database.
  */
 import type { Construct } from 'constructs';
 import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktf';
+import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
+import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
+import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
+import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database/index.js';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
-import { backupLocation, inputString, namer, type DeployContext, type Exports } from '@parity/model';
+import {
+  backupLocation,
+  inputString,
+  KEY_ROTATION_PERIOD,
+  KEY_USER_ROLE,
+  keyNames,
+  namer,
+  serviceAgentMember,
+  type DeployContext,
+  type Exports,
+} from '@parity/model';
 import type { DatabaseParams } from './index.js';
 
 /** Cloud SQL Enterprise custom machine types (vCPU, memory MiB) per size. */
@@ -81,6 +98,28 @@ function replicaSettings(ctx: DeployContext<DatabaseParams, TerraformProvider>):
   return { instance: { masterInstanceName: `${source.gcpProject}:${master}`, instanceType: 'READ_REPLICA_INSTANCE' }, backups: false };
 }
 
+/** The instance's key ring and key in its region, usable by the project's Cloud SQL service agent. */
+function instanceKey(
+  scope: Construct,
+  ctx: DeployContext<DatabaseParams, TerraformProvider>,
+): { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember } {
+  const names = keyNames(ctx, ctx.env.region);
+  const project = new DataGoogleProject(scope, 'project', { projectId: ctx.env.gcpProject! });
+  const ring = new KmsKeyRing(scope, 'key-ring', { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
+  const key = new KmsCryptoKey(scope, 'key', {
+    name: names.key,
+    keyRing: ring.id,
+    rotationPeriod: KEY_ROTATION_PERIOD,
+    labels: { ...ctx.tags },
+  });
+  const grant = new KmsCryptoKeyIamMember(scope, 'key-user-cloud-sql', {
+    cryptoKeyId: key.id,
+    role: KEY_USER_ROLE,
+    member: serviceAgentMember('cloud-sql', project.number),
+  });
+  return { key, grant };
+}
+
 export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
   const p = ctx.params;
   const env = ctx.env;
@@ -97,13 +136,16 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
   // it before the peering exists and Cloud SQL would refuse the private IP.
   const psa = addressOf(scope, inputString(ctx, 'network', 'privateServiceAccess'), CONNECTION_TYPE, 'network.privateServiceAccess');
 
+  if (!env.gcpProject) throw new Error(`database: environment ${env.name} has no GCP project; the instance's key needs one`);
+  const cmek = instanceKey(scope, ctx);
   const instance = new SqlDatabaseInstance(scope, 'instance', {
     name: ctx.name('gcp.sqlInstance', 'postgres'),
     databaseVersion: `POSTGRES_${p.postgresVersion}`,
     region: env.region,
     deletionProtection: p.deletionProtection,
+    encryptionKeyName: cmek.key.id,
     ...replica.instance,
-    dependsOn: [{ fqn: psa }],
+    dependsOn: [{ fqn: psa }, cmek.grant],
     settings: {
       tier: TIERS[p.size],
       edition: 'ENTERPRISE',

@@ -86,7 +86,9 @@ describe('queue on GCP', () => {
 
   it('lets the Pub/Sub service agent publish dead letters and ack the originals', () => {
     const j = json.get('prod-gcp-euw1')!;
-    const [projectId, project] = Object.entries((j.data?.google_project ?? {}) as Record<string, Block>)[0]!;
+    const [projectId, project] = Object.entries((j.data?.google_project ?? {}) as Record<string, Block>).find(([k]) =>
+      k.startsWith('queue_'),
+    )!;
     expect(project.project_id).toBe('acme-prod-gcp-euw1');
     const agent = `serviceAccount:service-\${data.google_project.${projectId}.number}@gcp-sa-pubsub.iam.gserviceaccount.com`;
     for (const q of ['orders', 'events']) {

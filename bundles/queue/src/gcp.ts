@@ -6,21 +6,62 @@
  * jurisdiction (`ctx.env.dataRegions`) and enforces it in transit, so messages are never stored or
  * routed outside it.
  *
+ * Encryption: every topic with a customer-managed key (`kms_key_name`) in the environment's region,
+ * which the project's Pub/Sub service agent may use; the topics wait for that grant.
+ *
  * Construct IDs are derived from the queue name (a sub-construct per queue), never from its position
  * in `queues`, so adding or removing a queue leaves the others untouched.
  */
 import { Construct } from 'constructs';
 import type { TerraformProvider } from 'cdktf';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
+import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
+import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
+import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
-import type { DeployContext, Exports } from '@parity/model';
+import {
+  KEY_ROTATION_PERIOD,
+  KEY_USER_ROLE,
+  keyNames,
+  serviceAgentMember,
+  type DeployContext,
+  type Exports,
+  type GcpKeyUser,
+} from '@parity/model';
 import type { QueueParams } from './index.js';
 
 /** Pub/Sub's longest subscription retention: dead letters are kept this long. */
 const DEAD_LETTER_RETENTION = '604800s';
+
+/** A key ring and key in `location`, with the service agents that encrypt with it allowed to use it. */
+function customerKey(
+  scope: Construct,
+  ctx: DeployContext<QueueParams, TerraformProvider>,
+  location: string,
+  projectNumber: string,
+  users: readonly GcpKeyUser[],
+): { key: KmsCryptoKey; grants: KmsCryptoKeyIamMember[] } {
+  const names = keyNames(ctx, location);
+  const ring = new KmsKeyRing(scope, 'key-ring', { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
+  const key = new KmsCryptoKey(scope, 'key', {
+    name: names.key,
+    keyRing: ring.id,
+    rotationPeriod: KEY_ROTATION_PERIOD,
+    labels: { ...ctx.tags },
+  });
+  const grants = users.map(
+    (u) =>
+      new KmsCryptoKeyIamMember(scope, `key-user-${u}`, {
+        cryptoKeyId: key.id,
+        role: KEY_USER_ROLE,
+        member: serviceAgentMember(u, projectNumber),
+      }),
+  );
+  return { key, grants };
+}
 
 export function deploy(scope: Construct, ctx: DeployContext<QueueParams, TerraformProvider>): Exports {
   const p = ctx.params;
@@ -58,8 +99,11 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
   // Pub/Sub forwards dead letters as its service agent, which needs publish on the dead-letter topic
   // and subscribe (to ack the forwarded message) on the source subscription.
   const project = new DataGoogleProject(scope, 'project', { projectId: env.gcpProject });
-  const pubsubAgent = `serviceAccount:service-${project.number}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+  const pubsubAgent = serviceAgentMember('pubsub', project.number);
   const messageStoragePolicy = { allowedPersistenceRegions: regions, enforceInTransit: true };
+  const cmek = customerKey(scope, ctx, env.region, project.number, ['pubsub']);
+  // Pub/Sub refuses a topic whose key its agent cannot use yet.
+  const encrypted = { kmsKeyName: cmek.key.id, dependsOn: cmek.grants };
   const neverExpire = { ttl: '' };
 
   const queueIds: string[] = [];
@@ -68,7 +112,7 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
   for (const n of names) {
     const q = new Construct(scope, n.queue);
 
-    const dlqTopic = new PubsubTopic(q, 'dlq-topic', { name: n.dlqTopic, messageStoragePolicy });
+    const dlqTopic = new PubsubTopic(q, 'dlq-topic', { name: n.dlqTopic, messageStoragePolicy, ...encrypted });
     new PubsubSubscription(q, 'dlq-subscription', {
       name: n.dlqSubscription,
       topic: dlqTopic.id,
@@ -78,7 +122,7 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
     });
     new PubsubTopicIamMember(q, 'dlq-publisher', { topic: dlqTopic.id, role: 'roles/pubsub.publisher', member: pubsubAgent });
 
-    const topic = new PubsubTopic(q, 'topic', { name: n.topic, messageStoragePolicy });
+    const topic = new PubsubTopic(q, 'topic', { name: n.topic, messageStoragePolicy, ...encrypted });
     const subscription = new PubsubSubscription(q, 'subscription', {
       name: n.subscription,
       topic: topic.id,

@@ -41,15 +41,14 @@ function exception(expires: string, extra = '') {
 }
 
 describe('pnpm check: policy rules', () => {
-  it('shows the example fleet clean, with every rule and the exceptions in force', () => {
+  it('shows the example fleet clean, with every rule and no exception in force', () => {
     const root = temp();
     const r = parity(root, 'check');
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Policy +\(12 rules over the synthesized Terraform; 0 violations, 2 exceptions in force\)/);
+    expect(r.stdout).toMatch(/Policy +\(12 rules over the synthesized Terraform; 0 violations, 0 exceptions in force\)/);
     expect(r.stdout).toMatch(/✔ every rule passes/);
-    expect(r.stdout).toMatch(
-      /PAR-SEC-001 fleet-wide until 2027-03-31: aws_eks_node_group\.\* \(environments\/platform\.yaml:\d+; waives 5\)/,
-    );
+    // The fleet needs none: EKS node volumes and GCP data stores have customer-managed keys.
+    expect(r.stdout).not.toMatch(/Exceptions in force/);
     const json = JSON.parse(parity(root, 'check', '--json').stdout) as {
       policy: { rules: Array<{ id: string; checkov: string[]; violations: number }>; exceptions: Array<{ valid: boolean }> };
     };
@@ -59,7 +58,7 @@ describe('pnpm check: policy rules', () => {
     ]);
     expect(json.policy.rules.find((x) => x.id === 'PAR-RES-003')!.checkov).toEqual(['CKV_AWS_157']);
     expect(json.policy.rules.every((x) => x.violations === 0)).toBe(true);
-    expect(json.policy.exceptions.every((x) => x.valid)).toBe(true);
+    expect(json.policy.exceptions).toEqual([]);
   });
 
   const cases: Array<[string, (root: string) => void, RegExp, RegExp, RegExp]> = [
@@ -108,7 +107,7 @@ describe('pnpm check: policy rules', () => {
 
   it('fails when an exception has expired, naming the file, the field and the fix', () => {
     const root = temp();
-    edit(root, DEF, /\n {2}exceptions:\n/, `\n${exception('2020-01-01')}`);
+    edit(root, DEF, /\n {2}exceptions: \[\]\n/, `\n${exception('2020-01-01')}`);
     const r = parity(root, 'check');
     expect(r.status, r.stdout).toBe(1);
     expect(r.stdout).toMatch(
@@ -119,7 +118,7 @@ describe('pnpm check: policy rules', () => {
 
   it('fails on an exception without a reason, naming the file and the field', () => {
     const root = temp();
-    edit(root, DEF, /\n {2}exceptions:\n/, `\n${exception('2099-01-01').replace('      reason: a test exception\n', '')}`);
+    edit(root, DEF, /\n {2}exceptions: \[\]\n/, `\n${exception('2099-01-01').replace('      reason: a test exception\n', '')}`);
     const r = parity(root, 'check');
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/environments\/platform\.yaml:\d+ \(guardrails\.exceptions\.0(\.reason)?\)/);

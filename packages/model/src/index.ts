@@ -20,3 +20,4 @@ export * from './workspace.js';
 export * from './transforms.js';
 export * from './own.js';
 export * from './stale.js';
+export * from './cmek.js';

@@ -29,6 +29,7 @@ export const NAME_RULES = {
   'aws.iamRole': { max: 64, extra: '-_', doc: 'IAM role name' },
   'aws.eksCluster': { max: 100, extra: '-_', doc: 'EKS cluster name' },
   'aws.eksNodeGroup': { max: 63, extra: '-_', doc: 'EKS node group name' },
+  'aws.launchTemplate': { max: 128, extra: '-_', doc: 'EC2 launch template name' },
   'aws.sqsQueue': { max: 80, extra: '-_', doc: 'SQS queue name' },
   'aws.backupVault': { max: 50, extra: '-_', doc: 'AWS Backup vault name' },
   'aws.backupPlan': { max: 50, extra: '-_', doc: 'AWS Backup plan name' },
