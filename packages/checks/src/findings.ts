@@ -20,6 +20,7 @@ export type FindingKind =
   | 'replica-engine-mismatch'
   | 'standby-capacity'
   | 'policy-violation'
+  | 'policy-expected'
   | 'exception-invalid'
   | 'exception-expired'
   | 'exception-unused'

@@ -53,10 +53,40 @@ function deletionProtection(ctx: PolicyContext): Violation[] {
   return out;
 }
 
+/**
+ * A dr environment between the two applies of a failover (`failover.step: promote`): the promoted
+ * database is deliberately the replica's configuration, without backups; `complete` adds them.
+ * That is expected for as long as the policy's RPO from the declaration (`failover.at`); later, or
+ * with no declaration time, data written since the promotion has no recovery point the RPO allows.
+ */
+function promoting(ctx: PolicyContext): { expected?: string; fix: string } | undefined {
+  const f = ctx.env.dr.failover;
+  if (f?.step !== 'promote') return undefined;
+  const fix = `finish the failover: pnpm failover ${ctx.env.name} writes failover.step: complete (backups, the primary configuration), then apply`;
+  const at = f.at ? Date.parse(f.at) : Number.NaN;
+  const until = at + ctx.env.dr.rpoMinutes * 60_000;
+  if (Number.isNaN(at) || ctx.now.getTime() > until) return { fix };
+  // To the minute, rounded down: the time to act by.
+  const end = `${new Date(until).toISOString().slice(0, 16)}Z`;
+  return {
+    expected: `failover step promote since ${f.at}; backups start with step complete, due by ${end} (the ${ctx.env.dr.policy} policy's RPO)`,
+    fix,
+  };
+}
+
+/** The message of a promoted database without backups, saying how long it has been so. */
+function promotedMessage(ctx: PolicyContext, what: string): string {
+  const f = ctx.env.dr.failover!;
+  return f.at
+    ? `${what}: the database was promoted at ${f.at} (failover step promote) and has had no backups for longer than the ${ctx.env.dr.rpoMinutes}-minute RPO`
+    : `${what}: the database is promoted (failover step promote, no failover.at recorded) and has no backups`;
+}
+
 /** PAR-RES-002: every stateful resource is backed up for at least the definition's minimum, or replicated. */
 function backups(ctx: PolicyContext): Violation[] {
   const min = ctx.definition.guardrails.minBackupRetentionDays;
   const out: Violation[] = [];
+  const failover = promoting(ctx);
   const short = (r: TfResource, days: unknown, what: string, fix: string, checkov?: string) => {
     if (typeof days === 'number' && days >= min) return;
     out.push(
@@ -67,16 +97,25 @@ function backups(ctx: PolicyContext): Violation[] {
       }),
     );
   };
+  /** The promoted database of a failover in progress: expected for a while, then a violation naming the next step. */
+  const promoted = (r: TfResource, what: string, checkov: string) =>
+    out.push(
+      on(r, {
+        message: failover!.expected ? `${what}: the database was promoted by a failover in progress` : promotedMessage(ctx, what),
+        fix: failover!.fix,
+        checkov,
+        ...(failover!.expected ? { expected: failover!.expected } : {}),
+      }),
+    );
   for (const r of ctx.doc.resources('aws_db_instance')) {
     // A replica is protected by replication; its own backups start when it is promoted.
     if (r.body.replicate_source_db) continue;
-    short(
-      r,
-      r.body.backup_retention_period,
-      'backup_retention_period',
-      `set database.backupRetentionDays to ${min} or more`,
-      'CKV_AWS_133',
-    );
+    const days = r.body.backup_retention_period;
+    if (failover && !(typeof days === 'number' && days >= min)) {
+      promoted(r, 'no automated backups yet', 'CKV_AWS_133');
+      continue;
+    }
+    short(r, days, 'backup_retention_period', `set database.backupRetentionDays to ${min} or more`, 'CKV_AWS_133');
   }
   for (const r of ctx.doc.resources('aws_backup_plan')) {
     for (const rule of Array.isArray(r.body.rule) ? r.body.rule : [r.body.rule]) {
@@ -99,7 +138,8 @@ function backups(ctx: PolicyContext): Violation[] {
   for (const r of ctx.doc.resources('google_sql_database_instance')) {
     if (r.body.master_instance_name) continue;
     const cfg = block(block(r.body.settings)?.backup_configuration);
-    if (cfg?.enabled !== true)
+    if (cfg?.enabled !== true && failover) promoted(r, 'automated backups are off', 'CKV_GCP_14');
+    else if (cfg?.enabled !== true)
       out.push(
         on(r, { message: 'automated backups are off', fix: 'set settings.backup_configuration.enabled = true', checkov: 'CKV_GCP_14' }),
       );

@@ -15,6 +15,8 @@ export interface PolicyContext {
   readonly definition: Definition;
   /** Production and dr environments: the resilience rules that only matter where users are served. */
   readonly production: boolean;
+  /** The clock time-bound states are judged against (a failover in progress). */
+  readonly now: Date;
 }
 
 /** One resource that breaks a rule. */
@@ -27,6 +29,11 @@ export interface Violation {
   readonly fix: string;
   /** The Checkov check that finds the same thing on this resource type, when there is one. */
   readonly checkov?: string;
+  /**
+   * Set when the state is expected and time-bound (a failover between its two applies): why, and
+   * until when. Reported as a warning, not a violation; past that time the rule reports a violation.
+   */
+  readonly expected?: string;
 }
 
 export interface Rule {

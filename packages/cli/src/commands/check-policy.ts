@@ -9,9 +9,13 @@ import type { CheckReport, Finding, RuleSummary } from '@parity/checks';
 
 const esc = (s: string) => s.replaceAll('|', '\\|');
 
-function byRule(r: CheckReport): Array<{ rule: RuleSummary; findings: Finding[] }> {
+/** Findings per rule, of one kind: violations, or expected, time-bound states (a failover between its applies). */
+function byRule(
+  r: CheckReport,
+  kind: 'policy-violation' | 'policy-expected' = 'policy-violation',
+): Array<{ rule: RuleSummary; findings: Finding[] }> {
   return r.policy.rules
-    .map((rule) => ({ rule, findings: r.findings.filter((f) => f.check === 'policy' && f.rule === rule.id) }))
+    .map((rule) => ({ rule, findings: r.findings.filter((f) => f.check === 'policy' && f.rule === rule.id && f.kind === kind) }))
     .filter((g) => g.findings.length > 0);
 }
 
@@ -26,12 +30,14 @@ function ruleHead(rule: RuleSummary): string {
 
 export function policyTerminal(r: CheckReport): string[] {
   const groups = byRule(r);
+  const expected = byRule(r, 'policy-expected');
   const violations = groups.reduce((n, g) => n + g.findings.length, 0);
+  const states = expected.reduce((n, g) => n + g.findings.length, 0);
   const inForce = r.policy.exceptions.filter((x) => x.valid);
   const out = [
     pc.bold('Policy') +
       pc.dim(
-        `   (${r.policy.rules.length} rules over the synthesized Terraform; ${violations} violation${violations === 1 ? '' : 's'}, ${inForce.length} exception${inForce.length === 1 ? '' : 's'} in force)`,
+        `   (${r.policy.rules.length} rules over the synthesized Terraform; ${violations} violation${violations === 1 ? '' : 's'}, ${states ? `${states} expected during a failover, ` : ''}${inForce.length} exception${inForce.length === 1 ? '' : 's'} in force)`,
       ),
   ];
   if (violations === 0 && other(r).length === 0)
@@ -42,6 +48,16 @@ export function policyTerminal(r: CheckReport): string[] {
     out.push(pc.red(`  ✘ ${ruleHead(rule)}`));
     for (const f of findings) {
       out.push(`    ${f.env} ${f.address}${f.checkov ? pc.dim(` (${f.checkov})`) : ''}`, `      ${f.message}`, `      fix: ${f.fix ?? ''}`);
+    }
+  }
+  for (const { rule, findings } of expected) {
+    out.push(pc.yellow(`  ⚠ ${ruleHead(rule)}: expected, for a time`));
+    for (const f of findings) {
+      out.push(
+        `    ${f.env} ${f.address}${f.checkov ? pc.dim(` (${f.checkov})`) : ''}`,
+        `      ${f.message}`,
+        `      next: ${f.fix ?? ''}`,
+      );
     }
   }
   for (const f of other(r))
@@ -69,6 +85,11 @@ export function policyMarkdown(r: CheckReport): string[] {
   if (groups.length === 0 && other(r).length === 0) out.push(`✅ ${r.policy.rules.length} rules pass`);
   for (const { rule, findings } of groups) {
     out.push(`**❌ ${esc(ruleHead(rule))}**`, '', '| environment | address | problem | fix |', '|---|---|---|---|');
+    for (const f of findings) out.push(`| ${f.env} | \`${esc(f.address ?? '')}\` | ${esc(f.message)} | ${esc(f.fix ?? '')} |`);
+    out.push('');
+  }
+  for (const { rule, findings } of byRule(r, 'policy-expected')) {
+    out.push(`**⚠️ ${esc(ruleHead(rule))}: expected, for a time**`, '', '| environment | address | state | next |', '|---|---|---|---|');
     for (const f of findings) out.push(`| ${f.env} | \`${esc(f.address ?? '')}\` | ${esc(f.message)} | ${esc(f.fix ?? '')} |`);
     out.push('');
   }

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempWorkspace } from '@parity/model/testing';
+
+// `pnpm check` between the two applies of a failover, through the launcher users run: the promoted
+// dr database has no backups until `failover.step: complete`. Within the policy's RPO of the
+// declaration that is shown as expected (a warning, exit 0) with the next step; later it fails.
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+/** A copy of the workspace whose dr-usw2 is at `failover.step: promote`, declared at `at`, its runbook regenerated. */
+function promoting(at: string): { root: string; check: (...args: string[]) => ReturnType<typeof spawnSync> & { stdout: string } } {
+  const t = tempWorkspace();
+  cleanups.push(t.cleanup);
+  appendFileSync(join(t.root, 'environments/dr-usw2/environment.yaml'), `failover:\n  step: promote\n  at: "${at}"\n`);
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: t.root, NO_COLOR: '1' }, encoding: 'utf8' });
+  // The runbook follows the manifest; a stale one is a finding of its own, not what this test is about.
+  expect(run('gen', 'runbook', 'dr-usw2').status).toBe(0);
+  return { root: t.root, check: (...args) => run('check', ...args) };
+}
+
+describe('pnpm check during a failover', () => {
+  it('shows the promoted database without backups as expected for a time, with the next step, and passes', () => {
+    const at = `${new Date(Date.now() - 3_600_000).toISOString().slice(0, 19)}Z`;
+    const { check } = promoting(at);
+    const r = check();
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(
+      /Policy +\(12 rules over the synthesized Terraform; 0 violations, 1 expected during a failover, 0 exceptions in force\)/,
+    );
+    expect(r.stdout).toMatch(
+      /⚠ PAR-RES-002 .*: expected, for a time\n +dr-usw2 aws_db_instance\.database_instance_[0-9A-F]{8} \(CKV_AWS_133\)/,
+    );
+    expect(r.stdout).toContain(`failover step promote since ${at}; backups start with step complete, due by `);
+    expect(r.stdout).toMatch(/next: finish the failover: pnpm failover dr-usw2 writes failover\.step: complete/);
+
+    const json = JSON.parse(check('--json').stdout as string) as {
+      findings: Array<{ kind: string; severity: string; rule?: string; env?: string }>;
+      policy: { rules: Array<{ id: string; violations: number; expected: number }> };
+    };
+    expect(json.findings.filter((f) => f.kind === 'policy-expected')).toEqual([
+      expect.objectContaining({ severity: 'warning', rule: 'PAR-RES-002', env: 'dr-usw2' }),
+    ]);
+    expect(json.policy.rules.find((x) => x.id === 'PAR-RES-002')).toMatchObject({ violations: 0, expected: 1 });
+    expect(check('--markdown').stdout).toMatch(
+      /\*\*⚠️ PAR-RES-002 .*: expected, for a time\*\*\n\n\| environment \| address \| state \| next \|/,
+    );
+  });
+
+  it('fails once the RPO since the declaration has passed, naming the address and the step that adds backups', () => {
+    const { check } = promoting('2026-01-01T00:00:00Z');
+    const r = check();
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/✘ PAR-RES-002 .*\n +dr-usw2 aws_db_instance\.database_instance_[0-9A-F]{8} \(CKV_AWS_133\)/);
+    expect(r.stdout).toMatch(
+      /promoted at 2026-01-01T00:00:00Z \(failover step promote\) and has had no backups for longer than the 240-minute RPO/,
+    );
+    expect(r.stdout).toMatch(/fix: finish the failover: pnpm failover dr-usw2 writes failover\.step: complete/);
+  });
+});
