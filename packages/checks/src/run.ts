@@ -106,7 +106,7 @@ export function unreadableDefinitionReport(definitionFile: string, issues: reado
     [],
     { envs: [], bundles: [], cells: {}, differences: [] },
     [],
-    { rules: [], exceptions: [], unjudged: [] },
+    { rules: [], exceptions: [], unjudged: [], bootstrap: [] },
     findings,
   );
 }

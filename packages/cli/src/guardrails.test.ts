@@ -41,16 +41,24 @@ function exception(expires: string, extra = '') {
 }
 
 describe('pnpm check: policy rules', () => {
-  it('shows the example fleet clean, with every rule and no exception in force', () => {
+  it('shows the example fleet clean, with every rule, the bootstrap judged too, and the exception in force', () => {
     const root = temp();
     const r = parity(root, 'check');
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Policy +\(12 rules over the synthesized Terraform; 0 violations, 0 exceptions in force\)/);
+    expect(r.stdout).toMatch(/Policy +\(12 rules over the synthesized Terraform; 0 violations, 1 exception in force\)/);
+    expect(r.stdout).toMatch(/\n {2}and the bootstrap \(pnpm synth --bootstrap\): bootstrap-aws, bootstrap-gcp\n/);
     expect(r.stdout).toMatch(/✔ every rule passes/);
-    // The fleet needs none: EKS node volumes and GCP data stores have customer-managed keys.
-    expect(r.stdout).not.toMatch(/Exceptions in force/);
+    // The environments need none (EKS node volumes and GCP data stores have customer-managed keys);
+    // the bootstrap's GCP apply identities own their projects, with a reason.
+    expect(r.stdout).toMatch(
+      /PAR-SEC-005 fleet-wide until 2027-11-30: google_project_iam_member\.\*_ci_apply_project \(environments\/platform\.yaml:\d+; waives 2\)/,
+    );
     const json = JSON.parse(parity(root, 'check', '--json').stdout) as {
-      policy: { rules: Array<{ id: string; checkov: string[]; violations: number }>; exceptions: Array<{ valid: boolean }> };
+      policy: {
+        rules: Array<{ id: string; checkov: string[]; violations: number }>;
+        exceptions: Array<{ valid: boolean; waived: string[] }>;
+        bootstrap: Array<{ stack: string; file: string }>;
+      };
     };
     expect(json.policy.rules.map((x) => x.id)).toEqual([
       ...[1, 2, 3, 4, 5, 6, 7].map((n) => `PAR-SEC-00${n}`),
@@ -58,7 +66,14 @@ describe('pnpm check: policy rules', () => {
     ]);
     expect(json.policy.rules.find((x) => x.id === 'PAR-RES-003')!.checkov).toEqual(['CKV_AWS_157']);
     expect(json.policy.rules.every((x) => x.violations === 0)).toBe(true);
-    expect(json.policy.exceptions).toEqual([]);
+    expect(json.policy.exceptions.map((x) => [x.valid, x.waived.length])).toEqual([[true, 2]]);
+    expect(json.policy.bootstrap).toEqual([
+      expect.objectContaining({ stack: 'bootstrap-aws', file: 'bootstrap/aws/cdktf.out/stacks/bootstrap-aws/cdk.tf.json' }),
+      expect.objectContaining({ stack: 'bootstrap-gcp', file: 'bootstrap/gcp/cdktf.out/stacks/bootstrap-gcp/cdk.tf.json' }),
+    ]);
+    expect(parity(root, 'check', '--markdown').stdout).toMatch(
+      /Over every environment and the bootstrap \(`pnpm synth --bootstrap`\): `bootstrap-aws`, `bootstrap-gcp`\./,
+    );
   });
 
   const cases: Array<[string, (root: string) => void, RegExp, RegExp, RegExp]> = [
@@ -107,7 +122,7 @@ describe('pnpm check: policy rules', () => {
 
   it('fails when an exception has expired, naming the file, the field and the fix', () => {
     const root = temp();
-    edit(root, DEF, /\n {2}exceptions: \[\]\n/, `\n${exception('2020-01-01')}`);
+    edit(root, DEF, /\n {2}exceptions:\n/, `\n${exception('2020-01-01')}`);
     const r = parity(root, 'check');
     expect(r.status, r.stdout).toBe(1);
     expect(r.stdout).toMatch(
@@ -118,7 +133,7 @@ describe('pnpm check: policy rules', () => {
 
   it('fails on an exception without a reason, naming the file and the field', () => {
     const root = temp();
-    edit(root, DEF, /\n {2}exceptions: \[\]\n/, `\n${exception('2099-01-01').replace('      reason: a test exception\n', '')}`);
+    edit(root, DEF, /\n {2}exceptions:\n/, `\n${exception('2099-01-01').replace('      reason: a test exception\n', '')}`);
     const r = parity(root, 'check');
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/environments\/platform\.yaml:\d+ \(guardrails\.exceptions\.0(\.reason)?\)/);

@@ -75,7 +75,7 @@ function check(dr: DrPair[] = [pair()]): CheckReport {
       ],
     },
     dr,
-    policy: { rules: [], exceptions: [], unjudged: [] },
+    policy: { rules: [], exceptions: [], unjudged: [], bootstrap: [] },
     findings: [],
     summary: {
       errors: 0,

@@ -40,9 +40,13 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { writeDirAtomic } from '@parity/io';
-import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, type TerraformProvider } from 'cdktf';
+import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Testing, type TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
+import { bootstrapDir, bootstrapFile, bootstrapStackName } from './cache.js';
 import { synthesizeSingleStack, withoutTokenTraces } from './synth.js';
+
+// The paths and names live with the cache (no cdktf): `pnpm check` reads them without loading cdktf.
+export { bootstrapDir, bootstrapFile, bootstrapStackName };
 import { ciIdentity, ciServiceAccountId, physicalName, type Cloud, type ResolvedEnvironment } from '@parity/model';
 
 /** GitHub's OIDC issuer, as the trust policies and the workload identity provider name it. */
@@ -52,16 +56,6 @@ export const ENV_TAG = 'parity-environment';
 const CI_PURPOSES = ['plan', 'apply'] as const;
 /** Old versions of a state file kept this long after they stop being current. */
 export const NONCURRENT_DAYS = 90;
-
-/** Where a cloud's bootstrap is synthesized (relative to the root); its local state is kept beside, outside cdktf.out. */
-export function bootstrapDir(cloud: Cloud): string {
-  return join('bootstrap', cloud);
-}
-
-/** The Terraform JSON of a cloud's bootstrap, relative to the root. */
-export function bootstrapFile(cloud: Cloud): string {
-  return join(bootstrapDir(cloud), 'cdktf.out', 'stacks', bootstrapStackName(cloud), 'cdk.tf.json');
-}
 
 /**
  * Synthesize the bootstrap of every cloud the fleet uses into bootstrap/<cloud>/cdktf.out (through
@@ -92,9 +86,23 @@ export function synthBootstrap(root: string, platform: string, envs: readonly Re
   return written;
 }
 
-/** The name of a cloud's bootstrap stack. */
-export function bootstrapStackName(cloud: Cloud): string {
-  return `bootstrap-${cloud}`;
+/**
+ * The bootstrap stacks of the fleet's clouds as Terraform JSON, in memory, exactly as
+ * {@link synthBootstrap} writes them: what `pnpm check` runs the policy rules over.
+ */
+export function bootstrapToJson(platform: string, envs: readonly ResolvedEnvironment[]): Map<Cloud, Record<string, unknown>> {
+  const out = new Map<Cloud, Record<string, unknown>>();
+  for (const cloud of ['aws', 'gcp'] as const) {
+    const mine = envs.filter((e) => e.cloud === cloud);
+    if (mine.length === 0) continue;
+    withoutTokenTraces(() => {
+      const app = Testing.app();
+      const stack = cloud === 'aws' ? new AwsBootstrapStack(app, platform, mine) : new GcpBootstrapStack(app, platform, mine);
+      new LocalBackend(stack, { path: '../../../terraform.tfstate' });
+      out.set(cloud, JSON.parse(Testing.synth(stack)) as Record<string, unknown>);
+    });
+  }
+  return out;
 }
 
 /** The state buckets the environments of one cloud use: bucket → region, and which environments keep state there. */

@@ -85,6 +85,21 @@ function hashFiles(dir: string, h = createHash('sha256'), base = dir, filter: In
 }
 
 /** Content hashes of packages, computed once per run. */
+/** Where a cloud's bootstrap is synthesized (relative to the root); its local state is kept beside, outside cdktf.out. */
+export function bootstrapDir(cloud: Cloud): string {
+  return join('bootstrap', cloud);
+}
+
+/** The name of a cloud's bootstrap stack. */
+export function bootstrapStackName(cloud: Cloud): string {
+  return `bootstrap-${cloud}`;
+}
+
+/** The Terraform JSON of a cloud's bootstrap, relative to the root. */
+export function bootstrapFile(cloud: Cloud): string {
+  return join(bootstrapDir(cloud), 'cdktf.out', 'stacks', bootstrapStackName(cloud), 'cdk.tf.json');
+}
+
 export class InputHasher {
   private readonly packages = new Map<string, string>();
   private readonly require: NodeRequire;
@@ -144,6 +159,15 @@ export class InputHasher {
       this.packages.set(key, v);
     }
     return v;
+  }
+
+  /** The inputs of a cloud's bootstrap stack: Parity's code and lockfile, and every environment of that cloud. */
+  bootstrapHash(cloud: Cloud, envs: readonly ResolvedEnvironment[]): string {
+    const h = createHash('sha256');
+    h.update(this.base);
+    h.update(cloud);
+    for (const e of envs.filter((x) => x.cloud === cloud)) h.update(JSON.stringify(e));
+    return h.digest('hex');
   }
 
   envHash(env: ResolvedEnvironment): string {

@@ -3,19 +3,23 @@
  * will be applied, transforms included. Each violation becomes a finding of the `policy` check,
  * unless an exception in force waives it.
  */
-import type { ResolvedEnvironment, Workspace } from '@parity/model';
+import type { Cloud, ResolvedEnvironment, Workspace } from '@parity/model';
 import type { Finding } from '../findings.js';
 import { TfDoc, type TerraformJson } from '../tf.js';
+import { bootstrapState, type BootstrapStack } from './bootstrap.js';
 import { declaredExceptions, unusedExceptions, waiverFor, type DeclaredException } from './exceptions.js';
 import { RESILIENCE_RULES } from './resilience.js';
 import { SECURITY_RULES } from './security.js';
-import type { PolicyContext, Rule, RuleSeverity } from './types.js';
+import type { PolicyContext, Rule, RuleSeverity, StackContext, Violation } from './types.js';
 
+export * from './bootstrap.js';
 export * from './exceptions.js';
 export * from './types.js';
 
 /** Every rule, in ID order. */
 export const RULES: readonly Rule[] = [...SECURITY_RULES, ...RESILIENCE_RULES];
+/** The rule the bootstrap's state buckets answer to. */
+const STATE_RULE = 'PAR-RES-004';
 
 export interface RuleSummary {
   readonly id: string;
@@ -36,11 +40,18 @@ export interface PolicyReport {
   readonly exceptions: readonly DeclaredException[];
   /** Environments whose Terraform could not be read (not judged). */
   readonly unjudged: readonly string[];
+  /** The bootstrap stacks judged (`pnpm synth --bootstrap`); empty when `check` names environments. */
+  readonly bootstrap: ReadonlyArray<{ readonly cloud: Cloud; readonly stack: string; readonly file: string }>;
 }
 
 export interface PolicyOptions {
   /** The clock exceptions expire against (tests pass a fixed date). */
   readonly now?: Date;
+  /**
+   * The bootstrap stacks to judge too (the caller synthesizes them; the checks read nothing from
+   * disk). Unset: the bootstrap was not judged, so no exception is reported unused.
+   */
+  readonly bootstrap?: readonly BootstrapStack[];
 }
 
 /** The stack file a policy finding points at. */
@@ -56,6 +67,74 @@ function transformNote(env: ResolvedEnvironment, construct: string | undefined):
   return ts.length ? ` (transformed by ${ts.map((t) => `${t.file}${t.line ? `:${t.line}` : ''} ${t.attribute}`).join(', ')})` : '';
 }
 
+/** Counts per rule, as the report shows them. */
+type Counts = Map<string, { violations: number; expected: number; waived: number }>;
+
+/** One stack judged: an environment's, or a bootstrap stack (`env` absent). */
+interface Judged {
+  readonly name: string;
+  readonly file: string;
+  readonly env?: ResolvedEnvironment;
+}
+
+/** A finding per violation that no exception waives; waived and expected ones counted. */
+function judge(
+  rule: Pick<Rule, 'id' | 'severity'>,
+  violations: readonly Violation[],
+  at: Judged,
+  exceptions: DeclaredException[],
+  counts: Counts,
+): Finding[] {
+  const out: Finding[] = [];
+  const c = counts.get(rule.id)!;
+  for (const v of violations) {
+    if (waiverFor(exceptions, rule.id, at.name, v)) {
+      c.waived++;
+      continue;
+    }
+    if (v.expected) c.expected++;
+    else c.violations++;
+    const note = at.env ? transformNote(at.env, v.construct) : '';
+    out.push({
+      check: 'policy',
+      kind: v.expected ? 'policy-expected' : 'policy-violation',
+      severity: v.expected || rule.severity === 'low' ? 'warning' : 'error',
+      env: at.name,
+      file: at.file,
+      path: v.address,
+      message: `${rule.id} ${v.construct ? `${v.construct}: ` : ''}${v.message}${note}${v.expected ? ` (expected: ${v.expected})` : ''}`,
+      fix: v.fix,
+      rule: rule.id,
+      ruleSeverity: rule.severity,
+      address: v.address,
+      ...(v.checkov ? { checkov: v.checkov } : {}),
+    });
+  }
+  return out;
+}
+
+/** The bootstrap stacks: the security rules, and PAR-RES-004 in its bootstrap form. */
+function judgeBootstrap(
+  ws: Workspace,
+  envs: readonly ResolvedEnvironment[],
+  stacks: readonly BootstrapStack[],
+  exceptions: DeclaredException[],
+  counts: Counts,
+  now: Date,
+): Finding[] {
+  const state = RULES.find((r) => r.id === STATE_RULE)!;
+  return stacks.flatMap((s) => {
+    // The stack's providers name their regions; this only stands in for one that does not.
+    const region = ws.definition.data.defaults.region[s.cloud] ?? '';
+    const ctx: StackContext = { json: s.json, doc: new TfDoc(s.json, s.cloud, region), definition: ws.definition.data, now };
+    const at = { name: s.stack, file: s.file };
+    return [
+      ...SECURITY_RULES.flatMap((rule) => judge(rule, rule.check(ctx), at, exceptions, counts)),
+      ...judge(state, bootstrapState(ctx, s.cloud, envs), at, exceptions, counts),
+    ];
+  });
+}
+
 export function runPolicy(
   ws: Workspace,
   envs: readonly ResolvedEnvironment[],
@@ -68,7 +147,7 @@ export function runPolicy(
     RULES.map((r) => r.id),
     now,
   );
-  const counts = new Map(RULES.map((r) => [r.id, { violations: 0, expected: 0, waived: 0 }]));
+  const counts: Counts = new Map(RULES.map((r) => [r.id, { violations: 0, expected: 0, waived: 0 }]));
   const unjudged: string[] = [];
   for (const env of envs) {
     const json = jsonOf(env.name);
@@ -84,34 +163,13 @@ export function runPolicy(
       production: env.role !== 'staging',
       now,
     };
-    for (const rule of RULES) {
-      for (const v of rule.check(ctx)) {
-        const c = counts.get(rule.id)!;
-        if (waiverFor(exceptions, rule.id, env.name, v)) {
-          c.waived++;
-          continue;
-        }
-        if (v.expected) c.expected++;
-        else c.violations++;
-        findings.push({
-          check: 'policy',
-          kind: v.expected ? 'policy-expected' : 'policy-violation',
-          severity: v.expected || rule.severity === 'low' ? 'warning' : 'error',
-          env: env.name,
-          file: stackPath(env.name),
-          path: v.address,
-          message: `${rule.id} ${v.construct ? `${v.construct}: ` : ''}${v.message}${transformNote(env, v.construct)}${v.expected ? ` (expected: ${v.expected})` : ''}`,
-          fix: v.fix,
-          rule: rule.id,
-          ruleSeverity: rule.severity,
-          address: v.address,
-          ...(v.checkov ? { checkov: v.checkov } : {}),
-        });
-      }
-    }
+    const at = { name: env.name, file: stackPath(env.name), env };
+    for (const rule of RULES) findings.push(...judge(rule, rule.check(ctx), at, exceptions, counts));
   }
-  // Unused only means something when every environment was judged.
-  if (unjudged.length === 0 && envs.length === ws.manifests.size) findings.push(...unusedExceptions(exceptions));
+  const bootstrap = opts.bootstrap ?? [];
+  if (ws.definition) findings.push(...judgeBootstrap(ws, envs, bootstrap, exceptions, counts, now));
+  // Unused only means something when every environment, and the bootstrap, was judged.
+  if (unjudged.length === 0 && envs.length === ws.manifests.size && opts.bootstrap) findings.push(...unusedExceptions(exceptions));
   const rules = RULES.map((r) => ({
     id: r.id,
     title: r.title,
@@ -121,5 +179,8 @@ export function runPolicy(
     covers: r.covers,
     ...counts.get(r.id)!,
   }));
-  return { report: { rules, exceptions, unjudged }, findings };
+  return {
+    report: { rules, exceptions, unjudged, bootstrap: bootstrap.map((b) => ({ cloud: b.cloud, stack: b.stack, file: b.file })) },
+    findings,
+  };
 }

@@ -3,14 +3,14 @@
  * Each names the resource type it reads; resource types it does not know are not judged.
  */
 import type { TfResource } from '../tf.js';
-import { block, isExpression, on, referencing, resourcesOf, type PolicyContext, type Rule, type Violation } from './types.js';
+import { block, isExpression, on, referencing, resourcesOf, type StackContext, type StackRule, type Violation } from './types.js';
 
 const missing = (v: unknown) => v === undefined || v === null || v === '';
 
 interface KeyCheck {
   readonly type: string;
   readonly what: string;
-  readonly keyed: (r: TfResource, ctx: PolicyContext) => boolean;
+  readonly keyed: (r: TfResource, ctx: StackContext) => boolean;
   readonly fix: string;
   readonly checkov?: string;
 }
@@ -107,7 +107,7 @@ const KEY_CHECKS: readonly KeyCheck[] = [
 ];
 
 /** PAR-SEC-001: customer-managed keys on every data store. */
-function cmkEncryption(ctx: PolicyContext): Violation[] {
+function cmkEncryption(ctx: StackContext): Violation[] {
   return KEY_CHECKS.flatMap((c) =>
     ctx.doc
       .resources(c.type)
@@ -123,7 +123,7 @@ function cmkEncryption(ctx: PolicyContext): Violation[] {
 }
 
 /** Whether a node group's volumes use a CMK: through its launch template's block device mappings. */
-function nodeVolumesKeyed(ctx: PolicyContext, r: TfResource): boolean {
+function nodeVolumesKeyed(ctx: StackContext, r: TfResource): boolean {
   const lt = block(r.body.launch_template);
   const template = lt ? (ctx.doc.deref(lt.id) ?? ctx.doc.deref(lt.name)) : undefined;
   if (template?.type !== 'aws_launch_template') return false;
@@ -134,7 +134,7 @@ function nodeVolumesKeyed(ctx: PolicyContext, r: TfResource): boolean {
   return ebs.length > 0 && ebs.every((e) => (e.encrypted === true || e.encrypted === 'true') && !missing(e.kms_key_id));
 }
 
-function s3Keyed(ctx: PolicyContext, bucket: TfResource): boolean {
+function s3Keyed(ctx: StackContext, bucket: TfResource): boolean {
   return referencing(ctx.doc, 'aws_s3_bucket_server_side_encryption_configuration', 'bucket', bucket).some((c) => {
     const rules = Array.isArray(c.body.rule) ? c.body.rule : [c.body.rule];
     return rules.some((x) => {
@@ -154,7 +154,7 @@ const ports = (b: Record<string, unknown>) =>
       : `ports ${String(b.from_port)}-${String(b.to_port)}`;
 
 /** PAR-SEC-002: nothing reachable from the whole internet. */
-function openIngress(ctx: PolicyContext): Violation[] {
+function openIngress(ctx: StackContext): Violation[] {
   const out: Violation[] = [];
   const flag = (r: TfResource, cidrs: string[], b: Record<string, unknown>, fix: string) => {
     if (cidrs.length)
@@ -201,7 +201,7 @@ function openIngress(ctx: PolicyContext): Violation[] {
 }
 
 /** PAR-SEC-003: no database, cluster API or bucket open to the public. */
-function publicEndpoints(ctx: PolicyContext): Violation[] {
+function publicEndpoints(ctx: StackContext): Violation[] {
   const d = ctx.doc;
   const out: Violation[] = [];
   for (const r of d.resources('aws_db_instance'))
@@ -285,7 +285,7 @@ function gkeEndpoint(r: TfResource): Violation[] {
 }
 
 /** PAR-SEC-004: connections to databases must use TLS. */
-function tlsEnforced(ctx: PolicyContext): Violation[] {
+function tlsEnforced(ctx: StackContext): Violation[] {
   const d = ctx.doc;
   const out: Violation[] = [];
   for (const r of d.resources('aws_db_instance')) {
@@ -326,7 +326,7 @@ function tlsEnforced(ctx: PolicyContext): Violation[] {
 }
 
 /** A policy as text: literal JSON, or the policy document data source it references. */
-function policyText(ctx: PolicyContext, policy: unknown): string {
+function policyText(ctx: StackContext, policy: unknown): string {
   const ref = typeof policy === 'string' ? /\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}/.exec(policy) : null;
   return JSON.stringify(ref ? (ctx.json.data?.aws_iam_policy_document?.[ref[1]!] ?? '') : (policy ?? ''));
 }
@@ -354,7 +354,7 @@ function statements(policy: unknown): Statement[] | undefined {
 }
 
 /** PAR-SEC-005: no IAM policy allowing every action on every resource (or a basic GCP role). */
-function iamWildcards(ctx: PolicyContext): Violation[] {
+function iamWildcards(ctx: StackContext): Violation[] {
   const out: Violation[] = [];
   const star = (s: Statement) => (s.Effect ?? 'Allow') === 'Allow' && listOf(s.Action).includes('*') && listOf(s.Resource).includes('*');
   for (const r of resourcesOf(ctx.doc, 'aws_iam_policy', 'aws_iam_role_policy', 'aws_iam_user_policy', 'aws_iam_group_policy')) {
@@ -425,7 +425,7 @@ function plaintext(value: unknown, path: string[], hits: string[]): void {
 }
 
 /** PAR-SEC-006: no password, secret, token or key material written into the Terraform. */
-function plaintextSecrets(ctx: PolicyContext): Violation[] {
+function plaintextSecrets(ctx: StackContext): Violation[] {
   const out: Violation[] = [];
   const fix =
     'take it from a secret store at apply time (manage_master_user_password, a Secrets Manager or Secret Manager reference), never a literal';
@@ -446,7 +446,7 @@ function plaintextSecrets(ctx: PolicyContext): Violation[] {
 }
 
 /** PAR-SEC-007: control-plane audit logs and database logs. */
-function auditLogs(ctx: PolicyContext): Violation[] {
+function auditLogs(ctx: StackContext): Violation[] {
   const d = ctx.doc;
   const out: Violation[] = [];
   for (const r of d.resources('aws_eks_cluster')) {
@@ -497,7 +497,7 @@ function auditLogs(ctx: PolicyContext): Violation[] {
   return out;
 }
 
-export const SECURITY_RULES: readonly Rule[] = [
+export const SECURITY_RULES: readonly StackRule[] = [
   {
     id: 'PAR-SEC-001',
     title: 'Data stores are encrypted at rest with a customer-managed key',

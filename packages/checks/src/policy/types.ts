@@ -7,16 +7,20 @@ import type { TerraformJson, TfDoc, TfResource } from '../tf.js';
 
 export type RuleSeverity = 'critical' | 'high' | 'medium' | 'low';
 
-/** What a rule has to look at: one environment's synthesized Terraform and what the definition asks. */
-export interface PolicyContext {
-  readonly env: ResolvedEnvironment;
+/** What a rule that needs no environment looks at: one stack's synthesized Terraform (an environment, or a bootstrap stack). */
+export interface StackContext {
   readonly json: TerraformJson;
   readonly doc: TfDoc;
   readonly definition: Definition;
-  /** Production and dr environments: the resilience rules that only matter where users are served. */
-  readonly production: boolean;
   /** The clock time-bound states are judged against (a failover in progress). */
   readonly now: Date;
+}
+
+/** What a rule has to look at: one environment's synthesized Terraform and what the definition asks. */
+export interface PolicyContext extends StackContext {
+  readonly env: ResolvedEnvironment;
+  /** Production and dr environments: the resilience rules that only matter where users are served. */
+  readonly production: boolean;
 }
 
 /** One resource that breaks a rule. */
@@ -47,6 +51,11 @@ export interface Rule {
   /** Resource types the rule reads; a type it does not know is not judged. */
   readonly covers: string;
   readonly check: (ctx: PolicyContext) => Violation[];
+}
+
+/** A rule that reads only the stack (the security rules): it also judges the bootstrap stacks. */
+export interface StackRule extends Omit<Rule, 'check'> {
+  readonly check: (ctx: StackContext) => Violation[];
 }
 
 /** The construct path of a synthesized resource relative to its stack (`database/instance`). */

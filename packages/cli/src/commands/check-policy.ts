@@ -40,6 +40,8 @@ export function policyTerminal(r: CheckReport): string[] {
         `   (${r.policy.rules.length} rules over the synthesized Terraform; ${violations} violation${violations === 1 ? '' : 's'}, ${states ? `${states} expected during a failover, ` : ''}${inForce.length} exception${inForce.length === 1 ? '' : 's'} in force)`,
       ),
   ];
+  if (r.policy.bootstrap.length)
+    out.push(pc.dim(`  and the bootstrap (pnpm synth --bootstrap): ${r.policy.bootstrap.map((b) => b.stack).join(', ')}`));
   if (violations === 0 && other(r).length === 0)
     out.push(
       pc.green(`  ✔ every rule passes${r.policy.unjudged.length ? ` (not judged, no Terraform: ${r.policy.unjudged.join(', ')})` : ''}`),
@@ -82,6 +84,11 @@ export function policyTerminal(r: CheckReport): string[] {
 export function policyMarkdown(r: CheckReport): string[] {
   const groups = byRule(r);
   const out = ['#### Policy', ''];
+  if (r.policy.bootstrap.length)
+    out.push(
+      `Over every environment and the bootstrap (\`pnpm synth --bootstrap\`): ${r.policy.bootstrap.map((b) => `\`${b.stack}\``).join(', ')}.`,
+      '',
+    );
   if (groups.length === 0 && other(r).length === 0) out.push(`✅ ${r.policy.rules.length} rules pass`);
   for (const { rule, findings } of groups) {
     out.push(`**❌ ${esc(ruleHead(rule))}**`, '', '| environment | address | problem | fix |', '|---|---|---|---|');

@@ -3,9 +3,12 @@
  * whole fleet, as a terminal report, `--markdown` for a pull-request comment, or `--json`.
  * `--dr` limits the output to the DR readiness report. Exit code 1 on any violation.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '@parity/io';
 import pc from 'picocolors';
 import {
+  type BootstrapStack,
   lastDrill,
   resolveForCheck,
   runChecks,
@@ -16,6 +19,8 @@ import {
   type Finding,
 } from '@parity/checks';
 import {
+  CLOUDS,
+  type Cloud,
   DEFINITION_FILE,
   formatIssue,
   loadWorkspace,
@@ -25,7 +30,7 @@ import {
   type Workspace,
 } from '@parity/model';
 import { policyMarkdown, policyTerminal } from './check-policy.js';
-import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import { bootstrapFile, bootstrapStackName, InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
 
@@ -89,7 +94,9 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   }
   // Drill reports are read here and handed in: the checks read nothing from disk.
   const drills = (name: string) => lastDrill(ws.root, name);
-  const report = runChecks(ws, resolved, (name) => json.get(name), drills, now ? { now } : {});
+  // The bootstrap covers the whole fleet: judged when check does.
+  const opts = { ...(now ? { now } : {}), bootstrap: names.length === 0 ? await bootstrapStacks(ws.root, resolved, hasher) : [] };
+  const report = runChecks(ws, resolved, (name) => json.get(name), drills, opts);
   if (!runbooks) return { report, root: ws.root, envs: resolved.envs };
   // the runbooks are made from the report's DR figures: a stale one is one more finding
   const { runbookFindings } = await import('@parity/drill/runbook');
@@ -100,9 +107,42 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
     { ...resolved, findings: [...resolved.findings, ...runbookStale] },
     (name) => json.get(name),
     drills,
-    now ? { now } : {},
+    opts,
   );
   return { report: withRunbooks, root: ws.root, envs: resolved.envs };
+}
+
+/** Where `check` keeps a cloud's bootstrap Terraform between runs, with the hash of its inputs. */
+const bootstrapCache = (root: string, cloud: Cloud) => join(root, '.parity', 'check', `bootstrap-${cloud}.json`);
+
+/**
+ * The bootstrap stacks (`pnpm synth --bootstrap`) of the environments that resolve, for the policy
+ * rules: synthesized in memory when their inputs changed (kept in .parity/check), so an unchanged
+ * fleet's check does not load cdktf.
+ */
+async function bootstrapStacks(root: string, resolved: ReturnType<typeof resolveForCheck>, hasher: InputHasher): Promise<BootstrapStack[]> {
+  const envs = resolved.envs.filter((e) => resolved.valid.has(e.name));
+  const clouds = CLOUDS.filter((c) => envs.some((e) => e.cloud === c));
+  const json = new Map<Cloud, TerraformJson>();
+  const hashes = new Map(clouds.map((c) => [c, hasher.bootstrapHash(c, envs)]));
+  for (const c of clouds) {
+    const file = bootstrapCache(root, c);
+    const cached = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { hash?: string; json?: TerraformJson }) : {};
+    if (cached.hash === hashes.get(c) && cached.json) json.set(c, cached.json);
+  }
+  const missing = clouds.filter((c) => !json.has(c));
+  if (missing.length > 0) {
+    const { bootstrapToJson } = await import('@parity/synth/bootstrap');
+    for (const [c, j] of bootstrapToJson(
+      envs[0]!.platform,
+      envs.filter((e) => missing.includes(e.cloud)),
+    )) {
+      json.set(c, j as TerraformJson);
+      mkdirSync(dirname(bootstrapCache(root, c)), { recursive: true });
+      writeFileAtomic(bootstrapCache(root, c), JSON.stringify({ hash: hashes.get(c), json: j }));
+    }
+  }
+  return clouds.map((cloud) => ({ cloud, stack: bootstrapStackName(cloud), file: bootstrapFile(cloud), json: json.get(cloud)! }));
 }
 
 /** Problems synthesis reports as issues (a transform naming no resource), as findings of the environment. */
