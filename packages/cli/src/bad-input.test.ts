@@ -534,8 +534,8 @@ describe('SIGKILL in the middle of a command', () => {
   });
 
   it('promote: the temporary manifest a killed promote leaves is swept by the next command, the manifest untouched', () => {
-    // A real promote needs a registry with published versions (packages/release e2e); what a kill
-    // can leave is its temporary manifest, named after a process that no longer runs.
+    // The real kill, with a registry and published versions, is packages/release/src/promote-kill.test.ts;
+    // here, what it can leave (its temporary manifest, named after a process that no longer runs) is swept.
     const ws = ownWorkspace();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     const leftover = join(ws, `environments/prod-use1/environment.yaml.tmp-${dead}`);

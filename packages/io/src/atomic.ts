@@ -10,12 +10,27 @@ export function tempPath(target: string): string {
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
 }
 
+/**
+ * For tests that SIGKILL a command at its most delicate point: with this variable naming a file
+ * (its base name), writing that file stops after the temporary file is written and before the
+ * rename, says so on stderr, and waits (at most a minute) to be killed.
+ */
+export const PAUSE_BEFORE_RENAME = 'PARITY_TEST_PAUSE_BEFORE_RENAME';
+
+function pauseForKill(target: string, tmp: string): void {
+  if (process.env[PAUSE_BEFORE_RENAME] !== basename(target)) return;
+  // stderr on a pipe is synchronous on Linux and macOS: the line is out before the wait.
+  process.stderr.write(`parity: paused before renaming ${tmp}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+}
+
 /** Write `content` to `path` through a temporary file and a rename; the folder is created if needed. */
 export function writeFileAtomic(path: string, content: string | Uint8Array, options?: WriteFileOptions): void {
   const tmp = tempPath(path);
   mkdirSync(dirname(path), { recursive: true });
   try {
     writeFileSync(tmp, content, options);
+    pauseForKill(path, tmp);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
