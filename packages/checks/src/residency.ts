@@ -2,13 +2,14 @@
  * Data residency, read from the synthesized Terraform: every place data lands (databases and
  * their replicas, backup vaults and copy destinations, replicated backups, Cloud SQL backup
  * locations, scheduled backup locations, queue storage, buckets and their replication
- * destinations, cluster volumes) must be inside the environment's jurisdiction.
+ * destinations, cluster volumes, and the keys that encrypt them) must be inside the environment's
+ * jurisdiction.
  *
  * This reads destinations, not just where an API call is made, which is what a service control
  * policy or an org policy cannot do: a copy action whose destination ARN points at another
  * region is caught here.
  */
-import { regionCatalog, type ResolvedEnvironment } from '@parity/model';
+import { regionCatalog, storageLocationOfKms, type ResolvedEnvironment } from '@parity/model';
 import type { Finding } from './findings.js';
 import { blocks, TfDoc, type TerraformJson, type TfResource } from './tf.js';
 
@@ -27,6 +28,7 @@ const AWS_DATA_TYPES = [
   'aws_rds_cluster',
   'aws_backup_vault',
   'aws_s3_bucket',
+  'aws_kms_key',
   'aws_kms_replica_key',
   'aws_sqs_queue',
   'aws_eks_cluster',
@@ -83,6 +85,8 @@ export function dataPlaces(env: ResolvedEnvironment, json: TerraformJson): DataP
     }
     return places;
   }
+  // Key material stays in its key ring's location (a multi-region one: its countries).
+  for (const r of doc.resources('google_kms_key_ring')) add(r.address, 'location', storageLocationOfKms(String(r.body.location)));
   for (const r of doc.resources('google_sql_database_instance')) {
     add(r.address, 'region', r.body.region ?? env.region);
     const backup = blocks(r.body.settings).flatMap((s) => blocks(s.backup_configuration));

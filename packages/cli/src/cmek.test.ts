@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KEY_USER_ROLE, kmsLocation, loadWorkspace, resolveEnvironments } from '@parity/model';
+import { dataPlaces, residencyFindings } from '@parity/checks';
+import { KEY_USER_ROLE, kmsLocation, loadWorkspace, resolveEnvironments, storageLocationOfKms } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
 import { synthToJson, type TerraformJson } from '@parity/synth';
 
@@ -96,10 +97,30 @@ describe('customer-managed keys on GCP', () => {
     expect(dr.region).not.toBe(dr.recovers!.region);
   });
 
+  it('keeps every key ring inside the jurisdiction (residency), a multi-region one by its countries', () => {
+    for (const e of gcp) {
+      const j = json.get(e.name)!;
+      const rings = dataPlaces(e, j).filter((p) => p.address.startsWith('google_kms_key_ring.'));
+      expect(rings.length, e.name).toBeGreaterThanOrEqual(4);
+      for (const r of rings) expect(r.jurisdictions, `${e.name} ${r.address} ${r.location}`).toEqual(['EU']);
+      expect(residencyFindings(e, j)).toEqual([]);
+    }
+    // a key ring moved out of the jurisdiction is a residency violation naming it
+    const e = gcp.find((x) => x.role === 'production')!;
+    const moved = structuredClone(json.get(e.name)!);
+    const [id, ring] = Object.entries(moved.resource!.google_kms_key_ring as Record<string, Body>)[0]!;
+    ring.location = 'us-central1';
+    expect(residencyFindings(e, moved)).toEqual([
+      expect.objectContaining({ severity: 'error', path: expect.stringContaining(`google_kms_key_ring.${id}`) }),
+    ]);
+  });
+
   it('maps Cloud Storage locations to Cloud KMS locations', () => {
     expect(kmsLocation('EUROPE-WEST4')).toBe('europe-west4');
     expect(kmsLocation('EU')).toBe('europe');
     expect(kmsLocation('US')).toBe('us');
     expect(kmsLocation('EUR4')).toBe('eur4');
+    expect(storageLocationOfKms('europe')).toBe('eu');
+    expect(storageLocationOfKms('europe-west4')).toBe('europe-west4');
   });
 });

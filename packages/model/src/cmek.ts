@@ -44,8 +44,16 @@ export function serviceAgentMember(service: GcpKeyUser, projectNumber: string): 
  * dual-region (`EU`, `US`, `ASIA` with data locations) to its multi-region (`europe`, `us`, `asia`).
  */
 export function kmsLocation(location: string): string {
-  const multi: Readonly<Record<string, string>> = { EU: 'europe', US: 'us', ASIA: 'asia' };
-  return multi[location] ?? location.toLowerCase();
+  return KMS_MULTI_REGION[location] ?? location.toLowerCase();
+}
+
+/** Cloud Storage multi-region codes and the Cloud KMS multi-region of the same countries. */
+const KMS_MULTI_REGION: Readonly<Record<string, string>> = { EU: 'europe', US: 'us', ASIA: 'asia' };
+
+/** The Cloud Storage location code of a Cloud KMS location (`europe` → `eu`), for the region catalog's jurisdictions. */
+export function storageLocationOfKms(location: string): string {
+  const multi = Object.entries(KMS_MULTI_REGION).find(([, kms]) => kms === location);
+  return multi ? multi[0].toLowerCase() : location;
 }
 
 /** Names of the key ring and key a bundle keeps in `location`. */
