@@ -39,7 +39,7 @@ describe('pnpm check during a failover', () => {
       /⚠ PAR-RES-002 .*: expected, for a time\n +dr-usw2 aws_db_instance\.database_instance_[0-9A-F]{8} \(CKV_AWS_133\)/,
     );
     expect(r.stdout).toContain(`failover step promote since ${at}; backups start with step complete, due by `);
-    expect(r.stdout).toMatch(/next: finish the failover: pnpm failover dr-usw2 writes failover\.step: complete/);
+    expect(r.stdout).toMatch(/next: finish the failover: pnpm failover dr-usw2 --aws writes failover\.step: complete/);
 
     const json = JSON.parse(check('--json').stdout as string) as {
       findings: Array<{ kind: string; severity: string; rule?: string; env?: string }>;
@@ -62,6 +62,6 @@ describe('pnpm check during a failover', () => {
     expect(r.stdout).toMatch(
       /promoted at 2026-01-01T00:00:00Z \(failover step promote\) and has had no backups for longer than the 240-minute RPO/,
     );
-    expect(r.stdout).toMatch(/fix: finish the failover: pnpm failover dr-usw2 writes failover\.step: complete/);
+    expect(r.stdout).toMatch(/fix: finish the failover: pnpm failover dr-usw2 --aws writes failover\.step: complete/);
   });
 });

@@ -53,8 +53,10 @@ describe('PAR-RES-002 during a failover', () => {
     expect(aws.message).toMatch(
       /failover step promote since 2026-11-28T10:00:00Z; backups start with step complete, due by 2026-11-28T14:00Z \(the important policy's RPO\)/,
     );
-    expect(aws.fix).toMatch(/pnpm failover dr-usw2 writes failover\.step: complete.*then apply/);
-    expect(expected.find((f) => f.env === 'dr-gcp-euw4')!.address).toMatch(/^google_sql_database_instance\./);
+    expect(aws.fix).toMatch(/pnpm failover dr-usw2 --aws writes failover\.step: complete.*then apply/);
+    const gcp = expected.find((f) => f.env === 'dr-gcp-euw4')!;
+    expect(gcp.address).toMatch(/^google_sql_database_instance\./);
+    expect(gcp.fix).toMatch(/set, in environments\/dr-gcp-euw4\/environment\.yaml, failover\.step: complete/);
     expect(report.rules.find((r) => r.id === 'PAR-RES-002')).toMatchObject({ violations: 0, expected: 2 });
   });
 

@@ -62,7 +62,9 @@ function deletionProtection(ctx: PolicyContext): Violation[] {
 function promoting(ctx: PolicyContext): { expected?: string; fix: string } | undefined {
   const f = ctx.env.dr.failover;
   if (f?.step !== 'promote') return undefined;
-  const fix = `finish the failover: pnpm failover ${ctx.env.name} writes failover.step: complete (backups, the primary configuration), then apply`;
+  // pnpm failover finds recovery points on AWS; on GCP the step is written by hand.
+  const write = ctx.env.cloud === 'aws' ? `pnpm failover ${ctx.env.name} --aws writes` : `set, in ${ctx.env.file},`;
+  const fix = `finish the failover: ${write} failover.step: complete (backups, the primary configuration), then apply`;
   const at = f.at ? Date.parse(f.at) : Number.NaN;
   const until = at + ctx.env.dr.rpoMinutes * 60_000;
   if (Number.isNaN(at) || ctx.now.getTime() > until) return { fix };
