@@ -104,6 +104,23 @@ describe('the bootstrap through the policy rules', () => {
     }
   });
 
+  it('fails on a DynamoDB lock table without its customer-managed key (state.aws.lockTable)', () => {
+    const locked = envs.map((e) => (e.state.backend === 's3' ? { ...e, state: { ...e.state, lockTable: 'acme-tflock' } } : e));
+    const clean = stacks(undefined, locked);
+    expect(ofType(clean[0]!.json, 'aws_dynamodb_table').length).toBeGreaterThan(0);
+    expect(bootstrapFindings(clean, locked)).toEqual([]);
+    const found = bootstrapFindings(
+      stacks(undefined, locked).map((st) => {
+        for (const [, t] of st.cloud === 'aws' ? ofType(st.json, 'aws_dynamodb_table') : [])
+          delete (t.server_side_encryption as Body).kms_key_arn;
+        return st;
+      }),
+      locked,
+    );
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) expect([f.rule, f.address]).toEqual(['PAR-SEC-001', expect.stringMatching(/^aws_dynamodb_table\./)]);
+  });
+
   it("fails when a dr environment's state bucket is in the region it recovers from (PAR-RES-004)", () => {
     // Resolution refuses this in a manifest; a bootstrap made from such environments must still be caught.
     const prod = envs.find((e) => e.name === 'prod-use1')!;

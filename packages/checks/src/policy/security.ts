@@ -74,6 +74,13 @@ const KEY_CHECKS: readonly KeyCheck[] = [
     checkov: 'CKV_AWS_145',
   },
   {
+    type: 'aws_dynamodb_table',
+    what: 'the DynamoDB table',
+    // Without server_side_encryption, DynamoDB encrypts with an AWS-owned key.
+    keyed: (r) => block(r.body.server_side_encryption)?.enabled === true && !missing(block(r.body.server_side_encryption)?.kms_key_arn),
+    fix: 'set server_side_encryption { enabled = true, kms_key_arn = <a customer-managed key of the region> }',
+  },
+  {
     type: 'google_sql_database_instance',
     what: 'Cloud SQL storage',
     keyed: (r) => !missing(r.body.encryption_key_name),
@@ -505,7 +512,7 @@ export const SECURITY_RULES: readonly StackRule[] = [
     severity: 'high',
     checkov: ['CKV_AWS_16', 'CKV_AWS_245', 'CKV2_AWS_73', 'CKV_AWS_166', 'CKV_AWS_58', 'CKV_AWS_189', 'CKV_AWS_145', 'CKV_GCP_83'],
     covers:
-      'RDS and replicated backups, SQS, backup vaults, EKS secrets, node group EBS (launch template), EBS, S3, Cloud SQL, Pub/Sub, GCS, GKE node disks, Backup for GKE',
+      'RDS and replicated backups, SQS, backup vaults, EKS secrets, node group EBS (launch template), EBS, S3, DynamoDB, Cloud SQL, Pub/Sub, GCS, GKE node disks, Backup for GKE',
     check: cmkEncryption,
   },
   {
