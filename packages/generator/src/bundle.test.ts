@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkspace } from '@parity/model';
-import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { REPO_ROOT } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { addDefinitionEntry, addReadmeRow, planBundle, writeBundle, type BundleView } from './bundle.js';
 
 const cleanups: Array<() => void> = [];
@@ -10,7 +11,7 @@ afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
 function temp(): string {
-  const t = tempWorkspace({ sources: true });
+  const t = fleetWorkspace({ sources: true });
   cleanups.push(t.cleanup);
   writeFileSync(join(t.root, 'README.md'), readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
   return t.root;
@@ -66,11 +67,14 @@ describe('gen bundle', () => {
 
   it('writes the folder, the changeset and the edits', async () => {
     const root = temp();
-    const { plan } = planBundle(await loadWorkspace(root), 'cache', {});
+    // not `cache`: the bundle the README's walkthrough generates may exist in this repository already
+    const { plan } = planBundle(await loadWorkspace(root), 'object-store', {});
     writeBundle(root, plan!);
-    expect(existsSync(join(root, 'bundles/cache/src/aws.ts'))).toBe(true);
-    expect(readFileSync(join(root, '.changeset/bundle-cache.md'), 'utf8')).toMatch(/^---\n'@parity\/bundle-cache': major\n---/);
-    expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/\n {2}cache:\n.*\n {4}version: \^1\.0\.0-0\n$/);
+    expect(existsSync(join(root, 'bundles/object-store/src/aws.ts'))).toBe(true);
+    expect(readFileSync(join(root, '.changeset/bundle-object-store.md'), 'utf8')).toMatch(
+      /^---\n'@parity\/bundle-object-store': major\n---/,
+    );
+    expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/\n {2}object-store:\n.*\n {4}version: \^1\.0\.0-0\n$/);
   });
 
   it('fails with every problem at once, and plans nothing', async () => {

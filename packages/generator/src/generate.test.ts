@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkspace, type IssueKind } from '@parity/model';
 import { readTree, REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { FLEET, fleetEnvironments, tempFleets } from '@parity/testkit';
 import { generateEnvironment, planEnvironment, type GenOptions } from './generate.js';
 
+// The tests' fleet (@parity/testkit), whatever the repository's environments/ holds.
+const temp = tempFleets();
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
-function temp() {
+/** A copy of the repository as it is: its own environments/. */
+function repoCopy() {
   const t = tempWorkspace();
   cleanups.push(t.cleanup);
   return t.root;
@@ -35,8 +39,19 @@ describe('gen env', () => {
     }
   });
 
-  it.each(committed)('stamps %s byte-identically to the committed files (determinism, and the fleet is generated)', async (name) => {
+  it.each(FLEET.map((e) => e.name))("stamps %s of the tests' fleet again byte-identically (determinism)", async (name) => {
     const root = temp();
+    const before = readTree(join(root, 'environments', name));
+    const r = generateEnvironment(await loadWorkspace(root), name, { force: true });
+    expect(r.written).toBeDefined();
+    expect(r.written!.length).toBeGreaterThanOrEqual(2);
+    expect(readTree(join(root, 'environments', name))).toEqual(before);
+    for (const f of r.written!)
+      expect(readFileSync(join(root, f), 'utf8'), f).toBe(readFileSync(join(fleetEnvironments(), '..', f), 'utf8'));
+  });
+
+  it.each(committed)('stamps %s byte-identically to the committed files (determinism, and the fleet is generated)', async (name) => {
+    const root = repoCopy();
     const before = readTree(join(root, 'environments', name));
     const r = generateEnvironment(await loadWorkspace(root), name, { force: true });
     expect(r.written).toBeDefined();

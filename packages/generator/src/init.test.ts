@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { regionCatalog } from '@parity/model';
-import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { REPO_ROOT } from '@parity/model/testing';
+import { FLEET_DIR, fleetWorkspace, platformOf } from '@parity/testkit';
 import { currentNames, firstFleet, initProblems, planInit, rewriteNames, setDefinitionDefaults, setRegistry } from './init.js';
 
 const cleanups: Array<() => void> = [];
@@ -25,7 +26,7 @@ describe('parity init', () => {
   });
 
   it('sets the default cloud and its default region in the definition, keeping comments', () => {
-    const def = readFileSync(join(REPO_ROOT, 'environments/platform.yaml'), 'utf8');
+    const def = readFileSync(join(FLEET_DIR, 'platform.yaml'), 'utf8');
     const out = setDefinitionDefaults(def, 'gcp', 'europe-west1');
     expect(out).toMatch(
       /^defaults:\n {2}cloud: gcp\n {2}# Region for names that carry none, such as `staging`.\n {2}region:\n {4}aws: us-east-1\n {4}gcp: europe-west1\n/m,
@@ -55,12 +56,12 @@ describe('parity init', () => {
   });
 
   it('plans the renames, drops the example fleet once, and plans nothing the second time', () => {
-    const { root, cleanup } = tempWorkspace({ sources: true });
+    const { root, cleanup } = fleetWorkspace({ sources: true });
     cleanups.push(cleanup);
     const files = ['environments/platform.yaml', '.npmrc', 'packages/model/package.json', 'environments/prod-use1/README.md'];
     const opts = { ...TO, registry: 'https://npm.example.com/', examples: 'drop' as const, regions: ['eu-west-1'] };
     const names = currentNames(root);
-    expect(names).toEqual(currentNames(REPO_ROOT));
+    expect(names).toEqual({ ...currentNames(REPO_ROOT), platform: platformOf(root) });
     expect(names.registry).toMatch(/^https?:\/\//);
     const plan = planInit(root, files, opts);
     expect([...plan.edits.keys()].sort()).toEqual(['.npmrc', 'environments/platform.yaml', 'packages/model/package.json']);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadWorkspace } from '@parity/model';
-import { tempWorkspace } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planEnvironment, renderEnvironment } from './generate.js';
 
@@ -12,7 +12,7 @@ afterEach(() => {
 
 describe('rendering templates/env', () => {
   it('fails on a key the view does not have, instead of rendering it as empty text', async () => {
-    const t = tempWorkspace();
+    const t = fleetWorkspace();
     cleanups.push(t.cleanup);
     const { plan } = planEnvironment(await loadWorkspace(t.root), 'staging-euw1', {});
     expect(plan).toBeDefined();
@@ -22,7 +22,7 @@ describe('rendering templates/env', () => {
   });
 
   it('renders keys that do not apply to an environment as nothing, through #if', async () => {
-    const t = tempWorkspace();
+    const t = fleetWorkspace();
     cleanups.push(t.cleanup);
     const { plan } = planEnvironment(await loadWorkspace(t.root), 'staging-euw1', {});
     expect(plan!.view.recovers).toBeUndefined();

@@ -71,22 +71,19 @@ export const GCP_PAIR: ManifestInput[] = [
  * With `sources`, every workspace package (bundles/*, packages/*) is copied too, with its
  * node_modules linked to the real one, and the root links point at the copies: a workspace a
  * test may version, build and publish (with .changeset/, .npmrc, registry/ and tsconfig.base.json).
+ *
+ * With `environments`, that folder becomes the workspace's environments/ instead of the
+ * repository's (a fleet the tests own: `@parity/testkit`'s `fleetWorkspace`).
  */
-export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: string; sources?: boolean } = {}): {
-  root: string;
-  cleanup: () => void;
-} {
+export function tempWorkspace(opts: TempWorkspaceOptions = {}): { root: string; cleanup: () => void } {
   const from = opts.root ?? REPO_ROOT;
-  if (opts.sources) return sourceWorkspace(from);
+  if (opts.sources) return sourceWorkspace(from, opts.environments);
   const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
   for (const f of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml']) {
     if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
   }
   cpSync(join(from, 'templates'), join(root, 'templates'), { recursive: true });
-  cpSync(join(from, 'environments'), join(root, 'environments'), {
-    recursive: true,
-    filter: (src) => !/(^|\/)(cdktf\.out|\.terraform)(\/|$)/.test(src.slice(from.length)),
-  });
+  copyEnvironments(opts.environments ?? join(from, 'environments'), join(root, 'environments'));
   mkdirSync(join(root, 'node_modules', '@parity'), { recursive: true });
   for (const entry of readdirSync(join(from, 'node_modules'))) {
     if (entry === '@parity') continue;
@@ -108,16 +105,34 @@ export function tempWorkspace(opts: { copyBundles?: readonly string[]; root?: st
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-function sourceWorkspace(from: string): { root: string; cleanup: () => void } {
+/** Options of `tempWorkspace`. */
+export interface TempWorkspaceOptions {
+  /** Bundles copied (not linked), so a test may change them. */
+  copyBundles?: readonly string[];
+  /** The workspace copied from (default: the repository). */
+  root?: string;
+  /** Copy every workspace package too: a workspace a test may version, build and publish. */
+  sources?: boolean;
+  /** The folder copied to environments/ (default: the copied workspace's own). */
+  environments?: string;
+}
+
+/** A copy of an environments folder without build output. */
+function copyEnvironments(from: string, to: string): void {
+  cpSync(from, to, { recursive: true, filter: (src) => !/(^|\/)(cdktf\.out|\.terraform)(\/|$)/.test(src.slice(from.length)) });
+}
+
+function sourceWorkspace(from: string, environments: string | undefined): { root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
   const skip = /(^|\/)(node_modules|cdktf\.out|\.terraform|\.turbo|dist|\.parity|\.parity-js|\.git)(\/|$)/;
   for (const f of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml', '.npmrc', 'tsconfig.base.json', 'turbo.json']) {
     if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
   }
-  for (const d of ['templates', 'environments', 'schemas', '.changeset', 'registry']) {
+  for (const d of ['templates', 'schemas', '.changeset', 'registry']) {
     if (existsSync(join(from, d)))
       cpSync(join(from, d), join(root, d), { recursive: true, filter: (src) => !skip.test(src.slice(from.length)) });
   }
+  copyEnvironments(environments ?? join(from, 'environments'), join(root, 'environments'));
   const copies = new Map<string, string>();
   for (const group of ['packages', 'bundles']) {
     for (const e of readdirSync(join(from, group), { withFileTypes: true })) {
