@@ -13,10 +13,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@parity/model/testing';
+import { currentNames } from '@parity/generator';
 import { freePort } from '@parity/io';
 import { addUser, publishedVersions, startRegistry, type RunningRegistry } from '@parity/release';
 
 const STEP_TIMEOUT = 600_000;
+/** The repository's names now: the template's, or a fork's after its own `parity init`. */
+const FROM = currentNames(REPO_ROOT);
+/** The names this test adopts: never the repository's own, which `init` would have nothing to rewrite to. */
+const TO = FROM.platform === 'globex' ? { platform: 'initech', scope: '@initech' } : { platform: 'globex', scope: '@globex' };
+/** Everything that still names the repository's platform or scope. */
+const OLD_NAMES = new RegExp(`(?<![a-z0-9])${FROM.platform}(?![a-z0-9])|${FROM.scope}(?![a-z0-9._-])`);
+/** Two bundle names the repository does not have yet (`gen bundle cache` may have made one). */
+const [PLAIN, STATEFUL] = ['cache', 'ledger', 'stash', 'journal'].filter((b) => !existsSync(join(REPO_ROOT, 'bundles', b))) as [
+  string,
+  string,
+];
 let root: string;
 let state: string;
 let reg: RunningRegistry | undefined;
@@ -93,9 +105,9 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       const out = await parity(
         'init',
         '--platform',
-        'globex',
+        TO.platform,
         '--scope',
-        '@globex',
+        TO.scope,
         '--registry',
         `http://127.0.0.1:${port}/`,
         '--examples',
@@ -103,17 +115,17 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
         '--regions',
         'us-east-1,eu-west-1',
       );
-      expect(out).toMatch(/acme → globex, @parity → @globex/);
+      expect(out).toContain(`${FROM.platform} → ${TO.platform}, ${FROM.scope} → ${TO.scope}`);
       expect(out).toMatch(/Next steps:[\s\S]*Bootstrap[\s\S]*First release[\s\S]*CI/);
-      expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
+      expect(await leftovers(OLD_NAMES)).toEqual([]);
       // every package resolves its workspace dependencies under the new scope
-      expect(existsSync(join(root, 'packages/generator/node_modules/@globex/model/package.json'))).toBe(true);
-      expect(existsSync(join(root, 'packages/generator/node_modules/@parity'))).toBe(false);
+      expect(existsSync(join(root, `packages/generator/node_modules/${TO.scope}/model/package.json`))).toBe(true);
+      expect(existsSync(join(root, `packages/generator/node_modules/${FROM.scope}`))).toBe(false);
       // the schemas were written with every bundle loaded under the new scope
       expect(await parity('schemas', '--check')).toMatch(/up to date/);
-      expect(readFileSync(join(root, '.npmrc'), 'utf8')).toMatch(new RegExp(`^@globex:registry=http://127\\.0\\.0\\.1:${port}/$`, 'm'));
+      expect(readFileSync(join(root, '.npmrc'), 'utf8')).toMatch(new RegExp(`^${TO.scope}:registry=http://127\\.0\\.0\\.1:${port}/$`, 'm'));
       expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(
-        /^platform: globex$[\s\S]*bucket: globex-tfstate-\{region\}/m,
+        new RegExp(`^platform: ${TO.platform}$[\\s\\S]*bucket: ${TO.platform}-tfstate-\\{region\\}`, 'm'),
       );
       const envs = readdirSync(join(root, 'environments'), { withFileTypes: true })
         .filter((d) => d.isDirectory())
@@ -129,13 +141,13 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
     'init a second time with the same flags changes nothing; a dirty tree is refused',
     async () => {
       await git('add', '-A');
-      await git('commit', '-qm', 'init globex');
+      await git('commit', '-qm', `init ${TO.platform}`);
       const again = await parity(
         'init',
         '--platform',
-        'globex',
+        TO.platform,
         '--scope',
-        '@globex',
+        TO.scope,
         '--registry',
         `http://127.0.0.1:${port}/`,
         '--examples',
@@ -146,7 +158,7 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(again).toMatch(/nothing to rewrite/);
       expect(await git('status', '--porcelain')).toBe('');
       writeFileSync(join(root, 'scratch.txt'), 'work in progress');
-      await expect(parity('init', '--platform', 'initech', '--scope', '@initech')).rejects.toThrow(/uncommitted changes/);
+      await expect(parity('init', '--platform', 'hooli', '--scope', '@hooli')).rejects.toThrow(/uncommitted changes/);
       rmSync(join(root, 'scratch.txt'));
     },
     STEP_TIMEOUT,
@@ -155,23 +167,25 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
   it(
     'gen bundle makes bundles that pass typecheck, their tests, synth, terraform validate and check before anyone edits them',
     async () => {
-      await parity('gen', 'bundle', 'cache', '--clouds', 'aws,gcp');
-      await parity('gen', 'bundle', 'ledger', '--stateful', '--connects', 'network');
-      expect(JSON.parse(readFileSync(join(root, 'bundles/cache/package.json'), 'utf8')).name).toBe('@globex/bundle-cache');
-      expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/ {2}cache:\n[\s\S]* {2}ledger:\n/);
-      expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(/^\| cache \|/m);
-      for (const b of ['cache', 'ledger']) {
+      await parity('gen', 'bundle', PLAIN, '--clouds', 'aws,gcp');
+      await parity('gen', 'bundle', STATEFUL, '--stateful', '--connects', 'network');
+      expect(JSON.parse(readFileSync(join(root, `bundles/${PLAIN}/package.json`), 'utf8')).name).toBe(`${TO.scope}/bundle-${PLAIN}`);
+      expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(
+        new RegExp(` {2}${PLAIN}:\\n[\\s\\S]* {2}${STATEFUL}:\\n`),
+      );
+      expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(new RegExp(`^\\| ${PLAIN} \\|`, 'm'));
+      for (const b of [PLAIN, STATEFUL]) {
         await run(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', `bundles/${b}/tsconfig.json`]);
-        expect(await run('pnpm', ['--filter', `@globex/bundle-${b}`, 'test'], root, { CI: 'true' })).toMatch(/passed/);
+        expect(await run('pnpm', ['--filter', `${TO.scope}/bundle-${b}`, 'test'], root, { CI: 'true' })).toMatch(/passed/);
       }
       await parity('synth');
       expect(await parity('validate')).toMatch(/5\/5 AWS environments valid/);
       const check = await parity('check');
       expect(check).toMatch(/no violations/);
-      expect(check).toMatch(/ledger: DynamoDB global table replica in us-east-2/);
+      expect(check).toContain(`${STATEFUL}: DynamoDB global table replica in us-east-2`);
       expect(await parity('schemas', '--check')).toMatch(/up to date/);
       await parity('gen', 'ci', '--check');
-      expect(await leftovers(/\bacme\b|@parity\b/)).toEqual([]);
+      expect(await leftovers(OLD_NAMES)).toEqual([]);
     },
     STEP_TIMEOUT,
   );
@@ -180,18 +194,20 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
     'releases every package under the new scope to a real registry',
     async () => {
       reg = await startRegistry({ root, port, stateDir: join(state, 'verdaccio') });
-      const token = await addUser(reg.url, 'globex-bot', 'correct-horse-battery-staple');
+      const token = await addUser(reg.url, `${TO.platform}-bot`, 'correct-horse-battery-staple');
       const out = await run(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'release'], root, {
         PARITY_REGISTRY_TOKEN: token,
       });
-      expect(out).toMatch(/@globex\/bundle-cache@1\.0\.0/);
+      expect(out).toContain(`${TO.scope}/bundle-${PLAIN}@1.0.0`);
       process.env.npm_config_userconfig = join(state, 'npmrc');
       // the new bundles' first changesets made them 1.0.0; nothing was published under the template's scope
-      expect(await publishedVersions('@globex/bundle-cache', root)).toEqual(['1.0.0']);
-      expect(await publishedVersions('@globex/bundle-ledger', root)).toEqual(['1.0.0']);
-      expect(await publishedVersions('@globex/bundle-bucket', root)).toEqual(['1.0.0']);
-      expect(JSON.parse(readFileSync(join(root, 'bundles/cache/package.json'), 'utf8')).version).toBe('1.0.0');
-      expect(readFileSync(join(root, 'bundles/cache/CHANGELOG.md'), 'utf8')).toMatch(/## 1\.0\.0[\s\S]*First release: the cache bundle/);
+      expect(await publishedVersions(`${TO.scope}/bundle-${PLAIN}`, root)).toEqual(['1.0.0']);
+      expect(await publishedVersions(`${TO.scope}/bundle-${STATEFUL}`, root)).toEqual(['1.0.0']);
+      expect(await publishedVersions(`${TO.scope}/bundle-bucket`, root)).toEqual(['1.0.0']);
+      expect(JSON.parse(readFileSync(join(root, `bundles/${PLAIN}/package.json`), 'utf8')).version).toBe('1.0.0');
+      expect(readFileSync(join(root, `bundles/${PLAIN}/CHANGELOG.md`), 'utf8')).toMatch(
+        new RegExp(`## 1\\.0\\.0[\\s\\S]*First release: the ${PLAIN} bundle`),
+      );
     },
     STEP_TIMEOUT,
   );

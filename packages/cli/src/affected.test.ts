@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempWorkspace } from '@parity/model/testing';
+import { fleetWorkspace, platformOf } from '@parity/testkit';
 
 const AWS_IN_ORDER = ['staging', 'prod-euw1', 'prod-use1', 'dr-euc1', 'dr-usw2'];
 
@@ -15,6 +15,7 @@ describe('pnpm affected', () => {
       encoding: 'utf8',
     });
   const commit = (message: string) => git('commit', '-q', '-am', message);
+  // the copy's own launcher, which compiles that copy
   const affected = (...args: string[]) =>
     spawnSync(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'affected', ...args], {
       cwd: root,
@@ -30,7 +31,7 @@ describe('pnpm affected', () => {
   // A fresh clone as a user has it: a real git repository holding a copy of the workspace's
   // sources, run with its own launcher (which compiles that copy).
   beforeAll(() => {
-    ({ root, cleanup } = tempWorkspace({ sources: true }));
+    ({ root, cleanup } = fleetWorkspace({ sources: true }));
     writeFileSync(join(root, '.gitignore'), 'node_modules/\ncdktf.out/\n.parity/\n.parity-js/\n');
     git('init', '-q', '-b', 'main');
     git('add', '-A');
@@ -50,8 +51,8 @@ describe('pnpm affected', () => {
       role: 'staging',
       order: 1,
       apply: true,
-      planRole: 'acme-staging-ci-plan',
-      applyRole: 'acme-staging-ci-apply',
+      planRole: `${platformOf(root)}-staging-ci-plan`,
+      applyRole: `${platformOf(root)}-staging-ci-apply`,
     });
     // a backup & restore dr environment is planned, never applied by the pipeline
     expect(m.include.find((r) => r.env === 'dr-euc1')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore', apply: false });
@@ -135,7 +136,8 @@ describe('pnpm affected', () => {
       'dr-gcp-euw4',
       'dr-usw2',
     ]);
-    expect(m.include[2]).toMatchObject({ cloud: 'gcp', planRole: 'acme-prod-gcp-euw1-plan@acme-prod-gcp-euw1.iam.gserviceaccount.com' });
+    const p = platformOf(root);
+    expect(m.include[2]).toMatchObject({ cloud: 'gcp', planRole: `${p}-prod-gcp-euw1-plan@${p}-prod-gcp-euw1.iam.gserviceaccount.com` });
   });
 
   it('fails without --base or --all, with exit code 2', () => {

@@ -7,12 +7,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTree, REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { readTree, REPO_ROOT } from '@parity/model/testing';
+import { BIN, fleetWorkspace, parity as parityIn, runParity } from '@parity/testkit';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
 const DEF = 'environments/platform.yaml';
 const PROD = 'environments/prod-use1/environment.yaml';
 const DR = 'environments/dr-usw2/environment.yaml';
@@ -24,7 +23,7 @@ let cleanup: () => void;
 let pristine: Map<string, string>;
 let deadRegistry: string;
 beforeAll(async () => {
-  ({ root, cleanup } = tempWorkspace());
+  ({ root, cleanup } = fleetWorkspace());
   cpSync(join(REPO_ROOT, 'schemas'), join(root, 'schemas'), { recursive: true });
   pristine = snapshot();
   // A port nothing listens on: the registry is down.
@@ -38,11 +37,7 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 function parity(...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1', CI: '' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  return runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
 }
 /** What a user would see change: every committed file (synth output is not committed). */
 function snapshot(): Map<string, string> {
@@ -446,7 +441,7 @@ function start(ws: string, ...args: string[]) {
   return { child, done };
 }
 function ownWorkspace(): string {
-  const t = tempWorkspace();
+  const t = fleetWorkspace();
   cleanups.push(t.cleanup);
   return t.root;
 }
@@ -478,12 +473,7 @@ describe('SIGKILL in the middle of a command', () => {
   it('gen env: the environment is absent or complete, and the next command sweeps what the killed one left', async () => {
     const ws = ownWorkspace();
     const reference = ownWorkspace();
-    expect(
-      spawnSync(process.execPath, [BIN, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'], {
-        env: { ...process.env, PARITY_ROOT: reference },
-        encoding: 'utf8',
-      }).status,
-    ).toBe(0);
+    expect(parityIn(reference, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1').status).toBe(0);
     const expected = readTree(join(reference, 'environments/dr-euw3'));
     expect(expected.has('RUNBOOK.md')).toBe(true);
     let runbookMissing = false;
@@ -498,7 +488,7 @@ describe('SIGKILL in the middle of a command', () => {
       if (made.size > 0) expect(made).toEqual(expected);
       if (caught) break;
     }
-    const next = spawnSync(process.execPath, [BIN, 'check', '--json'], { env: { ...process.env, PARITY_ROOT: ws }, encoding: 'utf8' });
+    const next = parityIn(ws, 'check', '--json');
     expect(next.stderr).not.toMatch(STACK_TRACE);
     // ... and pnpm check names the missing runbook, with the command that writes it
     if (runbookMissing) expect(next.stdout).toMatch(/pnpm gen runbook dr-euw3/);
@@ -507,7 +497,7 @@ describe('SIGKILL in the middle of a command', () => {
 
   it('synth: every stack is the old one or a complete new one, and the next synth leaves no temporary folder', async () => {
     const ws = ownWorkspace();
-    expect(spawnSync(process.execPath, [BIN, 'synth'], { env: { ...process.env, PARITY_ROOT: ws }, encoding: 'utf8' }).status).toBe(0);
+    expect(parityIn(ws, 'synth').status).toBe(0);
     const stacks = () =>
       new Map(
         ['staging', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1'].map((e) => [
@@ -527,7 +517,7 @@ describe('SIGKILL in the middle of a command', () => {
     }
     expect(caught, 'a temporary folder of the killed synth was seen').toBe(true);
     expect(readTree(join(ws, 'environments'))).toEqual(committed);
-    const next = spawnSync(process.execPath, [BIN, 'synth'], { env: { ...process.env, PARITY_ROOT: ws }, encoding: 'utf8' });
+    const next = parityIn(ws, 'synth');
     expect(next.status, next.stderr).toBe(0);
     expect(temporaries(ws)).toEqual([]);
     expect(stacks()).toEqual(good);
@@ -542,10 +532,7 @@ describe('SIGKILL in the middle of a command', () => {
     writeFileSync(leftover, 'name: prod-use1\nbundles:\n  datab');
     const before = readTree(join(ws, 'environments'));
     before.delete(`prod-use1/environment.yaml.tmp-${dead}`);
-    const r = spawnSync(process.execPath, [BIN, 'check', 'prod-use1', 'dr-usw2'], {
-      env: { ...process.env, PARITY_ROOT: ws },
-      encoding: 'utf8',
-    });
+    const r = parityIn(ws, 'check', 'prod-use1', 'dr-usw2');
     expect(r.stderr).not.toMatch(STACK_TRACE);
     expect(existsSync(leftover)).toBe(false);
     expect(readTree(join(ws, 'environments'))).toEqual(before);
@@ -562,10 +549,7 @@ describe('two commands at once', () => {
     expect(a.status, a.out).toBe(0);
     expect(b.status, b.out).toBe(0);
     const one = readFileSync(join(ws, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8');
-    expect(
-      spawnSync(process.execPath, [BIN, 'synth', '--force', 'prod-use1'], { env: { ...process.env, PARITY_ROOT: ws }, encoding: 'utf8' })
-        .status,
-    ).toBe(0);
+    expect(parityIn(ws, 'synth', '--force', 'prod-use1').status).toBe(0);
     expect(readFileSync(join(ws, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8')).toBe(one);
     expect(temporaries(ws)).toEqual([]);
   });

@@ -1,12 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempWorkspace } from '@parity/model/testing';
+import { fleetWorkspace, parity as parityIn } from '@parity/testkit';
 import { findPluginDir, initAndValidate } from './terraform.js';
-
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 interface Json {
@@ -20,13 +16,12 @@ interface Json {
 describe('the bootstrap: state buckets and CI identities, synthesized like the environments', () => {
   let root: string;
   let cleanup: () => void;
-  const parity = (...args: string[]) =>
-    spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
+  const parity = (...args: string[]) => parityIn(root, ...args);
   const json = (cloud: string) =>
     JSON.parse(readFileSync(join(root, `bootstrap/${cloud}/cdktf.out/stacks/bootstrap-${cloud}/cdk.tf.json`), 'utf8')) as Json;
 
   beforeAll(() => {
-    ({ root, cleanup } = tempWorkspace());
+    ({ root, cleanup } = fleetWorkspace());
   });
   afterAll(() => cleanup());
 

@@ -1,44 +1,25 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { loadWorkspace } from '@parity/model';
-import { readTree, REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { readTree } from '@parity/model/testing';
+import { edit, FLEET_NAMES, parity, platformOf, tempFleets } from '@parity/testkit';
 
-// The launcher users run (`pnpm gen` …): the workspace compiled to JavaScript, on plain node.
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function temp(): string {
-  const t = tempWorkspace();
-  cleanups.push(t.cleanup);
-  return t.root;
-}
-function parity(root: string, ...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
-}
+// The tests' fleet (@parity/testkit), through the launcher users run.
+const temp = tempFleets();
 /** A field of one DR policy in platform.yaml (the match keeps everything before it in $1). */
 function policyField(policy: string, field: string): RegExp {
   return new RegExp(`(\\n    ${policy}:\\n(?:      .*\\n|\\s*#.*\\n)*?      )${field}`);
 }
-function edit(root: string, file: string, from: string | RegExp, to: string) {
-  const path = join(root, file);
-  const text = readFileSync(path, 'utf8');
-  const next = text.replace(from, to);
-  expect(next, `${file}: ${String(from)} not found`).not.toBe(text);
-  writeFileSync(path, next);
-}
 
 describe('pnpm check', () => {
-  it('passes on the committed fleet, with a parity matrix and a DR readiness report', async () => {
-    const r = parity(temp(), 'check');
+  it('passes on the fleet, with a parity matrix and a DR readiness report', async () => {
+    const root = temp();
+    const r = parity(root, 'check');
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    // every bundle of the definition (a new one from gen bundle counts without editing this test)
-    const bundles = Object.keys((await loadWorkspace(REPO_ROOT)).definition.data.bundles).length;
-    expect(r.stdout).toMatch(new RegExp(`Parity: 7 environments × ${bundles} bundles`));
+    // every bundle of the definition
+    const bundles = Object.keys((await loadWorkspace(root)).definition.data.bundles).length;
+    expect(r.stdout).toMatch(new RegExp(`Parity: ${FLEET_NAMES.length} environments × ${bundles} bundles`));
     expect(r.stdout).toMatch(/prod-use1 +production +aws:us-east-1 +\d+\.\d+\.\d+/);
     expect(r.stdout).toMatch(/database\.size +"large": .*\| +"small": staging/);
     expect(r.stdout).toMatch(/prod-use1 \(us-east-1, US\) → dr-usw2 \(us-west-2\)/);
@@ -168,6 +149,7 @@ describe('DR strategies follow the definition', () => {
 
   it("switches prod-euw1 through backup & restore, pilot light and warm standby: the dr Terraform and check's figures follow", () => {
     const root = temp();
+    const platform = platformOf(root);
     const steps: Array<[string, string, (j: ReturnType<typeof drJson>, p: Pair) => void]> = [
       [
         'backup-restore',
@@ -184,7 +166,7 @@ describe('DR strategies follow the definition', () => {
         '',
         (j, p) => {
           expect(String(Object.values(j.resource['aws_db_instance']!)[0]!['replicate_source_db'])).toMatch(
-            /:rds:eu-west-1:.*:db:acme-prod-euw1/,
+            new RegExp(`:rds:eu-west-1:.*:db:${platform}-prod-euw1`),
           );
           expect(Object.values(j.resource['aws_eks_node_group']!)[0]!['scaling_config']).toMatchObject({ desired_size: 0 });
           expect(p.implemented).toBe('pilot-light');

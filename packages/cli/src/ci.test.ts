@@ -3,13 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { loadWorkspace } from '@parity/model';
+import { REPO_ROOT } from '@parity/model/testing';
+import { BIN, fleetWorkspace, parity } from '@parity/testkit';
 import { ACTIONS, ciView, renderWorkflows } from './ci.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
 // The workflow linter from the npm registry: action-validator (Rust, compiled to WebAssembly)
 // against SchemaStore's workflow schema, offline.
 const LINTER = join(dirname(createRequire(import.meta.url).resolve('@action-validator/cli/package.json')), 'cli.mjs');
@@ -46,14 +46,19 @@ const script = (job: Job) => job.steps.map((s) => s.run ?? '').join('\n');
 const lint = (file: string) => spawnSync(process.execPath, [LINTER, file], { encoding: 'utf8' });
 
 describe('pnpm gen ci', () => {
-  it('renders the committed workflows of the example fleet byte for byte (pnpm gen ci --check)', () => {
+  it("renders the committed workflows of the repository's fleet byte for byte (pnpm gen ci --check)", async () => {
     expect([...workflows.keys()].sort()).toEqual([
       '.github/workflows/parity-drift.yml',
       '.github/workflows/parity-drill.yml',
       '.github/workflows/parity-main.yml',
       '.github/workflows/parity-pull-request.yml',
     ]);
-    for (const [file, content] of workflows) expect(committed(file), file).toBe(content);
+    // the clouds the repository's own fleet runs on (a fork's may be one)
+    const ws = await loadWorkspace(REPO_ROOT);
+    const clouds = new Set([...ws.manifests.values()].map((m) => m.data.cloud ?? ws.definition.data.defaults.cloud));
+    const own = renderWorkflows(REPO_ROOT, ciView({ pnpmVersion: '10.34.9', clouds }));
+    expect([...own.keys()]).toEqual([...workflows.keys()]);
+    for (const [file, content] of own) expect(committed(file), file).toBe(content);
     const r = spawnSync(process.execPath, [BIN, 'gen', 'ci', '--check'], {
       cwd: REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1' },
@@ -190,7 +195,12 @@ describe('pnpm gen ci', () => {
   });
 
   it("splits a real pnpm affected matrix into stages with the workflow's own jq, leaving a backup & restore dr environment unapplied", () => {
-    const matrix = execFileSync(process.execPath, [BIN, 'affected', '--all', '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    // the tests' fleet (@parity/testkit): three production environments, dr environments of every strategy
+    const { root, cleanup } = fleetWorkspace();
+    const all = parity(root, 'affected', '--all', '--json');
+    cleanup();
+    expect(all.status, all.stderr).toBe(0);
+    const matrix = all.stdout;
     const run = wf('main').jobs.affected!.steps.find((s) => s.name?.startsWith('environments'))!.run!;
     const stage = run.split('\n').find((l) => l.startsWith('stage()'))!;
     const lines = run.split('\n').filter((l) => l.includes('=$(stage '));
@@ -244,7 +254,7 @@ describe('pnpm gen ci', () => {
     let root: string;
     let cleanup: () => void;
     beforeAll(() => {
-      ({ root, cleanup } = tempWorkspace());
+      ({ root, cleanup } = fleetWorkspace());
     });
     afterAll(() => cleanup());
     const gen = (...args: string[]) =>

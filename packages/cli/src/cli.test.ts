@@ -1,22 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTree, tempWorkspace } from '@parity/model/testing';
-
-// The launcher users run (`pnpm gen` …): the workspace compiled to JavaScript, on plain node.
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
-
-function parity(root: string, ...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
-}
+import { readTree } from '@parity/model/testing';
+import { fleetWorkspace, parity } from '@parity/testkit';
 
 describe('the parity command', () => {
   let root: string;
   let cleanup: () => void;
   beforeAll(() => {
-    ({ root, cleanup } = tempWorkspace());
+    ({ root, cleanup } = fleetWorkspace());
   });
   afterAll(() => cleanup());
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace, resolveEnvironments, type ResolvedEnvironment } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { synthToJson, type TerraformJson } from '@parity/synth';
 import { renderSchemas } from './commands/schemas.js';
 
@@ -15,26 +16,25 @@ function walk(node: unknown, path: string[], visit: (path: string[], value: unkn
   if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, [...path, k], visit);
 }
 
-describe('the committed fleet', () => {
+// The repository's own fleet (the example, or a fork's after `parity init`), and the tests' fleet
+// (@parity/testkit), which has a known shape.
+describe.each([
+  ['the committed fleet', () => ({ root: REPO_ROOT, cleanup: () => {} })],
+  ["the tests' fleet", () => fleetWorkspace()],
+])('%s', (_title, workspace) => {
   let envs: ResolvedEnvironment[];
   const json = new Map<string, TerraformJson>();
+  let cleanup = () => {};
   beforeAll(async () => {
-    const ws = await loadWorkspace(REPO_ROOT);
+    const w = workspace();
+    cleanup = w.cleanup;
+    const ws = await loadWorkspace(w.root);
     const r = resolveEnvironments(ws);
     expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
     envs = r.envs;
-    for (const e of envs) json.set(e.name, await synthToJson(REPO_ROOT, e));
+    for (const e of envs) json.set(e.name, await synthToJson(w.root, e));
   });
-
-  it('has staging, two AWS production regions with their dr environments, and a GCP pair', () => {
-    const by = Object.fromEntries(envs.map((e) => [e.name, e]));
-    expect(by.staging).toMatchObject({ cloud: 'aws', region: 'us-east-1', role: 'staging' });
-    expect(by['prod-use1']).toMatchObject({ role: 'production', region: 'us-east-1' });
-    expect(by['prod-euw1']).toMatchObject({ role: 'production', region: 'eu-west-1' });
-    expect(by['dr-usw2']).toMatchObject({ role: 'dr', region: 'us-west-2', recovers: { name: 'prod-use1' } });
-    expect(envs.some((e) => e.cloud === 'gcp' && e.role === 'production')).toBe(true);
-    expect(envs.some((e) => e.cloud === 'gcp' && e.role === 'dr')).toBe(true);
-  });
+  afterAll(() => cleanup());
 
   it("holds no plaintext secret in any environment's Terraform JSON", () => {
     for (const [name, j] of json) {
@@ -63,10 +63,29 @@ describe('the committed fleet', () => {
   });
 
   it('pins the AWS provider the bindings were built for', () => {
-    const aws = json.get('prod-use1')!.terraform as { required_providers: { aws: { version: string } } };
-    expect(aws.required_providers.aws.version).toBe('5.100.0');
+    for (const e of envs.filter((x) => x.cloud === 'aws')) {
+      const aws = json.get(e.name)!.terraform as { required_providers: { aws: { version: string } } };
+      expect(aws.required_providers.aws.version, e.name).toBe('5.100.0');
+    }
   });
+});
 
+describe("the tests' fleet", () => {
+  it('has staging, two AWS production regions with their dr environments, and a GCP pair', async () => {
+    const { root, cleanup } = fleetWorkspace();
+    const envs = resolveEnvironments(await loadWorkspace(root)).envs;
+    cleanup();
+    const by = Object.fromEntries(envs.map((e) => [e.name, e]));
+    expect(by.staging).toMatchObject({ cloud: 'aws', region: 'us-east-1', role: 'staging' });
+    expect(by['prod-use1']).toMatchObject({ role: 'production', region: 'us-east-1' });
+    expect(by['prod-euw1']).toMatchObject({ role: 'production', region: 'eu-west-1' });
+    expect(by['dr-usw2']).toMatchObject({ role: 'dr', region: 'us-west-2', recovers: { name: 'prod-use1' } });
+    expect(envs.some((e) => e.cloud === 'gcp' && e.role === 'production')).toBe(true);
+    expect(envs.some((e) => e.cloud === 'gcp' && e.role === 'dr')).toBe(true);
+  });
+});
+
+describe('the repository', () => {
   it('commits JSON Schemas that match the types', async () => {
     const { files } = await renderSchemas(REPO_ROOT);
     expect(files.size).toBeGreaterThanOrEqual(7);

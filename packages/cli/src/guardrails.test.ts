@@ -1,31 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { readTree, tempWorkspace } from '@parity/model/testing';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTree } from '@parity/model/testing';
+import { edit, parity, tempFleets } from '@parity/testkit';
 
-// Policy rules, exceptions and transforms through the launcher users run.
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function temp(): string {
-  const t = tempWorkspace();
-  cleanups.push(t.cleanup);
-  return t.root;
-}
-function parity(root: string, ...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
-}
-function edit(root: string, file: string, from: string | RegExp, to: string) {
-  const path = join(root, file);
-  const text = readFileSync(path, 'utf8');
-  const next = text.replace(from, to);
-  expect(next, `${file}: ${String(from)} not found`).not.toBe(text);
-  writeFileSync(path, next);
-}
+// Policy rules, exceptions and transforms on the tests' fleet (@parity/testkit), through the launcher users run.
+const temp = tempFleets();
 const DEF = 'environments/platform.yaml';
 /** A fleet-wide transform of one AWS database resource, written into the definition. */
 function transform(root: string, resource: string, set: string) {
@@ -41,7 +20,7 @@ function exception(expires: string, extra = '') {
 }
 
 describe('pnpm check: policy rules', () => {
-  it('shows the example fleet clean, with every rule, the bootstrap judged too, and the exception in force', () => {
+  it('shows the fleet clean, with every rule, the bootstrap judged too, and the exception in force', () => {
     const root = temp();
     const r = parity(root, 'check');
     expect(r.status, r.stdout + r.stderr).toBe(0);

@@ -4,34 +4,22 @@
  * Without Chromium this is skipped locally and FAILS under CI=true.
  * Screenshots go to `.parity/screenshots/` (gitignored), to look at.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckReport } from '@parity/checks';
-import { tempWorkspace } from '@parity/model/testing';
+import { FLEET_NAMES, parity, tempFleets } from '@parity/testkit';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const BIN = join(HERE, '..', 'bin', 'parity.js');
 const SHOTS = join(HERE, '..', '..', '..', '.parity', 'screenshots');
 const CI = process.env.CI === 'true';
 const CHROMIUM = process.env.PARITY_CHROMIUM || '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function temp(): string {
-  const t = tempWorkspace();
-  cleanups.push(t.cleanup);
-  return t.root;
-}
-function parity(root: string, ...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
-}
+// The tests' fleet (@parity/testkit).
+const temp = tempFleets();
 
 /** A drill report as `pnpm drill` writes it (schema parity.drill/1), for the timeline and the history. */
 function writeDrill(root: string, stamp: string, status: 'passed' | 'failed', rtoMinutes: number): void {
@@ -86,7 +74,7 @@ function reportOf(root: string): { file: string; check: CheckReport } {
   const out = join(root, 'out');
   const r = parity(root, 'report', '--out', out);
   expect(r.status, r.stdout + r.stderr).toBe(0);
-  expect(r.stdout).toMatch(/wrote .*index\.html \(7 environments/);
+  expect(r.stdout).toMatch(new RegExp(`wrote .*index\\.html \\(${FLEET_NAMES.length} environments`));
   const check = JSON.parse(parity(root, 'check', '--json').stdout) as CheckReport;
   return { file: join(out, 'index.html'), check };
 }
@@ -143,7 +131,7 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
     // one marker per environment, at its region, on the overview
     const markers = await page.locator('#map-overview [data-env]').evaluateAll((els) => els.map((e) => e.getAttribute('data-env')));
     expect(markers.sort()).toEqual(check.envs.map((e) => e.name).sort());
-    expect(markers).toHaveLength(7);
+    expect(markers).toHaveLength(FLEET_NAMES.length);
     // one arrow per DR pair, from the primary to its dr environment
     const arrows = await page
       .locator('#map-overview path.arrow')

@@ -3,30 +3,17 @@
  * `gen runbook` and `gen env`, and stale ones failing `pnpm check` and `gen runbook --check`,
  * named.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempWorkspace } from '@parity/model/testing';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parity, tempFleets } from '@parity/testkit';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-function temp(): string {
-  const t = tempWorkspace();
-  cleanups.push(t.cleanup);
-  return t.root;
-}
-function parity(root: string, ...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
-}
+// The tests' fleet (@parity/testkit).
+const temp = tempFleets();
 const DRS = ['dr-euc1', 'dr-gcp-euw4', 'dr-usw2'];
 
 describe('runbooks', () => {
-  it('every DR environment has a current one, committed', () => {
+  it('every DR environment has a current one', () => {
     const root = temp();
     for (const dr of DRS) expect(existsSync(join(root, 'environments', dr, 'RUNBOOK.md')), dr).toBe(true);
     const r = parity(root, 'gen', 'runbook', '--check');
@@ -68,7 +55,7 @@ describe('runbooks', () => {
   it('fails: a missing runbook fails pnpm check, naming it', () => {
     const root = temp();
     const file = join(root, 'environments', 'dr-usw2', 'RUNBOOK.md');
-    spawnSync('rm', [file]);
+    rmSync(file);
     const check = parity(root, 'check', '--json');
     expect(check.status).toBe(1);
     const f = (JSON.parse(check.stdout) as { findings: Array<{ kind: string; file: string; message: string }> }).findings.find(

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadWorkspace, ParityError } from '@parity/model';
-import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { REPO_ROOT } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { bundleSchema, schemas } from './commands/schemas.js';
@@ -13,7 +14,7 @@ afterEach(() => {
 
 describe('pnpm schemas --check', () => {
   it('fails on missing schemas with one schemas-stale issue per file, and writes nothing', async () => {
-    const t = tempWorkspace();
+    const t = fleetWorkspace();
     cleanups.push(t.cleanup);
     const e = await schemas({ check: true }, t.root).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ParityError);

@@ -2,14 +2,14 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempWorkspace } from '@parity/model/testing';
+import { fleetWorkspace, parity } from '@parity/testkit';
 import { synth } from './commands/synth.js';
 
 describe('pnpm synth: one process, incremental, never half-written', () => {
   let root: string;
   let cleanup: () => void;
   beforeAll(() => {
-    ({ root, cleanup } = tempWorkspace({ copyBundles: ['queue'] }));
+    ({ root, cleanup } = fleetWorkspace({ copyBundles: ['queue'] }));
   });
   afterAll(() => cleanup());
   const statuses = (results: Array<{ env: string; status: string }>) => Object.fromEntries(results.map((r) => [r.env, r.status]));
@@ -95,11 +95,7 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
   });
 
   it('on the command line (compiled), names a TypeScript bundle outside the workspace packages and how to fix it', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const r = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js'), 'synth', 'prod-use1'], {
-      env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' },
-      encoding: 'utf8',
-    });
+    const r = parity(root, 'synth', 'prod-use1');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('bundles.queue');
     expect(r.stderr).toMatch(/node_modules\/@parity\/bundle-queue\/src\/index\.ts is TypeScript that the command line has not compiled/);

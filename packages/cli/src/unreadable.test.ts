@@ -1,29 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempWorkspace } from '@parity/model/testing';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parity, tempFleets } from '@parity/testkit';
 
-// The launcher users run: the workspace compiled to JavaScript, on plain node.
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
+// The tests' fleet (@parity/testkit), through the launcher users run.
+const temp = tempFleets();
 
 /** A workspace whose platform.yaml is not valid YAML at line 3. */
 function broken(): string {
-  const t = tempWorkspace();
-  cleanups.push(t.cleanup);
-  const file = join(t.root, 'environments/platform.yaml');
+  const root = temp();
+  const file = join(root, 'environments/platform.yaml');
   const lines = readFileSync(file, 'utf8').split('\n');
   lines.splice(2, 0, 'defaults: [unclosed');
   writeFileSync(file, lines.join('\n'));
-  return t.root;
+  return root;
 }
-const parity = (root: string, ...args: string[]) =>
-  spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, encoding: 'utf8' });
 
 describe('a definition that cannot be read', () => {
   it('fails pnpm check with the YAML problem as a finding, also as JSON', () => {

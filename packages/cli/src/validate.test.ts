@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEnvironment } from '@parity/generator';
 import { loadWorkspace, ParityError } from '@parity/model';
-import { tempWorkspace } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { stackFile } from '@parity/synth/cache';
 import { writeSynthesizedStack } from '@parity/synth/testing';
 import { validate } from './commands/validate.js';
@@ -13,7 +13,7 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
   let root: string;
   let cleanup: () => void;
   beforeAll(async () => {
-    ({ root, cleanup } = tempWorkspace());
+    ({ root, cleanup } = fleetWorkspace());
     // an environment in a region the fleet does not use yet
     const r = generateEnvironment(await loadWorkspace(root), 'staging-apse2', {});
     expect(r.written).toBeDefined();
@@ -41,7 +41,7 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
   });
 
   it('validates the failover sequence of a pilot-light dr environment: replica, promote, complete', async () => {
-    const { root: ws, cleanup: done } = tempWorkspace();
+    const { root: ws, cleanup: done } = fleetWorkspace();
     try {
       const manifest = join(ws, 'environments', 'dr-usw2', 'environment.yaml');
       const committed = readFileSync(manifest, 'utf8');
