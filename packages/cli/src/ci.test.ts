@@ -196,7 +196,15 @@ describe('pnpm gen ci', () => {
 
   it("splits a real pnpm affected matrix into stages with the workflow's own jq, leaving a backup & restore dr environment unapplied", () => {
     // the tests' fleet (@parity/testkit): three production environments, dr environments of every strategy
+    // in a git repository of its own, as pnpm affected needs
     const { root, cleanup } = fleetWorkspace();
+    writeFileSync(join(root, '.gitignore'), 'node_modules/\ncdktf.out/\n');
+    for (const args of [
+      ['init', '-q'],
+      ['add', '-A'],
+      ['commit', '-qm', 'fleet'],
+    ])
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
     const all = parity(root, 'affected', '--all', '--json');
     cleanup();
     expect(all.status, all.stderr).toBe(0);

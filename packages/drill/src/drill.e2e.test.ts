@@ -1,6 +1,6 @@
 /**
  * The drill end to end, as `pnpm drill` runs it: the real CLI in a child process, in a temporary
- * copy of the workspace (never the repository's environments/), against a moto server it starts
+ * copy of the workspace holding the tests' fleet (never the repository's environments/), against a moto server it starts
  * itself, with real Terraform from the provider mirror. Then the failures: a dead endpoint, the
  * emulator killed mid-drill, a second drill while one runs. After each: the report names the
  * step, and no process is left behind.
@@ -12,7 +12,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastDrill } from '@parity/checks';
-import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { REPO_ROOT } from '@parity/model/testing';
+import { BIN, fleetWorkspace } from '@parity/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@parity/io';
 import { motoCommand } from './moto.js';
@@ -22,8 +23,9 @@ const CI = process.env.CI === 'true';
 const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 const runnable = hasMoto && hasTerraform;
-// The launcher users run (`pnpm drill`): the workspace compiled to JavaScript, on plain node.
-const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'parity.js');
+// Every drill runs through the launcher users run (BIN), in a throwaway workspace holding the
+// tests' fleet (@parity/testkit), whatever the repository's environments/ holds.
+const tempWorkspace = fleetWorkspace;
 
 const workspaces: Array<{ root: string; cleanup: () => void }> = [];
 afterAll(() => {

@@ -1,23 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
-import { REPO_ROOT } from '@parity/model/testing';
-import { describe, expect, it } from 'vitest';
+import { fleetWorkspace } from '@parity/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrillRefused } from './errors.js';
 import { failoverChange } from './failover.js';
 import { blockingFindings, resolvePair, snapshotId } from './pair.js';
 import { copyKeyFromState, leftPending, resizedNodeGroups } from './steps.js';
 import { resourcesOf, type TfJson } from './emulator.js';
 
+// The tests' fleet (@parity/testkit), read only.
+let ROOT: string;
+let cleanup: () => void;
+beforeAll(() => {
+  ({ root: ROOT, cleanup } = fleetWorkspace());
+});
+afterAll(() => cleanup());
+
 describe('the pair a drill fails over', () => {
   it('is the dr environment and the production one it recovers', async () => {
-    const { dr, primary } = await resolvePair(REPO_ROOT, 'dr-usw2');
+    const { dr, primary } = await resolvePair(ROOT, 'dr-usw2');
     expect([dr.name, dr.region, primary.name, primary.region]).toEqual(['dr-usw2', 'us-west-2', 'prod-use1', 'us-east-1']);
   });
 
   it('fails: refuses an environment that is not a dr one, a GCP one, or an unknown one, each with its kind and fix', async () => {
     const refusal = async (env: string) => {
-      const e = await resolvePair(REPO_ROOT, env).then(
+      const e = await resolvePair(ROOT, env).then(
         () => undefined,
         (x: unknown) => x,
       );
@@ -45,9 +53,9 @@ describe('the pair a drill fails over', () => {
 
 describe('the DR environment restored from the copy', () => {
   it('is the failover: section resolved in memory (what pnpm failover writes), leaving the committed manifest alone', async () => {
-    const manifest = join(REPO_ROOT, 'environments', 'dr-euc1', 'environment.yaml');
+    const manifest = join(ROOT, 'environments', 'dr-euc1', 'environment.yaml');
     const before = readFileSync(manifest, 'utf8');
-    const pair = await resolvePair(REPO_ROOT, 'dr-euc1');
+    const pair = await resolvePair(ROOT, 'dr-euc1');
     const section = {
       step: 'restore' as const,
       at: '2026-11-28T14:02:00Z',

@@ -1,5 +1,5 @@
 import { loadWorkspace, resolveEnvironment } from '@parity/model';
-import { REPO_ROOT } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EMULATOR_SERVICES,
@@ -168,10 +168,15 @@ describe('removeResources', () => {
 describe('the real prod-use1 against moto', () => {
   let json: TfJson;
   beforeAll(async () => {
-    const ws = await loadWorkspace(REPO_ROOT);
-    const env = resolveEnvironment(ws, 'prod-use1').env!;
-    const { synthToJson } = await import('@parity/synth');
-    json = (await synthToJson(REPO_ROOT, env)) as TfJson;
+    // the tests' fleet (@parity/testkit)
+    const { root, cleanup } = fleetWorkspace();
+    try {
+      const env = resolveEnvironment(await loadWorkspace(root), 'prod-use1').env!;
+      const { synthToJson } = await import('@parity/synth');
+      json = (await synthToJson(root, env)) as TfJson;
+    } finally {
+      cleanup();
+    }
   });
 
   it('leaves out exactly the resources moto 5.2.1 cannot create, and nothing else', () => {

@@ -17,7 +17,8 @@ import {
   CreateDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { loadWorkspace, resolveEnvironment } from '@parity/model';
-import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { REPO_ROOT } from '@parity/model/testing';
+import { BIN, fleetWorkspace } from '@parity/testkit';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients } from './aws.js';
@@ -26,7 +27,8 @@ import { motoCommand, startMoto, type Moto } from './moto.js';
 
 const CI = process.env.CI === 'true';
 const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'parity.js');
+// Through the launcher users run (BIN), in throwaway workspaces holding the tests' fleet (@parity/testkit).
+const tempWorkspace = fleetWorkspace;
 
 function cli(root: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {

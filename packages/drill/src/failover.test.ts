@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '@parity/model/testing';
+import { fleetEnvironments } from '@parity/testkit';
 import { describe, expect, it } from 'vitest';
 import { DrillRefused } from './errors.js';
 import { nextStep, setFailover, type FailoverSection } from './failover.js';
 import type { Pair, Strategy } from './pair.js';
 
-const manifest = readFileSync(join(REPO_ROOT, 'environments', 'dr-usw2', 'environment.yaml'), 'utf8');
+// dr-usw2 of the tests' fleet (@parity/testkit), as the generator stamps it
+const manifest = readFileSync(join(fleetEnvironments(), 'dr-usw2', 'environment.yaml'), 'utf8');
 
 const section = (step: FailoverSection['step']): FailoverSection => ({
   step,

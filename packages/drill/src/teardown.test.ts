@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempWorkspace } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TfJson } from './emulator.js';
 import { resolvePair } from './pair.js';
@@ -32,7 +32,7 @@ function state(dir: string): void {
 
 /** A run on `target` with both environments applied, and a Terraform that records its calls. */
 async function appliedRun(target: DrillTargetOption, opts: { keep?: boolean; failDestroyOf?: string } = {}) {
-  const ws = tempWorkspace();
+  const ws = fleetWorkspace();
   cleanups.push(ws.cleanup);
   const calls: string[] = [];
   const terraform: TerraformOps = {

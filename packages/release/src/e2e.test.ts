@@ -19,7 +19,8 @@ import {
   type ResolvedEnvironment,
   type Workspace,
 } from '@parity/model';
-import { REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { REPO_ROOT } from '@parity/model/testing';
+import { fleetEnvironments, fleetWorkspace } from '@parity/testkit';
 import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
 import { addresses } from '@parity/model/terraform';
 import { promote, setPin } from './promote.js';
@@ -64,7 +65,8 @@ beforeAll(async () => {
   process.env.npm_config_userconfig = join(state, 'npmrc');
   reg = await startRegistry({ root: REPO_ROOT, port: await freePort(), stateDir: join(state, 'verdaccio') });
   token = await addUser(reg.url, 'release-bot', 'correct-horse-battery-staple');
-  ws = tempWorkspace({ sources: true });
+  // the workspace's sources, with the tests' fleet (@parity/testkit)
+  ws = fleetWorkspace({ sources: true });
   writeFileSync(join(ws.root, '.npmrc'), `@parity:registry=${reg.url}\n`);
 });
 
@@ -273,7 +275,7 @@ describe('bundle releases through a real registry', () => {
     expect(r.diff).toMatchObject({ added: [], changed: [], removed: [] });
     const text = readFileSync(join(root(), MANIFEST), 'utf8');
     expect(text).not.toContain('bundles:');
-    expect(text).toBe(readFileSync(join(REPO_ROOT, MANIFEST), 'utf8'));
+    expect(text).toBe(readFileSync(join(fleetEnvironments(), '..', MANIFEST), 'utf8'));
   });
 
   it('refuses a major version change unless --allow-major', async () => {

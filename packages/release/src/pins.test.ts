@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace, pinnedDir, resolveEnvironment, type BundleSpec, type Workspace } from '@parity/model';
-import { tempWorkspace } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { formatDiff, resourceDiff } from './diff.js';
 import { PIN_COMMENT, setPin } from './promote.js';
 import { freePort } from '@parity/io';
@@ -47,7 +47,7 @@ async function withPins(text: string): Promise<Workspace> {
 const pinned = (version: string) => setPin(original, 'database', version, ORDER);
 
 beforeAll(async () => {
-  t = tempWorkspace();
+  t = fleetWorkspace();
   original = readFileSync(join(t.root, MANIFEST), 'utf8');
   spec = (await loadWorkspace(t.root, { installer: npmInstaller })).bundles.get('database')!;
 });
