@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetWorkspace, platformOf } from '@parity/testkit';
+import { fleetWorkspace, platformOf, runParity } from '@parity/testkit';
 
 const AWS_IN_ORDER = ['staging', 'prod-euw1', 'prod-use1', 'dr-euc1', 'dr-usw2'];
 
@@ -16,12 +16,7 @@ describe('pnpm affected', () => {
     });
   const commit = (message: string) => git('commit', '-q', '-am', message);
   // the copy's own launcher, which compiles that copy
-  const affected = (...args: string[]) =>
-    spawnSync(process.execPath, [join(root, 'packages/cli/bin/parity.js'), 'affected', ...args], {
-      cwd: root,
-      env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' },
-      encoding: 'utf8',
-    });
+  const affected = (...args: string[]) => runParity(root, ['affected', ...args], { own: true, cwd: root });
   const matrix = (...args: string[]) => {
     const r = affected(...args, '--json');
     expect(r.status, r.stderr).toBe(0);
@@ -105,15 +100,7 @@ describe('pnpm affected', () => {
   });
 
   it('lists a new dr environment and the production environment it recovers (whose backups now copy to its region)', () => {
-    const gen = spawnSync(
-      process.execPath,
-      [join(root, 'packages/cli/bin/parity.js'), 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'],
-      {
-        cwd: root,
-        env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' },
-        encoding: 'utf8',
-      },
-    );
+    const gen = runParity(root, ['gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'], { own: true, cwd: root });
     expect(gen.status, gen.stderr).toBe(0);
     git('add', '-A');
     commit('dr-euw3');

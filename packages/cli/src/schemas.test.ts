@@ -2,21 +2,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadWorkspace, ParityError } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { fleetWorkspace } from '@parity/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { tempFleets } from '@parity/testkit';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { bundleSchema, schemas } from './commands/schemas.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
+const temp = tempFleets();
 
 describe('pnpm schemas --check', () => {
   it('fails on missing schemas with one schemas-stale issue per file, and writes nothing', async () => {
-    const t = fleetWorkspace();
-    cleanups.push(t.cleanup);
-    const e = await schemas({ check: true }, t.root).catch((x: unknown) => x);
+    const root = temp();
+    const e = await schemas({ check: true }, root).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ParityError);
     const issues = (e as ParityError).issues;
     expect(issues.map((i) => [i.kind, i.file])).toEqual([
@@ -24,7 +20,7 @@ describe('pnpm schemas --check', () => {
       ['schemas-stale', 'schemas/environment.schema.json'],
     ]);
     expect(issues[0]!.fix).toBe('run pnpm schemas and commit the result');
-    expect(existsSync(join(t.root, 'schemas'))).toBe(false);
+    expect(existsSync(join(root, 'schemas'))).toBe(false);
   });
 });
 

@@ -1,20 +1,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadWorkspace } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { fleetWorkspace } from '@parity/testkit';
+import { tempFleets } from '@parity/testkit';
 import { addDefinitionEntry, addReadmeRow, planBundle, writeBundle, type BundleView } from './bundle.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
+const fleet = tempFleets();
 function temp(): string {
-  const t = fleetWorkspace({ sources: true });
-  cleanups.push(t.cleanup);
-  writeFileSync(join(t.root, 'README.md'), readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
-  return t.root;
+  const root = fleet({ sources: true });
+  writeFileSync(join(root, 'README.md'), readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
+  return root;
 }
 
 const VIEW: BundleView = {

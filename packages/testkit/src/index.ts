@@ -46,6 +46,11 @@ export interface ParityOptions {
   timeout?: number;
   /** The working directory (default: this process's). */
   cwd?: string;
+  /**
+   * Run the workspace's own launcher (`<root>/packages/cli/bin/parity.js` of a copy made with
+   * `sources`, which compiles that copy) instead of the repository's.
+   */
+  own?: boolean;
 }
 
 /** Run `parity <args>` on the workspace at `root` through the launcher, as users run it. */
@@ -55,7 +60,7 @@ export function parity(root: string, ...args: string[]): SpawnSyncReturns<string
 
 /** `parity` with options: extra environment variables, a timeout, a working directory. */
 export function runParity(root: string, args: readonly string[], opts: ParityOptions = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [BIN, ...args], {
+  return spawnSync(process.execPath, [opts.own ? join(root, 'packages', 'cli', 'bin', 'parity.js') : BIN, ...args], {
     env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1', ...opts.env },
     encoding: 'utf8',
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
