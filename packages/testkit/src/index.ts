@@ -8,7 +8,7 @@
  * stamps the environments with the real generator (`pnpm gen env`, `pnpm gen runbook` through the
  * launcher), once per test process; every workspace a test gets is a copy of that one.
  */
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { execFile, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,21 +73,65 @@ export const STAMP_TIMEOUT = 180_000;
 
 let seed: string | undefined;
 
+/** What stamping the fleet runs, in order: `gen env` of each environment, the drill reports, then `gen runbook`. */
+function stampSteps(): Array<string[] | 'drills'> {
+  // The drill reports are evidence the runbooks and `pnpm check` read: in place before the runbooks.
+  return [...FLEET.map((e) => ['gen', 'env', e.name, ...e.flags]), 'drills', ['gen', 'runbook']];
+}
+
+function stampFailed(args: readonly string[], status: number | null, output: string): Error {
+  return new Error(`the test fleet: parity ${args.join(' ')} failed (exit ${status}):\n${output}`);
+}
+
+/** A workspace holding only the fleet's definition, removed when the process ends (every workspace of it is a copy). */
+function seedWorkspace(): string {
+  const ws = tempWorkspace({ environments: emptyFleet() });
+  process.once('exit', ws.cleanup);
+  return ws.root;
+}
+
+function copyDrills(root: string): void {
+  cpSync(FLEET_DIR, join(root, 'environments'), { recursive: true, filter: (src) => !src.endsWith('platform.yaml') });
+}
+
 /** The environments folder of the stamped fleet, made once per process (removed when it exits). */
 export function fleetEnvironments(): string {
   if (seed) return join(seed, 'environments');
-  const ws = tempWorkspace({ environments: emptyFleet() });
-  // Removed when the process ends: every workspace of this process is copied from it.
-  process.once('exit', ws.cleanup);
-  const stamp = (...args: string[]) => {
-    const r = runParity(ws.root, args, { timeout: STAMP_TIMEOUT });
-    if (r.status !== 0) throw new Error(`the test fleet: parity ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
-  };
-  for (const e of FLEET) stamp('gen', 'env', e.name, ...e.flags);
-  // The drill reports are evidence the runbooks and `pnpm check` read: in place before the runbooks.
-  cpSync(FLEET_DIR, join(ws.root, 'environments'), { recursive: true, filter: (src) => !src.endsWith('platform.yaml') });
-  stamp('gen', 'runbook');
-  seed = ws.root;
+  const root = seedWorkspace();
+  for (const step of stampSteps()) {
+    if (step === 'drills') {
+      copyDrills(root);
+      continue;
+    }
+    const r = runParity(root, step, { timeout: STAMP_TIMEOUT });
+    if (r.status !== 0) throw stampFailed(step, r.status, `${r.stdout}${r.stderr}`);
+  }
+  seed = root;
+  return join(seed, 'environments');
+}
+
+/**
+ * `fleetEnvironments`, stamping without blocking this thread: vitest's worker keeps answering its
+ * runner meanwhile (a worker blocked for a minute fails the run with an RPC timeout).
+ */
+export async function fleetEnvironmentsAsync(): Promise<string> {
+  if (seed) return join(seed, 'environments');
+  const root = seedWorkspace();
+  for (const step of stampSteps()) {
+    if (step === 'drills') {
+      copyDrills(root);
+      continue;
+    }
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [BIN, ...step],
+        { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, timeout: STAMP_TIMEOUT, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => (error ? reject(stampFailed(step, error.code as number | null, `${stdout}${stderr}`)) : resolve()),
+      ),
+    );
+  }
+  seed ??= root;
   return join(seed, 'environments');
 }
 
@@ -113,7 +157,7 @@ export function fleetWorkspace(opts: Omit<TempWorkspaceOptions, 'environments'> 
  */
 export function tempFleets(): (opts?: Omit<TempWorkspaceOptions, 'environments'>) => string {
   const cleanups: Array<() => void> = [];
-  beforeAll(() => void fleetEnvironments(), STAMP_TIMEOUT);
+  beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
   afterEach(() => {
     while (cleanups.length) cleanups.pop()!();
   });
