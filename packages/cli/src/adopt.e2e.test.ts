@@ -176,6 +176,8 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(new RegExp(`^\\| ${PLAIN} \\|`, 'm'));
       for (const b of [PLAIN, STATEFUL]) {
         await run(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', `bundles/${b}/tsconfig.json`]);
+        // pnpm lint (part of pnpm test) passes on the scaffold as written
+        await run(join(root, 'node_modules/.bin/biome'), ['check', '--error-on-warnings', `bundles/${b}`]);
         expect(await run('pnpm', ['--filter', `${TO.scope}/bundle-${b}`, 'test'], root, { CI: 'true' })).toMatch(/passed/);
       }
       await parity('synth');
