@@ -1,29 +1,22 @@
-import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempWorkspace } from '@parity/model/testing';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parity, tempFleets } from '@parity/testkit';
 
 // `pnpm check` between the two applies of a failover, through the launcher users run: the promoted
 // dr database has no backups until `failover.step: complete`. Within the policy's RPO of the
 // declaration that is shown as expected (a warning, exit 0) with the next step; later it fails.
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'parity.js');
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
+// The tests' fleet (@parity/testkit).
+const temp = tempFleets();
 
-/** A copy of the workspace whose dr-usw2 is at `failover.step: promote`, declared at `at`, its runbook regenerated. */
-function promoting(at: string): { root: string; check: (...args: string[]) => ReturnType<typeof spawnSync> & { stdout: string } } {
-  const t = tempWorkspace();
-  cleanups.push(t.cleanup);
-  appendFileSync(join(t.root, 'environments/dr-usw2/environment.yaml'), `failover:\n  step: promote\n  at: "${at}"\n`);
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, PARITY_ROOT: t.root, NO_COLOR: '1' }, encoding: 'utf8' });
+/** A copy of the tests' fleet whose dr-usw2 is at `failover.step: promote`, declared at `at`, its runbook regenerated. */
+function promoting(at: string): { root: string; check: (...args: string[]) => ReturnType<typeof parity> } {
+  const root = temp();
+  appendFileSync(join(root, 'environments/dr-usw2/environment.yaml'), `failover:\n  step: promote\n  at: "${at}"\n`);
+  const run = (...args: string[]) => parity(root, ...args);
   // The runbook follows the manifest; a stale one is a finding of its own, not what this test is about.
   expect(run('gen', 'runbook', 'dr-usw2').status).toBe(0);
-  return { root: t.root, check: (...args) => run('check', ...args) };
+  return { root, check: (...args) => run('check', ...args) };
 }
 
 describe('pnpm check during a failover', () => {

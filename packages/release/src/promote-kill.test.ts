@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, PAUSE_BEFORE_RENAME } from '@parity/io';
-import { readTree, REPO_ROOT, tempWorkspace } from '@parity/model/testing';
+import { readTree, REPO_ROOT } from '@parity/model/testing';
+import { fleetWorkspace } from '@parity/testkit';
 import { addUser, startRegistry, type RunningRegistry } from './registry.js';
 import { release } from './release.js';
 
@@ -76,7 +77,8 @@ beforeAll(async () => {
   process.env.npm_config_userconfig = join(state, 'npmrc');
   reg = await startRegistry({ root: REPO_ROOT, port: await freePort(), stateDir: join(state, 'verdaccio') });
   const token = await addUser(reg.url, 'release-bot', 'correct-horse-battery-staple');
-  ws = tempWorkspace({ sources: true });
+  // the workspace's sources, with the tests' fleet (@parity/testkit)
+  ws = fleetWorkspace({ sources: true });
   writeFileSync(join(ws.root, '.npmrc'), `@parity:registry=${reg.url}\n`);
   // The pending changesets become versions, and every bundle is published: promote pins prod-use1 to one.
   await release({ root: ws.root, token });
