@@ -48,7 +48,7 @@ function genCommands(cli: Command): void {
   gen
     .command('bundle')
     .description('a new bundle from templates/bundle/*.hbs, in the definition, the root package.json and the README, ready to test')
-    .argument('<name>', 'bundle name: lower-case letters, digits, single hyphens')
+    .argument('<name>', 'bundle name: lower-case letters and digits, starting with a letter')
     .option('--clouds <list>', 'clouds to implement (comma-separated)', 'aws,gcp')
     .option('--stateful', 'it holds data: the first resource is a store replicated to the DR region', false)
     .option('--connects <bundles>', 'bundles of the definition it needs (comma-separated)')

@@ -30,47 +30,55 @@ const VIEW: BundleView = {
 describe('gen bundle', () => {
   it('plans the contract, both implementations, three test layers, schema, changelog, changeset and the three entries', async () => {
     const root = temp();
-    const { plan, issues } = planBundle(await loadWorkspace(root), 'object-store', { connects: ['network'] });
+    const { plan, issues } = planBundle(await loadWorkspace(root), 'objects', { connects: ['network'] });
     expect(issues).toEqual([]);
     expect([...plan!.files.keys()].sort()).toEqual([
-      '.changeset/bundle-object-store.md',
-      'bundles/object-store/CHANGELOG.md',
-      'bundles/object-store/package.json',
-      'bundles/object-store/schema.json',
-      'bundles/object-store/src/aws.test.ts',
-      'bundles/object-store/src/aws.ts',
-      'bundles/object-store/src/gcp.test.ts',
-      'bundles/object-store/src/gcp.ts',
-      'bundles/object-store/src/index.ts',
-      'bundles/object-store/src/snapshot.test.ts',
-      'bundles/object-store/tsconfig.build.json',
-      'bundles/object-store/tsconfig.json',
-      'bundles/object-store/vitest.config.ts',
+      '.changeset/bundle-objects.md',
+      'bundles/objects/CHANGELOG.md',
+      'bundles/objects/package.json',
+      'bundles/objects/schema.json',
+      'bundles/objects/src/aws.test.ts',
+      'bundles/objects/src/aws.ts',
+      'bundles/objects/src/gcp.test.ts',
+      'bundles/objects/src/gcp.ts',
+      'bundles/objects/src/index.ts',
+      'bundles/objects/src/snapshot.test.ts',
+      'bundles/objects/tsconfig.build.json',
+      'bundles/objects/tsconfig.json',
+      'bundles/objects/vitest.config.ts',
     ]);
     expect([...plan!.edits.keys()].sort()).toEqual(['README.md', 'environments/platform.yaml', 'package.json']);
-    const index = plan!.files.get('bundles/object-store/src/index.ts')!;
-    expect(index).toMatch(/export type ObjectStoreParams/);
+    const index = plan!.files.get('bundles/objects/src/index.ts')!;
+    expect(index).toMatch(/export type ObjectsParams/);
     expect(index).toMatch(/network: \{ description: 'outputs of the network bundle' \}/);
-    expect(JSON.parse(plan!.files.get('bundles/object-store/package.json')!)).toMatchObject({
-      name: '@parity/bundle-object-store',
+    expect(JSON.parse(plan!.files.get('bundles/objects/package.json')!)).toMatchObject({
+      name: '@parity/bundle-objects',
       version: '1.0.0-0',
     });
-    expect(JSON.parse(plan!.edits.get('package.json')!).dependencies['@parity/bundle-object-store']).toBe('workspace:*');
+    expect(JSON.parse(plan!.edits.get('package.json')!).dependencies['@parity/bundle-objects']).toBe('workspace:*');
     // the same inputs give the same bytes
-    const again = planBundle(await loadWorkspace(root), 'object-store', { connects: ['network'] }).plan!;
+    const again = planBundle(await loadWorkspace(root), 'objects', { connects: ['network'] }).plan!;
     expect([...again.files]).toEqual([...plan!.files]);
   });
 
   it('writes the folder, the changeset and the edits', async () => {
     const root = temp();
     // not `cache`: the bundle the README's walkthrough generates may exist in this repository already
-    const { plan } = planBundle(await loadWorkspace(root), 'object-store', {});
+    const { plan } = planBundle(await loadWorkspace(root), 'objects', {});
     writeBundle(root, plan!);
-    expect(existsSync(join(root, 'bundles/object-store/src/aws.ts'))).toBe(true);
-    expect(readFileSync(join(root, '.changeset/bundle-object-store.md'), 'utf8')).toMatch(
-      /^---\n'@parity\/bundle-object-store': major\n---/,
+    expect(existsSync(join(root, 'bundles/objects/src/aws.ts'))).toBe(true);
+    expect(readFileSync(join(root, '.changeset/bundle-objects.md'), 'utf8')).toMatch(
+      /^---\n'@parity\/bundle-objects': major\n---/,
     );
-    expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/\n {2}object-store:\n.*\n {4}version: \^1\.0\.0-0\n$/);
+    expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/\n {2}objects:\n.*\n {4}version: \^1\.0\.0-0\n$/);
+    // the definition it edited still loads, with the new bundle in it
+    expect(Object.keys((await loadWorkspace(root)).definition.data.bundles)).toContain('objects');
+  });
+
+  it('fails on a hyphenated name, which the definition could not hold, naming the name without hyphens', async () => {
+    const { plan, issues } = planBundle(await loadWorkspace(temp()), 'object-store', {});
+    expect(plan).toBeUndefined();
+    expect(issues).toMatchObject([{ kind: 'bundle-name', path: 'name', value: 'object-store', fix: expect.stringContaining('objectstore') }]);
   });
 
   it('fails with every problem at once, and plans nothing', async () => {

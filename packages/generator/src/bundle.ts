@@ -12,7 +12,8 @@ import { DEFINITION_FILE, issue, type Cloud, type Issue, type Workspace } from '
 import { render, templateFiles } from './files.js';
 
 /** Bundle names: used in package names, physical names (`<platform>-<env>-<bundle>`) and Terraform addresses. */
-export const BUNDLE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** As the definition's `bundles` keys allow (network, database, bucket), and a package and folder name as it is. */
+export const BUNDLE_NAME = /^[a-z][a-z0-9]*$/;
 const BUNDLE_NAME_MAX = 20;
 
 export interface BundleGenOptions {
@@ -27,7 +28,7 @@ export interface BundleGenOptions {
 /** What the templates see (handlebars strict mode: every name they use is here). */
 export interface BundleView {
   readonly name: string;
-  /** `ObjectStore` for `object-store`: type names. */
+  /** `Objects` for `objects`: type names. */
   readonly pascal: string;
   /** npm scope of the workspace, from its model package: `@parity`. */
   readonly scope: string;
@@ -71,8 +72,8 @@ function problems(ws: Workspace, name: string, clouds: readonly Cloud[], connect
         ...at,
         value: name,
         message: 'invalid bundle name',
-        allowed: `lower-case letters and digits, single hyphens between them, at most ${BUNDLE_NAME_MAX}`,
-        fix: 'choose a short name such as cache or object-store',
+        allowed: `lower-case letters and digits, starting with a letter, at most ${BUNDLE_NAME_MAX} (a key of bundles in ${DEFINITION_FILE})`,
+        fix: `choose a short name such as cache or objects${name.includes('-') ? ` (${name.replaceAll('-', '')} without hyphens)` : ''}`,
       }),
     );
   }
