@@ -67,9 +67,7 @@ describe('gen bundle', () => {
     const { plan } = planBundle(await loadWorkspace(root), 'objects', {});
     writeBundle(root, plan!);
     expect(existsSync(join(root, 'bundles/objects/src/aws.ts'))).toBe(true);
-    expect(readFileSync(join(root, '.changeset/bundle-objects.md'), 'utf8')).toMatch(
-      /^---\n'@parity\/bundle-objects': major\n---/,
-    );
+    expect(readFileSync(join(root, '.changeset/bundle-objects.md'), 'utf8')).toMatch(/^---\n'@parity\/bundle-objects': major\n---/);
     expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(/\n {2}objects:\n.*\n {4}version: \^1\.0\.0-0\n$/);
     // the definition it edited still loads, with the new bundle in it
     expect(Object.keys((await loadWorkspace(root)).definition.data.bundles)).toContain('objects');
@@ -78,7 +76,9 @@ describe('gen bundle', () => {
   it('fails on a hyphenated name, which the definition could not hold, naming the name without hyphens', async () => {
     const { plan, issues } = planBundle(await loadWorkspace(temp()), 'object-store', {});
     expect(plan).toBeUndefined();
-    expect(issues).toMatchObject([{ kind: 'bundle-name', path: 'name', value: 'object-store', fix: expect.stringContaining('objectstore') }]);
+    expect(issues).toMatchObject([
+      { kind: 'bundle-name', path: 'name', value: 'object-store', fix: expect.stringContaining('objectstore') },
+    ]);
   });
 
   it('fails with every problem at once, and plans nothing', async () => {
