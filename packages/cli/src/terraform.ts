@@ -49,6 +49,13 @@ export function findPluginDir(flag?: string): PluginDirChoice {
   return found ? { dir: found, how: 'found' } : { how: `searched ${PLUGIN_DIR_CANDIDATES.join(', ')}` };
 }
 
+/** Under CI=true Terraform runs offline only: no provider mirror is a refusal, never a download. */
+export function refuseMissingMirrorUnderCi(choice: PluginDirChoice): void {
+  if (choice.dir || process.env.CI !== 'true') return;
+  const message = `CI=true and no provider mirror for ${AWS_PROVIDER.source} ${AWS_PROVIDER.version} (${choice.how})`;
+  refuse('no provider mirror', providerMirror('PARITY_TF_PLUGIN_DIR', undefined, message, 'set PARITY_TF_PLUGIN_DIR or pass --plugin-dir'));
+}
+
 export interface Diagnostic {
   readonly severity: 'error' | 'warning';
   readonly summary: string;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
+import { ParityError } from '@parity/model';
 import { fleetWorkspace } from '@parity/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DrillRefused } from './errors.js';
 import { failoverChange } from './failover.js';
 import { blockingFindings, resolvePair, snapshotId } from './pair.js';
 import { copyKeyFromState, leftPending, resizedNodeGroups } from './steps.js';
@@ -29,8 +29,8 @@ describe('the pair a drill fails over', () => {
         () => undefined,
         (x: unknown) => x,
       );
-      expect(e).toBeInstanceOf(DrillRefused);
-      return e as DrillRefused;
+      expect(e).toBeInstanceOf(ParityError);
+      return e as ParityError;
     };
     const notDr = await refusal('prod-use1');
     expect(notDr.kinds).toEqual(['not-dr-env']);

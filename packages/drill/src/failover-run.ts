@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
 import { clients, type Clients } from './aws.js';
 import { literal, resourcesOf, type TfJson } from './emulator.js';
-import { refuse } from './errors.js';
+import { pairNotReady, recoveryPointMissing, refuseOne } from '@parity/model';
 import { failoverChange, failoverComment, failoverSection, nextStep, type FailoverChange, type FailoverStep } from './failover.js';
 import { blockingFindings, resolvePair, strategyOf, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
@@ -70,9 +70,11 @@ export async function checkForFailover(pair: Pair, runCheck: FailoverDeps['runCh
   const midway = (f: CheckReport['findings'][number]) => step === 'complete' && f.check === 'policy' && f.env === pair.dr.name;
   const blocking = blockingFindings(report, names).filter((f) => !midway(f));
   if (blocking.length)
-    throw refuse.pairNotReady(
-      pair.dr.name,
-      blocking.map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`),
+    refuseOne(
+      pairNotReady(
+        pair.dr.name,
+        blocking.map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`),
+      ),
     );
   return report;
 }
@@ -84,21 +86,19 @@ export async function findRecoveryPoint(pair: Pair, c: Clients, primaryJson: TfJ
     literal(resourcesOf(j, 'aws_db_instance').find((d) => d.region === undefined || d.region === region)?.body.identifier);
   if (strategyOf(dr) === 'backup-restore') {
     const source = dbOf(primaryJson, primary.region);
-    if (!source) throw refuse.recoveryPointMissing(dr.name, dr.region, `a database in ${primary.name}'s Terraform (it has none)`);
+    if (!source) refuseOne(recoveryPointMissing(dr.name, dr.region, `a database in ${primary.name}'s Terraform (it has none)`));
     const vault = literal(resourcesOf(primaryJson, 'aws_backup_vault').find((v) => v.region === dr.region)?.body.name);
     const p = await newestSnapshot({ rds: c.rds, backup: c.backup, sourceDbIdentifier: source, vault });
     if (!p)
-      throw refuse.recoveryPointMissing(
-        dr.name,
-        dr.region,
-        `a snapshot of ${source}${vault ? ` (copies, or recovery points in ${vault})` : ''}`,
+      refuseOne(
+        recoveryPointMissing(dr.name, dr.region, `a snapshot of ${source}${vault ? ` (copies, or recovery points in ${vault})` : ''}`),
       );
     return p;
   }
   const replica = dbOf(drJson, dr.region);
   const p = replica ? await replicaOf(c.rds, c.cloudwatch, replica, now) : undefined;
   if (!p)
-    throw refuse.recoveryPointMissing(dr.name, dr.region, `the read replica ${replica ?? `of ${primary.name}`} (is ${dr.name} applied?)`);
+    refuseOne(recoveryPointMissing(dr.name, dr.region, `the read replica ${replica ?? `of ${primary.name}`} (is ${dr.name} applied?)`));
   return p;
 }
 

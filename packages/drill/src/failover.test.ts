@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { ParityError } from '@parity/model';
 import { fleetEnvironments } from '@parity/testkit';
 import { describe, expect, it } from 'vitest';
-import { DrillRefused } from './errors.js';
 import { nextStep, setFailover, type FailoverSection } from './failover.js';
 import type { Pair, Strategy } from './pair.js';
 
@@ -53,7 +53,11 @@ describe('the next failover step', () => {
   });
 
   it('fails: a failover that is finished is refused, pointing at failback', () => {
-    for (const p of [pair('pilot-light', section('complete')), pair('backup-restore', { ...section('restore'), snapshot: 's' })]) {
+    const cases = [
+      { p: pair('pilot-light', section('complete')), step: 'complete', said: /dr-usw2 has already failed over \(failover\.step: complete/ },
+      { p: pair('backup-restore', { ...section('restore'), snapshot: 's' }), step: 'restore', said: /dr-usw2 is already restored/ },
+    ];
+    for (const { p, step, said } of cases) {
       const e = (() => {
         try {
           nextStep(p);
@@ -61,11 +65,13 @@ describe('the next failover step', () => {
           return x;
         }
       })();
-      expect(e).toBeInstanceOf(DrillRefused);
-      expect((e as DrillRefused).kinds).toEqual(['failover-state']);
-      expect((e as DrillRefused).issues[0]).toMatchObject({
+      expect(e).toBeInstanceOf(ParityError);
+      expect((e as ParityError).kinds).toEqual(['failover-done']);
+      expect((e as ParityError).issues[0]).toMatchObject({
         file: 'environments/dr-usw2/environment.yaml',
         path: 'failover.step',
+        value: step,
+        message: expect.stringMatching(said),
         fix: expect.stringMatching(/pnpm failback dr-usw2/),
       });
     }

@@ -10,10 +10,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
-import { type Failover, ManifestSchema, ParityError, parseYaml, type ResolvedEnvironment, resolveEnvironment } from '@parity/model';
+import {
+  type Failover,
+  failoverDone,
+  ManifestSchema,
+  ParityError,
+  parseYaml,
+  type ResolvedEnvironment,
+  refuseOne,
+  resolveEnvironment,
+} from '@parity/model';
 import type { TerraformJson as TerraformDoc } from '@parity/model/terraform';
 import { resourceDiff, type ResourceDiff } from '@parity/release';
-import { refuse } from './errors.js';
 import { strategyOf, type Pair as EnvPair } from './pair.js';
 import type { RecoveryPoint } from './recovery.js';
 import { describePoint } from './recovery.js';
@@ -39,20 +47,10 @@ export function currentFailover(pair: EnvPair): Failover | undefined {
 export function nextStep(pair: EnvPair): FailoverStep {
   const strategy = strategyOf(pair.dr);
   const current = currentFailover(pair);
-  const done = (why: string): never => {
-    throw refuse.failoverState(
-      pair.dr.name,
-      'failover.step',
-      current?.step,
-      `${pair.dr.name} ${why}`,
-      `nothing to fail over; to return to ${pair.primary.region}: pnpm failback ${pair.dr.name}`,
-    );
-  };
-  if (strategy === 'backup-restore')
-    return current ? done(`is already restored (failover.step: ${current.step}, ${current.at})`) : 'restore';
+  if (strategy === 'backup-restore') return current ? refuseOne(failoverDone(pair.dr.name, current, pair.primary.region)) : 'restore';
   if (!current) return 'promote';
   if (current.step === 'promote') return 'complete';
-  return done(`has already failed over (failover.step: ${current.step}, ${current.at})`);
+  return refuseOne(failoverDone(pair.dr.name, current, pair.primary.region));
 }
 
 /** The `failover:` section for the next step, from the recovery point found. */

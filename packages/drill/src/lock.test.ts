@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireLock, DrillLockedError, processAlive, readLock } from './lock.js';
-import { groupAlive } from './proc.js';
+import { groupAlive, processAlive } from '@parity/io';
+import { ParityError } from '@parity/model';
+import { acquireLock, readLock } from './lock.js';
 
 const dirs: string[] = [];
 const lockFile = () => {
@@ -31,17 +32,21 @@ describe('drill lock', () => {
     expect(existsSync(f)).toBe(false);
   });
 
-  it('refuses a second drill while the first runs, naming it', () => {
+  it('fails: a second drill is refused while the first runs, naming it', () => {
     const f = lockFile();
     const l = acquireLock(f);
     try {
-      expect(() => acquireLock(f)).toThrow(DrillLockedError);
-      try {
-        acquireLock(f);
-      } catch (e) {
-        expect((e as DrillLockedError).holder.pid).toBe(process.pid);
-        expect((e as Error).message).toMatch(new RegExp(`already running \\(pid ${process.pid}`));
-      }
+      const e = (() => {
+        try {
+          acquireLock(f);
+        } catch (x) {
+          return x;
+        }
+      })();
+      expect(e).toBeInstanceOf(ParityError);
+      expect((e as ParityError).kinds).toEqual(['drill-locked']);
+      expect((e as ParityError).issues[0]).toMatchObject({ file: f, value: process.pid });
+      expect((e as ParityError).headline).toMatch(new RegExp(`already running \\(pid ${process.pid}`));
     } finally {
       l.release();
     }

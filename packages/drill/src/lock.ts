@@ -3,10 +3,11 @@
  * drill that runs (and the process groups it started, so that a drill killed outright can have
  * its leftovers stopped by the next one). A lock whose process is gone is stale and taken over.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { DrillRefused } from './errors.js';
+import { killGroup, processAlive, writeFileAtomic } from '@parity/io';
+import { drillLocked, refuseOne } from '@parity/model';
 
 export interface LockInfo {
   readonly pid: number;
@@ -15,33 +16,6 @@ export interface LockInfo {
   readonly command?: string;
   /** Process groups started by the drill (emulator, terraform), to stop if it dies. */
   readonly children?: ReadonlyArray<{ readonly pgid: number; readonly what: string }>;
-}
-
-/** Another drill holds the lock: a refusal of kind `drill-locked`. */
-export class DrillLockedError extends DrillRefused {
-  constructor(
-    readonly file: string,
-    readonly holder: LockInfo,
-  ) {
-    super('drill-locked', `a drill is already running (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}); lock ${file}`, {
-      file,
-      path: '',
-      value: holder.pid,
-      fix: `wait for it to finish, or stop it (kill -INT ${holder.pid}); a lock whose process is gone is taken over automatically`,
-    });
-    this.name = 'DrillLockedError';
-  }
-}
-
-/** Whether a process exists (EPERM: it exists, owned by someone else). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function readLock(file: string): LockInfo | undefined {
@@ -86,18 +60,13 @@ function stopLeftovers(info: LockInfo | undefined): Array<{ pgid: number; what: 
     if (!cmd || !processAlive(c.pgid)) continue;
     // only what the dead drill started: a moto_server or terraform whose pid was recorded
     if (!/moto_server|terraform|pyenv/.test(cmd)) continue;
-    try {
-      process.kill(-c.pgid, 'SIGKILL');
-      stopped.push(c);
-    } catch {
-      /* already gone */
-    }
+    if (killGroup(c.pgid, 'SIGKILL')) stopped.push(c);
   }
   return stopped;
 }
 
 /**
- * Take the lock, or throw DrillLockedError naming the drill that holds it. A lock held by a
+ * Take the lock, or refuse (`drill-locked`) naming the drill that holds it. A lock held by a
  * process that no longer exists on this host (or an unreadable lock older than a minute) is stale:
  * the leftovers it recorded are stopped and the lock is taken over.
  */
@@ -126,7 +95,7 @@ export function acquireLock(file: string, opts: { command?: string; now?: () => 
     const holder = readLock(file);
     if (holder) {
       const sameHost = holder.host === '' || holder.host === hostname();
-      if (!sameHost || processAlive(holder.pid)) throw new DrillLockedError(file, holder);
+      if (!sameHost || processAlive(holder.pid)) refuseOne(drillLocked(file, holder));
     } else {
       // being written this instant, or left half-written by a crash
       let age = 0;
@@ -135,8 +104,7 @@ export function acquireLock(file: string, opts: { command?: string; now?: () => 
       } catch {
         continue;
       }
-      if (age < 60_000)
-        throw new DrillLockedError(file, { pid: 0, host: hostname(), startedAt: 'moments ago (the lock is being written)' });
+      if (age < 60_000) refuseOne(drillLocked(file, { pid: 0, host: hostname(), startedAt: 'moments ago (the lock is being written)' }));
     }
     replaced = { info: holder, stopped: stopLeftovers(holder) };
     // take over: move the stale lock aside atomically so two drills cannot both remove it
@@ -149,7 +117,7 @@ export function acquireLock(file: string, opts: { command?: string; now?: () => 
     }
   }
   const holder = readLock(file);
-  throw new DrillLockedError(file, holder ?? { pid: 0, host: hostname(), startedAt: 'unknown' });
+  return refuseOne(drillLocked(file, holder ?? { pid: 0, host: hostname(), startedAt: 'unknown' }));
 }
 
 function makeLock(file: string, me: LockInfo, replaced: StaleLock | undefined): Lock {
@@ -161,9 +129,7 @@ function makeLock(file: string, me: LockInfo, replaced: StaleLock | undefined): 
     setChildren(children) {
       if (released) return;
       current = { ...current, children: [...children] };
-      const tmp = `${file}.tmp-${process.pid}`;
-      writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`);
-      renameSync(tmp, file);
+      writeFileAtomic(file, `${JSON.stringify(current, null, 2)}\n`);
     },
     release() {
       if (released) return;

@@ -3,10 +3,7 @@
  * AWS's managed IAM policies loaded (the bundles attach them), watched so that its death aborts
  * the drill at once, and stopped with its whole group afterwards.
  */
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
-import { freePort } from '@parity/io';
-import { groupAlive, killGroup, type Children } from './proc.js';
+import { freePort, type ProcessGroups, runProcess, type Started, startProcess } from '@parity/io';
 
 /** The emulator the unsupported-resource table was established with. */
 export const MOTO_VERSION = '5.2.1';
@@ -32,6 +29,15 @@ export interface Moto {
   detach(): void;
 }
 
+/** The version of the moto python3 imports, or undefined when it cannot be read (the report says unknown). */
+export async function motoVersion(): Promise<string | undefined> {
+  const r = await runProcess('python3', ['-c', 'import moto; print(moto.__version__)'], {
+    cwd: process.cwd(),
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => undefined);
+  return r?.code === 0 && !r.aborted ? r.stdout.trim() || undefined : undefined;
+}
+
 /** Whether the emulator answers on `url` (moto's own API, or any HTTP answer from an endpoint). */
 export async function answers(url: string, timeoutMs = 2000): Promise<boolean> {
   try {
@@ -43,61 +49,65 @@ export async function answers(url: string, timeoutMs = 2000): Promise<boolean> {
   }
 }
 
-export class MotoNotFoundError extends Error {
-  constructor(cmd: string) {
-    super(
-      `${cmd} was not found on PATH. The drill's default target is a local moto server (moto ${MOTO_VERSION}). ` +
-        `Fix: install it (pip install 'moto[server]==${MOTO_VERSION}'), set PARITY_MOTO_SERVER to its path, ` +
-        `point the drill at a running one with --endpoint <url>, or use --aws for real AWS.`,
-    );
-    this.name = 'MotoNotFoundError';
-  }
-}
+/** How to get the emulator, said when it is missing. */
+export const MOTO_FIX =
+  `install it (pip install 'moto[server]==${MOTO_VERSION}'), set PARITY_MOTO_SERVER to its path, ` +
+  'point the drill at a running one with --endpoint <url>, or use --aws for real AWS';
 
-export async function startMoto(opts: { log: string; children?: Children; signal?: AbortSignal; readyTimeoutMs?: number }): Promise<Moto> {
+export async function startMoto(opts: {
+  log: string;
+  children?: ProcessGroups;
+  signal?: AbortSignal;
+  readyTimeoutMs?: number;
+}): Promise<Moto> {
   const cmd = motoCommand();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const fd = openSync(opts.log, 'a');
-  const child = spawn(cmd, ['-H', '127.0.0.1', '-p', String(port)], {
-    detached: true,
-    stdio: ['ignore', fd, fd],
+  const server = startProcess(cmd, ['-H', '127.0.0.1', '-p', String(port)], {
+    log: opts.log,
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', PYTHONUNBUFFERED: '1' },
+    groups: opts.children,
+    what: `moto_server ${url}`,
+    missingFix: MOTO_FIX,
   });
-  closeSync(fd);
   let stopping = false;
-  let detached = false;
-  let hasExited = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => {
-      hasExited = true;
-      resolve({ code, signal });
-    });
-    child.on('error', () => resolve({ code: null, signal: null }));
-  });
-  const spawnError = new Promise<Error>((resolve) => child.on('error', resolve));
-  const pid = child.pid;
-  if (pid) opts.children?.add(pid, `moto_server ${url}`);
-
   const stop = async () => {
     stopping = true;
-    if (!pid || detached) return;
-    if (groupAlive(pid)) {
-      killGroup(pid, 'SIGTERM');
-      const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
-      if (!gone) killGroup(pid, 'SIGKILL');
-      for (let i = 0; i < 30 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (groupAlive(pid)) killGroup(pid, 'SIGKILL');
-    }
-    opts.children?.remove(pid);
+    await server.stop(5000);
   };
+  await untilAnswering(url, server, opts, stop);
+  return {
+    url,
+    pid: server.pid,
+    log: opts.log,
+    exited: server.exited,
+    get stopping() {
+      return stopping;
+    },
+    get hasExited() {
+      return server.hasExited;
+    },
+    stop,
+    detach() {
+      stopping = true;
+      server.detach();
+    },
+  };
+}
 
-  // wait until it answers, it dies, or the drill is aborted
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+/** Wait until the server answers; stop it and throw if it cannot start, dies, the drill is aborted or time runs out. */
+async function untilAnswering(
+  url: string,
+  server: Started,
+  opts: { log: string; signal?: AbortSignal; readyTimeoutMs?: number },
+  stop: () => Promise<void>,
+): Promise<void> {
+  const timeoutMs = opts.readyTimeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const failed = await Promise.race([
-      spawnError.then((e) => ((e as NodeJS.ErrnoException).code === 'ENOENT' ? new MotoNotFoundError(cmd) : e)),
-      exited.then((x) => new Error(`moto_server exited before it answered (${x.signal ?? `code ${x.code}`}); see ${opts.log}`)),
+      server.failed,
+      server.exited.then((x) => new Error(`moto_server exited before it answered (${x.signal ?? `code ${x.code}`}); see ${opts.log}`)),
       new Promise<undefined>((r) => setTimeout(() => r(undefined), 200)),
     ]);
     if (failed) {
@@ -108,31 +118,10 @@ export async function startMoto(opts: { log: string; children?: Children; signal
       await stop();
       throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
     }
-    if (await answers(url, 1000)) break;
+    if (await answers(url, 1000)) return;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(
-        `moto_server did not answer on ${url} within ${Math.round((opts.readyTimeoutMs ?? 30_000) / 1000)} s; see ${opts.log}`,
-      );
+      throw new Error(`moto_server did not answer on ${url} within ${Math.round(timeoutMs / 1000)} s; see ${opts.log}`);
     }
   }
-  return {
-    url,
-    pid: pid!,
-    log: opts.log,
-    exited,
-    get stopping() {
-      return stopping;
-    },
-    get hasExited() {
-      return hasExited;
-    },
-    stop,
-    detach() {
-      detached = true;
-      stopping = true;
-      child.unref();
-      if (pid) opts.children?.remove(pid);
-    },
-  };
 }

@@ -3,8 +3,17 @@
  * recovers, resolved from the workspace; refusals say what and how to fix it.
  */
 import type { CheckReport } from '@parity/checks';
-import { loadWorkspace, type ResolvedEnvironment, resolveEnvironment, type Workspace } from '@parity/model';
-import { refuse } from './errors.js';
+import {
+  cloudUnsupported,
+  drEnvironmentMissing,
+  loadWorkspace,
+  notDrEnvironment,
+  type ResolvedEnvironment,
+  refuse,
+  refuseOne,
+  resolveEnvironment,
+  type Workspace,
+} from '@parity/model';
 
 export type { Strategy } from '@parity/model';
 
@@ -23,25 +32,30 @@ export interface Pair {
 export async function resolvePair(root: string, drEnv: string, command = 'drill'): Promise<Pair> {
   const ws = await loadWorkspace(root);
   const pair = pairIn(ws, drEnv, command);
-  if (pair.dr.cloud !== 'aws') throw refuse.cloudUnsupported(drEnv, pair.dr.cloud, command);
+  if (pair.dr.cloud !== 'aws') refuseOne(cloudUnsupported(drEnv, pair.dr.cloud, command));
   return pair;
 }
 
 /** The pair of a loaded workspace, in any cloud. */
 export function pairIn(ws: Workspace, drEnv: string, command = 'drill'): Pair {
-  if (!ws.definition) throw refuse.workspaceInvalid(ws.root, ws.issues);
   if (!ws.manifests.has(drEnv)) {
-    throw refuse.envMissing(
-      drEnv,
-      [...ws.manifests.values()].filter((m) => m.data.role === 'dr').map((m) => m.data.name),
+    refuseOne(
+      drEnvironmentMissing(
+        drEnv,
+        [...ws.manifests.values()].filter((m) => m.data.role === 'dr').map((m) => m.data.name),
+      ),
     );
   }
   const d = resolveEnvironment(ws, drEnv);
-  if (!d.env) throw refuse.envUnresolved(drEnv, d.issues);
+  if (!d.env) return refuse(`${drEnv} does not resolve (pnpm check ${drEnv} shows every problem)`, ...d.issues);
   const dr = d.env;
-  if (dr.role !== 'dr' || !dr.recovers) throw refuse.notDr(drEnv, dr.role, command);
+  if (dr.role !== 'dr' || !dr.recovers) refuseOne(notDrEnvironment(drEnv, dr.role, command));
   const p = resolveEnvironment(ws, dr.recovers.name);
-  if (!p.env) throw refuse.envUnresolved(dr.recovers.name, p.issues, drEnv);
+  if (!p.env)
+    return refuse(
+      `${dr.recovers.name}, which ${drEnv} recovers, does not resolve (pnpm check ${dr.recovers.name} shows every problem)`,
+      ...p.issues,
+    );
   return { ws, dr, primary: p.env };
 }
 

@@ -4,12 +4,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { DrPair } from '@parity/checks';
 import { allAliases, arnRegion, clients, copySnapshot, createSnapshot, sendMarkerMessage, waitSnapshot } from './aws.js';
 import { literal, resourcesOf, type TfJson } from './emulator.js';
 import { rpo as measureRpo, rto as measureRto } from './metrics.js';
-import { answers, MOTO_VERSION, startMoto } from './moto.js';
+import { answers, MOTO_VERSION, motoVersion, startMoto } from './moto.js';
 import { EmulatorDied, type DrillRun, type StepHandle } from './run.js';
 import { stateResources, terraformVersion, type StateResource, type PendingChange } from './terraform.js';
 import { verifyDr } from './verify.js';
@@ -18,11 +17,6 @@ import { failoverChange, failoverComment, failoverSection, nextStep, type Failov
 import { findRecoveryPoint } from './failover-run.js';
 import { blockingFindings, snapshotId } from './pair.js';
 import { describePoint, type RecoveryPoint } from './recovery.js';
-
-function motoVersion(): string | undefined {
-  const r = spawnSync('python3', ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8', timeout: 10_000 });
-  return r.status === 0 ? r.stdout.trim() || undefined : undefined;
-}
 
 /** 0. The target: start moto, reach the given endpoint, or (real AWS) nothing. */
 export async function reachTarget(run: DrillRun): Promise<void> {
@@ -57,7 +51,7 @@ async function startEmulator(run: DrillRun, s: StepHandle): Promise<void> {
         ),
       );
   });
-  const v = motoVersion();
+  const v = await motoVersion();
   run.report.tools.moto = v ?? 'unknown';
   run.report.target = {
     kind: 'emulator',

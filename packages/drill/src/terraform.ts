@@ -5,14 +5,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { terraformVersion as ioTerraformVersion } from '@parity/io';
-import { run, type Children } from './proc.js';
+import { type ProcessGroups, type ProcessOptions, terraformVersion as ioTerraformVersion, runTerraform } from '@parity/io';
 
 export interface TfContext {
   readonly env: NodeJS.ProcessEnv;
   readonly pluginDir?: string;
   readonly signal?: AbortSignal;
-  readonly children?: Children;
+  /** Where each terraform's process group is recorded while it runs. */
+  readonly children?: ProcessGroups;
   /** Grace before SIGKILL after an abort: short on a throwaway emulator, long on real AWS. */
   readonly graceMs?: number;
 }
@@ -48,6 +48,11 @@ export function terraformErrors(output: string, max = 4): string[] {
   return out;
 }
 
+/** A terraform of a drill: in a process group of its own, logged, stopped with its provider plugins on abort. */
+function runOptions(dir: string, ctx: TfContext, what: string, onLine?: (l: string) => void): Omit<ProcessOptions, 'cwd' | 'env'> {
+  return { group: true, log: join(dir, 'terraform.log'), what, groups: ctx.children, signal: ctx.signal, graceMs: ctx.graceMs, onLine };
+}
+
 function abortReason(signal: AbortSignal | undefined): Error {
   return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
 }
@@ -59,16 +64,7 @@ async function tf(
   what: string,
   onLine?: (l: string) => void,
 ): Promise<{ stdout: string; stderr: string }> {
-  const r = await run('terraform', args, {
-    cwd: dir,
-    env: ctx.env,
-    signal: ctx.signal,
-    log: join(dir, 'terraform.log'),
-    onLine,
-    children: ctx.children,
-    what: `terraform ${args[0]} (${what})`,
-    graceMs: ctx.graceMs,
-  });
+  const r = await runTerraform(args, dir, ctx.env, runOptions(dir, ctx, `terraform ${args[0]} (${what})`, onLine));
   if (r.aborted) throw abortReason(ctx.signal);
   if (r.code !== 0) {
     const errors = terraformErrors(`${r.stderr}\n${r.stdout}`);
@@ -124,17 +120,7 @@ export async function pendingChanges(dir: string, ctx: TfContext, what: string):
     if (attr && changes.length) changes[changes.length - 1]!.attributes.push(attr[1]!);
   };
   const args = ['plan', '-detailed-exitcode', '-input=false', '-no-color', '-lock=false'];
-  const opts = {
-    cwd: dir,
-    env: ctx.env,
-    signal: ctx.signal,
-    log: join(dir, 'terraform.log'),
-    children: ctx.children,
-    what: `terraform plan (${what})`,
-    graceMs: ctx.graceMs,
-    onLine,
-  };
-  const r = await run('terraform', args, opts);
+  const r = await runTerraform(args, dir, ctx.env, runOptions(dir, ctx, `terraform plan (${what})`, onLine));
   if (r.aborted) throw abortReason(ctx.signal);
   if (r.code !== 0 && r.code !== 2) {
     throw new Error(

@@ -4,7 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ParityError } from '@parity/model';
 import { describe, expect, it } from 'vitest';
-import { freePort, portInUse, runProcess, tempPath, terraformVersion, writeDirAtomic, writeFileAtomic } from './index.js';
+import {
+  freePort,
+  groupAlive,
+  portInUse,
+  ProcessGroups,
+  processAlive,
+  runChecked,
+  runProcess,
+  startProcess,
+  tempPath,
+  terraformVersion,
+  writeDirAtomic,
+  writeFileAtomic,
+} from './index.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'parity-io-'));
 
@@ -49,7 +62,87 @@ describe('processes', () => {
     const r = await runProcess(process.execPath, ['-e', 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)'], {
       cwd: tmpdir(),
     });
-    expect(r).toEqual({ code: 3, stdout: 'out', stderr: 'err' });
+    expect(r).toEqual({ code: 3, signal: null, stdout: 'out', stderr: 'err', aborted: false });
+  });
+
+  it('streams lines as they come, to the callback, and to a log after a line naming the command', async () => {
+    const log = join(dir(), 'run.log');
+    const lines: string[] = [];
+    const script = 'process.stdout.write("a\\nb"); setTimeout(() => { process.stdout.write("c\\n"); process.stderr.write("d"); }, 50)';
+    const r = await runProcess(process.execPath, ['-e', script], { cwd: tmpdir(), log, onLine: (l) => lines.push(l) });
+    expect(lines.sort()).toEqual(['a', 'bc', 'd']);
+    expect(r.stdout).toBe('a\nbc\n');
+    const text = readFileSync(log, 'utf8');
+    expect(text).toMatch(/^\n\$ .*node.* -e /);
+    expect(text).toContain('a\nbc\n');
+  });
+
+  it('fails with the command line, the exit code and what it printed when a checked run exits non-zero', async () => {
+    await expect(runChecked(process.execPath, ['-e', 'process.exit(0)'], { cwd: tmpdir() })).resolves.toBe('');
+    await expect(runChecked(process.execPath, ['-e', 'console.error("nope"); process.exit(4)'], { cwd: tmpdir() })).rejects.toThrow(
+      /-e .* failed with exit code 4:\nnope/,
+    );
+  });
+
+  it('stops a whole process group on abort (a child the program started too), records it while it lives, and resolves aborted', async () => {
+    const seen: number[][] = [];
+    const tracked = new ProcessGroups((l) => seen.push(l.map((g) => g.pgid)));
+    const ctl = new AbortController();
+    // a program that ignores SIGINT and starts a grandchild in its group, then sleeps
+    const script = `process.on('SIGINT', () => {}); const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000)`;
+    let grandchild = 0;
+    const run = runProcess(process.execPath, ['-e', script], {
+      cwd: tmpdir(),
+      group: true,
+      groups: tracked,
+      signal: ctl.signal,
+      graceMs: 300,
+      onLine: (l) => {
+        grandchild = Number(l);
+        ctl.abort();
+      },
+    });
+    const r = await run;
+    expect(r.aborted).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+    expect(grandchild).toBeGreaterThan(0);
+    expect(processAlive(grandchild)).toBe(false);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toHaveLength(1);
+    expect(groupAlive(seen[0]![0]!)).toBe(false);
+    expect(seen[1]).toEqual([]);
+    tracked.dispose();
+  });
+
+  it('resolves aborted at once, starting nothing, when the signal is already aborted', async () => {
+    const r = await runProcess('parity-no-such-program', [], { cwd: tmpdir(), signal: AbortSignal.abort() });
+    expect(r).toMatchObject({ aborted: true, stdout: '' });
+  });
+
+  it('starts a long-running program in its own group with its output in a log, and stops the group', async () => {
+    const log = join(dir(), 'server.log');
+    const groups = new ProcessGroups();
+    const server = startProcess(process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], {
+      log,
+      groups,
+      what: 'server',
+    });
+    for (let i = 0; i < 100 && !readFileSync(log, 'utf8').includes('up'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(log, 'utf8')).toBe('up\n');
+    expect(groups.list()).toEqual([{ pgid: server.pid, what: 'server' }]);
+    expect(groupAlive(server.pid)).toBe(true);
+    await server.stop(2000);
+    expect(groupAlive(server.pid)).toBe(false);
+    expect(server.hasExited).toBe(true);
+    expect(groups.list()).toEqual([]);
+    groups.dispose();
+  });
+
+  it('fails to start a long-running program that is not on PATH with a tool-missing issue', async () => {
+    const server = startProcess('parity-no-such-server', [], { log: join(dir(), 'x.log'), missingFix: 'install the server' });
+    const e = await server.failed;
+    expect((e as ParityError).kinds).toEqual(['tool-missing']);
+    expect((e as ParityError).issues[0]).toMatchObject({ value: 'parity-no-such-server', fix: 'install the server' });
   });
 
   it('fails on a program that is not on PATH with a tool-missing issue that names the fix', async () => {

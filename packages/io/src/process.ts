@@ -1,57 +1,234 @@
 /**
- * Running a program to completion and capturing what it prints. The drill's long-running,
- * process-group-aware runner (packages/drill/src/proc.ts) is a different tool for a different job.
+ * Running programs: to completion with their output captured (`runProcess`, `runChecked`), or
+ * long-running (`startProcess`: a server such as moto). A program can run in its own process
+ * group, so that it and whatever it starts (terraform's provider plugins) are stopped together:
+ * on abort, after it exits, and, through `ProcessGroups`, when this process exits.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, createWriteStream, openSync } from 'node:fs';
 import { refuse, toolMissing } from '@parity/model';
+import { killGroup, type ProcessGroups, stopGroup } from './groups.js';
 
 export interface ProcessResult {
+  /** The exit code (1 when the program was ended by a signal). */
   readonly code: number;
+  /** The signal that ended it, if one did. */
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Whether `signal` (the option) aborted the run. */
+  readonly aborted: boolean;
 }
 
 export interface ProcessOptions {
   readonly cwd: string;
   /** The whole environment of the child. @default - this process's environment */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Stops the program: SIGINT first (terraform then stops gracefully and saves its state), SIGKILL
+   * after `graceMs`. The run then resolves with `aborted: true`; it never rejects for an abort.
+   */
   readonly signal?: AbortSignal;
-  /** How to install the program, said when it is not on PATH. */
+  /** Grace between SIGINT and SIGKILL after an abort. @default 5000 */
+  readonly graceMs?: number;
+  /** How to install the program, said when it is not on PATH. @default - `install <cmd>` */
   readonly missingFix?: string;
+  /**
+   * Run in a process group of its own (POSIX): an abort signals the whole group, and whatever is
+   * left of the group once the program exits is stopped. @default false
+   */
+  readonly group?: boolean;
+  /** Where the group is recorded while it lives (implies `group`). */
+  readonly groups?: ProcessGroups;
+  /** What the group is, as `groups` records it. @default - the command */
+  readonly what?: string;
+  /** A file appended to with a header naming the command, then stdout and stderr as they come. */
+  readonly log?: string;
+  /** Called with each line of stdout and stderr as it comes. */
+  readonly onLine?: (line: string) => void;
+  /** Pass stdout and stderr through to this process's own as they come (and capture them). @default false */
+  readonly echo?: boolean;
 }
 
 /** Windows runs npm and pnpm through their `.cmd` shims. */
 const SHELL = process.platform === 'win32';
 
+/** A program that is not on PATH: the `tool-missing` refusal naming the fix. */
+function missing(cmd: string, fix: string | undefined): unknown {
+  try {
+    return refuse(`cannot run ${cmd}`, toolMissing(cmd, fix ?? `install ${cmd}`));
+  } catch (refusal) {
+    return refusal;
+  }
+}
+
+/** Splits chunks of output into lines for `onLine`, carrying a partial last line over. */
+function lineSplitter(onLine: ((line: string) => void) | undefined): { push(chunk: string): void; end(): void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      if (!onLine) return;
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop() ?? '';
+      for (const l of parts) onLine(l);
+    },
+    end() {
+      if (onLine && rest) onLine(rest);
+      rest = '';
+    },
+  };
+}
+
 /**
- * Run `cmd` and resolve with its exit code and output (never rejects on a non-zero exit). A
- * program that is not on PATH is refused with a `tool-missing` issue naming the fix.
+ * Run `cmd` to completion and resolve with its exit code and output (never rejects on a non-zero
+ * exit or an abort). A program that is not on PATH is refused with a `tool-missing` issue naming
+ * the fix.
  */
 export function runProcess(cmd: string, args: readonly string[], o: ProcessOptions): Promise<ProcessResult> {
+  if (o.signal?.aborted) return Promise.resolve({ code: 1, signal: null, stdout: '', stderr: '', aborted: true });
+  const grouped = !!(o.group || o.groups);
   return new Promise((done, fail) => {
-    const child = spawn(cmd, [...args], {
-      cwd: o.cwd,
-      env: o.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal: o.signal,
-      shell: SHELL,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, [...args], {
+        cwd: o.cwd,
+        env: o.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: grouped,
+        shell: SHELL,
+      });
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    const log = o.log ? createWriteStream(o.log, { flags: 'a' }) : undefined;
+    log?.write(`\n$ ${cmd} ${args.join(' ')}   (${new Date().toISOString()})\n`);
+    const out = { text: '', lines: lineSplitter(o.onLine) };
+    const err = { text: '', lines: lineSplitter(o.onLine) };
+    const collect = (into: typeof out, echo: NodeJS.WriteStream) => (d: Buffer) => {
+      const s = d.toString();
+      into.text += s;
+      log?.write(s);
+      if (o.echo) echo.write(s);
+      into.lines.push(s);
+    };
+    child.stdout!.on('data', collect(out, process.stdout));
+    child.stderr!.on('data', collect(err, process.stderr));
+    const pid = child.pid;
+    if (pid && grouped) o.groups?.add(pid, o.what ?? cmd);
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const kill = (sig: NodeJS.Signals) => (pid ? (grouped ? killGroup(pid, sig) : child.kill(sig)) : false);
+    const onAbort = () => {
+      aborted = true;
+      kill('SIGINT');
+      killTimer = setTimeout(() => kill('SIGKILL'), o.graceMs ?? 5000);
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      o.signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      log?.end();
+    };
     child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') return fail(e);
-      try {
-        refuse(`cannot run ${cmd}`, toolMissing(cmd, o.missingFix ?? `install ${cmd}`));
-      } catch (refusal) {
-        fail(refusal);
-      }
+      settle();
+      if (pid && grouped) o.groups?.remove(pid);
+      fail(e.code === 'ENOENT' ? missing(cmd, o.missingFix) : e);
     });
-    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
+    child.on('close', async (code, signal) => {
+      settle();
+      if (pid && grouped) {
+        // what the program started (provider plugins) must not outlive it
+        await stopGroup(pid, 2000);
+        o.groups?.remove(pid);
+      }
+      out.lines.end();
+      err.lines.end();
+      done({ code: code ?? 1, signal, stdout: out.text, stderr: err.text, aborted });
+    });
   });
+}
+
+/**
+ * Run `cmd` to completion and resolve with its stdout; fail, naming the command line, the folder,
+ * the exit code and what it printed, when it exits non-zero.
+ */
+export async function runChecked(cmd: string, args: readonly string[], o: ProcessOptions): Promise<string> {
+  const r = await runProcess(cmd, args, o);
+  if (r.code === 0) return r.stdout;
+  const said = (r.stderr || r.stdout).trim();
+  throw new Error(`${cmd} ${args.join(' ')} (in ${o.cwd}) failed with ${r.signal ?? `exit code ${r.code}`}${said ? `:\n${said}` : ''}`);
+}
+
+/** A long-running program started by `startProcess`. */
+export interface Started {
+  readonly pid: number;
+  /** Resolves when the program exits, for whatever reason (also when it could not start). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the error when the program could not start (a missing program: the `tool-missing` refusal). */
+  readonly failed: Promise<unknown>;
+  readonly hasExited: boolean;
+  /** Stop the program and its whole group: SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** Let it outlive this process: no longer recorded in `groups`, not waited for. */
+  detach(): void;
+}
+
+export interface StartOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** stdout and stderr go to this file (appended). */
+  readonly log: string;
+  /** Where its process group is recorded while it lives. */
+  readonly groups?: ProcessGroups;
+  /** What it is, as `groups` records it. @default - the command */
+  readonly what?: string;
+  /** How to install the program, said when it is not on PATH. */
+  readonly missingFix?: string;
+}
+
+/** Start a long-running program (a server) in a process group of its own, its output going to a log file. */
+export function startProcess(cmd: string, args: readonly string[], o: StartOptions): Started {
+  const fd = openSync(o.log, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd, [...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', fd, fd], detached: true });
+  } finally {
+    closeSync(fd);
+  }
+  let hasExited = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      hasExited = true;
+      resolve({ code, signal });
+    });
+    child.on('error', () => {
+      hasExited = true;
+      resolve({ code: null, signal: null });
+    });
+  });
+  const failed = new Promise<unknown>((resolve) =>
+    child.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? missing(cmd, o.missingFix) : e)),
+  );
+  const pid = child.pid ?? 0;
+  if (pid) o.groups?.add(pid, o.what ?? cmd);
+  let detached = false;
+  return {
+    pid,
+    exited,
+    failed,
+    get hasExited() {
+      return hasExited;
+    },
+    async stop(graceMs = 5000) {
+      if (!pid || detached) return;
+      await stopGroup(pid, graceMs);
+      o.groups?.remove(pid);
+    },
+    detach() {
+      detached = true;
+      child.unref();
+      if (pid) o.groups?.remove(pid);
+    },
+  };
 }

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ProcessResult, runProcess } from './process.js';
+import { type ProcessOptions, type ProcessResult, runProcess } from './process.js';
 
 /** How to get Terraform, said whenever it is missing. */
 export const TERRAFORM_FIX = 'install Terraform >= 1.5 (this project is tested with 1.11)';
@@ -27,9 +27,17 @@ export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Run `terraform <args>` in `cwd`; a missing terraform is refused with the fix. */
-export function runTerraform(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ProcessResult> {
-  return runProcess('terraform', args, { cwd, env: env ?? terraformEnv(), missingFix: TERRAFORM_FIX, ...(signal ? { signal } : {}) });
+/**
+ * Run `terraform <args>` in `cwd`; a missing terraform is refused with the fix. `more`: the rest of
+ * `runProcess`'s options (a process group, a log, output lines, an abort signal).
+ */
+export function runTerraform(
+  args: readonly string[],
+  cwd: string,
+  env?: NodeJS.ProcessEnv,
+  more: Omit<ProcessOptions, 'cwd' | 'env' | 'missingFix'> = {},
+): Promise<ProcessResult> {
+  return runProcess('terraform', args, { ...more, cwd, env: env ?? terraformEnv(), missingFix: TERRAFORM_FIX });
 }
 
 /** The version of the terraform on PATH (`1.11.4`). */

@@ -50,7 +50,17 @@ export type IssueKind =
   | 'registry-address'
   | 'package-private'
   | 'package-build'
-  | 'transform';
+  | 'transform'
+  | 'not-dr-env'
+  | 'cloud-unsupported'
+  | 'target-conflict'
+  | 'endpoint-invalid'
+  | 'target-missing'
+  | 'drill-locked'
+  | 'pair-not-ready'
+  | 'recovery-point-missing'
+  | 'failover-done'
+  | 'confirmation-needed';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -101,11 +111,15 @@ export function formatIssues(issues: readonly Problem[]): string {
 /** Thrown when configuration has one or more errors. Carries every problem, not just the first. */
 export class ParityError extends Error {
   readonly issues: readonly Problem[];
+  /** What could not be done, in one line (the message's first line; the issues follow it). */
+  readonly headline: string;
   constructor(issues: readonly Problem[], headline?: string) {
     const errors = issues.filter((i) => i.severity === 'error');
-    super(`${headline ?? `${errors.length} problem${errors.length === 1 ? '' : 's'} found`}\n${formatIssues(issues)}`);
+    const head = headline ?? `${errors.length} problem${errors.length === 1 ? '' : 's'} found`;
+    super(`${head}\n${formatIssues(issues)}`);
     this.name = 'ParityError';
     this.issues = issues;
+    this.headline = head;
   }
   /** The kinds of the errors, for tests and for machine output. */
   get kinds(): string[] {
@@ -132,6 +146,11 @@ export function throwIfErrors<T extends Problem>(issues: readonly T[], headline?
 /** Throw every issue at once, under a headline that says what could not be done. */
 export function refuse(headline: string, ...issues: readonly Problem[]): never {
   throw new ParityError(issues, headline);
+}
+
+/** Throw one problem as a refusal, headed by what happened (its message). */
+export function refuseOne(i: Problem): never {
+  throw new ParityError([i], i.message.split('\n')[0]);
 }
 
 /** The file an environment's manifest lives in, relative to the workspace root. */
@@ -278,4 +297,137 @@ export function packageBuildMissing(file: string, name: string): Issue {
 export function bundleRuleBroken(bundle: string, problem: { param: string; message: string; allowed?: string; fix: string }): Issue {
   const { param, message, allowed, fix } = problem;
   return issue({ kind: 'bundle-rule', file: `bundle ${bundle}`, path: param, message, fix, ...(allowed ? { allowed } : {}) });
+}
+
+/*
+ * Refusals of a drill, a failover and a failback before anything starts (a drill writes no report
+ * for them). Failures of a step once a drill runs are not refusals: the report records them.
+ */
+
+/** A drill or failover named an environment that does not exist: the dr environments are what it may name. */
+export function drEnvironmentMissing(name: string, drEnvs: readonly string[]): Issue {
+  const fix = `name a dr environment${drEnvs.length ? ` (${drEnvs.join(', ')})` : ' (pnpm gen env <name> --role dr --recovers <env>)'}`;
+  const missing = environmentMissing(name, drEnvs, fix);
+  return drEnvs.length ? missing : { ...missing, allowed: 'no dr environment exists yet' };
+}
+
+/** A drill or failover named an environment that is not a dr one. */
+export function notDrEnvironment(env: string, role: string, command: string): Issue {
+  return issue({
+    kind: 'not-dr-env',
+    file: manifestFile(env),
+    path: 'role',
+    value: role,
+    message: `${env} is a ${role} environment; a ${command} fails over into a dr environment`,
+    allowed: 'dr',
+    fix: 'name one that recovers a production environment (role: dr, recovers: <env>)',
+  });
+}
+
+/** A drill or failover of an environment in a cloud it does not run on (AWS only: moto emulates AWS). */
+export function cloudUnsupported(env: string, cloud: string, command: string): Issue {
+  return issue({
+    kind: 'cloud-unsupported',
+    file: manifestFile(env),
+    path: 'cloud',
+    value: cloud,
+    message: `${env} is on ${cloud}; ${command}s run on AWS only (moto emulates AWS)`,
+    allowed: 'aws',
+    fix: `${command} an AWS dr environment`,
+  });
+}
+
+/** Both --aws and --endpoint were given. */
+export function targetConflict(): Issue {
+  return issue({
+    kind: 'target-conflict',
+    file: 'command line',
+    path: '--aws/--endpoint',
+    message: '--aws and --endpoint exclude each other',
+    allowed: '--aws, --endpoint <url>, or neither (a local moto server)',
+    fix: 'pick one (or neither, for a local moto server)',
+  });
+}
+
+/** --endpoint was given something that is not a URL. */
+export function endpointInvalid(value: string): Issue {
+  return issue({
+    kind: 'endpoint-invalid',
+    file: 'command line',
+    path: '--endpoint',
+    value,
+    message: `--endpoint ${value} is not a URL`,
+    allowed: 'an http(s) URL',
+    fix: '--endpoint http://127.0.0.1:<port>',
+  });
+}
+
+/** A command that acts on a real target (a failover) was given none: it never starts an emulator of its own. */
+export function targetMissing(command: string): Issue {
+  return issue({
+    kind: 'target-missing',
+    file: 'command line',
+    path: '--aws/--endpoint',
+    message: `a ${command} needs a target: --aws or --endpoint <url>`,
+    allowed: '--aws (the ambient credentials), --endpoint <url> (an emulator such as moto)',
+    fix: `pnpm ${command} <dr-env> --aws, or --endpoint http://127.0.0.1:<port>`,
+  });
+}
+
+/** Another drill of the same dr environment holds its lock. */
+export function drillLocked(file: string, holder: { readonly pid: number; readonly host: string; readonly startedAt: string }): Issue {
+  return issue({
+    kind: 'drill-locked',
+    file,
+    path: '',
+    value: holder.pid,
+    message: `a drill is already running (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}); lock ${file}`,
+    fix: `wait for it to finish, or stop it (kill -INT ${holder.pid}); a lock whose process is gone is taken over automatically`,
+  });
+}
+
+/** `pnpm check` reports errors for a DR pair about to fail over (each finding on a line of its own). */
+export function pairNotReady(dr: string, findings: readonly string[]): Issue {
+  return issue({
+    kind: 'pair-not-ready',
+    file: manifestFile(dr),
+    path: '',
+    message: `pnpm check reports ${findings.length} error(s) for ${dr} and the environment it recovers:\n${findings.join('\n')}`,
+    fix: 'fix what pnpm check reports; a failover needs a DR side that can take over',
+  });
+}
+
+/** Nothing to recover a dr environment from was found in its region (`looked`: what was looked for). */
+export function recoveryPointMissing(dr: string, region: string, looked: string): Issue {
+  return issue({
+    kind: 'recovery-point-missing',
+    file: manifestFile(dr),
+    path: '',
+    message: `nothing to recover ${dr} from in ${region}: looked for ${looked} and found none`,
+    fix: 'check that the backup copies (or the replica) reach the DR region: pnpm check shows the mechanism; pnpm drill practises it',
+  });
+}
+
+/** A failover of a dr environment that has already failed over (restored, or completed). */
+export function failoverDone(dr: string, current: { readonly step: string; readonly at?: string }, primaryRegion: string): Issue {
+  const already = current.step === 'restore' ? 'is already restored' : 'has already failed over';
+  return issue({
+    kind: 'failover-done',
+    file: manifestFile(dr),
+    path: 'failover.step',
+    value: current.step,
+    message: `${dr} ${already} (failover.step: ${current.step}, ${current.at})`,
+    fix: `nothing to fail over; to return to ${primaryRegion}: pnpm failback ${dr}`,
+  });
+}
+
+/** A command that asks before writing has no terminal to ask on. */
+export function confirmationNeeded(command: string, file: string): Issue {
+  return issue({
+    kind: 'confirmation-needed',
+    file,
+    path: '',
+    message: `${command} needs a confirmation, and there is no terminal to ask on`,
+    fix: 'run it in a terminal, or pass --yes (automation), or --dry-run to see the change without writing it',
+  });
 }

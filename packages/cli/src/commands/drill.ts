@@ -8,11 +8,11 @@
  * was interrupted, 2 for a refusal before it started (unknown env, drill already running).
  */
 import pc from 'picocolors';
-import { DrillRefused, duration, refuse, runDrill, terminalProgress, type DrillReport, type DrillTargetOption } from '@parity/drill';
-import { findRoot } from '@parity/model';
+import { duration, runDrill, terminalProgress, type DrillReport, type DrillTargetOption } from '@parity/drill';
+import { endpointInvalid, findRoot, ParityError, refuseOne, targetConflict } from '@parity/model';
 import { terraformEnv } from '@parity/io';
 import { printIssues } from '../report.js';
-import { findPluginDir } from '../terraform.js';
+import { findPluginDir, refuseMissingMirrorUnderCi } from '../terraform.js';
 import { runCheck } from './check.js';
 import { synth } from './synth.js';
 
@@ -26,14 +26,14 @@ export interface DrillFlags {
 
 /** The target of --aws / --endpoint (neither: a local moto server). */
 export function targetOf(flags: Pick<DrillFlags, 'aws' | 'endpoint'>): DrillTargetOption {
-  if (flags.aws && flags.endpoint) throw refuse.targetConflict();
+  if (flags.aws && flags.endpoint) refuseOne(targetConflict());
   if (flags.aws) return { kind: 'aws' };
   if (flags.endpoint) {
     let url: URL;
     try {
       url = new URL(flags.endpoint);
     } catch {
-      throw refuse.endpointInvalid(flags.endpoint);
+      return refuseOne(endpointInvalid(flags.endpoint));
     }
     return { kind: 'endpoint', url: url.toString().replace(/\/$/, '') };
   }
@@ -65,7 +65,7 @@ function summary(r: DrillReport): string {
 }
 
 /** Print a refusal: its headline, then each issue with its field, value and fix. */
-export function printRefusal(command: string, e: DrillRefused): void {
+export function printRefusal(command: string, e: ParityError): void {
   process.stderr.write(`${pc.red(`${command} refused: ${e.headline}`)}\n`);
   printIssues(e.issues);
 }
@@ -74,10 +74,10 @@ export async function drill(drEnv: string, flags: DrillFlags = {}, root?: string
   try {
     return await drillOrRefuse(drEnv, flags, root ?? findRoot());
   } catch (e) {
-    if (!(e instanceof DrillRefused)) throw e;
+    if (!(e instanceof ParityError)) throw e;
     printRefusal('drill', e);
     // a missing provider mirror under CI is a failure of the run, not a usage error
-    process.exitCode = e.kind === 'provider-mirror-missing' ? 1 : 2;
+    process.exitCode = e.kinds.includes('provider-mirror') ? 1 : 2;
     return undefined;
   }
 }
@@ -85,7 +85,7 @@ export async function drill(drEnv: string, flags: DrillFlags = {}, root?: string
 async function drillOrRefuse(drEnv: string, flags: DrillFlags, root: string): Promise<DrillReport> {
   const target = targetOf(flags);
   const plugin = findPluginDir(flags.pluginDir);
-  if (!plugin.dir && process.env.CI === 'true') throw refuse.providerMirrorMissing(plugin.how);
+  refuseMissingMirrorUnderCi(plugin);
   if (target.kind === 'aws') {
     process.stderr.write(
       pc.yellow(

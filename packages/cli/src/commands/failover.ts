@@ -8,8 +8,8 @@
  */
 import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
-import { DrillRefused, refuse, runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/drill';
-import { findRoot } from '@parity/model';
+import { runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/drill';
+import { confirmationNeeded, findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';
 import { printRefusal, targetOf } from './drill.js';
@@ -52,7 +52,7 @@ export function printPlan(p: FailoverPlan): void {
 
 async function ask(p: FailoverPlan): Promise<boolean> {
   printPlan(p);
-  if (!process.stdin.isTTY) throw refuse.confirmationNeeded('pnpm failover', p.change.file);
+  if (!process.stdin.isTTY) refuseOne(confirmationNeeded('pnpm failover', p.change.file));
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const irreversible = p.step === 'promote' ? ' Applying it promotes the replica, which cannot be undone.' : '';
@@ -80,7 +80,7 @@ function conclude(r: FailoverResult): void {
 export async function failover(drEnv: string, flags: FailoverFlags = {}, root = findRoot()): Promise<FailoverResult | undefined> {
   try {
     const t = targetOf(flags);
-    if (t.kind === 'emulator') throw refuse.targetMissing('failover');
+    if (t.kind === 'emulator') refuseOne(targetMissing('failover'));
     const target: FailoverTarget = t;
     const yes = async (p: FailoverPlan) => {
       printPlan(p);
@@ -94,7 +94,7 @@ export async function failover(drEnv: string, flags: FailoverFlags = {}, root = 
     conclude(r);
     return r;
   } catch (e) {
-    if (!(e instanceof DrillRefused)) throw e;
+    if (!(e instanceof ParityError)) throw e;
     printRefusal('failover', e);
     process.exitCode = 2;
     return undefined;

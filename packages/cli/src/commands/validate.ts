@@ -1,9 +1,8 @@
 import { join, relative } from 'node:path';
 import pc from 'picocolors';
 import { terraformVersion } from '@parity/io';
-import { providerMirror, refuse } from '@parity/model';
 import { stackFile } from '@parity/synth/cache';
-import { AWS_PROVIDER, findPluginDir, type ValidateResult } from '../terraform.js';
+import { findPluginDir, refuseMissingMirrorUnderCi, type ValidateResult } from '../terraform.js';
 import { ENVS_PER_ROOT, validateRoot } from '../validate-fleet.js';
 import { synth } from './synth.js';
 
@@ -31,13 +30,7 @@ export async function validate(names: readonly string[], flags: ValidateFlags = 
   const gcp = envs.filter((e) => e.cloud === 'gcp');
   const version = await terraformVersion();
   const plugins = findPluginDir(flags.pluginDir);
-  if (!plugins.dir && process.env.CI === 'true') {
-    const message = `CI=true and no provider mirror for ${AWS_PROVIDER.source} ${AWS_PROVIDER.version} (${plugins.how})`;
-    refuse(
-      'no provider mirror',
-      providerMirror('PARITY_TF_PLUGIN_DIR', undefined, message, 'set PARITY_TF_PLUGIN_DIR or pass --plugin-dir'),
-    );
-  }
+  refuseMissingMirrorUnderCi(plugins);
   process.stdout.write(
     pc.dim(
       `terraform ${version}; providers from ${plugins.dir ? `${plugins.dir} (${plugins.how})` : `the registry (no local mirror: ${plugins.how})`}\n`,
