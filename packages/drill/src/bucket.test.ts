@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AWS_PAIR, REPO_ROOT, resolveFixture } from '@parity/model/testing';
 import { synthToJson } from '@parity/synth';
-import { MOTO_UNSUPPORTED, removeResources, unsupportedSeeds, type TfJson } from './emulator.js';
+import { MOTO_UNSUPPORTED, removeResources, unsupportedSeeds } from './emulator.js';
+import type { TerraformJson } from '@parity/model/terraform';
 
 /**
  * The bucket bundle on moto: moto replicates no S3 object, so the drill leaves the replication
@@ -12,7 +13,7 @@ import { MOTO_UNSUPPORTED, removeResources, unsupportedSeeds, type TfJson } from
 describe('drill: S3 object replication on moto', () => {
   it('leaves the replication configuration out and says S3 object replication is not exercised', async () => {
     const envs = await resolveFixture(AWS_PAIR);
-    const json = (await synthToJson(REPO_ROOT, envs.get('prod-use1')!)) as TfJson;
+    const json = (await synthToJson(REPO_ROOT, envs.get('prod-use1')!)) as TerraformJson;
     const filtered = removeResources(json, unsupportedSeeds(json));
     const bucket = filtered.removed.filter((r) => r.address.includes('.bucket_'));
     expect(bucket).toEqual([

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failoverChange } from './failover.js';
 import { blockingFindings, resolvePair, snapshotId } from './pair.js';
 import { copyKeyFromState, leftPending, resizedNodeGroups } from './steps.js';
-import { resourcesOf, type TfJson } from './emulator.js';
+import { placedResources, type TerraformJson } from '@parity/model/terraform';
 
 // The tests' fleet (@parity/testkit), read only.
 let ROOT: string;
@@ -67,7 +67,7 @@ describe('the DR environment restored from the copy', () => {
     expect(change.env.bundles.find((b) => b.name === 'database')?.params.restoreFromSnapshot).toBe('parity-drill-copy');
     expect(change.env.dr.failover).toMatchObject({ step: 'restore', snapshot: 'parity-drill-copy' });
     expect(readFileSync(manifest, 'utf8')).toBe(before);
-    const [db] = resourcesOf(change.json as TfJson, 'aws_db_instance');
+    const [db] = placedResources(change.json as TerraformJson, 'aws_db_instance');
     expect(db?.body.snapshot_identifier).toBe('parity-drill-copy');
     // a restore keeps the snapshot's key: no kms_key_id of its own
     expect(db?.body.kms_key_id).toBeUndefined();
@@ -128,7 +128,7 @@ describe('snapshot identifiers', () => {
 });
 
 describe('node groups resized by a failover step', () => {
-  const group = (desired: number): TfJson => ({
+  const group = (desired: number): TerraformJson => ({
     resource: {
       aws_eks_node_group: {
         cluster_default: { node_group_name: 'n', scaling_config: { desired_size: desired, min_size: desired, max_size: 6 } },

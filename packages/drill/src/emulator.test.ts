@@ -1,19 +1,17 @@
 import { loadWorkspace, resolveEnvironment } from '@parity/model';
+import type { TerraformJson } from '@parity/model/terraform';
 import { fleetWorkspace } from '@parity/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EMULATOR_SERVICES,
   MOTO_UNSUPPORTED,
   overrideFor,
-  providerRegion,
-  references,
   removeResources,
   unsupportedSeeds,
   withoutReplicaSubnetGroups,
-  type TfJson,
 } from './emulator.js';
 
-const doc = (): TfJson => ({
+const doc = (): TerraformJson => ({
   terraform: {
     backend: { s3: { bucket: 'b', key: 'k', region: 'us-east-1' } },
     required_providers: { aws: { source: 'aws', version: '5.100.0' } },
@@ -95,22 +93,6 @@ describe('overrideFor', () => {
   });
 });
 
-describe('references', () => {
-  it('finds addresses inside interpolations and function calls, not in depends_on or provider', () => {
-    const d = doc();
-    const known = new Set([
-      'aws_sqs_queue.orders-dlq',
-      'aws_sqs_queue.orders',
-      'aws_kms_key.key',
-      'aws_iam_role_policy_attachment.attach',
-      'data.aws_partition.p',
-    ]);
-    expect([...references(d.resource!.aws_sqs_queue!.orders!, known)]).toEqual(['aws_sqs_queue.orders-dlq']);
-    expect([...references(d.resource!.aws_eks_cluster!.cluster!, known)]).toEqual([]);
-    expect([...references(d.resource!.aws_iam_role_policy_attachment!.attach!, known)]).toEqual(['data.aws_partition.p']);
-  });
-});
-
 describe('removeResources', () => {
   it('removes the unsupported resources, what references them, and the outputs that name them', () => {
     const r = removeResources(doc(), unsupportedSeeds(doc()));
@@ -158,22 +140,17 @@ describe('removeResources', () => {
     removeResources(d, unsupportedSeeds(d));
     expect(JSON.stringify(d)).toBe(before);
   });
-
-  it('knows the region of each provider', () => {
-    expect(providerRegion(doc(), undefined)).toBe('us-east-1');
-    expect(providerRegion(doc(), 'aws.us_west_2')).toBe('us-west-2');
-  });
 });
 
 describe('the real prod-use1 against moto', () => {
-  let json: TfJson;
+  let json: TerraformJson;
   beforeAll(async () => {
     // the tests' fleet (@parity/testkit)
     const { root, cleanup } = fleetWorkspace();
     try {
       const env = resolveEnvironment(await loadWorkspace(root), 'prod-use1').env!;
       const { synthToJson } = await import('@parity/synth');
-      json = (await synthToJson(root, env)) as TfJson;
+      json = (await synthToJson(root, env)) as TerraformJson;
     } finally {
       cleanup();
     }
@@ -214,7 +191,7 @@ describe('the real prod-use1 against moto', () => {
 
 describe('a replica database on moto', () => {
   it('goes without its subnet group (moto 5.2.1 looks it up in the source region), the input untouched', () => {
-    const input: TfJson = {
+    const input: TerraformJson = {
       resource: {
         aws_db_instance: { db: { identifier: 'x', db_subnet_group_name: '${aws_db_subnet_group.s.name}', replicate_source_db: 'arn' } },
       },

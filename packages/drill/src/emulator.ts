@@ -6,15 +6,15 @@
  * listed by Terraform address and why. Pure functions: no I/O.
  */
 
-/** Terraform JSON as cdktf writes it (the parts the drill reads). */
-export interface TfJson {
-  terraform?: Record<string, unknown>;
-  provider?: Record<string, Array<Record<string, unknown>>>;
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  output?: Record<string, Record<string, unknown>>;
-  [key: string]: unknown;
-}
+import {
+  addresses,
+  blockAt,
+  providerBlocks,
+  referencedAddresses,
+  removeBlock,
+  resourcesOf,
+  type TerraformJson,
+} from '@parity/model/terraform';
 
 /**
  * Provider `endpoints` keys pointed at the emulator: every service the bundles use, and the
@@ -106,42 +106,12 @@ export interface RemovedResource {
 }
 
 export interface FilterResult {
-  readonly json: TfJson;
+  readonly json: TerraformJson;
   readonly removed: readonly RemovedResource[];
   /** Outputs removed because they reference a removed resource. */
   readonly removedOutputs: readonly string[];
   /** Resources kept whose `depends_on` named a removed resource: the edge is dropped (ordering only). */
   readonly droppedDependsOn: ReadonlyArray<{ readonly address: Address; readonly on: readonly Address[] }>;
-}
-
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
-
-/** Every resource and data-source address in the document. */
-export function addresses(json: TfJson): Set<Address> {
-  const out = new Set<Address>();
-  for (const [type, byName] of Object.entries(json.resource ?? {})) for (const name of Object.keys(byName)) out.add(`${type}.${name}`);
-  for (const [type, byName] of Object.entries(json.data ?? {})) for (const name of Object.keys(byName)) out.add(`data.${type}.${name}`);
-  return out;
-}
-
-const REF = /\b(data\.)?([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)/g;
-
-/**
- * The addresses a block refers to in its expressions (`${aws_kms_key.key_1A2B.arn}`, also inside
- * function calls such as `jsonencode({...})`), not counting `depends_on`, `provider` and cdktf's
- * `//` metadata. Only known addresses count, so literal text never matches by accident.
- */
-export function references(body: Record<string, unknown>, known: ReadonlySet<Address>): Set<Address> {
-  const { depends_on: _d, provider: _p, '//': _m, ...rest } = body;
-  const text = JSON.stringify(rest);
-  const out = new Set<Address>();
-  for (const m of text.matchAll(REF)) {
-    const a = `${m[1] ?? ''}${m[2]}.${m[3]}`;
-    if (known.has(a)) out.add(a);
-  }
-  return out;
 }
 
 /**
@@ -150,15 +120,11 @@ export function references(body: Record<string, unknown>, known: ReadonlySet<Add
  * resource that only orders itself after a removed one (`depends_on`) keeps its place: the edge
  * is dropped and listed.
  */
-export function removeResources(input: TfJson, seeds: ReadonlyMap<Address, string>): FilterResult {
-  const json = clone(input);
-  const known = addresses(json);
-  const refs = new Map<Address, Set<Address>>();
-  const bodyOf = (a: Address): Record<string, unknown> | undefined => {
-    const parts = a.split('.');
-    return a.startsWith('data.') ? json.data?.[parts[1]!]?.[parts[2]!] : json.resource?.[parts[0]!]?.[parts[1]!];
-  };
-  for (const a of known) refs.set(a, references(bodyOf(a) ?? {}, known));
+export function removeResources(input: TerraformJson, seeds: ReadonlyMap<Address, string>): FilterResult {
+  const json = structuredClone(input);
+  const known = new Set(addresses(json).keys());
+  const bodyOf = (a: Address) => blockAt(json, a);
+  const refs = new Map([...known].map((a) => [a, referencedAddresses(bodyOf(a) ?? {}, known)]));
 
   const removed = new Map<Address, RemovedResource>();
   for (const [a, reason] of seeds) if (known.has(a)) removed.set(a, { address: a, reason });
@@ -173,16 +139,7 @@ export function removeResources(input: TfJson, seeds: ReadonlyMap<Address, strin
       }
     }
   }
-  for (const a of removed.keys()) {
-    const parts = a.split('.');
-    if (a.startsWith('data.')) {
-      delete json.data![parts[1]!]![parts[2]!];
-      if (Object.keys(json.data![parts[1]!]!).length === 0) delete json.data![parts[1]!];
-    } else {
-      delete json.resource![parts[0]!]![parts[1]!];
-      if (Object.keys(json.resource![parts[0]!]!).length === 0) delete json.resource![parts[0]!];
-    }
-  }
+  for (const a of removed.keys()) removeBlock(json, a);
   const droppedDependsOn: Array<{ address: Address; on: Address[] }> = [];
   for (const a of [...known].sort()) {
     if (removed.has(a)) continue;
@@ -198,7 +155,7 @@ export function removeResources(input: TfJson, seeds: ReadonlyMap<Address, strin
   }
   const removedOutputs: string[] = [];
   for (const [name, out] of Object.entries(json.output ?? {})) {
-    if ([...references(out, known)].some((r) => removed.has(r))) {
+    if ([...referencedAddresses(out, known)].some((r) => removed.has(r))) {
       delete json.output![name];
       removedOutputs.push(name);
     }
@@ -208,13 +165,14 @@ export function removeResources(input: TfJson, seeds: ReadonlyMap<Address, strin
 }
 
 /** Seeds for `removeResources`: every resource of a type in `table`. */
-export function unsupportedSeeds(json: TfJson, table: Readonly<Record<string, UnsupportedType>> = MOTO_UNSUPPORTED): Map<Address, string> {
+export function unsupportedSeeds(
+  json: TerraformJson,
+  table: Readonly<Record<string, UnsupportedType>> = MOTO_UNSUPPORTED,
+): Map<Address, string> {
   const out = new Map<Address, string>();
-  for (const [type, byName] of Object.entries(json.resource ?? {})) {
-    const u = table[type];
-    if (u) for (const name of Object.keys(byName)) out.set(`${type}.${name}`, u.reason);
-  }
-  return out;
+  for (const [type, u] of Object.entries(table))
+    for (const name of Object.keys(resourcesOf(json, type))) out.set(`${type}.${name}`, u.reason);
+  return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 export interface TargetOverride {
@@ -231,11 +189,11 @@ export interface TargetOverride {
  * service's endpoint on the emulator, for every `aws` provider block (aliased ones too).
  * Override files replace nested blocks (endpoints) wholesale and the backend entirely.
  */
-export function overrideFor(json: TfJson, target: TargetOverride): TfJson {
-  const out: TfJson = { terraform: { backend: { local: { path: target.statePath } } } };
+export function overrideFor(json: TerraformJson, target: TargetOverride): TerraformJson {
+  const out: TerraformJson = { terraform: { backend: { local: { path: target.statePath } } } };
   if (target.endpoint === undefined) return out;
   const endpoint = target.endpoint;
-  const blocks = json.provider?.aws ?? [];
+  const blocks = providerBlocks(json, 'aws');
   if (blocks.length === 0) return out;
   out.provider = {
     aws: blocks.map((b) => ({
@@ -256,32 +214,6 @@ export function overrideFor(json: TfJson, target: TargetOverride): TfJson {
   return out;
 }
 
-/** The region of a provider reference (`aws.us_west_2`) or of the default provider. */
-export function providerRegion(json: TfJson, provider: unknown): string | undefined {
-  const blocks = json.provider?.aws ?? [];
-  const alias = typeof provider === 'string' && provider.startsWith('aws.') ? provider.slice(4) : undefined;
-  const block = blocks.find((b) => (alias ? b.alias === alias : b.alias === undefined));
-  return typeof block?.region === 'string' ? block.region : undefined;
-}
-
-/** Resources of a type, with their address and region (from their provider). */
-export function resourcesOf(
-  json: TfJson,
-  type: string,
-): Array<{ address: Address; name: string; body: Record<string, unknown>; region?: string }> {
-  return Object.entries(json.resource?.[type] ?? {}).map(([name, body]) => ({
-    address: `${type}.${name}`,
-    name,
-    body,
-    region: providerRegion(json, body.provider),
-  }));
-}
-
-/** A literal string attribute (not an interpolation), or undefined. */
-export function literal(v: unknown): string | undefined {
-  return typeof v === 'string' && !v.includes('${') ? v : undefined;
-}
-
 /**
  * moto 5.2.1 builds a cross-region read replica as a copy of the source instance and applies the
  * request's parameters to it before it moves the copy to the replica's region, so it looks the
@@ -289,10 +221,10 @@ export function literal(v: unknown): string | undefined {
  * On the emulator the DR database of a replica strategy goes without `db_subnet_group_name` (the
  * argument is optional and computed): returns the JSON and the addresses adapted.
  */
-export function withoutReplicaSubnetGroups(input: TfJson): { json: TfJson; adapted: string[] } {
+export function withoutReplicaSubnetGroups(input: TerraformJson): { json: TerraformJson; adapted: string[] } {
   const json = structuredClone(input);
   const adapted: string[] = [];
-  for (const [name, body] of Object.entries(json.resource?.aws_db_instance ?? {})) {
+  for (const [name, body] of Object.entries(resourcesOf(json, 'aws_db_instance'))) {
     if (body.db_subnet_group_name === undefined) continue;
     delete body.db_subnet_group_name;
     adapted.push(`aws_db_instance.${name}`);

@@ -12,13 +12,13 @@
 import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
 import { clients, type Clients } from './aws.js';
-import { literal, resourcesOf, type TfJson } from './emulator.js';
 import { pairNotReady, recoveryPointMissing, refuseOne } from '@parity/model';
 import { failoverChange, failoverComment, failoverSection, nextStep, type FailoverChange, type FailoverStep } from './failover.js';
 import { blockingFindings, resolvePair, strategyOf, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
 import { describePoint, newestSnapshot, replicaOf, type RecoveryPoint } from './recovery.js';
 import { writeFileAtomic } from '@parity/io';
+import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 
 export type FailoverTarget = { kind: 'endpoint'; url: string } | { kind: 'aws' };
 
@@ -56,9 +56,9 @@ export interface FailoverResult extends FailoverPlan {
   readonly notWritten?: 'dry-run' | 'declined';
 }
 
-async function synth(root: string, env: Pair['primary']): Promise<TfJson> {
+async function synth(root: string, env: Pair['primary']): Promise<TerraformJson> {
   const { synthToJson } = await import('@parity/synth');
-  return (await synthToJson(root, env)) as TfJson;
+  return (await synthToJson(root, env)) as TerraformJson;
 }
 
 /** 1. `pnpm check` of the pair: refused, with every reason, if it reports an error. */
@@ -80,14 +80,20 @@ export async function checkForFailover(pair: Pair, runCheck: FailoverDeps['runCh
 }
 
 /** 2. What to recover from, in the DR region only: the newest snapshot (backup & restore), or the replica. */
-export async function findRecoveryPoint(pair: Pair, c: Clients, primaryJson: TfJson, drJson: TfJson, now: Date): Promise<RecoveryPoint> {
+export async function findRecoveryPoint(
+  pair: Pair,
+  c: Clients,
+  primaryJson: TerraformJson,
+  drJson: TerraformJson,
+  now: Date,
+): Promise<RecoveryPoint> {
   const { primary, dr } = pair;
-  const dbOf = (j: TfJson, region: string) =>
-    literal(resourcesOf(j, 'aws_db_instance').find((d) => d.region === undefined || d.region === region)?.body.identifier);
+  const dbOf = (j: TerraformJson, region: string) =>
+    literal(placedResources(j, 'aws_db_instance').find((d) => d.region === undefined || d.region === region)?.body.identifier);
   if (strategyOf(dr) === 'backup-restore') {
     const source = dbOf(primaryJson, primary.region);
     if (!source) refuseOne(recoveryPointMissing(dr.name, dr.region, `a database in ${primary.name}'s Terraform (it has none)`));
-    const vault = literal(resourcesOf(primaryJson, 'aws_backup_vault').find((v) => v.region === dr.region)?.body.name);
+    const vault = literal(placedResources(primaryJson, 'aws_backup_vault').find((v) => v.region === dr.region)?.body.name);
     const p = await newestSnapshot({ rds: c.rds, backup: c.backup, sourceDbIdentifier: source, vault });
     if (!p)
       refuseOne(
@@ -125,7 +131,7 @@ export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDep
     point,
     pointText: describePoint(point, now, pair.dr.dr.rpoMinutes),
     change,
-    procedure: procedure(pair, step, primaryJson, change.json as TfJson),
+    procedure: procedure(pair, step, primaryJson, change.json as TerraformJson),
   };
 }
 

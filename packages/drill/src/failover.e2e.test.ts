@@ -22,8 +22,8 @@ import { BIN, fleetWorkspace } from '@parity/testkit';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients } from './aws.js';
-import { literal, resourcesOf, type TfJson } from './emulator.js';
 import { motoCommand, startMoto, type Moto } from './moto.js';
+import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 
 const CI = process.env.CI === 'true';
 const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
@@ -48,7 +48,7 @@ function cli(root: string, args: string[]): Promise<{ code: number | null; out: 
 async function primaryDb(root: string, env: string): Promise<string> {
   const r = resolveEnvironment(await loadWorkspace(root), env);
   const { synthToJson } = await import('@parity/synth');
-  return literal(resourcesOf((await synthToJson(root, r.env!)) as TfJson, 'aws_db_instance')[0]!.body.identifier)!;
+  return literal(placedResources((await synthToJson(root, r.env!)) as TerraformJson, 'aws_db_instance')[0]!.body.identifier)!;
 }
 
 describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {

@@ -20,7 +20,7 @@ import {
   refuseOne,
   resolveEnvironment,
 } from '@parity/model';
-import type { TerraformJson as TerraformDoc } from '@parity/model/terraform';
+import type { TerraformJson } from '@parity/model/terraform';
 import { resourceDiff, type ResourceDiff } from '@parity/release';
 import { strategyOf, type Pair as EnvPair } from './pair.js';
 import type { RecoveryPoint } from './recovery.js';
@@ -113,13 +113,13 @@ export interface FailoverChange {
   /** The DR environment resolved from the changed manifest. */
   readonly env: ResolvedEnvironment;
   /** Its Terraform after the change. */
-  readonly json: TerraformDoc;
+  readonly json: TerraformJson;
   readonly diff: ResourceDiff;
 }
 
-async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformDoc> {
+async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformJson> {
   const { synthToJson } = await import('@parity/synth');
-  return (await synthToJson(root, env)) as TerraformDoc;
+  return (await synthToJson(root, env)) as TerraformJson;
 }
 
 /**

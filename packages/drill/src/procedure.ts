@@ -4,9 +4,9 @@
  * is reachable, point traffic at the DR region, verify). Names come from both environments'
  * Terraform; nothing here calls an API. `pnpm failover` prints it; the runbook is made from it.
  */
-import { literal, resourcesOf, type TfJson } from './emulator.js';
 import type { FailoverStep } from './failover.js';
 import type { Pair } from './pair.js';
+import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 
 export interface ProcedureStep {
   readonly id: 'fence-writers' | 'apply' | 'complete' | 'fence-database' | 'traffic' | 'verify';
@@ -46,13 +46,14 @@ const TYPES = {
   },
 } as const;
 
-function names(primaryJson: TfJson, drJson: TfJson, pair: Pair): Names {
+function names(primaryJson: TerraformJson, drJson: TerraformJson, pair: Pair): Names {
   const t = TYPES[pair.dr.cloud];
   const inRegion = <T extends { region?: string }>(xs: T[], region: string) =>
     xs.filter((x) => x.region === undefined || x.region === region);
-  const first = (j: TfJson, type: string, key: string, region: string) => literal(inRegion(resourcesOf(j, type), region)[0]?.body[key]);
-  const all = (j: TfJson, type: string, key: string, region: string) =>
-    inRegion(resourcesOf(j, type), region)
+  const first = (j: TerraformJson, type: string, key: string, region: string) =>
+    literal(inRegion(placedResources(j, type), region)[0]?.body[key]);
+  const all = (j: TerraformJson, type: string, key: string, region: string) =>
+    inRegion(placedResources(j, type), region)
       .map((r) => literal(r.body[key]))
       .filter((n): n is string => !!n);
   const dbKey = pair.dr.cloud === 'aws' ? 'identifier' : 'name';
@@ -123,7 +124,7 @@ function commands(pair: Pair, n: Names) {
 }
 
 /** The steps of one failover step (restore; promote; complete), in order. */
-export function procedure(pair: Pair, step: FailoverStep, primaryJson: TfJson, drJson: TfJson): ProcedureStep[] {
+export function procedure(pair: Pair, step: FailoverStep, primaryJson: TerraformJson, drJson: TerraformJson): ProcedureStep[] {
   const n = names(primaryJson, drJson, pair);
   const c = commands(pair, n);
   const { primary, dr } = pair;

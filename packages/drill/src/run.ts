@@ -11,13 +11,14 @@ import type { CheckReport } from '@parity/checks';
 import { ProcessGroups } from '@parity/io';
 import type { ResolvedEnvironment, Workspace } from '@parity/model';
 import type { Clients } from './aws.js';
-import { type FilterResult, overrideFor, removeResources, type TfJson, unsupportedSeeds, withoutReplicaSubnetGroups } from './emulator.js';
+import { type FilterResult, overrideFor, removeResources, unsupportedSeeds, withoutReplicaSubnetGroups } from './emulator.js';
 import { acquireLock, type Lock } from './lock.js';
 import type { Moto } from './moto.js';
 import { strategyOf, type Pair, type Strategy } from './pair.js';
 import { silentProgress, type Progress } from './progress.js';
 import { REPORT_SCHEMA, reportStamp, type DrillReport, type DrillTarget, type StepId, type StepRecord } from './report.js';
 import { apply, destroy, init, pendingChanges, type PendingChange, type TfContext } from './terraform.js';
+import type { TerraformJson } from '@parity/model/terraform';
 
 /** What the drill takes from the CLI: the project's own check, synth and Terraform environment. */
 export interface DrillDeps {
@@ -78,7 +79,7 @@ export class EmulatorDied extends Error {
 /** An environment's work copy: the folder Terraform runs in and the JSON applied there. */
 export interface Prepared {
   readonly dir: string;
-  readonly json: TfJson;
+  readonly json: TerraformJson;
   readonly filter?: FilterResult;
 }
 
@@ -300,7 +301,7 @@ export class DrillRun {
   }
 
   /** Write the work copy of an environment: filtered for the emulator, with the override file. */
-  prepare(env: ResolvedEnvironment, json: TfJson): Prepared {
+  prepare(env: ResolvedEnvironment, json: TerraformJson): Prepared {
     const dir = join(this.work, env.name);
     mkdirSync(dir, { recursive: true });
     let applied = json;

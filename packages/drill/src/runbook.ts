@@ -9,14 +9,14 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import type { CheckReport, DrPair, Finding, TerraformJson } from '@parity/checks';
+import type { CheckReport, DrPair, Finding } from '@parity/checks';
 import type { Workspace } from '@parity/model';
-import { literal, resourcesOf, type TfJson } from './emulator.js';
 import type { FailoverStep } from './failover.js';
 import { pairIn, strategyOf, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
 import { writeFileAtomic } from '@parity/io';
 import type { DrillReport, StepId } from './report.js';
+import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 
 export const RUNBOOK_FILE = 'RUNBOOK.md';
 const TEMPLATE = join('templates', 'runbook', 'RUNBOOK.md.hbs');
@@ -110,7 +110,13 @@ function budgets(pair: DrPair | undefined, id: ProcedureStep['id'], strategy: st
 }
 
 /** Everything the template needs, from the model. */
-export function runbookView(ws: Workspace, p: Pair, pair: DrPair | undefined, primaryJson: TfJson, drJson: TfJson): RunbookView {
+export function runbookView(
+  ws: Workspace,
+  p: Pair,
+  pair: DrPair | undefined,
+  primaryJson: TerraformJson,
+  drJson: TerraformJson,
+): RunbookView {
   const strategy = strategyOf(p.dr);
   const first: FailoverStep = strategy === 'backup-restore' ? 'restore' : 'promote';
   const steps = procedure(p, first, primaryJson, drJson);
@@ -180,7 +186,7 @@ export function runbookView(ws: Workspace, p: Pair, pair: DrPair | undefined, pr
       budget: budgets(pair, s.id, strategy),
       lastDrill: drilled(report, s.id),
     })),
-    queues: resourcesOf(primaryJson, primaryQueues)
+    queues: placedResources(primaryJson, primaryQueues)
       .map((q) => literal(q.body.name))
       .filter((n): n is string => !!n),
     lastDrill: report
@@ -219,7 +225,7 @@ export function runbookText(
   const [primaryJson, drJson] = [jsonOf(p.primary.name), jsonOf(drEnv)];
   if (!primaryJson || !drJson) return undefined;
   const pair = report.dr.find((x) => x.dr?.name === drEnv);
-  return renderRunbook(ws.root, runbookView(ws, p, pair, primaryJson as TfJson, drJson as TfJson));
+  return renderRunbook(ws.root, runbookView(ws, p, pair, primaryJson as TerraformJson, drJson as TerraformJson));
 }
 
 /** `pnpm check`: every DR environment of the report whose RUNBOOK.md is missing or no longer what the model gives. */

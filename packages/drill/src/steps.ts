@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrPair } from '@parity/checks';
 import { allAliases, arnRegion, clients, copySnapshot, createSnapshot, sendMarkerMessage, waitSnapshot } from './aws.js';
-import { literal, resourcesOf, type TfJson } from './emulator.js';
 import { rpo as measureRpo, rto as measureRto } from './metrics.js';
 import { answers, MOTO_VERSION, motoVersion, startMoto } from './moto.js';
 import { EmulatorDied, type DrillRun, type StepHandle } from './run.js';
@@ -17,6 +16,7 @@ import { failoverChange, failoverComment, failoverSection, nextStep, type Failov
 import { findRecoveryPoint } from './failover-run.js';
 import { blockingFindings, snapshotId } from './pair.js';
 import { describePoint, type RecoveryPoint } from './recovery.js';
+import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 
 /** 0. The target: start moto, reach the given endpoint, or (real AWS) nothing. */
 export async function reachTarget(run: DrillRun): Promise<void> {
@@ -95,7 +95,7 @@ export async function applyPrimary(run: DrillRun): Promise<void> {
     const out = await run.deps.synth([primary.name], run.root);
     const file = out.find((o) => o.env === primary.name)?.file;
     if (!file || !existsSync(file)) throw new Error(`synth produced no stack file for ${primary.name}`);
-    const json = JSON.parse(readFileSync(file, 'utf8')) as TfJson;
+    const json = JSON.parse(readFileSync(file, 'utf8')) as TerraformJson;
     // loaded now, so that the recovery clock measures recovery, not module loading
     await import('@parity/synth');
     const providers = json.terraform?.required_providers as Record<string, { version?: string }> | undefined;
@@ -148,7 +148,7 @@ export async function writeMarker(run: DrillRun): Promise<void> {
         ? 'moto has no PostgreSQL engine, so no row can be written: the marker is the snapshot itself (its identity, tag and creation time), taken through the RDS API as a backup job would.'
         : 'the marker is the snapshot (its identity, tag and creation time); write a row first to also prove the data (the drill does not connect to the database).',
     };
-    const queue = resourcesOf(run.primaryPrep!.json, 'aws_sqs_queue').find(
+    const queue = placedResources(run.primaryPrep!.json, 'aws_sqs_queue').find(
       (q) => typeof q.body.redrive_policy === 'string' && literal(q.body.name),
     );
     if (queue) {
@@ -173,10 +173,10 @@ export async function declareLoss(run: DrillRun): Promise<void> {
 }
 
 /** The alias (in the DR region) of the key a resource's attribute references, from the Terraform JSON. */
-function aliasOfKey(json: TfJson, keyArnRef: unknown): string | undefined {
+function aliasOfKey(json: TerraformJson, keyArnRef: unknown): string | undefined {
   const keyAddress = typeof keyArnRef === 'string' ? /(aws_kms_key\.[A-Za-z0-9_-]+)\./.exec(keyArnRef)?.[1] : undefined;
   if (!keyAddress) return undefined;
-  const alias = resourcesOf(json, 'aws_kms_alias').find(
+  const alias = placedResources(json, 'aws_kms_alias').find(
     (a) => typeof a.body.target_key_id === 'string' && a.body.target_key_id.includes(`${keyAddress}.`),
   );
   return literal(alias?.body.name);
@@ -201,7 +201,7 @@ export async function copyLatest(run: DrillRun): Promise<void> {
     run.copy = copy;
     // the runbook's way to the key once the primary's state (kept in the lost region) is gone: its alias in the DR region
     const json = run.primaryPrep!.json;
-    const vault = resourcesOf(json, 'aws_backup_vault').find((v) => v.region === dr.region);
+    const vault = placedResources(json, 'aws_backup_vault').find((v) => v.region === dr.region);
     const alias = aliasOfKey(json, vault?.body.kms_key_arn);
     let keySource = `the key of ${copyKey.address} in ${primary.name}'s Terraform state, read before the loss`;
     if (alias) {
@@ -217,9 +217,9 @@ export async function copyLatest(run: DrillRun): Promise<void> {
 }
 
 /** The DR environment's Terraform as it stands (peacetime), synthesized in memory. */
-async function synthDr(run: DrillRun): Promise<TfJson> {
+async function synthDr(run: DrillRun): Promise<TerraformJson> {
   const { synthToJson } = await import('@parity/synth');
-  return (await synthToJson(run.root, run.dr)) as TfJson;
+  return (await synthToJson(run.root, run.dr)) as TerraformJson;
 }
 
 /** Peacetime for a replica strategy: the DR environment applied with its read replica and its standby compute. */
@@ -260,8 +260,9 @@ export function leftPending(pending: readonly PendingChange[], baseline: readonl
  * Node groups whose size the change alters. On moto they are replaced instead of updated in place:
  * its EKS has UpdateNodegroupConfig but no DescribeUpdate, which the provider's waiter polls.
  */
-export function resizedNodeGroups(before: TfJson, after: TfJson): string[] {
-  const size = (j: TfJson) => new Map(resourcesOf(j, 'aws_eks_node_group').map((g) => [g.address, JSON.stringify(g.body.scaling_config)]));
+export function resizedNodeGroups(before: TerraformJson, after: TerraformJson): string[] {
+  const size = (j: TerraformJson) =>
+    new Map(placedResources(j, 'aws_eks_node_group').map((g) => [g.address, JSON.stringify(g.body.scaling_config)]));
   const was = size(before);
   return [...size(after)].filter(([a, s]) => was.has(a) && was.get(a) !== s).map(([a]) => a);
 }
@@ -287,7 +288,7 @@ async function failoverStep(run: DrillRun, s: StepHandle, expected: FailoverStep
     { step, from: section.from, ...(section.snapshot ? { snapshot: section.snapshot } : {}) },
   ];
   const previous = run.drPrep?.json;
-  run.drPrep = run.prepare(run.dr, change.json as TfJson);
+  run.drPrep = run.prepare(run.dr, change.json as TerraformJson);
   const resized = run.emulated && previous ? resizedNodeGroups(previous, run.drPrep.json) : [];
   if (resized.length) run.emulatorQuirks.push(`node groups resized by replacement (moto has no DescribeUpdate): ${resized.join(', ')}`);
   await run.applyEnv(run.dr, run.drPrep, s, resized);
@@ -303,7 +304,7 @@ export async function applyDr(run: DrillRun): Promise<void> {
       throw new Error(
         `the failover found ${point.kind === 'snapshot' ? point.restoreFrom : 'a replica'} as the newest recovery point, not the drill's copy ${copyId}`,
       );
-    if (!resourcesOf(run.drPrep!.json, 'aws_db_instance').some((d) => d.body.snapshot_identifier === copyId))
+    if (!placedResources(run.drPrep!.json, 'aws_db_instance').some((d) => d.body.snapshot_identifier === copyId))
       throw new Error(`the synthesized ${run.dr.name} does not restore its database from ${copyId}`);
     const db = stateResources(run.drPrep!.dir).find((r) => r.type === 'aws_db_instance');
     run.report.recovery = { ...run.report.recovery, restoredInstanceArn: db?.values.arn as string | undefined };

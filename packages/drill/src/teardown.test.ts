@@ -8,18 +8,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fleetWorkspace } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TfJson } from './emulator.js';
 import { resolvePair } from './pair.js';
 import type { DrillReport } from './report.js';
 import { DrillRun, type DrillTargetOption, type TerraformOps } from './run.js';
 import { finish } from './teardown.js';
+import type { TerraformJson } from '@parity/model/terraform';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-const db = (protect: boolean): TfJson => ({
+const db = (protect: boolean): TerraformJson => ({
   resource: { aws_db_instance: { database_db: { identifier: 'acme-db', engine: 'postgres', deletion_protection: protect } } },
 });
 

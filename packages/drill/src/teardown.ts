@@ -6,11 +6,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { TerraformJson } from '@parity/checks';
 import { join } from 'node:path';
 import { clients, deleteSnapshot } from './aws.js';
-import { MOTO_INERT, MOTO_UNSUPPORTED, resourcesOf } from './emulator.js';
+import { MOTO_INERT, MOTO_UNSUPPORTED } from './emulator.js';
 import { writeReport, type DrillReport, type NotExercised } from './report.js';
 import { runbookText, writeRunbook } from './runbook.js';
 import { message, type DrillRun } from './run.js';
 import { stateResources } from './terraform.js';
+import { placedResources } from '@parity/model/terraform';
 
 /** Tear down, list what was not exercised, write the report, release everything. */
 export async function finish(run: DrillRun): Promise<DrillReport> {
@@ -116,7 +117,7 @@ async function destroyApplied(run: DrillRun): Promise<{ ok: boolean; lines: stri
     const p = run.prepared.get(name)!;
     const onProgress = (t: string) => run.progress.update(`${name}: ${t}`);
     try {
-      const protectedDbs = resourcesOf(p.json, 'aws_db_instance').filter((d) => d.body.deletion_protection === true);
+      const protectedDbs = placedResources(p.json, 'aws_db_instance').filter((d) => d.body.deletion_protection === true);
       if (protectedDbs.length) {
         onProgress('lifting deletion protection');
         const lift = Object.fromEntries(
@@ -165,7 +166,10 @@ function restoreGaps(run: DrillRun, noBackupJob: boolean): NotExercised[] {
         : `the drill takes its own snapshot and copies it into ${dr.region} (CopyDBSnapshot) instead of waiting for the next scheduled backup job and its copy.`,
     },
   ];
-  if (!run.emulated && resourcesOf(run.prepared.get(primary.name)?.json ?? {}, 'aws_db_instance_automated_backups_replication').length) {
+  if (
+    !run.emulated &&
+    placedResources(run.prepared.get(primary.name)?.json ?? {}, 'aws_db_instance_automated_backups_replication').length
+  ) {
     out.push({
       what: 'point-in-time restore from the replicated automated backups',
       why: `the drill restores from the snapshot copy; restoring ${dr.name} to a point in time from the backups replicated into ${dr.region} is not exercised`,
@@ -229,7 +233,7 @@ export function notExercised(run: DrillRun): NotExercised[] {
     }
     if (!run.emulated) continue;
     for (const [type, why] of Object.entries(MOTO_INERT)) {
-      for (const r of resourcesOf(p.json, type)) out.push({ what: r.address, env, why });
+      for (const r of placedResources(p.json, type)) out.push({ what: r.address, env, why });
     }
   }
   if (run.strategy === 'backup-restore') out.push(...restoreGaps(run, seen.has('aws_backup_selection')));

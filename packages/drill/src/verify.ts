@@ -20,12 +20,12 @@ import {
   ListBackupPlansCommand,
   type Clients,
 } from './aws.js';
-import { literal, resourcesOf, type TfJson } from './emulator.js';
 import type { Verification } from './report.js';
+import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 
 export interface VerifyInput {
   /** The DR environment's Terraform JSON as applied (after any emulator filtering). */
-  readonly json: TfJson;
+  readonly json: TerraformJson;
   readonly region: string;
   readonly clients: Clients;
   /** Backup & restore: the snapshot copy the database was restored from; a replica strategy: none (the database was promoted). */
@@ -46,7 +46,7 @@ function errText(e: unknown): string {
 
 interface Ctx {
   readonly v: VerifyInput;
-  readonly json: TfJson;
+  readonly json: TerraformJson;
   readonly region: string;
   readonly c: Clients;
   readonly signal?: AbortSignal;
@@ -104,7 +104,7 @@ async function verifyCopy(x: Ctx): Promise<void> {
 async function verifyDatabases(x: Ctx): Promise<void> {
   const { v, json, region, c, opts, inRegion, check, here } = x;
   const copy = v.copy;
-  for (const db of here(resourcesOf(json, 'aws_db_instance'))) {
+  for (const db of here(placedResources(json, 'aws_db_instance'))) {
     const id = literal(db.body.identifier);
     if (!id) continue;
     await check(`database ${id} (${db.address})`, async () => {
@@ -154,7 +154,7 @@ async function verifyDatabases(x: Ctx): Promise<void> {
 /** Each queue and its dead-letter queue, in the region and encrypted; the marker message absent. */
 async function verifyQueues(x: Ctx): Promise<void> {
   const { v, json, region, c, opts, inRegion, check, here } = x;
-  const queues = here(resourcesOf(json, 'aws_sqs_queue'));
+  const queues = here(placedResources(json, 'aws_sqs_queue'));
   const queueByAddress = new Map(queues.map((q) => [q.address, literal(q.body.name)]));
   for (const q of queues) {
     const name = literal(q.body.name);
@@ -200,7 +200,7 @@ async function verifyQueues(x: Ctx): Promise<void> {
 /** Each cluster and its node groups at the size the Terraform says. */
 async function verifyClusters(x: Ctx): Promise<void> {
   const { json, c, opts, inRegion, check, here } = x;
-  for (const cl of here(resourcesOf(json, 'aws_eks_cluster'))) {
+  for (const cl of here(placedResources(json, 'aws_eks_cluster'))) {
     const name = literal(cl.body.name);
     if (!name) continue;
     await check(`cluster ${name}`, async () => {
@@ -213,7 +213,7 @@ async function verifyClusters(x: Ctx): Promise<void> {
         problems.push(`version ${cluster.version}, expected ${cl.body.version}`);
       const key = cluster.encryptionConfig?.[0]?.provider?.keyArn;
       if (cl.body.encryption_config !== undefined && !inRegion(key)) problems.push(`secrets encrypted with ${key ?? 'no key'}`);
-      const groups = here(resourcesOf(json, 'aws_eks_node_group')).filter(
+      const groups = here(placedResources(json, 'aws_eks_node_group')).filter(
         (g) => typeof g.body.cluster_name === 'string' && g.body.cluster_name.includes(`${cl.address}.name`),
       );
       const found: string[] = [];
@@ -247,7 +247,7 @@ async function verifyClusters(x: Ctx): Promise<void> {
 /** The backup vault and plans. */
 async function verifyBackup(x: Ctx): Promise<void> {
   const { json, c, opts, inRegion, check, here } = x;
-  for (const vault of here(resourcesOf(json, 'aws_backup_vault'))) {
+  for (const vault of here(placedResources(json, 'aws_backup_vault'))) {
     const name = literal(vault.body.name);
     if (!name) continue;
     await check(`backup vault ${name}`, async () => {
@@ -258,7 +258,7 @@ async function verifyBackup(x: Ctx): Promise<void> {
       return { ok: problems.length === 0, detail: problems.length ? problems.join('; ') : `encrypted with ${r.EncryptionKeyArn}` };
     });
   }
-  const plans = here(resourcesOf(json, 'aws_backup_plan'))
+  const plans = here(placedResources(json, 'aws_backup_plan'))
     .map((p) => literal(p.body.name))
     .filter((n): n is string => !!n);
   if (plans.length) {
@@ -275,7 +275,7 @@ async function verifyBackup(x: Ctx): Promise<void> {
 /** Every key, found by its alias in the region. */
 async function verifyKeys(x: Ctx): Promise<void> {
   const { json, region, c, signal, opts, inRegion, check, here } = x;
-  const aliases = here(resourcesOf(json, 'aws_kms_alias'))
+  const aliases = here(placedResources(json, 'aws_kms_alias'))
     .map((a) => literal(a.body.name))
     .filter((n): n is string => !!n);
   if (aliases.length) {

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { addresses, blocks, parseRef, ref, TfDoc, withoutMetadata } from './terraform.js';
+import {
+  addresses,
+  blockAt,
+  blocks,
+  isExpression,
+  literal,
+  parseRef,
+  placedResources,
+  providerRegion,
+  ref,
+  referencedAddresses,
+  removeBlock,
+  type TerraformJson,
+  TfDoc,
+  withoutMetadata,
+} from './terraform.js';
 
 describe('reading Terraform JSON', () => {
   const doc = new TfDoc(
@@ -55,5 +70,66 @@ describe('the parts of a Terraform document', () => {
     expect(doc.dataSources('aws_region').map((r) => r.address)).toEqual(['data.aws_region.here']);
     expect(doc.references(['${aws_vpc.main.id}'], 'aws_vpc')).toBe(true);
     expect(doc.references('${aws_vpc.other.id}', 'aws_vpc')).toBe(false);
+  });
+});
+
+describe('providers, placement and expressions', () => {
+  const json = (): TerraformJson => ({
+    provider: { aws: [{ region: 'us-east-1' }, { alias: 'us_west_2', region: 'us-west-2' }, { alias: 'bare' }] },
+    data: { aws_partition: { p: {} } },
+    resource: {
+      aws_kms_key: { key: {}, 'copy-key': { provider: 'aws.us_west_2' }, odd: { provider: 'aws.bare' } },
+      aws_sqs_queue: {
+        'orders-dlq': { name: 'orders-dlq' },
+        orders: {
+          name: 'orders',
+          redrive_policy: '${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.orders-dlq.arn, "maxReceiveCount" = 5})}',
+          depends_on: ['aws_kms_key.key'],
+          provider: 'aws.us_west_2',
+        },
+      },
+      aws_iam_role_policy_attachment: {
+        attach: { role: 'r', policy_arn: 'arn:${data.aws_partition.p.partition}:iam::aws:policy/X', '//': { path: 'aws_kms_key.key' } },
+      },
+    },
+  });
+
+  it('knows the region of each provider block, the default one and aliases, and none for a block without one', () => {
+    expect(providerRegion(json(), undefined)).toBe('us-east-1');
+    expect(providerRegion(json(), 'aws.us_west_2')).toBe('us-west-2');
+    expect(providerRegion(json(), 'aws.bare')).toBeUndefined();
+    expect(providerRegion({ provider: { google: [{ region: 'europe-west1' }] } }, undefined, 'gcp')).toBe('europe-west1');
+    expect(placedResources(json(), 'aws_kms_key').map((r) => [r.address, r.region])).toEqual([
+      ['aws_kms_key.key', 'us-east-1'],
+      ['aws_kms_key.copy-key', 'us-west-2'],
+      ['aws_kms_key.odd', undefined],
+    ]);
+  });
+
+  it('finds addresses inside interpolations and function calls, not in depends_on, provider or metadata', () => {
+    const d = json();
+    const known = new Set(['aws_sqs_queue.orders-dlq', 'aws_sqs_queue.orders', 'aws_kms_key.key', 'data.aws_partition.p']);
+    expect([...referencedAddresses(d.resource!.aws_sqs_queue!.orders!, known)]).toEqual(['aws_sqs_queue.orders-dlq']);
+    expect([...referencedAddresses(d.resource!.aws_kms_key!.key!, known)]).toEqual([]);
+    expect([...referencedAddresses(d.resource!.aws_iam_role_policy_attachment!.attach!, known)]).toEqual(['data.aws_partition.p']);
+  });
+
+  it('reads and removes a block by address, dropping a type left empty', () => {
+    const d = json();
+    expect(blockAt(d, 'aws_sqs_queue.orders-dlq')).toEqual({ name: 'orders-dlq' });
+    expect(blockAt(d, 'data.aws_partition.p')).toEqual({});
+    expect(blockAt(d, 'aws_sqs_queue.nothing')).toBeUndefined();
+    removeBlock(d, 'data.aws_partition.p');
+    removeBlock(d, 'aws_sqs_queue.orders');
+    expect(d.data).toEqual({});
+    expect(Object.keys(d.resource!.aws_sqs_queue!)).toEqual(['orders-dlq']);
+  });
+
+  it('tells a literal from an expression', () => {
+    expect(literal('orders')).toBe('orders');
+    expect(literal('${aws_sqs_queue.orders.name}')).toBeUndefined();
+    expect(literal(5)).toBeUndefined();
+    expect(isExpression('arn:${data.aws_partition.p.partition}:x')).toBe(true);
+    expect(isExpression('arn:aws:x')).toBe(false);
   });
 });

@@ -38,6 +38,16 @@ export function parseRef(value: unknown): { type: string; name: string; attr: st
   return m ? { type: m[1]!, name: m[2]!, attr: m[3]! } : undefined;
 }
 
+/** A string that is a literal, not an expression (no `${…}` interpolation); undefined for anything else. */
+export function literal(value: unknown): string | undefined {
+  return typeof value === 'string' && !value.includes('${') ? value : undefined;
+}
+
+/** Whether a value is (or holds) a Terraform expression: known only when Terraform plans it. */
+export function isExpression(value: unknown): boolean {
+  return typeof value === 'string' && value.includes('${');
+}
+
 /** A Terraform reference expression: `${type.name.attr}`. */
 export function ref(type: string, name: string, attr: string): string {
   return `\${${type}.${name}.${attr}}`;
@@ -73,6 +83,70 @@ export function dataSourcesOf(json: TerraformJson | undefined, type: string): Re
   return json?.data?.[type] ?? {};
 }
 
+/** The blocks of one provider (`aws`, `google`): the default one and every alias. */
+export function providerBlocks(json: TerraformJson | undefined, provider: string): Block[] {
+  return json?.provider?.[provider] ?? [];
+}
+
+/**
+ * The region a resource's `provider` argument points at (`aws.us_west_2`), or, without one, the
+ * cloud's default provider block's region; undefined when that block names no region.
+ */
+export function providerRegion(json: TerraformJson | undefined, provider: unknown, cloud: Cloud = 'aws'): string | undefined {
+  const [name, alias] = typeof provider === 'string' ? provider.split('.', 2) : [cloud === 'aws' ? 'aws' : 'google'];
+  const block = providerBlocks(json, name!).find((b) => (alias ? b.alias === alias : b.alias === undefined));
+  return typeof block?.region === 'string' ? block.region : undefined;
+}
+
+/** A resource with the region its provider block names (undefined when that block names none). */
+export interface PlacedResource extends TfResource {
+  readonly region?: string;
+}
+
+/** Every resource of `type`, each with the region of its provider: read without knowing the environment's region. */
+export function placedResources(json: TerraformJson | undefined, type: string, cloud: Cloud = 'aws'): PlacedResource[] {
+  return Object.entries(resourcesOf(json, type)).map(([name, body]) => ({
+    type,
+    name,
+    address: `${type}.${name}`,
+    body,
+    region: providerRegion(json, body.provider, cloud),
+  }));
+}
+
+/** The block at a Terraform address (`type.name`, or `data.type.name`), as it is in the document (metadata kept). */
+export function blockAt(json: TerraformJson, address: string): Block | undefined {
+  const [first, second, third] = address.split('.');
+  return first === 'data' ? json.data?.[second!]?.[third!] : json.resource?.[first!]?.[second!];
+}
+
+/** Remove the block at a Terraform address from the document, and its type's table once that is empty. */
+export function removeBlock(json: TerraformJson, address: string): void {
+  const [first, second, third] = address.split('.');
+  const [table, type, name] = first === 'data' ? [json.data, second!, third!] : [json.resource, first!, second!];
+  const byName = table?.[type];
+  if (!byName) return;
+  delete byName[name];
+  if (Object.keys(byName).length === 0) delete table[type];
+}
+
+const ANY_REF = /\b(data\.)?([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)/g;
+
+/**
+ * The addresses a block refers to in its expressions (`${aws_kms_key.key_1A2B.arn}`, also inside
+ * function calls such as `jsonencode({...})`), not counting `depends_on`, `provider` and cdktf's
+ * `//` metadata. Only addresses in `known` count, so literal text never matches by accident.
+ */
+export function referencedAddresses(body: Block, known: ReadonlySet<string>): Set<string> {
+  const { depends_on: _d, provider: _p, '//': _m, ...rest } = body;
+  const out = new Set<string>();
+  for (const m of JSON.stringify(rest).matchAll(ANY_REF)) {
+    const a = `${m[1] ?? ''}${m[2]}.${m[3]}`;
+    if (known.has(a)) out.add(a);
+  }
+  return out;
+}
+
 /** Every resource and data source by Terraform address (`data.` prefix for data sources), metadata stripped. */
 export function addresses(json: TerraformJson | undefined): Map<string, Block> {
   const out = new Map<string, Block>();
@@ -87,21 +161,12 @@ export function addresses(json: TerraformJson | undefined): Map<string, Block> {
 
 /** A document read for one environment: resources by type, provider regions, references. */
 export class TfDoc {
-  private readonly providers = new Map<string, string>();
-
   constructor(
     readonly json: TerraformJson,
     readonly cloud: Cloud,
     /** The environment's region: where resources without a provider region land. */
     readonly defaultRegion: string,
-  ) {
-    for (const [name, list] of Object.entries(json.provider ?? {})) {
-      for (const p of list) {
-        const key = typeof p.alias === 'string' ? `${name}.${p.alias}` : name;
-        if (typeof p.region === 'string') this.providers.set(key, p.region);
-      }
-    }
-  }
+  ) {}
 
   /** Every resource of `type`. */
   resources(type: string): TfResource[] {
@@ -120,8 +185,7 @@ export class TfDoc {
 
   /** The region a resource is created in, from its provider (AWS) or its provider's default region. */
   providerRegion(r: TfResource): string {
-    const p = typeof r.body.provider === 'string' ? r.body.provider : this.cloud === 'aws' ? 'aws' : 'google';
-    return this.providers.get(p) ?? this.defaultRegion;
+    return providerRegion(this.json, r.body.provider, this.cloud) ?? this.defaultRegion;
   }
 
   /** The resource a `${type.name.attr}` reference points at. */
