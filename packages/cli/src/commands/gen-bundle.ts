@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import pc from 'picocolors';
 import { planBundle, writeBundle } from '@parity/generator';
 import { issue, loadWorkspace, ParityError, type Cloud } from '@parity/model';
-import { runStep } from '../proc.js';
 import { failOnErrors } from '../report.js';
+import { runChecked } from '@parity/io';
 
 export interface GenBundleFlags {
   clouds?: string;
@@ -66,11 +66,12 @@ export async function genBundle(name: string, flags: GenBundleFlags, root?: stri
   for (const f of writeBundle(ws.root, plan)) process.stdout.write(`  wrote ${f}\n`);
   if (flags.install !== false) {
     process.stdout.write(`${pc.dim('pnpm install')}\n`);
-    runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], ws.root);
-    runStep(process.execPath, [join(ws.root, 'packages', 'cli', 'bin', 'parity.js'), 'schemas'], ws.root);
+    const bin = join(ws.root, 'packages', 'cli', 'bin', 'parity.js');
+    await runChecked('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], { cwd: ws.root, echo: true });
+    await runChecked(process.execPath, [bin, 'schemas'], { cwd: ws.root, echo: true });
     // every dr environment's runbook lists what its pair protects: a stateful bundle adds to it
-    runStep(process.execPath, [join(ws.root, 'packages', 'cli', 'bin', 'parity.js'), 'gen', 'runbook'], ws.root);
-    runStep('pnpm', ['exec', 'vitest', 'run', 'src/snapshot.test.ts', '--update'], join(ws.root, 'bundles', name), { capture: true });
+    await runChecked(process.execPath, [bin, 'gen', 'runbook'], { cwd: ws.root, echo: true });
+    await runChecked('pnpm', ['exec', 'vitest', 'run', 'src/snapshot.test.ts', '--update'], { cwd: join(ws.root, 'bundles', name) });
     process.stdout.write(`  wrote bundles/${name}/src/__snapshots__ (review them)\n`);
   }
   process.stdout.write(`${pc.green('✔')} bundle ${pc.bold(name)} (${plan.view.pkg}) in every environment of the definition\n`);

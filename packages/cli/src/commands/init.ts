@@ -7,10 +7,9 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pc from 'picocolors';
-import { writeFileAtomic } from '@parity/io';
+import { runChecked, writeFileAtomic } from '@parity/io';
 import { firstFleet, initProblems, planInit, type FleetEnv, type InitOptions, type InitPlan } from '@parity/generator';
 import { findRoot, issue, ParityError, shortCode, type Cloud } from '@parity/model';
-import { runStep } from '../proc.js';
 
 export interface InitFlags {
   platform?: string;
@@ -62,7 +61,7 @@ async function complete(flags: InitFlags): Promise<InitOptions> {
   };
 }
 
-function refuseDirty(root: string): string[] {
+async function refuseDirty(root: string): Promise<string[]> {
   const problem = (message: string, fix: string) =>
     new ParityError([issue({ kind: 'init-dirty', file: root, path: '', message, fix })], 'cannot init');
   if (!existsSync(join(root, '.git')))
@@ -70,13 +69,13 @@ function refuseDirty(root: string): string[] {
       'not a git repository: init rewrites many files and needs git to show (and undo) what it changed',
       'git init && git add -A && git commit -m template',
     );
-  const dirty = runStep('git', ['status', '--porcelain'], root, { capture: true }).trim();
+  const dirty = (await runChecked('git', ['status', '--porcelain'], { cwd: root })).trim();
   if (dirty)
     throw problem(
       `the git tree has uncommitted changes (${dirty.split('\n').length} paths); init would mix its changes with yours`,
       'commit or stash them first',
     );
-  return runStep('git', ['ls-files', '-z'], root, { capture: true }).split('\0').filter(Boolean);
+  return (await runChecked('git', ['ls-files', '-z'], { cwd: root })).split('\0').filter(Boolean);
 }
 
 /** The workspace root and every package folder (where pnpm links node_modules). */
@@ -98,7 +97,7 @@ function apply(root: string, plan: InitPlan): void {
 }
 
 /** Stamp one environment of the first fleet, trying a dr environment's other candidate regions if `gen env` refuses one. */
-function stamp(root: string, bin: string, env: FleetEnv, cloud: Cloud | undefined): string | undefined {
+async function stamp(root: string, bin: string, env: FleetEnv, cloud: Cloud | undefined): Promise<string | undefined> {
   const existing = (name: string) => existsSync(join(root, 'environments', name));
   const regions = [env.region, ...(env.alternatives ?? [])];
   for (const region of regions) {
@@ -115,7 +114,7 @@ function stamp(root: string, bin: string, env: FleetEnv, cloud: Cloud | undefine
       ...(env.recovers ? ['--recovers', env.recovers] : []),
     ];
     try {
-      runStep(process.execPath, args, root, { capture: true });
+      await runChecked(process.execPath, args, { cwd: root });
       return name;
     } catch (e) {
       if (region === regions[regions.length - 1]) throw e;
@@ -128,7 +127,7 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
   const opts = await complete(flags);
   const problems = initProblems(opts);
   if (problems.length > 0) throw new ParityError(problems, 'cannot init');
-  const files = refuseDirty(root);
+  const files = await refuseDirty(root);
   const plan = planInit(root, files, opts);
   apply(root, plan);
   const bin = join(root, 'packages', 'cli', 'bin', 'parity.js');
@@ -143,14 +142,19 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
       // and drop the links under the old scope, which nothing imports any more
       if (plan.from.scope !== plan.to.scope)
         for (const dir of importers(root)) rmSync(join(dir, 'node_modules', plan.from.scope), { recursive: true, force: true });
-      runStep('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], root);
+      await runChecked('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], { cwd: root, echo: true });
     }
-    runStep(process.execPath, [bin, 'schemas'], root, { capture: true });
+    await runChecked(process.execPath, [bin, 'schemas'], { cwd: root });
   } else process.stdout.write(`${pc.green('✔')} already ${plan.to.platform} / ${plan.to.scope}: nothing to rewrite\n`);
-  const stamped = opts.regions ? firstFleet(opts.cloud ?? 'aws', opts.regions).flatMap((e) => stamp(root, bin, e, opts.cloud) ?? []) : [];
+  const stamped: string[] = [];
+  // one after another: each stamp reads the environments the ones before it wrote
+  for (const e of opts.regions ? firstFleet(opts.cloud ?? 'aws', opts.regions) : []) {
+    const name = await stamp(root, bin, e, opts.cloud);
+    if (name) stamped.push(name);
+  }
   if (stamped.length > 0) process.stdout.write(`${pc.green('✔')} stamped ${stamped.join(', ')}\n`);
   // the committed workflows follow the fleet (CI runs gen ci --check)
-  if (stamped.length > 0 || plan.removals.length > 0) runStep(process.execPath, [bin, 'gen', 'ci'], root, { capture: true });
+  if (stamped.length > 0 || plan.removals.length > 0) await runChecked(process.execPath, [bin, 'gen', 'ci'], { cwd: root });
   process.stdout.write(nextSteps(plan, opts));
 }
 
