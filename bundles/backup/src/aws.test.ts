@@ -165,21 +165,33 @@ describe('aws backup', () => {
     expect((db['tags'] as Record<string, string>)['parity:backup']).toBe(prodEnv.name);
   });
 
-  it('selects only the database when includeClusterVolumes is off', () => {
+  /** The backup bundle of staging deployed alone, handed the database's exports (its ARN and its mode). */
+  const alone = (mode: string, includeClusterVolumes: boolean): TerraformJson => {
     const bundle = stagingEnv.bundles.find((b) => b.name === 'backup')!;
-    const stack = new TerraformStack(Testing.app(), 'no-volumes');
+    const stack = new TerraformStack(Testing.app(), `alone-${mode}-${includeClusterVolumes}`);
     deploy(new Construct(stack, 'backup'), {
       env: stagingEnv,
       bundle,
-      params: { ...(bundle.params as BackupParams), includeClusterVolumes: false },
-      inputs: { database: { instanceArn: 'arn:aws:rds:us-east-1:123456789012:db:x' }, cluster: {} },
+      params: { ...(bundle.params as BackupParams), includeClusterVolumes },
+      inputs: { database: { instanceArn: 'arn:aws:rds:us-east-1:123456789012:db:x', mode }, cluster: {} },
       name: namer(stagingEnv.platform, stagingEnv.name),
       tags: {},
       providerFor: (region) => {
         throw new Error(`unexpected provider for ${region}`);
       },
     });
-    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+    return JSON.parse(Testing.synth(stack)) as TerraformJson;
+  };
+
+  it("selects the database only when the database bundle's mode export says it is the primary", () => {
+    const selected = (mode: string) => Object.values(resources(alone(mode, true), 'aws_backup_selection')).filter((s) => s['resources']);
+    expect(selected('primary')).toHaveLength(1);
+    expect(selected('replica')).toEqual([]);
+    expect(selected('promoted')).toEqual([]);
+  });
+
+  it('selects only the database when includeClusterVolumes is off', () => {
+    const json = alone('primary', false);
     expect(Object.values(resources(json, 'aws_backup_selection')).map((s) => s['resources'])).toEqual([
       ['arn:aws:rds:us-east-1:123456789012:db:x'],
     ]);

@@ -105,8 +105,7 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
 
   // A read replica (a dr environment under pilot light or warm standby) is not backed up here:
   // its source's backups already reach this region, and it is backed up once it is the primary.
-  const dbMode = env.bundles.find((x) => x.name === 'database')?.params['mode'];
-  if (dbMode === undefined || dbMode === 'primary') {
+  if (inputString(ctx, 'database', 'mode') === 'primary') {
     new BackupSelection(scope, 'database', {
       name: ctx.name('aws.backupSelection', 'database'),
       planId: plan.id,

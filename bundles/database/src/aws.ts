@@ -241,5 +241,7 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     secretArn: p.mode === 'primary' ? instance.masterUserSecret.get(0).secretArn : '',
     // The resource's id is the ARN of the replicated automated backup.
     replicatedBackupArns: replications.map((r) => r.id),
+    // the parameter as written, not a reference: the backup bundle decides from it what to select
+    mode: p.mode,
   };
 }

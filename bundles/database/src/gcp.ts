@@ -208,5 +208,6 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     endpoint: instance.privateIpAddress,
     port: '5432',
     connectionName: instance.connectionName,
+    mode: p.mode,
   };
 }

@@ -74,6 +74,7 @@ export const bundle = defineBundle({
       description: 'ARNs of the automated backups replicated to the DR regions (empty unless replicateBackupsToDr).',
       clouds: ['aws'],
     },
+    mode: { description: 'What the instance is: primary, replica or promoted (the mode parameter as resolved).' },
   },
   services: { aws: ['rds', 'kms', 'secretsmanager'], gcp: ['cloudSql'] },
   stateful: true,
