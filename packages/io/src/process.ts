@@ -168,7 +168,7 @@ export interface Started {
   /** Resolves with the error when the program could not start (a missing program: the `tool-missing` refusal). */
   readonly failed: Promise<unknown>;
   readonly hasExited: boolean;
-  /** Stop the program and its whole group: SIGTERM, then SIGKILL after `graceMs`. */
+  /** Stop the program (and its whole group, if it has one): SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   /** Let it outlive this process: no longer recorded in `groups`, not waited for. */
   detach(): void;
@@ -177,8 +177,13 @@ export interface Started {
 export interface StartOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** stdout and stderr go to this file (appended). */
-  readonly log: string;
+  /** stdout and stderr go to this file (appended). @default - this process's own (a terminal) */
+  readonly log?: string;
+  /**
+   * In a process group of its own, stopped whole (a server that starts workers). Without one it
+   * stays in this process's group, so a terminal's Ctrl-C reaches it too. @default true
+   */
+  readonly group?: boolean;
   /** Where its process group is recorded while it lives. */
   readonly groups?: ProcessGroups;
   /** What it is, as `groups` records it. @default - the command */
@@ -187,14 +192,16 @@ export interface StartOptions {
   readonly missingFix?: string;
 }
 
-/** Start a long-running program (a server) in a process group of its own, its output going to a log file. */
+/** Start a long-running program (a server), by default in a process group of its own, its output going to a log file. */
 export function startProcess(cmd: string, args: readonly string[], o: StartOptions): Started {
-  const fd = openSync(o.log, 'a');
+  const grouped = o.group ?? true;
+  const fd = o.log ? openSync(o.log, 'a') : undefined;
   let child: ChildProcess;
   try {
-    child = spawn(cmd, [...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', fd, fd], detached: true });
+    const stdio = fd === undefined ? (['ignore', 'inherit', 'inherit'] as const) : (['ignore', fd, fd] as const);
+    child = spawn(cmd, [...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: [...stdio], detached: grouped, shell: SHELL });
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
   let hasExited = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -211,8 +218,15 @@ export function startProcess(cmd: string, args: readonly string[], o: StartOptio
     child.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? missing(cmd, o.missingFix) : e)),
   );
   const pid = child.pid ?? 0;
-  if (pid) o.groups?.add(pid, o.what ?? cmd);
+  if (pid && grouped) o.groups?.add(pid, o.what ?? cmd);
   let detached = false;
+  const stopAlone = async (graceMs: number) => {
+    if (hasExited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
     pid,
     exited,
@@ -222,7 +236,8 @@ export function startProcess(cmd: string, args: readonly string[], o: StartOptio
     },
     async stop(graceMs = 5000) {
       if (!pid || detached) return;
-      await stopGroup(pid, graceMs);
+      if (grouped) await stopGroup(pid, graceMs);
+      else await stopAlone(graceMs);
       o.groups?.remove(pid);
     },
     detach() {

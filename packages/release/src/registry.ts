@@ -4,12 +4,11 @@
  * And the few registry questions Parity asks through npm (so that .npmrc, ~/.npmrc, tokens and
  * company registries all work as they do for npm itself).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { listenError } from '@parity/io';
+import { listenError, startProcess } from '@parity/io';
 import { ParityError, registryAddressInvalid, registryPortInUse, registryProblem, refuse } from '@parity/model';
 import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
 import { parseDocument } from 'yaml';
@@ -26,13 +25,12 @@ export interface RegistryOptions {
   readonly port?: number;
   /** Where packages, users and the effective configuration go. @default `<root>/.parity/registry` */
   readonly stateDir?: string;
-  /** Verdaccio's output: inherited (a terminal), or collected for error messages (tests). */
+  /** Verdaccio's output: inherited (a terminal), or kept in `<stateDir>/verdaccio.log` and quoted in error messages (tests). */
   readonly stdio?: 'inherit' | 'pipe';
 }
 
 export interface RunningRegistry {
   readonly url: string;
-  readonly child: ChildProcess;
   /** Stops Verdaccio and waits for it to exit. */
   stop(): Promise<void>;
   /** Resolves when Verdaccio exits, with its exit code. */
@@ -93,34 +91,26 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   writeFileSync(cfg.file, cfg.text);
   const require = createRequire(import.meta.url);
   const bin = join(dirname(require.resolve('verdaccio/package.json')), 'bin', 'verdaccio');
-  const child = spawn(process.execPath, [bin, '--config', cfg.file, '--listen', `${host}:${port}`], {
+  const log = opts.stdio === 'inherit' ? undefined : join(dirname(cfg.file), 'verdaccio.log');
+  // in this process's group: a terminal's Ctrl-C reaches Verdaccio too
+  const server = startProcess(process.execPath, [bin, '--config', cfg.file, '--listen', `${host}:${port}`], {
     cwd: dirname(cfg.file),
-    stdio: opts.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    log,
+    group: false,
     env: { ...process.env, NODE_ENV: 'production' },
   });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const exited = new Promise<number>((done) => child.once('exit', (code, signal) => done(code ?? (signal ? 128 : 1))));
-  let gone = false;
-  void exited.then(() => (gone = true));
+  const exited = server.exited.then(({ code, signal }) => code ?? (signal ? 128 : 1));
+  const output = () => (log && existsSync(log) ? readFileSync(log, 'utf8').slice(-4000).trim() : '');
   const deadline = Date.now() + 60_000;
   while (!(await ping(cfg.url, 1000))) {
-    if (gone) throw new Error(`Verdaccio exited before it answered at ${cfg.url}${output ? `:\n${output.trim()}` : ''}`);
+    if (server.hasExited) throw new Error(`Verdaccio exited before it answered at ${cfg.url}${output() ? `:\n${output()}` : ''}`);
     if (Date.now() > deadline) {
-      child.kill('SIGTERM');
-      throw new Error(`Verdaccio did not answer at ${cfg.url} within 60 s${output ? `:\n${output.trim()}` : ''}`);
+      await server.stop();
+      throw new Error(`Verdaccio did not answer at ${cfg.url} within 60 s${output() ? `:\n${output()}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  const stop = async () => {
-    if (gone) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { url: cfg.url, child, stop, exited };
+  return { url: cfg.url, stop: () => server.stop(5000), exited };
 }
 
 /**
