@@ -11,7 +11,7 @@
  */
 import { regionCatalog, storageLocationOfKms, type ResolvedEnvironment } from '@parity/model';
 import type { Finding } from './findings.js';
-import { blocks, TfDoc, type TerraformJson, type TfResource } from './tf.js';
+import { blocks, literal, TfDoc, type TerraformJson, type TfResource } from './tf.js';
 
 export interface DataPlace {
   readonly address: string;
@@ -59,7 +59,7 @@ export function dataPlaces(env: ResolvedEnvironment, json: TerraformJson): DataP
   const cat = regionCatalog();
   const places: DataPlace[] = [];
   const add = (address: string, field: string, location: unknown) => {
-    const loc = typeof location === 'string' && !location.includes('${') ? location : undefined;
+    const loc = literal(location);
     places.push({ address, field, location: loc, jurisdictions: loc ? cat.locationJurisdictions(env.cloud, loc) : undefined });
   };
   if (env.cloud === 'aws') {

@@ -2,7 +2,7 @@
  * Reading schedules out of synthesized Terraform. The document itself (resources, provider regions,
  * references) is read with @parity/model/terraform, re-exported here for the checks' modules.
  */
-export { blocks, TfDoc, type TerraformJson, type TfResource } from '@parity/model/terraform';
+export { blocks, literal, TfDoc, type TerraformJson, type TfResource } from '@parity/model/terraform';
 
 /**
  * Minutes between runs of a schedule: AWS `cron(m h dom mon dow y)` / `rate(n unit)` or a

@@ -18,6 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTerraform, terraformEnv, writeFileAtomic } from '@parity/io';
+import { isExpression } from '@parity/model/terraform';
 import type { Diagnostic, ValidateResult } from './terraform.js';
 
 /** Environments per Terraform process: bounds its memory (about 4 MiB per environment, beside the provider's 0.5 GiB). */
@@ -91,7 +92,7 @@ function typeName(t: unknown): string {
 
 /** Whether a JSON value can be converted to a cty type (Terraform's conversions; interpolations are left to Terraform). */
 function fits(value: unknown, t: unknown): boolean {
-  if (typeof value === 'string' && value.includes('${')) return true;
+  if (isExpression(value)) return true;
   if (t === 'dynamic') return true;
   if (t === 'string') return ['string', 'number', 'boolean'].includes(typeof value);
   if (t === 'number')

@@ -68,6 +68,7 @@ describe('the parts of a Terraform document', () => {
     );
     expect(doc.resources('aws_vpc').map((r) => r.address)).toEqual(['aws_vpc.main']);
     expect(doc.dataSources('aws_region').map((r) => r.address)).toEqual(['data.aws_region.here']);
+    expect(doc.allResources().map((r) => r.address)).toEqual(['aws_vpc.main']);
     expect(doc.references(['${aws_vpc.main.id}'], 'aws_vpc')).toBe(true);
     expect(doc.references('${aws_vpc.other.id}', 'aws_vpc')).toBe(false);
   });

@@ -173,6 +173,11 @@ export class TfDoc {
     return Object.entries(resourcesOf(this.json, type)).map(([name, body]) => ({ type, name, address: `${type}.${name}`, body }));
   }
 
+  /** Every resource of the document, type by type. */
+  allResources(): TfResource[] {
+    return Object.keys(this.json.resource ?? {}).flatMap((type) => this.resources(type));
+  }
+
   /** Every data source of `type`. */
   dataSources(type: string): TfResource[] {
     return Object.entries(dataSourcesOf(this.json, type)).map(([name, body]) => ({ type, name, address: `data.${type}.${name}`, body }));

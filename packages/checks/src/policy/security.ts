@@ -436,13 +436,10 @@ function plaintextSecrets(ctx: StackContext): Violation[] {
   const out: Violation[] = [];
   const fix =
     'take it from a secret store at apply time (manage_master_user_password, a Secrets Manager or Secret Manager reference), never a literal';
-  for (const [type, byName] of Object.entries(ctx.json.resource ?? {})) {
-    for (const [name, body] of Object.entries(byName)) {
-      const hits: string[] = [];
-      plaintext(body, [], hits);
-      if (hits.length)
-        out.push(on({ type, name, address: `${type}.${name}`, body }, { message: `a literal secret in ${hits.join(', ')}`, fix }));
-    }
+  for (const r of ctx.doc.allResources()) {
+    const hits: string[] = [];
+    plaintext(r.body, [], hits);
+    if (hits.length) out.push(on(r, { message: `a literal secret in ${hits.join(', ')}`, fix }));
   }
   for (const [name, list] of Object.entries(ctx.json.provider ?? {})) {
     const hits: string[] = [];

@@ -3,7 +3,7 @@
  * equivalents, a severity) and what it reports (the Terraform address, the problem, the fix).
  */
 import type { Definition, ResolvedEnvironment } from '@parity/model';
-import type { TerraformJson, TfDoc, TfResource } from '../tf.js';
+import { blocks, type TerraformJson, type TfDoc, type TfResource } from '../tf.js';
 
 export type RuleSeverity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -74,15 +74,11 @@ export function on(r: TfResource, v: Omit<Violation, 'address' | 'construct'>): 
   return { address: r.address, ...(construct ? { construct } : {}), ...v };
 }
 
-/** Whether a value is a Terraform reference or expression rather than a literal. */
-export function isExpression(v: unknown): boolean {
-  return typeof v === 'string' && v.includes('${');
-}
+export { isExpression } from '@parity/model/terraform';
 
 /** A nested block's first object (cdktf writes single blocks as objects, hand-written JSON as lists). */
 export function block(v: unknown): Record<string, unknown> | undefined {
-  if (Array.isArray(v)) return v.find((x): x is Record<string, unknown> => !!x && typeof x === 'object');
-  return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  return blocks(v)[0];
 }
 
 /** Every resource of the given types. */
