@@ -6,7 +6,6 @@
  * is synthesized and nothing is checked out: the definition and manifests of each ref are resolved
  * in memory with this checkout's code, and files are compared by their git blob ids.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
@@ -21,7 +20,8 @@ import {
   ParityError,
   resolveEnvironment,
   ciIdentity,
-  issue,
+  gitRefMissing,
+  refuse,
   type Cloud,
   type Issue,
   type Manifest,
@@ -30,6 +30,7 @@ import {
   type SourceFile,
   type Workspace,
 } from '@parity/model';
+import { runProcess } from '@parity/io';
 import { isInputEntry, type InputFilter } from '@parity/synth/cache';
 
 /** Why an environment is affected, in the synth cache's terms. */
@@ -69,37 +70,22 @@ const LOCKFILE = 'pnpm-lock.yaml';
 /** A ref's files: path → git blob id. */
 type Tree = ReadonlyMap<string, string>;
 
-function git(root: string, args: readonly string[], input?: string): Buffer {
-  return execFileSync('git', args, { cwd: root, input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+/** What `git <args>` writes to stdout, as bytes; fails with what git said when it exits non-zero. */
+async function git(root: string, args: readonly string[], input?: string): Promise<Buffer> {
+  const r = await runProcess('git', args, { cwd: root, input });
+  if (r.code !== 0) throw new Error(`git ${args.join(' ')} (in ${root}) failed with exit code ${r.code}: ${r.stderr.trim()}`);
+  return r.bytes;
 }
 
-/** The commit a ref names, or a ParityError saying how to name one. */
-export function commitOf(root: string, ref: string, flag: string): string {
-  try {
-    return git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
-      .toString()
-      .trim();
-  } catch {
-    throw new ParityError(
-      [
-        issue({
-          kind: 'schema',
-          file: '(git)',
-          path: flag,
-          value: ref,
-          message: `${ref} is not a commit of this repository`,
-          allowed: 'a branch, tag or commit id',
-          fix: 'fetch it first (in CI: actions/checkout with fetch-depth: 0), or name another ref',
-        }),
-      ],
-      `cannot compare: ${ref} is not a commit`,
-    );
-  }
+/** The commit a ref names, or a `git-ref` refusal saying how to name one. */
+export async function commitOf(root: string, ref: string, flag: string): Promise<string> {
+  const r = await runProcess('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root });
+  return r.code === 0 ? r.stdout.trim() : refuse(`cannot compare: ${ref} is not a commit`, gitRefMissing(ref, flag));
 }
 
-function treeOf(root: string, commit: string): Tree {
+async function treeOf(root: string, commit: string): Promise<Tree> {
   const out = new Map<string, string>();
-  for (const line of git(root, ['ls-tree', '-r', '-z', '--full-tree', commit]).toString().split('\0')) {
+  for (const line of (await git(root, ['ls-tree', '-r', '-z', '--full-tree', commit])).toString().split('\0')) {
     const tab = line.indexOf('\t');
     if (tab < 0) continue;
     const [, type, id] = line.slice(0, tab).split(' ');
@@ -109,10 +95,10 @@ function treeOf(root: string, commit: string): Tree {
 }
 
 /** The contents of blobs, read in one `git cat-file --batch`. */
-function readBlobs(root: string, ids: readonly string[]): Map<string, string> {
+async function readBlobs(root: string, ids: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (ids.length === 0) return out;
-  const buf = git(root, ['cat-file', '--batch'], `${ids.join('\n')}\n`);
+  const buf = await git(root, ['cat-file', '--batch'], `${ids.join('\n')}\n`);
   let at = 0;
   for (const id of ids) {
     const eol = buf.indexOf(10, at);
@@ -174,9 +160,9 @@ interface Side {
 }
 
 async function side(root: string, head: Workspace, commit: string): Promise<Side> {
-  const tree = treeOf(root, commit);
+  const tree = await treeOf(root, commit);
   const wanted = [...tree].filter(([p]) => p === DEFINITION_FILE || isManifest(p)).map(([, id]) => id);
-  return { tree, ws: await workspaceAt(head, tree, readBlobs(root, wanted)) };
+  return { tree, ws: await workspaceAt(head, tree, await readBlobs(root, wanted)) };
 }
 
 /** A bundle's folder in the repository (`/`-separated), or undefined when it lives outside: then it never differs between refs. */
@@ -262,8 +248,8 @@ export function row(env: ResolvedEnvironment, reasons: readonly Reason[]): Affec
 export async function affectedEnvironments(root: string, baseRef: string | undefined, headRef = 'HEAD'): Promise<AffectedEnv[]> {
   // Without a base: every environment (the nightly drift check, the monthly drills).
   const all = baseRef === undefined;
-  const baseCommit = commitOf(root, baseRef ?? headRef, '--base');
-  const headCommit = commitOf(root, headRef, '--head');
+  const baseCommit = await commitOf(root, baseRef ?? headRef, '--base');
+  const headCommit = await commitOf(root, headRef, '--head');
   const checkout = await loadWorkspace(root);
   const [base, head] = await Promise.all([side(root, checkout, baseCommit), side(root, checkout, headCommit)]);
   const now = resolveAll(head.ws);

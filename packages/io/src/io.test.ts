@@ -62,7 +62,17 @@ describe('processes', () => {
     const r = await runProcess(process.execPath, ['-e', 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)'], {
       cwd: tmpdir(),
     });
-    expect(r).toEqual({ code: 3, signal: null, stdout: 'out', stderr: 'err', aborted: false });
+    expect(r).toEqual({ code: 3, signal: null, stdout: 'out', stderr: 'err', bytes: Buffer.from('out'), aborted: false });
+  });
+
+  it('hands the program its input, and keeps multi-byte characters whole across chunks', async () => {
+    const script =
+      'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { const b = Buffer.from(s); process.stdout.write(b.subarray(0, 1)); setTimeout(() => process.stdout.write(b.subarray(1)), 50); })';
+    const lines: string[] = [];
+    const r = await runProcess(process.execPath, ['-e', script], { cwd: tmpdir(), input: 'é\nü', onLine: (l) => lines.push(l) });
+    expect(r.stdout).toBe('é\nü');
+    expect(r.bytes.length).toBe(5);
+    expect(lines).toEqual(['é', 'ü']);
   });
 
   it('streams lines as they come, to the callback, and to a log after a line naming the command', async () => {

@@ -5,7 +5,8 @@
  * on abort, after it exits, and, through `ProcessGroups`, when this process exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, createWriteStream, openSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { refuse, toolMissing } from '@parity/model';
 import { killGroup, type ProcessGroups, stopGroup } from './groups.js';
 
@@ -16,6 +17,8 @@ export interface ProcessResult {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** stdout as the bytes the program wrote (`git cat-file --batch` counts in bytes). */
+  readonly bytes: Buffer;
   /** Whether `signal` (the option) aborted the run. */
   readonly aborted: boolean;
 }
@@ -48,6 +51,8 @@ export interface ProcessOptions {
   readonly onLine?: (line: string) => void;
   /** Pass stdout and stderr through to this process's own as they come (and capture them). @default false */
   readonly echo?: boolean;
+  /** Written to the program's stdin, which is then closed. @default - no stdin */
+  readonly input?: string;
 }
 
 /** Windows runs npm and pnpm through their `.cmd` shims. */
@@ -79,13 +84,37 @@ function lineSplitter(onLine: ((line: string) => void) | undefined): { push(chun
   };
 }
 
+/** One output stream of a child: its bytes kept, and decoded as they come for the log, the echo and the line callback. */
+function collector(o: ProcessOptions, log: WriteStream | undefined, echo: NodeJS.WriteStream) {
+  const chunks: Buffer[] = [];
+  const decoder = new StringDecoder('utf8');
+  const lines = lineSplitter(o.onLine);
+  const text = (s: string) => {
+    if (!s) return;
+    log?.write(s);
+    if (o.echo) echo.write(s);
+    lines.push(s);
+  };
+  return {
+    data(d: Buffer) {
+      chunks.push(d);
+      text(decoder.write(d));
+    },
+    end() {
+      text(decoder.end());
+      lines.end();
+    },
+    bytes: () => Buffer.concat(chunks),
+  };
+}
+
 /**
  * Run `cmd` to completion and resolve with its exit code and output (never rejects on a non-zero
  * exit or an abort). A program that is not on PATH is refused with a `tool-missing` issue naming
  * the fix.
  */
 export function runProcess(cmd: string, args: readonly string[], o: ProcessOptions): Promise<ProcessResult> {
-  if (o.signal?.aborted) return Promise.resolve({ code: 1, signal: null, stdout: '', stderr: '', aborted: true });
+  if (o.signal?.aborted) return Promise.resolve({ code: 1, signal: null, stdout: '', stderr: '', bytes: Buffer.alloc(0), aborted: true });
   const grouped = !!(o.group || o.groups);
   return new Promise((done, fail) => {
     let child: ChildProcess;
@@ -93,7 +122,7 @@ export function runProcess(cmd: string, args: readonly string[], o: ProcessOptio
       child = spawn(cmd, [...args], {
         cwd: o.cwd,
         env: o.env ?? process.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         detached: grouped,
         shell: SHELL,
       });
@@ -101,19 +130,14 @@ export function runProcess(cmd: string, args: readonly string[], o: ProcessOptio
       fail(e);
       return;
     }
+    // a program that exits without reading all of its input must not fail the run (EPIPE)
+    child.stdin?.on('error', () => undefined).end(o.input);
     const log = o.log ? createWriteStream(o.log, { flags: 'a' }) : undefined;
     log?.write(`\n$ ${cmd} ${args.join(' ')}   (${new Date().toISOString()})\n`);
-    const out = { text: '', lines: lineSplitter(o.onLine) };
-    const err = { text: '', lines: lineSplitter(o.onLine) };
-    const collect = (into: typeof out, echo: NodeJS.WriteStream) => (d: Buffer) => {
-      const s = d.toString();
-      into.text += s;
-      log?.write(s);
-      if (o.echo) echo.write(s);
-      into.lines.push(s);
-    };
-    child.stdout!.on('data', collect(out, process.stdout));
-    child.stderr!.on('data', collect(err, process.stderr));
+    const out = collector(o, log, process.stdout);
+    const err = collector(o, log, process.stderr);
+    child.stdout!.on('data', out.data);
+    child.stderr!.on('data', err.data);
     const pid = child.pid;
     if (pid && grouped) o.groups?.add(pid, o.what ?? cmd);
     let aborted = false;
@@ -136,15 +160,16 @@ export function runProcess(cmd: string, args: readonly string[], o: ProcessOptio
       fail(e.code === 'ENOENT' ? missing(cmd, o.missingFix) : e);
     });
     child.on('close', async (code, signal) => {
+      out.end();
+      err.end();
       settle();
       if (pid && grouped) {
         // what the program started (provider plugins) must not outlive it
         await stopGroup(pid, 2000);
         o.groups?.remove(pid);
       }
-      out.lines.end();
-      err.lines.end();
-      done({ code: code ?? 1, signal, stdout: out.text, stderr: err.text, aborted });
+      const bytes = out.bytes();
+      done({ code: code ?? 1, signal, stdout: bytes.toString('utf8'), stderr: err.bytes().toString('utf8'), bytes, aborted });
     });
   });
 }

@@ -60,7 +60,8 @@ export type IssueKind =
   | 'pair-not-ready'
   | 'recovery-point-missing'
   | 'failover-done'
-  | 'confirmation-needed';
+  | 'confirmation-needed'
+  | 'git-ref';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -169,6 +170,19 @@ export function environmentMissing(name: string, known: Iterable<string>, fix = 
     message: `environment "${name}" does not exist`,
     allowed: allowed || '(no environments yet)',
     fix,
+  });
+}
+
+/** A git ref named on the command line (`--base`, `--head`) is not a commit of the repository. */
+export function gitRefMissing(ref: string, flag: string): Issue {
+  return issue({
+    kind: 'git-ref',
+    file: '(git)',
+    path: flag,
+    value: ref,
+    message: `${ref} is not a commit of this repository`,
+    allowed: 'a branch, tag or commit id',
+    fix: 'fetch it first (in CI: actions/checkout with fetch-depth: 0), or name another ref',
   });
 }
 
