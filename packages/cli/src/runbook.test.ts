@@ -40,7 +40,10 @@ describe('runbooks', () => {
     );
     const stale = parity(root, 'gen', 'runbook', '--check');
     expect(stale.status).toBe(1);
-    expect(stale.stderr).toMatch(/environments\/dr-euc1\/RUNBOOK\.md no longer matches the model\. Fix: pnpm gen runbook dr-euc1/);
+    expect(stale.stderr).toMatch(/runbooks are stale/);
+    expect(stale.stderr).toMatch(
+      /environments\/dr-euc1\/RUNBOOK\.md no longer matches the model.*\n\s+fix:\s+pnpm gen runbook dr-euc1, then commit environments\/dr-euc1\/RUNBOOK\.md/,
+    );
 
     const gen = parity(root, 'gen', 'runbook');
     expect(gen.status, gen.stderr).toBe(0);

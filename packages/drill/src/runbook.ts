@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
-import type { Workspace } from '@parity/model';
+import { runbookStale, type Workspace } from '@parity/model';
 import type { FailoverStep } from './failover.js';
 import { pairIn, strategyOf, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
@@ -239,19 +239,7 @@ export function runbookFindings(ws: Workspace, report: CheckReport, jsonOf: (env
     const text = runbookText(ws, name, report, jsonOf);
     const file = `environments/${name}/${RUNBOOK_FILE}`;
     if (text === undefined || (existsSync(join(ws.root, file)) && readFileSync(join(ws.root, file), 'utf8') === text)) continue;
-    const missing = !existsSync(join(ws.root, file));
-    out.push({
-      check: 'dr',
-      kind: 'runbook-stale',
-      severity: 'error',
-      env: name,
-      file,
-      path: '',
-      message: missing
-        ? `${file} is missing: every DR environment has a runbook`
-        : `${file} no longer matches the model (the definition, the manifests, the Terraform or the last drill changed)`,
-      fix: `pnpm gen runbook ${name}, then commit ${file}`,
-    });
+    out.push({ check: 'dr', env: name, ...runbookStale(name, file, !existsSync(join(ws.root, file))) });
   }
   return out;
 }

@@ -26,7 +26,7 @@ export async function reachTarget(run: DrillRun): Promise<void> {
     await run.step('emulator', async (s) => {
       if (!(await answers(run.endpoint!, 5000))) {
         throw new Error(
-          `nothing answers at ${run.endpoint}. Fix: start one (moto_server -H 127.0.0.1 -p <port>, with MOTO_IAM_LOAD_MANAGED_POLICIES=true), or leave out --endpoint to let the drill start its own`,
+          `nothing answers at ${run.endpoint}: start one (moto_server -H 127.0.0.1 -p <port>, with MOTO_IAM_LOAD_MANAGED_POLICIES=true), or leave out --endpoint to let the drill start its own`,
         );
       }
       s.note(`${run.endpoint} answers`);

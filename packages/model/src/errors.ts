@@ -61,7 +61,8 @@ export type IssueKind =
   | 'recovery-point-missing'
   | 'failover-done'
   | 'confirmation-needed'
-  | 'git-ref';
+  | 'git-ref'
+  | 'runbook-stale';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -238,6 +239,19 @@ export function workflowsStale(files: readonly { file: string; orphan: boolean }
       fix: 'run pnpm gen ci and commit the result',
     }),
   );
+}
+
+/** A DR environment's committed RUNBOOK.md that is missing or differs from what the model gives. */
+export function runbookStale(dr: string, file: string, missing: boolean): Issue {
+  return issue({
+    kind: 'runbook-stale',
+    file,
+    path: '',
+    message: missing
+      ? `${file} is missing: every DR environment has a runbook`
+      : `${file} no longer matches the model (the definition, the manifests, the Terraform or the last drill changed)`,
+    fix: `pnpm gen runbook ${dr}, then commit ${file}`,
+  });
 }
 
 /** A registry question that could not be answered: names the registry (the `@parity:registry` setting). */

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import type { TerraformJson } from '@parity/checks';
-import { loadWorkspace } from '@parity/model';
+import { type Issue, loadWorkspace, refuse, runbookStale } from '@parity/model';
 import { stackFile } from '@parity/synth/cache';
 import { runCheck } from './check.js';
 
@@ -29,6 +29,7 @@ export async function genRunbooks(names: readonly string[], flags: RunbookFlags 
   const jsonOf = (env: string) =>
     existsSync(stackFile(ws.root, env)) ? (JSON.parse(readFileSync(stackFile(ws.root, env), 'utf8')) as TerraformJson) : undefined;
   const out: string[] = [];
+  const stale: Issue[] = [];
   for (const dr of drs) {
     const text = runbookText(ws, dr, report, jsonOf);
     const file = `environments/${dr}/${RUNBOOK_FILE}`;
@@ -39,17 +40,14 @@ export async function genRunbooks(names: readonly string[], flags: RunbookFlags 
     }
     const current = existsSync(`${ws.root}/${file}`) ? readFileSync(`${ws.root}/${file}`, 'utf8') : undefined;
     if (current === text) continue;
-    if (flags.check) {
-      process.stderr.write(
-        pc.red(`${file} ${current === undefined ? 'is missing' : 'no longer matches the model'}. Fix: pnpm gen runbook ${dr}\n`),
-      );
-      process.exitCode = 1;
-    } else {
+    if (flags.check) stale.push(runbookStale(dr, file, current === undefined));
+    else {
       writeRunbook(ws.root, dr, text);
       process.stdout.write(`${pc.green('✔')} wrote ${file}\n`);
     }
     out.push(file);
   }
+  if (stale.length) refuse('runbooks are stale', ...stale);
   if (!out.length && process.exitCode !== 1) process.stdout.write(pc.dim(`runbooks current: ${drs.join(', ')}\n`));
   return out;
 }
