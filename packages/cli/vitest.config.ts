@@ -5,5 +5,7 @@ export default defineConfig({
     // Real terraform init/validate and real synth take seconds, not milliseconds.
     testTimeout: 300_000,
     hookTimeout: 120_000,
+    // lets the worker answer vitest between synchronous tests (see the file)
+    setupFiles: ['./vitest.setup.ts'],
   },
 });
