@@ -118,7 +118,7 @@ describe('SIGKILL in the middle of promote, with a real registry', () => {
     const before = tree();
     const manifest = readFileSync(join(ws!.root, MANIFEST), 'utf8');
     // Verdaccio stops answering: promote is left waiting on its first registry question.
-    reg!.child.kill('SIGSTOP');
+    process.kill(reg!.pid, 'SIGSTOP');
     let run: ReturnType<typeof promoteUntil> | undefined;
     try {
       run = promoteUntil(() => false);
@@ -133,7 +133,7 @@ describe('SIGKILL in the middle of promote, with a real registry', () => {
       run.kill();
       expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
     } finally {
-      reg!.child.kill('SIGCONT');
+      process.kill(reg!.pid, 'SIGCONT');
     }
     expect(readFileSync(join(ws!.root, MANIFEST), 'utf8')).toBe(manifest);
     expect(tree()).toEqual(before);

@@ -31,6 +31,8 @@ export interface RegistryOptions {
 
 export interface RunningRegistry {
   readonly url: string;
+  /** Verdaccio's process id. */
+  readonly pid: number;
   /** Stops Verdaccio and waits for it to exit. */
   stop(): Promise<void>;
   /** Resolves when Verdaccio exits, with its exit code. */
@@ -110,7 +112,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  return { url: cfg.url, stop: () => server.stop(5000), exited };
+  return { url: cfg.url, pid: server.pid, stop: () => server.stop(5000), exited };
 }
 
 /**
