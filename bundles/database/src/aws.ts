@@ -208,28 +208,30 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
   // Replicated automated backups in each DR region, created through that region's provider (the
   // replication lives in the destination region). The copies are encrypted with a key of the
   // destination region: RDS cannot use a key of another region there.
-  const replications = p.replicateBackupsToDr
-    ? ctx.env.backup.copyRegions.map((region) => {
-        const provider = ctx.providerFor(region);
-        const replicaKey = new KmsKey(scope, `replica-key-${region}`, {
-          provider,
-          description: `${ctx.env.platform} ${ctx.env.name}: database automated backups replicated to ${region}`,
-          enableKeyRotation: true,
-          deletionWindowInDays: 30,
-        });
-        new KmsAlias(scope, `replica-key-alias-${region}`, {
-          provider,
-          name: `alias/${ctx.name('aws.kmsAlias', 'database', 'replica', region)}`,
-          targetKeyId: replicaKey.keyId,
-        });
-        return new DbInstanceAutomatedBackupsReplication(scope, `backups-replication-${region}`, {
-          provider,
-          sourceDbInstanceArn: instance.arn,
-          kmsKeyId: replicaKey.arn,
-          retentionPeriod: p.backupRetentionDays,
-        });
-      })
-    : [];
+  // a replica (and a just-promoted one) keeps no automated backups of its own, so there is nothing to replicate until it is a primary
+  const replications =
+    p.replicateBackupsToDr && p.mode === 'primary'
+      ? ctx.env.backup.copyRegions.map((region) => {
+          const provider = ctx.providerFor(region);
+          const replicaKey = new KmsKey(scope, `replica-key-${region}`, {
+            provider,
+            description: `${ctx.env.platform} ${ctx.env.name}: database automated backups replicated to ${region}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+          });
+          new KmsAlias(scope, `replica-key-alias-${region}`, {
+            provider,
+            name: `alias/${ctx.name('aws.kmsAlias', 'database', 'replica', region)}`,
+            targetKeyId: replicaKey.keyId,
+          });
+          return new DbInstanceAutomatedBackupsReplication(scope, `backups-replication-${region}`, {
+            provider,
+            sourceDbInstanceArn: instance.arn,
+            kmsKeyId: replicaKey.arn,
+            retentionPeriod: p.backupRetentionDays,
+          });
+        })
+      : [];
 
   return {
     instanceId: instance.identifier,

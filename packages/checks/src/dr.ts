@@ -67,6 +67,13 @@ export interface DrPair {
   readonly standby?: Standby;
   /** The failover step the dr manifest records, if one is under way. */
   readonly failover?: string;
+  /** The failback step the production manifest records, if one is under way. */
+  readonly failback?: string;
+  /**
+   * Failing back, step reprotect: the roles are reversed, and mechanisms, coverage, RPO and RTO are
+   * those of the dr environment's data reaching the production region (the pair keeps its names).
+   */
+  readonly reversed?: boolean;
   readonly dr?: { readonly name: string; readonly region: string; readonly stateRegion: string };
   readonly coverage: ReadonlyArray<{ readonly bundle: string; readonly protections: readonly Protection[]; readonly covered: boolean }>;
   readonly rpo?: Target & { readonly drivers: readonly Protection[] };
@@ -337,7 +344,8 @@ function implementedStrategy(input: PairInput, replica: string | undefined): Str
 /** The policy's strategy must be in the Terraform: the replica, and compute at the policy's share. */
 function strategyFindings(input: PairInput, replica: string | undefined): Finding[] {
   const { p, d, pJson, dJson } = input;
-  if (!dJson || d.dr.failover || !replicates(p.dr.strategy)) return [];
+  // mid-failover, and failing back past re-protection, neither side is what the strategy keeps in peacetime
+  if (!dJson || d.dr.failover || (d.dr.failback && d.dr.failback.step !== 'reprotect') || !replicates(p.dr.strategy)) return [];
   const out: Finding[] = [];
   const file = `environments/${d.name}/cdktf.out/stacks/${d.name}/cdk.tf.json`;
   const db = d.bundles.find((b) => b.name === 'database');
@@ -501,6 +509,7 @@ function assessPair(input: PairInput): { pair: DrPair; findings: Finding[] } {
     mechanisms: m.mechanisms,
     standby: standbyOf(p, input.pJson, d, input.dJson),
     ...(d.dr.failover ? { failover: d.dr.failover.step } : {}),
+    ...(p.dr.failover ? { failover: p.dr.failover.step } : {}),
     coverage,
     ...(rpo.rpo ? { rpo: rpo.rpo } : {}),
     rto: rto.rto,
@@ -511,6 +520,34 @@ function assessPair(input: PairInput): { pair: DrPair; findings: Finding[] } {
           queues: `${names}: not replicated (${p.cloud === 'aws' ? 'SQS' : 'Pub/Sub'} has no cross-region replication). ${d.name} ${implemented === 'backup-restore' ? 'recreates them empty from IaC' : 'holds them empty already'}; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.`,
         }
       : {}),
+  };
+  return { pair, findings };
+}
+
+/**
+ * Failing back, step reprotect: the dr environment runs as the primary and the production
+ * environment is its DR, so the pair is assessed the other way round (the dr environment's data
+ * reaching the production region: the replica there, the keys, residency) and keeps its names.
+ * What only the replica reverses: other stateful bundles written to since the failover are not
+ * copied back by anything Parity generates, which is a warning to act on, not a reason to stop.
+ */
+function assessReversed(input: PairInput & { dJson: TerraformJson }): { pair: DrPair; findings: Finding[] } {
+  const { p, d, pJson, dJson, definitionFile } = input;
+  const r = assessPair({ p: d, d: p, pJson: dJson, dJson: pJson, definitionFile });
+  const findings = r.findings.map((f): Finding => {
+    if (f.kind !== 'dr-not-covered' || f.path === 'bundles.database') return f;
+    return {
+      ...f,
+      severity: 'warning',
+      message: `failing back: ${f.message}; what ${d.name} wrote to it since the failover stays in ${d.region} unless you copy it back before the switchover`,
+    };
+  });
+  const pair: DrPair = {
+    ...r.pair,
+    ...pairBase(p),
+    dr: { name: d.name, region: d.region, stateRegion: d.state.region },
+    reversed: true,
+    stateOk: p.state.region !== d.region,
   };
   return { pair, findings };
 }
@@ -583,8 +620,12 @@ export function drReport(
         continue;
       }
       const dJson = jsonOf(d.name);
-      const r = assessPair({ p, d, pJson, ...(dJson ? { dJson } : {}), definitionFile });
-      pairs.push({ ...r.pair, ...(lastDrill ? { lastDrill } : {}) });
+      const r =
+        p.dr.failback?.step === 'reprotect' && dJson
+          ? assessReversed({ p, d, pJson, dJson, definitionFile })
+          : assessPair({ p, d, pJson, ...(dJson ? { dJson } : {}), definitionFile });
+      const failback = p.dr.failback ? { failback: p.dr.failback.step } : {};
+      pairs.push({ ...r.pair, ...failback, ...(lastDrill ? { lastDrill } : {}) });
       findings.push(...r.findings);
     }
   }

@@ -33,7 +33,7 @@ export interface Difference {
 }
 
 /** Parameter sources derived from the DR policy and the failover step, not written by anyone. */
-const DERIVED = new Set(['strategy', 'failover']);
+const DERIVED = new Set(['strategy', 'failover', 'failback']);
 
 function sortGroups<T extends { envs: string[] }>(groups: T[]): T[] {
   return groups.sort((x, y) => y.envs.length - x.envs.length || x.envs[0]!.localeCompare(y.envs[0]!));

@@ -65,6 +65,34 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
     process.exitCode = 0;
   }, 300_000);
 
+  it('validates the failback sequence of the production environment: a replica of the dr one, promoted, complete', async () => {
+    const { root: ws, cleanup: done } = fleetWorkspace();
+    try {
+      const dr = join(ws, 'environments', 'dr-usw2', 'environment.yaml');
+      writeFileSync(dr, `${readFileSync(dr, 'utf8')}failover:\n  step: complete\n`);
+      const manifest = join(ws, 'environments', 'prod-use1', 'environment.yaml');
+      const committed = readFileSync(manifest, 'utf8');
+      for (const step of ['reprotect', 'promote', 'complete']) {
+        writeFileSync(manifest, `${committed}failback:\n  step: ${step}\n`);
+        const [r] = await validate(['prod-use1'], { jobs: 1 }, ws);
+        expect(
+          r!.result.diagnostics.filter((d) => d.severity === 'error'),
+          step,
+        ).toEqual([]);
+        const json = JSON.parse(readFileSync(stackFile(ws, 'prod-use1'), 'utf8')) as {
+          resource: Record<string, Record<string, Record<string, unknown>>>;
+        };
+        const db = Object.values(json.resource.aws_db_instance!)[0]!;
+        // re-protecting, it replicates the dr environment's database, in us-west-2
+        expect(String(db.replicate_source_db ?? ''), step).toMatch(step === 'reprotect' ? /:rds:us-west-2:.*:db:acme-dr-usw2-db$/ : /^$/);
+        expect(db.username !== undefined, step).toBe(step === 'complete');
+      }
+    } finally {
+      done();
+    }
+    process.exitCode = 0;
+  }, 300_000);
+
   it('fails when the Terraform is not valid for the provider', async () => {
     const file = stackFile(root, 'staging');
     const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };

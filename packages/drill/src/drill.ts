@@ -24,10 +24,14 @@ import {
   writeMarker,
 } from './steps.js';
 import { finish } from './teardown.js';
+import { refuseFailback } from './failback.js';
+import { completeFailback, reprotect, restoreRoles, switchover, verifyFailback } from './failback-steps.js';
 
 /** A drill: the steps in order, then (always) the teardown and the report. Refusals throw before anything starts. */
 export async function runDrill(opts: DrillOptions, deps: DrillDeps): Promise<DrillReport> {
-  const run = DrillRun.open(opts, deps, await resolvePair(opts.root, opts.drEnv));
+  const pair = await resolvePair(opts.root, opts.drEnv);
+  if (opts.failback && pair.dr.dr.strategy === 'backup-restore') return refuseFailback.unsupported(pair);
+  const run = DrillRun.open(opts, deps, pair);
   try {
     await reachTarget(run); //           moto, a running endpoint, or real AWS
     await checkPair(run); //             pnpm check of the pair
@@ -36,6 +40,7 @@ export async function runDrill(opts: DrillOptions, deps: DrillDeps): Promise<Dri
     else await replicaDrill(run);
     await verifyRecovery(run); //        through the AWS API
     await measure(run); //               RTO and RPO against the pair's policy
+    if (run.opts.failback) await failbackDrill(run);
     run.settle();
   } catch (e) {
     run.settle(e);
@@ -58,4 +63,13 @@ async function replicaDrill(run: DrillRun): Promise<void> {
   await declareLoss(run);
   await promote(run); //                 failover.step promote: PromoteReadReplica and scale up
   await complete(run); //                failover.step complete: a full primary, in place
+}
+
+/** --failback: back to the primary region, as pnpm failback makes it, then the original roles. */
+async function failbackDrill(run: DrillRun): Promise<void> {
+  await reprotect(run); //               failback.step reprotect: the old primary replaced by a replica of the promoted one
+  await switchover(run); //              within the RPO, fence the dr side, lag 0, failback.step promote
+  await completeFailback(run); //        failback.step complete: a full primary, in place
+  await restoreRoles(run); //            both sections removed: the dr environment a replica again
+  await verifyFailback(run); //          both regions through the API; the failback measured
 }

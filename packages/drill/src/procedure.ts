@@ -18,7 +18,7 @@ export interface ProcedureStep {
   readonly by: 'terraform' | 'operator';
 }
 
-interface Names {
+export interface Names {
   primaryDb?: string;
   drDb?: string;
   cluster?: string;
@@ -46,7 +46,8 @@ const TYPES = {
   },
 } as const;
 
-function names(primaryJson: TerraformJson, drJson: TerraformJson, pair: Pair): Names {
+/** The names the procedure uses, from both environments' Terraform. */
+export function names(primaryJson: TerraformJson, drJson: TerraformJson, pair: Pair): Names {
   const t = TYPES[pair.dr.cloud];
   const inRegion = <T extends { region?: string }>(xs: T[], region: string) =>
     xs.filter((x) => x.region === undefined || x.region === region);

@@ -139,6 +139,7 @@ describe('the read replica in the DR region (pilot light, warm standby)', () => 
       source: 'arn:aws:rds:us-east-1:123456789012:db:acme-prod-use1-db',
       replication: 'replicating',
       lagSeconds: 4,
+      lagAt: new Date(1795870800 * 1000),
     });
     const metric = JSON.parse(c.sent[1]!.body) as { Namespace: string; MetricName: string; Dimensions: unknown };
     expect(metric).toMatchObject({

@@ -41,6 +41,8 @@ export interface ReplicaPoint {
   readonly replication?: string;
   /** The newest ReplicaLag datapoint of the last 10 minutes, if CloudWatch has one. */
   readonly lagSeconds?: number;
+  /** When that datapoint was taken. */
+  readonly lagAt?: Date;
 }
 
 export type RecoveryPoint = SnapshotPoint | ReplicaPoint;
@@ -165,6 +167,7 @@ export async function replicaOf(
     source: inst.ReadReplicaSourceDBInstanceIdentifier,
     replication: inst.StatusInfos?.find((s) => s.StatusType === 'read replication')?.Status,
     lagSeconds: newest?.Maximum,
+    ...(newest?.Timestamp ? { lagAt: time(newest.Timestamp) } : {}),
   };
 }
 

@@ -26,6 +26,11 @@ export type StepId =
   | 'complete'
   | 'verify'
   | 'measure'
+  | 'reprotect'
+  | 'switchover'
+  | 'failback-complete'
+  | 'restore-roles'
+  | 'verify-failback'
   | 'teardown';
 
 export interface StepRecord {
@@ -87,6 +92,8 @@ export interface DrillReport {
   /** The failover sections the drill applied, in order, as `pnpm failover` writes them into the manifest. */
   failover?: Array<{ step: string; from: string; snapshot?: string }>;
   verifiedAt?: string;
+  /** `--failback`: the return to the primary region, as `pnpm failback` makes it, measured. */
+  failback?: FailbackRecord;
   rto?: Measured & { readonly note?: string };
   rpo?: Measured & { readonly worstCaseMinutes?: number; readonly note?: string };
   /** Emulator adaptations: resources left out of each apply, by Terraform address. */
@@ -101,6 +108,25 @@ export interface DrillReport {
   files?: { json: string; markdown: string };
 }
 
+/** The failback part of a drill (`pnpm drill --failback`). */
+export interface FailbackRecord {
+  startedAt: string;
+  verifiedAt?: string;
+  /** Reprotect started → both regions verified in their original roles. */
+  durationSeconds?: number;
+  /** The steps applied, as `pnpm failback` writes them (`restore` removes the sections). */
+  steps: Array<{ step: string; detail: string }>;
+  /** The old primary's database, replaced by a replica (AWS cannot make a standalone instance one). */
+  replaced?: string[];
+  /** The reverse replica before the fence, and at the switchover (lag 0 is zero data loss). */
+  beforeFence?: string;
+  atSwitchover?: string;
+  fenced?: string[];
+  /** Both manifests byte for byte as before the failover, apart from the history comment. */
+  manifestsRestored?: boolean;
+  note?: string;
+}
+
 /** `2026-11-24T06-30-00Z`: sortable, and safe in file names everywhere. */
 export function reportStamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
@@ -112,6 +138,26 @@ const esc = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 function targetLine(label: string, m: (Measured & { note?: string; worstCaseMinutes?: number }) | undefined): string {
   if (!m) return `| ${label} | not measured | | |`;
   return `| ${label} | ${m.measuredMinutes} min (${duration(m.measuredSeconds)}) | ${m.targetMinutes} min | ${icon(m.met)} ${m.met ? `met, ${m.marginMinutes} min to spare` : `breached by ${-m.marginMinutes} min`} |`;
+}
+
+function failbackSection(r: DrillReport, f: FailbackRecord): string[] {
+  const out = ['', `## Failback: ${r.drEnv} (${r.drRegion}) → ${r.primary} (${r.primaryRegion})`, ''];
+  const took =
+    f.durationSeconds !== undefined
+      ? `${duration(f.durationSeconds)} (${Math.round((f.durationSeconds / 60) * 100) / 100} min)`
+      : 'not measured';
+  out.push(`- **Started:** ${f.startedAt}${f.verifiedAt ? ` · **verified:** ${f.verifiedAt}` : ''} · **took:** ${took}`);
+  for (const s of f.steps) out.push(`- **${s.step}:** ${s.detail}`);
+  if (f.replaced?.length) out.push(`- **Replaced (AWS cannot turn a standalone instance into a replica):** ${f.replaced.join('; ')}`);
+  if (f.beforeFence) out.push(`- **Reverse replica before the fence:** ${f.beforeFence}`);
+  if (f.fenced) out.push(`- **Fenced:** ${f.fenced.join(', ') || 'no node group'}`);
+  if (f.atSwitchover) out.push(`- **At the switchover:** ${f.atSwitchover}`);
+  if (f.manifestsRestored !== undefined)
+    out.push(
+      `- **Manifests:** ${f.manifestsRestored ? 'byte for byte as before the failover, apart from the history comment' : 'NOT as before the failover'}`,
+    );
+  if (f.note) out.push(`- ${f.note}`);
+  return out;
 }
 
 export function renderMarkdown(r: DrillReport): string {
@@ -150,6 +196,7 @@ export function renderMarkdown(r: DrillReport): string {
     if (r.recovery?.restoredInstanceArn) out.push(`- **Restored:** \`${r.recovery.restoredInstanceArn}\``);
     if (r.verifiedAt) out.push(`- **Verified:** ${r.verifiedAt} (recovery clock stopped)`);
   }
+  if (r.failback) out.push(...failbackSection(r, r.failback));
   out.push('', '## Steps', '', '| step | status | duration | detail |', '|---|---|---|---|');
   for (const s of r.steps) {
     const st =

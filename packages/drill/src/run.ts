@@ -18,7 +18,7 @@ import { strategyOf, type Pair, type Strategy } from './pair.js';
 import { silentProgress, type Progress } from './progress.js';
 import { REPORT_SCHEMA, reportStamp, type DrillReport, type DrillTarget, type StepId, type StepRecord } from './report.js';
 import { apply, destroy, init, pendingChanges, type PendingChange, type TfContext } from './terraform.js';
-import type { TerraformJson } from '@parity/model/terraform';
+import { placedResources, type TerraformJson } from '@parity/model/terraform';
 
 /** What the drill takes from the CLI: the project's own check, synth and Terraform environment. */
 export interface DrillDeps {
@@ -50,6 +50,8 @@ export interface DrillOptions {
   readonly target: DrillTargetOption;
   /** Leave both environments (and a drill-started emulator) running. */
   readonly keep?: boolean;
+  /** After the failover, fail back (pnpm failback's steps) and measure that too. */
+  readonly failback?: boolean;
   /** Provider mirror for `terraform init -plugin-dir`. */
   readonly pluginDir?: string;
   readonly progress?: Progress;
@@ -105,14 +107,21 @@ const TITLES: Readonly<Record<StepId, Title>> = {
   complete: (_p, d) => `Complete the failover: ${d} a full primary (failover.step complete)`,
   verify: (_p, _d, _pr, dr) => `Verify ${dr} through the AWS API`,
   measure: () => 'Measure RTO and RPO',
+  reprotect: (p, d, pr) =>
+    `Fail back, reprotect: ${p} in ${pr} becomes the DR of ${d}, its database replaced by a replica (failback.step reprotect)`,
+  switchover: (p, d) => `Fail back, switch over: fence ${d}'s writers, lag 0, promote ${p}'s replica and scale up (failback.step promote)`,
+  'failback-complete': (p) => `Fail back, complete: ${p} a full primary (failback.step complete)`,
+  'restore-roles': (p, d) => `Restore the original roles: ${d} a replica of ${p} again, both sections removed`,
+  'verify-failback': (_p, _d, pr, dr) => `Verify ${pr} and ${dr} in their original roles; measure the failback`,
   teardown: () => 'Tear down',
 };
 
-/** The steps of a drill of `strategy`, in order: a replica is applied before the loss, promoted and completed after it. */
-export function stepsFor(strategy: Strategy): StepId[] {
+/** The steps of a drill of `strategy`, in order: a replica is applied before the loss, promoted and completed after it; then the failback. */
+export function stepsFor(strategy: Strategy, failback = false): StepId[] {
   const middle: StepId[] =
     strategy === 'backup-restore' ? ['marker', 'loss', 'copy', 'apply-dr'] : ['apply-standby', 'marker', 'loss', 'promote', 'complete'];
-  return ['emulator', 'check', 'apply-primary', ...middle, 'verify', 'measure', 'teardown'];
+  const back: StepId[] = failback ? ['reprotect', 'switchover', 'failback-complete', 'restore-roles', 'verify-failback'] : [];
+  return ['emulator', 'check', 'apply-primary', ...middle, 'verify', 'measure', ...back, 'teardown'];
 }
 
 export function message(e: unknown): string {
@@ -157,6 +166,10 @@ export class DrillRun {
   copy?: DBSnapshot;
   /** The pair as the failover has changed it so far, and the manifest text (never written by a drill). */
   failedOver?: { pair: Pair; text: string };
+  /** The pair as the failback has changed it so far, and both manifest texts (never written by a drill). */
+  failedBack?: { pair: Pair; texts: Record<string, string> };
+  /** Environments applied without their database's subnet group (moto; see withoutReplicaSubnetGroups). */
+  readonly withoutSubnetGroups = new Set<string>();
   lossAt?: Date;
   /** The replica's lag when the failover found it (CloudWatch ReplicaLag), if the target reports one. */
   replicaLagAtLoss?: number;
@@ -203,7 +216,7 @@ export class DrillRun {
       target: targetOf(opts.target),
       tools: {},
       policy: { name: dr.dr.policy, strategy: this.strategy },
-      steps: stepsFor(this.strategy).map((id) => ({
+      steps: stepsFor(this.strategy, opts.failback).map((id) => ({
         id,
         title: TITLES[id](primary.name, dr.name, primary.region, dr.region),
         status: 'skipped' as const,
@@ -306,10 +319,14 @@ export class DrillRun {
     mkdirSync(dir, { recursive: true });
     let applied = json;
     let filter: FilterResult | undefined;
-    if (this.emulated && env.name === this.dr.name && this.strategy !== 'backup-restore') {
+    // once an environment holds a replica on the emulator, it keeps the adaptation (a later apply would only move it back)
+    const replica = placedResources(json, 'aws_db_instance').some((d) => d.body.replicate_source_db !== undefined);
+    if (this.emulated && this.strategy !== 'backup-restore' && (replica || this.withoutSubnetGroups.has(env.name))) {
       const a = withoutReplicaSubnetGroups(applied);
       applied = a.json;
-      if (a.adapted.length && !this.replicaSubnetGroups.length) this.replicaSubnetGroups.push(...a.adapted);
+      this.withoutSubnetGroups.add(env.name);
+      for (const x of a.adapted)
+        if (!this.replicaSubnetGroups.includes(`${env.name}: ${x}`)) this.replicaSubnetGroups.push(`${env.name}: ${x}`);
     }
     if (this.emulated) {
       filter = removeResources(applied, unsupportedSeeds(applied));

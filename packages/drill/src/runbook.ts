@@ -14,6 +14,7 @@ import { runbookStale, type Workspace } from '@parity/model';
 import type { FailoverStep } from './failover.js';
 import { pairIn, strategyOf, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
+import { failbackView } from './failback-runbook.js';
 import { writeFileAtomic } from '@parity/io';
 import type { DrillReport, StepId } from './report.js';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
@@ -50,7 +51,14 @@ export interface RunbookView {
   }>;
   readonly queues: readonly string[];
   readonly lastDrill: string;
-  readonly failback: readonly string[];
+  readonly failbackIntro: string;
+  readonly failback: ReadonlyArray<{
+    readonly n: number;
+    readonly title: string;
+    readonly by: string;
+    readonly changes: string;
+    readonly commands: readonly string[];
+  }>;
 }
 
 const STRATEGY_TEXT: Record<string, string> = {
@@ -192,12 +200,7 @@ export function runbookView(
     lastDrill: report
       ? `${report.startedAt} on ${report.target.kind === 'aws' ? 'AWS' : 'the emulator'}: ${report.status}${report.rto ? `, RTO ${report.rto.measuredMinutes} min` : ''}${report.rpo ? `, RPO ${report.rpo.measuredMinutes} min` : ''} (${report.files?.markdown ?? 'drills/'})`
       : `never (pnpm drill ${p.dr.name})`,
-    failback: [
-      'Parity does not automate failing back yet (there is no `pnpm failback`): do it as a planned change, the reverse of the above, once the primary region is back.',
-      `Re-protect: make ${p.primary.name} in ${p.primary.region} a copy of ${p.dr.name} (a read replica of its database, or backups copied into ${p.primary.region}), and wait until it is within the RPO (${p.dr.dr.rpoMinutes} min).`,
-      `Switch over at a fenced moment: stop the writers in ${p.dr.region}, let the copy catch up (no data lost), promote it in ${p.primary.region}, point traffic back.`,
-      `Restore the roles: remove the \`failover:\` section from environments/${p.dr.name}/environment.yaml (keep its comment as the history) and apply ${p.dr.name} again, which recreates it as it was before the failover.`,
-    ],
+    ...failbackView(p, primaryJson, drJson),
   };
 }
 

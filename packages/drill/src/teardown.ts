@@ -216,6 +216,25 @@ function replicaGaps(run: DrillRun): NotExercised[] {
   return out;
 }
 
+/** What a failback on the emulator cannot show: the reverse replication, its lag, the fence's effect, a real copy's time. */
+function failbackGaps(run: DrillRun): NotExercised[] {
+  const { dr, primary } = run;
+  return [
+    {
+      what: `replication back into ${primary.region} and its lag`,
+      why: `moto replicates no data and reports no ReplicaLag, so the wait until ${primary.name}'s new replica was within the RPO, and the wait for lag 0 after the fence, accepted an unknown lag (pnpm failback --aws waits for a datapoint and refuses at its timeout without one): zero data loss at the switchover is not shown here`,
+    },
+    {
+      what: `the fence of ${dr.name}'s writers`,
+      why: `the drill scaled ${dr.name}'s node groups to zero through UpdateNodegroupConfig, but moto runs no pods: that no writer reached the database after the fence is not shown`,
+    },
+    {
+      what: 'the time of the re-protection',
+      why: `moto deletes the diverged instances (their final snapshots are checked) and creates the replicas at once; on AWS a new cross-region replica first copies the whole database, so the failback's measured time is the steps' and the provider waiters', not AWS's`,
+    },
+  ];
+}
+
 /** What the drill did not exercise: resources left out for the emulator, inert ones, and the steps it replaced. */
 export function notExercised(run: DrillRun): NotExercised[] {
   const out: NotExercised[] = [];
@@ -238,6 +257,7 @@ export function notExercised(run: DrillRun): NotExercised[] {
   }
   if (run.strategy === 'backup-restore') out.push(...restoreGaps(run, seen.has('aws_backup_selection')));
   else out.push(...replicaGaps(run));
+  if (run.report.failback && run.emulated) out.push(...failbackGaps(run));
   out.push({
     what: 'cut-over',
     why: 'DNS, traffic and application smoke tests are outside the drill; the measured RTO stops when the infrastructure is verified',

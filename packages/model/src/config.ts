@@ -68,6 +68,25 @@ export const FailoverSchema = z
 
 export type Failover = z.output<typeof FailoverSchema>;
 
+/**
+ * The failback step a production manifest records once its region is back and its dr environment
+ * runs as the primary (see the README, "Failing back"): the roles of the pair reversed, step by step.
+ */
+export const FailbackSchema = z
+  .object({
+    step: z
+      .enum(['reprotect', 'promote', 'complete'])
+      .describe(
+        "reprotect: this environment becomes the DR of its promoted dr environment (its database a read replica of that one, re-created; compute at standby size); promote: the replica becomes standalone and compute scales up, at a fenced moment; complete: the full primary configuration. Then remove the section (and the dr manifest's failover section): the original roles.",
+      ),
+    at: z.string().optional().describe('When the step was written (ISO 8601).'),
+    reason: z.string().optional().describe('Why, and who decided.'),
+    from: z.string().optional().describe('What the data comes back from (the promoted dr environment).'),
+  })
+  .strict();
+
+export type Failback = z.output<typeof FailbackSchema>;
+
 const ParamValues = z.record(z.string(), z.unknown());
 
 /** A policy rule ID of `pnpm check` (packages/checks/src/policy), e.g. `PAR-SEC-002`. */
@@ -303,6 +322,9 @@ export const ManifestSchema = z
       .optional()
       .describe("production only: the DR policy this environment runs under. @default - the tier's drPolicy, else dr.defaultPolicy"),
     failover: FailoverSchema.optional().describe('dr only: the failover step in progress (written by whoever declares the failover).'),
+    failback: FailbackSchema.optional().describe(
+      'production only: the failback step in progress, once the dr environment that recovers this one has completed its failover (written by pnpm failback).',
+    ),
     state: StateOverrideSchema.describe('Where this environment keeps its Terraform state.'),
     bundles: z
       .record(z.string(), PinSchema)

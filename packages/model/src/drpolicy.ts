@@ -10,7 +10,7 @@
  *   replica and scale up, then complete the primary configuration (two applies, because
  *   terraform-provider-aws#4419: nothing else may change in the apply that promotes).
  */
-import type { Definition, DrPolicy, Failover, Manifest, SourceFile } from './config.js';
+import type { Definition, DrPolicy, Failback, Failover, Manifest, SourceFile } from './config.js';
 import { issue, type Issue } from './errors.js';
 import { own as ownEntry } from './own.js';
 
@@ -28,10 +28,15 @@ export interface ResolvedDr {
   readonly copyDelayMinutes: number;
   /** warm-standby: DR compute at this share of the primary's. */
   readonly standbyCapacityPercent?: number;
-  /** dr environments of a replica strategy (and, later, a failback): whose database this one replicates. */
+  /**
+   * Whose database this one replicates: a dr environment's under a replica strategy, or, failing
+   * back (failback.step reprotect), the production environment's: the dr environment that took over.
+   */
   readonly replicaSource?: { readonly name: string; readonly region: string; readonly gcpProject?: string };
   /** dr environments: the failover step written in the manifest, if any. */
   readonly failover?: Failover;
+  /** production environments: the failback step written in the manifest, if any. */
+  readonly failback?: Failback;
 }
 
 /** Per bundle, parameter values a derived layer sets. */

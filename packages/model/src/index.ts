@@ -8,6 +8,7 @@ export * from './dr.js';
 export * from './drpolicy.js';
 export * from './envname.js';
 export * from './errors.js';
+export * from './failback.js';
 export * from './modules.js';
 export * from './naming.js';
 export * from './pins.js';

@@ -14,6 +14,7 @@ import { zodIssues, type Definition, type DrPolicy, type Manifest, type SourceFi
 import { paramKeys, unknownParam } from './definition-check.js';
 import { deriveBackupSchedule, type BackupSchedule } from './dr.js';
 import { failoverLayer, resolvePolicy, strategyLayer, type DerivedLayer, type Strategy } from './drpolicy.js';
+import { failbackLayer } from './failback.js';
 import { issue, type Issue } from './errors.js';
 import { bundleOrder, featureOffered, jurisdictionOf, listRegions, missingServices, regionsWithAll } from './placement.js';
 import {
@@ -51,6 +52,9 @@ export interface ResolveContext {
   policyName: string;
   strategyValues: DerivedLayer;
   failoverValues: DerivedLayer;
+  /** A production environment failing back: the `failback` layer, and the dr environment its database replicates (step reprotect). */
+  failbackValues: DerivedLayer;
+  failbackReplicates?: EnvRef;
   schedule: BackupSchedule;
   readonly resolved: ResolvedBundle[];
 }
@@ -453,6 +457,10 @@ function policy(ctx: ResolveContext): void {
   const fo = failoverLayer(m, strategy, pol.name, at);
   out.push(...fo.issues);
   ctx.failoverValues = fo.layer;
+  const fb = failbackLayer(m, strategy, pol.policy?.standbyCapacityPercent, ctx.input.manifests, at);
+  out.push(...fb.issues);
+  ctx.failbackValues = fb.layer;
+  if (fb.replicates) ctx.failbackReplicates = fb.replicates;
   ctx.strategyValues = m.role === 'dr' && pol.policy && strategy ? strategyLayer(strategy, pol.policy) : {};
   ctx.schedule = deriveBackupSchedule(pol.policy?.rpoMinutes ?? 60, pol.policy?.copyDelayMinutes ?? 0);
 }
@@ -534,7 +542,7 @@ function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
 /** Where a parameter's value was written: a file, its path there, and how to find the line. */
 type Origin = Record<string, { file: string; path: (string | number)[]; line: (p: ReadonlyArray<string | number>) => number | undefined }>;
 
-/** A bundle's parameters, each layer over the one before: definition, tier, strategy, override, failover step. */
+/** A bundle's parameters, each layer over the one before: definition, tier, strategy, override, failover step, failback step. */
 function layerParams(
   ctx: ResolveContext,
   b: string,
@@ -583,6 +591,7 @@ function layerParams(
   layer(ctx.strategyValues[b], 'strategy', defSrc.file, policyPath, defSrc.lineOf);
   layer(m.overrides[b], 'override', file, ['overrides', b], src.lineOf);
   layer(ctx.failoverValues[b], 'failover', file, ['failover', 'step'], src.lineOf);
+  layer(ctx.failbackValues[b], 'failback', file, ['failback', 'step'], src.lineOf);
   return { merged, sources, origin };
 }
 

@@ -50,6 +50,7 @@ export function resolveEnvironment(
     policyName: defSrc.data.dr.defaultPolicy,
     strategyValues: {},
     failoverValues: {},
+    failbackValues: {},
     schedule: deriveBackupSchedule(60, 0),
     resolved: [],
   };
@@ -92,7 +93,7 @@ function buildEnvironment(ctx: ResolveContext): ResolvedEnvironment {
 }
 
 function resolvedDr(ctx: ResolveContext): ResolvedDr {
-  const { m, recovers, def } = ctx;
+  const { m, recovers, def, failbackReplicates } = ctx;
   const { name, policy, strategy } = ctx.policy!;
   return {
     policy: name,
@@ -102,7 +103,10 @@ function resolvedDr(ctx: ResolveContext): ResolvedDr {
     copyDelayMinutes: policy.copyDelayMinutes,
     ...(policy.standbyCapacityPercent !== undefined ? { standbyCapacityPercent: policy.standbyCapacityPercent } : {}),
     ...(m.role === 'dr' && recovers && replicates(strategy) ? { replicaSource: replicaSourceOf(def, recovers, m.cloud) } : {}),
+    // failing back (step reprotect): the production environment replicates the dr environment that took over
+    ...(failbackReplicates ? { replicaSource: replicaSourceOf(def, failbackReplicates, m.cloud) } : {}),
     ...(m.failover ? { failover: m.failover } : {}),
+    ...(m.failback ? { failback: m.failback } : {}),
   };
 }
 

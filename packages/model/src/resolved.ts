@@ -12,8 +12,8 @@ import type { Role } from './envname.js';
 import type { Issue } from './errors.js';
 import type { ResolvedTransform } from './transforms.js';
 
-/** Where a parameter's value came from; `strategy` and `failover` are derived from the DR policy and the failover step. */
-export type ParamSource = 'bundle' | 'definition' | 'tier' | 'strategy' | 'override' | 'failover';
+/** Where a parameter's value came from; `strategy`, `failover` and `failback` are derived from the DR policy and the failover or failback step. */
+export type ParamSource = 'bundle' | 'definition' | 'tier' | 'strategy' | 'override' | 'failover' | 'failback';
 
 export interface ResolvedBundle {
   readonly name: string;

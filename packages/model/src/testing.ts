@@ -21,7 +21,7 @@ import {
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export type ManifestInput = Pick<Manifest, 'name' | 'cloud' | 'region' | 'role' | 'tier'> &
-  Partial<Pick<Manifest, 'recovers' | 'overrides' | 'state' | 'bundles' | 'drPolicy' | 'failover'>>;
+  Partial<Pick<Manifest, 'recovers' | 'overrides' | 'state' | 'bundles' | 'drPolicy' | 'failover' | 'failback'>>;
 
 export function inMemoryManifest(m: ManifestInput): SourceFile<Manifest> {
   return {

@@ -20,6 +20,7 @@ const SOURCE_LABEL: Readonly<Record<string, string>> = {
   override: 'manifest (overrides)',
   strategy: 'derived from the DR strategy',
   failover: "derived from the manifest's failover step",
+  failback: "derived from the manifest's failback step",
 };
 
 /** Where a parameter's value came from, in words: the derived layers are named for what derives them. */

@@ -179,6 +179,12 @@ function pairLines(p: DrPair, md: boolean): string[] {
     return lines;
   }
   const pol = p.policy;
+  // failing back (step reprotect), the data flows from the dr environment into the production region
+  const to = p.reversed ? p.primaryRegion : p.dr.region;
+  if (p.failback)
+    lines.push(
+      `${md ? 'ℹ️' : pc.cyan('i')} failing back: step ${p.failback}${p.reversed ? ` — roles reversed: ${p.dr.name} (${p.dr.region}) is the primary, ${p.primary} in ${p.primaryRegion} its DR; the figures below are for that direction` : ''}`,
+    );
   lines.push(
     `${md ? 'ℹ️' : pc.cyan('i')} policy ${pol.name}: ${pol.strategy}, RPO ${minutes(pol.rpoMinutes)}, RTO ${minutes(pol.rtoMinutes)}, copy/lag budget ${pol.copyDelayMinutes} min${pol.standbyCapacityPercent !== undefined ? `, standby ${pol.standbyCapacityPercent}%` : ''}${p.implemented && p.implemented !== pol.strategy ? ` (the Terraform implements ${p.implemented})` : ''}${p.failover ? `; failing over: step ${p.failover}` : ''}`,
   );
@@ -186,7 +192,7 @@ function pairLines(p: DrPair, md: boolean): string[] {
     lines.push(
       `${ok(p.rpo.met)} RPO: worst case ${minutes(p.rpo.minutes)} vs target ${minutes(p.rpo.targetMinutes)} (${p.rpo.met ? `met, ${p.rpo.marginMinutes} min to spare` : `breached by ${-p.rpo.marginMinutes} min`}); ${p.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')}${p.rpo.fix ? ` → ${p.rpo.fix}` : ''}`,
     );
-  else lines.push(`${ok(false)} RPO: no protection reaches ${p.dr.region}`);
+  else lines.push(`${ok(false)} RPO: no protection reaches ${to}`);
   if (p.rto)
     lines.push(
       `${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.implemented ?? p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(
@@ -197,11 +203,11 @@ function pairLines(p: DrPair, md: boolean): string[] {
     );
   if (p.standby) lines.push(...standbyLines(p, md));
   lines.push(
-    `${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? `→ ${p.dr!.region}` : 'NOT covered'}`).join(', ')}`,
+    `${ok(p.coverage.every((c) => c.covered))} coverage: ${p.coverage.map((c) => `${c.bundle} ${c.covered ? `→ ${to}` : 'NOT covered'}`).join(', ')}`,
   );
   if (p.keys.length)
     lines.push(
-      `${ok(p.keys.every((k) => k.ok))} keys: ${p.keys.length} cop${p.keys.length === 1 ? 'y' : 'ies'} in ${p.dr.region} encrypted with keys ${p.keys.every((k) => k.ok) ? `in ${p.dr.region}` : 'in the wrong region'}`,
+      `${ok(p.keys.every((k) => k.ok))} keys: ${p.keys.length} cop${p.keys.length === 1 ? 'y' : 'ies'} in ${to} encrypted with keys ${p.keys.every((k) => k.ok) ? `in ${to}` : 'in the wrong region'}`,
     );
   lines.push(
     `${ok(p.stateOk ?? false)} state: ${p.dr.name} keeps its Terraform state in ${p.dr.stateRegion}${p.stateOk ? `, not in ${p.primaryRegion}` : `, the region it fails over from`}`,
@@ -216,9 +222,11 @@ function pairLines(p: DrPair, md: boolean): string[] {
 /** What runs in the DR region in peacetime: the standing cost of the policy. */
 function standbyLines(p: DrPair, md: boolean): string[] {
   const s = p.standby!;
-  const head = s.applied
-    ? `standing cost in ${p.dr!.region} (${p.dr!.name} applied in peacetime):`
-    : `standing cost in ${p.dr!.region}: the backup plane only (${p.dr!.name} is applied only at failover: do not apply it now):`;
+  const head = p.reversed
+    ? `standing cost in ${p.primaryRegion} while failing back (${p.primary} as the DR of ${p.dr!.name}):`
+    : s.applied
+      ? `standing cost in ${p.dr!.region} (${p.dr!.name} applied in peacetime):`
+      : `standing cost in ${p.dr!.region}: the backup plane only (${p.dr!.name} is applied only at failover: do not apply it now):`;
   const items = s.items.map((i) => `${i.what}${i.size ? ` ${i.size}` : ''}${i.count !== undefined ? ` × ${i.count}` : ''} (${i.resource})`);
   // markdown: one list item (the caller makes each line one); terminal: one line per resource
   if (md) return [`ℹ️ ${head} ${items.join('; ')}`];

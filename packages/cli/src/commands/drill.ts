@@ -20,6 +20,7 @@ export interface DrillFlags {
   endpoint?: string;
   aws?: boolean;
   keep?: boolean;
+  failback?: boolean;
   pluginDir?: string;
   json?: boolean;
 }
@@ -53,6 +54,10 @@ function summary(r: DrillReport): string {
       ? `  ${label} ${x.measuredMinutes} min (${duration(x.measuredSeconds)}) vs target ${x.targetMinutes} min: ${x.met ? pc.green(`met, ${x.marginMinutes} min to spare`) : pc.red(`breached by ${-x.marginMinutes} min`)}`
       : `  ${label} not measured`;
   lines.push(m('RTO', r.rto), m('RPO', r.rpo));
+  if (r.failback)
+    lines.push(
+      `  failback: ${r.failback.durationSeconds !== undefined ? `${duration(r.failback.durationSeconds)}, ${r.failback.manifestsRestored ? 'manifests as before the failover (history comment apart)' : 'manifests NOT restored'}` : 'not completed'}`,
+    );
   if (r.rto?.note) lines.push(pc.dim(`  ${r.rto.note}`));
   if (r.rpo?.note) lines.push(pc.dim(`  ${r.rpo.note}`));
   const left = Object.entries(r.leftOut).flatMap(([env, l]) => l.map((x) => `${env}: ${x.address}`));
@@ -95,7 +100,7 @@ async function drillOrRefuse(drEnv: string, flags: DrillFlags, root: string): Pr
   }
   const progress = flags.json ? undefined : terminalProgress(process.stderr);
   const report = await runDrill(
-    { root, drEnv, target, keep: flags.keep, pluginDir: plugin.dir, progress, handleSignals: true },
+    { root, drEnv, target, keep: flags.keep, failback: flags.failback, pluginDir: plugin.dir, progress, handleSignals: true },
     {
       runCheck: (names, at) => runCheck(names, at),
       synth: async (names, at) => (await synth(names, { quiet: true }, at)).results.map((x) => ({ env: x.env, file: x.file })),

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { resolveForCheck, runChecks, type Finding } from '@parity/checks';
+import { lastDrill, resolveForCheck, runChecks, type Finding } from '@parity/checks';
 import { candidateWorkspace, planEnvironment, renderEnvironment, writeEnvironment, type GenPlan } from '@parity/generator';
 import { loadWorkspace, stateBackend, type Cloud, type Manifest, type Problem, type Workspace } from '@parity/model';
 import { failOnErrors } from '../report.js';
@@ -38,6 +38,29 @@ export async function verifyPlan(ws: Workspace, plan: GenPlan): Promise<Problem[
   return (await findingsOf(candidateWorkspace(ws, plan), names))
     .filter((f) => !before.has(key(f)))
     .map((f) => ({ ...f, severity: f.kind === 'dr-missing' && f.env === plan.name ? ('warning' as const) : f.severity }));
+}
+
+/**
+ * The runbook of a planned dr environment, as `pnpm gen runbook` will see it once it is written:
+ * the checks of the pair on the workspace as it would be, Terraform synthesized in memory, the
+ * last drill (a re-stamped environment keeps its reports).
+ */
+export async function runbookOf(ws: Workspace, plan: GenPlan): Promise<{ file: string; text: string } | undefined> {
+  if (!plan.manifest.recovers) return undefined;
+  const { synthToJson } = await import('@parity/synth');
+  const { runbookText, RUNBOOK_FILE } = await import('@parity/drill/runbook');
+  const candidate = candidateWorkspace(ws, plan);
+  const resolved = resolveForCheck(candidate, [plan.name, plan.manifest.recovers]);
+  const json = new Map<string, TerraformJson>();
+  for (const e of resolved.envs) json.set(e.name, (await synthToJson(ws.root, e)) as TerraformJson);
+  const report = runChecks(
+    candidate,
+    resolved,
+    (n) => json.get(n),
+    (n) => lastDrill(ws.root, n),
+  );
+  const text = runbookText(candidate, plan.name, report, (n) => json.get(n));
+  return text === undefined ? undefined : { file: RUNBOOK_FILE, text };
 }
 
 /**
@@ -92,14 +115,19 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
       ),
     );
   }
-  const written = writeEnvironment(ws, name, renderEnvironment(ws.root, plan), flags.force);
+  const files = renderEnvironment(ws.root, plan);
+  // a dr environment's failover procedure, from the model it becomes part of: computed now, so it
+  // lands in the same rename as the environment (a kill in between cannot leave it without one)
+  if (plan.manifest.role === 'dr') {
+    const runbook = await runbookOf(ws, plan);
+    if (runbook) files.set(runbook.file, runbook.text);
+  }
+  const written = writeEnvironment(ws, name, files, flags.force);
   const m = plan.manifest;
   process.stdout.write(
     `${pc.green('✔')} ${pc.bold(name)}: ${m.role} on ${m.cloud} ${m.region}, tier ${m.tier}${m.drPolicy ? `, DR policy ${m.drPolicy}` : ''}${m.recovers ? `, recovers ${m.recovers}` : ''}\n`,
   );
   for (const f of written) process.stdout.write(`  wrote ${f}\n`);
-  // a dr environment's failover procedure, from the model it now is part of
-  if (m.role === 'dr') await (await import('./runbook.js')).genRunbooks([name], {}, ws.root);
   const needsDr =
     m.role === 'production' && ws.definition.data.dr.required && ![...ws.manifests.values()].some((s) => s.data.recovers === name);
   if (needsDr)

@@ -1,0 +1,100 @@
+/**
+ * `pnpm failback` as users run it (the launcher, in a temporary workspace holding the tests' fleet (@parity/testkit)), for the
+ * steps that call no cloud API: the refusals, reprotect (written and dry run), and the restore of
+ * the original roles, whose manifests must be byte for byte as before the failover apart from the
+ * history comment. The switchover's API calls are failback-run.test.ts's (recorded) and the
+ * drill's (moto).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { BIN, fleetWorkspace } from '@parity/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const workspaces: Array<{ cleanup: () => void }> = [];
+afterAll(() => {
+  for (const w of workspaces.splice(0)) w.cleanup();
+});
+
+function failback(root: string, ...args: string[]) {
+  // nothing listens on port 9: these steps must not call the API
+  const r = spawnSync(process.execPath, [BIN, 'failback', 'dr-usw2', '--endpoint', 'http://127.0.0.1:9', ...args], {
+    env: { ...process.env, PARITY_ROOT: root, FORCE_COLOR: '0', NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+const file = (root: string, env: string) => join(root, 'environments', env, 'environment.yaml');
+const read = (root: string, env: string) => readFileSync(file(root, env), 'utf8');
+
+/** The manifest with a section written as pnpm failover / pnpm failback would, before `overrides`. */
+function withSection(text: string, section: string): string {
+  return text.replace(/^overrides:/m, `${section}overrides:`);
+}
+
+describe('pnpm failback', () => {
+  it('fails before the failover is complete, naming the file, field, value and fix; writes nothing', () => {
+    const ws = fleetWorkspace();
+    workspaces.push(ws);
+    const prod = read(ws.root, 'prod-use1');
+    const none = failback(ws.root);
+    expect(none.code, none.out).toBe(2);
+    expect(none.out).toMatch(/failback refused: dr-usw2 has not failed over/);
+    writeFileSync(file(ws.root, 'dr-usw2'), withSection(read(ws.root, 'dr-usw2'), 'failover:\n  step: promote\n'));
+    const early = failback(ws.root);
+    expect(early.code, early.out).toBe(2);
+    expect(early.out).toMatch(/environments\/dr-usw2\/environment\.yaml \(failover\.step\): dr-usw2's failover is not complete/);
+    expect(early.out).toMatch(/fix: +complete the failover first: pnpm failover dr-usw2/);
+    expect(read(ws.root, 'prod-use1')).toBe(prod);
+  }, 240_000);
+
+  it('reprotect, then (after complete) the original roles: the manifests byte for byte as before the failover, apart from the history', () => {
+    const ws = fleetWorkspace();
+    workspaces.push(ws);
+    const original = { dr: read(ws.root, 'dr-usw2'), prod: read(ws.root, 'prod-use1') };
+    const history = '# 2026-11-28T14:02Z: promote — us-east-1 lost.\n# 2026-11-28T14:30Z: complete.\n';
+    writeFileSync(file(ws.root, 'dr-usw2'), withSection(original.dr, `${history}failover:\n  step: complete\n`));
+
+    const dry = failback(ws.root, '--dry-run');
+    expect(dry.code, dry.out).toBe(0);
+    expect(dry.out).toMatch(/prod-use1: failback step reprotect/);
+    expect(dry.out).toMatch(
+      /aws rds modify-db-instance --region us-east-1 --db-instance-identifier acme-prod-use1-db --no-deletion-protection/,
+    );
+    expect(dry.out).toMatch(/plan -replace=aws_db_instance\.database_instance_\w+ -out=failback\.tfplan/);
+    expect(dry.out).toMatch(/\(dry run: nothing fenced, environments\/prod-use1\/environment\.yaml not written\)/);
+    expect(read(ws.root, 'prod-use1')).toBe(original.prod);
+
+    const reprotect = failback(ws.root, '--yes', '--by', 'Ana');
+    expect(reprotect.code, reprotect.out).toBe(0);
+    expect(parse(read(ws.root, 'prod-use1')).failback).toMatchObject({
+      step: 'reprotect',
+      from: 'dr-usw2 (us-west-2), replicated into us-east-1',
+    });
+    expect(read(ws.root, 'prod-use1')).toMatch(
+      /^# \d{4}-\d\d-\d\dT\d\d:\d\dZ: reprotect — us-east-1 back; prod-use1 becomes the DR of dr-usw2, by Ana\.$/m,
+    );
+
+    // promote and complete need the reverse replica's API (the drill's); here, as if they were done
+    writeFileSync(file(ws.root, 'prod-use1'), read(ws.root, 'prod-use1').replace('step: reprotect', 'step: complete'));
+    const restore = failback(ws.root, '--yes', '--by', 'Ana');
+    expect(restore.code, restore.out).toBe(0);
+    expect(restore.out).toMatch(/prod-use1's Terraform, by address:\n +no changes to resources/);
+    expect(restore.out).toMatch(/plan -replace=aws_db_instance\.database_instance_\w+ -out=restore\.tfplan/);
+    const strip = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => !/^# \d{4}-\d\d-\d\dT\d\d:\d\dZ: /.test(l))
+        .join('\n');
+    expect(strip(read(ws.root, 'dr-usw2'))).toBe(original.dr);
+    expect(strip(read(ws.root, 'prod-use1'))).toBe(original.prod);
+    expect(read(ws.root, 'dr-usw2')).toMatch(
+      /# 2026-11-28T14:30Z: complete\.\n# .*restore — original roles: dr-usw2 recovers prod-use1 again; failback done, by Ana\.\noverrides:/,
+    );
+    // and nothing is left to fail back
+    expect(failback(ws.root).out).toMatch(/dr-usw2 has not failed over/);
+  }, 600_000);
+});
