@@ -140,10 +140,11 @@ const refusals: Refusal[] = [
   },
   {
     name: 'fails on an override of a bundle the definition does not have',
-    manifests: [{ ...staging, overrides: { cache: { size: 'large' } } }],
+    // a name no definition can hold (bundle keys have no hyphen): `pnpm gen bundle cache` may have added cache
+    manifests: [{ ...staging, overrides: { 'no-such-bundle': { size: 'large' } } }],
     env: 'staging',
     kind: 'unknown-bundle',
-    path: 'overrides.cache',
+    path: 'overrides.no-such-bundle',
   },
   {
     name: 'fails on a value the bundle does not allow',
