@@ -118,6 +118,8 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(out).toContain(`${FROM.platform} → ${TO.platform}, ${FROM.scope} → ${TO.scope}`);
       expect(out).toMatch(/Next steps:[\s\S]*Bootstrap[\s\S]*First release[\s\S]*CI/);
       expect(await leftovers(OLD_NAMES)).toEqual([]);
+      // pnpm lint (part of pnpm test) passes on what was rewritten: names of another length move lines
+      await run(join(root, 'node_modules/.bin/biome'), ['check', '--error-on-warnings', '.']);
       // every package resolves its workspace dependencies under the new scope
       expect(existsSync(join(root, `packages/generator/node_modules/${TO.scope}/model/package.json`))).toBe(true);
       expect(existsSync(join(root, `packages/generator/node_modules/${FROM.scope}`))).toBe(false);

@@ -1,19 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { dataPlaces, residencyFindings } from '@parity/checks';
 import { KEY_USER_ROLE, kmsLocation, loadWorkspace, resolveEnvironments, storageLocationOfKms } from '@parity/model';
-import { REPO_ROOT } from '@parity/model/testing';
 import { synthToJson, type TerraformJson } from '@parity/synth';
+import { fleetWorkspace } from '@parity/testkit';
 
-// Customer-managed keys on the committed GCP fleet, read from real synth: every data store names a
+// Customer-managed keys on the tests' GCP fleet (@parity/testkit, whatever the repository's own fleet is), read from real synth: every data store names a
 // key, the key lives where the data does, and the service agent that encrypts with it is granted
 // the key before the data store is created.
 
 type Body = Record<string, unknown>;
 
-const ws = await loadWorkspace(REPO_ROOT);
+const fleet = fleetWorkspace();
+afterAll(() => fleet.cleanup());
+const ws = await loadWorkspace(fleet.root);
 const gcp = resolveEnvironments(ws).envs.filter((e) => e.cloud === 'gcp');
 const json = new Map<string, TerraformJson>();
-for (const e of gcp) json.set(e.name, await synthToJson(REPO_ROOT, e));
+for (const e of gcp) json.set(e.name, await synthToJson(fleet.root, e));
 
 const resources = (j: TerraformJson, type: string) => Object.entries((j.resource?.[type] ?? {}) as Record<string, Body>);
 const blockOf = (v: unknown): Body => (Array.isArray(v) ? (v[0] as Body) : (v as Body)) ?? {};

@@ -252,7 +252,7 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
         const copy = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', empty.url, '--dry-run']);
         expect(copy.code, copy.out).toBe(2);
         expect(copy.out).toMatch(
-          /looked for a snapshot of acme-prod-euw1-db \(copies, or recovery points in acme-prod-euw1-copy-eu-central-1\) in eu-central-1/,
+          /nothing to recover dr-euc1 from in eu-central-1: looked for a snapshot of acme-prod-euw1-db \(copies, or recovery points in acme-prod-euw1-copy-eu-central-1\) and found none/,
         );
       } finally {
         await empty.stop();

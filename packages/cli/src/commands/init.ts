@@ -123,6 +123,19 @@ async function stamp(root: string, bin: string, env: FleetEnv, cloud: Cloud | un
   return undefined;
 }
 
+/**
+ * A new name is longer or shorter than the old one, so a rewritten line may now break the
+ * project's formatter (`pnpm lint`, in the test command): format what was rewritten, with the
+ * project's own Biome and configuration (files Biome does not handle are left as written).
+ */
+async function formatRewritten(root: string, files: readonly string[]): Promise<void> {
+  const code = files.filter((f) => /\.(?:[cm]?[jt]sx?|json)$/.test(f));
+  if (code.length === 0) return;
+  await runChecked('pnpm', ['exec', 'biome', 'format', '--write', '--files-ignore-unknown=true', '--no-errors-on-unmatched', ...code], {
+    cwd: root,
+  });
+}
+
 export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
   const opts = await complete(flags);
   const problems = initProblems(opts);
@@ -143,6 +156,7 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
       if (plan.from.scope !== plan.to.scope)
         for (const dir of importers(root)) rmSync(join(dir, 'node_modules', plan.from.scope), { recursive: true, force: true });
       await runChecked('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile'], { cwd: root, echo: true });
+      await formatRewritten(root, [...plan.edits.keys()]);
     }
     await runChecked(process.execPath, [bin, 'schemas'], { cwd: root });
   } else process.stdout.write(`${pc.green('✔')} already ${plan.to.platform} / ${plan.to.scope}: nothing to rewrite\n`);
