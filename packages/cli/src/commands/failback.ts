@@ -7,12 +7,12 @@
  *
  * Exit code 0 when written (or a dry run), 1 when declined, 2 for a refusal.
  */
-import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import { runFailback, type FailbackPlan, type FailbackResult, type FailoverTarget } from '@parity/drill';
-import { confirmationNeeded, findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
+import { findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';
+import { confirmWrite, printProcedure } from './confirm.js';
 import { printRefusal, targetOf } from './drill.js';
 
 export interface FailbackFlags {
@@ -49,26 +49,14 @@ export function printFailbackPlan(p: FailbackPlan): void {
     }
   }
   say(pc.bold('  Then, in order:'));
-  const who = { terraform: 'Terraform', failback: 'pnpm failback, once confirmed', operator: 'by hand' } as const;
-  p.procedure.forEach((s, i) => {
-    say(`  ${i + 1}. ${s.title} ${pc.dim(`(${who[s.by]})`)}`);
-    say(pc.dim(`     changes: ${s.changes}`));
-    for (const c of s.commands) say(`     ${c.startsWith('#') ? pc.dim(c) : pc.cyan(c)}`);
-  });
+  printProcedure(p.procedure, { terraform: 'Terraform', failback: 'pnpm failback, once confirmed', operator: 'by hand' });
 }
 
 async function ask(p: FailbackPlan): Promise<boolean> {
   printFailbackPlan(p);
   const files = p.change.files.map((f) => f.file).join(' and ');
-  if (!process.stdin.isTTY) refuseOne(confirmationNeeded('pnpm failback', files));
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const fence = p.step === 'promote' ? ` This fences ${p.pair.dr.name}'s writers now.` : '';
-    const a = await rl.question(`Write failback step ${p.step} into ${files}?${fence} [y/N] `);
-    return /^y(es)?$/i.test(a.trim());
-  } finally {
-    rl.close();
-  }
+  const fence = p.step === 'promote' ? ` This fences ${p.pair.dr.name}'s writers now.` : '';
+  return confirmWrite('pnpm failback', files, `Write failback step ${p.step} into ${files}?${fence}`);
 }
 
 function conclude(r: FailbackResult): void {

@@ -6,12 +6,12 @@
  *
  * Exit code 0 when written (or a dry run), 1 when declined, 2 for a refusal.
  */
-import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import { runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/drill';
-import { confirmationNeeded, findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
+import { findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';
+import { confirmWrite, printProcedure } from './confirm.js';
 import { printRefusal, targetOf } from './drill.js';
 
 export interface FailoverFlags {
@@ -43,24 +43,13 @@ export function printPlan(p: FailoverPlan): void {
     say(`    ${colour(l)}`);
   }
   say(pc.bold('  Then, in order:'));
-  p.procedure.forEach((s, i) => {
-    say(`  ${i + 1}. ${s.title} ${pc.dim(`(${s.by === 'terraform' ? 'Terraform' : 'by hand'})`)}`);
-    say(pc.dim(`     changes: ${s.changes}`));
-    for (const c of s.commands) say(`     ${c.startsWith('#') ? pc.dim(c) : pc.cyan(c)}`);
-  });
+  printProcedure(p.procedure, { terraform: 'Terraform', operator: 'by hand' });
 }
 
 async function ask(p: FailoverPlan): Promise<boolean> {
   printPlan(p);
-  if (!process.stdin.isTTY) refuseOne(confirmationNeeded('pnpm failover', p.change.file));
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const irreversible = p.step === 'promote' ? ' Applying it promotes the replica, which cannot be undone.' : '';
-    const a = await rl.question(`Write the failover into ${p.change.file}?${irreversible} [y/N] `);
-    return /^y(es)?$/i.test(a.trim());
-  } finally {
-    rl.close();
-  }
+  const irreversible = p.step === 'promote' ? ' Applying it promotes the replica, which cannot be undone.' : '';
+  return confirmWrite('pnpm failover', p.change.file, `Write the failover into ${p.change.file}?${irreversible}`);
 }
 
 function conclude(r: FailoverResult): void {
