@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveForCheck, parityMatrix } from '@parity/checks';
@@ -24,9 +25,10 @@ import { fleetEnvironments, fleetWorkspace } from '@parity/testkit';
 import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
 import { addresses } from '@parity/model/terraform';
 import { promote, setPin } from './promote.js';
-import { freePort } from '@parity/io';
+import { freePort, runProcess } from '@parity/io';
 import { npmInstaller } from './install.js';
 import { addUser, publishedVersions, startRegistry, type RunningRegistry } from './registry.js';
+import { runNpm } from './npm.js';
 import { pendingChangesets, release } from './release.js';
 
 const MANIFEST = 'environments/prod-use1/environment.yaml';
@@ -296,5 +298,24 @@ describe('bundle releases through a real registry', () => {
     );
     const ok = await promote({ root: root(), bundle: 'database', to: 'prod-use1', allowMajor: true, dryRun: true });
     expect(ok).toMatchObject({ from: { version: v2, pinned: true }, to: { version: '2.0.0', pinned: true }, written: false });
+  });
+
+  it('publishes a prerelease under its pre-mode tag, and latest stays on the release', async () => {
+    // changesets' pre mode, entered as a team would (npm refuses a prerelease without a tag)
+    const changeset = createRequire(join(root(), 'package.json')).resolve('@changesets/cli/bin.js');
+    const entered = await runProcess(process.execPath, [changeset, 'pre', 'enter', 'next'], { cwd: root() });
+    expect(entered.code, entered.stderr).toBe(0);
+    writeFileSync(
+      join(root(), '.changeset/database-pre.md'),
+      `---\n'@parity/bundle-database': patch\n---\n\nA prerelease, for the test.\n`,
+    );
+    const r = await release({ root: root(), token });
+    expect(r.published).toEqual(['@parity/bundle-database@2.0.1-next.0']);
+    const tags = await runNpm(['view', '@parity/bundle-database', 'dist-tags', '--json', '--prefer-online'], root());
+    expect(tags.code, tags.stderr).toBe(0);
+    expect(JSON.parse(tags.stdout)).toEqual({ latest: '2.0.0', next: '2.0.1-next.0' });
+    // promote's default stays on the newest release
+    const p = await promote({ root: root(), bundle: 'database', to: 'prod-use1', allowMajor: true, dryRun: true });
+    expect(p.to.version).toBe('2.0.0');
   });
 });

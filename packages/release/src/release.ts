@@ -163,10 +163,29 @@ export async function buildAll(root: string, pkgs: readonly WorkspacePackage[]):
   if (r.code !== 0) throw new Error(`building ${pkgs.map((p) => p.name).join(', ')} failed:\n${(r.stdout + r.stderr).trim()}`);
 }
 
+/**
+ * The dist-tag a version is published under. A release is `latest`. npm refuses to publish a
+ * prerelease without a tag (and one published as `latest` would be what every unpinned install
+ * gets), so a prerelease goes under the tag of changesets' pre mode (`.changeset/pre.json`, written
+ * by `pnpm changeset pre enter <tag>`), else its first prerelease identifier (1.3.0-rc.0 → rc),
+ * else `next`.
+ */
+export function distTag(version: string, root: string): string {
+  const pre = semver.prerelease(version);
+  if (!pre) return 'latest';
+  const file = join(root, '.changeset', 'pre.json');
+  if (existsSync(file)) {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { mode?: string; tag?: string };
+    if (state.mode === 'pre' && state.tag) return state.tag;
+  }
+  return typeof pre[0] === 'string' ? pre[0] : 'next';
+}
+
 /** Publish one built package with pnpm (which swaps workspace:* for versions and applies publishConfig). */
-async function publishOne(p: WorkspacePackage, registry: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function publishOne(p: WorkspacePackage, root: string, registry: string, env: NodeJS.ProcessEnv): Promise<void> {
   // built by buildAll; prepack would build it again
-  const r = await run(process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm', ['publish', '--no-git-checks', '--ignore-scripts'], p.dir, {
+  const args = ['publish', '--no-git-checks', '--ignore-scripts', '--tag', distTag(p.version, root)];
+  const r = await run(process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm', args, p.dir, {
     npm_config_update_notifier: 'false',
     ...env,
   });
@@ -236,7 +255,7 @@ export function plannedVersions(root: string, pkgs: ReadonlyMap<string, Workspac
 }
 
 /** Publish in dependency waves (model before the bundles), two at a time. */
-async function publishAll(todo: readonly WorkspacePackage[], registry: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+async function publishAll(todo: readonly WorkspacePackage[], root: string, registry: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   const waves: WorkspacePackage[][] = [];
   const placed = new Map<string, number>();
   for (const p of todo) {
@@ -249,7 +268,7 @@ async function publishAll(todo: readonly WorkspacePackage[], registry: string, e
     for (let i = 0; i < wave.length; i += 2) {
       await Promise.all(
         wave.slice(i, i + 2).map(async (p) => {
-          await publishOne(p, registry, env);
+          await publishOne(p, root, registry, env);
           done.push(`${p.name}@${p.version}`);
         }),
       );
@@ -317,7 +336,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     // 3. build and publish
     if (todo.length) log(`building ${todo.map((p) => p.name).join(', ')}`);
     await buildAll(root, todo);
-    const published = await publishAll(todo, registry, auth.env);
+    for (const p of todo)
+      if (distTag(p.version, root) !== 'latest') log(`${p.name}@${p.version} is a prerelease: dist-tag ${distTag(p.version, root)}`);
+    const published = await publishAll(todo, root, registry, auth.env);
     return { registry, versioned, published, unchanged };
   } finally {
     auth.cleanup();
