@@ -55,6 +55,13 @@ export interface Arrow {
   readonly uncovered: readonly string[];
   /** A residency error names one end of the pair (e.g. a dr region outside the primary's jurisdiction). */
   readonly residency: boolean;
+  /**
+   * Where the pair is in a failover or failback (`failover: promote`, `failback: reprotect`), when
+   * one is under way; none in peacetime.
+   */
+  readonly phase?: string;
+  /** The dr environment runs as the primary (its failover is complete): data flows from it to the primary's region. */
+  readonly reversed: boolean;
 }
 
 export interface DrillStep {
@@ -114,6 +121,8 @@ export interface PairExtras {
   readonly implemented?: string;
   /** The failover step the dr manifest records. */
   readonly failover?: string;
+  /** The failback step the production manifest records. */
+  readonly failback?: string;
   /** Of a protection: what recovery does with it (`promotion`, `restore`). */
   readonly recovery?: string;
 }
@@ -172,6 +181,7 @@ export function extras(p: object): PairExtras {
     standby: field(p, 'standby'),
     implemented: text(field(p, 'implemented')),
     failover: text(field(p, 'failover')),
+    failback: text(field(p, 'failback')),
     recovery: text(field(p, 'recovery')),
   };
 }
@@ -268,7 +278,11 @@ function arrows(check: CheckReport, points: readonly EnvPoint[]): Arrow[] {
     .map((p) => {
       const from = byName.get(p.primary);
       const to = byName.get(p.dr.name);
+      const { failover, failback } = extras(p);
+      const phase = [failover && `failover: ${failover}`, failback && `failback: ${failback}`].filter(Boolean).join(', ');
       return {
+        ...(phase ? { phase } : {}),
+        reversed: failover === 'complete',
         primary: p.primary,
         dr: p.dr.name,
         mechanism: strongest(p),

@@ -89,7 +89,11 @@ function legend(d: ReportData): string {
   const jur = [...jurisdictionFills(d.envs)].map(([j, fill]) =>
     h('li', {}, h('span', { class: 'swatch', style: `background:${fill}` }), `jurisdiction ${esc(j)}`),
   );
-  return h('ul', { class: 'legend', 'aria-label': 'legend' }, ...roles, ...mechs, red, ...jur);
+  // only when a pair is failing over or back: in peacetime the legend stays as short as the map
+  const moving = d.arrows.some((a) => a.phase)
+    ? [h('li', {}, line('in-failover'), 'amber: failover or failback under way (from the running primary once a failover is complete)')]
+    : [];
+  return h('ul', { class: 'legend', 'aria-label': 'legend' }, ...roles, ...mechs, red, ...moving, ...jur);
 }
 
 function mapTables(d: ReportData): string {
@@ -257,7 +261,8 @@ function threeWays(p: DrPair): string {
 }
 
 function policyList(p: DrPair): string {
-  const { policy: pol, implemented, failover } = extras(p);
+  const { policy: pol, implemented, failover, failback } = extras(p);
+  const drName = p.dr?.name ?? 'the dr environment';
   const dr = p.dr
     ? `${p.dr.name} (${p.dr.region}), state in ${p.dr.stateRegion}${p.stateOk === false ? ': the region it fails over from' : ''}`
     : 'none';
@@ -270,7 +275,8 @@ function policyList(p: DrPair): string {
       'implemented',
       implemented && implemented !== pol.strategy ? `${implemented} (the Terraform does not implement the policy)` : undefined,
     ],
-    ['failover', failover ? `step ${failover} under way` : undefined],
+    ['failover', failover && (failover === 'complete' ? `complete: ${drName} runs as the primary` : `step ${failover} under way`)],
+    ['failback', failback ? `step ${failback} under way: ${p.primary} takes its role back from ${drName}` : undefined],
     ['primary', `${p.primary} (${p.primaryRegion}, ${p.jurisdiction})`],
     ['dr', dr],
   ];

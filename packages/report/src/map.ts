@@ -187,14 +187,15 @@ function countryShapes(path: GeoPath, size: Size, fills: ReadonlyMap<string, str
 function arrowElements(arrows: readonly Arrow[], at: ReadonlyMap<string, Placed>, detail: boolean): string {
   return arrows
     .flatMap((a) => {
-      const from = at.get(a.primary);
-      const to = at.get(a.dr);
+      // once the dr environment runs as the primary, what flows (the reverse copy of a failback) goes back
+      const [from, to] = a.reversed ? [at.get(a.dr), at.get(a.primary)] : [at.get(a.primary), at.get(a.dr)];
       if (!from || !to) return [];
       const bad = arrowProblem(a);
-      const title = `${a.primary} → ${a.dr}: ${MECHANISM_LABEL[a.mechanism]}${bad ? ` (${bad})` : ''}`;
+      const ends = a.reversed ? `${a.dr} → ${a.primary}` : `${a.primary} → ${a.dr}`;
+      const title = `${ends}: ${MECHANISM_LABEL[a.mechanism]}${a.phase ? `, ${a.phase}` : ''}${bad ? ` (${bad})` : ''}`;
       const who = detail ? { 'data-detail-pair': a.primary } : { 'data-primary': a.primary, 'data-dr': a.dr };
       const attrs = {
-        class: `arrow mech-${a.mechanism}${bad ? ' bad' : ''}`,
+        class: `arrow mech-${a.mechanism}${bad ? ' bad' : ''}${a.phase ? ' in-failover' : ''}`,
         ...who,
         'data-mechanism': a.mechanism,
         d: arrowPath(from, to),
@@ -388,7 +389,8 @@ export function describe(points: readonly EnvPoint[], arrows: readonly Arrow[]):
     return `${p.name} (${p.role}) in ${p.cloud} ${p.region}${p.city ? `, ${p.city}` : ''}${flags.map((f) => `, ${f}`).join('')}`;
   });
   const links = arrows.map(
-    (a) => `${a.primary} to ${a.dr} by ${MECHANISM_LABEL[a.mechanism]}${arrowProblem(a) ? ` (${arrowProblem(a)})` : ''}`,
+    (a) =>
+      `${a.primary} to ${a.dr} by ${MECHANISM_LABEL[a.mechanism]}${a.phase ? `, ${a.phase}${a.reversed ? ` (${a.dr} runs as the primary)` : ''}` : ''}${arrowProblem(a) ? ` (${arrowProblem(a)})` : ''}`,
   );
   const drawn = `${arrows.length} DR arrows: ${links.join('; ') || 'none'}`;
   return `${points.length} environments: ${envs.join('; ')}. ${drawn}. The tables below the map say the same.`;

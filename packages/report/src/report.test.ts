@@ -150,6 +150,30 @@ describe('the report page', () => {
     expect(html).toMatch(/class="arrow mech-replica"/);
   });
 
+  it('shows a failover and a failback under way: the step, the running primary, the arrow from it', () => {
+    const peace = renderHtml(reportData(tmp(), check(), []));
+    expect(peace).not.toMatch(/class="arrow [^"]*in-failover/);
+    expect(peace).not.toContain('amber:');
+    expect(peace).not.toContain('<dt>failback</dt>');
+
+    const promoting = reportData(tmp(), check([pair({ failover: 'promote' })]), []);
+    expect(promoting.arrows).toEqual([expect.objectContaining({ phase: 'failover: promote', reversed: false })]);
+    expect(renderHtml(promoting)).toContain('<dd>step promote under way</dd>');
+
+    const back = reportData(tmp(), check([pair({ failover: 'complete', failback: 'reprotect' })]), []);
+    expect(back.arrows).toEqual([expect.objectContaining({ phase: 'failover: complete, failback: reprotect', reversed: true })]);
+    const html = renderHtml(back);
+    expect(html).toContain('<dd>complete: dr-usw2 runs as the primary</dd>');
+    expect(html).toContain('<dd>step reprotect under way: prod-use1 takes its role back from dr-usw2</dd>');
+    // the arrow is drawn from the running primary, amber, and says so in its title and the map's text
+    expect(html).toMatch(
+      /class="arrow mech-backup-copy in-failover"[^>]*><title>dr-usw2 → prod-use1: [^<]*, failover: complete, failback: reprotect</,
+    );
+    expect(html).toContain('prod-use1 to dr-usw2 by');
+    expect(html).toContain('(dr-usw2 runs as the primary)');
+    expect(html).toContain('amber: failover or failback under way');
+  });
+
   it('shows every drill of a dr environment, newest first, and skips files that are not drill reports', () => {
     const root = tmp();
     const dir = join(root, 'environments', 'dr-usw2', 'drills');

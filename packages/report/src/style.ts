@@ -59,6 +59,7 @@ figure { margin: 0; }
 .map .arrow.mech-replica { stroke-width: 3.5; }
 .map .arrow.mech-replicated-backups { stroke-dasharray: 10 5; }
 .map .arrow.mech-backup-copy { stroke-dasharray: 2 5; stroke-linecap: round; }
+.map .arrow.in-failover { stroke: #b45309; }
 .map .arrow.bad { stroke: var(--bad); }
 .map .head { fill: #35424f; }
 .map .head.bad { fill: var(--bad); }
