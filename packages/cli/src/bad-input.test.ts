@@ -5,7 +5,7 @@
  * file left behind.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,8 +45,20 @@ function snapshot(): Map<string, string> {
   for (const [k, v] of readTree(join(root, 'schemas'))) tree.set(`schemas/${k}`, v);
   return tree;
 }
+/**
+ * Every temporary file or folder under `dir`. The walk races the command it watches: a temporary
+ * folder seen in one listing may be renamed into place before it is listed itself, which is no
+ * temporary left.
+ */
 function temporaries(dir = root, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw e;
+  }
+  for (const e of entries) {
     if (e.name === 'node_modules' || e.isSymbolicLink()) continue;
     if (TEMP_FILE.test(e.name)) out.push(join(dir, e.name));
     if (e.isDirectory()) temporaries(join(dir, e.name), out);
