@@ -75,13 +75,17 @@ export type Failover = z.output<typeof FailoverSchema>;
 export const FailbackSchema = z
   .object({
     step: z
-      .enum(['reprotect', 'promote', 'complete'])
+      .enum(['reprotect', 'promote', 'complete', 'restore'])
       .describe(
-        "reprotect: this environment becomes the DR of its promoted dr environment (its database a read replica of that one, re-created; compute at standby size); promote: the replica becomes standalone and compute scales up, at a fenced moment; complete: the full primary configuration. Then remove the section (and the dr manifest's failover section): the original roles.",
+        "Pilot light and warm standby: reprotect (this environment becomes the DR of its promoted dr environment: its database a read replica of that one, re-created; compute at standby size), promote (the replica becomes standalone and compute scales up, at a fenced moment), complete (the full primary configuration). Backup & restore: reprotect (the dr environment's backups are copied into this region), restore (this environment's database re-created from `snapshot`, a copy of the fenced dr database). Then remove the section (and the dr manifest's failover section): the original roles.",
       ),
     at: z.string().optional().describe('When the step was written (ISO 8601).'),
     reason: z.string().optional().describe('Why, and who decided.'),
     from: z.string().optional().describe('What the data comes back from (the promoted dr environment).'),
+    snapshot: z
+      .string()
+      .optional()
+      .describe("backup & restore, step restore only: the DB snapshot in this region (identifier or ARN) to re-create this environment's database from."),
   })
   .strict();
 

@@ -63,11 +63,53 @@ describe('failback layer', () => {
     expect(none.issues).toEqual([expect.objectContaining({ kind: 'failback', allowed: expect.stringMatching(/failover.step: complete/) })]);
   });
 
-  it('fails under backup & restore, naming what is missing', async () => {
-    const r = await resolve(pair(undefined, { step: 'restore', snapshot: 's' }, { step: 'reprotect' }), 'prod-use1');
+  it('backup & restore, reprotect: the production environment unchanged, the dr backups copied back into its region', async () => {
+    const restored: Failover = { step: 'restore', snapshot: 'copy-1' };
+    const prod = (await resolve(pair(undefined, restored, { step: 'reprotect' }), 'prod-use1')).env!;
+    const db = prod.bundles.find((b) => b.name === 'database')!;
+    expect([db.params.mode, db.params.restoreFromSnapshot, db.sources.restoreFromSnapshot]).toEqual(['primary', undefined, 'bundle']);
+    expect(prod.dr.replicaSource).toBeUndefined();
+    expect(prod.backup.copyRegions).toEqual(['us-west-2']);
+    const dr = (await resolve(pair(undefined, restored, { step: 'reprotect' }), 'dr-usw2')).env!;
+    expect(dr.backup.copyRegions).toEqual(['us-east-1']);
+    // without the failback section, the restored dr environment copies nowhere
+    const before = (await resolve(pair(undefined, restored), 'dr-usw2')).env!;
+    expect(before.backup.copyRegions).toEqual([]);
+  });
+
+  it('backup & restore, restore: the production database re-created from the snapshot named in the section', async () => {
+    const restored: Failover = { step: 'restore', snapshot: 'copy-1' };
+    const prod = (await resolve(pair(undefined, restored, { step: 'restore', snapshot: 'back-1' }), 'prod-use1')).env!;
+    const db = prod.bundles.find((b) => b.name === 'database')!;
+    expect([db.params.mode, db.params.restoreFromSnapshot, db.sources.restoreFromSnapshot]).toEqual(['primary', 'back-1', 'failback']);
+    const dr = (await resolve(pair(undefined, restored, { step: 'restore', snapshot: 'back-1' }), 'dr-usw2')).env!;
+    expect(dr.backup.copyRegions).toEqual(['us-east-1']);
+  });
+
+  it('fails on a replica step under backup & restore, and on restore under pilot light, naming what fits', async () => {
+    const r = await resolve(pair(undefined, { step: 'restore', snapshot: 's' }, { step: 'promote' }), 'prod-use1');
     expect(r.issues).toEqual([
-      expect.objectContaining({ kind: 'failback', path: 'failback.step', message: expect.stringMatching(/copy vault/) }),
+      expect.objectContaining({
+        kind: 'failback',
+        file: 'environments/prod-use1/environment.yaml',
+        path: 'failback.step',
+        value: 'promote',
+        allowed: 'reprotect, restore',
+        fix: expect.stringMatching(/snapshot/),
+      }),
     ]);
+    const pl = await resolve(pair('important', { step: 'complete' }, { step: 'restore', snapshot: 's' }), 'prod-use1');
+    expect(pl.issues).toEqual([expect.objectContaining({ path: 'failback.step', value: 'restore', allowed: 'reprotect, promote, complete' })]);
+  });
+
+  it('fails on step restore without a snapshot, on a snapshot in another step, and before the restore failover', async () => {
+    const restored: Failover = { step: 'restore', snapshot: 'copy-1' };
+    const none = await resolve(pair(undefined, restored, { step: 'restore' }), 'prod-use1');
+    expect(none.issues).toEqual([expect.objectContaining({ path: 'failback', value: 'restore', fix: expect.stringMatching(/snapshot/) })]);
+    const extra = await resolve(pair(undefined, restored, { step: 'reprotect', snapshot: 'x' }), 'prod-use1');
+    expect(extra.issues).toEqual([expect.objectContaining({ path: 'failback.snapshot', value: 'x' })]);
+    const early = await resolve(pair(undefined, undefined, { step: 'reprotect' }), 'prod-use1');
+    expect(early.issues).toEqual([expect.objectContaining({ kind: 'failback', allowed: expect.stringMatching(/failover.step: restore/) })]);
   });
 
   it('fails on a failback section in a dr environment', async () => {

@@ -1,7 +1,10 @@
 /**
  * Failback as a derived parameter layer (see the README, "Failing back"): once the primary region
- * is back and the dr environment that recovers a production one runs as the primary (its
- * `failover.step: complete`), the production manifest's `failback:` section reverses the pair.
+ * is back and the dr environment that recovers a production one runs as the primary (its failover
+ * done: `failover.step: complete` for a replica, `restore` under backup & restore), the
+ * production manifest's `failback:` section reverses the pair.
+ *
+ * Pilot light and warm standby:
  *
  * | step      | database.mode | database replicates      | cluster.capacityPercent     |
  * |-----------|---------------|--------------------------|-----------------------------|
@@ -9,9 +12,17 @@
  * | promote   | promoted      | nothing                  | 100                         |
  * | complete  | primary       | nothing                  | 100                         |
  *
+ * Backup & restore (nothing of the production environment runs as a replica):
+ *
+ * | step      | production environment                        | dr environment                              |
+ * |-----------|-----------------------------------------------|---------------------------------------------|
+ * | reprotect | unchanged (the old database stays, untouched) | its backups also copied into this region     |
+ * | restore   | database.restoreFromSnapshot = failback.snapshot | as in reprotect                           |
+ *
  * `dr.replicaSource` stays the only thing the database bundle reads to know what it replicates:
- * in step reprotect it names the dr environment. Backup & restore has no replica to reverse, and
- * is refused here with what is missing.
+ * in step reprotect it names the dr environment. The reverse backup copies are the dr
+ * environment's `backup.copyRegions` (see `reverseCopyTarget`), which the backup and database
+ * bundles already turn into a copy vault, copy actions and replicated automated backups.
  */
 import type { Failback, Manifest, SourceFile } from './config.js';
 import type { DerivedLayer, Strategy } from './drpolicy.js';
@@ -31,13 +42,73 @@ export function failingBackFrom(
   return d ? { name: d.name, region: d.region, ...(d.failover ? { step: d.failover.step } : {}) } : undefined;
 }
 
-const LAYERS: Record<Failback['step'], (standbyPercent: number) => DerivedLayer> = {
-  reprotect: (standby) => ({ database: { mode: 'replica' }, cluster: { capacityPercent: standby } }),
-  promote: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }),
-  complete: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }),
+type Family = 'replica' | 'backup-restore';
+const familyOf = (s: Strategy): Family => (s === 'backup-restore' ? 'backup-restore' : 'replica');
+
+/** The failback steps written into `failback.step`, per strategy family, in order. */
+export const FAILBACK_STEPS_OF: Readonly<Record<Family, readonly Failback['step'][]>> = {
+  replica: ['reprotect', 'promote', 'complete'],
+  'backup-restore': ['reprotect', 'restore'],
 };
 
-/** What a failback needs, as one issue each: a production environment, a replica strategy, a completed failover. */
+/** The failover step after which the dr environment runs as a full primary. */
+export const FAILOVER_DONE: Readonly<Record<Family, string>> = { replica: 'complete', 'backup-restore': 'restore' };
+
+const LAYERS: Record<Family, Partial<Record<Failback['step'], (f: Failback, standbyPercent: number) => DerivedLayer>>> = {
+  replica: {
+    reprotect: (_, standby) => ({ database: { mode: 'replica' }, cluster: { capacityPercent: standby } }),
+    promote: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }),
+    complete: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }),
+  },
+  'backup-restore': {
+    reprotect: () => ({}),
+    restore: (f) => ({ database: { restoreFromSnapshot: f.snapshot } }),
+  },
+};
+
+/** A step that does not fit the strategy, or a snapshot missing from (or given to) the wrong step. */
+function stepProblems(f: Failback, family: Family, strategy: Strategy, at: Where): Issue[] {
+  const allowed = FAILBACK_STEPS_OF[family];
+  if (!allowed.includes(f.step)) {
+    return [
+      issue({
+        kind: 'failback',
+        ...at(['failback', 'step']),
+        value: f.step,
+        message: `step ${f.step} does not fit ${strategy}: ${family === 'replica' ? 'a replica is promoted, not restored' : 'there is no replica to promote; the database is re-created from a snapshot copy'}`,
+        allowed: allowed.join(', '),
+        fix: family === 'replica' ? 'reprotect, then promote, then complete (pnpm failback writes each)' : 'reprotect, then restore with snapshot: <id or ARN> (pnpm failback writes each)',
+      }),
+    ];
+  }
+  if (f.step === 'restore' && !f.snapshot) {
+    return [
+      issue({
+        kind: 'failback',
+        ...at(['failback']),
+        value: f.step,
+        message: 'step restore needs the snapshot to re-create the database from',
+        allowed: 'snapshot: <identifier or ARN of a snapshot in this region>',
+        fix: 'add failback.snapshot (pnpm failback copies the fenced dr database into this region and writes it)',
+      }),
+    ];
+  }
+  if (f.step !== 'restore' && f.snapshot !== undefined) {
+    return [
+      issue({
+        kind: 'failback',
+        ...at(['failback', 'snapshot']),
+        value: f.snapshot,
+        message: `snapshot is read by step restore only (backup & restore); step ${f.step} does not restore`,
+        allowed: '(none)',
+        fix: 'remove failback.snapshot',
+      }),
+    ];
+  }
+  return [];
+}
+
+/** What a failback needs, as one issue each: a production environment, a step of its strategy, a completed failover. */
 function failbackProblems(m: Manifest, strategy: Strategy, from: ReturnType<typeof failingBackFrom>, at: Where): Issue[] {
   const f = m.failback!;
   if (m.role !== 'production') {
@@ -50,19 +121,9 @@ function failbackProblems(m: Manifest, strategy: Strategy, from: ReturnType<type
       }),
     ];
   }
-  if (strategy === 'backup-restore') {
-    return [
-      issue({
-        kind: 'failback',
-        ...at(['failback', 'step']),
-        value: f.step,
-        message:
-          "failback under backup & restore is not generated yet: it needs the restored dr environment's backups copied into this region (a copy vault and copy actions pointing back) and a restore of this environment from the newest copy, which the backup bundle does not model",
-        allowed: '(none) under backup-restore; failback runs under pilot-light and warm-standby',
-        fix: `remove the failback section; return by hand: snapshot the dr environment's database, copy it into ${m.region}, and restore ${m.name} from it (the runbook lists the commands)`,
-      }),
-    ];
-  }
+  const family = familyOf(strategy);
+  const steps = stepProblems(f, family, strategy, at);
+  if (steps.length) return steps;
   if (!from) {
     return [
       issue({
@@ -73,14 +134,15 @@ function failbackProblems(m: Manifest, strategy: Strategy, from: ReturnType<type
       }),
     ];
   }
-  if (from.step !== 'complete') {
+  const done = FAILOVER_DONE[family];
+  if (from.step !== done) {
     return [
       issue({
         kind: 'failback',
         ...at(['failback', 'step']),
         value: f.step,
         message: `${from.name} has not completed its failover (failover.step: ${from.step ?? '(none)'}): ${m.name} can only become its DR once ${from.name} runs as a full primary`,
-        allowed: `(none) until environments/${from.name}/environment.yaml has failover.step: complete`,
+        allowed: `(none) until environments/${from.name}/environment.yaml has failover.step: ${done}`,
         fix: from.step
           ? `complete the failover first (pnpm failover ${from.name}), or remove the failback section`
           : 'remove the failback section: there was no failover',
@@ -105,13 +167,27 @@ export function failbackLayer(
   const from = failingBackFrom(m.name, manifests);
   const issues = failbackProblems(m, strategy, from, at);
   if (issues.length || !from) return { layer: {}, issues };
+  const family = familyOf(strategy);
   const standby = strategy === 'warm-standby' ? (standbyCapacityPercent ?? 100) : 0;
-  const layer = LAYERS[m.failback.step](standby);
-  return {
-    layer,
-    ...(m.failback.step === 'reprotect' ? { replicates: { name: from.name, region: from.region } } : {}),
-    issues: [],
-  };
+  const layer = LAYERS[family][m.failback.step]!(m.failback, standby);
+  const replicates = family === 'replica' && m.failback.step === 'reprotect';
+  return { layer, ...(replicates ? { replicates: { name: from.name, region: from.region } } : {}), issues: [] };
+}
+
+/**
+ * Backup & restore, failing back: the region a dr environment (its failover done) also copies its
+ * backups into, the recovered production environment's, while that manifest has a `failback`
+ * section. The mirror of what the production environment's backups do toward the DR region.
+ */
+export function reverseCopyTarget(
+  m: Manifest,
+  strategy: Strategy | undefined,
+  manifests: ReadonlyMap<string, SourceFile<Manifest>>,
+): { name: string; region: string } | undefined {
+  if (m.role !== 'dr' || strategy !== 'backup-restore' || m.failover?.step !== 'restore' || !m.recovers) return undefined;
+  const primary = manifests.get(m.recovers)?.data;
+  if (!primary?.failback || primary.cloud !== m.cloud) return undefined;
+  return { name: primary.name, region: primary.region };
 }
 
 /*

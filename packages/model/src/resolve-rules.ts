@@ -14,7 +14,7 @@ import { zodIssues, type Definition, type DrPolicy, type Manifest, type SourceFi
 import { paramKeys, unknownParam } from './definition-check.js';
 import { deriveBackupSchedule, type BackupSchedule } from './dr.js';
 import { failoverLayer, resolvePolicy, strategyLayer, type DerivedLayer, type Strategy } from './drpolicy.js';
-import { failbackLayer } from './failback.js';
+import { failbackLayer, reverseCopyTarget } from './failback.js';
 import { issue, type Issue } from './errors.js';
 import { bundleOrder, featureOffered, jurisdictionOf, listRegions, missingServices, regionsWithAll } from './placement.js';
 import {
@@ -55,6 +55,8 @@ export interface ResolveContext {
   /** A production environment failing back: the `failback` layer, and the dr environment its database replicates (step reprotect). */
   failbackValues: DerivedLayer;
   failbackReplicates?: EnvRef;
+  /** A dr environment under backup & restore while its production environment fails back: where its backups are copied back to. */
+  reverseCopy?: EnvRef;
   schedule: BackupSchedule;
   readonly resolved: ResolvedBundle[];
 }
@@ -461,8 +463,31 @@ function policy(ctx: ResolveContext): void {
   out.push(...fb.issues);
   ctx.failbackValues = fb.layer;
   if (fb.replicates) ctx.failbackReplicates = fb.replicates;
+  const reverse = reverseCopyTarget(m, strategy, ctx.input.manifests);
+  if (reverse) reverseResidency(ctx, reverse);
   ctx.strategyValues = m.role === 'dr' && pol.policy && strategy ? strategyLayer(strategy, pol.policy) : {};
   ctx.schedule = deriveBackupSchedule(pol.policy?.rpoMinutes ?? 60, pol.policy?.copyDelayMinutes ?? 0);
+}
+
+/** The reverse backup copies of a failback stay inside this environment's jurisdiction, as the forward ones do. */
+function reverseResidency(ctx: ResolveContext, to: EnvRef): void {
+  const { m, at, out, region, jur } = ctx;
+  const cat = regionCatalog();
+  const target = cat.get(m.cloud, to.region);
+  if (region && jur && target && !jur.members.includes(target.jurisdiction)) {
+    out.push(
+      issue({
+        kind: 'residency',
+        ...at(['region']),
+        value: m.region,
+        message: `failing back, ${m.name}'s backups would be copied into ${to.region} (${target.jurisdiction}, the region of ${to.name}): out of ${jur.name}`,
+        allowed: `copies inside ${jur.name}`,
+        fix: `fail back by re-creating ${to.name} in ${jur.name}, or remove ${to.name}'s failback section`,
+      }),
+    );
+    return;
+  }
+  ctx.reverseCopy = to;
 }
 
 /** Overrides name known bundles and parameters, and only parameters the definition lets differ. */
@@ -627,12 +652,12 @@ function parameters(ctx: ResolveContext): void {
 
 /** Optional features with limited regional support (RDS automated-backups replication). */
 function features(ctx: ResolveContext): void {
-  const { m, at, out, region, bundles, drTargets } = ctx;
+  const { m, at, out, region, bundles, drTargets, reverseCopy } = ctx;
   const cat = regionCatalog();
   for (const b of ctx.resolved) {
     for (const f of bundles.get(b.name)?.features ?? []) {
       if (f.cloud !== m.cloud || b.params[f.param] !== true) continue;
-      for (const t of drTargets) {
+      for (const t of [...drTargets, ...(reverseCopy ? [reverseCopy] : [])]) {
         if (featureOffered(f, m.region, t.region)) continue;
         const ok = (region ? cat.inJurisdiction(m.cloud, region.jurisdiction) : []).filter(
           (r) => r.code !== m.region && featureOffered(f, m.region, r.code),

@@ -66,7 +66,10 @@ function buildEnvironment(ctx: ResolveContext): ResolvedEnvironment {
   const { def, m, name, file, jur, recovers, drTargets, schedule } = ctx;
   const region = ctx.region!;
   const cat = regionCatalog();
-  const copyRegions = drTargets.map((t) => t.region).filter((r, i, a) => a.indexOf(r) === i);
+  // failing back under backup & restore, a dr environment's backups also go back to the production region
+  const copyRegions = [...drTargets, ...(ctx.reverseCopy ? [ctx.reverseCopy] : [])]
+    .map((t) => t.region)
+    .filter((r, i, a) => a.indexOf(r) === i);
   return {
     name,
     file,
