@@ -115,6 +115,36 @@ describe('aws backup', () => {
     expect(json.output?.['backup_location']?.['value']).toBe('us-west-1');
   });
 
+  it('failing back under backup & restore, copies the restored dr environment backups into the production region (vault, key, copy action)', async () => {
+    const [p, d, st] = AWS_PAIR;
+    const reversed = await resolveFixture([
+      { ...p!, failback: { step: 'reprotect' } },
+      { ...d!, failover: { step: 'restore', snapshot: 'copy-1' } },
+      st!,
+    ]);
+    const env = reversed.get(d!.name)!;
+    expect(env.backup.copyRegions).toEqual(['us-east-1']);
+    const json = await synthToJson(REPO_ROOT, env);
+    const copies = rule(json).copy_action ?? [];
+    expect(copies).toHaveLength(1);
+    const [id, vault] = vaultOf(json, copies[0]!.destination_vault_arn);
+    expect(id).toMatch(/copy-vault-us-east-1/);
+    expect(vault['provider']).toBe('aws.us_east_1');
+    expect(regionOf(json, vault)).toBe(p!.region);
+    expect(vault['name']).toBe(namer(env.platform, env.name)('aws.backupVault', 'copy', 'us-east-1'));
+    const key = keyOf(json, String(vault['kms_key_arn']));
+    expect(key['provider']).toBe('aws.us_east_1');
+    // the restored database is a primary: it is selected, so its backups are taken and copied back
+    const selected = Object.values(resources(json, 'aws_backup_selection')).flatMap((s) => (s['resources'] as string[] | undefined) ?? []);
+    expect(selected.some((r) => /^\$\{aws_db_instance\.database_instance_\w+\.arn\}$/.test(r))).toBe(true);
+    // and the database's automated backups are replicated there too, with a key of that region
+    const repl = Object.values(resources(json, 'aws_db_instance_automated_backups_replication'));
+    expect(repl.map((r) => r['provider'])).toEqual(['aws.us_east_1']);
+    // the production environment itself is unchanged by reprotect: still copying toward the DR region
+    const prodJson = await synthToJson(REPO_ROOT, reversed.get(p!.name)!);
+    expect(prodJson).toEqual(prod);
+  });
+
   it('runs on the schedule derived from the RPO, keeps backups for retentionDays and never moves them to cold storage', () => {
     for (const [env, json] of [
       [prodEnv, prod],

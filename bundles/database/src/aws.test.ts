@@ -67,7 +67,11 @@ describe('aws database', () => {
     expect(db['multi_az']).toBe(true);
     expect(db['deletion_protection']).toBe(true);
     expect(db['skip_final_snapshot']).toBe(false);
-    expect(db['final_snapshot_identifier']).toBe(namer(prodEnv.platform, prodEnv.name)('aws.dbInstance', 'db', 'final'));
+    // one snapshot per generation of the instance: its creation time, kept by ignore_changes
+    expect(db['final_snapshot_identifier']).toBe(
+      `${namer(prodEnv.platform, prodEnv.name)('aws.dbInstance', 'db', 'final')}-\${formatdate("YYYYMMDDhhmmss", timestamp())}`,
+    );
+    expect((db['lifecycle'] as { ignore_changes?: string[] })?.ignore_changes).toContain('final_snapshot_identifier');
     expect(db['delete_automated_backups']).toBe(false);
   });
 
@@ -188,6 +192,24 @@ describe('aws database', () => {
     expect(db['storage_encrypted']).toBe(true);
     expect(json.output?.['database_kms_key_arn']?.['value']).toBe('${aws_db_instance.database_instance_D7FC2283.kms_key_id}');
     expect(instance(dr)).not.toHaveProperty('snapshot_identifier');
+  });
+
+  it('keeps a restored instance when its restore source goes away (snapshot_identifier is ForceNew): the argument is read at creation only', async () => {
+    const [p, d] = AWS_PAIR;
+    const restored = await resolveFixture([p!, { ...d!, overrides: { database: { restoreFromSnapshot: 'copy-1' } } }]);
+    const before = instance(await synthToJson(REPO_ROOT, restored.get(d!.name)!));
+    const after = instance(dr);
+    expect(before['snapshot_identifier']).toBe('copy-1');
+    expect(after).not.toHaveProperty('snapshot_identifier');
+    for (const db of [before, after]) {
+      expect((db['lifecycle'] as { ignore_changes?: string[] }).ignore_changes).toEqual([
+        'snapshot_identifier',
+        'final_snapshot_identifier',
+      ]);
+    }
+    // every other ForceNew argument is the same with and without the restore source
+    for (const k of ['identifier', 'engine', 'storage_encrypted', 'username', 'db_name', 'db_subnet_group_name'])
+      expect(before[k]).toEqual(after[k]);
   });
 
   it('fails when the network bundle is not connected', () => {

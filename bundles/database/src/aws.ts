@@ -22,7 +22,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { Token, type TerraformProvider } from 'cdktf';
+import { Fn, Token, type TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
 import { inputList, inputString, namer, type DeployContext, type Exports } from '@parity/model';
 import type { DatabaseParams } from './index.js';
@@ -79,7 +79,7 @@ function instanceConfig(ctx: DeployContext<DatabaseParams, TerraformProvider>, s
     copyTagsToSnapshot: true,
     deletionProtection: p.deletionProtection,
     skipFinalSnapshot: !p.deletionProtection,
-    ...(p.deletionProtection ? { finalSnapshotIdentifier: ctx.name('aws.dbInstance', 'db', 'final') } : {}),
+    ...(p.deletionProtection ? { finalSnapshotIdentifier: finalSnapshotIdentifier(ctx) } : {}),
     // Protected databases keep their automated backups (and PITR) for the retention period after deletion.
     deleteAutomatedBackups: !p.deletionProtection,
     performanceInsightsEnabled: true,
@@ -88,6 +88,28 @@ function instanceConfig(ctx: DeployContext<DatabaseParams, TerraformProvider>, s
     enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
   };
 }
+
+/**
+ * The final snapshot's name: `<identifier>-final-<UTC creation time, YYYYMMDDhhmmss>`. The time is
+ * Terraform's `timestamp()` when the instance is created, kept by `ignore_changes` (see
+ * `LIFECYCLE`): every generation of the instance (re-created by a failover, a failback, a restore)
+ * leaves a snapshot of its own, where a fixed `<identifier>-final` met the first generation's
+ * (DBSnapshotAlreadyExists) on the second delete. The synthesized text is the same for the same
+ * inputs; an instance created before this keeps the name its state holds.
+ */
+function finalSnapshotIdentifier(ctx: DeployContext<DatabaseParams, TerraformProvider>): string {
+  return `${ctx.name('aws.dbInstance', 'db', 'final')}-${Fn.formatdate('YYYYMMDDhhmmss', Fn.timestamp())}`;
+}
+
+/**
+ * Arguments read when the instance is created, and never again:
+ * - `snapshot_identifier` is ForceNew in the provider: without this, removing a restore source
+ *   (a failover's or failback's section going away) would replace the restored database with an
+ *   empty one. Re-creating an existing instance from a snapshot is an explicit
+ *   `terraform plan -replace=<address>`, which `pnpm failback` and the runbooks print.
+ * - `final_snapshot_identifier`: its creation time stays the instance's (see finalSnapshotIdentifier).
+ */
+const LIFECYCLE = { ignoreChanges: ['snapshot_identifier', 'final_snapshot_identifier'] };
 
 /**
  * What only a standalone instance sets: a replica takes its database, user and backups from its
@@ -202,6 +224,7 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     ...(p.mode === 'primary' ? primaryOnly(ctx, key.arn) : {}),
     // Only a primary carries the backup tag: a replica is not backed up (see the backup bundle).
     tags: { Name: identifier, ...(p.mode === 'primary' ? { 'parity:backup': ctx.env.name } : {}) },
+    lifecycle: LIFECYCLE,
   });
   if (p.mode === 'replica') replicaLagAlarm(scope, ctx, identifier);
 

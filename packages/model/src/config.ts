@@ -85,7 +85,9 @@ export const FailbackSchema = z
     snapshot: z
       .string()
       .optional()
-      .describe("backup & restore, step restore only: the DB snapshot in this region (identifier or ARN) to re-create this environment's database from."),
+      .describe(
+        "backup & restore, step restore only: the DB snapshot in this region (identifier or ARN) to re-create this environment's database from.",
+      ),
   })
   .strict();
 

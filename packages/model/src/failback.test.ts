@@ -99,7 +99,9 @@ describe('failback layer', () => {
       }),
     ]);
     const pl = await resolve(pair('important', { step: 'complete' }, { step: 'restore', snapshot: 's' }), 'prod-use1');
-    expect(pl.issues).toEqual([expect.objectContaining({ path: 'failback.step', value: 'restore', allowed: 'reprotect, promote, complete' })]);
+    expect(pl.issues).toEqual([
+      expect.objectContaining({ path: 'failback.step', value: 'restore', allowed: 'reprotect, promote, complete' }),
+    ]);
   });
 
   it('fails on step restore without a snapshot, on a snapshot in another step, and before the restore failover', async () => {

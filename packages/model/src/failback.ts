@@ -77,7 +77,10 @@ function stepProblems(f: Failback, family: Family, strategy: Strategy, at: Where
         value: f.step,
         message: `step ${f.step} does not fit ${strategy}: ${family === 'replica' ? 'a replica is promoted, not restored' : 'there is no replica to promote; the database is re-created from a snapshot copy'}`,
         allowed: allowed.join(', '),
-        fix: family === 'replica' ? 'reprotect, then promote, then complete (pnpm failback writes each)' : 'reprotect, then restore with snapshot: <id or ARN> (pnpm failback writes each)',
+        fix:
+          family === 'replica'
+            ? 'reprotect, then promote, then complete (pnpm failback writes each)'
+            : 'reprotect, then restore with snapshot: <id or ARN> (pnpm failback writes each)',
       }),
     ];
   }
