@@ -136,6 +136,7 @@ export async function copySnapshot(
   targetId: string,
   kmsKeyId: string,
   signal?: AbortSignal,
+  sourceRegion?: string,
 ): Promise<DBSnapshot> {
   const r = await rds.send(
     new CopyDBSnapshotCommand({
@@ -143,6 +144,8 @@ export async function copySnapshot(
       TargetDBSnapshotIdentifier: targetId,
       KmsKeyId: kmsKeyId,
       CopyTags: true,
+      // an encrypted snapshot of another region needs a presigned request of that region; the SDK makes it from SourceRegion
+      ...(sourceRegion ? { SourceRegion: sourceRegion } : {}),
     }),
     { abortSignal: signal },
   );

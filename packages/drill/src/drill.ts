@@ -24,13 +24,12 @@ import {
   writeMarker,
 } from './steps.js';
 import { finish } from './teardown.js';
-import { refuseFailback } from './failback.js';
 import { completeFailback, reprotect, restoreRoles, switchover, verifyFailback } from './failback-steps.js';
+import { completeBackups, reprotectBackups, restoreBack } from './failback-steps-backups.js';
 
 /** A drill: the steps in order, then (always) the teardown and the report. Refusals throw before anything starts. */
 export async function runDrill(opts: DrillOptions, deps: DrillDeps): Promise<DrillReport> {
   const pair = await resolvePair(opts.root, opts.drEnv);
-  if (opts.failback && pair.dr.dr.strategy === 'backup-restore') return refuseFailback.unsupported(pair);
   const run = DrillRun.open(opts, deps, pair);
   try {
     await reachTarget(run); //           moto, a running endpoint, or real AWS
@@ -67,6 +66,13 @@ async function replicaDrill(run: DrillRun): Promise<void> {
 
 /** --failback: back to the primary region, as pnpm failback makes it, then the original roles. */
 async function failbackDrill(run: DrillRun): Promise<void> {
+  if (run.strategy === 'backup-restore') {
+    await reprotectBackups(run); //      failback.step reprotect: the dr environment's backups also copied into the primary region
+    await restoreBack(run); //           within the RPO, fence, snapshot, copy back, failback.step restore: the database re-created
+    await completeBackups(run); //       both sections removed: the original roles, the restored database kept
+    await verifyFailback(run); //        the primary region through the API; the failback measured
+    return;
+  }
   await reprotect(run); //               failback.step reprotect: the old primary replaced by a replica of the promoted one
   await switchover(run); //              within the RPO, fence the dr side, lag 0, failback.step promote
   await completeFailback(run); //        failback.step complete: a full primary, in place

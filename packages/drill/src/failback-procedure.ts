@@ -11,13 +11,30 @@ import type { Pair } from './pair.js';
 import { names } from './procedure.js';
 
 export interface FailbackProcedureStep {
-  readonly id: 'lift-protection' | 'apply' | 'apply-primary' | 'wait' | 'fence' | 'wait-zero' | 'traffic' | 'verify' | 'next';
+  readonly id:
+    | 'lift-protection'
+    | 'apply'
+    | 'apply-primary'
+    | 'apply-dr'
+    | 'wait'
+    | 'fence'
+    | 'wait-zero'
+    | 'snapshot'
+    | 'traffic'
+    | 'destroy'
+    | 'verify'
+    | 'next';
   readonly title: string;
   /** What running it changes. */
   readonly changes: string;
   readonly commands: readonly string[];
   /** Terraform (the team's apply), `pnpm failback` itself, or a person. */
   readonly by: 'terraform' | 'failback' | 'operator';
+}
+
+/** The final snapshot's name as people read it: the creation time Terraform stamps into it shown as a placeholder. */
+function finalName(v: unknown): string | undefined {
+  return typeof v === 'string' ? v.replace(/\$\{[^}]*timestamp\(\)[^}]*\}/, '<its creation time, YYYYMMDDhhmmss>') : undefined;
 }
 
 /** The database of an environment's Terraform: its address, identifier, protection and final snapshot. */
@@ -28,13 +45,13 @@ export function databaseOf(json: TerraformJson): { address: string; id?: string;
     address: db.address,
     id: literal(db.body.identifier),
     protected: db.body.deletion_protection === true,
-    finalSnapshot: db.body.skip_final_snapshot === true ? undefined : literal(db.body.final_snapshot_identifier),
+    finalSnapshot: db.body.skip_final_snapshot === true ? undefined : finalName(db.body.final_snapshot_identifier),
   };
 }
 
-const stackOf = (env: string) => `environments/${env}/cdktf.out/stacks/${env}`;
+export const stackOf = (env: string) => `environments/${env}/cdktf.out/stacks/${env}`;
 
-function applyCommands(env: string, plan: string, replace?: string): string[] {
+export function applyCommands(env: string, plan: string, replace?: string): string[] {
   return [
     `pnpm synth ${env}`,
     `terraform -chdir=${stackOf(env)} init -input=false`,
@@ -43,7 +60,12 @@ function applyCommands(env: string, plan: string, replace?: string): string[] {
   ];
 }
 
-function liftProtection(env: string, region: string, db: NonNullable<ReturnType<typeof databaseOf>>, why: string): FailbackProcedureStep {
+export function liftProtection(
+  env: string,
+  region: string,
+  db: NonNullable<ReturnType<typeof databaseOf>>,
+  why: string,
+): FailbackProcedureStep {
   return {
     id: 'lift-protection',
     title: `Lift deletion protection on ${env}'s database ${db.id ?? db.address} in ${region}`,
@@ -132,7 +154,7 @@ function promote(pair: Pair, before: TerraformJson, drJson: TerraformJson): Fail
   ];
 }
 
-function next(pair: Pair, step: FailbackStep): FailbackProcedureStep {
+export function next(pair: Pair, step: FailbackStep): FailbackProcedureStep {
   return {
     id: 'next',
     title: `Then: failback step ${step}`,

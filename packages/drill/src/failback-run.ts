@@ -25,13 +25,24 @@ import {
   failbackSection,
   nextFailbackStep,
   refuseFailback,
+  restoresRoles,
   type FailbackChange,
   type FailbackStep,
 } from './failback.js';
+import {
+  type ApiTarget,
+  apiTarget,
+  awaitReverseBackup,
+  reverseBackup,
+  switchoverSnapshot,
+  switchoverSnapshotId,
+  type SwitchoverSnapshot,
+} from './failback-backups.js';
+import { backupFailbackProcedure } from './failback-procedure-backups.js';
 import { databaseOf, failbackProcedure, type FailbackProcedureStep } from './failback-procedure.js';
 import type { FailoverTarget } from './failover-run.js';
-import { blockingFindings, resolvePair, type Pair } from './pair.js';
-import { describePoint, replicaOf, type ReplicaPoint } from './recovery.js';
+import { blockingFindings, resolvePair, strategyOf, type Pair } from './pair.js';
+import { describePoint, replicaOf, type ReplicaPoint, type SnapshotPoint } from './recovery.js';
 
 export interface FailbackOptions {
   readonly root: string;
@@ -45,6 +56,8 @@ export interface FailbackOptions {
   readonly waitMs?: number;
   /** How often to read the lag. Default 30 s. */
   readonly pollMs?: number;
+  /** Tags of the switchover snapshot (backup & restore); default: who and which failback. */
+  readonly snapshotTags?: Record<string, string>;
 }
 
 export interface FailbackDeps {
@@ -53,6 +66,8 @@ export interface FailbackDeps {
   confirm(plan: FailbackPlan): Promise<boolean>;
   /** Progress while waiting (the lag against the RPO). */
   log?(line: string): void;
+  /** Clients of a region for the backup & restore calls (tests inject recorded answers); default: the target's. */
+  api?: ApiTarget['clientsFor'];
 }
 
 export interface FailbackPlan {
@@ -62,15 +77,21 @@ export interface FailbackPlan {
   readonly procedure: readonly FailbackProcedureStep[];
   /** step promote: the reverse replica in the primary region, within the RPO. */
   readonly reverse?: ReplicaPoint;
+  /** Backup & restore: the newest copy of the dr database in the primary region (reprotect: as found; restore: within the RPO). */
+  readonly reverseBackup?: SnapshotPoint;
   readonly reverseText?: string;
+  /** Backup & restore, step restore: the switchover snapshot (the same identifier in both regions) the section names. */
+  readonly snapshotId?: string;
 }
 
 export interface FailbackResult extends FailbackPlan {
   readonly written: boolean;
   readonly notWritten?: 'dry-run' | 'declined';
-  /** step promote: what was fenced, and the replica at the switchover. */
+  /** step promote (restore under backup & restore): what was fenced, and the replica (the snapshot) at the switchover. */
   readonly fenced?: readonly string[];
   readonly atSwitchover?: string;
+  /** Backup & restore, step restore: the snapshot taken after the fence and its copy in the primary region. */
+  readonly snapshot?: SwitchoverSnapshot;
 }
 
 async function synth(root: string, env: Pair['primary']): Promise<TerraformJson> {
@@ -188,10 +209,53 @@ function literalCluster(json: TerraformJson): string | undefined {
   return typeof c === 'string' && !c.includes('${') ? c : undefined;
 }
 
+/** The API of `opts`' target, or the one a test injects. */
+export function apiOf(opts: FailbackOptions, deps: Pick<FailbackDeps, 'api' | 'log'>, signal?: AbortSignal): ApiTarget {
+  const endpoint = opts.target.kind === 'endpoint' ? opts.target.url : undefined;
+  const extra = { ...(deps.log ? { log: deps.log } : {}), ...(signal ? { signal } : {}) };
+  return deps.api ? { clientsFor: deps.api, ...extra } : apiTarget(endpoint, extra);
+}
+
+/** Backup & restore: the reverse copy (shown at reprotect; awaited within the RPO before the switchover) and the switchover snapshot's name. */
+async function backupStep(
+  opts: FailbackOptions,
+  deps: Pick<FailbackDeps, 'api' | 'log'>,
+  pair: Pair,
+  step: FailbackStep,
+  drJson: TerraformJson,
+  now: Date,
+): Promise<{ point?: SnapshotPoint; text?: string; snapshot?: string }> {
+  const api = apiOf(opts, deps);
+  const rpo = pair.dr.dr.rpoMinutes;
+  if (step === 'reprotect') {
+    const point = await reverseBackup(api, pair, drJson);
+    const text = point
+      ? describePoint(point, now, rpo)
+      : `none yet in ${pair.primary.region} (this step's apply of ${pair.dr.name} creates the copy vault there)`;
+    return { ...(point ? { point } : {}), text };
+  }
+  if (step !== 'restore') return {};
+  const point = await awaitReverseBackup(
+    {
+      ...api,
+      now: opts.now ?? (() => new Date()),
+      waitMs: opts.waitMs ?? 30 * 60_000,
+      pollMs: opts.pollMs ?? 30_000,
+      acceptNone: opts.target.kind === 'endpoint',
+    },
+    pair,
+    drJson,
+  );
+  const text = point
+    ? describePoint(point, now, rpo)
+    : `none in ${pair.primary.region}: the emulator runs no backup jobs, so re-protection within the RPO is not shown`;
+  return { ...(point ? { point } : {}), text, snapshot: switchoverSnapshotId(databaseOf(drJson)?.id ?? pair.dr.name, now) };
+}
+
 /** Steps 1-4 of one run: everything up to fencing and writing. */
 export async function planFailback(
   opts: FailbackOptions,
-  deps: Pick<FailbackDeps, 'runCheck' | 'log'>,
+  deps: Pick<FailbackDeps, 'runCheck' | 'log' | 'api'>,
   texts?: Record<string, string>,
   pairIn?: Pair,
 ): Promise<FailbackPlan> {
@@ -202,25 +266,28 @@ export async function planFailback(
   const [primaryBefore, drBefore] = [await synth(opts.root, pair.primary), await synth(opts.root, pair.dr)];
   const by = opts.declaredBy ?? 'the operator running pnpm failback';
   const reason = opts.reason ?? `${pair.primary.region} available again`;
-  const section = step === 'restore' ? undefined : failbackSection(pair, step, now, reason);
+  const backups = strategyOf(pair.dr) === 'backup-restore';
+  const b = backups ? await backupStep(opts, deps, pair, step, drBefore, now) : {};
+  const section = restoresRoles(pair, step) ? undefined : failbackSection(pair, step, now, reason, b.snapshot);
   let reverse: ReplicaPoint | undefined;
   if (step === 'promote') reverse = await awaitReverse(opts, deps, pair, { primary: primaryBefore, dr: drBefore }, 'rpo');
-  const note = reverse ? `Reverse replica before the fence: ${describePoint(reverse, now, pair.dr.dr.rpoMinutes)}` : undefined;
+  const reverseText = reverse ? describePoint(reverse, now, pair.dr.dr.rpoMinutes) : b.text;
+  const note =
+    reverseText && step !== 'reprotect' ? `${backups ? 'Reverse copy' : 'Reverse replica'} before the fence: ${reverseText}` : undefined;
   const change = await failbackChange(pair, step, failbackComment(pair, step, now, by, note), section, texts);
   const after = (env: string, fallback: TerraformJson) =>
-    (change.files.find((f) => f.env === env)?.json as TerraformJson | undefined) ?? fallback;
-  const procedure = failbackProcedure(pair, step, {
-    primaryBefore,
-    primaryAfter: after(pair.primary.name, primaryBefore),
-    drBefore,
-    drAfter: after(pair.dr.name, drBefore),
-  });
+    ([...change.files, ...change.alsoChanged].find((f) => f.env === env)?.json as TerraformJson | undefined) ?? fallback;
+  const json = { primaryBefore, primaryAfter: after(pair.primary.name, primaryBefore), drBefore, drAfter: after(pair.dr.name, drBefore) };
+  const procedure = backups ? backupFailbackProcedure(pair, step, json, b.snapshot) : failbackProcedure(pair, step, json);
   return {
     pair,
     step,
     change,
     procedure,
-    ...(reverse ? { reverse, reverseText: describePoint(reverse, now, pair.dr.dr.rpoMinutes) } : {}),
+    ...(reverse ? { reverse } : {}),
+    ...(b.point ? { reverseBackup: b.point } : {}),
+    ...(reverseText ? { reverseText } : {}),
+    ...(b.snapshot ? { snapshotId: b.snapshot } : {}),
   };
 }
 
@@ -284,13 +351,38 @@ export async function switchover(
   return { fenced, atSwitchover };
 }
 
+/** Backup & restore, step restore, once confirmed: fence the dr side's writers, then the switchover snapshot and its copy. */
+export async function fencedSnapshot(
+  opts: FailbackOptions,
+  deps: Pick<FailbackDeps, 'api' | 'log'>,
+  plan: FailbackPlan,
+  drJson: TerraformJson,
+  signal?: AbortSignal,
+): Promise<{ fenced: string[]; snapshot: SwitchoverSnapshot }> {
+  const { pair } = plan;
+  const c = clients(pair.dr.region, opts.target.kind === 'endpoint' ? opts.target.url : undefined);
+  let fenced: string[];
+  try {
+    fenced = await fenceWriters(c.eks, drJson, signal);
+  } finally {
+    c.destroy();
+  }
+  deps.log?.(`fenced ${pair.dr.name}'s writers: ${fenced.join(', ') || 'no node group'}`);
+  const tags = opts.snapshotTags ?? { 'parity:failback': `${pair.dr.name} to ${pair.primary.name}` };
+  const snapshot = await switchoverSnapshot(apiOf(opts, deps, signal), pair, drJson, plan.snapshotId!, tags);
+  return { fenced, snapshot };
+}
+
 /** `pnpm failback`: plan, confirm, (promote: fence, lag 0), write the manifest change(s). */
 export async function runFailback(opts: FailbackOptions, deps: FailbackDeps): Promise<FailbackResult> {
   const plan = await planFailback(opts, deps);
   if (opts.dryRun) return { ...plan, written: false, notWritten: 'dry-run' };
   if (!(await deps.confirm(plan))) return { ...plan, written: false, notWritten: 'declined' };
-  let extra: Pick<FailbackResult, 'fenced' | 'atSwitchover'> = {};
-  if (plan.step === 'promote') {
+  let extra: Pick<FailbackResult, 'fenced' | 'atSwitchover' | 'snapshot'> = {};
+  if (plan.snapshotId) {
+    const s = await fencedSnapshot(opts, deps, plan, await synth(opts.root, plan.pair.dr));
+    extra = { fenced: s.fenced, atSwitchover: `snapshot ${s.snapshot.copy.DBSnapshotArn}, taken after the fence`, snapshot: s.snapshot };
+  } else if (plan.step === 'promote') {
     const s = await switchover(opts, deps, plan, await synth(opts.root, plan.pair.dr));
     extra = {
       fenced: s.fenced,

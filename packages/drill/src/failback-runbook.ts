@@ -1,7 +1,7 @@
 /**
  * The runbook's failback section: the steps of `pnpm failback`, with the exact commands for this
- * pair (names from both environments' Terraform). Backup & restore and GCP pairs get what
- * `pnpm failback` refuses them, and the commands to fail back by hand.
+ * pair (names from both environments' Terraform), for a replica pair and a backup & restore pair.
+ * GCP pairs get the commands to fail back by hand (`pnpm failback` runs on AWS only).
  */
 import type { TerraformJson } from '@parity/model/terraform';
 import { databaseOf } from './failback-procedure.js';
@@ -57,47 +57,59 @@ function gcpByHand(p: Pair, primaryJson: TerraformJson, drJson: TerraformJson): 
   };
 }
 
-function byHand(p: Pair, primaryJson: TerraformJson, drJson: TerraformJson): { failbackIntro: string; failback: FailbackRunbookStep[] } {
+/** Backup & restore: reprotect (the dr environment's backups copied back), restore at a fenced moment, complete. */
+function backupFailback(
+  p: Pair,
+  primaryJson: TerraformJson,
+  drJson: TerraformJson,
+): { failbackIntro: string; failback: FailbackRunbookStep[] } {
   const { primary, dr } = p;
-  const ddb = databaseOf(drJson)?.id ?? `<${dr.name}'s database>`;
+  const run = `pnpm failback ${dr.name} --aws --reason "<why now>" --by "<who>"`;
   const pdb = databaseOf(primaryJson);
-  const why =
-    dr.cloud !== 'aws'
-      ? `\`pnpm failback\` runs on AWS only today: fail back by hand, in the same order.`
-      : `\`pnpm failback\` refuses a backup & restore pair: there is no replica to reverse, and the backup bundle does not copy a dr environment's backups back into ${primary.region}. Fail back by hand, once ${primary.region} is back:`;
+  const ddb = databaseOf(drJson);
+  const n = names(primaryJson, drJson, p);
+  const lift = (region: string, id: string | undefined) =>
+    `aws rds modify-db-instance --region ${region} --db-instance-identifier ${id} --no-deletion-protection --apply-immediately`;
   const steps = [
     {
-      title: `Copy ${dr.name}'s newest data into ${primary.region}`,
-      by: 'by hand',
-      changes: `a snapshot of ${dr.name}'s database, copied into ${primary.region} with a key of that region`,
-      commands:
-        dr.cloud === 'aws'
-          ? [
-              `aws rds create-db-snapshot --region ${dr.region} --db-instance-identifier ${ddb} --db-snapshot-identifier ${ddb}-failback-<date>`,
-              `aws rds copy-db-snapshot --region ${primary.region} --source-region ${dr.region} --source-db-snapshot-identifier arn:aws:rds:${dr.region}:<account>:snapshot:${ddb}-failback-<date> --target-db-snapshot-identifier ${ddb}-failback-<date> --kms-key-id alias/${primary.platform}-${primary.name}-database`,
-            ]
-          : [],
+      title: `Re-protect: ${dr.name}'s backups copied into ${primary.region} (failback.step reprotect)`,
+      by: 'pnpm failback, then Terraform',
+      changes: `writes \`failback: step: reprotect\` into environments/${primary.name}/environment.yaml and shows the newest copy of ${dr.name}'s database found in ${primary.region}. The apply of ${dr.name} adds a copy vault with its own key in ${primary.region}, copy actions to it and replicated automated backups; ${primary.name} is not changed`,
+      commands: [run, ...apply(dr.name)],
     },
     {
-      title: `Stop the writers in ${dr.region}, then restore ${primary.name} from the copy`,
-      by: 'by hand',
-      changes: `overrides.database.restoreFromSnapshot: <the copy> in environments/${primary.name}/environment.yaml, applied: a restore creates a new instance, so ${primary.name}'s old one is replaced (its deletion protection lifted first); what ${dr.name} wrote after the snapshot is lost unless the writers were stopped before it`,
-      commands:
-        dr.cloud === 'aws' && pdb
-          ? [
-              `aws rds modify-db-instance --region ${primary.region} --db-instance-identifier ${pdb.id} --no-deletion-protection --apply-immediately`,
-              ...apply(primary.name, pdb.address),
-            ]
-          : [],
+      title: 'Switch over at a fenced moment (failback.step restore)',
+      by: 'pnpm failback, then Terraform',
+      changes: `waits until a copy in ${primary.region} is within the RPO (${dr.dr.rpoMinutes} min), fences ${dr.name}'s writers (its node groups to zero), snapshots ${ddb?.id ?? 'its database'} after the fence (nothing written before it is lost), copies it into ${primary.region} with ${primary.name}'s database key, then writes \`failback.step: restore\` naming the copy. The apply REPLACES ${primary.name}'s old, diverged database with one restored from it${pdb?.finalSnapshot ? ` (Terraform's delete keeps a final snapshot, ${pdb.finalSnapshot})` : ''}. Then point traffic back at ${primary.region}`,
+      commands: [
+        run,
+        ...n.drNodeGroups.map(
+          (g) =>
+            `# the fence it runs: aws eks update-nodegroup-config --region ${dr.region} --cluster-name ${n.drCluster} --nodegroup-name ${g} --scaling-config minSize=0,maxSize=1,desiredSize=0`,
+        ),
+        ...(pdb?.protected ? [lift(primary.region, pdb.id)] : []),
+        ...apply(primary.name, pdb?.address),
+      ],
     },
     {
-      title: 'Restore the roles',
-      by: 'by hand',
-      changes: `remove the override and ${dr.name}'s \`failover:\` section (keep its comment as the history), apply both`,
-      commands: [`pnpm check ${primary.name} ${dr.name}`],
+      title: 'Restore the original roles (complete)',
+      by: 'pnpm failback, then Terraform',
+      changes: `removes \`failback:\` from ${primary.name}'s manifest and \`failover:\` from ${dr.name}'s (their comments stay as the history): both exactly as before the failover. ${primary.name}'s restored database is kept (snapshot_identifier is read at creation only); ${dr.name} is destroyed again (backup & restore keeps only the backup plane in ${dr.region})${ddb?.finalSnapshot ? `, its database's final snapshot kept (${ddb.finalSnapshot})` : ''}`,
+      commands: [
+        run,
+        ...apply(primary.name),
+        ...(ddb?.protected ? [lift(dr.region, ddb.id)] : []),
+        `terraform -chdir=${stack(dr.name)} plan -destroy -out=destroy.tfplan`,
+        `terraform -chdir=${stack(dr.name)} apply destroy.tfplan`,
+        `pnpm check ${primary.name} ${dr.name}`,
+        `pnpm gen runbook ${dr.name}`,
+      ],
     },
   ];
-  return { failbackIntro: why, failback: steps.map((s, i) => ({ n: i + 1, ...s })) };
+  return {
+    failbackIntro: `Once ${primary.region} is back, \`pnpm failback\` returns one step per run, each a reviewable manifest change (\`--dry-run\` shows it first; \`pnpm drill ${dr.name} --failback\` practises all of it). Run it again after each apply:`,
+    failback: steps.map((s, i) => ({ n: i + 1, ...s })),
+  };
 }
 
 /** The failback section of a pair's runbook. */
@@ -108,7 +120,7 @@ export function failbackView(
 ): { failbackIntro: string; failback: FailbackRunbookStep[] } {
   const { primary, dr } = p;
   if (dr.cloud !== 'aws') return gcpByHand(p, primaryJson, drJson);
-  if (dr.dr.strategy === 'backup-restore') return byHand(p, primaryJson, drJson);
+  if (dr.dr.strategy === 'backup-restore') return backupFailback(p, primaryJson, drJson);
   const run = `pnpm failback ${dr.name} --aws --reason "<why now>" --by "<who>"`;
   const pdb = databaseOf(primaryJson);
   const ddb = databaseOf(drJson);

@@ -21,7 +21,7 @@ import { stateResources } from './terraform.js';
 import { verifyDr } from './verify.js';
 
 /** The options `pnpm failback` would get, for this drill's target. */
-function optionsOf(run: DrillRun): FailbackOptions {
+export function optionsOf(run: DrillRun): FailbackOptions {
   return {
     root: run.root,
     drEnv: run.dr.name,
@@ -32,6 +32,8 @@ function optionsOf(run: DrillRun): FailbackOptions {
     // an emulator reports no lag, so nothing to wait for; on AWS the replica of a drill's empty database catches up in minutes
     waitMs: run.emulated ? 60_000 : 30 * 60_000,
     pollMs: run.emulated ? 1000 : 30_000,
+    // the switchover snapshot carries the drill's marker, as the failover's copy does
+    snapshotTags: { 'parity:drill-marker': run.markerId, 'parity:drill': run.dr.name },
   };
 }
 
@@ -43,7 +45,7 @@ function current(run: DrillRun) {
 }
 
 /** Plan one failback step exactly as `pnpm failback` does, from the drill's in-memory manifests. */
-async function plan(run: DrillRun, s: StepHandle, expected: FailbackStep): Promise<FailbackPlan> {
+export async function plan(run: DrillRun, s: StepHandle, expected: FailbackStep): Promise<FailbackPlan> {
   const { pair, texts } = current(run);
   s.update(`failback step ${expected}: manifest change, synth, plan`);
   const p = await planFailback(optionsOf(run), { runCheck: run.deps.runCheck, log: (l) => s.update(l) }, texts, pair);
@@ -61,9 +63,15 @@ async function liftProtection(rds: RDSClient, id: string, signal: AbortSignal): 
   });
 }
 
+/** What applying one environment replaced: the database (`<env>: <address> (<id>)`) and the final snapshot its delete kept. */
+export interface Applied {
+  readonly replaced?: string;
+  readonly finalSnapshot?: string;
+}
+
 /** Apply one environment of a failback step in its work folder: `-replace` the database where the procedure says so. */
-async function applyChange(run: DrillRun, s: StepHandle, p: FailbackPlan, env: string): Promise<string | undefined> {
-  const f = p.change.files.find((x) => x.env === env)!;
+export async function applyChange(run: DrillRun, s: StepHandle, p: FailbackPlan, env: string): Promise<Applied> {
+  const f = [...p.change.files, ...p.change.alsoChanged].find((x) => x.env === env)!;
   const isPrimary = env === run.primary.name;
   const resolved = isPrimary ? run.primary : run.dr;
   const region = isPrimary ? run.primary.region : run.dr.region;
@@ -71,6 +79,10 @@ async function applyChange(run: DrillRun, s: StepHandle, p: FailbackPlan, env: s
   // the procedure says which database a step replaces: its plan command for this environment carries -replace
   const replaceDb = p.procedure.some((x) => x.commands.some((c) => c.includes(`-chdir=environments/${env}/`) && c.includes(' -replace=')));
   const db = databaseOf(previous.json);
+  // the name the delete gives the final snapshot is the state's: Terraform stamped it at the instance's creation
+  const state = replaceDb ? stateResources(previous.dir).find((r) => r.type === 'aws_db_instance') : undefined;
+  const finalSnapshot =
+    state?.values.skip_final_snapshot === false ? (state.values.final_snapshot_identifier as string | undefined) : undefined;
   if (replaceDb && db?.id && p.procedure.some((x) => x.id === 'lift-protection')) {
     s.update(`${env}: deletion protection off on ${db.id} (ModifyDBInstance)`);
     const c = clients(region, run.endpoint);
@@ -86,10 +98,10 @@ async function applyChange(run: DrillRun, s: StepHandle, p: FailbackPlan, env: s
   const resized = run.emulated ? resizedNodeGroups(previous.json, next.json) : [];
   if (resized.length) run.emulatorQuirks.push(`node groups resized by replacement (moto has no DescribeUpdate): ${resized.join(', ')}`);
   await run.applyEnv(resolved, next, s, [...(replaceDb && db ? [db.address] : []), ...resized]);
-  return replaceDb && db ? `${env}: ${db.address} (${db.id})` : undefined;
+  return replaceDb && db ? { replaced: `${env}: ${db.address} (${db.id})`, ...(finalSnapshot ? { finalSnapshot } : {}) } : {};
 }
 
-function record(run: DrillRun): FailbackRecord {
+export function record(run: DrillRun): FailbackRecord {
   run.report.failback ??= { startedAt: run.now().toISOString(), steps: [] };
   return run.report.failback;
 }
@@ -99,11 +111,11 @@ export async function reprotect(run: DrillRun): Promise<void> {
   await run.step('reprotect', async (s) => {
     const rec = record(run);
     const p = await plan(run, s, 'reprotect');
-    const replaced = await applyChange(run, s, p, run.primary.name);
-    rec.replaced = replaced ? [replaced] : [];
+    const applied = await applyChange(run, s, p, run.primary.name);
+    rec.replaced = applied.replaced ? [applied.replaced] : [];
     const replica = stateResources(run.primaryPrep!.dir).find((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db);
     if (!replica) throw new Error(`${run.primary.name}'s state holds no read replica after failback step reprotect`);
-    const final = databaseOf(run.prepared.get(run.primary.name)!.json)?.finalSnapshot;
+    const final = applied.finalSnapshot;
     const kept = final ? await snapshotExists(run, run.primary.region, final) : undefined;
     const detail = `${String(replica.values.arn)} replicates ${String(replica.values.replicate_source_db)}${final ? `; the old instance's final snapshot ${final} ${kept ? 'kept' : 'NOT found'}` : ''}`;
     if (final && !kept) throw new Error(detail);
@@ -112,7 +124,7 @@ export async function reprotect(run: DrillRun): Promise<void> {
   });
 }
 
-async function snapshotExists(run: DrillRun, region: string, id: string): Promise<boolean> {
+export async function snapshotExists(run: DrillRun, region: string, id: string): Promise<boolean> {
   const c = clients(region, run.endpoint);
   try {
     const r = await c.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
@@ -153,6 +165,12 @@ export async function completeFailback(run: DrillRun): Promise<void> {
   });
 }
 
+function backupNote(run: DrillRun): string {
+  return run.emulated
+    ? `Measured on an emulator: the time of the steps and the provider waiters, not of AWS (a snapshot, its cross-region copy and a restore take minutes to hours with the database's size). moto runs no backup or copy jobs, so no reverse copy reached ${run.primary.region}: re-protection within the RPO is not shown here. ${run.dr.name} is destroyed by the drill's teardown, as the procedure's last step would.`
+    : `Cut-over back (DNS, smoke tests) is not part of the drill; ${run.dr.name} is destroyed by the drill's teardown, as the procedure's last step would.`;
+}
+
 /** Lines of `after` that are neither in `before` nor comments: what the history comment does not explain. */
 export function restoredExactly(before: string, after: string): boolean {
   const added = new Set(after.split('\n').filter((l) => !before.split('\n').includes(l)));
@@ -170,7 +188,7 @@ export async function restoreRoles(run: DrillRun): Promise<void> {
   await run.step('restore-roles', async (s) => {
     const rec = record(run);
     const p = await plan(run, s, 'restore');
-    const replaced = await applyChange(run, s, p, run.dr.name);
+    const { replaced } = await applyChange(run, s, p, run.dr.name);
     if (replaced) rec.replaced = [...(rec.replaced ?? []), replaced];
     const primaryChange = p.change.files.find((f) => f.env === run.primary.name)!;
     const d = primaryChange.diff;
@@ -212,9 +230,12 @@ export async function verifyFailback(run: DrillRun): Promise<void> {
     const rec = record(run);
     const c = clients(run.primary.region, run.endpoint);
     let checks: Verification[];
+    const copy = run.failbackSnapshots?.copy;
     try {
       const v = { json: run.primaryPrep!.json, region: run.primary.region, clients: c, sourceStaysAfterPromotion: run.emulated };
-      checks = [...(await verifyDr({ ...v, markerId: run.markerId, signal: s.signal })), await verifyReplicaAgain(run)];
+      const dr = await verifyDr({ ...v, ...(copy ? { copy } : {}), markerId: run.markerId, signal: s.signal });
+      // backup & restore: the dr environment is not a replica; it goes with the procedure's destroy (the drill's teardown)
+      checks = run.strategy === 'backup-restore' ? dr : [...dr, await verifyReplicaAgain(run)];
     } finally {
       c.destroy();
     }
@@ -225,9 +246,12 @@ export async function verifyFailback(run: DrillRun): Promise<void> {
     const at = run.now();
     rec.verifiedAt = at.toISOString();
     rec.durationSeconds = Math.round((at.getTime() - new Date(rec.startedAt).getTime()) / 10) / 100;
-    rec.note = run.emulated
-      ? 'Measured on an emulator: the time of the steps and the provider waiters, not of AWS (a new cross-region replica copies the whole database first). The lag before the fence and at the switchover cannot be read on moto (no ReplicaLag): zero data loss is not shown here.'
-      : 'Cut-over back (DNS, smoke tests) is not part of the drill.';
+    rec.note =
+      run.strategy === 'backup-restore'
+        ? backupNote(run)
+        : run.emulated
+          ? 'Measured on an emulator: the time of the steps and the provider waiters, not of AWS (a new cross-region replica copies the whole database first). The lag before the fence and at the switchover cannot be read on moto (no ReplicaLag): zero data loss is not shown here.'
+          : 'Cut-over back (DNS, smoke tests) is not part of the drill.';
     s.note(`${checks.length} checks passed; failback took ${rec.durationSeconds} s`);
   });
 }

@@ -168,6 +168,8 @@ export class DrillRun {
   failedOver?: { pair: Pair; text: string };
   /** The pair as the failback has changed it so far, and both manifest texts (never written by a drill). */
   failedBack?: { pair: Pair; texts: Record<string, string> };
+  /** Backup & restore failback: the switchover snapshot (DR region) and its copy (primary region), deleted by the teardown. */
+  failbackSnapshots?: { source: DBSnapshot; copy: DBSnapshot };
   /** Environments applied without their database's subnet group (moto; see withoutReplicaSubnetGroups). */
   readonly withoutSubnetGroups = new Set<string>();
   lossAt?: Date;

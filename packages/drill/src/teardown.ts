@@ -138,6 +138,8 @@ async function destroyApplied(run: DrillRun): Promise<{ ok: boolean; lines: stri
   for (const [region, snap] of [
     [run.primary.region, run.marker],
     [run.dr.region, run.copy],
+    [run.dr.region, run.failbackSnapshots?.source],
+    [run.primary.region, run.failbackSnapshots?.copy],
   ] as const) {
     if (!snap?.DBSnapshotIdentifier) continue;
     const c = clients(region, run.endpoint);
@@ -219,6 +221,7 @@ function replicaGaps(run: DrillRun): NotExercised[] {
 /** What a failback on the emulator cannot show: the reverse replication, its lag, the fence's effect, a real copy's time. */
 function failbackGaps(run: DrillRun): NotExercised[] {
   const { dr, primary } = run;
+  if (run.strategy === 'backup-restore') return backupFailbackGaps(run);
   return [
     {
       what: `replication back into ${primary.region} and its lag`,
@@ -231,6 +234,29 @@ function failbackGaps(run: DrillRun): NotExercised[] {
     {
       what: 'the time of the re-protection',
       why: `moto deletes the diverged instances (their final snapshots are checked) and creates the replicas at once; on AWS a new cross-region replica first copies the whole database, so the failback's measured time is the steps' and the provider waiters', not AWS's`,
+    },
+  ];
+}
+
+/** What a backup & restore failback on the emulator cannot show: the reverse backups and their copies, the fence, real times. */
+function backupFailbackGaps(run: DrillRun): NotExercised[] {
+  const { dr, primary } = run;
+  return [
+    {
+      what: `${dr.name}'s backups copied into ${primary.region} (the reverse copy)`,
+      why: `the copy vault, its key and lock in ${primary.region} and the plan's copy action were applied, but moto runs no backup job and no copy job (it has no backup selections), so no recovery point of ${dr.name}'s database ever reached ${primary.region}: the wait until the reverse copy was within the ${dr.dr.rpoMinutes} min RPO accepted none (pnpm failback --aws waits for one and refuses at its timeout without one). The drill does not stand one in: re-protection within the RPO is not shown here`,
+    },
+    {
+      what: `the replicated automated backups of ${dr.name} in ${primary.region}`,
+      why: `moto accepts the replication but copies nothing: a point-in-time restore in ${primary.region} is not exercised`,
+    },
+    {
+      what: `the fence of ${dr.name}'s writers`,
+      why: `the drill scaled ${dr.name}'s node groups to zero through UpdateNodegroupConfig before the switchover snapshot, but moto runs no pods and no PostgreSQL: that no write reached the database after the fence, and that every earlier write is in the snapshot (zero data loss), is not shown beyond the snapshot's identity, tags and key`,
+    },
+    {
+      what: 'the time of the switchover',
+      why: `moto creates and copies snapshots and restores instances at once; on AWS the snapshot, its cross-region copy and the restore each take minutes to hours with the database's size, so the failback's measured time is the steps' and the provider waiters', not AWS's`,
     },
   ];
 }

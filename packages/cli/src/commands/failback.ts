@@ -1,7 +1,9 @@
 /**
  * `pnpm failback <dr-env>`: return to the primary region after a failover, one step per run (see
- * @parity/drill's failback-run.ts): reprotect, promote (at a fenced moment, lag 0), complete, then
- * restore the original roles. Prints the manifest change(s), the Terraform difference by address
+ * @parity/drill's failback-run.ts). A replica pair: reprotect, promote (at a fenced moment, lag 0),
+ * complete, then restore the original roles. A backup & restore pair: reprotect (backups copied
+ * back), restore (at a fenced moment, from a snapshot taken after the fence), then complete (the
+ * original roles). Prints the manifest change(s), the Terraform difference by address
  * and the procedure, asks before fencing or writing (`--yes` does not ask, `--dry-run` writes
  * nothing).
  *
@@ -27,6 +29,14 @@ export interface FailbackFlags {
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
 
+function printDiff(env: string, diff: FailbackPlan['change']['files'][number]['diff']): void {
+  say(pc.bold(`  ${env}'s Terraform, by address:`));
+  for (const l of formatDiff(diff)) {
+    const colour = l.startsWith('+ ') ? pc.green : l.startsWith('- ') ? pc.red : l.startsWith('~ ') ? pc.yellow : pc.dim;
+    say(`    ${colour(l)}`);
+  }
+}
+
 /** The plan, as a reviewer reads it: each manifest's new lines, its Terraform difference, then the procedure. */
 export function printFailbackPlan(p: FailbackPlan): void {
   const { pair } = p;
@@ -35,19 +45,20 @@ export function printFailbackPlan(p: FailbackPlan): void {
       `${pair.primary.name}: failback step ${p.step} (${pair.dr.dr.strategy}, from ${pair.dr.name} in ${pair.dr.region} back to ${pair.primary.region})`,
     ),
   );
-  if (p.reverseText) say(`  reverse replica: ${p.reverseText}`);
+  const backups = pair.dr.dr.strategy === 'backup-restore';
+  if (p.reverseText)
+    say(`  ${backups ? `newest copy of ${pair.dr.name}'s database in ${pair.primary.region}` : 'reverse replica'}: ${p.reverseText}`);
+  if (p.snapshotId)
+    say(`  switchover snapshot, once confirmed: ${p.snapshotId} (in ${pair.dr.region}, copied into ${pair.primary.region})`);
   for (const f of p.change.files) {
     say(pc.bold(`  ${f.file}:`));
     const before = f.before.split('\n');
     const after = f.after.split('\n');
     for (const l of after) if (!before.includes(l)) say(pc.green(`    + ${l}`));
     for (const l of before) if (!after.includes(l)) say(pc.red(`    - ${l}`));
-    say(pc.bold(`  ${f.env}'s Terraform, by address:`));
-    for (const l of formatDiff(f.diff)) {
-      const colour = l.startsWith('+ ') ? pc.green : l.startsWith('- ') ? pc.red : l.startsWith('~ ') ? pc.yellow : pc.dim;
-      say(`    ${colour(l)}`);
-    }
+    printDiff(f.env, f.diff);
   }
+  for (const c of p.change.alsoChanged) printDiff(`${c.env} (manifest unchanged)`, c.diff);
   say(pc.bold('  Then, in order:'));
   printProcedure(p.procedure, { terraform: 'Terraform', failback: 'pnpm failback, once confirmed', operator: 'by hand' });
 }
@@ -55,7 +66,12 @@ export function printFailbackPlan(p: FailbackPlan): void {
 async function ask(p: FailbackPlan): Promise<boolean> {
   printFailbackPlan(p);
   const files = p.change.files.map((f) => f.file).join(' and ');
-  const fence = p.step === 'promote' ? ` This fences ${p.pair.dr.name}'s writers now.` : '';
+  const fence =
+    p.step === 'promote'
+      ? ` This fences ${p.pair.dr.name}'s writers now.`
+      : p.snapshotId
+        ? ` This fences ${p.pair.dr.name}'s writers now, then snapshots its database and copies it into ${p.pair.primary.region}.`
+        : '';
   return confirmWrite('pnpm failback', files, `Write failback step ${p.step} into ${files}?${fence}`);
 }
 
@@ -71,6 +87,7 @@ function conclude(r: FailbackResult): void {
     return;
   }
   if (r.fenced) say(`  fenced: ${r.fenced.join(', ') || 'no node group'}; at the switchover: ${r.atSwitchover}`);
+  if (r.snapshot) say(`  ${r.pair.primary.name}'s database is re-created from ${r.snapshot.copy.DBSnapshotArn} by the apply below`);
   say(pc.green(`  ${r.change.files.map((f) => f.file).join(' and ')} written. Review and commit, then follow the steps above in order.`));
 }
 
