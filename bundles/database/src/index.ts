@@ -42,7 +42,7 @@ export const params = z
       .string()
       .optional()
       .describe(
-        'AWS: create the instance from this DB snapshot (identifier or ARN), as a DR failover does. @default - a new, empty database',
+        'AWS: create the instance from this DB snapshot (identifier or ARN), as a DR failover or a backup & restore failback does. Read when the instance is created only: to re-create an existing instance from it, plan with -replace=<its address> (pnpm failback prints it). @default - a new, empty database',
       ),
     replicateBackupsToDr: z
       .boolean()

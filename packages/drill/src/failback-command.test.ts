@@ -18,8 +18,12 @@ afterAll(() => {
 });
 
 function failback(root: string, ...args: string[]) {
+  return failbackOf(root, 'dr-usw2', ...args);
+}
+
+function failbackOf(root: string, dr: string, ...args: string[]) {
   // nothing listens on port 9: these steps must not call the API
-  const r = spawnSync(process.execPath, [BIN, 'failback', 'dr-usw2', '--endpoint', 'http://127.0.0.1:9', ...args], {
+  const r = spawnSync(process.execPath, [BIN, 'failback', dr, '--endpoint', 'http://127.0.0.1:9', ...args], {
     env: { ...process.env, PARITY_ROOT: root, FORCE_COLOR: '0', NO_COLOR: '1' },
     encoding: 'utf8',
     timeout: 180_000,
@@ -96,5 +100,47 @@ describe('pnpm failback', () => {
     );
     // and nothing is left to fail back
     expect(failback(ws.root).out).toMatch(/dr-usw2 has not failed over/);
+  }, 600_000);
+});
+
+describe('pnpm failback of a backup & restore pair', () => {
+  const restored = '# 2026-11-28T14:02Z: restore — eu-west-1 lost.\nfailover:\n  step: restore\n  snapshot: copy-1\n';
+
+  it('fails on a failback step that does not fit backup & restore, naming the file, field, value, allowed steps and fix; writes nothing', () => {
+    const ws = fleetWorkspace();
+    workspaces.push(ws);
+    writeFileSync(file(ws.root, 'dr-euc1'), withSection(read(ws.root, 'dr-euc1'), restored));
+    writeFileSync(file(ws.root, 'prod-euw1'), withSection(read(ws.root, 'prod-euw1'), 'failback:\n  step: promote\n'));
+    const texts = { dr: read(ws.root, 'dr-euc1'), prod: read(ws.root, 'prod-euw1') };
+    const r = failbackOf(ws.root, 'dr-euc1');
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toMatch(/environments\/prod-euw1\/environment\.yaml.*failback\.step.*step promote does not fit backup-restore/);
+    expect(r.out).toMatch(/reprotect, restore/);
+    expect({ dr: read(ws.root, 'dr-euc1'), prod: read(ws.root, 'prod-euw1') }).toEqual(texts);
+  }, 240_000);
+
+  it('complete: the original roles, the manifests byte for byte as before the failover apart from the history; the procedure destroys the dr side', () => {
+    const ws = fleetWorkspace();
+    workspaces.push(ws);
+    const original = { dr: read(ws.root, 'dr-euc1'), prod: read(ws.root, 'prod-euw1') };
+    writeFileSync(file(ws.root, 'dr-euc1'), withSection(original.dr, restored));
+    // reprotect and restore need the API (the drill's, and failback-backups.test.ts'); here, as if they were done
+    const history = '# 2026-11-29T09:00Z: reprotect.\n# 2026-11-29T10:00Z: restore.\n';
+    writeFileSync(file(ws.root, 'prod-euw1'), withSection(original.prod, `${history}failback:\n  step: restore\n  snapshot: acme-dr-euc1-db-failback-20261129100000\n`));
+    const r = failbackOf(ws.root, 'dr-euc1', '--yes', '--by', 'Ana');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/prod-euw1: failback step complete \(backup-restore/);
+    // the restore source leaves prod-euw1's Terraform without a replacement: snapshot_identifier is read at creation only
+    expect(r.out).not.toMatch(/-replace=/);
+    expect(r.out).toMatch(/plan -destroy -out=destroy\.tfplan/);
+    const strip = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => !/^# \d{4}-\d\d-\d\dT\d\d:\d\dZ: /.test(l))
+        .join('\n');
+    expect(strip(read(ws.root, 'dr-euc1'))).toBe(original.dr);
+    expect(strip(read(ws.root, 'prod-euw1'))).toBe(original.prod);
+    expect(read(ws.root, 'prod-euw1')).toMatch(/# .*complete — original roles: dr-euc1 recovers prod-euw1 again; failback done, by Ana\.\noverrides:/);
+    expect(failbackOf(ws.root, 'dr-euc1').out).toMatch(/dr-euc1 has not failed over/);
   }, 600_000);
 });

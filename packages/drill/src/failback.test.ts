@@ -103,10 +103,30 @@ describe('the next failback step', () => {
     expect(refusal(pair('pilot-light')).issues[0]).toMatchObject({ path: 'failover', message: /has not failed over/ });
   });
 
-  it('fails under backup & restore, naming what is missing', () => {
-    const e = refusal(pair('backup-restore', { ...failover('restore'), snapshot: 's' }));
-    expect(e.kinds[0]).toBe('failback-unsupported');
-    expect(e.issues[0]).toMatchObject({ path: 'dr.policies.important.strategy', value: 'backup-restore' });
-    expect(e.issues[0]!.message).toMatch(/copy vault there and copy actions pointing back/);
+  it('is reprotect, restore, then complete under backup & restore, once the failover has restored', () => {
+    const restored = { ...failover('restore'), snapshot: 's' };
+    expect(nextFailbackStep(pair('backup-restore', restored))).toBe('reprotect');
+    expect(nextFailbackStep(pair('backup-restore', restored, failback('reprotect')))).toBe('restore');
+    expect(nextFailbackStep(pair('backup-restore', restored, { ...failback('restore'), snapshot: 'b' }))).toBe('complete');
+  });
+
+  it('fails under backup & restore before the failover, naming the step that completes it', () => {
+    const e = refusal(pair('backup-restore'));
+    expect(e.kinds[0]).toBe('failback-state');
+    expect(e.issues[0]).toMatchObject({
+      file: 'environments/dr-usw2/environment.yaml',
+      path: 'failover',
+      allowed: 'failover.step: restore',
+    });
+  });
+
+  it('fails on a failback step that is not one of the strategy', () => {
+    const e = refusal(pair('backup-restore', { ...failover('restore'), snapshot: 's' }, failback('promote')));
+    expect(e.issues[0]).toMatchObject({
+      file: 'environments/prod-use1/environment.yaml',
+      path: 'failback.step',
+      value: 'promote',
+      allowed: 'reprotect, restore',
+    });
   });
 });

@@ -113,8 +113,9 @@ export function nextFailbackStep(pair: EnvPair): FailbackStep {
   const steps = failbackSteps(pair);
   const current = currentFailback(pair);
   if (!current) return 'reprotect';
-  const next = steps[steps.indexOf(current.step) + 1];
-  if (!next) {
+  const at = steps.indexOf(current.step);
+  const next = at >= 0 ? steps[at + 1] : undefined;
+  if (!next || restoresRoles(pair, current.step)) {
     return refuseFailback.state(
       primary.name,
       'failback.step',

@@ -247,10 +247,6 @@ function backupFailbackGaps(run: DrillRun): NotExercised[] {
       why: `the copy vault, its key and lock in ${primary.region} and the plan's copy action were applied, but moto runs no backup job and no copy job (it has no backup selections), so no recovery point of ${dr.name}'s database ever reached ${primary.region}: the wait until the reverse copy was within the ${dr.dr.rpoMinutes} min RPO accepted none (pnpm failback --aws waits for one and refuses at its timeout without one). The drill does not stand one in: re-protection within the RPO is not shown here`,
     },
     {
-      what: `the replicated automated backups of ${dr.name} in ${primary.region}`,
-      why: `moto accepts the replication but copies nothing: a point-in-time restore in ${primary.region} is not exercised`,
-    },
-    {
       what: `the fence of ${dr.name}'s writers`,
       why: `the drill scaled ${dr.name}'s node groups to zero through UpdateNodegroupConfig before the switchover snapshot, but moto runs no pods and no PostgreSQL: that no write reached the database after the fence, and that every earlier write is in the snapshot (zero data loss), is not shown beyond the snapshot's identity, tags and key`,
     },
