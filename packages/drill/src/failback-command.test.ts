@@ -126,7 +126,10 @@ describe('pnpm failback of a backup & restore pair', () => {
     writeFileSync(file(ws.root, 'dr-euc1'), withSection(original.dr, restored));
     // reprotect and restore need the API (the drill's, and failback-backups.test.ts'); here, as if they were done
     const history = '# 2026-11-29T09:00Z: reprotect.\n# 2026-11-29T10:00Z: restore.\n';
-    writeFileSync(file(ws.root, 'prod-euw1'), withSection(original.prod, `${history}failback:\n  step: restore\n  snapshot: acme-dr-euc1-db-failback-20261129100000\n`));
+    writeFileSync(
+      file(ws.root, 'prod-euw1'),
+      withSection(original.prod, `${history}failback:\n  step: restore\n  snapshot: acme-dr-euc1-db-failback-20261129100000\n`),
+    );
     const r = failbackOf(ws.root, 'dr-euc1', '--yes', '--by', 'Ana');
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/prod-euw1: failback step complete \(backup-restore/);
@@ -140,7 +143,9 @@ describe('pnpm failback of a backup & restore pair', () => {
         .join('\n');
     expect(strip(read(ws.root, 'dr-euc1'))).toBe(original.dr);
     expect(strip(read(ws.root, 'prod-euw1'))).toBe(original.prod);
-    expect(read(ws.root, 'prod-euw1')).toMatch(/# .*complete — original roles: dr-euc1 recovers prod-euw1 again; failback done, by Ana\.\noverrides:/);
+    expect(read(ws.root, 'prod-euw1')).toMatch(
+      /# .*complete — original roles: dr-euc1 recovers prod-euw1 again; failback done, by Ana\.\noverrides:/,
+    );
     expect(failbackOf(ws.root, 'dr-euc1').out).toMatch(/dr-euc1 has not failed over/);
   }, 600_000);
 });
