@@ -100,6 +100,7 @@ function restore(pair: Pair, primaryBefore: TerraformJson, drJson: TerraformJson
 function complete(pair: Pair, primaryAfter: TerraformJson, drBefore: TerraformJson): FailbackProcedureStep[] {
   const { primary, dr } = pair;
   const db = databaseOf(primaryAfter);
+  const drDb = databaseOf(drBefore);
   const vault = reverseVault(pair, drBefore);
   return [
     {
@@ -114,6 +115,11 @@ function complete(pair: Pair, primaryAfter: TerraformJson, drBefore: TerraformJs
       title: `Destroy ${dr.name} (backup & restore keeps only the backup plane in ${dr.region} in peacetime)`,
       changes: `deletes ${dr.name}'s restored database (its final snapshot kept), compute and the rest. The copy vault ${vault ?? ''} in ${primary.region} holds ${dr.name}'s recovery points under a vault lock: delete them when their retention allows, or remove the vault from the state first (terraform state rm) to keep them`,
       commands: [
+        ...(drDb?.protected
+          ? [
+              `aws rds modify-db-instance --region ${dr.region} --db-instance-identifier ${drDb.id} --no-deletion-protection --apply-immediately`,
+            ]
+          : []),
         `pnpm synth ${dr.name}`,
         `terraform -chdir=${stackOf(dr.name)} init -input=false`,
         `terraform -chdir=${stackOf(dr.name)} plan -destroy -out=destroy.tfplan`,

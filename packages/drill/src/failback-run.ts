@@ -105,8 +105,13 @@ export async function checkForFailback(pair: Pair, runCheck: FailbackDeps['runCh
   const report = await runCheck(names, pair.ws.root);
   // after promote and before complete, the primary's database is standalone without backups yet
   // (terraform-provider-aws#4419, as for a failover): step complete is what protects it again
+  // and each step changes what the runbook shows of the pair (the reversed mechanisms): the last step regenerates it
   const midway = (f: CheckReport['findings'][number]) =>
-    step === 'complete' && f.env === pair.primary.name && (f.check === 'policy' || f.kind === 'dr-not-covered');
+    f.kind === 'runbook-stale' ||
+    (step === 'complete' &&
+      strategyOf(pair.dr) !== 'backup-restore' &&
+      f.env === pair.primary.name &&
+      (f.check === 'policy' || f.kind === 'dr-not-covered'));
   const blocking = blockingFindings(report, names).filter((f) => !midway(f));
   if (blocking.length)
     refuseOne(

@@ -99,6 +99,8 @@ function backupFailback(
         run,
         ...apply(primary.name),
         ...(ddb?.protected ? [lift(dr.region, ddb.id)] : []),
+        `pnpm synth ${dr.name}`,
+        `terraform -chdir=${stack(dr.name)} init -input=false`,
         `terraform -chdir=${stack(dr.name)} plan -destroy -out=destroy.tfplan`,
         `terraform -chdir=${stack(dr.name)} apply destroy.tfplan`,
         `pnpm check ${primary.name} ${dr.name}`,
