@@ -93,6 +93,37 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
     process.exitCode = 0;
   }, 300_000);
 
+  it('validates the failback of a backup & restore pair: the dr side copying back (reprotect), the production side restored (restore)', async () => {
+    const { root: ws, cleanup: done } = fleetWorkspace();
+    try {
+      const dr = join(ws, 'environments', 'dr-euc1', 'environment.yaml');
+      writeFileSync(dr, `${readFileSync(dr, 'utf8')}failover:\n  step: restore\n  snapshot: copy-1\n`);
+      const manifest = join(ws, 'environments', 'prod-euw1', 'environment.yaml');
+      const committed = readFileSync(manifest, 'utf8');
+      for (const section of ['step: reprotect', 'step: restore\n  snapshot: acme-dr-euc1-db-failback-20261129100000']) {
+        writeFileSync(manifest, `${committed}failback:\n  ${section}\n`);
+        for (const [r] of [await validate(['prod-euw1'], { jobs: 1 }, ws), await validate(['dr-euc1'], { jobs: 1 }, ws)]) {
+          expect(
+            r!.result.diagnostics.filter((d) => d.severity === 'error'),
+            section,
+          ).toEqual([]);
+        }
+        type Json = { resource: Record<string, Record<string, Record<string, unknown>>> };
+        const prod = JSON.parse(readFileSync(stackFile(ws, 'prod-euw1'), 'utf8')) as Json;
+        const db = Object.values(prod.resource.aws_db_instance!)[0]!;
+        expect(db.snapshot_identifier, section).toBe(
+          section.startsWith('step: restore') ? 'acme-dr-euc1-db-failback-20261129100000' : undefined,
+        );
+        const drJson = JSON.parse(readFileSync(stackFile(ws, 'dr-euc1'), 'utf8')) as Json;
+        // the reverse copy vault, in eu-west-1 through the aliased provider
+        expect(Object.values(drJson.resource.aws_backup_vault!).map((v) => v.provider)).toContain('aws.eu_west_1');
+      }
+    } finally {
+      done();
+    }
+    process.exitCode = 0;
+  }, 300_000);
+
   it('fails when the Terraform is not valid for the provider', async () => {
     const file = stackFile(root, 'staging');
     const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
