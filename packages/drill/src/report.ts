@@ -116,9 +116,9 @@ export interface FailbackRecord {
   durationSeconds?: number;
   /** The steps applied, as `pnpm failback` writes them (`restore` removes the sections). */
   steps: Array<{ step: string; detail: string }>;
-  /** The old primary's database, replaced by a replica (AWS cannot make a standalone instance one). */
+  /** The old primary's database, replaced by a replica (AWS cannot make a standalone instance one), or (backup & restore) re-created from the switchover snapshot. */
   replaced?: string[];
-  /** The reverse replica before the fence, and at the switchover (lag 0 is zero data loss). */
+  /** The reverse replica (backup & restore: the reverse copy) before the fence, and at the switchover (lag 0, or the snapshot taken after the fence: zero data loss). */
   beforeFence?: string;
   atSwitchover?: string;
   fenced?: string[];
@@ -148,8 +148,10 @@ function failbackSection(r: DrillReport, f: FailbackRecord): string[] {
       : 'not measured';
   out.push(`- **Started:** ${f.startedAt}${f.verifiedAt ? ` · **verified:** ${f.verifiedAt}` : ''} · **took:** ${took}`);
   for (const s of f.steps) out.push(`- **${s.step}:** ${s.detail}`);
-  if (f.replaced?.length) out.push(`- **Replaced (AWS cannot turn a standalone instance into a replica):** ${f.replaced.join('; ')}`);
-  if (f.beforeFence) out.push(`- **Reverse replica before the fence:** ${f.beforeFence}`);
+  const backups = r.policy?.strategy === 'backup-restore';
+  const why = backups ? 're-created from the switchover snapshot' : 'AWS cannot turn a standalone instance into a replica';
+  if (f.replaced?.length) out.push(`- **Replaced (${why}):** ${f.replaced.join('; ')}`);
+  if (f.beforeFence) out.push(`- **${backups ? 'Reverse copy' : 'Reverse replica'} before the fence:** ${f.beforeFence}`);
   if (f.fenced) out.push(`- **Fenced:** ${f.fenced.join(', ') || 'no node group'}`);
   if (f.atSwitchover) out.push(`- **At the switchover:** ${f.atSwitchover}`);
   if (f.manifestsRestored !== undefined)

@@ -251,6 +251,10 @@ function backupFailbackGaps(run: DrillRun): NotExercised[] {
       why: `the drill scaled ${dr.name}'s node groups to zero through UpdateNodegroupConfig before the switchover snapshot, but moto runs no pods and no PostgreSQL: that no write reached the database after the fence, and that every earlier write is in the snapshot (zero data loss), is not shown beyond the snapshot's identity, tags and key`,
     },
     {
+      what: 'a clean plan after each failback apply',
+      why: `moto does not keep some attributes (the EKS cluster's access config and the node group's remote access among them), so every re-apply of ${dr.name} and ${primary.name} on the emulator replaces their cluster and node groups and leaves changes pending; on AWS they stay. The drill checks only that ${primary.name}'s database is never replaced when the restore source goes`,
+    },
+    {
       what: 'the time of the switchover',
       why: `moto creates and copies snapshots and restores instances at once; on AWS the snapshot, its cross-region copy and the restore each take minutes to hours with the database's size, so the failback's measured time is the steps' and the provider waiters', not AWS's`,
     },
