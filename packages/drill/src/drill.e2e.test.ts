@@ -99,15 +99,51 @@ const repoDrills = (env = 'dr-usw2') => {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 };
 
+/** The failback of the backup & restore drill, as `pnpm failback` makes it: reprotect, the fenced switchover snapshot, complete. */
+function failedBack(r: DrillReport): void {
+  const fb = r.failback!;
+  expect(fb.steps.map((s) => s.step)).toEqual(['reprotect', 'restore', 'complete']);
+  expect(fb.durationSeconds).toBeGreaterThan(0);
+  expect(new Date(fb.startedAt).getTime()).toBeGreaterThanOrEqual(new Date(r.verifiedAt!).getTime());
+  // reprotect: dr-euc1's copy vault in eu-west-1, with a key of eu-west-1; none of its copies there (moto runs no jobs)
+  expect(fb.steps[0]!.detail).toMatch(
+    /copy vault arn:aws:backup:eu-west-1:\d+:backup-vault:acme-dr-euc1-backup-copy-eu-west-1 \(key arn:aws:kms:eu-west-1:/,
+  );
+  expect(fb.beforeFence).toMatch(/^none in eu-west-1: the emulator runs no backup jobs/);
+  // the switchover: fenced, a snapshot after the fence copied back, the old database's final snapshot kept
+  expect(fb.fenced).toEqual(['acme-dr-euc1-eks/acme-dr-euc1-default']);
+  expect(fb.atSwitchover).toMatch(
+    /^snapshot arn:aws:rds:eu-central-1:\d+:snapshot:acme-dr-euc1-db-failback-\d{14} taken after the fence, copied as arn:aws:rds:eu-west-1:\d+:snapshot:acme-dr-euc1-db-failback-\d{14} \(key arn:aws:kms:eu-west-1:/,
+  );
+  expect(fb.replaced).toEqual([expect.stringMatching(/^prod-euw1: aws_db_instance\.database_instance_\w+ \(acme-prod-euw1-db\)$/)]);
+  expect(fb.steps[1]!.detail).toMatch(
+    /re-created from acme-dr-euc1-db-failback-\d{14}; the old instance's final snapshot acme-prod-euw1-db-final-\d{14} kept$/,
+  );
+  // complete: the restored database kept when its restore source goes (snapshot_identifier read at creation only)
+  expect(fb.steps[2]!.detail).toMatch(/kept as restored/);
+  expect(fb.manifestsRestored).toBe(true);
+  const verified = r.verification.filter((v) => v.what.startsWith('failback: '));
+  expect(verified.find((v) => v.what.startsWith('failback: database acme-prod-euw1-db'))?.detail).toMatch(
+    /restored from acme-dr-euc1-db-failback-/,
+  );
+  expect(verified.every((v) => v.ok)).toBe(true);
+  expect(r.notExercised.map((n) => n.what)).toEqual(
+    expect.arrayContaining(["dr-euc1's backups copied into eu-west-1 (the reverse copy)", "the fence of dr-euc1's writers"]),
+  );
+}
+
 describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS strategy of the example fleet', () => {
   it(
-    'backup & restore (dr-euc1, policy standard): stands up prod-euw1, loses it, fails over by restoring the newest copy in eu-central-1, verifies, measures, leaves nothing running',
+    'backup & restore (dr-euc1, policy standard): stands up prod-euw1, loses it, fails over by restoring the newest copy in eu-central-1, verifies, measures; then fails back (reprotect, fenced switchover snapshot, complete) and measures that; leaves nothing running',
     async () => {
       requireTools();
       const before = repoDrills('dr-euc1');
       const ws = tempWorkspace();
       workspaces.push(ws);
-      const run = drill(ws.root, [], 'dr-euc1');
+      const manifests = () =>
+        ['dr-euc1', 'prod-euw1'].map((e) => readFileSync(join(ws.root, 'environments', e, 'environment.yaml'), 'utf8'));
+      const manifestsBefore = manifests();
+      const run = drill(ws.root, ['--failback'], 'dr-euc1');
       const { code } = await run.done;
       const out = run.output();
       expect(code, out).toBe(0);
@@ -125,6 +161,10 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
         'apply-dr:passed',
         'verify:passed',
         'measure:passed',
+        'reprotect:passed',
+        'switchover:passed',
+        'failback-complete:passed',
+        'verify-failback:passed',
         'teardown:passed',
       ]);
       // the failover the drill applied is the one pnpm failover writes: restore from the newest copy it found
@@ -155,6 +195,7 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
       );
       expect(r!.verification.every((v) => v.ok)).toBe(true);
       expect(r!.verification.find((v) => v.what.startsWith('database'))!.detail).toMatch(/restored from parity-.*-eu-central-1/);
+      failedBack(r!);
       // honest about the emulator: every left-out resource by address, and why
       const leftOut = r!.leftOut['prod-euw1']!.map((x) => x.address);
       expect(leftOut).toEqual(
@@ -181,8 +222,10 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
       expect(processesIn(ws.root)).toEqual([]);
       expect(existsSync(join(ws.root, '.parity', 'drills', 'dr-euc1.lock'))).toBe(false);
       expect(repoDrills('dr-euc1')).toEqual(before);
+      // a drill never writes the manifests
+      expect(manifests()).toEqual(manifestsBefore);
     },
-    20 * 60_000,
+    40 * 60_000,
   );
 
   // pilot light (dr-usw2) runs with --failback in failback.e2e.test.ts: the failover's assertions are there, once

@@ -16,7 +16,7 @@ import type { FailbackStep } from './failback.js';
 import { describePoint } from './recovery.js';
 import type { FailbackRecord, Verification } from './report.js';
 import type { DrillRun, StepHandle } from './run.js';
-import { resizedNodeGroups } from './steps.js';
+import { changedBackupPlans, resizedNodeGroups } from './steps.js';
 import { stateResources } from './terraform.js';
 import { verifyDr } from './verify.js';
 
@@ -97,7 +97,10 @@ export async function applyChange(run: DrillRun, s: StepHandle, p: FailbackPlan,
   else run.drPrep = next;
   const resized = run.emulated ? resizedNodeGroups(previous.json, next.json) : [];
   if (resized.length) run.emulatorQuirks.push(`node groups resized by replacement (moto has no DescribeUpdate): ${resized.join(', ')}`);
-  await run.applyEnv(resolved, next, s, [...(replaceDb && db ? [db.address] : []), ...resized]);
+  const replanned = run.emulated ? changedBackupPlans(previous.json, next.json) : [];
+  if (replanned.length)
+    run.emulatorQuirks.push(`backup plans changed by replacement (moto 5.2.1 has no UpdateBackupPlan): ${replanned.join(', ')}`);
+  await run.applyEnv(resolved, next, s, [...(replaceDb && db ? [db.address] : []), ...resized, ...replanned]);
   return replaceDb && db ? { replaced: `${env}: ${db.address} (${db.id})`, ...(finalSnapshot ? { finalSnapshot } : {}) } : {};
 }
 

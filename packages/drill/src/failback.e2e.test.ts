@@ -1,11 +1,9 @@
 /**
  * `pnpm drill dr-usw2 --failback` end to end, as users run it: the real CLI in a child process, in
  * a temporary workspace holding the tests' fleet (@parity/testkit), against a moto server it starts itself, with real Terraform.
- * The failover (pilot light: replica, promote, complete; backup & restore: restore), then the
- * failback as `pnpm failback` makes it (pilot light: reprotect with the old database replaced, the
- * fenced switchover, complete, the original roles; backup & restore: reprotect with the backups
- * copied back, the fenced switchover snapshot, complete), both measured; the manifests never
- * written; nothing left running.
+ * The failover (pilot light: replica, promote, complete), then the failback as `pnpm failback`
+ * makes it (reprotect with the old database replaced, the fenced switchover, complete, the
+ * original roles), both measured; the manifests never written; nothing left running.
  *
  * Needs moto_server (moto 5.2.1) and Terraform: skipped locally without them, FAILS under CI=true.
  */
@@ -148,75 +146,5 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('pnpm drill --failback agains
     40 * 60_000,
   );
 
-  it(
-    'backup & restore (dr-euc1): fails over, then back through reprotect, a fenced switchover snapshot and complete; measures both; leaves nothing running',
-    async () => {
-      if (!hasMoto) throw new Error(`${motoCommand()} is not on PATH. Fix: pip install 'moto[server]==5.2.1', or set PARITY_MOTO_SERVER.`);
-      if (!hasTerraform) throw new Error('terraform is not on PATH: the drill applies with real Terraform.');
-      const ws = fleetWorkspace();
-      workspaces.push(ws);
-      const before = { dr: manifest(ws.root, 'dr-euc1'), prod: manifest(ws.root, 'prod-euw1') };
-      const { code, out } = await run(ws.root, ['drill', 'dr-euc1', '--failback']);
-      expect(code, out).toBe(0);
-      const dir = join(ws.root, 'environments', 'dr-euc1', 'drills');
-      const newest = readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
-        .sort()
-        .at(-1)!;
-      const r = JSON.parse(readFileSync(join(dir, newest), 'utf8')) as DrillReport;
-      expect(r.status).toBe('passed');
-      expect(r.steps.map((s) => s.id)).toEqual([
-        'emulator',
-        'check',
-        'apply-primary',
-        'marker',
-        'loss',
-        'copy',
-        'apply-dr',
-        'verify',
-        'measure',
-        'reprotect',
-        'switchover',
-        'failback-complete',
-        'verify-failback',
-        'teardown',
-      ]);
-      expect(r.policy).toEqual({ name: 'standard', strategy: 'backup-restore' });
-      const fb = r.failback!;
-      expect(fb.steps.map((s) => s.step)).toEqual(['reprotect', 'restore', 'complete']);
-      expect(fb.durationSeconds).toBeGreaterThan(0);
-      // reprotect: dr-euc1's copy vault in eu-west-1, with a key of eu-west-1; none of its copies there yet (moto runs no jobs)
-      expect(fb.steps[0]!.detail).toMatch(
-        /copy vault arn:aws:backup:eu-west-1:\d+:backup-vault:acme-dr-euc1-copy-eu-west-1 \(key arn:aws:kms:eu-west-1:/,
-      );
-      expect(fb.beforeFence).toMatch(/^none in eu-west-1: the emulator runs no backup jobs/);
-      // the switchover: fenced, a snapshot after the fence copied back, the old database's final snapshot kept
-      expect(fb.fenced).toEqual(['acme-dr-euc1-eks/acme-dr-euc1-default']);
-      expect(fb.atSwitchover).toMatch(
-        /^snapshot arn:aws:rds:eu-central-1:\d+:snapshot:acme-dr-euc1-db-failback-\d{14} taken after the fence, copied as arn:aws:rds:eu-west-1:\d+:snapshot:acme-dr-euc1-db-failback-\d{14} \(key arn:aws:kms:eu-west-1:/,
-      );
-      expect(fb.replaced).toEqual([expect.stringMatching(/^prod-euw1: aws_db_instance\.database_instance_\w+ \(acme-prod-euw1-db\)$/)]);
-      expect(fb.steps[1]!.detail).toMatch(
-        /re-created from acme-dr-euc1-db-failback-\d{14}; the old instance's final snapshot acme-prod-euw1-db-final-\d{14} kept$/,
-      );
-      // complete: the restored database kept (snapshot_identifier read at creation only), the manifests as before
-      expect(fb.steps[2]!.detail).toMatch(/kept as restored/);
-      expect(fb.manifestsRestored).toBe(true);
-      const verified = r.verification.filter((v) => v.what.startsWith('failback: '));
-      expect(verified.find((v) => v.what.startsWith('failback: database acme-prod-euw1-db'))?.detail).toMatch(
-        /restored from acme-dr-euc1-db-failback-/,
-      );
-      expect(verified.every((v) => v.ok)).toBe(true);
-      expect(r.notExercised.map((n) => n.what)).toEqual(
-        expect.arrayContaining(["dr-euc1's backups copied into eu-west-1 (the reverse copy)", "the fence of dr-euc1's writers"]),
-      );
-      expect(readFileSync(join(ws.root, r.files!.markdown), 'utf8')).toContain(
-        '## Failback: dr-euc1 (eu-central-1) → prod-euw1 (eu-west-1)',
-      );
-      expect({ dr: manifest(ws.root, 'dr-euc1'), prod: manifest(ws.root, 'prod-euw1') }).toEqual(before);
-      expect(processesIn(ws.root)).toEqual([]);
-      expect(existsSync(join(ws.root, '.parity', 'drills', 'dr-euc1.lock'))).toBe(false);
-    },
-    40 * 60_000,
-  );
+  // backup & restore (dr-euc1) runs with --failback in drill.e2e.test.ts: the failover's and the failback's assertions are there, once
 });

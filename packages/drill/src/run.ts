@@ -116,11 +116,29 @@ const TITLES: Readonly<Record<StepId, Title>> = {
   teardown: () => 'Tear down',
 };
 
+/** Under backup & restore the failback steps restore from a snapshot instead of reversing a replica. */
+const BACKUP_TITLES: Readonly<Partial<Record<StepId, Title>>> = {
+  reprotect: (p, d, pr) =>
+    `Fail back, reprotect: ${d}'s backups also copied into ${pr}, where ${p} becomes its DR (failback.step reprotect)`,
+  switchover: (p, d) =>
+    `Fail back, switch over: fence ${d}'s writers, snapshot its database, copy it back, re-create ${p}'s database from it (failback.step restore)`,
+  'failback-complete': (p, d) =>
+    `Fail back, complete: the original roles, ${p}'s restored database kept, both sections removed (${d} goes)`,
+};
+
+/** A step's title for a drill of `strategy`. */
+function titleOf(id: StepId, strategy: Strategy): Title {
+  return (strategy === 'backup-restore' ? BACKUP_TITLES[id] : undefined) ?? TITLES[id];
+}
+
 /** The steps of a drill of `strategy`, in order: a replica is applied before the loss, promoted and completed after it; then the failback. */
 export function stepsFor(strategy: Strategy, failback = false): StepId[] {
-  const middle: StepId[] =
-    strategy === 'backup-restore' ? ['marker', 'loss', 'copy', 'apply-dr'] : ['apply-standby', 'marker', 'loss', 'promote', 'complete'];
-  const back: StepId[] = failback ? ['reprotect', 'switchover', 'failback-complete', 'restore-roles', 'verify-failback'] : [];
+  const backups = strategy === 'backup-restore';
+  const middle: StepId[] = backups ? ['marker', 'loss', 'copy', 'apply-dr'] : ['apply-standby', 'marker', 'loss', 'promote', 'complete'];
+  const reverse: StepId[] = backups
+    ? ['reprotect', 'switchover', 'failback-complete', 'verify-failback']
+    : ['reprotect', 'switchover', 'failback-complete', 'restore-roles', 'verify-failback'];
+  const back: StepId[] = failback ? reverse : [];
   return ['emulator', 'check', 'apply-primary', ...middle, 'verify', 'measure', ...back, 'teardown'];
 }
 
@@ -220,7 +238,7 @@ export class DrillRun {
       policy: { name: dr.dr.policy, strategy: this.strategy },
       steps: stepsFor(this.strategy, opts.failback).map((id) => ({
         id,
-        title: TITLES[id](primary.name, dr.name, primary.region, dr.region),
+        title: titleOf(id, this.strategy)(primary.name, dr.name, primary.region, dr.region),
         status: 'skipped' as const,
       })),
       leftOut: {},

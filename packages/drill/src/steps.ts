@@ -267,6 +267,13 @@ export function resizedNodeGroups(before: TerraformJson, after: TerraformJson): 
   return [...size(after)].filter(([a, s]) => was.has(a) && was.get(a) !== s).map(([a]) => a);
 }
 
+/** Backup plans whose rules change between two documents (a failback's reverse copy action): moto 5.2.1 has no UpdateBackupPlan. */
+export function changedBackupPlans(before: TerraformJson, after: TerraformJson): string[] {
+  const rules = (j: TerraformJson) => new Map(placedResources(j, 'aws_backup_plan').map((p) => [p.address, JSON.stringify(p.body.rule)]));
+  const was = rules(before);
+  return [...rules(after)].filter(([a, r]) => was.has(a) && was.get(a) !== r).map(([a]) => a);
+}
+
 /**
  * One step of the failover, exactly as `pnpm failover` makes it: the recovery point found in
  * the DR region, the `failover:` section and its comment in the manifest text (kept in memory:

@@ -241,7 +241,16 @@ function failbackGaps(run: DrillRun): NotExercised[] {
 /** What a backup & restore failback on the emulator cannot show: the reverse backups and their copies, the fence, real times. */
 function backupFailbackGaps(run: DrillRun): NotExercised[] {
   const { dr, primary } = run;
+  const replanned = run.emulatorQuirks.find((q) => q.startsWith('backup plans changed by replacement'));
   return [
+    ...(replanned
+      ? [
+          {
+            what: 'updating a backup plan in place',
+            why: `${replanned}; on AWS the reprotect apply adds the copy action to ${dr.name}'s plan in place (UpdateBackupPlan)`,
+          },
+        ]
+      : []),
     {
       what: `${dr.name}'s backups copied into ${primary.region} (the reverse copy)`,
       why: `the copy vault, its key and lock in ${primary.region} and the plan's copy action were applied, but moto runs no backup job and no copy job (it has no backup selections), so no recovery point of ${dr.name}'s database ever reached ${primary.region}: the wait until the reverse copy was within the ${dr.dr.rpoMinutes} min RPO accepted none (pnpm failback --aws waits for one and refuses at its timeout without one). The drill does not stand one in: re-protection within the RPO is not shown here`,
