@@ -197,7 +197,7 @@ function drillCommands(cli: Command): void {
     .option('--endpoint <url>', 'a running AWS emulator (moto) instead of starting one')
     .option('--aws', 'real AWS with the ambient credentials (never the default)', false)
     .option('--keep', 'leave both environments (and the emulator) running afterwards', false)
-    .option('--failback', 'after the failover, fail back as pnpm failback does (pilot light, warm standby) and measure it too', false)
+    .option('--failback', 'after the failover, fail back as pnpm failback does and measure it too', false)
     .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
     .option('--json', 'print the report as JSON on stdout instead of progress', false)
     .action(async (drEnv: string, flags) => {
@@ -226,14 +226,14 @@ function schemaCommands(cli: Command): void {
   cli
     .command('failback')
     .description(
-      'after a failover, return to the primary region one step per run: reprotect (the primary becomes the DR of the promoted environment), promote at a fenced moment (lag 0), complete, then restore the original roles',
+      'after a failover, return to the primary region one step per run: reprotect (the primary becomes the DR of the environment that took over), then a replica pair: promote at a fenced moment (lag 0), complete, restore the original roles; a backup & restore pair: restore from a snapshot taken at a fenced moment, complete (the original roles)',
     )
     .argument('<dr-env>', 'the dr environment that took over')
     .option('--aws', 'the AWS account of the ambient credentials', false)
     .option('--endpoint <url>', 'an AWS emulator (moto) instead')
     .option('--reason <text>', "why now: recorded in the manifest's history comment")
     .option('--by <who>', 'who decided: recorded in the history comment')
-    .option('--wait-minutes <n>', 'how long to wait for the reverse replica (within the RPO, then lag 0); default 30')
+    .option('--wait-minutes <n>', 'how long to wait for the reverse replica (within the RPO, then lag 0) or the reverse backup copy (within the RPO); default 30')
     .option('--yes', 'do not ask before fencing or writing (automation)', false)
     .option('--dry-run', 'show the change; fence and write nothing', false)
     .action(async (drEnv: string, flags) => {
