@@ -233,7 +233,10 @@ function schemaCommands(cli: Command): void {
     .option('--endpoint <url>', 'an AWS emulator (moto) instead')
     .option('--reason <text>', "why now: recorded in the manifest's history comment")
     .option('--by <who>', 'who decided: recorded in the history comment')
-    .option('--wait-minutes <n>', 'how long to wait for the reverse replica (within the RPO, then lag 0) or the reverse backup copy (within the RPO); default 30')
+    .option(
+      '--wait-minutes <n>',
+      'how long to wait for the reverse replica (within the RPO, then lag 0) or the reverse backup copy (within the RPO); default 30',
+    )
     .option('--yes', 'do not ask before fencing or writing (automation)', false)
     .option('--dry-run', 'show the change; fence and write nothing', false)
     .action(async (drEnv: string, flags) => {
