@@ -9,11 +9,15 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fleetWorkspace } from '@parity/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ParityError } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { type ApiTarget, awaitReverseBackup, reverseBackup, switchoverSnapshot, switchoverSnapshotId } from './failback-backups.js';
-import type { Pair } from './pair.js';
+import { planFailback } from './failback-run.js';
+import { resolvePair, type Pair } from './pair.js';
 import { recordedConfig, recordedHandler, type RecordedAnswer, type Sent } from './recorded.js';
 
 const NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
@@ -200,4 +204,33 @@ describe('the switchover snapshot', () => {
     // the SDK turns SourceRegion into a request presigned for the source region
     expect(copied).toMatch(/PreSignedUrl=https%3A%2F%2Frds\.eu-central-1\.amazonaws\.com/);
   });
+});
+
+describe('failback step restore of a backup & restore pair', () => {
+  const workspaces: Array<{ cleanup: () => void }> = [];
+  afterAll(() => {
+    for (const w of workspaces.splice(0)) w.cleanup();
+  });
+
+  it('fails before anything is fenced when the old database would be replaced without a final snapshot', async () => {
+    const ws = fleetWorkspace();
+    workspaces.push(ws);
+    const file = (env: string) => join(ws.root, 'environments', env, 'environment.yaml');
+    const add = (env: string, text: string) =>
+      writeFileSync(file(env), readFileSync(file(env), 'utf8').replace(/^overrides: \{\}$/m, text));
+    add('dr-euc1', 'failover:\n  step: restore\n  snapshot: copy-1\noverrides: {}');
+    add('prod-euw1', 'failback:\n  step: reprotect\noverrides:\n  database:\n    deletionProtection: false # test');
+    const pair = await resolvePair(ws.root, 'dr-euc1', 'failback');
+    // no API is reached: every client answers from an empty recording, which would fail the test
+    const { t } = target({});
+    const opts = { root: ws.root, drEnv: 'dr-euc1', target: { kind: 'aws' as const }, waitMs: 10, pollMs: 5 };
+    const e = await refusal(planFailback(opts, { runCheck: async () => ({}) as never, api: t.clientsFor }, undefined, pair));
+    expect(e.issues[0]).toMatchObject({
+      kind: 'failback-state',
+      file: 'environments/prod-euw1/environment.yaml',
+      path: 'overrides.database.deletionProtection',
+      value: false,
+    });
+    expect(e.issues[0]!.message).toMatch(/keeps no final snapshot/);
+  }, 120_000);
 });

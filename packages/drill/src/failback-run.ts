@@ -227,7 +227,7 @@ async function backupStep(
   deps: Pick<FailbackDeps, 'api' | 'log'>,
   pair: Pair,
   step: FailbackStep,
-  drJson: TerraformJson,
+  { primaryJson, drJson }: { primaryJson: TerraformJson; drJson: TerraformJson },
   now: Date,
 ): Promise<{ point?: SnapshotPoint; text?: string; snapshot?: string }> {
   const api = apiOf(opts, deps);
@@ -240,6 +240,17 @@ async function backupStep(
     return { ...(point ? { point } : {}), text };
   }
   if (step !== 'restore') return {};
+  if (!databaseOf(primaryJson)?.finalSnapshot) {
+    // the old, diverged database is replaced: never without a snapshot of what it holds
+    refuseFailback.state(
+      pair.primary.name,
+      'overrides.database.deletionProtection',
+      false,
+      `${pair.primary.name}'s database keeps no final snapshot when it is deleted, and failback step restore replaces it: what it took after the failover would be lost`,
+      'true (deletion protection with a final snapshot, as the production tier sets)',
+      `set database.deletionProtection: true for ${pair.primary.name} and apply it, or snapshot its database yourself (aws rds create-db-snapshot), then run pnpm failback again`,
+    );
+  }
   const point = await awaitReverseBackup(
     {
       ...api,
@@ -272,7 +283,7 @@ export async function planFailback(
   const by = opts.declaredBy ?? 'the operator running pnpm failback';
   const reason = opts.reason ?? `${pair.primary.region} available again`;
   const backups = strategyOf(pair.dr) === 'backup-restore';
-  const b = backups ? await backupStep(opts, deps, pair, step, drBefore, now) : {};
+  const b = backups ? await backupStep(opts, deps, pair, step, { primaryJson: primaryBefore, drJson: drBefore }, now) : {};
   const section = restoresRoles(pair, step) ? undefined : failbackSection(pair, step, now, reason, b.snapshot);
   let reverse: ReplicaPoint | undefined;
   if (step === 'promote') reverse = await awaitReverse(opts, deps, pair, { primary: primaryBefore, dr: drBefore }, 'rpo');
