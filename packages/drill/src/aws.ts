@@ -136,7 +136,6 @@ export async function copySnapshot(
   targetId: string,
   kmsKeyId: string,
   signal?: AbortSignal,
-  sourceRegion?: string,
 ): Promise<DBSnapshot> {
   const r = await rds.send(
     new CopyDBSnapshotCommand({
@@ -144,8 +143,8 @@ export async function copySnapshot(
       TargetDBSnapshotIdentifier: targetId,
       KmsKeyId: kmsKeyId,
       CopyTags: true,
-      // an encrypted snapshot of another region needs a presigned request of that region; the SDK makes it from SourceRegion
-      ...(sourceRegion ? { SourceRegion: sourceRegion } : {}),
+      // an encrypted snapshot of another region needs a request presigned for that region (PreSignedUrl): the SDK's RDS
+      // middleware makes it whenever the source is an ARN of another region
     }),
     { abortSignal: signal },
   );

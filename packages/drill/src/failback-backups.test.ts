@@ -201,7 +201,7 @@ describe('the switchover snapshot', () => {
     const copied = sent('eu-west-1').find((x) => x.operation === 'CopyDBSnapshot')!.body;
     expect(copied).toMatch(new RegExp(`SourceDBSnapshotIdentifier=arn%3Aaws%3Ards%3Aeu-central-1%3A${ACCOUNT}%3Asnapshot%3A${id}`));
     expect(copied).toMatch(new RegExp(`KmsKeyId=arn%3Aaws%3Akms%3Aeu-west-1%3A${ACCOUNT}%3Akey%2Fprod-key`));
-    // the SDK turns SourceRegion into a request presigned for the source region
+    // a request presigned for the source region, which AWS needs to copy an encrypted snapshot across regions
     expect(copied).toMatch(/PreSignedUrl=https%3A%2F%2Frds\.eu-central-1\.amazonaws\.com/);
   });
 });

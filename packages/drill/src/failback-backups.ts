@@ -134,7 +134,7 @@ export async function switchoverSnapshot(
     await createSnapshot(dr.rds, db, id, tags, t.signal);
     const source = await waitSnapshot(dr.rds, id, { ...(t.signal ? { signal: t.signal } : {}), onStatus: onStatus(`snapshot ${id}`) });
     t.log?.(`CopyDBSnapshot ${id} → ${pair.primary.region}, encrypted with ${key}`);
-    await copySnapshot(prod.rds, source.DBSnapshotArn!, id, key, t.signal, pair.dr.region);
+    await copySnapshot(prod.rds, source.DBSnapshotArn!, id, key, t.signal);
     const copy = await waitSnapshot(prod.rds, id, { ...(t.signal ? { signal: t.signal } : {}), onStatus: onStatus(`copy ${id}`) });
     return { source, copy };
   } finally {

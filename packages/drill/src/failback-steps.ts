@@ -5,7 +5,7 @@
  * procedure leaves to a person (lifting deletion protection on an instance to be replaced) are
  * made here through the SDK.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { clients } from './aws.js';
@@ -98,10 +98,23 @@ export async function applyChange(run: DrillRun, s: StepHandle, p: FailbackPlan,
   const resized = run.emulated ? resizedNodeGroups(previous.json, next.json) : [];
   if (resized.length) run.emulatorQuirks.push(`node groups resized by replacement (moto has no DescribeUpdate): ${resized.join(', ')}`);
   const replanned = run.emulated ? changedBackupPlans(previous.json, next.json) : [];
-  if (replanned.length)
-    run.emulatorQuirks.push(`backup plans changed by replacement (moto 5.2.1 has no UpdateBackupPlan): ${replanned.join(', ')}`);
-  await run.applyEnv(resolved, next, s, [...(replaceDb && db ? [db.address] : []), ...resized, ...replanned]);
+  if (replanned.length) keepBackupPlans(run, next.dir, replanned);
+  await run.applyEnv(resolved, next, s, [...(replaceDb && db ? [db.address] : []), ...resized]);
   return replaceDb && db ? { replaced: `${env}: ${db.address} (${db.id})`, ...(finalSnapshot ? { finalSnapshot } : {}) } : {};
+}
+
+/**
+ * moto 5.2.1 has no UpdateBackupPlan, and keeps a deleted plan's name (so a replacement fails with
+ * AlreadyExistsException): on the emulator the plan's rules stay as applied (a Terraform override
+ * file in the work folder ignores them), and the report says which change was not applied.
+ */
+function keepBackupPlans(run: DrillRun, dir: string, addresses: readonly string[]): void {
+  const plans = Object.fromEntries(addresses.map((a) => [a.split('.')[1]!, { lifecycle: { ignore_changes: ['rule'] } }]));
+  writeFileSync(
+    join(dir, 'zz_emulator_backup_plan_override.tf.json'),
+    `${JSON.stringify({ resource: { aws_backup_plan: plans } }, null, 2)}\n`,
+  );
+  run.emulatorQuirks.push(`backup plan rules left as applied (moto 5.2.1 has no UpdateBackupPlan): ${addresses.join(', ')}`);
 }
 
 export function record(run: DrillRun): FailbackRecord {
