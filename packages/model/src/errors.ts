@@ -35,7 +35,6 @@ export type IssueKind =
   | 'failover'
   | 'failback'
   | 'failback-state'
-  | 'failback-unsupported'
   | 'reverse-copy-behind'
   | 'bundle-name'
   | 'bundle-exists'

@@ -200,32 +200,12 @@ export function reverseCopyTarget(
 
 const manifestOf = (env: string) => `environments/${env}/environment.yaml`;
 
-/** The pair is not in a state a failback step can start from (no failover, or one not complete). */
+/** The pair is not in a state a failback step can start from (no failover, one not complete, or a database that would go without a snapshot). */
 export function failbackState(env: string, path: string, value: unknown, message: string, allowed: string, fix: string): Issue {
   return issue({ kind: 'failback-state', file: manifestOf(env), path, value, message, allowed, fix });
 }
 
-/** `pnpm failback` of a backup & restore pair: what is missing for it. */
-export function failbackUnsupported(p: {
-  dr: string;
-  drRegion: string;
-  primary: string;
-  primaryRegion: string;
-  policy: string;
-  strategy: string;
-}): Issue {
-  return issue({
-    kind: 'failback-unsupported',
-    file: 'environments/platform.yaml',
-    path: `dr.policies.${p.policy}.strategy`,
-    value: p.strategy,
-    message: `pnpm failback does not fail back a backup & restore pair (${p.dr}) yet: ${p.primary} runs under ${p.policy} (backup-restore), so there is no replica to reverse. Missing: ${p.dr}'s backups copied into ${p.primaryRegion} (a copy vault there and copy actions pointing back, which the backup bundle does not generate for a dr environment), a recovery point found there, and a restore of ${p.primary} from it (a failback.step restore)`,
-    allowed: 'pilot-light, warm-standby',
-    fix: `fail back by hand (environments/${p.dr}/RUNBOOK.md, "Fail back"): snapshot ${p.dr}'s database, copy it into ${p.primaryRegion} (aws rds copy-db-snapshot --region ${p.primaryRegion} --source-region ${p.drRegion} … --kms-key-id <a key in ${p.primaryRegion}>), restore ${p.primary} from it (overrides.database.restoreFromSnapshot), then remove ${p.dr}'s failover section`,
-  });
-}
-
-/** The reverse replica (`identifier`, in `primary`'s region) is missing, not a replica of the dr database, or not caught up in time. */
+/** The reverse replica (`identifier`, in `primary`'s region) is missing, not a replica of the dr database, or not caught up in time; under backup & restore, no copy (`identifier`: the reverse copy vault) within the RPO. */
 export function reverseCopyBehind(primary: string, identifier: string, message: string, fix: string): Issue {
   return issue({
     kind: 'reverse-copy-behind',
@@ -233,7 +213,7 @@ export function reverseCopyBehind(primary: string, identifier: string, message: 
     path: 'failback.step',
     value: identifier,
     message,
-    allowed: 'a replica of the dr database, within the RPO before the fence, at lag 0 after it',
+    allowed: 'a replica of the dr database, within the RPO before the fence, at lag 0 after it (backup & restore: a copy of the dr database in this region, within the RPO)',
     fix,
   });
 }
