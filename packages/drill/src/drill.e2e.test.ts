@@ -107,7 +107,7 @@ function failedBack(r: DrillReport): void {
   expect(new Date(fb.startedAt).getTime()).toBeGreaterThanOrEqual(new Date(r.verifiedAt!).getTime());
   // reprotect: dr-euc1's copy vault in eu-west-1, with a key of eu-west-1; none of its copies there (moto runs no jobs)
   expect(fb.steps[0]!.detail).toMatch(
-    /copy vault arn:aws:backup:eu-west-1:\d+:backup-vault:acme-dr-euc1-backup-copy-eu-west-1 \(key arn:aws:kms:eu-west-1:/,
+    /copy vault arn:aws:backup:eu-west-1:\d+:backup-vault:acme-dr-euc1-copy-eu-west-1 \(key arn:aws:kms:eu-west-1:/,
   );
   expect(fb.beforeFence).toMatch(/^none in eu-west-1: the emulator runs no backup jobs/);
   // the switchover: fenced, a snapshot after the fence copied back, the old database's final snapshot kept

@@ -31,7 +31,10 @@ export async function reprotectBackups(run: DrillRun): Promise<void> {
       const key = String(v.EncryptionKeyArn ?? '');
       if (key.split(':')[3] !== run.primary.region)
         throw new Error(`the reverse copy vault ${vault} is encrypted with ${key}, not a key of ${run.primary.region}`);
-      const detail = `${run.dr.name} applied: copy vault ${v.BackupVaultArn} (key ${key}) and copy actions to it; ${run.primary.name} unchanged. Reverse copy found: ${p.reverseText}`;
+      const actions = run.emulated
+        ? 'the copy action to it synthesized, its plan not updated on the emulator (see not exercised)'
+        : 'copy actions to it';
+      const detail = `${run.dr.name} applied: copy vault ${v.BackupVaultArn} (key ${key}), ${actions}; ${run.primary.name} unchanged. Reverse copy found: ${p.reverseText}`;
       rec.steps.push({ step: 'reprotect', detail });
       s.note(detail);
     } finally {
