@@ -253,7 +253,7 @@ function backupFailbackGaps(run: DrillRun): NotExercised[] {
       : []),
     {
       what: `${dr.name}'s backups copied into ${primary.region} (the reverse copy)`,
-      why: `the copy vault, its key and lock in ${primary.region} and the plan's copy action were applied, but moto runs no backup job and no copy job (it has no backup selections), so no recovery point of ${dr.name}'s database ever reached ${primary.region}: the wait until the reverse copy was within the ${dr.dr.rpoMinutes} min RPO accepted none (pnpm failback --aws waits for one and refuses at its timeout without one). The drill does not stand one in: re-protection within the RPO is not shown here`,
+      why: `the copy vault, its key and lock in ${primary.region} were applied, but moto runs no backup job and no copy job (it has no backup selections), so no recovery point of ${dr.name}'s database ever reached ${primary.region}: the wait until the reverse copy was within the ${dr.dr.rpoMinutes} min RPO accepted none (pnpm failback --aws waits for one and refuses at its timeout without one). The drill does not stand one in: re-protection within the RPO is not shown here`,
     },
     {
       what: `the fence of ${dr.name}'s writers`,
