@@ -213,7 +213,8 @@ export function reverseCopyBehind(primary: string, identifier: string, message: 
     path: 'failback.step',
     value: identifier,
     message,
-    allowed: 'a replica of the dr database, within the RPO before the fence, at lag 0 after it (backup & restore: a copy of the dr database in this region, within the RPO)',
+    allowed:
+      'a replica of the dr database, within the RPO before the fence, at lag 0 after it (backup & restore: a copy of the dr database in this region, within the RPO)',
     fix,
   });
 }
