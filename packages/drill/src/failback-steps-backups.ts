@@ -89,7 +89,7 @@ export async function completeBackups(run: DrillRun): Promise<void> {
     rec.manifestsRestored = p.change.files.every((f) => restoredExactly(readFileSync(join(run.root, originals[f.env]!), 'utf8'), f.after));
     if (!rec.manifestsRestored) throw new Error('the manifests are not as before the failover, apart from the history comment');
     const left = pending.map((x) => `${x.address} ${x.action}`).join(', ');
-    const detail = `${String(after)} kept as restored (snapshot_identifier read at creation only); terraform plan ${left ? `lists ${left} (no replacement)` : 'shows nothing pending'}; manifests as before the failover, apart from the history comment`;
+    const detail = `${String(after)} kept as restored (snapshot_identifier read at creation only); terraform plan after the apply ${left ? `still lists ${left} (drift the emulator leaves; the database is not replaced)` : 'shows nothing pending'}; manifests as before the failover, apart from the history comment`;
     rec.steps.push({ step: 'complete', detail });
     s.note(detail);
   });
