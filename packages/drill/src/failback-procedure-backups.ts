@@ -9,7 +9,7 @@ import { namer } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { reverseVault } from './failback-backups.js';
 import type { FailbackStep } from './failback.js';
-import { applyCommands, databaseOf, type FailbackProcedureStep, liftProtection, next, stackOf } from './failback-procedure.js';
+import { applyCommands, databaseOf, type FailbackProcedureStep, fenceStep, liftProtection, next, stackOf } from './failback-procedure.js';
 import type { Pair } from './pair.js';
 import { names } from './procedure.js';
 
@@ -45,23 +45,10 @@ function restore(pair: Pair, primaryBefore: TerraformJson, drJson: TerraformJson
   const old = databaseOf(primaryBefore);
   const ddb = databaseOf(drJson)?.id ?? `<${dr.name}'s database>`;
   const snap = snapshot ?? `${ddb}-failback-<time>`;
-  const fence = n.drNodeGroups.map(
-    (g) =>
-      `aws eks update-nodegroup-config --region ${dr.region} --cluster-name ${n.drCluster} --nodegroup-name ${g} --scaling-config minSize=0,maxSize=1,desiredSize=0`,
-  );
   const kept = old?.finalSnapshot ? `; Terraform's delete keeps a final snapshot of it, ${old.finalSnapshot}` : '';
   const why = `${primary.name}'s old database diverged at the failover and is re-created from the switchover snapshot${kept}`;
   return [
-    {
-      id: 'fence',
-      title: `Fence ${dr.name}'s writers in ${dr.region}`,
-      changes: `scales ${dr.name}'s node groups to zero, so nothing writes to ${dr.name}'s database from here on (the moment of the switchover); pnpm failback runs these once confirmed`,
-      commands: [
-        ...(fence.length ? fence : [`# ${dr.name} defines no cluster`]),
-        '# and stop every writer outside the cluster by your own means',
-      ],
-      by: 'failback',
-    },
+    fenceStep(pair, n),
     {
       id: 'snapshot',
       title: `Snapshot ${dr.name}'s database after the fence and copy it into ${primary.region}`,

@@ -106,26 +106,32 @@ function reprotect(pair: Pair, before: TerraformJson, after: TerraformJson): Fai
   return out;
 }
 
+/** The fence of a switchover: the dr side's node groups to zero, so nothing writes to its database from here on. */
+export function fenceStep(pair: Pair, n: ReturnType<typeof names>): FailbackProcedureStep {
+  const { dr } = pair;
+  const fence = n.drNodeGroups.map(
+    (g) =>
+      `aws eks update-nodegroup-config --region ${dr.region} --cluster-name ${n.drCluster} --nodegroup-name ${g} --scaling-config minSize=0,maxSize=1,desiredSize=0`,
+  );
+  return {
+    id: 'fence',
+    title: `Fence ${dr.name}'s writers in ${dr.region}`,
+    changes: `scales ${dr.name}'s node groups to zero, so nothing writes to ${dr.name}'s database from here on (the moment of the switchover); pnpm failback runs these once confirmed`,
+    commands: [
+      ...(fence.length ? fence : [`# ${dr.name} defines no cluster`]),
+      '# and stop every writer outside the cluster by your own means',
+    ],
+    by: 'failback',
+  };
+}
+
 /** promote: the switchover at a fenced moment. */
 function promote(pair: Pair, before: TerraformJson, drJson: TerraformJson): FailbackProcedureStep[] {
   const { primary, dr } = pair;
   const db = databaseOf(before);
   const n = names(before, drJson, pair);
-  const fence = n.drNodeGroups.map(
-    (g) =>
-      `aws eks update-nodegroup-config --region ${dr.region} --cluster-name ${n.drCluster} --nodegroup-name ${g} --scaling-config minSize=0,maxSize=1,desiredSize=0`,
-  );
   return [
-    {
-      id: 'fence',
-      title: `Fence ${dr.name}'s writers in ${dr.region}`,
-      changes: `scales ${dr.name}'s node groups to zero, so nothing writes to ${dr.name}'s database from here on (the moment of the switchover); pnpm failback runs these once confirmed`,
-      commands: [
-        ...(fence.length ? fence : [`# ${dr.name} defines no cluster`]),
-        '# and stop every writer outside the cluster by your own means',
-      ],
-      by: 'failback',
-    },
+    fenceStep(pair, n),
     {
       id: 'wait-zero',
       title: `Wait for replica lag 0 in ${primary.region}`,
