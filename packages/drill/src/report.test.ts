@@ -76,6 +76,15 @@ describe('drill report', () => {
     expect(md).toContain('✅ stopped the emulator');
   });
 
+  it('lists the creates imported after a lost emulator answer, and has no such section without them', () => {
+    expect(renderMarkdown(base())).not.toContain('## Imported after a lost answer');
+    const md = renderMarkdown(
+      base({ adopted: [{ env: 'prod-use1', address: 'aws_kms_alias.backup_key-alias_C72950EF', id: 'alias/acme-prod-use1-backup' }] }),
+    );
+    expect(md).toContain('## Imported after a lost answer');
+    expect(md).toContain('- prod-use1: `aws_kms_alias.backup_key-alias_C72950EF` (alias/acme-prod-use1-backup)');
+  });
+
   it('names the failed step, and a breached target', () => {
     const r = base({
       status: 'failed',

@@ -100,6 +100,11 @@ export interface DrillReport {
   readonly leftOut: Record<string, Array<{ address: string; reason: string }>>;
   /** Kept resources whose depends_on named a left-out one (ordering only; the edge was dropped). */
   readonly droppedDependsOn: Record<string, Array<{ address: string; on: string[] }>>;
+  /**
+   * Creates the emulator carried out for a request whose answer was lost: the provider's retry was
+   * refused as already existing, and the drill imported the object (terraform.ts `ownCreates`).
+   */
+  adopted?: Array<{ env: string; address: string; id: string }>;
   readonly verification: Verification[];
   readonly notExercised: NotExercised[];
   teardown?: { action: string; ok: boolean; detail?: string };
@@ -242,6 +247,7 @@ export function renderMarkdown(r: DrillReport): string {
           `- ${env}: \`${d.address}\` kept; its \`depends_on\` on ${d.on.map((a) => `\`${a}\``).join(', ')} dropped (ordering only)`,
         );
   }
+  out.push(...adoptedSection(r));
   out.push(
     '',
     '## Teardown',
@@ -249,6 +255,19 @@ export function renderMarkdown(r: DrillReport): string {
     r.teardown ? `${icon(r.teardown.ok)} ${r.teardown.action}${r.teardown.detail ? `\n\n${r.teardown.detail}` : ''}` : 'Not run.',
   );
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+}
+
+/** The creates the drill imported after a lost emulator answer (none: no section). */
+function adoptedSection(r: DrillReport): string[] {
+  if (!r.adopted?.length) return [];
+  return [
+    '',
+    '## Imported after a lost answer',
+    '',
+    'The emulator made these for a request whose answer was lost; the retried request was refused as already existing, so the drill imported them and applied again:',
+    '',
+    ...r.adopted.map((a) => `- ${a.env}: \`${a.address}\` (${esc(a.id)})`),
+  ];
 }
 
 /** Write `environments/<dr-env>/drills/<stamp>.{json,md}`; returns the paths relative to `root`. */

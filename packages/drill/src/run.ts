@@ -304,6 +304,7 @@ export class DrillRun {
       signal,
       children: this.children,
       graceMs: this.emulated ? 3000 : 60_000,
+      ownEmulator: this.opts.target.kind === 'emulator',
     };
   }
 
@@ -372,7 +373,9 @@ export class DrillRun {
     const r = await this.terraform.apply(p.dir, this.tfCtx(s.signal), env.name, s.update, replace);
     const left = p.filter?.removed.length ?? 0;
     const replaced = replace.length ? `, ${replace.join(', ')} replaced (emulator)` : '';
-    s.note(`${r.created} resources applied${left ? `, ${left} left out (emulator)` : ''}${replaced}; ${this.rel(p.dir)}`);
+    if (r.adopted.length) this.report.adopted = [...(this.report.adopted ?? []), ...r.adopted.map((a) => ({ env: env.name, ...a }))];
+    const adopted = r.adopted.length ? `, ${r.adopted.map((a) => a.address).join(', ')} imported (emulator answer lost)` : '';
+    s.note(`${r.created} resources applied${left ? `, ${left} left out (emulator)` : ''}${replaced}${adopted}; ${this.rel(p.dir)}`);
   }
 
   /** The outcome of the steps, from the error that stopped them (if any). */

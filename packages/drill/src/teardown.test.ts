@@ -40,7 +40,7 @@ async function appliedRun(target: DrillTargetOption, opts: { keep?: boolean; fai
     pendingChanges: async () => [],
     apply: async (dir, _ctx, what) => {
       calls.push(`apply ${what} [${existsSync(join(dir, 'zz_teardown_override.tf.json')) ? 'protection lifted' : 'as is'}]`);
-      return { planned: 0, created: 0 };
+      return { planned: 0, created: 0, adopted: [] };
     },
     destroy: async (_dir, _ctx, what) => {
       calls.push(`destroy ${what}`);

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TerraformJson } from '@parity/model/terraform';
 import { type ProcessGroups, type ProcessOptions, terraformVersion as ioTerraformVersion, runTerraform } from '@parity/io';
 
 export interface TfContext {
@@ -15,6 +16,12 @@ export interface TfContext {
   readonly children?: ProcessGroups;
   /** Grace before SIGKILL after an abort: short on a throwaway emulator, long on real AWS. */
   readonly graceMs?: number;
+  /**
+   * The target is an emulator this drill started and nothing else writes to: a create it refuses
+   * as already existing can only be this apply's own (see `ownCreates`), and is imported. Never on
+   * a shared emulator (`--endpoint`) or real AWS.
+   */
+  readonly ownEmulator?: boolean;
 }
 
 export interface StateResource {
@@ -57,6 +64,17 @@ function abortReason(signal: AbortSignal | undefined): Error {
   return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
+/** A terraform run that exited non-zero, with its `Error:` diagnostics (`terraformErrors`). */
+export class TerraformFailed extends Error {
+  constructor(
+    message: string,
+    readonly errors: readonly string[],
+  ) {
+    super(message);
+    this.name = 'TerraformFailed';
+  }
+}
+
 async function tf(
   dir: string,
   args: string[],
@@ -71,8 +89,9 @@ async function tf(
     const hint = errors.some((e) => /arn:aws:iam::aws:policy\/.*(does not exist|not attachable)/.test(e))
       ? ' (the emulator has no AWS managed policies: start moto with MOTO_IAM_LOAD_MANAGED_POLICIES=true)'
       : '';
-    throw new Error(
+    throw new TerraformFailed(
       `terraform ${args[0]} failed (${r.signal ?? `exit ${r.code}`})${errors.length ? `: ${errors.join('; ')}` : ''}${hint}; log ${join(dir, 'terraform.log')}`,
+      errors,
     );
   }
   return r;
@@ -82,13 +101,46 @@ export async function init(dir: string, ctx: TfContext, what: string): Promise<v
   await tf(dir, ['init', '-input=false', '-no-color', ...(ctx.pluginDir ? [`-plugin-dir=${ctx.pluginDir}`] : [])], ctx, what);
 }
 
-/** `terraform apply -auto-approve` (with `-replace=` for each address in `replace`), reporting `applied/planned` as it goes. */
+/** What an apply did: changes planned and made, and the creates it adopted from its own lost answers. */
+export interface Applied {
+  readonly planned: number;
+  readonly created: number;
+  /** Objects the emulator made for a request whose answer was lost (imported, then the apply ran again). */
+  readonly adopted: readonly OwnCreate[];
+}
+
+/**
+ * `terraform apply -auto-approve` (with `-replace=` for each address in `replace`), reporting
+ * `applied/planned` as it goes. On an emulator of the drill's own (`ctx.ownEmulator`), an apply that
+ * failed only because creates met objects of their own making is imported and applied once more.
+ */
 export async function apply(
   dir: string,
   ctx: TfContext,
   what: string,
   onProgress?: (s: string) => void,
   replace: readonly string[] = [],
+): Promise<Applied> {
+  try {
+    return { ...(await applyOnce(dir, ctx, what, onProgress, replace)), adopted: [] };
+  } catch (e) {
+    // with -replace a second apply could replace twice; a first apply has nothing to replace
+    const own = ctx.ownEmulator && replace.length === 0 && e instanceof TerraformFailed ? ownCreates(readDocument(dir), e.errors) : [];
+    if (own.length === 0) throw e;
+    for (const o of own) {
+      onProgress?.(`importing ${o.address} (${o.id}): the emulator made it for a request whose answer was lost`);
+      await tf(dir, ['import', '-input=false', '-no-color', o.address, o.id], ctx, what);
+    }
+    return { ...(await applyOnce(dir, ctx, what, onProgress, [])), adopted: own };
+  }
+}
+
+async function applyOnce(
+  dir: string,
+  ctx: TfContext,
+  what: string,
+  onProgress: ((s: string) => void) | undefined,
+  replace: readonly string[],
 ): Promise<{ planned: number; created: number }> {
   let planned = 0;
   let created = 0;
@@ -101,6 +153,52 @@ export async function apply(
       onProgress?.(`${created}/${planned || '?'} applied${still ? `, waiting on ${still[1]} (${still[3]})` : ''}`);
   });
   return { planned, created };
+}
+
+/** A create refused as already existing whose object this apply made itself, and its import ID. */
+export interface OwnCreate {
+  readonly address: string;
+  readonly id: string;
+}
+
+/**
+ * Resource types whose create has no idempotency token and whose name is unique, so that a request
+ * the emulator carried out but whose answer was lost is retried by the AWS SDK and refused as
+ * already existing; each with its import ID (the name) from the resource's arguments.
+ */
+const NAMED_CREATES: Readonly<Record<string, (body: Record<string, unknown>) => unknown>> = {
+  aws_kms_alias: (b) => b.name,
+};
+
+/**
+ * The failed creates of `errors` that met an object of their own making, when every error is one:
+ * an `AlreadyExists` answer to a create of a type in `NAMED_CREATES` whose name is a literal no
+ * other resource of that type in the document uses. On an emulator the drill started, nothing
+ * else writes, so such an object can only come from this apply's own earlier, retried request.
+ * Empty when any error is something else (the apply failed for a reason of its own).
+ */
+export function ownCreates(json: TerraformJson | undefined, errors: readonly string[]): OwnCreate[] {
+  if (!json || errors.length === 0) return [];
+  const own: OwnCreate[] = [];
+  for (const e of errors) {
+    const m = /^([a-z0-9_]+)\.(\S+): creating .*AlreadyExists/.exec(e);
+    const idOf = m ? NAMED_CREATES[m[1]!] : undefined;
+    if (!m || !idOf) return [];
+    const type = m[1]!;
+    const byName = json.resource?.[type] ?? {};
+    const id = idOf((byName[m[2]!] ?? {}) as Record<string, unknown>);
+    if (typeof id !== 'string' || id.includes('${')) return [];
+    const sameName = Object.values(byName).filter((b) => idOf(b as Record<string, unknown>) === id);
+    if (sameName.length !== 1) return [];
+    own.push({ address: `${type}.${m[2]}`, id });
+  }
+  return own;
+}
+
+/** The document a drill's work folder applies (`main.tf.json`), or undefined without one. */
+function readDocument(dir: string): TerraformJson | undefined {
+  const file = join(dir, 'main.tf.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as TerraformJson) : undefined;
 }
 
 /** A change Terraform still plans: the address, what it will do, and the top-level arguments that change. */
