@@ -11,9 +11,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetWorkspace, refusal } from '@parity/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ParityError } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { type ApiTarget, awaitReverseBackup, reverseBackup, switchoverSnapshot, switchoverSnapshotId } from './failback-backups.js';
 import { planFailback } from './failback-run.js';
@@ -82,16 +81,6 @@ function target(answers: Record<string, RecordedAnswer>): { t: ApiTarget; sent: 
     },
   };
   return { t, sent };
-}
-
-async function refusal(p: Promise<unknown>): Promise<ParityError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ParityError) return e;
-    throw e;
-  }
-  throw new Error('not refused');
 }
 
 describe('the reverse copy of a backup & restore failback', () => {

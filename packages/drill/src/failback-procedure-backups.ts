@@ -9,7 +9,16 @@ import { namer } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { reverseVault } from './failback-backups.js';
 import type { FailbackStep } from './failback.js';
-import { applyCommands, databaseOf, type FailbackProcedureStep, fenceStep, liftProtection, next, stackOf } from './failback-procedure.js';
+import {
+  applyCommands,
+  databaseOf,
+  type FailbackProcedureStep,
+  fenceStep,
+  liftProtection,
+  next,
+  stackOf,
+  trafficBackStep,
+} from './failback-procedure.js';
 import type { Pair } from './pair.js';
 import { names } from './procedure.js';
 
@@ -69,16 +78,7 @@ function restore(pair: Pair, primaryBefore: TerraformJson, drJson: TerraformJson
       commands: applyCommands(primary.name, 'failback.tfplan', old?.address),
       by: 'terraform',
     },
-    {
-      id: 'traffic',
-      title: `Point traffic back at ${primary.region}`,
-      changes: `clients use ${primary.name} again: your own mechanism (a DNS record, service discovery), as for the failover`,
-      commands: [
-        `aws rds describe-db-instances --region ${primary.region} --db-instance-identifier ${old?.id} --query 'DBInstances[0].Endpoint.Address' --output text`,
-        ...(n.cluster ? [`aws eks update-kubeconfig --region ${primary.region} --name ${n.cluster}`] : []),
-      ],
-      by: 'operator',
-    },
+    trafficBackStep(pair, n, old?.id),
     next(pair, 'complete'),
   ];
 }

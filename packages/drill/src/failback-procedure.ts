@@ -106,6 +106,21 @@ function reprotect(pair: Pair, before: TerraformJson, after: TerraformJson): Fai
   return out;
 }
 
+/** Traffic back at the primary region after a switchover: the operator's own mechanism, with the endpoint to point it at. */
+export function trafficBackStep(pair: Pair, n: ReturnType<typeof names>, dbId: string | undefined): FailbackProcedureStep {
+  const { primary } = pair;
+  return {
+    id: 'traffic',
+    title: `Point traffic back at ${primary.region}`,
+    changes: `clients use ${primary.name} again: your own mechanism (a DNS record, service discovery), as for the failover`,
+    commands: [
+      `aws rds describe-db-instances --region ${primary.region} --db-instance-identifier ${dbId} --query 'DBInstances[0].Endpoint.Address' --output text`,
+      ...(n.cluster ? [`aws eks update-kubeconfig --region ${primary.region} --name ${n.cluster}`] : []),
+    ],
+    by: 'operator',
+  };
+}
+
 /** The fence of a switchover: the dr side's node groups to zero, so nothing writes to its database from here on. */
 export function fenceStep(pair: Pair, n: ReturnType<typeof names>): FailbackProcedureStep {
   const { dr } = pair;
@@ -146,16 +161,7 @@ function promote(pair: Pair, before: TerraformJson, drJson: TerraformJson): Fail
       commands: applyCommands(primary.name, 'failback.tfplan'),
       by: 'terraform',
     },
-    {
-      id: 'traffic',
-      title: `Point traffic back at ${primary.region}`,
-      changes: `clients use ${primary.name} again: your own mechanism (a DNS record, service discovery), as for the failover`,
-      commands: [
-        `aws rds describe-db-instances --region ${primary.region} --db-instance-identifier ${db?.id} --query 'DBInstances[0].Endpoint.Address' --output text`,
-        ...(n.cluster ? [`aws eks update-kubeconfig --region ${primary.region} --name ${n.cluster}`] : []),
-      ],
-      by: 'operator',
-    },
+    trafficBackStep(pair, n, db?.id),
     next(pair, 'complete'),
   ];
 }

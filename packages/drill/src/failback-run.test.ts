@@ -9,7 +9,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import type { TerraformJson } from '@parity/model/terraform';
-import { ParityError } from '@parity/model';
+import { refusal } from '@parity/testkit';
 import { fenceWriters, waitForReverseCopy, type ReverseWait } from './failback-run.js';
 import { recordedConfig, recordedHandler, type RecordedAnswer } from './recorded.js';
 
@@ -46,16 +46,6 @@ function wait(answers: Record<string, RecordedAnswer>, over: Partial<ReverseWait
     ...over,
   };
   return { w, sent };
-}
-
-async function refusal(p: Promise<unknown>): Promise<ParityError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ParityError) return e;
-    throw e;
-  }
-  throw new Error('not refused');
 }
 
 describe('the wait for the reverse replica in the primary region', () => {

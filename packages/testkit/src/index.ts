@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, expect } from 'vitest';
+import { ParityError } from '@parity/model';
 import { REPO_ROOT, type TempWorkspaceOptions, tempWorkspace } from '@parity/model/testing';
 
 /** The launcher users run (`pnpm gen` …): the workspace compiled to JavaScript, on plain node. */
@@ -182,4 +183,15 @@ export function edit(root: string, file: string, from: string | RegExp, to: stri
   const next = text.replace(from, to);
   expect(next, `${file}: ${String(from)} not found`).not.toBe(text);
   writeFileSync(path, next);
+}
+
+/** The ParityError a promise is refused with; any other error is rethrown, and a promise that resolves fails the test. */
+export async function refusal(p: Promise<unknown>): Promise<ParityError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ParityError) return e;
+    throw e;
+  }
+  throw new Error('not refused');
 }
