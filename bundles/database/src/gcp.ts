@@ -20,7 +20,7 @@
  * documented email pattern on the project number; it exists once the project has used the Cloud
  * SQL Admin API for CMEK (`gcloud beta services identity create --service=sqladmin.googleapis.com`
  * creates it ahead of the first apply). The instance waits for the grant. Cloud SQL takes a key
- * only at creation: an instance created without one is replaced (README, "Encryption").
+ * only at creation: an instance created without one is replaced (docs/guardrails.md, "Customer-managed keys").
  *
  * Construct IDs are public API: the instance's Terraform address is pinned in gcp.test.ts, because
  * changing it destroys the database.

@@ -175,7 +175,7 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(readFileSync(join(root, 'environments/platform.yaml'), 'utf8')).toMatch(
         new RegExp(` {2}${PLAIN}:\\n[\\s\\S]* {2}${STATEFUL}:\\n`),
       );
-      expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(new RegExp(`^\\| ${PLAIN} \\|`, 'm'));
+      expect(readFileSync(join(root, 'docs/bundles.md'), 'utf8')).toMatch(new RegExp(`^\\| ${PLAIN} \\|`, 'm'));
       for (const b of [PLAIN, STATEFUL]) {
         await run(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', `bundles/${b}/tsconfig.json`]);
         // pnpm lint (part of pnpm test) passes on the scaffold as written

@@ -47,7 +47,7 @@ function genCommands(cli: Command): void {
     .action(async (name: string, flags) => (await import('./commands/gen.js')).genEnv(name, flags));
   gen
     .command('bundle')
-    .description('a new bundle from templates/bundle/*.hbs, in the definition, the root package.json and the README, ready to test')
+    .description('a new bundle from templates/bundle/*.hbs, in the definition, the root package.json and docs/bundles.md, ready to test')
     .argument('<name>', 'bundle name: lower-case letters and digits, starting with a letter')
     .option('--clouds <list>', 'clouds to implement (comma-separated)', 'aws,gcp')
     .option('--stateful', 'it holds data: the first resource is a store replicated to the DR region', false)

@@ -180,7 +180,7 @@ export function runbookView(
     ],
     failoverCommand: aws
       ? `pnpm failover ${p.dr.name} --aws --reason "<why>" --by "<who declared>"`
-      : `# pnpm failover runs on AWS only today: add the failover: section to environments/${p.dr.name}/environment.yaml by hand (README, "Failover")`,
+      : `# pnpm failover runs on AWS only today: add the failover: section to environments/${p.dr.name}/environment.yaml by hand (docs/failover-failback.md)`,
     failoverSteps:
       strategy === 'backup-restore'
         ? 'one step: `failover.step: restore`'

@@ -1,15 +1,16 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadWorkspace } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
 import { tempFleets } from '@parity/testkit';
-import { addDefinitionEntry, addReadmeRow, planBundle, writeBundle, type BundleView } from './bundle.js';
+import { addBundleRow, addDefinitionEntry, BUNDLE_TABLE_FILE, planBundle, writeBundle, type BundleView } from './bundle.js';
 
 const fleet = tempFleets();
 function temp(): string {
   const root = fleet({ sources: true });
-  writeFileSync(join(root, 'README.md'), readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
+  mkdirSync(join(root, 'docs'), { recursive: true });
+  writeFileSync(join(root, BUNDLE_TABLE_FILE), readFileSync(join(REPO_ROOT, BUNDLE_TABLE_FILE), 'utf8'));
   return root;
 }
 
@@ -47,7 +48,7 @@ describe('gen bundle', () => {
       'bundles/objects/tsconfig.json',
       'bundles/objects/vitest.config.ts',
     ]);
-    expect([...plan!.edits.keys()].sort()).toEqual(['README.md', 'environments/platform.yaml', 'package.json']);
+    expect([...plan!.edits.keys()].sort()).toEqual(['docs/bundles.md', 'environments/platform.yaml', 'package.json']);
     const index = plan!.files.get('bundles/objects/src/index.ts')!;
     expect(index).toMatch(/export type ObjectsParams/);
     expect(index).toMatch(/network: \{ description: 'outputs of the network bundle' \}/);
@@ -63,7 +64,7 @@ describe('gen bundle', () => {
 
   it('writes the folder, the changeset and the edits', async () => {
     const root = temp();
-    // not `cache`: the bundle the README's walkthrough generates may exist in this repository already
+    // not `cache`: the bundle the guide's walkthrough (docs/bundles.md) generates may exist in this repository already
     const { plan } = planBundle(await loadWorkspace(root), 'objects', {});
     writeBundle(root, plan!);
     expect(existsSync(join(root, 'bundles/objects/src/aws.ts'))).toBe(true);
@@ -97,11 +98,19 @@ describe('gen bundle', () => {
     );
   });
 
-  it('adds a README row at the end of the bundle table, and nothing without one', () => {
-    const text = '## Bundles\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n\n## Next\n';
-    expect(addReadmeRow(text, VIEW)).toBe(
-      '## Bundles\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n| cache | a key | a ring |\n\n## Next\n',
+  it('adds a row at the end of the bundle table of docs/bundles.md, and nothing without one', () => {
+    const text = '## What each bundle creates\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n\n## Next\n';
+    expect(addBundleRow(text, VIEW)).toBe(
+      '## What each bundle creates\n\n| bundle | AWS | GCP |\n|---|---|---|\n| a | x | y |\n| cache | a key | a ring |\n\n## Next\n',
     );
-    expect(addReadmeRow('# Title\n', VIEW)).toBeUndefined();
+    expect(addBundleRow('# Title\n', VIEW)).toBeUndefined();
+  });
+
+  it('warns, naming docs/bundles.md, when the guide has no bundle table, and still plans the bundle', async () => {
+    const root = temp();
+    writeFileSync(join(root, BUNDLE_TABLE_FILE), '# Bundles\n\nNo table here.\n');
+    const { plan, issues } = planBundle(await loadWorkspace(root), 'objects', {});
+    expect(issues.map((i) => [i.kind, i.severity, i.file])).toEqual([['bundle-readme', 'warning', BUNDLE_TABLE_FILE]]);
+    expect([...plan!.edits.keys()].sort()).toEqual(['environments/platform.yaml', 'package.json']);
   });
 });

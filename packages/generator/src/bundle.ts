@@ -2,7 +2,7 @@
  * `gen bundle <name>`: a new bundle from `templates/bundle/**\/*.hbs` (the contract with typed,
  * documented parameters, both implementations each with a first real, secure resource, the three
  * test layers, schema.json, CHANGELOG and a changeset), plus its entry in the root package.json,
- * in `bundles:` of the definition and in the README's bundle table. Checked before anything is
+ * in `bundles:` of the definition and in the bundle table of `docs/bundles.md`. Checked before anything is
  * written; every file written atomically. The same inputs give the same bytes.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -156,7 +156,7 @@ export function planBundle(ws: Workspace, name: string, opts: BundleGenOptions =
   return { plan: { view, files, edits, warnings }, issues: warnings };
 }
 
-/** The root package.json dependency, the definition entry and the README row. */
+/** The root package.json dependency, the definition entry and the row in the bundle table. */
 function entries(root: string, view: BundleView): { edits: Map<string, string>; warnings: Issue[] } {
   const edits = new Map<string, string>();
   const warnings: Issue[] = [];
@@ -166,18 +166,18 @@ function entries(root: string, view: BundleView): { edits: Map<string, string>; 
   pkg.dependencies = Object.fromEntries(Object.entries(deps).sort(([a], [b]) => a.localeCompare(b)));
   edits.set('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
   edits.set(DEFINITION_FILE, addDefinitionEntry(readFileSync(join(root, DEFINITION_FILE), 'utf8'), view.name));
-  const readmePath = join(root, 'README.md');
-  const readme = existsSync(readmePath) ? addReadmeRow(readFileSync(readmePath, 'utf8'), view) : undefined;
-  if (readme) edits.set('README.md', readme);
+  const table = existsSync(join(root, BUNDLE_TABLE_FILE)) ? readFileSync(join(root, BUNDLE_TABLE_FILE), 'utf8') : undefined;
+  const withRow = table === undefined ? undefined : addBundleRow(table, view);
+  if (withRow) edits.set(BUNDLE_TABLE_FILE, withRow);
   else
     warnings.push(
       issue({
         kind: 'bundle-readme',
         severity: 'warning',
-        file: 'README.md',
-        path: '## Bundles',
-        message: 'the README has no bundle table (a "## Bundles" section with a | bundle | AWS | GCP | table); no row was added',
-        fix: `describe ${view.name} in the README by hand`,
+        file: BUNDLE_TABLE_FILE,
+        path: BUNDLE_TABLE_HEADER,
+        message: `${BUNDLE_TABLE_FILE} has no bundle table (a table whose header is ${BUNDLE_TABLE_HEADER}); no row was added`,
+        fix: `describe ${view.name} in ${BUNDLE_TABLE_FILE} by hand`,
       }),
     );
   return { edits, warnings };
@@ -196,13 +196,15 @@ export function addDefinitionEntry(text: string, name: string): string {
   return [...lines.slice(0, end), ...entry, ...lines.slice(end)].join('\n');
 }
 
-/** The README with a row for the bundle at the end of the table under "## Bundles"; undefined without one. */
-export function addReadmeRow(text: string, view: BundleView): string | undefined {
+/** The guide that lists every bundle, one row each (`docs/bundles.md`, "What each bundle creates"). */
+export const BUNDLE_TABLE_FILE = 'docs/bundles.md';
+const BUNDLE_TABLE_HEADER = '| bundle | AWS | GCP |';
+
+/** The guide with a row for the bundle at the end of its bundle table; undefined without one. */
+export function addBundleRow(text: string, view: BundleView): string | undefined {
   const lines = text.split('\n');
-  const section = lines.findIndex((l) => l.trim() === '## Bundles');
-  if (section < 0) return undefined;
-  const header = lines.findIndex((l, i) => i > section && l.startsWith('| bundle |'));
-  if (header < 0 || lines.slice(section + 1, header).some((l) => l.startsWith('## '))) return undefined;
+  const header = lines.findIndex((l) => l.replace(/\s+/g, ' ').trim() === BUNDLE_TABLE_HEADER);
+  if (header < 0) return undefined;
   let end = header + 1;
   while (end < lines.length && lines[end]!.startsWith('|')) end++;
   const row = `| ${view.name} | ${view.aws ? view.awsSummary.replace(/\.$/, '') : '(none)'} | ${view.gcp ? view.gcpSummary.replace(/\.$/, '') : '(none)'} |`;

@@ -210,7 +210,7 @@ function placement(def: Definition, name: string, opts: GenOptions): Placement |
       value: name,
       message: `invalid environment name: ${reason}`,
       allowed: NAME_GRAMMAR,
-      fix: 'choose a name that fits the grammar (see README, "Environment names")',
+      fix: 'choose a name that fits the grammar (see docs/environments.md, "Environment names")',
     });
   }
   if (parsed.cloud && opts.cloud && parsed.cloud !== opts.cloud) {

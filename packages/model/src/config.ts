@@ -51,7 +51,7 @@ export const DrPolicySchema = z
 
 export type DrPolicy = z.output<typeof DrPolicySchema>;
 
-/** The failover step a dr manifest records (see the README, "Failing over"). */
+/** The failover step a dr manifest records (see docs/dr-strategies.md, "Failing over"). */
 export const FailoverSchema = z
   .object({
     step: z
@@ -70,7 +70,7 @@ export type Failover = z.output<typeof FailoverSchema>;
 
 /**
  * The failback step a production manifest records once its region is back and its dr environment
- * runs as the primary (see the README, "Failing back"): the roles of the pair reversed, step by step.
+ * runs as the primary (see docs/dr-strategies.md, "Failing back"): the roles of the pair reversed, step by step.
  */
 export const FailbackSchema = z
   .object({

@@ -1,6 +1,6 @@
 /**
  * DR policies: which policy an environment runs under, and the parameter layers its strategy and
- * its failover step derive (see the README, "Disaster recovery strategies").
+ * its failover step derive (see docs/dr-strategies.md).
  *
  * - A production environment is under its manifest's `drPolicy`, else its tier's, else
  *   `dr.defaultPolicy`. A dr environment is under the policy of the environment it recovers.

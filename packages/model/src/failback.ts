@@ -1,5 +1,5 @@
 /**
- * Failback as a derived parameter layer (see the README, "Failing back"): once the primary region
+ * Failback as a derived parameter layer (see docs/dr-strategies.md, "Failing back"): once the primary region
  * is back and the dr environment that recovers a production one runs as the primary (its failover
  * done: `failover.step: complete` for a replica, `restore` under backup & restore), the
  * production manifest's `failback:` section reverses the pair.

@@ -25,7 +25,7 @@ async function uncachedErrorCode(pkg: string, version: string, cwd: string): Pro
 
 /** How to reach the registry, for error messages. */
 function unreachableFix(): string {
-  return 'start the internal registry with `pnpm registry`, or point @parity:registry in .npmrc at your registry (README: Releasing bundles)';
+  return 'start the internal registry with `pnpm registry`, or point @parity:registry in .npmrc at your registry (docs/releases.md)';
 }
 
 /** Install `pkg@version` from the registry into `abs`, atomically. Returns why it failed, if it did. */

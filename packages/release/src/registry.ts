@@ -139,7 +139,7 @@ export function unreachable(registry: string, code: string): ParityError {
   return registryError(
     registry,
     `cannot reach the registry ${registry} (${code})`,
-    'start the internal registry with `pnpm registry` (in another terminal), or point @parity:registry in .npmrc at your registry (README: Releasing bundles)',
+    'start the internal registry with `pnpm registry` (in another terminal), or point @parity:registry in .npmrc at your registry (docs/releases.md)',
   );
 }
 

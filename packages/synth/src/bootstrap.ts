@@ -5,7 +5,7 @@
  * every region the fleet's state uses, and the identities CI assumes through GitHub OIDC (a
  * read-only plan role and an apply role per environment, named by `ciIdentity`).
  *
- * Its own state is local: it creates the buckets remote state would need (README: first apply).
+ * Its own state is local: it creates the buckets remote state would need (docs/bootstrap.md, the first apply).
  */
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';

@@ -18,7 +18,7 @@ export interface GenBundleFlags {
   install?: boolean;
 }
 
-/** What `gen bundle` leaves to do by hand (also in the README, "Add a bundle"). */
+/** What `gen bundle` leaves to do by hand (also in docs/bundles.md, "Add a bundle"). */
 export const BY_HAND = [
   'write the real resources in src/aws.ts and src/gcp.ts (the scaffold has a first, secure one) and their exports in src/index.ts',
   'replace the example parameter with the bundle’s own, then `pnpm schemas`',

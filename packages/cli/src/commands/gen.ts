@@ -87,7 +87,7 @@ export function bootstrapNote(
   const gate = m.role === 'staging' ? '' : ' with required reviewers';
   const lines = [`CI: the bootstrap creates ${name}'s plan and apply identities; add the GitHub Environment ${name}${gate}.`];
   if (!known) lines.unshift(`New state region: ${mine} does not exist yet, and ${name}'s first terraform init needs it.`);
-  return `${lines.join('\n')}\nRegenerate and apply the bootstrap: pnpm synth --bootstrap (README: "The bootstrap").\n`;
+  return `${lines.join('\n')}\nRegenerate and apply the bootstrap: pnpm synth --bootstrap (docs/bootstrap.md).\n`;
 }
 
 export async function genEnv(name: string, flags: GenEnvFlags, root?: string): Promise<void> {

@@ -177,7 +177,7 @@ function nextSteps(plan: InitPlan, opts: InitOptions): string {
   return [
     '',
     'Next steps:',
-    `  1. Bootstrap: pnpm synth --bootstrap, then apply bootstrap/<cloud> by hand (README, "The bootstrap"): the state buckets ${plan.to.platform}-tfstate-<region> in ${regions} and every dr region, the CI roles. Commit: git add -A && git commit -m "init ${plan.to.platform}"`,
+    `  1. Bootstrap: pnpm synth --bootstrap, then apply bootstrap/<cloud> by hand (docs/bootstrap.md): the state buckets ${plan.to.platform}-tfstate-<region> in ${regions} and every dr region, the CI roles. Commit: git add -A && git commit -m "init ${plan.to.platform}"`,
     `  2. First release: point ${plan.to.scope}:registry in .npmrc at your registry (now ${plan.to.registry ?? 'unset'}), log in (npm login --registry <url>), then pnpm release`,
     '  3. CI: push; .github/workflows (pnpm gen ci) plan every pull request and apply on the main branch; .ci/run is the test command (pnpm install --frozen-lockfile && pnpm test)',
     '',

@@ -24,7 +24,7 @@ export async function synthBootstrapCommand(names: readonly string[], root?: str
   for (const f of files) process.stdout.write(`${pc.green('✔')} ${f}\n`);
   process.stdout.write(
     pc.dim(
-      `Apply it by hand (README: "The bootstrap"): cd ${files[0] ? dirname(files[0]) : 'bootstrap/<cloud>/cdktf.out/stacks/bootstrap-<cloud>'} && terraform init && terraform apply -var github_repository=<owner>/<name>\n`,
+      `Apply it by hand (docs/bootstrap.md): cd ${files[0] ? dirname(files[0]) : 'bootstrap/<cloud>/cdktf.out/stacks/bootstrap-<cloud>'} && terraform init && terraform apply -var github_repository=<owner>/<name>\n`,
     ),
   );
   return files;
