@@ -83,7 +83,7 @@ describe('aws cluster', () => {
     const subnets = prod.output?.['network_subnet_ids']?.['value'];
     expect(cluster['version']).toBe('1.31');
     expect(cluster['vpc_config']).toEqual({ subnet_ids: subnets, endpoint_private_access: true, endpoint_public_access: false });
-    expect(cluster['enabled_cluster_log_types']).toEqual(['api', 'audit', 'authenticator']);
+    expect(cluster['enabled_cluster_log_types']).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
     expect(cluster['access_config']).toMatchObject({ authentication_mode: 'API_AND_CONFIG_MAP' });
 
     const encryption = cluster['encryption_config'] as { resources: string[]; provider: { key_arn: string } };

@@ -150,7 +150,8 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     roleArn: clusterRole.arn,
     vpcConfig: { subnetIds, endpointPrivateAccess: true, endpointPublicAccess: false },
     encryptionConfig: { resources: ['secrets'], provider: { keyArn: key.arn } },
-    enabledClusterLogTypes: ['api', 'audit', 'authenticator'],
+    // Every control-plane log type (policy rule PAR-SEC-007, CKV_AWS_37).
+    enabledClusterLogTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
     accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP', bootstrapClusterCreatorAdminPermissions: true },
     dependsOn: [...clusterAttachments, logs],
   });
