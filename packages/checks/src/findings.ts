@@ -1,4 +1,5 @@
 import type { Issue, IssueKind } from '@parity/model';
+import type { CheckovComparison } from './policy/types.js';
 
 /** Which part of `pnpm check` a finding belongs to. */
 export type CheckName = 'config' | 'parity' | 'regions' | 'residency' | 'dr' | 'policy';
@@ -36,6 +37,8 @@ export interface Finding extends Omit<Issue, 'kind'> {
   readonly ruleSeverity?: 'critical' | 'high' | 'medium' | 'low';
   readonly address?: string;
   readonly checkov?: string;
+  /** How the rule compares with that Checkov check: equivalent, or stricter (never looser). */
+  readonly checkovComparison?: CheckovComparison;
 }
 
 const CHECK_OF: Partial<Record<IssueKind, CheckName>> = {

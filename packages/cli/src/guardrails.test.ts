@@ -20,32 +20,48 @@ function exception(expires: string, extra = '') {
 }
 
 describe('pnpm check: policy rules', () => {
-  it('shows the fleet clean, with every rule, the bootstrap judged too, and the exception in force', () => {
+  it('shows the fleet clean, with every rule, the bootstrap judged too, and the exceptions in force', () => {
     const root = temp();
     const r = parity(root, 'check');
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Policy +\(12 rules over the synthesized Terraform; 0 violations, 1 exception in force\)/);
+    expect(r.stdout).toMatch(/Policy +\(13 rules over the synthesized Terraform; 0 violations, 3 exceptions in force\)/);
     expect(r.stdout).toMatch(/\n {2}and the bootstrap \(pnpm synth --bootstrap\): bootstrap-aws, bootstrap-gcp\n/);
     expect(r.stdout).toMatch(/✔ every rule passes/);
-    // The environments need none (EKS node volumes and GCP data stores have customer-managed keys);
-    // the bootstrap's GCP apply identities own their projects, with a reason.
+    // The bootstrap's GCP apply identities own their projects, its plan identities read them all, and
+    // Cloud SQL asks TLS without client certificates: each with a reason.
     expect(r.stdout).toMatch(
       /PAR-SEC-005 fleet-wide until 2027-11-30: google_project_iam_member\.\*_ci_apply_project \(environments\/platform\.yaml:\d+; waives 2\)/,
     );
+    expect(r.stdout).toMatch(
+      /PAR-SEC-005 fleet-wide until 2027-11-30: google_project_iam_member\.\*_ci_plan_project \(environments\/platform\.yaml:\d+; waives 2\)/,
+    );
+    expect(r.stdout).toMatch(
+      /PAR-SEC-008 fleet-wide until 2027-03-31: google_sql_database_instance\.database_instance_\* \(environments\/platform\.yaml:\d+; waives 2\)/,
+    );
     const json = JSON.parse(parity(root, 'check', '--json').stdout) as {
       policy: {
-        rules: Array<{ id: string; checkov: string[]; violations: number }>;
+        rules: Array<{ id: string; checkov: string[]; checkovComparison: Array<{ id: string; parity: string }>; violations: number }>;
         exceptions: Array<{ valid: boolean; waived: string[] }>;
         bootstrap: Array<{ stack: string; file: string }>;
       };
     };
     expect(json.policy.rules.map((x) => x.id)).toEqual([
-      ...[1, 2, 3, 4, 5, 6, 7].map((n) => `PAR-SEC-00${n}`),
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `PAR-SEC-00${n}`),
       ...[1, 2, 3, 4, 5].map((n) => `PAR-RES-00${n}`),
     ]);
     expect(json.policy.rules.find((x) => x.id === 'PAR-RES-003')!.checkov).toEqual(['CKV_AWS_157']);
+    expect(json.policy.rules.find((x) => x.id === 'PAR-SEC-002')!.checkovComparison.map((m) => [m.id, m.parity])).toEqual([
+      ['CKV_AWS_24', 'stricter'],
+      ['CKV_AWS_25', 'stricter'],
+      ['CKV_AWS_260', 'stricter'],
+      ['CKV_AWS_277', 'stricter'],
+    ]);
     expect(json.policy.rules.every((x) => x.violations === 0)).toBe(true);
-    expect(json.policy.exceptions.map((x) => [x.valid, x.waived.length])).toEqual([[true, 2]]);
+    expect(json.policy.exceptions.map((x) => [x.valid, x.waived.length])).toEqual([
+      [true, 2],
+      [true, 2],
+      [true, 2],
+    ]);
     expect(json.policy.bootstrap).toEqual([
       expect.objectContaining({ stack: 'bootstrap-aws', file: 'bootstrap/aws/cdktf.out/stacks/bootstrap-aws/cdk.tf.json' }),
       expect.objectContaining({ stack: 'bootstrap-gcp', file: 'bootstrap/gcp/cdktf.out/stacks/bootstrap-gcp/cdk.tf.json' }),
@@ -60,7 +76,8 @@ describe('pnpm check: policy rules', () => {
       'fails when a transform opens port 5432 to 0.0.0.0/0',
       (root) => transform(root, 'sg-postgres', '{ cidr_ipv4: 0.0.0.0/0 }'),
       /✘ PAR-SEC-002 No ingress from 0\.0\.0\.0\/0 or ::\/0 \[critical\]/,
-      /prod-use1 aws_vpc_security_group_ingress_rule\.database_sg-postgres_[0-9A-F]{8} \(CKV_AWS_277\)\n +PAR-SEC-002 database\/sg-postgres: allows ingress on port 5432 from 0\.0\.0\.0\/0 \(transformed by environments\/platform\.yaml:\d+ cidr_ipv4\)/,
+      // Port 5432: no Checkov check of its own (CKV_AWS_24, 25, 260 and 277 check 22, 3389, 80 and every port).
+      /prod-use1 aws_vpc_security_group_ingress_rule\.database_sg-postgres_[0-9A-F]{8}\n +PAR-SEC-002 database\/sg-postgres: allows ingress on port 5432 from 0\.0\.0\.0\/0 \(transformed by environments\/platform\.yaml:\d+ cidr_ipv4\)/,
       /fix: set cidr_ipv4 to the VPC's range/,
     ],
     [
@@ -92,11 +109,14 @@ describe('pnpm check: policy rules', () => {
     expect(md).toMatch(new RegExp(`\\*\\*❌ ${id} `));
     expect(md).toMatch(/\| prod-use1 \| `aws_/);
     const json = JSON.parse(parity(root, 'check', '--json').stdout) as {
-      findings: Array<{ check: string; rule?: string; address?: string; fix?: string }>;
+      findings: Array<{ check: string; rule?: string; address?: string; fix?: string; checkov?: string; checkovComparison?: string }>;
     };
     const f = json.findings.filter((x) => x.check === 'policy');
     expect(f.length).toBeGreaterThan(0);
     expect(f.every((x) => x.rule && x.address && x.fix)).toBe(true);
+    // A finding with a Checkov ID says how its rule compares with that check.
+    for (const x of f.filter((y) => y.checkov)) expect(['equivalent', 'stricter']).toContain(x.checkovComparison);
+    expect(f.filter((y) => !y.checkov).every((y) => y.checkovComparison === undefined)).toBe(true);
   });
 
   it('fails when an exception has expired, naming the file, the field and the fix', () => {

@@ -11,7 +11,7 @@
  */
 import type { Cloud, ResolvedEnvironment } from '@parity/model';
 import type { TerraformJson, TfResource } from '../tf.js';
-import { block, on, referencing, type StackContext, type Violation } from './types.js';
+import { block, isTrue, on, s3Versioned, type StackContext, type Violation } from './types.js';
 
 /** One cloud's bootstrap stack: its name, where `pnpm synth --bootstrap` writes it, its Terraform. */
 export interface BootstrapStack {
@@ -33,10 +33,7 @@ function stateBuckets(ctx: StackContext, cloud: Cloud): Array<{ r: TfResource; n
 }
 
 function versioned(ctx: StackContext, cloud: Cloud, r: TfResource): boolean {
-  if (cloud === 'gcp') return block(r.body.versioning)?.enabled === true;
-  return referencing(ctx.doc, 'aws_s3_bucket_versioning', 'bucket', r).some(
-    (v) => block(v.body.versioning_configuration)?.status === 'Enabled',
-  );
+  return cloud === 'gcp' ? isTrue(block(r.body.versioning)?.enabled) : s3Versioned(ctx.doc, r);
 }
 
 /** PAR-RES-004 for a bootstrap stack: the state buckets it creates for `envs` (that cloud's environments). */

@@ -10,7 +10,7 @@ import { bootstrapState, type BootstrapStack } from './bootstrap.js';
 import { declaredExceptions, unusedExceptions, waiverFor, type DeclaredException } from './exceptions.js';
 import { RESILIENCE_RULES } from './resilience.js';
 import { SECURITY_RULES } from './security.js';
-import type { PolicyContext, Rule, RuleSeverity, StackContext, Violation } from './types.js';
+import type { CheckovMapping, PolicyContext, Rule, RuleSeverity, StackContext, Violation } from './types.js';
 
 export * from './bootstrap.js';
 export * from './exceptions.js';
@@ -26,7 +26,10 @@ export interface RuleSummary {
   readonly title: string;
   readonly category: Rule['category'];
   readonly severity: RuleSeverity;
+  /** The Checkov IDs the rule corresponds to. */
   readonly checkov: readonly string[];
+  /** Each of those IDs compared with the rule: equivalent or stricter, and what differs. */
+  readonly checkovComparison: readonly CheckovMapping[];
   readonly covers: string;
   readonly violations: number;
   /** Findings of an expected, time-bound state (a failover in progress): warnings. */
@@ -79,7 +82,7 @@ interface Judged {
 
 /** A finding per violation that no exception waives; waived and expected ones counted. */
 function judge(
-  rule: Pick<Rule, 'id' | 'severity'>,
+  rule: Pick<Rule, 'id' | 'severity' | 'checkov'>,
   violations: readonly Violation[],
   at: Judged,
   exceptions: DeclaredException[],
@@ -94,6 +97,7 @@ function judge(
     }
     if (v.expected) c.expected++;
     else c.violations++;
+    const comparison = rule.checkov.find((m) => m.id === v.checkov)?.parity;
     const note = at.env ? transformNote(at.env, v.construct) : '';
     out.push({
       check: 'policy',
@@ -108,6 +112,7 @@ function judge(
       ruleSeverity: rule.severity,
       address: v.address,
       ...(v.checkov ? { checkov: v.checkov } : {}),
+      ...(comparison ? { checkovComparison: comparison } : {}),
     });
   }
   return out;
@@ -175,7 +180,8 @@ export function runPolicy(
     title: r.title,
     category: r.category,
     severity: r.severity,
-    checkov: r.checkov,
+    checkov: r.checkov.map((m) => m.id),
+    checkovComparison: r.checkov,
     covers: r.covers,
     ...counts.get(r.id)!,
   }));

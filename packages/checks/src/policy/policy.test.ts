@@ -43,12 +43,27 @@ function run(jsons: Map<string, TerraformJson>, w: Workspace = ws, now = NOW) {
 }
 
 describe('policy rules', () => {
-  it('passes the example fleet, which needs no exception (the one declared concerns the bootstrap)', () => {
+  it("passes the example fleet, with the example definition's exceptions: the bootstrap's GCP identities, and Cloud SQL's TLS without client certificates", () => {
     const { report, findings } = run(synthesized);
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(report.rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
-    expect(report.exceptions.map((x) => x.rule)).toEqual(['PAR-SEC-005']);
-    expect(report.rules.every((r) => r.violations === 0 && r.waived === 0)).toBe(true);
+    expect(report.exceptions.map((x) => x.rule)).toEqual(['PAR-SEC-005', 'PAR-SEC-005', 'PAR-SEC-008']);
+    // Environments only here (no bootstrap): the waivers are the GCP databases' client certificates (CKV_GCP_6).
+    const gcp = envs.filter((e) => e.cloud === 'gcp').map((e) => e.name);
+    expect(report.rules.filter((r) => r.waived > 0).map((r) => [r.id, r.waived])).toEqual([['PAR-SEC-008', gcp.length]]);
+    expect(report.exceptions[2]!.waived.map((w) => w.split(' ')[0]).sort()).toEqual([...gcp].sort());
+    expect(report.rules.every((r) => r.violations === 0)).toBe(true);
+  });
+
+  it('says, for each rule, how it compares with each Checkov ID it names', () => {
+    const { report } = run(synthesized);
+    for (const r of report.rules) {
+      expect(r.checkovComparison.map((m) => m.id)).toEqual(r.checkov);
+      for (const m of r.checkovComparison) expect(['equivalent', 'stricter']).toContain(m.parity);
+    }
+    expect(report.rules.find((r) => r.id === 'PAR-SEC-008')!.checkovComparison).toContainEqual(
+      expect.objectContaining({ id: 'CKV_GCP_6', parity: 'stricter' }),
+    );
   });
 
   // [case, environment, change, rule, address prefix, Checkov ID or undefined]
@@ -183,7 +198,7 @@ describe('policy rules', () => {
       'CKV_AWS_21',
     ],
     [
-      'fails on SSH open to ::/0',
+      'fails on SSH open to ::/0 (tagged with the SSH check)',
       'staging',
       (j) =>
         add(j, 'aws_security_group_rule', 'ssh', {
@@ -195,6 +210,23 @@ describe('policy rules', () => {
         }),
       'PAR-SEC-002',
       'aws_security_group_rule.ssh',
+      'CKV_AWS_24',
+    ],
+    [
+      'fails on HTTP open to 0.0.0.0/0 (tagged with the HTTP check, not all ports)',
+      'prod-use1',
+      (j) =>
+        add(j, 'aws_vpc_security_group_ingress_rule', 'http', { cidr_ipv4: '0.0.0.0/0', from_port: 80, to_port: 80, ip_protocol: 'tcp' }),
+      'PAR-SEC-002',
+      'aws_vpc_security_group_ingress_rule.http',
+      'CKV_AWS_260',
+    ],
+    [
+      'fails on every protocol open to the internet (tagged with the all-ports check)',
+      'prod-use1',
+      (j) => add(j, 'aws_vpc_security_group_ingress_rule', 'all', { cidr_ipv4: '0.0.0.0/0', ip_protocol: '-1' }),
+      'PAR-SEC-002',
+      'aws_vpc_security_group_ingress_rule.all',
       'CKV_AWS_277',
     ],
     [
@@ -256,6 +288,45 @@ describe('policy rules', () => {
       'CKV2_AWS_69',
     ],
     [
+      'fails on a MySQL parameter group forcing SSL the PostgreSQL way',
+      'prod-use1',
+      (j) => {
+        first(j, 'aws_db_instance').engine = 'mysql';
+        Object.assign(first(j, 'aws_db_parameter_group'), { family: 'mysql8.0' });
+      },
+      'PAR-SEC-004',
+      'aws_db_instance.',
+      'CKV2_AWS_69',
+    ],
+    [
+      'fails on a basic viewer role',
+      'prod-gcp-euw1',
+      (j) => add(j, 'google_project_iam_member', 'viewer', { project: 'p', role: 'roles/viewer', member: 'user:a@b.c' }),
+      'PAR-SEC-005',
+      'google_project_iam_member.viewer',
+      'CKV_GCP_117',
+    ],
+    [
+      'fails on EKS without the scheduler log',
+      'prod-use1',
+      (j) => {
+        first(j, 'aws_eks_cluster').enabled_cluster_log_types = ['api', 'audit', 'authenticator', 'controllerManager'];
+      },
+      'PAR-SEC-007',
+      'aws_eks_cluster.',
+      'CKV_AWS_37',
+    ],
+    [
+      'fails on EKS encryption that names a key but no resources',
+      'prod-use1',
+      (j) => {
+        (first(j, 'aws_eks_cluster').encryption_config as Body).resources = [];
+      },
+      'PAR-SEC-001',
+      'aws_eks_cluster.',
+      'CKV_AWS_58',
+    ],
+    [
       'fails on Cloud SQL accepting plaintext',
       'prod-gcp-euw1',
       (j) => {
@@ -263,7 +334,7 @@ describe('policy rules', () => {
       },
       'PAR-SEC-004',
       'google_sql_database_instance.',
-      'CKV_GCP_6',
+      undefined,
     ],
     [
       'fails on "*" on "*"',
@@ -457,6 +528,36 @@ describe('policy rules', () => {
     expect(hits[0]!.fix).toBeTruthy();
     expect(hits[0]!.file).toBe(`environments/${env}/cdktf.out/stacks/${env}/cdk.tf.json`);
     expect(hits[0]!.checkov).toBe(checkov);
+    // Every finding with a Checkov ID says how its rule compares with it.
+    const mapping = RULES.find((r) => r.id === rule)!.checkov.find((m) => m.id === checkov);
+    expect(hits[0]!.checkovComparison).toBe(mapping?.parity);
+  });
+
+  it("fails on Cloud SQL asking no client certificate (CKV_GCP_6), which the example definition's exception waives", () => {
+    const json = changed('dr-gcp-euw4', () => undefined);
+    const waived = run(json).findings.filter((f) => f.rule === 'PAR-SEC-008');
+    expect(waived).toEqual([]);
+    const guardrails = ws.definition.data.guardrails;
+    const strict = {
+      ...ws,
+      definition: {
+        ...ws.definition,
+        data: {
+          ...ws.definition.data,
+          guardrails: { ...guardrails, exceptions: guardrails.exceptions.filter((x) => x.rule !== 'PAR-SEC-008') },
+        },
+      },
+    } as Workspace;
+    const hits = run(json, strict).findings.filter((f) => f.rule === 'PAR-SEC-008');
+    expect(hits).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        address: expect.stringMatching(/^google_sql_database_instance\./),
+        checkov: 'CKV_GCP_6',
+        checkovComparison: 'stricter',
+        message: expect.stringContaining('ENCRYPTED_ONLY'),
+      }),
+    ]);
   });
 
   const passes: Array<[string, string, (j: TerraformJson) => void, string]> = [
@@ -477,8 +578,11 @@ describe('policy rules', () => {
     [
       'a read replica needs no backup retention of its own',
       'dr-usw2',
-      (j) =>
-        Object.assign(first(j, 'aws_db_instance'), { replicate_source_db: 'arn:aws:rds:us-east-1:1:db:x', backup_retention_period: 0 }),
+      (j) => {
+        const db = first(j, 'aws_db_instance');
+        db.replicate_source_db = 'arn:aws:rds:us-east-1:1:db:x';
+        delete db.backup_retention_period;
+      },
       'PAR-RES-002',
     ],
     ['an ingress rule from the VPC is not from the internet', 'prod-use1', () => undefined, 'PAR-SEC-002'],
@@ -522,6 +626,8 @@ describe('policy exceptions', () => {
     };
     return { ...ws, definition } as Workspace;
   };
+  // The index the test's exception takes, after the example definition's own.
+  const at = () => `guardrails.exceptions.${ws.definition.data.guardrails.exceptions.length}`;
   const noLock = () => changed('prod-use1', (j) => delete j.resource!.aws_backup_vault_lock_configuration);
   const lockException = (expires: string) => ({
     rule: 'PAR-RES-005',
@@ -548,7 +654,7 @@ describe('policy exceptions', () => {
     expect(expired[0]).toMatchObject({
       severity: 'error',
       file: 'environments/platform.yaml',
-      path: 'guardrails.exceptions.1.expires',
+      path: `${at()}.expires`,
       value: '2026-11-27',
     });
     expect(findings.filter((f) => f.rule === 'PAR-RES-005').length).toBe(2);
@@ -557,7 +663,7 @@ describe('policy exceptions', () => {
   it('fails on an exception to a rule that does not exist', () => {
     const { findings } = run(noLock(), withExceptions([{ ...lockException('2099-01-01'), rule: 'PAR-SEC-999' }]));
     expect(findings.find((f) => f.kind === 'exception-invalid')).toMatchObject({
-      path: 'guardrails.exceptions.1.rule',
+      path: `${at()}.rule`,
       value: 'PAR-SEC-999',
     });
   });
@@ -565,9 +671,9 @@ describe('policy exceptions', () => {
   it('warns about an exception that waives nothing, when the whole fleet is judged', () => {
     const w = withExceptions([lockException('2099-01-01')]);
     const { findings } = runPolicy(w, envs, (n) => synthesized.get(n), { now: NOW, bootstrap: [] });
-    expect(findings.find((f) => f.kind === 'exception-unused' && f.path.startsWith('guardrails.exceptions.1.'))).toMatchObject({
+    expect(findings.find((f) => f.kind === 'exception-unused' && f.path.startsWith(`${at()}.`))).toMatchObject({
       severity: 'warning',
-      path: 'guardrails.exceptions.1.addresses',
+      path: `${at()}.addresses`,
     });
   });
 });

@@ -4,7 +4,23 @@
  * environments); backups, vault locks and state placement everywhere.
  */
 import type { TfResource } from '../tf.js';
-import { block, on, referencing, type PolicyContext, type Rule, type Violation } from './types.js';
+import {
+  block,
+  equivalent,
+  isTrue,
+  numberOf,
+  on,
+  referencing,
+  resourcesOf,
+  s3Versioned,
+  stricter,
+  type PolicyContext,
+  type Rule,
+  type Violation,
+} from './types.js';
+
+/** The most days RDS keeps automated backups. */
+const RDS_MAX_RETENTION_DAYS = 35;
 
 /** PAR-RES-001: production data cannot be deleted by one apply, and leaves a final snapshot if it is. */
 function deletionProtection(ctx: PolicyContext): Violation[] {
@@ -12,7 +28,7 @@ function deletionProtection(ctx: PolicyContext): Violation[] {
   const out: Violation[] = [];
   for (const r of ctx.doc.resources('aws_db_instance')) {
     const b = r.body;
-    if (b.deletion_protection !== true)
+    if (!isTrue(b.deletion_protection))
       out.push(
         on(r, {
           message: `deletion protection is off in ${ctx.env.role} environment ${ctx.env.name}`,
@@ -21,7 +37,7 @@ function deletionProtection(ctx: PolicyContext): Violation[] {
         }),
       );
     // RDS takes no final snapshot of a read replica: its data is the source's.
-    if (!b.replicate_source_db && (b.skip_final_snapshot !== false || !b.final_snapshot_identifier))
+    if (!b.replicate_source_db && (!(b.skip_final_snapshot === false || b.skip_final_snapshot === 'false') || !b.final_snapshot_identifier))
       out.push(
         on(r, {
           message: 'no final snapshot is taken if the database is deleted',
@@ -31,14 +47,14 @@ function deletionProtection(ctx: PolicyContext): Violation[] {
   }
   for (const r of ctx.doc.resources('google_sql_database_instance')) {
     const s = block(r.body.settings) ?? {};
-    if (r.body.deletion_protection !== true || s.deletion_protection_enabled !== true)
+    if (!isTrue(r.body.deletion_protection) || !isTrue(s.deletion_protection_enabled))
       out.push(
         on(r, {
           message: `deletion protection is off in ${ctx.env.role} environment ${ctx.env.name}`,
           fix: 'set database.deletionProtection: true (deletion_protection and settings.deletion_protection_enabled)',
         }),
       );
-    if (!r.body.master_instance_name && s.retain_backups_on_delete !== true)
+    if (!r.body.master_instance_name && !isTrue(s.retain_backups_on_delete))
       out.push(
         on(r, {
           message: 'backups are deleted with the instance',
@@ -84,13 +100,33 @@ function promotedMessage(ctx: PolicyContext, what: string): string {
     : `${what}: the database is promoted (failover step promote, no failover.at recorded) and has no backups`;
 }
 
+/** Buckets are versioned, which replication needs too (S3 refuses a replication configuration on an unversioned bucket). */
+function versionedBuckets(ctx: PolicyContext): Violation[] {
+  const out: Violation[] = [];
+  for (const r of ctx.doc.resources('aws_s3_bucket')) {
+    if (!s3Versioned(ctx.doc, r))
+      out.push(
+        on(r, {
+          message: 'the bucket is not versioned: an overwrite or a delete cannot be undone',
+          fix: 'add aws_s3_bucket_versioning (status Enabled), and replication for DR',
+          checkov: 'CKV_AWS_21',
+        }),
+      );
+  }
+  for (const r of ctx.doc.resources('google_storage_bucket')) {
+    if (!isTrue(block(r.body.versioning)?.enabled))
+      out.push(on(r, { message: 'the bucket is not versioned', fix: 'set versioning { enabled = true }', checkov: 'CKV_GCP_78' }));
+  }
+  return out;
+}
+
 /** PAR-RES-002: every stateful resource is backed up for at least the definition's minimum, or replicated. */
 function backups(ctx: PolicyContext): Violation[] {
   const min = ctx.definition.guardrails.minBackupRetentionDays;
   const out: Violation[] = [];
   const failover = promoting(ctx);
   const short = (r: TfResource, days: unknown, what: string, fix: string, checkov?: string) => {
-    if (typeof days === 'number' && days >= min) return;
+    if ((numberOf(days) ?? -1) >= min) return;
     out.push(
       on(r, {
         message: `${what} ${days === undefined ? 'is not set' : `is ${JSON.stringify(days)}`}; at least ${min} days are required (guardrails.minBackupRetentionDays)`,
@@ -109,15 +145,29 @@ function backups(ctx: PolicyContext): Violation[] {
         ...(failover!.expected ? { expected: failover!.expected } : {}),
       }),
     );
-  for (const r of ctx.doc.resources('aws_db_instance')) {
-    // A replica is protected by replication; its own backups start when it is promoted.
-    if (r.body.replicate_source_db) continue;
+  for (const r of resourcesOf(ctx.doc, 'aws_db_instance', 'aws_rds_cluster')) {
     const days = r.body.backup_retention_period;
-    if (failover && !(typeof days === 'number' && days >= min)) {
-      promoted(r, 'no automated backups yet', 'CKV_AWS_133');
-      continue;
-    }
-    short(r, days, 'backup_retention_period', `set database.backupRetentionDays to ${min} or more`, 'CKV_AWS_133');
+    const n = numberOf(days);
+    if (n !== undefined && n > RDS_MAX_RETENTION_DAYS)
+      out.push(
+        on(r, {
+          message: `backup_retention_period is ${n}: RDS keeps automated backups ${RDS_MAX_RETENTION_DAYS} days at most`,
+          fix: `set database.backupRetentionDays between ${min} and ${RDS_MAX_RETENTION_DAYS} (longer: AWS Backup)`,
+          checkov: 'CKV_AWS_133',
+        }),
+      );
+    else if (r.body.replicate_source_db || r.body.replication_source_identifier) {
+      // A replica is protected by replication; its own backups start when it is promoted. Set to 0, they are off.
+      if (n !== undefined && n < 1)
+        out.push(
+          on(r, {
+            message: `the replica's backup_retention_period is ${n}: automated backups are off`,
+            fix: `remove backup_retention_period (the replica's data is its source's), or set it between 1 and ${RDS_MAX_RETENTION_DAYS}`,
+            checkov: 'CKV_AWS_133',
+          }),
+        );
+    } else if (failover && !((n ?? -1) >= min)) promoted(r, 'no automated backups yet', 'CKV_AWS_133');
+    else short(r, days, 'backup_retention_period', `set database.backupRetentionDays to ${min} or more`, 'CKV_AWS_133');
   }
   for (const r of ctx.doc.resources('aws_backup_plan')) {
     for (const rule of Array.isArray(r.body.rule) ? r.body.rule : [r.body.rule]) {
@@ -140,17 +190,18 @@ function backups(ctx: PolicyContext): Violation[] {
   for (const r of ctx.doc.resources('google_sql_database_instance')) {
     if (r.body.master_instance_name) continue;
     const cfg = block(block(r.body.settings)?.backup_configuration);
-    if (cfg?.enabled !== true && failover) promoted(r, 'automated backups are off', 'CKV_GCP_14');
-    else if (cfg?.enabled !== true)
+    if (!isTrue(cfg?.enabled) && failover) promoted(r, 'automated backups are off', 'CKV_GCP_14');
+    else if (!isTrue(cfg?.enabled))
       out.push(
         on(r, { message: 'automated backups are off', fix: 'set settings.backup_configuration.enabled = true', checkov: 'CKV_GCP_14' }),
       );
     else
       short(
         r,
-        block(cfg.backup_retention_settings)?.retained_backups,
+        block(cfg?.backup_retention_settings)?.retained_backups,
         'backup_retention_settings.retained_backups (daily backups)',
         `set database.backupRetentionDays to ${min} or more`,
+        'CKV_GCP_14',
       );
   }
   for (const r of ctx.doc.resources('google_gke_backup_backup_plan'))
@@ -160,24 +211,7 @@ function backups(ctx: PolicyContext): Violation[] {
       'retention_policy.backup_retain_days',
       `set backup.retentionDays to ${min} or more`,
     );
-  for (const r of ctx.doc.resources('aws_s3_bucket')) {
-    const versioned = referencing(ctx.doc, 'aws_s3_bucket_versioning', 'bucket', r).some(
-      (v) => block(v.body.versioning_configuration)?.status === 'Enabled',
-    );
-    const replicated = referencing(ctx.doc, 'aws_s3_bucket_replication_configuration', 'bucket', r).length > 0;
-    if (!versioned && !replicated)
-      out.push(
-        on(r, {
-          message: 'the bucket is neither versioned nor replicated',
-          fix: 'add aws_s3_bucket_versioning (status Enabled), and replication for DR',
-          checkov: 'CKV_AWS_21',
-        }),
-      );
-  }
-  for (const r of ctx.doc.resources('google_storage_bucket')) {
-    if (block(r.body.versioning)?.enabled !== true)
-      out.push(on(r, { message: 'the bucket is not versioned', fix: 'set versioning { enabled = true }', checkov: 'CKV_GCP_78' }));
-  }
+  out.push(...versionedBuckets(ctx));
   return out;
 }
 
@@ -186,7 +220,7 @@ function multiAz(ctx: PolicyContext): Violation[] {
   if (!ctx.production) return [];
   const out: Violation[] = [];
   for (const r of ctx.doc.resources('aws_db_instance')) {
-    if (r.body.multi_az !== true)
+    if (!isTrue(r.body.multi_az))
       out.push(
         on(r, {
           message: `the database is in one availability zone in ${ctx.env.role} environment ${ctx.env.name}`,
@@ -248,11 +282,7 @@ function stateBackend(ctx: PolicyContext): Violation[] {
   // The state bucket is versioned where this environment's Terraform creates it.
   const bucket = String((s3 ?? gcs)!.bucket);
   for (const r of ctx.doc.resources('aws_s3_bucket').filter((b) => b.body.bucket === bucket)) {
-    if (
-      !referencing(ctx.doc, 'aws_s3_bucket_versioning', 'bucket', r).some(
-        (v) => block(v.body.versioning_configuration)?.status === 'Enabled',
-      )
-    )
+    if (!s3Versioned(ctx.doc, r))
       out.push(
         on(r, {
           message: `the state bucket ${bucket} is not versioned: a bad write cannot be undone`,
@@ -262,7 +292,7 @@ function stateBackend(ctx: PolicyContext): Violation[] {
       );
   }
   for (const r of ctx.doc.resources('google_storage_bucket').filter((b) => b.body.name === bucket)) {
-    if (block(r.body.versioning)?.enabled !== true)
+    if (!isTrue(block(r.body.versioning)?.enabled))
       out.push(
         on(r, { message: `the state bucket ${bucket} is not versioned`, fix: 'set versioning { enabled = true }', checkov: 'CKV_GCP_78' }),
       );
@@ -289,7 +319,7 @@ export const RESILIENCE_RULES: readonly Rule[] = [
     title: 'Production data has deletion protection and a final snapshot',
     category: 'resilience',
     severity: 'high',
-    checkov: ['CKV_AWS_293'],
+    checkov: [equivalent('CKV_AWS_293', 'deletion_protection = true on aws_db_instance', 'production and dr')],
     covers: 'RDS, Cloud SQL, GKE in production and dr environments',
     check: deletionProtection,
   },
@@ -298,7 +328,24 @@ export const RESILIENCE_RULES: readonly Rule[] = [
     title: 'Stateful resources are backed up for at least the minimum retention, or replicated',
     category: 'resilience',
     severity: 'high',
-    checkov: ['CKV_AWS_133', 'CKV_GCP_14', 'CKV_AWS_21', 'CKV_GCP_78'],
+    checkov: [
+      stricter(
+        'CKV_AWS_133',
+        'backup_retention_period from guardrails.minBackupRetentionDays to 35 on aws_db_instance and aws_rds_cluster (the check: 1 to 35, unset passing as the default 1 day); a replica may leave it unset or set 1 to 35, as the check',
+      ),
+      stricter(
+        'CKV_GCP_14',
+        'backup_configuration.enabled = true and retained_backups at least the minimum; replicas (master_instance_name) are not judged, as the check',
+      ),
+      stricter(
+        'CKV_AWS_21',
+        'aws_s3_bucket_versioning referencing the bucket with status Enabled, or versioning.enabled = true; a value Parity cannot read (an expression) fails, where the check evaluates variables',
+      ),
+      stricter(
+        'CKV_GCP_78',
+        'versioning.enabled = true on google_storage_bucket; an expression fails, where the check evaluates variables',
+      ),
+    ],
     covers: 'RDS, AWS Backup plans and copies, Cloud SQL, Backup for GKE, S3, GCS',
     check: backups,
   },
@@ -307,7 +354,7 @@ export const RESILIENCE_RULES: readonly Rule[] = [
     title: 'Production is Multi-AZ or regional',
     category: 'resilience',
     severity: 'high',
-    checkov: ['CKV_AWS_157'],
+    checkov: [equivalent('CKV_AWS_157', 'multi_az = true on aws_db_instance', 'production and dr')],
     covers: 'RDS, Cloud SQL, EKS node groups, GKE in production and dr environments',
     check: multiAz,
   },
@@ -316,7 +363,16 @@ export const RESILIENCE_RULES: readonly Rule[] = [
     title: 'State is remote, encrypted, versioned, and outside the region a dr environment recovers from',
     category: 'resilience',
     severity: 'critical',
-    checkov: [],
+    checkov: [
+      stricter(
+        'CKV_AWS_21',
+        'the state bucket, where the stack creates it, versioned as PAR-RES-002 reads it (an expression fails, where the check evaluates variables)',
+      ),
+      stricter(
+        'CKV_GCP_78',
+        'the state bucket, where the stack creates it: versioning.enabled = true (an expression fails, where the check evaluates variables)',
+      ),
+    ],
     covers: 'the Terraform backend; the state bucket where the environment creates it',
     check: stateBackend,
   },

@@ -2,8 +2,23 @@
  * Security rules (PAR-SEC-…): one small function per rule over one environment's Terraform.
  * Each names the resource type it reads; resource types it does not know are not judged.
  */
-import type { TfResource } from '../tf.js';
-import { block, isExpression, on, referencing, resourcesOf, type StackContext, type StackRule, type Violation } from './types.js';
+import { literal, type TfResource } from '../tf.js';
+import { isOpenCidr, openIngress } from './ingress.js';
+import {
+  block,
+  equivalent,
+  isExpression,
+  isFalse,
+  isTrue,
+  listOf,
+  on,
+  referencing,
+  resourcesOf,
+  stricter,
+  type StackContext,
+  type StackRule,
+  type Violation,
+} from './types.js';
 
 const missing = (v: unknown) => v === undefined || v === null || v === '';
 
@@ -21,7 +36,7 @@ const KEY_CHECKS: readonly KeyCheck[] = [
     type: 'aws_db_instance',
     what: 'RDS storage',
     // A restore keeps its snapshot's key (RDS cannot re-encrypt on restore); a replica must name one of its region.
-    keyed: (r) => r.body.storage_encrypted === true && (!missing(r.body.kms_key_id) || !missing(r.body.snapshot_identifier)),
+    keyed: (r) => isTrue(r.body.storage_encrypted) && (!missing(r.body.kms_key_id) || !missing(r.body.snapshot_identifier)),
     fix: 'set storage_encrypted = true and kms_key_id to a KMS key of the region',
     checkov: 'CKV_AWS_16',
   },
@@ -49,7 +64,12 @@ const KEY_CHECKS: readonly KeyCheck[] = [
   {
     type: 'aws_eks_cluster',
     what: 'EKS secrets',
-    keyed: (r) => !missing(block(block(r.body.encryption_config)?.provider)?.key_arn),
+    // EKS encrypts only what `resources` lists: a key alone encrypts nothing.
+    keyed: (r) => {
+      const config = block(r.body.encryption_config);
+      const resources = listOf(config?.resources);
+      return resources.length === 1 && resources[0] === 'secrets' && !missing(block(config?.provider)?.key_arn);
+    },
     fix: 'set encryption_config { resources = ["secrets"], provider { key_arn } }',
     checkov: 'CKV_AWS_58',
   },
@@ -62,7 +82,7 @@ const KEY_CHECKS: readonly KeyCheck[] = [
   {
     type: 'aws_ebs_volume',
     what: 'the EBS volume',
-    keyed: (r) => r.body.encrypted === true && !missing(r.body.kms_key_id),
+    keyed: (r) => isTrue(r.body.encrypted) && !missing(r.body.kms_key_id),
     fix: 'set encrypted = true and kms_key_id',
     checkov: 'CKV_AWS_189',
   },
@@ -77,8 +97,9 @@ const KEY_CHECKS: readonly KeyCheck[] = [
     type: 'aws_dynamodb_table',
     what: 'the DynamoDB table',
     // Without server_side_encryption, DynamoDB encrypts with an AWS-owned key.
-    keyed: (r) => block(r.body.server_side_encryption)?.enabled === true && !missing(block(r.body.server_side_encryption)?.kms_key_arn),
+    keyed: (r) => isTrue(block(r.body.server_side_encryption)?.enabled) && !missing(block(r.body.server_side_encryption)?.kms_key_arn),
     fix: 'set server_side_encryption { enabled = true, kms_key_arn = <a customer-managed key of the region> }',
+    checkov: 'CKV_AWS_119',
   },
   {
     type: 'google_sql_database_instance',
@@ -138,85 +159,38 @@ function nodeVolumesKeyed(ctx: StackContext, r: TfResource): boolean {
     ? template.body.block_device_mappings
     : [template.body.block_device_mappings];
   const ebs = mappings.map((m) => block(block(m)?.ebs)).filter((e): e is Record<string, unknown> => !!e);
-  return ebs.length > 0 && ebs.every((e) => (e.encrypted === true || e.encrypted === 'true') && !missing(e.kms_key_id));
+  return ebs.length > 0 && ebs.every((e) => isTrue(e.encrypted) && !missing(e.kms_key_id));
 }
 
+/**
+ * Whether a bucket's default encryption is KMS with a named key: in an
+ * aws_s3_bucket_server_side_encryption_configuration referencing the bucket, or
+ * in the bucket's own server_side_encryption_configuration (deprecated, still read by the
+ * provider). `aws:kms` only, as CKV_AWS_145 reads it (not `aws:kms:dsse`).
+ */
 function s3Keyed(ctx: StackContext, bucket: TfResource): boolean {
-  return referencing(ctx.doc, 'aws_s3_bucket_server_side_encryption_configuration', 'bucket', bucket).some((c) => {
-    const rules = Array.isArray(c.body.rule) ? c.body.rule : [c.body.rule];
-    return rules.some((x) => {
+  const configs = [
+    bucket.body.server_side_encryption_configuration,
+    ...referencing(ctx.doc, 'aws_s3_bucket_server_side_encryption_configuration', 'bucket', bucket).map((c) => c.body),
+  ];
+  return configs.some((c) =>
+    listOf(block(c)?.rule).some((x) => {
       const d = block(block(x)?.apply_server_side_encryption_by_default);
-      return !!d && String(d.sse_algorithm).startsWith('aws:kms') && !missing(d.kms_master_key_id);
-    });
-  });
-}
-
-const OPEN = new Set(['0.0.0.0/0', '::/0']);
-const open = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && OPEN.has(x));
-const ports = (b: Record<string, unknown>) =>
-  b.from_port === undefined
-    ? 'all ports'
-    : b.from_port === b.to_port
-      ? `port ${String(b.from_port)}`
-      : `ports ${String(b.from_port)}-${String(b.to_port)}`;
-
-/** PAR-SEC-002: nothing reachable from the whole internet. */
-function openIngress(ctx: StackContext): Violation[] {
-  const out: Violation[] = [];
-  const flag = (r: TfResource, cidrs: string[], b: Record<string, unknown>, fix: string) => {
-    if (cidrs.length)
-      out.push(on(r, { message: `allows ingress on ${ports(b)} from ${cidrs.join(' and ')}`, fix, checkov: 'CKV_AWS_277' }));
-  };
-  for (const r of ctx.doc.resources('aws_vpc_security_group_ingress_rule'))
-    flag(
-      r,
-      open([r.body.cidr_ipv4, r.body.cidr_ipv6]),
-      r.body,
-      "set cidr_ipv4 to the VPC's range or reference a security group (referenced_security_group_id)",
-    );
-  for (const r of ctx.doc.resources('aws_security_group_rule'))
-    if (r.body.type === 'ingress')
-      flag(
-        r,
-        open([...((r.body.cidr_blocks as unknown[]) ?? []), ...((r.body.ipv6_cidr_blocks as unknown[]) ?? [])]),
-        r.body,
-        'narrow cidr_blocks to known ranges or use source_security_group_id',
-      );
-  for (const r of ctx.doc.resources('aws_security_group')) {
-    for (const i of Array.isArray(r.body.ingress) ? r.body.ingress : r.body.ingress ? [r.body.ingress] : []) {
-      const b = block(i) ?? {};
-      flag(
-        r,
-        open([...((b.cidr_blocks as unknown[]) ?? []), ...((b.ipv6_cidr_blocks as unknown[]) ?? [])]),
-        b,
-        "narrow the ingress block's cidr_blocks to known ranges",
-      );
-    }
-  }
-  for (const r of ctx.doc.resources('google_compute_firewall')) {
-    if ((r.body.direction ?? 'INGRESS') !== 'INGRESS') continue;
-    const cidrs = open(r.body.source_ranges);
-    if (cidrs.length)
-      out.push(
-        on(r, {
-          message: `allows ingress from ${cidrs.join(' and ')}`,
-          fix: 'narrow source_ranges to known ranges (or use source_tags / source_service_accounts)',
-        }),
-      );
-  }
-  return out;
+      return !!d && d.sse_algorithm === 'aws:kms' && !missing(d.kms_master_key_id);
+    }),
+  );
 }
 
 /** PAR-SEC-003: no database, cluster API or bucket open to the public. */
 function publicEndpoints(ctx: StackContext): Violation[] {
   const d = ctx.doc;
   const out: Violation[] = [];
-  for (const r of d.resources('aws_db_instance'))
-    if (r.body.publicly_accessible === true)
+  for (const r of resourcesOf(d, 'aws_db_instance', 'aws_rds_cluster_instance'))
+    if (isTrue(r.body.publicly_accessible))
       out.push(on(r, { message: 'the database is publicly accessible', fix: 'set publicly_accessible = false', checkov: 'CKV_AWS_17' }));
   for (const r of d.resources('aws_eks_cluster')) {
     // The provider's default is a public endpoint: unset counts as public.
-    if (block(r.body.vpc_config)?.endpoint_public_access !== false)
+    if (!isFalse(block(r.body.vpc_config)?.endpoint_public_access))
       out.push(
         on(r, {
           message: 'the cluster API endpoint is public',
@@ -228,7 +202,7 @@ function publicEndpoints(ctx: StackContext): Violation[] {
   for (const r of d.resources('aws_s3_bucket')) {
     const blocks = referencing(d, 'aws_s3_bucket_public_access_block', 'bucket', r);
     const all = blocks.some((b) =>
-      ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets'].every((k) => b.body[k] === true),
+      ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets'].every((k) => isTrue(b.body[k])),
     );
     if (!all)
       out.push(
@@ -241,7 +215,7 @@ function publicEndpoints(ctx: StackContext): Violation[] {
   }
   for (const r of d.resources('google_sql_database_instance')) {
     // Cloud SQL gives an instance a public IP unless ipv4_enabled is false.
-    if (block(block(r.body.settings)?.ip_configuration)?.ipv4_enabled !== false)
+    if (!isFalse(block(block(r.body.settings)?.ip_configuration)?.ipv4_enabled))
       out.push(
         on(r, {
           message: 'the instance has a public IP',
@@ -262,7 +236,7 @@ function publicEndpoints(ctx: StackContext): Violation[] {
       );
   }
   for (const r of resourcesOf(d, 'google_storage_bucket_iam_member', 'google_storage_bucket_iam_binding')) {
-    const members = [r.body.member, ...((r.body.members as unknown[]) ?? [])];
+    const members = [r.body.member, ...listOf(r.body.members)];
     if (members.some((m) => m === 'allUsers' || m === 'allAuthenticatedUsers'))
       out.push(
         on(r, {
@@ -276,12 +250,10 @@ function publicEndpoints(ctx: StackContext): Violation[] {
 }
 
 function gkeEndpoint(r: TfResource): Violation[] {
-  if (block(r.body.private_cluster_config)?.enable_private_endpoint === true) return [];
+  if (isTrue(block(r.body.private_cluster_config)?.enable_private_endpoint)) return [];
   const man = block(r.body.master_authorized_networks_config);
-  const cidrs = (Array.isArray(man?.cidr_blocks) ? man.cidr_blocks : man?.cidr_blocks ? [man.cidr_blocks] : []).map(
-    (c) => block(c)?.cidr_block,
-  );
-  if (man && man.gcp_public_cidrs_access_enabled !== true && open(cidrs).length === 0) return [];
+  const cidrs = listOf(man?.cidr_blocks).map((c) => block(c)?.cidr_block);
+  if (man && !isTrue(man.gcp_public_cidrs_access_enabled) && !cidrs.some(isOpenCidr)) return [];
   return [
     on(r, {
       message: 'the cluster API endpoint is reachable from the internet',
@@ -291,34 +263,58 @@ function gkeEndpoint(r: TfResource): Violation[] {
   ];
 }
 
+/** The parameter an RDS engine family enforces TLS with (CKV2_AWS_69); undefined for a family Parity does not judge. */
+function tlsParameter(family: string): { readonly name: string; readonly value: string } | undefined {
+  if (/^postgres|sqlserver/.test(family)) return { name: 'rds.force_ssl', value: '1' };
+  if (/^(mysql|mariadb)/.test(family)) return { name: 'require_secure_transport', value: '1' };
+  if (/db2/.test(family)) return { name: 'db2comm', value: 'SSL' };
+  // Oracle (an option group's SSL option), Aurora (the cluster's parameter group), custom engines.
+  return undefined;
+}
+
+/** CKV2_AWS_69: the instance's parameter group (of this stack) sets its engine family's TLS parameter. */
+function rdsTls(ctx: StackContext, r: TfResource): Violation[] {
+  const name = r.body.parameter_group_name;
+  const group =
+    ctx.doc.deref(name) ??
+    ctx.doc.resources('aws_db_parameter_group').find((g) => literal(name) !== undefined && g.body.name === literal(name));
+  const family = literal(group?.body.family) ?? literal(r.body.engine);
+  const need = family ? tlsParameter(family) : undefined;
+  if (family && !need) return [];
+  const params = listOf(group?.body.parameter).map((p) => block(p) ?? {});
+  if (need && params.some((p) => p.name === need.name && String(p.value) === need.value)) return [];
+  const set = need ? `${need.name} = ${need.value}` : 'the parameter its engine enforces TLS with';
+  return [
+    on(r, {
+      message: group
+        ? `connections without TLS are accepted (its parameter group does not set ${set})`
+        : `connections without TLS may be accepted (no parameter group of this stack sets ${set}; a default group cannot be read)`,
+      fix: need
+        ? `use a parameter group of this stack with ${set}`
+        : 'set engine, and use a parameter group of this stack that enforces TLS (rds.force_ssl = 1 for PostgreSQL and SQL Server, require_secure_transport = 1 for MySQL and MariaDB)',
+      checkov: 'CKV2_AWS_69',
+    }),
+  ];
+}
+
+/** Cloud SQL takes only TLS connections: ENCRYPTED_ONLY, or TRUSTED_CLIENT_CERTIFICATE_REQUIRED. */
+function cloudSqlTls(r: TfResource): Violation[] {
+  const mode = block(block(r.body.settings)?.ip_configuration)?.ssl_mode;
+  if (mode === 'ENCRYPTED_ONLY' || mode === 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED') return [];
+  return [
+    on(r, {
+      message: `ssl_mode is ${JSON.stringify(mode ?? 'unset')}: connections without TLS are accepted`,
+      fix: 'set settings.ip_configuration.ssl_mode = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED" (PAR-SEC-008), or at least "ENCRYPTED_ONLY"',
+    }),
+  ];
+}
+
 /** PAR-SEC-004: connections to databases must use TLS. */
 function tlsEnforced(ctx: StackContext): Violation[] {
   const d = ctx.doc;
   const out: Violation[] = [];
-  for (const r of d.resources('aws_db_instance')) {
-    const group = d.deref(r.body.parameter_group_name);
-    const params = group ? (Array.isArray(group.body.parameter) ? group.body.parameter : [group.body.parameter]) : [];
-    const forced = params.some((p) => block(p)?.name === 'rds.force_ssl' && String(block(p)?.value) === '1');
-    if (!forced)
-      out.push(
-        on(r, {
-          message: 'connections without TLS are accepted (its parameter group does not set rds.force_ssl = 1)',
-          fix: 'use a parameter group of this stack with rds.force_ssl = 1',
-          checkov: 'CKV2_AWS_69',
-        }),
-      );
-  }
-  for (const r of d.resources('google_sql_database_instance')) {
-    const mode = block(block(r.body.settings)?.ip_configuration)?.ssl_mode;
-    if (mode !== 'ENCRYPTED_ONLY' && mode !== 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED')
-      out.push(
-        on(r, {
-          message: `ssl_mode is ${JSON.stringify(mode ?? 'unset')}: connections without TLS are accepted`,
-          fix: 'set settings.ip_configuration.ssl_mode = "ENCRYPTED_ONLY"',
-          checkov: 'CKV_GCP_6',
-        }),
-      );
-  }
+  for (const r of d.resources('aws_db_instance')) out.push(...rdsTls(ctx, r));
+  for (const r of d.resources('google_sql_database_instance')) out.push(...cloudSqlTls(r));
   for (const r of d.resources('aws_s3_bucket')) {
     const policies = referencing(d, 'aws_s3_bucket_policy', 'bucket', r);
     if (!policies.some((p) => policyText(ctx, p.body.policy).includes('aws:SecureTransport')))
@@ -330,6 +326,27 @@ function tlsEnforced(ctx: StackContext): Violation[] {
       );
   }
   return out;
+}
+
+/**
+ * PAR-SEC-008: Cloud SQL clients present a certificate Cloud SQL trusts (mutual TLS), as CKV_GCP_6
+ * asks; SQL Server, which takes no client certificates, asks TLS.
+ */
+function clientCertificates(ctx: StackContext): Violation[] {
+  return ctx.doc.resources('google_sql_database_instance').flatMap((r) => {
+    const mode = block(block(r.body.settings)?.ip_configuration)?.ssl_mode;
+    const sqlServer = String(r.body.database_version ?? '').includes('SQLSERVER');
+    if (mode === 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED' || (sqlServer && mode === 'ENCRYPTED_ONLY')) return [];
+    return [
+      on(r, {
+        message: `ssl_mode is ${JSON.stringify(mode ?? 'unset')}: clients need no certificate${mode === 'ENCRYPTED_ONLY' ? '' : ', nor TLS'}`,
+        fix: sqlServer
+          ? 'set settings.ip_configuration.ssl_mode = "ENCRYPTED_ONLY"'
+          : 'set settings.ip_configuration.ssl_mode = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED" (the Cloud SQL Auth Proxy and the Cloud SQL connectors present the certificate)',
+        checkov: 'CKV_GCP_6',
+      }),
+    ];
+  });
 }
 
 /** A policy as text: literal JSON, or the policy document data source it references. */
@@ -344,7 +361,6 @@ interface Statement {
   NotAction?: unknown;
   Resource?: unknown;
 }
-const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
 /** Statements of an IAM policy document given as JSON text or an object; undefined when it is an expression. */
 function statements(policy: unknown): Statement[] | undefined {
@@ -360,12 +376,22 @@ function statements(policy: unknown): Statement[] | undefined {
   return listOf((doc as { Statement?: unknown })?.Statement) as Statement[];
 }
 
+/** GCP's basic roles: project-wide, across every service (viewer reads every resource, data included). */
+const BASIC_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
+
 /** PAR-SEC-005: no IAM policy allowing every action on every resource (or a basic GCP role). */
 function iamWildcards(ctx: StackContext): Violation[] {
   const out: Violation[] = [];
   const star = (s: Statement) => (s.Effect ?? 'Allow') === 'Allow' && listOf(s.Action).includes('*') && listOf(s.Resource).includes('*');
-  for (const r of resourcesOf(ctx.doc, 'aws_iam_policy', 'aws_iam_role_policy', 'aws_iam_user_policy', 'aws_iam_group_policy')) {
-    if (statements(r.body.policy)?.some(star))
+  for (const r of resourcesOf(
+    ctx.doc,
+    'aws_iam_policy',
+    'aws_iam_role_policy',
+    'aws_iam_user_policy',
+    'aws_iam_group_policy',
+    'aws_ssoadmin_permission_set_inline_policy',
+  )) {
+    if (statements(r.body.policy ?? r.body.inline_policy)?.some(star))
       out.push(
         on(r, {
           message: 'allows "*" actions on "*" resources',
@@ -374,15 +400,12 @@ function iamWildcards(ctx: StackContext): Violation[] {
         }),
       );
   }
+  // A role's inline_policy blocks: no Checkov check reads them (CKV_AWS_62 reads the policy resources).
   for (const r of ctx.doc.resources('aws_iam_role')) {
     for (const p of listOf(r.body.inline_policy)) {
       if (statements(block(p)?.policy)?.some(star))
         out.push(
-          on(r, {
-            message: 'an inline policy allows "*" actions on "*" resources',
-            fix: 'list the actions and resources the role needs',
-            checkov: 'CKV_AWS_62',
-          }),
+          on(r, { message: 'an inline policy allows "*" actions on "*" resources', fix: 'list the actions and resources the role needs' }),
         );
     }
   }
@@ -401,7 +424,7 @@ function iamWildcards(ctx: StackContext): Violation[] {
       });
   }
   for (const r of resourcesOf(ctx.doc, 'google_project_iam_member', 'google_project_iam_binding')) {
-    if (r.body.role === 'roles/owner' || r.body.role === 'roles/editor')
+    if (BASIC_ROLES.includes(String(r.body.role)))
       out.push(
         on(r, {
           message: `grants the basic role ${String(r.body.role)}`,
@@ -449,44 +472,57 @@ function plaintextSecrets(ctx: StackContext): Violation[] {
   return out;
 }
 
+/** Every EKS control-plane log type (CKV_AWS_37 asks for all of them). */
+const EKS_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
+
+/** CKV_AWS_129: an RDS instance exports its logs; PostgreSQL its server log among them. */
+function rdsLogs(r: TfResource): Violation[] {
+  const exports = listOf(r.body.enabled_cloudwatch_logs_exports);
+  const postgres = r.body.engine === 'postgres';
+  if (postgres ? exports.includes('postgresql') : exports.length > 0) return [];
+  return [
+    on(r, {
+      message: postgres ? 'the PostgreSQL log is not exported' : 'database logs are not exported',
+      fix: postgres
+        ? 'set enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]'
+        : "set enabled_cloudwatch_logs_exports to the engine's logs (MySQL and MariaDB: error, general, slowquery, audit)",
+      checkov: 'CKV_AWS_129',
+    }),
+  ];
+}
+
 /** PAR-SEC-007: control-plane audit logs and database logs. */
 function auditLogs(ctx: StackContext): Violation[] {
   const d = ctx.doc;
   const out: Violation[] = [];
   for (const r of d.resources('aws_eks_cluster')) {
     const types = listOf(r.body.enabled_cluster_log_types);
-    const lacking = ['api', 'audit', 'authenticator'].filter((t) => !types.includes(t));
+    const lacking = EKS_LOG_TYPES.filter((t) => !types.includes(t));
     if (lacking.length)
       out.push(
         on(r, {
           message: `control-plane logs off: ${lacking.join(', ')}`,
-          fix: 'set enabled_cluster_log_types to include api, audit and authenticator',
+          fix: `set enabled_cluster_log_types = [${EKS_LOG_TYPES.map((t) => `"${t}"`).join(', ')}]`,
           checkov: 'CKV_AWS_37',
         }),
       );
   }
-  for (const r of d.resources('aws_db_instance')) {
-    if (!listOf(r.body.enabled_cloudwatch_logs_exports).includes('postgresql') && r.body.engine === 'postgres')
-      out.push(
-        on(r, {
-          message: 'database logs are not exported',
-          fix: 'set enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]',
-          checkov: 'CKV_AWS_129',
-        }),
-      );
-  }
+  for (const r of d.resources('aws_db_instance')) out.push(...rdsLogs(r));
   for (const r of d.resources('google_sql_database_instance')) {
+    if (!String(r.body.database_version ?? '').startsWith('POSTGRES')) continue;
     const flags = listOf(block(r.body.settings)?.database_flags).map((f) => block(f) ?? {});
-    const on_ = (n: string) => flags.some((f) => f.name === n && f.value === 'on');
-    const lacking = ['log_connections', 'log_disconnections'].filter((n) => !on_(n));
-    if (String(r.body.database_version ?? '').startsWith('POSTGRES') && lacking.length)
-      out.push(
-        on(r, {
-          message: `database flags off: ${lacking.join(', ')}`,
-          fix: `add settings.database_flags ${lacking.map((n) => `{ name = "${n}", value = "on" }`).join(', ')}`,
-          checkov: 'CKV_GCP_52',
-        }),
-      );
+    for (const [flag, checkov] of [
+      ['log_connections', 'CKV_GCP_52'],
+      ['log_disconnections', 'CKV_GCP_53'],
+    ] as const)
+      if (!flags.some((f) => f.name === flag && f.value === 'on'))
+        out.push(
+          on(r, {
+            message: `database flag ${flag} is not on`,
+            fix: `add settings.database_flags { name = "${flag}", value = "on" }`,
+            checkov,
+          }),
+        );
   }
   for (const r of d.resources('google_container_cluster')) {
     if (r.body.logging_service === 'none')
@@ -501,13 +537,36 @@ function auditLogs(ctx: StackContext): Violation[] {
   return out;
 }
 
+/** What every ingress rule reads, whatever the port Checkov checks. */
+const INGRESS =
+  'any /0 CIDR, IPv4 or IPv6, even beside self, a prefix list or a security group (which the check lets pass); a rule naming no source at all fails, as in the check; protocol -1, a port -1 or unset is every port. An aws_vpc_security_group_ingress_rule naming only referenced_security_group_id or prefix_list_id passes: the check wrongly reads it as naming no source, open to all';
+
 export const SECURITY_RULES: readonly StackRule[] = [
   {
     id: 'PAR-SEC-001',
     title: 'Data stores are encrypted at rest with a customer-managed key',
     category: 'security',
     severity: 'high',
-    checkov: ['CKV_AWS_16', 'CKV_AWS_245', 'CKV2_AWS_73', 'CKV_AWS_166', 'CKV_AWS_58', 'CKV_AWS_189', 'CKV_AWS_145', 'CKV_GCP_83'],
+    checkov: [
+      stricter(
+        'CKV_AWS_16',
+        "storage_encrypted = true, and a customer-managed key: kms_key_id, or snapshot_identifier (a restore keeps its snapshot's key); the check asks storage_encrypted only",
+      ),
+      equivalent('CKV_AWS_245', 'kms_key_id set on aws_db_instance_automated_backups_replication'),
+      stricter(
+        'CKV2_AWS_73',
+        'kms_master_key_id set and not alias/aws/sqs; the check also passes a queue with no key (SQS-managed encryption)',
+      ),
+      equivalent('CKV_AWS_166', 'kms_key_arn set on aws_backup_vault'),
+      stricter('CKV_AWS_58', 'encryption_config resources = ["secrets"], and provider.key_arn set (the check reads resources only)'),
+      stricter('CKV_AWS_189', 'kms_key_id and encrypted = true (the check reads kms_key_id only)'),
+      stricter(
+        'CKV_AWS_145',
+        'sse_algorithm = "aws:kms" with kms_master_key_id (the check takes aws:kms with the AWS-managed key), in a server-side encryption configuration referencing the bucket, or the bucket\'s own server_side_encryption_configuration',
+      ),
+      equivalent('CKV_AWS_119', 'server_side_encryption enabled = true with kms_key_arn on aws_dynamodb_table'),
+      equivalent('CKV_GCP_83', 'kms_key_name set on google_pubsub_topic'),
+    ],
     covers:
       'RDS and replicated backups, SQS, backup vaults, EKS secrets, node group EBS (launch template), EBS, S3, DynamoDB, Cloud SQL, Pub/Sub, GCS, GKE node disks, Backup for GKE',
     check: cmkEncryption,
@@ -517,7 +576,15 @@ export const SECURITY_RULES: readonly StackRule[] = [
     title: 'No ingress from 0.0.0.0/0 or ::/0',
     category: 'security',
     severity: 'critical',
-    checkov: ['CKV_AWS_24', 'CKV_AWS_25', 'CKV_AWS_260', 'CKV_AWS_277'],
+    checkov: [
+      stricter('CKV_AWS_24', `port 22 in the rule's range: ${INGRESS}`),
+      stricter('CKV_AWS_25', `port 3389 in the rule's range: ${INGRESS}`),
+      stricter('CKV_AWS_260', `port 80 in the rule's range: ${INGRESS}`),
+      stricter(
+        'CKV_AWS_277',
+        `every port (also an aws_vpc_security_group_ingress_rule with ip_protocol -1 and no ports, which the check passes): ${INGRESS}; one finding, tagged CKV_AWS_277, also names CKV_AWS_24, CKV_AWS_25 and CKV_AWS_260`,
+      ),
+    ],
     covers: 'security groups and their rules, GCP firewalls',
     check: openIngress,
   },
@@ -526,8 +593,22 @@ export const SECURITY_RULES: readonly StackRule[] = [
     title: 'No public database, cluster endpoint or bucket',
     category: 'security',
     severity: 'critical',
-    checkov: ['CKV_AWS_17', 'CKV_AWS_39', 'CKV2_AWS_6', 'CKV_GCP_60', 'CKV_GCP_18', 'CKV_GCP_114', 'CKV_GCP_28'],
-    covers: 'RDS, EKS, S3, Cloud SQL, GKE, GCS',
+    checkov: [
+      equivalent('CKV_AWS_17', 'publicly_accessible = true on aws_db_instance and aws_rds_cluster_instance'),
+      equivalent('CKV_AWS_39', "vpc_config.endpoint_public_access unset or true (the provider's default is public)"),
+      stricter(
+        'CKV2_AWS_6',
+        'a public access block referencing the bucket with all four settings on (the check asks block_public_acls and block_public_policy)',
+      ),
+      stricter('CKV_GCP_60', "ipv4_enabled = false; unset fails too (Cloud SQL's default is a public IP), the check passes it"),
+      stricter(
+        'CKV_GCP_18',
+        'a private endpoint, or authorized networks without any /0 range and without gcp_public_cidrs_access_enabled; the check fails only a 0.0.0.0/0 authorized network',
+      ),
+      equivalent('CKV_GCP_114', 'public_access_prevention = "enforced"'),
+      equivalent('CKV_GCP_28', 'allUsers or allAuthenticatedUsers in member or members of a bucket IAM member or binding'),
+    ],
+    covers: 'RDS (instances and Aurora cluster instances), EKS, S3, Cloud SQL, GKE, GCS',
     check: publicEndpoints,
   },
   {
@@ -535,17 +616,29 @@ export const SECURITY_RULES: readonly StackRule[] = [
     title: 'TLS is enforced to databases and buckets',
     category: 'security',
     severity: 'high',
-    checkov: ['CKV2_AWS_69', 'CKV_GCP_6'],
-    covers: 'RDS (rds.force_ssl), Cloud SQL (ssl_mode), S3 (aws:SecureTransport policy)',
+    checkov: [
+      stricter(
+        'CKV2_AWS_69',
+        'by engine family, as the check: postgres and sqlserver rds.force_ssl = 1, mysql and mariadb require_secure_transport = 1, db2 (every edition; the check: db2-ae) db2comm = SSL; an instance with no parameter group of the stack fails (the check passes it); Oracle, Aurora and other families are not judged, as the check passes them',
+      ),
+    ],
+    covers: "RDS (the engine family's TLS parameter), Cloud SQL (ssl_mode ENCRYPTED_ONLY or stricter), S3 (aws:SecureTransport policy)",
     check: tlsEnforced,
   },
   {
     id: 'PAR-SEC-005',
-    title: 'No IAM policy allows "*" actions on "*" resources',
+    title: 'No IAM policy allows "*" actions on "*" resources, no basic GCP role',
     category: 'security',
     severity: 'critical',
-    checkov: ['CKV_AWS_62', 'CKV_AWS_1', 'CKV_GCP_117'],
-    covers: 'IAM policies, inline role policies, policy documents, GCP basic roles',
+    checkov: [
+      equivalent(
+        'CKV_AWS_62',
+        'an Allow statement (the default effect) with "*" in Action and Resource, in IAM policies, role, user and group policies and SSO permission set inline policies',
+      ),
+      equivalent('CKV_AWS_1', 'an Allow statement with "*" in actions and resources, in aws_iam_policy_document'),
+      equivalent('CKV_GCP_117', 'roles/owner, roles/editor or roles/viewer in a project IAM member or binding'),
+    ],
+    covers: 'IAM policies, inline role policies, policy documents, GCP basic roles (owner, editor, viewer)',
     check: iamWildcards,
   },
   {
@@ -562,8 +655,28 @@ export const SECURITY_RULES: readonly StackRule[] = [
     title: 'Audit and database logs are enabled',
     category: 'security',
     severity: 'medium',
-    checkov: ['CKV_AWS_37', 'CKV_AWS_129', 'CKV_GCP_52', 'CKV_GCP_53', 'CKV_GCP_1'],
-    covers: 'EKS control plane, RDS, Cloud SQL, GKE',
+    checkov: [
+      equivalent('CKV_AWS_37', 'every control-plane log type: api, audit, authenticator, controllerManager, scheduler'),
+      stricter('CKV_AWS_129', 'log exports on every instance; a postgres one exports the postgresql log (the check takes any export)'),
+      equivalent('CKV_GCP_52', 'log_connections = on, on PostgreSQL instances'),
+      equivalent('CKV_GCP_53', 'log_disconnections = on, on PostgreSQL instances'),
+      equivalent('CKV_GCP_1', 'logging_service other than "none"'),
+    ],
+    covers: 'EKS control plane (every log type), RDS log exports, Cloud SQL connection logs, GKE',
     check: auditLogs,
+  },
+  {
+    id: 'PAR-SEC-008',
+    title: 'Cloud SQL clients present a trusted certificate',
+    category: 'security',
+    severity: 'medium',
+    checkov: [
+      stricter(
+        'CKV_GCP_6',
+        'ssl_mode = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED" (SQL Server: or "ENCRYPTED_ONLY"), as the check; require_ssl = true, removed in google provider 6, does not count (the check passes it)',
+      ),
+    ],
+    covers: 'Cloud SQL (ssl_mode)',
+    check: clientCertificates,
   },
 ];

@@ -7,6 +7,41 @@ import { blocks, type TerraformJson, type TfDoc, type TfResource } from '../tf.j
 
 export type RuleSeverity = 'critical' | 'high' | 'medium' | 'low';
 
+/**
+ * How a rule compares with a Checkov check it names, on the resources the rule judges: `equivalent`
+ * (the same verdict on every resource shape of the ID's cases), `stricter` (Parity also fails shapes
+ * the check passes, never the reverse) or `looser` (Parity passes a shape the check fails). No rule
+ * may be looser than an ID it names: `checkov-ids.test.ts` runs every ID's cases and holds each
+ * rule to what it says here.
+ */
+export type CheckovComparison = 'equivalent' | 'stricter' | 'looser';
+
+/** A Checkov check a rule corresponds to (the same resource type and setting, read in bridgecrewio/checkov). */
+export interface CheckovMapping {
+  readonly id: string;
+  readonly parity: CheckovComparison;
+  /** What the rule reads as the check does, and what it reads beyond it (stricter). */
+  readonly note: string;
+  /** The environments the rule judges, when not all of them (the check judges every resource it is given). */
+  readonly environments?: string;
+}
+
+/** A Checkov check the rule judges the same way. */
+export const equivalent = (id: string, note: string, environments?: string): CheckovMapping => ({
+  id,
+  parity: 'equivalent',
+  note,
+  ...(environments ? { environments } : {}),
+});
+
+/** A Checkov check the rule is stricter than: it fails everything the check fails, and more. */
+export const stricter = (id: string, note: string, environments?: string): CheckovMapping => ({
+  id,
+  parity: 'stricter',
+  note,
+  ...(environments ? { environments } : {}),
+});
+
 /** What a rule that needs no environment looks at: one stack's synthesized Terraform (an environment, or a bootstrap stack). */
 export interface StackContext {
   readonly json: TerraformJson;
@@ -31,7 +66,7 @@ export interface Violation {
   readonly construct?: string;
   readonly message: string;
   readonly fix: string;
-  /** The Checkov check that finds the same thing on this resource type, when there is one. */
+  /** The Checkov check that finds the same thing on this resource type, when there is one (one of its rule's `checkov`). */
   readonly checkov?: string;
   /**
    * Set when the state is expected and time-bound (a failover between its two applies): why, and
@@ -46,8 +81,8 @@ export interface Rule {
   readonly title: string;
   readonly category: 'security' | 'resilience';
   readonly severity: RuleSeverity;
-  /** Equivalent Checkov IDs (verified against bridgecrewio/checkov), for teams who know those. */
-  readonly checkov: readonly string[];
+  /** The Checkov checks it corresponds to, each compared with the rule (read in bridgecrewio/checkov), for teams who know those. */
+  readonly checkov: readonly CheckovMapping[];
   /** Resource types the rule reads; a type it does not know is not judged. */
   readonly covers: string;
   readonly check: (ctx: PolicyContext) => Violation[];
@@ -92,4 +127,30 @@ export function referencing(doc: TfDoc, type: string, attr: string, target: TfRe
     const v = r.body[attr];
     return typeof v === 'string' && v.startsWith(`\${${target.address}.`);
   });
+}
+
+/** A Terraform boolean that is true: `true`, or the string `"true"` (Terraform converts it). */
+export const isTrue = (v: unknown): boolean => v === true || v === 'true';
+
+/** A Terraform boolean that is false: `false` or `"false"`. */
+export const isFalse = (v: unknown): boolean => v === false || v === 'false';
+
+/** A Terraform number: a number or a numeric string; undefined for anything else (unset, an expression). */
+export function numberOf(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : undefined;
+}
+
+/** A value or a list of values as a list; unset is empty. */
+export const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+
+/**
+ * Whether an S3 bucket is versioned: an aws_s3_bucket_versioning referencing it with status Enabled,
+ * or its own `versioning { enabled = true }` (deprecated, still read by the provider).
+ */
+export function s3Versioned(doc: TfDoc, bucket: TfResource): boolean {
+  return (
+    isTrue(block(bucket.body.versioning)?.enabled) ||
+    referencing(doc, 'aws_s3_bucket_versioning', 'bucket', bucket).some((v) => block(v.body.versioning_configuration)?.status === 'Enabled')
+  );
 }
