@@ -10,9 +10,10 @@
  * it says why Checkov is wrong there (`checkovWrong`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment, Workspace } from '@parity/model';
-import { AWS_PAIR, fixtureWorkspace, GCP_PAIR } from '@parity/model/testing';
+import { AWS_PAIR, fixtureWorkspace, GCP_PAIR, REPO_ROOT } from '@parity/model/testing';
 import { resolveForCheck } from '../run.js';
 import { TfDoc, type TerraformJson } from '../tf.js';
 import { RULES } from './index.js';
@@ -119,5 +120,19 @@ describe('the Checkov IDs each rule names', () => {
       const ids = rule.checkov.map((m) => m.id);
       for (const v of violations) if (v.checkov) expect(ids, `${f.file} ${v.address}`).toContain(v.checkov);
     }
+  });
+
+  it("is what the guardrails guide's table says, ID by ID", () => {
+    const guide = readFileSync(join(REPO_ROOT, 'docs/guardrails.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## How the rules compare with Checkov'));
+    const rows = section
+      .split('\n')
+      .filter((l) => /^\| CKV/.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    for (const r of RULES)
+      for (const m of r.checkov) {
+        const row = rows.find((c) => c[1]!.split(', ').includes(m.id) && c[2]!.split(', ').includes(r.id));
+        expect(row?.[3], `${m.id} ${r.id}`).toBe(m.parity);
+      }
   });
 });
