@@ -26,7 +26,7 @@ describe('pnpm check during a failover', () => {
     const r = check();
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(
-      /Policy +\(12 rules over the synthesized Terraform; 0 violations, 1 expected during a failover, \d+ exceptions? in force\)/,
+      /Policy +\(13 rules over the synthesized Terraform; 0 violations, 1 expected during a failover, \d+ exceptions? in force\)/,
     );
     expect(r.stdout).toMatch(
       /⚠ PAR-RES-002 .*: expected, for a time\n +dr-usw2 aws_db_instance\.database_instance_[0-9A-F]{8} \(CKV_AWS_133\)/,
