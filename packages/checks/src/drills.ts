@@ -2,8 +2,9 @@
  * Drill reports on disk (`environments/<dr>/drills/*.json`), read by the command line and handed
  * to `runChecks`: the checks themselves read nothing from disk.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readWorkspaceJson } from '@parity/model';
 
 export interface DrillSummary {
   readonly file: string;
@@ -23,12 +24,13 @@ export function lastDrill(root: string, env: string): DrillSummary | undefined {
   const last = files[files.length - 1];
   if (!last) return undefined;
   try {
-    const r = JSON.parse(readFileSync(join(dir, last), 'utf8')) as {
+    // through the guarded reader: a linked or oversized report is refused (its content could reach the PR comment)
+    const r = readWorkspaceJson<{
       startedAt?: string;
       status?: string;
       rto?: { measuredMinutes?: number };
       rpo?: { measuredMinutes?: number };
-    };
+    }>(root, `environments/${env}/drills/${last}`, { kind: 'drill report' });
     return {
       file: `environments/${env}/drills/${last}`,
       at: r.startedAt ?? last.replace(/\.json$/, ''),

@@ -37,7 +37,7 @@ describe('a definition that cannot be read', () => {
     for (const args of [['synth'], ['gen', 'env', 'staging-euw1']]) {
       const r = parity(root, ...args);
       expect(r.status, args.join(' ')).toBe(1);
-      expect(r.stderr).toMatch(/environments\/platform\.yaml:\d+: not valid YAML/);
+      expect(r.stderr).toMatch(/environments\/platform\.yaml:\d+:\d+: not valid YAML: .* at line \d+, column \d+/);
     }
     expect(spawnSync('find', [join(root, 'environments'), '-name', 'cdktf.out'], { encoding: 'utf8' }).stdout).toBe('');
     expect(spawnSync('ls', [join(root, 'environments')], { encoding: 'utf8' }).stdout).not.toMatch(/staging-euw1/);

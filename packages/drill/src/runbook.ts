@@ -6,11 +6,11 @@
  * is an error, not empty text). Written by `gen env` and by each drill; `pnpm check` fails on a
  * runbook that no longer matches (`runbookFindings`).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
-import { runbookStale, type Workspace } from '@parity/model';
+import { holdsExactly, readWorkspaceFile, readWorkspaceJson, runbookStale, type Workspace } from '@parity/model';
 import type { FailoverStep } from './failover.js';
 import { pairIn, strategyOf, type Pair } from './pair.js';
 import { procedure, type ProcedureStep } from './procedure.js';
@@ -80,7 +80,7 @@ export function lastReport(root: string, drEnv: string): DrillReport | undefined
     .pop();
   if (!last) return undefined;
   try {
-    return JSON.parse(readFileSync(join(dir, last), 'utf8')) as DrillReport;
+    return readWorkspaceJson<DrillReport>(root, `environments/${drEnv}/drills/${last}`, { kind: 'drill report' });
   } catch {
     return undefined;
   }
@@ -206,7 +206,7 @@ export function runbookView(
 
 /** The runbook's text: the view through the template, compiled in strict mode. */
 export function renderRunbook(root: string, view: RunbookView): string {
-  const template = Handlebars.compile(readFileSync(join(root, TEMPLATE), 'utf8'), { noEscape: true, strict: true });
+  const template = Handlebars.compile(readWorkspaceFile(root, TEMPLATE, { kind: 'template' }), { noEscape: true, strict: true });
   return template(view);
 }
 
@@ -241,7 +241,7 @@ export function runbookFindings(ws: Workspace, report: CheckReport, jsonOf: (env
     if (!name || !valid(name) || !valid(pair.primary)) continue;
     const text = runbookText(ws, name, report, jsonOf);
     const file = `environments/${name}/${RUNBOOK_FILE}`;
-    if (text === undefined || (existsSync(join(ws.root, file)) && readFileSync(join(ws.root, file), 'utf8') === text)) continue;
+    if (text === undefined || holdsExactly(ws.root, file, text)) continue;
     out.push({ check: 'dr', env: name, ...runbookStale(name, file, !existsSync(join(ws.root, file))) });
   }
   return out;

@@ -5,10 +5,19 @@
  * in `bundles:` of the definition and in the bundle table of `docs/bundles.md`. Checked before anything is
  * written; every file written atomically. The same inputs give the same bytes.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeDirAtomic, writeFileAtomic } from '@parity/io';
-import { DEFINITION_FILE, issue, type Cloud, type Issue, type Workspace } from '@parity/model';
+import {
+  DEFINITION_FILE,
+  issue,
+  readWorkspaceFile,
+  readWorkspaceFileIfExists,
+  readWorkspaceJson,
+  type Cloud,
+  type Issue,
+  type Workspace,
+} from '@parity/model';
 import { render, templateFiles } from './files.js';
 
 /** Bundle names: used in package names, physical names (`<platform>-<env>-<bundle>`) and Terraform addresses. */
@@ -53,7 +62,7 @@ export interface BundlePlan {
 
 /** The npm scope of a workspace: the scope of its model package (`@parity/model` → `@parity`). */
 export function workspaceScope(root: string): string {
-  const name = (JSON.parse(readFileSync(join(root, 'packages', 'model', 'package.json'), 'utf8')) as { name: string }).name;
+  const name = readWorkspaceJson<{ name: string }>(root, 'packages/model/package.json', { kind: 'config', what: 'package.json' }).name;
   return name.slice(0, name.indexOf('/'));
 }
 
@@ -150,7 +159,7 @@ export function planBundle(ws: Workspace, name: string, opts: BundleGenOptions =
   const files = new Map<string, string>();
   for (const t of templateFiles(dir)) {
     const out = t.slice(0, -'.hbs'.length);
-    files.set(out === 'changeset.md' ? `.changeset/bundle-${name}.md` : `bundles/${name}/${out}`, render(join(dir, t), view));
+    files.set(out === 'changeset.md' ? `.changeset/bundle-${name}.md` : `bundles/${name}/${out}`, render(ws.root, join(dir, t), view));
   }
   const { edits, warnings } = entries(ws.root, view);
   return { plan: { view, files, edits, warnings }, issues: warnings };
@@ -161,12 +170,12 @@ function entries(root: string, view: BundleView): { edits: Map<string, string>; 
   const edits = new Map<string, string>();
   const warnings: Issue[] = [];
   const pkgPath = join(root, 'package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { dependencies?: Record<string, string> };
+  const pkg = readWorkspaceJson<{ dependencies?: Record<string, string> }>(root, pkgPath, { kind: 'config', what: 'package.json' });
   const deps = { ...pkg.dependencies, [view.pkg]: 'workspace:*' };
   pkg.dependencies = Object.fromEntries(Object.entries(deps).sort(([a], [b]) => a.localeCompare(b)));
   edits.set('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
-  edits.set(DEFINITION_FILE, addDefinitionEntry(readFileSync(join(root, DEFINITION_FILE), 'utf8'), view.name));
-  const table = existsSync(join(root, BUNDLE_TABLE_FILE)) ? readFileSync(join(root, BUNDLE_TABLE_FILE), 'utf8') : undefined;
+  edits.set(DEFINITION_FILE, addDefinitionEntry(readWorkspaceFile(root, DEFINITION_FILE, { kind: 'definition' }), view.name));
+  const table = readWorkspaceFileIfExists(root, BUNDLE_TABLE_FILE, { kind: 'config', what: 'bundle table' });
   const withRow = table === undefined ? undefined : addBundleRow(table, view);
   if (withRow) edits.set(BUNDLE_TABLE_FILE, withRow);
   else

@@ -6,7 +6,7 @@
  * Files are rendered into a temporary folder beside the target and renamed into place, so a
  * refusal or a crash never leaves a half-written environment. Output is deterministic.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeDirAtomic, writeFileAtomic } from '@parity/io';
 import Handlebars from 'handlebars';
@@ -16,6 +16,7 @@ import {
   NAME_GRAMMAR,
   ParityError,
   parseEnvName,
+  readWorkspaceFile,
   regionCatalog,
   resolveEnvironment,
   stateBackend,
@@ -387,7 +388,7 @@ export function renderEnvironment(root: string, plan: GenPlan): Map<string, stri
   for (const f of readdirSync(dir)
     .filter((f) => f.endsWith('.hbs'))
     .sort()) {
-    const template = Handlebars.compile(readFileSync(join(dir, f), 'utf8'), { noEscape: true, strict: true });
+    const template = Handlebars.compile(readWorkspaceFile(root, join(dir, f), { kind: 'template' }), { noEscape: true, strict: true });
     out.set(f.slice(0, -'.hbs'.length), template(plan.view));
   }
   return out;

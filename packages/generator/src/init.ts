@@ -7,9 +7,19 @@
  * This module plans the change (pure, from file contents); the command applies it, installs, and
  * stamps the first fleet in fresh processes, since the rewritten sources are not the ones running.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFINITION_FILE, issue, regionCatalog, type Cloud, type Issue } from '@parity/model';
+import {
+  DEFINITION_FILE,
+  inspectWorkspaceFile,
+  issue,
+  readWorkspaceFile,
+  readWorkspaceFileIfExists,
+  refuseOne,
+  regionCatalog,
+  type Cloud,
+  type Issue,
+} from '@parity/model';
 import { workspaceScope } from './bundle.js';
 
 export interface InitOptions {
@@ -84,11 +94,11 @@ export function initProblems(o: InitOptions): Issue[] {
 
 /** The names the workspace at `root` carries: platform from the definition, scope from the model package, registry from .npmrc. */
 export function currentNames(root: string): Names {
-  const def = readFileSync(join(root, DEFINITION_FILE), 'utf8');
+  const def = readWorkspaceFile(root, DEFINITION_FILE, { kind: 'definition' });
   const platform = /^platform:\s*["']?([a-z0-9-]+)["']?\s*$/m.exec(def)?.[1];
   if (!platform) throw new Error(`${DEFINITION_FILE} has no top-level platform: line`);
   const scope = workspaceScope(root);
-  const npmrc = existsSync(join(root, '.npmrc')) ? readFileSync(join(root, '.npmrc'), 'utf8') : '';
+  const npmrc = readWorkspaceFileIfExists(root, '.npmrc', { kind: 'config', what: '.npmrc' }) ?? '';
   const registry = new RegExp(`^${scope.replace(/[.]/g, '\\.')}:registry=(\\S+)\\s*$`, 'm').exec(npmrc)?.[1];
   return { platform, scope, ...(registry ? { registry } : {}) };
 }
@@ -145,7 +155,7 @@ export function planInit(root: string, files: readonly string[], o: InitOptions)
   const to: Names = { platform: o.platform, scope: o.scope, registry: o.registry ?? from.registry };
   const edits = new Map<string, string>();
   for (const f of files) {
-    const text = readText(join(root, f));
+    const text = readText(root, f);
     if (text === undefined) continue;
     let next = rewriteNames(text, from, to);
     if (f === DEFINITION_FILE) next = setDefinitionDefaults(next, o.cloud, o.regions?.[0]);
@@ -166,11 +176,12 @@ export function planInit(root: string, files: readonly string[], o: InitOptions)
   return { from, to, edits, removals };
 }
 
-/** A file's text, or undefined for a binary file (a NUL byte in it). */
-function readText(path: string): string | undefined {
-  if (!existsSync(path)) return undefined;
-  const buf = readFileSync(path);
-  return buf.includes(0) ? undefined : buf.toString('utf8');
+/** A tracked file's text, or undefined for a binary file (a NUL byte in it) or a link (left as it is, never followed). */
+function readText(root: string, file: string): string | undefined {
+  const r = inspectWorkspaceFile(root, file, { kind: 'generated', what: 'file' });
+  if ('missing' in r || ('refused' in r && r.refused.kind === 'file-link')) return undefined;
+  if ('refused' in r) return refuseOne(r.refused);
+  return r.text.includes('\0') ? undefined : r.text;
 }
 
 /** One environment to stamp for the first fleet: `gen env` arguments. */

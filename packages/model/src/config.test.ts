@@ -57,3 +57,68 @@ describe('reading YAML files', () => {
     expect(r.issues.map((i) => i.path)).toContain('platform');
   });
 });
+
+describe('YAML that is not what it seems', () => {
+  it('fails on a duplicate key, naming the key, its path, line and column', () => {
+    const r = parseYaml('f.yaml', manifest.replace('  region: us-east-1\n', '  region: us-east-1\n  region: eu-west-1\n'), ManifestSchema);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]).toMatchObject({ kind: 'yaml', path: 'state.region', value: 'region', line: 8, column: 3 });
+    expect(r.issues[0]!.message).toMatch(/the key "region" appears twice/);
+    const top = parseYaml('f.yaml', `${manifest}name: prod\n`, ManifestSchema);
+    expect(top.issues[0]).toMatchObject({ kind: 'yaml', path: 'name', value: 'name', line: 9 });
+  });
+
+  it('fails on a name with a look-alike character, naming its code point and position', () => {
+    // U+2010 HYPHEN, not the hyphen-minus
+    const r = parseYaml('f.yaml', manifest.replace('name: staging', 'name: prod\u2010use1'), ManifestSchema);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]).toMatchObject({ kind: 'name-character', path: 'name', value: 'prod\u2010use1', line: 1, column: 11 });
+    expect(r.issues[0]!.message).toMatch(/U\+2010 \(HYPHEN "\u2010", which looks like "-"\) at position 5/);
+  });
+
+  it('fails on look-alikes in keys and in name fields, and leaves free text and parameter values alone', () => {
+    const text = manifest
+      .replace('region: us-east-1', 'region: us\u2013east-1') // EN DASH
+      .replace(
+        'overrides: {}',
+        'overrides:\n  d\u0430tabase: { size: large }\n  cluster:\n    tags: { \u00c9quipe: ops }\nfailover: { step: restore, reason: "Z\u00fcrich \u2014 down" }',
+      );
+    const r = parseYaml('f.yaml', text, ManifestSchema);
+    expect(r.issues.map((i) => [i.kind, i.path, i.line])).toEqual([
+      ['name-character', 'region', 3],
+      ['name-character', 'overrides.d\u0430tabase', 9],
+    ]);
+    expect(r.issues[1]!.message).toMatch(/U\+0430 \(CYRILLIC SMALL LETTER A "\u0430", which looks like "a"\) at position 2/);
+  });
+
+  it('fails on a file whose top level is not a mapping, never echoing it', () => {
+    for (const text of ['hunter2-TOPSECRET\n', '- hunter2-TOPSECRET\n', '']) {
+      const r = parseYaml('f.yaml', text, ManifestSchema);
+      expect(r.issues.map((i) => i.kind)).toEqual(['not-a-mapping']);
+      expect(JSON.stringify(r.issues)).not.toContain('TOPSECRET');
+    }
+  });
+
+  it('fails on YAML syntax naming the line and column, never quoting the file', () => {
+    for (const text of ['name: !TOPSECRET x\nrole: [\n', 'name: "\\q TOPSECRET"\n', 'name: |TOPSECRET\n  x\n', 'name: *TOPSECRET\n']) {
+      const r = parseYaml('f.yaml', text, ManifestSchema);
+      expect(r.issues.length, text).toBeGreaterThan(0);
+      expect(r.issues[0]!.kind, text).toBe('yaml');
+      expect(JSON.stringify(r.issues), text).not.toContain('TOPSECRET');
+    }
+    const r = parseYaml('f.yaml', 'name: staging\nrole:\tx: [\n', ManifestSchema);
+    expect(r.issues[0]).toMatchObject({ kind: 'yaml', line: 2 });
+    expect(r.issues[0]!.column).toBeGreaterThan(0);
+  });
+
+  it('shows a short value, and leaves a long one shortened', () => {
+    const long = `x${'y'.repeat(500)}`;
+    const r = parseYaml('f.yaml', manifest.replace('role: staging', `role: ${long}`), ManifestSchema);
+    expect(String(r.issues[0]!.value).length).toBeLessThanOrEqual(80);
+  });
+
+  it('fails on text over the manifest limit before parsing it', () => {
+    const r = parseYaml('f.yaml', `name: ${'x'.repeat(1024 * 1024)}\n`, ManifestSchema);
+    expect(r.issues.map((i) => i.kind)).toEqual(['file-too-large']);
+  });
+});

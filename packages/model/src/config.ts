@@ -6,10 +6,11 @@
  *
  * Parse, then validate against the schema, reporting every problem with file, field and line.
  */
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { issue, type Issue } from './errors.js';
+import { fileMissing, fileTooLarge, issue, type Issue } from './errors.js';
+import { INPUT_LIMITS, inspectWorkspaceFile } from './files.js';
+import { nameIssues, syntaxIssues, topLevelIssue } from './yaml-checks.js';
 
 const identifier = z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'must start with a lower-case letter and hold only letters and digits');
 
@@ -364,29 +365,24 @@ export interface SourceFile<T> {
 /** Alias expansions a configuration file may make; more is refused as a resource exhaustion attack. */
 export const MAX_YAML_ALIASES = 100;
 
-/** Parse YAML and validate it; every problem becomes an Issue. */
+/** Parse YAML and validate it; every problem becomes an Issue. `what` names the file in refusals ('manifest', 'definition'). */
 export function parseYaml<S extends z.ZodType>(
   file: string,
   text: string,
   schema: S,
+  what = 'manifest',
 ): { source?: SourceFile<z.output<S>>; issues: Issue[] } {
+  // text that did not come through the guarded reader (a git blob) is held to the same limit
+  const limit = INPUT_LIMITS.manifest;
+  if (text.length > limit) return { issues: [fileTooLarge(file, what, Buffer.byteLength(text), limit)] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
-  if (doc.errors.length > 0) {
-    return {
-      issues: doc.errors.map((e) =>
-        issue({
-          kind: 'yaml',
-          file,
-          path: '',
-          message: `not valid YAML: ${e.message.split('\n')[0]}`,
-          line: lineAt(e.pos[0]),
-          fix: 'correct the YAML syntax',
-        }),
-      ),
-    };
-  }
+  if (doc.errors.length > 0) return { issues: syntaxIssues(file, doc, lineCounter) };
+  const top = topLevelIssue(file, doc, what);
+  if (top) return { issues: [top] };
+  const names = nameIssues(file, doc, lineCounter);
+  if (names.length) return { issues: names };
   const lineOf = (path: ReadonlyArray<string | number>): number | undefined => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
@@ -400,15 +396,21 @@ export function parseYaml<S extends z.ZodType>(
     // yaml refuses more than maxAliasCount alias expansions (a "billion laughs" file) by throwing.
     raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
   } catch (e) {
+    // the library's message can quote the file (an alias name): say which problem, not what it read
+    const exhausted = /Excessive alias count/.test((e as Error).message);
     return {
       issues: [
         issue({
           kind: 'yaml',
           file,
           path: '',
-          message: `not valid YAML: ${(e as Error).message}`,
-          allowed: `at most ${MAX_YAML_ALIASES} alias expansions`,
-          fix: 'write the values out instead of nesting aliases (*name) of aliases',
+          message: exhausted
+            ? `not valid YAML: more than ${MAX_YAML_ALIASES} alias expansions`
+            : 'not valid YAML: an alias (*name) refers to no anchor (&name) above it',
+          ...(exhausted ? { allowed: `at most ${MAX_YAML_ALIASES} alias expansions` } : {}),
+          fix: exhausted
+            ? 'write the values out instead of nesting aliases (*name) of aliases'
+            : 'define the anchor before the alias, or write the value out',
         }),
       ],
     };
@@ -456,6 +458,20 @@ function reservedKeys(
   return out;
 }
 
+/** Characters of a value a schema problem shows: enough to recognise it, never a file's worth. */
+const MAX_SHOWN_VALUE = 80;
+
+/**
+ * The value a problem shows: a scalar (a long string shortened), or a small list or mapping; a
+ * larger one is left out (its path and the message say where and what is wrong).
+ */
+export function shownValue(v: unknown): unknown {
+  if (typeof v === 'string') return v.length > MAX_SHOWN_VALUE ? `${v.slice(0, MAX_SHOWN_VALUE - 1)}…` : v;
+  if (v === null || typeof v !== 'object') return v;
+  const json = JSON.stringify(v);
+  return json !== undefined && json.length <= MAX_SHOWN_VALUE ? v : undefined;
+}
+
 /** Turn zod problems into Issues, with the value found and what is allowed. */
 export function zodIssues(
   file: string,
@@ -471,7 +487,7 @@ export function zodIssues(
       // one issue per unknown field, at the field itself: its path and its line
       return details.keys.map((key) => {
         const at = [...path, key];
-        const value = valueAt ? valueAt([...z.path, key]) : (details.input as Record<string, unknown> | undefined)?.[key];
+        const value = shownValue(valueAt ? valueAt([...z.path, key]) : (details.input as Record<string, unknown> | undefined)?.[key]);
         const fix = 'remove the field or correct its spelling (the JSON Schema in schemas/ lists every field)';
         return issue({
           kind: 'schema',
@@ -487,7 +503,7 @@ export function zodIssues(
     let allowed: string | undefined;
     if (details.values) allowed = `one of ${details.values.map((v) => JSON.stringify(v)).join(', ')}`;
     else if (details.expected) allowed = `a value of type ${details.expected}`;
-    const value = valueAt ? valueAt(z.path) : details.input;
+    const value = shownValue(valueAt ? valueAt(z.path) : details.input);
     return [
       issue({
         kind: 'schema',
@@ -503,6 +519,19 @@ export function zodIssues(
   });
 }
 
-export function readYaml<S extends z.ZodType>(file: string, displayName: string, schema: S) {
-  return parseYaml(displayName, readFileSync(file, 'utf8'), schema);
+/**
+ * Read a YAML file of the workspace through the guarded reader (no link, nothing outside the
+ * workspace, a regular file under its size limit), then parse and validate it. A file the reader
+ * refuses is one issue naming the path; a missing one is `file-missing`.
+ */
+export function readYaml<S extends z.ZodType>(
+  root: string,
+  file: string,
+  schema: S,
+  kind: 'definition' | 'manifest',
+): { source?: SourceFile<z.output<S>>; issues: Issue[] } {
+  const r = inspectWorkspaceFile(root, file, { kind });
+  if ('refused' in r) return { issues: [r.refused] };
+  if ('missing' in r) return { issues: [fileMissing(file, kind)] };
+  return parseYaml(file, r.text, schema, kind);
 }

@@ -23,6 +23,12 @@ describe('environment name grammar', () => {
   ])('%s', (_title, name) => {
     expect(parseEnvName(name).reason).toBeTruthy();
   });
+
+  it('fails on a look-alike character, naming its code point and position', () => {
+    expect(parseEnvName('prod\u2010use1').reason).toMatch(/character 5 is U\+2010 \(HYPHEN/);
+    expect(parseEnvName('st\u0430ging').reason).toMatch(/character 3 is U\+0430 \(CYRILLIC SMALL LETTER A/);
+    expect(parseEnvName('prod\u200b-use1').reason).toMatch(/character 5 is U\+200B \(ZERO WIDTH SPACE, which looks like nothing at all\)/);
+  });
 });
 
 describe('region short codes', () => {

@@ -13,6 +13,7 @@
  * Examples: `staging`, `prod-use1`, `prod-euw1`, `dr-usw2`, `prod-gcp-euw1`, `dr-gcp-euw4`.
  */
 import type { Cloud } from './catalog.js';
+import { foreignCharacter } from './names.js';
 
 export type Role = 'staging' | 'production' | 'dr';
 
@@ -31,6 +32,12 @@ export const NAME_GRAMMAR = '<role>[-<cloud>][-<region>][-<label>], e.g. staging
 
 /** Parse an environment name; returns a reason when it does not fit the grammar. */
 export function parseEnvName(name: string): { parsed?: ParsedName; reason?: string } {
+  const foreign = foreignCharacter(name);
+  if (foreign) {
+    return {
+      reason: `character ${foreign.position} is ${foreign.codePoint} ${foreign.description}, not ASCII: an environment name is a-z, 0-9 and -`,
+    };
+  }
   if (!NAME_PATTERN.test(name) || name.includes('--')) {
     return { reason: 'an environment name is 2-24 characters of a-z, 0-9 and single hyphens, starting with a letter' };
   }

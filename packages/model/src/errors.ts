@@ -4,6 +4,8 @@
  * allowed and how to fix it.
  */
 
+import { foreignCharacter } from './names.js';
+
 export type Severity = 'error' | 'warning';
 
 /** A stable, testable category for a problem. Tests match on the kind, not on the prose. */
@@ -65,7 +67,17 @@ export type IssueKind =
   | 'failover-done'
   | 'confirmation-needed'
   | 'git-ref'
-  | 'runbook-stale';
+  | 'runbook-stale'
+  // files Parity reads from a workspace (files.ts) and the names in them
+  | 'file-missing'
+  | 'file-link'
+  | 'file-outside'
+  | 'file-not-regular'
+  | 'file-unreadable'
+  | 'file-too-large'
+  | 'json'
+  | 'not-a-mapping'
+  | 'name-character';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -84,6 +96,8 @@ export interface Issue {
   readonly fix?: string;
   /** 1-based line in `file`, when known. */
   readonly line?: number;
+  /** 1-based column in `line`, when known. */
+  readonly column?: number;
 }
 
 /** An Issue whose kind comes from a wider vocabulary (the checks add their own kinds). */
@@ -101,7 +115,7 @@ function show(value: unknown): string {
 
 /** One problem as a few readable lines. */
 export function formatIssue(i: Problem): string {
-  const where = `${i.file}${i.line ? `:${i.line}` : ''}${i.path ? ` (${i.path})` : ''}`;
+  const where = `${i.file}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ''}` : ''}${i.path ? ` (${i.path})` : ''}`;
   const lines = [`${i.severity}: ${where}: ${i.message}`];
   if (i.value !== undefined) lines.push(`  value:   ${show(i.value)}`);
   if (i.allowed) lines.push(`  allowed: ${i.allowed}`);
@@ -166,12 +180,14 @@ export function manifestFile(env: string): string {
 /** An environment named on the command line (or in a file) that has no manifest. */
 export function environmentMissing(name: string, known: Iterable<string>, fix = `create it with: pnpm gen env ${name}`): Issue {
   const allowed = [...known].sort().join(', ');
+  const foreign = foreignCharacter(name);
+  const lookalike = foreign ? ` (character ${foreign.position} is ${foreign.codePoint} ${foreign.description}: names are ASCII)` : '';
   return issue({
     kind: 'env-missing',
     file: manifestFile(name),
     path: '',
     value: name,
-    message: `environment "${name}" does not exist`,
+    message: `environment "${name}" does not exist${lookalike}`,
     allowed: allowed || '(no environments yet)',
     fix,
   });
@@ -460,5 +476,135 @@ export function confirmationNeeded(command: string, file: string): Issue {
     path: '',
     message: `${command} needs a confirmation, and there is no terminal to ask on`,
     fix: 'run it in a terminal, or pass --yes (automation), or --dry-run to see the change without writing it',
+  });
+}
+
+/*
+ * Files Parity reads from a workspace (issue 25 §1). Every definition, manifest, template, drill
+ * report and changeset goes through one guarded reader (`files.ts`), since a file's content can
+ * reach a pull-request comment (`pnpm check --markdown`), `--json` and the HTML report. These
+ * refusals name the path, never the content.
+ */
+
+/** Sizes in bytes as people read them (1 MiB, 512 KiB, 12 B). */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** A file Parity needs is not there. */
+export function fileMissing(file: string, what: string, fix = `restore ${file} (git checkout -- ${file})`): Issue {
+  return issue({ kind: 'file-missing', file, path: '', message: `the ${what} ${file} does not exist`, fix });
+}
+
+/** A file Parity reads is a symbolic link: never followed (it could point at a secret outside the repository). */
+export function fileIsLink(file: string, what: string): Issue {
+  return issue({
+    kind: 'file-link',
+    file,
+    path: '',
+    message: `the ${what} ${file} is a symbolic link; Parity does not follow links out of the files it reads`,
+    allowed: 'a regular file inside the workspace',
+    fix: `replace the link with the file itself (git rm ${file}, then add a copy)`,
+  });
+}
+
+/** A file Parity reads resolves outside the workspace (a path with `..`, or a folder on the way is a link). */
+export function fileOutside(file: string, what: string, root: string): Issue {
+  return issue({
+    kind: 'file-outside',
+    file,
+    path: '',
+    message: `the ${what} ${file} resolves outside the workspace ${root}`,
+    allowed: 'a regular file inside the workspace, reached without symbolic links',
+    fix: 'move the file into the workspace; replace any linked folder on its path with the folder itself',
+  });
+}
+
+/** A path Parity reads is a directory, a FIFO, a socket or a device: not a regular file. */
+export function fileNotRegular(file: string, what: string, type: string): Issue {
+  return issue({
+    kind: 'file-not-regular',
+    file,
+    path: '',
+    value: type,
+    message: `the ${what} ${file} is a ${type}, not a regular file`,
+    allowed: 'a regular file',
+    fix: `replace ${file} with a regular file`,
+  });
+}
+
+/** A file Parity reads cannot be opened (permissions, an I/O error). */
+export function fileUnreadable(file: string, what: string, code: string): Issue {
+  return issue({
+    kind: 'file-unreadable',
+    file,
+    path: '',
+    value: code,
+    message: `the ${what} ${file} cannot be read (${code})`,
+    fix:
+      code === 'EACCES' || code === 'EPERM'
+        ? `give the user running Parity read access: chmod u+r ${file}`
+        : `check the file and the disk it is on`,
+  });
+}
+
+/** A file over the size Parity reads for its kind: refused from its size, before it is read. */
+export function fileTooLarge(file: string, what: string, size: number, limit: number): Issue {
+  return issue({
+    kind: 'file-too-large',
+    file,
+    path: '',
+    value: formatBytes(size),
+    message: `the ${what} ${file} is ${formatBytes(size)}, over the limit of ${formatBytes(limit)} for a ${what}`,
+    allowed: `at most ${formatBytes(limit)} (${limit} bytes)`,
+    fix: `a ${what} this large is not one Parity wrote or a person reviews: check what was committed as ${file}`,
+  });
+}
+
+/** A JSON file that does not parse: where, never what (the content is not echoed). */
+export function jsonInvalid(file: string, what: string, at: { line?: number; column?: number }): Issue {
+  return issue({
+    kind: 'json',
+    file,
+    path: '',
+    ...(at.line ? { line: at.line } : {}),
+    ...(at.column ? { column: at.column } : {}),
+    message: `the ${what} ${file} is not valid JSON${at.line ? ` (line ${at.line}, column ${at.column ?? 1})` : ''}`,
+    fix: `restore ${file} from git, or write it again with the command that made it`,
+  });
+}
+
+/** A YAML file whose top level is not a mapping of fields (a scalar, a list, or empty). */
+export function notYamlMapping(file: string, found: string, what = 'manifest'): Issue {
+  return issue({
+    kind: 'not-a-mapping',
+    file,
+    path: '',
+    message: `the ${what} is not a YAML mapping: its top level is ${found}`,
+    allowed: 'a mapping of fields (`name: staging`, `region: us-east-1`, …)',
+    fix: `restore ${file} from git, or write it as fields, one \`key: value\` per line`,
+  });
+}
+
+/** A name (an environment, a bundle, a region, a tier, a key) holding a character outside ASCII, such as U+2010 in `prod‐use1`. */
+export function nameCharacter(
+  file: string,
+  path: string,
+  name: string,
+  found: { readonly codePoint: string; readonly description: string; readonly position: number },
+  at: { line?: number; column?: number } = {},
+): Issue {
+  return issue({
+    kind: 'name-character',
+    file,
+    path,
+    value: name,
+    ...(at.line ? { line: at.line } : {}),
+    ...(at.column ? { column: at.column } : {}),
+    message: `the name ${JSON.stringify(name)} has ${found.codePoint} ${found.description} at position ${found.position}: names are ASCII, and this character only looks like one`,
+    allowed: 'ASCII letters, digits, - and _ (the hyphen-minus is U+002D)',
+    fix: `retype the name; character ${found.position} is ${found.codePoint}`,
   });
 }

@@ -3,12 +3,13 @@
  * definition names (resolved as packages from the workspace root), plus the published versions
  * that manifests pin (see pins.ts).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type { BundleSpec } from './bundle.js';
 import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manifest, type SourceFile } from './config.js';
-import { issue, ParityError, type Issue } from './errors.js';
+import { fileIsLink, issue, nameCharacter, ParityError, type Issue } from './errors.js';
+import { foreignCharacter } from './names.js';
 import { importFile, UncompiledModuleError } from './modules.js';
 import { loadPins, type PinInstaller } from './pins.js';
 import { checkDefinition } from './definition-check.js';
@@ -55,13 +56,40 @@ export function findRoot(from = process.cwd()): string {
   }
 }
 
+/** Whether anything is at `path`, a link to nothing included (the reader then refuses it by name). */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Names of the environment folders that hold a manifest, sorted. */
 export function environmentNames(environmentsDir: string): string[] {
   if (!existsSync(environmentsDir)) return [];
   return readdirSync(environmentsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(environmentsDir, d.name, MANIFEST_FILE)))
+    .filter((d) => d.isDirectory() && !foreignCharacter(d.name) && present(join(environmentsDir, d.name, MANIFEST_FILE)))
     .map((d) => d.name)
     .sort();
+}
+
+/**
+ * Entries of environments/ that cannot be environments: a link (to a folder anywhere), or a
+ * folder whose name holds a character outside ASCII (`prod‐use1` with U+2010). Their manifests
+ * are not read.
+ */
+export function environmentFolderIssues(environmentsDir: string): Issue[] {
+  if (!existsSync(environmentsDir)) return [];
+  const out: Issue[] = [];
+  for (const d of readdirSync(environmentsDir, { withFileTypes: true })) {
+    const file = `environments/${d.name}`;
+    const foreign = foreignCharacter(d.name);
+    if (d.isSymbolicLink()) out.push(fileIsLink(file, 'environment folder'));
+    else if (d.isDirectory() && foreign) out.push(nameCharacter(file, '', d.name, foreign));
+  }
+  return out;
 }
 
 /** Load a bundle's spec from its package, resolved from the workspace root. */
@@ -83,15 +111,14 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
   const issues: Issue[] = [];
   const environmentsDir = join(root, 'environments');
   sweepStaleTemps(root);
-  const defPath = join(root, DEFINITION_FILE);
-  const d = readYaml(defPath, DEFINITION_FILE, DefinitionSchema);
+  const d = readYaml(root, DEFINITION_FILE, DefinitionSchema, 'definition');
   issues.push(...d.issues);
   // Without a definition nothing else can be judged: a Workspace always has one.
   if (!d.source) throw new ParityError(issues, `${DEFINITION_FILE} cannot be read`);
   const manifests = new Map<string, SourceFile<Manifest>>();
+  issues.push(...environmentFolderIssues(environmentsDir));
   for (const name of environmentNames(environmentsDir)) {
-    const file = join(environmentsDir, name, MANIFEST_FILE);
-    const r = readYaml(file, relative(root, file), ManifestSchema);
+    const r = readYaml(root, relative(root, join(environmentsDir, name, MANIFEST_FILE)), ManifestSchema, 'manifest');
     issues.push(...r.issues);
     if (r.source) manifests.set(name, r.source);
   }

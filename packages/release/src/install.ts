@@ -2,11 +2,11 @@
  * Installing a pinned bundle version from the registry into the bundle cache, with npm: the
  * `PinInstaller` that commands hand to `loadWorkspace` (the model itself never runs npm).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { moveIntoPlace, type ProcessResult, tempPath } from '@parity/io';
-import type { PinInstaller, PinnedLoad } from '@parity/model';
+import { type PinInstaller, type PinnedLoad, readWorkspaceFileIfExists } from '@parity/model';
 import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
 
 /** The npm error code of `npm view <pkg>@<version>` with an empty cache (undefined: it answered). */
@@ -42,7 +42,8 @@ async function installPinned(root: string, pkg: string, version: string, abs: st
     };
     writeFileSync(join(tmp, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // the workspace's npm settings (the @parity registry) apply here too
-    if (existsSync(join(root, '.npmrc'))) writeFileSync(join(tmp, '.npmrc'), readFileSync(join(root, '.npmrc')));
+    const npmrc = readWorkspaceFileIfExists(root, '.npmrc', { kind: 'config', what: '.npmrc' });
+    if (npmrc !== undefined) writeFileSync(join(tmp, '.npmrc'), npmrc);
     const r = await runNpm(
       [
         'install',

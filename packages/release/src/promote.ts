@@ -9,7 +9,6 @@
  * when promoted again, never because the workspace did. `--follow` removes the pin instead (the
  * environment follows the workspace), which is only allowed at the workspace's version.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@parity/io';
 import semver from 'semver';
@@ -24,6 +23,7 @@ import {
   parseYaml,
   ParityError,
   pinKey,
+  readWorkspaceFile,
   refuse,
   resolveEnvironment,
   type Definition,
@@ -324,7 +324,7 @@ async function resolveAfter(
   target: string,
 ): Promise<{ text: string; next: string; after: ResolvedEnvironment }> {
   const { opts, ws, root, file } = t;
-  const text = readFileSync(join(root, file), 'utf8');
+  const text = readWorkspaceFile(root, file, { kind: 'manifest' });
   const next = setPin(text, opts.bundle, pin, Object.keys(t.def.data.bundles));
   const parsed = parseYaml(file, next, ManifestSchema);
   if (!parsed.source) throw new ParityError(parsed.issues, `the promoted manifest would not be valid (${file})`);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { listenError, startProcess } from '@parity/io';
-import { ParityError, registryAddressInvalid, registryPortInUse, registryProblem, refuse } from '@parity/model';
+import { ParityError, readWorkspaceFile, registryAddressInvalid, registryPortInUse, registryProblem, refuse } from '@parity/model';
 import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
 import { parseDocument } from 'yaml';
 
@@ -48,7 +48,7 @@ export function effectiveConfig(opts: RegistryOptions): { file: string; text: st
   const port = opts.port ?? DEFAULT_PORT;
   const template = join(opts.root, REGISTRY_CONFIG);
   if (!existsSync(template)) throw new Error(`no registry configuration at ${template}`);
-  const doc = parseDocument(readFileSync(template, 'utf8'));
+  const doc = parseDocument(readWorkspaceFile(opts.root, template, { kind: 'config', what: 'registry configuration' }));
   const state = opts.stateDir ? resolve(opts.stateDir) : join(opts.root, REGISTRY_STATE);
   const from = dirname(template);
   const place = (value: unknown, name: string): string => {

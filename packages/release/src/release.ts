@@ -11,7 +11,15 @@ import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { type ProcessResult, runProcess } from '@parity/io';
-import { type ParityError, packageBuildMissing, packagePrivate, refuse } from '@parity/model';
+import {
+  type ParityError,
+  packageBuildMissing,
+  packagePrivate,
+  readWorkspaceFile,
+  readWorkspaceJson,
+  readWorkspaceJsonIfExists,
+  refuse,
+} from '@parity/model';
 import semver from 'semver';
 import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
 import { publishedVersions, registryError, unreachable } from './registry.js';
@@ -39,12 +47,12 @@ export function workspacePackages(root: string): Map<string, WorkspacePackage> {
     for (const e of readdirSync(base, { withFileTypes: true })) {
       const file = join(base, e.name, 'package.json');
       if (!e.isDirectory() || !existsSync(file)) continue;
-      const pj = JSON.parse(readFileSync(file, 'utf8')) as {
+      const pj = readWorkspaceJson<{
         name: string;
         version: string;
         private?: boolean;
         dependencies?: Record<string, string>;
-      };
+      }>(root, file, { kind: 'config', what: 'package.json' });
       raw.set(pj.name, { ...pj, dir: join(base, e.name), isBundle: group === 'bundles' });
     }
   }
@@ -173,11 +181,11 @@ export async function buildAll(root: string, pkgs: readonly WorkspacePackage[]):
 export function distTag(version: string, root: string): string {
   const pre = semver.prerelease(version);
   if (!pre) return 'latest';
-  const file = join(root, '.changeset', 'pre.json');
-  if (existsSync(file)) {
-    const state = JSON.parse(readFileSync(file, 'utf8')) as { mode?: string; tag?: string };
-    if (state.mode === 'pre' && state.tag) return state.tag;
-  }
+  const state = readWorkspaceJsonIfExists<{ mode?: string; tag?: string }>(root, '.changeset/pre.json', {
+    kind: 'config',
+    what: 'changesets pre-release state',
+  });
+  if (state?.mode === 'pre' && state.tag) return state.tag;
   return typeof pre[0] === 'string' ? pre[0] : 'next';
 }
 
@@ -236,7 +244,7 @@ export function plannedVersions(root: string, pkgs: ReadonlyMap<string, Workspac
   const rank = { patch: 1, minor: 2, major: 3 } as const;
   const bump = new Map<string, keyof typeof rank>();
   for (const f of pendingChangesets(root)) {
-    const text = readFileSync(join(root, '.changeset', f), 'utf8');
+    const text = readWorkspaceFile(root, `.changeset/${f}`, { kind: 'config', what: 'changeset' });
     const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text)?.[1] ?? '';
     for (const line of front.split(/\r?\n/)) {
       const m = /^\s*["']?([^"':]+)["']?\s*:\s*(patch|minor|major)\s*$/.exec(line);

@@ -7,10 +7,10 @@
  * Fields the DR part of the check gains over time (`policy`, `mechanisms`, `standby`) are read
  * defensively: the page works with the check as it is and as it will be.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
-import { regionCatalog, type Cloud, type ResolvedEnvironment } from '@parity/model';
+import { readWorkspaceJson, regionCatalog, type Cloud, type ResolvedEnvironment } from '@parity/model';
 
 /** How data reaches the DR region, weakest to strongest. */
 export type Mechanism = 'none' | 'backup-copy' | 'replicated-backups' | 'replica';
@@ -314,7 +314,8 @@ function num(v: unknown): number | undefined {
 export function readDrill(root: string, file: string): Drill | undefined {
   let r: Record<string, unknown>;
   try {
-    r = JSON.parse(readFileSync(join(root, file), 'utf8')) as Record<string, unknown>;
+    // the guarded reader: a linked, oversized or unparsable report is left out, never shown
+    r = readWorkspaceJson<Record<string, unknown>>(root, file, { kind: 'drill report' });
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@
  * whole fleet, as a terminal report, `--markdown` for a pull-request comment, or `--json`.
  * `--dr` limits the output to the DR readiness report. Exit code 1 on any violation.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@parity/io';
 import pc from 'picocolors';
@@ -25,6 +25,7 @@ import {
   formatIssue,
   loadWorkspace,
   ParityError,
+  readWorkspaceJsonIfExists,
   type ResolvedEnvironment,
   synthFailed,
   type Workspace,
@@ -90,7 +91,8 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   for (const e of resolved.envs) {
     if (json.has(e.name)) continue;
     const file = stackFile(ws.root, e.name);
-    if (existsSync(file)) json.set(e.name, JSON.parse(readFileSync(file, 'utf8')) as TerraformJson);
+    const stack = readWorkspaceJsonIfExists<TerraformJson>(ws.root, file, { kind: 'generated', what: 'synthesized stack' });
+    if (stack) json.set(e.name, stack);
   }
   // Drill reports are read here and handed in: the checks read nothing from disk.
   const drills = (name: string) => lastDrill(ws.root, name);
@@ -112,6 +114,18 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   return { report: withRunbooks, root: ws.root, envs: resolved.envs };
 }
 
+/** A cached bootstrap stack; one that cannot be read (a link, not JSON) is made again, as a missing one is. */
+function readCache(root: string, file: string): { hash?: string; json?: TerraformJson } {
+  try {
+    return (
+      readWorkspaceJsonIfExists<{ hash?: string; json?: TerraformJson }>(root, file, { kind: 'generated', what: 'bootstrap cache' }) ?? {}
+    );
+  } catch (e) {
+    if (e instanceof ParityError) return {};
+    throw e;
+  }
+}
+
 /** Where `check` keeps a cloud's bootstrap Terraform between runs, with the hash of its inputs. */
 const bootstrapCache = (root: string, cloud: Cloud) => join(root, '.parity', 'check', `bootstrap-${cloud}.json`);
 
@@ -127,7 +141,7 @@ async function bootstrapStacks(root: string, resolved: ReturnType<typeof resolve
   const hashes = new Map(clouds.map((c) => [c, hasher.bootstrapHash(c, envs)]));
   for (const c of clouds) {
     const file = bootstrapCache(root, c);
-    const cached = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { hash?: string; json?: TerraformJson }) : {};
+    const cached = readCache(root, file);
     if (cached.hash === hashes.get(c) && cached.json) json.set(c, cached.json);
   }
   const missing = clouds.filter((c) => !json.has(c));

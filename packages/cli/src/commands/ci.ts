@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@parity/io';
-import { refuse, workflowsStale } from '@parity/model';
+import { holdsExactly, readWorkspaceJson, refuse, workflowsStale } from '@parity/model';
 import pc from 'picocolors';
 import { ciView, renderWorkflows, WORKFLOW_DIR } from '../ci.js';
 import { resolveOrFail } from './synth.js';
@@ -23,12 +23,12 @@ function leftovers(root: string, files: ReadonlyMap<string, string>): string[] {
  */
 export async function genCi(flags: { check?: boolean }, root?: string): Promise<void> {
   const { root: r, envs } = await resolveOrFail([], root);
-  const pkg = JSON.parse(readFileSync(join(r, 'package.json'), 'utf8')) as { packageManager: string };
+  const pkg = readWorkspaceJson<{ packageManager: string }>(r, 'package.json', { kind: 'config', what: 'package.json' });
   const files = renderWorkflows(r, ciView({ pnpmVersion: pkg.packageManager.split('@')[1]!, clouds: new Set(envs.map((e) => e.cloud)) }));
   const stale: { file: string; orphan: boolean }[] = [];
   for (const [file, content] of files) {
     const path = join(r, file);
-    if (existsSync(path) && readFileSync(path, 'utf8') === content) continue;
+    if (holdsExactly(r, file, content)) continue;
     if (flags.check) {
       stale.push({ file, orphan: false });
       continue;
