@@ -1,0 +1,235 @@
+/**
+ * Backup & restore: base backups and archived WAL shipped from a primary to the DR side at the
+ * cadence the Terraform declares, scaled to the drill; a restore is the newest base backup on the
+ * DR side plus every WAL segment shipped after it, replayed to the end (`restore_command`,
+ * `recovery.signal`). The primary archives each finished WAL segment into its own region
+ * (`archive_command`); `archive_timeout` closes a segment at the WAL cadence so a quiet primary
+ * still ships. A shipment stops at the loss: what was archived in the lost region but not yet
+ * shipped is lost with it, as is a base backup under way.
+ *
+ * DR side: `<work>/<to>/backups-of-<site>-<name>/{base/<n>-<time>/pgdata, wal/}`.
+ */
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Cluster, type DataPlane, newPlace, PG_USER, runPg, startCluster, until } from './cluster.js';
+import { DataPlaneFailed } from './errors.js';
+import { type Recovered, type RestoredFrom, untilPrimary } from './recovered.js';
+import type { Writer, WriterLog } from './writer.js';
+
+/** The Terraform's cadences, in drill seconds, and the scale that made them. */
+export interface Cadence {
+  /** A base backup (a snapshot) is taken and shipped every this many drill seconds. */
+  readonly baseBackupEverySeconds: number;
+  /** Archived WAL (transaction logs) is shipped every this many drill seconds; absent: only base backups are shipped. */
+  readonly walEverySeconds?: number;
+  /** Schedule seconds per drill second: 60 means one minute of the Terraform's schedule is one second of drill. */
+  readonly scheduleSecondsPerDrillSecond: number;
+}
+
+/** A base backup delivered to the DR side. */
+export interface BaseBackup {
+  readonly name: string;
+  readonly dir: string;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+/** A shipment of one primary's backups and WAL to the DR side. */
+export interface Shipping {
+  readonly from: Cluster;
+  /** The DR site it ships to. */
+  readonly to: string;
+  /** Its folder on the DR side. */
+  readonly dir: string;
+  readonly cadence: Cadence;
+  /** "1 min of schedule = 1 s of drill". */
+  readonly scale: string;
+  /** What has reached the DR side so far, and what failed on the way (a base backup that could not be taken). */
+  delivered(): {
+    readonly baseBackups: readonly BaseBackup[];
+    readonly walSegments: readonly string[];
+    readonly failures: readonly string[];
+  };
+  /** Ship now, off the cadence: a base backup when `baseBackup`, and every archived WAL file (a fenced switchover's last shipment). */
+  flush(opts?: { baseBackup?: boolean }): Promise<void>;
+  /** Stop shipping (what is under way is abandoned). */
+  stop(): Promise<void>;
+}
+
+/** The scale in words: `1 min of schedule = 1 s of drill`. */
+export function scaleText(scheduleSecondsPerDrillSecond: number): string {
+  const s = scheduleSecondsPerDrillSecond;
+  const schedule = s % 3600 === 0 ? `${s / 3600} h` : s % 60 === 0 ? `${s / 60} min` : `${s} s`;
+  return `${schedule} of schedule = 1 s of drill`;
+}
+
+const WAL_FILE = /^[0-9A-F]{24}$|^[0-9A-F]{8}\.history$/;
+
+/** Start shipping `from`'s base backups and archived WAL to site `to`; the first base backup is taken at once. */
+export async function startShipping(plane: DataPlane, from: Cluster, to: string, cadence: Cadence): Promise<Shipping> {
+  const dir = plane.folder(to, `backups-of-${from.site}-${from.id.split('/')[1]}`);
+  const wal = plane.folder(to, dir.split('/').at(-1)!, 'wal');
+  const base = plane.folder(to, dir.split('/').at(-1)!, 'base');
+  if (cadence.walEverySeconds !== undefined) {
+    // a segment is closed (and archived) at least this often while there are writes
+    await from.query(`ALTER SYSTEM SET archive_timeout = '${Math.max(1, Math.round(cadence.walEverySeconds))}s'`);
+    await from.query('SELECT pg_reload_conf()');
+  }
+  const baseBackups: BaseBackup[] = [];
+  const walSegments: string[] = [];
+  const failures: string[] = [];
+  const stopped = new AbortController();
+  // two queues, as snapshots and log shipping are independent: one base backup at a time, one WAL shipment at a time
+  const queues = { base: Promise.resolve(), wal: Promise.resolve() };
+  const serial = (q: keyof typeof queues, job: () => Promise<void>) => {
+    queues[q] = queues[q]
+      .then(() => (stopped.signal.aborted ? undefined : job()))
+      .catch((e: unknown) => void failures.push(e instanceof Error ? e.message : String(e)));
+    return queues[q];
+  };
+  const shipWal = async () => {
+    for (const f of readdirSync(from.archive)
+      .filter((n) => WAL_FILE.test(n))
+      .sort()) {
+      if (stopped.signal.aborted) return;
+      if (walSegments.includes(f)) continue;
+      cpSync(join(from.archive, f), join(wal, `.${f}.part`));
+      renameSync(join(wal, `.${f}.part`), join(wal, f));
+      walSegments.push(f);
+    }
+  };
+  const takeBase = async () => {
+    const n = baseBackups.length + 1;
+    const tmp = plane.folder(to, dir.split('/').at(-1)!, 'base', `.partial-${n}`);
+    const startedAt = Date.now();
+    const args = ['-h', '127.0.0.1', '-p', String(from.port), '-U', PG_USER, '-D', join(tmp, 'pgdata'), '-X', 'stream', '-c', 'fast'];
+    try {
+      await runPg(
+        { ...plane, signal: AbortSignal.any([stopped.signal, ...(plane.signal ? [plane.signal] : [])]) },
+        'pg_basebackup',
+        [...args, '--no-sync'],
+        join(dir, 'basebackup.log'),
+      );
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (stopped.signal.aborted) return;
+      throw e;
+    }
+    if (stopped.signal.aborted) {
+      rmSync(tmp, { recursive: true, force: true });
+      return;
+    }
+    const name = `${String(n).padStart(3, '0')}-${new Date(startedAt).toISOString().replace(/[:.]/g, '')}`;
+    renameSync(tmp, join(base, name));
+    baseBackups.push({ name, dir: join(base, name), startedAt, finishedAt: Date.now() });
+  };
+  // a tick that finds the last one still under way is skipped, as a backup window that overruns
+  const busy = { base: false, wal: false };
+  const tick = (q: keyof typeof queues, job: () => Promise<void>) => () => {
+    if (busy[q]) return;
+    busy[q] = true;
+    void serial(q, job).finally(() => (busy[q] = false));
+  };
+  const timers = [setInterval(tick('base', takeBase), cadence.baseBackupEverySeconds * 1000)];
+  if (cadence.walEverySeconds !== undefined) timers.push(setInterval(tick('wal', shipWal), cadence.walEverySeconds * 1000));
+  const halt = () => {
+    stopped.abort();
+    for (const t of timers) clearInterval(t);
+  };
+  plane.onLoss(from, halt);
+  await serial('base', takeBase);
+  if (baseBackups.length === 0)
+    throw new DataPlaneFailed(`the first base backup of ${from.id} did not reach ${to}; see ${join(dir, 'basebackup.log')}`);
+  const shipping: Shipping = {
+    from,
+    to,
+    dir,
+    cadence,
+    scale: scaleText(cadence.scheduleSecondsPerDrillSecond),
+    delivered: () => ({ baseBackups: [...baseBackups], walSegments: [...walSegments], failures: [...failures] }),
+    async flush(opts = {}) {
+      if (opts.baseBackup) await serial('base', takeBase);
+      await serial('wal', shipWal);
+    },
+    async stop() {
+      halt();
+      await Promise.all([queues.base, queues.wal]);
+    },
+  };
+  const forget = plane.track(shipping);
+  stopped.signal.addEventListener('abort', forget, { once: true });
+  return shipping;
+}
+
+/**
+ * Restore on the DR side: the newest base backup that reached it, then every WAL segment shipped
+ * there replayed to its end (`restore_command` over the DR side's WAL, `recovery.signal`, no
+ * target: recovery ends where the shipped WAL ends and the cluster is promoted).
+ */
+export async function restore(plane: DataPlane, shipping: Shipping, opts: { site?: string; name?: string } = {}): Promise<Recovered> {
+  const { baseBackups, walSegments } = shipping.delivered();
+  const newest = baseBackups.at(-1);
+  if (!newest) throw new DataPlaneFailed(`no base backup of ${shipping.from.id} reached ${shipping.to}: nothing to restore`);
+  const place = newPlace(plane, opts.site ?? shipping.to, opts.name ?? 'restored');
+  const pgdata = join(place.dir, 'pgdata');
+  cpSync(join(newest.dir, 'pgdata'), pgdata, { recursive: true });
+  const wal = join(shipping.dir, 'wal');
+  writeFileSync(join(pgdata, 'postgresql.auto.conf'), `restore_command = 'cp "${wal}/%f" "%p"'\nrecovery_target_timeline = 'latest'\n`, {
+    flag: 'a',
+  });
+  writeFileSync(join(pgdata, 'recovery.signal'), '');
+  for (const f of ['standby.signal', 'postmaster.pid']) if (existsSync(join(pgdata, f))) rmSync(join(pgdata, f));
+  plane.own(pgdata);
+  const cluster = await startCluster(plane, place);
+  const primary = await untilPrimary(plane, cluster);
+  // the restored cluster keeps no restore_command: its own WAL is its own from now on
+  await cluster.query('ALTER SYSTEM RESET restore_command');
+  const s = shipping.cadence.scheduleSecondsPerDrillSecond;
+  const restoredFrom: RestoredFrom = {
+    baseBackup: newest.name,
+    baseBackupAt: newest.finishedAt,
+    walSegments: walSegments.length,
+    ...(walSegments.length ? { newestSegment: walSegments.at(-1)! } : {}),
+    scheduleSecondsPerDrillSecond: s,
+    scale: shipping.scale,
+  };
+  return {
+    how: 'restored',
+    cluster,
+    ...primary,
+    from: `base backup ${newest.name} of ${shipping.from.id} and ${walSegments.length} WAL file(s) shipped to ${shipping.to}`,
+    restoredFrom,
+  };
+}
+
+/**
+ * The fenced switchover of a backup & restore failback: stop the writer (writes fenced), close
+ * the WAL segment holding its last commit and wait until it is archived, ship a last base backup
+ * and every archived WAL file now (lag 0), stop the source cleanly, and restore on the other side.
+ */
+export async function switchoverByRestore(
+  plane: DataPlane,
+  shipping: Shipping,
+  writer: Writer,
+  opts: { site?: string; name?: string } = {},
+): Promise<{ recovered: Recovered; log: WriterLog }> {
+  const log = await writer.stop();
+  const { from } = shipping;
+  const [last] = await from.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
+  await until(plane, `${from.id} archiving ${last!.wal}`, async () => existsSync(join(from.archive, last!.wal)), {
+    cluster: from,
+    timeoutMs: 120_000,
+  });
+  await shipping.flush({ baseBackup: true });
+  await shipping.stop();
+  await from.stop();
+  const recovered = await restore(plane, shipping, opts);
+  return {
+    recovered: {
+      ...recovered,
+      how: 'switched-over',
+      from: `${recovered.from}, at lag 0 (writes fenced, last segment ${last!.wal} shipped)`,
+    },
+    log,
+  };
+}
