@@ -26,7 +26,7 @@ export interface DataPlaneOptions {
   readonly work: string;
   /** The drill's process groups: each server is recorded there while it lives. @default - a group list of its own */
   readonly groups?: ProcessGroups;
-  /** Aborts waits and stops what is running. */
+  /** Aborts waits, and stops everything the plane started (as `stop()`). */
   readonly signal?: AbortSignal;
   /** The server programs. @default - `findPostgres()` */
   readonly postgres?: Postgres;
@@ -63,6 +63,7 @@ export async function openDataPlane(opts: DataPlaneOptions): Promise<DataPlane> 
   const groups = opts.groups ?? new ProcessGroups();
   const live: Stoppable[] = [];
   const hooks = new Map<Cluster, Array<() => void>>();
+  let stopping: Promise<void> | undefined;
   const own = (path: string) => {
     const u = postgres.runAs;
     if (!u) return;
@@ -101,10 +102,16 @@ export async function openDataPlane(opts: DataPlaneOptions): Promise<DataPlane> 
       hooks.delete(cluster);
       return list;
     },
-    async stop() {
-      for (const s of live.splice(0).reverse()) await s.stop().catch(() => undefined);
+    stop() {
+      // one stop at a time; what is started while it runs is stopped too
+      stopping ??= (async () => {
+        for (let s = live.pop(); s; s = live.pop()) await s.stop().catch(() => undefined);
+      })().finally(() => (stopping = undefined));
+      return stopping;
     },
   };
+  // an aborted drill stops everything the data plane started
+  opts.signal?.addEventListener('abort', () => void plane.stop(), { once: true });
   await reachable(plane);
   return plane;
 }
@@ -288,14 +295,17 @@ function makeCluster(c: {
   };
 }
 
+const reasonOf = (signal: AbortSignal) => (signal.reason instanceof Error ? signal.reason : new DataPlaneFailed('aborted'));
+
 const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(reasonOf(signal));
     const t = setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',
       () => {
         clearTimeout(t);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        reject(reasonOf(signal));
       },
       { once: true },
     );
@@ -310,6 +320,7 @@ export async function until(
 ): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
+    if (plane.signal?.aborted) throw reasonOf(plane.signal);
     if (opts.cluster?.hasExited) throw new DataPlaneFailed(`${opts.cluster.id} exited while waiting for ${what}; see ${opts.cluster.log}`);
     if (await check().catch(() => false)) return;
     if (Date.now() > deadline)

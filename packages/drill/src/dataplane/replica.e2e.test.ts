@@ -28,6 +28,7 @@ import {
   replicaLag,
   type Standby,
   startPrimary,
+  startShipping,
   startStandby,
   startWriter,
   switchover,
@@ -156,5 +157,37 @@ describe.skipIf(!hasPostgres && !CI)('a streaming standby under write load, lost
     await plane.stop();
     for (const pid of servers) expect(groupAlive(pid)).toBe(false);
     expect(existsSync(join(work, 'prod-use1', 'primary', 'postgres.log'))).toBe(true);
+  });
+});
+
+describe.skipIf(!hasPostgres && !CI)('an aborted drill', () => {
+  it('stops every server, writer and shipment of its data plane', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'parity-dataplane-'));
+    chmodSync(work, 0o755);
+    const ctl = new AbortController();
+    const plane = await openDataPlane({ work, signal: ctl.signal });
+    try {
+      const primary = await startPrimary(plane, { site: 'prod-use1' });
+      const standby = await startStandby(plane, primary, { site: 'dr-usw2' });
+      const shipping = await startShipping(plane, primary, 'dr-usw2', {
+        baseBackupEverySeconds: 1,
+        walEverySeconds: 1,
+        scheduleSecondsPerDrillSecond: 60,
+      });
+      const writer = await startWriter(plane, primary, { marker: 'aborted' });
+      await until(plane, '50 commits', async () => writer.acknowledged >= 50);
+      ctl.abort(new Error('interrupted by SIGINT'));
+      expect((await writer.done).stoppedBy).toBe('abort');
+      await plane.stop();
+      expect(groupAlive(primary.pid)).toBe(false);
+      expect(groupAlive(standby.cluster.pid)).toBe(false);
+      const shipped = shipping.delivered();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(shipping.delivered()).toEqual(shipped);
+      await expect(until(plane, 'anything', async () => false)).rejects.toThrow('interrupted by SIGINT');
+    } finally {
+      await plane.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
