@@ -9,19 +9,16 @@
  * Needs PostgreSQL's server programs (Debian's postgresql package): skipped locally without them,
  * FAILS under CI=true.
  */
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupAlive } from '@parity/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertIntact,
   type DataPlane,
-  findPostgres,
   kill,
   lsnValue,
   measure,
-  openDataPlane,
   type Recovered,
   restore,
   startPrimary,
@@ -31,12 +28,10 @@ import {
   until,
   type WriterLog,
 } from './index.js';
+import { hasPostgres, tempPlane } from './testing.js';
 
 const CI = process.env.CI === 'true';
-const hasPostgres = await findPostgres().then(
-  () => true,
-  () => false,
-);
+const runnable = await hasPostgres();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The seqs a recovered primary holds for `marker`. */
@@ -45,7 +40,7 @@ async function present(recovered: Recovered, marker: string): Promise<Set<number
   return new Set(rows.map((r) => Number(r.seq)));
 }
 
-describe.skipIf(!hasPostgres && !CI)('backup & restore under write load: shipped, lost, restored, failed back', () => {
+describe.skipIf(!runnable && !CI)('backup & restore under write load: shipped, lost, restored, failed back', () => {
   let work: string;
   let plane: DataPlane;
   let recovered: Recovered;
@@ -53,17 +48,16 @@ describe.skipIf(!hasPostgres && !CI)('backup & restore under write load: shipped
   let failoverRecovered: number;
   const servers: number[] = [];
 
+  let close: () => Promise<void>;
+
   beforeAll(async () => {
-    await findPostgres();
-    work = mkdtempSync(join(tmpdir(), 'parity-dataplane-'));
-    chmodSync(work, 0o755);
-    plane = await openDataPlane({ work });
+    ({ plane, work, close } = await tempPlane());
   });
 
   afterAll(async () => {
     await plane?.stop();
     for (const pid of servers) expect(groupAlive(pid), `server ${pid} left running`).toBe(false);
-    if (work) rmSync(work, { recursive: true, force: true });
+    await close?.();
   });
 
   it('restores base backup + shipped WAL: lost are exactly the rows whose WAL never left the lost region, within the cadence', async () => {

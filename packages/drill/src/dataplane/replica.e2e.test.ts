@@ -8,8 +8,7 @@
  * Needs PostgreSQL's server programs (Debian's postgresql package): skipped locally without them,
  * FAILS under CI=true.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupAlive } from '@parity/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,10 +18,8 @@ import {
   type DataLoss,
   type DataPlane,
   DataNotIntact,
-  findPostgres,
   kill,
   measure,
-  openDataPlane,
   promote,
   type Recovered,
   replicaLag,
@@ -35,14 +32,12 @@ import {
   until,
   type WriterLog,
 } from './index.js';
+import { hasPostgres, tempPlane } from './testing.js';
 
 const CI = process.env.CI === 'true';
-const hasPostgres = await findPostgres().then(
-  () => true,
-  () => false,
-);
+const runnable = await hasPostgres();
 
-describe.skipIf(!hasPostgres && !CI)('a streaming standby under write load, lost and promoted, then failed back', () => {
+describe.skipIf(!runnable && !CI)('a streaming standby under write load, lost and promoted, then failed back', () => {
   let work: string;
   let plane: DataPlane;
   let primary: Cluster;
@@ -52,19 +47,16 @@ describe.skipIf(!hasPostgres && !CI)('a streaming standby under write load, lost
   let loss: DataLoss;
   const servers: number[] = [];
 
+  let close: () => Promise<void>;
+
   beforeAll(async () => {
-    // under CI a missing PostgreSQL fails here, with the tool-missing refusal naming the fix
-    await findPostgres();
-    work = mkdtempSync(join(tmpdir(), 'parity-dataplane-'));
-    // under root the servers run as postgres, which must reach the folder
-    chmodSync(work, 0o755);
-    plane = await openDataPlane({ work });
+    ({ plane, work, close } = await tempPlane());
   });
 
   afterAll(async () => {
     await plane?.stop();
     for (const pid of servers) expect(groupAlive(pid), `server ${pid} left running`).toBe(false);
-    if (work) rmSync(work, { recursive: true, force: true });
+    await close?.();
   });
 
   it('keeps the lag read from PostgreSQL within the alarm threshold under load, then loses a few rows at most at the kill, every checksum verified', async () => {
@@ -160,12 +152,10 @@ describe.skipIf(!hasPostgres && !CI)('a streaming standby under write load, lost
   });
 });
 
-describe.skipIf(!hasPostgres && !CI)('an aborted drill', () => {
+describe.skipIf(!runnable && !CI)('an aborted drill', () => {
   it('stops every server, writer and shipment of its data plane', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'parity-dataplane-'));
-    chmodSync(work, 0o755);
     const ctl = new AbortController();
-    const plane = await openDataPlane({ work, signal: ctl.signal });
+    const { plane, close } = await tempPlane(ctl.signal);
     try {
       const primary = await startPrimary(plane, { site: 'prod-use1' });
       const standby = await startStandby(plane, primary, { site: 'dr-usw2' });
@@ -186,8 +176,7 @@ describe.skipIf(!hasPostgres && !CI)('an aborted drill', () => {
       expect(shipping.delivered()).toEqual(shipped);
       await expect(until(plane, 'anything', async () => false)).rejects.toThrow('interrupted by SIGINT');
     } finally {
-      await plane.stop();
-      rmSync(work, { recursive: true, force: true });
+      await close();
     }
   });
 });

@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, CopyDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -21,7 +22,7 @@ import type { TerraformJson } from '@parity/model/terraform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overrideFor } from '../emulator.js';
 import { motoCommand, startMoto, type Moto } from '../moto.js';
-import { type Fence, startFence } from './fence.js';
+import { AWS_GLOBAL_CONTROL_PLANES, type Fence, startFence } from './fence.js';
 import { callerToken } from './request.js';
 
 const CI = process.env.CI === 'true';
@@ -161,6 +162,31 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('the region fence in front of
       }),
     ]);
     fence.lift('us-east-1');
+  });
+
+  it("refuses IAM's control plane with us-east-1 when asked to, though the emulator's client signs it for its own region", async () => {
+    const global = await startFence({ upstream: moto.url, controlPlanes: AWS_GLOBAL_CONTROL_PLANES });
+    try {
+      const iam = (endpoint: string) =>
+        new IAMClient({ region: 'us-west-2', endpoint, credentials, maxAttempts: 1, customUserAgent: callerToken('apply-dr') });
+      global.fence('us-east-1');
+      await expect(iam(global.url).send(new ListRolesCommand({}))).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+      expect(global.refused).toEqual([
+        expect.objectContaining({
+          reason: 'control-plane-lost',
+          region: 'us-east-1',
+          service: 'iam',
+          action: 'ListRoles',
+          caller: 'apply-dr',
+        }),
+      ]);
+      // without the option the fence reads only the signature: us-west-2, let through
+      fence.fence('us-east-1');
+      expect((await iam(fence.url).send(new ListRolesCommand({}))).Roles).toBeDefined();
+      fence.lift('us-east-1');
+    } finally {
+      await global.close();
+    }
   });
 
   it('refuses and records an unsigned request, lost region or not', async () => {

@@ -14,7 +14,9 @@
  * request names only by ARN (a snapshot copy's source, a KMS replica's primary, a read replica's
  * source) happens inside the emulator once the request signed for the surviving region is let
  * through. The fence proves that no client calls the lost region, not that the emulator's own
- * cross-region reads would fail, as they would on AWS: say so in the report.
+ * cross-region reads would fail, as they would on AWS: say so in the report. Nor does a global
+ * service's signature name its control plane's region on the emulator (an IAM client with a custom
+ * endpoint signs for its own region): `controlPlanes` makes such requests fail with that region.
  *
  * Why a 503 by default: both refusals are retried by both SDKs as transient (aws-sdk-go-v2 under
  * Terraform's provider: status 500/502/503/504 and "connection reset"; the JS SDK v3: the same
@@ -48,6 +50,8 @@ export type RefusalReason =
   | 'region-lost'
   /** signed for a surviving region, carrying a URL presigned for a lost one (a cross-region copy's source) */
   | 'presigned-for-lost-region'
+  /** a global service whose control plane is in a lost region (`controlPlanes`), whatever region it is signed for */
+  | 'control-plane-lost'
   /** not SigV4-signed: it names no region */
   | 'unsigned';
 
@@ -76,6 +80,13 @@ export interface FenceOptions {
   readonly refusal?: Refusal;
   /** Each refused request is appended to this file as a JSON line, as it happens. @default - not written */
   readonly log?: string;
+  /**
+   * Global services whose control plane lives in one region (signing service name → region): a request to one
+   * of them is refused when that region is lost, whatever region it is signed for. On the emulator these
+   * services are signed for the client's own region (a custom endpoint), so only this shows that a failover
+   * calls IAM's control plane in a lost us-east-1. Pass `AWS_GLOBAL_CONTROL_PLANES`. @default - none
+   */
+  readonly controlPlanes?: Readonly<Record<string, string>>;
   /** The caller named for requests to `url` that carry no caller token. @default 'unnamed' */
   readonly defaultCaller?: string;
   readonly now?: () => Date;
@@ -102,6 +113,19 @@ export interface Fence {
   close(): Promise<void>;
 }
 
+/**
+ * Where the control planes of AWS's global services live in the aws partition (AWS whitepaper "AWS Fault
+ * Isolation Boundaries", Global services and Appendix A/B): IAM, Organizations, Route 53 and CloudFront in
+ * us-east-1, Global Accelerator in us-west-2. Their data planes (authentication, DNS answers) are everywhere.
+ */
+export const AWS_GLOBAL_CONTROL_PLANES: Readonly<Record<string, string>> = {
+  iam: 'us-east-1',
+  organizations: 'us-east-1',
+  route53: 'us-east-1',
+  cloudfront: 'us-east-1',
+  globalaccelerator: 'us-west-2',
+};
+
 /** One listener of the fence: the default or a caller's own. */
 interface Listener {
   readonly server: Server;
@@ -116,6 +140,7 @@ interface State {
   readonly now: () => Date;
   readonly lost: string[];
   readonly forwarded: Record<string, number>;
+  readonly controlPlanes: Readonly<Record<string, string>>;
   record(r: RefusedRequest): void;
 }
 
@@ -134,6 +159,7 @@ export async function startFence(opts: FenceOptions): Promise<Fence> {
     now: opts.now ?? (() => new Date()),
     lost: [],
     forwarded: {},
+    controlPlanes: opts.controlPlanes ?? {},
     record(r) {
       refused.push(r);
       if (opts.log) appendFileSync(opts.log, `${JSON.stringify(r)}\n`);
@@ -206,6 +232,11 @@ function handle(state: State, label: string, req: IncomingMessage, res: ServerRe
   };
   if (!scope || state.lost.includes(scope.region)) {
     void readBody(req, ACTION_BODY_LIMIT).then((body) => refuseWith(scope ? 'region-lost' : 'unsigned', body));
+    return;
+  }
+  const home = state.controlPlanes[scope.service];
+  if (home && state.lost.includes(home)) {
+    void readBody(req, ACTION_BODY_LIMIT).then((body) => refuseWith('control-plane-lost', body, { ...scope, region: home }));
     return;
   }
   const pass = (body?: Buffer) => {
