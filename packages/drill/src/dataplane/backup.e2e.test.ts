@@ -28,7 +28,7 @@ import {
   until,
   type WriterLog,
 } from './index.js';
-import { hasPostgres, tempPlane } from './testing.js';
+import { hasPostgres, processesUnder, tempPlane } from './testing.js';
 
 const CI = process.env.CI === 'true';
 const runnable = await hasPostgres();
@@ -57,6 +57,7 @@ describe.skipIf(!runnable && !CI)('backup & restore under write load: shipped, l
   afterAll(async () => {
     await plane?.stop();
     for (const pid of servers) expect(groupAlive(pid), `server ${pid} left running`).toBe(false);
+    expect(processesUnder(work)).toEqual([]);
     await close?.();
   });
 

@@ -104,12 +104,7 @@ export async function startShipping(plane: DataPlane, from: Cluster, to: string,
     const startedAt = Date.now();
     const args = ['-h', '127.0.0.1', '-p', String(from.port), '-U', PG_USER, '-D', join(tmp, 'pgdata'), '-X', 'stream', '-c', 'fast'];
     try {
-      await runPg(
-        { ...plane, signal: AbortSignal.any([stopped.signal, ...(plane.signal ? [plane.signal] : [])]) },
-        'pg_basebackup',
-        [...args, '--no-sync'],
-        join(dir, 'basebackup.log'),
-      );
+      await runPg(plane, 'pg_basebackup', [...args, '--no-sync'], join(dir, 'basebackup.log'), stopped.signal);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       if (stopped.signal.aborted) return;
@@ -137,6 +132,7 @@ export async function startShipping(plane: DataPlane, from: Cluster, to: string,
     for (const t of timers) clearInterval(t);
   };
   plane.onLoss(from, halt);
+  plane.signal?.addEventListener('abort', halt, { once: true });
   await serial('base', takeBase);
   if (baseBackups.length === 0)
     throw new DataPlaneFailed(`the first base backup of ${from.id} did not reach ${to}; see ${join(dir, 'basebackup.log')}`);

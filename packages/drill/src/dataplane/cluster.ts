@@ -105,7 +105,8 @@ export async function openDataPlane(opts: DataPlaneOptions): Promise<DataPlane> 
     stop() {
       // one stop at a time; what is started while it runs is stopped too
       stopping ??= (async () => {
-        for (let s = live.pop(); s; s = live.pop()) await s.stop().catch(() => undefined);
+        // one that hangs must not keep the others running: each has a minute, the servers' own SIGKILL comes sooner
+        for (let s = live.pop(); s; s = live.pop()) await Promise.race([s.stop().catch(() => undefined), sleep(60_000)]);
       })().finally(() => (stopping = undefined));
       return stopping;
     },
@@ -194,9 +195,17 @@ function archiveCommand(archive: string): string {
 }
 
 /** Run a server program to completion (initdb, pg_basebackup, pg_ctl), as the servers' user. */
-export async function runPg(plane: DataPlane, program: string, args: readonly string[], log: string): Promise<string> {
+export async function runPg(
+  plane: DataPlane,
+  program: string,
+  args: readonly string[],
+  log: string,
+  signal: AbortSignal | undefined = plane.signal,
+): Promise<string> {
   const c = pgCommand(plane.postgres, program, args);
-  return runChecked(c.cmd, c.args, { cwd: plane.work, log, signal: plane.signal, missingFix: POSTGRES_FIX });
+  // a group of its own: pg_basebackup -X stream forks its WAL receiver, which an abort must stop too
+  const o = { cwd: plane.work, log, signal, groups: plane.groups, what: `${program} (data plane)`, missingFix: POSTGRES_FIX };
+  return runChecked(c.cmd, c.args, o);
 }
 
 /** initdb a new cluster's data folder: trust on loopback, 1 MiB WAL segments, the base settings. */
@@ -294,6 +303,8 @@ function makeCluster(c: {
     },
   };
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 const reasonOf = (signal: AbortSignal) => (signal.reason instanceof Error ? signal.reason : new DataPlaneFailed('aborted'));
 

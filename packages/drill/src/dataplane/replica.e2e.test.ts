@@ -32,7 +32,7 @@ import {
   until,
   type WriterLog,
 } from './index.js';
-import { hasPostgres, tempPlane } from './testing.js';
+import { hasPostgres, processesUnder, tempPlane } from './testing.js';
 
 const CI = process.env.CI === 'true';
 const runnable = await hasPostgres();
@@ -56,6 +56,7 @@ describe.skipIf(!runnable && !CI)('a streaming standby under write load, lost an
   afterAll(async () => {
     await plane?.stop();
     for (const pid of servers) expect(groupAlive(pid), `server ${pid} left running`).toBe(false);
+    expect(processesUnder(work)).toEqual([]);
     await close?.();
   });
 
@@ -155,7 +156,7 @@ describe.skipIf(!runnable && !CI)('a streaming standby under write load, lost an
 describe.skipIf(!runnable && !CI)('an aborted drill', () => {
   it('stops every server, writer and shipment of its data plane', async () => {
     const ctl = new AbortController();
-    const { plane, close } = await tempPlane(ctl.signal);
+    const { plane, work, close } = await tempPlane(ctl.signal);
     try {
       const primary = await startPrimary(plane, { site: 'prod-use1' });
       const standby = await startStandby(plane, primary, { site: 'dr-usw2' });
@@ -171,6 +172,8 @@ describe.skipIf(!runnable && !CI)('an aborted drill', () => {
       await plane.stop();
       expect(groupAlive(primary.pid)).toBe(false);
       expect(groupAlive(standby.cluster.pid)).toBe(false);
+      // pg_basebackup's WAL receiver (a forked child) too
+      expect(processesUnder(work)).toEqual([]);
       const shipped = shipping.delivered();
       await new Promise((r) => setTimeout(r, 1500));
       expect(shipping.delivered()).toEqual(shipped);

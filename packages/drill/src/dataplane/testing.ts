@@ -1,8 +1,9 @@
 /** For the data plane's tests: whether PostgreSQL is here, and a data plane in a temporary folder. */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DataPlane, openDataPlane } from './cluster.js';
+import { DataPlaneFailed } from './errors.js';
 import { findPostgres } from './postgres.js';
 
 /** Whether PostgreSQL's server programs are found (a test skips without them, but under CI=true). */
@@ -28,4 +29,19 @@ export async function tempPlane(signal?: AbortSignal): Promise<{ plane: DataPlan
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** Processes whose command line names `work` (Linux: /proc), e.g. a pg_basebackup's orphaned WAL receiver. */
+export function processesUnder(work: string): string[] {
+  if (!existsSync('/proc/self/cmdline')) throw new DataPlaneFailed('processesUnder reads /proc (Linux)');
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmd.includes(work)) out.push(`${pid} ${cmd.slice(0, 160)}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
