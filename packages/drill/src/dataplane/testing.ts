@@ -13,7 +13,10 @@ export const hasPostgres = (): Promise<boolean> =>
     () => false,
   );
 
-/** A data plane in a new temporary folder; `close()` stops everything in it and removes the folder. */
+/**
+ * A data plane in a new temporary folder; `close()` stops everything in it, fails if any process
+ * under the folder is left (a server, pg_basebackup's forked WAL receiver), and removes the folder.
+ */
 export async function tempPlane(signal?: AbortSignal): Promise<{ plane: DataPlane; work: string; close(): Promise<void> }> {
   // under CI a missing PostgreSQL fails here, with the tool-missing refusal naming the fix
   await findPostgres();
@@ -26,7 +29,9 @@ export async function tempPlane(signal?: AbortSignal): Promise<{ plane: DataPlan
     work,
     async close() {
       await plane.stop();
+      const left = processesUnder(work);
       rmSync(work, { recursive: true, force: true });
+      if (left.length) throw new DataPlaneFailed(`left running under ${work}: ${left.join('; ')}`);
     },
   };
 }
