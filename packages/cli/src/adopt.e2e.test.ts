@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@parity/model/testing';
-import { currentNames } from '@parity/generator';
+import { currentNames, TEMPLATE_NAMES } from '@parity/generator';
 import { freePort } from '@parity/io';
 import { addUser, publishedVersions, startRegistry, type RunningRegistry } from '@parity/release';
 import { repositoryCopy, runIn } from '@parity/testkit';
@@ -84,6 +84,8 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
         'drop',
         '--regions',
         'us-east-1,eu-west-1',
+        // a fork adopted already (its names are not the template's) is renamed only when asked
+        ...(FROM.platform !== TEMPLATE_NAMES.platform || FROM.scope !== TEMPLATE_NAMES.scope ? ['--force'] : []),
       );
       expect(out).toContain(`${FROM.platform} → ${TO.platform}, ${FROM.scope} → ${TO.scope}`);
       expect(out).toMatch(/Next steps:[\s\S]*Bootstrap[\s\S]*First release[\s\S]*CI/);
@@ -130,8 +132,15 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(again).toMatch(/nothing to rewrite/);
       expect(await git('status', '--porcelain')).toBe('');
       writeFileSync(join(root, 'scratch.txt'), 'work in progress');
-      await expect(parity('init', '--platform', 'hooli', '--scope', '@hooli')).rejects.toThrow(/uncommitted changes/);
+      await expect(parity('init', '--platform', 'hooli', '--scope', '@hooli')).rejects.toThrow(
+        /uncommitted changes in 1 path \(scratch\.txt\)/,
+      );
       rmSync(join(root, 'scratch.txt'));
+      // other names on an adopted fleet: a rename of every resource, refused without --force
+      await expect(parity('init', '--platform', 'hooli', '--scope', '@hooli')).rejects.toThrow(
+        new RegExp(`adopted as ${TO.platform} \\(${TO.scope}\\); init would rename it to hooli \\(@hooli\\), rewriting \\d+ files`),
+      );
+      expect(await git('status', '--porcelain')).toBe('');
     },
     STEP_TIMEOUT,
   );
