@@ -39,7 +39,7 @@ describe('the CLI, as people type it', () => {
     edit(root, 'environments/staging/environment.yaml', /^tier: /m, 'tier: standard\ntier: ');
     const synth = parity(root, 'synth', 'staging');
     expect(synth.status).toBe(1);
-    expect(count(synth.stderr, 'Map keys must be unique')).toBe(1);
+    expect(count(synth.stderr, 'appears twice')).toBe(1);
     expect(synth.stderr).toMatch(/^1 error; nothing was written\.$/m);
     const failover = parity(root, 'failover', 'dr-usw2');
     expect(failover.status).toBe(2);
