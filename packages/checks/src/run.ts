@@ -85,7 +85,10 @@ export function runChecks(
     if (json) findings.push(...residencyFindings(e, json));
   }
   const dr = drReport(ws.definition.data, envs, jsonOf, definitionFile, drills);
-  findings.push(...dr.findings);
+  // A dr manifest that names the environment but does not resolve (or was not asked for) has its
+  // own findings: the production environment it recovers is not "without DR" because of them.
+  const recovered = new Set([...ws.manifests.values()].map((m) => m.data.recovers));
+  findings.push(...dr.findings.filter((f) => !(f.kind === 'dr-missing' && recovered.has(f.env))));
   const policy = runPolicy(ws, envs, jsonOf, opts);
   findings.push(...policy.findings);
   return report(

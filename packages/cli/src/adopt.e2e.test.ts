@@ -6,16 +6,15 @@
  * `terraform validate`, check, schemas; finally a release to a throwaway Verdaccio under the new
  * scope. Minutes of work on a busy machine: the timeouts are wide on purpose.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@parity/model/testing';
-import { currentNames } from '@parity/generator';
+import { currentNames, TEMPLATE_NAMES } from '@parity/generator';
 import { freePort } from '@parity/io';
 import { addUser, publishedVersions, startRegistry, type RunningRegistry } from '@parity/release';
+import { repositoryCopy, runIn } from '@parity/testkit';
 
 const STEP_TIMEOUT = 600_000;
 /** The repository's names now: the template's, or a fork's after its own `parity init`. */
@@ -34,42 +33,13 @@ let state: string;
 let reg: RunningRegistry | undefined;
 let port: number;
 
-/**
- * Run a command in the copy (asynchronously: minutes of blocking would starve vitest's worker);
- * its output on failure. PARITY_ROOT is dropped so the copy is its own workspace.
- */
-async function run(cmd: string, args: string[], cwd = root, env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const { PARITY_ROOT: _root, ...rest } = process.env;
-  try {
-    const r = await promisify(execFile)(cmd, args, {
-      cwd,
-      env: { ...rest, NO_COLOR: '1', npm_config_userconfig: join(state, 'npmrc'), ...env },
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return r.stdout;
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    throw new Error(`${cmd} ${args.join(' ')} exited ${x.code}:\n${x.stdout}\n${x.stderr}`);
-  }
+/** Run a command in the copy, with this test's npm settings only; its output on failure. */
+function run(cmd: string, args: string[], cwd = root, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return runIn(cwd, cmd, args, { npm_config_userconfig: join(state, 'npmrc'), ...env });
 }
 
 const parity = (...args: string[]) => run(process.execPath, [join(root, 'packages/cli/bin/parity.js'), ...args]);
 const git = (...args: string[]) => run('git', ['-c', 'user.name=adopt-test', '-c', 'user.email=adopt@example.com', ...args]);
-
-/** The repository's files as git sees them (tracked and new, not ignored), copied into a fresh git repository. */
-function copyRepository(): string {
-  const dest = mkdtempSync(join(tmpdir(), 'parity-adopt-'));
-  const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' })
-    .stdout.split('\0')
-    .filter(Boolean);
-  for (const f of files) {
-    if (!existsSync(join(REPO_ROOT, f))) continue;
-    mkdirSync(dirname(join(dest, f)), { recursive: true });
-    cpSync(join(REPO_ROOT, f), join(dest, f));
-  }
-  return dest;
-}
 
 /** Every file of the copy (tracked or new, not ignored) that still says `needle`. */
 async function leftovers(needle: RegExp): Promise<string[]> {
@@ -80,7 +50,7 @@ async function leftovers(needle: RegExp): Promise<string[]> {
 beforeAll(async () => {
   state = mkdtempSync(join(tmpdir(), 'parity-adopt-state-'));
   writeFileSync(join(state, 'npmrc'), '');
-  root = copyRepository();
+  root = repositoryCopy({ prefix: 'parity-adopt-' });
   await git('init', '-q');
   await git('add', '-A');
   await git('commit', '-qm', 'the template');
@@ -114,6 +84,8 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
         'drop',
         '--regions',
         'us-east-1,eu-west-1',
+        // a fork adopted already (its names are not the template's) is renamed only when asked
+        ...(FROM.platform !== TEMPLATE_NAMES.platform || FROM.scope !== TEMPLATE_NAMES.scope ? ['--force'] : []),
       );
       expect(out).toContain(`${FROM.platform} → ${TO.platform}, ${FROM.scope} → ${TO.scope}`);
       expect(out).toMatch(/Next steps:[\s\S]*Bootstrap[\s\S]*First release[\s\S]*CI/);
@@ -160,8 +132,15 @@ describe('adopting the template: init, a first fleet, a new bundle, a release', 
       expect(again).toMatch(/nothing to rewrite/);
       expect(await git('status', '--porcelain')).toBe('');
       writeFileSync(join(root, 'scratch.txt'), 'work in progress');
-      await expect(parity('init', '--platform', 'hooli', '--scope', '@hooli')).rejects.toThrow(/uncommitted changes/);
+      await expect(parity('init', '--platform', 'hooli', '--scope', '@hooli')).rejects.toThrow(
+        /uncommitted changes in 1 path \(scratch\.txt\)/,
+      );
       rmSync(join(root, 'scratch.txt'));
+      // other names on an adopted fleet: a rename of every resource, refused without --force
+      await expect(parity('init', '--platform', 'hooli', '--scope', '@hooli')).rejects.toThrow(
+        new RegExp(`adopted as ${TO.platform} \\(${TO.scope}\\); init would rename it to hooli \\(@hooli\\), rewriting \\d+ files`),
+      );
+      expect(await git('status', '--porcelain')).toBe('');
     },
     STEP_TIMEOUT,
   );

@@ -48,6 +48,8 @@ describe('pnpm affected', () => {
       apply: true,
       planRole: `${platformOf(root)}-staging-ci-plan`,
       applyRole: `${platformOf(root)}-staging-ci-apply`,
+      // the reasons, as the text lists them
+      reasons: [{ kind: 'bundle', detail: 'queue (bundles/queue, aws)' }],
     });
     // a backup & restore dr environment is planned, never applied by the pipeline
     expect(m.include.find((r) => r.env === 'dr-euc1')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore', apply: false });
@@ -93,10 +95,28 @@ describe('pnpm affected', () => {
     appendFileSync(join(root, 'packages/model/src/naming.ts'), '\n// naming\n');
     commit('model');
     expect(matrix('--base', 'HEAD~1').include).toHaveLength(7);
-    // a test file is not an input of the synth cache
-    appendFileSync(join(root, 'packages/model/src/naming.test.ts'), '\n// test only\n');
-    commit('test');
+    expect(matrix('--base', 'HEAD~1').include[0]!.reasons).toEqual([{ kind: 'parity', detail: 'packages/model' }]);
+  });
+
+  it('lists nothing for a change only to tests, changelogs or documentation (none is an input of the synth cache)', () => {
+    const touched = [
+      'packages/model/src/naming.test.ts',
+      'packages/model/src/testing.ts',
+      'packages/synth/vitest.config.ts',
+      'packages/model/CHANGELOG.md',
+      'packages/model/data/SOURCES.md',
+      'bundles/database/CHANGELOG.md',
+      'bundles/database/src/aws.test.ts',
+      'bundles/bucket/src/snapshot.test.ts',
+    ];
+    for (const f of touched) appendFileSync(join(root, f), '\n// a comment (#1)\n');
+    appendFileSync(join(root, 'bundles/bucket/src/__snapshots__/aws.prod-use1.json'), '\n');
+    writeFileSync(join(root, 'bundles/network/README.md'), '# network\n');
+    git('add', '-A');
+    commit('tests, changelogs and documentation');
+    expect(git('diff', '--name-only', 'HEAD~1').trim().split('\n')).toHaveLength(touched.length + 2);
     expect(matrix('--base', 'HEAD~1').include).toEqual([]);
+    expect(affected('--base', 'HEAD~1').stdout).toMatch(/0 environments affected/);
   });
 
   it('lists a new dr environment and the production environment it recovers (whose backups now copy to its region)', () => {

@@ -25,6 +25,7 @@ import {
   type Cloud,
   type Issue,
   type Manifest,
+  type PinInstaller,
   type ResolvedEnvironment,
   type Role,
   type SourceFile,
@@ -133,7 +134,7 @@ function dirHash(tree: Tree, dir: string, filter: InputFilter = {}): string {
 }
 
 /** The definition and manifests of one ref, with this checkout's bundles, as a workspace to resolve. */
-async function workspaceAt(head: Workspace, tree: Tree, blobs: ReadonlyMap<string, string>): Promise<Workspace> {
+async function workspaceAt(head: Workspace, tree: Tree, blobs: ReadonlyMap<string, string>, installer?: PinInstaller): Promise<Workspace> {
   const text = (path: string) => blobs.get(tree.get(path) ?? '') ?? '';
   // Bundles come from this checkout: one that could not be loaded fails every ref.
   const issues: Issue[] = head.issues.filter((i) => i.kind === 'unknown-bundle');
@@ -145,7 +146,7 @@ async function workspaceAt(head: Workspace, tree: Tree, blobs: ReadonlyMap<strin
     issues.push(...m.issues);
     if (m.source) manifests.set(path.split('/')[1]!, m.source);
   }
-  const pinned = d.source ? await loadPins(head.root, d.source.data, manifests.values()) : new Map();
+  const pinned = d.source ? await loadPins(head.root, d.source.data, manifests.values(), installer) : new Map();
   return { ...head, definition: d.source as SourceFile<never>, manifests, pinned, issues };
 }
 
@@ -159,10 +160,10 @@ interface Side {
   readonly ws: Workspace;
 }
 
-async function side(root: string, head: Workspace, commit: string): Promise<Side> {
+async function side(root: string, head: Workspace, commit: string, installer?: PinInstaller): Promise<Side> {
   const tree = await treeOf(root, commit);
   const wanted = [...tree].filter(([p]) => p === DEFINITION_FILE || isManifest(p)).map(([, id]) => id);
-  return { tree, ws: await workspaceAt(head, tree, await readBlobs(root, wanted)) };
+  return { tree, ws: await workspaceAt(head, tree, await readBlobs(root, wanted), installer) };
 }
 
 /** A bundle's folder in the repository (`/`-separated), or undefined when it lives outside: then it never differs between refs. */
@@ -240,18 +241,33 @@ export function row(env: ResolvedEnvironment, reasons: readonly Reason[]): Affec
   };
 }
 
+export interface AffectedOptions {
+  /**
+   * Installs the pinned bundle versions either ref names that the bundle cache lacks, as synth
+   * does (`npmInstaller`): a fresh CI checkout has none. Without it, a pin not installed is refused.
+   */
+  readonly installer?: PinInstaller;
+}
+
 /**
  * The environments of `headRef` whose Terraform differs from `baseRef`'s (every one without a base), in promotion order
  * (staging, production, dr; by name within a role). An environment that does not resolve at the
  * head is an error (it cannot be planned); one that did not resolve at the base is affected.
  */
-export async function affectedEnvironments(root: string, baseRef: string | undefined, headRef = 'HEAD'): Promise<AffectedEnv[]> {
+export async function affectedEnvironments(
+  root: string,
+  baseRef: string | undefined,
+  headRef = 'HEAD',
+  { installer }: AffectedOptions = {},
+): Promise<AffectedEnv[]> {
   // Without a base: every environment (the nightly drift check, the monthly drills).
   const all = baseRef === undefined;
   const baseCommit = await commitOf(root, baseRef ?? headRef, '--base');
   const headCommit = await commitOf(root, headRef, '--head');
-  const checkout = await loadWorkspace(root);
-  const [base, head] = await Promise.all([side(root, checkout, baseCommit), side(root, checkout, headCommit)]);
+  const checkout = await loadWorkspace(root, { installer });
+  // one after the other: both may install the same pinned version into the bundle cache
+  const base = await side(root, checkout, baseCommit, installer);
+  const head = await side(root, checkout, headCommit, installer);
   const now = resolveAll(head.ws);
   const errors = now.issues.filter((i) => i.severity === 'error');
   if (errors.length > 0) throw new ParityError(errors, `cannot resolve the fleet at ${headRef}`);
@@ -264,7 +280,10 @@ export async function affectedEnvironments(root: string, baseRef: string | undef
   return out.sort((a, b) => a.order - b.order || a.env.localeCompare(b.env));
 }
 
-/** A GitHub Actions matrix (`strategy.matrix: ${{ fromJSON(...) }}`); `include` is empty when nothing is affected. */
-export function matrixOf(envs: readonly AffectedEnv[]): { include: Array<Omit<AffectedEnv, 'reasons'>> } {
-  return { include: envs.map(({ reasons, ...rest }) => rest) };
+/**
+ * A GitHub Actions matrix (`strategy.matrix: ${{ fromJSON(...) }}`), each entry with its reasons as
+ * the text lists them; `include` is empty when nothing is affected.
+ */
+export function matrixOf(envs: readonly AffectedEnv[]): { include: readonly AffectedEnv[] } {
+  return { include: envs };
 }

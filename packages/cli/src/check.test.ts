@@ -200,6 +200,16 @@ describe('DR strategies follow the definition', () => {
     expect(stale.status, stale.stdout).toBe(1);
     expect(stale.stdout).toMatch(/environments\/dr-euc1\/RUNBOOK\.md no longer matches the model/);
     expect(parity(root, 'gen', 'runbook', 'dr-euc1').status).toBe(0);
+    // and so does what gen env stamped: the dr environment's README no longer says "Do not apply"
+    const stamped = parity(root, 'check');
+    expect(stamped.status, stamped.stdout).toBe(1);
+    expect(stamped.stdout).toMatch(/environments\/dr-euc1\/README\.md(, \S+)* no longer match/);
+    const staleEnvs = (JSON.parse(parity(root, 'check', '--json').stdout) as { findings: Array<{ kind: string; env: string }> }).findings
+      .filter((f) => f.kind === 'stamped-stale')
+      .map((f) => f.env);
+    expect(staleEnvs).toContain('dr-euc1');
+    for (const env of staleEnvs) expect(parity(root, 'gen', 'env', env, '--refresh').status).toBe(0);
+    expect(readFileSync(join(root, 'environments/dr-euc1/README.md'), 'utf8')).not.toMatch(/Do not apply/);
     const r = parity(root, 'check');
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/policy standard: warm-standby, RPO 4 h, RTO 8 h, copy\/lag budget 60 min, standby 50%/);
@@ -222,6 +232,21 @@ describe('DR strategies follow the definition', () => {
     );
     expect(r.stdout).toMatch(/missing aws_db_instance with replicate_source_db/);
     expect(r.stdout).toMatch(/RTO: estimated 45 min vs target 2 h with backup-restore/);
+  }, 300_000);
+
+  it('reports one resolution error once: no false PAR-RES-004 on the bootstrap, no dr-missing for the environment it recovers', () => {
+    const root = temp();
+    edit(root, 'environments/dr-euc1/environment.yaml', 'overrides: {}', 'overrides:\n  queue: { maxReceiveCount: 9 }');
+    const r = parity(root, 'check', '--json');
+    expect(r.status).toBe(1);
+    const errors = (JSON.parse(r.stdout) as { findings: Array<{ kind: string; severity: string; env?: string }> }).findings.filter(
+      (f) => f.severity === 'error',
+    );
+    expect(errors.map((f) => [f.kind, f.env])).toEqual([['not-overridable', 'dr-euc1']]);
+    // the production environment alone: its dr environment was not asked for, which is not a violation
+    const alone = parity(root, 'check', 'prod-euw1');
+    expect(alone.status, alone.stdout).toBe(0);
+    expect(alone.stdout).not.toMatch(/dr\.required/);
   }, 300_000);
 
   it('says in check and in the README that a backup & restore dr environment is applied only at failover', () => {

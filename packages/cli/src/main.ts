@@ -44,6 +44,10 @@ function genCommands(cli: Command): void {
     .option('--tier <tier>', 'tier, overriding the role default')
     .option('--dr-policy <policy>', "production only: the DR policy (dr.policies), when not the tier's or dr.defaultPolicy")
     .option('--force', 'stamp an existing environment again', false)
+    .option(
+      '--refresh',
+      "restamp what the model gives into an existing environment (README, the manifest's comments, a runbook), keeping its manifest's values",
+    )
     .action(async (name: string, flags) => (await import('./commands/gen.js')).genEnv(name, flags));
   gen
     .command('bundle')
@@ -85,6 +89,7 @@ function fleetCommands(cli: Command): void {
     .option('--regions <list>', 'first fleet: staging, production per region, a dr environment per production (comma-separated)')
     .addOption(new Option('--examples <choice>', 'the example fleet').choices(['keep', 'drop']))
     .option('--no-install', 'skip pnpm install after rewriting')
+    .option('--force', 'rename a workspace that was adopted already (every resource name changes)', false)
     .action(async (flags) => (await import('./commands/init.js')).init(flags));
 
   cli

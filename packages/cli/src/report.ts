@@ -1,10 +1,15 @@
 import pc from 'picocolors';
 import { formatIssue, ParityError, type Problem } from '@parity/model';
 
-/** Print warnings and errors, coloured, to stderr. */
-export function printIssues(issues: readonly Problem[]): void {
+/**
+ * Print warnings and errors, coloured, to stderr. `said`: the headline printed just before; an
+ * issue whose message it is (`refuseOne`) is printed without it, so nothing is said twice.
+ */
+export function printIssues(issues: readonly Problem[], said?: string): void {
   for (const i of issues) {
-    const text = formatIssue(i);
+    const message = i.message.split('\n')[0]!;
+    const full = formatIssue(i);
+    const text = message === said && full.startsWith(`${i.severity}: `) ? full.replace(`: ${message}`, '') : full;
     process.stderr.write(`${i.severity === 'error' ? pc.red(text) : pc.yellow(text)}\n`);
   }
 }
@@ -23,8 +28,8 @@ export function failOnErrors(issues: readonly Problem[], headline: string): void
 export function reportFatal(e: unknown): number {
   if (e instanceof ParityError) {
     const errors = e.issues.filter((i) => i.severity === 'error').length;
-    process.stderr.write(`${pc.red(pc.bold(e.message.split('\n')[0]!))}\n`);
-    printIssues(e.issues);
+    process.stderr.write(`${pc.red(pc.bold(e.headline))}\n`);
+    printIssues(e.issues, e.headline);
     process.stderr.write(pc.dim(`${errors} error${errors === 1 ? '' : 's'}; nothing was written.\n`));
     return 1;
   }

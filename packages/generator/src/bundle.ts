@@ -11,6 +11,7 @@ import { writeDirAtomic, writeFileAtomic } from '@parity/io';
 import {
   DEFINITION_FILE,
   issue,
+  own,
   readWorkspaceFile,
   readWorkspaceFileIfExists,
   readWorkspaceJson,
@@ -74,19 +75,21 @@ function pascalCase(name: string): string {
 function problems(ws: Workspace, name: string, clouds: readonly Cloud[], connects: readonly string[]): Issue[] {
   const out: Issue[] = [];
   const at = { file: `bundles/${name}`, path: 'name' };
-  if (!BUNDLE_NAME.test(name) || name.length > BUNDLE_NAME_MAX) {
+  // `constructor`, `toString`: a key of the definition's bundles the definition refuses
+  const reserved = Object.hasOwn(Object.prototype, name);
+  if (!BUNDLE_NAME.test(name) || name.length > BUNDLE_NAME_MAX || reserved) {
     out.push(
       issue({
         kind: 'bundle-name',
         ...at,
         value: name,
-        message: 'invalid bundle name',
+        message: reserved ? `"${name}" is a reserved word (a property of every JavaScript object), not a name` : 'invalid bundle name',
         allowed: `lower-case letters and digits, starting with a letter, at most ${BUNDLE_NAME_MAX} (a key of bundles in ${DEFINITION_FILE})`,
         fix: `choose a short name such as cache or objects${name.includes('-') ? ` (${name.replaceAll('-', '')} without hyphens)` : ''}`,
       }),
     );
   }
-  if (existsSync(join(ws.root, 'bundles', name)) || ws.definition.data.bundles[name]) {
+  if (existsSync(join(ws.root, 'bundles', name)) || own(ws.definition.data.bundles, name)) {
     out.push(
       issue({
         kind: 'bundle-exists',
@@ -97,7 +100,7 @@ function problems(ws: Workspace, name: string, clouds: readonly Cloud[], connect
       }),
     );
   }
-  for (const c of connects.filter((b) => !ws.definition.data.bundles[b])) {
+  for (const c of connects.filter((b) => !own(ws.definition.data.bundles, b))) {
     out.push(
       issue({
         kind: 'unknown-bundle',

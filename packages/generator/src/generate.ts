@@ -336,7 +336,8 @@ function resolveCandidate(ws: Workspace, manifest: Manifest): ReturnType<typeof 
   return resolved;
 }
 
-function templateView(
+/** What templates/env/*.hbs are rendered with, for `manifest` resolved as `env` (also for restamping: stamped.ts). */
+export function templateView(
   def: Definition,
   manifest: Manifest,
   env: ResolvedEnvironment,
@@ -382,7 +383,7 @@ export function candidateWorkspace(ws: Workspace, plan: Pick<GenPlan, 'name' | '
 }
 
 /** Render every template for a plan: file name (without .hbs) → content. */
-export function renderEnvironment(root: string, plan: GenPlan): Map<string, string> {
+export function renderEnvironment(root: string, plan: Pick<GenPlan, 'view'>): Map<string, string> {
   const dir = join(root, 'templates', 'env');
   const out = new Map<string, string>();
   for (const f of readdirSync(dir)

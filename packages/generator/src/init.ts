@@ -44,6 +44,15 @@ export interface Names {
   readonly registry?: string;
 }
 
+/** The template's own names: a workspace that carries others has been adopted (`init` ran on it). */
+export const TEMPLATE_NAMES: Names = { platform: 'acme', scope: '@parity' };
+
+/** Whether `plan` renames a workspace that was adopted already (its names are not the template's). */
+export function renamesAdopted(plan: InitPlan): boolean {
+  const adopted = plan.from.platform !== TEMPLATE_NAMES.platform || plan.from.scope !== TEMPLATE_NAMES.scope;
+  return adopted && (plan.from.platform !== plan.to.platform || plan.from.scope !== plan.to.scope);
+}
+
 export const PLATFORM_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const PLATFORM_MAX = 20;
 export const SCOPE = /^@[a-z0-9][a-z0-9._-]*$/;

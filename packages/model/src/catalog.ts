@@ -4,6 +4,7 @@
  * by this project (see `data/SOURCES.md` and `scripts/refresh-aws-regions.ts`), and is read once.
  */
 import { readFileSync } from 'node:fs';
+import leven from 'leven';
 
 export type Cloud = 'aws' | 'gcp';
 export const CLOUDS: readonly Cloud[] = ['aws', 'gcp'];
@@ -253,16 +254,8 @@ export class RegionCatalog {
 
   /** Close matches for a mistyped region or short code, for "did you mean". */
   suggest(cloud: Cloud, text: string, limit = 3): RegionInfo[] {
-    const dist = (a: string, b: string) => {
-      const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-      for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-      for (let i = 1; i <= a.length; i++)
-        for (let j = 1; j <= b.length; j++)
-          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      return d[a.length]![b.length]!;
-    };
     return this.list(cloud)
-      .map((r) => ({ r, d: Math.min(dist(text, r.code), dist(text, r.short)) }))
+      .map((r) => ({ r, d: Math.min(leven(text, r.code), leven(text, r.short)) }))
       .sort((a, b) => a.d - b.d || a.r.code.localeCompare(b.r.code))
       .slice(0, limit)
       .map((x) => x.r);

@@ -8,7 +8,7 @@ import { isTransformKey } from './transforms.js';
 import semver from 'semver';
 import type { BundleSpec } from './bundle.js';
 import type { Definition } from './config.js';
-import { issue, type Issue } from './errors.js';
+import { issue, unbalancedBracket, type Issue } from './errors.js';
 import { packageOf, type ResolveInput } from './resolved.js';
 
 /** The parameter names a bundle accepts. */
@@ -26,6 +26,7 @@ export function checkDefinition(input: Pick<ResolveInput, 'definition' | 'bundle
   tiers(check);
   defaults(check);
   connectionCycles(check);
+  runbookFields(check);
   return check.out;
 }
 
@@ -211,4 +212,38 @@ export function unknownParam(
     allowed: [...keys].sort().join(', '),
     fix: 'correct the parameter name (see the bundle schema.json)',
   });
+}
+
+const CLOSING: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
+
+/** The first bracket of `text` that is never closed, or undefined when every bracket closes in order. */
+export function unclosedBracket(text: string): string | undefined {
+  const open: string[] = [];
+  for (const c of text) {
+    if (Object.hasOwn(CLOSING, c)) open.push(c);
+    else if (Object.values(CLOSING).includes(c)) {
+      if (CLOSING[open.at(-1) ?? ''] !== c) return open.at(-1) ?? c;
+      open.pop();
+    }
+  }
+  return open[0];
+}
+
+/**
+ * The fields every runbook prints (`dr.declaration`): one whose bracket is left open was most
+ * likely cut short by a YAML comment (`… rotation; #incidents)` unquoted), a warning.
+ */
+function runbookFields({ def, at, out }: DefinitionCheck): void {
+  const d = def.dr.declaration;
+  if (!d) return;
+  const fields: Array<[(string | number)[], string]> = [
+    [['dr', 'declaration', 'who'], d.who],
+    ...d.criteria.map((c, i): [(string | number)[], string] => [['dr', 'declaration', 'criteria', i], c]),
+  ];
+  for (const [path, value] of fields) {
+    const open = unclosedBracket(value);
+    if (!open) continue;
+    const { file, line } = at(path);
+    out.push(unbalancedBracket(file, path.join('.'), value, line, open));
+  }
 }

@@ -5,6 +5,7 @@
  */
 
 import { foreignCharacter } from './names.js';
+import { didYouMean } from './suggest.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -77,7 +78,10 @@ export type IssueKind =
   | 'file-too-large'
   | 'json'
   | 'not-a-mapping'
-  | 'name-character';
+  | 'name-character'
+  | 'stamped-stale'
+  | 'init-rename'
+  | 'unbalanced-bracket';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -127,12 +131,27 @@ export function formatIssues(issues: readonly Problem[]): string {
   return issues.map(formatIssue).join('\n');
 }
 
+/**
+ * Each problem once: the same issue reached two ways (a manifest's YAML error, from loading the
+ * workspace and from resolving the environment) is one problem, printed once.
+ */
+export function distinctIssues<T extends Problem>(issues: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = JSON.stringify([i.kind, i.severity, i.file, i.line, i.path, i.message, i.allowed, i.fix]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Thrown when configuration has one or more errors. Carries every problem, not just the first. */
 export class ParityError extends Error {
   readonly issues: readonly Problem[];
   /** What could not be done, in one line (the message's first line; the issues follow it). */
   readonly headline: string;
-  constructor(issues: readonly Problem[], headline?: string) {
+  constructor(all: readonly Problem[], headline?: string) {
+    const issues = distinctIssues(all);
     const errors = issues.filter((i) => i.severity === 'error');
     const head = headline ?? `${errors.length} problem${errors.length === 1 ? '' : 's'} found`;
     super(`${head}\n${formatIssues(issues)}`);
@@ -179,9 +198,11 @@ export function manifestFile(env: string): string {
 
 /** An environment named on the command line (or in a file) that has no manifest. */
 export function environmentMissing(name: string, known: Iterable<string>, fix = `create it with: pnpm gen env ${name}`): Issue {
-  const allowed = [...known].sort().join(', ');
+  const names = [...known];
+  const allowed = names.sort().join(', ');
   const foreign = foreignCharacter(name);
   const lookalike = foreign ? ` (character ${foreign.position} is ${foreign.codePoint} ${foreign.description}: names are ASCII)` : '';
+  const near = didYouMean(name, names);
   return issue({
     kind: 'env-missing',
     file: manifestFile(name),
@@ -189,7 +210,7 @@ export function environmentMissing(name: string, known: Iterable<string>, fix = 
     value: name,
     message: `environment "${name}" does not exist${lookalike}`,
     allowed: allowed || '(no environments yet)',
-    fix,
+    fix: near ? `did you mean ${near}?` : fix,
   });
 }
 
@@ -270,6 +291,58 @@ export function runbookStale(dr: string, file: string, missing: boolean): Issue 
       ? `${file} is missing: every DR environment has a runbook`
       : `${file} no longer matches the model (the definition, the manifests, the Terraform or the last drill changed)`,
     fix: `pnpm gen runbook ${dr}, then commit ${file}`,
+  });
+}
+
+/** Files `gen env` stamped from the model (an environment's README, its manifest's comments) that no longer say what it gives. */
+export function stampedStale(env: string, files: readonly string[]): Issue {
+  return issue({
+    kind: 'stamped-stale',
+    file: files[0] ?? `environments/${env}`,
+    path: '',
+    message: `${files.join(', ')} no longer ${files.length === 1 ? 'matches' : 'match'} the model (the definition or a manifest changed what was stamped into ${files.length === 1 ? 'it' : 'them'})`,
+    fix: `pnpm gen env ${env} --refresh (restamps them; the manifest's values and hand edits stay), then commit ${files.join(' ')}`,
+  });
+}
+
+/** A runbook field whose brackets do not close: most often a YAML comment (` #`) cut the value short. */
+export function unbalancedBracket(file: string, path: string, value: string, line: number | undefined, bracket: string): Issue {
+  return issue({
+    kind: 'unbalanced-bracket',
+    severity: 'warning',
+    file,
+    path,
+    line,
+    value,
+    message: `has a "${bracket}" that ${'([{'.includes(bracket) ? 'is never closed' : 'closes nothing'}: every runbook prints it so (in YAML, " #" starts a comment, so an unquoted value stops there)`,
+    fix: 'quote the value ("…"), or close the bracket',
+  });
+}
+
+/** `init` with other names on a workspace that was adopted already: a rename of every resource, refused without --force. */
+export function initRenamesAdopted(
+  from: { platform: string; scope: string },
+  to: { platform: string; scope: string },
+  files: readonly string[],
+  environments: readonly string[],
+): Issue {
+  const shown = files.slice(0, 5).join(', ') + (files.length > 5 ? `, and ${files.length - 5} more` : '');
+  const renamed = from.platform !== to.platform;
+  return issue({
+    kind: 'init-rename',
+    file: '(command line)',
+    path: renamed ? '--platform' : '--scope',
+    value: renamed ? to.platform : to.scope,
+    message: [
+      `this workspace was adopted as ${from.platform} (${from.scope}); init would rename it to ${to.platform} (${to.scope}), rewriting ${files.length} file${files.length === 1 ? '' : 's'}: ${shown}`,
+      ...(renamed && environments.length
+        ? [
+            `every physical name of its ${environments.length} environment${environments.length === 1 ? '' : 's'} (${environments.join(', ')}) and the state buckets ${from.platform}-tfstate-<region> would change: applied resources would be replaced`,
+          ]
+        : []),
+    ].join('\n'),
+    allowed: `the names it has: --platform ${from.platform} --scope ${from.scope}`,
+    fix: `keep its names, or pass --force to rename it anyway (then migrate the state and resources by hand)`,
   });
 }
 

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import type { BundleSpec } from './bundle.js';
 import type { Definition, Manifest, SourceFile } from './config.js';
+import { own } from './own.js';
 import { packageOf, pinKey, type PinnedLoad } from './resolved.js';
 
 /** Where pinned bundle versions are installed, relative to the workspace root (gitignored). */
@@ -42,7 +43,7 @@ export async function loadPins(
   const wanted = new Map<string, { bundle: string; pkg: string; version: string }>();
   for (const m of manifests) {
     for (const [bundle, version] of Object.entries(m.data.bundles ?? {})) {
-      const entry = def.bundles[bundle];
+      const entry = own(def.bundles, bundle);
       if (!entry || !semver.valid(version)) continue;
       if (semver.validRange(entry.version) && !semver.satisfies(version, entry.version)) continue;
       wanted.set(pinKey(bundle, version), { bundle, pkg: packageOf(bundle, entry), version });

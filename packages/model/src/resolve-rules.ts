@@ -87,7 +87,7 @@ function productionNames(manifests: ReadonlyMap<string, SourceFile<Manifest>>): 
 function pins(ctx: ResolveContext): void {
   const { def, defSrc, m, at, out, bundles, pinnedDirs, name, input } = ctx;
   for (const [b, version] of Object.entries(m.bundles ?? {})) {
-    const entry = def.bundles[b];
+    const entry = own(def.bundles, b);
     if (!entry) {
       out.push(
         issue({
@@ -494,7 +494,7 @@ function reverseResidency(ctx: ResolveContext, to: EnvRef): void {
 function overrides(ctx: ResolveContext): void {
   const { def, defSrc, m, at, out, bundles } = ctx;
   for (const [b, values] of Object.entries(m.overrides)) {
-    if (!def.bundles[b]) {
+    if (!own(def.bundles, b)) {
       out.push(
         issue({
           kind: 'unknown-bundle',

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ParityError, type IssueKind } from './errors.js';
-import { checkDefinition } from './definition-check.js';
+import { checkDefinition, unclosedBracket } from './definition-check.js';
 import { stateBackend } from './placement.js';
 import { resolveEnvironment } from './resolve.js';
 import { AWS_PAIR, fixtureWorkspace, GCP_PAIR, inMemoryManifest, REPO_ROOT, resolveFixture, type ManifestInput } from './testing.js';
@@ -345,6 +345,27 @@ describe('definition rules', () => {
   it('fails when the default tier does not exist', () => {
     const issues = checkDefinition(withDef((d) => ({ ...d, defaultTier: { ...d.defaultTier, staging: 'tiny' } })));
     expect(issues.map((i) => [i.kind, i.path])).toContainEqual(['unknown-tier', 'defaultTier.staging']);
+  });
+
+  it('warns when a runbook field has a bracket that is never closed or closes nothing (a YAML comment cut it short)', () => {
+    const declaration = { who: 'the on-call lead (paged through the rotation;', criteria: ['fine (closed)', 'a stray ] here'] };
+    const issues = checkDefinition(withDef((d) => ({ ...d, dr: { ...d.dr, declaration } })));
+    expect(issues.map((i) => [i.kind, i.severity, i.path, i.value])).toEqual([
+      ['unbalanced-bracket', 'warning', 'dr.declaration.who', declaration.who],
+      ['unbalanced-bracket', 'warning', 'dr.declaration.criteria.1', 'a stray ] here'],
+    ]);
+  });
+
+  it.each([
+    ['plain text', undefined],
+    ['(a [b] {c})', undefined],
+    ['rotation (#incidents)', undefined],
+    ['rotation;(', '('],
+    ['a (b [c) d]', '['],
+    ['closes ) nothing', ')'],
+    ['{ open', '{'],
+  ])('finds the bracket left open in %j', (text, open) => {
+    expect(unclosedBracket(text)).toBe(open);
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import type { Definition, Manifest, SourceFile, Transform } from './config.js';
 import { issue, type Issue } from './errors.js';
+import { own } from './own.js';
 
 /** One attribute a transform sets, with where it was written (for errors at synth time). */
 export interface ResolvedTransform {
@@ -39,7 +40,7 @@ export function resolveTransforms(
   bundle: string,
   opts: { lenient?: boolean } = {},
 ): { transforms: ResolvedTransform[]; issues: Issue[] } {
-  const entry = defSrc.data.bundles[bundle];
+  const entry = own(defSrc.data.bundles, bundle);
   const out = new Map<string, ResolvedTransform>();
   const issues: Issue[] = [];
   const add = (list: readonly Transform[], source: ResolvedTransform['source'], file: SourceFile<unknown>, base: (string | number)[]) => {
@@ -84,7 +85,7 @@ export function resolveTransforms(
 /** Manifest transforms of bundles the definition does not have. */
 export function unknownTransformBundles(defSrc: SourceFile<Definition>, src: SourceFile<Manifest>): Issue[] {
   return Object.keys(src.data.transforms ?? {})
-    .filter((b) => !defSrc.data.bundles[b])
+    .filter((b) => !own(defSrc.data.bundles, b))
     .map((b) =>
       issue({
         kind: 'unknown-bundle',

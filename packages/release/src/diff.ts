@@ -41,13 +41,13 @@ export function resourceDiff(before: TerraformJson | undefined, after: Terraform
     removed,
     outputs: {
       added: Object.keys(ob)
-        .filter((k) => !(k in oa))
+        .filter((k) => !Object.hasOwn(oa, k))
         .sort(),
       changed: Object.keys(ob)
-        .filter((k) => k in oa && !same(oa[k], ob[k]))
+        .filter((k) => Object.hasOwn(oa, k) && !same(oa[k], ob[k]))
         .sort(),
       removed: Object.keys(oa)
-        .filter((k) => !(k in ob))
+        .filter((k) => !Object.hasOwn(ob, k))
         .sort(),
     },
   };

@@ -18,6 +18,7 @@ import {
   issue,
   loadPinnedBundle,
   loadWorkspace,
+  own,
   ManifestSchema,
   packageOf,
   parseYaml,
@@ -186,7 +187,7 @@ async function loadTarget(options: PromoteOptions): Promise<Target> {
   // a package name stands for its bundle
   const byPackage = Object.entries(def.data.bundles).find(([name, e]) => packageOf(name, e) === opts.bundle)?.[0];
   if (byPackage) opts = { ...opts, bundle: byPackage };
-  const entry = def.data.bundles[opts.bundle];
+  const entry = own(def.data.bundles, opts.bundle);
   if (!entry) {
     const known = Object.keys(def.data.bundles).join(', ');
     refuse(

@@ -50,14 +50,28 @@ export interface InputFilter {
 }
 
 /**
+ * Entries that cannot change what a package synthesizes: tests and what only tests read (their
+ * snapshots, vitest's configuration, a package's `testing` helpers), and documentation (READMEs,
+ * CHANGELOG.md). A change to them re-synthesizes nothing and affects no environment.
+ */
+const TEST_OR_DOC = [
+  /\.(test|spec)\.[cm]?[jt]sx?$/,
+  /^__(snapshots|tests|fixtures)__$/,
+  /^vitest\.(config|setup)\.[cm]?[jt]s$/,
+  /^testing\.[cm]?[jt]s$/,
+  /\.(md|markdown)$/i,
+];
+
+/**
  * Whether one entry of a package (its path relative to the package folder, `/`-separated) is an
- * input: not node_modules, build output, dot-files (the command line's compiled copy) nor tests,
- * nor another cloud's implementation. The one rule for this cache and for `pnpm affected`, which
- * applies it to every prefix of a path read from git.
+ * input: not node_modules, build output, dot-files (the command line's compiled copy), tests or
+ * documentation (TEST_OR_DOC), nor another cloud's implementation. The one rule for this cache and
+ * for `pnpm affected`, which applies it to every prefix of a path read from git.
  */
 export function isInputEntry(rel: string, filter: InputFilter = {}): boolean {
   const name = rel.slice(rel.lastIndexOf('/') + 1);
-  if (name === 'node_modules' || (name === 'dist' && !filter.withDist) || name.startsWith('.') || name.endsWith('.test.ts')) return false;
+  if (name === 'node_modules' || (name === 'dist' && !filter.withDist) || name.startsWith('.')) return false;
+  if (TEST_OR_DOC.some((re) => re.test(name))) return false;
   const cloud = filter.cloud;
   return !cloud || !CLOUDS.some((o) => o !== cloud && (rel === `src/${o}.ts` || rel === `src/${o}`));
 }

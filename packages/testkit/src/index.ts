@@ -195,3 +195,5 @@ export async function refusal(p: Promise<unknown>): Promise<ParityError> {
   }
   throw new Error('not refused');
 }
+
+export { repositoryCopy, type RepositoryCopyOptions, runIn } from './repository.js';

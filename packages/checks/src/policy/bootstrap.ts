@@ -21,6 +21,8 @@ export interface BootstrapStack {
   /** The file `pnpm synth --bootstrap` writes, relative to the root. */
   readonly file: string;
   readonly json: TerraformJson;
+  /** The environments it was synthesized for (those that resolve); others are not its to hold. Absent: all. */
+  readonly envs?: readonly string[];
 }
 
 /** The state buckets of a bootstrap stack, with their names and regions. */

@@ -135,7 +135,7 @@ function judgeBootstrap(
     const at = { name: s.stack, file: s.file };
     return [
       ...SECURITY_RULES.flatMap((rule) => judge(rule, rule.check(ctx), at, exceptions, counts)),
-      ...judge(state, bootstrapState(ctx, s.cloud, envs), at, exceptions, counts),
+      ...judge(state, bootstrapState(ctx, s.cloud, s.envs ? envs.filter((e) => s.envs!.includes(e.name)) : envs), at, exceptions, counts),
     ];
   });
 }

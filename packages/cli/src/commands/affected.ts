@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { findRoot } from '@parity/model';
+import { npmInstaller } from '@parity/release/install';
 import { affectedEnvironments, matrixOf } from '../affected.js';
 
 export interface AffectedFlags {
@@ -16,7 +17,7 @@ export async function affected(flags: AffectedFlags, root = findRoot()): Promise
     process.exitCode = 2;
     return;
   }
-  const envs = await affectedEnvironments(root, flags.all ? undefined : flags.base, flags.head ?? 'HEAD');
+  const envs = await affectedEnvironments(root, flags.all ? undefined : flags.base, flags.head ?? 'HEAD', { installer: npmInstaller });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(matrixOf(envs))}\n`);
     return;

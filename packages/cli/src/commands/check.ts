@@ -27,6 +27,7 @@ import {
   ParityError,
   readWorkspaceJsonIfExists,
   type ResolvedEnvironment,
+  stampedStale,
   synthFailed,
   type Workspace,
 } from '@parity/model';
@@ -98,6 +99,7 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   const drills = (name: string) => lastDrill(ws.root, name);
   // The bootstrap covers the whole fleet: judged when check does.
   const opts = { ...(now ? { now } : {}), bootstrap: names.length === 0 ? await bootstrapStacks(ws.root, resolved, hasher) : [] };
+  if (runbooks) resolved.findings.push(...(await stampedFindings(ws, resolved.valid)));
   const report = runChecks(ws, resolved, (name) => json.get(name), drills, opts);
   if (!runbooks) return { report, root: ws.root, envs: resolved.envs };
   // the runbooks are made from the report's DR figures: a stale one is one more finding
@@ -124,6 +126,15 @@ function readCache(root: string, file: string): { hash?: string; json?: Terrafor
     if (e instanceof ParityError) return {};
     throw e;
   }
+}
+
+/** `pnpm check`: an environment whose README or manifest comments, stamped from the model, no longer say what it gives. */
+async function stampedFindings(ws: Workspace, valid: ReadonlySet<string>): Promise<Finding[]> {
+  const { staleStampedFiles } = await import('@parity/generator');
+  return [...valid].flatMap((env) => {
+    const stale = staleStampedFiles(ws, env);
+    return stale.length ? [{ check: 'config' as const, env, ...stampedStale(env, stale) }] : [];
+  });
 }
 
 /** Where `check` keeps a cloud's bootstrap Terraform between runs, with the hash of its inputs. */
@@ -156,7 +167,15 @@ async function bootstrapStacks(root: string, resolved: ReturnType<typeof resolve
       writeFileAtomic(bootstrapCache(root, c), JSON.stringify({ hash: hashes.get(c), json: j }));
     }
   }
-  return clouds.map((cloud) => ({ cloud, stack: bootstrapStackName(cloud), file: bootstrapFile(cloud), json: json.get(cloud)! }));
+  // a stack holds the environments that resolve: one that does not has its own findings, not a missing bucket
+  const made = (cloud: Cloud) => envs.filter((e) => e.cloud === cloud).map((e) => e.name);
+  return clouds.map((cloud) => ({
+    cloud,
+    stack: bootstrapStackName(cloud),
+    file: bootstrapFile(cloud),
+    json: json.get(cloud)!,
+    envs: made(cloud),
+  }));
 }
 
 /** Problems synthesis reports as issues (a transform naming no resource), as findings of the environment. */
@@ -189,7 +208,7 @@ function pairLines(p: DrPair, md: boolean): string[] {
   const ok = (b: boolean) => (md ? (b ? '✅' : '❌') : b ? pc.green('✔') : pc.red('✘'));
   const lines: string[] = [];
   if (!p.dr) {
-    lines.push(`${ok(false)} no dr environment recovers it`);
+    lines.push(`${ok(false)} no dr environment recovers it (of those checked and resolved)`);
     return lines;
   }
   const pol = p.policy;

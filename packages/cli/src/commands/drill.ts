@@ -72,7 +72,7 @@ function summary(r: DrillReport): string {
 /** Print a refusal: its headline, then each issue with its field, value and fix. */
 export function printRefusal(command: string, e: ParityError): void {
   process.stderr.write(`${pc.red(`${command} refused: ${e.headline}`)}\n`);
-  printIssues(e.issues);
+  printIssues(e.issues, e.headline);
 }
 
 export async function drill(drEnv: string, flags: DrillFlags = {}, root?: string): Promise<DrillReport | undefined> {

@@ -1,7 +1,27 @@
 import pc from 'picocolors';
 import { lastDrill, resolveForCheck, runChecks, type Finding } from '@parity/checks';
-import { candidateWorkspace, planEnvironment, renderEnvironment, writeEnvironment, type GenPlan } from '@parity/generator';
-import { loadWorkspace, stateBackend, type Cloud, type Manifest, type Problem, type Workspace } from '@parity/model';
+import { join } from 'node:path';
+import {
+  candidateWorkspace,
+  planEnvironment,
+  renderEnvironment,
+  stampedDependents,
+  stampedFiles,
+  writeEnvironment,
+  type GenPlan,
+} from '@parity/generator';
+import { writeFileAtomic } from '@parity/io';
+import {
+  environmentMissing,
+  issue,
+  loadWorkspace,
+  readWorkspaceFileIfExists,
+  stateBackend,
+  type Cloud,
+  type Manifest,
+  type Problem,
+  type Workspace,
+} from '@parity/model';
 import { failOnErrors } from '../report.js';
 import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
@@ -13,6 +33,8 @@ export interface GenEnvFlags {
   tier?: string;
   drPolicy?: string;
   force?: boolean;
+  /** Restamp what `gen env` stamped from the model into an existing environment; its manifest's values stay. */
+  refresh?: boolean;
 }
 
 /**
@@ -47,20 +69,73 @@ export async function verifyPlan(ws: Workspace, plan: GenPlan): Promise<Problem[
  */
 export async function runbookOf(ws: Workspace, plan: GenPlan): Promise<{ file: string; text: string } | undefined> {
   if (!plan.manifest.recovers) return undefined;
+  return runbookIn(candidateWorkspace(ws, plan), plan.name);
+}
+
+/** The runbook of dr environment `name` in the workspace `candidate` (Terraform synthesized in memory, the last drill). */
+async function runbookIn(candidate: Workspace, name: string): Promise<{ file: string; text: string } | undefined> {
+  const recovers = candidate.manifests.get(name)?.data.recovers;
+  if (!recovers) return undefined;
   const { synthToJson } = await import('@parity/synth');
   const { runbookText, RUNBOOK_FILE } = await import('@parity/drill/runbook');
-  const candidate = candidateWorkspace(ws, plan);
-  const resolved = resolveForCheck(candidate, [plan.name, plan.manifest.recovers]);
+  const resolved = resolveForCheck(candidate, [name, recovers]);
   const json = new Map<string, TerraformJson>();
-  for (const e of resolved.envs) json.set(e.name, (await synthToJson(ws.root, e)) as TerraformJson);
+  for (const e of resolved.envs) json.set(e.name, (await synthToJson(candidate.root, e)) as TerraformJson);
   const report = runChecks(
     candidate,
     resolved,
     (n) => json.get(n),
-    (n) => lastDrill(ws.root, n),
+    (n) => lastDrill(candidate.root, n),
   );
-  const text = runbookText(candidate, plan.name, report, (n) => json.get(n));
+  const text = runbookText(candidate, name, report, (n) => json.get(n));
   return text === undefined ? undefined : { file: RUNBOOK_FILE, text };
+}
+
+/**
+ * Write again what was stamped from the model into the existing environment `name` and no longer
+ * says what it gives: its README, its manifest's stamped comments, a dr environment's runbook.
+ * Returns the files written (relative to the root).
+ */
+async function restamp(ws: Workspace, name: string, context: string): Promise<string[]> {
+  const { files, issues } = stampedFiles(ws, name);
+  failOnErrors(issues, `cannot restamp environment ${name}`);
+  const changed = files.filter((f) => f.current !== f.text).map((f) => ({ file: f.file, text: f.text }));
+  const runbook = await runbookIn(ws, name);
+  if (runbook) {
+    const file = `environments/${name}/${runbook.file}`;
+    const current = readWorkspaceFileIfExists(ws.root, file, { kind: 'generated', what: 'runbook' });
+    if (current !== runbook.text) changed.push({ file, text: runbook.text });
+  }
+  for (const f of changed) writeFileAtomic(join(ws.root, f.file), f.text);
+  for (const f of changed) process.stdout.write(`  wrote ${f.file}${context}\n`);
+  return changed.map((f) => f.file);
+}
+
+/** `gen env <name> --refresh`: restamp an existing environment from the model, changing none of its manifest's values. */
+async function refreshEnv(ws: Workspace, name: string, flags: GenEnvFlags): Promise<void> {
+  const others = (['cloud', 'region', 'recovers', 'tier', 'drPolicy', 'force'] as const).filter(
+    (k) => flags[k] !== undefined && flags[k] !== false,
+  );
+  if (others.length > 0)
+    failOnErrors(
+      [
+        issue({
+          kind: 'env-exists',
+          file: `environments/${name}`,
+          path: `--${others[0] === 'drPolicy' ? 'dr-policy' : others[0]}`,
+          message: '--refresh keeps the manifest as it is: it takes no other flag',
+          fix: `drop ${others.map((k) => `--${k === 'drPolicy' ? 'dr-policy' : k}`).join(', ')}; to change the environment, edit its manifest or pass --force instead of --refresh`,
+        }),
+      ],
+      `cannot refresh environment ${name}`,
+    );
+  if (!ws.manifests.has(name)) failOnErrors([environmentMissing(name, [...ws.manifests.keys()])], `cannot refresh environment ${name}`);
+  const written = await restamp(ws, name, '');
+  process.stdout.write(
+    written.length
+      ? `${pc.green('✔')} ${pc.bold(name)}: restamped from the model\n`
+      : `${pc.green('✔')} ${pc.bold(name)}: its stamped files say what the model gives\n`,
+  );
 }
 
 /**
@@ -92,6 +167,7 @@ export function bootstrapNote(
 
 export async function genEnv(name: string, flags: GenEnvFlags, root?: string): Promise<void> {
   const ws = await loadWorkspace(root, { installer: npmInstaller });
+  if (flags.refresh) return refreshEnv(ws, name, flags);
   const { plan, issues } = planEnvironment(ws, name, flags);
   if (!plan) {
     failOnErrors(issues, `cannot generate environment ${name}`);
@@ -128,6 +204,10 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
     `${pc.green('✔')} ${pc.bold(name)}: ${m.role} on ${m.cloud} ${m.region}, tier ${m.tier}${m.drPolicy ? `, DR policy ${m.drPolicy}` : ''}${m.recovers ? `, recovers ${m.recovers}` : ''}\n`,
   );
   for (const f of written) process.stdout.write(`  wrote ${f}\n`);
+  // what other environments stamped from this one's model (a dr environment's README says what
+  // its region runs under the policy of the environment it recovers)
+  const after = await loadWorkspace(ws.root, { installer: npmInstaller });
+  for (const dep of stampedDependents(after, name)) await restamp(after, dep, ` (it follows ${name})`);
   const needsDr =
     m.role === 'production' && ws.definition.data.dr.required && ![...ws.manifests.values()].some((s) => s.data.recovers === name);
   if (needsDr)

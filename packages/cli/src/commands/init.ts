@@ -8,8 +8,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pc from 'picocolors';
 import { runChecked, writeFileAtomic } from '@parity/io';
-import { firstFleet, initProblems, planInit, type FleetEnv, type InitOptions, type InitPlan } from '@parity/generator';
-import { findRoot, issue, ParityError, shortCode, type Cloud } from '@parity/model';
+import { firstFleet, initProblems, planInit, renamesAdopted, type FleetEnv, type InitOptions, type InitPlan } from '@parity/generator';
+import { findRoot, initRenamesAdopted, issue, ParityError, shortCode, type Cloud } from '@parity/model';
 
 export interface InitFlags {
   platform?: string;
@@ -19,6 +19,8 @@ export interface InitFlags {
   regions?: string;
   examples?: string;
   install?: boolean;
+  /** Rename a workspace that was adopted already. */
+  force?: boolean;
 }
 
 /** Ask for what the flags leave out, when a person is at a terminal; otherwise the flags must say it. */
@@ -69,12 +71,17 @@ async function refuseDirty(root: string): Promise<string[]> {
       'not a git repository: init rewrites many files and needs git to show (and undo) what it changed',
       'git init && git add -A && git commit -m template',
     );
-  const dirty = (await runChecked('git', ['status', '--porcelain'], { cwd: root })).trim();
-  if (dirty)
+  const dirty = (await runChecked('git', ['status', '--porcelain'], { cwd: root }))
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => l.slice(3));
+  if (dirty.length > 0) {
+    const shown = dirty.slice(0, 10).join(', ') + (dirty.length > 10 ? `, and ${dirty.length - 10} more` : '');
     throw problem(
-      `the git tree has uncommitted changes (${dirty.split('\n').length} paths); init would mix its changes with yours`,
-      'commit or stash them first',
+      `the git tree has uncommitted changes in ${dirty.length === 1 ? '1 path' : `${dirty.length} paths`} (${shown}); init would mix its changes with yours`,
+      'commit or stash them first (git status shows them)',
     );
+  }
   return (await runChecked('git', ['ls-files', '-z'], { cwd: root })).split('\0').filter(Boolean);
 }
 
@@ -142,6 +149,15 @@ export async function init(flags: InitFlags, root = findRoot()): Promise<void> {
   if (problems.length > 0) throw new ParityError(problems, 'cannot init');
   const files = await refuseDirty(root);
   const plan = planInit(root, files, opts);
+  if (renamesAdopted(plan) && !flags.force) {
+    const envDir = join(root, 'environments');
+    const envs = existsSync(envDir)
+      ? readdirSync(envDir, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+      : [];
+    throw new ParityError([initRenamesAdopted(plan.from, plan.to, [...plan.edits.keys()].sort(), envs.sort())], 'cannot init');
+  }
   apply(root, plan);
   const bin = join(root, 'packages', 'cli', 'bin', 'parity.js');
   if (plan.edits.size > 0 || plan.removals.length > 0) {
