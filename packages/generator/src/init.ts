@@ -44,8 +44,13 @@ export interface Names {
   readonly registry?: string;
 }
 
-/** The template's own names: a workspace that carries others has been adopted (`init` ran on it). */
-export const TEMPLATE_NAMES: Names = { platform: 'acme', scope: '@parity' };
+/**
+ * The template's own names: a workspace that carries others has been adopted (`init` ran on it).
+ * Spelled in pieces on purpose: `init` rewrites these names in every file, this one included, and
+ * after an adoption this constant must still say what the template's names were (else a second
+ * `init` with other names would take the adopted names for the template's and rename silently).
+ */
+export const TEMPLATE_NAMES: Names = { platform: ['ac', 'me'].join(''), scope: ['@', 'parity'].join('') };
 
 /** Whether `plan` renames a workspace that was adopted already (its names are not the template's). */
 export function renamesAdopted(plan: InitPlan): boolean {
