@@ -6,9 +6,9 @@
  * `.parity/drills/` with a local backend: a drill never touches an environment's real state.
  * Each step is a function of steps.ts; the teardown and the report are teardown.ts.
  */
-import { resolvePair } from './pair.js';
-import type { DrillReport } from './report.js';
-import { DrillRun, type DrillDeps, type DrillOptions } from './run.js';
+import { resolvePair } from '@parity/dr';
+import type { DrillReport } from '@parity/model';
+import { DrillRun, type DrillDeps, type DrillOptions } from './context.js';
 import {
   applyDr,
   applyPrimary,
@@ -22,10 +22,10 @@ import {
   reachTarget,
   verifyRecovery,
   writeMarker,
-} from './steps.js';
-import { finish } from './teardown.js';
-import { completeFailback, reprotect, restoreRoles, switchover, verifyFailback } from './failback-steps.js';
-import { completeBackups, reprotectBackups, restoreBack } from './failback-steps-backups.js';
+} from './steps/failover.js';
+import { finish } from './steps/teardown.js';
+import { completeFailback, reprotect, restoreRoles, switchover, verifyFailback } from './steps/failback.js';
+import { completeBackups, reprotectBackups, restoreBack } from './steps/failback-restore.js';
 
 /** A drill: the steps in order, then (always) the teardown and the report. Refusals throw before anything starts. */
 export async function runDrill(opts: DrillOptions, deps: DrillDeps): Promise<DrillReport> {

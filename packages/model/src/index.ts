@@ -24,3 +24,4 @@ export * from './transforms.js';
 export * from './own.js';
 export * from './stale.js';
 export * from './cmek.js';
+export * from './drill-report.js';

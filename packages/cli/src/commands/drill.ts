@@ -8,7 +8,8 @@
  * was interrupted, 2 for a refusal before it started (unknown env, drill already running).
  */
 import pc from 'picocolors';
-import { duration, runDrill, terminalProgress, type DrillReport, type DrillTargetOption } from '@parity/drill';
+import { duration, runDrill, terminalProgress, type DrillTargetOption } from '@parity/drill';
+import type { DrillReport } from '@parity/model';
 import { endpointInvalid, findRoot, ParityError, refuseOne, targetConflict } from '@parity/model';
 import { terraformEnv } from '@parity/io';
 import { printIssues } from '../report.js';

@@ -10,7 +10,7 @@
  * Exit code 0 when written (or a dry run), 1 when declined, 2 for a refusal.
  */
 import pc from 'picocolors';
-import { runFailback, type FailbackPlan, type FailbackResult, type FailoverTarget } from '@parity/drill';
+import { runFailback, type FailbackPlan, type FailbackResult, type FailoverTarget } from '@parity/dr';
 import { findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';

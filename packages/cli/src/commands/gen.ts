@@ -48,7 +48,7 @@ export async function verifyPlan(ws: Workspace, plan: GenPlan): Promise<Problem[
 export async function runbookOf(ws: Workspace, plan: GenPlan): Promise<{ file: string; text: string } | undefined> {
   if (!plan.manifest.recovers) return undefined;
   const { synthToJson } = await import('@parity/synth');
-  const { runbookText, RUNBOOK_FILE } = await import('@parity/drill/runbook');
+  const { runbookText, RUNBOOK_FILE } = await import('@parity/dr/runbook');
   const candidate = candidateWorkspace(ws, plan);
   const resolved = resolveForCheck(candidate, [plan.name, plan.manifest.recovers]);
   const json = new Map<string, TerraformJson>();
