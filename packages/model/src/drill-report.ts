@@ -3,9 +3,11 @@
  * markdown twin for people), its schema, and the one reader of those files. `pnpm check` reads the
  * newest as "last drilled", the runbook its step durations, the HTML report every one of them.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ParityError } from './errors.js';
+import { readWorkspaceJson } from './files.js';
 
 /** The `schema` field of every drill report this version writes. */
 export const DRILL_REPORT_SCHEMA = 'parity.drill/1';
@@ -261,18 +263,24 @@ export function drillReportFiles(root: string, env: string): string[] {
     .map((f) => `${dir}/${f}`);
 }
 
-/** One drill report file (relative to the root), read and checked against `DrillReportSchema`. */
+/**
+ * One drill report file (relative to the root), read through the guarded reader (a linked,
+ * oversized or non-regular file is refused: a report's content can reach a pull-request comment)
+ * and checked against `DrillReportSchema`. A file that is not a report says why, never quoting it.
+ */
 export function readDrillReport(root: string, file: string): DrillReportRead {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(join(root, file), 'utf8'));
+    json = readWorkspaceJson(root, file, { kind: 'drill report' });
   } catch (e) {
-    return { file, problem: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
+    if (e instanceof ParityError) return { file, problem: e.headline };
+    throw e;
   }
   const r = DrillReportSchema.safeParse(json);
   if (r.success) return { file, report: r.data };
-  const first = r.error.issues[0];
-  return { file, problem: `not a drill report: ${first ? `${first.path.join('.') || '(top)'}: ${first.message}` : 'invalid'}` };
+  // the top-level field only: deeper paths can hold the file's own keys
+  const field = r.error.issues[0]?.path[0];
+  return { file, problem: `not a drill report: ${field === undefined ? 'its top level' : String(field)} is not what a drill writes` };
 }
 
 /** The newest drill report file of a dr environment, read; none when it has never been drilled. */

@@ -6,11 +6,11 @@
  * is an error, not empty text). Written by `gen env` and by each drill; `pnpm check` fails on a
  * runbook that no longer matches (`runbookFindings`).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
-import { holdsExactly, readWorkspaceFile, readWorkspaceJson, runbookStale, type Workspace } from '@parity/model';
+import { holdsExactly, lastDrillReport, readWorkspaceFile, runbookStale, type Workspace } from '@parity/model';
 import type { FailoverStep } from '../failover/section.js';
 import { pairIn, strategyOf, type Pair } from '../pair.js';
 import { procedure, type ProcedureStep } from '../failover/procedure.js';
@@ -70,22 +70,6 @@ const STRATEGY_TEXT: Record<string, string> = {
     "warm standby: the DR environment runs in peacetime with a read replica and compute at a fraction of the primary's size. The failover promotes the replica and scales the compute up to full size",
 };
 
-/** The newest drill report of a DR environment, if any. */
-export function lastReport(root: string, drEnv: string): DrillReport | undefined {
-  const dir = join(root, 'environments', drEnv, 'drills');
-  if (!existsSync(dir)) return undefined;
-  const last = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .pop();
-  if (!last) return undefined;
-  try {
-    return readWorkspaceJson<DrillReport>(root, `environments/${drEnv}/drills/${last}`, { kind: 'drill report' });
-  } catch {
-    return undefined;
-  }
-}
-
 /** The drill steps that correspond to a procedure step. */
 const DRILLED: Partial<Record<ProcedureStep['id'], StepId[]>> = {
   apply: ['apply-dr', 'promote'],
@@ -128,7 +112,7 @@ export function runbookView(
   const strategy = strategyOf(p.dr);
   const first: FailoverStep = strategy === 'backup-restore' ? 'restore' : 'promote';
   const steps = procedure(p, first, primaryJson, drJson);
-  const report = lastReport(ws.root, p.dr.name);
+  const report = lastDrillReport(ws.root, p.dr.name)?.report;
   const declaration = ws.definition?.data.dr.declaration;
   const aws = p.dr.cloud === 'aws';
   const primaryQueues = aws ? 'aws_sqs_queue' : 'google_pubsub_subscription';
