@@ -4,8 +4,9 @@ import { parse } from 'yaml';
 import { fleetEnvironments } from '@parity/testkit';
 import { describe, expect, it } from 'vitest';
 import { ParityError } from '@parity/model';
-import { nextFailbackStep, removeSection, setSection, type FailbackSection } from './section.js';
-import { setFailover, type FailoverSection } from '../failover/section.js';
+import type { FailoverSection } from '../failover/section.js';
+import { removeSection, setSection } from '../manifest-section.js';
+import { nextFailbackStep, type FailbackSection } from './section.js';
 import type { Pair, Strategy } from '../pair.js';
 
 const read = (env: string) => readFileSync(join(fleetEnvironments(), env, 'environment.yaml'), 'utf8');
@@ -34,8 +35,8 @@ const withoutHistory = (text: string) =>
 
 describe('the failback written into the manifests', () => {
   it('leaves both manifests byte for byte as before the failover, apart from the history comment', () => {
-    let dr = setFailover(drText, failover('promote'), ' 2026-11-28T14:02Z: promote — us-east-1 lost.');
-    dr = setFailover(dr, failover('complete'), ' 2026-11-28T14:30Z: complete.');
+    let dr = setSection(drText, 'failover', failover('promote'), ' 2026-11-28T14:02Z: promote — us-east-1 lost.');
+    dr = setSection(dr, 'failover', failover('complete'), ' 2026-11-28T14:30Z: complete.');
     let prod = prodText;
     for (const [i, step] of (['reprotect', 'promote', 'complete'] as const).entries()) {
       prod = setSection(prod, 'failback', failback(step), ` 2026-11-29T0${i}:00Z: ${step}.`);

@@ -27,7 +27,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
 import {
   failbackState,
   FAILOVER_DONE,
@@ -42,6 +41,7 @@ import {
 import type { TerraformJson as TerraformDoc } from '@parity/model/terraform';
 import { resourceDiff, type ResourceDiff } from '@parity/release';
 import { currentFailover } from '../failover/section.js';
+import { removeSection, setSection } from '../manifest-section.js';
 import { strategyOf, type Pair as EnvPair } from '../pair.js';
 
 /** The steps of a failback: `failback.step` values, and the last step, which removes the sections (`restore` for a replica, `complete` under backup & restore). */
@@ -165,53 +165,6 @@ const WHAT: Record<FailbackStep, (p: EnvPair) => string> = {
 export function failbackComment(pair: EnvPair, step: FailbackStep, at: Date, by: string, note?: string): string {
   const when = at.toISOString().replace(/:\d{2}\.\d{3}Z$/, 'Z');
   return ` ${when}: ${WHAT[step](pair)}, by ${by}${note ? `. ${note}` : ''}.`;
-}
-
-/** The text with `key:` set to `section` (before `overrides`), its history comment above it; everything else kept. */
-export function setSection(text: string, key: string, section: object, comment: string): string {
-  const doc = parseDocument(text);
-  if (!isMap(doc.contents)) throw new Error('the manifest is not a YAML mapping');
-  const root = doc.contents as YAMLMap<unknown, unknown>;
-  const value = new YAMLMap<unknown, unknown>();
-  for (const [k, v] of Object.entries(section)) {
-    if (v === undefined) continue;
-    const s = new Scalar(v);
-    // a timestamp stays a string for every YAML reader
-    if (k === 'at') s.type = Scalar.QUOTE_DOUBLE;
-    value.set(k, s);
-  }
-  const name = new Scalar(key);
-  const idx = root.items.findIndex((p) => isScalar(p.key) && p.key.value === key);
-  if (idx >= 0) {
-    const old = root.items[idx]!.key;
-    const before = isScalar(old) ? old.commentBefore : undefined;
-    name.commentBefore = before ? `${before}\n${comment}` : comment;
-    root.items[idx] = new Pair(name, value);
-  } else {
-    name.commentBefore = comment;
-    const at = root.items.findIndex((p) => isScalar(p.key) && p.key.value === 'overrides');
-    root.items.splice(at >= 0 ? at : root.items.length, 0, new Pair(name, value));
-  }
-  return doc.toString();
-}
-
-/**
- * The text without `key:`; its history comment (and `closing`) moves above the key that followed
- * it, so the rest of the file is byte for byte what it was before the section was written.
- */
-export function removeSection(text: string, key: string, closing: string): string {
-  const doc = parseDocument(text);
-  if (!isMap(doc.contents)) throw new Error('the manifest is not a YAML mapping');
-  const root = doc.contents as YAMLMap<unknown, unknown>;
-  const idx = root.items.findIndex((p) => isScalar(p.key) && p.key.value === key);
-  if (idx < 0) return text;
-  const old = root.items[idx]!.key;
-  const history = [isScalar(old) ? old.commentBefore : undefined, closing].filter(Boolean).join('\n');
-  root.items.splice(idx, 1);
-  const next = root.items[idx]?.key;
-  if (isScalar(next)) next.commentBefore = next.commentBefore ? `${history}\n${next.commentBefore}` : history;
-  else doc.comment = doc.comment ? `${doc.comment}\n${history}` : history;
-  return doc.toString();
 }
 
 /** One manifest's change: its texts, the environment resolved from the new one, its Terraform and the difference. */

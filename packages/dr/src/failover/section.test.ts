@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import { ParityError } from '@parity/model';
 import { fleetEnvironments } from '@parity/testkit';
 import { describe, expect, it } from 'vitest';
-import { nextStep, setFailover, type FailoverSection } from './section.js';
+import { setSection } from '../manifest-section.js';
+import { nextStep, type FailoverSection } from './section.js';
 import type { Pair, Strategy } from '../pair.js';
 
 // dr-usw2 of the tests' fleet (@parity/testkit), as the generator stamps it
@@ -19,7 +20,7 @@ const section = (step: FailoverSection['step']): FailoverSection => ({
 
 describe('the failover written into the DR manifest', () => {
   it('is a failover: section before overrides, with its history comment; every other line and comment stays', () => {
-    const out = setFailover(manifest, section('promote'), ' 2026-11-28T14:02Z: promote — us-east-1 lost, declared by Ana.');
+    const out = setSection(manifest, 'failover', section('promote'), ' 2026-11-28T14:02Z: promote — us-east-1 lost, declared by Ana.');
     expect(parse(out).failover).toEqual(section('promote'));
     expect(out).toContain('# 2026-11-28T14:02Z: promote — us-east-1 lost, declared by Ana.\nfailover:\n  step: promote\n');
     expect(out.indexOf('failover:')).toBeLessThan(out.indexOf('overrides:'));
@@ -28,8 +29,8 @@ describe('the failover written into the DR manifest', () => {
   });
 
   it("keeps the earlier step's comment above the next one: the history of the failover", () => {
-    const once = setFailover(manifest, section('promote'), ' first');
-    const twice = setFailover(once, section('complete'), ' second');
+    const once = setSection(manifest, 'failover', section('promote'), ' first');
+    const twice = setSection(once, 'failover', section('complete'), ' second');
     expect(twice).toContain('# first\n# second\nfailover:\n  step: complete\n');
     expect(twice.match(/^failover:/gm)).toHaveLength(1);
     expect(parse(twice).failover.step).toBe('complete');

@@ -9,7 +9,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
 import {
   type Failover,
   failoverDone,
@@ -23,6 +22,7 @@ import {
 import type { TerraformJson } from '@parity/model/terraform';
 import { resourceDiff, type ResourceDiff } from '@parity/release';
 import { strategyOf, type Pair as EnvPair } from '../pair.js';
+import { setSection } from '../manifest-section.js';
 import type { RecoveryPoint } from './recovery-point.js';
 import { describePoint } from './recovery-point.js';
 
@@ -74,35 +74,6 @@ export function failoverComment(pair: EnvPair, section: FailoverSection, point: 
   return ` ${when}: ${section.step} — ${pair.primary.region} lost (${section.reason}), declared by ${declaredBy}. ${describePoint(point, at, pair.dr.dr.rpoMinutes)}.`;
 }
 
-/** The manifest text with `failover:` set (placed before `overrides`), its comment above it; everything else kept. */
-export function setFailover(text: string, section: FailoverSection, comment: string): string {
-  const doc = parseDocument(text);
-  if (!isMap(doc.contents)) throw new Error('the manifest is not a YAML mapping');
-  const root = doc.contents as YAMLMap<unknown, unknown>;
-  const value = new YAMLMap<unknown, unknown>();
-  for (const [k, v] of Object.entries(section)) {
-    if (v === undefined) continue;
-    // a timestamp stays a string for every YAML reader (YAML 1.1 ones would read a date)
-    const s = new Scalar(v);
-    if (k === 'at') s.type = Scalar.QUOTE_DOUBLE;
-    value.set(k, s);
-  }
-  const key = new Scalar('failover');
-  key.commentBefore = comment;
-  const idx = root.items.findIndex((p) => isScalar(p.key) && p.key.value === 'failover');
-  if (idx >= 0) {
-    // the earlier step's comment stays above the new one: the history of the failover
-    const old = root.items[idx]!.key;
-    const before = isScalar(old) ? old.commentBefore : undefined;
-    key.commentBefore = before ? `${before}\n${comment}` : comment;
-    root.items[idx] = new Pair(key, value);
-  } else {
-    const at = root.items.findIndex((p) => isScalar(p.key) && p.key.value === 'overrides');
-    root.items.splice(at >= 0 ? at : root.items.length, 0, new Pair(key, value));
-  }
-  return doc.toString();
-}
-
 export interface FailoverChange {
   readonly file: string;
   readonly before: string;
@@ -130,7 +101,7 @@ async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformJ
 export async function failoverChange(pair: EnvPair, section: FailoverSection, comment: string, before?: string): Promise<FailoverChange> {
   const src = pair.ws.manifests.get(pair.dr.name)!;
   const text = before ?? readFileSync(join(pair.ws.root, src.file), 'utf8');
-  const after = setFailover(text, section, comment);
+  const after = setSection(text, 'failover', section, comment);
   const parsed = parseYaml(src.file, after, ManifestSchema);
   if (!parsed.source) throw new ParityError(parsed.issues, `the failover would leave ${src.file} invalid; nothing was written`);
   const ws = { ...pair.ws, manifests: new Map(pair.ws.manifests).set(pair.dr.name, parsed.source) };
