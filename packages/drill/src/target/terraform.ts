@@ -6,7 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TerraformJson } from '@parity/model/terraform';
-import { type ProcessGroups, type ProcessOptions, terraformVersion as ioTerraformVersion, runTerraform } from '@parity/io';
+import {
+  type ProcessGroups,
+  type ProcessOptions,
+  terraformVersion as ioTerraformVersion,
+  runTerraform,
+  terraformInitArgs,
+} from '@parity/io';
 
 export interface TfContext {
   readonly env: NodeJS.ProcessEnv;
@@ -98,7 +104,7 @@ async function tf(
 }
 
 export async function init(dir: string, ctx: TfContext, what: string): Promise<void> {
-  await tf(dir, ['init', '-input=false', '-no-color', ...(ctx.pluginDir ? [`-plugin-dir=${ctx.pluginDir}`] : [])], ctx, what);
+  await tf(dir, terraformInitArgs({ pluginDir: ctx.pluginDir }), ctx, what);
 }
 
 /** What an apply did: changes planned and made, and the creates it adopted from its own lost answers. */
