@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   failbackState,
-  FAILOVER_DONE,
+  completedFailoverStep,
   ManifestSchema,
   ParityError,
   parseYaml,
@@ -95,11 +95,11 @@ export function nextFailbackStep(pair: EnvPair): FailbackStep {
       'failover',
       undefined,
       `${dr.name} has not failed over: there is nothing to fail back`,
-      `failover.step: ${FAILOVER_DONE[strategyOf(dr) === 'backup-restore' ? 'backup-restore' : 'replica']}`,
+      `failover.step: ${completedFailoverStep(dr.dr.strategy)}`,
       `a failback returns after a completed failover (pnpm failover ${dr.name})`,
     );
   }
-  const done = FAILOVER_DONE[strategyOf(dr) === 'backup-restore' ? 'backup-restore' : 'replica'];
+  const done = completedFailoverStep(dr.dr.strategy);
   if (failover.step !== done) {
     return refuseFailback.state(
       dr.name,
