@@ -5,13 +5,20 @@
  * removing it moves that history above the key that followed, so the file reads exactly as before
  * the section was written, plus the history.
  */
-import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { notYamlMapping, refuseOne } from '@parity/model';
+import { type Document, isMap, isScalar, isSeq, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
+
+/** The document's top-level mapping; refused when the manifest (`file`) is anything else. */
+function mappingOf(doc: Document, file: string): YAMLMap<unknown, unknown> {
+  const c = doc.contents;
+  if (isMap(c)) return c as YAMLMap<unknown, unknown>;
+  return refuseOne(notYamlMapping(file, c === null ? 'empty' : isSeq(c) ? 'a list' : 'a single value'));
+}
 
 /** The text with `key:` set to `section` (before `overrides`), its history comment above it; everything else kept. */
-export function setSection(text: string, key: string, section: object, comment: string): string {
+export function setSection(text: string, key: string, section: object, comment: string, file = '(manifest)'): string {
   const doc = parseDocument(text);
-  if (!isMap(doc.contents)) throw new Error('the manifest is not a YAML mapping');
-  const root = doc.contents as YAMLMap<unknown, unknown>;
+  const root = mappingOf(doc, file);
   const value = new YAMLMap<unknown, unknown>();
   for (const [k, v] of Object.entries(section)) {
     if (v === undefined) continue;
@@ -39,10 +46,9 @@ export function setSection(text: string, key: string, section: object, comment: 
  * The text without `key:`; its history comment (and `closing`) moves above the key that followed
  * it, so the rest of the file is byte for byte what it was before the section was written.
  */
-export function removeSection(text: string, key: string, closing: string): string {
+export function removeSection(text: string, key: string, closing: string, file = '(manifest)'): string {
   const doc = parseDocument(text);
-  if (!isMap(doc.contents)) throw new Error('the manifest is not a YAML mapping');
-  const root = doc.contents as YAMLMap<unknown, unknown>;
+  const root = mappingOf(doc, file);
   const idx = root.items.findIndex((p) => isScalar(p.key) && p.key.value === key);
   if (idx < 0) return text;
   const old = root.items[idx]!.key;

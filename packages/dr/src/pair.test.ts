@@ -4,7 +4,7 @@ import type { CheckReport } from '@parity/checks';
 import { ParityError } from '@parity/model';
 import { fleetWorkspace } from '@parity/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failoverChange } from './failover/section.js';
+import { failoverChange } from './failover/change.js';
 import { blockingFindings, resolvePair, snapshotId } from './pair.js';
 import { placedResources, type TerraformJson } from '@parity/model/terraform';
 

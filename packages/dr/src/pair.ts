@@ -1,6 +1,8 @@
 /**
- * The pair a drill or a failover works on: the DR environment and the production environment it
- * recovers, resolved from the workspace; refusals say what and how to fix it.
+ * The pair a failover, a failback or a drill works on: the DR environment and the production
+ * environment it recovers, resolved from the workspace (refusals say what and how to fix it), and
+ * what every one of them reads of it: `pnpm check`'s blocking findings, each environment's
+ * Terraform synthesized in memory.
  */
 import type { CheckReport } from '@parity/checks';
 import {
@@ -14,13 +16,7 @@ import {
   resolveEnvironment,
   type Workspace,
 } from '@parity/model';
-
-export type { Strategy } from '@parity/model';
-
-/** The strategy of the pair's policy. */
-export function strategyOf(dr: ResolvedEnvironment): ResolvedEnvironment['dr']['strategy'] {
-  return dr.dr.strategy;
-}
+import type { TerraformJson } from '@parity/model/terraform';
 
 export interface Pair {
   readonly ws: Workspace;
@@ -62,6 +58,17 @@ export function pairIn(ws: Workspace, drEnv: string, command = 'drill'): Pair {
 /** The findings that stop a drill: errors about the pair, or about the fleet as a whole. */
 export function blockingFindings(report: CheckReport, names: readonly string[]): CheckReport['findings'] {
   return report.findings.filter((f) => f.severity === 'error' && (f.env === undefined || names.includes(f.env)));
+}
+
+/** Findings as one line each, `[check env] file path: message` (a refusal lists them). */
+export function findingLines(findings: CheckReport['findings']): string[] {
+  return findings.map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`);
+}
+
+/** An environment's Terraform, synthesized in memory (from a manifest text never written, too). */
+export async function terraformOf(root: string, env: ResolvedEnvironment): Promise<TerraformJson> {
+  const { synthToJson } = await import('@parity/synth');
+  return (await synthToJson(root, env)) as TerraformJson;
 }
 
 /** Snapshot identifiers: letters, digits and single hyphens, starting with a letter. */

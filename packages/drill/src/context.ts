@@ -1,24 +1,35 @@
 /**
- * One drill's state and machinery: the lock, the work folder, the abort controllers (Ctrl-C, a
- * dying emulator), the report being filled in, and the step runner that times each step and
- * records its outcome. The steps themselves (steps.ts) and the teardown (teardown.ts) read and
- * fill in this state; `runDrill` (drill.ts) calls them in order.
+ * What one drill's steps share, and only that: the lock, the work folder, the abort controllers
+ * (Ctrl-C, a dying emulator), the report being written and the step runner that times each step
+ * and records its outcome. Two small records ride along for the drill's end, which runs whatever
+ * happened and so cannot take the steps' values: what the teardown must remove (`created`) and
+ * what the report will list as not exercised (`observed`).
+ *
+ * The steps (steps/) hand their results to each other as values; `runDrill` (drill.ts) calls
+ * them in the order the pair's strategy says.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { DBSnapshot } from '@aws-sdk/client-rds';
 import type { CheckReport } from '@parity/checks';
+import { type DrStrategy, type Pair, strategyFor } from '@parity/dr';
 import { ProcessGroups } from '@parity/io';
-import type { ResolvedEnvironment, Workspace } from '@parity/model';
-import type { Clients } from '@parity/dr';
-import { type FilterResult, overrideFor, removeResources, unsupportedSeeds, withoutReplicaSubnetGroups } from './target/emulator.js';
+import type { TerraformJson } from '@parity/model/terraform';
+import {
+  DRILL_REPORT_SCHEMA,
+  type DrillReport,
+  type DrillTarget,
+  interrupted,
+  ParityError,
+  reportStamp,
+  type StepId,
+  type StepRecord,
+} from '@parity/model';
+import { outline } from './report/outline.js';
+import { type Progress, silentProgress } from './report/progress.js';
 import { acquireLock, type Lock } from './target/lock.js';
 import type { Moto } from './target/moto.js';
-import { strategyOf, type Pair, type Strategy } from '@parity/dr';
-import { silentProgress, type Progress } from './report/progress.js';
-import { DRILL_REPORT_SCHEMA, reportStamp, type DrillReport, type DrillTarget, type StepId, type StepRecord } from '@parity/model';
-import { apply, destroy, init, pendingChanges, type PendingChange, type TfContext } from './target/terraform.js';
-import { placedResources, type TerraformJson } from '@parity/model/terraform';
+import { apply, destroy, init, type PendingChange, pendingChanges, type TfContext } from './target/terraform.js';
+import type { FilterResult } from './target/emulator.js';
 
 /** What the drill takes from the CLI: the project's own check, synth and Terraform environment. */
 export interface DrillDeps {
@@ -32,7 +43,7 @@ export interface DrillDeps {
   terraform?: TerraformOps;
 }
 
-/** The Terraform runs a drill makes in a work folder (terraform.ts; a fake in tests). */
+/** The Terraform runs a drill makes in a work folder (target/terraform.ts; a fake in tests). */
 export interface TerraformOps {
   init: typeof init;
   apply: typeof apply;
@@ -62,29 +73,6 @@ export interface DrillOptions {
   readonly now?: () => Date;
 }
 
-/** Raised (as an abort reason) on Ctrl-C / SIGTERM. */
-export class DrillInterrupted extends Error {
-  constructor(readonly signalName: string) {
-    super(`interrupted by ${signalName}`);
-    this.name = 'DrillInterrupted';
-  }
-}
-
-/** Raised (as an abort reason) when the emulator the drill started dies. */
-export class EmulatorDied extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EmulatorDied';
-  }
-}
-
-/** An environment's work copy: the folder Terraform runs in and the JSON applied there. */
-export interface Prepared {
-  readonly dir: string;
-  readonly json: TerraformJson;
-  readonly filter?: FilterResult;
-}
-
 /** What a step can say while it runs. */
 export interface StepHandle {
   note(detail: string): void;
@@ -92,57 +80,40 @@ export interface StepHandle {
   readonly signal: AbortSignal;
 }
 
-type Title = (p: string, d: string, pr: string, dr: string) => string;
-
-const TITLES: Readonly<Record<StepId, Title>> = {
-  emulator: () => 'Start the emulator',
-  check: (p, d) => `Check ${p} and ${d}`,
-  'apply-primary': (p, _d, pr) => `Apply ${p} in ${pr}`,
-  'apply-standby': (_p, d, _pr, dr) => `Apply ${d} in ${dr} as in peacetime: the read replica, compute at standby size`,
-  marker: (p) => `Write a marker into ${p}'s data`,
-  loss: (_p, _d, pr) => `Declare ${pr} lost`,
-  copy: (_p, _d, _pr, dr) => `Copy the latest protected data into ${dr}`,
-  'apply-dr': (_p, d, _pr, dr) => `Fail over: apply ${d} in ${dr}, restored from the copy (failover.step restore)`,
-  promote: (_p, d) => `Fail over: promote ${d}'s replica and scale up (failover.step promote)`,
-  complete: (_p, d) => `Complete the failover: ${d} a full primary (failover.step complete)`,
-  verify: (_p, _d, _pr, dr) => `Verify ${dr} through the AWS API`,
-  measure: () => 'Measure RTO and RPO',
-  reprotect: (p, d, pr) =>
-    `Fail back, reprotect: ${p} in ${pr} becomes the DR of ${d}, its database replaced by a replica (failback.step reprotect)`,
-  switchover: (p, d) => `Fail back, switch over: fence ${d}'s writers, lag 0, promote ${p}'s replica and scale up (failback.step promote)`,
-  'failback-complete': (p) => `Fail back, complete: ${p} a full primary (failback.step complete)`,
-  'restore-roles': (p, d) => `Restore the original roles: ${d} a replica of ${p} again, both sections removed`,
-  'verify-failback': (_p, _d, pr, dr) => `Verify ${pr} and ${dr} in their original roles; measure the failback`,
-  teardown: () => 'Tear down',
-};
-
-/** Under backup & restore the failback steps restore from a snapshot instead of reversing a replica. */
-const BACKUP_TITLES: Readonly<Partial<Record<StepId, Title>>> = {
-  reprotect: (p, d, pr) =>
-    `Fail back, reprotect: ${d}'s backups also copied into ${pr}, where ${p} becomes its DR (failback.step reprotect)`,
-  switchover: (p, d) =>
-    `Fail back, switch over: fence ${d}'s writers, snapshot its database, copy it back, re-create ${p}'s database from it (failback.step restore)`,
-  'failback-complete': (p, d) =>
-    `Fail back, complete: the original roles, ${p}'s restored database kept, both sections removed (${d} goes)`,
-};
-
-/** A step's title for a drill of `strategy`. */
-function titleOf(id: StepId, strategy: Strategy): Title {
-  return (strategy === 'backup-restore' ? BACKUP_TITLES[id] : undefined) ?? TITLES[id];
+/** An environment's work copy (target/work-copy.ts): the folder Terraform runs in and the JSON applied there. */
+export interface WorkCopy {
+  readonly env: string;
+  readonly dir: string;
+  readonly json: TerraformJson;
+  readonly filter?: FilterResult;
 }
 
-/** The steps of a drill of `strategy`, in order: a replica is applied before the loss, promoted and completed after it; then the failback. */
-export function stepsFor(strategy: Strategy, failback = false): StepId[] {
-  const backups = strategy === 'backup-restore';
-  const middle: StepId[] = backups ? ['marker', 'loss', 'copy', 'apply-dr'] : ['apply-standby', 'marker', 'loss', 'promote', 'complete'];
-  const reverse: StepId[] = backups
-    ? ['reprotect', 'switchover', 'failback-complete', 'verify-failback']
-    : ['reprotect', 'switchover', 'failback-complete', 'restore-roles', 'verify-failback'];
-  const back: StepId[] = failback ? reverse : [];
-  return ['emulator', 'check', 'apply-primary', ...middle, 'verify', 'measure', ...back, 'teardown'];
+/** What the drill made that the teardown removes, whatever step it stopped at. */
+export interface Created {
+  /** The emulator the drill started (stopping it removes everything made there). */
+  emulator?: Moto;
+  /** Each environment's newest work copy, by name. */
+  readonly workCopies: Map<string, WorkCopy>;
+  /** The drill's own snapshots, in the order they were made. */
+  readonly snapshots: Array<{ readonly region: string; readonly id: string; readonly endpoint?: string }>;
+}
+
+/** What the drill saw along the way that its end reports (the runbook's figures, what was not exercised). */
+export interface Observed {
+  /** `pnpm check` of the pair, for the runbook written at the end. */
+  check?: CheckReport;
+  /** What only the emulator did (listed as not exercised). */
+  readonly emulatorQuirks: string[];
+  /** DR databases applied without their subnet group on the emulator (`<env>: <address>`). */
+  readonly replicaSubnetGroups: string[];
+  /** Environments that hold a replica on the emulator (they keep the adaptation for every later apply). */
+  readonly withoutSubnetGroups: Set<string>;
+  /** What Terraform planned right after the peacetime apply, and after the failover's last apply. */
+  pending?: { readonly before: readonly PendingChange[]; readonly after: readonly PendingChange[] };
 }
 
 export function message(e: unknown): string {
+  if (e instanceof ParityError) return e.issues.map((i) => `${i.message}${i.fix ? ` (${i.fix})` : ''}`).join('; ');
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -152,80 +123,62 @@ function targetOf(t: DrillTargetOption): DrillTarget {
   return { kind: 'emulator', description: 'moto_server started by the drill on a free loopback port' };
 }
 
-/** The state of one drill, from the lock to the report. */
-export class DrillRun {
+/** The abort reason of a signal (or the caller's abort): `interrupted by SIGINT`. */
+export function interruption(by: string): ParityError {
+  const i = interrupted(by);
+  return new ParityError([i], i.message);
+}
+
+/** A drill interrupted by a signal or its caller (not a failure of what it practises). */
+export const wasInterrupted = (e: unknown): boolean => e instanceof ParityError && e.kinds.includes('interrupted');
+
+/** The shared state and machinery of one drill, from the lock to the report. */
+export class DrillContext {
   readonly now: () => Date;
   readonly progress: Progress;
+  /** The target is an emulator (the drill's own, or one at --endpoint), not real AWS. */
   readonly emulated: boolean;
   readonly children: ProcessGroups;
   readonly stamp: string;
   readonly work: string;
   readonly report: DrillReport;
   readonly terraform: TerraformOps;
-  readonly strategy: Strategy;
+  readonly strategy: DrStrategy;
   /** Aborts the steps (Ctrl-C, a dying emulator, the caller's signal). */
   readonly ctl = new AbortController();
   /** Aborts the teardown too (a second Ctrl-C). */
   readonly teardownCtl = new AbortController();
   /** A second interrupt killed everything at once. */
   forced = false;
-  moto?: Moto;
-  endpoint?: string;
-  readonly prepared = new Map<string, Prepared>();
-  primaryClients?: Clients;
-  drClients?: Clients;
-  check?: CheckReport;
-  primaryPrep?: Prepared;
-  drPrep?: Prepared;
-  copyKey?: { arn: string; address: string };
-  marker?: DBSnapshot;
-  markerId = '';
-  markerQueueAddress?: string;
-  copy?: DBSnapshot;
-  /** The pair as the failover has changed it so far, and the manifest text (never written by a drill). */
-  failedOver?: { pair: Pair; text: string };
-  /** The pair as the failback has changed it so far, and both manifest texts (never written by a drill). */
-  failedBack?: { pair: Pair; texts: Record<string, string> };
-  /** Backup & restore failback: the switchover snapshot (DR region) and its copy (primary region), deleted by the teardown. */
-  failbackSnapshots?: { source: DBSnapshot; copy: DBSnapshot };
-  /** Environments applied without their database's subnet group (moto; see withoutReplicaSubnetGroups). */
-  readonly withoutSubnetGroups = new Set<string>();
-  lossAt?: Date;
-  /** The replica's lag when the failover found it (CloudWatch ReplicaLag), if the target reports one. */
-  replicaLagAtLoss?: number;
-  /** DR databases applied without their subnet group on the emulator (see withoutReplicaSubnetGroups). */
-  readonly replicaSubnetGroups: string[] = [];
-  /** What only the emulator does, seen during the failover (listed as not exercised). */
-  readonly emulatorQuirks: string[] = [];
-  /** What Terraform still planned after the failover's last apply. */
-  pendingAfterFailover?: PendingChange[];
-  /** On the emulator: what Terraform planned right after the peacetime apply (attributes moto does not keep). */
-  pendingBeforeFailover?: PendingChange[];
-  verifiedAt?: Date;
+  readonly created: Created = { workCopies: new Map(), snapshots: [] };
+  readonly observed: Observed = { emulatorQuirks: [], replicaSubnetGroups: [], withoutSubnetGroups: new Set() };
   private firstSignalAt = 0;
   private readonly onSignal = (sig: NodeJS.Signals) => this.signalled(sig);
   private readonly onOuterAbort = () =>
-    this.ctl.abort(this.opts.signal?.reason instanceof Error ? this.opts.signal.reason : new DrillInterrupted('abort'));
+    this.ctl.abort(this.opts.signal?.reason instanceof Error ? this.opts.signal.reason : interruption('abort'));
 
   private constructor(
     readonly opts: DrillOptions,
     readonly deps: DrillDeps,
-    readonly ws: Workspace,
-    readonly dr: ResolvedEnvironment,
-    readonly primary: ResolvedEnvironment,
+    readonly pair: Pair,
     private readonly lock: Lock,
   ) {
     this.now = opts.now ?? (() => new Date());
     this.progress = opts.progress ?? silentProgress;
     this.emulated = opts.target.kind !== 'aws';
     this.terraform = deps.terraform ?? realTerraform;
-    this.strategy = strategyOf(dr);
-    this.endpoint = opts.target.kind === 'endpoint' ? opts.target.url.replace(/\/$/, '') : undefined;
+    this.strategy = strategyFor(pair.dr);
     this.children = new ProcessGroups((list) => lock.setChildren(list));
     const startedAt = this.now();
     this.stamp = reportStamp(startedAt.toISOString());
-    this.work = join(opts.root, '.parity', 'drills', `${dr.name}-${this.stamp}`);
-    this.report = {
+    this.work = join(opts.root, '.parity', 'drills', `${pair.dr.name}-${this.stamp}`);
+    this.report = this.newReport(startedAt);
+  }
+
+  /** The report as the drill starts it: every step it will take, skipped until it runs. */
+  private newReport(startedAt: Date): DrillReport {
+    const { dr, primary } = this.pair;
+    return {
       schema: DRILL_REPORT_SCHEMA,
       drEnv: dr.name,
       primary: primary.name,
@@ -233,50 +186,40 @@ export class DrillRun {
       drRegion: dr.region,
       startedAt: startedAt.toISOString(),
       status: 'failed',
-      target: targetOf(opts.target),
+      target: targetOf(this.opts.target),
       tools: {},
-      policy: { name: dr.dr.policy, strategy: this.strategy },
-      steps: stepsFor(this.strategy, opts.failback).map((id) => ({
-        id,
-        title: titleOf(id, this.strategy)(primary.name, dr.name, primary.region, dr.region),
-        status: 'skipped' as const,
-      })),
+      policy: { name: dr.dr.policy, strategy: dr.dr.strategy },
+      steps: outline(this.pair, this.strategy, this.opts.target, this.opts.failback),
       leftOut: {},
       droppedDependsOn: {},
       verification: [],
       notExercised: [],
-      workDir: relative(opts.root, this.work) || '.',
+      workDir: relative(this.opts.root, this.work) || '.',
     };
-    if (opts.target.kind === 'endpoint') this.rec('emulator').title = `Reach the emulator at ${opts.target.url}`;
-    if (opts.target.kind === 'aws') this.rec('emulator').title = 'Emulator';
   }
 
   /** Take the drill's lock, make its work folder and listen for interrupts. */
-  static open(
-    opts: DrillOptions,
-    deps: DrillDeps,
-    pair: { ws: Workspace; dr: ResolvedEnvironment; primary: ResolvedEnvironment },
-  ): DrillRun {
+  static open(opts: DrillOptions, deps: DrillDeps, pair: Pair): DrillContext {
     const lock = acquireLock(join(opts.root, '.parity', 'drills', `${pair.dr.name}.lock`), { command: `drill ${pair.dr.name}` });
-    const run = new DrillRun(opts, deps, pair.ws, pair.dr, pair.primary, lock);
+    const ctx = new DrillContext(opts, deps, pair, lock);
     if (lock.replaced) {
       const stopped = lock.replaced.stopped.map((c) => `${c.what} (pgid ${c.pgid})`).join(', ');
-      run.progress.info(
+      ctx.progress.info(
         `took over a stale lock of pid ${lock.replaced.info?.pid ?? '?'}${stopped ? `; stopped its leftovers: ${stopped}` : ''}`,
       );
     }
     try {
-      mkdirSync(run.work, { recursive: true });
+      mkdirSync(ctx.work, { recursive: true });
     } catch (e) {
-      void run.release();
+      void ctx.release();
       throw e;
     }
-    opts.signal?.addEventListener('abort', run.onOuterAbort, { once: true });
+    opts.signal?.addEventListener('abort', ctx.onOuterAbort, { once: true });
     if (opts.handleSignals) {
-      process.on('SIGINT', run.onSignal);
-      process.on('SIGTERM', run.onSignal);
+      process.on('SIGINT', ctx.onSignal);
+      process.on('SIGTERM', ctx.onSignal);
     }
-    return run;
+    return ctx;
   }
 
   get root(): string {
@@ -288,7 +231,9 @@ export class DrillRun {
     return relative(this.root, p) || '.';
   }
 
+  /** The report's record of a step. */
   rec(id: StepId): StepRecord {
+    // every step a strategy runs is in the outline it made (steps/kit.test.ts runs each strategy's drill against it)
     return this.report.steps.find((s) => s.id === id)!;
   }
 
@@ -325,7 +270,7 @@ export class DrillRun {
       return v;
     } catch (e) {
       const err = this.reason(e);
-      r.status = err instanceof DrillInterrupted ? 'aborted' : 'failed';
+      r.status = wasInterrupted(err) ? 'aborted' : 'failed';
       r.error = message(err);
       r.durationSeconds = seconds();
       this.progress.fail(r.title, r.durationSeconds, r.error);
@@ -334,59 +279,15 @@ export class DrillRun {
     }
   }
 
-  /** Write the work copy of an environment: filtered for the emulator, with the override file. */
-  prepare(env: ResolvedEnvironment, json: TerraformJson): Prepared {
-    const dir = join(this.work, env.name);
-    mkdirSync(dir, { recursive: true });
-    let applied = json;
-    let filter: FilterResult | undefined;
-    // once an environment holds a replica on the emulator, it keeps the adaptation (a later apply would only move it back)
-    const replica = placedResources(json, 'aws_db_instance').some((d) => d.body.replicate_source_db !== undefined);
-    if (this.emulated && this.strategy !== 'backup-restore' && (replica || this.withoutSubnetGroups.has(env.name))) {
-      const a = withoutReplicaSubnetGroups(applied);
-      applied = a.json;
-      this.withoutSubnetGroups.add(env.name);
-      for (const x of a.adapted)
-        if (!this.replicaSubnetGroups.includes(`${env.name}: ${x}`)) this.replicaSubnetGroups.push(`${env.name}: ${x}`);
-    }
-    if (this.emulated) {
-      filter = removeResources(applied, unsupportedSeeds(applied));
-      applied = filter.json;
-      this.report.leftOut[env.name] = filter.removed.map((r) => ({ address: r.address, reason: r.reason }));
-      this.report.droppedDependsOn[env.name] = filter.droppedDependsOn.map((d) => ({ address: d.address, on: [...d.on] }));
-      const leftOut = { removed: filter.removed, removedOutputs: filter.removedOutputs, droppedDependsOn: filter.droppedDependsOn };
-      writeFileSync(join(dir, 'left-out.json'), `${JSON.stringify(leftOut, null, 2)}\n`);
-    }
-    writeFileSync(join(dir, 'main.tf.json'), `${JSON.stringify(applied, null, 2)}\n`);
-    const override = overrideFor(applied, { endpoint: this.endpoint, statePath: 'terraform.tfstate' });
-    writeFileSync(join(dir, 'parity_drill_override.tf.json'), `${JSON.stringify(override, null, 2)}\n`);
-    const p = { dir, json: applied, filter };
-    this.prepared.set(env.name, p);
-    return p;
-  }
-
-  /** `terraform init` and `apply` of a prepared environment, inside a step; `replace`: addresses to recreate (`-replace`). */
-  async applyEnv(env: ResolvedEnvironment, p: Prepared, s: StepHandle, replace: readonly string[] = []): Promise<void> {
-    s.update('terraform init');
-    await this.terraform.init(p.dir, this.tfCtx(s.signal), env.name);
-    s.update('terraform apply');
-    const r = await this.terraform.apply(p.dir, this.tfCtx(s.signal), env.name, s.update, replace);
-    const left = p.filter?.removed.length ?? 0;
-    const replaced = replace.length ? `, ${replace.join(', ')} replaced (emulator)` : '';
-    if (r.adopted.length) this.report.adopted = [...(this.report.adopted ?? []), ...r.adopted.map((a) => ({ env: env.name, ...a }))];
-    const adopted = r.adopted.length ? `, ${r.adopted.map((a) => a.address).join(', ')} imported (emulator answer lost)` : '';
-    s.note(`${r.created} resources applied${left ? `, ${left} left out (emulator)` : ''}${replaced}${adopted}; ${this.rel(p.dir)}`);
-  }
-
   /** The outcome of the steps, from the error that stopped them (if any). */
   settle(e?: unknown): void {
     const report = this.report;
     if (e === undefined) report.status = 'passed';
     else {
       const reason = this.reason(e);
-      report.status = reason instanceof DrillInterrupted ? 'aborted' : 'failed';
+      report.status = wasInterrupted(reason) ? 'aborted' : 'failed';
       report.error = message(reason);
-      report.failedStep ??= (report.steps.find((s) => s.status === 'failed' || s.status === 'aborted')?.id ?? 'check') as StepId;
+      report.failedStep ??= report.steps.find((s) => s.status === 'failed' || s.status === 'aborted')?.id ?? 'check';
     }
     for (const s of report.steps) {
       if (s.status === 'skipped' && !s.detail && s.id !== 'teardown')
@@ -396,15 +297,14 @@ export class DrillRun {
 
   /** Stop what is left (never the emulator --keep detached), stop listening, release the lock. */
   async release(): Promise<void> {
-    if (this.moto && !this.moto.stopping) await this.moto.stop();
+    const moto = this.created.emulator;
+    if (moto && !moto.stopping) await moto.stop();
     this.children.killAll('SIGKILL');
     if (this.opts.handleSignals) {
       process.off('SIGINT', this.onSignal);
       process.off('SIGTERM', this.onSignal);
     }
     this.opts.signal?.removeEventListener('abort', this.onOuterAbort);
-    this.primaryClients?.destroy();
-    this.drClients?.destroy();
     this.children.dispose();
     this.lock.release();
   }
@@ -413,12 +313,12 @@ export class DrillRun {
     if (!this.firstSignalAt) {
       this.firstSignalAt = Date.now();
       this.progress.info(`${sig}: stopping the drill and tearing down (again to stop at once)…`);
-      this.ctl.abort(new DrillInterrupted(sig));
+      this.ctl.abort(interruption(sig));
     } else if (Date.now() - this.firstSignalAt > 1500) {
       // (a wrapper such as tsx or pnpm relays the terminal's one Ctrl-C a moment later: not a second one)
       this.forced = true;
       this.progress.info(`${sig}: stopping everything now`);
-      this.teardownCtl.abort(new DrillInterrupted(sig));
+      this.teardownCtl.abort(interruption(sig));
       this.children.killAll('SIGKILL');
     }
   }

@@ -1,5 +1,4 @@
-export * from './context.js';
-export * from './drill.js';
-export * from './report/metrics.js';
-export * from './report/progress.js';
-export * from './report/report.js';
+export { DrillContext, type DrillDeps, type DrillOptions, type DrillTargetOption, type TerraformOps } from './context.js';
+export { runDrill } from './drill.js';
+export { duration } from './report/metrics.js';
+export { terminalProgress } from './report/progress.js';

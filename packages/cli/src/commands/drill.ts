@@ -1,6 +1,6 @@
 /**
  * `pnpm drill <dr-env>`: practise the regional failover into a dr environment for real, with
- * real Terraform, and measure the RTO and RPO achieved (see @parity/drill). Default target: a
+ * real Terraform, and measure the RTO and RPO achieved (see @parity/drill's drill.ts). Default target: a
  * moto server the drill starts on a free loopback port and stops afterwards; `--endpoint <url>`
  * targets a running one; `--aws` uses real AWS with the ambient credentials.
  *

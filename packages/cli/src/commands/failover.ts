@@ -1,6 +1,6 @@
 /**
- * `pnpm failover <dr-env>`: fail over into a dr environment for real (see @parity/drill's
- * failover-run.ts). Prints the recovery point against the RPO, the manifest change, the Terraform
+ * `pnpm failover <dr-env>`: fail over into a dr environment for real (see @parity/dr's
+ * failover/command.ts). Prints the recovery point against the RPO, the manifest change, the Terraform
  * difference by address and the procedure (with what Terraform does not do), asks before writing
  * (`--yes` does not ask, `--dry-run` writes nothing).
  *

@@ -1,6 +1,7 @@
 /**
- * The AWS API calls of a drill and a failover (RDS, SQS, EKS, AWS Backup, KMS, CloudWatch), against the emulator or,
- * with `--aws`, the ambient credentials.
+ * The AWS API as the failover, the failback and the drill call it (RDS, SQS, EKS, AWS Backup, KMS,
+ * CloudWatch): clients of a region, against an emulator (`--endpoint`) or, with `--aws`, the
+ * ambient credentials, and the snapshot calls they share.
  */
 import { BackupClient, DescribeBackupVaultCommand, ListBackupPlansCommand } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -17,6 +18,7 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { interrupted, ParityError, refuseOne, snapshotUnavailable } from '@parity/model';
 
 export interface Clients {
   readonly region: string;
@@ -59,6 +61,18 @@ export function clients(region: string, endpoint?: string): Clients {
   };
 }
 
+/** Where the API is: clients of a region (the team's account, an emulator, or recorded answers in tests). */
+export interface ApiTarget {
+  readonly clientsFor: (region: string) => Pick<Clients, 'rds' | 'backup' | 'kms' | 'destroy'>;
+  readonly signal?: AbortSignal;
+  readonly log?: (line: string) => void;
+}
+
+/** The API target of an endpoint (an emulator), or of the ambient credentials. */
+export function apiTarget(endpoint: string | undefined, extra: Omit<ApiTarget, 'clientsFor'> = {}): ApiTarget {
+  return { clientsFor: (region) => clients(region, endpoint), ...extra };
+}
+
 /** The region of an ARN (`arn:aws:kms:us-west-2:…`). */
 export function arnRegion(arn: string | undefined): string | undefined {
   return arn?.split(':')[3] || undefined;
@@ -71,7 +85,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
       'abort',
       () => {
         clearTimeout(t);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        reject(signal.reason instanceof Error ? signal.reason : new ParityError([interrupted('abort')], 'interrupted by abort'));
       },
       { once: true },
     );
@@ -97,12 +111,12 @@ export async function waitSnapshot(
   for (;;) {
     const s = await describeSnapshot(rds, id, opts.signal);
     if (s?.Status === 'available') return s;
-    if (s?.Status && ['failed', 'deleted', 'incompatible-restore'].includes(s.Status)) throw new Error(`snapshot ${id} is ${s.Status}`);
+    if (s?.Status && ['failed', 'deleted', 'incompatible-restore'].includes(s.Status)) refuseOne(snapshotUnavailable(id, `is ${s.Status}`));
     opts.onStatus?.(`${s?.Status ?? 'not visible yet'}${s?.PercentProgress !== undefined ? ` ${s.PercentProgress}%` : ''}`);
-    if (Date.now() > deadline)
-      throw new Error(
-        `snapshot ${id} was not available within ${Math.round((opts.timeoutMs ?? 0) / 60_000)} min (status ${s?.Status ?? 'unknown'})`,
-      );
+    if (Date.now() > deadline) {
+      const within = `was not available within ${Math.round((opts.timeoutMs ?? 0) / 60_000)} min (status ${s?.Status ?? 'unknown'})`;
+      refuseOne(snapshotUnavailable(id, within));
+    }
     await sleep(5000, opts.signal);
   }
 }
@@ -122,7 +136,7 @@ export async function createSnapshot(
     }),
     { abortSignal: signal },
   );
-  if (!r.DBSnapshot) throw new Error(`CreateDBSnapshot returned no snapshot for ${instanceId}`);
+  if (!r.DBSnapshot) return refuseOne(snapshotUnavailable(snapshotId, `was not made: CreateDBSnapshot of ${instanceId} returned none`));
   return r.DBSnapshot;
 }
 
@@ -148,7 +162,7 @@ export async function copySnapshot(
     }),
     { abortSignal: signal },
   );
-  if (!r.DBSnapshot) throw new Error(`CopyDBSnapshot returned no snapshot for ${targetId}`);
+  if (!r.DBSnapshot) return refuseOne(snapshotUnavailable(targetId, `was not made: CopyDBSnapshot of ${sourceArn} returned none`));
   return r.DBSnapshot;
 }
 

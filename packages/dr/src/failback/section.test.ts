@@ -7,7 +7,8 @@ import { ParityError } from '@parity/model';
 import type { FailoverSection } from '../failover/section.js';
 import { removeSection, setSection } from '../manifest-section.js';
 import { nextFailbackStep, type FailbackSection } from './section.js';
-import type { Pair, Strategy } from '../pair.js';
+import type { Strategy } from '@parity/model';
+import type { Pair } from '../pair.js';
 
 const read = (env: string) => readFileSync(join(fleetEnvironments(), env, 'environment.yaml'), 'utf8');
 const drText = read('dr-usw2');

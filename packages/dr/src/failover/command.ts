@@ -11,14 +11,16 @@
  */
 import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
-import { clients, type Clients } from '../cloud/aws.js';
-import { pairNotReady, recoveryPointMissing, refuseOne } from '@parity/model';
-import { failoverChange, failoverComment, failoverSection, nextStep, type FailoverChange, type FailoverStep } from './section.js';
-import { blockingFindings, resolvePair, strategyOf, type Pair } from '../pair.js';
-import { procedure, type ProcedureStep } from './procedure.js';
-import { describePoint, newestSnapshot, replicaOf, type RecoveryPoint } from './recovery-point.js';
 import { writeFileAtomic } from '@parity/io';
-import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
+import { pairNotReady, refuseOne } from '@parity/model';
+import type { TerraformJson } from '@parity/model/terraform';
+import { type Clients, clients } from '../cloud/aws.js';
+import { blockingFindings, findingLines, type Pair, resolvePair, terraformOf } from '../pair.js';
+import { strategyFor } from '../strategy/strategies.js';
+import { type FailoverChange, failoverChange } from './change.js';
+import { procedure, type ProcedureStep } from './procedure.js';
+import { describePoint, type RecoveryPoint } from './recovery-point.js';
+import { failoverComment, failoverSection, type FailoverStep, nextStep } from './section.js';
 
 export type FailoverTarget = { kind: 'endpoint'; url: string } | { kind: 'aws' };
 
@@ -56,11 +58,6 @@ export interface FailoverResult extends FailoverPlan {
   readonly notWritten?: 'dry-run' | 'declined';
 }
 
-async function synth(root: string, env: Pair['primary']): Promise<TerraformJson> {
-  const { synthToJson } = await import('@parity/synth');
-  return (await synthToJson(root, env)) as TerraformJson;
-}
-
 /** 1. `pnpm check` of the pair: refused, with every reason, if it reports an error. */
 export async function checkForFailover(pair: Pair, runCheck: FailoverDeps['runCheck'], step: FailoverStep): Promise<CheckReport> {
   const names = [pair.primary.name, pair.dr.name];
@@ -69,62 +66,64 @@ export async function checkForFailover(pair: Pair, runCheck: FailoverDeps['runCh
   // terraform-provider-aws#4419): the guardrails on it are what step complete makes true, so they do not block it
   const midway = (f: CheckReport['findings'][number]) => step === 'complete' && f.check === 'policy' && f.env === pair.dr.name;
   const blocking = blockingFindings(report, names).filter((f) => !midway(f));
-  if (blocking.length)
-    refuseOne(
-      pairNotReady(
-        pair.dr.name,
-        blocking.map((f) => `[${f.check}${f.env ? ` ${f.env}` : ''}] ${f.file}${f.path ? ` ${f.path}` : ''}: ${f.message}`),
-      ),
-    );
+  if (blocking.length) refuseOne(pairNotReady(pair.dr.name, findingLines(blocking)));
   return report;
 }
 
-/** 2. What to recover from, in the DR region only: the newest snapshot (backup & restore), or the replica. */
-export async function findRecoveryPoint(
+/** 2. What to recover from, in the DR region only: the pair's strategy says what (the newest copy, the replica). */
+export function findRecoveryPoint(
   pair: Pair,
   c: Clients,
   primaryJson: TerraformJson,
   drJson: TerraformJson,
   now: Date,
 ): Promise<RecoveryPoint> {
-  const { primary, dr } = pair;
-  const dbOf = (j: TerraformJson, region: string) =>
-    literal(placedResources(j, 'aws_db_instance').find((d) => d.region === undefined || d.region === region)?.body.identifier);
-  if (strategyOf(dr) === 'backup-restore') {
-    const source = dbOf(primaryJson, primary.region);
-    if (!source) refuseOne(recoveryPointMissing(dr.name, dr.region, `a database in ${primary.name}'s Terraform (it has none)`));
-    const vault = literal(placedResources(primaryJson, 'aws_backup_vault').find((v) => v.region === dr.region)?.body.name);
-    const p = await newestSnapshot({ rds: c.rds, backup: c.backup, sourceDbIdentifier: source, vault });
-    if (!p)
-      refuseOne(
-        recoveryPointMissing(dr.name, dr.region, `a snapshot of ${source}${vault ? ` (copies, or recovery points in ${vault})` : ''}`),
-      );
-    return p;
-  }
-  const replica = dbOf(drJson, dr.region);
-  const p = replica ? await replicaOf(c.rds, c.cloudwatch, replica, now) : undefined;
-  if (!p)
-    refuseOne(recoveryPointMissing(dr.name, dr.region, `the read replica ${replica ?? `of ${primary.name}`} (is ${dr.name} applied?)`));
-  return p;
+  return strategyFor(pair.dr).failover.recoveryPoint(pair, { clients: c, primaryJson, drJson, now });
+}
+
+/** One failover step as a manifest change: the step, what it recovers from (found in the DR region only), the change. */
+export interface FailoverStepChange {
+  readonly step: FailoverStep;
+  readonly point: RecoveryPoint;
+  readonly change: FailoverChange;
+}
+
+/**
+ * The next failover step of the pair's strategy as `pnpm failover` writes it: the recovery point,
+ * the `failover:` section and its history comment, the manifest change. A drill makes its steps
+ * with this too, passing the text its earlier step made (`before`, never written).
+ */
+export async function failoverStepChange(
+  pair: Pair,
+  found: { readonly clients: Clients; readonly primaryJson: TerraformJson; readonly drJson: TerraformJson },
+  at: Date,
+  why: { readonly reason: string; readonly declaredBy: string; readonly before?: string },
+): Promise<FailoverStepChange> {
+  const step = nextStep(pair);
+  const point = await findRecoveryPoint(pair, found.clients, found.primaryJson, found.drJson, at);
+  const section = failoverSection(pair, step, point, at, why.reason);
+  const change = await failoverChange(pair, section, failoverComment(pair, section, point, at, why.declaredBy), why.before);
+  return { step, point, change };
 }
 
 /** Steps 1-4: everything up to the write. */
 export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDeps, 'runCheck'>): Promise<FailoverPlan> {
   const now = (opts.now ?? (() => new Date()))();
   const pair = await resolvePair(opts.root, opts.drEnv, 'failover');
-  const step = nextStep(pair);
-  await checkForFailover(pair, deps.runCheck, step);
-  const [primaryJson, drJson] = [await synth(opts.root, pair.primary), await synth(opts.root, pair.dr)];
+  await checkForFailover(pair, deps.runCheck, nextStep(pair));
+  const [primaryJson, drJson] = [await terraformOf(opts.root, pair.primary), await terraformOf(opts.root, pair.dr)];
   const c = clients(pair.dr.region, opts.target.kind === 'endpoint' ? opts.target.url : undefined);
-  let point: RecoveryPoint;
+  const why = {
+    reason: opts.reason ?? `${pair.primary.region} declared lost`,
+    declaredBy: opts.declaredBy ?? 'the operator running pnpm failover',
+  };
+  let made: FailoverStepChange;
   try {
-    point = await findRecoveryPoint(pair, c, primaryJson, drJson, now);
+    made = await failoverStepChange(pair, { clients: c, primaryJson, drJson }, now, why);
   } finally {
     c.destroy();
   }
-  const section = failoverSection(pair, step, point, now, opts.reason ?? `${pair.primary.region} declared lost`);
-  const comment = failoverComment(pair, section, point, now, opts.declaredBy ?? 'the operator running pnpm failover');
-  const change = await failoverChange(pair, section, comment);
+  const { step, point, change } = made;
   return {
     pair,
     step,

@@ -1,12 +1,16 @@
 /**
  * The procedure of a failover step, in order, with exact commands: Terraform's part (synth,
- * apply the reviewed manifest change) and what Terraform does not do (fence the old primary if it
- * is reachable, point traffic at the DR region, verify). Names come from both environments'
- * Terraform; nothing here calls an API. `pnpm failover` prints it; the runbook is made from it.
+ * apply the reviewed manifest change; what it changes is the strategy's) and what Terraform does
+ * not do (fence the old primary if it is reachable, point traffic at the DR region, verify). Names
+ * come from both environments' Terraform; nothing here calls an API. `pnpm failover` prints it;
+ * the runbook is made from it.
  */
-import type { FailoverStep } from './section.js';
+import type { TerraformJson } from '@parity/model/terraform';
+import { type Names, names } from '../names.js';
 import type { Pair } from '../pair.js';
-import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
+import { strategyFor } from '../strategy/strategies.js';
+import type { DrStrategy } from '../strategy/strategy.js';
+import type { FailoverStep } from './section.js';
 
 export interface ProcedureStep {
   readonly id: 'fence-writers' | 'apply' | 'complete' | 'fence-database' | 'traffic' | 'verify';
@@ -16,57 +20,6 @@ export interface ProcedureStep {
   readonly commands: readonly string[];
   /** Done by the failover command itself, or by a person (or the team's pipeline). */
   readonly by: 'terraform' | 'operator';
-}
-
-export interface Names {
-  primaryDb?: string;
-  drDb?: string;
-  cluster?: string;
-  nodeGroups: string[];
-  drCluster?: string;
-  drNodeGroups: string[];
-  queues: string[];
-}
-
-/** The resource types that name each part, per cloud. */
-const TYPES = {
-  aws: {
-    db: 'aws_db_instance',
-    cluster: 'aws_eks_cluster',
-    group: 'aws_eks_node_group',
-    groupName: 'node_group_name',
-    queue: 'aws_sqs_queue',
-  },
-  gcp: {
-    db: 'google_sql_database_instance',
-    cluster: 'google_container_cluster',
-    group: 'google_container_node_pool',
-    groupName: 'name',
-    queue: 'google_pubsub_topic',
-  },
-} as const;
-
-/** The names the procedure uses, from both environments' Terraform. */
-export function names(primaryJson: TerraformJson, drJson: TerraformJson, pair: Pair): Names {
-  const t = TYPES[pair.dr.cloud];
-  const inRegion = <T extends { region?: string }>(xs: T[], region: string) =>
-    xs.filter((x) => x.region === undefined || x.region === region);
-  const first = (j: TerraformJson, type: string, key: string, region: string) =>
-    literal(inRegion(placedResources(j, type), region)[0]?.body[key]);
-  const all = (j: TerraformJson, type: string, key: string, region: string) =>
-    inRegion(placedResources(j, type), region)
-      .map((r) => literal(r.body[key]))
-      .filter((n): n is string => !!n);
-  const dbKey = pair.dr.cloud === 'aws' ? 'identifier' : 'name';
-  return {
-    primaryDb: first(primaryJson, t.db, dbKey, pair.primary.region),
-    drDb: first(drJson, t.db, dbKey, pair.dr.region),
-    cluster: first(primaryJson, t.cluster, 'name', pair.primary.region),
-    nodeGroups: all(primaryJson, t.group, t.groupName, pair.primary.region),
-    drCluster: first(drJson, t.cluster, 'name', pair.dr.region),
-    drNodeGroups: all(drJson, t.group, t.groupName, pair.dr.region),
-    queues: all(drJson, t.queue, 'name', pair.dr.region),
-  };
 }
 
 /** The commands of the by-hand steps, per cloud. */
@@ -125,13 +78,22 @@ function commands(pair: Pair, n: Names) {
 }
 
 /** The steps of one failover step (restore; promote; complete), in order. */
-export function procedure(pair: Pair, step: FailoverStep, primaryJson: TerraformJson, drJson: TerraformJson): ProcedureStep[] {
+export function procedure(
+  pair: Pair,
+  step: FailoverStep,
+  primaryJson: TerraformJson,
+  drJson: TerraformJson,
+  strategy: DrStrategy = strategyFor(pair.dr),
+): ProcedureStep[] {
   const n = names(primaryJson, drJson, pair);
   const c = commands(pair, n);
   const { primary, dr } = pair;
-  const stack = `environments/${dr.name}/cdktf.out/stacks/${dr.name}`;
+  const steps = strategy.failover.steps;
+  const at = steps.findIndex((s) => s.step === step);
+  const [spec, then] = [steps[at], steps[at + 1]];
+  const first = at === 0;
   const out: ProcedureStep[] = [];
-  if (step !== 'complete') {
+  if (first) {
     out.push({
       id: 'fence-writers',
       title: `Fence the old primary's writers in ${primary.region}, if the region is reachable`,
@@ -140,32 +102,16 @@ export function procedure(pair: Pair, step: FailoverStep, primaryJson: Terraform
       by: 'operator',
     });
   }
-  const what: Record<FailoverStep, string> = {
-    restore: `creates ${dr.name} in ${dr.region}, its database restored from the recovery point, its cluster at full size`,
-    promote: `promotes the read replica ${n.drDb ?? ''} to a standalone database (one promotion call: it cannot be undone) and scales ${dr.name}'s compute to full size`,
-    complete: `turns the promoted database into a full primary in ${dr.region} (backups, managed master password, deletion protection as the tier says), in place`,
-  };
-  const apply = [
-    `pnpm synth ${dr.name}`,
-    `terraform -chdir=${stack} init -input=false`,
-    `terraform -chdir=${stack} plan -out=failover.tfplan`,
-    `terraform -chdir=${stack} apply failover.tfplan`,
-  ];
-  out.push({ id: 'apply', title: `Apply ${dr.name} with failover.step ${step}`, changes: what[step], commands: apply, by: 'terraform' });
-  if (step === 'promote') {
-    out.push({
-      id: 'complete',
-      title: `Complete the failover: failover.step complete, then apply`,
-      changes: what.complete,
-      commands: [
-        `pnpm failover ${dr.name} ${dr.cloud === 'aws' ? '--aws' : '(AWS only today: write failover.step complete by hand)'} --reason "<the same reason>" --by "<who>"`,
-        `git commit -m "${dr.name}: failover complete" environments/${dr.name}/environment.yaml`,
-        ...apply,
-      ],
-      by: 'terraform',
-    });
-  }
-  if (step !== 'complete' && c.fenceDatabase.length) {
+  const apply = applyCommands(dr.name);
+  out.push({
+    id: 'apply',
+    title: `Apply ${dr.name} with failover.step ${step}`,
+    changes: spec?.changes(pair, n) ?? '',
+    commands: apply,
+    by: 'terraform',
+  });
+  if (then) out.push(completeStep(pair, then.step, then.changes(pair, n), apply));
+  if (first && c.fenceDatabase.length) {
     out.push({
       id: 'fence-database',
       title: `Stop the old primary database in ${primary.region}, if reachable`,
@@ -174,19 +120,55 @@ export function procedure(pair: Pair, step: FailoverStep, primaryJson: Terraform
       by: 'operator',
     });
   }
-  out.push({
+  out.push(trafficStep(pair, c.endpoints), verifyStep(pair, c.verify));
+  return out;
+}
+
+/** Synth, init, plan and apply of the dr environment. */
+function applyCommands(dr: string): string[] {
+  const stack = `environments/${dr}/cdktf.out/stacks/${dr}`;
+  return [
+    `pnpm synth ${dr}`,
+    `terraform -chdir=${stack} init -input=false`,
+    `terraform -chdir=${stack} plan -out=failover.tfplan`,
+    `terraform -chdir=${stack} apply failover.tfplan`,
+  ];
+}
+
+/** The failover's next step, written and applied once this one is. */
+function completeStep(pair: Pair, step: FailoverStep, changes: string, apply: readonly string[]): ProcedureStep {
+  const { dr } = pair;
+  return {
+    id: 'complete',
+    title: `Complete the failover: failover.step ${step}, then apply`,
+    changes,
+    commands: [
+      `pnpm failover ${dr.name} ${dr.cloud === 'aws' ? '--aws' : `(AWS only today: write failover.step ${step} by hand)`} --reason "<the same reason>" --by "<who>"`,
+      `git commit -m "${dr.name}: failover ${step}" environments/${dr.name}/environment.yaml`,
+      ...apply,
+    ],
+    by: 'terraform',
+  };
+}
+
+function trafficStep(pair: Pair, endpoints: readonly string[]): ProcedureStep {
+  const { dr } = pair;
+  return {
     id: 'traffic',
     title: `Point traffic at ${dr.region}`,
     changes: `clients use ${dr.name}: Parity generates no DNS records, so this is your own mechanism (a DNS record, a service discovery entry, the applications' configuration)`,
-    commands: [...c.endpoints, '# then update the record your clients resolve (a DNS record, service discovery) to the addresses above'],
+    commands: [...endpoints, '# then update the record your clients resolve (a DNS record, service discovery) to the addresses above'],
     by: 'operator',
-  });
-  out.push({
+  };
+}
+
+function verifyStep(pair: Pair, verify: readonly string[]): ProcedureStep {
+  const { primary, dr } = pair;
+  return {
     id: 'verify',
     title: `Verify ${dr.name}`,
     changes: 'nothing: reads only',
-    commands: [`pnpm check ${primary.name} ${dr.name}`, ...c.verify, "# and your applications' own smoke tests against the DR region"],
+    commands: [`pnpm check ${primary.name} ${dr.name}`, ...verify, "# and your applications' own smoke tests against the DR region"],
     by: 'operator',
-  });
-  return out;
+  };
 }

@@ -6,7 +6,8 @@ import { fleetEnvironments } from '@parity/testkit';
 import { describe, expect, it } from 'vitest';
 import { setSection } from '../manifest-section.js';
 import { nextStep, type FailoverSection } from './section.js';
-import type { Pair, Strategy } from '../pair.js';
+import type { Strategy } from '@parity/model';
+import type { Pair } from '../pair.js';
 
 // dr-usw2 of the tests' fleet (@parity/testkit), as the generator stamps it
 const manifest = readFileSync(join(fleetEnvironments(), 'dr-usw2', 'environment.yaml'), 'utf8');

@@ -1,30 +1,13 @@
 /**
- * A failover as a reviewable change to the DR manifest (the `failover:` section): which step
- * comes next for the pair's strategy, the section and its history comment, the manifest text
- * with it (the YAML document edited, comments kept), the environment resolved and synthesized
- * from that text, the Terraform difference by address, and the steps Terraform does not do.
- *
- * `pnpm failover` writes the text; a drill resolves the same text in memory, so what is
- * practised is what is run.
+ * The dr manifest's `failover:` section: which step comes next for the pair's strategy (its
+ * `failover.steps`), the section written for it from the recovery point found, and its history
+ * comment. `change.ts` makes the manifest change from them.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  type Failover,
-  failoverDone,
-  ManifestSchema,
-  ParityError,
-  parseYaml,
-  type ResolvedEnvironment,
-  refuseOne,
-  resolveEnvironment,
-} from '@parity/model';
-import type { TerraformJson } from '@parity/model/terraform';
-import { resourceDiff, type ResourceDiff } from '@parity/release';
-import { strategyOf, type Pair as EnvPair } from '../pair.js';
-import { setSection } from '../manifest-section.js';
-import type { RecoveryPoint } from './recovery-point.js';
-import { describePoint } from './recovery-point.js';
+import { type Failover, failoverDone, refuseOne } from '@parity/model';
+import type { Pair as EnvPair } from '../pair.js';
+import { strategyFor } from '../strategy/strategies.js';
+import type { DrStrategy } from '../strategy/strategy.js';
+import { describePoint, type RecoveryPoint } from './recovery-point.js';
 
 export type FailoverStep = Failover['step'];
 
@@ -43,14 +26,13 @@ export function currentFailover(pair: EnvPair): Failover | undefined {
   return pair.ws.manifests.get(pair.dr.name)?.data.failover;
 }
 
-/** The step a failover takes next: restore (backup & restore), promote then complete (a replica); a finished one is refused. */
-export function nextStep(pair: EnvPair): FailoverStep {
-  const strategy = strategyOf(pair.dr);
+/** The step a failover takes next: the first of its strategy's, then each after the one written; a finished one is refused. */
+export function nextStep(pair: EnvPair, strategy: DrStrategy = strategyFor(pair.dr)): FailoverStep {
+  const steps = strategy.failover.steps.map((s) => s.step);
   const current = currentFailover(pair);
-  if (strategy === 'backup-restore') return current ? refuseOne(failoverDone(pair.dr.name, current, pair.primary.region)) : 'restore';
-  if (!current) return 'promote';
-  if (current.step === 'promote') return 'complete';
-  return refuseOne(failoverDone(pair.dr.name, current, pair.primary.region));
+  const next = current ? steps[steps.indexOf(current.step) + 1] : steps[0];
+  if (next && (!current || steps.includes(current.step))) return next;
+  return refuseOne(failoverDone(pair.dr.name, current ?? { step: '(none)' }, pair.primary.region));
 }
 
 /** The `failover:` section for the next step, from the recovery point found. */
@@ -72,42 +54,4 @@ export function failoverSection(pair: EnvPair, step: FailoverStep, point: Recove
 export function failoverComment(pair: EnvPair, section: FailoverSection, point: RecoveryPoint, at: Date, declaredBy: string): string {
   const when = at.toISOString().replace(/:\d{2}\.\d{3}Z$/, 'Z');
   return ` ${when}: ${section.step} — ${pair.primary.region} lost (${section.reason}), declared by ${declaredBy}. ${describePoint(point, at, pair.dr.dr.rpoMinutes)}.`;
-}
-
-export interface FailoverChange {
-  readonly file: string;
-  readonly before: string;
-  readonly after: string;
-  readonly section: FailoverSection;
-  /** The pair with the changed manifest (for the next step of the same failover). */
-  readonly pair: EnvPair;
-  /** The DR environment resolved from the changed manifest. */
-  readonly env: ResolvedEnvironment;
-  /** Its Terraform after the change. */
-  readonly json: TerraformJson;
-  readonly diff: ResourceDiff;
-}
-
-async function synth(root: string, env: ResolvedEnvironment): Promise<TerraformJson> {
-  const { synthToJson } = await import('@parity/synth');
-  return (await synthToJson(root, env)) as TerraformJson;
-}
-
-/**
- * The change in full: the manifest text with the section, resolved and synthesized in memory, and
- * the difference. `before` is the manifest text to change (default: the file; a drill's second
- * step passes the first step's text, which it never writes).
- */
-export async function failoverChange(pair: EnvPair, section: FailoverSection, comment: string, before?: string): Promise<FailoverChange> {
-  const src = pair.ws.manifests.get(pair.dr.name)!;
-  const text = before ?? readFileSync(join(pair.ws.root, src.file), 'utf8');
-  const after = setSection(text, 'failover', section, comment);
-  const parsed = parseYaml(src.file, after, ManifestSchema);
-  if (!parsed.source) throw new ParityError(parsed.issues, `the failover would leave ${src.file} invalid; nothing was written`);
-  const ws = { ...pair.ws, manifests: new Map(pair.ws.manifests).set(pair.dr.name, parsed.source) };
-  const r = resolveEnvironment(ws, pair.dr.name);
-  if (!r.env) throw new ParityError(r.issues, `${pair.dr.name} would not resolve with failover.step ${section.step}; nothing was written`);
-  const json = await synth(pair.ws.root, r.env);
-  const diff = resourceDiff(await synth(pair.ws.root, pair.dr), json);
-  return { file: src.file, before: text, after, section, pair: { ...pair, ws, dr: r.env }, env: r.env, json, diff };
 }

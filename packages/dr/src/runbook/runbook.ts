@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
 import { holdsExactly, lastDrillReport, readWorkspaceFile, runbookStale, type Workspace } from '@parity/model';
-import type { FailoverStep } from '../failover/section.js';
-import { pairIn, strategyOf, type Pair } from '../pair.js';
-import { procedure, type ProcedureStep } from '../failover/procedure.js';
-import { failbackView } from './failback.js';
 import { writeFileAtomic } from '@parity/io';
+import { procedure, type ProcedureStep } from '../failover/procedure.js';
+import { type Pair, pairIn } from '../pair.js';
+import { strategyFor } from '../strategy/strategies.js';
+import type { DrStrategy } from '../strategy/strategy.js';
+import { failbackView } from './failback.js';
 import type { DrillReport, StepId } from '@parity/model';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 
@@ -61,15 +62,6 @@ export interface RunbookView {
   }>;
 }
 
-const STRATEGY_TEXT: Record<string, string> = {
-  'backup-restore':
-    'backup & restore: nothing runs in the DR region in peacetime but the backup plane (vault, keys, copied backups, state bucket); the failover creates the DR environment, its database restored from the newest copy',
-  'pilot-light':
-    'pilot light: the DR environment runs in peacetime with its network, keys, queues and a read replica of the database; its compute is defined at zero nodes. The failover promotes the replica and scales the compute up',
-  'warm-standby':
-    "warm standby: the DR environment runs in peacetime with a read replica and compute at a fraction of the primary's size. The failover promotes the replica and scales the compute up to full size",
-};
-
 /** The drill steps that correspond to a procedure step. */
 const DRILLED: Partial<Record<ProcedureStep['id'], StepId[]>> = {
   apply: ['apply-dr', 'promote'],
@@ -108,10 +100,11 @@ export function runbookView(
   pair: DrPair | undefined,
   primaryJson: TerraformJson,
   drJson: TerraformJson,
+  way: DrStrategy = strategyFor(p.dr),
 ): RunbookView {
-  const strategy = strategyOf(p.dr);
-  const first: FailoverStep = strategy === 'backup-restore' ? 'restore' : 'promote';
-  const steps = procedure(p, first, primaryJson, drJson);
+  const strategy = p.dr.dr.strategy;
+  const failoverSteps = way.failover.steps.map((x) => x.step);
+  const steps = failoverSteps[0] ? procedure(p, failoverSteps[0], primaryJson, drJson, way) : [];
   const report = lastDrillReport(ws.root, p.dr.name)?.report;
   const declaration = ws.definition?.data.dr.declaration;
   const aws = p.dr.cloud === 'aws';
@@ -124,7 +117,7 @@ export function runbookView(
     cloud: p.dr.cloud,
     policy: p.dr.dr.policy,
     strategy,
-    strategyText: STRATEGY_TEXT[strategy] ?? strategy,
+    strategyText: way.runbook.peacetime(strategy),
     rpoMinutes: p.dr.dr.rpoMinutes,
     rtoMinutes: p.dr.dr.rtoMinutes,
     mechanism: pair?.rpo
@@ -141,10 +134,7 @@ export function runbookView(
     },
     prechecks: [
       {
-        what:
-          strategy === 'backup-restore'
-            ? `Data: the newest backup copy in ${p.dr.region} is younger than the RPO (${p.dr.dr.rpoMinutes} min)`
-            : `Data: the replica's lag is within the RPO (${p.dr.dr.rpoMinutes} min)`,
+        what: way.runbook.dataCheck(p),
         commands: aws
           ? [`pnpm failover ${p.dr.name} --aws --dry-run`]
           : [`gcloud sql instances describe <the DR replica> --format='value(replicaConfiguration)'`],
@@ -165,10 +155,7 @@ export function runbookView(
     failoverCommand: aws
       ? `pnpm failover ${p.dr.name} --aws --reason "<why>" --by "<who declared>"`
       : `# pnpm failover runs on AWS only today: add the failover: section to environments/${p.dr.name}/environment.yaml by hand (docs/failover-failback.md)`,
-    failoverSteps:
-      strategy === 'backup-restore'
-        ? 'one step: `failover.step: restore`'
-        : 'two steps: `failover.step: promote`, then `failover.step: complete`',
+    failoverSteps: stepsText(failoverSteps),
     steps: steps.map((s, i) => ({
       n: i + 2,
       title: s.title,
@@ -184,8 +171,14 @@ export function runbookView(
     lastDrill: report
       ? `${report.startedAt} on ${report.target.kind === 'aws' ? 'AWS' : 'the emulator'}: ${report.status}${report.rto ? `, RTO ${report.rto.measuredMinutes} min` : ''}${report.rpo ? `, RPO ${report.rpo.measuredMinutes} min` : ''} (${report.files?.markdown ?? 'drills/'})`
       : `never (pnpm drill ${p.dr.name})`,
-    ...failbackView(p, primaryJson, drJson),
+    ...failbackView(p, primaryJson, drJson, way),
   };
+}
+
+/** `one step: \`failover.step: restore\``, `two steps: … , then …`. */
+function stepsText(steps: readonly string[]): string {
+  const count = ['no steps', 'one step', 'two steps', 'three steps'][steps.length] ?? `${steps.length} steps`;
+  return `${count}: ${steps.map((x) => `\`failover.step: ${x}\``).join(', then ')}`;
 }
 
 /** The runbook's text: the view through the template, compiled in strict mode. */

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '@parity/io';
 import { join } from 'node:path';
 import { type DrillReport, drillReportsDir, type FailbackRecord, type Measured, type NotExercised, reportStamp } from '@parity/model';
+import { STRATEGY_OF, strategyNamed } from '@parity/dr';
 import { duration } from './metrics.js';
 
 const icon = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '✅' : '❌');
@@ -25,10 +26,11 @@ function failbackSection(r: DrillReport, f: FailbackRecord): string[] {
       : 'not measured';
   out.push(`- **Started:** ${f.startedAt}${f.verifiedAt ? ` · **verified:** ${f.verifiedAt}` : ''} · **took:** ${took}`);
   for (const s of f.steps) out.push(`- **${s.step}:** ${s.detail}`);
-  const backups = r.policy?.strategy === 'backup-restore';
-  const why = backups ? 're-created from the switchover snapshot' : 'AWS cannot turn a standalone instance into a replica';
-  if (f.replaced?.length) out.push(`- **Replaced (${why}):** ${f.replaced.join('; ')}`);
-  if (f.beforeFence) out.push(`- **${backups ? 'Reverse copy' : 'Reverse replica'} before the fence:** ${f.beforeFence}`);
+  // a report names its pair's strategy; one without (an older drill's) was of a replica pair
+  const way = strategyNamed(r.policy?.strategy) ?? STRATEGY_OF['pilot-light'];
+  const reverse = `${way.failback.reverse[0]?.toUpperCase()}${way.failback.reverse.slice(1)}`;
+  if (f.replaced?.length) out.push(`- **Replaced (${way.drill.replacedBecause}):** ${f.replaced.join('; ')}`);
+  if (f.beforeFence) out.push(`- **${reverse} before the fence:** ${f.beforeFence}`);
   if (f.fenced) out.push(`- **Fenced:** ${f.fenced.join(', ') || 'no node group'}`);
   if (f.atSwitchover) out.push(`- **At the switchover:** ${f.atSwitchover}`);
   if (f.manifestsRestored !== undefined)

@@ -19,7 +19,7 @@ import {
   GetQueueUrlCommand,
   ListBackupPlansCommand,
   type Clients,
-} from '@parity/dr';
+} from '@parity/dr/aws';
 import type { Verification } from '@parity/model';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 

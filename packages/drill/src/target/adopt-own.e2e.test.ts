@@ -15,7 +15,7 @@ import { CreateAliasCommand, ListAliasesCommand } from '@aws-sdk/client-kms';
 import { runTerraform, terraformEnv } from '@parity/io';
 import type { TerraformJson } from '@parity/model/terraform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients } from '@parity/dr';
+import { clients } from '@parity/dr/aws';
 import { overrideFor } from './emulator.js';
 import { motoCommand, startMoto, type Moto } from './moto.js';
 import { apply, init, pendingChanges, stateResources, TerraformFailed, type TfContext } from './terraform.js';

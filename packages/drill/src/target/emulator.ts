@@ -8,6 +8,7 @@
 
 import {
   addresses,
+  placedResources,
   blockAt,
   providerBlocks,
   referencedAddresses,
@@ -230,4 +231,22 @@ export function withoutReplicaSubnetGroups(input: TerraformJson): { json: Terraf
     adapted.push(`aws_db_instance.${name}`);
   }
   return { json, adapted };
+}
+
+/**
+ * Node groups whose size the change alters. On moto they are replaced instead of updated in place:
+ * its EKS has UpdateNodegroupConfig but no DescribeUpdate, which the provider's waiter polls.
+ */
+export function resizedNodeGroups(before: TerraformJson, after: TerraformJson): string[] {
+  const size = (j: TerraformJson) =>
+    new Map(placedResources(j, 'aws_eks_node_group').map((g) => [g.address, JSON.stringify(g.body.scaling_config)]));
+  const was = size(before);
+  return [...size(after)].filter(([a, s]) => was.has(a) && was.get(a) !== s).map(([a]) => a);
+}
+
+/** Backup plans whose rules change between two documents (a failback's reverse copy action): moto 5.2.1 has no UpdateBackupPlan. */
+export function changedBackupPlans(before: TerraformJson, after: TerraformJson): string[] {
+  const rules = (j: TerraformJson) => new Map(placedResources(j, 'aws_backup_plan').map((p) => [p.address, JSON.stringify(p.body.rule)]));
+  const was = rules(before);
+  return [...rules(after)].filter(([a, r]) => was.has(a) && was.get(a) !== r).map(([a]) => a);
 }

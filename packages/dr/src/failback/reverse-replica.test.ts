@@ -1,17 +1,13 @@
 /**
- * The API calls of `pnpm failback --aws` against recorded responses in the shapes the APIs answer
- * (RDS query/XML, CloudWatch JSON 1.0, EKS REST-JSON): the wait for the reverse replica (within
- * the RPO, then lag 0 read after the fence, refused at the timeout) and the fence. The same code
- * runs against moto in `pnpm drill --failback`.
+ * The wait for the reverse replica of `pnpm failback --aws` against recorded responses in the
+ * shapes the APIs answer (RDS query/XML, CloudWatch JSON 1.0): within the RPO, then lag 0 read
+ * after the fence, refused at the timeout. The same code runs against moto in `pnpm drill --failback`.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { EKSClient } from '@aws-sdk/client-eks';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
-import type { TerraformJson } from '@parity/model/terraform';
-import { refusal } from '@parity/testkit';
-import { fenceWriters, waitForReverseCopy, type ReverseWait } from './command.js';
-import { recordedConfig, recordedHandler, type RecordedAnswer } from '@parity/testkit';
+import { type ReverseWait, waitForReverseCopy } from './reverse-replica.js';
+import { type RecordedAnswer, recordedConfig, recordedHandler, refusal } from '@parity/testkit';
 
 const NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
 const instance: RecordedAnswer = {
@@ -104,27 +100,5 @@ describe('the wait for the reverse replica in the primary region', () => {
     const none = { DescribeDBInstances: instance, GetMetricStatistics: lag([]) };
     expect((await refusal(waitForReverseCopy(wait(none).w))).headline).toMatch(/lag unknown/);
     expect((await waitForReverseCopy(wait(none, { acceptUnknownLag: true }).w)).lagSeconds).toBeUndefined();
-  });
-});
-
-describe('the fence', () => {
-  it("scales each of the dr environment's node groups to zero (UpdateNodegroupConfig)", async () => {
-    const { handler, sent } = recordedHandler({
-      'POST /clusters/acme-dr-usw2-eks/node-groups/acme-dr-usw2-nodes/update-config': {
-        body: JSON.stringify({ update: { id: 'u1', status: 'InProgress', type: 'ConfigUpdate' } }),
-        contentType: 'application/json',
-      },
-    });
-    const eks = new EKSClient(recordedConfig(handler));
-    const json = {
-      resource: {
-        aws_eks_cluster: { cluster_eks: { name: 'acme-dr-usw2-eks' } },
-        aws_eks_node_group: {
-          cluster_nodes: { cluster_name: '${aws_eks_cluster.cluster_eks.name}', node_group_name: 'acme-dr-usw2-nodes' },
-        },
-      },
-    } as unknown as TerraformJson;
-    expect(await fenceWriters(eks, json)).toEqual(['acme-dr-usw2-eks/acme-dr-usw2-nodes']);
-    expect(JSON.parse(sent[0]!.body)).toMatchObject({ scalingConfig: { minSize: 0, maxSize: 1, desiredSize: 0 } });
   });
 });

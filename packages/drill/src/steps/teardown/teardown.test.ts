@@ -8,10 +8,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fleetWorkspace } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolvePair } from '@parity/dr';
+
 import type { DrillReport } from '@parity/model';
-import { DrillRun, type DrillTargetOption, type TerraformOps } from '../context.js';
-import { finish } from './teardown.js';
+import { resolvePair } from '@parity/dr';
+import { DrillContext, type DrillTargetOption, type TerraformOps } from '../../context.js';
+import { prepare } from '../../target/work-copy.js';
+import { finish } from './finish.js';
 import type { TerraformJson } from '@parity/model/terraform';
 
 const cleanups: Array<() => void> = [];
@@ -55,12 +57,12 @@ async function appliedRun(target: DrillTargetOption, opts: { keep?: boolean; fai
     terraformEnv: () => ({}),
     terraform,
   };
-  const run = DrillRun.open({ root: ws.root, drEnv: 'dr-usw2', target, keep: opts.keep }, deps, pair);
+  const run = DrillContext.open({ root: ws.root, drEnv: 'dr-usw2', target, keep: opts.keep }, deps, pair);
   for (const [env, protect] of [
     [pair.primary, true],
     [pair.dr, false],
   ] as const) {
-    const p = run.prepare(env, db(protect));
+    const p = prepare(run, undefined, env, db(protect));
     mkdirSync(p.dir, { recursive: true });
     state(p.dir);
   }
@@ -75,7 +77,7 @@ describe('the teardown on a target the drill did not start', () => {
     const { run, calls, root } = await appliedRun({ kind: 'endpoint', url: 'http://127.0.0.1:9' });
     const r = await finish(run);
     expect(calls).toEqual(['destroy dr-usw2', 'apply prod-use1 teardown [protection lifted]', 'destroy prod-use1']);
-    const lifted = JSON.parse(readFileSync(join(run.prepared.get('prod-use1')!.dir, 'zz_teardown_override.tf.json'), 'utf8'));
+    const lifted = JSON.parse(readFileSync(join(run.created.workCopies.get('prod-use1')!.dir, 'zz_teardown_override.tf.json'), 'utf8'));
     expect(lifted.resource.aws_db_instance.database_db).toEqual({
       deletion_protection: false,
       skip_final_snapshot: true,
@@ -119,7 +121,7 @@ describe('the teardown on a target the drill did not start', () => {
       expect(r.teardown?.action).toMatch(
         /^kept \(--keep\): dr-usw2 and prod-use1; destroy with: cd \.parity\/drills\/dr-usw2-[^/]+\/<env> && terraform destroy$/,
       );
-      expect(existsSync(join(run.prepared.get('dr-usw2')!.dir, 'terraform.tfstate'))).toBe(true);
+      expect(existsSync(join(run.created.workCopies.get('dr-usw2')!.dir, 'terraform.tfstate'))).toBe(true);
     }
   });
 });

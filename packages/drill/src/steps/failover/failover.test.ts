@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TerraformJson } from '@parity/model/terraform';
-import { copyKeyFromState, leftPending, resizedNodeGroups } from './failover.js';
+import { resizedNodeGroups } from '../../target/emulator.js';
+import { leftPending } from './failover-step.js';
+import { copyKeyFromState } from './marker.js';
 
 describe('the key the copy is encrypted with', () => {
   it("is the key of the primary's backup copy vault in the DR region", () => {
