@@ -18,11 +18,12 @@ import {
   DRILL_REPORT_SCHEMA,
   type DrillReport,
   type DrillTarget,
-  interrupted,
+  interruption,
   ParityError,
   reportStamp,
   type StepId,
   type StepRecord,
+  wasInterrupted,
 } from '@parity/model';
 import { outline } from './report/outline.js';
 import { type Progress, silentProgress } from './report/progress.js';
@@ -122,15 +123,6 @@ function targetOf(t: DrillTargetOption): DrillTarget {
   if (t.kind === 'endpoint') return { kind: 'endpoint', endpoint: t.url, description: `AWS emulator at ${t.url} (running already)` };
   return { kind: 'emulator', description: 'moto_server started by the drill on a free loopback port' };
 }
-
-/** The abort reason of a signal (or the caller's abort): `interrupted by SIGINT`. */
-export function interruption(by: string): ParityError {
-  const i = interrupted(by);
-  return new ParityError([i], i.message);
-}
-
-/** A drill interrupted by a signal or its caller (not a failure of what it practises). */
-export const wasInterrupted = (e: unknown): boolean => e instanceof ParityError && e.kinds.includes('interrupted');
 
 /** The shared state and machinery of one drill, from the lock to the report. */
 export class DrillContext {

@@ -629,6 +629,16 @@ export function interrupted(by: string): Issue {
   return issue({ kind: 'interrupted', file: '(signal)', path: '', value: by, message: `interrupted by ${by}` });
 }
 
+/** The abort reason of a signal or of a caller's abort (`interrupted by SIGINT`), to abort with rather than throw. */
+export function interruption(by: string): ParityError {
+  return new ParityError([interrupted(by)], `interrupted by ${by}`);
+}
+
+/** Whether `e` is an interruption: the drill was stopped, it did not fail. */
+export function wasInterrupted(e: unknown): boolean {
+  return e instanceof ParityError && e.kinds.includes('interrupted');
+}
+
 /** The emulator the drill started died while the drill ran. */
 export function emulatorDied(pid: number, how: string, log: string): Issue {
   return issue({

@@ -18,7 +18,7 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { interrupted, ParityError, refuseOne, snapshotUnavailable } from '@parity/model';
+import { interruption, refuseOne, snapshotUnavailable } from '@parity/model';
 
 export interface Clients {
   readonly region: string;
@@ -85,7 +85,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
       'abort',
       () => {
         clearTimeout(t);
-        reject(signal.reason instanceof Error ? signal.reason : new ParityError([interrupted('abort')], 'interrupted by abort'));
+        reject(signal.reason instanceof Error ? signal.reason : interruption('abort'));
       },
       { once: true },
     );

@@ -6,13 +6,23 @@
  *   of the snapshot the DR database was restored from).
  */
 
-import type { Measured } from '@parity/model';
+import { drillOutcome, type Measured, refuseOne } from '@parity/model';
+
+/** A span whose end is not after its start (or a time the cloud did not give): the clocks disagree. */
+function unmeasurable(fromMs: number, toMs: number) {
+  const at = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : 'an unknown time');
+  return drillOutcome(
+    '(clock)',
+    `cannot measure: ${at(toMs)} is before ${at(fromMs)}`,
+    'an end after its start',
+    "check this machine's clock against the cloud's (NTP): the snapshot times come from the cloud, the loss from here",
+  );
+}
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function measure(fromMs: number, toMs: number, targetMinutes: number): Measured {
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new Error('cannot measure: a time is missing');
-  if (toMs < fromMs) throw new Error(`cannot measure: ${new Date(toMs).toISOString()} is before ${new Date(fromMs).toISOString()}`);
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs < fromMs) refuseOne(unmeasurable(fromMs, toMs));
   const seconds = (toMs - fromMs) / 1000;
   const minutes = seconds / 60;
   return {

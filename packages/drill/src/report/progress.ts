@@ -67,7 +67,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, to
     },
     fail(t, seconds, error) {
       stopTicker();
-      const line = `${prefix()} ${t} ${pc.dim(duration(seconds))}  ${pc.red(error.split('\n')[0]!)}`;
+      const line = `${prefix()} ${t} ${pc.dim(duration(seconds))}  ${pc.red(error.split('\n')[0] ?? '')}`;
       if (spinner) spinner.fail(line);
       else stream.write(`${pc.red('✘')} ${line}\n`);
       spinner = undefined;

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients } from '@parity/dr/aws';
 import { overrideFor } from './emulator.js';
 import { motoCommand, startMoto, type Moto } from './moto.js';
-import { apply, init, pendingChanges, stateResources, TerraformFailed, type TfContext } from './terraform.js';
+import { ParityError } from '@parity/model';
+import { apply, diagnosticsOf, init, pendingChanges, stateResources, type TfContext } from './terraform.js';
 
 const CI = process.env.CI === 'true';
 const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
@@ -106,8 +107,9 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('apply on an emulator of the 
       () => undefined,
       (e: unknown) => e,
     );
-    expect(failed).toBeInstanceOf(TerraformFailed);
-    expect((failed as TerraformFailed).errors.join('\n')).toMatch(/^aws_kms_alias\.backup_key-alias: creating .*AlreadyExistsException/m);
+    expect(failed).toBeInstanceOf(ParityError);
+    expect((failed as ParityError).kinds).toEqual(['terraform-failed']);
+    expect(diagnosticsOf(failed).join('\n')).toMatch(/^aws_kms_alias\.backup_key-alias: creating .*AlreadyExistsException/m);
     expect(stateResources(dir).some((s) => s.type === 'aws_kms_alias')).toBe(false);
     expect(await aliasTargets(alias)).toEqual([key]);
   }, 240_000);

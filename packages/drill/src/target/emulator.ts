@@ -133,7 +133,7 @@ export function removeResources(input: TerraformJson, seeds: ReadonlyMap<Address
     changed = false;
     for (const a of [...known].sort()) {
       if (removed.has(a)) continue;
-      const via = [...refs.get(a)!].sort().find((r) => removed.has(r));
+      const via = [...(refs.get(a) ?? [])].sort().find((r) => removed.has(r));
       if (via) {
         removed.set(a, { address: a, reason: `references ${via}, which is left out`, via });
         changed = true;
@@ -155,9 +155,10 @@ export function removeResources(input: TerraformJson, seeds: ReadonlyMap<Address
     droppedDependsOn.push({ address: a, on: gone });
   }
   const removedOutputs: string[] = [];
-  for (const [name, out] of Object.entries(json.output ?? {})) {
+  const outputs = json.output ?? {};
+  for (const [name, out] of Object.entries(outputs)) {
     if ([...referencedAddresses(out, known)].some((r) => removed.has(r))) {
-      delete json.output![name];
+      delete outputs[name];
       removedOutputs.push(name);
     }
   }

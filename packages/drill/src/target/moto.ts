@@ -4,6 +4,10 @@
  * the drill at once, and stopped with its whole group afterwards.
  */
 import { freePort, type ProcessGroups, runProcess, type Started, startProcess } from '@parity/io';
+import { emulatorNotUp, type Issue, interruption, ParityError, refuseOne } from '@parity/model';
+
+/** An issue as the error it is thrown as. */
+const problem = (i: Issue) => new ParityError([i], i.message);
 
 /** The emulator the unsupported-resource table was established with. */
 export const MOTO_VERSION = '5.2.1';
@@ -107,7 +111,7 @@ async function untilAnswering(
   for (;;) {
     const failed = await Promise.race([
       server.failed,
-      server.exited.then((x) => new Error(`moto_server exited before it answered (${x.signal ?? `code ${x.code}`}); see ${opts.log}`)),
+      server.exited.then((x) => problem(emulatorNotUp(url, `exited before it answered (${x.signal ?? `code ${x.code}`})`, opts.log))),
       new Promise<undefined>((r) => setTimeout(() => r(undefined), 200)),
     ]);
     if (failed) {
@@ -116,12 +120,12 @@ async function untilAnswering(
     }
     if (opts.signal?.aborted) {
       await stop();
-      throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
+      throw opts.signal.reason instanceof Error ? opts.signal.reason : interruption('abort');
     }
     if (await answers(url, 1000)) return;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`moto_server did not answer on ${url} within ${Math.round(timeoutMs / 1000)} s; see ${opts.log}`);
+      refuseOne(emulatorNotUp(url, `did not answer on ${url} within ${Math.round(timeoutMs / 1000)} s`, opts.log));
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   runTerraform,
   terraformInitArgs,
 } from '@parity/io';
+import { interruption, ParityError, terraformFailed } from '@parity/model';
 
 export interface TfContext {
   readonly env: NodeJS.ProcessEnv;
@@ -41,14 +42,14 @@ export interface StateResource {
 export function terraformErrors(output: string, max = 4): string[] {
   const out: string[] = [];
   const lines = output.split('\n').map((l) => l.replace(/^[│╷╵]\s?/, ''));
-  for (let i = 0; i < lines.length && out.length < max; i++) {
-    const m = /^Error: (.+)$/.exec(lines[i]!.trim());
-    if (!m || m[1] === 'execution halted') continue;
-    let msg = m[1]!;
+  for (const [i, line] of lines.entries()) {
+    if (out.length >= max) break;
+    let msg = /^Error: (.+)$/.exec(line.trim())?.[1];
+    if (!msg || msg === 'execution halted') continue;
     let address: string | undefined;
     let detail: string | undefined;
-    for (let j = i + 1; j < Math.min(lines.length, i + 16); j++) {
-      const l = lines[j]!.trim();
+    for (const next of lines.slice(i + 1, i + 16)) {
+      const l = next.trim();
       if (/^Error: /.test(l)) break;
       const w = /^with ([^,]+),/.exec(l);
       if (w) address ??= w[1];
@@ -67,18 +68,24 @@ function runOptions(dir: string, ctx: TfContext, what: string, onLine?: (l: stri
 }
 
 function abortReason(signal: AbortSignal | undefined): Error {
-  return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+  return signal?.reason instanceof Error ? signal.reason : interruption('abort');
 }
 
-/** A terraform run that exited non-zero, with its `Error:` diagnostics (`terraformErrors`). */
-export class TerraformFailed extends Error {
-  constructor(
-    message: string,
-    readonly errors: readonly string[],
-  ) {
-    super(message);
-    this.name = 'TerraformFailed';
-  }
+/** A terraform run that exited non-zero, as a refusal naming its log and its `Error:` diagnostics (`terraformErrors`). */
+function failed(dir: string, command: string, r: { code: number | null; signal?: NodeJS.Signals | null; stdout: string; stderr: string }) {
+  const errors = terraformErrors(`${r.stderr}\n${r.stdout}`);
+  const fix = errors.some((e) => /arn:aws:iam::aws:policy\/.*(does not exist|not attachable)/.test(e))
+    ? 'the emulator has no AWS managed policies: start moto with MOTO_IAM_LOAD_MANAGED_POLICIES=true'
+    : undefined;
+  const i = terraformFailed(join(dir, 'terraform.log'), command, r.signal ?? `exit ${r.code}`, errors, fix);
+  return new ParityError([i], i.message);
+}
+
+/** The `Error:` diagnostics of a failed terraform run (empty for anything else). */
+export function diagnosticsOf(e: unknown): readonly string[] {
+  if (!(e instanceof ParityError)) return [];
+  const i = e.issues.find((x) => x.kind === 'terraform-failed');
+  return Array.isArray(i?.value) ? (i.value as string[]) : [];
 }
 
 async function tf(
@@ -90,16 +97,7 @@ async function tf(
 ): Promise<{ stdout: string; stderr: string }> {
   const r = await runTerraform(args, dir, ctx.env, runOptions(dir, ctx, `terraform ${args[0]} (${what})`, onLine));
   if (r.aborted) throw abortReason(ctx.signal);
-  if (r.code !== 0) {
-    const errors = terraformErrors(`${r.stderr}\n${r.stdout}`);
-    const hint = errors.some((e) => /arn:aws:iam::aws:policy\/.*(does not exist|not attachable)/.test(e))
-      ? ' (the emulator has no AWS managed policies: start moto with MOTO_IAM_LOAD_MANAGED_POLICIES=true)'
-      : '';
-    throw new TerraformFailed(
-      `terraform ${args[0]} failed (${r.signal ?? `exit ${r.code}`})${errors.length ? `: ${errors.join('; ')}` : ''}${hint}; log ${join(dir, 'terraform.log')}`,
-      errors,
-    );
-  }
+  if (r.code !== 0) throw failed(dir, args[0] ?? 'terraform', r);
   return r;
 }
 
@@ -131,7 +129,7 @@ export async function apply(
     return { ...(await applyOnce(dir, ctx, what, onProgress, replace)), adopted: [] };
   } catch (e) {
     // with -replace a second apply could replace twice; a first apply has nothing to replace
-    const own = ctx.ownEmulator && replace.length === 0 && e instanceof TerraformFailed ? ownCreates(readDocument(dir), e.errors) : [];
+    const own = ctx.ownEmulator && replace.length === 0 ? ownCreates(readDocument(dir), diagnosticsOf(e)) : [];
     if (own.length === 0) throw e;
     for (const o of own) {
       onProgress?.(`importing ${o.address} (${o.id}): the emulator made it for a request whose answer was lost`);
@@ -187,16 +185,15 @@ export function ownCreates(json: TerraformJson | undefined, errors: readonly str
   if (!json || errors.length === 0) return [];
   const own: OwnCreate[] = [];
   for (const e of errors) {
-    const m = /^([a-z0-9_]+)\.(\S+): creating .*AlreadyExists/.exec(e);
-    const idOf = m ? NAMED_CREATES[m[1]!] : undefined;
-    if (!m || !idOf) return [];
-    const type = m[1]!;
+    const [, type = '', name = ''] = /^([a-z0-9_]+)\.(\S+): creating .*AlreadyExists/.exec(e) ?? [];
+    const idOf = NAMED_CREATES[type];
+    if (!idOf) return [];
     const byName = json.resource?.[type] ?? {};
-    const id = idOf((byName[m[2]!] ?? {}) as Record<string, unknown>);
+    const id = idOf((byName[name] ?? {}) as Record<string, unknown>);
     if (typeof id !== 'string' || id.includes('${')) return [];
     const sameName = Object.values(byName).filter((b) => idOf(b as Record<string, unknown>) === id);
     if (sameName.length !== 1) return [];
-    own.push({ address: `${type}.${m[2]}`, id });
+    own.push({ address: `${type}.${name}`, id });
   }
   return own;
 }
@@ -218,19 +215,15 @@ export interface PendingChange {
 export async function pendingChanges(dir: string, ctx: TfContext, what: string): Promise<PendingChange[]> {
   const changes: PendingChange[] = [];
   const onLine = (l: string) => {
-    const head = /^\s*# (\S+) (?:will be|must be) (.+)$/.exec(l);
-    if (head) changes.push({ address: head[1]!, action: head[2]!, attributes: [] });
-    const attr = /^\s{6}[~+-] ([a-z0-9_]+)\s+=/.exec(l);
-    if (attr && changes.length) changes[changes.length - 1]!.attributes.push(attr[1]!);
+    const [, address, action] = /^\s*# (\S+) (?:will be|must be) (.+)$/.exec(l) ?? [];
+    if (address && action) changes.push({ address, action, attributes: [] });
+    const attribute = /^\s{6}[~+-] ([a-z0-9_]+)\s+=/.exec(l)?.[1];
+    if (attribute) changes.at(-1)?.attributes.push(attribute);
   };
   const args = ['plan', '-detailed-exitcode', '-input=false', '-no-color', '-lock=false'];
   const r = await runTerraform(args, dir, ctx.env, runOptions(dir, ctx, `terraform plan (${what})`, onLine));
   if (r.aborted) throw abortReason(ctx.signal);
-  if (r.code !== 0 && r.code !== 2) {
-    throw new Error(
-      `terraform plan failed (${r.signal ?? `exit ${r.code}`}): ${terraformErrors(`${r.stderr}\n${r.stdout}`).join('; ')}; log ${join(dir, 'terraform.log')}`,
-    );
-  }
+  if (r.code !== 0 && r.code !== 2) throw failed(dir, 'plan', r);
   return changes;
 }
 
