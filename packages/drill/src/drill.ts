@@ -12,7 +12,7 @@ import type { DrillReport } from '@parity/model';
 import { DrillContext, type DrillDeps, type DrillOptions } from './context.js';
 import { failbackSteps, failoverSteps } from './steps/kit.js';
 import { applyPrimary } from './steps/failover/primary.js';
-import { checkPair, reachTarget } from './steps/failover/target.js';
+import { checkPair, reachTarget } from './steps/failover/start.js';
 import { measure, verifyRecovery } from './steps/failover/verify.js';
 import { finish } from './steps/teardown/finish.js';
 

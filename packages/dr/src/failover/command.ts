@@ -18,7 +18,7 @@ import { type Clients, clients } from '../cloud/aws.js';
 import { blockingFindings, findingLines, type Pair, resolvePair, terraformOf } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
 import { type FailoverChange, failoverChange } from './change.js';
-import { procedure, type ProcedureStep } from './procedure.js';
+import { failoverProcedure, type FailoverProcedureStep } from './procedure.js';
 import { describePoint, type RecoveryPoint } from './recovery-point.js';
 import { failoverComment, failoverSection, type FailoverStep, nextStep } from './section.js';
 
@@ -49,7 +49,7 @@ export interface FailoverPlan {
   /** The recovery point for people: what, how old, against the RPO. */
   readonly pointText: string;
   readonly change: FailoverChange;
-  readonly procedure: readonly ProcedureStep[];
+  readonly procedure: readonly FailoverProcedureStep[];
 }
 
 export interface FailoverResult extends FailoverPlan {
@@ -130,7 +130,7 @@ export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDep
     point,
     pointText: describePoint(point, now, pair.dr.dr.rpoMinutes),
     change,
-    procedure: procedure(pair, step, primaryJson, change.json as TerraformJson),
+    procedure: failoverProcedure(pair, step, primaryJson, change.json as TerraformJson),
   };
 }
 

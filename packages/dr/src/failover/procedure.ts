@@ -12,7 +12,7 @@ import { strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
 import type { FailoverStep } from './section.js';
 
-export interface ProcedureStep {
+export interface FailoverProcedureStep {
   readonly id: 'fence-writers' | 'apply' | 'complete' | 'fence-database' | 'traffic' | 'verify';
   readonly title: string;
   /** What running it changes. */
@@ -78,13 +78,13 @@ function commands(pair: Pair, n: Names) {
 }
 
 /** The steps of one failover step (restore; promote; complete), in order. */
-export function procedure(
+export function failoverProcedure(
   pair: Pair,
   step: FailoverStep,
   primaryJson: TerraformJson,
   drJson: TerraformJson,
   strategy: DrStrategy = strategyFor(pair.dr),
-): ProcedureStep[] {
+): FailoverProcedureStep[] {
   const n = names(primaryJson, drJson, pair);
   const c = commands(pair, n);
   const { primary, dr } = pair;
@@ -92,7 +92,7 @@ export function procedure(
   const at = steps.findIndex((s) => s.step === step);
   const [spec, then] = [steps[at], steps[at + 1]];
   const first = at === 0;
-  const out: ProcedureStep[] = [];
+  const out: FailoverProcedureStep[] = [];
   if (first) {
     out.push({
       id: 'fence-writers',
@@ -136,7 +136,7 @@ function applyCommands(dr: string): string[] {
 }
 
 /** The failover's next step, written and applied once this one is. */
-function completeStep(pair: Pair, step: FailoverStep, changes: string, apply: readonly string[]): ProcedureStep {
+function completeStep(pair: Pair, step: FailoverStep, changes: string, apply: readonly string[]): FailoverProcedureStep {
   const { dr } = pair;
   return {
     id: 'complete',
@@ -151,7 +151,7 @@ function completeStep(pair: Pair, step: FailoverStep, changes: string, apply: re
   };
 }
 
-function trafficStep(pair: Pair, endpoints: readonly string[]): ProcedureStep {
+function trafficStep(pair: Pair, endpoints: readonly string[]): FailoverProcedureStep {
   const { dr } = pair;
   return {
     id: 'traffic',
@@ -162,7 +162,7 @@ function trafficStep(pair: Pair, endpoints: readonly string[]): ProcedureStep {
   };
 }
 
-function verifyStep(pair: Pair, verify: readonly string[]): ProcedureStep {
+function verifyStep(pair: Pair, verify: readonly string[]): FailoverProcedureStep {
   const { primary, dr } = pair;
   return {
     id: 'verify',

@@ -12,7 +12,7 @@ import Handlebars from 'handlebars';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
 import { holdsExactly, lastDrillReport, readWorkspaceFile, runbookStale, type Workspace } from '@parity/model';
 import { writeFileAtomic } from '@parity/io';
-import { procedure, type ProcedureStep } from '../failover/procedure.js';
+import { failoverProcedure, type FailoverProcedureStep } from '../failover/procedure.js';
 import { type Pair, pairIn } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
@@ -63,13 +63,13 @@ export interface RunbookView {
 }
 
 /** The drill steps that correspond to a procedure step. */
-const DRILLED: Partial<Record<ProcedureStep['id'], StepId[]>> = {
+const DRILLED: Partial<Record<FailoverProcedureStep['id'], StepId[]>> = {
   apply: ['apply-dr', 'promote'],
   complete: ['complete'],
   verify: ['verify'],
 };
 
-function drilled(report: DrillReport | undefined, id: ProcedureStep['id']): string {
+function drilled(report: DrillReport | undefined, id: FailoverProcedureStep['id']): string {
   const steps = (DRILLED[id] ?? [])
     .map((s) => report?.steps.find((x) => x.id === s && x.status === 'passed'))
     .filter((x) => x?.durationSeconds !== undefined);
@@ -79,7 +79,7 @@ function drilled(report: DrillReport | undefined, id: ProcedureStep['id']): stri
   return `${secs < 120 ? `${Math.round(secs)} s` : `${Math.round(secs / 60)} min`} (${report.target.kind === 'aws' ? 'AWS' : 'emulator'}, ${report.startedAt.slice(0, 10)})`;
 }
 
-function budgets(pair: DrPair | undefined, id: ProcedureStep['id'], strategy: string): string {
+function budgets(pair: DrPair | undefined, id: FailoverProcedureStep['id'], strategy: string): string {
   const rto = pair?.rto;
   if (!rto) return 'no estimate (pnpm check)';
   const cutover = Object.entries(rto.breakdown).find(([k]) => k.startsWith('cutover'))?.[1] ?? 0;
@@ -104,7 +104,7 @@ export function runbookView(
 ): RunbookView {
   const strategy = p.dr.dr.strategy;
   const failoverSteps = way.failover.steps.map((x) => x.step);
-  const steps = failoverSteps[0] ? procedure(p, failoverSteps[0], primaryJson, drJson, way) : [];
+  const steps = failoverSteps[0] ? failoverProcedure(p, failoverSteps[0], primaryJson, drJson, way) : [];
   const report = lastDrillReport(ws.root, p.dr.name)?.report;
   const declaration = ws.definition?.data.dr.declaration;
   const aws = p.dr.cloud === 'aws';

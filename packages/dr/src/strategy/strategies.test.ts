@@ -12,7 +12,7 @@ import type { TerraformJson } from '@parity/model/terraform';
 import { fleetWorkspace } from '@parity/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failbackSteps, nextFailbackStep, restoresRoles } from '../failback/section.js';
-import { procedure } from '../failover/procedure.js';
+import { failoverProcedure } from '../failover/procedure.js';
 import { nextStep } from '../failover/section.js';
 import { type Pair, resolvePair } from '../pair.js';
 import { renderRunbook, runbookView } from '../runbook/runbook.js';
@@ -121,7 +121,7 @@ describe('each strategy, through the interface alone', () => {
     expect([nextStep(pair, s), nextStep(at(pair, 'promote'), s)]).toEqual(['promote', 'complete']);
     expect(failbackSteps(pair, s)).toEqual(['reprotect', 'promote', 'complete', 'restore']);
     expect(nextFailbackStep(at(pair, 'complete', 'promote'), s)).toBe('complete');
-    const promote = procedure(pair, 'promote', json('prod-use1'), json('dr-usw2', true), s);
+    const promote = failoverProcedure(pair, 'promote', json('prod-use1'), json('dr-usw2', true), s);
     expect(promote.map((x) => x.id)).toEqual(['fence-writers', 'apply', 'complete', 'fence-database', 'traffic', 'verify']);
     expect(promote[1]?.changes).toMatch(/promotes the read replica acme-dr-usw2-db/);
     const j = {
@@ -147,7 +147,7 @@ describe('each strategy, through the interface alone', () => {
     expect(nextStep(pair, s)).toBe('restore');
     expect(failbackSteps(pair, s)).toEqual(['reprotect', 'restore', 'complete']);
     expect(restoresRoles(pair, 'complete', s)).toBe(true);
-    const restore = procedure(pair, 'restore', json('prod-euw1'), json('dr-euc1'), s);
+    const restore = failoverProcedure(pair, 'restore', json('prod-euw1'), json('dr-euc1'), s);
     expect(restore.map((x) => x.id)).toEqual(['fence-writers', 'apply', 'fence-database', 'traffic', 'verify']);
     expect(restore[1]?.changes).toMatch(/its database restored from the recovery point/);
     const j = { primaryBefore: json('prod-euw1'), primaryAfter: json('prod-euw1'), drBefore: json('dr-euc1'), drAfter: json('dr-euc1') };
@@ -227,7 +227,7 @@ describe('a third strategy', () => {
     expect(nextStep(pair, coldSite)).toBe('restore');
     expect(failbackSteps(pair, coldSite)).toEqual(['reprotect', 'complete']);
     expect(nextFailbackStep(at(pair, 'restore', 'reprotect'), coldSite)).toBe('complete');
-    const steps = procedure(pair, 'restore', json('prod-euw1'), json('dr-euc1'), coldSite);
+    const steps = failoverProcedure(pair, 'restore', json('prod-euw1'), json('dr-euc1'), coldSite);
     expect(steps.find((x) => x.id === 'apply')?.changes).toBe('builds dr-euc1 cold in eu-central-1 from the newest copy');
     const runbook = renderRunbook(root, runbookView(pair.ws, pair, undefined, json('prod-euw1'), json('dr-euc1'), coldSite));
     expect(runbook).toContain('cold site: nothing runs, not even a replica');

@@ -8,7 +8,7 @@ import type { DrillContext } from '../../context.js';
 import { rpo as measureRpo, rto as measureRto } from '../../report/metrics.js';
 import { verifyDr } from '../verification.js';
 import type { Recovered, Verified } from '../values.js';
-import { pairOf } from './target.js';
+import { pairOf } from './start.js';
 
 /** 7. What the DR region holds, checked through the AWS API against the applied Terraform. */
 export async function verifyRecovery(ctx: DrillContext, r: Recovered): Promise<Verified> {
