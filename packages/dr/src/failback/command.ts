@@ -19,7 +19,7 @@ import { writeFileAtomic } from '@parity/io';
 import { pairNotReady, refuseOne } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { type ApiTarget, apiTarget } from '../cloud/aws.js';
-import type { FailoverTarget } from '../failover/command.js';
+import type { FailoverOptions } from '../failover/command.js';
 import type { RecoveryPoint } from '../failover/recovery-point.js';
 import { blockingFindings, findingLines, type Pair, resolvePair, terraformOf } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
@@ -30,14 +30,8 @@ import type { FailbackProcedureStep } from './procedure.js';
 import { failbackComment, failbackSection, type FailbackStep, nextFailbackStep, restoresRoles } from './section.js';
 import type { SwitchoverSnapshot } from './switchover-snapshot.js';
 
-export interface FailbackOptions {
-  readonly root: string;
-  readonly drEnv: string;
-  readonly target: FailoverTarget;
-  readonly reason?: string;
-  readonly declaredBy?: string;
-  readonly dryRun?: boolean;
-  readonly now?: () => Date;
+/** `pnpm failback`'s options: `pnpm failover`'s, and how long to wait for the data to come back. */
+export interface FailbackOptions extends FailoverOptions {
   /** How long to wait for the reverse replica (within the RPO, then lag 0). Default 30 min. */
   readonly waitMs?: number;
   /** How often to read the lag. Default 30 s. */

@@ -29,7 +29,7 @@ import { describePoint, newestSnapshot } from '../failover/recovery-point.js';
 import { databaseIn, databaseOf, names } from '../names.js';
 import type { Pair } from '../pair.js';
 import { COMMON_TITLES, type DrillObservations, type DrillValues, type FailbackDrillSteps, type FailoverDrillSteps } from './drill-kit.js';
-import { reprotectWhat, rolesWhat } from './shared.js';
+import { reprotectWhat, rolesWhat, wayBackNames } from './shared.js';
 import type { DrStrategy, FailbackJson, FailbackReady, RecoverySearch, RunbookStep, Switchover } from './strategy.js';
 
 export const backupRestore: DrStrategy = {
@@ -292,11 +292,7 @@ function completeProcedure(pair: Pair, primaryAfter: TerraformJson, drBefore: Te
 /** The runbook's way back: reprotect (backups copied back), restore at a fenced moment, complete. */
 function runbookWayBack(p: Pair, primaryJson: TerraformJson, drJson: TerraformJson): RunbookStep[] {
   const { primary, dr } = p;
-  const run = failbackCommand(dr.name);
-  const pdb = databaseOf(primaryJson);
-  const ddb = databaseOf(drJson);
-  const n = names(primaryJson, drJson, p);
-  const by = 'pnpm failback, then Terraform';
+  const { run, pdb, ddb, n, by } = wayBackNames(p, primaryJson, drJson);
   return [
     {
       title: `Re-protect: ${dr.name}'s backups copied into ${primary.region} (failback.step reprotect)`,

@@ -38,7 +38,7 @@ import {
   type FailoverDrillSteps,
   type PendingSummary,
 } from './drill-kit.js';
-import { reprotectWhat, rolesWhat } from './shared.js';
+import { reprotectWhat, rolesWhat, wayBackNames } from './shared.js';
 import type { DrStrategy, FailbackJson, FailbackReady, RecoverySearch, RunbookStep, Switchover } from './strategy.js';
 
 export const replicaPair: DrStrategy = {
@@ -283,11 +283,7 @@ function restoreProcedure(pair: Pair, json: FailbackJson): FailbackProcedureStep
 /** The runbook's way back: reprotect, switch over at a fenced moment, complete, restore the roles. */
 function runbookWayBack(p: Pair, primaryJson: TerraformJson, drJson: TerraformJson): RunbookStep[] {
   const { primary, dr } = p;
-  const run = failbackCommand(dr.name);
-  const pdb = databaseOf(primaryJson);
-  const ddb = databaseOf(drJson);
-  const n = names(primaryJson, drJson, p);
-  const by = 'pnpm failback, then Terraform';
+  const { run, pdb, ddb, n, by } = wayBackNames(p, primaryJson, drJson);
   return [
     {
       title: `Re-protect: ${primary.name} becomes the DR of ${dr.name} (failback.step reprotect)`,

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StepId, Strategy } from '@parity/model';
+import type { Strategy } from '@parity/model';
 import { strategyFacts } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { fleetWorkspace } from '@parity/testkit';
@@ -60,38 +60,6 @@ function at(pair: Pair, failover?: string, failback?: string): Pair {
   return { ...pair, ws: { ...pair.ws, manifests } };
 }
 
-/** The drill plan's steps, as a recording kit sees them called. */
-async function drilled(s: DrStrategy): Promise<{ failover: string[]; failback: string[] }> {
-  const calls: string[] = [];
-  const step = (id: string) => async () => {
-    calls.push(id);
-    return { value: id };
-  };
-  const over = {
-    applyStandby: step('apply-standby'),
-    writeMarker: step('marker'),
-    declareLoss: step('loss'),
-    copyLatest: step('copy'),
-    restore: step('apply-dr'),
-    promote: step('promote'),
-    complete: step('complete'),
-  } as unknown as FailoverDrillSteps<DrillValues>;
-  await s.drill.failover(over, { value: 'primary' });
-  const failover = calls.splice(0);
-  const back = {
-    reprotectAsReplica: step('reprotect'),
-    reprotectWithBackupCopies: step('reprotect'),
-    switchOverByPromotion: step('switchover'),
-    switchOverBySnapshot: step('switchover'),
-    completeInPlace: step('failback-complete'),
-    completeKeepingRestore: step('failback-complete'),
-    restoreRoles: step('restore-roles'),
-    verifyFailback: step('verify-failback'),
-  } as unknown as FailbackDrillSteps<DrillValues>;
-  await s.drill.failback(back, { value: 'verified' });
-  return { failover, failback: calls };
-}
-
 describe('each strategy, through the interface alone', () => {
   const named = Object.entries(STRATEGY_OF) as Array<[Strategy, DrStrategy]>;
 
@@ -106,12 +74,10 @@ describe('each strategy, through the interface alone', () => {
     }
   });
 
-  it('practises in a drill exactly the steps it lists, each with a title', async () => {
+  it('titles every step its drill lists (packages/drill steps/kit.test.ts runs each drill against the outline)', () => {
     for (const [, s] of named) {
-      const { failover, failback } = await drilled(s);
-      expect(failover).toEqual(s.drill.failoverSteps);
-      expect(failback).toEqual(s.drill.failbackSteps);
-      for (const id of [...failover, ...failback]) expect(s.drill.titles[id as StepId]?.('p', 'd', 'pr', 'dr')).toBeTruthy();
+      for (const id of [...s.drill.failoverSteps, ...s.drill.failbackSteps])
+        expect(s.drill.titles[id]?.('p', 'd', 'pr', 'dr')).toBeTruthy();
     }
   });
 
@@ -236,12 +202,6 @@ describe('a third strategy', () => {
     expect(runbook).toContain('Hand dr-euc1 back to prod-euw1');
     // the template is the one every strategy's runbook goes through
     expect(readFileSync(join(root, 'templates', 'runbook', 'RUNBOOK.md.hbs'), 'utf8')).toContain('{{strategyText}}');
-  });
-
-  it('is practised by the same drill kit, in the order it lists', async () => {
-    const { failover, failback } = await drilled(coldSite);
-    expect(failover).toEqual(coldSite.drill.failoverSteps);
-    expect(failback).toEqual(coldSite.drill.failbackSteps);
   });
 });
 
