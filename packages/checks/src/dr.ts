@@ -6,7 +6,7 @@
  * keys copies are encrypted with, where the dr environment's state lives, what happens to queues,
  * and when the pair was last drilled.
  */
-import { regionCatalog, replicates, type Definition, type ResolvedEnvironment, type Strategy } from '@parity/model';
+import { regionCatalog, strategyFacts, type Definition, type ResolvedEnvironment, type Strategy } from '@parity/model';
 import type { DrillSummary } from './drills.js';
 import { addBucketProtections, type BucketSink } from './buckets.js';
 import type { Finding } from './findings.js';
@@ -302,7 +302,7 @@ function estimateRto(strategy: Strategy, primary: ResolvedEnvironment): { minute
   const breakdown = {
     network: m.network,
     'cluster (parallel)': m.cluster,
-    [strategy === 'backup-restore' ? 'database restore (parallel)' : 'database promotion (parallel)']: restore,
+    [strategyFacts(strategy).replica ? 'database promotion (parallel)' : 'database restore (parallel)']: restore,
     cutover: m.cutover,
   };
   return { minutes: m.network + Math.max(m.cluster, restore) + m.cutover, breakdown };
@@ -345,7 +345,7 @@ function implementedStrategy(input: PairInput, replica: string | undefined): Str
 function strategyFindings(input: PairInput, replica: string | undefined): Finding[] {
   const { p, d, pJson, dJson } = input;
   // mid-failover, and failing back past re-protection, neither side is what the strategy keeps in peacetime
-  if (!dJson || d.dr.failover || (d.dr.failback && d.dr.failback.step !== 'reprotect') || !replicates(p.dr.strategy)) return [];
+  if (!dJson || d.dr.failover || (d.dr.failback && d.dr.failback.step !== 'reprotect') || !strategyFacts(p.dr.strategy).replica) return [];
   const out: Finding[] = [];
   const file = `environments/${d.name}/cdktf.out/stacks/${d.name}/cdk.tf.json`;
   const db = d.bundles.find((b) => b.name === 'database');
@@ -444,7 +444,7 @@ function rtoOf(input: PairInput, implemented: Strategy): { rto: NonNullable<DrPa
   const fix =
     margin >= 0
       ? undefined
-      : `a policy with a faster strategy (${implemented === 'backup-restore' ? 'pilot-light' : 'warm-standby'}) for ${p.name}, or raise dr.policies.${p.dr.policy}.rtoMinutes to ${est.minutes}`;
+      : `a policy with a faster strategy (${strategyFacts(implemented).faster}) for ${p.name}, or raise dr.policies.${p.dr.policy}.rtoMinutes to ${est.minutes}`;
   const rto = {
     targetMinutes: p.dr.rtoMinutes,
     minutes: est.minutes,
@@ -517,7 +517,7 @@ function assessPair(input: PairInput): { pair: DrPair; findings: Finding[] } {
     stateOk: d.state.region !== p.region,
     ...(queue
       ? {
-          queues: `${names}: not replicated (${p.cloud === 'aws' ? 'SQS' : 'Pub/Sub'} has no cross-region replication). ${d.name} ${implemented === 'backup-restore' ? 'recreates them empty from IaC' : 'holds them empty already'}; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.`,
+          queues: `${names}: not replicated (${p.cloud === 'aws' ? 'SQS' : 'Pub/Sub'} has no cross-region replication). ${d.name} ${strategyFacts(implemented).replica ? 'holds them empty already' : 'recreates them empty from IaC'}; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.`,
         }
       : {}),
   };

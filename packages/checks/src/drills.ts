@@ -1,10 +1,10 @@
 /**
- * Drill reports on disk (`environments/<dr>/drills/*.json`), read by the command line and handed
- * to `runChecks`: the checks themselves read nothing from disk.
+ * The newest drill report of a dr environment, as `pnpm check` shows it ("last drilled"): read by
+ * the command line through `@parity/model`'s one reader of drill reports and handed to
+ * `runChecks`; the checks themselves read nothing from disk.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { readWorkspaceJson } from '@parity/model';
+import { basename } from 'node:path';
+import { lastDrillReport } from '@parity/model';
 
 export interface DrillSummary {
   readonly file: string;
@@ -14,31 +14,17 @@ export interface DrillSummary {
   readonly rpoMinutes?: number;
 }
 
-/** The newest drill report of a dr environment (`environments/<dr>/drills/*.json`). */
+/** The newest drill report of a dr environment (`environments/<dr>/drills/*.json`); `unreadable` when it is not one. */
 export function lastDrill(root: string, env: string): DrillSummary | undefined {
-  const dir = join(root, 'environments', env, 'drills');
-  if (!existsSync(dir)) return undefined;
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-  const last = files[files.length - 1];
+  const last = lastDrillReport(root, env);
   if (!last) return undefined;
-  try {
-    // through the guarded reader: a linked or oversized report is refused (its content could reach the PR comment)
-    const r = readWorkspaceJson<{
-      startedAt?: string;
-      status?: string;
-      rto?: { measuredMinutes?: number };
-      rpo?: { measuredMinutes?: number };
-    }>(root, `environments/${env}/drills/${last}`, { kind: 'drill report' });
-    return {
-      file: `environments/${env}/drills/${last}`,
-      at: r.startedAt ?? last.replace(/\.json$/, ''),
-      status: r.status ?? 'unknown',
-      rtoMinutes: r.rto?.measuredMinutes,
-      rpoMinutes: r.rpo?.measuredMinutes,
-    };
-  } catch {
-    return { file: `environments/${env}/drills/${last}`, at: last.replace(/\.json$/, ''), status: 'unreadable' };
-  }
+  const { file, report } = last;
+  if (!report) return { file, at: basename(file, '.json'), status: 'unreadable' };
+  return {
+    file,
+    at: report.startedAt,
+    status: report.status,
+    rtoMinutes: report.rto?.measuredMinutes,
+    rpoMinutes: report.rpo?.measuredMinutes,
+  };
 }

@@ -4,7 +4,7 @@
  * peacetime, the standing cost of the policy. The label in the definition is never trusted: a
  * pilot-light policy whose dr environment synthesizes a standalone database is reported as such.
  */
-import { namer, regionCatalog, type ResolvedEnvironment } from '@parity/model';
+import { namer, regionCatalog, strategyFacts, type ResolvedEnvironment } from '@parity/model';
 import type { Finding } from './findings.js';
 import { blocks, TfDoc, type TerraformJson, type TfResource } from './tf.js';
 
@@ -194,6 +194,6 @@ function backupPlane(p: ResolvedEnvironment, pJson: TerraformJson, drRegion: str
 export function standbyOf(p: ResolvedEnvironment, pJson: TerraformJson, d: ResolvedEnvironment, dJson: TerraformJson | undefined): Standby {
   const plane = backupPlane(p, pJson, d.region);
   const state = { resource: `${d.name}: state`, what: `Terraform state bucket ${d.state.bucket}` };
-  if (p.dr.strategy === 'backup-restore' || !dJson) return { applied: false, items: [...plane, state] };
+  if (!strategyFacts(p.dr.strategy).replica || !dJson) return { applied: false, items: [...plane, state] };
   return { applied: true, items: [...databasesOf(d, dJson), ...computeOf(d, dJson), ...plane, state] };
 }

@@ -19,6 +19,7 @@ import {
   parseYaml,
   ParityError,
   resolveEnvironment,
+  strategyFacts,
   ciIdentity,
   gitRefMissing,
   refuse,
@@ -225,8 +226,7 @@ function resolveAll(ws: Workspace): { envs: Map<string, ResolvedEnvironment>; is
 
 /** The row of one environment. */
 export function row(env: ResolvedEnvironment, reasons: readonly Reason[]): AffectedEnv {
-  // Read defensively: the DR policies (DESIGN-dr) keep `dr.strategy` on the resolved environment.
-  const strategy = env.role === 'dr' ? (env.dr as { strategy?: string } | undefined)?.strategy : undefined;
+  const strategy = env.role === 'dr' ? env.dr.strategy : undefined;
   return {
     env: env.name,
     cloud: env.cloud,
@@ -234,7 +234,8 @@ export function row(env: ResolvedEnvironment, reasons: readonly Reason[]): Affec
     role: env.role,
     order: PROMOTION[env.role],
     ...(strategy ? { strategy } : {}),
-    apply: strategy !== 'backup-restore',
+    // a dr environment is applied in peacetime when its strategy keeps a replica there (backup & restore: at failover only)
+    apply: !strategy || strategyFacts(strategy).replica,
     planRole: ciIdentity(env, 'plan'),
     applyRole: ciIdentity(env, 'apply'),
     reasons,

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { runTerraform, terraformEnv } from '@parity/io';
+import { runTerraform, terraformEnv, terraformInitArgs } from '@parity/io';
 import { providerMirror, refuse } from '@parity/model';
 
 /** The AWS provider version @cdktf/provider-aws 20.1.0 is built for. */
@@ -71,11 +71,7 @@ export interface ValidateResult {
 /** `terraform init -backend=false` (from the mirror, if given) and `terraform validate -json` in `dir`. */
 export async function initAndValidate(dir: string, pluginDir?: string): Promise<ValidateResult> {
   const env = terraformEnv();
-  const init = await runTerraform(
-    ['init', '-backend=false', '-input=false', '-no-color', ...(pluginDir ? [`-plugin-dir=${pluginDir}`] : [])],
-    dir,
-    env,
-  );
+  const init = await runTerraform(terraformInitArgs({ backend: false, pluginDir }), dir, env);
   if (init.code !== 0) {
     return {
       valid: false,

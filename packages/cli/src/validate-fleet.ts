@@ -17,7 +17,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTerraform, terraformEnv, writeFileAtomic } from '@parity/io';
+import { runTerraform, terraformEnv, terraformInitArgs, writeFileAtomic } from '@parity/io';
 import { isExpression } from '@parity/model/terraform';
 import type { Diagnostic, ValidateResult } from './terraform.js';
 
@@ -188,11 +188,7 @@ async function initIfNeeded(
   const stamp = join(dir, '.parity-init.json');
   const want = JSON.stringify({ envs, required: (root.terraform as Json).required_providers, pluginDir: pluginDir ?? null });
   if (existsSync(stamp) && existsSync(join(dir, '.terraform.lock.hcl')) && readFileSync(stamp, 'utf8') === want) return;
-  const r = await runTerraform(
-    ['init', '-backend=false', '-input=false', '-no-color', ...(pluginDir ? [`-plugin-dir=${pluginDir}`] : [])],
-    dir,
-    env,
-  );
+  const r = await runTerraform(terraformInitArgs({ backend: false, pluginDir }), dir, env);
   if (r.code !== 0) throw new Error(`terraform init failed in ${dir}: ${(r.stderr || r.stdout).trim()}`);
   writeFileSync(stamp, want);
 }

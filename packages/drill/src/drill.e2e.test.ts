@@ -16,8 +16,8 @@ import { REPO_ROOT } from '@parity/model/testing';
 import { BIN, fleetWorkspace } from '@parity/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@parity/io';
-import { motoCommand } from './moto.js';
-import type { DrillReport } from './report.js';
+import { motoCommand } from './target/moto.js';
+import type { DrillReport } from '@parity/model';
 
 const CI = process.env.CI === 'true';
 const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;

@@ -12,8 +12,8 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, fleetWorkspace } from '@parity/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { motoCommand } from './moto.js';
-import type { DrillReport } from './report.js';
+import { motoCommand } from './target/moto.js';
+import type { DrillReport } from '@parity/model';
 
 const CI = process.env.CI === 'true';
 const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;

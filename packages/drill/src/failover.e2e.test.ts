@@ -21,8 +21,8 @@ import { REPO_ROOT } from '@parity/model/testing';
 import { BIN, fleetWorkspace } from '@parity/testkit';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients } from './aws.js';
-import { motoCommand, startMoto, type Moto } from './moto.js';
+import { clients } from '@parity/dr/aws';
+import { motoCommand, startMoto, type Moto } from './target/moto.js';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 
 const CI = process.env.CI === 'true';

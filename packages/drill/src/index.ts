@@ -1,20 +1,8 @@
-export * from './aws.js';
-export * from './drill.js';
-export * from './emulator.js';
-export * from './failback.js';
-export * from './failback-procedure.js';
-export * from './failback-run.js';
-export * from './failover.js';
-export * from './failover-run.js';
-export * from './lock.js';
-export * from './metrics.js';
-export * from './moto.js';
-export * from './pair.js';
-export * from './procedure.js';
-export * from './progress.js';
-export * from './recovery.js';
-export * from './report.js';
-export * from './run.js';
-export { copyKeyFromState } from './steps.js';
-export * from './terraform.js';
-export * from './verify.js';
+/**
+ * @parity/drill: `pnpm drill`, the practice harness. What the command line uses: the drill, its
+ * options and target, and how its progress and durations are shown.
+ */
+export type { DrillDeps, DrillOptions, DrillTargetOption } from './context.js';
+export { runDrill } from './drill.js';
+export { duration } from './report/metrics.js';
+export { terminalProgress } from './report/progress.js';

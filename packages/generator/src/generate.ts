@@ -20,6 +20,7 @@ import {
   regionCatalog,
   resolveEnvironment,
   stateBackend,
+  strategyFacts,
   templatesMissing,
   type Cloud,
   type Definition,
@@ -114,8 +115,8 @@ function policyView(dr: ResolvedEnvironment['dr']): PolicyView {
     rpoMinutes: dr.rpoMinutes,
     rtoMinutes: dr.rtoMinutes,
     peacetime: peacetime[dr.strategy],
-    appliedAtFailover: dr.strategy === 'backup-restore',
-    replica: dr.strategy !== 'backup-restore',
+    appliedAtFailover: !strategyFacts(dr.strategy).replica,
+    replica: strategyFacts(dr.strategy).replica,
   };
 }
 

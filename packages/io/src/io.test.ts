@@ -14,6 +14,7 @@ import {
   runProcess,
   startProcess,
   tempPath,
+  terraformInitArgs,
   terraformVersion,
   writeDirAtomic,
   writeFileAtomic,
@@ -178,6 +179,25 @@ describe('processes', () => {
 
   it('reads the version of the terraform on PATH', async () => {
     expect(await terraformVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('terraform init', () => {
+  it('never prompts, installs from the mirror when one is given, and leaves the backend out only when asked', () => {
+    expect(terraformInitArgs()).toEqual(['init', '-input=false', '-no-color']);
+    expect(terraformInitArgs({ pluginDir: '/opt/tf-plugins' })).toEqual([
+      'init',
+      '-input=false',
+      '-no-color',
+      '-plugin-dir=/opt/tf-plugins',
+    ]);
+    expect(terraformInitArgs({ backend: false, pluginDir: '/m' })).toEqual([
+      'init',
+      '-backend=false',
+      '-input=false',
+      '-no-color',
+      '-plugin-dir=/m',
+    ]);
   });
 });
 

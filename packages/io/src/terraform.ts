@@ -40,6 +40,21 @@ export function runTerraform(
   return runProcess('terraform', args, { ...more, cwd, env: env ?? terraformEnv(), missingFix: TERRAFORM_FIX });
 }
 
+/**
+ * The arguments of `terraform init`, the one place they are built: never prompting, plain output,
+ * providers from the local mirror when `pluginDir` is given (no registry), and `-backend=false`
+ * when the configuration's backend must not be initialised (`terraform validate`).
+ */
+export function terraformInitArgs(opts: { readonly pluginDir?: string; readonly backend?: boolean } = {}): string[] {
+  return [
+    'init',
+    ...(opts.backend === false ? ['-backend=false'] : []),
+    '-input=false',
+    '-no-color',
+    ...(opts.pluginDir ? [`-plugin-dir=${opts.pluginDir}`] : []),
+  ];
+}
+
 /** The version of the terraform on PATH (`1.11.4`). */
 export async function terraformVersion(env?: NodeJS.ProcessEnv): Promise<string> {
   const r = await runTerraform(['version', '-json'], process.cwd(), env);

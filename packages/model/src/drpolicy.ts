@@ -42,9 +42,75 @@ export interface ResolvedDr {
 /** Per bundle, parameter values a derived layer sets. */
 export type DerivedLayer = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
-/** Strategies whose dr environment holds a replica of the primary's database. */
-export function replicates(strategy: Strategy): boolean {
-  return strategy === 'pilot-light' || strategy === 'warm-standby';
+/**
+ * What the model knows of each strategy: what runs in the DR region in peacetime, and the steps a
+ * failover and a failback write into the manifests. Everything outside this policy layer asks this
+ * table (or, for behaviour, `@parity/dr`'s `DrStrategy`) instead of testing a strategy's name.
+ */
+export interface StrategyFacts {
+  /**
+   * In peacetime the dr environment runs, its database a read replica of the primary's; otherwise
+   * only the backup plane (backups copied into the DR region) is there, and a failover restores.
+   */
+  readonly replica: boolean;
+  /** The `failover.step` values, in order; the last leaves the dr environment a full primary. */
+  readonly failoverSteps: readonly Failover['step'][];
+  /** The `failback.step` values, in order; the failback's last step then removes both sections. */
+  readonly failbackSteps: readonly Failback['step'][];
+  /** The strategy to suggest when this one is too slow for the RTO. */
+  readonly faster: Strategy;
+  /** The `strategy` layer: what a dr environment keeps running in peacetime. */
+  peacetime(policy: DrPolicy): DerivedLayer;
+  /** The `failback` layer of each step; `standbyPercent`: the compute share the strategy keeps in standby. */
+  readonly failbackLayers: Readonly<Partial<Record<Failback['step'], (f: Failback, standbyPercent: number) => DerivedLayer>>>;
+  /** The compute share (percent of the primary's) a dr side keeps in standby under `policy`. */
+  standbyPercent(policy: { readonly standbyCapacityPercent?: number }): number;
+}
+
+/** Pilot light and warm standby: a replica in peacetime, promoted then completed; failing back, the reverse. */
+const REPLICA_FAILBACK: StrategyFacts['failbackLayers'] = {
+  reprotect: (_, standby) => ({ database: { mode: 'replica' }, cluster: { capacityPercent: standby } }),
+  promote: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }),
+  complete: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }),
+};
+
+export const STRATEGY_FACTS: Readonly<Record<Strategy, StrategyFacts>> = {
+  'backup-restore': {
+    replica: false,
+    failoverSteps: ['restore'],
+    failbackSteps: ['reprotect', 'restore'],
+    faster: 'pilot-light',
+    peacetime: () => ({}),
+    failbackLayers: {
+      // the dr environment's backups are also copied back (reverseCopyTarget); the production side is unchanged
+      reprotect: () => ({}),
+      restore: (f) => ({ database: { restoreFromSnapshot: f.snapshot } }),
+    },
+    standbyPercent: () => 0,
+  },
+  'pilot-light': {
+    replica: true,
+    failoverSteps: ['promote', 'complete'],
+    failbackSteps: ['reprotect', 'promote', 'complete'],
+    faster: 'warm-standby',
+    peacetime: () => ({ database: { mode: 'replica' }, cluster: { capacityPercent: 0 } }),
+    failbackLayers: REPLICA_FAILBACK,
+    standbyPercent: () => 0,
+  },
+  'warm-standby': {
+    replica: true,
+    failoverSteps: ['promote', 'complete'],
+    failbackSteps: ['reprotect', 'promote', 'complete'],
+    faster: 'warm-standby',
+    peacetime: (policy) => ({ database: { mode: 'replica' }, cluster: { capacityPercent: policy.standbyCapacityPercent ?? 100 } }),
+    failbackLayers: REPLICA_FAILBACK,
+    standbyPercent: (policy) => policy.standbyCapacityPercent ?? 100,
+  },
+};
+
+/** The facts of a strategy. */
+export function strategyFacts(strategy: Strategy): StrategyFacts {
+  return STRATEGY_FACTS[strategy];
 }
 
 type Where = (path: (string | number)[]) => { file: string; path: string; line?: number };
@@ -174,29 +240,14 @@ function policyProblems(name: string, p: DrPolicy, defAt: Where): Issue[] {
 
 /** The `strategy` layer of a dr environment: what its strategy keeps running in peacetime. */
 export function strategyLayer(strategy: Strategy, policy: DrPolicy): DerivedLayer {
-  switch (strategy) {
-    case 'backup-restore':
-      return {};
-    case 'pilot-light':
-      return { database: { mode: 'replica' }, cluster: { capacityPercent: 0 } };
-    case 'warm-standby':
-      return { database: { mode: 'replica' }, cluster: { capacityPercent: policy.standbyCapacityPercent ?? 100 } };
-  }
+  return strategyFacts(strategy).peacetime(policy);
 }
 
-const STEPS: Record<Failover['step'], { strategies: readonly Strategy[]; layer: (f: Failover) => DerivedLayer }> = {
-  restore: {
-    strategies: ['backup-restore'],
-    layer: (f) => ({ database: { restoreFromSnapshot: f.snapshot }, cluster: { capacityPercent: 100 } }),
-  },
-  promote: {
-    strategies: ['pilot-light', 'warm-standby'],
-    layer: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }),
-  },
-  complete: {
-    strategies: ['pilot-light', 'warm-standby'],
-    layer: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }),
-  },
+/** What each failover step sets (the steps a strategy takes are its facts' `failoverSteps`). */
+const STEP_LAYERS: Record<Failover['step'], (f: Failover) => DerivedLayer> = {
+  restore: (f) => ({ database: { restoreFromSnapshot: f.snapshot }, cluster: { capacityPercent: 100 } }),
+  promote: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }),
+  complete: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }),
 };
 
 /** The `failover` layer of a dr manifest's `failover` section, refusing a step that does not fit the strategy. */
@@ -222,10 +273,10 @@ export function failoverLayer(
     };
   }
   if (!strategy) return { layer: {}, issues: [] };
-  const step = STEPS[f.step];
+  const facts = strategyFacts(strategy);
   const out: Issue[] = [];
-  if (!step.strategies.includes(strategy)) {
-    const fits = (Object.keys(STEPS) as Failover['step'][]).filter((s) => STEPS[s].strategies.includes(strategy));
+  if (!facts.failoverSteps.includes(f.step)) {
+    const fits = facts.failoverSteps;
     out.push(
       issue({
         kind: 'failover',
@@ -233,10 +284,9 @@ export function failoverLayer(
         value: f.step,
         message: `step ${f.step} does not fit ${m.recovers ?? 'this pair'}'s policy ${policyName} (${strategy})`,
         allowed: fits.join(', '),
-        fix:
-          strategy === 'backup-restore'
-            ? 'restore from a snapshot: step: restore with snapshot: <id or ARN>'
-            : 'promote the replica first (step: promote), then step: complete',
+        fix: facts.replica
+          ? 'promote the replica first (step: promote), then step: complete'
+          : 'restore from a snapshot: step: restore with snapshot: <id or ARN>',
       }),
     );
   }
@@ -264,5 +314,5 @@ export function failoverLayer(
       }),
     );
   }
-  return { layer: out.length > 0 ? {} : step.layer(f), issues: out };
+  return { layer: out.length > 0 ? {} : STEP_LAYERS[f.step](f), issues: out };
 }

@@ -81,7 +81,16 @@ export type IssueKind =
   | 'name-character'
   | 'stamped-stale'
   | 'init-rename'
-  | 'unbalanced-bracket';
+  | 'unbalanced-bracket'
+  // DR and drill steps once they run (the factories at the end of this file)
+  | 'interrupted'
+  | 'emulator'
+  | 'endpoint-unreachable'
+  | 'terraform-failed'
+  | 'snapshot-unavailable'
+  | 'drill-outcome'
+  | 'drill-verification'
+  | 'drill-target-breached';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -679,5 +688,118 @@ export function nameCharacter(
     message: `the name ${JSON.stringify(name)} has ${found.codePoint} ${found.description} at position ${found.position}: names are ASCII, and this character only looks like one`,
     allowed: 'ASCII letters, digits, - and _ (the hyphen-minus is U+002D)',
     fix: `retype the name; character ${found.position} is ${found.codePoint}`,
+  });
+}
+
+/*
+ * DR and drill: what stops a step once it runs. A drill records it in its report (the step's
+ * error); `pnpm failover` and `pnpm failback` print it as a refusal. Each names the file to look
+ * at (a work folder's state or log, the manifest, the definition), what was found and the fix.
+ */
+
+/** A drill (or a wait) stopped by a signal or its caller: not a failure of what it practises. */
+export function interrupted(by: string): Issue {
+  return issue({ kind: 'interrupted', file: '(signal)', path: '', value: by, message: `interrupted by ${by}` });
+}
+
+/** The abort reason of a signal or of a caller's abort (`interrupted by SIGINT`), to abort with rather than throw. */
+export function interruption(by: string): ParityError {
+  return new ParityError([interrupted(by)], `interrupted by ${by}`);
+}
+
+/** Whether `e` is an interruption: the drill was stopped, it did not fail. */
+export function wasInterrupted(e: unknown): boolean {
+  return e instanceof ParityError && e.kinds.includes('interrupted');
+}
+
+/** The emulator the drill started died while the drill ran. */
+export function emulatorDied(pid: number, how: string, log: string): Issue {
+  return issue({
+    kind: 'emulator',
+    file: log,
+    path: '',
+    value: pid,
+    message: `the emulator (moto_server, pid ${pid}) exited unexpectedly (${how}); see ${log}`,
+    fix: 'read its log, then drill again: everything the drill made there went with it',
+  });
+}
+
+/** The emulator the drill starts did not come up: it exited first, or never answered. */
+export function emulatorNotUp(url: string, how: string, log: string): Issue {
+  return issue({
+    kind: 'emulator',
+    file: log,
+    path: '',
+    value: url,
+    message: `moto_server ${how}; see ${log}`,
+    fix: "read its log; check that moto_server runs (pip install 'moto[server]'), or point the drill at a running one with --endpoint <url>",
+  });
+}
+
+/** Nothing answers at the emulator named with --endpoint. */
+export function endpointUnreachable(url: string): Issue {
+  return issue({
+    kind: 'endpoint-unreachable',
+    file: 'command line',
+    path: '--endpoint',
+    value: url,
+    message: `nothing answers at ${url}`,
+    allowed: 'the URL of a running AWS emulator',
+    fix: 'start one (moto_server -H 127.0.0.1 -p <port>, with MOTO_IAM_LOAD_MANAGED_POLICIES=true), or leave out --endpoint to let the drill start its own',
+  });
+}
+
+/** A terraform run in a drill's work folder exited non-zero; `errors`: its `Error:` diagnostics (the issue's value). */
+export function terraformFailed(log: string, command: string, exit: string, errors: readonly string[], fix?: string): Issue {
+  return issue({
+    kind: 'terraform-failed',
+    file: log,
+    path: '',
+    value: [...errors],
+    message: `terraform ${command} failed (${exit})${errors.length ? `: ${errors.join('; ')}` : ''}`,
+    fix: fix ?? `read ${log}`,
+  });
+}
+
+/** A snapshot the failover, failback or drill made did not become available (or the API answered without it). */
+export function snapshotUnavailable(id: string, how: string): Issue {
+  return issue({
+    kind: 'snapshot-unavailable',
+    file: '(RDS)',
+    path: '',
+    value: id,
+    message: `snapshot ${id} ${how}`,
+    fix: `look at it (aws rds describe-db-snapshots --db-snapshot-identifier ${id}) and at the database it was taken from, then run the command again`,
+  });
+}
+
+/**
+ * A drill step found something other than what its step must leave (the state after an apply,
+ * the plan, the manifests, the recovery point): `file` is where to look, `allowed` what it must find.
+ */
+export function drillOutcome(file: string, message: string, allowed: string, fix: string): Issue {
+  return issue({ kind: 'drill-outcome', file, path: '', message, allowed, fix });
+}
+
+/** Checks of what a region must hold after a drill's failover (or failback), made through the API, failed. */
+export function verificationFailed(region: string, failed: ReadonlyArray<{ what: string; detail: string }>, total: number): Issue {
+  return issue({
+    kind: 'drill-verification',
+    file: '(AWS API)',
+    path: region,
+    value: failed.map((f) => f.what),
+    message: `${failed.length} of ${total} checks failed: ${failed.map((f) => `${f.what}: ${f.detail}`).join('; ')}`,
+    fix: 'the report lists every check; what failed is what the DR region would lack on the day',
+  });
+}
+
+/** A drill measured an RTO or RPO beyond its policy's target. */
+export function targetBreached(policy: string, breaches: readonly string[]): Issue {
+  return issue({
+    kind: 'drill-target-breached',
+    file: 'environments/platform.yaml',
+    path: `dr.policies.${policy}`,
+    message: breaches.join('; '),
+    fix: `a faster strategy for dr.policies.${policy} (pnpm check estimates each), or targets the business accepts`,
   });
 }

@@ -24,8 +24,8 @@
  * environment's `backup.copyRegions` (see `reverseCopyTarget`), which the backup and database
  * bundles already turn into a copy vault, copy actions and replicated automated backups.
  */
-import type { Failback, Manifest, SourceFile } from './config.js';
-import type { DerivedLayer, Strategy } from './drpolicy.js';
+import type { Failback, Failover, Manifest, SourceFile } from './config.js';
+import { type DerivedLayer, type Strategy, strategyFacts } from './drpolicy.js';
 import { issue, type Issue } from './errors.js';
 
 type Where = (path: (string | number)[]) => { file: string; path: string; line?: number };
@@ -42,45 +42,26 @@ export function failingBackFrom(
   return d ? { name: d.name, region: d.region, ...(d.failover ? { step: d.failover.step } : {}) } : undefined;
 }
 
-type Family = 'replica' | 'backup-restore';
-const familyOf = (s: Strategy): Family => (s === 'backup-restore' ? 'backup-restore' : 'replica');
-
-/** The failback steps written into `failback.step`, per strategy family, in order. */
-export const FAILBACK_STEPS_OF: Readonly<Record<Family, readonly Failback['step'][]>> = {
-  replica: ['reprotect', 'promote', 'complete'],
-  'backup-restore': ['reprotect', 'restore'],
-};
-
-/** The failover step after which the dr environment runs as a full primary. */
-export const FAILOVER_DONE: Readonly<Record<Family, string>> = { replica: 'complete', 'backup-restore': 'restore' };
-
-const LAYERS: Record<Family, Partial<Record<Failback['step'], (f: Failback, standbyPercent: number) => DerivedLayer>>> = {
-  replica: {
-    reprotect: (_, standby) => ({ database: { mode: 'replica' }, cluster: { capacityPercent: standby } }),
-    promote: () => ({ database: { mode: 'promoted' }, cluster: { capacityPercent: 100 } }),
-    complete: () => ({ database: { mode: 'primary' }, cluster: { capacityPercent: 100 } }),
-  },
-  'backup-restore': {
-    reprotect: () => ({}),
-    restore: (f) => ({ database: { restoreFromSnapshot: f.snapshot } }),
-  },
-};
+/** The failover step after which the dr environment runs as a full primary: the last of its strategy's. */
+export function completedFailoverStep(strategy: Strategy): Failover['step'] {
+  const steps = strategyFacts(strategy).failoverSteps;
+  return steps[steps.length - 1] ?? 'complete';
+}
 
 /** A step that does not fit the strategy, or a snapshot missing from (or given to) the wrong step. */
-function stepProblems(f: Failback, family: Family, strategy: Strategy, at: Where): Issue[] {
-  const allowed = FAILBACK_STEPS_OF[family];
+function stepProblems(f: Failback, strategy: Strategy, at: Where): Issue[] {
+  const { replica, failbackSteps: allowed } = strategyFacts(strategy);
   if (!allowed.includes(f.step)) {
     return [
       issue({
         kind: 'failback',
         ...at(['failback', 'step']),
         value: f.step,
-        message: `step ${f.step} does not fit ${strategy}: ${family === 'replica' ? 'a replica is promoted, not restored' : 'there is no replica to promote; the database is re-created from a snapshot copy'}`,
+        message: `step ${f.step} does not fit ${strategy}: ${replica ? 'a replica is promoted, not restored' : 'there is no replica to promote; the database is re-created from a snapshot copy'}`,
         allowed: allowed.join(', '),
-        fix:
-          family === 'replica'
-            ? 'reprotect, then promote, then complete (pnpm failback writes each)'
-            : 'reprotect, then restore with snapshot: <id or ARN> (pnpm failback writes each)',
+        fix: replica
+          ? 'reprotect, then promote, then complete (pnpm failback writes each)'
+          : 'reprotect, then restore with snapshot: <id or ARN> (pnpm failback writes each)',
       }),
     ];
   }
@@ -124,8 +105,7 @@ function failbackProblems(m: Manifest, strategy: Strategy, from: ReturnType<type
       }),
     ];
   }
-  const family = familyOf(strategy);
-  const steps = stepProblems(f, family, strategy, at);
+  const steps = stepProblems(f, strategy, at);
   if (steps.length) return steps;
   if (!from) {
     return [
@@ -137,7 +117,7 @@ function failbackProblems(m: Manifest, strategy: Strategy, from: ReturnType<type
       }),
     ];
   }
-  const done = FAILOVER_DONE[family];
+  const done = completedFailoverStep(strategy);
   if (from.step !== done) {
     return [
       issue({
@@ -170,10 +150,10 @@ export function failbackLayer(
   const from = failingBackFrom(m.name, manifests);
   const issues = failbackProblems(m, strategy, from, at);
   if (issues.length || !from) return { layer: {}, issues };
-  const family = familyOf(strategy);
-  const standby = strategy === 'warm-standby' ? (standbyCapacityPercent ?? 100) : 0;
-  const layer = LAYERS[family][m.failback.step]!(m.failback, standby);
-  const replicates = family === 'replica' && m.failback.step === 'reprotect';
+  const facts = strategyFacts(strategy);
+  const standby = facts.standbyPercent({ standbyCapacityPercent });
+  const layer = facts.failbackLayers[m.failback.step]?.(m.failback, standby) ?? {};
+  const replicates = facts.replica && m.failback.step === 'reprotect';
   return { layer, ...(replicates ? { replicates: { name: from.name, region: from.region } } : {}), issues: [] };
 }
 
@@ -187,7 +167,7 @@ export function reverseCopyTarget(
   strategy: Strategy | undefined,
   manifests: ReadonlyMap<string, SourceFile<Manifest>>,
 ): { name: string; region: string } | undefined {
-  if (m.role !== 'dr' || strategy !== 'backup-restore' || m.failover?.step !== 'restore' || !m.recovers) return undefined;
+  if (m.role !== 'dr' || !strategy || strategyFacts(strategy).replica || m.failover?.step !== 'restore' || !m.recovers) return undefined;
   const primary = manifests.get(m.recovers)?.data;
   if (!primary?.failback || primary.cloud !== m.cloud) return undefined;
   return { name: primary.name, region: primary.region };

@@ -25,3 +25,4 @@ export * from './own.js';
 export * from './stale.js';
 export * from './cmek.js';
 export * from './suggest.js';
+export * from './drill-report.js';

@@ -12,7 +12,7 @@
 import { regionCatalog, type Cloud } from './catalog.js';
 import type { Definition } from './config.js';
 import { deriveBackupSchedule } from './dr.js';
-import { replicates, type ResolvedDr } from './drpolicy.js';
+import { type ResolvedDr, strategyFacts } from './drpolicy.js';
 import { environmentMissing, type Issue } from './errors.js';
 import { stateBackend } from './placement.js';
 import { own } from './own.js';
@@ -105,7 +105,7 @@ function resolvedDr(ctx: ResolveContext): ResolvedDr {
     rtoMinutes: policy.rtoMinutes,
     copyDelayMinutes: policy.copyDelayMinutes,
     ...(policy.standbyCapacityPercent !== undefined ? { standbyCapacityPercent: policy.standbyCapacityPercent } : {}),
-    ...(m.role === 'dr' && recovers && replicates(strategy) ? { replicaSource: replicaSourceOf(def, recovers, m.cloud) } : {}),
+    ...(m.role === 'dr' && recovers && strategyFacts(strategy).replica ? { replicaSource: replicaSourceOf(def, recovers, m.cloud) } : {}),
     // failing back (step reprotect): the production environment replicates the dr environment that took over
     ...(failbackReplicates ? { replicaSource: replicaSourceOf(def, failbackReplicates, m.cloud) } : {}),
     ...(m.failover ? { failover: m.failover } : {}),

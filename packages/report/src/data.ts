@@ -7,10 +7,8 @@
  * Fields the DR part of the check gains over time (`policy`, `mechanisms`, `standby`) are read
  * defensively: the page works with the check as it is and as it will be.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
-import { readWorkspaceJson, regionCatalog, type Cloud, type ResolvedEnvironment } from '@parity/model';
+import { drillReportFiles, readDrillReport, regionCatalog, type Cloud, type ResolvedEnvironment } from '@parity/model';
 
 /** How data reaches the DR region, weakest to strongest. */
 export type Mechanism = 'none' | 'backup-copy' | 'replicated-backups' | 'replica';
@@ -310,40 +308,26 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-/** One drill report file; undefined when it is not a drill report. */
+/** One drill report file (relative to the root), through the model's reader; undefined when it is not a drill report. */
 export function readDrill(root: string, file: string): Drill | undefined {
-  let r: Record<string, unknown>;
-  try {
-    // the guarded reader: a linked, oversized or unparsable report is left out, never shown
-    r = readWorkspaceJson<Record<string, unknown>>(root, file, { kind: 'drill report' });
-  } catch {
-    return undefined;
-  }
-  if (!r || typeof r !== 'object' || typeof r.drEnv !== 'string') return undefined;
-  const steps = Array.isArray(r.steps) ? (r.steps as Array<Record<string, unknown>>) : [];
-  const measured = (k: string) => num((r[k] as { measuredMinutes?: unknown } | undefined)?.measuredMinutes);
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const target = str((r.target as { description?: unknown } | undefined)?.description);
-  const rto = measured('rto');
-  const rpo = measured('rpo');
+  const r = readDrillReport(root, file).report;
+  if (!r) return undefined;
   return {
     file,
     drEnv: r.drEnv,
-    startedAt: str(r.startedAt) ?? file,
-    status: str(r.status) ?? 'unknown',
-    ...(target ? { target } : {}),
-    ...(rto !== undefined ? { rtoMinutes: rto } : {}),
-    ...(rpo !== undefined ? { rpoMinutes: rpo } : {}),
-    steps: steps.map((s) => {
-      const started = str(s.startedAt);
-      const secs = num(s.durationSeconds);
-      const detail = str(s.error) ?? str(s.detail);
+    startedAt: r.startedAt,
+    status: r.status,
+    target: r.target.description,
+    ...(r.rto ? { rtoMinutes: r.rto.measuredMinutes } : {}),
+    ...(r.rpo ? { rpoMinutes: r.rpo.measuredMinutes } : {}),
+    steps: r.steps.map((st) => {
+      const detail = st.error ?? st.detail;
       return {
-        id: str(s.id) ?? '',
-        title: str(s.title) ?? str(s.id) ?? '',
-        status: str(s.status) ?? 'unknown',
-        ...(started ? { startedAt: started } : {}),
-        ...(secs !== undefined ? { durationSeconds: secs } : {}),
+        id: st.id,
+        title: st.title,
+        status: st.status,
+        ...(st.startedAt ? { startedAt: st.startedAt } : {}),
+        ...(st.durationSeconds !== undefined ? { durationSeconds: st.durationSeconds } : {}),
         ...(detail ? { detail } : {}),
       };
     }),
@@ -353,13 +337,9 @@ export function readDrill(root: string, file: string): Drill | undefined {
 function drills(root: string, check: CheckReport): ReportData['drills'] {
   const out: Record<string, Drill[]> = {};
   for (const e of check.envs.filter((x) => x.role === 'dr')) {
-    const dir = join('environments', e.name, 'drills');
-    if (!existsSync(join(root, dir))) continue;
-    const files = readdirSync(join(root, dir))
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .reverse();
-    const list = files.map((f) => readDrill(root, `${dir}/${f}`)).filter((d): d is Drill => !!d);
+    const list = drillReportFiles(root, e.name)
+      .map((f) => readDrill(root, f))
+      .filter((d): d is Drill => !!d);
     if (list.length) out[e.name] = list;
   }
   return out;

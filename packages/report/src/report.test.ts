@@ -178,17 +178,31 @@ describe('the report page', () => {
     const root = tmp();
     const dir = join(root, 'environments', 'dr-usw2', 'drills');
     mkdirSync(dir, { recursive: true });
+    const rto = { measuredMinutes: 3, measuredSeconds: 180, targetMinutes: 60, met: true, marginMinutes: 57, from: 'a', to: 'b' };
     const drill = (at: string, status: string) =>
       JSON.stringify({
+        schema: 'parity.drill/1',
         drEnv: 'dr-usw2',
+        primary: 'prod-use1',
+        primaryRegion: 'us-east-1',
+        drRegion: 'us-west-2',
         startedAt: at,
         status,
+        target: { kind: 'emulator', description: 'moto' },
+        tools: {},
         steps: [{ id: 'apply-dr', title: 'apply dr-usw2', status, durationSeconds: 90 }],
-        rto: { measuredMinutes: 3 },
+        rto,
+        leftOut: {},
+        droppedDependsOn: {},
+        verification: [],
+        notExercised: [],
+        workDir: '.parity/drills/x',
       });
     writeFileSync(join(dir, '2026-11-01T00-00-00Z.json'), drill('2026-11-01T00:00:00Z', 'failed'));
     writeFileSync(join(dir, '2026-11-02T00-00-00Z.json'), drill('2026-11-02T00:00:00Z', 'passed'));
     writeFileSync(join(dir, 'notes.json'), '{"hello": 1}');
+    // a report without its schema field is not one this version reads
+    writeFileSync(join(dir, 'old.json'), drill('2026-10-01T00:00:00Z', 'passed').replace('"schema":"parity.drill/1",', ''));
     writeFileSync(join(dir, 'broken.json'), '{');
     const d = reportData(root, check(), []);
     expect(d.drills['dr-usw2']!.map((x) => x.status)).toEqual(['passed', 'failed']);

@@ -17,6 +17,8 @@ import { afterEach, beforeAll, expect } from 'vitest';
 import { ParityError } from '@parity/model';
 import { REPO_ROOT, type TempWorkspaceOptions, tempWorkspace } from '@parity/model/testing';
 
+export * from './recorded.js';
+
 /** The launcher users run (`pnpm gen` …): the workspace compiled to JavaScript, on plain node. */
 export const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'parity.js');
 

@@ -103,7 +103,7 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   const report = runChecks(ws, resolved, (name) => json.get(name), drills, opts);
   if (!runbooks) return { report, root: ws.root, envs: resolved.envs };
   // the runbooks are made from the report's DR figures: a stale one is one more finding
-  const { runbookFindings } = await import('@parity/drill/runbook');
+  const { runbookFindings } = await import('@parity/dr/runbook');
   const runbookStale = runbookFindings(ws, report, (name) => json.get(name));
   if (!runbookStale.length) return { report, root: ws.root, envs: resolved.envs };
   const withRunbooks = runChecks(

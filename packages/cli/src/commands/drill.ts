@@ -1,6 +1,6 @@
 /**
  * `pnpm drill <dr-env>`: practise the regional failover into a dr environment for real, with
- * real Terraform, and measure the RTO and RPO achieved (see @parity/drill). Default target: a
+ * real Terraform, and measure the RTO and RPO achieved (see @parity/drill's drill.ts). Default target: a
  * moto server the drill starts on a free loopback port and stops afterwards; `--endpoint <url>`
  * targets a running one; `--aws` uses real AWS with the ambient credentials.
  *
@@ -8,7 +8,8 @@
  * was interrupted, 2 for a refusal before it started (unknown env, drill already running).
  */
 import pc from 'picocolors';
-import { duration, runDrill, terminalProgress, type DrillReport, type DrillTargetOption } from '@parity/drill';
+import { duration, runDrill, terminalProgress, type DrillTargetOption } from '@parity/drill';
+import type { DrillReport } from '@parity/model';
 import { endpointInvalid, findRoot, ParityError, refuseOne, targetConflict } from '@parity/model';
 import { terraformEnv } from '@parity/io';
 import { printIssues } from '../report.js';

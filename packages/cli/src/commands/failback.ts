@@ -1,6 +1,6 @@
 /**
  * `pnpm failback <dr-env>`: return to the primary region after a failover, one step per run (see
- * @parity/drill's failback-run.ts). A replica pair: reprotect, promote (at a fenced moment, lag 0),
+ * @parity/dr's failback/command.ts). A replica pair: reprotect, promote (at a fenced moment, lag 0),
  * complete, then restore the original roles. A backup & restore pair: reprotect (backups copied
  * back), restore (at a fenced moment, from a snapshot taken after the fence), then complete (the
  * original roles). Prints the manifest change(s), the Terraform difference by address
@@ -10,7 +10,7 @@
  * Exit code 0 when written (or a dry run), 1 when declined, 2 for a refusal.
  */
 import pc from 'picocolors';
-import { runFailback, type FailbackPlan, type FailbackResult, type FailoverTarget } from '@parity/drill';
+import { runFailback, type FailbackPlan, type FailbackResult, type FailoverTarget } from '@parity/dr';
 import { findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';
@@ -45,9 +45,7 @@ export function printFailbackPlan(p: FailbackPlan): void {
       `${pair.primary.name}: failback step ${p.step} (${pair.dr.dr.strategy}, from ${pair.dr.name} in ${pair.dr.region} back to ${pair.primary.region})`,
     ),
   );
-  const backups = pair.dr.dr.strategy === 'backup-restore';
-  if (p.reverseText)
-    say(`  ${backups ? `newest copy of ${pair.dr.name}'s database in ${pair.primary.region}` : 'reverse replica'}: ${p.reverseText}`);
+  if (p.reverseText) say(`  ${p.strategy.failback.reverseFound(pair)}: ${p.reverseText}`);
   if (p.snapshotId)
     say(`  switchover snapshot, once confirmed: ${p.snapshotId} (in ${pair.dr.region}, copied into ${pair.primary.region})`);
   for (const f of p.change.files) {

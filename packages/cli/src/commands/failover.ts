@@ -1,13 +1,13 @@
 /**
- * `pnpm failover <dr-env>`: fail over into a dr environment for real (see @parity/drill's
- * failover-run.ts). Prints the recovery point against the RPO, the manifest change, the Terraform
+ * `pnpm failover <dr-env>`: fail over into a dr environment for real (see @parity/dr's
+ * failover/command.ts). Prints the recovery point against the RPO, the manifest change, the Terraform
  * difference by address and the procedure (with what Terraform does not do), asks before writing
  * (`--yes` does not ask, `--dry-run` writes nothing).
  *
  * Exit code 0 when written (or a dry run), 1 when declined, 2 for a refusal.
  */
 import pc from 'picocolors';
-import { runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/drill';
+import { runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/dr';
 import { findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';

@@ -77,7 +77,7 @@ async function runbookIn(candidate: Workspace, name: string): Promise<{ file: st
   const recovers = candidate.manifests.get(name)?.data.recovers;
   if (!recovers) return undefined;
   const { synthToJson } = await import('@parity/synth');
-  const { runbookText, RUNBOOK_FILE } = await import('@parity/drill/runbook');
+  const { runbookText, RUNBOOK_FILE } = await import('@parity/dr/runbook');
   const resolved = resolveForCheck(candidate, [name, recovers]);
   const json = new Map<string, TerraformJson>();
   for (const e of resolved.envs) json.set(e.name, (await synthToJson(candidate.root, e)) as TerraformJson);

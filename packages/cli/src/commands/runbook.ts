@@ -17,7 +17,7 @@ export interface RunbookFlags {
 /** Write (or with `check`, compare) the runbooks of `names` (default: every DR environment); returns the stale or written files. */
 export async function genRunbooks(names: readonly string[], flags: RunbookFlags = {}, root?: string): Promise<string[]> {
   const ws = await loadWorkspace(root);
-  const { runbookText, writeRunbook, RUNBOOK_FILE } = await import('@parity/drill/runbook');
+  const { runbookText, writeRunbook, RUNBOOK_FILE } = await import('@parity/dr/runbook');
   const drs = names.length
     ? [...names]
     : [...ws.manifests.values()]

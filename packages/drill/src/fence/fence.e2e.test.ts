@@ -20,8 +20,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { runProcess, terraformEnv } from '@parity/io';
 import type { TerraformJson } from '@parity/model/terraform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { overrideFor } from '../emulator.js';
-import { motoCommand, startMoto, type Moto } from '../moto.js';
+import { overrideFor } from '../target/emulator.js';
+import { motoCommand, startMoto, type Moto } from '../target/moto.js';
 import { AWS_GLOBAL_CONTROL_PLANES, type Fence, startFence } from './fence.js';
 import { callerToken } from './request.js';
 

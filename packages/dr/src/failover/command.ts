@@ -1,0 +1,144 @@
+/**
+ * `pnpm failover <dr-env>`: the real thing, against the team's account (`--aws`) or an emulator
+ * (`--endpoint`). The same steps as a drill, without the marker, the clock and the report:
+ *
+ *  1. check the pair; refuse with the reasons if the DR side cannot take over;
+ *  2. find what to recover from, in the DR region only, and its age against the RPO;
+ *  3. the failover as a manifest change (the `failover:` section and its history comment),
+ *     synthesized, with the Terraform difference by address;
+ *  4. the procedure: Terraform's part and what Terraform does not do, with exact commands;
+ *  5. confirm, then write the manifest (atomically); `--dry-run` writes nothing.
+ */
+import { join } from 'node:path';
+import type { CheckReport } from '@parity/checks';
+import { writeFileAtomic } from '@parity/io';
+import { pairNotReady, refuseOne } from '@parity/model';
+import type { TerraformJson } from '@parity/model/terraform';
+import { type Clients, clients } from '../cloud/aws.js';
+import { blockingFindings, findingLines, type Pair, resolvePair, terraformOf } from '../pair.js';
+import { strategyFor } from '../strategy/strategies.js';
+import { type FailoverChange, failoverChange } from './change.js';
+import { failoverProcedure, type FailoverProcedureStep } from './procedure.js';
+import { describePoint, type RecoveryPoint } from './recovery-point.js';
+import { failoverComment, failoverSection, type FailoverStep, nextStep } from './section.js';
+
+export type FailoverTarget = { kind: 'endpoint'; url: string } | { kind: 'aws' };
+
+export interface FailoverOptions {
+  readonly root: string;
+  readonly drEnv: string;
+  readonly target: FailoverTarget;
+  /** Why: recorded in the manifest's history comment. */
+  readonly reason?: string;
+  /** Who declared the disaster. */
+  readonly declaredBy?: string;
+  readonly dryRun?: boolean;
+  readonly now?: () => Date;
+}
+
+export interface FailoverDeps {
+  runCheck(names: readonly string[], root: string): Promise<CheckReport>;
+  /** Asked once the plan is known, before anything is written; false stops there. */
+  confirm(plan: FailoverPlan): Promise<boolean>;
+}
+
+export interface FailoverPlan {
+  readonly pair: Pair;
+  readonly step: FailoverStep;
+  readonly point: RecoveryPoint;
+  /** The recovery point for people: what, how old, against the RPO. */
+  readonly pointText: string;
+  readonly change: FailoverChange;
+  readonly procedure: readonly FailoverProcedureStep[];
+}
+
+export interface FailoverResult extends FailoverPlan {
+  readonly written: boolean;
+  /** Why nothing was written, when it was not. */
+  readonly notWritten?: 'dry-run' | 'declined';
+}
+
+/** 1. `pnpm check` of the pair: refused, with every reason, if it reports an error. */
+export async function checkForFailover(pair: Pair, runCheck: FailoverDeps['runCheck'], step: FailoverStep): Promise<CheckReport> {
+  const names = [pair.primary.name, pair.dr.name];
+  const report = await runCheck(names, pair.ws.root);
+  // between promote and complete the dr database is promoted but not yet a full primary (no backups yet, by design:
+  // terraform-provider-aws#4419): the guardrails on it are what step complete makes true, so they do not block it
+  const midway = (f: CheckReport['findings'][number]) => step === 'complete' && f.check === 'policy' && f.env === pair.dr.name;
+  const blocking = blockingFindings(report, names).filter((f) => !midway(f));
+  if (blocking.length) refuseOne(pairNotReady(pair.dr.name, findingLines(blocking)));
+  return report;
+}
+
+/** 2. What to recover from, in the DR region only: the pair's strategy says what (the newest copy, the replica). */
+export function findRecoveryPoint(
+  pair: Pair,
+  c: Clients,
+  primaryJson: TerraformJson,
+  drJson: TerraformJson,
+  now: Date,
+): Promise<RecoveryPoint> {
+  return strategyFor(pair.dr).failover.recoveryPoint(pair, { clients: c, primaryJson, drJson, now });
+}
+
+/** One failover step as a manifest change: the step, what it recovers from (found in the DR region only), the change. */
+export interface FailoverStepChange {
+  readonly step: FailoverStep;
+  readonly point: RecoveryPoint;
+  readonly change: FailoverChange;
+}
+
+/**
+ * The next failover step of the pair's strategy as `pnpm failover` writes it: the recovery point,
+ * the `failover:` section and its history comment, the manifest change. A drill makes its steps
+ * with this too, passing the text its earlier step made (`before`, never written).
+ */
+export async function failoverStepChange(
+  pair: Pair,
+  found: { readonly clients: Clients; readonly primaryJson: TerraformJson; readonly drJson: TerraformJson },
+  at: Date,
+  why: { readonly reason: string; readonly declaredBy: string; readonly before?: string },
+): Promise<FailoverStepChange> {
+  const step = nextStep(pair);
+  const point = await findRecoveryPoint(pair, found.clients, found.primaryJson, found.drJson, at);
+  const section = failoverSection(pair, step, point, at, why.reason);
+  const change = await failoverChange(pair, section, failoverComment(pair, section, point, at, why.declaredBy), why.before);
+  return { step, point, change };
+}
+
+/** Steps 1-4: everything up to the write. */
+export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDeps, 'runCheck'>): Promise<FailoverPlan> {
+  const now = (opts.now ?? (() => new Date()))();
+  const pair = await resolvePair(opts.root, opts.drEnv, 'failover');
+  await checkForFailover(pair, deps.runCheck, nextStep(pair));
+  const [primaryJson, drJson] = [await terraformOf(opts.root, pair.primary), await terraformOf(opts.root, pair.dr)];
+  const c = clients(pair.dr.region, opts.target.kind === 'endpoint' ? opts.target.url : undefined);
+  const why = {
+    reason: opts.reason ?? `${pair.primary.region} declared lost`,
+    declaredBy: opts.declaredBy ?? 'the operator running pnpm failover',
+  };
+  let made: FailoverStepChange;
+  try {
+    made = await failoverStepChange(pair, { clients: c, primaryJson, drJson }, now, why);
+  } finally {
+    c.destroy();
+  }
+  const { step, point, change } = made;
+  return {
+    pair,
+    step,
+    point,
+    pointText: describePoint(point, now, pair.dr.dr.rpoMinutes),
+    change,
+    procedure: failoverProcedure(pair, step, primaryJson, change.json as TerraformJson),
+  };
+}
+
+/** `pnpm failover`: plan, confirm, write the manifest change. */
+export async function runFailover(opts: FailoverOptions, deps: FailoverDeps): Promise<FailoverResult> {
+  const plan = await planFailover(opts, deps);
+  if (opts.dryRun) return { ...plan, written: false, notWritten: 'dry-run' };
+  if (!(await deps.confirm(plan))) return { ...plan, written: false, notWritten: 'declined' };
+  writeFileAtomic(join(opts.root, plan.change.file), plan.change.after);
+  return { ...plan, written: true };
+}

@@ -1,0 +1,157 @@
+/**
+ * The drill report: JSON (read back by `pnpm check` as "last drilled": top-level `startedAt`,
+ * `status`, `rto.measuredMinutes`, `rpo.measuredMinutes`) and markdown for people, written to
+ * `environments/<dr-env>/drills/<timestamp>.{json,md}` through a temporary file and a rename.
+ */
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '@parity/io';
+import { join } from 'node:path';
+import { type DrillReport, drillReportsDir, type FailbackRecord, type Measured, type NotExercised, reportStamp } from '@parity/model';
+import { STRATEGY_OF, strategyNamed } from '@parity/dr';
+import { duration } from './metrics.js';
+
+const icon = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '✅' : '❌');
+const esc = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+function targetLine(label: string, m: (Measured & { note?: string; worstCaseMinutes?: number }) | undefined): string {
+  if (!m) return `| ${label} | not measured | | |`;
+  return `| ${label} | ${m.measuredMinutes} min (${duration(m.measuredSeconds)}) | ${m.targetMinutes} min | ${icon(m.met)} ${m.met ? `met, ${m.marginMinutes} min to spare` : `breached by ${-m.marginMinutes} min`} |`;
+}
+
+function failbackSection(r: DrillReport, f: FailbackRecord): string[] {
+  const out = ['', `## Failback: ${r.drEnv} (${r.drRegion}) → ${r.primary} (${r.primaryRegion})`, ''];
+  const took =
+    f.durationSeconds !== undefined
+      ? `${duration(f.durationSeconds)} (${Math.round((f.durationSeconds / 60) * 100) / 100} min)`
+      : 'not measured';
+  out.push(`- **Started:** ${f.startedAt}${f.verifiedAt ? ` · **verified:** ${f.verifiedAt}` : ''} · **took:** ${took}`);
+  for (const s of f.steps) out.push(`- **${s.step}:** ${s.detail}`);
+  // a report names its pair's strategy; one without (an older drill's) was of a replica pair
+  const way = strategyNamed(r.policy?.strategy) ?? STRATEGY_OF['pilot-light'];
+  const reverse = `${way.failback.reverse[0]?.toUpperCase()}${way.failback.reverse.slice(1)}`;
+  if (f.replaced?.length) out.push(`- **Replaced (${way.drill.replacedBecause}):** ${f.replaced.join('; ')}`);
+  if (f.beforeFence) out.push(`- **${reverse} before the fence:** ${f.beforeFence}`);
+  if (f.fenced) out.push(`- **Fenced:** ${f.fenced.join(', ') || 'no node group'}`);
+  if (f.atSwitchover) out.push(`- **At the switchover:** ${f.atSwitchover}`);
+  if (f.manifestsRestored !== undefined)
+    out.push(
+      `- **Manifests:** ${f.manifestsRestored ? 'byte for byte as before the failover, apart from the history comment' : 'NOT as before the failover'}`,
+    );
+  if (f.note) out.push(`- ${f.note}`);
+  return out;
+}
+
+export function renderMarkdown(r: DrillReport): string {
+  const out: string[] = [];
+  const title =
+    r.status === 'passed' ? '✅ passed' : r.status === 'aborted' ? `⏹️ aborted at \`${r.failedStep}\`` : `❌ failed at \`${r.failedStep}\``;
+  out.push(`# DR drill: ${r.drEnv} recovering ${r.primary} — ${title}`, '');
+  out.push(`- **Started:** ${r.startedAt}${r.finishedAt ? ` · **finished:** ${r.finishedAt}` : ''}`);
+  out.push(`- **Failover:** ${r.primary} (${r.primaryRegion}) → ${r.drEnv} (${r.drRegion})`);
+  out.push(`- **Target:** ${r.target.description}`);
+  if (Object.keys(r.tools).length)
+    out.push(
+      `- **Tools:** ${Object.entries(r.tools)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  out.push(`- **Work folder:** \`${r.workDir}\``);
+  if (r.error) out.push('', `> **${r.status === 'aborted' ? 'Aborted' : 'Failed'} at \`${r.failedStep}\`:** ${esc(r.error)}`);
+  out.push('', '## Recovery objectives', '', '| | measured | target | |', '|---|---|---|---|');
+  out.push(targetLine('RTO (loss → verified)', r.rto));
+  out.push(targetLine('RPO (age of restored data at loss)', r.rpo));
+  const notes = [r.rto?.note, r.rpo?.note].filter((n): n is string => !!n);
+  if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));
+  if (r.marker || r.lossAt || r.recovery) {
+    out.push('', '## Timeline', '');
+    if (r.marker)
+      out.push(
+        `- **Marker** \`${r.marker.id}\`: snapshot \`${r.marker.snapshotId}\` created ${r.marker.snapshotCreatedAt}. ${r.marker.note}`,
+      );
+    if (r.marker?.queueMessage) out.push(`- **Queue marker:** ${r.marker.queueMessage}`);
+    if (r.lossAt) out.push(`- **Loss of ${r.primaryRegion} declared:** ${r.lossAt} (recovery clock started)`);
+    if (r.recovery?.copySnapshotArn)
+      out.push(
+        `- **Copied into ${r.drRegion}:** \`${r.recovery.copySnapshotArn}\`, encrypted with \`${r.recovery.copyKmsKeyArn}\`${r.recovery.keySource ? ` (${r.recovery.keySource})` : ''}`,
+      );
+    if (r.recovery?.restoredInstanceArn) out.push(`- **Restored:** \`${r.recovery.restoredInstanceArn}\``);
+    if (r.verifiedAt) out.push(`- **Verified:** ${r.verifiedAt} (recovery clock stopped)`);
+  }
+  if (r.failback) out.push(...failbackSection(r, r.failback));
+  out.push('', '## Steps', '', '| step | status | duration | detail |', '|---|---|---|---|');
+  for (const s of r.steps) {
+    const st =
+      s.status === 'passed' ? '✅ passed' : s.status === 'failed' ? '❌ failed' : s.status === 'aborted' ? '⏹️ aborted' : '⏭️ skipped';
+    out.push(
+      `| ${esc(s.title)} | ${st} | ${s.durationSeconds !== undefined ? duration(s.durationSeconds) : ''} | ${esc(s.error ?? s.detail ?? '')} |`,
+    );
+  }
+  if (r.verification.length) {
+    out.push('', `## Verified in ${r.drRegion} through the AWS API`, '', '| | what | detail |', '|---|---|---|');
+    for (const v of r.verification) out.push(`| ${icon(v.ok)} | ${esc(v.what)} | ${esc(v.detail)} |`);
+  }
+  out.push('', '## Not exercised', '');
+  if (r.notExercised.length === 0) out.push('Nothing: every resource and step was exercised.');
+  else {
+    // one row per reason, naming every address (by environment) it applies to
+    const groups = new Map<string, NotExercised[]>();
+    for (const n of r.notExercised) groups.set(n.why, [...(groups.get(n.why) ?? []), n]);
+    out.push('| what | why |', '|---|---|');
+    for (const [why, list] of groups) {
+      const byEnv = new Map<string, string[]>();
+      for (const n of list) byEnv.set(n.env ?? '', [...(byEnv.get(n.env ?? '') ?? []), n.what]);
+      const what = [...byEnv]
+        .map(([env, ws]) => `${env ? `${env}: ` : ''}${ws.map((w) => (/^(data\.)?aws_/.test(w) ? `\`${esc(w)}\`` : esc(w))).join(', ')}`)
+        .join('<br>');
+      out.push(`| ${what} | ${esc(why)} |`);
+    }
+  }
+  const leftOut = Object.entries(r.leftOut).filter(([, v]) => v.length);
+  if (leftOut.length) {
+    out.push('', '## Left out of the applies', '');
+    for (const [env, list] of leftOut) {
+      out.push(`**${env}** (${list.length}):`, '');
+      for (const l of list) out.push(`- \`${l.address}\`: ${l.reason}`);
+      out.push('');
+    }
+    const dropped = Object.entries(r.droppedDependsOn).filter(([, v]) => v.length);
+    for (const [env, list] of dropped)
+      for (const d of list)
+        out.push(
+          `- ${env}: \`${d.address}\` kept; its \`depends_on\` on ${d.on.map((a) => `\`${a}\``).join(', ')} dropped (ordering only)`,
+        );
+  }
+  out.push(...adoptedSection(r));
+  out.push(
+    '',
+    '## Teardown',
+    '',
+    r.teardown ? `${icon(r.teardown.ok)} ${r.teardown.action}${r.teardown.detail ? `\n\n${r.teardown.detail}` : ''}` : 'Not run.',
+  );
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+}
+
+/** The creates the drill imported after a lost emulator answer (none: no section). */
+function adoptedSection(r: DrillReport): string[] {
+  if (!r.adopted?.length) return [];
+  return [
+    '',
+    '## Imported after a lost answer',
+    '',
+    'The emulator made these for a request whose answer was lost; the retried request was refused as already existing, so the drill imported them and applied again:',
+    '',
+    ...r.adopted.map((a) => `- ${a.env}: \`${a.address}\` (${esc(a.id)})`),
+  ];
+}
+
+/** Write `environments/<dr-env>/drills/<stamp>.{json,md}`; returns the paths relative to `root`. */
+export function writeReport(root: string, report: DrillReport): { json: string; markdown: string } {
+  const rel = drillReportsDir(report.drEnv);
+  mkdirSync(join(root, rel), { recursive: true });
+  const stamp = reportStamp(report.startedAt);
+  const files = { json: join(rel, `${stamp}.json`), markdown: join(rel, `${stamp}.md`) };
+  report.files = files;
+  writeFileAtomic(join(root, files.markdown), renderMarkdown(report));
+  writeFileAtomic(join(root, files.json), `${JSON.stringify(report, null, 2)}\n`);
+  return files;
+}

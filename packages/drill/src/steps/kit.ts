@@ -1,0 +1,41 @@
+/**
+ * The drill's steps as the strategies compose them (`@parity/dr`'s `FailoverDrillSteps` and
+ * `FailbackDrillSteps`), bound to one drill's context. Which of them run, and in what order, is
+ * the pair's strategy's to say.
+ */
+import type { FailbackDrillSteps, FailoverDrillSteps } from '@parity/dr';
+import type { DrillContext } from '../context.js';
+import { completeInPlace, completeKeepingRestore, restoreRoles } from './failback/complete.js';
+import { reprotectAsReplica, reprotectWithBackupCopies } from './failback/reprotect.js';
+import { switchOverByPromotion, switchOverBySnapshot } from './failback/switchover.js';
+import { verifyFailback } from './failback/verify.js';
+import { copyLatest } from './failover/copy.js';
+import { complete, promote, restore } from './failover/failover-step.js';
+import { declareLoss, writeMarker } from './failover/marker.js';
+import { applyStandby } from './failover/standby.js';
+import type { Values } from './values.js';
+
+export function failoverSteps(ctx: DrillContext): FailoverDrillSteps<Values> {
+  return {
+    applyStandby: (primary) => applyStandby(ctx, primary),
+    writeMarker: (primary) => writeMarker(ctx, primary),
+    declareLoss: (marker) => declareLoss(ctx, marker),
+    copyLatest: (primary, marker, loss) => copyLatest(ctx, primary, marker, loss),
+    restore: (primary, marker, loss, copy) => restore(ctx, primary, marker, loss, copy),
+    promote: (primary, standby, marker, loss) => promote(ctx, primary, standby, marker, loss),
+    complete: (promoted) => complete(ctx, promoted),
+  };
+}
+
+export function failbackSteps(ctx: DrillContext): FailbackDrillSteps<Values> {
+  return {
+    reprotectAsReplica: (verified) => reprotectAsReplica(ctx, verified),
+    reprotectWithBackupCopies: (verified) => reprotectWithBackupCopies(ctx, verified),
+    switchOverByPromotion: (reprotected) => switchOverByPromotion(ctx, reprotected),
+    switchOverBySnapshot: (reprotected) => switchOverBySnapshot(ctx, reprotected),
+    completeInPlace: (switchedOver) => completeInPlace(ctx, switchedOver),
+    completeKeepingRestore: (switchedOver) => completeKeepingRestore(ctx, switchedOver),
+    restoreRoles: (completed) => restoreRoles(ctx, completed),
+    verifyFailback: (restored) => verifyFailback(ctx, restored),
+  };
+}
