@@ -18,6 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTerraform, terraformEnv, writeFileAtomic } from '@parity/io';
+import { refuseOne, terraformFailed } from '@parity/model';
 import { isExpression } from '@parity/model/terraform';
 import type { Diagnostic, ValidateResult } from './terraform.js';
 
@@ -155,7 +156,7 @@ async function providerSchemas(dir: string, env: NodeJS.ProcessEnv): Promise<Map
     : undefined;
   if (cached?.key === key) return new Map(Object.entries(cached.schemas));
   const r = await runTerraform(['providers', 'schema', '-json'], dir, env);
-  if (r.code !== 0) throw new Error(`terraform providers schema failed: ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0) refuseOne(terraformFailed('providers schema', dir, r.stderr || r.stdout));
   const all = JSON.parse(r.stdout) as { provider_schemas: Record<string, { provider: { block: SchemaBlock } }> };
   const schemas = Object.fromEntries(
     Object.entries(all.provider_schemas).map(([source, s]) => [source.split('/').pop()!, s.provider.block]),
@@ -193,7 +194,7 @@ async function initIfNeeded(
     dir,
     env,
   );
-  if (r.code !== 0) throw new Error(`terraform init failed in ${dir}: ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0) refuseOne(terraformFailed('init', dir, r.stderr || r.stdout));
   writeFileSync(stamp, want);
 }
 
@@ -213,7 +214,7 @@ export async function validateRoot(dir: string, members: readonly FleetMember[],
   writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(root));
   await initIfNeeded(dir, [...docs.keys()], root, pluginDir, env);
   const v = await runTerraform(['validate', '-json', '-no-color'], dir, env);
-  if (!v.stdout.trim().startsWith('{')) throw new Error(`terraform validate failed in ${dir}: ${(v.stderr || v.stdout).trim()}`);
+  if (!v.stdout.trim().startsWith('{')) refuseOne(terraformFailed('validate', dir, v.stderr || v.stdout));
   const parsed = JSON.parse(v.stdout) as { diagnostics: Array<Diagnostic & { range?: { filename?: string } }> };
   const diagnostics = new Map<string, Diagnostic[]>(members.map((m) => [m.env, []]));
   const names = new Set(docs.keys());

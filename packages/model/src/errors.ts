@@ -77,7 +77,15 @@ export type IssueKind =
   | 'file-too-large'
   | 'json'
   | 'not-a-mapping'
-  | 'name-character';
+  | 'name-character'
+  // refusals of the commands outside the DR packages (issue 22 §4)
+  | 'workspace-missing'
+  | 'usage'
+  | 'bundle-contract'
+  | 'uncompiled-module'
+  | 'command-failed'
+  | 'terraform-failed'
+  | 'release-step';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -608,3 +616,115 @@ export function nameCharacter(
     fix: `retype the name; character ${found.position} is ${found.codePoint}`,
   });
 }
+
+/*
+ * Refusals of the commands outside the DR packages (issue 22 §4): what a user can trigger that
+ * used to be a bare `throw new Error(…)` with a stack trace.
+ */
+
+/** A command run outside any Parity workspace. */
+export function workspaceMissing(from: string, definition: string): Issue {
+  return issue({
+    kind: 'workspace-missing',
+    file: from,
+    path: '',
+    message: `no Parity workspace at or above ${from}`,
+    allowed: `a folder holding pnpm-workspace.yaml and ${definition}, or one below it`,
+    fix: 'run the command inside your Parity repository (cd into it), or set PARITY_ROOT=<the repository>',
+  });
+}
+
+/** `parity init` renames the platform, and the definition has no `platform:` line to rename. */
+export function platformLineMissing(definition: string): Issue {
+  return issue({
+    kind: 'schema',
+    file: definition,
+    path: 'platform',
+    message: `${definition} has no top-level platform: line`,
+    allowed: 'platform: <2-12 lower-case letters or digits>, at the start of a line',
+    fix: `restore the line (git checkout -- ${definition}), or write platform: <name> at its top level`,
+  });
+}
+
+/** A flag used in a way the command does not take (a flag with arguments it excludes, a value it cannot use). */
+export function flagMisuse(flag: string, value: unknown, message: string, allowed: string, fix: string): Issue {
+  return issue({ kind: 'usage', file: '(command line)', path: flag, ...(value !== undefined ? { value } : {}), message, allowed, fix });
+}
+
+/**
+ * A bundle package that breaks the bundle contract (the `bundle` spec and a `deploy` per cloud, the
+ * exports its connections read): found by whoever writes or upgrades a bundle.
+ */
+export function bundleContract(bundle: string, path: string, message: string, fix: string, file = `bundle ${bundle}`): Issue {
+  return issue({ kind: 'bundle-contract', file, path, message, fix });
+}
+
+/** A TypeScript file outside the workspace packages, met while the command line runs compiled JavaScript. */
+export function moduleUncompiled(file: string, compiledDir: string): Issue {
+  return issue({
+    kind: 'uncompiled-module',
+    file,
+    path: '',
+    message: `${file} is TypeScript that the command line has not compiled: it compiles the packages pnpm-workspace.yaml lists (into ${compiledDir}/), and this file is in none of them`,
+    fix: 'make its package a workspace package (pnpm-workspace.yaml), or install a published (JavaScript) version of it',
+  });
+}
+
+/** Shortened output of a program, for a refusal: its last lines. */
+function tail(output: string, lines = 15): string {
+  return output.trim().split('\n').slice(-lines).join('\n');
+}
+
+/** A program Parity runs (git, pnpm, changeset, a generator step) exited non-zero. */
+export function commandFailed(
+  command: string,
+  cwd: string,
+  how: string,
+  output: string,
+  fix = 'fix what it printed above, then run again',
+): Issue {
+  const said = tail(output);
+  return issue({
+    kind: 'command-failed',
+    file: cwd,
+    path: '',
+    value: command,
+    message: `${command} failed with ${how}${said ? `:\n${said}` : ''}`,
+    fix,
+  });
+}
+
+/** A Terraform step Parity runs for the user (`init`, `providers schema`, `validate`) failed. */
+export function terraformFailed(step: string, dir: string, output: string): Issue {
+  const fix: Record<string, string> = {
+    init: 'check the provider mirror (pnpm validate --plugin-dir <dir>, or PARITY_TF_PLUGIN_DIR) and that terraform runs: terraform version',
+    'providers schema': 'run terraform init in that folder again; remove its .terraform folder if it was interrupted',
+    validate: 'run terraform validate in that folder to see the whole output',
+  };
+  return issue({
+    kind: 'terraform-failed',
+    file: dir,
+    path: '',
+    value: `terraform ${step}`,
+    message: `terraform ${step} failed in ${dir}${output.trim() ? `:\n${tail(output)}` : ''}`,
+    fix: fix[step] ?? 'run the same terraform command in that folder to see the whole output',
+  });
+}
+
+/** The local registry (Verdaccio) did not come up: it exited, or did not answer in time. */
+export function registryNotStarted(config: string, url: string, why: string, output: string): Issue {
+  return issue({
+    kind: 'registry',
+    file: config,
+    path: 'listen',
+    value: url,
+    message: `Verdaccio ${why} at ${url}${output.trim() ? `:\n${tail(output)}` : ''}`,
+    fix: 'read its log above (a bad registry/config.yaml, a storage folder it cannot write); pnpm registry runs it in the foreground',
+  });
+}
+
+/** A step of `pnpm release` (changeset version, the build, a publish) failed for a reason that is not the registry's. */
+export function releaseStepFailed(step: string, output: string, fix: string): Issue {
+  return issue({ kind: 'release-step', file: '.changeset', path: '', value: step, message: `${step} failed:\n${tail(output)}`, fix });
+}
+
