@@ -85,7 +85,12 @@ export type IssueKind =
   | 'uncompiled-module'
   | 'command-failed'
   | 'terraform-failed'
-  | 'release-step';
+  | 'release-step'
+  // a cloud's or a network service's answer, mapped by cloud-errors.ts (issue 25 §2)
+  | 'cloud-credentials'
+  | 'cloud-unreachable'
+  | 'cloud-denied'
+  | 'cloud-throttled';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -728,3 +733,103 @@ export function releaseStepFailed(step: string, output: string, fix: string): Is
   return issue({ kind: 'release-step', file: '.changeset', path: '', value: step, message: `${step} failed:\n${tail(output)}`, fix });
 }
 
+/*
+ * Cloud and network failures as refusals with a fix (issue 25 §2), made by the one mapper in
+ * cloud-errors.ts from whatever the AWS SDK, fetch or npm reported. `file` is the service or the
+ * endpoint, `path` the operation, `value` the error code.
+ */
+
+/** What the mapper knows about the call that failed, for the messages and fixes below. */
+export interface CloudCall {
+  /** The service called, as a person names it: `AWS`, `the registry`. */
+  readonly service: string;
+  /** Its URL when it is not the cloud's own endpoint (an emulator, a registry). */
+  readonly endpoint?: string;
+  /** The operation, when the error does not say it (rds:DescribeDBSnapshots, npm publish). */
+  readonly operation?: string;
+  /** The identity that should have access: the role the runbook names, or a CI role. */
+  readonly role?: string;
+  /** The AWS profile in use (AWS_PROFILE), for the login command. */
+  readonly profile?: string;
+  /** How to bring the service up or point at another one, when it does not answer (`pnpm registry`; `moto_server …`). */
+  readonly hint?: string;
+}
+
+function where(call: CloudCall): string {
+  return call.endpoint ?? call.service;
+}
+
+/** No usable credentials: none found, expired, or not valid for the account. */
+export function cloudCredentials(call: CloudCall, code: string, detail: string, expired: boolean): Issue {
+  const aws = call.service === 'AWS';
+  const profile = call.profile ? ` --profile ${call.profile}` : '';
+  const fix = aws
+    ? `${expired ? 'your session expired: ' : ''}run aws sso login${profile} (or export AWS_PROFILE=<a profile with access to the account>)${call.role ? `, with a profile that assumes ${call.role}` : ''}; in CI, the workflow assumes ${call.role ?? "the environment's CI role"} through OIDC`
+    : `log in once with \`npm adduser --registry ${call.endpoint ?? '<registry>'}\`, or set PARITY_REGISTRY_TOKEN to a token for it`;
+  return issue({
+    kind: 'cloud-credentials',
+    file: where(call),
+    path: call.operation ?? '',
+    value: code,
+    message: `${expired ? 'the credentials for' : 'no usable credentials for'} ${call.service}${call.operation ? ` (${call.operation})` : ''}: ${detail}`,
+    allowed: aws
+      ? `credentials from AWS_PROFILE (an SSO profile), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an assumed role${call.role ? ` (${call.role})` : ''}`
+      : 'a login or a token for the registry',
+    fix,
+  });
+}
+
+/** The service does not answer at its address (connection refused, no such host, a timeout). */
+export function cloudUnreachable(call: CloudCall, code: string, url: string | undefined): Issue {
+  const target = url ?? call.endpoint ?? call.service;
+  const check: Record<string, string> = {
+    ECONNREFUSED: `nothing listens at ${target}: check the URL and the port`,
+    ENOTFOUND: `the host of ${target} does not resolve: check the URL, the region name, DNS and any VPN`,
+    EAI_AGAIN: `the host of ${target} could not be resolved right now: check DNS and the network, then run again`,
+    ETIMEDOUT: `no answer from ${target} in time: check the network, a proxy (HTTPS_PROXY), a firewall, and the provider's status page`,
+    TimeoutError: `no answer from ${target} in time: check the network, a proxy (HTTPS_PROXY), a firewall, and the provider's status page`,
+  };
+  const what = check[code] ?? `${target} dropped the connection (${code}): check the network between here and it, then run again`;
+  return issue({
+    kind: 'cloud-unreachable',
+    file: where(call),
+    path: call.operation ?? '',
+    value: code,
+    message: `cannot reach ${call.service} at ${target}${call.operation ? ` for ${call.operation}` : ''} (${code})`,
+    fix: call.hint ? `${what}; ${call.hint}` : what,
+  });
+}
+
+/** The credentials work, and the identity may not do this action on this resource. */
+export function cloudDenied(
+  call: CloudCall,
+  code: string,
+  action: string | undefined,
+  resource: string | undefined,
+  principal: string | undefined,
+): Issue {
+  const act = action ?? call.operation ?? 'the action';
+  return issue({
+    kind: 'cloud-denied',
+    file: where(call),
+    path: act,
+    value: code,
+    message: `${principal ?? 'the identity in use'} may not ${act}${resource ? ` on ${resource}` : ''} (${code})`,
+    allowed: `an identity whose policy allows ${act}${resource ? ` on ${resource}` : ''}`,
+    fix: call.role
+      ? `grant ${act}${resource ? ` on ${resource}` : ''} to ${call.role} (the role the runbook names; in CI the bootstrap stack creates it: pnpm synth --bootstrap), or run as that role`
+      : `grant ${act}${resource ? ` on ${resource}` : ''} to the identity in use, or run as one that has it`,
+  });
+}
+
+/** The service kept throttling the call, after retries with backoff. */
+export function cloudThrottled(call: CloudCall, code: string, attempts: number | undefined): Issue {
+  return issue({
+    kind: 'cloud-throttled',
+    file: where(call),
+    path: call.operation ?? '',
+    value: code,
+    message: `${call.service} throttled ${call.operation ?? 'the call'}${attempts ? ` ${attempts} times, with backoff between attempts` : ''} (${code})`,
+    fix: 'run again in a few minutes; if it persists, ask for a higher quota for the API (Service Quotas) or run fewer commands against the account at once',
+  });
+}
