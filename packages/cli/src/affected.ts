@@ -21,8 +21,10 @@ import {
   resolveEnvironment,
   strategyFacts,
   ciIdentity,
+  commandFailed,
   gitRefMissing,
   refuse,
+  refuseOne,
   type Cloud,
   type Issue,
   type Manifest,
@@ -75,7 +77,10 @@ type Tree = ReadonlyMap<string, string>;
 /** What `git <args>` writes to stdout, as bytes; fails with what git said when it exits non-zero. */
 async function git(root: string, args: readonly string[], input?: string): Promise<Buffer> {
   const r = await runProcess('git', args, { cwd: root, input });
-  if (r.code !== 0) throw new Error(`git ${args.join(' ')} (in ${root}) failed with exit code ${r.code}: ${r.stderr.trim()}`);
+  if (r.code !== 0) {
+    const fix = 'run it in a git repository (CI: actions/checkout with fetch-depth: 0) and check what git printed';
+    refuseOne(commandFailed(`git ${args.join(' ')}`, root, `exit code ${r.code}`, r.stderr, fix));
+  }
   return r.bytes;
 }
 

@@ -323,7 +323,17 @@ describe('fails on bad values', () => {
 
 const NAMES: Array<[string, string[], RegExp]> = [
   ['gen env with a path traversal', ['gen', 'env', '../../etc'], /environments\/\.\.\/\.\.\/etc \(name\): invalid environment name/],
-  ['gen env with unicode', ['gen', 'env', 'prod-ü'], /\(name\): invalid environment name/],
+  ['gen env with unicode', ['gen', 'env', 'prod-ü'], /\(name\): invalid environment name.*character 6 is U\+00FC/],
+  [
+    'gen env with a look-alike hyphen',
+    ['gen', 'env', 'prod\u2010use1'],
+    /\(name\): invalid environment name.*character 5 is U\+2010 \(HYPHEN/,
+  ],
+  [
+    'synth --bootstrap with environment names',
+    ['synth', '--bootstrap', 'staging'],
+    /\(command line\) \(--bootstrap\): pnpm synth --bootstrap takes no environment names[\s\S]*allowed: pnpm synth --bootstrap \(every environment\)/,
+  ],
   ['gen env with a reserved word', ['gen', 'env', '__proto__'], /\(name\): invalid environment name/],
   ['registry on a port out of range', ['registry', '--port', '70000'], /--port.*must be a port number, 1-65535/],
   ['registry on port zero', ['registry', '--port', '0'], /--port.*must be a port number, 1-65535/],

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NAME_GRAMMAR } from '@parity/model';
 import { MIN_ENVS_PER_WORKER } from '@parity/synth/parallel';
-import { reportFatal } from './report.js';
+import { debugRequested, reportFatal } from './report.js';
 
 // Each command's module is imported when that command runs: `pnpm synth` never loads the
 // drill's AWS SDK clients, the registry's Verdaccio or the generator's templates (`pnpm bench`).
@@ -21,6 +21,7 @@ function positiveInt(v: string): number {
 export function program(): Command {
   const cli = new Command('parity')
     .description('Describe a platform once; stamp out environments at proven parity.')
+    .option('--debug', 'print the stack trace of an unexpected error (or set PARITY_DEBUG=1)')
     .showHelpAfterError()
     .exitOverride();
   genCommands(cli);
@@ -255,7 +256,24 @@ function schemaCommands(cli: Command): void {
     .action(async (flags) => (await import('./commands/schemas.js')).schemas(flags));
 }
 
+/**
+ * A reader that stopped reading (`pnpm check --json | head -c 10`) closes the pipe: the command
+ * ends quietly, with the exit code it had, instead of an EPIPE stack.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listeners('error').includes(onPipeError)) continue;
+    stream.on('error', onPipeError);
+  }
+}
+
+function onPipeError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  throw e;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  quietOnClosedPipe();
   try {
     await program().parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -265,6 +283,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       // commander has printed the usage problem; 2 marks a usage error, as most CLIs do
       return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2;
     }
-    return reportFatal(e);
+    return reportFatal(e, debugRequested(argv));
   }
 }

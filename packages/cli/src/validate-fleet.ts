@@ -18,6 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTerraform, terraformEnv, terraformInitArgs, writeFileAtomic } from '@parity/io';
+import { refuseOne, terraformStepFailed } from '@parity/model';
 import { isExpression } from '@parity/model/terraform';
 import type { Diagnostic, ValidateResult } from './terraform.js';
 
@@ -155,7 +156,7 @@ async function providerSchemas(dir: string, env: NodeJS.ProcessEnv): Promise<Map
     : undefined;
   if (cached?.key === key) return new Map(Object.entries(cached.schemas));
   const r = await runTerraform(['providers', 'schema', '-json'], dir, env);
-  if (r.code !== 0) throw new Error(`terraform providers schema failed: ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0) refuseOne(terraformStepFailed('providers schema', dir, r.stderr || r.stdout));
   const all = JSON.parse(r.stdout) as { provider_schemas: Record<string, { provider: { block: SchemaBlock } }> };
   const schemas = Object.fromEntries(
     Object.entries(all.provider_schemas).map(([source, s]) => [source.split('/').pop()!, s.provider.block]),
@@ -189,7 +190,7 @@ async function initIfNeeded(
   const want = JSON.stringify({ envs, required: (root.terraform as Json).required_providers, pluginDir: pluginDir ?? null });
   if (existsSync(stamp) && existsSync(join(dir, '.terraform.lock.hcl')) && readFileSync(stamp, 'utf8') === want) return;
   const r = await runTerraform(terraformInitArgs({ backend: false, pluginDir }), dir, env);
-  if (r.code !== 0) throw new Error(`terraform init failed in ${dir}: ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0) refuseOne(terraformStepFailed('init', dir, r.stderr || r.stdout));
   writeFileSync(stamp, want);
 }
 
@@ -209,7 +210,7 @@ export async function validateRoot(dir: string, members: readonly FleetMember[],
   writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(root));
   await initIfNeeded(dir, [...docs.keys()], root, pluginDir, env);
   const v = await runTerraform(['validate', '-json', '-no-color'], dir, env);
-  if (!v.stdout.trim().startsWith('{')) throw new Error(`terraform validate failed in ${dir}: ${(v.stderr || v.stdout).trim()}`);
+  if (!v.stdout.trim().startsWith('{')) refuseOne(terraformStepFailed('validate', dir, v.stderr || v.stdout));
   const parsed = JSON.parse(v.stdout) as { diagnostics: Array<Diagnostic & { range?: { filename?: string } }> };
   const diagnostics = new Map<string, Diagnostic[]>(members.map((m) => [m.env, []]));
   const names = new Set(docs.keys());

@@ -15,6 +15,7 @@ import {
   issue,
   readWorkspaceFile,
   readWorkspaceFileIfExists,
+  platformLineMissing,
   refuseOne,
   regionCatalog,
   type Cloud,
@@ -110,7 +111,7 @@ export function initProblems(o: InitOptions): Issue[] {
 export function currentNames(root: string): Names {
   const def = readWorkspaceFile(root, DEFINITION_FILE, { kind: 'definition' });
   const platform = /^platform:\s*["']?([a-z0-9-]+)["']?\s*$/m.exec(def)?.[1];
-  if (!platform) throw new Error(`${DEFINITION_FILE} has no top-level platform: line`);
+  if (!platform) refuseOne(platformLineMissing(DEFINITION_FILE));
   const scope = workspaceScope(root);
   const npmrc = readWorkspaceFileIfExists(root, '.npmrc', { kind: 'config', what: '.npmrc' }) ?? '';
   const registry = new RegExp(`^${scope.replace(/[.]/g, '\\.')}:registry=(\\S+)\\s*$`, 'm').exec(npmrc)?.[1];

@@ -90,9 +90,9 @@ describe('processes', () => {
 
   it('fails with the command line, the exit code and what it printed when a checked run exits non-zero', async () => {
     await expect(runChecked(process.execPath, ['-e', 'process.exit(0)'], { cwd: tmpdir() })).resolves.toBe('');
-    await expect(runChecked(process.execPath, ['-e', 'console.error("nope"); process.exit(4)'], { cwd: tmpdir() })).rejects.toThrow(
-      /-e .* failed with exit code 4:\nnope/,
-    );
+    const failed = runChecked(process.execPath, ['-e', 'console.error("nope"); process.exit(4)'], { cwd: tmpdir() });
+    await expect(failed).rejects.toThrow(/-e .* failed with exit code 4:\nnope/);
+    await expect(failed.catch((e: ParityError) => e.kinds)).resolves.toEqual(['command-failed']);
   });
 
   it('stops a whole process group on abort (a child the program started too), records it while it lives, and resolves aborted', async () => {

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { refuse, toolMissing } from '@parity/model';
+import { commandFailed, refuse, refuseOne, toolMissing } from '@parity/model';
 import { killGroup, type ProcessGroups, stopGroup } from './groups.js';
 
 export interface ProcessResult {
@@ -181,8 +181,7 @@ export function runProcess(cmd: string, args: readonly string[], o: ProcessOptio
 export async function runChecked(cmd: string, args: readonly string[], o: ProcessOptions): Promise<string> {
   const r = await runProcess(cmd, args, o);
   if (r.code === 0) return r.stdout;
-  const said = (r.stderr || r.stdout).trim();
-  throw new Error(`${cmd} ${args.join(' ')} (in ${o.cwd}) failed with ${r.signal ?? `exit code ${r.code}`}${said ? `:\n${said}` : ''}`);
+  return refuseOne(commandFailed(`${cmd} ${args.join(' ')}`, o.cwd, r.signal ?? `exit code ${r.code}`, r.stderr || r.stdout));
 }
 
 /** A long-running program started by `startProcess`. */

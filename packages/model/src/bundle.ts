@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { Cloud } from './catalog.js';
-import { bundleRuleBroken, refuse } from './errors.js';
+import { bundleContract, bundleRuleBroken, refuse, refuseOne } from './errors.js';
 
 export interface ConnectionSpec {
   /** Why the bundle needs it. */
@@ -96,7 +96,10 @@ export function packageInfo(moduleUrl: string): { package: string; version: stri
 /** Identity helper that checks a spec's shape and keeps its parameter type. */
 export function defineBundle<S extends z.ZodObject>(spec: BundleSpec<S>): BundleSpec<S> {
   for (const cloud of ['aws', 'gcp'] as const) {
-    if (!spec.services[cloud]) throw new Error(`bundle ${spec.name}: services.${cloud} is missing`);
+    if (!spec.services[cloud]) {
+      const fix = `list the ${cloud} services the bundle uses (services.${cloud}: [...]; an empty list when it has no ${cloud} implementation)`;
+      refuseOne(bundleContract(spec.name, `services.${cloud}`, `bundle ${spec.name}: services.${cloud} is missing`, fix));
+    }
   }
   return spec;
 }

@@ -3,6 +3,7 @@
  * exports of the bundles it connects to) and the helpers that read it. Kept apart from the
  * contract (bundle.ts) because it depends on resolution, and resolution depends on the contract.
  */
+import { bundleContract, bundleRuleBroken, refuseOne } from './errors.js';
 import type { Namer } from './naming.js';
 import type { ResolvedBundle, ResolvedEnvironment } from './resolved.js';
 
@@ -33,22 +34,32 @@ export interface DeployContext<Params, Provider = unknown> {
 export function input(ctx: DeployContext<unknown>, bundle: string, key: string): ExportValue {
   const value = ctx.inputs[bundle]?.[key];
   if (value === undefined) {
-    throw new Error(
-      `bundle ${ctx.bundle.name} in ${ctx.env.name}: needs export "${key}" of bundle "${bundle}", which is not connected or does not export it`,
-    );
+    const message = `bundle ${ctx.bundle.name} in ${ctx.env.name}: needs export "${key}" of bundle "${bundle}", which is not connected or does not export it`;
+    const fix = `connect ${bundle} in the bundle spec's connects, or add "${key}" to ${bundle}'s exports`;
+    refuseOne(bundleContract(ctx.bundle.name, `connects.${bundle}.${key}`, message, fix));
   }
   return value;
 }
 
+function exportShape(ctx: DeployContext<unknown>, bundle: string, key: string, is: string, expected: string) {
+  const fix = `read it with ${expected === 'a list' ? 'inputList' : 'inputString'}, or change what ${bundle} exports as ${key}`;
+  return bundleContract(
+    ctx.bundle.name,
+    `connects.${bundle}.${key}`,
+    `bundle ${ctx.bundle.name}: export ${bundle}.${key} is ${is}, expected ${expected}`,
+    fix,
+  );
+}
+
 export function inputString(ctx: DeployContext<unknown>, bundle: string, key: string): string {
   const v = input(ctx, bundle, key);
-  if (typeof v !== 'string') throw new Error(`bundle ${ctx.bundle.name}: export ${bundle}.${key} is a list, expected a string`);
+  if (typeof v !== 'string') refuseOne(exportShape(ctx, bundle, key, 'a list', 'a string'));
   return v;
 }
 
 export function inputList(ctx: DeployContext<unknown>, bundle: string, key: string): string[] {
   const v = input(ctx, bundle, key);
-  if (!Array.isArray(v)) throw new Error(`bundle ${ctx.bundle.name}: export ${bundle}.${key} is a string, expected a list`);
+  if (!Array.isArray(v)) refuseOne(exportShape(ctx, bundle, key, 'a string', 'a list'));
   return v;
 }
 
@@ -60,8 +71,13 @@ export function backupLocation(ctx: DeployContext<unknown>): string {
   const { env } = ctx;
   const location = env.backup.location;
   if (!env.dataRegions.includes(location)) {
-    throw new Error(
-      `${ctx.bundle.name}: backup location ${location} of ${env.name} is outside its jurisdiction ${env.jurisdiction} (${env.dataRegions.join(', ')}); backups may not leave it`,
+    refuseOne(
+      bundleRuleBroken(ctx.bundle.name, {
+        param: 'backup.location',
+        message: `${ctx.bundle.name}: backup location ${location} of ${env.name} is outside its jurisdiction ${env.jurisdiction} (${env.dataRegions.join(', ')}); backups may not leave it`,
+        allowed: env.dataRegions.join(', '),
+        fix: 'choose a DR region inside the jurisdiction (pnpm check names the residency rule)',
+      }),
     );
   }
   return location;

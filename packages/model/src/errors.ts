@@ -90,7 +90,21 @@ export type IssueKind =
   | 'snapshot-unavailable'
   | 'drill-outcome'
   | 'drill-verification'
-  | 'drill-target-breached';
+  | 'data-plane'
+  | 'data-not-intact'
+  | 'drill-target-breached'
+  // refusals of the commands outside the DR packages (issue 22 §4)
+  | 'workspace-missing'
+  | 'usage'
+  | 'bundle-contract'
+  | 'uncompiled-module'
+  | 'command-failed'
+  | 'release-step'
+  // a cloud's or a network service's answer, mapped by cloud-errors.ts (issue 25 §2)
+  | 'cloud-credentials'
+  | 'cloud-unreachable'
+  | 'cloud-denied'
+  | 'cloud-throttled';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -781,6 +795,35 @@ export function drillOutcome(file: string, message: string, allowed: string, fix
   return issue({ kind: 'drill-outcome', file, path: '', message, allowed, fix });
 }
 
+/**
+ * The drill's data plane (real PostgreSQL servers standing in for the databases) could not do what
+ * a step asked: a server that would not start, a standby not streaming, nothing to restore. `file`:
+ * the log to read.
+ */
+export function dataPlaneFailed(message: string, file = '(data plane)'): Issue {
+  return issue({
+    kind: 'data-plane',
+    file,
+    path: '',
+    message,
+    fix: `read ${file === '(data plane)' ? "the data plane's logs (the drill's work folder)" : file}; PostgreSQL's server programs must be installed (PARITY_PG_BINDIR names their folder)`,
+  });
+}
+
+/** The data that came back is not what was committed: a hole, a row never written, a checksum that does not verify. */
+export function dataNotIntact(marker: string, message: string, problems: readonly string[]): Issue {
+  return issue({
+    kind: 'data-not-intact',
+    file: '(data plane)',
+    path: marker,
+    value: [...problems],
+    message,
+    allowed:
+      'every row that came back was written, in order, with its checksum; at most the allowed number of acknowledged commits missing',
+    fix: "the recovery lost or damaged data: read the drill report's data section and the data plane logs before trusting this strategy",
+  });
+}
+
 /** Checks of what a region must hold after a drill's failover (or failback), made through the API, failed. */
 export function verificationFailed(region: string, failed: ReadonlyArray<{ what: string; detail: string }>, total: number): Issue {
   return issue({
@@ -801,5 +844,217 @@ export function targetBreached(policy: string, breaches: readonly string[]): Iss
     path: `dr.policies.${policy}`,
     message: breaches.join('; '),
     fix: `a faster strategy for dr.policies.${policy} (pnpm check estimates each), or targets the business accepts`,
+  });
+}
+
+/*
+ * Refusals of the commands outside the DR packages (issue 22 §4): what a user can trigger that
+ * used to be a bare `throw new Error(…)` with a stack trace.
+ */
+
+/** A command run outside any Parity workspace. */
+export function workspaceMissing(from: string, definition: string): Issue {
+  return issue({
+    kind: 'workspace-missing',
+    file: from,
+    path: '',
+    message: `no Parity workspace at or above ${from}`,
+    allowed: `a folder holding pnpm-workspace.yaml and ${definition}, or one below it`,
+    fix: 'run the command inside your Parity repository (cd into it), or set PARITY_ROOT=<the repository>',
+  });
+}
+
+/** `parity init` renames the platform, and the definition has no `platform:` line to rename. */
+export function platformLineMissing(definition: string): Issue {
+  return issue({
+    kind: 'schema',
+    file: definition,
+    path: 'platform',
+    message: `${definition} has no top-level platform: line`,
+    allowed: 'platform: <2-12 lower-case letters or digits>, at the start of a line',
+    fix: `restore the line (git checkout -- ${definition}), or write platform: <name> at its top level`,
+  });
+}
+
+/** A flag used in a way the command does not take (a flag with arguments it excludes, a value it cannot use). */
+export function flagMisuse(flag: string, value: unknown, message: string, allowed: string, fix: string): Issue {
+  return issue({ kind: 'usage', file: '(command line)', path: flag, ...(value !== undefined ? { value } : {}), message, allowed, fix });
+}
+
+/**
+ * A bundle package that breaks the bundle contract (the `bundle` spec and a `deploy` per cloud, the
+ * exports its connections read): found by whoever writes or upgrades a bundle.
+ */
+export function bundleContract(bundle: string, path: string, message: string, fix: string, file = `bundle ${bundle}`): Issue {
+  return issue({ kind: 'bundle-contract', file, path, message, fix });
+}
+
+/** A TypeScript file outside the workspace packages, met while the command line runs compiled JavaScript. */
+export function moduleUncompiled(file: string, compiledDir: string): Issue {
+  return issue({
+    kind: 'uncompiled-module',
+    file,
+    path: '',
+    message: `${file} is TypeScript that the command line has not compiled: it compiles the packages pnpm-workspace.yaml lists (into ${compiledDir}/), and this file is in none of them`,
+    fix: 'make its package a workspace package (pnpm-workspace.yaml), or install a published (JavaScript) version of it',
+  });
+}
+
+/** Shortened output of a program, for a refusal: its last lines. */
+function tail(output: string, lines = 15): string {
+  return output.trim().split('\n').slice(-lines).join('\n');
+}
+
+/** A program Parity runs (git, pnpm, changeset, a generator step) exited non-zero. */
+export function commandFailed(
+  command: string,
+  cwd: string,
+  how: string,
+  output: string,
+  fix = 'fix what it printed above, then run again',
+): Issue {
+  const said = tail(output);
+  return issue({
+    kind: 'command-failed',
+    file: cwd,
+    path: '',
+    value: command,
+    message: `${command} failed with ${how}${said ? `:\n${said}` : ''}`,
+    fix,
+  });
+}
+
+/** A Terraform step Parity runs for the user (`init`, `providers schema`, `validate`) failed. */
+export function terraformStepFailed(step: string, dir: string, output: string): Issue {
+  const fix: Record<string, string> = {
+    init: 'check the provider mirror (pnpm validate --plugin-dir <dir>, or PARITY_TF_PLUGIN_DIR) and that terraform runs: terraform version',
+    'providers schema': 'run terraform init in that folder again; remove its .terraform folder if it was interrupted',
+    validate: 'run terraform validate in that folder to see the whole output',
+  };
+  return issue({
+    kind: 'terraform-failed',
+    file: dir,
+    path: '',
+    value: `terraform ${step}`,
+    message: `terraform ${step} failed in ${dir}${output.trim() ? `:\n${tail(output)}` : ''}`,
+    fix: fix[step] ?? 'run the same terraform command in that folder to see the whole output',
+  });
+}
+
+/** The local registry (Verdaccio) did not come up: it exited, or did not answer in time. */
+export function registryNotStarted(config: string, url: string, why: string, output: string): Issue {
+  return issue({
+    kind: 'registry',
+    file: config,
+    path: 'listen',
+    value: url,
+    message: `Verdaccio ${why} at ${url}${output.trim() ? `:\n${tail(output)}` : ''}`,
+    fix: 'read its log above (a bad registry/config.yaml, a storage folder it cannot write); pnpm registry runs it in the foreground',
+  });
+}
+
+/** A step of `pnpm release` (changeset version, the build, a publish) failed for a reason that is not the registry's. */
+export function releaseStepFailed(step: string, output: string, fix: string): Issue {
+  return issue({ kind: 'release-step', file: '.changeset', path: '', value: step, message: `${step} failed:\n${tail(output)}`, fix });
+}
+
+/*
+ * Cloud and network failures as refusals with a fix (issue 25 §2), made by the one mapper in
+ * cloud-errors.ts from whatever the AWS SDK, fetch or npm reported. `file` is the service or the
+ * endpoint, `path` the operation, `value` the error code.
+ */
+
+/** What the mapper knows about the call that failed, for the messages and fixes below. */
+export interface CloudCall {
+  /** The service called, as a person names it: `AWS`, `the registry`. */
+  readonly service: string;
+  /** Its URL when it is not the cloud's own endpoint (an emulator, a registry). */
+  readonly endpoint?: string;
+  /** The operation, when the error does not say it (rds:DescribeDBSnapshots, npm publish). */
+  readonly operation?: string;
+  /** The identity that should have access: the role the runbook names, or a CI role. */
+  readonly role?: string;
+  /** The AWS profile in use (AWS_PROFILE), for the login command. */
+  readonly profile?: string;
+  /** How to bring the service up or point at another one, when it does not answer (`pnpm registry`; `moto_server …`). */
+  readonly hint?: string;
+}
+
+function where(call: CloudCall): string {
+  return call.endpoint ?? call.service;
+}
+
+/** No usable credentials: none found, expired, or not valid for the account. */
+export function cloudCredentials(call: CloudCall, code: string, detail: string, expired: boolean): Issue {
+  const aws = call.service === 'AWS';
+  const profile = call.profile ? ` --profile ${call.profile}` : '';
+  const fix = aws
+    ? `${expired ? 'your session expired: ' : ''}run aws sso login${profile} (or export AWS_PROFILE=<a profile with access to the account>)${call.role ? `, with a profile that assumes ${call.role}` : ''}; in CI, the workflow assumes ${call.role ?? "the environment's CI role"} through OIDC`
+    : `log in once with \`npm adduser --registry ${call.endpoint ?? '<registry>'}\`, or set PARITY_REGISTRY_TOKEN to a token for it`;
+  return issue({
+    kind: 'cloud-credentials',
+    file: where(call),
+    path: call.operation ?? '',
+    value: code,
+    message: `${expired ? 'the credentials for' : 'no usable credentials for'} ${call.service}${call.operation ? ` (${call.operation})` : ''}: ${detail}`,
+    allowed: aws
+      ? `credentials from AWS_PROFILE (an SSO profile), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an assumed role${call.role ? ` (${call.role})` : ''}`
+      : 'a login or a token for the registry',
+    fix,
+  });
+}
+
+/** The service does not answer at its address (connection refused, no such host, a timeout). */
+export function cloudUnreachable(call: CloudCall, code: string, url: string | undefined): Issue {
+  const target = url ?? call.endpoint ?? call.service;
+  const check: Record<string, string> = {
+    ECONNREFUSED: `nothing listens at ${target}: check the URL and the port`,
+    ENOTFOUND: `the host of ${target} does not resolve: check the URL, the region name, DNS and any VPN`,
+    EAI_AGAIN: `the host of ${target} could not be resolved right now: check DNS and the network, then run again`,
+    ETIMEDOUT: `no answer from ${target} in time: check the network, a proxy (HTTPS_PROXY), a firewall, and the provider's status page`,
+    TimeoutError: `no answer from ${target} in time: check the network, a proxy (HTTPS_PROXY), a firewall, and the provider's status page`,
+  };
+  const what = check[code] ?? `${target} dropped the connection (${code}): check the network between here and it, then run again`;
+  return issue({
+    kind: 'cloud-unreachable',
+    file: where(call),
+    path: call.operation ?? '',
+    value: code,
+    message: `cannot reach ${call.service} at ${target}${call.operation ? ` for ${call.operation}` : ''} (${code})`,
+    fix: call.hint ? `${what}; ${call.hint}` : what,
+  });
+}
+
+/** The credentials work, and the identity may not do this action on this resource. */
+export function cloudDenied(
+  call: CloudCall,
+  code: string,
+  action: string | undefined,
+  resource: string | undefined,
+  principal: string | undefined,
+): Issue {
+  const act = action ?? call.operation ?? 'the action';
+  return issue({
+    kind: 'cloud-denied',
+    file: where(call),
+    path: act,
+    value: code,
+    message: `${principal ?? 'the identity in use'} may not ${act}${resource ? ` on ${resource}` : ''} (${code})`,
+    allowed: `an identity whose policy allows ${act}${resource ? ` on ${resource}` : ''}`,
+    fix: call.role
+      ? `grant ${act}${resource ? ` on ${resource}` : ''} to ${call.role} (the role the runbook names; in CI the bootstrap stack creates it: pnpm synth --bootstrap), or run as that role`
+      : `grant ${act}${resource ? ` on ${resource}` : ''} to the identity in use, or run as one that has it`,
+  });
+}
+
+/** The service kept throttling the call, after retries with backoff. */
+export function cloudThrottled(call: CloudCall, code: string, attempts: number | undefined): Issue {
+  return issue({
+    kind: 'cloud-throttled',
+    file: where(call),
+    path: call.operation ?? '',
+    value: code,
+    message: `${call.service} throttled ${call.operation ?? 'the call'}${attempts ? ` ${attempts} times, with backoff between attempts` : ''} (${code})`,
+    fix: 'run again in a few minutes; if it persists, ask for a higher quota for the API (Service Quotas) or run fewer commands against the account at once',
   });
 }

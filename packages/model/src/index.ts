@@ -1,6 +1,7 @@
 export * from './bundle.js';
 export * from './catalog.js';
 export * from './ci.js';
+export * from './cloud-errors.js';
 export * from './config.js';
 export * from './definition-check.js';
 export * from './deploy.js';

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { moduleUncompiled, refuseOne } from './errors.js';
 
 /** Where the command line's launcher puts compiled JavaScript, beside each package's src. */
 export const COMPILED_DIR = '.parity-js';
@@ -25,23 +26,12 @@ export function runnableFile(file: string, compiled = RUNNING_COMPILED): string 
   return `${file.slice(0, i)}${sep}${COMPILED_DIR}${sep}${file.slice(i + marker.length, -'.ts'.length)}.js`;
 }
 
-/** A TypeScript file outside the workspace packages, met while running compiled. */
-export class UncompiledModuleError extends Error {
-  readonly fix = 'make its package a workspace package (pnpm-workspace.yaml), or install a published (JavaScript) version of it';
-  constructor(readonly file: string) {
-    super(
-      `${file} is TypeScript that the command line has not compiled: it compiles the packages pnpm-workspace.yaml lists (into ${COMPILED_DIR}/), and this file is in none of them`,
-    );
-    this.name = 'UncompiledModuleError';
-  }
-}
-
 /** `import()` of a resolved entry file, through runnableFile. */
 export async function importFile<T>(file: string): Promise<T> {
   const target = runnableFile(file);
   if (target.endsWith('.ts') || !existsSync(target)) {
     if (RUNNING_COMPILED && file.endsWith('.ts')) {
-      throw new UncompiledModuleError(file);
+      refuseOne(moduleUncompiled(file, COMPILED_DIR));
     }
   }
   return import(pathToFileURL(target).href) as Promise<T>;

@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type { BundleSpec } from './bundle.js';
 import { DefinitionSchema, ManifestSchema, readYaml, type Definition, type Manifest, type SourceFile } from './config.js';
-import { fileIsLink, issue, nameCharacter, ParityError, type Issue } from './errors.js';
+import { bundleContract, fileIsLink, issue, nameCharacter, ParityError, refuseOne, workspaceMissing, type Issue } from './errors.js';
 import { foreignCharacter } from './names.js';
-import { importFile, UncompiledModuleError } from './modules.js';
+import { importFile } from './modules.js';
 import { loadPins, type PinInstaller } from './pins.js';
 import { checkDefinition } from './definition-check.js';
 import { resolveEnvironment } from './resolve.js';
@@ -51,7 +51,7 @@ export function findRoot(from = process.cwd()): string {
   for (;;) {
     if (existsSync(join(dir, 'pnpm-workspace.yaml')) && existsSync(join(dir, DEFINITION_FILE))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new Error(`no Parity workspace (a folder with pnpm-workspace.yaml and ${DEFINITION_FILE}) at or above ${from}`);
+    if (up === dir) refuseOne(workspaceMissing(resolvePath(from), DEFINITION_FILE));
     dir = up;
   }
 }
@@ -98,7 +98,17 @@ export async function loadBundleSpec(root: string, pkg: string): Promise<BundleS
   const entry = require.resolve(pkg);
   const mod = await importFile<{ bundle?: BundleSpec; default?: BundleSpec }>(entry);
   const spec = mod.bundle ?? mod.default;
-  if (!spec) throw new Error(`${pkg} (${entry}) does not export \`bundle\``);
+  if (!spec) {
+    refuseOne(
+      bundleContract(
+        pkg,
+        'bundle',
+        `${pkg} (${entry}) does not export \`bundle\``,
+        'export the spec: export const bundle = defineBundle({ … })',
+        entry,
+      ),
+    );
+  }
   return spec;
 }
 
@@ -154,9 +164,8 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
             value: pkg,
             message: `bundle "${name}" could not be loaded: ${(e as Error).message.split('\n')[0]}`,
             fix:
-              e instanceof UncompiledModuleError
-                ? e.fix
-                : `add ${pkg} to the root package.json and run pnpm install, or remove bundles.${name}`,
+              (e instanceof ParityError && e.kinds.includes('uncompiled-module') ? e.issues[0]!.fix : undefined) ??
+              `add ${pkg} to the root package.json and run pnpm install, or remove bundles.${name}`,
           }),
         );
       }

@@ -109,8 +109,8 @@ describe('bundle releases through a real registry', () => {
     // and `pnpm release` without a login says how to get one
     const refused = await release({ root: root(), version: false }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ParityError);
-    expect((refused as ParityError).kinds).toEqual(['registry']);
-    expect((refused as ParityError).message).toMatch(/needs a login.*npm adduser --registry/s);
+    expect((refused as ParityError).kinds).toEqual(['cloud-credentials']);
+    expect((refused as ParityError).message).toMatch(/no usable credentials for the registry \(publishing\).*npm adduser --registry/s);
   });
 
   it('publishes every bundle and @parity/model, built to runnable JS', async () => {

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { moveIntoPlace, type ProcessResult, tempPath } from '@parity/io';
-import { type PinInstaller, type PinnedLoad, readWorkspaceFileIfExists } from '@parity/model';
-import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
+import { cloudRefusal, type PinInstaller, type PinnedLoad, readWorkspaceFileIfExists } from '@parity/model';
+import { npmErrorCode, npmErrorText, npmRefusal, registryCall, registryFor, runNpm } from './npm.js';
 
 /** The npm error code of `npm view <pkg>@<version>` with an empty cache (undefined: it answered). */
 async function uncachedErrorCode(pkg: string, version: string, cwd: string): Promise<string | undefined> {
@@ -21,11 +21,6 @@ async function uncachedErrorCode(pkg: string, version: string, cwd: string): Pro
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
-}
-
-/** How to reach the registry, for error messages. */
-function unreachableFix(): string {
-  return 'start the internal registry with `pnpm registry`, or point @parity:registry in .npmrc at your registry (docs/releases.md)';
 }
 
 /** Install `pkg@version` from the registry into `abs`, atomically. Returns why it failed, if it did. */
@@ -76,27 +71,21 @@ async function installPinned(root: string, pkg: string, version: string, abs: st
 async function installFailure(r: ProcessResult, pkg: string, version: string, tmp: string): Promise<PinnedLoad> {
   const code = npmErrorCode(r);
   const registry = await registryFor(pkg, tmp);
-  if (code && UNREACHABLE.has(code)) {
-    return { ok: false, message: `cannot reach the registry ${registry} to install ${pkg}@${version} (${code})`, fix: unreachableFix() };
-  }
+  const what = `installing ${pkg}@${version}`;
   // npm answers from its cache when the registry is down: ask again without it
   const fresh = code === 'E404' || code === 'ETARGET' ? await uncachedErrorCode(pkg, version, tmp) : undefined;
-  if (fresh && UNREACHABLE.has(fresh)) {
-    return { ok: false, message: `cannot reach the registry ${registry} to install ${pkg}@${version} (${fresh})`, fix: unreachableFix() };
-  }
+  const refusal =
+    fresh && fresh !== 'E404' && fresh !== 'ETARGET'
+      ? cloudRefusal({ code: fresh }, registryCall(registry, what))
+      : npmRefusal(r, registry, what);
+  if (refusal)
+    return { ok: false, message: refusal.message, fix: refusal.fix ?? '', ...(refusal.allowed ? { allowed: refusal.allowed } : {}) };
   if (code === 'E404' || code === 'ETARGET') {
     return {
       ok: false,
       message: `${pkg}@${version} is not published to the registry ${registry}`,
       allowed: `a published version (npm view ${pkg} versions)`,
       fix: 'publish it with `pnpm release`, or pin a published version (`pnpm promote <bundle> --to <env>` picks the newest)',
-    };
-  }
-  if (code === 'E401' || code === 'E403') {
-    return {
-      ok: false,
-      message: `the registry ${registry} refused to serve ${pkg}@${version} (${code}): ${npmErrorText(r)}`,
-      fix: `log in: npm login --registry ${registry}`,
     };
   }
   return {

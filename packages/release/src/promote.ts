@@ -23,9 +23,11 @@ import {
   packageOf,
   parseYaml,
   ParityError,
+  notYamlMapping,
   pinKey,
   readWorkspaceFile,
   refuse,
+  refuseOne,
   resolveEnvironment,
   type Definition,
   type Issue,
@@ -93,10 +95,16 @@ export function runningVersion(ws: Workspace, env: string, bundle: string): { ve
 }
 
 /** The manifest text with the pin of `bundle` set to `version`, or removed (undefined). Comments and layout are kept. */
-export function setPin(text: string, bundle: string, version: string | undefined, order: readonly string[]): string {
+export function setPin(
+  text: string,
+  bundle: string,
+  version: string | undefined,
+  order: readonly string[],
+  file = 'environment.yaml',
+): string {
   const doc: Document = parseDocument(text);
   const contents = doc.contents;
-  if (!isMap(contents)) throw new Error('the manifest is not a YAML mapping');
+  if (!isMap(contents)) refuseOne(notYamlMapping(file, contents === null ? 'empty' : 'not a mapping'));
   const root = contents as YAMLMap<unknown, unknown>;
   const idx = root.items.findIndex((p) => isScalar(p.key) && p.key.value === 'bundles');
   let pins: unknown = idx >= 0 ? root.items[idx]!.value : undefined;
@@ -326,7 +334,7 @@ async function resolveAfter(
 ): Promise<{ text: string; next: string; after: ResolvedEnvironment }> {
   const { opts, ws, root, file } = t;
   const text = readWorkspaceFile(root, file, { kind: 'manifest' });
-  const next = setPin(text, opts.bundle, pin, Object.keys(t.def.data.bundles));
+  const next = setPin(text, opts.bundle, pin, Object.keys(t.def.data.bundles), file);
   const parsed = parseYaml(file, next, ManifestSchema);
   if (!parsed.source) throw new ParityError(parsed.issues, `the promoted manifest would not be valid (${file})`);
   const pinned = new Map<string, PinnedLoad>(ws.pinned ?? []);

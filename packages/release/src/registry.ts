@@ -9,8 +9,17 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { listenError, startProcess } from '@parity/io';
-import { ParityError, readWorkspaceFile, registryAddressInvalid, registryPortInUse, registryProblem, refuse } from '@parity/model';
-import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
+import {
+  ParityError,
+  readWorkspaceFile,
+  refuseOne,
+  registryAddressInvalid,
+  registryNotStarted,
+  registryPortInUse,
+  registryProblem,
+  refuse,
+} from '@parity/model';
+import { npmErrorCode, npmErrorText, npmRefusal, npmRefused, registryFor, runNpmRetrying } from './npm.js';
 import { parseDocument } from 'yaml';
 
 export const REGISTRY_CONFIG = 'registry/config.yaml';
@@ -47,7 +56,6 @@ export function effectiveConfig(opts: RegistryOptions): { file: string; text: st
   const host = opts.host ?? DEFAULT_HOST;
   const port = opts.port ?? DEFAULT_PORT;
   const template = join(opts.root, REGISTRY_CONFIG);
-  if (!existsSync(template)) throw new Error(`no registry configuration at ${template}`);
   const doc = parseDocument(readWorkspaceFile(opts.root, template, { kind: 'config', what: 'registry configuration' }));
   const state = opts.stateDir ? resolve(opts.stateDir) : join(opts.root, REGISTRY_STATE);
   const from = dirname(template);
@@ -105,10 +113,10 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   const output = () => (log && existsSync(log) ? readFileSync(log, 'utf8').slice(-4000).trim() : '');
   const deadline = Date.now() + 60_000;
   while (!(await ping(cfg.url, 1000))) {
-    if (server.hasExited) throw new Error(`Verdaccio exited before it answered at ${cfg.url}${output() ? `:\n${output()}` : ''}`);
+    if (server.hasExited) refuseOne(registryNotStarted(REGISTRY_CONFIG, cfg.url, 'exited before it answered', output()));
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`Verdaccio did not answer at ${cfg.url} within 60 s${output() ? `:\n${output()}` : ''}`);
+      refuseOne(registryNotStarted(REGISTRY_CONFIG, cfg.url, 'did not answer within 60 s', output()));
     }
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -126,21 +134,16 @@ export async function addUser(url: string, name: string, password: string): Prom
     body: JSON.stringify({ _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date().toISOString() }),
   });
   const body = (await r.json().catch(() => ({}))) as { token?: string; error?: string };
-  if (!r.ok || !body.token) throw new Error(`could not add user ${name} to ${url}: ${r.status} ${body.error ?? ''}`.trim());
+  if (!r.ok || !body.token) {
+    const fix = 'pick another user name, or log in with the password it was created with (npm login --registry <url>)';
+    throw registryError(url, `could not add user ${name} to ${url}: ${r.status} ${body.error ?? ''}`.trim(), fix);
+  }
   return body.token;
 }
 
 /** A registry question that could not be answered: a ParityError naming the registry and the fix. */
 export function registryError(registry: string, message: string, fix: string): ParityError {
   return new ParityError([registryProblem(registry, message, fix)], `the registry ${registry} did not answer as needed`);
-}
-
-export function unreachable(registry: string, code: string): ParityError {
-  return registryError(
-    registry,
-    `cannot reach the registry ${registry} (${code})`,
-    'start the internal registry with `pnpm registry` (in another terminal), or point @parity:registry in .npmrc at your registry (docs/releases.md)',
-  );
 }
 
 /**
@@ -151,9 +154,10 @@ export async function publishedVersions(pkg: string, cwd: string, env: NodeJS.Pr
   // An empty npm cache: npm answers from a stale cached copy when the registry is down, and
   // this question needs the registry's answer of now.
   const cache = mkdtempSync(join(tmpdir(), 'parity-npm-cache-'));
-  let r: Awaited<ReturnType<typeof runNpm>>;
+  let r: Awaited<ReturnType<typeof runNpmRetrying>>;
   try {
-    r = await runNpm(['view', pkg, 'versions', '--json', '--cache', cache, '--fetch-retries=0', '--fetch-timeout=30000'], cwd, env);
+    const args = ['view', pkg, 'versions', '--json', '--cache', cache, '--fetch-retries=0', '--fetch-timeout=30000'];
+    r = await runNpmRetrying(args, cwd, env);
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
@@ -166,10 +170,8 @@ export async function publishedVersions(pkg: string, cwd: string, env: NodeJS.Pr
   const code = npmErrorCode(r);
   if (code === 'E404') return [];
   const registry = await registryFor(pkg, cwd);
-  if (code && UNREACHABLE.has(code)) throw unreachable(registry, code);
-  if (code === 'E401' || code === 'E403') {
-    throw registryError(registry, `the registry ${registry} refused to list ${pkg} (${code})`, `log in: npm login --registry ${registry}`);
-  }
+  const refusal = npmRefusal(r, registry, `npm view ${pkg}`);
+  if (refusal) throw npmRefused(refusal);
   throw registryError(
     registry,
     `asking ${registry} for ${pkg} failed${code ? ` (${code})` : ''}: ${npmErrorText(r)}`,

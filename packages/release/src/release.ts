@@ -12,17 +12,18 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { type ProcessResult, runProcess } from '@parity/io';
 import {
-  type ParityError,
   packageBuildMissing,
   packagePrivate,
   readWorkspaceFile,
   readWorkspaceJson,
   readWorkspaceJsonIfExists,
   refuse,
+  refuseOne,
+  releaseStepFailed,
 } from '@parity/model';
 import semver from 'semver';
-import { npmErrorCode, npmErrorText, registryFor, runNpm, UNREACHABLE } from './npm.js';
-import { publishedVersions, registryError, unreachable } from './registry.js';
+import { npmErrorCode, npmErrorText, npmRefusal, npmRefused, registryFor, runNpmRetrying } from './npm.js';
+import { publishedVersions, registryError } from './registry.js';
 
 export interface WorkspacePackage {
   readonly name: string;
@@ -138,7 +139,10 @@ export function pendingChangesets(root: string): string[] {
 export async function changesetVersion(root: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
   const bin = createRequire(join(root, 'package.json')).resolve('@changesets/cli/bin.js');
   const r = await run(process.execPath, [bin, 'version'], root, env);
-  if (r.code !== 0) throw new Error(`changeset version failed:\n${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0) {
+    const fix = 'correct the changeset it names in .changeset/ (its front matter lists packages and patch, minor or major), then run again';
+    refuseOne(releaseStepFailed('changeset version', r.stderr || r.stdout, fix));
+  }
 }
 
 /**
@@ -168,7 +172,10 @@ export async function buildAll(root: string, pkgs: readonly WorkspacePackage[]):
   }
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   const r = await run(process.execPath, [tsc, '-b', '--force', ...pkgs.map((p) => join(p.dir, 'tsconfig.build.json'))], root, {});
-  if (r.code !== 0) throw new Error(`building ${pkgs.map((p) => p.name).join(', ')} failed:\n${(r.stdout + r.stderr).trim()}`);
+  if (r.code !== 0) {
+    const fix = 'fix the compile errors above (pnpm turbo run typecheck shows them too), then run pnpm release again';
+    refuseOne(releaseStepFailed(`building ${pkgs.map((p) => p.name).join(', ')}`, r.stdout + r.stderr, fix));
+  }
 }
 
 /**
@@ -199,27 +206,22 @@ async function publishOne(p: WorkspacePackage, root: string, registry: string, e
   });
   if (r.code === 0) return;
   const code = npmErrorCode(r);
-  if (code === 'ENEEDAUTH' || code === 'E401') throw needsLogin(registry, `publishing ${p.name}@${p.version}`, code);
   if (code === 'E403') {
+    // on publish, E403 is as often a version published already as a missing permission
     const fix = 'check that your user may publish @parity packages there, and that this version is not published already';
     throw registryError(registry, `${registry} refused ${p.name}@${p.version} (E403): ${npmErrorText(r)}`, fix);
   }
-  if (code && UNREACHABLE.has(code)) throw unreachable(registry, code);
+  const refusal = npmRefusal(r, registry, `publishing ${p.name}@${p.version}`);
+  if (refusal) throw npmRefused(refusal);
   const tail = `${r.stdout}\n${r.stderr}`
     .trim()
     .split('\n')
     .filter((l) => !/^npm notice/.test(l))
     .slice(-15)
     .join('\n');
-  throw new Error(`publishing ${p.name}@${p.version} failed${code ? ` (${code})` : ''}:\n${tail}`);
-}
-
-function needsLogin(registry: string, what: string, code: string): ParityError {
-  return registryError(
-    registry,
-    `${what} to ${registry} needs a login (${code})`,
-    `log in once with \`npm adduser --registry ${registry}\` (the internal registry creates the user), or set PARITY_REGISTRY_TOKEN to a token for it`,
-  );
+  const fix =
+    "read npm's explanation above; nothing after this package was published, and pnpm release publishes what is missing when run again";
+  refuseOne(releaseStepFailed(`publishing ${p.name}@${p.version}${code ? ` (${code})` : ''}`, tail, fix));
 }
 
 /**
@@ -228,11 +230,11 @@ function needsLogin(registry: string, what: string, code: string): ParityError {
  */
 async function preflight(root: string, registry: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   await publishedVersions('@parity/model', root, env); // reachable at all?
-  const r = await runNpm(['whoami', '--registry', registry, '--fetch-retries=0', '--fetch-timeout=30000'], root, env);
+  const r = await runNpmRetrying(['whoami', '--registry', registry, '--fetch-retries=0', '--fetch-timeout=30000'], root, env);
   if (r.code === 0) return r.stdout.trim();
-  const code = npmErrorCode(r) ?? 'E?';
-  if (UNREACHABLE.has(code)) throw unreachable(registry, code);
-  if (code === 'ENEEDAUTH' || code === 'E401') throw needsLogin(registry, 'publishing', code);
+  // a registry that does not implement whoami (E404, or refuses it) is given the benefit of the doubt
+  const refusal = npmRefusal(r, registry, 'publishing');
+  if (refusal && refusal.kind !== 'cloud-denied') throw npmRefused(refusal);
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Cloud, importFile, type ResolvedEnvironment } from '@parity/model';
+import { bundleContract, type Cloud, importFile, refuseOne, type ResolvedEnvironment } from '@parity/model';
 import type { DeployFn, Implementations } from './stack.js';
 
 const modules = new Map<string, Promise<DeployFn>>();
@@ -17,7 +17,10 @@ export function loadDeploy(root: string, pkg: string, cloud: Cloud, pinnedDir?: 
       const require = createRequire(join(root, pinnedDir ?? '', 'package.json'));
       const file = require.resolve(`${pkg}/${cloud}`);
       const mod = await importFile<{ deploy?: DeployFn }>(file);
-      if (typeof mod.deploy !== 'function') throw new Error(`${pkg}/${cloud} (${file}) does not export a deploy function`);
+      if (typeof mod.deploy !== 'function') {
+        const fix = `export it from ${pkg}/${cloud}: export function deploy(ctx: DeployContext<Params>) { … }`;
+        refuseOne(bundleContract(pkg, `exports./${cloud}`, `${pkg}/${cloud} (${file}) does not export a deploy function`, fix, file));
+      }
       return mod.deploy;
     })();
     modules.set(key, p);

@@ -1,6 +1,6 @@
 import { dirname, relative } from 'node:path';
 import pc from 'picocolors';
-import { loadWorkspace, resolveEnvironments, type ResolvedEnvironment } from '@parity/model';
+import { flagMisuse, loadWorkspace, refuseOne, resolveEnvironments, type ResolvedEnvironment } from '@parity/model';
 import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { SynthResult } from '@parity/synth';
 import { failOnErrors } from '../report.js';
@@ -17,7 +17,17 @@ export interface SynthFlags {
 
 /** `pnpm synth --bootstrap`: one stack per cloud the fleet uses, from every environment (it needs them all). */
 export async function synthBootstrapCommand(names: readonly string[], root?: string): Promise<string[]> {
-  if (names.length > 0) throw new Error('pnpm synth --bootstrap takes no environment names: the bootstrap covers the whole fleet');
+  if (names.length > 0) {
+    refuseOne(
+      flagMisuse(
+        '--bootstrap',
+        names.join(' '),
+        'pnpm synth --bootstrap takes no environment names: the bootstrap covers the whole fleet',
+        'pnpm synth --bootstrap (every environment), or pnpm synth <env...> (those environments)',
+        `pnpm synth --bootstrap, without ${names.join(' ')}`,
+      ),
+    );
+  }
   const { root: r, envs } = await resolveOrFail([], root);
   const { synthBootstrap } = await import('@parity/synth/bootstrap');
   const files = synthBootstrap(r, envs[0]?.platform ?? 'parity', envs);

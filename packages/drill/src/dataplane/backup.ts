@@ -12,7 +12,7 @@
 import { cpSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Cluster, type DataPlane, newPlace, PG_USER, runPg, startCluster, until } from './cluster.js';
-import { DataPlaneFailed } from './errors.js';
+import { planeFailed } from './errors.js';
 import { type Recovered, type RestoredFrom, untilPrimary } from './recovered.js';
 import type { Writer, WriterLog } from './writer.js';
 
@@ -135,7 +135,7 @@ export async function startShipping(plane: DataPlane, from: Cluster, to: string,
   plane.signal?.addEventListener('abort', halt, { once: true });
   await serial('base', takeBase);
   if (baseBackups.length === 0)
-    throw new DataPlaneFailed(`the first base backup of ${from.id} did not reach ${to}; see ${join(dir, 'basebackup.log')}`);
+    throw planeFailed(`the first base backup of ${from.id} did not reach ${to}; see ${join(dir, 'basebackup.log')}`);
   const shipping: Shipping = {
     from,
     to,
@@ -165,7 +165,7 @@ export async function startShipping(plane: DataPlane, from: Cluster, to: string,
 export async function restore(plane: DataPlane, shipping: Shipping, opts: { site?: string; name?: string } = {}): Promise<Recovered> {
   const { baseBackups, walSegments } = shipping.delivered();
   const newest = baseBackups.at(-1);
-  if (!newest) throw new DataPlaneFailed(`no base backup of ${shipping.from.id} reached ${shipping.to}: nothing to restore`);
+  if (!newest) throw planeFailed(`no base backup of ${shipping.from.id} reached ${shipping.to}: nothing to restore`);
   const place = newPlace(plane, opts.site ?? shipping.to, opts.name ?? 'restored');
   const pgdata = join(place.dir, 'pgdata');
   cpSync(join(newest.dir, 'pgdata'), pgdata, { recursive: true });

@@ -13,7 +13,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, re
 import { join } from 'node:path';
 import { freePort, killGroup, ProcessGroups, runChecked, type Started, startProcess } from '@parity/io';
 import pg from 'pg';
-import { DataPlaneFailed } from './errors.js';
+import { planeFailed } from './errors.js';
 import { asUser, findPostgres, pgCommand, type Postgres, POSTGRES_FIX } from './postgres.js';
 
 /** The superuser every cluster trusts on loopback. */
@@ -125,7 +125,7 @@ async function reachable(plane: DataPlane): Promise<void> {
   try {
     await runChecked(probe.cmd, probe.args, { cwd: '/' });
   } catch {
-    throw new DataPlaneFailed(
+    throw planeFailed(
       `the ${plane.postgres.runAs.user} user (PostgreSQL refuses to run as root) cannot reach ${plane.work}: give every folder above it o+x, or choose a work folder under one it can reach`,
     );
   }
@@ -306,7 +306,7 @@ function makeCluster(c: {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-const reasonOf = (signal: AbortSignal) => (signal.reason instanceof Error ? signal.reason : new DataPlaneFailed('aborted'));
+const reasonOf = (signal: AbortSignal) => (signal.reason instanceof Error ? signal.reason : planeFailed('aborted'));
 
 const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -332,10 +332,9 @@ export async function until(
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
     if (plane.signal?.aborted) throw reasonOf(plane.signal);
-    if (opts.cluster?.hasExited) throw new DataPlaneFailed(`${opts.cluster.id} exited while waiting for ${what}; see ${opts.cluster.log}`);
+    if (opts.cluster?.hasExited) throw planeFailed(`${opts.cluster.id} exited while waiting for ${what}; see ${opts.cluster.log}`);
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline)
-      throw new DataPlaneFailed(`${what} did not happen within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`);
+    if (Date.now() > deadline) throw planeFailed(`${what} did not happen within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s`);
     await pause(opts.everyMs ?? 100, plane.signal);
   }
 }

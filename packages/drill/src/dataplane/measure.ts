@@ -9,7 +9,7 @@
  * archive first). Every recovered row's checksum is verified: sha256 of its payload, and the
  * checksum the writer sent.
  */
-import { DataNotIntact } from './errors.js';
+import { notIntact } from './errors.js';
 import type { Recovered } from './recovered.js';
 import { ROWS_TABLE, sha256, type Writer, type WriterLog } from './writer.js';
 
@@ -123,10 +123,10 @@ export async function measure(writer: Writer | WriterLog, recovered: Recovered):
   );
 }
 
-/** Fail (`DataNotIntact`) unless the data is intact and at most `maxMissingRows` acknowledged commits are missing (0 after a fenced switchover). */
+/** Fail (a `data-not-intact` refusal) unless the data is intact and at most `maxMissingRows` acknowledged commits are missing (0 after a fenced switchover). */
 export function assertIntact(d: DataLoss, opts: { maxMissingRows?: number } = {}): void {
   const max = opts.maxMissingRows ?? Number.POSITIVE_INFINITY;
   const problems = [...d.problems, ...(d.rpo.rows > max ? [`${d.rpo.rows} acknowledged commit(s) missing, at most ${max} allowed`] : [])];
   if (problems.length)
-    throw new DataNotIntact(`the data of ${d.marker} that came back (${d.how}) is not intact: ${problems.join('; ')}`, problems);
+    throw notIntact(d.marker, `the data of ${d.marker} that came back (${d.how}) is not intact: ${problems.join('; ')}`, problems);
 }

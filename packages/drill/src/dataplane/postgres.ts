@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { refuse, toolMissing } from '@parity/model';
 import { runChecked } from '@parity/io';
-import { DataPlaneFailed } from './errors.js';
+import { planeFailed } from './errors.js';
 
 /** The oldest major version whose recovery settings (recovery.signal, pg_promote) this module uses. */
 export const MIN_MAJOR = 12;
@@ -58,7 +58,7 @@ async function unprivileged(user: string): Promise<{ user: string; uid: number; 
   const line = await runChecked('getent', ['passwd', user], { cwd: process.cwd() }).catch(() => '');
   const [, , uid, gid] = line.trim().split(':');
   if (uid === undefined || gid === undefined)
-    throw new DataPlaneFailed(
+    throw planeFailed(
       `PostgreSQL refuses to run as root, and there is no ${user} user to run it as: create one (useradd --system ${user}; Debian's postgresql package does), or set PARITY_PG_USER to another unprivileged user`,
     );
   return { user, uid: Number(uid), gid: Number(gid) };

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { type Cluster, type DataPlane, newPlace, PG_USER, runPg, startCluster, until } from './cluster.js';
-import { DataPlaneFailed } from './errors.js';
+import { planeFailed } from './errors.js';
 import type { Loss } from './primary.js';
 import { type Recovered, untilPrimary } from './recovered.js';
 import type { Writer, WriterLog } from './writer.js';
@@ -114,7 +114,7 @@ export async function promote(plane: DataPlane, standby: Standby, loss: Loss): P
   const { cluster } = standby;
   const [seen] = await cluster.query<{ ts: Date | null }>('SELECT pg_last_xact_replay_timestamp() AS ts');
   const [done] = await cluster.query<{ ok: boolean }>('SELECT pg_promote(true, 120) AS ok');
-  if (!done?.ok) throw new DataPlaneFailed(`${cluster.id} was not promoted within 120 s; see ${cluster.log}`);
+  if (!done?.ok) throw planeFailed(`${cluster.id} was not promoted within 120 s; see ${cluster.log}`);
   const primary = await untilPrimary(plane, cluster);
   const newest = seen?.ts ? new Date(seen.ts).getTime() : undefined;
   return {
@@ -149,7 +149,7 @@ export async function switchover(plane: DataPlane, standby: Standby, writer: Wri
   );
   await primary.stop();
   const [done] = await cluster.query<{ ok: boolean }>('SELECT pg_promote(true, 120) AS ok');
-  if (!done?.ok) throw new DataPlaneFailed(`${cluster.id} was not promoted within 120 s; see ${cluster.log}`);
+  if (!done?.ok) throw planeFailed(`${cluster.id} was not promoted within 120 s; see ${cluster.log}`);
   const after = await untilPrimary(plane, cluster);
   return {
     recovered: {

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DataPlane, openDataPlane } from './cluster.js';
-import { DataPlaneFailed } from './errors.js';
+import { planeFailed } from './errors.js';
 import { findPostgres } from './postgres.js';
 
 /** Whether PostgreSQL's server programs are found (a test skips without them, but under CI=true). */
@@ -31,14 +31,14 @@ export async function tempPlane(signal?: AbortSignal): Promise<{ plane: DataPlan
       await plane.stop();
       const left = processesUnder(work);
       rmSync(work, { recursive: true, force: true });
-      if (left.length) throw new DataPlaneFailed(`left running under ${work}: ${left.join('; ')}`);
+      if (left.length) throw planeFailed(`left running under ${work}: ${left.join('; ')}`);
     },
   };
 }
 
 /** Processes whose command line names `work` (Linux: /proc), e.g. a pg_basebackup's orphaned WAL receiver. */
 export function processesUnder(work: string): string[] {
-  if (!existsSync('/proc/self/cmdline')) throw new DataPlaneFailed('processesUnder reads /proc (Linux)');
+  if (!existsSync('/proc/self/cmdline')) throw planeFailed('processesUnder reads /proc (Linux)');
   const out: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
