@@ -108,6 +108,12 @@ function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8')) as T;
 }
 
+/**
+ * The region facts Parity knows (packages/model/data), indexed once and asked by everything else.
+ * Longer than 80 lines on purpose: it is one index and a list of short questions over it (a region
+ * by code or short name, its services, RDS replication pairs, GCP multi-region locations), each a
+ * few lines; splitting it would scatter the one index the questions share.
+ */
 export class RegionCatalog {
   private readonly regions = new Map<string, RegionInfo>();
   private readonly shorts = new Map<string, RegionInfo>();

@@ -140,8 +140,14 @@ function pins(ctx: ResolveContext): void {
 
 /** The manifest's name, its region (known, opt-in) and its jurisdiction. */
 function placement(ctx: ResolveContext): void {
-  const { def, defSrc, m, at, out, name } = ctx;
-  const cat = regionCatalog();
+  envName(ctx);
+  region(ctx);
+  jurisdiction(ctx);
+}
+
+/** The manifest's name matches its folder and follows the grammar. */
+function envName(ctx: ResolveContext): void {
+  const { m, at, out, name } = ctx;
   if (m.name !== name) {
     out.push(
       issue({
@@ -168,6 +174,12 @@ function placement(ctx: ResolveContext): void {
       }),
     );
   }
+}
+
+/** The manifest's region is in the catalog (a suggestion when not), with a warning for an opt-in region. */
+function region(ctx: ResolveContext): void {
+  const { m, at, out } = ctx;
+  const cat = regionCatalog();
   const region = cat.get(m.cloud, m.region);
   ctx.region = region;
   if (!region) {
@@ -194,6 +206,12 @@ function placement(ctx: ResolveContext): void {
       }),
     );
   }
+}
+
+/** The jurisdiction the definition gives the environment: known, and containing its region's. */
+function jurisdiction(ctx: ResolveContext): void {
+  const { def, defSrc, m, out, name, region } = ctx;
+  const cat = regionCatalog();
   const jur = jurisdictionOf(def, name, region);
   ctx.jur = jur;
   if (region && jur && own(def.residency.environments, name)) {

@@ -122,29 +122,65 @@ function versionedBuckets(ctx: PolicyContext): Violation[] {
 
 /** PAR-RES-002: every stateful resource is backed up for at least the definition's minimum, or replicated. */
 function backups(ctx: PolicyContext): Violation[] {
+  const kit = backupKit(ctx);
+  rdsBackups(ctx, kit);
+  backupPlans(ctx, kit);
+  cloudSqlBackups(ctx, kit);
+  for (const r of ctx.doc.resources('google_gke_backup_backup_plan'))
+    kit.short(
+      r,
+      block(r.body.retention_policy)?.backup_retain_days,
+      'retention_policy.backup_retain_days',
+      `set backup.retentionDays to ${kit.min} or more`,
+    );
+  kit.out.push(...versionedBuckets(ctx));
+  return kit.out;
+}
+
+/** What PAR-RES-002's parts share: the minimum, the violations so far, and the two ways a resource falls short. */
+interface BackupKit {
+  readonly min: number;
+  readonly out: Violation[];
+  readonly failover: ReturnType<typeof promoting>;
+  /** `days` under the minimum (or unset): a violation with `fix`. */
+  short(r: TfResource, days: unknown, what: string, fix: string, checkov?: string): void;
+  /** The promoted database of a failover in progress: expected for a while, then a violation naming the next step. */
+  promoted(r: TfResource, what: string, checkov: string): void;
+}
+
+function backupKit(ctx: PolicyContext): BackupKit {
   const min = ctx.definition.guardrails.minBackupRetentionDays;
   const out: Violation[] = [];
   const failover = promoting(ctx);
-  const short = (r: TfResource, days: unknown, what: string, fix: string, checkov?: string) => {
-    if ((numberOf(days) ?? -1) >= min) return;
-    out.push(
-      on(r, {
-        message: `${what} ${days === undefined ? 'is not set' : `is ${JSON.stringify(days)}`}; at least ${min} days are required (guardrails.minBackupRetentionDays)`,
-        fix,
-        ...(checkov ? { checkov } : {}),
-      }),
-    );
+  return {
+    min,
+    out,
+    failover,
+    short(r, days, what, fix, checkov) {
+      if ((numberOf(days) ?? -1) >= min) return;
+      out.push(
+        on(r, {
+          message: `${what} ${days === undefined ? 'is not set' : `is ${JSON.stringify(days)}`}; at least ${min} days are required (guardrails.minBackupRetentionDays)`,
+          fix,
+          ...(checkov ? { checkov } : {}),
+        }),
+      );
+    },
+    promoted(r, what, checkov) {
+      out.push(
+        on(r, {
+          message: failover!.expected ? `${what}: the database was promoted by a failover in progress` : promotedMessage(ctx, what),
+          fix: failover!.fix,
+          checkov,
+          ...(failover!.expected ? { expected: failover!.expected } : {}),
+        }),
+      );
+    },
   };
-  /** The promoted database of a failover in progress: expected for a while, then a violation naming the next step. */
-  const promoted = (r: TfResource, what: string, checkov: string) =>
-    out.push(
-      on(r, {
-        message: failover!.expected ? `${what}: the database was promoted by a failover in progress` : promotedMessage(ctx, what),
-        fix: failover!.fix,
-        checkov,
-        ...(failover!.expected ? { expected: failover!.expected } : {}),
-      }),
-    );
+}
+
+/** RDS instances and clusters: retention within RDS's limit and the minimum; a replica's backups not turned off. */
+function rdsBackups(ctx: PolicyContext, { min, out, failover, short, promoted }: BackupKit): void {
   for (const r of resourcesOf(ctx.doc, 'aws_db_instance', 'aws_rds_cluster')) {
     const days = r.body.backup_retention_period;
     const n = numberOf(days);
@@ -169,6 +205,10 @@ function backups(ctx: PolicyContext): Violation[] {
     } else if (failover && !((n ?? -1) >= min)) promoted(r, 'no automated backups yet', 'CKV_AWS_133');
     else short(r, days, 'backup_retention_period', `set database.backupRetentionDays to ${min} or more`, 'CKV_AWS_133');
   }
+}
+
+/** AWS Backup plans: each rule's retention, and each copy's. */
+function backupPlans(ctx: PolicyContext, { short, min }: BackupKit): void {
   for (const r of ctx.doc.resources('aws_backup_plan')) {
     for (const rule of Array.isArray(r.body.rule) ? r.body.rule : [r.body.rule]) {
       const b = block(rule) ?? {};
@@ -187,6 +227,10 @@ function backups(ctx: PolicyContext): Violation[] {
         );
     }
   }
+}
+
+/** Cloud SQL primaries: automated backups on, kept for the minimum (a replica's are its primary's). */
+function cloudSqlBackups(ctx: PolicyContext, { short, min, out, failover, promoted }: BackupKit): void {
   for (const r of ctx.doc.resources('google_sql_database_instance')) {
     if (r.body.master_instance_name) continue;
     const cfg = block(block(r.body.settings)?.backup_configuration);
@@ -204,15 +248,6 @@ function backups(ctx: PolicyContext): Violation[] {
         'CKV_GCP_14',
       );
   }
-  for (const r of ctx.doc.resources('google_gke_backup_backup_plan'))
-    short(
-      r,
-      block(r.body.retention_policy)?.backup_retain_days,
-      'retention_policy.backup_retain_days',
-      `set backup.retentionDays to ${min} or more`,
-    );
-  out.push(...versionedBuckets(ctx));
-  return out;
 }
 
 /** PAR-RES-003: production survives the loss of one zone. */
