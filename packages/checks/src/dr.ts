@@ -9,15 +9,13 @@
 import { regionCatalog, strategyFacts, type Definition, type ResolvedEnvironment, type Strategy } from '@parity/model';
 import type { DrillSummary } from './drills.js';
 import { addBucketProtections, type BucketSink } from './buckets.js';
+import { addQueueArchives, queueArchiveFindings, queueSummary } from './queues.js';
+import { REPLICATED_BACKUPS_RPO_MINUTES, storeBreach, storeRpos, type StoreRpo } from './rpo.js';
 import type { Finding } from './findings.js';
 import { computeOf, findReplica, replicaFindings, replicaMechanism, standbyOf, type Mechanism, type Standby } from './standby.js';
 import { blocks, cronIntervalMinutes, TfDoc, type TerraformJson } from './tf.js';
 
-/**
- * Replication lag assumed for continuously shipped data: RDS uploads transaction logs every five
- * minutes and replicates them asynchronously; a read replica lags seconds to minutes.
- */
-export const REPLICATED_BACKUPS_RPO_MINUTES = 15;
+/** A replica found in the primary's own Terraform, whose lag alarm (if any) lives elsewhere: assumed. */
 export const READ_REPLICA_RPO_MINUTES = 5;
 
 /**
@@ -54,8 +52,12 @@ export interface DrPair {
     readonly strategy: Strategy;
     readonly rpoMinutes: number;
     readonly rtoMinutes: number;
-    /** Budget for data to reach the DR region: replica lag tolerated, or backup copy time. */
+    /** Per store, a target of its own (`storeRpoMinutes`). */
+    readonly storeRpoMinutes?: Readonly<Record<string, number>>;
+    /** Budget for a cross-region backup copy to land. */
     readonly copyDelayMinutes: number;
+    /** The database replica's lag budget, in seconds (replica strategies). */
+    readonly replicaLagSeconds?: number;
     readonly standbyCapacityPercent?: number;
   };
   readonly strategy: Strategy;
@@ -76,7 +78,8 @@ export interface DrPair {
   readonly reversed?: boolean;
   readonly dr?: { readonly name: string; readonly region: string; readonly stateRegion: string };
   readonly coverage: ReadonlyArray<{ readonly bundle: string; readonly protections: readonly Protection[]; readonly covered: boolean }>;
-  readonly rpo?: Target & { readonly drivers: readonly Protection[] };
+  /** The worst store against the overall target; `stores`: each store against its own. */
+  readonly rpo?: Target & { readonly drivers: readonly Protection[]; readonly stores: readonly StoreRpo[] };
   readonly rto?: Target & { readonly breakdown: Readonly<Record<string, number>> };
   readonly keys: ReadonlyArray<{ readonly address: string; readonly region: string; readonly keyRegion?: string; readonly ok: boolean }>;
   readonly stateOk?: boolean;
@@ -106,6 +109,7 @@ export function protections(
     gkeBackupPlans(scan);
   }
   addBucketProtections(scan);
+  addQueueArchives(scan);
   return { protections: scan.out, findings: scan.findings, keys: scan.keys };
 }
 
@@ -198,7 +202,7 @@ function awsDatabaseCopies(scan: ProtectionScan): void {
     checkKey(r.address, drRegion, r.body.kms_key_id);
     out.push({
       bundle: 'database',
-      mechanism: `automated backups and transaction logs replicated to ${drRegion}`,
+      mechanism: `automated backups and transaction logs replicated to ${drRegion} (logs uploaded every 5 min, copied as soon as ready)`,
       rpoMinutes: REPLICATED_BACKUPS_RPO_MINUTES,
       kind: 'replicated-backups',
       recovery: 'restore',
@@ -329,7 +333,7 @@ function pairMechanisms({ p, d, pJson, dJson }: PairInput): {
   const findings = [...pr.findings];
   const replica = dJson ? findReplica(p, d, dJson) : undefined;
   if (replica && dJson) {
-    mechanisms.push(replicaMechanism(p, d, replica));
+    mechanisms.push(replicaMechanism(p, d, replica, dJson));
     findings.push(...replicaFindings(p, pJson, d, dJson, replica));
   }
   return { mechanisms, findings, keys: pr.keys, ...(replica ? { replica: replica.address } : {}) };
@@ -394,46 +398,26 @@ function strategyFindings(input: PairInput, replica: string | undefined): Findin
   return out;
 }
 
-/** RPO: the slowest stateful bundle, each through its best mechanism. */
-function rpoOf(input: PairInput, coverage: DrPair['coverage']): { rpo?: DrPair['rpo']; finding?: Finding } {
+/** RPO: each store through the mechanism recovery uses, against its own target; the pair's is the worst. */
+function rpoOf(input: PairInput, coverage: DrPair['coverage'], implemented: Strategy): { rpo?: DrPair['rpo']; findings: Finding[] } {
   const { p, d, definitionFile } = input;
-  const cat = regionCatalog();
-  const best = coverage.filter((c) => c.covered).map((c) => c.protections.reduce((a, x) => (x.rpoMinutes < a.rpoMinutes ? x : a)));
-  const worst = best.reduce<Protection | undefined>((a, x) => (!a || x.rpoMinutes > a.rpoMinutes ? x : a), undefined);
-  if (!worst) return {};
-  const target = p.dr.rpoMinutes;
-  const pol = `dr.policies.${p.dr.policy}`;
-  const margin = target - worst.rpoMinutes;
-  const replicable = p.cloud === 'aws' && cat.supportsRdsBackupReplication(p.region, d.region);
-  const fix =
-    margin >= 0
-      ? undefined
-      : worst.bundle === 'database' && replicable
-        ? `set database.replicateBackupsToDr: true in ${definitionFile} (RPO about ${REPLICATED_BACKUPS_RPO_MINUTES} min; ${p.region} → ${d.region} supports it), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`
-        : `shorten the schedule (the backup schedule is derived from ${pol}.rpoMinutes - copyDelayMinutes; AWS Backup runs at most hourly), lower ${pol}.copyDelayMinutes if copies land faster, or raise ${pol}.rpoMinutes to ${worst.rpoMinutes}`;
+  const rin = { p, d, definitionFile, implemented };
+  const stores = storeRpos(rin, coverage, strategyFacts(implemented).replica);
+  if (stores.length === 0) return { findings: [] };
+  const worst = stores.reduce((a, x) => (x.rpoMinutes > a.rpoMinutes ? x : a));
+  const tightest = stores.reduce((a, x) => (x.marginMinutes < a.marginMinutes ? x : a));
+  const breached = stores.filter((x) => !x.met);
+  const drivers = stores.map((x) => coverage.find((c) => c.bundle === x.bundle)!.protections.find((m) => m.mechanism === x.mechanism)!);
   const rpo = {
-    targetMinutes: target,
+    targetMinutes: p.dr.rpoMinutes,
     minutes: worst.rpoMinutes,
-    met: margin >= 0,
-    marginMinutes: margin,
-    drivers: best,
-    ...(fix ? { fix } : {}),
+    met: breached.length === 0,
+    marginMinutes: tightest.marginMinutes,
+    drivers,
+    stores,
+    ...(breached[0]?.fix ? { fix: breached[0].fix } : {}),
   };
-  if (margin >= 0) return { rpo };
-  return {
-    rpo,
-    finding: {
-      check: 'dr',
-      kind: 'rpo-breached',
-      severity: 'error',
-      env: p.name,
-      file: definitionFile,
-      path: `${pol}.rpoMinutes`,
-      value: target,
-      message: `worst-case RPO of ${p.name} in ${d.region} is ${worst.rpoMinutes} min (${worst.bundle}: ${worst.mechanism}), breaching the ${target} min target by ${-margin} min`,
-      fix: fix!,
-    },
-  };
+  return { rpo, findings: breached.map((x) => storeBreach(rin, x)) };
 }
 
 /** RTO: estimated from the strategy the Terraform implements, not the label. */
@@ -492,16 +476,18 @@ function assessPair(input: PairInput): { pair: DrPair; findings: Finding[] } {
       message: `${c.bundle} in ${p.name} holds data, but nothing backs it up or replicates it to ${d.region}, where ${d.name} would restore it`,
       fix:
         c.bundle === 'cluster'
-          ? 'set backup.includeClusterVolumes: true in the definition'
-          : `connect ${c.bundle} to the backup bundle (and make sure ${d.name} is the dr environment of ${p.name})`,
+          ? 'set backup.includeClusterVolumes: true in the definition, or cluster.volumes: none if workloads keep no data on volumes'
+          : c.bundle === 'queue'
+            ? `synthesize ${p.name} again: queue.replay: archive creates each queue's archive in ${d.region}`
+            : `connect ${c.bundle} to the backup bundle (and make sure ${d.name} is the dr environment of ${p.name})`,
     });
   }
   const implemented = implementedStrategy(input, m.replica);
-  const rpo = rpoOf(input, coverage);
+  const rpo = rpoOf(input, coverage, implemented);
   const rto = rtoOf(input, implemented);
-  findings.push(...(rpo.finding ? [rpo.finding] : []), ...(rto.finding ? [rto.finding] : []));
-  const queue = p.bundles.find((b) => b.name === 'queue');
-  const names = Array.isArray(queue?.params.queues) ? (queue.params.queues as string[]).join(', ') : '';
+  const archives = m.mechanisms.filter((x) => x.kind === 'archive');
+  findings.push(...rpo.findings, ...(rto.finding ? [rto.finding] : []), ...queueArchiveFindings(p, d, archives, input.definitionFile));
+  const queues = queueSummary(p, d, archives, strategyFacts(implemented).replica);
   const pair: DrPair = {
     ...pairBase(p),
     dr: { name: d.name, region: d.region, stateRegion: d.state.region },
@@ -515,11 +501,7 @@ function assessPair(input: PairInput): { pair: DrPair; findings: Finding[] } {
     rto: rto.rto,
     keys: m.keys,
     stateOk: d.state.region !== p.region,
-    ...(queue
-      ? {
-          queues: `${names}: not replicated (${p.cloud === 'aws' ? 'SQS' : 'Pub/Sub'} has no cross-region replication). ${d.name} ${strategyFacts(implemented).replica ? 'holds them empty already' : 'recreates them empty from IaC'}; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.`,
-        }
-      : {}),
+    ...(queues ? { queues } : {}),
   };
   return { pair, findings };
 }
@@ -553,7 +535,7 @@ function assessReversed(input: PairInput & { dJson: TerraformJson }): { pair: Dr
 }
 
 function pairBase(p: ResolvedEnvironment): Pick<DrPair, 'primary' | 'primaryRegion' | 'jurisdiction' | 'policy' | 'strategy'> {
-  const { policy, strategy, rpoMinutes, rtoMinutes, copyDelayMinutes, standbyCapacityPercent } = p.dr;
+  const { policy, strategy, rpoMinutes, rtoMinutes, copyDelayMinutes, standbyCapacityPercent, storeRpoMinutes, replicaLagSeconds } = p.dr;
   return {
     primary: p.name,
     primaryRegion: p.region,
@@ -562,8 +544,10 @@ function pairBase(p: ResolvedEnvironment): Pick<DrPair, 'primary' | 'primaryRegi
       name: policy,
       strategy,
       rpoMinutes,
+      ...(Object.keys(storeRpoMinutes).length ? { storeRpoMinutes } : {}),
       rtoMinutes,
       copyDelayMinutes,
+      ...(strategyFacts(strategy).replica ? { replicaLagSeconds } : {}),
       ...(standbyCapacityPercent !== undefined ? { standbyCapacityPercent } : {}),
     },
     strategy,

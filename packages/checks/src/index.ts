@@ -7,3 +7,5 @@ export * from './run.js';
 export * from './standby.js';
 export * from './tf.js';
 export * from './policy/index.js';
+export * from './queues.js';
+export * from './rpo.js';

@@ -11,13 +11,13 @@ import { blocks, TfDoc, type TerraformJson, type TfResource } from './tf.js';
 /** How one stateful bundle's data reaches the DR region. */
 export interface Mechanism {
   readonly bundle: string;
-  readonly kind: 'replica' | 'replicated-backups' | 'backups';
+  readonly kind: 'replica' | 'replicated-backups' | 'backups' | 'archive';
   /** How the data reaches the dr region. */
   readonly mechanism: string;
   /** Worst-case data loss, in minutes, through this mechanism. */
   readonly rpoMinutes: number;
   /** What recovery does with it. */
-  readonly recovery: 'promotion' | 'restore';
+  readonly recovery: 'promotion' | 'restore' | 'replay';
   /** The Terraform address that provides it. */
   readonly resource?: string;
 }
@@ -60,14 +60,47 @@ export function findReplica(p: ResolvedEnvironment, d: ResolvedEnvironment, dJso
     .find((r) => typeof r.body.master_instance_name === 'string' && r.body.master_instance_name.endsWith(source));
 }
 
-/** The replica as a mechanism: its lag budget is the policy's copyDelayMinutes (the ReplicaLag alarm). */
-export function replicaMechanism(p: ResolvedEnvironment, d: ResolvedEnvironment, replica: TfResource): Mechanism {
+/**
+ * The replica's lag alarm in the dr environment's Terraform, and the budget it enforces in seconds:
+ * RDS `ReplicaLag` on the replica's identifier, or a Cloud Monitoring policy on Cloud SQL's
+ * `database/replication/replica_lag`.
+ */
+export function replicaLagAlarm(
+  d: ResolvedEnvironment,
+  dJson: TerraformJson,
+  replica: TfResource,
+): { address: string; seconds: number } | undefined {
+  const doc = new TfDoc(dJson, d.cloud, d.region);
+  if (d.cloud === 'aws') {
+    const alarm = doc.resources('aws_cloudwatch_metric_alarm').find((a) => {
+      const dims = a.body.dimensions as Record<string, unknown> | undefined;
+      return a.body.metric_name === 'ReplicaLag' && dims?.['DBInstanceIdentifier'] === replica.body.identifier;
+    });
+    return alarm && typeof alarm.body.threshold === 'number' ? { address: alarm.address, seconds: alarm.body.threshold } : undefined;
+  }
+  for (const a of doc.resources('google_monitoring_alert_policy')) {
+    const t = blocks(a.body.conditions)
+      .flatMap((c) => blocks(c.condition_threshold))
+      .find((c) => typeof c.filter === 'string' && c.filter.includes('database/replication/replica_lag'));
+    if (t && typeof t.threshold_value === 'number') return { address: a.address, seconds: t.threshold_value };
+  }
+  return undefined;
+}
+
+/**
+ * The replica as a mechanism: the data it lacks is its lag, and its lag alarm's threshold (read
+ * from the Terraform, not the policy) is the most that goes unnoticed. Without an alarm the
+ * policy's budget is all there is, and `replicaFindings` says so.
+ */
+export function replicaMechanism(p: ResolvedEnvironment, d: ResolvedEnvironment, replica: TfResource, dJson?: TerraformJson): Mechanism {
   const what = d.cloud === 'aws' ? 'RDS cross-region read replica' : 'Cloud SQL cross-region replica';
+  const alarm = dJson ? replicaLagAlarm(d, dJson, replica) : undefined;
+  const seconds = alarm?.seconds ?? p.dr.replicaLagSeconds;
   return {
     bundle: 'database',
     kind: 'replica',
-    mechanism: `${what} in ${d.region} (${d.name}), lag budget ${p.dr.copyDelayMinutes} min`,
-    rpoMinutes: p.dr.copyDelayMinutes,
+    mechanism: `${what} in ${d.region} (${d.name}), lag budget ${seconds} s${alarm ? ' (its lag alarm)' : ' (no lag alarm)'}`,
+    rpoMinutes: seconds / 60,
     recovery: 'promotion',
     resource: replica.address,
   };
@@ -109,6 +142,16 @@ export function replicaFindings(
         fix: `set kms_key_id to a key created with the provider for ${d.region}`,
       });
     }
+  }
+  if (!replicaLagAlarm(d, dJson, replica)) {
+    out.push({
+      ...base,
+      kind: 'dr-mechanism-missing',
+      severity: 'warning',
+      value: p.dr.replicaLagSeconds,
+      message: `nothing watches the lag of the replica of ${p.name}'s database: a replica that falls behind its ${p.dr.replicaLagSeconds} s budget (policy ${p.dr.policy}) loses more data than the RPO says, unnoticed`,
+      fix: `synthesize ${d.name} with the database bundle's lag alarm (pnpm synth ${d.name})`,
+    });
   }
   const region = d.cloud === 'aws' ? doc.providerRegion(replica) : String(replica.body.region ?? d.region);
   const jurisdiction = regionCatalog().get(d.cloud, region)?.jurisdiction;
@@ -186,8 +229,29 @@ function backupPlane(p: ResolvedEnvironment, pJson: TerraformJson, drRegion: str
         ...inDr('aws_backup_vault', 'AWS Backup vault (copies)'),
         ...inDr('aws_kms_key', 'KMS key'),
         ...inDr('aws_db_instance_automated_backups_replication', 'replicated RDS automated backups'),
+        ...inDr('aws_sqs_queue', 'SQS replay archive (every message, kept for replay)'),
       ]
-    : [...inDr('google_gke_backup_backup_plan', 'Backup for GKE plan (backups stored here)')];
+    : [
+        ...inDr('google_gke_backup_backup_plan', 'Backup for GKE plan (backups stored here)'),
+        ...doc
+          .resources('google_storage_bucket')
+          .filter((r) => r.name.startsWith('queue_') && String(r.body.location ?? '').toLowerCase() === drRegion)
+          .map((r) => ({ resource: `${p.name}: ${r.address}`, what: 'Cloud Storage replay archive (every message, kept for replay)' })),
+      ];
+}
+
+/** The replica's lag alarm in the dr environment: a CloudWatch alarm or a Cloud Monitoring alert policy. */
+function lagAlarmsOf(e: ResolvedEnvironment, json: TerraformJson): StandbyItem[] {
+  const doc = new TfDoc(json, e.cloud, e.region);
+  return e.cloud === 'aws'
+    ? doc
+        .resources('aws_cloudwatch_metric_alarm')
+        .filter((a) => a.body.metric_name === 'ReplicaLag')
+        .map((a) => ({ resource: a.address, what: `CloudWatch alarm on ReplicaLag above ${String(a.body.threshold)} s` }))
+    : doc
+        .resources('google_monitoring_alert_policy')
+        .filter((a) => JSON.stringify(a.body.conditions ?? '').includes('replica_lag'))
+        .map((a) => ({ resource: a.address, what: 'Cloud Monitoring alert policy on the replica lag' }));
 }
 
 /** What runs in the DR region in peacetime: the backup plane, plus the dr environment when its strategy applies it. */
@@ -195,5 +259,5 @@ export function standbyOf(p: ResolvedEnvironment, pJson: TerraformJson, d: Resol
   const plane = backupPlane(p, pJson, d.region);
   const state = { resource: `${d.name}: state`, what: `Terraform state bucket ${d.state.bucket}` };
   if (!strategyFacts(p.dr.strategy).replica || !dJson) return { applied: false, items: [...plane, state] };
-  return { applied: true, items: [...databasesOf(d, dJson), ...computeOf(d, dJson), ...plane, state] };
+  return { applied: true, items: [...databasesOf(d, dJson), ...lagAlarmsOf(d, dJson), ...computeOf(d, dJson), ...plane, state] };
 }

@@ -42,6 +42,8 @@ export interface RuleEnv {
   readonly jurisdiction: string;
   /** Minutes between scheduled backups (derived from the RPO). */
   readonly backupIntervalMinutes: number;
+  /** The resolved parameters of the bundles this one connects to (resolved before it). @default - none known */
+  readonly connected?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** A parameter value a bundle cannot build, found before synth so that it can name file and field. */
@@ -73,6 +75,12 @@ export interface BundleSpec<S extends z.ZodObject = z.ZodObject> {
   readonly services: Readonly<Record<Cloud, readonly string[]>>;
   /** Holds data that must be backed up or replicated (database, cluster volumes, buckets). */
   readonly stateful: boolean;
+  /**
+   * Where a bundle holds data only with some parameters (a cluster whose workloads keep data on
+   * volumes): whether these parameters make it a data place. `pnpm check` then asks how its data
+   * reaches the DR region and counts it in the RPO. @default - `stateful` alone decides
+   */
+  readonly statefulWhen?: (params: z.output<S>) => boolean;
   /** Optional capabilities with limited regional support. */
   readonly features?: readonly FeatureSpec[];
   /**

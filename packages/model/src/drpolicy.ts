@@ -13,6 +13,7 @@
 import type { Definition, DrPolicy, Failback, Failover, Manifest, SourceFile } from './config.js';
 import { issue, type Issue } from './errors.js';
 import { own as ownEntry } from './own.js';
+import { storeTargetProblems } from './rpo.js';
 
 /** A strategy Parity generates (active-active is refused). */
 export type Strategy = 'backup-restore' | 'pilot-light' | 'warm-standby';
@@ -24,8 +25,12 @@ export interface ResolvedDr {
   readonly strategy: Strategy;
   readonly rpoMinutes: number;
   readonly rtoMinutes: number;
-  /** Budget for data to reach the DR region: a backup copy, or the replica lag tolerated. */
+  /** Budget for a cross-region backup copy to land in the DR region. */
   readonly copyDelayMinutes: number;
+  /** Per data store (bundle name), a target of its own; the others are held to `rpoMinutes` (see `storeTarget`). */
+  readonly storeRpoMinutes: Readonly<Record<string, number>>;
+  /** The database replica's lag budget, in seconds (its lag alarm's threshold): the database's RPO under a replica strategy. */
+  readonly replicaLagSeconds: number;
   /** warm-standby: DR compute at this share of the primary's. */
   readonly standbyCapacityPercent?: number;
   /**
@@ -178,7 +183,7 @@ export function resolvePolicy(
     );
     return { name: named.name, issues: out };
   }
-  out.push(...policyProblems(named.name, policy, defAt));
+  out.push(...policyProblems(named.name, policy, defAt), ...storeTargetProblems(def, named.name, policy, defAt));
   if (out.some((i) => i.severity === 'error')) return { name: named.name, issues: out };
   return { name: named.name, policy: policy as DrPolicy & { strategy: Strategy }, issues: out };
 }
@@ -223,15 +228,15 @@ function policyProblems(name: string, p: DrPolicy, defAt: Where): Issue[] {
       }),
     );
   }
-  if (p.copyDelayMinutes >= p.rpoMinutes) {
+  if (p.replicaLagSeconds !== undefined && !strategyFacts(p.strategy as Strategy).replica) {
     out.push(
       issue({
         kind: 'dr-policy',
-        ...defAt([...base, 'copyDelayMinutes']),
-        value: p.copyDelayMinutes,
-        message: `the copy budget (${p.copyDelayMinutes} min) leaves no time for backups inside the RPO (${p.rpoMinutes} min)`,
-        allowed: `less than ${p.rpoMinutes}`,
-        fix: 'lower copyDelayMinutes or raise rpoMinutes',
+        ...defAt([...base, 'replicaLagSeconds']),
+        value: p.replicaLagSeconds,
+        message: `replicaLagSeconds is the lag budget of a database replica; under ${p.strategy} there is none and it would be ignored`,
+        allowed: '(none)',
+        fix: 'remove it, or set strategy: pilot-light or warm-standby',
       }),
     );
   }

@@ -27,3 +27,4 @@ export * from './stale.js';
 export * from './cmek.js';
 export * from './suggest.js';
 export * from './drill-report.js';
+export * from './rpo.js';

@@ -31,6 +31,7 @@ export const NAME_RULES = {
   'aws.eksNodeGroup': { max: 63, extra: '-_', doc: 'EKS node group name' },
   'aws.launchTemplate': { max: 128, extra: '-_', doc: 'EC2 launch template name' },
   'aws.sqsQueue': { max: 80, extra: '-_', doc: 'SQS queue name' },
+  'aws.snsTopic': { max: 256, extra: '-_', doc: 'SNS topic name' },
   'aws.backupVault': { max: 50, extra: '-_', doc: 'AWS Backup vault name' },
   'aws.backupPlan': { max: 50, extra: '-_', doc: 'AWS Backup plan name' },
   'aws.backupSelection': { max: 50, extra: '-_', doc: 'AWS Backup selection name' },

@@ -576,7 +576,7 @@ function resolveBundle(ctx: ResolveContext, b: string, spec: BundleSpec): void {
     params: parsed.data,
     sources,
     connects: Object.keys(spec.connects),
-    stateful: spec.stateful,
+    stateful: spec.stateful && (spec.statefulWhen?.(parsed.data) ?? true),
     ...(dir ? { pinned: { dir } } : {}),
     ...(t.transforms.length ? { transforms: t.transforms } : {}),
   });
@@ -642,7 +642,14 @@ function layerParams(
 function bundleRules(ctx: ResolveContext, b: string, spec: BundleSpec, params: Record<string, unknown>, origin: Origin): void {
   const { defSrc, m, out, region, schedule } = ctx;
   if (!region || !spec.rules) return;
-  const ruleEnv = { cloud: m.cloud, region: m.region, jurisdiction: region.jurisdiction, backupIntervalMinutes: schedule.intervalMinutes };
+  const connected = Object.fromEntries(ctx.resolved.filter((r) => Object.hasOwn(spec.connects, r.name)).map((r) => [r.name, r.params]));
+  const ruleEnv = {
+    cloud: m.cloud,
+    region: m.region,
+    jurisdiction: region.jurisdiction,
+    backupIntervalMinutes: schedule.intervalMinutes,
+    connected,
+  };
   for (const problem of spec.rules(params, ruleEnv)) {
     const o = origin[problem.param];
     out.push(

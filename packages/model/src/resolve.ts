@@ -13,6 +13,7 @@ import { regionCatalog, type Cloud } from './catalog.js';
 import type { Definition } from './config.js';
 import { deriveBackupSchedule } from './dr.js';
 import { type ResolvedDr, strategyFacts } from './drpolicy.js';
+import { replicaLagSeconds } from './rpo.js';
 import { environmentMissing, type Issue } from './errors.js';
 import { stateBackend } from './placement.js';
 import { own } from './own.js';
@@ -104,6 +105,8 @@ function resolvedDr(ctx: ResolveContext): ResolvedDr {
     rpoMinutes: policy.rpoMinutes,
     rtoMinutes: policy.rtoMinutes,
     copyDelayMinutes: policy.copyDelayMinutes,
+    storeRpoMinutes: policy.storeRpoMinutes ?? {},
+    replicaLagSeconds: replicaLagSeconds(policy),
     ...(policy.standbyCapacityPercent !== undefined ? { standbyCapacityPercent: policy.standbyCapacityPercent } : {}),
     ...(m.role === 'dr' && recovers && strategyFacts(strategy).replica ? { replicaSource: replicaSourceOf(def, recovers, m.cloud) } : {}),
     // failing back (step reprotect): the production environment replicates the dr environment that took over

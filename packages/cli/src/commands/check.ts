@@ -17,6 +17,7 @@ import {
   type CheckReport,
   type DrPair,
   type Finding,
+  formatMinutes,
 } from '@parity/checks';
 import {
   CLOUDS,
@@ -201,7 +202,7 @@ function cellText(report: CheckReport, env: string, bundle: string): { text: str
 }
 
 function minutes(m: number): string {
-  return m >= 120 && m % 60 === 0 ? `${m / 60} h` : `${m} min`;
+  return m >= 120 && m % 60 === 0 ? `${m / 60} h` : formatMinutes(m);
 }
 
 function pairLines(p: DrPair, md: boolean): string[] {
@@ -219,13 +220,23 @@ function pairLines(p: DrPair, md: boolean): string[] {
       `${md ? 'ℹ️' : pc.cyan('i')} failing back: step ${p.failback}${p.reversed ? ` — roles reversed: ${p.dr.name} (${p.dr.region}) is the primary, ${p.primary} in ${p.primaryRegion} its DR; the figures below are for that direction` : ''}`,
     );
   lines.push(
-    `${md ? 'ℹ️' : pc.cyan('i')} policy ${pol.name}: ${pol.strategy}, RPO ${minutes(pol.rpoMinutes)}, RTO ${minutes(pol.rtoMinutes)}, copy/lag budget ${pol.copyDelayMinutes} min${pol.standbyCapacityPercent !== undefined ? `, standby ${pol.standbyCapacityPercent}%` : ''}${p.implemented && p.implemented !== pol.strategy ? ` (the Terraform implements ${p.implemented})` : ''}${p.failover ? `; failing over: step ${p.failover}` : ''}`,
+    `${md ? 'ℹ️' : pc.cyan('i')} policy ${pol.name}: ${pol.strategy}, RPO ${minutes(pol.rpoMinutes)}${Object.entries(
+      pol.storeRpoMinutes ?? {},
+    )
+      .map(([k, v]) => ` (${k} ${minutes(v)})`)
+      .join(
+        '',
+      )}, RTO ${minutes(pol.rtoMinutes)}, copy budget ${pol.copyDelayMinutes} min${pol.replicaLagSeconds !== undefined ? `, replica lag budget ${pol.replicaLagSeconds} s` : ''}${pol.standbyCapacityPercent !== undefined ? `, standby ${pol.standbyCapacityPercent}%` : ''}${p.implemented && p.implemented !== pol.strategy ? ` (the Terraform implements ${p.implemented})` : ''}${p.failover ? `; failing over: step ${p.failover}` : ''}`,
   );
-  if (p.rpo)
+  if (p.rpo) {
     lines.push(
-      `${ok(p.rpo.met)} RPO: worst case ${minutes(p.rpo.minutes)} vs target ${minutes(p.rpo.targetMinutes)} (${p.rpo.met ? `met, ${p.rpo.marginMinutes} min to spare` : `breached by ${-p.rpo.marginMinutes} min`}); ${p.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')}${p.rpo.fix ? ` → ${p.rpo.fix}` : ''}`,
+      `${ok(p.rpo.met)} RPO: worst case ${minutes(p.rpo.minutes)} vs target ${minutes(p.rpo.targetMinutes)} (${p.rpo.met ? `every store met, ${minutes(p.rpo.marginMinutes)} to spare at the tightest` : `breached`}), per store:`,
     );
-  else lines.push(`${ok(false)} RPO: no protection reaches ${to}`);
+    for (const st of p.rpo.stores)
+      lines.push(
+        `    ${ok(st.met)} ${st.bundle}: ${minutes(st.rpoMinutes)} vs ${minutes(st.targetMinutes)}${st.ownTarget ? ' (its own target)' : ''}, ${st.met ? `${minutes(st.marginMinutes)} to spare` : `breached by ${minutes(-st.marginMinutes)}`} — ${st.mechanism}${st.fix ? ` → ${st.fix}` : ''}`,
+      );
+  } else lines.push(`${ok(false)} RPO: no protection reaches ${to}`);
   if (p.rto)
     lines.push(
       `${ok(p.rto.met)} RTO: estimated ${minutes(p.rto.minutes)} vs target ${minutes(p.rto.targetMinutes)} with ${p.implemented ?? p.strategy} (${p.rto.met ? 'met' : `breached by ${-p.rto.marginMinutes} min`}; ${Object.entries(
