@@ -19,7 +19,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import type { TerraformProvider } from 'cdktf';
 import type { Construct } from 'constructs';
 import { inputString, type DeployContext, type Exports } from '@parity/model';
-import type { BackupParams } from './index.js';
+import { clusterVolumes, type BackupParams } from './index.js';
 
 const SERVICE_ROLE_POLICIES = ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores'] as const;
 
@@ -114,7 +114,7 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
       dependsOn: attachments,
     });
   }
-  if (p.includeClusterVolumes) {
+  if (p.includeClusterVolumes && clusterVolumes(ctx) === 'backup') {
     new BackupSelection(scope, 'tagged', {
       name: ctx.name('aws.backupSelection', 'tagged'),
       planId: plan.id,

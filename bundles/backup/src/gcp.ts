@@ -41,7 +41,7 @@ import {
   type Exports,
   type GcpKeyUser,
 } from '@parity/model';
-import { bundle, type BackupParams } from './index.js';
+import { bundle, clusterVolumes, type BackupParams } from './index.js';
 
 /** What the scheduled Cloud SQL backup's service account holds: it includes `cloudsql.backupRuns.create`. */
 export const SQL_BACKUP_ROLE = 'roles/cloudsql.editor';
@@ -77,26 +77,12 @@ function backupKey(
   return { key, grants };
 }
 
-export function deploy(scope: Construct, ctx: DeployContext<BackupParams, TerraformProvider>): Exports {
+/** The Backup for GKE plan: Kubernetes resources, secrets and (includeClusterVolumes) volume data, kept in `location`. */
+function gkePlan(scope: Construct, ctx: DeployContext<BackupParams, TerraformProvider>, location: string): GkeBackupBackupPlan {
   const p = ctx.params;
   const env = ctx.env;
-  const location = backupLocation(ctx);
-  // Resolution reports this with file and field; asserted again for callers that bypass it.
-  assertRules(
-    'backup',
-    bundle.rules!(p, {
-      cloud: 'gcp',
-      region: env.region,
-      jurisdiction: env.jurisdiction,
-      backupIntervalMinutes: env.backup.intervalMinutes,
-    }),
-  );
-
-  const project = env.gcpProject;
-  if (!project)
-    throw new Error(`backup: environment ${env.name} has no GCP project; the backups' key and the scheduled Cloud SQL backup need one`);
   const cmek = backupKey(scope, ctx, location);
-  const plan = new GkeBackupBackupPlan(scope, 'gke-plan', {
+  return new GkeBackupBackupPlan(scope, 'gke-plan', {
     name: ctx.name('gcp.gkeBackupPlan', 'gke'),
     description: `Backups of the ${env.name} cluster, kept in ${location}`,
     location,
@@ -112,6 +98,29 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
     // The first backup should not fail for want of the key grant.
     dependsOn: cmek.grants,
   });
+}
+
+export function deploy(scope: Construct, ctx: DeployContext<BackupParams, TerraformProvider>): Exports {
+  const p = ctx.params;
+  const env = ctx.env;
+  const location = backupLocation(ctx);
+  // Resolution reports this with file and field; asserted again for callers that bypass it.
+  assertRules(
+    'backup',
+    bundle.rules!(p, {
+      cloud: 'gcp',
+      region: env.region,
+      jurisdiction: env.jurisdiction,
+      backupIntervalMinutes: env.backup.intervalMinutes,
+      connected: { cluster: { volumes: clusterVolumes(ctx) } },
+    }),
+  );
+
+  const project = env.gcpProject;
+  if (!project)
+    throw new Error(`backup: environment ${env.name} has no GCP project; the backups' key and the scheduled Cloud SQL backup need one`);
+  // A stateless cluster (volumes: none) is rebuilt from IaC and images: no Backup for GKE plan.
+  const plan = clusterVolumes(ctx) === 'backup' ? gkePlan(scope, ctx, location) : undefined;
 
   // Cloud SQL backups on the RPO schedule, into the same location.
   const instanceId = inputString(ctx, 'database', 'instanceId');
@@ -154,5 +163,5 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
     dependsOn: [grant],
   });
 
-  return { planId: plan.id, location, sqlBackupScheduleId: sqlBackupJob.id };
+  return { planId: plan?.id ?? '', location, sqlBackupScheduleId: sqlBackupJob.id };
 }

@@ -1,4 +1,4 @@
-import { defineBundle, packageInfo } from '@parity/model';
+import { defineBundle, packageInfo, type DeployContext } from '@parity/model';
 import { z } from 'zod';
 
 export const params = z
@@ -8,11 +8,22 @@ export const params = z
     includeClusterVolumes: z
       .boolean()
       .default(true)
-      .describe('Also back up cluster volumes (AWS: resources tagged parity:backup; GCP: Backup for GKE volume data).'),
+      .describe(
+        'Also back up cluster volumes (AWS: resources tagged parity:backup; GCP: Backup for GKE volume data), where the cluster keeps data on them (cluster.volumes: backup); a stateless cluster (volumes: none) gets no backup plan at all.',
+      ),
   })
   .strict();
 
 export type BackupParams = z.output<typeof params>;
+
+/**
+ * Whether the cluster's workloads keep data on volumes (its `volumes` export): only then are they
+ * backed up. A cluster bundle older than that export always backed its volumes up, so its absence
+ * reads as `backup`.
+ */
+export function clusterVolumes(ctx: DeployContext<unknown>): 'none' | 'backup' {
+  return ctx.inputs['cluster']?.['volumes'] === 'none' ? 'none' : 'backup';
+}
 
 /** Backup for GKE keeps a backup at most 365 days ... */
 export const GKE_MAX_RETAIN_DAYS = 365;
@@ -48,7 +59,9 @@ export const bundle = defineBundle({
   stateful: false,
   rules: (p, env) => {
     const limit = gkeRetentionLimitDays(env.backupIntervalMinutes);
-    return env.cloud === 'gcp' && p.retentionDays > limit
+    // a stateless cluster gets no Backup for GKE plan, so its limits do not apply
+    const gkePlan = env.connected?.['cluster']?.['volumes'] !== 'none';
+    return env.cloud === 'gcp' && gkePlan && p.retentionDays > limit
       ? [
           {
             param: 'retentionDays',

@@ -191,5 +191,7 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     clusterName: cluster.name,
     clusterId: cluster.arn,
     endpoint: cluster.endpoint,
+    // the parameter as written: the backup bundle decides from it whether there is anything to back up
+    volumes: p.volumes,
   };
 }

@@ -25,6 +25,12 @@ export const params = z
         'Node counts at this share of minNodes and desiredNodes, at least one node unless 0 (maxNodes stays, so the cluster can grow back). 0: pilot light, defined but scaled to zero; set by the DR strategy.',
       ),
     nodeDiskGb: z.number().int().min(20).max(2000).default(100).describe('Boot disk per node, GiB.'),
+    volumes: z
+      .enum(['none', 'backup'])
+      .default('backup')
+      .describe(
+        "Whether workloads keep data on volumes. none: stateless (state lives in the database, the bucket and the queues); the cluster is rebuilt from IaC and images, has no backup plan and takes no part in the RPO. backup: its volumes are backed up by the backup bundle and copied to the DR region (AWS Backup selection by tag, Backup for GKE with volume data), and that schedule bounds the pair's RPO. @default backup - so that a platform whose workloads do keep data on volumes never loses its backups by upgrading; set none where they do not",
+      ),
   })
   .strict()
   .refine((p) => p.minNodes <= p.desiredNodes && p.desiredNodes <= p.maxNodes, {
@@ -50,8 +56,11 @@ export const bundle = defineBundle({
     clusterName: { description: 'Cluster name.' },
     clusterId: { description: 'EKS cluster ARN or GKE cluster ID.' },
     endpoint: { description: 'API server endpoint.' },
+    volumes: { description: 'Whether workloads keep data on volumes (none | backup): the backup bundle backs them up only for backup.' },
   },
   services: { aws: ['eks', 'ec2', 'iam'], gcp: ['gke'] },
   stateful: true,
+  // a data place only when workloads keep data on volumes
+  statefulWhen: (p) => (p as ClusterParams).volumes === 'backup',
 });
 export default bundle;

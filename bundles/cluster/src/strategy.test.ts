@@ -13,7 +13,15 @@ async function drJson(pair: ManifestInput[], prod: string, dr: string, policy: s
 
 describe('cluster capacity per strategy', () => {
   it('scales node counts at least to one node, unless zero', () => {
-    const base = { kubernetesVersion: '1.31', nodeSize: 'large', minNodes: 3, desiredNodes: 3, maxNodes: 12, nodeDiskGb: 100 } as const;
+    const base = {
+      kubernetesVersion: '1.31',
+      nodeSize: 'large',
+      minNodes: 3,
+      desiredNodes: 3,
+      maxNodes: 12,
+      nodeDiskGb: 100,
+      volumes: 'none',
+    } as const;
     expect(scaledNodes({ ...base, capacityPercent: 0 })).toEqual({ min: 0, desired: 0, max: 12 });
     expect(scaledNodes({ ...base, capacityPercent: 25 })).toEqual({ min: 1, desired: 1, max: 12 });
     expect(scaledNodes({ ...base, capacityPercent: 50 })).toEqual({ min: 2, desired: 2, max: 12 });

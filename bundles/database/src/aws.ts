@@ -36,6 +36,8 @@ const INSTANCE_CLASS: Readonly<Record<DatabaseParams['size'], string>> = {
 };
 
 const PORT = 5432;
+/** RDS publishes its metrics (ReplicaLag among them) every minute. */
+const LAG_PERIOD_SECONDS = 60;
 
 type DbInstanceConfigCommon = Omit<DbInstanceConfig, 'identifier' | 'tags'>;
 
@@ -146,18 +148,24 @@ function replicaSourceArn(scope: Construct, ctx: DeployContext<DatabaseParams, T
   return `arn:${partition.partition}:rds:${source.region}:${account.accountId}:db:${sourceId}`;
 }
 
-/** ReplicaLag above the policy's budget (copyDelayMinutes) means the RPO is no longer met. */
+/**
+ * The replica's lag alarm: ReplicaLag above the policy's budget (`replicaLagSeconds`, which is the
+ * database's RPO under a replica strategy) for one minute. RDS publishes ReplicaLag every minute, so
+ * a period of 60 s and one evaluation is the soonest CloudWatch can tell; `pnpm check` reads the
+ * threshold back as the replica's RPO. Missing data is breaching: a replica that stopped reporting
+ * is not known to be current.
+ */
 function replicaLagAlarm(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>, identifier: string): void {
-  const budget = ctx.env.dr.copyDelayMinutes * 60;
+  const budget = ctx.env.dr.replicaLagSeconds;
   new CloudwatchMetricAlarm(scope, 'replica-lag', {
     alarmName: `${identifier}-replica-lag`,
-    alarmDescription: `${ctx.env.name}: the replica of ${ctx.env.dr.replicaSource?.name} lags more than ${budget} s (policy ${ctx.env.dr.policy}, RPO ${ctx.env.dr.rpoMinutes} min)`,
+    alarmDescription: `${ctx.env.name}: the replica of ${ctx.env.dr.replicaSource?.name} lags more than ${budget} s (policy ${ctx.env.dr.policy}: the database's RPO)`,
     namespace: 'AWS/RDS',
     metricName: 'ReplicaLag',
     dimensions: { DBInstanceIdentifier: identifier },
     statistic: 'Maximum',
-    period: 60,
-    evaluationPeriods: 5,
+    period: LAG_PERIOD_SECONDS,
+    evaluationPeriods: 1,
     threshold: budget,
     comparisonOperator: 'GreaterThanThreshold',
     treatMissingData: 'breaching',

@@ -29,6 +29,7 @@ import type { Construct } from 'constructs';
 import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktf';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
 import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
+import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
 import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
 import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database/index.js';
@@ -120,6 +121,35 @@ function instanceKey(
   return { key, grant };
 }
 
+/**
+ * The replica's lag alert: Cloud SQL's `database/replication/replica_lag` (seconds, "the replica
+ * can't apply replication changes fast enough", https://cloud.google.com/sql/docs/postgres/replication/replication-lag)
+ * above the policy's budget (`replicaLagSeconds`, the database's RPO under a replica strategy) for
+ * a minute. `pnpm check` reads the threshold back as the replica's RPO. Notification channels are
+ * the platform team's to add (`transform:` on the policy, or their own alerting).
+ */
+function replicaLagAlert(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): void {
+  const budget = ctx.env.dr.replicaLagSeconds;
+  new MonitoringAlertPolicy(scope, 'replica-lag', {
+    project: ctx.env.gcpProject!,
+    displayName: `${ctx.env.name}: replica of ${ctx.env.dr.replicaSource?.name} lags more than ${budget} s`,
+    combiner: 'OR',
+    conditions: [
+      {
+        displayName: `replica_lag above ${budget} s (policy ${ctx.env.dr.policy}: the database's RPO)`,
+        conditionThreshold: {
+          filter: `resource.type = "cloudsql_database" AND resource.labels.database_id = "${ctx.env.gcpProject}:${ctx.name('gcp.sqlInstance', 'postgres')}" AND metric.type = "cloudsql.googleapis.com/database/replication/replica_lag"`,
+          comparison: 'COMPARISON_GT',
+          thresholdValue: budget,
+          duration: '60s',
+          aggregations: [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' }],
+        },
+      },
+    ],
+    userLabels: { ...ctx.tags },
+  });
+}
+
 export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
   const p = ctx.params;
   const env = ctx.env;
@@ -192,6 +222,8 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
       maintenanceWindow: { day: 7, hour: 4, updateTrack: 'stable' },
     },
   });
+
+  if (p.mode === 'replica') replicaLagAlert(scope, ctx);
 
   // A replica (and a promoted one) already holds the source's databases; creating one would collide.
   if (replica.backups && !env.dr.replicaSource)

@@ -9,6 +9,16 @@
  * Encryption: every topic with a customer-managed key (`kms_key_name`) in the environment's region,
  * which the project's Pub/Sub service agent may use; the topics wait for that grant.
  *
+ * Replay archive (`replay: archive`): Pub/Sub keeps a message in one region ("Pub/Sub stores the
+ * message in an allowed region closest to where the published message enters the Google Cloud
+ * network", https://cloud.google.com/pubsub/docs/resource-location-restriction) and copies it
+ * nowhere: a message in flight when that region is lost is lost with it. With an archive, each topic
+ * has a Cloud Storage subscription that writes every message, as Avro with its publish time, message
+ * ID and attributes, into a bucket in each DR region (inside the jurisdiction, encrypted with a key
+ * of that region), a new file at least every minute (`max_duration`, "Min 1 minute, max 10 minutes,
+ * default 5 minutes"). At failover the files newer than the consumers' checkpoint are replayed into
+ * the DR environment's topics (docs/failover-failback.md).
+ *
  * Construct IDs are derived from the queue name (a sub-construct per queue), never from its position
  * in `queues`, so adding or removing a queue leaves the others untouched.
  */
@@ -18,49 +28,87 @@ import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-projec
 import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
 import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
 import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
+import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
-import {
-  KEY_ROTATION_PERIOD,
-  KEY_USER_ROLE,
-  keyNames,
-  serviceAgentMember,
-  type DeployContext,
-  type Exports,
-  type GcpKeyUser,
-} from '@parity/model';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
+import { KEY_ROTATION_PERIOD, KEY_USER_ROLE, keyNames, serviceAgentMember, type DeployContext, type Exports } from '@parity/model';
 import type { QueueParams } from './index.js';
 
 /** Pub/Sub's longest subscription retention: dead letters are kept this long. */
 const DEAD_LETTER_RETENTION = '604800s';
+/** A new archive file at least every minute, the shortest Pub/Sub allows: the archive's delivery delay. */
+const ARCHIVE_MAX_DURATION = '60s';
+/** Archived messages are kept two weeks, as long as the AWS archive queues keep theirs. */
+const ARCHIVE_RETENTION_DAYS = 14;
+/** What the Pub/Sub service agent needs to write a Cloud Storage subscription's files. */
+const ARCHIVE_WRITER_ROLES = ['roles/storage.objectCreator', 'roles/storage.legacyBucketReader'] as const;
 
 /** A key ring and key in `location`, with the service agents that encrypt with it allowed to use it. */
 function customerKey(
   scope: Construct,
   ctx: DeployContext<QueueParams, TerraformProvider>,
   location: string,
-  projectNumber: string,
-  users: readonly GcpKeyUser[],
+  members: readonly string[],
+  id = 'key',
 ): { key: KmsCryptoKey; grants: KmsCryptoKeyIamMember[] } {
   const names = keyNames(ctx, location);
-  const ring = new KmsKeyRing(scope, 'key-ring', { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
-  const key = new KmsCryptoKey(scope, 'key', {
+  const ring = new KmsKeyRing(scope, `${id}-ring`, { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
+  const key = new KmsCryptoKey(scope, id, {
     name: names.key,
     keyRing: ring.id,
     rotationPeriod: KEY_ROTATION_PERIOD,
     labels: { ...ctx.tags },
   });
-  const grants = users.map(
-    (u) =>
-      new KmsCryptoKeyIamMember(scope, `key-user-${u}`, {
+  const grants = members.map(
+    (member, i) =>
+      new KmsCryptoKeyIamMember(scope, id === 'key' ? 'key-user-pubsub' : `${id}-user-${i}`, {
         cryptoKeyId: key.id,
         role: KEY_USER_ROLE,
-        member: serviceAgentMember(u, projectNumber),
+        member,
       }),
   );
   return { key, grants };
+}
+
+/**
+ * A bucket in `region` for the archive: versioned, uniform access, public access prevented,
+ * encrypted with a key of its region, objects deleted after the archive's retention; the Pub/Sub
+ * service agent may write to it.
+ */
+function archiveBucket(
+  scope: Construct,
+  ctx: DeployContext<QueueParams, TerraformProvider>,
+  region: string,
+  pubsubAgent: string,
+  storageAgent: string,
+): { region: string; bucket: StorageBucket; writers: StorageBucketIamMember[] } {
+  const cmek = customerKey(scope, ctx, region, [storageAgent], `archive-key-${region}`);
+  const bucket = new StorageBucket(scope, `archive-${region}`, {
+    name: ctx.name('gcp.storageBucket', 'queue-archive', region),
+    project: ctx.env.gcpProject!,
+    location: region.toUpperCase(),
+    encryption: { defaultKmsKeyName: cmek.key.id },
+    // Cloud Storage refuses a default key its agent cannot use.
+    dependsOn: cmek.grants,
+    storageClass: 'STANDARD',
+    uniformBucketLevelAccess: true,
+    publicAccessPrevention: 'enforced',
+    versioning: { enabled: true },
+    lifecycleRule: [
+      { condition: { age: ARCHIVE_RETENTION_DAYS }, action: { type: 'Delete' } },
+      { condition: { daysSinceNoncurrentTime: 1 }, action: { type: 'Delete' } },
+    ],
+    labels: { ...ctx.tags },
+  });
+  const writers = ARCHIVE_WRITER_ROLES.map(
+    (role) =>
+      new StorageBucketIamMember(scope, `archive-${region}-${role.split('.')[1]}`, { bucket: bucket.name, role, member: pubsubAgent }),
+  );
+  return { region, bucket, writers };
 }
 
 export function deploy(scope: Construct, ctx: DeployContext<QueueParams, TerraformProvider>): Exports {
@@ -101,7 +149,7 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
   const project = new DataGoogleProject(scope, 'project', { projectId: env.gcpProject });
   const pubsubAgent = serviceAgentMember('pubsub', project.number);
   const messageStoragePolicy = { allowedPersistenceRegions: regions, enforceInTransit: true };
-  const cmek = customerKey(scope, ctx, env.region, project.number, ['pubsub']);
+  const cmek = customerKey(scope, ctx, env.region, [pubsubAgent]);
   // Pub/Sub refuses a topic whose key its agent cannot use yet.
   const encrypted = { kmsKeyName: cmek.key.id, dependsOn: cmek.grants };
   const neverExpire = { ttl: '' };
@@ -109,6 +157,12 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
   const queueIds: string[] = [];
   const topicIds: string[] = [];
   const deadLetterIds: string[] = [];
+  const archiveIds: string[] = [];
+  const storageAgent =
+    p.replay === 'archive' && env.backup.copyRegions.length > 0
+      ? new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project: env.gcpProject }).member
+      : undefined;
+  const archives = storageAgent ? env.backup.copyRegions.map((region) => archiveBucket(scope, ctx, region, pubsubAgent, storageAgent)) : [];
   for (const n of names) {
     const q = new Construct(scope, n.queue);
 
@@ -139,10 +193,26 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
       member: pubsubAgent,
     });
 
+    for (const a of archives) {
+      new PubsubSubscription(q, `archive-${a.region}`, {
+        name: ctx.name('gcp.pubsubSubscription', n.queue, 'archive', a.region),
+        topic: topic.id,
+        cloudStorageConfig: {
+          bucket: a.bucket.name,
+          filenamePrefix: `${n.queue}/`,
+          maxDuration: ARCHIVE_MAX_DURATION,
+          // publish time, message ID and attributes: what a replay needs to pick messages after a checkpoint
+          avroConfig: { writeMetadata: true },
+        },
+        expirationPolicy: neverExpire,
+        dependsOn: a.writers,
+      });
+      archiveIds.push(`${a.bucket.name}/${n.queue}/`);
+    }
     queueIds.push(subscription.id);
     topicIds.push(topic.id);
     deadLetterIds.push(dlqTopic.id);
   }
 
-  return { queueIds, topicIds, deadLetterIds };
+  return { queueIds, topicIds, deadLetterIds, archiveIds };
 }

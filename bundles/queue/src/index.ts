@@ -19,6 +19,12 @@ export const params = z
       .max(604800)
       .default(345600)
       .describe('How long unconsumed messages are kept (86400 is a day).'),
+    replay: z
+      .enum(['none', 'archive'])
+      .default('none')
+      .describe(
+        "none: a message lives only in its queue, in the environment's region; what is in flight when that region is lost is lost. archive: every message is also archived in each DR region (AWS: producers publish to the queue's SNS topic, which delivers to the queue and, across Regions, to an archive queue in the DR region; GCP: a Cloud Storage subscription writes every message into a bucket in the DR region), so `pnpm failover` can replay what consumers had not checkpointed into the DR queues. Producers set the message attributes idempotency-key and produced-at; docs/failover-failback.md has the contract. @default none",
+      ),
   })
   .strict();
 
@@ -32,10 +38,19 @@ export const bundle = defineBundle({
   connects: {},
   exports: {
     queueIds: { description: 'Queue URLs (AWS) or subscription IDs (GCP), in the order of `queues`.' },
-    topicIds: { description: 'Queue ARNs (AWS) or topic IDs (GCP) to send to, in the order of `queues`.' },
+    topicIds: {
+      description:
+        'What producers send to, in the order of `queues`: queue ARNs (AWS, replay none), SNS topic ARNs (AWS, replay archive) or topic IDs (GCP).',
+    },
     deadLetterIds: { description: 'Dead-letter queue ARNs (AWS) or topic IDs (GCP).' },
+    archiveIds: {
+      description:
+        'replay archive: per queue and DR region, the archive (AWS: archive queue URL; GCP: bucket name and prefix); empty otherwise.',
+    },
   },
-  services: { aws: ['sqs', 'kms'], gcp: ['pubsub'] },
-  stateful: false,
+  services: { aws: ['sqs', 'sns', 'kms'], gcp: ['pubsub'] },
+  // a data place once every message is archived in the DR region: its RPO is the archive's delay
+  stateful: true,
+  statefulWhen: (p) => (p as QueueParams).replay === 'archive',
 });
 export default bundle;
