@@ -2,7 +2,17 @@ import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, only, resources } from '@parity/synth';
+import {
+  AWS_PAIR,
+  REPO_ROOT,
+  resolveFixture,
+  synthToJson,
+  withParams,
+  type TerraformJson,
+  type Block,
+  only,
+  resources,
+} from '@parity/synth';
 import { deploy } from './aws.js';
 import type { BackupParams } from './index.js';
 
@@ -18,7 +28,9 @@ interface Rule {
 }
 
 const envs = await resolveFixture(AWS_PAIR);
-const prodEnv = envs.get('prod-use1')!;
+// The example definition's cluster is stateless (volumes: none); most tests are about a cluster with data on volumes.
+const statelessProd = await synthToJson(REPO_ROOT, envs.get('prod-use1')!);
+const prodEnv = withParams(envs.get('prod-use1')!, 'cluster', { volumes: 'backup' });
 const drEnv = envs.get('dr-usw2')!;
 const stagingEnv = envs.get('staging')!;
 const prod = await synthToJson(REPO_ROOT, prodEnv);
@@ -142,7 +154,7 @@ describe('aws backup', () => {
     expect(repl.map((r) => r['provider'])).toEqual(['aws.us_east_1']);
     // the production environment itself is unchanged by reprotect: still copying toward the DR region
     const prodJson = await synthToJson(REPO_ROOT, reversed.get(p!.name)!);
-    expect(prodJson).toEqual(prod);
+    expect(prodJson).toEqual(statelessProd);
   });
 
   it('runs on the schedule derived from the RPO, keeps backups for retentionDays and never moves them to cold storage', () => {
@@ -218,6 +230,12 @@ describe('aws backup', () => {
     expect(selected('primary')).toHaveLength(1);
     expect(selected('replica')).toEqual([]);
     expect(selected('promoted')).toEqual([]);
+  });
+
+  it('selects no tagged volumes for a stateless cluster (volumes: none): only the database', () => {
+    expect(Object.values(resources(statelessProd, 'aws_backup_selection')).map((s) => s['resources'] ?? s['selection_tag'])).toEqual([
+      [`\${aws_db_instance.${Object.keys(resources(statelessProd, 'aws_db_instance'))[0]}.arn}`],
+    ]);
   });
 
   it('selects only the database when includeClusterVolumes is off', () => {

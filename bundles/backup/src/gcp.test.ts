@@ -3,7 +3,11 @@ import { NAME_RULES, namer } from '@parity/model';
 import { GCP_PAIR, withParams, REPO_ROOT, synthToJson, type Block, only, synthFixtures } from '@parity/synth';
 import type { BackupParams } from './index.js';
 
-const { envs, json } = await synthFixtures(GCP_PAIR);
+// The example definition's cluster is stateless (volumes: none): most of these tests are about the
+// plan the bundle makes for a cluster that keeps data on volumes.
+const stateless = await synthFixtures(GCP_PAIR);
+const envs = new Map([...stateless.envs].map(([n, e]) => [n, withParams(e, 'cluster', { volumes: 'backup' })]));
+const json = new Map(await Promise.all([...envs].map(async ([n, e]) => [n, await synthToJson(REPO_ROOT, e)] as const)));
 
 const env = (name: string) => envs.get(name)!;
 const plan = (name: string) => only(json.get(name)!, 'google_gke_backup_backup_plan')[1];
@@ -133,6 +137,14 @@ describe('backup on GCP', () => {
       const [id] = job('prod-gcp-euw1');
       expect(json.get('prod-gcp-euw1')!.output!.backup_sql_backup_schedule_id?.value).toBe(`\${google_cloud_scheduler_job.${id}.id}`);
     });
+  });
+
+  it('makes no Backup for GKE plan (nor its key) for a stateless cluster, and still takes the scheduled Cloud SQL backups', () => {
+    const j = stateless.json.get('prod-gcp-euw1')!;
+    expect(j.resource?.['google_gke_backup_backup_plan']).toBeUndefined();
+    expect(Object.keys(j.resource?.['google_kms_crypto_key'] ?? {}).filter((k) => k.startsWith('backup_'))).toEqual([]);
+    expect(only(j, 'google_cloud_scheduler_job')[1].schedule).toBe(stateless.envs.get('prod-gcp-euw1')!.backup.cron);
+    expect(j.output!.backup_plan_id?.value).toBe('');
   });
 
   it('leaves volume data out when asked', async () => {

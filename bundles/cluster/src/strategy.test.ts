@@ -3,13 +3,26 @@ import { describe, expect, it } from 'vitest';
 import type { Failover } from '@parity/model';
 import type { ManifestInput } from '@parity/model/testing';
 import { AWS_PAIR, GCP_PAIR, REPO_ROOT, resolveFixture, synthToJson, only, type Block } from '@parity/synth';
-import { scaledNodes } from './index.js';
+import { bundle, params, scaledNodes } from './index.js';
 
 async function drJson(pair: ManifestInput[], prod: string, dr: string, policy: string, failover?: Failover) {
   const fleet = pair.map((m) => (m.name === prod ? { ...m, drPolicy: policy } : m.name === dr && failover ? { ...m, failover } : m));
   const envs = await resolveFixture(fleet);
   return synthToJson(REPO_ROOT, envs.get(dr)!);
 }
+
+describe('cluster volumes', () => {
+  it('is a data place only when workloads keep data on volumes; backup unless a platform says none', async () => {
+    expect(params.parse({}).volumes).toBe('backup');
+    expect(bundle.statefulWhen!(params.parse({ volumes: 'none' }))).toBe(false);
+    expect(bundle.statefulWhen!(params.parse({ volumes: 'backup' }))).toBe(true);
+    // the example definition's cluster is stateless: resolution says so, and the export tells the backup bundle
+    const envs = await resolveFixture(AWS_PAIR);
+    const prod = envs.get('prod-use1')!;
+    expect(prod.bundles.find((b) => b.name === 'cluster')).toMatchObject({ stateful: false, params: { volumes: 'none' } });
+    expect((await synthToJson(REPO_ROOT, prod)).output!['cluster_volumes']!['value']).toBe('none');
+  }, 60_000);
+});
 
 describe('cluster capacity per strategy', () => {
   it('scales node counts at least to one node, unless zero', () => {

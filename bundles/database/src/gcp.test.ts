@@ -133,7 +133,7 @@ describe('database on GCP', () => {
       const all = keys(json);
       expect(all.filter((k) => /password/i.test(k))).toEqual([]);
       // The only key mentioning secrets is Backup for GKE's switch to include Kubernetes Secrets.
-      expect([...new Set(all.filter((k) => /secret/i.test(k)))]).toEqual(['include_secrets']);
+      expect([...new Set(all.filter((k) => /secret/i.test(k)))]).toEqual([]);
       expect(JSON.stringify(json)).not.toMatch(/password/i);
     }
   });

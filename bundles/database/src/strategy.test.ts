@@ -86,12 +86,18 @@ describe('aws database per strategy', () => {
       ),
     ).toBe(false);
     const alarm = only(json, 'aws_cloudwatch_metric_alarm')[1];
+    // the policy's lag budget (important: replicaLagSeconds 300), alarmed within the minute RDS reports it
     expect(alarm).toMatchObject({
       metric_name: 'ReplicaLag',
       namespace: 'AWS/RDS',
-      threshold: 3600,
+      threshold: 300,
+      period: 60,
+      evaluation_periods: 1,
       comparison_operator: 'GreaterThanThreshold',
+      treat_missing_data: 'breaching',
     });
+    const critical = only(await awsDr('critical'), 'aws_cloudwatch_metric_alarm')[1];
+    expect(critical['threshold']).toBe(60);
   }, 60_000);
 
   it('promote: exactly the replica configuration without replicate_source_db (one PromoteReadReplica, no ModifyDBInstance)', async () => {
@@ -122,6 +128,16 @@ describe('gcp database per strategy', () => {
     expect(s['instance_type']).toBe('READ_REPLICA_INSTANCE');
     expect((s['settings'] as Block)['backup_configuration']).toMatchObject({ enabled: false });
     expect(json.resource!['google_sql_database']).toBeUndefined();
+    // the replica's lag alert: Cloud SQL's replica_lag above the policy's budget (critical: 60 s) for a minute
+    const alert = only(json, 'google_monitoring_alert_policy')[1];
+    const condition = (alert['conditions'] as Block[])[0]!['condition_threshold'] as Block;
+    expect(condition).toMatchObject({ comparison: 'COMPARISON_GT', threshold_value: 60, duration: '60s' });
+    expect(condition['filter']).toContain('metric.type = "cloudsql.googleapis.com/database/replication/replica_lag"');
+    expect(condition['filter']).toContain(
+      `resource.labels.database_id = "acme-dr-gcp-euw4:${namer('acme', 'dr-gcp-euw4')('gcp.sqlInstance', 'postgres')}"`,
+    );
+    // a promoted database is no replica: no lag alert
+    expect((await gcpDr('critical', { step: 'promote' })).resource!['google_monitoring_alert_policy']).toBeUndefined();
   }, 60_000);
 
   it('promote: instance_type CLOUD_SQL_INSTANCE and no master, nothing else changed', async () => {

@@ -2,15 +2,19 @@ import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer } from '@parity/model';
-import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, type TerraformJson, type Block, resources } from '@parity/synth';
+import { AWS_PAIR, REPO_ROOT, resolveFixture, synthToJson, withParams, type TerraformJson, type Block, resources } from '@parity/synth';
 import { deploy } from './aws.js';
 import type { QueueParams } from './index.js';
 
 const envs = await resolveFixture(AWS_PAIR);
-const prodEnv = envs.get('prod-use1')!;
+// The example definition archives every message (replay: archive); the plain queues first.
+const archivedEnv = envs.get('prod-use1')!;
+const prodEnv = withParams<QueueParams>(archivedEnv, 'queue', { replay: 'none' });
 const prod = await synthToJson(REPO_ROOT, prodEnv);
+const archived = await synthToJson(REPO_ROOT, archivedEnv);
 const params = prodEnv.bundles.find((b) => b.name === 'queue')!.params as QueueParams;
 const name = namer(prodEnv.platform, prodEnv.name);
+const ARCHIVE_ADDRESSES = ['queue_events-archive-us-west-2_CA839E61', 'queue_orders-archive-us-west-2_BA046BA5'];
 
 /** The queue whose physical name is `physical`, with its Terraform address. */
 function queueNamed(json: TerraformJson, physical: string): [string, Block] {
@@ -118,5 +122,73 @@ describe('aws queue', () => {
       name('aws.sqsQueue', longest, 'dlq'),
       name('aws.sqsQueue', longest),
     ]);
+  });
+});
+
+describe('aws queue with a replay archive', () => {
+  const topics = resources(archived, 'aws_sns_topic');
+  const subscriptions = Object.values(resources(archived, 'aws_sns_topic_subscription'));
+  const keyOf = (queue: Block) =>
+    resources(archived, 'aws_kms_key')[/^\$\{aws_kms_key\.([\w-]+)\.arn\}$/.exec(String(queue['kms_master_key_id']))![1]!]!;
+
+  it('publishes through an SNS topic per queue, delivering every message raw to the queue and to an archive queue in the DR region', () => {
+    expect(
+      Object.values(topics)
+        .map((t) => t['name'])
+        .sort(),
+    ).toEqual(params.queues.map((q) => name('aws.snsTopic', q)).sort());
+    for (const q of params.queues) {
+      const [topicId, topic] = Object.entries(topics).find(([, t]) => t['name'] === name('aws.snsTopic', q))!;
+      const [mainId] = queueNamed(archived, name('aws.sqsQueue', q));
+      const [archiveId, archive] = queueNamed(archived, name('aws.sqsQueue', q, 'archive'));
+      const mine = subscriptions.filter((x) => x['topic_arn'] === `\${aws_sns_topic.${topicId}.arn}`);
+      expect(mine.map((x) => [x['protocol'], x['raw_message_delivery'], x['endpoint']]).sort()).toEqual([
+        ['sqs', true, `\${aws_sqs_queue.${archiveId}.arn}`],
+        ['sqs', true, `\${aws_sqs_queue.${mainId}.arn}`],
+      ]);
+      // the subscription is made in the topic's region (the default provider); the archive lives in the DR region
+      expect(mine.every((x) => x['provider'] === undefined)).toBe(true);
+      expect(archive).toMatchObject({ provider: 'aws.us_west_2', message_retention_seconds: 1_209_600 });
+      expect(keyOf(archive)).toMatchObject({ provider: 'aws.us_west_2', enable_key_rotation: true });
+      expect(String(topic['kms_master_key_id'])).toMatch(/^\$\{aws_kms_key\.queue_key_\w+\.arn\}$/);
+    }
+  });
+
+  it('lets only its topic send to each queue, and SNS use the queue keys of this account', () => {
+    const policies = Object.values(resources(archived, 'aws_sqs_queue_policy'));
+    expect(policies).toHaveLength(2 * params.queues.length);
+    for (const p of policies) {
+      expect(String(p['policy'])).toMatch(/"Principal" = \{"Service" = "sns.amazonaws.com"\}/);
+      expect(String(p['policy'])).toMatch(/"ArnEquals" = \{"aws:SourceArn" = aws_sns_topic\.queue_\w+-topic_\w+\.arn\}/);
+    }
+    const keys = Object.entries(resources(archived, 'aws_kms_key')).filter(([k]) => k.startsWith('queue_'));
+    expect(keys).toHaveLength(2);
+    for (const [, k] of keys) expect(String(k['policy'])).toMatch(/"Service" = "sns.amazonaws.com".*"aws:SourceAccount"/s);
+  });
+
+  it('exports the topics producers publish to, and the archives', () => {
+    const topicIds = params.queues.map((q) => Object.entries(topics).find(([, t]) => t['name'] === name('aws.snsTopic', q))![0]);
+    expect(archived.output?.['queue_topic_ids']?.['value']).toEqual(topicIds.map((t) => `\${aws_sns_topic.${t}.arn}`));
+    expect(archived.output?.['queue_archive_ids']?.['value']).toEqual(
+      params.queues.map((q) => `\${aws_sqs_queue.${queueNamed(archived, name('aws.sqsQueue', q, 'archive'))[0]}.url}`),
+    );
+  });
+
+  it('keeps the Terraform addresses of the archives', () => {
+    // Renaming these construct IDs replaces the archive queues and loses what they hold.
+    expect(
+      Object.keys(resources(archived, 'aws_sqs_queue'))
+        .filter((k) => k.includes('archive'))
+        .sort(),
+    ).toEqual(ARCHIVE_ADDRESSES);
+  });
+
+  it('archives nowhere from a dr or staging environment: its topics deliver to its own queues only', async () => {
+    for (const e of ['dr-usw2', 'staging']) {
+      const json = await synthToJson(REPO_ROOT, envs.get(e)!);
+      expect(Object.values(resources(json, 'aws_sqs_queue')).filter((q) => q['provider'])).toEqual([]);
+      expect(Object.keys(resources(json, 'aws_sns_topic'))).toHaveLength(params.queues.length);
+      expect(json.output?.['queue_archive_ids']?.['value']).toEqual([]);
+    }
   });
 });

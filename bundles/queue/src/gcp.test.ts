@@ -17,7 +17,8 @@ describe('queue on GCP', () => {
   it('creates a topic, subscription, dead-letter topic and dead-letter subscription per queue', () => {
     const j = json.get('prod-gcp-euw1')!;
     expect(Object.keys(resources(j, 'google_pubsub_topic'))).toHaveLength(4);
-    expect(Object.keys(resources(j, 'google_pubsub_subscription'))).toHaveLength(4);
+    // and, with replay: archive (the example definition), one archive subscription per queue
+    expect(Object.keys(resources(j, 'google_pubsub_subscription'))).toHaveLength(6);
     for (const q of ['orders', 'events']) {
       expect(byPrefix(j, 'google_pubsub_topic', `queue_${q}_topic_`)[1].name).toBe(`acme-prod-gcp-euw1-${q}`);
       expect(byPrefix(j, 'google_pubsub_topic', `queue_${q}_dlq-topic_`)[1].name).toBe(`acme-prod-gcp-euw1-${q}-dlq`);
@@ -155,5 +156,54 @@ describe('queue on GCP', () => {
     const e = env('staging-gcp');
     const queueOnly = { ...e, dataRegions: [], bundles: e.bundles.filter((b) => b.name === 'queue') };
     await expect(synthToJson(REPO_ROOT, queueOnly)).rejects.toThrow(/no GCP regions in jurisdiction US/);
+  });
+});
+
+describe('queue on GCP with a replay archive', () => {
+  const j = json.get('prod-gcp-euw1')!;
+  const dr = env('dr-gcp-euw4').region;
+
+  it('writes every message, as Avro with its publish time and attributes, into a bucket in the DR region at least every minute', () => {
+    const [bucketId, bucket] = byPrefix(j, 'google_storage_bucket', `queue_archive-${dr}_`);
+    expect(bucket).toMatchObject({
+      name: `acme-prod-gcp-euw1-queue-archive-${dr}`,
+      location: dr.toUpperCase(),
+      public_access_prevention: 'enforced',
+      uniform_bucket_level_access: true,
+      versioning: { enabled: true },
+    });
+    for (const q of ['orders', 'events']) {
+      const [topicId] = byPrefix(j, 'google_pubsub_topic', `queue_${q}_topic_`);
+      const [, sub] = byPrefix(j, 'google_pubsub_subscription', `queue_${q}_archive-${dr}_`);
+      expect(sub.topic).toBe(ref('google_pubsub_topic', topicId, 'id'));
+      expect(sub.cloud_storage_config).toEqual({
+        bucket: ref('google_storage_bucket', bucketId, 'name'),
+        filename_prefix: `${q}/`,
+        max_duration: '60s',
+        avro_config: { write_metadata: true },
+      });
+      expect(sub.expiration_policy).toEqual({ ttl: '' });
+    }
+  });
+
+  it("encrypts the archive with a key in the DR region, and lets Pub/Sub's agent write to it", () => {
+    const [, bucket] = byPrefix(j, 'google_storage_bucket', `queue_archive-${dr}_`);
+    const [ringId, ring] = byPrefix(j, 'google_kms_key_ring', `queue_archive-key-${dr}-ring_`);
+    expect(ring.location).toBe(dr);
+    const [keyId, key] = byPrefix(j, 'google_kms_crypto_key', `queue_archive-key-${dr}_`);
+    expect(key.key_ring).toBe(ref('google_kms_key_ring', ringId, 'id'));
+    expect((bucket.encryption as Block).default_kms_key_name).toBe(ref('google_kms_crypto_key', keyId, 'id'));
+    const writers = Object.values(resources(j, 'google_storage_bucket_iam_member')).filter((m) =>
+      String(m.role).startsWith('roles/storage.'),
+    );
+    expect(writers.map((m) => m.role).sort()).toEqual(['roles/storage.legacyBucketReader', 'roles/storage.objectCreator']);
+    for (const w of writers) expect(String(w.member)).toMatch(/gcp-sa-pubsub\.iam\.gserviceaccount\.com$/);
+  });
+
+  it('archives nothing without replay: archive, nor from an environment without a DR target', async () => {
+    const plain = await synthToJson(REPO_ROOT, withParams<QueueParams>(env('prod-gcp-euw1'), 'queue', { replay: 'none' }));
+    expect(Object.keys(resources(plain, 'google_storage_bucket')).filter((k) => k.startsWith('queue_'))).toEqual([]);
+    expect(Object.keys(resources(plain, 'google_pubsub_subscription'))).toHaveLength(4);
+    expect(Object.keys(resources(json.get('dr-gcp-euw4')!, 'google_pubsub_subscription'))).toHaveLength(4);
   });
 });

@@ -81,7 +81,9 @@ describe('pnpm check on a healthy fleet', () => {
     }
     const use1 = report.dr.find((p) => p.primary === 'prod-use1')!;
     expect(use1.keys.every((k) => k.ok && k.region === 'us-west-2')).toBe(true);
-    expect(use1.rpo!.minutes).toBe(180 + 60);
+    // the bucket's 15 minutes (S3 RTC) is the worst store; the database's replicated logs give 10
+    expect(use1.rpo!.minutes).toBe(15);
+    expect(use1.rpo!.stores.find((x) => x.bundle === 'database')).toMatchObject({ rpoMinutes: 10, kind: 'replicated-backups' });
   });
 });
 
@@ -234,15 +236,53 @@ const cases: Case[] = [
     message: /cannot be shown to stay in EU/,
   },
   {
-    name: 'fails when the backup schedule is too slow for the RPO',
+    name: 'fails with a 5-minute policy over a stateful cluster, naming its backup schedule',
     patch: (d) => {
-      d.dr.policies.standard!.rpoMinutes = 90;
+      d.bundles.cluster!.defaults.volumes = 'backup';
       d.bundles.backup!.defaults.retentionDays = 14;
+      d.dr.policies.standard!.rpoMinutes = 5;
     },
     kind: 'rpo-breached',
     env: 'prod-use1',
     path: 'dr.policies.standard.rpoMinutes',
-    message: /worst-case RPO of prod-use1 in us-west-2 is 120 min .* breaching the 90 min target by 30 min/,
+    message:
+      /RPO of prod-use1's cluster in us-west-2 is 2 h \(AWS Backup every 60 min, copied to us-west-2 \(≤ 60 min\), volumes tagged parity:backup\), breaching the 5 min target by 115 min/,
+  },
+  {
+    name: 'fails with a 15-minute policy once the cluster keeps data on volumes',
+    patch: (d) => {
+      d.bundles.cluster!.defaults.volumes = 'backup';
+      d.bundles.backup!.defaults.retentionDays = 14;
+      d.dr.policies.standard!.rpoMinutes = 15;
+    },
+    kind: 'rpo-breached',
+    env: 'prod-use1',
+    path: 'dr.policies.standard.rpoMinutes',
+    message: /prod-use1's cluster in us-west-2 is 2 h \(AWS Backup every 60 min/,
+  },
+  {
+    name: 'fails when a policy gives the queues an RPO but they have no replay archive',
+    patch: (d) => {
+      d.bundles.queue!.defaults.replay = 'none';
+      d.dr.policies.standard!.storeRpoMinutes = { queue: 5 };
+    },
+    kind: 'dr-not-covered',
+    env: 'prod-use1',
+    path: 'dr.policies.standard.storeRpoMinutes.queue',
+    message: /gives the queues an RPO of 5 min, but orders, events in prod-use1 have no replay archive/,
+  },
+  {
+    name: 'fails when a queue archive lands outside the jurisdiction',
+    patchJson: (env, j) => {
+      if (env !== 'prod-euw1') return;
+      const subs = Object.values(j.resource!.aws_sns_topic_subscription!) as Array<{ endpoint: string; provider?: string }>;
+      const toArchive = subs.find((x) => x.endpoint.includes('archive'))!;
+      toArchive.endpoint = 'arn:aws:sqs:us-east-1:123456789012:acme-prod-euw1-orders-archive';
+    },
+    kind: 'residency',
+    env: 'prod-euw1',
+    path: 'endpoint',
+    message: /us-east-1 \(US\), outside EU/,
   },
   {
     name: 'fails when the RTO estimate exceeds the target',
@@ -295,8 +335,9 @@ const cases: Case[] = [
     message: /no dr environment recovers it/,
   },
   {
-    name: 'fails when cluster volumes are not backed up',
+    name: 'fails when cluster volumes hold data but are not backed up',
     patch: (d) => {
+      d.bundles.cluster!.defaults.volumes = 'backup';
       d.bundles.backup!.defaults.includeClusterVolumes = false;
     },
     kind: 'dr-not-covered',
@@ -352,6 +393,63 @@ describe('pnpm check refusals', () => {
     if (c.path) expect(f.path).toContain(c.path);
     expect(found.map((x) => x.message).join('\n')).toMatch(c.message);
     expect(f.fix ?? '').not.toBe('');
+  });
+});
+
+describe('the example policies: critical, important, standard', () => {
+  let report: CheckReport;
+  beforeAll(async () => {
+    report = await check(
+      FLEET.map((m) =>
+        m.name === 'prod-gcp-euw1' ? { ...m, drPolicy: 'critical' } : m.name === 'prod-use1' ? { ...m, drPolicy: 'important' } : m,
+      ),
+    );
+  });
+
+  it('finds no violation', () => {
+    expect(errorsOf(report)).toEqual([]);
+  });
+
+  it('holds the critical pair to 15 minutes and its database to 5, each store through its named mechanism', () => {
+    const pair = report.dr.find((p) => p.primary === 'prod-gcp-euw1')!;
+    expect(pair.rpo).toMatchObject({ targetMinutes: 15, met: true });
+    expect(pair.rpo!.minutes).toBeLessThanOrEqual(15);
+    const stores = Object.fromEntries(pair.rpo!.stores.map((s) => [s.bundle, s]));
+    expect(Object.keys(stores).sort()).toEqual(['bucket', 'database', 'queue']);
+    expect(stores.database).toMatchObject({ targetMinutes: 5, ownTarget: true, rpoMinutes: 1, kind: 'replica', met: true });
+    expect(stores.database!.mechanism).toMatch(/Cloud SQL cross-region replica in europe-west4 .*lag budget 60 s \(its lag alarm\)/);
+    expect(stores.queue!.mechanism).toMatch(/Cloud Storage subscription writes every message to a bucket in europe-west4/);
+    expect(stores.bucket!.mechanism).toMatch(/turbo replication/);
+  });
+
+  it('rests the pilot-light RPO on the read replica, not the replicated backups beside it', () => {
+    const pair = report.dr.find((p) => p.primary === 'prod-use1' && p.dr?.name === 'dr-usw2')!;
+    const db = pair.rpo!.stores.find((s) => s.bundle === 'database')!;
+    expect(db.mechanism).toMatch(/^RDS cross-region read replica in us-west-2 \(dr-usw2\), lag budget \d+ s \(its lag alarm\)/);
+    expect(pair.coverage.find((c) => c.bundle === 'database')!.protections.map((m) => m.kind)).toContain('replicated-backups');
+  });
+
+  it('counts the standing cost of the archives and the lag alarm', () => {
+    const pair = report.dr.find((p) => p.primary === 'prod-use1' && p.dr?.name === 'dr-usw2')!;
+    const whats = pair.standby!.items.map((i) => i.what);
+    expect(whats).toContain('SQS replay archive (every message, kept for replay)');
+    expect(whats.some((w) => /^CloudWatch alarm on ReplicaLag above \d+ s$/.test(w))).toBe(true);
+  });
+});
+
+describe('the lever each store needs', () => {
+  it('names, per store that cannot meet 5 minutes, what would: volumes none, a database for the bucket, a replica for the database', async () => {
+    const r = await check(FLEET, (d) => {
+      d.bundles.cluster!.defaults.volumes = 'backup';
+      d.bundles.backup!.defaults.retentionDays = 14;
+      d.dr.policies.standard!.rpoMinutes = 5;
+    });
+    const pair = r.dr.find((p) => p.primary === 'prod-euw1')!;
+    const fix = Object.fromEntries(pair.rpo!.stores.map((s) => [s.bundle, s.fix ?? '']));
+    expect(fix.cluster).toMatch(/cluster\.volumes: none/);
+    expect(fix.bucket).toMatch(/S3 RTC gives 15 min; use a database for data that needs 5 min/);
+    expect(fix.database).toMatch(/a replica strategy \(pilot-light/);
+    expect(fix.queue).toBe('');
   });
 });
 

@@ -31,6 +31,7 @@ const AWS_DATA_TYPES = [
   'aws_kms_key',
   'aws_kms_replica_key',
   'aws_sqs_queue',
+  'aws_sns_topic',
   'aws_eks_cluster',
   'aws_ebs_volume',
   'aws_efs_file_system',
@@ -79,6 +80,11 @@ export function dataPlaces(env: ResolvedEnvironment, json: TerraformJson): DataP
       for (const [i, rule] of blocks(r.body.rule).entries()) {
         for (const d of blocks(rule.destination)) add(r.address, `rule[${i}].destination.bucket`, doc.regionOf(d.bucket) ?? d.bucket);
       }
+    }
+    // a queue's replay archive: where SNS delivers every message (the subscription is made in the topic's region)
+    for (const r of doc.resources('aws_sns_topic_subscription')) {
+      if (r.body.protocol === 'sqs' || r.body.protocol === 'lambda')
+        add(r.address, 'endpoint', doc.regionOf(r.body.endpoint) ?? r.body.endpoint);
     }
     for (const r of doc.resources('aws_dynamodb_table')) {
       for (const [i, rep] of blocks(r.body.replica).entries()) add(r.address, `replica[${i}].region_name`, rep.region_name);

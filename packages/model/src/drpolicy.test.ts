@@ -31,6 +31,32 @@ describe('DR policies', () => {
     expect(byTier.env!.dr).toMatchObject({ policy: 'critical', strategy: 'warm-standby', standbyCapacityPercent: 25 });
   });
 
+  it('gives each store its target and the replica its lag budget; a 5-minute RPO is no longer refused as impossible', async () => {
+    const critical = (await resolve(withPolicy('critical'), 'dr-usw2')).env!.dr;
+    expect([critical.rpoMinutes, critical.storeRpoMinutes, critical.replicaLagSeconds]).toEqual([15, { database: 5 }, 60]);
+    const five = await resolve(withPolicy('standard'), 'prod-use1', (d) => {
+      d.dr.policies.standard!.rpoMinutes = 5;
+    });
+    expect(five.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(five.env!.dr.rpoMinutes).toBe(5);
+    // an old definition without replicaLagSeconds keeps its meaning: the copy budget in seconds
+    const old = await resolve(withPolicy('important'), 'dr-usw2', (d) => {
+      delete d.dr.policies.important!.replicaLagSeconds;
+    });
+    expect(old.env!.dr.replicaLagSeconds).toBe(3600);
+  });
+
+  it('fails when a store target names no bundle, or a backup & restore policy sets a replica lag budget', async () => {
+    const r = await resolve(withPolicy('standard'), 'prod-use1', (d) => {
+      d.dr.policies.standard!.storeRpoMinutes = { databse: 5 };
+      d.dr.policies.standard!.replicaLagSeconds = 60;
+    });
+    expect(r.issues.map((i) => [i.kind, i.path])).toEqual([
+      ['dr-policy', 'dr.policies.standard.replicaLagSeconds'],
+      ['dr-policy', 'dr.policies.standard.storeRpoMinutes.databse'],
+    ]);
+  });
+
   it('derives the strategy layer for the dr environment only, with its source', async () => {
     const dr = (await resolve(withPolicy('critical'), 'dr-usw2')).env!;
     const db = dr.bundles.find((b) => b.name === 'database')!;

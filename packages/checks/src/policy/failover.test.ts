@@ -35,13 +35,13 @@ const unrecorded = await atStep('promote', null);
 describe('PAR-RES-002 during a failover', () => {
   it('resolves both steps (replica strategies)', () => {
     for (const s of [promote, complete]) {
-      expect(s.resolved.envs.find((e) => e.name === 'dr-usw2')!.dr).toMatchObject({ strategy: 'pilot-light', rpoMinutes: 240 });
+      expect(s.resolved.envs.find((e) => e.name === 'dr-usw2')!.dr).toMatchObject({ strategy: 'pilot-light', rpoMinutes: 30 });
       expect(s.resolved.envs.find((e) => e.name === 'dr-gcp-euw4')!.dr).toMatchObject({ strategy: 'warm-standby' });
     }
   });
 
   it('reports the promoted database without backups as expected, a warning, within the RPO of the declaration', () => {
-    const { findings, report } = promote.policy('2026-11-28T12:00:00Z');
+    const { findings, report } = promote.policy('2026-11-28T10:10:00Z');
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
     const expected = findings.filter((f) => f.kind === 'policy-expected');
     expect(expected.map((f) => [f.env, f.rule, f.severity]).sort()).toEqual([
@@ -51,7 +51,7 @@ describe('PAR-RES-002 during a failover', () => {
     const aws = expected.find((f) => f.env === 'dr-usw2')!;
     expect(aws.address).toMatch(/^aws_db_instance\.database_instance_/);
     expect(aws.message).toMatch(
-      /failover step promote since 2026-11-28T10:00:00Z; backups start with step complete, due by 2026-11-28T14:00Z \(the important policy's RPO\)/,
+      /failover step promote since 2026-11-28T10:00:00Z; backups start with step complete, due by 2026-11-28T10:30Z \(the important policy's RPO\)/,
     );
     expect(aws.fix).toMatch(/pnpm failover dr-usw2 --aws writes failover\.step: complete.*then apply/);
     const gcp = expected.find((f) => f.env === 'dr-gcp-euw4')!;
@@ -61,14 +61,14 @@ describe('PAR-RES-002 during a failover', () => {
   });
 
   it('fails once the RPO since the declaration has passed, naming the step that adds backups', () => {
-    const { findings, report } = promote.policy('2026-11-28T14:01:00Z');
+    const { findings, report } = promote.policy('2026-11-28T10:31:00Z');
     const late = findings.filter((f) => f.rule === 'PAR-RES-002');
     expect(late.map((f) => [f.env, f.kind, f.severity]).sort()).toEqual([
       ['dr-gcp-euw4', 'policy-violation', 'error'],
       ['dr-usw2', 'policy-violation', 'error'],
     ]);
     expect(late.find((f) => f.env === 'dr-usw2')!.message).toMatch(
-      /promoted at 2026-11-28T10:00:00Z \(failover step promote\) and has had no backups for longer than the 240-minute RPO/,
+      /promoted at 2026-11-28T10:00:00Z \(failover step promote\) and has had no backups for longer than the 30-minute RPO/,
     );
     expect(late.every((f) => /failover\.step: complete/.test(f.fix ?? ''))).toBe(true);
     expect(report.rules.find((r) => r.id === 'PAR-RES-002')).toMatchObject({ violations: 2, expected: 0 });

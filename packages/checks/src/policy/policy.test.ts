@@ -160,7 +160,12 @@ describe('policy rules', () => {
     [
       'fails on Backup for GKE backups with a Google-managed key',
       'prod-gcp-euw1',
-      (j) => delete (first(j, 'google_gke_backup_backup_plan').backup_config as Body).encryption_key,
+      // the example cluster is stateless (no plan): a plan as the backup bundle makes for volumes: backup, without its key
+      (j) =>
+        add(j, 'google_gke_backup_backup_plan', 'backup_gke-plan_34448339', {
+          location: 'europe-west4',
+          backup_config: { include_volume_data: true },
+        }),
       'PAR-SEC-001',
       'google_gke_backup_backup_plan.',
       undefined,
