@@ -208,16 +208,16 @@ const VALUES: Array<[string, string, (text: string) => string, string[], RegExp]
   [
     'an RPO of zero',
     DEF,
-    replace('rpoMinutes: 240', 'rpoMinutes: 0'),
+    replace('rpoMinutes: 15', 'rpoMinutes: 0'),
     ['check'],
     /environments\/platform\.yaml:\d+ \(dr\.policies\.critical\.rpoMinutes\)/,
   ],
   [
-    'an RPO shorter than the copy delay',
+    'an RPO target for a store that is no bundle',
     DEF,
-    replace('rpoMinutes: 240', 'rpoMinutes: 30'),
+    replace('storeRpoMinutes: { database: 5 }', 'storeRpoMinutes: { databse: 5 }'),
     ['synth'],
-    /environments\/platform\.yaml:\d+ \(dr\.policies\.critical\.rpoMinutes\): an impossible target/,
+    /environments\/platform\.yaml:\d+ \(dr\.policies\.critical\.storeRpoMinutes\.databse\): storeRpoMinutes names "databse"/,
   ],
   [
     'a negative RTO',

@@ -260,6 +260,28 @@ function threeWays(p: DrPair): string {
   );
 }
 
+/** Each data store's RPO: the mechanism recovery uses, what it gives, the store's target and the margin. */
+function storeRpoTable(p: DrPair): string {
+  const stores = p.rpo?.stores;
+  if (!Array.isArray(stores) || stores.length === 0) return '';
+  const rows = stores.map((s) =>
+    row(
+      { class: s.met ? undefined : 'bad' },
+      esc(s.bundle),
+      esc(s.mechanism),
+      minutes(s.rpoMinutes),
+      `${minutes(s.targetMinutes)}${s.ownTarget ? ' (its own)' : ''}`,
+      s.met ? badge('ok', `${minutes(s.marginMinutes)} to spare`) : badge('bad', `breached by ${minutes(-s.marginMinutes)}`),
+    ),
+  );
+  return table(
+    { class: 'store-rpo' },
+    'RPO per data store',
+    ['store', 'how its data reaches the DR region', 'RPO', 'target', 'margin'],
+    rows,
+  );
+}
+
 function policyList(p: DrPair): string {
   const { policy: pol, implemented, failover, failback } = extras(p);
   const drName = p.dr?.name ?? 'the dr environment';
@@ -393,7 +415,7 @@ function pairSection(d: ReportData, p: DrPair): string {
     'article',
     { class: bad ? 'pair bad' : 'pair', 'data-primary': p.primary, 'data-dr': p.dr?.name },
     h('h3', {}, title),
-    h('div', { class: 'cols' }, h('div', {}, policyList(p), threeWays(p), residencyList), h('div', {}, coverageTable(p))),
+    h('div', { class: 'cols' }, h('div', {}, policyList(p), threeWays(p), storeRpoTable(p), residencyList), h('div', {}, coverageTable(p))),
     drills.length ? timeline(drills[0]!) + drillHistory(drills) : never,
   );
 }
