@@ -25,11 +25,13 @@ export const params = z
         'Node counts at this share of minNodes and desiredNodes, at least one node unless 0 (maxNodes stays, so the cluster can grow back). 0: pilot light, defined but scaled to zero; set by the DR strategy.',
       ),
     nodeDiskGb: z.number().int().min(20).max(2000).default(100).describe('Boot disk per node, GiB.'),
+    // @default backup: a fork whose workloads keep data on volumes must not lose their backups by
+    // upgrading the bundle; a platform whose clusters are stateless says so (volumes: none).
     volumes: z
       .enum(['none', 'backup'])
       .default('backup')
       .describe(
-        "Whether workloads keep data on volumes. none: stateless (state lives in the database, the bucket and the queues); the cluster is rebuilt from IaC and images, has no backup plan and takes no part in the RPO. backup: its volumes are backed up by the backup bundle and copied to the DR region (AWS Backup selection by tag, Backup for GKE with volume data), and that schedule bounds the pair's RPO. @default backup - so that a platform whose workloads do keep data on volumes never loses its backups by upgrading; set none where they do not",
+        "Whether workloads keep data on volumes. none: stateless (state lives in the database, the bucket and the queues); the cluster is rebuilt from IaC and images, has no backup plan and takes no part in the RPO. backup: its volumes are backed up by the backup bundle and copied to the DR region (AWS Backup selection by tag, Backup for GKE with volume data), and that schedule bounds the pair's RPO.",
       ),
   })
   .strict()

@@ -23,7 +23,7 @@ export const params = z
       .enum(['none', 'archive'])
       .default('none')
       .describe(
-        "none: a message lives only in its queue, in the environment's region; what is in flight when that region is lost is lost. archive: every message is also archived in each DR region (AWS: producers publish to the queue's SNS topic, which delivers to the queue and, across Regions, to an archive queue in the DR region; GCP: a Cloud Storage subscription writes every message into a bucket in the DR region), so `pnpm failover` can replay what consumers had not checkpointed into the DR queues. Producers set the message attributes idempotency-key and produced-at; docs/failover-failback.md has the contract. @default none",
+        "none: a message lives only in its queue, in the environment's region; what is in flight when that region is lost is lost. archive: every message is also archived in each DR region (AWS: producers publish to the queue's SNS topic, which delivers to the queue and, across Regions, to an archive queue in the DR region; GCP: a Cloud Storage subscription writes every message into a bucket in the DR region), so `pnpm failover` can replay what consumers had not checkpointed into the DR queues. Producers set the message attributes idempotency-key and produced-at;docs/failover-failback.md has the contract.",
       ),
   })
   .strict();

@@ -72,7 +72,7 @@ export function driverOf(protections: readonly Mechanism[], replicaStrategy: boo
 
 /** Minutes as `check` writes them: whole minutes, or seconds under one. */
 export function formatMinutes(m: number): string {
-  if (m >= 60 && m % 60 === 0) return `${m / 60} h`;
+  if (m >= 120 && m % 60 === 0) return `${m / 60} h`;
   if (Number.isInteger(m)) return `${m} min`;
   return m < 1 ? `${Math.round(m * 60)} s` : `${Math.round(m * 10) / 10} min`;
 }

@@ -23,7 +23,16 @@ describe('pnpm check', () => {
     expect(r.stdout).toMatch(/prod-use1 +production +aws:us-east-1 +\d+\.\d+\.\d+/);
     expect(r.stdout).toMatch(/database\.size +"large": .*\| +"small": staging/);
     expect(r.stdout).toMatch(/prod-use1 \(us-east-1, US\) → dr-usw2 \(us-west-2\)/);
-    expect(r.stdout).toMatch(/✔ RPO: worst case 4 h vs target 4 h/);
+    // the critical pair: 15 minutes overall, the database at 5 (its replica's lag alarm: a minute), each store's mechanism named
+    expect(r.stdout).toMatch(
+      /prod-gcp-euw1 \(europe-west1, EU\) → dr-gcp-euw4 \(europe-west4\)\n.*\n +✔ RPO: worst case 15 min vs target 15 min/,
+    );
+    expect(r.stdout).toMatch(
+      /✔ database: 1 min vs 5 min \(its own target\), 4 min to spare — Cloud SQL cross-region replica in europe-west4/,
+    );
+    expect(r.stdout).toMatch(
+      /✔ queue: 2 min vs 15 min, 13 min to spare — a Cloud Storage subscription writes every message to a bucket in europe-west4/,
+    );
     // the committed drill reports are the evidence: pnpm check shows the newest of each pair
     expect(r.stdout).toMatch(/last drilled: \S+ \(passed, RTO [\d.]+ min\) — environments\/dr-usw2\/drills\/\S+\.json/);
     expect(r.stdout).toMatch(/last drilled: \S+ \(passed, RTO [\d.]+ min, RPO [\d.]+ min\) — environments\/dr-euc1\/drills\/\S+\.json/);
@@ -73,12 +82,12 @@ describe('pnpm check', () => {
       /fix: +choose a region in EU/,
     ],
     [
-      'fails when the schedule is too slow for the RPO',
+      'fails when the cluster keeps data on volumes under a policy of minutes, naming its backup schedule',
       'environments/platform.yaml',
-      policyField('standard', 'rpoMinutes: 240'),
-      '$1rpoMinutes: 100',
-      /environments\/platform\.yaml \(dr\.policies\.standard\.rpoMinutes\): worst-case RPO of prod-euw1/,
-      /fix: +shorten the schedule|raise dr\.policies\.standard\.rpoMinutes/,
+      /volumes: none/,
+      'volumes: backup',
+      /environments\/platform\.yaml \(dr\.policies\.important\.rpoMinutes\): RPO of prod-use1's cluster in us-west-2 is 2 h \(AWS Backup every 60 min, copied to us-west-2 \(≤ 60 min\), volumes tagged parity:backup\), breaching the 30 min target by 90 min/,
+      /fix: +set cluster\.volumes: none in environments\/platform\.yaml if workloads keep no data on volumes/,
     ],
     [
       'fails when a dr environment keeps its state in the region it fails over from',
@@ -112,15 +121,15 @@ describe('pnpm check', () => {
 describe('gen env refuses what check would reject, before writing', () => {
   it('fails on a dr environment whose new backup copies would breach the RPO', () => {
     const root = temp();
-    // 100 min RPO: hourly backups + 60 min copy delay = 120 min, already breached for dr-usw2;
-    // a second dr environment brings a second breach, for its own region.
-    edit(root, 'environments/platform.yaml', policyField('important', 'rpoMinutes: 240'), '$1rpoMinutes: 100');
+    // cluster volumes backed up: hourly backups + 60 min copy delay = 120 min against the important
+    // policy's 30, already breached for dr-usw2; a second dr environment brings a breach for its own region.
+    edit(root, 'environments/platform.yaml', /volumes: none/, 'volumes: backup');
     edit(root, 'environments/platform.yaml', 'retentionDays: 35', 'retentionDays: 14');
     const before = readTree(join(root, 'environments'));
     const r = parity(root, 'gen', 'env', 'dr-use2', '--recovers', 'prod-use1');
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toMatch(/pnpm check would reject it/);
-    expect(r.stderr).toMatch(/worst-case RPO of prod-use1 in us-east-2/);
+    expect(r.stderr).toMatch(/RPO of prod-use1's cluster in us-east-2 is 2 h/);
     expect(r.stderr).toMatch(/nothing was written/);
     expect(readTree(join(root, 'environments'))).toEqual(before);
   });
@@ -212,7 +221,7 @@ describe('DR strategies follow the definition', () => {
     expect(readFileSync(join(root, 'environments/dr-euc1/README.md'), 'utf8')).not.toMatch(/Do not apply/);
     const r = parity(root, 'check');
     expect(r.status, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/policy standard: warm-standby, RPO 4 h, RTO 8 h, copy\/lag budget 60 min, standby 50%/);
+    expect(r.stdout).toMatch(/policy standard: warm-standby, RPO 4 h, RTO 8 h, copy budget 60 min, replica lag budget 3600 s, standby 50%/);
     expect(r.stdout).toMatch(/standing cost in eu-central-1 \(dr-euc1 applied in peacetime\):/);
   }, 300_000);
 

@@ -21,7 +21,8 @@ function promoting(at: string): { root: string; check: (...args: string[]) => Re
 
 describe('pnpm check during a failover', () => {
   it('shows the promoted database without backups as expected for a time, with the next step, and passes', () => {
-    const at = `${new Date(Date.now() - 3_600_000).toISOString().slice(0, 19)}Z`;
+    // ten minutes ago: inside the important policy's 30-minute RPO
+    const at = `${new Date(Date.now() - 600_000).toISOString().slice(0, 19)}Z`;
     const { check } = promoting(at);
     const r = check();
     expect(r.status, r.stdout).toBe(0);
@@ -53,7 +54,7 @@ describe('pnpm check during a failover', () => {
     expect(r.status, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/✘ PAR-RES-002 .*\n +dr-usw2 aws_db_instance\.database_instance_[0-9A-F]{8} \(CKV_AWS_133\)/);
     expect(r.stdout).toMatch(
-      /promoted at 2026-01-01T00:00:00Z \(failover step promote\) and has had no backups for longer than the 240-minute RPO/,
+      /promoted at 2026-01-01T00:00:00Z \(failover step promote\) and has had no backups for longer than the 30-minute RPO/,
     );
     expect(r.stdout).toMatch(/fix: finish the failover: pnpm failover dr-usw2 --aws writes failover\.step: complete/);
   });
