@@ -20,11 +20,11 @@ import {
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  type SQSClient,
+  SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { namer } from '@parity/model';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { namer, type ResolvedEnvironment } from '@parity/model';
 
 /** The message attribute producers set: when the message was made (ISO 8601). */
 export const PRODUCED_AT = 'produced-at';
@@ -215,4 +215,76 @@ export async function publish(sns: SNSClient, topicArn: string, body: string, ke
     }),
     { abortSignal: signal },
   );
+}
+
+/** The queues of a pair whose primary archives every message (queue.replay: archive), by the naming helper. */
+export function archivedQueues(primary: ResolvedEnvironment, dr: ResolvedEnvironment): ReplayQueue[] {
+  const q = primary.bundles.find((b) => b.name === 'queue');
+  if (q?.params['replay'] !== 'archive' || !primary.drTargets.some((t) => t.name === dr.name)) return [];
+  return replayQueues(primary.platform, primary.name, dr.name, (q.params['queues'] as string[] | undefined) ?? []);
+}
+
+/**
+ * The replay step of a failover, for every archived queue of the pair, in the DR region: against an
+ * emulator (`endpoint`) or the ambient credentials. `dryRun` counts and changes nothing.
+ */
+export async function replayPair(
+  primary: ResolvedEnvironment,
+  dr: ResolvedEnvironment,
+  opts: { endpoint?: string; dryRun: boolean; replayId: string; signal?: AbortSignal },
+): Promise<ReplayResult[]> {
+  const queues = archivedQueues(primary, dr);
+  if (queues.length === 0) return [];
+  const config = opts.endpoint
+    ? { region: dr.region, endpoint: opts.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 }
+    : { region: dr.region };
+  const sqs = new SQSClient(config);
+  const ssm = new SSMClient(config);
+  try {
+    const out: ReplayResult[] = [];
+    for (const q of queues) {
+      const checkpoint = await readCheckpoint(ssm, q.checkpointParameter, opts.signal);
+      out.push(await replayArchive(sqs, q, checkpoint, opts));
+    }
+    return out;
+  } finally {
+    sqs.destroy();
+    ssm.destroy();
+  }
+}
+
+/** One line per queue: what the replay found and did (or, dry run, would do). */
+export function replayLines(results: readonly ReplayResult[], dryRun: boolean): string[] {
+  return results.map(
+    (r) =>
+      `${r.queue}: ${r.archived} archived, ${r.newer} newer than ${r.checkpoint ? `the checkpoint ${r.checkpoint}` : 'any checkpoint (none published: all)'}${dryRun ? ` would be replayed` : `, ${r.sent} replayed`}`,
+  );
+}
+
+/**
+ * The runbook's replay step for the pair: on AWS `pnpm failover --replay` (after the apply, so the DR
+ * queues exist); on GCP the commands to read the archive bucket and publish to the DR topics, which
+ * Parity does not run itself.
+ */
+export function replayProcedure(primary: ResolvedEnvironment, dr: ResolvedEnvironment): { text: string; commands: string[] } | undefined {
+  const q = primary.bundles.find((b) => b.name === 'queue');
+  if (q?.params['replay'] !== 'archive') return undefined;
+  const queues = (q.params['queues'] as string[] | undefined) ?? [];
+  if (primary.cloud === 'aws') {
+    return {
+      text: `Replay what consumers had not checkpointed (${queues.join(', ')}): the archive queues in ${dr.region} hold every message ${primary.name}'s topics delivered; each message newer than the queue's checkpoint (SSM \`/${primary.platform}/${primary.name}/queue/<queue>/checkpoint\` in ${dr.region}) is sent to ${dr.name}'s queue, once.`,
+      commands: [
+        `pnpm failover ${dr.name} --aws --replay --dry-run   # per queue: archived, newer than the checkpoint`,
+        `pnpm failover ${dr.name} --aws --replay             # after the apply: sends them, deletes each sent one from the archive`,
+      ],
+    };
+  }
+  const bucket = namer(primary.platform, primary.name)('gcp.storageBucket', 'queue-archive', dr.region);
+  return {
+    text: `Replay what consumers had not checkpointed (${queues.join(', ')}): the bucket ${bucket} in ${dr.region} holds every message as Avro (data, attributes idempotency-key and produced-at, publish_time), one folder per queue. Publish each message whose produced-at is after the consumers' checkpoint to ${dr.name}'s topic, with its attributes (Parity does not run this on GCP).`,
+    commands: queues.flatMap((queue) => [
+      `gcloud storage ls -l gs://${bucket}/${queue}/   # the files written after the checkpoint (minus a minute)`,
+      `gcloud pubsub topics publish projects/${dr.gcpProject ?? '<dr project>'}/topics/${namer(primary.platform, dr.name)('gcp.pubsubTopic', queue)} --message <data> --attribute idempotency-key=<key>,produced-at=<time>`,
+    ]),
+  };
 }
