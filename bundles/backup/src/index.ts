@@ -47,7 +47,7 @@ export const bundle = defineBundle({
   },
   exports: {
     vaultArn: { description: "The environment's backup vault.", clouds: ['aws'] },
-    planId: { description: 'AWS Backup plan ID or Backup for GKE plan ID.' },
+    planId: { description: 'AWS Backup plan ID or Backup for GKE plan ID (empty on GCP for a stateless cluster: no plan).' },
     copyVaultArns: { description: 'Vaults in the DR regions that receive copies.', clouds: ['aws'] },
     location: { description: 'Where backups are kept (the DR region when there is one).' },
     sqlBackupScheduleId: {
