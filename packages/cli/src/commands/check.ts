@@ -205,6 +205,9 @@ function minutes(m: number): string {
   return m >= 120 && m % 60 === 0 ? `${m / 60} h` : formatMinutes(m);
 }
 
+/** Starts a markdown line that is a list item nested under the one before (each store under the pair's RPO). */
+const NESTED = '\u0000';
+
 function pairLines(p: DrPair, md: boolean): string[] {
   const ok = (b: boolean) => (md ? (b ? '✅' : '❌') : b ? pc.green('✔') : pc.red('✘'));
   const lines: string[] = [];
@@ -234,7 +237,7 @@ function pairLines(p: DrPair, md: boolean): string[] {
     );
     for (const st of p.rpo.stores)
       lines.push(
-        `    ${ok(st.met)} ${st.bundle}: ${minutes(st.rpoMinutes)} vs ${minutes(st.targetMinutes)}${st.ownTarget ? ' (its own target)' : ''}, ${st.met ? `${minutes(st.marginMinutes)} to spare` : `breached by ${minutes(-st.marginMinutes)}`} — ${st.mechanism}${st.fix ? ` → ${st.fix}` : ''}`,
+        `${md ? NESTED : '    '}${ok(st.met)} ${st.bundle}: ${minutes(st.rpoMinutes)} vs ${minutes(st.targetMinutes)}${st.ownTarget ? ' (its own target)' : ''}, ${st.met ? `${minutes(st.marginMinutes)} to spare` : `breached by ${minutes(-st.marginMinutes)}`} — ${st.mechanism}${st.fix ? ` → ${st.fix}` : ''}`,
       );
   } else lines.push(`${ok(false)} RPO: no protection reaches ${to}`);
   if (p.rto)
@@ -385,7 +388,7 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
   out.push('', '#### DR readiness', '');
   for (const p of r.dr) {
     out.push(`**${p.primary}** (${p.primaryRegion}, ${p.jurisdiction}) → ${p.dr ? `**${p.dr.name}** (${p.dr.region})` : '❌ none'}`, '');
-    for (const l of pairLines(p, true)) out.push(`- ${l}`);
+    for (const l of pairLines(p, true)) out.push(l.startsWith(NESTED) ? `  - ${l.slice(NESTED.length)}` : `- ${l}`);
     out.push('');
   }
   if (!drOnly) out.push(...policyMarkdown(r), '');
