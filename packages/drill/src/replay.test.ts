@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type Moto } from './moto.js';
-import { IDEMPOTENCY_KEY, publish, readCheckpoint, REPLAYED_BY, replayArchive, replayQueues } from './replay.js';
+import { deliveredKeys, IDEMPOTENCY_KEY, produce, readCheckpoint, REPLAYED_BY, replayArchive, replayQueues } from './replay.js';
 
 // the pinned SDK supports Node 20; its notice about 2027 would only clutter the output
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -28,6 +28,7 @@ let primary: SQSClient;
 let dr: SQSClient;
 let ssm: SSMClient;
 let sns: SNSClient;
+let topicArn: string;
 const [orders] = replayQueues('acme', 'prod-use1', 'dr-usw2', ['orders']);
 
 beforeAll(async () => {
@@ -51,7 +52,7 @@ beforeAll(async () => {
     ]!;
     await sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'sqs', Endpoint: arn, Attributes: { RawMessageDelivery: 'true' } }));
   }
-  for (let i = 0; i < N; i++) await publish(sns, topic, JSON.stringify({ order: i }), `order-${i}`, new Date(T0 + i * 1000));
+  topicArn = topic;
 }, 60_000);
 
 afterAll(async () => {
@@ -88,7 +89,9 @@ describe('queue replay on moto', () => {
 
   it('reads no checkpoint before consumers publish one, then theirs', async () => {
     expect(await readCheckpoint(ssm, orders!.checkpointParameter)).toBeUndefined();
-    await ssm.send(new PutParameterCommand({ Name: orders!.checkpointParameter, Type: 'String', Value: CHECKPOINT, Overwrite: true }));
+    // N messages through the topic, as the contract asks; consumers done with the first five (produced at T0+0..4 s)
+    const made = await produce(sns, ssm, topicArn, orders!, { n: N, done: 5, start: new Date(T0), prefix: 'order' });
+    expect(made).toEqual({ produced: N, checkpointed: 5, checkpoint: CHECKPOINT });
     expect(await readCheckpoint(ssm, orders!.checkpointParameter)).toBe(CHECKPOINT);
   });
 
@@ -103,11 +106,17 @@ describe('queue replay on moto', () => {
   it('sends what is newer than the checkpoint into the DR queue, once, with its idempotency key', async () => {
     const r = await replayArchive(dr, orders!, CHECKPOINT, { dryRun: false, replayId: 'failover-1' });
     expect(r).toMatchObject({ archived: N, newer: 3, sent: 3 });
+    // what the drill counts: distinct keys this replay delivered, the messages left in place
+    expect([...(await deliveredKeys(dr, orders!.target, 'failover-1'))].sort()).toEqual([
+      'order-orders-5',
+      'order-orders-6',
+      'order-orders-7',
+    ]);
     const target = `${moto.url}/123456789012/${orders!.target}`;
     const delivered = await drain(target);
-    expect(delivered.map((m) => m.key).sort()).toEqual(['order-5', 'order-6', 'order-7']);
+    expect(delivered.map((m) => m.key).sort()).toEqual(['order-orders-5', 'order-orders-6', 'order-orders-7']);
     expect(delivered.every((m) => m.replayedBy === 'failover-1')).toBe(true);
-    expect(delivered.map((m) => JSON.parse(m.body!).order).sort()).toEqual([5, 6, 7]);
+    expect(delivered.map((m) => JSON.parse(m.body!).n).sort()).toEqual([5, 6, 7]);
     // a second run finds them gone from the archive: nothing is sent twice
     const second = await replayArchive(dr, orders!, CHECKPOINT, { dryRun: false, replayId: 'failover-2' });
     expect(second).toMatchObject({ archived: N - 3, newer: 0, sent: 0 });

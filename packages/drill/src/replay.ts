@@ -23,7 +23,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { namer, type ResolvedEnvironment } from '@parity/model';
 
 /** The message attribute producers set: when the message was made (ISO 8601). */
@@ -287,4 +287,55 @@ export function replayProcedure(primary: ResolvedEnvironment, dr: ResolvedEnviro
       `gcloud pubsub topics publish projects/${dr.gcpProject ?? '<dr project>'}/topics/${namer(primary.platform, dr.name)('gcp.pubsubTopic', queue)} --message <data> --attribute idempotency-key=<key>,produced-at=<time>`,
     ]),
   };
+}
+
+/** What a drill produced on one queue before the loss, and what came back through the replay. */
+export interface QueueReplayCount {
+  readonly queue: string;
+  /** Messages published to the primary's topic. */
+  readonly produced: number;
+  /** Of those, at or before the checkpoint the drill published as the consumers would. */
+  readonly checkpointed: number;
+  /** Sent by the replay into the DR queue. */
+  readonly replayed: number;
+  /** Distinct idempotency keys found in the DR queue afterwards. */
+  readonly delivered: number;
+  /** produced - checkpointed - delivered: messages produced after the checkpoint that never arrived. */
+  readonly lost: number;
+}
+
+/**
+ * A drill's producer and consumers on one queue: `n` messages published to the primary's topic as
+ * the contract asks (produced-at one second apart from `start`), then the checkpoint consumers would
+ * publish after completing the first `done` of them, in SSM in the DR region.
+ */
+export async function produce(
+  sns: SNSClient,
+  ssm: SSMClient,
+  topicArn: string,
+  q: ReplayQueue,
+  opts: { n: number; done: number; start: Date; prefix: string; signal?: AbortSignal },
+): Promise<{ produced: number; checkpointed: number; checkpoint: string }> {
+  for (let i = 0; i < opts.n; i++) {
+    const at = new Date(opts.start.getTime() + i * 1000);
+    await publish(sns, topicArn, JSON.stringify({ drill: opts.prefix, n: i }), `${opts.prefix}-${q.queue}-${i}`, at, opts.signal);
+  }
+  const checkpoint = new Date(opts.start.getTime() + (opts.done - 1) * 1000).toISOString();
+  await ssm.send(new PutParameterCommand({ Name: q.checkpointParameter, Type: 'String', Value: checkpoint, Overwrite: true }), {
+    abortSignal: opts.signal,
+  });
+  return { produced: opts.n, checkpointed: opts.done, checkpoint };
+}
+
+/** The distinct idempotency keys of the messages in a queue that `replayId` sent (received once; they stay). */
+export async function deliveredKeys(sqs: SQSClient, queueName: string, replayId: string, signal?: AbortSignal): Promise<Set<string>> {
+  const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }), { abortSignal: signal })).QueueUrl!;
+  const all = await scan(sqs, url, signal);
+  await release(sqs, url, all, signal);
+  return new Set(
+    all
+      .filter((m) => m.MessageAttributes?.[REPLAYED_BY]?.StringValue === replayId)
+      .map((m) => m.MessageAttributes?.[IDEMPOTENCY_KEY]?.StringValue)
+      .filter((k): k is string => k !== undefined),
+  );
 }
