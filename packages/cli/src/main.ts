@@ -224,7 +224,12 @@ function schemaCommands(cli: Command): void {
     .option('--reason <text>', "why: recorded in the manifest's history comment")
     .option('--by <who>', 'who declared the disaster: recorded in the history comment')
     .option('--yes', 'do not ask before writing (automation)', false)
-    .option('--dry-run', 'show the change; write nothing', false)
+    .option('--dry-run', 'show the change; write nothing (with --replay: count the messages, send none)', false)
+    .option(
+      '--replay',
+      "after the apply: send the queues' archived messages newer than the consumers' checkpoint into the dr queues",
+      false,
+    )
     .action(async (drEnv: string, flags) => {
       await (await import('./commands/failover.js')).failover(drEnv, flags);
     });

@@ -14,9 +14,29 @@ export {
   type FailoverStepChange,
   type FailoverTarget,
   failoverStepChange,
+  type ReplayCount,
+  replayAfterFailover,
   runFailover,
 } from './failover/command.js';
 export { describePoint, type RecoveryPoint } from './failover/recovery-point.js';
+export {
+  archivedQueues,
+  archivesQueues,
+  IDEMPOTENCY_KEY,
+  PRODUCED_AT,
+  producedAt,
+  REPLAYED_BY,
+  type ReplayQueue,
+  type ReplayResult,
+  readCheckpoint,
+  releaseMessages,
+  replayArchive,
+  replayLines,
+  replayPair,
+  replayProcedure,
+  replayQueues,
+  scanQueue,
+} from './failover/replay.js';
 export type { FailoverStep } from './failover/section.js';
 export { databaseOf } from './names.js';
 export { blockingFindings, findingLines, type Pair, resolvePair, snapshotId, terraformOf } from './pair.js';

@@ -564,6 +564,17 @@ export function failoverDone(dr: string, current: { readonly step: string; reado
   });
 }
 
+/** `pnpm failover --replay` (not a dry run) before the failover was written into the dr manifest. */
+export function replayBeforeFailover(dr: string): Issue {
+  return issue({
+    kind: 'failover',
+    file: manifestFile(dr),
+    path: 'failover',
+    message: `${dr} has not failed over (no failover: section): replaying the archived messages now would feed a standby the primary still serves`,
+    fix: `fail over first (pnpm failover ${dr} --aws, then apply it); pnpm failover ${dr} --aws --replay --dry-run counts what would be replayed at any time`,
+  });
+}
+
 /** A command that asks before writing has no terminal to ask on. */
 export function confirmationNeeded(command: string, file: string): Issue {
   return issue({

@@ -2,12 +2,13 @@
  * `pnpm failover <dr-env>`: fail over into a dr environment for real (see @parity/dr's
  * failover/command.ts). Prints the recovery point against the RPO, the manifest change, the Terraform
  * difference by address and the procedure (with what Terraform does not do), asks before writing
- * (`--yes` does not ask, `--dry-run` writes nothing).
+ * (`--yes` does not ask, `--dry-run` writes nothing). Where the queues archive their messages, the
+ * plan counts what a replay would send; `--replay`, after the apply, sends it (`--dry-run` counts).
  *
  * Exit code 0 when written (or a dry run), 1 when declined, 2 for a refusal.
  */
 import pc from 'picocolors';
-import { runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/dr';
+import { replayAfterFailover, replayLines, runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/dr';
 import { findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';
@@ -21,6 +22,7 @@ export interface FailoverFlags {
   by?: string;
   yes?: boolean;
   dryRun?: boolean;
+  replay?: boolean;
 }
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
@@ -42,8 +44,21 @@ export function printPlan(p: FailoverPlan): void {
     const colour = l.startsWith('+ ') ? pc.green : l.startsWith('- ') ? pc.red : l.startsWith('~ ') ? pc.yellow : pc.dim;
     say(`    ${colour(l)}`);
   }
+  if (p.replay.results.length || p.replay.error) {
+    say(pc.bold(`  Queue replay (after the apply: pnpm failover ${pair.dr.name} --replay):`));
+    if (p.replay.error) say(pc.yellow(`    could not count the archived messages in ${pair.dr.region}: ${p.replay.error}`));
+    for (const l of replayLines(p.replay.results, true)) say(`    ${l}`);
+  }
   say(pc.bold('  Then, in order:'));
   printProcedure(p.procedure, { terraform: 'Terraform', operator: 'by hand' });
+}
+
+/** `--replay`: the procedure's replay step, after the apply (`--dry-run` counts). */
+async function replay(drEnv: string, target: FailoverTarget, dryRun: boolean, root: string): Promise<void> {
+  const r = await replayAfterFailover({ root, drEnv, target, dryRun });
+  say(pc.bold(`${r.pair.dr.name}: queue replay from the archives in ${r.pair.dr.region}${dryRun ? ' (dry run: nothing sent)' : ''}`));
+  if (!r.results.length) say(`  ${r.pair.primary.name} archives no queue (queue.replay: archive): nothing to replay`);
+  for (const l of replayLines(r.results, dryRun)) say(`  ${l}`);
 }
 
 async function ask(p: FailoverPlan): Promise<boolean> {
@@ -71,6 +86,10 @@ export async function failover(drEnv: string, flags: FailoverFlags = {}, root = 
     const t = targetOf(flags);
     if (t.kind === 'emulator') refuseOne(targetMissing('failover'));
     const target: FailoverTarget = t;
+    if (flags.replay) {
+      await replay(drEnv, target, !!flags.dryRun, root);
+      return undefined;
+    }
     const yes = async (p: FailoverPlan) => {
       printPlan(p);
       return true;

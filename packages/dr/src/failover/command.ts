@@ -8,11 +8,15 @@
  *     synthesized, with the Terraform difference by address;
  *  4. the procedure: Terraform's part and what Terraform does not do, with exact commands;
  *  5. confirm, then write the manifest (atomically); `--dry-run` writes nothing.
+ *
+ * Where the queues archive their messages (queue.replay: archive), the plan counts what a replay
+ * would send; `--replay`, run after the apply as the procedure's replay step says, sends it
+ * (`replayAfterFailover`; with `--dry-run` it counts).
  */
 import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
 import { writeFileAtomic } from '@parity/io';
-import { pairNotReady, refuseOne } from '@parity/model';
+import { pairNotReady, refuseOne, replayBeforeFailover } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { type Clients, clients } from '../cloud/aws.js';
 import { blockingFindings, findingLines, type Pair, resolvePair, terraformOf } from '../pair.js';
@@ -20,6 +24,7 @@ import { strategyFor } from '../strategy/strategies.js';
 import { type FailoverChange, failoverChange } from './change.js';
 import { failoverProcedure, type FailoverProcedureStep } from './procedure.js';
 import { describePoint, type RecoveryPoint } from './recovery-point.js';
+import { archivedQueues, replayPair, type ReplayResult } from './replay.js';
 import { failoverComment, failoverSection, type FailoverStep, nextStep } from './section.js';
 
 export type FailoverTarget = { kind: 'endpoint'; url: string } | { kind: 'aws' };
@@ -50,6 +55,14 @@ export interface FailoverPlan {
   readonly pointText: string;
   readonly change: FailoverChange;
   readonly procedure: readonly FailoverProcedureStep[];
+  /** The archived queues' messages a replay would send after the apply (counted, nothing changed); none without archives. */
+  readonly replay: ReplayCount;
+}
+
+/** What a replay would send, per queue, or why it could not be counted (the failover does not depend on it). */
+export interface ReplayCount {
+  readonly results: readonly ReplayResult[];
+  readonly error?: string;
 }
 
 export interface FailoverResult extends FailoverPlan {
@@ -124,6 +137,7 @@ export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDep
     c.destroy();
   }
   const { step, point, change } = made;
+  const replay = await countReplay(pair, opts.target, now);
   return {
     pair,
     step,
@@ -131,7 +145,46 @@ export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDep
     pointText: describePoint(point, now, pair.dr.dr.rpoMinutes),
     change,
     procedure: failoverProcedure(pair, step, primaryJson, change.json as TerraformJson),
+    replay,
   };
+}
+
+const endpointOf = (t: FailoverTarget) => (t.kind === 'endpoint' ? t.url : undefined);
+
+/** The plan's count of what a replay would send: read in the DR region only; a failure to count is reported, not fatal. */
+async function countReplay(pair: Pair, target: FailoverTarget, now: Date): Promise<ReplayCount> {
+  if (archivedQueues(pair.primary, pair.dr).length === 0) return { results: [] };
+  const endpoint = endpointOf(target);
+  try {
+    const results = await replayPair(pair.primary, pair.dr, {
+      ...(endpoint ? { endpoint } : {}),
+      dryRun: true,
+      replayId: `count-${now.toISOString()}`,
+    });
+    return { results };
+  } catch (e) {
+    return { results: [], error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * `pnpm failover <dr-env> --replay`: the procedure's replay step, after the apply. Sends every
+ * archived message newer than its queue's checkpoint into the dr environment's queue, once; with
+ * `dryRun` counts. Refused (but as a dry run) while the dr manifest has no `failover:` section.
+ */
+export async function replayAfterFailover(
+  opts: Pick<FailoverOptions, 'root' | 'drEnv' | 'target' | 'dryRun' | 'now'>,
+): Promise<{ readonly pair: Pair; readonly results: readonly ReplayResult[] }> {
+  const now = (opts.now ?? (() => new Date()))();
+  const pair = await resolvePair(opts.root, opts.drEnv, 'failover');
+  if (!opts.dryRun && !pair.dr.dr.failover) refuseOne(replayBeforeFailover(pair.dr.name));
+  const endpoint = endpointOf(opts.target);
+  const results = await replayPair(pair.primary, pair.dr, {
+    ...(endpoint ? { endpoint } : {}),
+    dryRun: !!opts.dryRun,
+    replayId: `failover-${pair.dr.name}-${now.toISOString()}`,
+  });
+  return { pair, results };
 }
 
 /** `pnpm failover`: plan, confirm, write the manifest change. */

@@ -10,10 +10,11 @@ import { type Names, names } from '../names.js';
 import type { Pair } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
+import { replayProcedure } from './replay.js';
 import type { FailoverStep } from './section.js';
 
 export interface FailoverProcedureStep {
-  readonly id: 'fence-writers' | 'apply' | 'complete' | 'fence-database' | 'traffic' | 'verify';
+  readonly id: 'fence-writers' | 'apply' | 'complete' | 'fence-database' | 'replay' | 'traffic' | 'verify';
   readonly title: string;
   /** What running it changes. */
   readonly changes: string;
@@ -117,6 +118,16 @@ export function failoverProcedure(
       title: `Stop the old primary database in ${primary.region}, if reachable`,
       changes: `stops ${n.primaryDb}, so no client can write to it by mistake (its data stays; failback starts from it)`,
       commands: c.fenceDatabase,
+      by: 'operator',
+    });
+  }
+  const replay = first ? replayProcedure(primary, dr) : undefined;
+  if (replay) {
+    out.push({
+      id: 'replay',
+      title: `Replay the queues' archived messages into ${dr.name}, after the apply`,
+      changes: replay.text,
+      commands: replay.commands,
       by: 'operator',
     });
   }

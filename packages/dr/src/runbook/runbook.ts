@@ -13,6 +13,7 @@ import type { CheckReport, DrPair, Finding } from '@parity/checks';
 import { holdsExactly, lastDrillReport, readWorkspaceFile, runbookStale, type Workspace } from '@parity/model';
 import { writeFileAtomic } from '@parity/io';
 import { failoverProcedure, type FailoverProcedureStep } from '../failover/procedure.js';
+import { archivesQueues } from '../failover/replay.js';
 import { type Pair, pairIn } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
@@ -50,7 +51,8 @@ export interface RunbookView {
     readonly budget: string;
     readonly lastDrill: string;
   }>;
-  readonly queues: readonly string[];
+  /** What happens to the queues' messages in flight: lost, or archived and replayed (which step). */
+  readonly queueLoss: string;
   readonly lastDrill: string;
   readonly failbackIntro: string;
   readonly failback: ReadonlyArray<{
@@ -66,6 +68,7 @@ export interface RunbookView {
 const DRILLED: Partial<Record<FailoverProcedureStep['id'], StepId[]>> = {
   apply: ['apply-dr', 'promote'],
   complete: ['complete'],
+  replay: ['replay'],
   verify: ['verify'],
 };
 
@@ -165,14 +168,44 @@ export function runbookView(
       budget: budgets(pair, s.id, strategy),
       lastDrill: drilled(report, s.id),
     })),
-    queues: placedResources(primaryJson, primaryQueues)
-      .map((q) => literal(q.body.name))
-      .filter((n): n is string => !!n),
+    queueLoss: queueLoss(
+      p,
+      placedResources(primaryJson, primaryQueues)
+        .map((q) => literal(q.body.name))
+        .filter((n): n is string => !!n),
+      2 + steps.findIndex((s) => s.id === 'replay'),
+    ),
     lastDrill: report
       ? `${report.startedAt} on ${report.target.kind === 'aws' ? 'AWS' : 'the emulator'}: ${report.status}${report.rto ? `, RTO ${report.rto.measuredMinutes} min` : ''}${report.rpo ? `, RPO ${report.rpo.measuredMinutes} min` : ''} (${report.files?.markdown ?? 'drills/'})`
       : `never (pnpm drill ${p.dr.name})`,
     ...failbackView(p, primaryJson, drJson, way),
   };
+}
+
+/**
+ * The runbook's "what is lost" for the queues: without archives, every message in flight in the
+ * primary region; with them (queue.replay: archive), only what had not reached the archive in the
+ * DR region at the loss, the rest replayed by step `replayStep` (1 if the procedure has none).
+ */
+export function queueLoss(p: Pair, queues: readonly string[], replayStep: number): string {
+  const { primary, dr } = p;
+  if (!queues.length) return `${primary.name} defines no queues.`;
+  const list = queues.map((q) => `\`${q}\``).join(', ');
+  const dlq = 'Messages in the dead-letter queues are lost too: note what they held from your monitoring.';
+  const archived = archivesQueues(primary);
+  if (!archived.length) {
+    return `Queues are not replicated. Messages in flight in ${primary.region} at the loss are lost with the region: ${list}. Producers must be able to send again what was not acknowledged, and consumers must be idempotent (the same message may come twice). ${dlq} (Set queue.replay: archive to archive every message in ${dr.region} and replay it at failover.)`;
+  }
+  const where =
+    primary.cloud === 'aws'
+      ? `SNS delivered every message of ${archived.join(', ')} to an archive queue in ${dr.region} as well (seconds; check budgets a minute)`
+      : `a Cloud Storage subscription wrote every message of ${archived.join(', ')} to a bucket in ${dr.region} (a file a minute)`;
+  const step = replayStep > 1 ? `step ${replayStep}` : 'the replay step';
+  const lost =
+    primary.cloud === 'aws'
+      ? 'messages SNS had not delivered to the archive at the loss (the last seconds), and messages sent straight to a queue instead of through its topic (not archived)'
+      : "messages in the subscription's file not yet written at the loss (up to two minutes)";
+  return `Queues are not replicated, but ${where}. ${step[0]!.toUpperCase()}${step.slice(1)} replays into ${dr.name}'s queues each archived message newer than the consumers' checkpoint, once; consumers drop a message whose idempotency key they already completed. Lost: ${lost}. ${dlq}`;
 }
 
 /** `one step: \`failover.step: restore\``, `two steps: … , then …`. */

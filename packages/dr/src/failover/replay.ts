@@ -11,6 +11,10 @@
  * attributes, and deletes it from the archive once sent: a second run sends nothing twice, and a
  * crash between the send and the delete makes one duplicate, which the idempotency key absorbs.
  * Older messages are made visible again and stay. `dryRun` counts and changes nothing.
+ *
+ * `pnpm failover` counts what it would replay in its plan (the archive is in the DR region in
+ * peacetime); `pnpm failover <dr-env> --replay`, run after the apply as the procedure's replay step
+ * says, sends it (`--dry-run` counts). A drill runs the same `replayPair`.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -22,8 +26,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { namer, type ResolvedEnvironment } from '@parity/model';
 
 /** The message attribute producers set: when the message was made (ISO 8601). */
@@ -82,7 +85,7 @@ export function producedAt(m: Message): Date | undefined {
 }
 
 /** Every message of a queue, each received once (made invisible for the scan). */
-async function scan(sqs: SQSClient, url: string, signal?: AbortSignal): Promise<Message[]> {
+export async function scanQueue(sqs: SQSClient, url: string, signal?: AbortSignal): Promise<Message[]> {
   const seen = new Map<string, Message>();
   for (;;) {
     const r = await sqs.send(
@@ -110,7 +113,7 @@ function batches<T>(items: readonly T[]): T[][] {
 }
 
 /** Make received messages visible again (they stay in the archive). */
-async function release(sqs: SQSClient, url: string, messages: readonly Message[], signal?: AbortSignal): Promise<void> {
+export async function releaseMessages(sqs: SQSClient, url: string, messages: readonly Message[], signal?: AbortSignal): Promise<void> {
   for (const b of batches(messages)) {
     await sqs.send(
       new ChangeMessageVisibilityBatchCommand({
@@ -171,18 +174,18 @@ export async function replayArchive(
   const urlOf = async (name: string) =>
     (await sqs.send(new GetQueueUrlCommand({ QueueName: name }), { abortSignal: opts.signal })).QueueUrl!;
   const archive = await urlOf(q.archive);
-  const all = await scan(sqs, archive, opts.signal);
+  const all = await scanQueue(sqs, archive, opts.signal);
   const after = checkpoint === undefined ? undefined : Date.parse(checkpoint);
   const isNewer = (m: Message) => after === undefined || (producedAt(m)?.getTime() ?? Number.POSITIVE_INFINITY) > after;
   const newer = all.filter(isNewer);
   const base = { queue: q.queue, ...(checkpoint !== undefined ? { checkpoint } : {}), archived: all.length, newer: newer.length };
   if (opts.dryRun) {
-    await release(sqs, archive, all, opts.signal);
+    await releaseMessages(sqs, archive, all, opts.signal);
     return { ...base, sent: 0 };
   }
   const sent = await move(sqs, archive, await urlOf(q.target), newer, opts.replayId, opts.signal);
   // what was not sent (older than the checkpoint, or refused by SQS) stays, visible again
-  await release(
+  await releaseMessages(
     sqs,
     archive,
     all.filter((m) => !sent.has(m)),
@@ -202,26 +205,10 @@ export async function readCheckpoint(ssm: SSMClient, parameter: string, signal?:
   }
 }
 
-/** Publish a message the way the contract asks producers to: with its idempotency key and when it was made. */
-export async function publish(sns: SNSClient, topicArn: string, body: string, key: string, at: Date, signal?: AbortSignal): Promise<void> {
-  await sns.send(
-    new PublishCommand({
-      TopicArn: topicArn,
-      Message: body,
-      MessageAttributes: {
-        [IDEMPOTENCY_KEY]: { DataType: 'String', StringValue: key },
-        [PRODUCED_AT]: { DataType: 'String', StringValue: at.toISOString() },
-      },
-    }),
-    { abortSignal: signal },
-  );
-}
-
 /** The queues of a pair whose primary archives every message (queue.replay: archive), by the naming helper. */
 export function archivedQueues(primary: ResolvedEnvironment, dr: ResolvedEnvironment): ReplayQueue[] {
-  const q = primary.bundles.find((b) => b.name === 'queue');
-  if (q?.params['replay'] !== 'archive' || !primary.drTargets.some((t) => t.name === dr.name)) return [];
-  return replayQueues(primary.platform, primary.name, dr.name, (q.params['queues'] as string[] | undefined) ?? []);
+  if (primary.cloud !== 'aws' || !primary.drTargets.some((t) => t.name === dr.name)) return [];
+  return replayQueues(primary.platform, primary.name, dr.name, archivesQueues(primary));
 }
 
 /**
@@ -253,6 +240,12 @@ export async function replayPair(
   }
 }
 
+/** Whether the primary archives its queues' messages (queue.replay: archive), on either cloud. */
+export function archivesQueues(primary: ResolvedEnvironment): readonly string[] {
+  const q = primary.bundles.find((b) => b.name === 'queue');
+  return q?.params['replay'] === 'archive' ? ((q.params['queues'] as string[] | undefined) ?? []) : [];
+}
+
 /** One line per queue: what the replay found and did (or, dry run, would do). */
 export function replayLines(results: readonly ReplayResult[], dryRun: boolean): string[] {
   return results.map(
@@ -267,9 +260,8 @@ export function replayLines(results: readonly ReplayResult[], dryRun: boolean): 
  * Parity does not run itself.
  */
 export function replayProcedure(primary: ResolvedEnvironment, dr: ResolvedEnvironment): { text: string; commands: string[] } | undefined {
-  const q = primary.bundles.find((b) => b.name === 'queue');
-  if (q?.params['replay'] !== 'archive') return undefined;
-  const queues = (q.params['queues'] as string[] | undefined) ?? [];
+  const queues = archivesQueues(primary);
+  if (queues.length === 0) return undefined;
   if (primary.cloud === 'aws') {
     return {
       text: `Replay what consumers had not checkpointed (${queues.join(', ')}): the archive queues in ${dr.region} hold every message ${primary.name}'s topics delivered; each message newer than the queue's checkpoint (SSM \`/${primary.platform}/${primary.name}/queue/<queue>/checkpoint\` in ${dr.region}) is sent to ${dr.name}'s queue, once.`,
@@ -287,55 +279,4 @@ export function replayProcedure(primary: ResolvedEnvironment, dr: ResolvedEnviro
       `gcloud pubsub topics publish projects/${dr.gcpProject ?? '<dr project>'}/topics/${namer(primary.platform, dr.name)('gcp.pubsubTopic', queue)} --message <data> --attribute idempotency-key=<key>,produced-at=<time>`,
     ]),
   };
-}
-
-/** What a drill produced on one queue before the loss, and what came back through the replay. */
-export interface QueueReplayCount {
-  readonly queue: string;
-  /** Messages published to the primary's topic. */
-  readonly produced: number;
-  /** Of those, at or before the checkpoint the drill published as the consumers would. */
-  readonly checkpointed: number;
-  /** Sent by the replay into the DR queue. */
-  readonly replayed: number;
-  /** Distinct idempotency keys found in the DR queue afterwards. */
-  readonly delivered: number;
-  /** produced - checkpointed - delivered: messages produced after the checkpoint that never arrived. */
-  readonly lost: number;
-}
-
-/**
- * A drill's producer and consumers on one queue: `n` messages published to the primary's topic as
- * the contract asks (produced-at one second apart from `start`), then the checkpoint consumers would
- * publish after completing the first `done` of them, in SSM in the DR region.
- */
-export async function produce(
-  sns: SNSClient,
-  ssm: SSMClient,
-  topicArn: string,
-  q: ReplayQueue,
-  opts: { n: number; done: number; start: Date; prefix: string; signal?: AbortSignal },
-): Promise<{ produced: number; checkpointed: number; checkpoint: string }> {
-  for (let i = 0; i < opts.n; i++) {
-    const at = new Date(opts.start.getTime() + i * 1000);
-    await publish(sns, topicArn, JSON.stringify({ drill: opts.prefix, n: i }), `${opts.prefix}-${q.queue}-${i}`, at, opts.signal);
-  }
-  const checkpoint = new Date(opts.start.getTime() + (opts.done - 1) * 1000).toISOString();
-  await ssm.send(new PutParameterCommand({ Name: q.checkpointParameter, Type: 'String', Value: checkpoint, Overwrite: true }), {
-    abortSignal: opts.signal,
-  });
-  return { produced: opts.n, checkpointed: opts.done, checkpoint };
-}
-
-/** The distinct idempotency keys of the messages in a queue that `replayId` sent (received once; they stay). */
-export async function deliveredKeys(sqs: SQSClient, queueName: string, replayId: string, signal?: AbortSignal): Promise<Set<string>> {
-  const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }), { abortSignal: signal })).QueueUrl!;
-  const all = await scan(sqs, url, signal);
-  await release(sqs, url, all, signal);
-  return new Set(
-    all
-      .filter((m) => m.MessageAttributes?.[REPLAYED_BY]?.StringValue === replayId)
-      .map((m) => m.MessageAttributes?.[IDEMPOTENCY_KEY]?.StringValue)
-      .filter((k): k is string => k !== undefined),
-  );
 }
