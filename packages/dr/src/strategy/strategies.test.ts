@@ -88,7 +88,7 @@ describe('each strategy, through the interface alone', () => {
     expect(failbackSteps(pair, s)).toEqual(['reprotect', 'promote', 'complete', 'restore']);
     expect(nextFailbackStep(at(pair, 'complete', 'promote'), s)).toBe('complete');
     const promote = failoverProcedure(pair, 'promote', json('prod-use1'), json('dr-usw2', true), s);
-    expect(promote.map((x) => x.id)).toEqual(['fence-writers', 'apply', 'complete', 'fence-database', 'traffic', 'verify']);
+    expect(promote.map((x) => x.id)).toEqual(['fence-writers', 'apply', 'complete', 'fence-database', 'replay', 'traffic', 'verify']);
     expect(promote[1]?.changes).toMatch(/promotes the read replica acme-dr-usw2-db/);
     const j = {
       primaryBefore: json('prod-use1'),
@@ -114,7 +114,7 @@ describe('each strategy, through the interface alone', () => {
     expect(failbackSteps(pair, s)).toEqual(['reprotect', 'restore', 'complete']);
     expect(restoresRoles(pair, 'complete', s)).toBe(true);
     const restore = failoverProcedure(pair, 'restore', json('prod-euw1'), json('dr-euc1'), s);
-    expect(restore.map((x) => x.id)).toEqual(['fence-writers', 'apply', 'fence-database', 'traffic', 'verify']);
+    expect(restore.map((x) => x.id)).toEqual(['fence-writers', 'apply', 'fence-database', 'replay', 'traffic', 'verify']);
     expect(restore[1]?.changes).toMatch(/its database restored from the recovery point/);
     const j = { primaryBefore: json('prod-euw1'), primaryAfter: json('prod-euw1'), drBefore: json('dr-euc1'), drAfter: json('dr-euc1') };
     const back = s.failback.procedure(pair, 'restore', j, { snapshot: 'acme-dr-euc1-db-failback-1' });
