@@ -22,11 +22,13 @@ export const STEP_IDS = [
   'apply-primary',
   'apply-standby',
   'marker',
+  'produce',
   'loss',
   'copy',
   'apply-dr',
   'promote',
   'complete',
+  'replay',
   'verify',
   'measure',
   'reprotect',
@@ -81,6 +83,29 @@ export interface Measured {
   readonly to: string;
 }
 
+/** One queue's count in a drill: produced before the loss, checkpointed by the consumers, replayed, delivered. */
+export interface QueueReplayCount {
+  readonly queue: string;
+  /** Messages published to the primary's topic before the loss. */
+  readonly produced: number;
+  /** Of those, at or before the checkpoint the drill published as the consumers would: not to be sent again. */
+  readonly checkpointed: number;
+  /** In the archive in the DR region when the replay read it (a dry run first, as pnpm failover --replay --dry-run). */
+  readonly archived: number;
+  /** Sent by the replay into the DR queue. */
+  readonly replayed: number;
+  /** Distinct idempotency keys of this drill's messages found in the DR queue afterwards. */
+  readonly delivered: number;
+  /** Produced after the checkpoint and never delivered. */
+  readonly lost: number;
+}
+
+/** The drill's queue replay: the count per queue, and what the target could not show. */
+export interface QueueReplayRecord {
+  readonly counts: QueueReplayCount[];
+  readonly note: string;
+}
+
 /** The failback part of a drill (`pnpm drill --failback`). */
 export interface FailbackRecord {
   startedAt: string;
@@ -118,6 +143,8 @@ export interface DrillReport {
   tools: Record<string, string>;
   readonly steps: StepRecord[];
   marker?: { id: string; snapshotId: string; snapshotArn: string; snapshotCreatedAt: string; note: string; queueMessage?: string };
+  /** Queue replay (queue.replay: archive): messages produced before the loss against those the failover's replay delivered. */
+  queues?: QueueReplayRecord;
   lossAt?: string;
   recovery?: {
     copySnapshotArn?: string;
@@ -209,6 +236,22 @@ export const DrillReportSchema: z.ZodType<DrillReport> = z.object({
       snapshotCreatedAt: z.string(),
       note: z.string(),
       queueMessage: z.string().optional(),
+    })
+    .optional(),
+  queues: z
+    .object({
+      counts: z.array(
+        z.object({
+          queue: z.string(),
+          produced: z.number(),
+          checkpointed: z.number(),
+          archived: z.number(),
+          replayed: z.number(),
+          delivered: z.number(),
+          lost: z.number(),
+        }),
+      ),
+      note: z.string(),
     })
     .optional(),
   lossAt: z.string().optional(),

@@ -71,7 +71,7 @@ export const backupRestore: DrStrategy = {
     failback: runbookWayBack,
   },
   drill: {
-    failoverSteps: ['marker', 'loss', 'copy', 'apply-dr'],
+    failoverSteps: ['marker', 'produce', 'loss', 'copy', 'apply-dr', 'replay'],
     failbackSteps: ['reprotect', 'switchover', 'failback-complete', 'verify-failback'],
     titles: {
       ...COMMON_TITLES,
@@ -98,9 +98,11 @@ export const backupRestore: DrStrategy = {
 /** Nothing runs in the DR region until the failover restores it from the newest copy. */
 async function drillFailover<V extends DrillValues>(s: FailoverDrillSteps<V>, primary: V['primary']): Promise<V['recovered']> {
   const marker = await s.writeMarker(primary); //   a snapshot with a known time and tag, a queue message
+  const produced = await s.produceMessages(primary); // messages through the archived queues, a checkpoint after some
   const loss = await s.declareLoss(marker); //      the recovery clock starts; the primary region is fenced
   const copy = await s.copyLatest(primary, marker, loss); // the copy the backup plan would have landed, with a DR key
-  return s.restore(primary, marker, loss, copy); // failover.step restore, applied
+  const recovered = await s.restore(primary, marker, loss, copy); // failover.step restore, applied
+  return s.replayMessages(recovered, produced); // pnpm failover --replay: what the consumers had not checkpointed
 }
 
 /** Back to the primary region as pnpm failback makes it: the database re-created from a snapshot taken after the fence. */

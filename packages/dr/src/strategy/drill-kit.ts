@@ -20,6 +20,8 @@ export interface DrillValues {
   readonly standby: { readonly value: 'standby' };
   /** A marker written into the primary's data (a snapshot with a known time and tag, a queue message). */
   readonly marker: { readonly value: 'marker' };
+  /** Messages produced through the archived queues' topics, the consumers' checkpoint published after some. */
+  readonly produced: { readonly value: 'produced' };
   /** The primary region declared lost: the recovery clock runs. */
   readonly loss: { readonly value: 'loss' };
   /** The newest protected data copied into the DR region. */
@@ -46,6 +48,8 @@ export interface FailoverDrillSteps<V extends DrillValues> {
   applyStandby(primary: V['primary']): Promise<V['standby']>;
   /** `marker`: a snapshot of the primary's database with a known time and tag, and a queue message. */
   writeMarker(primary: V['primary']): Promise<V['marker']>;
+  /** `produce`: messages through each archived queue's topic as producers send them, the consumers' checkpoint after some. */
+  produceMessages(primary: V['primary']): Promise<V['produced']>;
   /** `loss`: the primary region declared lost; no call goes there from now on. */
   declareLoss(marker: V['marker']): Promise<V['loss']>;
   /** `copy`: the marker's snapshot copied into the DR region with the DR copy vault's key, as the copy job would. */
@@ -56,6 +60,8 @@ export interface FailoverDrillSteps<V extends DrillValues> {
   promote(primary: V['primary'], standby: V['standby'], marker: V['marker'], loss: V['loss']): Promise<V['promoted']>;
   /** `complete`: failover.step complete: the promoted database a full primary, in place. */
   complete(promoted: V['promoted']): Promise<V['recovered']>;
+  /** `replay`: after the last apply, the archived messages newer than the checkpoint sent into the DR queues as `pnpm failover --replay` does; produced against delivered counted. */
+  replayMessages(recovered: V['recovered'], produced: V['produced']): Promise<V['recovered']>;
 }
 
 /** The drill's failback steps a strategy composes (each as `pnpm failback` makes it, applied in the drill's work folders). */
@@ -129,6 +135,9 @@ export interface DrillPlan {
 /** The titles of the steps every strategy's drill takes. */
 export const COMMON_TITLES: Readonly<Partial<Record<StepId, StepTitle>>> = {
   marker: (p) => `Write a marker into ${p}'s data`,
+  produce: (p, d) => `Produce messages through ${p}'s queue topics (archived for ${d}); the consumers' checkpoint after some`,
   loss: (_p, _d, pr) => `Declare ${pr} lost`,
+  replay: (_p, d, _pr, dr) =>
+    `Replay the archived messages newer than the checkpoint into ${d}'s queues in ${dr}; count produced against delivered`,
   'verify-failback': (_p, _d, pr, dr) => `Verify ${pr} and ${dr} in their original roles; measure the failback`,
 };

@@ -83,7 +83,7 @@ export const replicaPair: DrStrategy = {
     failback: runbookWayBack,
   },
   drill: {
-    failoverSteps: ['apply-standby', 'marker', 'loss', 'promote', 'complete'],
+    failoverSteps: ['apply-standby', 'marker', 'produce', 'loss', 'promote', 'complete', 'replay'],
     failbackSteps: ['reprotect', 'switchover', 'failback-complete', 'restore-roles', 'verify-failback'],
     titles: {
       ...COMMON_TITLES,
@@ -112,9 +112,11 @@ export const replicaPair: DrStrategy = {
 async function drillFailover<V extends DrillValues>(s: FailoverDrillSteps<V>, primary: V['primary']): Promise<V['recovered']> {
   const standby = await s.applyStandby(primary); // the dr environment with its read replica and standby compute
   const marker = await s.writeMarker(primary); //    a snapshot with a known time and tag, a queue message
+  const produced = await s.produceMessages(primary); // messages through the archived queues, a checkpoint after some
   const loss = await s.declareLoss(marker); //       the recovery clock starts; the primary region is fenced
   const promoted = await s.promote(primary, standby, marker, loss); // failover.step promote: PromoteReadReplica and scale up
-  return s.complete(promoted); //                    failover.step complete: a full primary, in place
+  const recovered = await s.complete(promoted); //   failover.step complete: a full primary, in place
+  return s.replayMessages(recovered, produced); //  pnpm failover --replay: what the consumers had not checkpointed
 }
 
 /** Back to the primary region as pnpm failback makes it, then the original roles. */

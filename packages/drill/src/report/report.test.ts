@@ -86,6 +86,20 @@ describe('drill report', () => {
     expect(md).toContain('- prod-use1: `aws_kms_alias.backup_key-alias_C72950EF` (alias/acme-prod-use1-backup)');
   });
 
+  it('counts the queue replay per queue, produced against delivered, with what the target could not show; no section without one', () => {
+    expect(renderMarkdown(base())).not.toContain('## Queue messages');
+    const md = renderMarkdown({
+      ...base(),
+      queues: {
+        counts: [{ queue: 'orders', produced: 12, checkpointed: 8, archived: 12, replayed: 4, delivered: 4, lost: 0 }],
+        note: 'moto delivers SNS to SQS inside one process',
+      },
+    });
+    expect(md).toContain('## Queue messages: produced against delivered');
+    expect(md).toContain('| orders | 12 | 8 | 12 | 4 | 4 | 0 |');
+    expect(md).toContain('moto delivers SNS to SQS inside one process');
+  });
+
   it('names the failed step, and a breached target', () => {
     const r = base({
       status: 'failed',

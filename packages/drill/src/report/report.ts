@@ -10,6 +10,22 @@ import { type DrillReport, drillReportsDir, type FailbackRecord, type Measured, 
 import { STRATEGY_OF, strategyNamed } from '@parity/dr';
 import { duration } from './metrics.js';
 
+/** The queue replay: produced before the loss against delivered by the failover's replay, per queue. */
+function queueSection(q: NonNullable<DrillReport['queues']>): string[] {
+  return [
+    '',
+    '## Queue messages: produced against delivered',
+    '',
+    '| queue | produced | checkpointed | archived | replayed | delivered | lost |',
+    '|---|---|---|---|---|---|---|',
+    ...q.counts.map(
+      (c) => `| ${esc(c.queue)} | ${c.produced} | ${c.checkpointed} | ${c.archived} | ${c.replayed} | ${c.delivered} | ${c.lost} |`,
+    ),
+    '',
+    `Checkpointed: completed by the consumers before the loss, so not sent again. ${esc(q.note)}`,
+  ];
+}
+
 const icon = (ok: boolean | undefined) => (ok === undefined ? '—' : ok ? '✅' : '❌');
 const esc = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
@@ -77,6 +93,7 @@ export function renderMarkdown(r: DrillReport): string {
     if (r.recovery?.restoredInstanceArn) out.push(`- **Restored:** \`${r.recovery.restoredInstanceArn}\``);
     if (r.verifiedAt) out.push(`- **Verified:** ${r.verifiedAt} (recovery clock stopped)`);
   }
+  if (r.queues) out.push(...queueSection(r.queues));
   if (r.failback) out.push(...failbackSection(r, r.failback));
   out.push('', '## Steps', '', '| step | status | duration | detail |', '|---|---|---|---|');
   for (const s of r.steps) {

@@ -20,11 +20,13 @@ function recordingKit(calls: string[]) {
   const failover = {
     applyStandby: step('apply-standby'),
     writeMarker: step('marker'),
+    produceMessages: step('produce'),
     declareLoss: step('loss'),
     copyLatest: step('copy'),
     restore: step('apply-dr'),
     promote: step('promote'),
     complete: step('complete'),
+    replayMessages: step('replay'),
   } as unknown as FailoverDrillSteps<DrillValues>;
   const failback = {
     reprotectAsReplica: step('reprotect'),

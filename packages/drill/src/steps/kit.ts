@@ -13,6 +13,7 @@ import { copyLatest } from './failover/copy.js';
 import { complete, promote, restore } from './failover/failover-step.js';
 import { declareLoss, writeMarker } from './failover/marker.js';
 import { applyStandby } from './failover/standby.js';
+import { produceMessages, replayMessages } from './queues/replay.js';
 import type { Values } from './values.js';
 
 export function failoverSteps(ctx: DrillContext): FailoverDrillSteps<Values> {
@@ -24,6 +25,8 @@ export function failoverSteps(ctx: DrillContext): FailoverDrillSteps<Values> {
     restore: (primary, marker, loss, copy) => restore(ctx, primary, marker, loss, copy),
     promote: (primary, standby, marker, loss) => promote(ctx, primary, standby, marker, loss),
     complete: (promoted) => complete(ctx, promoted),
+    produceMessages: (primary) => produceMessages(ctx, primary),
+    replayMessages: (recovered, produced) => replayMessages(ctx, recovered, produced),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { DBSnapshot } from '@aws-sdk/client-rds';
 import type { CheckReport } from '@parity/checks';
-import type { DrillValues, Pair, SwitchoverSnapshot } from '@parity/dr';
+import type { DrillValues, Pair, ReplayQueue, SwitchoverSnapshot } from '@parity/dr';
 import type { PendingChange } from '../target/terraform.js';
 import type { WorkCopy } from '../context.js';
 
@@ -47,6 +47,14 @@ export interface Marker {
   /** The queue the marker message went to, by address (addresses match across environments). */
   readonly queueAddress?: string;
   readonly copyKey?: CopyKey;
+}
+
+/** Messages produced through the archived queues' topics before the loss (none where the primary archives no queue). */
+export interface Produced {
+  readonly value: 'produced';
+  /** Every idempotency key the drill made starts with it. */
+  readonly prefix: string;
+  readonly queues: ReadonlyArray<{ readonly queue: ReplayQueue; readonly produced: number; readonly checkpointed: number }>;
 }
 
 /** The primary region declared lost: the recovery clock runs from `at`. */
@@ -128,6 +136,7 @@ export interface Values extends DrillValues {
   readonly primary: PrimaryApplied;
   readonly standby: StandbyApplied;
   readonly marker: Marker;
+  readonly produced: Produced;
   readonly loss: Loss;
   readonly copy: Copy;
   readonly promoted: Promoted;
