@@ -92,7 +92,7 @@ export function queueSummary(
       : `Pub/Sub stores each message in one allowed region, the one nearest where it is published, and copies it nowhere else`;
   if (archives.length === 0)
     return `${names}: not replicated (${where}). ${d.name} ${held}; messages in flight in ${p.region} are lost unless producers replay them, so consumers must be idempotent.`;
-  return `${names}: not replicated (${where}), but every message is archived in ${d.region} (${archives[0]!.mechanism}). ${d.name} ${held}; at failover pnpm failover replays the archived messages newer than the consumers' checkpoint into them (consumers keep the idempotency key and publish their checkpoint: docs/failover-failback.md).`;
+  return `${names}: not replicated (${where}), but every message is archived in ${d.region} (${archives[0]!.mechanism}). ${d.name} ${held}; after the failover's apply, pnpm failover ${d.name} --replay sends them the archived messages newer than the consumers' checkpoint (its plan counts them; consumers keep the idempotency key and publish their checkpoint: docs/failover-failback.md).`;
 }
 
 /** A policy that names the queue store needs every queue archived. */
