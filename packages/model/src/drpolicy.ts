@@ -228,7 +228,9 @@ function policyProblems(name: string, p: DrPolicy, defAt: Where): Issue[] {
       }),
     );
   }
-  if (p.replicaLagSeconds !== undefined && !strategyFacts(p.strategy as Strategy).replica) {
+  // a strategy Parity does not implement (active-active, refused above) has no facts, and no replica
+  const facts: Partial<Record<string, StrategyFacts>> = STRATEGY_FACTS;
+  if (p.replicaLagSeconds !== undefined && !facts[p.strategy]?.replica) {
     out.push(
       issue({
         kind: 'dr-policy',
