@@ -21,6 +21,9 @@ import { REPO_ROOT } from '@parity/model/testing';
 import { BIN, fleetWorkspace } from '@parity/testkit';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { replayQueues } from '@parity/dr';
 import { clients } from '@parity/dr/aws';
 import { motoCommand, startMoto, type Moto } from './target/moto.js';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
@@ -97,8 +100,29 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
           KmsKeyId: key,
         }),
       );
+      // what prod-euw1's topics delivered to the orders archive in eu-central-1, and the consumers' checkpoint there
+      const [orders, events] = replayQueues('acme', 'prod-euw1', 'dr-euc1', ['orders', 'events']);
+      for (const q of [orders!, events!]) await central.sqs.send(new CreateQueueCommand({ QueueName: q.archive }));
+      const archive = (await central.sqs.send(new CreateQueueCommand({ QueueName: orders!.archive }))).QueueUrl!;
+      for (const [i, at] of ['2026-11-28T14:00:00Z', '2026-11-28T14:00:01Z', '2026-11-28T14:00:02Z'].entries())
+        await central.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: archive,
+            MessageBody: `order ${i}`,
+            MessageAttributes: {
+              'idempotency-key': { DataType: 'String', StringValue: `order-${i}` },
+              'produced-at': { DataType: 'String', StringValue: at },
+            },
+          }),
+        );
+      const ssm = new SSMClient({
+        region: 'eu-central-1',
+        endpoint: moto!.url,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      await ssm.send(new PutParameterCommand({ Name: orders!.checkpointParameter, Type: 'String', Value: '2026-11-28T14:00:01Z' }));
+      ssm.destroy();
       west.destroy();
-      central.destroy();
 
       const dry = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--dry-run']);
       expect(dry.code, dry.out).toBe(0);
@@ -112,7 +136,19 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
       expect(dry.out).toMatch(/Verify dr-euc1/);
       expect(dry.out).toContain(`aws rds stop-db-instance --region eu-west-1 --db-instance-identifier ${db}`);
       expect(dry.out).toContain('(dry run: environments/dr-euc1/environment.yaml not written)');
+      // the plan counts what the replay would send after the apply, and the procedure has the step
+      expect(dry.out).toContain('Queue replay (after the apply: pnpm failover dr-euc1 --replay):');
+      expect(dry.out).toContain('orders: 3 archived, 1 newer than the checkpoint 2026-11-28T14:00:01Z would be replayed');
+      expect(dry.out).toContain('events: 0 archived, 0 newer than any checkpoint (none published: all) would be replayed');
+      expect(dry.out).toMatch(/Replay the queues' archived messages into dr-euc1, after the apply/);
       expect(readFileSync(manifest, 'utf8')).toBe(before);
+      // the replay itself is refused before the failover is written; its dry run counts at any time
+      const early = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--replay']);
+      expect(early.code, early.out).toBe(2);
+      expect(early.out).toMatch(/dr-euc1 has not failed over \(no failover: section\)/);
+      const count = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--replay', '--dry-run']);
+      expect(count.code, count.out).toBe(0);
+      expect(count.out).toContain('orders: 3 archived, 1 newer than the checkpoint 2026-11-28T14:00:01Z would be replayed');
 
       // no terminal to ask on, and no --yes: refused, nothing written
       const unasked = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url]);
@@ -144,6 +180,15 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
       );
       // every line that was there is still there
       expect(before.split('\n').filter((l) => !after.split('\n').includes(l))).toEqual([]);
+
+      // after the apply (its queues, made here as the apply would): the replay sends the one newer message, once
+      for (const q of [orders!, events!]) await central.sqs.send(new CreateQueueCommand({ QueueName: q.target }));
+      central.destroy();
+      const replay = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--replay']);
+      expect(replay.code, replay.out).toBe(0);
+      expect(replay.out).toContain('orders: 3 archived, 1 newer than the checkpoint 2026-11-28T14:00:01Z, 1 replayed');
+      const twice = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--replay']);
+      expect(twice.out).toContain('orders: 2 archived, 0 newer than the checkpoint 2026-11-28T14:00:01Z, 0 replayed');
 
       const again = await cli(ws.root, ['failover', 'dr-euc1', '--endpoint', moto!.url, '--yes']);
       expect(again.code, again.out).toBe(2);
