@@ -332,7 +332,8 @@ const NAMES: Array<[string, string[], RegExp]> = [
   [
     'synth --bootstrap with environment names',
     ['synth', '--bootstrap', 'staging'],
-    /\(command line\) \(--bootstrap\): pnpm synth --bootstrap takes no environment names[\s\S]*allowed: pnpm synth --bootstrap \(every environment\)/,
+    // the refusal's message is its headline, said once; the issue line names where
+    /pnpm synth --bootstrap takes no environment names[\s\S]*\(command line\) \(--bootstrap\)\n[\s\S]*allowed: pnpm synth --bootstrap \(every environment\)/,
   ],
   ['gen env with a reserved word', ['gen', 'env', '__proto__'], /\(name\): invalid environment name/],
   ['registry on a port out of range', ['registry', '--port', '70000'], /--port.*must be a port number, 1-65535/],
