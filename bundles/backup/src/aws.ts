@@ -16,7 +16,7 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import { inputString, type DeployContext, type Exports } from '@parity/model';
 import type { BackupParams } from './index.js';

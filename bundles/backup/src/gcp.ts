@@ -20,7 +20,7 @@
  * Construct IDs are public API: changing one replaces the plan (its backups are deleted with it).
  */
 import type { Construct } from 'constructs';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
 import { GkeBackupBackupPlan } from '@cdktf/provider-google/lib/gke-backup-backup-plan/index.js';

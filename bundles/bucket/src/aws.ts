@@ -24,7 +24,7 @@ import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bu
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
-import { Fn, type TerraformProvider } from 'cdktf';
+import { Fn, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import { namer, type DeployContext, type Exports } from '@parity/model';
 import type { BucketParams } from './index.js';

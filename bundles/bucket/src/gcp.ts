@@ -27,7 +27,7 @@ import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { StorageBucket, type StorageBucketConfig } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import { StorageTransferJob } from '@cdktf/provider-google/lib/storage-transfer-job/index.js';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import {
   KEY_ROTATION_PERIOD,

@@ -16,7 +16,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
-import { Fn, Token, type TerraformProvider } from 'cdktf';
+import { Fn, Token, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import { inputList, type DeployContext, type Exports } from '@parity/model';
 import { scaledNodes, type ClusterParams } from './index.js';

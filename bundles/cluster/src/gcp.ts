@@ -14,7 +14,7 @@
  * Construct IDs are public API: changing one replaces the resource (for the cluster, every workload).
  */
 import type { Construct } from 'constructs';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster/index.js';
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool/index.js';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';

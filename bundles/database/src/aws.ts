@@ -22,7 +22,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { Fn, Token, type TerraformProvider } from 'cdktf';
+import { Fn, Token, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import { inputList, inputString, namer, type DeployContext, type Exports } from '@parity/model';
 import type { DatabaseParams } from './index.js';

@@ -26,7 +26,7 @@
  * changing it destroys the database.
  */
 import type { Construct } from 'constructs';
-import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktf';
+import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktn';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
 import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
 import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';

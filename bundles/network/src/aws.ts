@@ -18,7 +18,7 @@ import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
-import { Fn, Op, type TerraformProvider } from 'cdktf';
+import { Fn, Op, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import { assertRules, type DeployContext, type Exports } from '@parity/model';
 import type { NetworkParams } from './index.js';

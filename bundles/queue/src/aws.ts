@@ -10,7 +10,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
-import { Fn, type TerraformProvider } from 'cdktf';
+import { Fn, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import type { DeployContext, Exports } from '@parity/model';
 import type { QueueParams } from './index.js';

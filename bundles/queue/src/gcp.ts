@@ -13,7 +13,7 @@
  * in `queues`, so adding or removing a queue leaves the others untouched.
  */
 import { Construct } from 'constructs';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
 import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
 import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';

@@ -188,7 +188,7 @@ describe('bundle releases through a real registry', () => {
     expect(pinnedDb).toMatchObject({ version: v1, pinned: { dir: `.parity/bundles/@parity/bundle-database@${v1}` } });
     expect(staging.bundles.find((b) => b.name === 'database')).toMatchObject({ version: v2 });
     expect(staging.bundles.find((b) => b.name === 'database')!.pinned).toBeUndefined();
-    // the pinned package is the published one, with the workspace's single cdktf
+    // the pinned package is the published one, with the workspace's single cdktn
     const installed = join(root(), pinnedDb.pinned!.dir, 'node_modules');
     expect(readFileSync(join(installed, '@parity/bundle-database/dist/aws.js'), 'utf8')).not.toContain(NEW_LOG);
     expect(readFileSync(join(installed, '@parity/bundle-database/package.json'), 'utf8')).toContain('"default": "./dist/index.js"');
@@ -196,7 +196,7 @@ describe('bundle releases through a real registry', () => {
     expect(existsSync(join(installed, '@parity/bundle-database/src/aws.test.ts'))).toBe(false);
     expect(existsSync(join(installed, '@parity/model/data/aws-regions.json'))).toBe(true);
     // peers are the workspace's own copies
-    expect(realpathSync(join(installed, 'cdktf'))).toBe(realpathSync(join(REPO_ROOT, 'bundles/database/node_modules/cdktf')));
+    expect(realpathSync(join(installed, 'cdktn'))).toBe(realpathSync(join(REPO_ROOT, 'bundles/database/node_modules/cdktn')));
 
     const prodJson = await synthToJson(root(), prod);
     const stagingJson = await synthToJson(root(), staging);

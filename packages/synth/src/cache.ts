@@ -1,5 +1,5 @@
 /**
- * The incremental-synth cache, kept free of cdktf so that an unchanged fleet is recognised
+ * The incremental-synth cache, kept free of the CDK core so that an unchanged fleet is recognised
  * without loading it. An environment's inputs are: its resolved form, the version and file
  * contents of each bundle it uses (for a pinned version: the installed package and the lockfile
  * of its install, which holds the integrity of every package in it), the lockfile, and Parity's
