@@ -21,24 +21,13 @@
  */
 import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
 import { DataGoogleStorageTransferProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-transfer-project-service-account/index.js';
-import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
-import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
-import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { StorageBucket, type StorageBucketConfig } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import { StorageTransferJob } from '@cdktf/provider-google/lib/storage-transfer-job/index.js';
 import type { TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
-import {
-  KEY_ROTATION_PERIOD,
-  KEY_USER_ROLE,
-  keyNames,
-  namer,
-  regionCatalog,
-  type DeployContext,
-  type Exports,
-  type ResolvedEnvironment,
-} from '@parity/model';
+import { type GcpKey, gcpKey } from '@parity/constructs/gcp';
+import { namer, regionCatalog, type DeployContext, type Exports, type ResolvedEnvironment } from '@parity/model';
 import type { BucketParams } from './index.js';
 
 /** The first day the copy jobs run: fixed, so the same inputs give the same bytes (a past date starts them at once). */
@@ -59,7 +48,8 @@ export function placement(env: ResolvedEnvironment): {
 
 export function deploy(scope: Construct, ctx: DeployContext<BucketParams, TerraformProvider>): Exports {
   const env = ctx.env;
-  if (!env.gcpProject) throw new Error(`bucket: environment ${env.name} has no GCP project`);
+  const project = env.gcpProject;
+  if (!project) throw new Error(`bucket: environment ${env.name} has no GCP project`);
   if (env.role === 'dr' && env.recovers) return { bucketName: copyInRegion(ctx, env.recovers.name), replicaNames: [] };
 
   const where = placement(env);
@@ -67,8 +57,10 @@ export function deploy(scope: Construct, ctx: DeployContext<BucketParams, Terraf
     if (!env.dataRegions.includes(region))
       throw new Error(`bucket: ${region} is outside ${env.name}'s jurisdiction ${env.jurisdiction}; its objects may not go there`);
   }
-  const agent = new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project: env.gcpProject });
-  const keyFor = (location: string, suffix: string) => bucketKey(scope, ctx, location, suffix, agent.member);
+  const agent = new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project });
+  // A key where each bucket's data lives, usable by the Cloud Storage service agent.
+  const keyFor = (location: string, suffix: string) =>
+    gcpKey(scope, ctx, { project, location, idSuffix: suffix, users: [{ id: `key-user${suffix}`, member: agent.member }] });
   const bucket = new StorageBucket(scope, 'bucket', {
     ...securedBucket(ctx, ctx.name('gcp.storageBucket', 'data'), where.location, keyFor(where.location, '')),
     ...(where.dataLocations ? { customPlacementConfig: { dataLocations: [...where.dataLocations] } } : {}),
@@ -93,32 +85,12 @@ function copyInRegion(ctx: DeployContext<BucketParams, TerraformProvider>, recov
   return dual ? name('gcp.storageBucket', 'data') : name('gcp.storageBucket', 'data', ctx.env.region);
 }
 
-/** A key ring and key where a bucket's data lives, usable by the Cloud Storage service agent. */
-function bucketKey(
-  scope: Construct,
-  ctx: DeployContext<BucketParams, TerraformProvider>,
-  location: string,
-  suffix: string,
-  member: string,
-): { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember } {
-  const names = keyNames(ctx, location);
-  const ring = new KmsKeyRing(scope, `key-ring${suffix}`, { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
-  const key = new KmsCryptoKey(scope, `key${suffix}`, {
-    name: names.key,
-    keyRing: ring.id,
-    rotationPeriod: KEY_ROTATION_PERIOD,
-    labels: { ...ctx.tags },
-  });
-  const grant = new KmsCryptoKeyIamMember(scope, `key-user${suffix}`, { cryptoKeyId: key.id, role: KEY_USER_ROLE, member });
-  return { key, grant };
-}
-
 /** Versioned, uniform bucket-level access, public access prevented, old versions expiring, encrypted with `cmek`. */
 function securedBucket(
   ctx: DeployContext<BucketParams, TerraformProvider>,
   name: string,
   location: string,
-  cmek: { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember },
+  cmek: GcpKey,
 ): StorageBucketConfig {
   return {
     name,
@@ -126,7 +98,7 @@ function securedBucket(
     location,
     encryption: { defaultKmsKeyName: cmek.key.id },
     // Cloud Storage refuses a default key its agent cannot use.
-    dependsOn: [cmek.grant],
+    dependsOn: [...cmek.grants],
     storageClass: 'STANDARD',
     uniformBucketLevelAccess: true,
     publicAccessPrevention: 'enforced',
