@@ -25,7 +25,7 @@ import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-jo
 import { GkeBackupBackupPlan } from '@cdktf/provider-google/lib/gke-backup-backup-plan/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
+import { environmentProject, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
 import { backupLocation, assertRules, inputString, type DeployContext, type Exports, type GcpKeyUser } from '@parity/model';
 import { bundle, type BackupParams } from './index.js';
 
@@ -52,9 +52,7 @@ export function deploy(scope: Construct, ctx: Ctx): Exports {
       backupIntervalMinutes: env.backup.intervalMinutes,
     }),
   );
-  const project = env.gcpProject;
-  if (!project)
-    throw new Error(`backup: environment ${env.name} has no GCP project; the backups' key and the scheduled Cloud SQL backup need one`);
+  const project = environmentProject(ctx, "the backups' key and the scheduled Cloud SQL backup need one");
   const plan = clusterBackupPlan(scope, ctx, project, location);
   const sqlBackupJob = scheduledSqlBackups(scope, ctx, project, location);
   return { planId: plan.id, location, sqlBackupScheduleId: sqlBackupJob.id };

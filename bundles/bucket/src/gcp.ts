@@ -26,8 +26,16 @@ import { StorageBucket, type StorageBucketConfig } from '@cdktf/provider-google/
 import { StorageTransferJob } from '@cdktf/provider-google/lib/storage-transfer-job/index.js';
 import type { TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
-import { type GcpKey, gcpKey } from '@parity/constructs/gcp';
-import { namer, regionCatalog, type DeployContext, type Exports, type ResolvedEnvironment } from '@parity/model';
+import { environmentProject, type GcpKey, gcpKey } from '@parity/constructs/gcp';
+import {
+  bundleRuleBroken,
+  namer,
+  refuseOne,
+  regionCatalog,
+  type DeployContext,
+  type Exports,
+  type ResolvedEnvironment,
+} from '@parity/model';
 import type { BucketParams } from './index.js';
 
 /** The first day the copy jobs run: fixed, so the same inputs give the same bytes (a past date starts them at once). */
@@ -46,17 +54,27 @@ export function placement(env: ResolvedEnvironment): {
   return { location: env.region.toUpperCase(), dual: false, copyRegions: env.backup.copyRegions };
 }
 
+/** Every region the objects go to is inside the jurisdiction: resolution's residency rule refuses anything else first; this guards direct callers. */
+function assertResident(env: ResolvedEnvironment, regions: readonly string[]): void {
+  const outside = regions.filter((r) => !env.dataRegions.includes(r));
+  if (outside.length === 0) return;
+  refuseOne(
+    bundleRuleBroken('bucket', {
+      param: 'region',
+      message: `bucket: ${outside.join(', ')} outside ${env.name}'s jurisdiction ${env.jurisdiction}; its objects may not go there`,
+      allowed: env.dataRegions.join(', '),
+      fix: 'choose the region and the DR regions inside the jurisdiction (pnpm check names the residency rule)',
+    }),
+  );
+}
+
 export function deploy(scope: Construct, ctx: DeployContext<BucketParams, TerraformProvider>): Exports {
   const env = ctx.env;
-  const project = env.gcpProject;
-  if (!project) throw new Error(`bucket: environment ${env.name} has no GCP project`);
+  const project = environmentProject(ctx, "the buckets' keys need one");
   if (env.role === 'dr' && env.recovers) return { bucketName: copyInRegion(ctx, env.recovers.name), replicaNames: [] };
 
   const where = placement(env);
-  for (const region of [env.region, ...where.copyRegions]) {
-    if (!env.dataRegions.includes(region))
-      throw new Error(`bucket: ${region} is outside ${env.name}'s jurisdiction ${env.jurisdiction}; its objects may not go there`);
-  }
+  assertResident(env, [env.region, ...where.copyRegions]);
   const agent = new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project });
   // A key where each bucket's data lives, usable by the Cloud Storage service agent.
   const keyFor = (location: string, suffix: string) =>

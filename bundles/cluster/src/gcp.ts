@@ -19,7 +19,7 @@ import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster/i
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { type GcpKey, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
+import { environmentProject, type GcpKey, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
 import { inputList, inputString, type DeployContext, type Exports } from '@parity/model';
 import { scaledNodes, type ClusterParams } from './index.js';
 
@@ -43,8 +43,7 @@ export const MASTER_CIDR = '172.16.0.0/28';
 type Ctx = DeployContext<ClusterParams, TerraformProvider>;
 
 export function deploy(scope: Construct, ctx: Ctx): Exports {
-  const project = ctx.env.gcpProject;
-  if (!project) throw new Error(`cluster: environment ${ctx.env.name} has no GCP project; Workload Identity and node IAM need one`);
+  const project = environmentProject(ctx, "Workload Identity, node IAM and the boot disks' key need one");
   const network = clusterNetwork(ctx);
   const nodeAccount = nodeServiceAccount(scope, ctx, project);
   const cluster = createCluster(scope, ctx, project, network);

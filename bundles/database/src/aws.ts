@@ -25,6 +25,7 @@ import type { Construct } from 'constructs';
 import { awsKey } from '@parity/constructs/aws';
 import { inputList, inputString, namer, type DeployContext, type Exports } from '@parity/model';
 import type { DatabaseParams } from './index.js';
+import { replicaSource } from './replica-source.js';
 
 /** Instance classes by size. Graviton; Performance Insights works on all of them (not on t4g.micro/small). */
 const INSTANCE_CLASS: Readonly<Record<DatabaseParams['size'], string>> = {
@@ -133,12 +134,7 @@ function primaryOnly(ctx: DeployContext<DatabaseParams, TerraformProvider>, keyA
  * source region, so the DR environment plans and applies while that region is down.
  */
 function replicaSourceArn(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): string {
-  const source = ctx.env.dr.replicaSource;
-  if (!source) {
-    throw new Error(
-      `bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`,
-    );
-  }
+  const source = replicaSource(ctx);
   const partition = new DataAwsPartition(scope, 'partition', {});
   const account = new DataAwsCallerIdentity(scope, 'account', {});
   const sourceId = namer(ctx.env.platform, source.name)('aws.dbInstance', 'db');

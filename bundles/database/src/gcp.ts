@@ -29,9 +29,10 @@ import type { Construct } from 'constructs';
 import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktn';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database/index.js';
 import { SqlDatabaseInstance, type SqlDatabaseInstanceSettings } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
-import { gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
-import { backupLocation, inputString, namer, type DeployContext, type Exports } from '@parity/model';
-import type { DatabaseParams } from './index.js';
+import { environmentProject, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
+import { assertRules, backupLocation, inputString, namer, type DeployContext, type Exports } from '@parity/model';
+import { bundle, type DatabaseParams } from './index.js';
+import { replicaSource } from './replica-source.js';
 
 /** Cloud SQL Enterprise custom machine types (vCPU, memory MiB) per size. */
 export const TIERS: Record<DatabaseParams['size'], string> = {
@@ -75,12 +76,7 @@ function replicaSettings(ctx: DeployContext<DatabaseParams, TerraformProvider>):
   const p = ctx.params;
   if (p.mode === 'primary') return { instance: {}, backups: true };
   if (p.mode === 'promoted') return { instance: { instanceType: 'CLOUD_SQL_INSTANCE' }, backups: false };
-  const source = ctx.env.dr.replicaSource;
-  if (!source?.gcpProject) {
-    throw new Error(
-      `bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`,
-    );
-  }
+  const source = replicaSource(ctx);
   const master = namer(ctx.env.platform, source.name)('gcp.sqlInstance', 'postgres');
   return { instance: { masterInstanceName: `${source.gcpProject}:${master}`, instanceType: 'READ_REPLICA_INSTANCE' }, backups: false };
 }
@@ -93,22 +89,23 @@ export function deploy(scope: Construct, ctx: Ctx): Exports {
   const env = ctx.env;
   const location = backupLocation(ctx);
   const replica = replicaSettings(ctx);
-  if (p.restoreFromSnapshot !== undefined) {
-    throw new Error(
-      'database: restoreFromSnapshot is an AWS parameter (an RDS snapshot); on GCP restore a Cloud SQL backup into the instance instead',
-    );
-  }
+  // Resolution reports this (restoreFromSnapshot on GCP) with file and field; asserted again for callers that bypass it.
+  assertRules(
+    'database',
+    bundle.rules!(p, {
+      cloud: 'gcp',
+      region: env.region,
+      jurisdiction: env.jurisdiction,
+      backupIntervalMinutes: env.backup.intervalMinutes,
+    }),
+  );
   const networkId = inputString(ctx, 'network', 'networkId');
   // The instance only references the network; without an explicit dependency Terraform could create
   // it before the peering exists and Cloud SQL would refuse the private IP.
   const psa = addressOf(scope, inputString(ctx, 'network', 'privateServiceAccess'), CONNECTION_TYPE, 'network.privateServiceAccess');
-  if (!env.gcpProject) throw new Error(`database: environment ${env.name} has no GCP project; the instance's key needs one`);
+  const project = environmentProject(ctx, "the instance's key needs one");
   // The instance's key, in its region, usable by the project's Cloud SQL service agent.
-  const cmek = gcpKey(scope, ctx, {
-    project: env.gcpProject,
-    location: env.region,
-    users: serviceAgents(['cloud-sql'], projectNumber(scope, env.gcpProject)),
-  });
+  const cmek = gcpKey(scope, ctx, { project, location: env.region, users: serviceAgents(['cloud-sql'], projectNumber(scope, project)) });
   const instance = new SqlDatabaseInstance(scope, 'instance', {
     name: ctx.name('gcp.sqlInstance', 'postgres'),
     databaseVersion: `POSTGRES_${p.postgresVersion}`,

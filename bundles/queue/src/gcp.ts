@@ -18,8 +18,8 @@ import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscripti
 import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
-import { gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
-import { serviceAgentMember, type DeployContext, type Exports } from '@parity/model';
+import { environmentProject, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
+import { bundleRuleBroken, refuseOne, serviceAgentMember, type DeployContext, type Exports } from '@parity/model';
 import type { QueueParams } from './index.js';
 
 /** Pub/Sub's longest subscription retention: dead letters are kept this long. */
@@ -45,8 +45,7 @@ interface Shared {
 }
 
 export function deploy(scope: Construct, ctx: Ctx): Exports {
-  const project = ctx.env.gcpProject;
-  if (!project) throw new Error(`queue: environment ${ctx.env.name} has no GCP project`);
+  const project = environmentProject(ctx, "the topics' key needs one");
   const regions = residencyRegions(ctx);
   const names = queueNames(ctx);
   const number = projectNumber(scope, project);
@@ -70,13 +69,18 @@ export function deploy(scope: Construct, ctx: Ctx): Exports {
 
 /** The regions of the environment's jurisdiction: the only ones the topics may store messages in. */
 function residencyRegions(ctx: Ctx): string[] {
-  const regions = [...ctx.env.dataRegions];
-  if (regions.length === 0) {
-    throw new Error(
-      `queue: ${ctx.env.name} has no GCP regions in jurisdiction ${ctx.env.jurisdiction}; Pub/Sub topics could not be confined to it`,
+  const { env } = ctx;
+  if (env.dataRegions.length === 0) {
+    refuseOne(
+      bundleRuleBroken('queue', {
+        param: 'jurisdiction',
+        message: `queue: ${env.name} has no GCP regions in jurisdiction ${env.jurisdiction}; Pub/Sub topics could not be confined to it`,
+        allowed: "a jurisdiction holding the environment's region (resolution refuses any other first)",
+        fix: 'deploy a resolved environment, as pnpm synth does',
+      }),
     );
   }
-  return regions;
+  return [...env.dataRegions];
 }
 
 /**
@@ -96,8 +100,13 @@ function queueNames(ctx: Ctx): QueueNames[] {
     for (const name of [n.topic, n.subscription, n.dlqTopic, n.dlqSubscription]) {
       const other = seen.get(name);
       if (other !== undefined && other !== n.queue) {
-        throw new Error(
-          `queue: queues "${other}" and "${n.queue}" both need the Pub/Sub name ${name}; rename one (names ending in -dlq are taken by dead-letter topics)`,
+        refuseOne(
+          bundleRuleBroken('queue', {
+            param: 'queues',
+            message: `queue: queues "${other}" and "${n.queue}" both need the Pub/Sub name ${name}`,
+            allowed: 'distinct queue names, none ending in -dlq (taken by dead-letter topics)',
+            fix: 'rename one of them',
+          }),
         );
       }
       seen.set(name, n.queue);

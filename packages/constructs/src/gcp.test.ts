@@ -4,8 +4,16 @@ import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { GCP_PAIR, resolveFixture, resources } from '@parity/synth/testing';
 import type { TerraformJson } from '@parity/model/terraform';
-import { KEY_ROTATION_PERIOD, KEY_USER_ROLE, keyNames, namer, type DeployContext } from '@parity/model';
-import { gcpKey, projectNumber, serviceAgents } from './gcp.js';
+import {
+  KEY_ROTATION_PERIOD,
+  KEY_USER_ROLE,
+  keyNames,
+  namer,
+  type DeployContext,
+  ParityError,
+  type ResolvedEnvironment,
+} from '@parity/model';
+import { environmentProject, gcpKey, projectNumber, serviceAgents } from './gcp.js';
 
 const env = (await resolveFixture(GCP_PAIR)).get('prod-gcp-euw1')!;
 const bundle = env.bundles.find((b) => b.name === 'database')!;
@@ -81,5 +89,29 @@ describe('gcpKey', () => {
     const ring = Object.entries(resources(json, 'google_kms_key_ring')).find(([id]) => id.startsWith('database_key-ring-eu_'))![1];
     // a Cloud Storage multi-region's key lives in the Cloud KMS multi-region of the same countries
     expect(ring['location']).toBe('europe');
+  });
+});
+
+describe('environmentProject', () => {
+  it("is the environment's project", () => {
+    expect(environmentProject(ctx, 'the key needs one')).toBe(env.gcpProject);
+  });
+
+  it('fails, as a bundle-rule refusal naming the bundle, the environment and what needed it, when resolution gave it none', () => {
+    const { gcpProject: _, ...rest } = env;
+    const without = { ...ctx, env: rest as ResolvedEnvironment };
+    expect(() => environmentProject(without, 'the key needs one')).toThrow(ParityError);
+    expect(() => environmentProject(without, 'the key needs one')).toThrow(
+      expect.objectContaining({
+        issues: [
+          expect.objectContaining({
+            kind: 'bundle-rule',
+            file: 'bundle database',
+            path: 'gcp.project',
+            message: 'database: environment prod-gcp-euw1 has no GCP project; the key needs one',
+          }),
+        ],
+      }),
+    );
   });
 });

@@ -14,7 +14,16 @@ import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key
 import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
 import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import type { Construct } from 'constructs';
-import { type DeployContext, type GcpKeyUser, KEY_ROTATION_PERIOD, KEY_USER_ROLE, keyNames, serviceAgentMember } from '@parity/model';
+import {
+  bundleRuleBroken,
+  type DeployContext,
+  type GcpKeyUser,
+  KEY_ROTATION_PERIOD,
+  KEY_USER_ROLE,
+  keyNames,
+  refuseOne,
+  serviceAgentMember,
+} from '@parity/model';
 
 /** Who may encrypt and decrypt with a key: an IAM member, and the construct ID of its grant. */
 export interface GcpKeyUserGrant {
@@ -38,6 +47,26 @@ export interface GcpKeyProps {
 export interface GcpKey {
   readonly key: KmsCryptoKey;
   readonly grants: readonly KmsCryptoKeyIamMember[];
+}
+
+/**
+ * The environment's GCP project, which every key ring, grant and service account of a GCP bundle
+ * is created in. Resolution gives every GCP environment one (the definition's `gcp.project`
+ * pattern); this refuses a deploy called without resolution, saying what needed the project.
+ */
+export function environmentProject(ctx: DeployContext<unknown>, needs: string): string {
+  const project = ctx.env.gcpProject;
+  if (!project) {
+    refuseOne(
+      bundleRuleBroken(ctx.bundle.name, {
+        param: 'gcp.project',
+        message: `${ctx.bundle.name}: environment ${ctx.env.name} has no GCP project; ${needs}`,
+        allowed: "a project ID, from the definition's gcp.project pattern (environments/platform.yaml)",
+        fix: 'deploy a resolved environment (resolve() gives every GCP environment its project), as pnpm synth does',
+      }),
+    );
+  }
+  return project;
 }
 
 /** The project's number (`data.google_project`, construct ID `project`), which service agents' identities are built on. */
