@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // These tests synthesize real stacks (cdktf and the provider bindings load in seconds on a
+    // These tests synthesize real stacks (cdktn and the provider bindings load in seconds on a
     // busy 2-core machine): an explicit, wide timeout instead of vitest's 5 s default.
     testTimeout: 60_000,
     hookTimeout: 60_000,

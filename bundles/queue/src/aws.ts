@@ -6,12 +6,11 @@
  * Construct IDs are derived from the queue name (`orders`, `orders-dlq`), never from its position,
  * so adding or reordering queues never replaces another queue (and loses its messages).
  */
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
-import { Fn, type TerraformProvider } from 'cdktf';
+import { Fn, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
+import { awsKey } from '@parity/constructs/aws';
 import type { DeployContext, Exports } from '@parity/model';
 import type { QueueParams } from './index.js';
 
@@ -23,12 +22,7 @@ const KMS_DATA_KEY_REUSE_SECONDS = 300;
 export function deploy(scope: Construct, ctx: DeployContext<QueueParams, TerraformProvider>): Exports {
   const p = ctx.params;
 
-  const key = new KmsKey(scope, 'key', {
-    description: `${ctx.env.platform} ${ctx.env.name}: queue messages`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-  });
-  new KmsAlias(scope, 'key-alias', { name: `alias/${ctx.name('aws.kmsAlias', 'queue')}`, targetKeyId: key.keyId });
+  const key = awsKey(scope, 'key', ctx, { purpose: 'queue messages', alias: ['queue'] });
 
   const queues: SqsQueue[] = [];
   const deadLetters: SqsQueue[] = [];

@@ -65,11 +65,15 @@ const ROWS: Array<[string, string]> = [
   ['gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …`, end to end (runs the full check)'],
   ['synth.cold', '**Parity** `synth`, cold (threads as it chooses: a second one from 80 envs on 2 cores)'],
   ['synth.cold.one', 'Parity `synth --jobs 1`, cold (one thread)'],
-  ['peer.cold', '**cdktf-cli** `cdktf synth`, cold (its app run by tsx, as a cdktf TypeScript project does)'],
-  ['peer.cold.js', 'cdktf-cli `cdktf synth`, cold, its app compiled to JS (run by plain node)'],
+  ['synth.cold.node22', "Parity `synth`, cold, on cdktn-cli's Node 22 (the runtime it requires)"],
+  ['cdktn.cold', '**cdktn-cli** `cdktn synth`, cold (its app run by tsx, as a CDK TypeScript project does)'],
+  ['cdktn.cold.js', 'cdktn-cli `cdktn synth`, cold, its app compiled to JS (run by plain node)'],
+  ['peer.cold', 'cdktf-cli 0.21 `cdktf synth`, cold (archived: the historical row; the same app, on cdktn)'],
+  ['peer.cold.js', 'cdktf-cli 0.21 `cdktf synth`, cold, its app compiled to JS'],
   ['synth.warm', 'Parity `synth`, nothing changed'],
   ['synth.warm.pnpm', '`pnpm synth`, nothing changed (+ pnpm start)'],
-  ['peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed'],
+  ['cdktn.warm', 'cdktn-cli `cdktn synth` again, nothing changed'],
+  ['peer.warm', 'cdktf-cli 0.21 `cdktf synth` again, nothing changed'],
   ['synth.change', "Parity `synth` after a change to the queue bundle's `src/aws.ts` (its AWS envs)"],
   ['check', '`parity check`, whole fleet'],
   ['validate', '`parity validate` cold (the AWS envs as modules of one Terraform root per 50)'],
@@ -87,7 +91,7 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   const m = r.machine;
   out.push(`## Parity bench, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`, '');
   out.push(
-    `Code: ${r.source}. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; load average at start ${String(m.loadAverageAtStart)}, at the end ${r.loadAverageAtEnd ?? '?'} (the machine is shared: figures move with the load); node ${String(m.node)}, pnpm ${String(m.pnpm)}, ${String(m.terraform)}, cdktf-cli ${String(m.cdktfCli)}.`,
+    `Code: ${r.source}. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; load average at start ${String(m.loadAverageAtStart)}, at the end ${r.loadAverageAtEnd ?? '?'} (the machine is shared: figures move with the load); node ${String(m.node)}, pnpm ${String(m.pnpm)}, ${String(m.terraform)}, cdktn-cli ${String(m.cdktnCli ?? '—')}, cdktf-cli ${String(m.cdktfCli)}.`,
     '',
   );
   out.push(
@@ -102,27 +106,7 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     if (!sizes.some((x) => x.measures[key])) continue;
     out.push(`| ${label} | ${sizes.map((x) => cell(x.measures[key])).join(' | ')} |`);
   }
-  if (sizes.some((x) => x.measures['synth.cold'] && x.measures['peer.cold'])) {
-    out.push(
-      `| **Parity / cdktf-cli**, cold: wall · CPU · peak RSS | ${sizes
-        .map((x) => {
-          const p = x.measures['synth.cold'];
-          const c = x.measures['peer.cold'];
-          return p && c
-            ? `**${(p.wallMs / c.wallMs).toFixed(2)} ×** · ${(p.cpuMs / c.cpuMs).toFixed(2)} × · ${(p.treeRssMiB / c.treeRssMiB).toFixed(2)} ×`
-            : '—';
-        })
-        .join(' | ')} |`,
-    );
-    out.push(
-      `| identical cdk.tf.json (Parity vs cdktf-cli) | ${sizes.map((x) => (x.identicalTerraform ? `${x.identicalTerraform.same}/${x.identicalTerraform.of}` : '—')).join(' | ')} |`,
-    );
-  }
-  if (sizes.some((x) => x.measures['synth.cold'] && x.measures['peer.cold.js'])) {
-    out.push(
-      `| Parity / cdktf-cli with its app compiled to JS, cold: wall | ${sizes.map((x) => (x.measures['synth.cold'] && x.measures['peer.cold.js'] ? `${(x.measures['synth.cold']!.wallMs / x.measures['peer.cold.js']!.wallMs).toFixed(2)} ×` : '—')).join(' | ')} |`,
-    );
-  }
+  out.push(...ratioRows(sizes));
   const extras = notesOf(sizes);
   if (extras.length) out.push('', ...extras.map((e) => `- ${e}`));
 
@@ -139,7 +123,8 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     const inproc = big.measures['synth.cold']?.inProcessPerEnvMs as number | undefined;
     if (inproc !== undefined)
       out.push(`| Parity synth, cold, each env after the first of its cloud (in-process median) | ${ms(inproc)} | |`);
-    per('peer.cold', 'cdktf-cli synth, cold (whole process / envs)');
+    per('cdktn.cold', 'cdktn-cli synth, cold (whole process / envs)');
+    per('peer.cold', 'cdktf-cli 0.21 synth, cold (whole process / envs)');
     per('synth.change', 'Parity synth after a bundle change');
     per('check', 'check');
     per('validate', 'validate (per AWS env)', Math.max(1, big.aws));
@@ -177,6 +162,35 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Parity against each peer, cold: cdktn-cli first (the peer), cdktf-cli 0.21 last (the historical row). */
+function ratioRows(sizes: BenchResult['sizes']): string[] {
+  const rows: string[] = [];
+  const ratio = (label: string, key: string, all: boolean) => {
+    if (!sizes.some((x) => x.measures['synth.cold'] && x.measures[key])) return;
+    const cellOf = (x: SizeResult) => {
+      const p = x.measures['synth.cold'];
+      const c = x.measures[key];
+      if (!p || !c) return '—';
+      const wall = `${(p.wallMs / c.wallMs).toFixed(2)} ×`;
+      return all ? `**${wall}** · ${(p.cpuMs / c.cpuMs).toFixed(2)} × · ${(p.treeRssMiB / c.treeRssMiB).toFixed(2)} ×` : wall;
+    };
+    rows.push(`| ${label} | ${sizes.map(cellOf).join(' | ')} |`);
+  };
+  ratio('**Parity / cdktn-cli**, cold: wall · CPU · peak RSS', 'cdktn.cold', true);
+  ratio('Parity / cdktn-cli with its app compiled to JS, cold: wall', 'cdktn.cold.js', false);
+  if (sizes.some((x) => x.measures['synth.cold.node22'] && x.measures['cdktn.cold']))
+    rows.push(
+      `| Parity on Node 22 / cdktn-cli (both on Node 22), cold: wall | ${sizes.map((x) => (x.measures['synth.cold.node22'] && x.measures['cdktn.cold'] ? `${(x.measures['synth.cold.node22']!.wallMs / x.measures['cdktn.cold']!.wallMs).toFixed(2)} ×` : '—')).join(' | ')} |`,
+    );
+  ratio('Parity / cdktf-cli 0.21 (historical), cold: wall · CPU · peak RSS', 'peer.cold', true);
+  ratio('Parity / cdktf-cli 0.21 with its app compiled to JS, cold: wall', 'peer.cold.js', false);
+  if (sizes.some((x) => x.identicalTerraform))
+    rows.push(
+      `| identical cdk.tf.json (Parity, cdktn-cli, cdktf-cli) | ${sizes.map((x) => (x.identicalTerraform ? `${x.identicalTerraform.same}/${x.identicalTerraform.of}` : '—')).join(' | ')} |`,
+    );
+  return rows;
 }
 
 /** The notes under the table: what gen, check and validate found, and what the bundle change re-synthesized. */

@@ -40,7 +40,7 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { writeDirAtomic } from '@parity/io';
-import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Testing, type TerraformProvider } from 'cdktf';
+import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Testing, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import { bootstrapDir, bootstrapFile, bootstrapStackName } from './cache.js';
 import { synthesizeSingleStack, withoutTokenTraces } from './synth.js';

@@ -1,13 +1,12 @@
 /**
- * The one synth module: the only place outside the bundles that imports cdktf. It turns a
+ * The one synth module: the only place outside the bundles (and their shared key constructs,
+ * @parity/constructs) that imports the CDK core, cdktn (CDK Terrain). It turns a
  * resolved environment into a Terraform stack: provider, remote state backend, every bundle in
  * dependency order with its connections wired, and each export as a Terraform output.
- *
- * Switching to CDK Terrain (cdktn) means changing the imports here and in the bundles.
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
-import { GcsBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack, type TerraformProvider } from 'cdktf';
+import { GcsBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack, type TerraformProvider } from 'cdktn';
 import { Construct } from 'constructs';
 import { issue, namer, ParityError, type DeployContext, type Exports, type ResolvedBundle, type ResolvedEnvironment } from '@parity/model';
 
@@ -77,7 +76,8 @@ export class EnvironmentStack extends TerraformStack {
         encrypt: true,
         ...(s.lockTable ? { dynamodbTable: s.lockTable } : {}),
       });
-      // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend predates the argument.
+      // S3-native locking (Terraform >= 1.10). cdktf 0.21's S3Backend predated the argument; cdktn's
+      // has `useLockfile`, but the override keeps every applied environment's JSON (its metadata) as it was.
       if (!s.lockTable) backend.addOverride('use_lockfile', true);
     } else {
       new GcsBackend(this, { bucket: s.bucket, prefix: s.prefix });
@@ -110,7 +110,7 @@ function elementsUnder(scope: Construct): Map<string, TerraformElement> {
 }
 
 /**
- * A bundle's transforms (the escape hatch), applied with cdktf's `addOverride` once the bundle has
+ * A bundle's transforms (the escape hatch), applied with cdktn's `addOverride` once the bundle has
  * built its resources, so the synthesized JSON (and every policy rule reading it) has them. A
  * transform naming a resource the bundle does not have fails with the file and field it came from.
  */
