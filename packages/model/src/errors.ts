@@ -104,7 +104,10 @@ export type IssueKind =
   | 'cloud-credentials'
   | 'cloud-unreachable'
   | 'cloud-denied'
-  | 'cloud-throttled';
+  | 'cloud-throttled'
+  // Google Cloud: the failover's and the failback's target, and an operation Cloud SQL reported failed
+  | 'target-cloud'
+  | 'cloud-operation';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -1056,5 +1059,77 @@ export function cloudThrottled(call: CloudCall, code: string, attempts: number |
     value: code,
     message: `${call.service} throttled ${call.operation ?? 'the call'}${attempts ? ` ${attempts} times, with backoff between attempts` : ''} (${code})`,
     fix: 'run again in a few minutes; if it persists, ask for a higher quota for the API (Service Quotas) or run fewer commands against the account at once',
+  });
+}
+
+/*
+ * The GCP path of pnpm failover and pnpm failback (issue 25 §5): the target a pair's cloud takes,
+ * the credentials Google's client libraries read, a Cloud SQL operation that failed.
+ */
+
+/** `--aws` for a GCP pair, `--gcp` for an AWS one, or a pair whose strategy has no implementation on its cloud. */
+export function targetCloud(env: string, cloud: string, given: string, command: string, allowed: string): Issue {
+  return issue({
+    kind: 'target-cloud',
+    file: manifestFile(env),
+    path: 'cloud',
+    value: given,
+    message: `${env} is on ${cloud}: pnpm ${command} ${given} does not reach it`,
+    allowed,
+    fix: `pnpm ${command} ${env} ${allowed.split(',')[0]}`,
+  });
+}
+
+/** No usable Google credentials (Application Default Credentials): none found, expired, or not valid. */
+export function gcpCredentials(call: CloudCall, code: string, detail: string): Issue {
+  return issue({
+    kind: 'cloud-credentials',
+    file: call.endpoint ?? call.service,
+    path: call.operation ?? '',
+    value: code,
+    message: `no usable credentials for ${call.service}${call.operation ? ` (${call.operation})` : ''}: ${detail}`,
+    allowed:
+      'Application Default Credentials: gcloud auth application-default login, GOOGLE_APPLICATION_CREDENTIALS, or workload identity in CI',
+    fix: `run gcloud auth application-default login (or export GOOGLE_APPLICATION_CREDENTIALS=<a key file of an identity with access>)${call.role ? `, as ${call.role}` : ''}; in CI, the workflow authenticates through workload identity federation`,
+  });
+}
+
+/** A Cloud SQL operation (promoteReplica, …) ended with an error, or did not end in time. */
+export function operationFailed(operation: string, instance: string, name: string, detail: string): Issue {
+  return issue({
+    kind: 'cloud-operation',
+    file: instance,
+    path: operation,
+    value: name,
+    message: `${operation} of ${instance} (operation ${name || 'unnamed'}) failed: ${detail}`,
+    fix: `read it with gcloud sql operations describe ${name || '(the operation)'}, fix what it names, then run the command again: it reads the instance first and does not promote twice`,
+  });
+}
+
+/** A GCP pair whose strategy `pnpm failover` and `pnpm failback` do not run on GCP (backup & restore: no Cloud SQL restore yet). */
+export function gcpStrategyUnsupported(env: string, strategy: string, command: string, runs: readonly string[]): Issue {
+  return issue({
+    kind: 'cloud-unsupported',
+    file: manifestFile(env),
+    path: 'dr.strategy',
+    value: strategy,
+    message: `${env} is on gcp under ${strategy}: pnpm ${command} runs GCP pairs under ${runs.join(' and ')} only (Cloud SQL Admin promotes a replica; restoring a Cloud SQL backup is not implemented)`,
+    allowed: runs.join(', '),
+    fix: `restore the instance from its backup in the DR region with gcloud sql backups restore (docs/failover-failback.md), or give the pair a replica strategy (environments/platform.yaml dr.policies)`,
+  });
+}
+
+/** `pnpm failover` or `pnpm failback` without a target, or with more than one. */
+export function cloudTargetNeeded(command: string, given: readonly string[]): Issue {
+  return issue({
+    kind: given.length > 1 ? 'target-conflict' : 'target-missing',
+    file: 'command line',
+    path: '--aws/--gcp/--endpoint',
+    ...(given.length ? { value: given.join(' ') } : {}),
+    message:
+      given.length > 1 ? `${given.join(' and ')} exclude each other` : `a ${command} needs a target: --aws, --gcp or --endpoint <url>`,
+    allowed:
+      "--aws (an AWS pair, the ambient credentials), --gcp (a GCP pair, Google's Application Default Credentials), --endpoint <url> (moto, or an endpoint answering as Cloud SQL Admin does)",
+    fix: `pnpm ${command} <dr-env> with the flag of the pair's cloud: --aws or --gcp`,
   });
 }
