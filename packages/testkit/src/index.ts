@@ -17,6 +17,7 @@ import { afterEach, beforeAll, expect } from 'vitest';
 import { ParityError } from '@parity/model';
 import { REPO_ROOT, type TempWorkspaceOptions, tempWorkspace } from '@parity/model/testing';
 
+export * from './google.js';
 export * from './recorded.js';
 
 /** The launcher users run (`pnpm gen` …): the workspace compiled to JavaScript, on plain node. */
