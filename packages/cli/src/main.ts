@@ -219,8 +219,9 @@ function schemaCommands(cli: Command): void {
       'fail over into a dr environment for real: find the recovery point in the DR region, write the failover into its manifest, print the Terraform difference and the steps Terraform does not do',
     )
     .argument('<dr-env>', 'the dr environment to fail over into')
-    .option('--aws', 'the AWS account of the ambient credentials', false)
-    .option('--endpoint <url>', 'an AWS emulator (moto) instead')
+    .option('--aws', 'the AWS account of the ambient credentials (an AWS pair)', false)
+    .option('--gcp', "the GCP project of Google's Application Default Credentials (a GCP pair)", false)
+    .option('--endpoint <url>', 'an AWS emulator (moto), or an endpoint answering as Cloud SQL Admin does (a GCP pair), instead')
     .option('--reason <text>', "why: recorded in the manifest's history comment")
     .option('--by <who>', 'who declared the disaster: recorded in the history comment')
     .option('--yes', 'do not ask before writing (automation)', false)
@@ -235,8 +236,9 @@ function schemaCommands(cli: Command): void {
       'after a failover, return to the primary region one step per run: reprotect (the primary becomes the DR of the environment that took over), then a replica pair: promote at a fenced moment (lag 0), complete, restore the original roles; a backup & restore pair: restore from a snapshot taken at a fenced moment, complete (the original roles)',
     )
     .argument('<dr-env>', 'the dr environment that took over')
-    .option('--aws', 'the AWS account of the ambient credentials', false)
-    .option('--endpoint <url>', 'an AWS emulator (moto) instead')
+    .option('--aws', 'the AWS account of the ambient credentials (an AWS pair)', false)
+    .option('--gcp', "the GCP project of Google's Application Default Credentials (a GCP pair)", false)
+    .option('--endpoint <url>', 'an AWS emulator (moto), or an endpoint answering as Cloud SQL Admin does (a GCP pair), instead')
     .option('--reason <text>', "why now: recorded in the manifest's history comment")
     .option('--by <who>', 'who decided: recorded in the history comment')
     .option(

@@ -43,6 +43,8 @@ describe('the pair a drill fails over', () => {
     const gcp = await refusal('dr-gcp-euw4');
     expect(gcp.kinds).toEqual(['cloud-unsupported']);
     expect(gcp.issues[0]).toMatchObject({ path: 'cloud', value: 'gcp', allowed: 'aws' });
+    // a failover and a failback run on GCP too (Cloud SQL Admin): only the drill needs the AWS emulator
+    expect((await resolvePair(ROOT, 'dr-gcp-euw4', 'failover')).dr.cloud).toBe('gcp');
     const missing = await refusal('dr-nowhere');
     expect(missing.kinds).toEqual(['env-missing']);
     expect(missing.issues[0]!.allowed).toMatch(/dr-usw2/);

@@ -13,7 +13,7 @@
  * credentials, an unreachable endpoint, access denied, throttling (retried with backoff).
  */
 import { type protos, v1 } from '@google-cloud/sql';
-import { PassThroughClient } from 'google-auth-library';
+import { GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { type CloudCall, interruption, operationFailed, refuseOne, retryThrottled } from '@parity/model';
 
 /** An instance as the failover reads it. */
@@ -62,14 +62,21 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''
 const iso = (t: { seconds?: unknown } | null | undefined): string | undefined =>
   t?.seconds !== undefined && t.seconds !== null ? new Date(Number(t.seconds) * 1000).toISOString() : undefined;
 
-/** The client options: the endpoint's host, port and protocol with no credentials, or Google's endpoint with ADC. */
-function clientOptions(endpoint: string | undefined) {
-  if (!endpoint) return { fallback: true };
+/**
+ * The client options: the endpoint's host, port and protocol with no credentials, or Google's
+ * endpoint with Application Default Credentials, loaded here first: a client left to load them
+ * itself also starts a locations client whose failure to load them nothing awaits (an unhandled
+ * rejection that ends the process), where this one is refused with its fix.
+ */
+async function clientOptions(endpoint: string | undefined) {
+  if (!endpoint) return { fallback: true, authClient: await new GoogleAuth({ scopes: [SCOPE] }).getClient() };
   const u = new URL(endpoint);
   const protocol = u.protocol.replace(':', '');
   const port = Number(u.port || (protocol === 'https' ? 443 : 80));
   return { fallback: true, apiEndpoint: u.hostname, port, protocol, authClient: new PassThroughClient() };
 }
+
+const SCOPE = 'https://www.googleapis.com/auth/sqlservice.admin';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -86,12 +93,13 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /** Cloud SQL Admin, against Google (ADC) or an endpoint that answers as it does. The clients are made at the first call. */
 export function gcpSql(endpoint?: string): GcpSql {
-  let made: { instances: v1.SqlInstancesServiceClient; operations: v1.SqlOperationsServiceClient } | undefined;
-  const api = () => {
-    made ??= {
-      instances: new v1.SqlInstancesServiceClient(clientOptions(endpoint)),
-      operations: new v1.SqlOperationsServiceClient(clientOptions(endpoint)),
-    };
+  type Made = { instances: v1.SqlInstancesServiceClient; operations: v1.SqlOperationsServiceClient };
+  let made: Promise<Made> | undefined;
+  const api = (): Promise<Made> => {
+    made ??= clientOptions(endpoint).then((o) => ({
+      instances: new v1.SqlInstancesServiceClient(o),
+      operations: new v1.SqlOperationsServiceClient(o),
+    }));
     return made;
   };
   const call = (operation: string): CloudCall => ({
@@ -101,12 +109,14 @@ export function gcpSql(endpoint?: string): GcpSql {
     hint: endpoint ? 'the endpoint must answer as Cloud SQL Admin does (sqladmin.googleapis.com/v1)' : undefined,
   });
   const operation = async (project: string, name: string): Promise<Operation> =>
-    (await retryThrottled(call('cloudsql.operations.get'), () => api().operations.get({ project, operation: name })))[0];
+    (await retryThrottled(call('cloudsql.operations.get'), async () => (await api()).operations.get({ project, operation: name })))[0];
 
   return {
     async instance(project, name) {
       try {
-        const [i] = await retryThrottled(call('cloudsql.instances.get'), () => api().instances.get({ project, instance: name }));
+        const [i] = await retryThrottled(call('cloudsql.instances.get'), async () =>
+          (await api()).instances.get({ project, instance: name }),
+        );
         return {
           project: i.project ?? project,
           name: i.name ?? name,
@@ -124,8 +134,8 @@ export function gcpSql(endpoint?: string): GcpSql {
     },
 
     async promoteReplica(project, name, wait = {}) {
-      const [started] = await retryThrottled(call('cloudsql.instances.promoteReplica'), () =>
-        api().instances.promoteReplica({ project, instance: name }),
+      const [started] = await retryThrottled(call('cloudsql.instances.promoteReplica'), async () =>
+        (await api()).instances.promoteReplica({ project, instance: name }),
       );
       const opName = started.name ?? '';
       const deadline = Date.now() + (wait.timeoutMs ?? 30 * 60_000);
@@ -160,8 +170,8 @@ export function gcpSql(endpoint?: string): GcpSql {
     },
 
     async close() {
-      if (!made) return;
-      await Promise.all([made.instances.close(), made.operations.close()]);
+      const m = await made?.catch(() => undefined); // credentials that never loaded: already refused
+      if (m) await Promise.allSettled([m.instances.close(), m.operations.close()]);
     },
   };
 }

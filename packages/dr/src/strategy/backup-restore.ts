@@ -206,7 +206,7 @@ function reprotectProcedure(pair: Pair, drAfter: TerraformJson): FailbackProcedu
       id: 'wait',
       title: `Wait until a copy of ${dr.name}'s database in ${primary.region} is within the RPO, then switch over`,
       changes: `nothing yet: the next pnpm failback waits until the newest copy in ${primary.region} is within the ${dr.dr.rpoMinutes} min RPO (re-protected: ${dr.name} could be recovered from it), then fences ${dr.name}'s writers, snapshots its database, copies it into ${primary.region} and writes failback.step restore`,
-      commands: [pointsCommand(primary.region, vault), failbackCommand(dr.name)],
+      commands: [pointsCommand(primary.region, vault), failbackCommand(pair)],
       by: 'operator',
     },
   ];

@@ -208,7 +208,7 @@ function reprotectProcedure(pair: Pair, before: TerraformJson, after: TerraformJ
     id: 'wait',
     title: `Wait until the replica in ${primary.region} has caught up, then switch over`,
     changes: `nothing yet: the next pnpm failback waits until ${db?.id ?? 'the replica'}'s ReplicaLag (read in ${primary.region}) is within the ${pair.dr.dr.rpoMinutes} min RPO, fences ${dr.name}'s writers, waits for lag 0 and writes failback.step promote`,
-    commands: [lagCommand(primary.region, db?.id), failbackCommand(dr.name)],
+    commands: [lagCommand(primary.region, db?.id), failbackCommand(pair)],
     by: 'operator',
   });
   return out;
