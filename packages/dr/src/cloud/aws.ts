@@ -18,7 +18,8 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { interruption, refuseOne, snapshotUnavailable } from '@parity/model';
+import { refuseOne, snapshotUnavailable } from '@parity/model';
+import { sleep } from './wait.js';
 
 export interface Clients {
   readonly region: string;
@@ -77,19 +78,6 @@ export function apiTarget(endpoint: string | undefined, extra: Omit<ApiTarget, '
 export function arnRegion(arn: string | undefined): string | undefined {
   return arn?.split(':')[3] || undefined;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason instanceof Error ? signal.reason : interruption('abort'));
-      },
-      { once: true },
-    );
-  });
 
 export async function describeSnapshot(rds: RDSClient, id: string, signal?: AbortSignal): Promise<DBSnapshot | undefined> {
   try {

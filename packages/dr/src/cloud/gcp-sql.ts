@@ -14,7 +14,8 @@
  */
 import { type protos, v1 } from '@google-cloud/sql';
 import { GoogleAuth, PassThroughClient } from 'google-auth-library';
-import { type CloudCall, interruption, operationFailed, refuseOne, retryThrottled } from '@parity/model';
+import { type CloudCall, operationFailed, refuseOne, retryThrottled } from '@parity/model';
+import { sleep } from './wait.js';
 
 /** An instance as the failover reads it. */
 export interface SqlInstance {
@@ -77,19 +78,6 @@ async function clientOptions(endpoint: string | undefined) {
 }
 
 const SCOPE = 'https://www.googleapis.com/auth/sqlservice.admin';
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason instanceof Error ? signal.reason : interruption('abort'));
-      },
-      { once: true },
-    );
-  });
 
 /** Cloud SQL Admin, against Google (ADC) or an endpoint that answers as it does. The clients are made at the first call. */
 export function gcpSql(endpoint?: string): GcpSql {
