@@ -6,8 +6,9 @@
  * procedure, its runbook sections, and how a drill practises it (drill-kit.ts).
  *
  * Callers ask the pair's strategy (`strategyFor`, strategies.ts) and never test a strategy's name.
- * Two implement it: a replica pair (pilot light, warm standby) and backup & restore. A third is one
- * new file beside them, named in `STRATEGY_OF`, plus its tests.
+ * Two implement it: a replica pair (pilot light, warm standby) and backup & restore; a GCP replica
+ * pair (gcp-replica-pair.ts) carries the first out through Cloud SQL Admin, picked by the pair's
+ * cloud (`GCP_STRATEGY_OF`). A third is one new file beside them, named in `STRATEGY_OF`, plus its tests.
  */
 import type { CheckReport } from '@parity/checks';
 import type { Failback, Failover, Strategy } from '@parity/model';
