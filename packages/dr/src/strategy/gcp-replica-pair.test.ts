@@ -38,7 +38,7 @@ function run(root: string, args: readonly string[]): Promise<{ code: number; out
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, PARITY_ROOT: root, FORCE_COLOR: '0', NO_COLOR: '1' }, encoding: 'utf8', timeout: 240_000 },
+      { env: { ...process.env, PARITY_ROOT: root, FORCE_COLOR: '0', NO_COLOR: '1' }, encoding: 'utf8', timeout: 900_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
     );
   });
@@ -63,7 +63,7 @@ describe('pnpm failover and pnpm failback, GCP (recorded Cloud SQL Admin answers
     expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(/dr-gcp-euw4 is on gcp: pnpm failover --aws does not reach it/);
     expect(r.out).toMatch(/pnpm failover dr-gcp-euw4 --gcp/);
-  }, 300_000);
+  }, 900_000);
 
   it('fails over: a dry run reads the replica only; then promoteReplica, waited for, and failover.step promote; then complete', async () => {
     const original = readFileSync(manifest(root, 'dr-gcp-euw4'), 'utf8');
@@ -121,7 +121,7 @@ describe('pnpm failover and pnpm failback, GCP (recorded Cloud SQL Admin answers
     expect(complete.out).toMatch(/failover step complete/);
     expect(s.sent.filter((x) => x.call.endsWith('/promoteReplica'))).toHaveLength(1);
     expect(yamlOf(root, 'dr-gcp-euw4').failover.step).toBe('complete');
-  }, 900_000);
+  }, 2_700_000);
 
   it('fails back: reprotect (no API call), then the reverse replica promoted at the switchover, then complete and the original roles', async () => {
     const reverse = cloudSqlInstance({ ...PROD, type: 'READ_REPLICA_INSTANCE', master: `${DR.project}:${DR.name}` });
@@ -171,5 +171,5 @@ describe('pnpm failover and pnpm failback, GCP (recorded Cloud SQL Admin answers
     expect(yamlOf(root, 'prod-gcp-euw1').failback).toBeUndefined();
     expect(yamlOf(root, 'dr-gcp-euw4').failover).toBeUndefined();
     expect(s.sent.filter((x) => x.call.endsWith('/promoteReplica'))).toHaveLength(1);
-  }, 1_200_000);
+  }, 3_600_000);
 });
