@@ -1,13 +1,22 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProcess } from '@parity/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatSeconds, formatSlowest, type ProjectTimings, readTimings, slowest, TIMINGS_DIR } from './timings.js';
+import { e2ePackages, turboRuns } from './run.js';
+import { formatSeconds, formatSlowest, type ProjectTimings, readTimings, slowest, TIMINGS_DIR, workspaceDirs } from './timings.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const VITEST = join(HERE, '..', 'node_modules', '.bin', 'vitest');
+const REPO = join(HERE, '..', '..', '..');
+
+/** A package's `*.e2e.test.ts` files under src/. */
+function e2eFiles(dir: string): string[] {
+  const src = join(dir, 'src');
+  if (!existsSync(src)) return [];
+  return readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.e2e.test.ts'));
+}
 
 /** A throwaway workspace: one package using the real configuration, a unit file and two end-to-end files. */
 function workspace(): string {
@@ -76,6 +85,28 @@ describe('the unit and e2e projects, and each file’s duration', () => {
     const table = formatSlowest(ranked);
     expect(table).toMatch(/^the 2 slowest test files:\n 1\. packages\/demo\/src\/slow(er)?\.e2e\.test\.ts +\d+(\.\d)? s {2}e2e\n 2\. /);
     expect(formatSlowest([])).toBe('no test timings were recorded');
+  });
+});
+
+describe('pnpm test’s turbo runs', () => {
+  it('pnpm test:unit is the CPU-bound run alone; pnpm test adds every test:e2e at once beside it', () => {
+    expect(turboRuns('unit', root)).toEqual([['typecheck', 'lint', 'test', '--concurrency=2']]);
+    expect(e2ePackages(root)).toEqual(['packages/demo']);
+    expect(turboRuns('all', root, ['--filter', '@demo/pkg'])).toEqual([
+      ['test:e2e', '--concurrency=1', '--filter', '@demo/pkg'],
+      ['typecheck', 'lint', 'test', '--concurrency=2', '--filter', '@demo/pkg'],
+    ]);
+  });
+
+  it('in this repository, every package with end-to-end files has a test:e2e task that runs all of them at once', () => {
+    const withFiles = workspaceDirs(REPO).filter((d) => e2eFiles(join(REPO, d)).length > 0);
+    expect(withFiles).toEqual(expect.arrayContaining(['packages/cli', 'packages/drill', 'packages/release']));
+    expect(e2ePackages(REPO)).toEqual(withFiles);
+    for (const d of withFiles) {
+      const script = (JSON.parse(readFileSync(join(REPO, d, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+      expect(script['test:e2e'], d).toBe(`vitest run --project e2e --maxWorkers=${e2eFiles(join(REPO, d)).length}`);
+      expect(script.test, d).toBe('vitest run --project unit');
+    }
   });
 });
 
