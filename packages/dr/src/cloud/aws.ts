@@ -78,7 +78,8 @@ export function arnRegion(arn: string | undefined): string | undefined {
   return arn?.split(':')[3] || undefined;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** Wait `ms`, or reject with the abort's reason as soon as `signal` aborts. */
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener(
