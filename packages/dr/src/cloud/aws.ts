@@ -78,18 +78,18 @@ export function arnRegion(arn: string | undefined): string | undefined {
   return arn?.split(':')[3] || undefined;
 }
 
-/** Wait `ms`, or reject with the abort's reason as soon as `signal` aborts. */
+/** Wait `ms`, or reject with the abort's reason as soon as `signal` aborts (its listener removed either way: callers poll). */
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason instanceof Error ? signal.reason : interruption('abort'));
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason instanceof Error ? signal.reason : interruption('abort'));
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 export async function describeSnapshot(rds: RDSClient, id: string, signal?: AbortSignal): Promise<DBSnapshot | undefined> {
