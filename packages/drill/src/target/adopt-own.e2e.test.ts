@@ -7,7 +7,7 @@
  *
  * Needs moto_server (moto 5.2.1) and terraform: skipped locally without them, FAILS under CI=true.
  */
-import { spawnSync } from 'node:child_process';
+import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './testing.js';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +22,8 @@ import { ParityError } from '@parity/model';
 import { apply, diagnosticsOf, init, pendingChanges, stateResources, type TfContext } from './terraform.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = probeMoto();
+const hasTerraform = probeTerraform();
 const pluginDir = process.env.PARITY_TF_PLUGIN_DIR ?? (existsSync('/opt/tf-plugins') ? '/opt/tf-plugins' : undefined);
 const REGION = 'eu-west-1';
 
