@@ -97,7 +97,7 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('apply on an emulator of the 
     expect(state.filter((s) => s.type === 'aws_kms_alias').map((s) => [s.values.name, s.values.target_key_id])).toEqual([[alias, key]]);
     expect(await aliasTargets(alias)).toEqual([key]);
     expect(await pendingChanges(dir, ctx, 'adopt test')).toEqual([]);
-  }, 240_000);
+  }, 600_000);
 
   it('on an emulator the drill did not start (--endpoint, --aws) the refusal stands', async () => {
     const alias = 'alias/acme-prod-euw1-backup';
@@ -112,5 +112,5 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('apply on an emulator of the 
     expect(diagnosticsOf(failed).join('\n')).toMatch(/^aws_kms_alias\.backup_key-alias: creating .*AlreadyExistsException/m);
     expect(stateResources(dir).some((s) => s.type === 'aws_kms_alias')).toBe(false);
     expect(await aliasTargets(alias)).toEqual([key]);
-  }, 240_000);
+  }, 600_000);
 });
