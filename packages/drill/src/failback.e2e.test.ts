@@ -144,7 +144,7 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('pnpm drill --failback agains
       expect(processesIn(ws.root)).toEqual([]);
       expect(existsSync(join(ws.root, '.parity', 'drills', 'dr-usw2.lock'))).toBe(false);
     },
-    40 * 60_000,
+    60 * 60_000,
   );
 
   // backup & restore (dr-euc1) runs with --failback in drill.e2e.test.ts: the failover's and the failback's assertions are there, once
