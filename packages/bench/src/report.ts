@@ -39,6 +39,26 @@ export interface Phases {
   steadyGcp: Record<string, number>;
 }
 
+/** One drill of the drill figure (drill.ts): `parity drill <drEnv> --json` on its own moto, wall time of the whole command. */
+export interface DrillFigure {
+  readonly drEnv: string;
+  readonly primary: string;
+  readonly strategy: string;
+  readonly runs: number;
+  /** Median of the runs. */
+  readonly wallMs: number;
+  readonly wallsMs: number[];
+  readonly cpuMs: number;
+  readonly treeRssMiB: number;
+  /** The last run's report: passed, failed, aborted (or why there was none). */
+  readonly status: string;
+  readonly failedStep?: string;
+  /** The last run's steps and their durations. */
+  readonly steps: ReadonlyArray<{ id: string; seconds: number }>;
+  /** The RTO the drills measured on the emulator (median), in minutes. */
+  readonly rtoMinutes?: number;
+}
+
 export interface BenchResult {
   schema: 2;
   startedAt: string;
@@ -50,6 +70,8 @@ export interface BenchResult {
   options: Record<string, unknown>;
   sizes: SizeResult[];
   phases?: Phases;
+  /** One pilot-light and one backup & restore drill (drill.ts). */
+  drills?: DrillFigure[];
   targets: Target[];
 }
 
@@ -94,6 +116,53 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     `Code: ${r.source}. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; load average at start ${String(m.loadAverageAtStart)}, at the end ${r.loadAverageAtEnd ?? '?'} (the machine is shared: figures move with the load); node ${String(m.node)}, pnpm ${String(m.pnpm)}, ${String(m.terraform)}, cdktn-cli ${String(m.cdktnCli ?? '—')}, cdktf-cli ${String(m.cdktfCli)}.`,
     '',
   );
+  out.push(...sizesSection(r));
+  out.push('', '### Targets', '', '| target | measured | result | note |', '|---|---|---|---|');
+  for (const t of r.targets)
+    out.push(
+      `| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.note || '—'} |`,
+    );
+
+  out.push(...(r.phases ? phasesSection(r.phases) : []), ...drillsSection(r.drills ?? []));
+
+  if (previous && (previous.schema as number) >= 1) {
+    const rows: string[] = [];
+    for (const x of sizes) {
+      const p = previous.sizes.find((y) => y.size === x.size);
+      if (!p) continue;
+      for (const [key, label] of ROWS) {
+        const a = x.measures[key];
+        const b = p.measures[key];
+        if (a && b)
+          rows.push(`| ${x.size} | ${label} | ${s(b.wallMs)} | ${s(a.wallMs)} | ${((a.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`);
+      }
+    }
+    for (const d of r.drills ?? []) {
+      const b = previous.drills?.find((x) => x.drEnv === d.drEnv);
+      if (b)
+        rows.push(
+          `| — | drill \`${d.drEnv}\` (${d.strategy}) | ${s(b.wallMs)} | ${s(d.wallMs)} | ${((d.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`,
+        );
+    }
+    if (rows.length) {
+      out.push(
+        '',
+        `### Against the previous run (${previous.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${previous.source})`,
+        '',
+        '| envs | measure | before | now | change |',
+        '|---|---|---|---|---|',
+        ...rows,
+      );
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The figures of the synthetic fleets: one column per size, then per environment at the largest (nothing without a size). */
+function sizesSection(r: BenchResult): string[] {
+  const sizes = r.sizes;
+  if (sizes.length === 0) return [];
+  const out: string[] = [];
   out.push(
     `Each cell: wall time · CPU time (user+sys, all child processes) · peak RSS (the whole process tree, sampled), median of ${String(r.options.runs)} runs unless noted.`,
     '',
@@ -130,38 +199,7 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     per('validate', 'validate (per AWS env)', Math.max(1, big.aws));
   }
 
-  out.push('', '### Targets', '', '| target | measured | result | note |', '|---|---|---|---|');
-  for (const t of r.targets)
-    out.push(
-      `| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.note || '—'} |`,
-    );
-
-  if (r.phases) out.push(...phasesSection(r.phases));
-
-  if (previous && (previous.schema as number) >= 1) {
-    const rows: string[] = [];
-    for (const x of sizes) {
-      const p = previous.sizes.find((y) => y.size === x.size);
-      if (!p) continue;
-      for (const [key, label] of ROWS) {
-        const a = x.measures[key];
-        const b = p.measures[key];
-        if (a && b)
-          rows.push(`| ${x.size} | ${label} | ${s(b.wallMs)} | ${s(a.wallMs)} | ${((a.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`);
-      }
-    }
-    if (rows.length) {
-      out.push(
-        '',
-        `### Against the previous run (${previous.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${previous.source})`,
-        '',
-        '| envs | measure | before | now | change |',
-        '|---|---|---|---|---|',
-        ...rows,
-      );
-    }
-  }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** Parity against each peer, cold: cdktn-cli first (the peer), cdktf-cli 0.21 last (the historical row). */
@@ -244,5 +282,27 @@ function phasesSection(ph: NonNullable<BenchResult['phases']>): string[] {
   for (const k of keys)
     lines.push(`| ${isSub(k) ? `  ↳ ${k.slice(7)}` : k} | ${cols.map(([, o]) => (o[k] === undefined ? '' : ms(o[k]!))).join(' | ')} |`);
   lines.push(`| **total** | ${cols.map(([, o]) => `**${ms(total(o))}**`).join(' | ')} |`);
+  return lines;
+}
+
+/** The drill figure: each drill's wall time, and where it went. */
+function drillsSection(drills: readonly DrillFigure[]): string[] {
+  if (drills.length === 0) return [];
+  const lines = ['', '### Drills on the emulator', ''];
+  lines.push(
+    "`parity drill <dr-env> --json` through the launcher, on a moto it starts and stops; wall time of the whole command (the steps are the last run's).",
+    '',
+    '| drill | strategy | wall | CPU | peak RSS | result | RTO on the emulator | steps |',
+    '|---|---|---|---|---|---|---|---|',
+  );
+  for (const d of drills) {
+    const steps = d.steps
+      .filter((x) => x.seconds >= 1)
+      .map((x) => `${x.id} ${x.seconds.toFixed(0)} s`)
+      .join(', ');
+    lines.push(
+      `| \`${d.drEnv}\` (recovers \`${d.primary}\`) | ${d.strategy} | ${s(d.wallMs)}${d.runs > 1 ? ` (runs ${d.wallsMs.map((w) => s(w)).join(', ')})` : ''} | ${s(d.cpuMs)} | ${mib(d.treeRssMiB)} | ${d.status}${d.failedStep ? ` at ${d.failedStep}` : ''} | ${d.rtoMinutes === undefined ? '—' : `${d.rtoMinutes} min`} | ${steps} |`,
+    );
+  }
   return lines;
 }

@@ -566,7 +566,7 @@ describe('SIGKILL in the middle of a command', () => {
   });
 
   it('promote: the temporary manifest a killed promote leaves is swept by the next command, the manifest untouched', () => {
-    // The real kill, with a registry and published versions, is packages/release/src/promote-kill.test.ts;
+    // The real kill, with a registry and published versions, is packages/release/src/promote-kill.e2e.test.ts;
     // here, what it can leave (its temporary manifest, named after a process that no longer runs) is swept.
     const ws = ownWorkspace();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;

@@ -30,7 +30,7 @@ import { type Progress, silentProgress } from './report/progress.js';
 import { acquireLock, type Lock } from './target/lock.js';
 import type { Moto } from './target/moto.js';
 import { apply, destroy, init, type PendingChange, pendingChanges, type TfContext } from './target/terraform.js';
-import type { FilterResult } from './target/emulator.js';
+import type { FilterResult, IgnoredDrift } from './target/emulator.js';
 
 /** What the drill takes from the CLI: the project's own check, synth and Terraform environment. */
 export interface DrillDeps {
@@ -109,6 +109,8 @@ export interface Observed {
   readonly replicaSubnetGroups: string[];
   /** Environments that hold a replica on the emulator (they keep the adaptation for every later apply). */
   readonly withoutSubnetGroups: Set<string>;
+  /** Attributes moto drops that the emulator's applies left alone (target/work-copy.ts), by environment. */
+  readonly driftIgnored: Array<IgnoredDrift & { readonly env: string }>;
   /** What Terraform planned right after the peacetime apply, and after the failover's last apply. */
   pending?: { readonly before: readonly PendingChange[]; readonly after: readonly PendingChange[] };
 }
@@ -143,7 +145,7 @@ export class DrillContext {
   /** A second interrupt killed everything at once. */
   forced = false;
   readonly created: Created = { workCopies: new Map(), snapshots: [] };
-  readonly observed: Observed = { emulatorQuirks: [], replicaSubnetGroups: [], withoutSubnetGroups: new Set() };
+  readonly observed: Observed = { emulatorQuirks: [], replicaSubnetGroups: [], withoutSubnetGroups: new Set(), driftIgnored: [] };
   private firstSignalAt = 0;
   private readonly onSignal = (sig: NodeJS.Signals) => this.signalled(sig);
   private readonly onOuterAbort = () =>

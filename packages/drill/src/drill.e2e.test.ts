@@ -8,7 +8,7 @@
  * Needs moto_server (moto 5.2.1) and Terraform. Without moto_server it is skipped locally and
  * FAILS under CI=true: CI must run one complete drill.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastDrill } from '@parity/checks';
@@ -18,10 +18,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@parity/io';
 import { motoCommand } from './target/moto.js';
 import type { DrillReport } from '@parity/model';
+import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './target/testing.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = probeMoto();
+const hasTerraform = probeTerraform();
 const runnable = hasMoto && hasTerraform;
 // Every drill runs through the launcher users run (BIN), in a throwaway workspace holding the
 // tests' fleet (@parity/testkit), whatever the repository's environments/ holds.

@@ -7,17 +7,18 @@
  *
  * Needs moto_server (moto 5.2.1) and Terraform: skipped locally without them, FAILS under CI=true.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, fleetWorkspace } from '@parity/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { motoCommand } from './target/moto.js';
 import type { DrillReport } from '@parity/model';
+import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './target/testing.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = probeMoto();
+const hasTerraform = probeTerraform();
 
 const workspaces: Array<{ cleanup: () => void }> = [];
 afterAll(() => {
@@ -143,7 +144,7 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('pnpm drill --failback agains
       expect(processesIn(ws.root)).toEqual([]);
       expect(existsSync(join(ws.root, '.parity', 'drills', 'dr-usw2.lock'))).toBe(false);
     },
-    40 * 60_000,
+    60 * 60_000,
   );
 
   // backup & restore (dr-euc1) runs with --failback in drill.e2e.test.ts: the failover's and the failback's assertions are there, once

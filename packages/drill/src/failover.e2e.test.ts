@@ -6,7 +6,7 @@
  *
  * Needs moto_server (moto 5.2.1): skipped locally without it, FAILS under CI=true.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
@@ -24,9 +24,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients } from '@parity/dr/aws';
 import { motoCommand, startMoto, type Moto } from './target/moto.js';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
+import { hasMoto as probeMoto } from './target/testing.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = probeMoto();
 // Through the launcher users run (BIN), in throwaway workspaces holding the tests' fleet (@parity/testkit).
 const tempWorkspace = fleetWorkspace;
 

@@ -1,7 +1,7 @@
 /**
  * Pinned bundle versions in manifests (`bundles: { database: 1.0.0 }`): validation, resolution
  * with the pinned version's own spec, and the errors when it cannot be had. These need no
- * registry: pinned versions are placed in the bundle cache by hand (e2e.test.ts installs real
+ * registry: pinned versions are placed in the bundle cache by hand (release.e2e.test.ts installs real
  * ones from a real registry).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -364,7 +364,7 @@ function cleanPlanGap(after: readonly PendingSummary[], before: readonly Pending
   const residue = before.map((p) => `${p.address} ${p.action} (${p.attributes.join(', ')})`).join('; ');
   return {
     what: 'a clean plan after the failover',
-    why: `the AWS provider reads replicate_source_db back from ReadReplicaSourceDBInstanceIdentifier, which moto keeps after the promotion, so ${db.join(', ') || 'the database'} still shows a change to null after the last apply and every later apply calls PromoteReadReplica again (a no-op on moto); on AWS the field is empty after the promotion. moto also leaves changes pending right after an apply, because it does not keep some attributes (${residue || 'none'}): the drill checks that the failover leaves nothing pending beyond those`,
+    why: `the AWS provider reads replicate_source_db back from ReadReplicaSourceDBInstanceIdentifier, which moto keeps after the promotion, so ${db.join(', ') || 'the promoted database'} would show a change to null on every later plan and every later apply would call PromoteReadReplica again; on AWS the field is empty after the promotion, and on the emulator the drill's applies after the promotion ignore it (see "re-applying what the emulator drops"). moto also leaves changes pending right after an apply, because it does not keep some attributes (${residue || 'none'}): the drill checks that the failover leaves nothing pending beyond those`,
   };
 }
 
