@@ -21,6 +21,9 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSC
 import { refuseOne, snapshotUnavailable } from '@parity/model';
 import { sleep } from './wait.js';
 
+/** The wait between polls, for the drill's own waits (@parity/dr/aws is what the drill imports of the cloud). */
+export { sleep };
+
 export interface Clients {
   readonly region: string;
   readonly rds: RDSClient;
