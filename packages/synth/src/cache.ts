@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLOUDS, type Cloud, type ResolvedEnvironment } from '@parity/model';
+import { CLOUDS, type Cloud, isPreview, type ResolvedEnvironment } from '@parity/model';
 
 export const OUT_DIR = 'cdktf.out';
 export const MARKER = '.parity-inputs.json';
@@ -200,12 +200,12 @@ export class InputHasher {
     return v;
   }
 
-  /** The inputs of a cloud's bootstrap stack: Parity's code and lockfile, and every environment of that cloud. */
+  /** The inputs of a cloud's bootstrap stack: Parity's code and lockfile, and every environment of that cloud (previews have none of their own). */
   bootstrapHash(cloud: Cloud, envs: readonly ResolvedEnvironment[]): string {
     const h = createHash('sha256');
     h.update(this.base);
     h.update(cloud);
-    for (const e of envs.filter((x) => x.cloud === cloud)) h.update(JSON.stringify(e));
+    for (const e of envs.filter((x) => x.cloud === cloud && !isPreview(x))) h.update(JSON.stringify(e));
     return h.digest('hex');
   }
 
