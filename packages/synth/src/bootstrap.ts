@@ -3,10 +3,11 @@
  * when an environment or a state region enters the fleet), before any environment can
  * `terraform init`. It holds what the environments' Terraform stands on: the state buckets of
  * every region the fleet's state uses, and the identities CI assumes through GitHub OIDC (a
- * read-only plan role and an apply role per environment, named by `ciIdentity`).
+ * read-only plan role and an apply role per environment, named by `ciIdentity`; with `previews:` in
+ * the definition, one preview identity per cloud, scoped to preview resources and preview state).
  *
  * Its own state is local: it creates the buckets remote state would need (docs/bootstrap.md, the first apply).
- * Previews get no identity or bucket of their own: they use their base's bucket.
+ * Previews get no identity, bucket or GitHub Environment of their own: they use their base's bucket.
  */
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
@@ -43,12 +44,23 @@ import { mkdirSync } from 'node:fs';
 import { writeDirAtomic } from '@parity/io';
 import { App, Fn, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Testing, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
-import { bootstrapDir, bootstrapFile, bootstrapStackName } from './cache.js';
+import { bootstrapDir, bootstrapFile, bootstrapStackName, type BootstrapOptions } from './cache.js';
 import { synthesizeSingleStack, withoutTokenTraces } from './synth.js';
+import { awsPreviewActions, awsPreviewStatements, gcpPreviewRoles } from './bootstrap-preview.js';
 
 // The paths and names live with the cache (no cdktf): `pnpm check` reads them without loading cdktf.
-export { bootstrapDir, bootstrapFile, bootstrapStackName };
-import { ciIdentity, ciServiceAccountId, type Cloud, isPreview, physicalName, type ResolvedEnvironment } from '@parity/model';
+export { bootstrapDir, bootstrapFile, bootstrapStackName, type BootstrapOptions };
+import {
+  ciIdentity,
+  ciServiceAccountId,
+  type Cloud,
+  isPreview,
+  physicalName,
+  PREVIEW_GITHUB_ENVIRONMENT,
+  PREVIEW_STATE_ROOT,
+  previewIdentity,
+  type ResolvedEnvironment,
+} from '@parity/model';
 
 /** GitHub's OIDC issuer, as the trust policies and the workload identity provider name it. */
 export const GITHUB_OIDC = 'token.actions.githubusercontent.com';
@@ -59,8 +71,14 @@ const CI_PURPOSES = ['plan', 'apply'] as const;
 export const NONCURRENT_DAYS = 90;
 
 /** The bootstrap stack of one cloud. */
-function bootstrapStack(scope: Construct, cloud: Cloud, platform: string, envs: readonly ResolvedEnvironment[]): TerraformStack {
-  return cloud === 'aws' ? new AwsBootstrapStack(scope, platform, envs) : new GcpBootstrapStack(scope, platform, envs);
+function bootstrapStack(
+  scope: Construct,
+  cloud: Cloud,
+  platform: string,
+  envs: readonly ResolvedEnvironment[],
+  opts: BootstrapOptions,
+): TerraformStack {
+  return cloud === 'aws' ? new AwsBootstrapStack(scope, platform, envs, opts) : new GcpBootstrapStack(scope, platform, envs, opts);
 }
 
 /** The environments of one cloud the bootstrap provides for: not the previews, which use their base's. */
@@ -72,7 +90,12 @@ function fleetOf(envs: readonly ResolvedEnvironment[], cloud: Cloud): ResolvedEn
  * Synthesize the bootstrap of every cloud the fleet uses into bootstrap/<cloud>/cdktf.out (through
  * a temporary folder and a rename). Returns the files written, relative to the root.
  */
-export function synthBootstrap(root: string, platform: string, envs: readonly ResolvedEnvironment[]): string[] {
+export function synthBootstrap(
+  root: string,
+  platform: string,
+  envs: readonly ResolvedEnvironment[],
+  opts: BootstrapOptions = {},
+): string[] {
   const written: string[] = [];
   for (const cloud of ['aws', 'gcp'] as const) {
     if (fleetOf(envs, cloud).length === 0) continue;
@@ -83,7 +106,7 @@ export function synthBootstrap(root: string, platform: string, envs: readonly Re
       (tmp) => {
         withoutTokenTraces(() => {
           const app = new App({ outdir: tmp, skipValidation: false });
-          const stack = bootstrapStack(app, cloud, platform, envs);
+          const stack = bootstrapStack(app, cloud, platform, envs, opts);
           // local state, beside the output (a new synthesis replaces cdktf.out, never the state)
           new LocalBackend(stack, { path: '../../../terraform.tfstate' });
           synthesizeSingleStack(app, stack);
@@ -100,13 +123,17 @@ export function synthBootstrap(root: string, platform: string, envs: readonly Re
  * The bootstrap stacks of the fleet's clouds as Terraform JSON, in memory, exactly as
  * {@link synthBootstrap} writes them: what `pnpm check` runs the policy rules over.
  */
-export function bootstrapToJson(platform: string, envs: readonly ResolvedEnvironment[]): Map<Cloud, Record<string, unknown>> {
+export function bootstrapToJson(
+  platform: string,
+  envs: readonly ResolvedEnvironment[],
+  opts: BootstrapOptions = {},
+): Map<Cloud, Record<string, unknown>> {
   const out = new Map<Cloud, Record<string, unknown>>();
   for (const cloud of ['aws', 'gcp'] as const) {
     if (fleetOf(envs, cloud).length === 0) continue;
     withoutTokenTraces(() => {
       const app = Testing.app();
-      const stack = bootstrapStack(app, cloud, platform, envs);
+      const stack = bootstrapStack(app, cloud, platform, envs, opts);
       new LocalBackend(stack, { path: '../../../terraform.tfstate' });
       out.set(cloud, JSON.parse(Testing.synth(stack)) as Record<string, unknown>);
     });
@@ -136,6 +163,11 @@ export function stateBuckets(envs: readonly ResolvedEnvironment[]): Map<string, 
 /** Every environment with a state bucket, bucket by bucket. */
 function environmentsOf(buckets: ReadonlyMap<string, StateBucket>): ResolvedEnvironment[] {
   return [...buckets.values()].flatMap((b) => b.envs);
+}
+
+/** The buckets previews keep their state in: those of the staging environments, the bases CI derives previews from. */
+function previewBuckets(buckets: ReadonlyMap<string, StateBucket>): Array<[string, StateBucket]> {
+  return [...buckets].filter(([, b]) => b.envs.some((e) => e.role === 'staging'));
 }
 
 /** A construct ID made of a bucket name. */
@@ -176,7 +208,7 @@ function githubTrust(oidc: IamOpenidConnectProvider, subjects: string[]): string
 
 /** AWS: state buckets (KMS key, versioning, no public access, TLS only, old versions expire), the GitHub OIDC provider, plan and apply roles. */
 export class AwsBootstrapStack extends TerraformStack {
-  constructor(scope: Construct, platform: string, envs: readonly ResolvedEnvironment[]) {
+  constructor(scope: Construct, platform: string, envs: readonly ResolvedEnvironment[], opts: BootstrapOptions = {}) {
     super(scope, bootstrapStackName('aws'));
     const buckets = stateBuckets(fleetOf(envs, 'aws'));
     const repo = repoVariable(this).stringValue;
@@ -185,6 +217,7 @@ export class AwsBootstrapStack extends TerraformStack {
     const oidc = new IamOpenidConnectProvider(this, 'github', { url: `https://${GITHUB_OIDC}`, clientIdList: ['sts.amazonaws.com'] });
     for (const env of environmentsOf(buckets)) this.ciRoles(env, oidc, repo, account);
     for (const [bucket, b] of buckets) this.stateBucket(platform, bucket, b, providers.get(b.region)!, account);
+    if (opts.previews) this.previewRole(platform, buckets, oidc, repo, account, opts.previews.services.aws);
     new TerraformOutput(this, 'aws_account_id', { value: account.id, description: 'set as the repository variable AWS_ACCOUNT_ID' });
   }
 
@@ -366,6 +399,7 @@ export class AwsBootstrapStack extends TerraformStack {
         {
           // Every CI role reaches only its own environment's state prefix (state and lock file):
           // one statement whatever the fleet's size (a bucket policy holds 20 KB), by the role's tag.
+          // The preview role is tagged `previews`: every preview's state, nothing else.
           sid: 'OnlyOwnState',
           effect: 'Deny',
           principals: anyone,
@@ -396,11 +430,52 @@ export class AwsBootstrapStack extends TerraformStack {
       pointInTimeRecovery: { enabled: true },
     });
   }
+
+  /**
+   * The preview role: trusted only from the GitHub Environment `preview`; reads everything (plan),
+   * changes only what is tagged (or named) as a preview's, and reaches only `previews/` in the
+   * staging environments' state buckets (its tag, `previews`, is what their policies let through).
+   */
+  private previewRole(
+    platform: string,
+    buckets: ReadonlyMap<string, StateBucket>,
+    oidc: IamOpenidConnectProvider,
+    repo: string,
+    account: AwsAccount,
+    services: readonly string[],
+  ): void {
+    const role = new IamRole(this, 'previews_ci_apply', {
+      name: previewIdentity(platform, 'aws'),
+      description: `previews: terraform apply and destroy from GitHub Actions, only from the GitHub Environment ${PREVIEW_GITHUB_ENVIRONMENT}, only on preview resources`,
+      assumeRolePolicy: githubTrust(oidc, [`repo:${repo}:environment:${PREVIEW_GITHUB_ENVIRONMENT}`]),
+      tags: { [ENV_TAG]: PREVIEW_STATE_ROOT },
+    });
+    new IamRolePolicyAttachment(this, 'previews_ci_apply_read_only', {
+      role: role.name,
+      policyArn: `arn:${account.partition}:iam::aws:policy/ReadOnlyAccess`,
+    });
+    const scope = new DataAwsIamPolicyDocument(this, 'previews_ci_apply_scope_document', {
+      statement: awsPreviewStatements({
+        platform,
+        partition: account.partition,
+        account: account.id,
+        actions: awsPreviewActions(services),
+        buckets: previewBuckets(buckets).map(([name, b]) => ({ name, region: b.region })),
+      }).map((s) => ({
+        ...s,
+        actions: [...s.actions],
+        resources: [...s.resources],
+        condition: s.condition?.map((c) => ({ ...c, values: [...c.values] })),
+      })),
+    });
+    new IamRolePolicy(this, 'previews_ci_apply_scope', { role: role.name, name: 'preview-resources-only', policy: scope.json });
+    this.keepCiIdentities('previews_ci_apply_guard', role, oidc, account);
+  }
 }
 
 /** GCP: state buckets (CMEK, versioning, no public access, old versions deleted), a workload identity pool for GitHub, plan and apply service accounts. */
 export class GcpBootstrapStack extends TerraformStack {
-  constructor(scope: Construct, platform: string, envs: readonly ResolvedEnvironment[]) {
+  constructor(scope: Construct, platform: string, envs: readonly ResolvedEnvironment[], opts: BootstrapOptions = {}) {
     super(scope, bootstrapStackName('gcp'));
     const buckets = stateBuckets(fleetOf(envs, 'gcp'));
     const repo = repoVariable(this).stringValue;
@@ -414,6 +489,7 @@ export class GcpBootstrapStack extends TerraformStack {
     const accounts = new Map(environmentsOf(buckets).map((env) => [env.name, this.ciAccounts(env, platform, pool.name, repo)]));
     const stored = new Map([...buckets].map(([name, b]) => [name, this.stateBucket(platform, name, b, agent)]));
     for (const [name, b] of buckets) for (const env of b.envs) this.ownStateOnly(name, stored.get(name)!, env, accounts.get(env.name)!);
+    if (opts.previews) this.previewAccount(platform, buckets, stored, pool.name, repo, opts.previews.services.gcp);
     new TerraformOutput(this, 'workload_identity_provider', {
       value: provider.name,
       description: 'set as the repository variable GCP_WORKLOAD_IDENTITY_PROVIDER',
@@ -519,6 +595,52 @@ export class GcpBootstrapStack extends TerraformStack {
       // only a job running in the GitHub Environment named after this environment
       apply: make('apply', 'roles/owner', `principal://iam.googleapis.com/${pool}/subject/repo:${repo}:environment:${env.name}`),
     };
+  }
+
+  /**
+   * The preview service account, in the bootstrap's project: trusted only from the GitHub
+   * Environment `preview`, given the roles the bundles' resources need in the projects of the
+   * staging environments (GCP IAM cannot grant by label), and `previews/` of their state buckets.
+   */
+  private previewAccount(
+    platform: string,
+    buckets: ReadonlyMap<string, StateBucket>,
+    stored: ReadonlyMap<string, StorageBucket>,
+    pool: string,
+    repo: string,
+    services: readonly string[],
+  ): void {
+    const sa = new ServiceAccount(this, 'previews_ci_apply', {
+      accountId: previewIdentity(platform, 'gcp'),
+      displayName: `previews: terraform apply and destroy from GitHub Actions (GitHub Environment ${PREVIEW_GITHUB_ENVIRONMENT})`,
+    });
+    new ServiceAccountIamMember(this, 'previews_ci_apply_github', {
+      serviceAccountId: sa.name,
+      role: 'roles/iam.workloadIdentityUser',
+      member: `principal://iam.googleapis.com/${pool}/subject/repo:${repo}:environment:${PREVIEW_GITHUB_ENVIRONMENT}`,
+    });
+    const bases = environmentsOf(buckets).filter((e) => e.role === 'staging');
+    for (const env of bases) {
+      for (const role of gcpPreviewRoles(services)) {
+        new ProjectIamMember(this, `previews_${env.name}_${role.slice('roles/'.length).replace(/\./g, '_')}`, {
+          project: env.gcpProject!,
+          role,
+          member: `serviceAccount:${sa.email}`,
+        });
+      }
+    }
+    for (const [name] of previewBuckets(buckets)) {
+      new StorageBucketIamMember(this, `${idOf(name)}_previews`, {
+        bucket: stored.get(name)!.name,
+        role: 'roles/storage.objectAdmin',
+        member: `serviceAccount:${sa.email}`,
+        condition: { title: 'previews-state-only', expression: statePrefixOnly(name, PREVIEW_STATE_ROOT) },
+      });
+    }
+    new TerraformOutput(this, 'preview_service_account', {
+      value: sa.email,
+      description: 'set as the repository variable GCP_PREVIEW_SERVICE_ACCOUNT',
+    });
   }
 }
 
