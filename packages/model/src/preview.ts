@@ -267,7 +267,8 @@ export function previewsSettingIssues(defSrc: SourceFile<Definition>, manifests:
     .map((s) => s.data.name)
     .sort();
   const base = manifests.get(from);
-  if (!base) return [previewBaseMissing(at, from, stagings)];
+  // not yet, while a fleet is being stamped: what needs it (pnpm gen ci) refuses it then
+  if (!base) return [{ ...previewBaseMissing(at, from, stagings), severity: 'warning' }];
   if (base.data.role !== 'staging') return [previewBaseInvalid(at, from, base.data.role, stagings, 'a staging environment')];
   return [];
 }

@@ -27,6 +27,12 @@ export async function genCi(flags: { check?: boolean }, root?: string): Promise<
   const envs = all.filter((e) => !isPreview(e));
   const settings = ws.definition.data.previews;
   const base = settings ? envs.find((e) => e.name === settings.from) : undefined;
+  // the preview workflow derives from that environment: it must exist (a warning while the fleet is stamped)
+  if (settings && !base)
+    refuse(
+      'cannot write the preview workflow',
+      ...ws.issues.filter((i) => i.path === 'previews.from').map((i) => ({ ...i, severity: 'error' as const })),
+    );
   const pkg = readWorkspaceJson<{ packageManager: string }>(r, 'package.json', { kind: 'config', what: 'package.json' });
   const files = renderWorkflows(
     r,
