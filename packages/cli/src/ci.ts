@@ -88,7 +88,7 @@ export interface PreviewView {
 export function previewView(
   platform: string,
   settings: { from: string; ttl: string; label: string },
-  base: ResolvedEnvironment,
+  base: Pick<ResolvedEnvironment, 'cloud' | 'region' | 'state'>,
 ): PreviewView {
   const aws = base.cloud === 'aws';
   return {
