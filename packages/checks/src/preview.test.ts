@@ -95,17 +95,27 @@ describe('a preview against its base', () => {
     expect(r.previews[0]!.differences).toEqual([{ bundle: 'database', param: 'size', preview: 'medium', base: 'small', allowed: true }]);
   });
 
-  it('fails on deletion protection anywhere, a resource in another region, a provider without the expiry tag', () => {
+  it('fails on deletion protection anywhere, a store not destroyed with its content, a resource in another region, a provider without the expiry tag', () => {
+    // as synthesized, its vault and bucket go with their content
+    for (const type of ['aws_backup_vault', 'aws_s3_bucket'])
+      for (const b of Object.values(json.get('preview-pr-7')!.resource![type]!)) expect(b.force_destroy, type).toBe(true);
+    expect(Object.values(json.get('staging')!.resource!.aws_s3_bucket!)[0]!.force_destroy).toBeUndefined();
     const r = report(
       envs,
       changed((j) => {
+        delete Object.values(j.resource!.aws_backup_vault!)[0]!.force_destroy;
         Object.values(j.resource!.aws_db_instance!)[0]!.deletion_protection = true;
         j.provider!.aws!.push({ alias: 'us_west_2', region: 'us-west-2' });
         Object.values(j.resource!.aws_sqs_queue!)[0]!.provider = 'aws.us_west_2';
       }),
     );
-    expect(kinds(r).sort()).toEqual(['error preview-dr', 'error preview-expiry-tag', 'error preview-protected']);
-    expect(r.findings.find((f) => f.kind === 'preview-protected')!.address).toMatch(/^aws_db_instance\./);
+    expect(kinds(r).sort()).toEqual(['error preview-dr', 'error preview-expiry-tag', 'error preview-protected', 'error preview-protected']);
+    expect(
+      r.findings
+        .filter((f) => f.kind === 'preview-protected')
+        .map((f) => f.address!.split('.')[0])
+        .sort(),
+    ).toEqual(['aws_backup_vault', 'aws_db_instance']);
   });
 
   it('warns once it has expired, and judges nothing against a base that was not checked with it', () => {

@@ -3,9 +3,9 @@
  * its base when every bundle runs the same version with the same parameters, apart from those the
  * definition lets differ (`mayDiffer`: what its tier sizes) and those the base's DR role derives
  * (a replica, a failover step). And it is what a preview must be, read from its Terraform: no
- * deletion protection (the cleanup must be able to destroy it), nothing in another region (no DR
- * pair), every resource tagged with its expiry. Encryption of every store is PAR-SEC-001's, which
- * runs over previews as over every environment.
+ * deletion protection and every store destroyed with its content (the cleanup must be able to
+ * destroy it), nothing in another region (no DR pair), every resource tagged with its expiry.
+ * Encryption of every store is PAR-SEC-001's, which runs over previews as over every environment.
  */
 import { type Definition, isExpired, PREVIEW_EXPIRY_TAG, previewName, type ResolvedBundle, type ResolvedEnvironment } from '@parity/model';
 import type { Finding } from './findings.js';
@@ -150,6 +150,17 @@ function previewTerraform(env: ResolvedEnvironment, json: TerraformJson): Findin
         ),
         address: r.address,
       });
+    if (STORES_WITH_CONTENT.has(r.type) && r.body.force_destroy !== true)
+      out.push({
+        ...finding(
+          env,
+          'preview-protected',
+          'force_destroy',
+          r.body.force_destroy,
+          `${r.address} is not destroyed with what it holds (force_destroy): the preview's destroy would stop at its content`,
+        ),
+        address: r.address,
+      });
     const region = doc.providerRegion(r);
     if (env.cloud === 'aws' && region !== env.region)
       out.push({
@@ -180,6 +191,9 @@ function previewTerraform(env: ResolvedEnvironment, json: TerraformJson): Findin
   }
   return out;
 }
+
+/** Stores Terraform refuses to destroy while they hold something, unless `force_destroy`: a vault's recovery points, a bucket's objects. */
+const STORES_WITH_CONTENT = new Set(['aws_backup_vault', 'aws_s3_bucket', 'google_storage_bucket']);
 
 /** Deletion protection switched on anywhere in a resource (`deletion_protection`, `deletion_protection_enabled`, nested blocks too). */
 function protectedPaths(body: unknown, path = ''): string[] {

@@ -231,6 +231,7 @@ describe('pnpm preview: an ephemeral environment derived from a base, never comm
     expect(json.provider.google).toHaveLength(1);
     expect(Object.values(json.resource.google_container_cluster!)[0]!.deletion_protection).toBe(false);
     expect(Object.values(json.resource.google_sql_database_instance!)[0]!.deletion_protection).toBe(false);
+    for (const b of Object.values(json.resource.google_storage_bucket!)) expect(b.force_destroy).toBe(true);
   });
 
   it('keeps every name of a preview with a long id within its limit: real terraform validate with the AWS provider', async () => {

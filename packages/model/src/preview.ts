@@ -70,6 +70,15 @@ export function isPreview(env: { readonly role: string }): boolean {
 /** The prefix of every preview's state in a state bucket: what the preview identity may reach. */
 export const PREVIEW_STATE_ROOT = 'previews';
 
+/**
+ * What a bundle sets on a store that must go with its content: a preview is destroyed whole when
+ * its pull request closes or it expires, and a vault holding recovery points or a bucket holding
+ * objects would stop that destroy. Nothing for any other environment.
+ */
+export function destroyedWithContent(env: { readonly role: string }): { forceDestroy?: true } {
+  return isPreview(env) ? { forceDestroy: true } : {};
+}
+
 /** Where a preview keeps its state (and CI its record) in the base's bucket: `previews/<name>/`. */
 export function previewStatePrefix(name: string): string {
   return `${PREVIEW_STATE_ROOT}/${name}`;
