@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isPreview, loadWorkspace, resolveEnvironments } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { BIN, fleetWorkspace, parity } from '@parity/testkit';
+import { BIN, fleetWorkspace, git, parity } from '@parity/testkit';
 import { ACTIONS, ciView, previewView, renderWorkflows } from './ci.js';
 
 // The workflow linter from the npm registry: action-validator (Rust, compiled to WebAssembly)
@@ -223,7 +223,7 @@ describe('pnpm gen ci', () => {
       ['add', '-A'],
       ['commit', '-qm', 'fleet'],
     ])
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
+      git(root, ...args);
     const all = parity(root, 'affected', '--all', '--json');
     cleanup();
     expect(all.status, all.stderr).toBe(0);

@@ -1,10 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace, NAME_RULES, PREVIEW_ID_MAX, resolveEnvironment } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { BIN, edit, fleetEnvironmentsAsync, fleetWorkspace, parity, refusal } from '@parity/testkit';
+import { BIN, edit, fleetEnvironmentsAsync, fleetWorkspace, git as gitIn, parity, refusal } from '@parity/testkit';
 import { stackFile } from '@parity/synth/cache';
 import type { CheckReport } from '@parity/checks';
 import { promote } from './commands/promote.js';
@@ -33,11 +33,7 @@ function parityAsync(root: string, ...args: string[]): Promise<{ status: number;
 describe('pnpm preview: an ephemeral environment derived from a base, never committed', () => {
   let root: string;
   let cleanup: () => void;
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+  const git = (...args: string[]) => gitIn(root, ...args);
   const stack = (env: string) => JSON.parse(readFileSync(stackFile(root, env), 'utf8')) as Json;
   const record = (env: string) => join(root, 'environments', env, 'preview.yaml');
 
