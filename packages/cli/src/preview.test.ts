@@ -269,5 +269,10 @@ describe('pnpm preview: an ephemeral environment derived from a base, never comm
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/environments\/preview-pr-1234\/preview\.yaml:\d+ \(from\): environment "gone" does not exist/);
     expect(broken.stderr).toMatch(/pnpm preview pr-1234 --remove/);
+    // still listed, for the cleanup to find
+    const listed = parity(root, 'preview', '--list', '--json');
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).include).toContainEqual(expect.objectContaining({ env: 'preview-pr-1234', from: 'gone' }));
+    expect(listed.stderr).toMatch(/warning: environment "gone" does not exist/);
   });
 });

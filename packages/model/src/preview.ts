@@ -164,7 +164,7 @@ export function previewNames(environmentsDir: string): string[] {
     .sort();
 }
 
-/** The previews of a workspace: each record, and the manifest derived from it and its base. */
+/** The previews of a workspace: each record that can be read, and the manifest derived from those whose base is there. */
 export interface LoadedPreviews {
   readonly records: ReadonlyMap<string, SourceFile<PreviewRecord>>;
   readonly manifests: ReadonlyMap<string, SourceFile<Manifest>>;
@@ -188,13 +188,11 @@ export function loadPreviews(
       issues.push(...r.issues);
       continue;
     }
-    const problem = recordProblem(name, r.source, manifests);
-    if (problem) {
-      issues.push(problem);
-      continue;
-    }
+    // listed even when it cannot be derived (its base gone): `pnpm preview --list` names it, the cleanup finds it
     records.set(name, r.source);
-    derived.set(name, derivedSource(def, r.source, manifests));
+    const problem = recordProblem(name, r.source, manifests);
+    if (problem) issues.push(problem);
+    else derived.set(name, derivedSource(def, r.source, manifests));
   }
   return { records, manifests: derived, issues };
 }
