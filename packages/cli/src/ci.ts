@@ -7,7 +7,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import { type Cloud, PREVIEW_GITHUB_ENVIRONMENT, PREVIEW_STATE_ROOT, previewIdentity, readWorkspaceFile, type ResolvedEnvironment } from '@parity/model';
+import {
+  type Cloud,
+  PREVIEW_GITHUB_ENVIRONMENT,
+  PREVIEW_STATE_ROOT,
+  previewIdentity,
+  readWorkspaceFile,
+  type ResolvedEnvironment,
+} from '@parity/model';
 
 /** An action pinned to a commit: the tag's commit, read from the action's repository (tag → `git rev-parse <tag>^{commit}`). */
 export interface PinnedAction {
