@@ -17,7 +17,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import type { TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import { awsKey } from '@parity/constructs/aws';
-import { inputString, type DeployContext, type Exports } from '@parity/model';
+import { destroyedWithContent, inputString, type DeployContext, type Exports } from '@parity/model';
 import type { BackupParams } from './index.js';
 
 const SERVICE_ROLE_POLICIES = ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores'] as const;
@@ -51,7 +51,11 @@ export function deploy(scope: Construct, ctx: Ctx): Exports {
 /** The environment's vault, encrypted with a key of its own and locked for the retention. */
 function primaryVault(scope: Construct, ctx: Ctx): BackupVault {
   const key = awsKey(scope, 'key', ctx, { purpose: 'backup vault', alias: ['backup'] });
-  const vault = new BackupVault(scope, 'vault', { name: ctx.name('aws.backupVault', 'vault'), kmsKeyArn: key.arn });
+  const vault = new BackupVault(scope, 'vault', {
+    name: ctx.name('aws.backupVault', 'vault'),
+    kmsKeyArn: key.arn,
+    ...destroyedWithContent(ctx.env),
+  });
   lock(scope, 'vault-lock', vault, ctx.params.retentionDays);
   return vault;
 }

@@ -26,7 +26,7 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
 import { Fn, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
 import { awsKey } from '@parity/constructs/aws';
-import { namer, type DeployContext, type Exports } from '@parity/model';
+import { destroyedWithContent, namer, type DeployContext, type Exports } from '@parity/model';
 import type { BucketParams } from './index.js';
 
 /** S3 Replication Time Control's only threshold: 15 minutes. */
@@ -91,7 +91,7 @@ function securedBucket(
 ): SecuredBucket {
   const provider = o.provider ? { provider: o.provider } : {};
   const key = awsKey(scope, `${o.id}-key`, ctx, { purpose: o.what, alias: o.keyAlias, ...provider });
-  const bucket = new S3Bucket(scope, o.id, { ...provider, bucket: o.name });
+  const bucket = new S3Bucket(scope, o.id, { ...provider, bucket: o.name, ...destroyedWithContent(ctx.env) });
   const versioning = new S3BucketVersioningA(scope, `${o.id}-versioning`, {
     ...provider,
     bucket: bucket.id,

@@ -29,6 +29,7 @@ import type { Construct } from 'constructs';
 import { environmentProject, type GcpKey, gcpKey } from '@parity/constructs/gcp';
 import {
   bundleRuleBroken,
+  destroyedWithContent,
   namer,
   refuseOne,
   regionCatalog,
@@ -120,6 +121,7 @@ function securedBucket(
     storageClass: 'STANDARD',
     uniformBucketLevelAccess: true,
     publicAccessPrevention: 'enforced',
+    ...destroyedWithContent(ctx.env),
     versioning: { enabled: true },
     lifecycleRule: [
       { condition: { daysSinceNoncurrentTime: ctx.params.noncurrentVersionDays }, action: { type: 'Delete' } },

@@ -127,7 +127,8 @@ function createCluster(scope: Construct, ctx: Ctx, project: string, n: ReturnTyp
     },
     enableShieldedNodes: true,
     maintenancePolicy: { dailyMaintenanceWindow: { startTime: '03:00' } },
-    deletionProtection: env.role !== 'staging',
+    // production data only: staging and previews must be destroyable (a preview's cleanup destroys it)
+    deletionProtection: env.role === 'production' || env.role === 'dr',
   });
 }
 

@@ -7,3 +7,4 @@ export * from './run.js';
 export * from './standby.js';
 export * from './tf.js';
 export * from './policy/index.js';
+export * from './preview.js';

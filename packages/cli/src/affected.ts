@@ -63,8 +63,8 @@ export interface AffectedEnv {
   readonly reasons: readonly Reason[];
 }
 
-/** Promotion order of each role: staging first, then production, then dr. */
-export const PROMOTION: Readonly<Record<Role, number>> = { staging: 1, production: 2, dr: 3 };
+/** Promotion order of each role: staging first, then production, then dr (a preview is not in git, so never affected). */
+export const PROMOTION: Readonly<Record<Role, number>> = { staging: 1, production: 2, dr: 3, preview: 4 };
 
 /**
  * Parity's own code that shapes every environment's Terraform, as the synth cache hashes it (the

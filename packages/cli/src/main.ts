@@ -26,6 +26,7 @@ export function program(): Command {
     .exitOverride();
   genCommands(cli);
   fleetCommands(cli);
+  previewCommands(cli);
   releaseCommands(cli);
   drillCommands(cli);
   schemaCommands(cli);
@@ -161,6 +162,25 @@ function fleetCommands(cli: Command): void {
     .action(async (envs: string[], flags) => {
       await (await import('./commands/report.js')).report(envs, flags);
     });
+}
+
+/** preview: ephemeral environments derived from a base, for pull requests. */
+function previewCommands(cli: Command): void {
+  cli
+    .command('preview')
+    .description(
+      'an ephemeral environment derived from a base environment (role preview, never committed: environments/preview-<id>/ is gitignored), at parity with its base; --list: the previews and their expiry',
+    )
+    .argument('[id]', 'the preview id, e.g. pr-1234: it becomes part of every resource name (preview-<id>)')
+    .option('--from <env>', "the base: a staging or production environment (default: the definition's previews.from, else staging)")
+    .option('--ttl <duration>', "how long it lives, whole hours or days (default: the definition's previews.ttl, else 72h)")
+    .addOption(new Option('--cloud <cloud>', 'pick the staging environment of this cloud as the base').choices(['aws', 'gcp']))
+    .option('--region <region>', "a region other than the base's")
+    .option('--list', 'list the previews with their expiry instead', false)
+    .option('--expired', 'with --list: only those past their expiry', false)
+    .option('--json', 'with --list: a GitHub Actions matrix, {"include":[{id,env,from,cloud,region,expires,expired,bucket,key}]}', false)
+    .option('--remove', 'remove the local record and synth output of the preview (after terraform destroy)', false)
+    .action(async (id: string | undefined, flags) => (await import('./commands/preview.js')).preview(id, flags));
 }
 
 /** registry, release, promote: publishing bundles and moving environments to their versions. */

@@ -107,7 +107,15 @@ export type IssueKind =
   | 'cloud-throttled'
   // Google Cloud: the failover's and the failback's target, and an operation Cloud SQL reported failed
   | 'target-cloud'
-  | 'cloud-operation';
+  | 'cloud-operation'
+  // preview environments (preview.ts)
+  | 'preview-id'
+  | 'preview-base'
+  | 'preview-ttl'
+  | 'preview-record'
+  | 'preview-recovers'
+  | 'preview-promote'
+  | 'preview-production-data';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -1131,5 +1139,146 @@ export function cloudTargetNeeded(command: string, given: readonly string[]): Is
     allowed:
       "--aws (an AWS pair, the ambient credentials), --gcp (a GCP pair, Google's Application Default Credentials), --endpoint <url> (moto, or an endpoint answering as Cloud SQL Admin does)",
     fix: `pnpm ${command} <dr-env> with the flag of the pair's cloud: --aws or --gcp`,
+  });
+}
+
+/*
+ * Preview environments (`pnpm preview`): ephemeral, derived from a base environment, never
+ * committed. What they may not be, and what may not be made of them.
+ */
+
+/** Where a preview's record lives (gitignored), relative to the workspace root. */
+export function previewRecordFile(name: string): string {
+  return `environments/${name}/preview.yaml`;
+}
+
+/** A preview id that cannot become part of every resource's name. */
+export function previewIdInvalid(id: string, max: number): Issue {
+  return issue({
+    kind: 'preview-id',
+    file: '(command line)',
+    path: 'id',
+    value: id,
+    message: `"${id}" cannot name a preview: it becomes part of every resource's name`,
+    allowed: `1-${max} lower-case letters, digits and single hyphens, starting and ending with a letter or digit (e.g. pr-1234)`,
+    fix: 'name it after the pull request: pnpm preview pr-<number>',
+  });
+}
+
+/** A preview asked of a base it cannot derive from: a dr environment (or another preview). */
+export function previewBaseInvalid(
+  where: { file: string; path: string; line?: number },
+  base: string,
+  role: string,
+  bases: readonly string[],
+  wanted = 'a staging or production environment',
+): Issue {
+  return issue({
+    kind: 'preview-base',
+    ...where,
+    value: base,
+    message: `${base} is a ${role} environment: a preview derives from ${wanted}`,
+    allowed: bases.join(', ') || `(no ${wanted.replace(/^an? /, '')} yet)`,
+    fix:
+      where.path === 'previews.from'
+        ? "name one of those: CI's preview identity acts in that environment's account or project"
+        : 'name one of those with --from (a dr environment is previewed by previewing the production environment it recovers)',
+  });
+}
+
+/** A preview whose base environment does not exist (removed, or renamed, since the preview was made). */
+export function previewBaseMissing(
+  where: { file: string; path: string; line?: number },
+  base: string,
+  bases: readonly string[],
+  id?: string,
+): Issue {
+  return issue({
+    kind: 'preview-base',
+    ...where,
+    value: base,
+    message: `environment "${base}" does not exist: a preview derives from an environment of the workspace`,
+    allowed: bases.join(', ') || '(no staging or production environment yet)',
+    fix: id
+      ? `derive it again from an existing one (pnpm preview ${id} --from <env>), or remove it (pnpm preview ${id} --remove)`
+      : 'name one of those with --from',
+  });
+}
+
+/** --cloud names another cloud than the base runs on: the preview's state lives in the base's bucket. */
+export function previewCloudMismatch(base: string, baseCloud: string, cloud: string): Issue {
+  return issue({
+    kind: 'preview-base',
+    file: '(command line)',
+    path: '--cloud',
+    value: cloud,
+    message: `${base} runs on ${baseCloud}: a preview runs on its base's cloud (its state lives in the base's state bucket)`,
+    allowed: baseCloud,
+    fix: `drop --cloud, or derive from a ${cloud} environment with --from`,
+  });
+}
+
+/** A preview TTL that is not whole hours or days within the bounds. */
+export function previewTtlInvalid(where: { file: string; path: string; line?: number }, value: string, maxHours: number): Issue {
+  return issue({
+    kind: 'preview-ttl',
+    ...where,
+    value,
+    message: `"${value}" is not a preview lifetime`,
+    allowed: `whole hours or days, from 1h to ${maxHours / 24}d (e.g. 72h, 3d)`,
+    fix: '--ttl 72h',
+  });
+}
+
+/** A preview's record (environments/<preview>/preview.yaml) that cannot be read. */
+export function previewRecordBroken(name: string, message: string): Issue {
+  return issue({
+    kind: 'preview-record',
+    file: previewRecordFile(name),
+    path: '',
+    message: `the preview ${name} cannot be read: ${message}`,
+    fix: `make it again (pnpm preview ${name.replace(/^preview-/, '')} --from <env>), or remove it (pnpm preview ${name.replace(/^preview-/, '')} --remove)`,
+  });
+}
+
+/** A dr environment names a preview as the environment it recovers. */
+export function previewNotRecoverable(where: { file: string; path: string; line?: number }, preview: string, base: string): Issue {
+  return issue({
+    kind: 'preview-recovers',
+    ...where,
+    value: preview,
+    message: `${preview} is a preview: ephemeral, destroyed when its pull request closes or it expires, so nothing recovers it`,
+    allowed: 'a production environment',
+    fix: `name the production environment to recover (a preview of ${base} shares its definition, not its data)`,
+  });
+}
+
+/** `pnpm promote … --to <preview>`: a preview runs its base's versions. */
+export function previewNotPromotable(preview: string, base: string, id: string): Issue {
+  return issue({
+    kind: 'preview-promote',
+    file: previewRecordFile(preview),
+    path: 'from',
+    value: preview,
+    message: `${preview} is a preview: it runs the bundle versions of ${base}, its base, and has no manifest to pin`,
+    allowed: 'a staging, production or dr environment',
+    fix: `promote ${base} (pnpm promote <bundle> --to ${base}), then derive the preview again (pnpm preview ${id} --from ${base})`,
+  });
+}
+
+/** A preview restored from a snapshot of a production (or dr) environment: it would hold production data. */
+export function previewProductionData(
+  where: { file: string; path: string; line?: number },
+  preview: string,
+  snapshot: string,
+  owner: { readonly name: string; readonly role: string },
+): Issue {
+  return issue({
+    kind: 'preview-production-data',
+    ...where,
+    value: snapshot,
+    message: `${preview} would be restored from ${snapshot}, a snapshot of ${owner.name} (${owner.role}): a preview may not hold production data`,
+    allowed: 'no restoreFromSnapshot (a new, empty database), or a snapshot of a staging environment',
+    fix: `remove database.restoreFromSnapshot from what the preview inherits (its base's overrides or tiers.<preview tier>), or seed it from a staging snapshot`,
   });
 }

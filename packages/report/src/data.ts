@@ -250,23 +250,26 @@ function unprotected(check: CheckReport, env: string): string | undefined {
 
 function envPoints(check: CheckReport): EnvPoint[] {
   const cat = regionCatalog();
-  return check.envs.map((e) => {
-    const info = cat.get(e.cloud as Cloud, e.region);
-    const residency = check.findings.filter((f) => f.check === 'residency' && f.severity === 'error' && f.env === e.name);
-    const gap = unprotected(check, e.name);
-    return {
-      name: e.name,
-      cloud: e.cloud,
-      region: e.region,
-      role: e.role,
-      tier: e.tier,
-      jurisdiction: e.jurisdiction,
-      residency,
-      ...(gap ? { unprotected: gap } : {}),
-      ...(info ? { regionJurisdiction: info.jurisdiction } : {}),
-      ...(info?.location ? { city: info.location.city, lat: info.location.lat, lon: info.location.lon } : {}),
-    };
-  });
+  // previews are listed apart (html.ts), not drawn: the map is the fleet
+  return check.envs
+    .filter((e) => e.role !== 'preview')
+    .map((e) => {
+      const info = cat.get(e.cloud as Cloud, e.region);
+      const residency = check.findings.filter((f) => f.check === 'residency' && f.severity === 'error' && f.env === e.name);
+      const gap = unprotected(check, e.name);
+      return {
+        name: e.name,
+        cloud: e.cloud,
+        region: e.region,
+        role: e.role,
+        tier: e.tier,
+        jurisdiction: e.jurisdiction,
+        residency,
+        ...(gap ? { unprotected: gap } : {}),
+        ...(info ? { regionJurisdiction: info.jurisdiction } : {}),
+        ...(info?.location ? { city: info.location.city, lat: info.location.lat, lon: info.location.lon } : {}),
+      };
+    });
 }
 
 function arrows(check: CheckReport, points: readonly EnvPoint[]): Arrow[] {

@@ -403,6 +403,34 @@ function drSection(d: ReportData): string {
   return h('section', { id: 'dr', 'aria-labelledby': 'dr-h' }, h('h2', { id: 'dr-h' }, 'DR pairs'), ...body);
 }
 
+/** The previews (`pnpm preview`), if any, apart from the fleet: ephemeral, each against its base. */
+function previewsSection(d: ReportData): string | undefined {
+  const previews = d.check.previews ?? [];
+  if (!previews.length) return undefined;
+  const rows = previews.map((p) =>
+    row(
+      { class: p.atParity ? undefined : 'bad' },
+      esc(p.name),
+      esc(p.from),
+      esc(`${p.cloud} ${p.region}`),
+      esc(p.tier),
+      `${esc(p.expires)}${p.expired ? ` ${badge('warn', 'expired')}` : ''}`,
+      p.atParity ? badge('ok', `at parity with ${p.from}`) : badge('bad', 'not at parity (see the findings)'),
+    ),
+  );
+  return h(
+    'section',
+    { id: 'previews', 'aria-labelledby': 'previews-h' },
+    h('h2', { id: 'previews-h' }, 'Previews'),
+    h(
+      'p',
+      {},
+      'Ephemeral environments for pull requests (pnpm preview), never committed: destroyed when the pull request closes or they expire.',
+    ),
+    table({ class: 'previews' }, undefined, ['preview', 'base', 'region', 'tier', 'expires', 'parity'], rows),
+  );
+}
+
 function findingRow(f: Finding): string {
   const where = `${h('code', {}, esc(`${f.file}${f.line ? `:${f.line}` : ''}`))}${f.path ? ` ${h('code', {}, esc(f.path))}` : ''}`;
   const value =
@@ -448,7 +476,9 @@ export function renderHtml(d: ReportData): string {
     h('title', {}, esc(`Parity fleet report: ${count(d.check.envs.length, 'environment')}, ${count(d.check.summary.errors, 'violation')}`)),
     h('style', {}, CSS),
   ];
-  const main = [header(d), mapSection(d), matrixSection(d), drSection(d), findingsSection(d)];
+  const main = [header(d), mapSection(d), matrixSection(d), drSection(d), previewsSection(d), findingsSection(d)].filter(
+    (x) => x !== undefined,
+  );
   const footer = h('footer', {}, `Written by ${h('code', {}, 'pnpm report')}. ${CREDIT}`);
   const body = [h('main', {}, ...main.map((s) => `${s}\n`), footer), h('script', {}, PRINT_SCRIPT)];
   return `<!doctype html>\n<html lang="en">\n<head>\n${head.join('\n')}\n</head>\n<body>\n${body.join('\n')}\n</body>\n</html>\n`;

@@ -75,6 +75,7 @@ function check(dr: DrPair[] = [pair()]): CheckReport {
       ],
     },
     dr,
+    previews: [],
     policy: { rules: [], exceptions: [], unjudged: [], bootstrap: [] },
     findings: [],
     summary: {
@@ -222,6 +223,47 @@ describe('the report page', () => {
     const html = renderHtml(partial);
     expect(html).toMatch(/<path class="arrow mech-none bad" data-primary="prod-use1" data-dr="dr-usw2"/);
     expect(html).toMatch(/<g class="marker role-dr" data-env="dr-usw2"/);
+  });
+
+  it('lists the previews apart, off the map: each with its base, expiry and parity; none, no section', () => {
+    expect(renderHtml(reportData(tmp(), check(), []))).not.toMatch(/id="previews"/);
+    const preview = {
+      name: 'preview-pr-7',
+      cloud: 'aws',
+      region: 'us-east-1',
+      jurisdiction: 'US',
+      role: 'preview',
+      tier: 'standard',
+      valid: true,
+    };
+    const summary = (name: string, atParity: boolean, expired: boolean) => ({
+      name,
+      id: name.slice('preview-'.length),
+      from: 'prod-use1',
+      cloud: 'aws',
+      region: 'us-east-1',
+      tier: 'standard',
+      expires: '2026-12-10T05:00:00Z',
+      expired,
+      baseChecked: true,
+      atParity,
+      differences: [],
+    });
+    const c = {
+      ...check(),
+      envs: [...check().envs, preview],
+      previews: [summary('preview-pr-7', true, false), summary('preview-pr-8', false, true)],
+    };
+    const d = reportData(tmp(), c, []);
+    expect(d.envs.map((e) => e.name)).toEqual(['prod-use1', 'dr-usw2']);
+    const html = renderHtml(d);
+    const section = html.slice(html.indexOf('<section id="previews"'), html.indexOf('</section>', html.indexOf('<section id="previews"')));
+    expect(section).toMatch(
+      /<th scope="row">preview-pr-7<\/th><td>prod-use1<\/td><td>aws us-east-1<\/td><td>standard<\/td><td>2026-12-10T05:00:00Z<\/td>/,
+    );
+    expect(section).toMatch(/at parity with prod-use1/);
+    expect(section).toMatch(/<tr class="bad"><th scope="row">preview-pr-8<\/th>.*expired.*not at parity/);
+    expect(html.indexOf('id="previews"')).toBeLessThan(html.indexOf('id="findings"'));
   });
 
   it('escapes what it shows', () => {

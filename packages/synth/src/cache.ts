@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLOUDS, type Cloud, type ResolvedEnvironment } from '@parity/model';
+import { type BundleSpec, CLOUDS, type Cloud, type Definition, isPreview, type ResolvedEnvironment } from '@parity/model';
 
 export const OUT_DIR = 'cdktf.out';
 export const MARKER = '.parity-inputs.json';
@@ -130,6 +130,23 @@ export function bootstrapFile(cloud: Cloud): string {
   return join(bootstrapDir(cloud), 'cdktf.out', 'stacks', bootstrapStackName(cloud), 'cdk.tf.json');
 }
 
+/** What the bootstrap adds beyond the fleet's own environments (read from the definition; no cdktf, so `pnpm check` hashes it first). */
+export interface BootstrapOptions {
+  /**
+   * The definition has `previews:`: one preview identity per cloud, which may act, for previews
+   * only, on the services the fleet's bundles declare (`services`, per cloud).
+   */
+  readonly previews?: { readonly services: Readonly<Record<Cloud, readonly string[]>> };
+}
+
+/** The bootstrap's options for a definition and its bundles. */
+export function bootstrapOptions(def: Definition, bundles: Iterable<BundleSpec>): BootstrapOptions {
+  if (!def.previews) return {};
+  const specs = [...bundles];
+  const services = (cloud: Cloud) => [...new Set(specs.flatMap((b) => b.services[cloud]))].sort();
+  return { previews: { services: { aws: services('aws'), gcp: services('gcp') } } };
+}
+
 /** The files of a pinned package installed in `abs` (dist included) and the lockfile of its install. */
 function pinnedPackageHash(abs: string, pkg: string): string {
   const h = createHash('sha256');
@@ -200,12 +217,13 @@ export class InputHasher {
     return v;
   }
 
-  /** The inputs of a cloud's bootstrap stack: Parity's code and lockfile, and every environment of that cloud. */
-  bootstrapHash(cloud: Cloud, envs: readonly ResolvedEnvironment[]): string {
+  /** The inputs of a cloud's bootstrap stack: Parity's code and lockfile, every environment of that cloud (previews have none of their own), its options. */
+  bootstrapHash(cloud: Cloud, envs: readonly ResolvedEnvironment[], opts: BootstrapOptions = {}): string {
     const h = createHash('sha256');
     h.update(this.base);
     h.update(cloud);
-    for (const e of envs.filter((x) => x.cloud === cloud)) h.update(JSON.stringify(e));
+    for (const e of envs.filter((x) => x.cloud === cloud && !isPreview(x))) h.update(JSON.stringify(e));
+    if (opts.previews) h.update(JSON.stringify(opts.previews));
     return h.digest('hex');
   }
 

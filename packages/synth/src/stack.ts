@@ -8,7 +8,17 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
 import { GcsBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack, type TerraformProvider } from 'cdktn';
 import { Construct } from 'constructs';
-import { issue, namer, ParityError, type DeployContext, type Exports, type ResolvedBundle, type ResolvedEnvironment } from '@parity/model';
+import {
+  expiryLabel,
+  issue,
+  namer,
+  ParityError,
+  PREVIEW_EXPIRY_TAG,
+  type DeployContext,
+  type Exports,
+  type ResolvedBundle,
+  type ResolvedEnvironment,
+} from '@parity/model';
 
 /** What a bundle's `./aws` or `./gcp` module exports. */
 export type DeployFn = (scope: Construct, ctx: DeployContext<never, never>) => Exports;
@@ -18,24 +28,26 @@ export type Implementations = ReadonlyMap<string, DeployFn>;
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
-/** Tags on every AWS resource (provider default_tags). */
+/** Tags on every AWS resource (provider default_tags); a preview's carry its expiry. */
 export function awsTags(env: ResolvedEnvironment): Record<string, string> {
   return {
     'parity:platform': env.platform,
     'parity:environment': env.name,
     'parity:role': env.role,
     'parity:tier': env.tier,
+    ...(env.preview ? { [PREVIEW_EXPIRY_TAG.aws]: env.preview.expires } : {}),
     'managed-by': 'parity',
   };
 }
 
-/** Labels on every GCP resource (provider default_labels; keys allow no colon). */
+/** Labels on every GCP resource (provider default_labels; keys allow no colon, values no colon nor capital). */
 export function gcpLabels(env: ResolvedEnvironment): Record<string, string> {
   return {
     'parity-platform': env.platform,
     'parity-environment': env.name,
     'parity-role': env.role,
     'parity-tier': env.tier,
+    ...(env.preview ? { [PREVIEW_EXPIRY_TAG.gcp]: expiryLabel(env.preview.expires) } : {}),
     'managed-by': 'parity',
   };
 }

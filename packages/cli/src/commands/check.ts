@@ -17,12 +17,14 @@ import {
   type CheckReport,
   type DrPair,
   type Finding,
+  type PreviewSummary,
 } from '@parity/checks';
 import {
   CLOUDS,
   type Cloud,
   DEFINITION_FILE,
   formatIssue,
+  isPreview,
   loadWorkspace,
   ParityError,
   readWorkspaceJsonIfExists,
@@ -32,7 +34,7 @@ import {
   type Workspace,
 } from '@parity/model';
 import { policyMarkdown, policyTerminal } from './check-policy.js';
-import { bootstrapFile, bootstrapStackName, InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import { bootstrapFile, bootstrapOptions, bootstrapStackName, InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
 
@@ -98,7 +100,7 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   // Drill reports are read here and handed in: the checks read nothing from disk.
   const drills = (name: string) => lastDrill(ws.root, name);
   // The bootstrap covers the whole fleet: judged when check does.
-  const opts = { ...(now ? { now } : {}), bootstrap: names.length === 0 ? await bootstrapStacks(ws.root, resolved, hasher) : [] };
+  const opts = { ...(now ? { now } : {}), bootstrap: names.length === 0 ? await bootstrapStacks(ws, resolved, hasher) : [] };
   if (runbooks) resolved.findings.push(...(await stampedFindings(ws, resolved.valid)));
   const report = runChecks(ws, resolved, (name) => json.get(name), drills, opts);
   if (!runbooks) return { report, root: ws.root, envs: resolved.envs };
@@ -145,11 +147,18 @@ const bootstrapCache = (root: string, cloud: Cloud) => join(root, '.parity', 'ch
  * rules: synthesized in memory when their inputs changed (kept in .parity/check), so an unchanged
  * fleet's check does not load cdktf.
  */
-async function bootstrapStacks(root: string, resolved: ReturnType<typeof resolveForCheck>, hasher: InputHasher): Promise<BootstrapStack[]> {
-  const envs = resolved.envs.filter((e) => resolved.valid.has(e.name));
+async function bootstrapStacks(
+  ws: Workspace,
+  resolved: ReturnType<typeof resolveForCheck>,
+  hasher: InputHasher,
+): Promise<BootstrapStack[]> {
+  const root = ws.root;
+  // previews have no bootstrap of their own: they use their base's state bucket and the preview identity
+  const envs = resolved.envs.filter((e) => resolved.valid.has(e.name) && !isPreview(e));
   const clouds = CLOUDS.filter((c) => envs.some((e) => e.cloud === c));
   const json = new Map<Cloud, TerraformJson>();
-  const hashes = new Map(clouds.map((c) => [c, hasher.bootstrapHash(c, envs)]));
+  const options = bootstrapOptions(ws.definition.data, ws.bundles.values());
+  const hashes = new Map(clouds.map((c) => [c, hasher.bootstrapHash(c, envs, options)]));
   for (const c of clouds) {
     const file = bootstrapCache(root, c);
     const cached = readCache(root, file);
@@ -161,6 +170,7 @@ async function bootstrapStacks(root: string, resolved: ReturnType<typeof resolve
     for (const [c, j] of bootstrapToJson(
       envs[0]!.platform,
       envs.filter((e) => missing.includes(e.cloud)),
+      options,
     )) {
       json.set(c, j as TerraformJson);
       mkdirSync(dirname(bootstrapCache(root, c)), { recursive: true });
@@ -266,6 +276,22 @@ function standbyLines(p: DrPair, md: boolean): string[] {
   return [`${pc.cyan('i')} ${head}`, ...items.map((i) => `      ${i}`)];
 }
 
+/** A preview against its base: at parity or not, what differs as allowed, when it expires. */
+function previewLine(p: PreviewSummary, md: boolean): string {
+  const ok = (b: boolean) => (md ? (b ? '✅' : '❌') : b ? pc.green('✔') : pc.red('✘'));
+  const name = md ? `**${p.name}**` : pc.bold(p.name);
+  const verdict = !p.baseChecked
+    ? `${p.from} not checked with it: run pnpm check without names`
+    : p.atParity
+      ? `at parity with ${p.from}`
+      : `not at parity with ${p.from} (see the findings)`;
+  const allowed = p.differences
+    .filter((d) => d.allowed)
+    .map((d) => `${d.bundle}.${d.param} ${stable(d.preview)} (${p.from}: ${stable(d.base)})`);
+  const when = `${p.expired ? 'expired' : 'expires'} ${p.expires}`;
+  return `${ok(p.atParity && p.baseChecked)} ${name} ← ${p.from} (${p.cloud} ${p.region}, tier ${p.tier}, ${when}): ${verdict}${allowed.length ? `; allowed differences: ${allowed.join(', ')}` : ''}`;
+}
+
 function findingText(f: Finding): string {
   return formatIssue(f).replace(/^(error|warning): /, `$1 [${f.check}${f.env ? ` ${f.env}` : ''}] `);
 }
@@ -314,6 +340,8 @@ export function formatTerminal(r: CheckReport, drOnly = false): string {
     );
     for (const l of pairLines(p, false)) out.push(`    ${l}`);
   }
+  if (!drOnly && r.previews.length)
+    out.push('', pc.bold('Previews (pnpm preview: ephemeral, never committed)'), ...r.previews.map((p) => `  ${previewLine(p, false)}`));
   if (!drOnly) out.push('', ...policyTerminal(r));
   const shown = r.findings.filter((f) => !drOnly || f.check === 'dr');
   const errors = shown.filter((f) => f.severity === 'error');
@@ -377,6 +405,7 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
     for (const l of pairLines(p, true)) out.push(`- ${l}`);
     out.push('');
   }
+  if (!drOnly && r.previews.length) out.push('#### Previews', '', ...r.previews.map((p) => `- ${previewLine(p, true)}`), '');
   if (!drOnly) out.push(...policyMarkdown(r), '');
   if (
     r.findings.some((f) => f.check !== 'policy' && (f.severity === 'error' || f.severity === 'warning') && (!drOnly || f.check === 'dr'))
