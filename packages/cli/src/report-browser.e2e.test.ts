@@ -41,6 +41,7 @@ function writeDrill(root: string, stamp: string, status: 'passed' | 'failed', rt
     startedAt: stamp,
     status,
     target: { kind: 'emulator', description: 'moto 5.2.1 on 127.0.0.1' },
+    tools: { moto: '5.2.1' },
     steps: [
       step('check', 'check the pair', 1),
       step('apply-primary', 'apply prod-use1', 95),
