@@ -321,7 +321,7 @@ function arrowElements(arrows: readonly Arrow[], placed: readonly Placed[], deta
     const bad = arrowProblem(a);
     const ends = a.reversed ? `${a.dr} → ${a.primary}` : `${a.primary} → ${a.dr}`;
     const title = `${ends}: ${arrowWords(a)}${a.phase ? `, ${a.phase}` : ''}${bad ? ` (${bad})` : ''}`;
-    const who = detail ? { 'data-detail-pair': a.primary } : { 'data-primary': a.primary, 'data-dr': a.dr };
+    const who = detail ? { 'data-detail-pair': a.primary, 'data-detail-dr': a.dr } : { 'data-primary': a.primary, 'data-dr': a.dr };
     const attrs = {
       class: `arrow mech-${a.mechanism}${bad ? ' bad' : ''}${a.phase ? ' in-failover' : ''}`,
       ...who,
@@ -450,10 +450,12 @@ export function renderMap(points: readonly EnvPoint[], arrows: readonly Arrow[])
   const projection = overviewProjection(points);
   const details = crowded(place(points, (p) => projection(p)));
   const unlabelled = new Set(details.flat().map((p) => p.name));
+  // an arrow inside one crowded group is drawn in its detail panel only: on the overview it would be a smudge across markers
+  const inGroup = (a: Arrow) => details.some((g) => g.some((p) => p.name === a.primary) && g.some((p) => p.name === a.dr));
   const overview = renderPanel(
     { size: { width: MAP_WIDTH, height: MAP_HEIGHT }, focus: pointsFocus(points, 22, 13), detail: false, unlabelled },
     points,
-    arrows,
+    arrows.filter((a) => !inGroup(a)),
     fills,
     detailFrames(details),
   );
