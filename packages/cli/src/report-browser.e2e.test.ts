@@ -233,7 +233,9 @@ function expectLegible(name: string, g: Panel, ends: (from: string) => string[])
       ).toEqual([]);
     }
     for (const m of g.markers.filter((x) => !joined.includes(x.name))) {
-      const through = [...a.line, ...a.head].filter((p) => inside(p, m.box, 2));
+      // clear of the marker by 4 units at least: an arrow that grazes a marker reads as touching it
+      const reach = Math.max(m.box.width, m.box.height) / 2 + 4;
+      const through = [...a.line, ...a.head].filter((p) => Math.hypot(p.x - centre(m.box).x, p.y - centre(m.box).y) < reach);
       expect(through, `${name}: arrow ${joined.join(' → ')} runs through ${m.name}'s marker`).toEqual([]);
     }
   }
@@ -298,7 +300,7 @@ async function expectMapTellsTheTruth(page: Page, check: CheckReport): Promise<v
   const gcp = europe.markers.find((m) => m.name === 'prod-gcp-euw1')!;
   const euLine = europe.arrows.find((a) => a.from === 'prod-euw1')!;
   const nearest = Math.min(...euLine.line.map((p) => Math.hypot(p.x - centre(gcp.box).x, p.y - centre(gcp.box).y)));
-  expect(nearest).toBeGreaterThan(Math.max(gcp.box.width, gcp.box.height) / 2 + 3);
+  expect(nearest).toBeGreaterThanOrEqual(Math.max(gcp.box.width, gcp.box.height) / 2 + 4);
 
   // dr-usw2 is labelled on the overview, and the arrow's head stops short of its label
   const drLabel = overview.labels.find((l) => l.name === 'dr-usw2')!;
