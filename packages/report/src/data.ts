@@ -46,9 +46,12 @@ export function envProblems(p: EnvPoint): string[] {
 export interface Arrow {
   readonly primary: string;
   readonly dr: string;
+  /** How the pair's database reaches the DR region: what the arrow is drawn as (see {@link pairMechanism}). */
   readonly mechanism: Mechanism;
   /** Every mechanism found, as the check words it. */
   readonly mechanisms: readonly string[];
+  /** Each stateful store (bundle) and how it reaches the DR region, the database first. */
+  readonly stores: readonly StoreView[];
   /** Stateful bundles nothing protects in the DR region. */
   readonly uncovered: readonly string[];
   /** A residency error names one end of the pair (e.g. a dr region outside the primary's jurisdiction). */
@@ -202,10 +205,11 @@ const KINDS: Readonly<Record<string, Mechanism>> = {
   backups: 'backup-copy',
 };
 
-/** One way data reaches the DR region: its kind, and the check's words for it. */
+/** One way data reaches the DR region: its kind, the check's words for it, and the bundle it protects when the check says. */
 export interface MechanismView {
   readonly kind: Mechanism;
   readonly text: string;
+  readonly bundle?: string;
 }
 
 /**
@@ -219,11 +223,13 @@ export function mechanismsOf(p: DrPair): MechanismView[] {
     const kind = text(field(m, 'kind'));
     const words = text(field(m, 'mechanism')) ?? kind;
     if (!words) continue;
-    out.push({ kind: (kind && KINDS[kind]) || classifyMechanism(`${kind ?? ''} ${words}`), text: words });
+    const bundle = text(field(m, 'bundle'));
+    out.push({ kind: (kind && KINDS[kind]) || classifyMechanism(`${kind ?? ''} ${words}`), text: words, ...(bundle ? { bundle } : {}) });
   }
   const seen = new Set(out.map((m) => m.text));
   for (const c of p.coverage ?? []) {
-    for (const x of c.protections ?? []) if (!seen.has(x.mechanism)) out.push({ kind: classifyMechanism(x.mechanism), text: x.mechanism });
+    for (const x of c.protections ?? [])
+      if (!seen.has(x.mechanism)) out.push({ kind: classifyMechanism(x.mechanism), text: x.mechanism, bundle: c.bundle });
   }
   return out.filter((m, i) => out.findIndex((y) => y.text === m.text) === i);
 }
@@ -233,11 +239,50 @@ export function mechanismTexts(p: DrPair): string[] {
   return mechanismsOf(p).map((m) => m.text);
 }
 
-/** The strongest mechanism that protects the pair's data. */
+const strongestOf = (views: readonly MechanismView[]): Mechanism =>
+  views.map((m) => m.kind).reduce<Mechanism>((a, m) => (RANK[m] > RANK[a] ? m : a), 'none');
+
+/** The strongest mechanism that protects any of the pair's data. */
 export function strongest(p: DrPair): Mechanism {
-  return mechanismsOf(p)
-    .map((m) => m.kind)
-    .reduce<Mechanism>((a, m) => (RANK[m] > RANK[a] ? m : a), 'none');
+  return strongestOf(mechanismsOf(p));
+}
+
+/** The store whose mechanism a pair is drawn by: its recovery (a replica promoted, or a restore) is the pair's strategy. */
+export const DRAWN_STORE = 'database';
+
+/** One stateful store (bundle) of a pair: its strongest mechanism, and the check's words for each. */
+export interface StoreView {
+  readonly bundle: string;
+  readonly mechanism: Mechanism;
+  readonly texts: readonly string[];
+}
+
+/** Each store the pair names (coverage, then mechanisms), the database first: how its data reaches the DR region. */
+export function storesOf(p: DrPair): StoreView[] {
+  const views = mechanismsOf(p);
+  const bundles = [...new Set([...(p.coverage ?? []).map((c) => c.bundle), ...views.flatMap((v) => (v.bundle ? [v.bundle] : []))])];
+  const rank = (b: string) => (b === DRAWN_STORE ? 0 : 1);
+  return bundles
+    .sort((a, b) => rank(a) - rank(b))
+    .map((bundle) => {
+      const own = views.filter((v) => v.bundle === bundle);
+      return { bundle, mechanism: strongestOf(own), texts: own.map((v) => v.text) };
+    });
+}
+
+/** A store in words: `bucket: S3 replication to …`, or that nothing reaches the DR region. */
+export function storeText(s: StoreView): string {
+  return `${s.bundle}: ${s.texts.join('; ') || MECHANISM_LABEL.none}`;
+}
+
+/**
+ * What a pair is drawn as: how its database reaches the DR region, not the strongest of every
+ * store (a bucket's S3 replication is no database replica). A pair without a database is drawn by
+ * the strongest mechanism it has.
+ */
+export function pairMechanism(p: DrPair): Mechanism {
+  const db = storesOf(p).find((s) => s.bundle === DRAWN_STORE);
+  return db ? db.mechanism : strongest(p);
 }
 
 /** Why a production environment's data does not reach a DR region, if it does not. */
@@ -286,8 +331,9 @@ function arrows(check: CheckReport, points: readonly EnvPoint[]): Arrow[] {
         reversed: failover === 'complete',
         primary: p.primary,
         dr: p.dr.name,
-        mechanism: strongest(p),
+        mechanism: pairMechanism(p),
         mechanisms: mechanismTexts(p),
+        stores: storesOf(p),
         uncovered: (p.coverage ?? []).filter((c) => !c.covered).map((c) => c.bundle),
         residency: !!from?.residency.length || !!to?.residency.length,
       };
