@@ -112,7 +112,7 @@ export const replicaPair: DrStrategy = {
 async function drillFailover<V extends DrillValues>(s: FailoverDrillSteps<V>, primary: V['primary']): Promise<V['recovered']> {
   const standby = await s.applyStandby(primary); // the dr environment with its read replica and standby compute
   const marker = await s.writeMarker(primary); //    a snapshot with a known time and tag, a queue message
-  const loss = await s.declareLoss(marker); //       the recovery clock starts; the primary region is fenced
+  const loss = await s.declareLoss(primary, marker); // the primary region fenced, its data plane killed; the clock starts
   const promoted = await s.promote(primary, standby, marker, loss); // failover.step promote: PromoteReadReplica and scale up
   return s.complete(promoted); //                    failover.step complete: a full primary, in place
 }

@@ -5,6 +5,8 @@ import type { TerraformJson } from '@parity/model/terraform';
 import type { DrillContext } from '../../context.js';
 import { applyWorkCopy, prepare } from '../../target/work-copy.js';
 import type { Checked, PrimaryApplied } from '../values.js';
+import { startData, WRITES_PER_SECOND } from '../data.js';
+import { pairOf } from './start.js';
 
 export async function applyPrimary(ctx: DrillContext, checked: Checked): Promise<PrimaryApplied> {
   const { primary } = ctx.pair;
@@ -21,6 +23,11 @@ export async function applyPrimary(ctx: DrillContext, checked: Checked): Promise
     ctx.report.tools['hashicorp/aws'] = String(providers?.aws?.version ?? 'unknown');
     const w = prepare(ctx, checked.endpoint, primary, json);
     await applyWorkCopy(ctx, w, s);
-    return { ...checked, value: 'primary', primary: w };
+    const applied = ctx.rec('apply-primary').detail;
+    const data = await startData(ctx, s, pairOf(checked.check, ctx.pair));
+    s.note(
+      `${applied}; data plane: ${data.record.engine} primary, ${data.writer.marker} written at ${WRITES_PER_SECOND}/s${data.shipping ? `, ${data.record.mechanism} (${data.record.scale})` : ''}`,
+    );
+    return { ...checked, value: 'primary', primary: w, data };
   });
 }
