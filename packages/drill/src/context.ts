@@ -152,6 +152,8 @@ export class DrillContext {
   fence?: Fence;
   /** The data plane (real PostgreSQL standing in for the pair's database), once opened. */
   plane?: DataPlane;
+  /** Brings the bundle registry back (stopped at the loss). */
+  registryBack?: () => void;
   /** The step running now (the fence names it as the caller). */
   private current?: StepId;
   readonly created: Created = { workCopies: new Map(), snapshots: [] };

@@ -125,6 +125,8 @@ export interface FenceRecord {
   readonly refused: FencedRequest[];
   /** Requests let through, per region they were signed for. */
   forwarded: Record<string, number>;
+  /** The bundle registry, stopped with the region (what the drill did). */
+  registry?: string;
   readonly note: string;
 }
 
@@ -291,6 +293,7 @@ const FenceRecordSchema = z.object({
     }),
   ),
   forwarded: z.record(z.string(), z.number()),
+  registry: z.string().optional(),
   note: z.string(),
 });
 

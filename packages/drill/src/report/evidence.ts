@@ -125,7 +125,7 @@ export function evidenceOf(r: DrillReport, reportFile: string): Evidence {
     outcome: r.status,
     scenario: {
       kind: 'region-loss',
-      description: `loss of ${r.primaryRegion}, the region of ${r.primary}: every request to it refused from the loss on${r.data ? ', its database killed (SIGKILL) under write load' : ''}, recovery into ${r.drRegion}`,
+      description: `loss of ${r.primaryRegion}, the region of ${r.primary}: every request to it refused from the loss on${r.data ? ', its database killed (SIGKILL) under write load' : ''}${r.fence?.registry ? ', the bundle registry stopped' : ''}, recovery into ${r.drRegion}`,
       switchover: replica
         ? `switch-over to the redundant capacity: ${r.drEnv}'s standby promoted and scaled up (${r.policy?.strategy ?? 'replica'})`
         : `restoration from backups already in ${r.drRegion}: ${r.drEnv} applied and its database restored (${r.policy?.strategy})`,

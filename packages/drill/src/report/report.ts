@@ -197,6 +197,7 @@ function fenceSection(f: FenceRecord): string[] {
     .map(([region, n]) => `${region} ${n}`)
     .join(', ');
   if (through) out.push(`- **Requests let through, per region signed for:** ${through}`);
+  if (f.registry) out.push(`- **Registry:** ${f.registry}; the failover loaded every pinned bundle from what is installed`);
   if (!f.refused.length) {
     out.push('- **Refused:** none: no client called the lost region after the loss.');
     return out;

@@ -17,6 +17,7 @@ import { applyChange, plan, record, snapshotExists, startingPoint } from './plan
 function regionBack(ctx: DrillContext): void {
   const { region } = ctx.pair.primary;
   ctx.fence?.lift(region);
+  ctx.registryBack?.();
   if (ctx.report.fence && !ctx.report.fence.liftedAt) ctx.report.fence.liftedAt = ctx.now().toISOString();
 }
 

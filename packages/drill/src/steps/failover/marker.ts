@@ -11,6 +11,7 @@ import { type StateResource, stateResources } from '../../target/terraform.js';
 import { stateLacks } from '../outcomes.js';
 import type { CopyKey, Loss, Marker, PrimaryApplied } from '../values.js';
 import { loseData } from '../data.js';
+import { stopRegistry } from '../registry.js';
 
 /** The KMS key in the DR region that backup copies use, from the primary's state: the DR copy vault's key. */
 export function copyKeyFromState(resources: readonly StateResource[], drRegion: string): CopyKey | undefined {
@@ -86,10 +87,13 @@ export async function declareLoss(ctx: DrillContext, p: PrimaryApplied, _marker:
     const at = ctx.fence ? ctx.fence.fence(primary.region) : ctx.now();
     if (ctx.report.fence) ctx.report.fence.fencedAt = at.toISOString();
     const killed = await loseData(p.data);
+    const registry = await stopRegistry(ctx.root);
+    ctx.registryBack = registry.restore;
+    if (ctx.report.fence) ctx.report.fence.registry = registry.text;
     ctx.report.lossAt = at.toISOString();
     const fenced = ctx.fence ? `fenced at the proxy (every request signed for it refused)` : 'not fenced (real AWS: no proxy)';
     s.note(
-      `${primary.region} lost at ${ctx.report.lossAt}: ${fenced}; ${killed.cluster} killed (SIGKILL) at ${new Date(killed.at).toISOString()}${p.data.shipping ? ', shipping stopped' : ''}; recovery clock started`,
+      `${primary.region} lost at ${ctx.report.lossAt}: ${fenced}; ${killed.cluster} killed (SIGKILL) at ${new Date(killed.at).toISOString()}${p.data.shipping ? ', shipping stopped' : ''}; ${registry.text}; recovery clock started`,
     );
     return { value: 'loss', at };
   });

@@ -38,6 +38,7 @@ export async function finish(ctx: DrillContext): Promise<DrillReport> {
 
 /** The teardown runs with every region back: the fence lets everything through again, its counts kept for the report. */
 function regionsBack(ctx: DrillContext): void {
+  ctx.registryBack?.();
   const { fence } = ctx;
   const record = ctx.report.fence;
   if (!fence || !record) return;
