@@ -21,10 +21,11 @@ export async function applyPrimary(ctx: DrillContext, checked: Checked): Promise
     await import('@parity/synth');
     const providers = json.terraform?.required_providers as Record<string, { version?: string }> | undefined;
     ctx.report.tools['hashicorp/aws'] = String(providers?.aws?.version ?? 'unknown');
+    // the data plane first: its writer is under load for the whole drill, the apply's minutes included
+    const data = await startData(ctx, s, pairOf(checked.check, ctx.pair));
     const w = prepare(ctx, checked.endpoint, primary, json);
     await applyWorkCopy(ctx, w, s);
     const applied = ctx.rec('apply-primary').detail;
-    const data = await startData(ctx, s, pairOf(checked.check, ctx.pair));
     s.note(
       `${applied}; data plane: ${data.record.engine} primary, ${data.writer.marker} written at ${WRITES_PER_SECOND}/s${data.shipping ? `, ${data.record.mechanism} (${data.record.scale})` : ''}`,
     );

@@ -61,10 +61,14 @@ async function measureDataLoss(ctx: DrillContext, v: Verified): Promise<DrillRep
     : `${d.rpo.seconds.toFixed(3)} s of writes`;
   const bound = db.length ? db.map((x) => x.mechanism).join('; ') : 'see pnpm check';
   const pairWorst = pair?.rpo && pair.rpo.minutes !== worst ? `; the pair's worst case over every store is ${pair.rpo.minutes} min` : '';
+  const beyond =
+    worst !== undefined && m.measuredMinutes > worst
+      ? ` The measured loss is beyond the computed worst case: the drill runs the schedule scaled${restored ? ` (${d.rpo.scale})` : ''}, so a second of shipping or replay lag on this machine counts as ${restored ? `${Math.round((seconds / Math.max(d.rpo.seconds, 0.001)) * 10) / 10} s` : '1 s'} of schedule; read it as the lag of the drill's machine, and drill again on a quieter one before acting on it.`
+      : '';
   return {
     ...m,
     ...(worst !== undefined ? { worstCaseMinutes: worst } : {}),
-    note: `RPO measured on the data plane (${v.primary.data.record.engine}): ${d.rpo.rows} of ${d.acknowledged} acknowledged commits missing after the ${d.how === 'promoted' ? 'promotion' : 'restore'} (${how}); ${d.checksums.verified} recovered rows, every checksum verified. pnpm check's worst case for the database: ${worst ?? '?'} min (${bound})${pairWorst}; the policy's target: ${target} min.`,
+    note: `RPO measured on the data plane (${v.primary.data.record.engine}): ${d.rpo.rows} of ${d.acknowledged} acknowledged commits missing after the ${d.how === 'promoted' ? 'promotion' : 'restore'} (${how}); ${d.checksums.verified} recovered rows, every checksum verified. pnpm check's worst case for the database: ${worst ?? '?'} min (${bound})${pairWorst}; the policy's target: ${target} min.${beyond}`,
   };
 }
 
