@@ -377,7 +377,7 @@ function failbackGaps(o: DrillObservations): NotExercised[] {
     },
     {
       what: `the fence of ${dr.name}'s writers`,
-      why: `the drill scaled ${dr.name}'s node groups to zero through UpdateNodegroupConfig before the switchover snapshot, but moto runs no pods and no PostgreSQL: that no write reached the database after the fence, and that every earlier write is in the snapshot (zero data loss), is not shown beyond the snapshot's identity, tags and key`,
+      why: `the drill scaled ${dr.name}'s node groups to zero through UpdateNodegroupConfig before the switchover snapshot, but moto runs no pods and no PostgreSQL: on RDS, that no write reached the database after the fence and that every earlier write is in the snapshot is not shown beyond the snapshot's identity, tags and key; zero data loss is shown on the drill's data plane instead (writes stopped, the last WAL shipped, restored in ${primary.region}, every acknowledged row counted)`,
     },
     {
       what: 'a clean plan after each failback apply',
