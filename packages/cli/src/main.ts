@@ -225,6 +225,7 @@ function drillCommands(cli: Command): void {
     .option('--keep', 'leave both environments (and the emulator) running afterwards', false)
     .option('--failback', 'after the failover, fail back as pnpm failback does and measure it too', false)
     .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
+    .option('--by <name>', 'who runs the drill, for the evidence record (default: $PARITY_DRILL_BY, then the git user)')
     .option('--json', 'print the report as JSON on stdout instead of progress', false)
     .action(async (drEnv: string, flags) => {
       await (await import('./commands/drill.js')).drill(drEnv, flags);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { BIN, fleetWorkspace } from '@parity/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { motoCommand } from './target/moto.js';
-import type { DrillReport } from '@parity/model';
+import { type DrillReport, EVIDENCE_SUFFIX } from '@parity/model';
 import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './target/testing.js';
 
 const CI = process.env.CI === 'true';
@@ -68,7 +68,7 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('pnpm drill --failback agains
 
       const dir = join(ws.root, 'environments', 'dr-usw2', 'drills');
       const newest = readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
+        .filter((f) => f.endsWith('.json') && !f.endsWith(EVIDENCE_SUFFIX))
         .sort()
         .at(-1)!;
       const r = JSON.parse(readFileSync(join(dir, newest), 'utf8')) as DrillReport;
@@ -97,8 +97,12 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('pnpm drill --failback agains
       expect(r.failover![0]!.from).toMatch(/^read replica of prod-use1 \(arn:aws:rds:us-east-1:123456789012:db:acme-prod-use1-db\)$/);
       expect(r.recovery!.replicaArn).toMatch(/^arn:aws:rds:us-west-2:/);
       expect(r.rto).toMatchObject({ targetMinutes: 120, met: true, from: r.lossAt, to: r.verifiedAt });
-      // moto reports no replica lag: the RPO of a replica is not measurable there, and the report says so
-      expect(r.rpo).toBeUndefined();
+      // moto reports no replica lag: the RPO is the data plane's, its streaming standby promoted at the loss
+      expect(r.rpo).toMatchObject({ targetMinutes: 240, met: true });
+      expect(r.data!.lag).toMatchObject({ withinThreshold: true, thresholdSeconds: 3600 });
+      expect(r.data!.failover).toMatchObject({ how: 'promoted', unexplainedRows: 0, checksumsFailed: 0, ok: true });
+      expect(r.data!.failback).toMatchObject({ how: 'switched-over', rpoRows: 0, ok: true });
+      expect(r.fence).toMatchObject({ region: 'us-east-1', refused: [] });
       expect(r.notExercised.map((n) => n.what)).toEqual(
         expect.arrayContaining(['replication and its lag', 'the promotion, seen through the API', 'a clean plan after the failover']),
       );
@@ -119,7 +123,7 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('pnpm drill --failback agains
         expect.stringMatching(/^dr-usw2: aws_db_instance\.database_instance_\w+ \(acme-dr-usw2-db\)$/),
       ]);
       expect(fb.steps[0]!.detail).toMatch(
-        /^arn:aws:rds:us-east-1:\d+:db:acme-prod-use1-db replicates arn:aws:rds:us-west-2:\d+:db:acme-dr-usw2-db; the old instance's final snapshot acme-prod-use1-db-final-\d{14} kept$/,
+        /^arn:aws:rds:us-east-1:\d+:db:acme-prod-use1-db replicates arn:aws:rds:us-west-2:\d+:db:acme-dr-usw2-db; the old instance's final snapshot acme-prod-use1-db-final-\d{14} kept; data plane: /,
       );
       expect(fb.fenced).toEqual(['acme-dr-usw2-eks/acme-dr-usw2-default']);
       // moto reports no ReplicaLag: said, not hidden

@@ -92,6 +92,7 @@ export type IssueKind =
   | 'drill-verification'
   | 'data-plane'
   | 'data-not-intact'
+  | 'region-fenced'
   | 'drill-target-breached'
   // refusals of the commands outside the DR packages (issue 22 §4)
   | 'workspace-missing'
@@ -832,6 +833,26 @@ export function dataNotIntact(marker: string, message: string, problems: readonl
     allowed:
       'every row that came back was written, in order, with its checksum; at most the allowed number of acknowledged commits missing',
     fix: "the recovery lost or damaged data: read the drill report's data section and the data plane logs before trusting this strategy",
+  });
+}
+
+/**
+ * A drill step called a region the drill had lost: the fence refused the request as an outage
+ * would, so the step needs the lost region and would fail on the day. `caller` is who made it.
+ */
+export function regionFenced(
+  caller: string,
+  request: { readonly region?: string; readonly service?: string; readonly action: string; readonly reason: string },
+): Issue {
+  const where = request.region ?? 'an unsigned request';
+  return issue({
+    kind: 'region-fenced',
+    file: '(region fence)',
+    path: caller,
+    value: `${request.service ?? '?'} ${request.action} in ${where}`,
+    message: `${caller} called ${request.service ?? '?'} ${request.action} in ${where}, which the drill has lost (${request.reason}): the failover needs the lost region`,
+    allowed: 'no request to the lost region after the loss',
+    fix: 'a failover step may read only the DR region: move what it reads into the DR side ahead of time (a copy, an alias, a fact in the DR manifest)',
   });
 }
 

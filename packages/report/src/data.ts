@@ -7,6 +7,8 @@
  * Fields the DR part of the check gains over time (`policy`, `mechanisms`, `standby`) are read
  * defensively: the page works with the check as it is and as it will be.
  */
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
 import { drillReportFiles, readDrillReport, regionCatalog, type Cloud, type ResolvedEnvironment } from '@parity/model';
 
@@ -83,6 +85,8 @@ export interface Drill {
   readonly rtoMinutes?: number;
   readonly rpoMinutes?: number;
   readonly steps: readonly DrillStep[];
+  /** The drill's evidence record (markdown), relative to the page (or to the root when no page is given). */
+  readonly evidence?: string;
 }
 
 export interface ParamOrigin {
@@ -358,11 +362,14 @@ function num(v: unknown): number | undefined {
 }
 
 /** One drill report file (relative to the root), through the model's reader; undefined when it is not a drill report. */
-export function readDrill(root: string, file: string): Drill | undefined {
+export function readDrill(root: string, file: string, pageDir?: string): Drill | undefined {
   const r = readDrillReport(root, file).report;
   if (!r) return undefined;
+  const evidence = r.files?.evidence?.markdown;
+  const here = evidence && existsSync(join(root, evidence)) ? evidence : undefined;
   return {
     file,
+    ...(here ? { evidence: pageDir ? relative(pageDir, join(root, here)) : here } : {}),
     drEnv: r.drEnv,
     startedAt: r.startedAt,
     status: r.status,
@@ -383,11 +390,11 @@ export function readDrill(root: string, file: string): Drill | undefined {
   };
 }
 
-function drills(root: string, check: CheckReport): ReportData['drills'] {
+function drills(root: string, check: CheckReport, pageDir?: string): ReportData['drills'] {
   const out: Record<string, Drill[]> = {};
   for (const e of check.envs.filter((x) => x.role === 'dr')) {
     const list = drillReportFiles(root, e.name)
-      .map((f) => readDrill(root, f))
+      .map((f) => readDrill(root, f, pageDir))
       .filter((d): d is Drill => !!d);
     if (list.length) out[e.name] = list;
   }
@@ -395,7 +402,7 @@ function drills(root: string, check: CheckReport): ReportData['drills'] {
 }
 
 /** Everything the page shows, from the check report and the environments it resolved. */
-export function reportData(root: string, check: CheckReport, envs: readonly ResolvedEnvironment[]): ReportData {
+export function reportData(root: string, check: CheckReport, envs: readonly ResolvedEnvironment[], pageDir?: string): ReportData {
   const points = envPoints(check);
-  return { check, envs: points, arrows: arrows(check, points), params: paramOrigins(envs), drills: drills(root, check) };
+  return { check, envs: points, arrows: arrows(check, points), params: paramOrigins(envs), drills: drills(root, check, pageDir) };
 }

@@ -383,7 +383,7 @@ function drillHistory(list: readonly Drill[]): string {
       esc(x.status),
       minutes(x.rtoMinutes),
       minutes(x.rpoMinutes),
-      h('code', {}, esc(x.file)),
+      h('code', {}, esc(x.file)) + (x.evidence ? ` · ${h('a', { href: x.evidence, class: 'evidence' }, 'evidence record')}` : ''),
     ),
   );
   return table({ class: 'drills' }, 'Drill history', ['started', 'status', 'RTO', 'RPO', 'report'], rows);

@@ -4,7 +4,7 @@
  * `--dr` limits the output to the DR readiness report. Exit code 1 on any violation.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '@parity/io';
 import pc from 'picocolors';
 import {
@@ -28,6 +28,7 @@ import {
   loadWorkspace,
   ParityError,
   readWorkspaceJsonIfExists,
+  type PinInstaller,
   type ResolvedEnvironment,
   stampedStale,
   synthFailed,
@@ -60,14 +61,23 @@ export interface CheckedFleet {
 /** `runbooks`: also judge each DR pair's RUNBOOK.md against the model (`pnpm check`; not a drill's or a failover's check). */
 export async function checkFleet(names: readonly string[] = [], root?: string, now?: Date, runbooks = false): Promise<CheckedFleet> {
   let ws: Workspace;
+  // the pinned versions the bundle cache lacked: this check fetches them from the registry, a failover could not
+  const fetched: string[] = [];
+  const installer: PinInstaller = {
+    install: (at, pkg, version, abs) => {
+      fetched.push(relative(at, abs));
+      return npmInstaller.install(at, pkg, version, abs);
+    },
+  };
   try {
-    ws = await loadWorkspace(root, { installer: npmInstaller });
+    ws = await loadWorkspace(root, { installer });
   } catch (e) {
     if (e instanceof ParityError)
       return { report: unreadableDefinitionReport(DEFINITION_FILE, e.issues), root: root ?? process.cwd(), envs: [] };
     throw e;
   }
   const resolved = resolveForCheck(ws, names);
+  resolved.findings.push(...registryNeeded(resolved.envs, fetched));
   const hasher = new InputHasher(ws.root);
   const json = new Map<string, TerraformJson>();
   const stale = resolved.envs.filter((e) => !resolved.valid.has(e.name) || !isUpToDate(ws.root, e.name, hasher.envHash(e)));
@@ -116,6 +126,30 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
     opts,
   );
   return { report: withRunbooks, root: ws.root, envs: resolved.envs };
+}
+
+/**
+ * A dr environment whose pinned bundle version was not in the bundle cache when the check began:
+ * on the day the registry (hosted in a region that may be the one lost) may be gone with it, and
+ * a failover loads pins from the cache only. Warned before the day.
+ */
+export function registryNeeded(envs: readonly ResolvedEnvironment[], fetched: readonly string[]): Finding[] {
+  const out: Finding[] = [];
+  for (const e of envs.filter((x) => x.role === 'dr'))
+    for (const b of e.bundles)
+      if (b.pinned && fetched.includes(b.pinned.dir))
+        out.push({
+          check: 'dr',
+          env: e.name,
+          kind: 'registry',
+          severity: 'warning',
+          file: e.file,
+          path: `bundles.${b.name}`,
+          value: b.version,
+          message: `${e.name} pins ${b.name}@${b.version}, not installed; a failover would need the registry`,
+          fix: `keep ${b.pinned.dir} where the failover runs (this check has just installed it from the registry: cache it in CI), or pin a version the workspace holds`,
+        });
+  return out;
 }
 
 /** A cached bootstrap stack; one that cannot be read (a link, not JSON) is made again, as a missing one is. */

@@ -35,14 +35,18 @@ export interface Clients {
   destroy(): void;
 }
 
-/** Clients for one region: on the emulator with test credentials, or with the ambient ones. */
-export function clients(region: string, endpoint?: string): Clients {
+/**
+ * Clients for one region: on the emulator with test credentials, or with the ambient ones.
+ * `userAgent`: a token appended to every request's User-Agent (a drill names the caller to its region fence).
+ */
+export function clients(region: string, endpoint?: string, userAgent?: string): Clients {
   // The SDK warns on every run that its releases after January 2027 need Node 22; the pinned
   // versions support Node 20 (engines >=20), and the warning would interleave with the progress.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const ua = userAgent ? { customUserAgent: userAgent } : {};
   const config = endpoint
-    ? { region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 }
-    : { region };
+    ? { region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2, ...ua }
+    : { region, ...ua };
   const c = {
     region,
     rds: new RDSClient(config),

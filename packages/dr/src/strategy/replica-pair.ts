@@ -112,7 +112,7 @@ export const replicaPair: DrStrategy = {
 async function drillFailover<V extends DrillValues>(s: FailoverDrillSteps<V>, primary: V['primary']): Promise<V['recovered']> {
   const standby = await s.applyStandby(primary); // the dr environment with its read replica and standby compute
   const marker = await s.writeMarker(primary); //    a snapshot with a known time and tag, a queue message
-  const loss = await s.declareLoss(marker); //       the recovery clock starts; the primary region is fenced
+  const loss = await s.declareLoss(primary, marker); // the primary region fenced, its data plane killed; the clock starts
   const promoted = await s.promote(primary, standby, marker, loss); // failover.step promote: PromoteReadReplica and scale up
   return s.complete(promoted); //                    failover.step complete: a full primary, in place
 }
@@ -334,7 +334,7 @@ function replicaGaps(o: DrillObservations): NotExercised[] {
   const out: NotExercised[] = [
     {
       what: 'replication and its lag',
-      why: `moto copies the primary's settings into the replica but replicates no data and reports no ReplicaLag, so the replica's lag at the loss (the RPO of ${dr.dr.strategy}) cannot be measured here; the marker written into ${primary.name} after the replica was created never reaches it`,
+      why: `moto copies the primary's settings into the replica but replicates no data and reports no ReplicaLag: the RDS replica's own lag is not measured; the drill's data plane (a real PostgreSQL streaming standby) gives the lag and the RPO of ${dr.dr.strategy} instead, and the marker snapshot written into ${primary.name} after the replica was created never reaches it`,
     },
     {
       what: 'the promotion, seen through the API',
@@ -374,7 +374,7 @@ function failbackGaps(pair: Pair): NotExercised[] {
   return [
     {
       what: `replication back into ${primary.region} and its lag`,
-      why: `moto replicates no data and reports no ReplicaLag, so the wait until ${primary.name}'s new replica was within the RPO, and the wait for lag 0 after the fence, accepted an unknown lag (pnpm failback --aws waits for a datapoint and refuses at its timeout without one): zero data loss at the switchover is not shown here`,
+      why: `moto replicates no data and reports no ReplicaLag, so the wait until ${primary.name}'s new replica was within the RPO, and the wait for lag 0 after the fence, accepted an unknown lag on the control plane (pnpm failback --aws waits for a datapoint and refuses at its timeout without one); zero data loss at the switchover is shown on the drill's data plane (a fenced PostgreSQL switchover at lag 0), not on RDS`,
     },
     {
       what: `the fence of ${dr.name}'s writers`,

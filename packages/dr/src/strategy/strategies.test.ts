@@ -160,7 +160,7 @@ const coldSite: DrStrategy = {
     failback: (p) => [{ title: `Hand ${p.dr.name} back to ${p.primary.name}`, by: 'by hand', changes: 'the roles', commands: ['true'] }],
   },
   drill: {
-    failoverSteps: ['marker', 'loss', 'copy', 'apply-dr'],
+    failoverSteps: ['marker', 'copy', 'loss', 'apply-dr'],
     failbackSteps: ['reprotect', 'switchover', 'failback-complete', 'verify-failback'],
     titles: {
       marker: () => 'mark',
@@ -174,8 +174,8 @@ const coldSite: DrStrategy = {
     },
     async failover(s, primary) {
       const marker = await s.writeMarker(primary);
-      const loss = await s.declareLoss(marker);
-      return s.restore(primary, marker, loss, await s.copyLatest(primary, marker, loss));
+      const copy = await s.copyLatest(primary, marker);
+      return s.restore(primary, marker, await s.declareLoss(primary, marker), copy);
     },
     async failback(s, verified) {
       const reprotected = await s.reprotectWithBackupCopies(verified);

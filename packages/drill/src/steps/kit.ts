@@ -20,8 +20,8 @@ export function failoverSteps(ctx: DrillContext, standby?: Standby): FailoverDri
   return {
     applyStandby: (primary) => applyStandby(ctx, primary, standby),
     writeMarker: (primary) => writeMarker(ctx, primary),
-    declareLoss: (marker) => declareLoss(ctx, marker),
-    copyLatest: (primary, marker, loss) => copyLatest(ctx, primary, marker, loss),
+    declareLoss: (primary, marker) => declareLoss(ctx, primary, marker),
+    copyLatest: (primary, marker) => copyLatest(ctx, primary, marker),
     restore: (primary, marker, loss, copy) => restore(ctx, primary, marker, loss, copy),
     promote: (primary, standby, marker, loss) => promote(ctx, primary, standby, marker, loss),
     complete: (promoted) => complete(ctx, promoted),

@@ -93,7 +93,7 @@ export const MOTO_INERT: Readonly<Record<string, string>> = {
   aws_eks_node_group: 'applied as a record: moto starts no node and runs no workload',
   aws_eks_cluster: 'applied as a record: no control plane, no Kubernetes API, no workload or volume is restored',
   aws_db_instance:
-    'moto has no PostgreSQL engine: the instance is a record, so no row of data can be written before the loss or read after the restore',
+    "moto has no PostgreSQL engine: the instance is a record; the drill's data plane (real PostgreSQL on loopback) stands in for its data, so rows are written and counted there, not in this instance",
   aws_nat_gateway: 'applied as a record: no traffic flows',
 };
 

@@ -11,6 +11,7 @@ import { databaseAvailable } from '../../target/database-ready.js';
 import { stateResources } from '../../target/terraform.js';
 import { applyWorkCopy, prepare } from '../../target/work-copy.js';
 import type { PrimaryApplied, StandbyApplied, Target } from '../values.js';
+import { startDataStandby } from '../data.js';
 import { stateLacks } from '../outcomes.js';
 
 /** The standby's apply, begun before its step: `attach` hands it the step that shows it; `done` settles with it. */
@@ -64,10 +65,11 @@ export async function applyStandby(ctx: DrillContext, p: PrimaryApplied, begun?:
     standby.attach(s);
     const { w, startedAt } = await standby.done;
     const overlap = Math.round((primaryEnded.getTime() - startedAt.getTime()) / 1000);
-    if (overlap > 0)
-      s.note(
-        `${ctx.rec('apply-standby').detail}; begun ${overlap} s before ${primary.name}'s apply ended, once its database was available`,
-      );
+    const applied = ctx.rec('apply-standby').detail;
+    const data = await startDataStandby(ctx, s, p.data, w.json);
+    s.note(
+      `${applied}${overlap > 0 ? `; begun ${overlap} s before ${primary.name}'s apply ended, once its database was available` : ''}; data plane: ${data}`,
+    );
     const replica = stateResources(w.dir).find((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db);
     const fix = `is its policy's strategy ${dr.dr.strategy} in its Terraform? (pnpm check ${dr.name})`;
     if (!replica) refuseOne(stateLacks(ctx, w.dir, dr.name, 'read replica after the apply', fix));
