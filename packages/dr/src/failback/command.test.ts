@@ -9,8 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { BIN, fleetWorkspace } from '@parity/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const workspaces: Array<{ cleanup: () => void }> = [];
 afterAll(() => {
