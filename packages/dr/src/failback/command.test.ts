@@ -54,7 +54,7 @@ describe('pnpm failback', () => {
     writeFileSync(file(ws.root, 'dr-usw2'), withSection(read(ws.root, 'dr-usw2'), 'failover:\n  step: promote\n'));
     const early = failback(ws.root);
     expect(early.code, early.out).toBe(2);
-    expect(early.out).toMatch(/environments\/dr-usw2\/environment\.yaml \(failover\.step\): dr-usw2's failover is not complete/);
+    expect(early.out).toMatch(/dr-usw2's failover is not complete[\s\S]*environments\/dr-usw2\/environment\.yaml \(failover\.step\)\n/);
     expect(early.out).toMatch(/fix: +complete the failover first: pnpm failover dr-usw2/);
     expect(read(ws.root, 'prod-use1')).toBe(prod);
   }, 240_000);
