@@ -10,7 +10,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTree, REPO_ROOT } from '@parity/model/testing';
-import { BIN, fleetWorkspace, parity as parityIn, runParity } from '@parity/testkit';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, parity as parityIn, runParity, STAMP_TIMEOUT } from '@parity/testkit';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const DEF = 'environments/platform.yaml';
 const PROD = 'environments/prod-use1/environment.yaml';

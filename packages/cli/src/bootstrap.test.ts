@@ -1,8 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetWorkspace, parity as parityIn } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, parity as parityIn, STAMP_TIMEOUT } from '@parity/testkit';
 import { findPluginDir, initAndValidate } from './terraform.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 interface Json {

@@ -7,8 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isPreview, loadWorkspace, resolveEnvironments } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { BIN, fleetWorkspace, git, parity } from '@parity/testkit';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, git, parity, STAMP_TIMEOUT } from '@parity/testkit';
 import { ACTIONS, ciView, previewView, renderWorkflows } from './ci.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 // The workflow linter from the npm registry: action-validator (Rust, compiled to WebAssembly)
 // against SchemaStore's workflow schema, offline.

@@ -132,7 +132,12 @@ function targetOf(t: DrillTargetOption): DrillTarget {
   return { kind: 'emulator', description: 'moto_server started by the drill on a free loopback port' };
 }
 
-/** The shared state and machinery of one drill, from the lock to the report. */
+/**
+ * The shared state and machinery of one drill, from the lock to the report.
+ * Longer than 80 lines as a class only: what every step shares (the clock, the progress, the
+ * process groups, the records of each step, what was created for the teardown) and a few short
+ * methods over it; what the steps hand each other is typed values (steps/values.ts), not fields here.
+ */
 export class DrillContext {
   readonly now: () => Date;
   readonly progress: Progress;

@@ -10,11 +10,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, fleetWorkspace } from '@parity/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { motoCommand } from './target/moto.js';
 import { type DrillReport, EVIDENCE_SUFFIX } from '@parity/model';
 import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './target/testing.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const CI = process.env.CI === 'true';
 const hasMoto = probeMoto();

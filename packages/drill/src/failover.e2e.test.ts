@@ -265,6 +265,6 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
   it('fails: a failover needs a target', async () => {
     const r = await cli(REPO_ROOT, ['failover', 'dr-usw2', '--dry-run']);
     expect(r.code, r.out).toBe(2);
-    expect(r.out).toMatch(/failover refused: a failover needs a target: --aws or --endpoint <url>/);
+    expect(r.out).toMatch(/failover refused: a failover needs a target: --aws, --gcp or --endpoint <url>/);
   }, 60_000);
 });

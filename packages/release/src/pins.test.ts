@@ -8,11 +8,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace, pinnedDir, resolveEnvironment, type BundleSpec, type Workspace } from '@parity/model';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { formatDiff, resourceDiff } from './diff.js';
 import { PIN_COMMENT, setPin } from './promote.js';
 import { freePort } from '@parity/io';
 import { npmInstaller } from './install.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const MANIFEST = 'environments/prod-use1/environment.yaml';
 const ORDER = ['network', 'database', 'cluster', 'queue', 'backup'];

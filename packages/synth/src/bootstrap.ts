@@ -206,7 +206,12 @@ function githubTrust(oidc: IamOpenidConnectProvider, subjects: string[]): string
   });
 }
 
-/** AWS: state buckets (KMS key, versioning, no public access, TLS only, old versions expire), the GitHub OIDC provider, plan and apply roles. */
+/**
+ * AWS: state buckets (KMS key, versioning, no public access, TLS only, old versions expire), the GitHub OIDC provider, plan and apply roles.
+ * Longer than 80 lines as a class only: its constructor is a table of contents of the named helpers
+ * below (providers, account, CI roles, state bucket: key, hardened bucket, policy, lock table; the
+ * preview role), each short, as aws-cdk's constructs are written.
+ */
 export class AwsBootstrapStack extends TerraformStack {
   constructor(scope: Construct, platform: string, envs: readonly ResolvedEnvironment[], opts: BootstrapOptions = {}) {
     super(scope, bootstrapStackName('aws'));
@@ -473,7 +478,11 @@ export class AwsBootstrapStack extends TerraformStack {
   }
 }
 
-/** GCP: state buckets (CMEK, versioning, no public access, old versions deleted), a workload identity pool for GitHub, plan and apply service accounts. */
+/**
+ * GCP: state buckets (CMEK, versioning, no public access, old versions deleted), a workload identity pool for GitHub, plan and apply service accounts.
+ * Longer than 80 lines as a class only: its constructor is a table of contents of the named helpers
+ * below, each short, as the AWS stack's is.
+ */
 export class GcpBootstrapStack extends TerraformStack {
   constructor(scope: Construct, platform: string, envs: readonly ResolvedEnvironment[], opts: BootstrapOptions = {}) {
     super(scope, bootstrapStackName('gcp'));

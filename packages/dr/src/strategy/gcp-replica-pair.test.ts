@@ -16,12 +16,18 @@ import {
   BIN,
   cloudSqlInstance,
   cloudSqlOperation,
+  fleetEnvironmentsAsync,
   fleetWorkspace,
   type GoogleAnswer,
   type RecordedGoogleApi,
   recordedGoogleApi,
+  STAMP_TIMEOUT,
 } from '@parity/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const DR = { project: 'acme-dr-gcp-euw4', name: 'acme-dr-gcp-euw4-postgres', region: 'europe-west4' };
 const PROD = { project: 'acme-prod-gcp-euw1', name: 'acme-prod-gcp-euw1-postgres', region: 'europe-west1' };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Strategy } from '@parity/model';
 import { strategyFacts } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failbackSteps, nextFailbackStep, restoresRoles } from '../failback/section.js';
 import { failoverProcedure } from '../failover/procedure.js';
@@ -19,6 +19,10 @@ import { renderRunbook, runbookView } from '../runbook/runbook.js';
 import type { DrillValues, FailbackDrillSteps, FailoverDrillSteps } from './drill-kit.js';
 import { STRATEGY_OF, strategyFor } from './strategies.js';
 import type { DrStrategy } from './strategy.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 let root: string;
 let cleanup: () => void;

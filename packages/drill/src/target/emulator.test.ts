@@ -1,6 +1,6 @@
 import { loadWorkspace, resolveEnvironment } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EMULATOR_SERVICES,
@@ -12,6 +12,10 @@ import {
   unsupportedSeeds,
   withoutReplicaSubnetGroups,
 } from './emulator.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const doc = (): TerraformJson => ({
   terraform: {
