@@ -1,10 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { parityVitest } from '../../packages/suite/src/config.ts';
 
-export default defineConfig({
-  test: {
-    // These tests synthesize real stacks (cdktf and the provider bindings load in seconds on a
-    // busy 2-core machine): an explicit, wide timeout instead of vitest's 5 s default.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+// These tests synthesize real stacks (cdktn and the provider bindings load in seconds on a
+// busy 2-core machine): an explicit, wide timeout instead of vitest's 5 s default.
+export default parityVitest({ testTimeout: 60_000, hookTimeout: 60_000 });

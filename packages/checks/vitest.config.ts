@@ -1,3 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { parityVitest } from '../suite/src/config.ts';
 
-export default defineConfig({ test: { testTimeout: 120_000, hookTimeout: 120_000 } });
+export default parityVitest({ testTimeout: 120_000 });

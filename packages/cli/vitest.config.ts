@@ -1,11 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { parityVitest } from '../suite/src/config.ts';
 
-export default defineConfig({
-  test: {
-    // Real terraform init/validate and real synth take seconds, not milliseconds.
-    testTimeout: 300_000,
-    hookTimeout: 120_000,
-    // lets the worker answer vitest between synchronous tests (see the file)
-    setupFiles: ['./vitest.setup.ts'],
-  },
-});
+// Real terraform init/validate and real synth take seconds, not milliseconds.
+export default parityVitest({ testTimeout: 300_000, hookTimeout: 120_000 });

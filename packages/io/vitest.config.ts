@@ -1,8 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { parityVitest } from '../suite/src/config.ts';
 
-export default defineConfig({
-  test: {
-    // Starts real processes (node, terraform): seconds on a busy 2-core machine.
-    testTimeout: 60_000,
-  },
-});
+// Starts real processes (node, terraform): seconds on a busy 2-core machine.
+export default parityVitest({ testTimeout: 60_000 });

@@ -1,8 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { parityVitest } from '../suite/src/config.ts';
 
-export default defineConfig({
-  test: {
-    // Parses the repository's shipped sources with the TypeScript compiler: seconds on a busy 2-core machine.
-    testTimeout: 120_000,
-  },
-});
+// Parses the repository's shipped sources with the TypeScript compiler: seconds on a busy 2-core machine.
+export default parityVitest({ testTimeout: 120_000 });

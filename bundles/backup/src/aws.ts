@@ -14,11 +14,10 @@ import { BackupVault } from '@cdktf/provider-aws/lib/backup-vault/index.js';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
-import { inputString, type DeployContext, type Exports } from '@parity/model';
+import { awsKey } from '@parity/constructs/aws';
+import { destroyedWithContent, inputString, type DeployContext, type Exports } from '@parity/model';
 import { clusterVolumes, type BackupParams } from './index.js';
 
 const SERVICE_ROLE_POLICIES = ['AWSBackupServiceRolePolicyForBackup', 'AWSBackupServiceRolePolicyForRestores'] as const;
@@ -30,47 +29,60 @@ const COMPLETION_WINDOW_MINUTES = 180;
 /** The tag that puts a resource (cluster volumes, the database) into this environment's backups. */
 const BACKUP_TAG = 'parity:backup';
 
-export function deploy(scope: Construct, ctx: DeployContext<BackupParams, TerraformProvider>): Exports {
-  const p = ctx.params;
+type Ctx = DeployContext<BackupParams, TerraformProvider>;
+
+export function deploy(scope: Construct, ctx: Ctx): Exports {
   const env = ctx.env;
   const instanceArn = inputString(ctx, 'database', 'instanceArn');
-  const partition = new DataAwsPartition(scope, 'partition', {});
+  const partition = new DataAwsPartition(scope, 'partition', {}).partition;
+  const vault = primaryVault(scope, ctx);
+  const copyVaults = env.backup.copyRegions.map((region) => copyVault(scope, ctx, region));
+  const role = serviceRole(scope, ctx, partition);
+  const plan = createPlan(scope, ctx, vault, copyVaults);
+  selections(scope, ctx, plan, role, instanceArn);
+  return {
+    vaultArn: vault.arn,
+    planId: plan.id,
+    copyVaultArns: copyVaults.map((v) => v.arn),
+    location: env.backup.copyRegions[0] ?? env.region,
+  };
+}
 
-  const key = new KmsKey(scope, 'key', {
-    description: `${env.platform} ${env.name}: backup vault`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
+/** The environment's vault, encrypted with a key of its own and locked for the retention. */
+function primaryVault(scope: Construct, ctx: Ctx): BackupVault {
+  const key = awsKey(scope, 'key', ctx, { purpose: 'backup vault', alias: ['backup'] });
+  const vault = new BackupVault(scope, 'vault', {
+    name: ctx.name('aws.backupVault', 'vault'),
+    kmsKeyArn: key.arn,
+    ...destroyedWithContent(ctx.env),
   });
-  new KmsAlias(scope, 'key-alias', { name: `alias/${ctx.name('aws.kmsAlias', 'backup')}`, targetKeyId: key.keyId });
-  const vault = new BackupVault(scope, 'vault', { name: ctx.name('aws.backupVault', 'vault'), kmsKeyArn: key.arn });
-  lock(scope, 'vault-lock', vault, p.retentionDays);
+  lock(scope, 'vault-lock', vault, ctx.params.retentionDays);
+  return vault;
+}
 
-  // Vaults in the DR regions, each with a key of its own region.
-  const copyVaults = env.backup.copyRegions.map((region) => {
-    const provider = ctx.providerFor(region);
-    const copyKey = new KmsKey(scope, `copy-key-${region}`, {
-      provider,
-      description: `${env.platform} ${env.name}: backup copies in ${region}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-    });
-    new KmsAlias(scope, `copy-key-alias-${region}`, {
-      provider,
-      name: `alias/${ctx.name('aws.kmsAlias', 'backup', 'copy', region)}`,
-      targetKeyId: copyKey.keyId,
-    });
-    const copyVault = new BackupVault(scope, `copy-vault-${region}`, {
-      provider,
-      name: ctx.name('aws.backupVault', 'copy', region),
-      kmsKeyArn: copyKey.arn,
-    });
-    lock(scope, `copy-vault-lock-${region}`, copyVault, p.copyRetentionDays, provider);
-    return copyVault;
+/** A vault in a DR region, through that region's provider, with a key of that region, locked for the copies' retention. */
+function copyVault(scope: Construct, ctx: Ctx, region: string): BackupVault {
+  const provider = ctx.providerFor(region);
+  const key = awsKey(scope, `copy-key-${region}`, ctx, {
+    purpose: `backup copies in ${region}`,
+    alias: ['backup', 'copy', region],
+    aliasId: `copy-key-alias-${region}`,
+    provider,
   });
+  const vault = new BackupVault(scope, `copy-vault-${region}`, {
+    provider,
+    name: ctx.name('aws.backupVault', 'copy', region),
+    kmsKeyArn: key.arn,
+  });
+  lock(scope, `copy-vault-lock-${region}`, vault, ctx.params.copyRetentionDays, provider);
+  return vault;
+}
 
+/** AWS Backup's service role, with the managed policies for backups and restores (ARNs built from the partition). */
+function serviceRole(scope: Construct, ctx: Ctx, partition: string): { role: IamRole; attachments: IamRolePolicyAttachment[] } {
   const role = new IamRole(scope, 'role', {
     name: ctx.name('aws.iamRole', 'backup'),
-    description: `${env.name}: AWS Backup service role`,
+    description: `${ctx.env.name}: AWS Backup service role`,
     assumeRolePolicy: JSON.stringify({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -80,17 +92,22 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
     (policy) =>
       new IamRolePolicyAttachment(scope, `role-${policy}`, {
         role: role.name,
-        policyArn: `arn:${partition.partition}:iam::aws:policy/service-role/${policy}`,
+        policyArn: `arn:${partition}:iam::aws:policy/service-role/${policy}`,
       }),
   );
+  return { role, attachments };
+}
 
-  const plan = new BackupPlan(scope, 'plan', {
+/** The plan: one rule on the schedule derived from the RPO, copying each backup to every DR vault. */
+function createPlan(scope: Construct, ctx: Ctx, vault: BackupVault, copyVaults: readonly BackupVault[]): BackupPlan {
+  const p = ctx.params;
+  return new BackupPlan(scope, 'plan', {
     name: ctx.name('aws.backupPlan', 'plan'),
     rule: [
       {
         ruleName: 'scheduled',
         targetVaultName: vault.name,
-        schedule: env.backup.awsCron,
+        schedule: ctx.env.backup.awsCron,
         startWindow: START_WINDOW_MINUTES,
         completionWindow: COMPLETION_WINDOW_MINUTES,
         // No cold storage: AWS would then require delete_after >= cold_storage_after + 90.
@@ -102,34 +119,25 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
       },
     ],
   });
+}
 
-  // A read replica (a dr environment under pilot light or warm standby) is not backed up here:
-  // its source's backups already reach this region, and it is backed up once it is the primary.
+/**
+ * What the plan backs up: the database, unless it is a read replica (a dr environment under pilot
+ * light or warm standby: its source's backups already reach this region, and it is backed up once
+ * it is the primary); and, with `includeClusterVolumes`, every resource tagged for this environment.
+ */
+function selections(scope: Construct, ctx: Ctx, plan: BackupPlan, service: ReturnType<typeof serviceRole>, instanceArn: string): void {
+  const common = { planId: plan.id, iamRoleArn: service.role.arn, dependsOn: service.attachments };
   if (inputString(ctx, 'database', 'mode') === 'primary') {
-    new BackupSelection(scope, 'database', {
-      name: ctx.name('aws.backupSelection', 'database'),
-      planId: plan.id,
-      iamRoleArn: role.arn,
-      resources: [instanceArn],
-      dependsOn: attachments,
-    });
+    new BackupSelection(scope, 'database', { name: ctx.name('aws.backupSelection', 'database'), resources: [instanceArn], ...common });
   }
-  if (p.includeClusterVolumes && clusterVolumes(ctx) === 'backup') {
+  if (ctx.params.includeClusterVolumes && clusterVolumes(ctx) === 'backup') {
     new BackupSelection(scope, 'tagged', {
       name: ctx.name('aws.backupSelection', 'tagged'),
-      planId: plan.id,
-      iamRoleArn: role.arn,
-      selectionTag: [{ type: 'STRINGEQUALS', key: BACKUP_TAG, value: env.name }],
-      dependsOn: attachments,
+      selectionTag: [{ type: 'STRINGEQUALS', key: BACKUP_TAG, value: ctx.env.name }],
+      ...common,
     });
   }
-
-  return {
-    vaultArn: vault.arn,
-    planId: plan.id,
-    copyVaultArns: copyVaults.map((v) => v.arn),
-    location: env.backup.copyRegions[0] ?? env.region,
-  };
 }
 
 /**

@@ -20,27 +20,13 @@
  * Construct IDs are public API: changing one replaces the plan (its backups are deleted with it).
  */
 import type { Construct } from 'constructs';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
-import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
 import { GkeBackupBackupPlan } from '@cdktf/provider-google/lib/gke-backup-backup-plan/index.js';
-import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
-import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
-import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import {
-  backupLocation,
-  assertRules,
-  inputString,
-  KEY_ROTATION_PERIOD,
-  KEY_USER_ROLE,
-  keyNames,
-  serviceAgentMember,
-  type DeployContext,
-  type Exports,
-  type GcpKeyUser,
-} from '@parity/model';
+import { environmentProject, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
+import { backupLocation, assertRules, inputString, type DeployContext, type Exports, type GcpKeyUser } from '@parity/model';
 import { bundle, clusterVolumes, type BackupParams } from './index.js';
 
 /** What the scheduled Cloud SQL backup's service account holds: it includes `cloudsql.backupRuns.create`. */
@@ -51,63 +37,15 @@ const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** The agents that write a Backup for GKE plan's backups: its own, and Compute Engine's for volume snapshots. */
 const BACKUP_KEY_USERS: readonly GcpKeyUser[] = ['gke-backup', 'compute'];
 
-/** The backups' key ring and key in `location`, usable by the agents that write them. */
-function backupKey(
-  scope: Construct,
-  ctx: DeployContext<BackupParams, TerraformProvider>,
-  location: string,
-): { key: KmsCryptoKey; grants: KmsCryptoKeyIamMember[] } {
-  const names = keyNames(ctx, location);
-  const project = new DataGoogleProject(scope, 'project', { projectId: ctx.env.gcpProject! });
-  const ring = new KmsKeyRing(scope, 'key-ring', { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
-  const key = new KmsCryptoKey(scope, 'key', {
-    name: names.key,
-    keyRing: ring.id,
-    rotationPeriod: KEY_ROTATION_PERIOD,
-    labels: { ...ctx.tags },
-  });
-  const grants = BACKUP_KEY_USERS.map(
-    (u) =>
-      new KmsCryptoKeyIamMember(scope, `key-user-${u}`, {
-        cryptoKeyId: key.id,
-        role: KEY_USER_ROLE,
-        member: serviceAgentMember(u, project.number),
-      }),
-  );
-  return { key, grants };
-}
+type Ctx = DeployContext<BackupParams, TerraformProvider>;
 
-/** The Backup for GKE plan: Kubernetes resources, secrets and (includeClusterVolumes) volume data, kept in `location`. */
-function gkePlan(scope: Construct, ctx: DeployContext<BackupParams, TerraformProvider>, location: string): GkeBackupBackupPlan {
-  const p = ctx.params;
-  const env = ctx.env;
-  const cmek = backupKey(scope, ctx, location);
-  return new GkeBackupBackupPlan(scope, 'gke-plan', {
-    name: ctx.name('gcp.gkeBackupPlan', 'gke'),
-    description: `Backups of the ${env.name} cluster, kept in ${location}`,
-    location,
-    cluster: inputString(ctx, 'cluster', 'clusterId'),
-    retentionPolicy: { backupRetainDays: p.retentionDays },
-    backupSchedule: { cronSchedule: env.backup.cron },
-    backupConfig: {
-      includeVolumeData: p.includeClusterVolumes,
-      includeSecrets: true,
-      allNamespaces: true,
-      encryptionKey: { gcpKmsEncryptionKey: cmek.key.id },
-    },
-    // The first backup should not fail for want of the key grant.
-    dependsOn: cmek.grants,
-  });
-}
-
-export function deploy(scope: Construct, ctx: DeployContext<BackupParams, TerraformProvider>): Exports {
-  const p = ctx.params;
+export function deploy(scope: Construct, ctx: Ctx): Exports {
   const env = ctx.env;
   const location = backupLocation(ctx);
   // Resolution reports this with file and field; asserted again for callers that bypass it.
   assertRules(
     'backup',
-    bundle.rules!(p, {
+    bundle.rules!(ctx.params, {
       cloud: 'gcp',
       region: env.region,
       jurisdiction: env.jurisdiction,
@@ -115,14 +53,39 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
       connected: { cluster: { volumes: clusterVolumes(ctx) } },
     }),
   );
-
-  const project = env.gcpProject;
-  if (!project)
-    throw new Error(`backup: environment ${env.name} has no GCP project; the backups' key and the scheduled Cloud SQL backup need one`);
+  const project = environmentProject(ctx, "the backups' key and the scheduled Cloud SQL backup need one");
   // A stateless cluster (volumes: none) is rebuilt from IaC and images: no Backup for GKE plan.
-  const plan = clusterVolumes(ctx) === 'backup' ? gkePlan(scope, ctx, location) : undefined;
+  const plan = clusterVolumes(ctx) === 'backup' ? clusterBackupPlan(scope, ctx, project, location) : undefined;
+  const sqlBackupJob = scheduledSqlBackups(scope, ctx, project, location);
+  return { planId: plan?.id ?? '', location, sqlBackupScheduleId: sqlBackupJob.id };
+}
 
-  // Cloud SQL backups on the RPO schedule, into the same location.
+/** Backup for GKE: the cluster's resources, secrets and (with `includeClusterVolumes`) volumes, encrypted where they are kept. */
+function clusterBackupPlan(scope: Construct, ctx: Ctx, project: string, location: string): GkeBackupBackupPlan {
+  const p = ctx.params;
+  // The backups' key where they are kept, usable by the agents that write them.
+  const cmek = gcpKey(scope, ctx, { project, location, users: serviceAgents(BACKUP_KEY_USERS, projectNumber(scope, project)) });
+  return new GkeBackupBackupPlan(scope, 'gke-plan', {
+    name: ctx.name('gcp.gkeBackupPlan', 'gke'),
+    description: `Backups of the ${ctx.env.name} cluster, kept in ${location}`,
+    location,
+    cluster: inputString(ctx, 'cluster', 'clusterId'),
+    retentionPolicy: { backupRetainDays: p.retentionDays },
+    backupSchedule: { cronSchedule: ctx.env.backup.cron },
+    backupConfig: {
+      includeVolumeData: p.includeClusterVolumes,
+      includeSecrets: true,
+      allNamespaces: true,
+      encryptionKey: { gcpKmsEncryptionKey: cmek.key.id },
+    },
+    // The first backup should not fail for want of the key grant.
+    dependsOn: [...cmek.grants],
+  });
+}
+
+/** Cloud SQL backups on the RPO schedule, into the same location: a Cloud Scheduler job, as a service account of its own. */
+function scheduledSqlBackups(scope: Construct, ctx: Ctx, project: string, location: string): CloudSchedulerJob {
+  const env = ctx.env;
   const instanceId = inputString(ctx, 'database', 'instanceId');
   const accountId = ctx.name('gcp.serviceAccount', 'sqlbackup');
   if (accountId.length < 6 || accountId.length > 30) {
@@ -140,7 +103,7 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
   });
   // Static values only, so the body is encoded here rather than with Terraform functions.
   const body = Buffer.from(JSON.stringify({ location, description: 'parity: scheduled backup for the RPO' })).toString('base64');
-  const sqlBackupJob = new CloudSchedulerJob(scope, 'sql-backup-job', {
+  return new CloudSchedulerJob(scope, 'sql-backup-job', {
     // There is no Cloud Scheduler naming kind. A job ID allows letters, digits, hyphens and
     // underscores, up to 500 characters; the Backup for GKE plan rule (lower-case letters, digits
     // and hyphens, at most 63) is stricter, so every name it produces is a valid job ID.
@@ -162,6 +125,4 @@ export function deploy(scope: Construct, ctx: DeployContext<BackupParams, Terraf
     // The first run should not fail for want of the grant.
     dependsOn: [grant],
   });
-
-  return { planId: plan?.id ?? '', location, sqlBackupScheduleId: sqlBackupJob.id };
 }

@@ -15,8 +15,7 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
@@ -24,9 +23,10 @@ import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bu
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
-import { Fn, type TerraformProvider } from 'cdktf';
+import { Fn, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
-import { namer, type DeployContext, type Exports } from '@parity/model';
+import { awsKey } from '@parity/constructs/aws';
+import { destroyedWithContent, namer, type DeployContext, type Exports } from '@parity/model';
 import type { BucketParams } from './index.js';
 
 /** S3 Replication Time Control's only threshold: 15 minutes. */
@@ -46,14 +46,14 @@ export function deploy(scope: Construct, ctx: DeployContext<BucketParams, Terraf
   const primary = securedBucket(scope, ctx, {
     id: 'bucket',
     name: ctx.name('aws.s3Bucket', 'data'),
-    keyAlias: ctx.name('aws.kmsAlias', 'bucket'),
+    keyAlias: ['bucket'],
     what: 'objects',
   });
   const replicas = env.backup.copyRegions.map((region) =>
     securedBucket(scope, ctx, {
       id: `replica-${region}`,
       name: ctx.name('aws.s3Bucket', 'data', region),
-      keyAlias: ctx.name('aws.kmsAlias', 'bucket', 'replica', region),
+      keyAlias: ['bucket', 'replica', region],
       what: `object replicas in ${region}`,
       provider: ctx.providerFor(region),
     }),
@@ -87,17 +87,11 @@ function takeOverReplica(scope: Construct, ctx: DeployContext<BucketParams, Terr
 function securedBucket(
   scope: Construct,
   ctx: DeployContext<BucketParams, TerraformProvider>,
-  o: { id: string; name: string; keyAlias: string; what: string; provider?: TerraformProvider },
+  o: { id: string; name: string; keyAlias: [string, ...string[]]; what: string; provider?: TerraformProvider },
 ): SecuredBucket {
   const provider = o.provider ? { provider: o.provider } : {};
-  const key = new KmsKey(scope, `${o.id}-key`, {
-    ...provider,
-    description: `${ctx.env.platform} ${ctx.env.name}: ${o.what}`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-  });
-  new KmsAlias(scope, `${o.id}-key-alias`, { ...provider, name: `alias/${o.keyAlias}`, targetKeyId: key.keyId });
-  const bucket = new S3Bucket(scope, o.id, { ...provider, bucket: o.name });
+  const key = awsKey(scope, `${o.id}-key`, ctx, { purpose: o.what, alias: o.keyAlias, ...provider });
+  const bucket = new S3Bucket(scope, o.id, { ...provider, bucket: o.name, ...destroyedWithContent(ctx.env) });
   const versioning = new S3BucketVersioningA(scope, `${o.id}-versioning`, {
     ...provider,
     bucket: bucket.id,

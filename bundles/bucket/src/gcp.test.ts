@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { regionCatalog } from '@parity/model';
-import { GCP_PAIR, type TerraformJson, only, ref, resources, synthFixtures } from '@parity/synth';
+import { GCP_PAIR, REPO_ROOT, type TerraformJson, only, ref, resources, synthFixtures, synthToJson } from '@parity/synth';
 
 const { envs, json } = await synthFixtures(GCP_PAIR);
 /** A pair no Cloud Storage dual-region holds: Belgium and Stockholm (both EU). */
@@ -73,5 +73,25 @@ describe('gcp bucket', () => {
     expect(buckets(json.get('dr-gcp-euw4')!)).toEqual([]);
     expect(json.get('dr-gcp-euw4')!.output?.['bucket_bucket_name']?.['value']).toBe('acme-prod-gcp-euw1-data');
     expect(NO_DUAL.json.get('dr-gcp-eun2')!.output?.['bucket_bucket_name']?.['value']).toBe('acme-prod-gcp-euw1-data-europe-north2');
+  });
+
+  it('fails, as a bundle-rule refusal, when a copy would leave the jurisdiction (a deploy called without resolution)', async () => {
+    const e = envs.get('prod-gcp-euw1')!;
+    // Only the bucket bundle, so the backup's and database's own residency checks do not answer first.
+    const outside = {
+      ...e,
+      backup: { ...e.backup, copyRegions: ['us-east1'] },
+      bundles: e.bundles.filter((b) => b.name === 'bucket'),
+    };
+    await expect(synthToJson(REPO_ROOT, outside)).rejects.toMatchObject({
+      issues: [
+        {
+          kind: 'bundle-rule',
+          path: 'region',
+          allowed: e.dataRegions.join(', '),
+          message: expect.stringMatching(/us-east1 outside prod-gcp-euw1's jurisdiction EU/),
+        },
+      ],
+    });
   });
 });

@@ -21,19 +21,17 @@
  */
 import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
 import { DataGoogleStorageTransferProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-transfer-project-service-account/index.js';
-import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
-import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
-import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { StorageBucket, type StorageBucketConfig } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import { StorageTransferJob } from '@cdktf/provider-google/lib/storage-transfer-job/index.js';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
+import { environmentProject, type GcpKey, gcpKey } from '@parity/constructs/gcp';
 import {
-  KEY_ROTATION_PERIOD,
-  KEY_USER_ROLE,
-  keyNames,
+  bundleRuleBroken,
+  destroyedWithContent,
   namer,
+  refuseOne,
   regionCatalog,
   type DeployContext,
   type Exports,
@@ -57,18 +55,31 @@ export function placement(env: ResolvedEnvironment): {
   return { location: env.region.toUpperCase(), dual: false, copyRegions: env.backup.copyRegions };
 }
 
+/** Every region the objects go to is inside the jurisdiction: resolution's residency rule refuses anything else first; this guards direct callers. */
+function assertResident(env: ResolvedEnvironment, regions: readonly string[]): void {
+  const outside = regions.filter((r) => !env.dataRegions.includes(r));
+  if (outside.length === 0) return;
+  refuseOne(
+    bundleRuleBroken('bucket', {
+      param: 'region',
+      message: `bucket: ${outside.join(', ')} outside ${env.name}'s jurisdiction ${env.jurisdiction}; its objects may not go there`,
+      allowed: env.dataRegions.join(', '),
+      fix: 'choose the region and the DR regions inside the jurisdiction (pnpm check names the residency rule)',
+    }),
+  );
+}
+
 export function deploy(scope: Construct, ctx: DeployContext<BucketParams, TerraformProvider>): Exports {
   const env = ctx.env;
-  if (!env.gcpProject) throw new Error(`bucket: environment ${env.name} has no GCP project`);
+  const project = environmentProject(ctx, "the buckets' keys need one");
   if (env.role === 'dr' && env.recovers) return { bucketName: copyInRegion(ctx, env.recovers.name), replicaNames: [] };
 
   const where = placement(env);
-  for (const region of [env.region, ...where.copyRegions]) {
-    if (!env.dataRegions.includes(region))
-      throw new Error(`bucket: ${region} is outside ${env.name}'s jurisdiction ${env.jurisdiction}; its objects may not go there`);
-  }
-  const agent = new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project: env.gcpProject });
-  const keyFor = (location: string, suffix: string) => bucketKey(scope, ctx, location, suffix, agent.member);
+  assertResident(env, [env.region, ...where.copyRegions]);
+  const agent = new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project });
+  // A key where each bucket's data lives, usable by the Cloud Storage service agent.
+  const keyFor = (location: string, suffix: string) =>
+    gcpKey(scope, ctx, { project, location, idSuffix: suffix, users: [{ id: `key-user${suffix}`, member: agent.member }] });
   const bucket = new StorageBucket(scope, 'bucket', {
     ...securedBucket(ctx, ctx.name('gcp.storageBucket', 'data'), where.location, keyFor(where.location, '')),
     ...(where.dataLocations ? { customPlacementConfig: { dataLocations: [...where.dataLocations] } } : {}),
@@ -93,32 +104,12 @@ function copyInRegion(ctx: DeployContext<BucketParams, TerraformProvider>, recov
   return dual ? name('gcp.storageBucket', 'data') : name('gcp.storageBucket', 'data', ctx.env.region);
 }
 
-/** A key ring and key where a bucket's data lives, usable by the Cloud Storage service agent. */
-function bucketKey(
-  scope: Construct,
-  ctx: DeployContext<BucketParams, TerraformProvider>,
-  location: string,
-  suffix: string,
-  member: string,
-): { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember } {
-  const names = keyNames(ctx, location);
-  const ring = new KmsKeyRing(scope, `key-ring${suffix}`, { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
-  const key = new KmsCryptoKey(scope, `key${suffix}`, {
-    name: names.key,
-    keyRing: ring.id,
-    rotationPeriod: KEY_ROTATION_PERIOD,
-    labels: { ...ctx.tags },
-  });
-  const grant = new KmsCryptoKeyIamMember(scope, `key-user${suffix}`, { cryptoKeyId: key.id, role: KEY_USER_ROLE, member });
-  return { key, grant };
-}
-
 /** Versioned, uniform bucket-level access, public access prevented, old versions expiring, encrypted with `cmek`. */
 function securedBucket(
   ctx: DeployContext<BucketParams, TerraformProvider>,
   name: string,
   location: string,
-  cmek: { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember },
+  cmek: GcpKey,
 ): StorageBucketConfig {
   return {
     name,
@@ -126,10 +117,11 @@ function securedBucket(
     location,
     encryption: { defaultKmsKeyName: cmek.key.id },
     // Cloud Storage refuses a default key its agent cannot use.
-    dependsOn: [cmek.grant],
+    dependsOn: [...cmek.grants],
     storageClass: 'STANDARD',
     uniformBucketLevelAccess: true,
     publicAccessPrevention: 'enforced',
+    ...destroyedWithContent(ctx.env),
     versioning: { enabled: true },
     lifecycleRule: [
       { condition: { daysSinceNoncurrentTime: ctx.params.noncurrentVersionDays }, action: { type: 'Delete' } },

@@ -13,11 +13,11 @@ import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster/index.js';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
-import { Fn, Token, type TerraformProvider } from 'cdktf';
+import { Fn, Token, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
+import { awsKey } from '@parity/constructs/aws';
 import { inputList, type DeployContext, type Exports } from '@parity/model';
 import { scaledNodes, type ClusterParams } from './index.js';
 
@@ -109,71 +109,81 @@ function nodeTemplate(scope: Construct, ctx: DeployContext<ClusterParams, Terraf
   });
 }
 
-export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, TerraformProvider>): Exports {
-  const p = ctx.params;
+type Ctx = DeployContext<ClusterParams, TerraformProvider>;
+
+export function deploy(scope: Construct, ctx: Ctx): Exports {
   const subnetIds = inputList(ctx, 'network', 'subnetIds');
-  const partition = new DataAwsPartition(scope, 'partition', {});
-  const managedPolicy = (name: string) => `arn:${partition.partition}:iam::aws:policy/${name}`;
-
-  const clusterRole = new IamRole(scope, 'cluster-role', {
-    name: ctx.name('aws.iamRole', 'eks', 'cluster'),
-    description: `${ctx.env.name}: EKS control plane`,
-    assumeRolePolicy: trustPolicy('eks.amazonaws.com'),
+  const partition = new DataAwsPartition(scope, 'partition', {}).partition;
+  const roles = createRoles(scope, ctx, partition);
+  const cluster = createCluster(scope, ctx, roles.cluster, subnetIds);
+  const volumeKey = awsKey(scope, 'volume-key', ctx, {
+    purpose: 'EKS node volumes',
+    alias: ['cluster', 'volumes'],
+    policy: volumeKeyPolicy(partition, new DataAwsCallerIdentity(scope, 'account', {}).accountId),
   });
-  const clusterAttachments = CLUSTER_POLICIES.map(
-    (policy) => new IamRolePolicyAttachment(scope, `cluster-role-${policy}`, { role: clusterRole.name, policyArn: managedPolicy(policy) }),
-  );
+  createNodeGroup(scope, ctx, cluster, roles.nodes, subnetIds, nodeTemplate(scope, ctx, volumeKey));
+  return {
+    clusterName: cluster.name,
+    clusterId: cluster.arn,
+    endpoint: cluster.endpoint,
+    // the parameter as written: the backup bundle decides from it whether there is anything to back up
+    volumes: ctx.params.volumes,
+  };
+}
 
-  const nodeRole = new IamRole(scope, 'node-role', {
-    name: ctx.name('aws.iamRole', 'eks', 'node'),
-    description: `${ctx.env.name}: EKS worker nodes`,
-    assumeRolePolicy: trustPolicy('ec2.amazonaws.com'),
-  });
-  const nodeAttachments = NODE_POLICIES.map(
-    (policy) => new IamRolePolicyAttachment(scope, `node-role-${policy}`, { role: nodeRole.name, policyArn: managedPolicy(policy) }),
-  );
+interface Role {
+  readonly role: IamRole;
+  /** The managed policies' attachments, which what runs as the role waits for. */
+  readonly attachments: readonly IamRolePolicyAttachment[];
+}
 
-  const key = new KmsKey(scope, 'key', {
-    description: `${ctx.env.platform} ${ctx.env.name}: Kubernetes secrets`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-  });
-  new KmsAlias(scope, 'key-alias', { name: `alias/${ctx.name('aws.kmsAlias', 'cluster')}`, targetKeyId: key.keyId });
+/** The control plane's role and the nodes' role, each with its AWS managed policies (ARNs built from the partition). */
+function createRoles(scope: Construct, ctx: Ctx, partition: string): { cluster: Role; nodes: Role } {
+  const role = (id: string, nameParts: [string, string], what: string, service: string, policies: readonly string[]): Role => {
+    const r = new IamRole(scope, id, {
+      name: ctx.name('aws.iamRole', ...nameParts),
+      description: `${ctx.env.name}: ${what}`,
+      assumeRolePolicy: trustPolicy(service),
+    });
+    const attachments = policies.map(
+      (policy) =>
+        new IamRolePolicyAttachment(scope, `${id}-${policy}`, { role: r.name, policyArn: `arn:${partition}:iam::aws:policy/${policy}` }),
+    );
+    return { role: r, attachments };
+  };
+  return {
+    cluster: role('cluster-role', ['eks', 'cluster'], 'EKS control plane', 'eks.amazonaws.com', CLUSTER_POLICIES),
+    nodes: role('node-role', ['eks', 'node'], 'EKS worker nodes', 'ec2.amazonaws.com', NODE_POLICIES),
+  };
+}
 
+/** The control plane: private endpoint, Kubernetes secrets encrypted with a key of its own, audit logs kept LOG_RETENTION_DAYS. */
+function createCluster(scope: Construct, ctx: Ctx, role: Role, subnetIds: string[]): EksCluster {
+  const key = awsKey(scope, 'key', ctx, { purpose: 'Kubernetes secrets', alias: ['cluster'] });
   const name = ctx.name('aws.eksCluster', 'eks');
   // The name EKS writes control-plane logs to; created here so it has a retention.
   const logs = new CloudwatchLogGroup(scope, 'logs', { name: `/aws/eks/${name}/cluster`, retentionInDays: LOG_RETENTION_DAYS });
-
-  const cluster = new EksCluster(scope, 'cluster', {
+  return new EksCluster(scope, 'cluster', {
     name,
-    version: p.kubernetesVersion,
-    roleArn: clusterRole.arn,
+    version: ctx.params.kubernetesVersion,
+    roleArn: role.role.arn,
     vpcConfig: { subnetIds, endpointPrivateAccess: true, endpointPublicAccess: false },
     encryptionConfig: { resources: ['secrets'], provider: { keyArn: key.arn } },
     // Every control-plane log type (policy rule PAR-SEC-007, CKV_AWS_37).
     enabledClusterLogTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
     accessConfig: { authenticationMode: 'API_AND_CONFIG_MAP', bootstrapClusterCreatorAdminPermissions: true },
-    dependsOn: [...clusterAttachments, logs],
+    dependsOn: [...role.attachments, logs],
   });
+}
 
-  const account = new DataAwsCallerIdentity(scope, 'account', {});
-  const volumeKey = new KmsKey(scope, 'volume-key', {
-    description: `${ctx.env.platform} ${ctx.env.name}: EKS node volumes`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-    policy: volumeKeyPolicy(partition.partition, account.accountId),
-  });
-  new KmsAlias(scope, 'volume-key-alias', {
-    name: `alias/${ctx.name('aws.kmsAlias', 'cluster', 'volumes')}`,
-    targetKeyId: volumeKey.keyId,
-  });
-  const template = nodeTemplate(scope, ctx, volumeKey);
-
+/** The managed node group: the tier's node counts at capacityPercent, following the control plane's version. */
+function createNodeGroup(scope: Construct, ctx: Ctx, cluster: EksCluster, role: Role, subnetIds: string[], template: LaunchTemplate): void {
+  const p = ctx.params;
   const nodes = scaledNodes(p);
   new EksNodeGroup(scope, 'nodes', {
     clusterName: cluster.name,
     nodeGroupName: ctx.name('aws.eksNodeGroup', 'default'),
-    nodeRoleArn: nodeRole.arn,
+    nodeRoleArn: role.role.arn,
     subnetIds,
     // Nodes follow the control plane's version.
     version: cluster.version,
@@ -184,14 +194,6 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     // At capacityPercent of the tier's counts (0: pilot light, the group exists with no nodes).
     scalingConfig: { minSize: nodes.min, desiredSize: nodes.desired, maxSize: nodes.max },
     updateConfig: { maxUnavailable: 1 },
-    dependsOn: nodeAttachments,
+    dependsOn: [...role.attachments],
   });
-
-  return {
-    clusterName: cluster.name,
-    clusterId: cluster.arn,
-    endpoint: cluster.endpoint,
-    // the parameter as written: the backup bundle decides from it whether there is anything to back up
-    volumes: p.volumes,
-  };
 }

@@ -135,6 +135,9 @@ describe('cluster on GCP', () => {
   it('fails when the environment has no GCP project', () => {
     const { gcpProject: _, ...rest } = env('prod-gcp-euw1');
     expect(() => alone(rest as ResolvedEnvironment, NETWORK_INPUTS)).toThrow(/has no GCP project/);
+    expect(() => alone(rest as ResolvedEnvironment, NETWORK_INPUTS)).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ kind: 'bundle-rule', path: 'gcp.project' })] }),
+    );
   });
 
   it('fails when the network bundle exports more than one subnetwork', () => {

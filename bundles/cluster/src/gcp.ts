@@ -14,25 +14,13 @@
  * Construct IDs are public API: changing one replaces the resource (for the cluster, every workload).
  */
 import type { Construct } from 'constructs';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster/index.js';
 import { ContainerNodePool } from '@cdktf/provider-google/lib/container-node-pool/index.js';
-import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
-import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
-import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
-import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import {
-  inputList,
-  inputString,
-  KEY_ROTATION_PERIOD,
-  KEY_USER_ROLE,
-  keyNames,
-  serviceAgentMember,
-  type DeployContext,
-  type Exports,
-} from '@parity/model';
+import { environmentProject, type GcpKey, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
+import { inputList, inputString, type DeployContext, type Exports } from '@parity/model';
 import { scaledNodes, type ClusterParams } from './index.js';
 
 export const MACHINE_TYPES: Record<ClusterParams['nodeSize'], string> = {
@@ -52,48 +40,49 @@ export const NODE_ROLES = [
 /** The control plane's range for VPC peering; outside the 10/8 ranges the network bundle uses. */
 export const MASTER_CIDR = '172.16.0.0/28';
 
-/** The boot disks' key ring and key in the cluster's region, usable by the Compute Engine service agent. */
-function bootDiskKey(
-  scope: Construct,
-  ctx: DeployContext<ClusterParams, TerraformProvider>,
-): { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember } {
-  const names = keyNames(ctx, ctx.env.region);
-  const project = new DataGoogleProject(scope, 'project', { projectId: ctx.env.gcpProject! });
-  const ring = new KmsKeyRing(scope, 'key-ring', { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
-  const key = new KmsCryptoKey(scope, 'key', {
-    name: names.key,
-    keyRing: ring.id,
-    rotationPeriod: KEY_ROTATION_PERIOD,
-    labels: { ...ctx.tags },
-  });
-  const grant = new KmsCryptoKeyIamMember(scope, 'key-user-compute', {
-    cryptoKeyId: key.id,
-    role: KEY_USER_ROLE,
-    member: serviceAgentMember('compute', project.number),
-  });
-  return { key, grant };
+type Ctx = DeployContext<ClusterParams, TerraformProvider>;
+
+export function deploy(scope: Construct, ctx: Ctx): Exports {
+  const project = environmentProject(ctx, "Workload Identity, node IAM and the boot disks' key need one");
+  const network = clusterNetwork(ctx);
+  const nodeAccount = nodeServiceAccount(scope, ctx, project);
+  const cluster = createCluster(scope, ctx, project, network);
+  // The boot disks' key, in the cluster's region, usable by the Compute Engine service agent (it creates the disks).
+  const disks = gcpKey(scope, ctx, { project, location: ctx.env.region, users: serviceAgents(['compute'], projectNumber(scope, project)) });
+  createNodePool(scope, ctx, cluster, nodeAccount, disks);
+  return {
+    clusterName: cluster.name,
+    clusterId: cluster.id,
+    endpoint: cluster.endpoint,
+    // the parameter as written: the backup bundle decides from it whether there is anything to back up
+    volumes: ctx.params.volumes,
+  };
 }
 
-export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, TerraformProvider>): Exports {
-  const p = ctx.params;
-  const env = ctx.env;
-  const project = env.gcpProject;
-  if (!project) throw new Error(`cluster: environment ${env.name} has no GCP project; Workload Identity and node IAM need one`);
-
+/** The network bundle's VPC and its one subnetwork, with the pods' and services' secondary ranges. */
+function clusterNetwork(ctx: Ctx) {
   const networkId = inputString(ctx, 'network', 'networkId');
   const subnets = inputList(ctx, 'network', 'subnetIds');
   if (subnets.length !== 1) {
     throw new Error(`cluster: expected exactly one subnetwork from the network bundle, got ${subnets.length}`);
   }
-  const subnetwork = subnets[0]!;
+  return {
+    network: networkId,
+    subnetwork: subnets[0]!,
+    podsRange: inputString(ctx, 'network', 'podsRangeName'),
+    servicesRange: inputString(ctx, 'network', 'servicesRangeName'),
+  };
+}
 
+/** The nodes' own service account, with the least privilege they need (NODE_ROLES). */
+function nodeServiceAccount(scope: Construct, ctx: Ctx, project: string): { account: ServiceAccount; grants: ProjectIamMember[] } {
   const accountId = ctx.name('gcp.serviceAccount', 'nodes');
   if (accountId.length < 6 || accountId.length > 30) {
     throw new Error(`cluster: service account ID ${accountId} must be 6-30 characters`);
   }
-  const nodeSa = new ServiceAccount(scope, 'node-sa', {
+  const account = new ServiceAccount(scope, 'node-sa', {
     accountId,
-    displayName: `GKE nodes of ${env.name}`,
+    displayName: `GKE nodes of ${ctx.env.name}`,
     description: 'Runs the GKE nodes with the least privilege (logs, metrics, image pulls). Workloads use Workload Identity.',
   });
   const grants = NODE_ROLES.map(
@@ -101,24 +90,29 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
       new ProjectIamMember(scope, `node-sa-${role.slice('roles/'.length).replace(/\./g, '-')}`, {
         project,
         role,
-        member: nodeSa.member,
+        member: account.member,
       }),
   );
+  return { account, grants };
+}
 
-  const cluster = new ContainerCluster(scope, 'gke', {
+/** The regional control plane: private nodes, Workload Identity, the Backup for GKE agent, the REGULAR channel. */
+function createCluster(scope: Construct, ctx: Ctx, project: string, n: ReturnType<typeof clusterNetwork>): ContainerCluster {
+  const env = ctx.env;
+  return new ContainerCluster(scope, 'gke', {
     name: ctx.name('gcp.gkeCluster', 'gke'),
     location: env.region, // a region: a regional control plane and nodes in every zone
-    minMasterVersion: p.kubernetesVersion,
+    minMasterVersion: ctx.params.kubernetesVersion,
     releaseChannel: { channel: 'REGULAR' },
     // The default pool is replaced by the managed pool below.
     removeDefaultNodePool: true,
     initialNodeCount: 1,
-    network: networkId,
-    subnetwork,
+    network: n.network,
+    subnetwork: n.subnetwork,
     networkingMode: 'VPC_NATIVE',
     ipAllocationPolicy: {
-      clusterSecondaryRangeName: inputString(ctx, 'network', 'podsRangeName'),
-      servicesSecondaryRangeName: inputString(ctx, 'network', 'servicesRangeName'),
+      clusterSecondaryRangeName: n.podsRange,
+      servicesSecondaryRangeName: n.servicesRange,
     },
     privateClusterConfig: {
       enablePrivateNodes: true,
@@ -135,15 +129,25 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     },
     enableShieldedNodes: true,
     maintenancePolicy: { dailyMaintenanceWindow: { startTime: '03:00' } },
-    deletionProtection: env.role !== 'staging',
+    // production data only: staging and previews must be destroyable (a preview's cleanup destroys it)
+    deletionProtection: env.role === 'production' || env.role === 'dr',
   });
+}
 
+/** The autoscaled node pool, run by the nodes' service account, its boot disks encrypted with `disks`. */
+function createNodePool(
+  scope: Construct,
+  ctx: Ctx,
+  cluster: ContainerCluster,
+  nodeAccount: ReturnType<typeof nodeServiceAccount>,
+  disks: GcpKey,
+): void {
+  const p = ctx.params;
   const nodes = scaledNodes(p);
-  const disks = bootDiskKey(scope, ctx);
   new ContainerNodePool(scope, 'pool', {
     name: ctx.name('gcp.gkeNodePool', 'nodes'),
     cluster: cluster.id,
-    location: env.region,
+    location: ctx.env.region,
     // Per zone: a regional pool runs this many nodes in each of the region's zones, at
     // capacityPercent (0: a pilot-light pool with no nodes). initial_node_count is ForceNew and
     // only matters at creation: a failover scales up through the autoscaler's minimum, in place.
@@ -157,7 +161,7 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
       diskType: 'pd-balanced',
       bootDiskKmsKey: disks.key.id,
       imageType: 'COS_CONTAINERD',
-      serviceAccount: nodeSa.email,
+      serviceAccount: nodeAccount.account.email,
       oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
       workloadMetadataConfig: { mode: 'GKE_METADATA' },
       shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
@@ -166,14 +170,6 @@ export function deploy(scope: Construct, ctx: DeployContext<ClusterParams, Terra
     lifecycle: { ignoreChanges: ['initial_node_count'] },
     // Nodes come up with their IAM grants in place (logging and image pulls work from the first boot),
     // and with their boot disks' key usable by the agent that creates them.
-    dependsOn: [...grants, disks.grant],
+    dependsOn: [...nodeAccount.grants, ...disks.grants],
   });
-
-  return {
-    clusterName: cluster.name,
-    clusterId: cluster.id,
-    endpoint: cluster.endpoint,
-    // the parameter as written: the backup bundle decides from it whether there is anything to back up
-    volumes: p.volumes,
-  };
 }

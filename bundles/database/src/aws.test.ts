@@ -212,6 +212,15 @@ describe('aws database', () => {
       expect(before[k]).toEqual(after[k]);
   });
 
+  it('fails as a replica without the environment it replicates (a deploy called without resolution)', async () => {
+    const e = envs.get('dr-usw2')!;
+    const { replicaSource: _, ...dr } = e.dr;
+    const replica = e.bundles.map((b) => (b.name === 'database' ? { ...b, params: { ...b.params, mode: 'replica' } } : b));
+    await expect(synthToJson(REPO_ROOT, { ...e, dr, bundles: replica })).rejects.toMatchObject({
+      issues: [{ kind: 'bundle-rule', path: 'mode', message: expect.stringMatching(/mode replica needs the environment it replicates/) }],
+    });
+  });
+
   it('fails when the network bundle is not connected', () => {
     expect(() => deployAlone(deploy, prodEnv, 'database')).toThrow(/needs export "networkId" of bundle "network"/);
   });

@@ -18,14 +18,14 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/ind
 import { DbInstance, type DbInstanceConfig } from '@cdktf/provider-aws/lib/db-instance/index.js';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group/index.js';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
-import { Fn, Token, type TerraformProvider } from 'cdktf';
+import { Fn, Token, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
+import { awsKey } from '@parity/constructs/aws';
 import { inputList, inputString, namer, type DeployContext, type Exports } from '@parity/model';
 import type { DatabaseParams } from './index.js';
+import { replicaSource } from './replica-source.js';
 
 /** Instance classes by size. Graviton; Performance Insights works on all of them (not on t4g.micro/small). */
 const INSTANCE_CLASS: Readonly<Record<DatabaseParams['size'], string>> = {
@@ -136,12 +136,7 @@ function primaryOnly(ctx: DeployContext<DatabaseParams, TerraformProvider>, keyA
  * source region, so the DR environment plans and applies while that region is down.
  */
 function replicaSourceArn(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): string {
-  const source = ctx.env.dr.replicaSource;
-  if (!source) {
-    throw new Error(
-      `bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`,
-    );
-  }
+  const source = replicaSource(ctx);
   const partition = new DataAwsPartition(scope, 'partition', {});
   const account = new DataAwsCallerIdentity(scope, 'account', {});
   const sourceId = namer(ctx.env.platform, source.name)('aws.dbInstance', 'db');
@@ -214,56 +209,9 @@ function placement(scope: Construct, ctx: DeployContext<DatabaseParams, Terrafor
 export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
   const p = ctx.params;
   const restoring = p.mode === 'primary' && p.restoreFromSnapshot !== undefined && p.restoreFromSnapshot !== '';
-
-  const key = new KmsKey(scope, 'key', {
-    description: `${ctx.env.platform} ${ctx.env.name}: database storage, Performance Insights and master user secret`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-  });
-  new KmsAlias(scope, 'key-alias', { name: `alias/${ctx.name('aws.kmsAlias', 'database')}`, targetKeyId: key.keyId });
-
-  const { subnetGroup, sg, parameters } = placement(scope, ctx);
-
-  const identifier = ctx.name('aws.dbInstance', 'db');
-  const instance = new DbInstance(scope, 'instance', {
-    identifier,
-    ...instanceConfig(ctx, { keyArn: key.arn, parameterGroup: parameters.name, subnetGroup: subnetGroup.name, securityGroup: sg.id }),
-    ...(p.mode === 'replica' ? { replicateSourceDb: replicaSourceArn(scope, ctx) } : {}),
-    ...(p.mode === 'primary' ? primaryOnly(ctx, key.arn) : {}),
-    // Only a primary carries the backup tag: a replica is not backed up (see the backup bundle).
-    tags: { Name: identifier, ...(p.mode === 'primary' ? { 'parity:backup': ctx.env.name } : {}) },
-    lifecycle: LIFECYCLE,
-  });
-  if (p.mode === 'replica') replicaLagAlarm(scope, ctx, identifier);
-
-  // Replicated automated backups in each DR region, created through that region's provider (the
-  // replication lives in the destination region). The copies are encrypted with a key of the
-  // destination region: RDS cannot use a key of another region there.
-  // a replica (and a just-promoted one) keeps no automated backups of its own, so there is nothing to replicate until it is a primary
-  const replications =
-    p.replicateBackupsToDr && p.mode === 'primary'
-      ? ctx.env.backup.copyRegions.map((region) => {
-          const provider = ctx.providerFor(region);
-          const replicaKey = new KmsKey(scope, `replica-key-${region}`, {
-            provider,
-            description: `${ctx.env.platform} ${ctx.env.name}: database automated backups replicated to ${region}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-          });
-          new KmsAlias(scope, `replica-key-alias-${region}`, {
-            provider,
-            name: `alias/${ctx.name('aws.kmsAlias', 'database', 'replica', region)}`,
-            targetKeyId: replicaKey.keyId,
-          });
-          return new DbInstanceAutomatedBackupsReplication(scope, `backups-replication-${region}`, {
-            provider,
-            sourceDbInstanceArn: instance.arn,
-            kmsKeyId: replicaKey.arn,
-            retentionPeriod: p.backupRetentionDays,
-          });
-        })
-      : [];
-
+  const key = awsKey(scope, 'key', ctx, { purpose: 'database storage, Performance Insights and master user secret', alias: ['database'] });
+  const instance = createInstance(scope, ctx, key.arn);
+  const replications = backupReplications(scope, ctx, instance);
   return {
     instanceId: instance.identifier,
     instanceArn: instance.arn,
@@ -277,4 +225,52 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     // the parameter as written, not a reference: the backup bundle decides from it what to select
     mode: p.mode,
   };
+}
+
+/** The instance in its own subnet group, security group and parameter group; a replica's lag alarm. */
+function createInstance(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>, keyArn: string): DbInstance {
+  const p = ctx.params;
+  const { subnetGroup, sg, parameters } = placement(scope, ctx);
+  const identifier = ctx.name('aws.dbInstance', 'db');
+  const instance = new DbInstance(scope, 'instance', {
+    identifier,
+    ...instanceConfig(ctx, { keyArn, parameterGroup: parameters.name, subnetGroup: subnetGroup.name, securityGroup: sg.id }),
+    ...(p.mode === 'replica' ? { replicateSourceDb: replicaSourceArn(scope, ctx) } : {}),
+    ...(p.mode === 'primary' ? primaryOnly(ctx, keyArn) : {}),
+    // Only a primary carries the backup tag: a replica is not backed up (see the backup bundle).
+    tags: { Name: identifier, ...(p.mode === 'primary' ? { 'parity:backup': ctx.env.name } : {}) },
+    lifecycle: LIFECYCLE,
+  });
+  if (p.mode === 'replica') replicaLagAlarm(scope, ctx, identifier);
+  return instance;
+}
+
+/**
+ * Replicated automated backups in each DR region, created through that region's provider (the
+ * replication lives in the destination region). The copies are encrypted with a key of the
+ * destination region: RDS cannot use a key of another region there. A replica (and a just-promoted
+ * one) keeps no automated backups of its own, so there is nothing to replicate until it is a primary.
+ */
+function backupReplications(
+  scope: Construct,
+  ctx: DeployContext<DatabaseParams, TerraformProvider>,
+  instance: DbInstance,
+): DbInstanceAutomatedBackupsReplication[] {
+  const p = ctx.params;
+  if (!p.replicateBackupsToDr || p.mode !== 'primary') return [];
+  return ctx.env.backup.copyRegions.map((region) => {
+    const provider = ctx.providerFor(region);
+    const replicaKey = awsKey(scope, `replica-key-${region}`, ctx, {
+      purpose: `database automated backups replicated to ${region}`,
+      alias: ['database', 'replica', region],
+      aliasId: `replica-key-alias-${region}`,
+      provider,
+    });
+    return new DbInstanceAutomatedBackupsReplication(scope, `backups-replication-${region}`, {
+      provider,
+      sourceDbInstanceArn: instance.arn,
+      kmsKeyId: replicaKey.arn,
+      retentionPeriod: p.backupRetentionDays,
+    });
+  });
 }

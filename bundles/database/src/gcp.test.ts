@@ -166,9 +166,18 @@ describe('database on GCP', () => {
   });
 
   it('fails when asked to restore an AWS snapshot', async () => {
-    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { restoreFromSnapshot: 'snap-1' }))).rejects.toThrow(
-      /restoreFromSnapshot is an AWS parameter/,
-    );
+    await expect(synthToJson(REPO_ROOT, withParams(env('staging-gcp'), { restoreFromSnapshot: 'snap-1' }))).rejects.toMatchObject({
+      issues: [{ kind: 'bundle-rule', path: 'restoreFromSnapshot', message: expect.stringMatching(/is an AWS parameter/) }],
+    });
+  });
+
+  it('fails as a replica without the environment it replicates (a deploy called without resolution)', async () => {
+    const e = env('dr-gcp-euw4');
+    const { replicaSource: _, ...dr } = e.dr;
+    const replica = e.bundles.map((b) => (b.name === 'database' ? { ...b, params: { ...b.params, mode: 'replica' } } : b));
+    await expect(synthToJson(REPO_ROOT, { ...e, dr, bundles: replica })).rejects.toMatchObject({
+      issues: [{ kind: 'bundle-rule', path: 'mode', message: expect.stringMatching(/mode replica needs the environment it replicates/) }],
+    });
   });
 
   it('fails without the network bundle', () => {

@@ -26,26 +26,14 @@
  * changing it destroys the database.
  */
 import type { Construct } from 'constructs';
-import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktf';
-import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
-import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
+import { DefaultTokenResolver, StringConcat, Tokenization, type TerraformProvider } from 'cdktn';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
-import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
-import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database/index.js';
-import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
-import {
-  backupLocation,
-  inputString,
-  KEY_ROTATION_PERIOD,
-  KEY_USER_ROLE,
-  keyNames,
-  namer,
-  serviceAgentMember,
-  type DeployContext,
-  type Exports,
-} from '@parity/model';
-import type { DatabaseParams } from './index.js';
+import { SqlDatabaseInstance, type SqlDatabaseInstanceSettings } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
+import { environmentProject, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
+import { assertRules, backupLocation, inputString, namer, type DeployContext, type Exports } from '@parity/model';
+import { bundle, type DatabaseParams } from './index.js';
+import { replicaSource } from './replica-source.js';
 
 /** Cloud SQL Enterprise custom machine types (vCPU, memory MiB) per size. */
 export const TIERS: Record<DatabaseParams['size'], string> = {
@@ -89,37 +77,13 @@ function replicaSettings(ctx: DeployContext<DatabaseParams, TerraformProvider>):
   const p = ctx.params;
   if (p.mode === 'primary') return { instance: {}, backups: true };
   if (p.mode === 'promoted') return { instance: { instanceType: 'CLOUD_SQL_INSTANCE' }, backups: false };
-  const source = ctx.env.dr.replicaSource;
-  if (!source?.gcpProject) {
-    throw new Error(
-      `bundle database in ${ctx.env.name}: mode replica needs the environment it replicates (a dr environment under pilot-light or warm-standby)`,
-    );
-  }
+  const source = replicaSource(ctx);
   const master = namer(ctx.env.platform, source.name)('gcp.sqlInstance', 'postgres');
   return { instance: { masterInstanceName: `${source.gcpProject}:${master}`, instanceType: 'READ_REPLICA_INSTANCE' }, backups: false };
 }
 
-/** The instance's key ring and key in its region, usable by the project's Cloud SQL service agent. */
-function instanceKey(
-  scope: Construct,
-  ctx: DeployContext<DatabaseParams, TerraformProvider>,
-): { key: KmsCryptoKey; grant: KmsCryptoKeyIamMember } {
-  const names = keyNames(ctx, ctx.env.region);
-  const project = new DataGoogleProject(scope, 'project', { projectId: ctx.env.gcpProject! });
-  const ring = new KmsKeyRing(scope, 'key-ring', { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
-  const key = new KmsCryptoKey(scope, 'key', {
-    name: names.key,
-    keyRing: ring.id,
-    rotationPeriod: KEY_ROTATION_PERIOD,
-    labels: { ...ctx.tags },
-  });
-  const grant = new KmsCryptoKeyIamMember(scope, 'key-user-cloud-sql', {
-    cryptoKeyId: key.id,
-    role: KEY_USER_ROLE,
-    member: serviceAgentMember('cloud-sql', project.number),
-  });
-  return { key, grant };
-}
+type Ctx = DeployContext<DatabaseParams, TerraformProvider>;
+type Replica = ReturnType<typeof replicaSettings>;
 
 /**
  * The replica's lag alert: Cloud SQL's `database/replication/replica_lag` (seconds, "the replica
@@ -128,17 +92,17 @@ function instanceKey(
  * a minute. `pnpm check` reads the threshold back as the replica's RPO. Notification channels are
  * the platform team's to add (`transform:` on the policy, or their own alerting).
  */
-function replicaLagAlert(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): void {
+function replicaLagAlert(scope: Construct, ctx: Ctx, project: string): void {
   const budget = ctx.env.dr.replicaLagSeconds;
   new MonitoringAlertPolicy(scope, 'replica-lag', {
-    project: ctx.env.gcpProject!,
+    project,
     displayName: `${ctx.env.name}: replica of ${ctx.env.dr.replicaSource?.name} lags more than ${budget} s`,
     combiner: 'OR',
     conditions: [
       {
         displayName: `replica_lag above ${budget} s (policy ${ctx.env.dr.policy}: the database's RPO)`,
         conditionThreshold: {
-          filter: `resource.type = "cloudsql_database" AND resource.labels.database_id = "${ctx.env.gcpProject}:${ctx.name('gcp.sqlInstance', 'postgres')}" AND metric.type = "cloudsql.googleapis.com/database/replication/replica_lag"`,
+          filter: `resource.type = "cloudsql_database" AND resource.labels.database_id = "${project}:${ctx.name('gcp.sqlInstance', 'postgres')}" AND metric.type = "cloudsql.googleapis.com/database/replication/replica_lag"`,
           comparison: 'COMPARISON_GT',
           thresholdValue: budget,
           duration: '60s',
@@ -150,24 +114,28 @@ function replicaLagAlert(scope: Construct, ctx: DeployContext<DatabaseParams, Te
   });
 }
 
-export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, TerraformProvider>): Exports {
+export function deploy(scope: Construct, ctx: Ctx): Exports {
   const p = ctx.params;
   const env = ctx.env;
   const location = backupLocation(ctx);
   const replica = replicaSettings(ctx);
-  if (p.restoreFromSnapshot !== undefined) {
-    throw new Error(
-      'database: restoreFromSnapshot is an AWS parameter (an RDS snapshot); on GCP restore a Cloud SQL backup into the instance instead',
-    );
-  }
-
+  // Resolution reports this (restoreFromSnapshot on GCP) with file and field; asserted again for callers that bypass it.
+  assertRules(
+    'database',
+    bundle.rules!(p, {
+      cloud: 'gcp',
+      region: env.region,
+      jurisdiction: env.jurisdiction,
+      backupIntervalMinutes: env.backup.intervalMinutes,
+    }),
+  );
   const networkId = inputString(ctx, 'network', 'networkId');
   // The instance only references the network; without an explicit dependency Terraform could create
   // it before the peering exists and Cloud SQL would refuse the private IP.
   const psa = addressOf(scope, inputString(ctx, 'network', 'privateServiceAccess'), CONNECTION_TYPE, 'network.privateServiceAccess');
-
-  if (!env.gcpProject) throw new Error(`database: environment ${env.name} has no GCP project; the instance's key needs one`);
-  const cmek = instanceKey(scope, ctx);
+  const project = environmentProject(ctx, "the instance's key needs one");
+  // The instance's key, in its region, usable by the project's Cloud SQL service agent.
+  const cmek = gcpKey(scope, ctx, { project, location: env.region, users: serviceAgents(['cloud-sql'], projectNumber(scope, project)) });
   const instance = new SqlDatabaseInstance(scope, 'instance', {
     name: ctx.name('gcp.sqlInstance', 'postgres'),
     databaseVersion: `POSTGRES_${p.postgresVersion}`,
@@ -175,66 +143,11 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     deletionProtection: p.deletionProtection,
     encryptionKeyName: cmek.key.id,
     ...replica.instance,
-    dependsOn: [{ fqn: psa }, cmek.grant],
-    settings: {
-      tier: TIERS[p.size],
-      edition: 'ENTERPRISE',
-      availabilityType: p.highAvailability ? 'REGIONAL' : 'ZONAL',
-      diskType: 'PD_SSD',
-      diskSize: p.storageGb,
-      diskAutoresize: true,
-      diskAutoresizeLimit: Math.min(p.storageGb * 4, MAX_STORAGE_GB),
-      deletionProtectionEnabled: p.deletionProtection,
-      // Protected instances keep their automated backups if the instance is deleted anyway.
-      retainBackupsOnDelete: p.deletionProtection,
-      // Provider default_labels do not reach Cloud SQL's user_labels, so set them here.
-      userLabels: { ...ctx.tags },
-      backupConfiguration: replica.backups
-        ? {
-            enabled: true,
-            startTime: '03:00',
-            // Always explicit: the DR region when there is one, else the environment's region.
-            location,
-            pointInTimeRecoveryEnabled: p.pointInTimeRecovery,
-            transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, p.backupRetentionDays),
-            // One automated backup a day, so a count of N keeps N days.
-            backupRetentionSettings: { retainedBackups: p.backupRetentionDays, retentionUnit: 'COUNT' },
-          }
-        : { enabled: false, location },
-      ipConfiguration: {
-        ipv4Enabled: false,
-        privateNetwork: networkId,
-        sslMode: 'ENCRYPTED_ONLY',
-      },
-      databaseFlags: [
-        { name: 'cloudsql.iam_authentication', value: 'on' },
-        // Who connected and for how long, in Cloud Logging (policy rule PAR-SEC-007).
-        { name: 'log_connections', value: 'on' },
-        { name: 'log_disconnections', value: 'on' },
-      ],
-      insightsConfig: {
-        queryInsightsEnabled: true,
-        queryStringLength: 1024,
-        recordApplicationTags: true,
-        recordClientAddress: false,
-      },
-      // Sunday 04:00 UTC, after the 03:00 backup.
-      maintenanceWindow: { day: 7, hour: 4, updateTrack: 'stable' },
-    },
+    dependsOn: [{ fqn: psa }, ...cmek.grants],
+    settings: instanceSettings(ctx, { replica, location, networkId }),
   });
-
-  if (p.mode === 'replica') replicaLagAlert(scope, ctx);
-
-  // A replica (and a promoted one) already holds the source's databases; creating one would collide.
-  if (replica.backups && !env.dr.replicaSource)
-    new SqlDatabase(scope, 'db', {
-      name: p.databaseName,
-      instance: instance.name,
-      // PostgreSQL refuses to drop a database other roles own objects in; the instance's own deletion
-      // (guarded by deletion protection) removes it anyway.
-      deletionPolicy: 'ABANDON',
-    });
-
+  if (p.mode === 'replica') replicaLagAlert(scope, ctx, project);
+  createDatabase(scope, ctx, instance, replica);
   return {
     instanceId: instance.name,
     endpoint: instance.privateIpAddress,
@@ -242,4 +155,66 @@ export function deploy(scope: Construct, ctx: DeployContext<DatabaseParams, Terr
     connectionName: instance.connectionName,
     mode: p.mode,
   };
+}
+
+/** Size, availability, storage, backups (none on a replica), private IP only, flags, insights and maintenance. */
+function instanceSettings(ctx: Ctx, o: { replica: Replica; location: string; networkId: string }): SqlDatabaseInstanceSettings {
+  const p = ctx.params;
+  return {
+    tier: TIERS[p.size],
+    edition: 'ENTERPRISE',
+    availabilityType: p.highAvailability ? 'REGIONAL' : 'ZONAL',
+    diskType: 'PD_SSD',
+    diskSize: p.storageGb,
+    diskAutoresize: true,
+    diskAutoresizeLimit: Math.min(p.storageGb * 4, MAX_STORAGE_GB),
+    deletionProtectionEnabled: p.deletionProtection,
+    // Protected instances keep their automated backups if the instance is deleted anyway.
+    retainBackupsOnDelete: p.deletionProtection,
+    // Provider default_labels do not reach Cloud SQL's user_labels, so set them here.
+    userLabels: { ...ctx.tags },
+    backupConfiguration: o.replica.backups
+      ? {
+          enabled: true,
+          startTime: '03:00',
+          // Always explicit: the DR region when there is one, else the environment's region.
+          location: o.location,
+          pointInTimeRecoveryEnabled: p.pointInTimeRecovery,
+          transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, p.backupRetentionDays),
+          // One automated backup a day, so a count of N keeps N days.
+          backupRetentionSettings: { retainedBackups: p.backupRetentionDays, retentionUnit: 'COUNT' },
+        }
+      : { enabled: false, location: o.location },
+    ipConfiguration: {
+      ipv4Enabled: false,
+      privateNetwork: o.networkId,
+      sslMode: 'ENCRYPTED_ONLY',
+    },
+    databaseFlags: [
+      { name: 'cloudsql.iam_authentication', value: 'on' },
+      // Who connected and for how long, in Cloud Logging (policy rule PAR-SEC-007).
+      { name: 'log_connections', value: 'on' },
+      { name: 'log_disconnections', value: 'on' },
+    ],
+    insightsConfig: {
+      queryInsightsEnabled: true,
+      queryStringLength: 1024,
+      recordApplicationTags: true,
+      recordClientAddress: false,
+    },
+    // Sunday 04:00 UTC, after the 03:00 backup.
+    maintenanceWindow: { day: 7, hour: 4, updateTrack: 'stable' },
+  };
+}
+
+/** The application's database. A replica (and a promoted one) already holds the source's databases; creating one would collide. */
+function createDatabase(scope: Construct, ctx: Ctx, instance: SqlDatabaseInstance, replica: Replica): void {
+  if (!replica.backups || ctx.env.dr.replicaSource) return;
+  new SqlDatabase(scope, 'db', {
+    name: ctx.params.databaseName,
+    instance: instance.name,
+    // PostgreSQL refuses to drop a database other roles own objects in; the instance's own deletion
+    // (guarded by deletion protection) removes it anyway.
+    deletionPolicy: 'ABANDON',
+  });
 }

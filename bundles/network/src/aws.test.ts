@@ -1,6 +1,6 @@
 import { fixtureWorkspace } from '@parity/model/testing';
 import { resolveEnvironment } from '@parity/model';
-import { TerraformStack, Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktn';
 import { describe, expect, it } from 'vitest';
 import { namer } from '@parity/model';
 import {

@@ -6,7 +6,7 @@
  * the resource.
  */
 import type { Construct } from 'constructs';
-import type { TerraformProvider } from 'cdktf';
+import type { TerraformProvider } from 'cdktn';
 import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address/index.js';
 import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network/index.js';
 import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router/index.js';

@@ -1,4 +1,4 @@
-import { TerraformStack, Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktn';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { NAME_RULES, namer } from '@parity/model';

@@ -22,15 +22,15 @@
  */
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy/index.js';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
-import { Fn, type TerraformProvider } from 'cdktf';
+import { Fn, type TerraformProvider } from 'cdktn';
 import type { Construct } from 'constructs';
+import { awsKey } from '@parity/constructs/aws';
 import type { DeployContext, Exports } from '@parity/model';
 import type { QueueParams } from './index.js';
 
@@ -51,8 +51,12 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
   const p = ctx.params;
   const archive = p.replay === 'archive';
   const account = archive ? accountOf(scope) : undefined;
-  const key = queueKey(scope, ctx, 'key', undefined, account);
-  new KmsAlias(scope, 'key-alias', { name: `alias/${ctx.name('aws.kmsAlias', 'queue')}`, targetKeyId: key.keyId });
+  // With an archive, SNS delivers to queues encrypted with the key: its policy lets SNS use it.
+  const key = awsKey(scope, 'key', ctx, {
+    purpose: 'queue messages',
+    alias: ['queue'],
+    ...(account ? { policy: snsKeyPolicy(account) } : {}),
+  });
   // One key per DR region for the archives there: a copy must not need the region it recovers from.
   const archiveKeys = archive && account ? ctx.env.backup.copyRegions.map((region) => archiveKey(scope, ctx, region, account)) : [];
 
@@ -81,26 +85,10 @@ function accountOf(scope: Construct): { partition: string; id: string } {
 }
 
 /**
- * A queue key. With an archive, SNS delivers to queues encrypted with it, so its policy lets the
- * SNS service use it for this account's topics (AWS: "Enable compatibility between event sources
- * from AWS services and encrypted queues"); the account keeps full control.
+ * A queue key's policy when SNS delivers to queues encrypted with it: the SNS service may use it for
+ * this account's topics (AWS: "Enable compatibility between event sources from AWS services and
+ * encrypted queues"); the account keeps full control.
  */
-function queueKey(
-  scope: Construct,
-  ctx: DeployContext<QueueParams, TerraformProvider>,
-  id: string,
-  region: string | undefined,
-  account: { partition: string; id: string } | undefined,
-): KmsKey {
-  return new KmsKey(scope, id, {
-    ...(region ? { provider: ctx.providerFor(region) } : {}),
-    description: `${ctx.env.platform} ${ctx.env.name}: queue messages${region ? ` archived in ${region}` : ''}`,
-    enableKeyRotation: true,
-    deletionWindowInDays: 30,
-    ...(account ? { policy: snsKeyPolicy(account) } : {}),
-  });
-}
-
 function snsKeyPolicy(account: { partition: string; id: string }): string {
   return Fn.jsonencode({
     Version: '2012-10-17',
@@ -124,17 +112,19 @@ function snsKeyPolicy(account: { partition: string; id: string }): string {
   });
 }
 
+/** The key of the archives in `region`: a copy must not need the region it recovers from. */
 function archiveKey(
   scope: Construct,
   ctx: DeployContext<QueueParams, TerraformProvider>,
   region: string,
   account: { partition: string; id: string },
 ): { region: string; key: KmsKey } {
-  const key = queueKey(scope, ctx, `archive-key-${region}`, region, account);
-  new KmsAlias(scope, `archive-key-alias-${region}`, {
+  const key = awsKey(scope, `archive-key-${region}`, ctx, {
+    purpose: `queue messages archived in ${region}`,
+    alias: ['queue', 'archive', region],
+    aliasId: `archive-key-alias-${region}`,
     provider: ctx.providerFor(region),
-    name: `alias/${ctx.name('aws.kmsAlias', 'queue', 'archive', region)}`,
-    targetKeyId: key.keyId,
+    policy: snsKeyPolicy(account),
   });
   return { region, key };
 }

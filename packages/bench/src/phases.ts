@@ -6,10 +6,10 @@
  * starts it as `node packages/bench/.parity-js/phases.js` once the launcher has compiled the
  * workspace. Nothing heavy is imported statically, so the process start is what precedes line one.
  *
- * cdktf's synthesis is split by wrapping its methods for this process only: runAllValidations,
+ * cdktn's synthesis is split by wrapping its methods for this process only: runAllValidations,
  * toTerraform (token resolution, producing the JSON), fs.writeFileSync (the stack and manifest
  * files) and App-level validation; the rest of synthesizeSingleStack() is aspects, annotations
- * and json-stable-stringify.
+ * and the stable JSON writer (safe-stable-stringify in cdktn).
  *
  * Then the steady state: the same environments synthesized again, `repeat` times each, in the
  * same process (what every environment after the first costs in a fleet).
@@ -62,19 +62,19 @@ const ws = await timed(first, `load workspace (definition, manifests, bundle con
 const manifests = ws.manifests.size;
 
 const fromSynth = createRequire(import.meta.resolve('@parity/synth'));
-/** The part of cdktf used here (the bench does not depend on cdktf itself: it uses @parity/synth's copy). */
-interface Cdktf {
+/** The part of cdktn used here (the bench does not depend on cdktn itself: it uses @parity/synth's copy). */
+interface Core {
   App: new (o: { outdir: string; skipValidation: boolean }) => { node: { validate(): string[] } };
   TerraformStack: { prototype: { runAllValidations(): void; toTerraform(): unknown } };
 }
-const cdktf = await timed(first, 'import cdktf + constructs', async () => {
+const core = await timed(first, 'import cdktn + constructs', async () => {
   await import(pathToFileURL(fromSynth.resolve('constructs')).href);
-  return (await import(pathToFileURL(fromSynth.resolve('cdktf')).href)) as Cdktf;
+  return (await import(pathToFileURL(fromSynth.resolve('cdktn')).href)) as Core;
 });
 const synth = await timed(first, 'import @parity/synth (AWS and Google provider classes)', () => import('@parity/synth'));
 const cache = await import('@parity/synth/cache');
 
-// Wrap cdktf's synth steps (this process only).
+// Wrap cdktn's synth steps (this process only).
 let current: Phases = first;
 function wrap<O extends object>(obj: O, key: keyof O & string, name: string): void {
   const orig = obj[key] as unknown as (...a: unknown[]) => unknown;
@@ -93,10 +93,10 @@ const SYNTH = {
   write: 'synth: fs.writeFileSync (stack JSON, manifest)',
   appValidate: 'synth: App node.validate()',
   total: 'synth: synthesizeSingleStack() total',
-  rest: 'synth: rest (aspects, annotations, json-stable-stringify)',
+  rest: 'synth: rest (aspects, annotations, stable JSON)',
 } as const;
-wrap(cdktf.TerraformStack.prototype, 'runAllValidations', SYNTH.validate);
-wrap(cdktf.TerraformStack.prototype, 'toTerraform', SYNTH.toTerraform);
+wrap(core.TerraformStack.prototype, 'runAllValidations', SYNTH.validate);
+wrap(core.TerraformStack.prototype, 'toTerraform', SYNTH.toTerraform);
 wrap(cjsFs, 'writeFileSync', SYNTH.write);
 
 let hasher: InstanceType<typeof cache.InputHasher> | undefined;
@@ -119,7 +119,7 @@ async function synthOne(name: string, into: Phases): Promise<void> {
   const outdir = join(scratch, `${name}-${serial++}`);
   const { app, stack } = await timed(into, 'construct tree (App + EnvironmentStack)', () =>
     synth.withoutTokenTraces(() => {
-      const a = new cdktf.App({ outdir, skipValidation: false }) as unknown as Scope;
+      const a = new core.App({ outdir, skipValidation: false }) as unknown as Scope;
       return { app: a, stack: new synth.EnvironmentStack(a, env, impls) };
     }),
   );

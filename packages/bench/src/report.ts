@@ -39,6 +39,26 @@ export interface Phases {
   steadyGcp: Record<string, number>;
 }
 
+/** One drill of the drill figure (drill.ts): `parity drill <drEnv> --json` on its own moto, wall time of the whole command. */
+export interface DrillFigure {
+  readonly drEnv: string;
+  readonly primary: string;
+  readonly strategy: string;
+  readonly runs: number;
+  /** Median of the runs. */
+  readonly wallMs: number;
+  readonly wallsMs: number[];
+  readonly cpuMs: number;
+  readonly treeRssMiB: number;
+  /** The last run's report: passed, failed, aborted (or why there was none). */
+  readonly status: string;
+  readonly failedStep?: string;
+  /** The last run's steps and their durations. */
+  readonly steps: ReadonlyArray<{ id: string; seconds: number }>;
+  /** The RTO the drills measured on the emulator (median), in minutes. */
+  readonly rtoMinutes?: number;
+}
+
 export interface BenchResult {
   schema: 2;
   startedAt: string;
@@ -50,6 +70,8 @@ export interface BenchResult {
   options: Record<string, unknown>;
   sizes: SizeResult[];
   phases?: Phases;
+  /** One pilot-light and one backup & restore drill (drill.ts). */
+  drills?: DrillFigure[];
   targets: Target[];
 }
 
@@ -65,11 +87,15 @@ const ROWS: Array<[string, string]> = [
   ['gen.one.dr', '`pnpm gen env dr-usw2-bench --recovers …`, end to end (runs the full check)'],
   ['synth.cold', '**Parity** `synth`, cold (threads as it chooses: a second one from 80 envs on 2 cores)'],
   ['synth.cold.one', 'Parity `synth --jobs 1`, cold (one thread)'],
-  ['peer.cold', '**cdktf-cli** `cdktf synth`, cold (its app run by tsx, as a cdktf TypeScript project does)'],
-  ['peer.cold.js', 'cdktf-cli `cdktf synth`, cold, its app compiled to JS (run by plain node)'],
+  ['synth.cold.node22', "Parity `synth`, cold, on cdktn-cli's Node 22 (the runtime it requires)"],
+  ['cdktn.cold', '**cdktn-cli** `cdktn synth`, cold (its app run by tsx, as a CDK TypeScript project does)'],
+  ['cdktn.cold.js', 'cdktn-cli `cdktn synth`, cold, its app compiled to JS (run by plain node)'],
+  ['peer.cold', 'cdktf-cli 0.21 `cdktf synth`, cold (archived: the historical row; the same app, on cdktn)'],
+  ['peer.cold.js', 'cdktf-cli 0.21 `cdktf synth`, cold, its app compiled to JS'],
   ['synth.warm', 'Parity `synth`, nothing changed'],
   ['synth.warm.pnpm', '`pnpm synth`, nothing changed (+ pnpm start)'],
-  ['peer.warm', 'cdktf-cli `cdktf synth` again, nothing changed'],
+  ['cdktn.warm', 'cdktn-cli `cdktn synth` again, nothing changed'],
+  ['peer.warm', 'cdktf-cli 0.21 `cdktf synth` again, nothing changed'],
   ['synth.change', "Parity `synth` after a change to the queue bundle's `src/aws.ts` (its AWS envs)"],
   ['check', '`parity check`, whole fleet'],
   ['validate', '`parity validate` cold (the AWS envs as modules of one Terraform root per 50)'],
@@ -87,9 +113,56 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
   const m = r.machine;
   out.push(`## Parity bench, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`, '');
   out.push(
-    `Code: ${r.source}. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; load average at start ${String(m.loadAverageAtStart)}, at the end ${r.loadAverageAtEnd ?? '?'} (the machine is shared: figures move with the load); node ${String(m.node)}, pnpm ${String(m.pnpm)}, ${String(m.terraform)}, cdktf-cli ${String(m.cdktfCli)}.`,
+    `Code: ${r.source}. Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB; load average at start ${String(m.loadAverageAtStart)}, at the end ${r.loadAverageAtEnd ?? '?'} (the machine is shared: figures move with the load); node ${String(m.node)}, pnpm ${String(m.pnpm)}, ${String(m.terraform)}, cdktn-cli ${String(m.cdktnCli ?? '—')}, cdktf-cli ${String(m.cdktfCli)}.`,
     '',
   );
+  out.push(...sizesSection(r));
+  out.push('', '### Targets', '', '| target | measured | result | note |', '|---|---|---|---|');
+  for (const t of r.targets)
+    out.push(
+      `| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.note || '—'} |`,
+    );
+
+  out.push(...(r.phases ? phasesSection(r.phases) : []), ...drillsSection(r.drills ?? []));
+
+  if (previous && (previous.schema as number) >= 1) {
+    const rows: string[] = [];
+    for (const x of sizes) {
+      const p = previous.sizes.find((y) => y.size === x.size);
+      if (!p) continue;
+      for (const [key, label] of ROWS) {
+        const a = x.measures[key];
+        const b = p.measures[key];
+        if (a && b)
+          rows.push(`| ${x.size} | ${label} | ${s(b.wallMs)} | ${s(a.wallMs)} | ${((a.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`);
+      }
+    }
+    for (const d of r.drills ?? []) {
+      const b = previous.drills?.find((x) => x.drEnv === d.drEnv);
+      if (b)
+        rows.push(
+          `| — | drill \`${d.drEnv}\` (${d.strategy}) | ${s(b.wallMs)} | ${s(d.wallMs)} | ${((d.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`,
+        );
+    }
+    if (rows.length) {
+      out.push(
+        '',
+        `### Against the previous run (${previous.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${previous.source})`,
+        '',
+        '| envs | measure | before | now | change |',
+        '|---|---|---|---|---|',
+        ...rows,
+      );
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The figures of the synthetic fleets: one column per size, then per environment at the largest (nothing without a size). */
+function sizesSection(r: BenchResult): string[] {
+  const sizes = r.sizes;
+  if (sizes.length === 0) return [];
+  const out: string[] = [];
   out.push(
     `Each cell: wall time · CPU time (user+sys, all child processes) · peak RSS (the whole process tree, sampled), median of ${String(r.options.runs)} runs unless noted.`,
     '',
@@ -102,27 +175,7 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     if (!sizes.some((x) => x.measures[key])) continue;
     out.push(`| ${label} | ${sizes.map((x) => cell(x.measures[key])).join(' | ')} |`);
   }
-  if (sizes.some((x) => x.measures['synth.cold'] && x.measures['peer.cold'])) {
-    out.push(
-      `| **Parity / cdktf-cli**, cold: wall · CPU · peak RSS | ${sizes
-        .map((x) => {
-          const p = x.measures['synth.cold'];
-          const c = x.measures['peer.cold'];
-          return p && c
-            ? `**${(p.wallMs / c.wallMs).toFixed(2)} ×** · ${(p.cpuMs / c.cpuMs).toFixed(2)} × · ${(p.treeRssMiB / c.treeRssMiB).toFixed(2)} ×`
-            : '—';
-        })
-        .join(' | ')} |`,
-    );
-    out.push(
-      `| identical cdk.tf.json (Parity vs cdktf-cli) | ${sizes.map((x) => (x.identicalTerraform ? `${x.identicalTerraform.same}/${x.identicalTerraform.of}` : '—')).join(' | ')} |`,
-    );
-  }
-  if (sizes.some((x) => x.measures['synth.cold'] && x.measures['peer.cold.js'])) {
-    out.push(
-      `| Parity / cdktf-cli with its app compiled to JS, cold: wall | ${sizes.map((x) => (x.measures['synth.cold'] && x.measures['peer.cold.js'] ? `${(x.measures['synth.cold']!.wallMs / x.measures['peer.cold.js']!.wallMs).toFixed(2)} ×` : '—')).join(' | ')} |`,
-    );
-  }
+  out.push(...ratioRows(sizes));
   const extras = notesOf(sizes);
   if (extras.length) out.push('', ...extras.map((e) => `- ${e}`));
 
@@ -139,44 +192,43 @@ export function renderMarkdown(r: BenchResult, previous?: BenchResult): string {
     const inproc = big.measures['synth.cold']?.inProcessPerEnvMs as number | undefined;
     if (inproc !== undefined)
       out.push(`| Parity synth, cold, each env after the first of its cloud (in-process median) | ${ms(inproc)} | |`);
-    per('peer.cold', 'cdktf-cli synth, cold (whole process / envs)');
+    per('cdktn.cold', 'cdktn-cli synth, cold (whole process / envs)');
+    per('peer.cold', 'cdktf-cli 0.21 synth, cold (whole process / envs)');
     per('synth.change', 'Parity synth after a bundle change');
     per('check', 'check');
     per('validate', 'validate (per AWS env)', Math.max(1, big.aws));
   }
 
-  out.push('', '### Targets', '', '| target | measured | result | note |', '|---|---|---|---|');
-  for (const t of r.targets)
-    out.push(
-      `| ${t.name} | ${t.value} | ${!t.measured ? '— not measured' : t.met ? `✅ met, ${t.by}` : `❌ ${t.by}`} | ${t.note || '—'} |`,
+  return out;
+}
+
+/** Parity against each peer, cold: cdktn-cli first (the peer), cdktf-cli 0.21 last (the historical row). */
+function ratioRows(sizes: BenchResult['sizes']): string[] {
+  const rows: string[] = [];
+  const ratio = (label: string, key: string, all: boolean) => {
+    if (!sizes.some((x) => x.measures['synth.cold'] && x.measures[key])) return;
+    const cellOf = (x: SizeResult) => {
+      const p = x.measures['synth.cold'];
+      const c = x.measures[key];
+      if (!p || !c) return '—';
+      const wall = `${(p.wallMs / c.wallMs).toFixed(2)} ×`;
+      return all ? `**${wall}** · ${(p.cpuMs / c.cpuMs).toFixed(2)} × · ${(p.treeRssMiB / c.treeRssMiB).toFixed(2)} ×` : wall;
+    };
+    rows.push(`| ${label} | ${sizes.map(cellOf).join(' | ')} |`);
+  };
+  ratio('**Parity / cdktn-cli**, cold: wall · CPU · peak RSS', 'cdktn.cold', true);
+  ratio('Parity / cdktn-cli with its app compiled to JS, cold: wall', 'cdktn.cold.js', false);
+  if (sizes.some((x) => x.measures['synth.cold.node22'] && x.measures['cdktn.cold']))
+    rows.push(
+      `| Parity on Node 22 / cdktn-cli (both on Node 22), cold: wall | ${sizes.map((x) => (x.measures['synth.cold.node22'] && x.measures['cdktn.cold'] ? `${(x.measures['synth.cold.node22']!.wallMs / x.measures['cdktn.cold']!.wallMs).toFixed(2)} ×` : '—')).join(' | ')} |`,
     );
-
-  if (r.phases) out.push(...phasesSection(r.phases));
-
-  if (previous && (previous.schema as number) >= 1) {
-    const rows: string[] = [];
-    for (const x of sizes) {
-      const p = previous.sizes.find((y) => y.size === x.size);
-      if (!p) continue;
-      for (const [key, label] of ROWS) {
-        const a = x.measures[key];
-        const b = p.measures[key];
-        if (a && b)
-          rows.push(`| ${x.size} | ${label} | ${s(b.wallMs)} | ${s(a.wallMs)} | ${((a.wallMs / b.wallMs - 1) * 100).toFixed(0)} % |`);
-      }
-    }
-    if (rows.length) {
-      out.push(
-        '',
-        `### Against the previous run (${previous.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${previous.source})`,
-        '',
-        '| envs | measure | before | now | change |',
-        '|---|---|---|---|---|',
-        ...rows,
-      );
-    }
-  }
-  return `${out.join('\n')}\n`;
+  ratio('Parity / cdktf-cli 0.21 (historical), cold: wall · CPU · peak RSS', 'peer.cold', true);
+  ratio('Parity / cdktf-cli 0.21 with its app compiled to JS, cold: wall', 'peer.cold.js', false);
+  if (sizes.some((x) => x.identicalTerraform))
+    rows.push(
+      `| identical cdk.tf.json (Parity, cdktn-cli, cdktf-cli) | ${sizes.map((x) => (x.identicalTerraform ? `${x.identicalTerraform.same}/${x.identicalTerraform.of}` : '—')).join(' | ')} |`,
+    );
+  return rows;
 }
 
 /** The notes under the table: what gen, check and validate found, and what the bundle change re-synthesized. */
@@ -230,5 +282,27 @@ function phasesSection(ph: NonNullable<BenchResult['phases']>): string[] {
   for (const k of keys)
     lines.push(`| ${isSub(k) ? `  ↳ ${k.slice(7)}` : k} | ${cols.map(([, o]) => (o[k] === undefined ? '' : ms(o[k]!))).join(' | ')} |`);
   lines.push(`| **total** | ${cols.map(([, o]) => `**${ms(total(o))}**`).join(' | ')} |`);
+  return lines;
+}
+
+/** The drill figure: each drill's wall time, and where it went. */
+function drillsSection(drills: readonly DrillFigure[]): string[] {
+  if (drills.length === 0) return [];
+  const lines = ['', '### Drills on the emulator', ''];
+  lines.push(
+    "`parity drill <dr-env> --json` through the launcher, on a moto it starts and stops; wall time of the whole command (the steps are the last run's).",
+    '',
+    '| drill | strategy | wall | CPU | peak RSS | result | RTO on the emulator | steps |',
+    '|---|---|---|---|---|---|---|---|',
+  );
+  for (const d of drills) {
+    const steps = d.steps
+      .filter((x) => x.seconds >= 1)
+      .map((x) => `${x.id} ${x.seconds.toFixed(0)} s`)
+      .join(', ');
+    lines.push(
+      `| \`${d.drEnv}\` (recovers \`${d.primary}\`) | ${d.strategy} | ${s(d.wallMs)}${d.runs > 1 ? ` (runs ${d.wallsMs.map((w) => s(w)).join(', ')})` : ''} | ${s(d.cpuMs)} | ${mib(d.treeRssMiB)} | ${d.status}${d.failedStep ? ` at ${d.failedStep}` : ''} | ${d.rtoMinutes === undefined ? '—' : `${d.rtoMinutes} min`} | ${steps} |`,
+    );
+  }
   return lines;
 }

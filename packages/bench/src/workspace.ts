@@ -84,7 +84,11 @@ function copyPackage(from: string, to: string, dir: string): void {
   cpSync(base, join(to, dir), { recursive: true, filter: (s) => s === base || !SKIP.has(s.split(sep).pop()!) });
 }
 
-export function benchWorkspace(opts: { ref?: string; from?: string } = {}): BenchWorkspace {
+/**
+ * `keepEnvironments`: keep the example environments (the drill figure drills two of them); without
+ * it the workspace holds only the definition, for a synthetic fleet.
+ */
+export function benchWorkspace(opts: { ref?: string; from?: string; keepEnvironments?: boolean } = {}): BenchWorkspace {
   const from = opts.from ?? REPO_ROOT;
   const root = mkdtempSync(join(tmpdir(), 'parity-bench-'));
   let source = 'working tree';
@@ -96,7 +100,7 @@ export function benchWorkspace(opts: { ref?: string; from?: string } = {}): Benc
       'package.json',
       'pnpm-workspace.yaml',
       'pnpm-lock.yaml',
-      'environments/platform.yaml',
+      opts.keepEnvironments ? 'environments' : 'environments/platform.yaml',
       'templates',
       'packages',
       'bundles',
@@ -110,12 +114,14 @@ export function benchWorkspace(opts: { ref?: string; from?: string } = {}): Benc
       if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
     }
     mkdirSync(join(root, 'environments'), { recursive: true });
-    cpSync(join(from, 'environments', 'platform.yaml'), join(root, 'environments', 'platform.yaml'));
+    if (opts.keepEnvironments)
+      cpSync(join(from, 'environments'), join(root, 'environments'), { recursive: true, filter: (p) => !SKIP.has(p.split(sep).pop()!) });
+    else cpSync(join(from, 'environments', 'platform.yaml'), join(root, 'environments', 'platform.yaml'));
     cpSync(join(from, 'templates'), join(root, 'templates'), { recursive: true });
     for (const d of dirs) copyPackage(from, root, d);
   }
   // Only the definition: the committed example environments are not part of a synthetic fleet.
-  for (const e of readdirSync(join(root, 'environments'))) {
+  for (const e of opts.keepEnvironments ? [] : readdirSync(join(root, 'environments'))) {
     if (e !== 'platform.yaml') rmSync(join(root, 'environments', e), { recursive: true, force: true });
   }
   relinkModules(join(from, 'node_modules'), join(root, 'node_modules'), from, root);

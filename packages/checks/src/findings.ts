@@ -25,7 +25,12 @@ export type FindingKind =
   | 'exception-invalid'
   | 'exception-expired'
   | 'exception-unused'
-  | 'runbook-stale';
+  | 'runbook-stale'
+  | 'preview-parity'
+  | 'preview-protected'
+  | 'preview-dr'
+  | 'preview-expiry-tag'
+  | 'preview-expired';
 
 /** A problem (or a note) found by a check: an Issue with the check and environment it concerns. */
 export interface Finding extends Omit<Issue, 'kind'> {
@@ -50,6 +55,8 @@ const CHECK_OF: Partial<Record<IssueKind, CheckName>> = {
   residency: 'residency',
   'state-in-failed-region': 'dr',
   recovers: 'dr',
+  'preview-recovers': 'dr',
+  'preview-production-data': 'parity',
   'cloud-mismatch': 'dr',
   transform: 'policy',
 };

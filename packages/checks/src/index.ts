@@ -9,3 +9,4 @@ export * from './tf.js';
 export * from './policy/index.js';
 export * from './queues.js';
 export * from './rpo.js';
+export * from './preview.js';

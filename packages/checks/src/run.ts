@@ -8,6 +8,7 @@ import type { DrillSummary } from './drills.js';
 import { fromIssue, type CheckName, type Finding } from './findings.js';
 import { parityMatrix, type ParityMatrix } from './parity.js';
 import { runPolicy, type PolicyOptions, type PolicyReport } from './policy/index.js';
+import { previewReport, type PreviewSummary } from './preview.js';
 import { residencyFindings } from './residency.js';
 import type { TerraformJson } from './tf.js';
 
@@ -28,6 +29,8 @@ export interface CheckReport {
   readonly envs: readonly EnvSummary[];
   readonly matrix: ParityMatrix;
   readonly dr: readonly DrPair[];
+  /** Each preview against its base (`pnpm preview`); empty when there is none. */
+  readonly previews: readonly PreviewSummary[];
   /** Policy rules and the exceptions declared (see policy/). */
   readonly policy: PolicyReport;
   readonly findings: readonly Finding[];
@@ -89,13 +92,15 @@ export function runChecks(
   // own findings: the production environment it recovers is not "without DR" because of them.
   const recovered = new Set([...ws.manifests.values()].map((m) => m.data.recovers));
   findings.push(...dr.findings.filter((f) => !(f.kind === 'dr-missing' && recovered.has(f.env))));
+  const previews = previewReport(ws.definition.data, envs, jsonOf, opts.now ?? new Date());
+  findings.push(...previews.findings);
   const policy = runPolicy(ws, envs, jsonOf, opts);
   findings.push(...policy.findings);
   return report(
     definitionFile,
     envs.map((e) => summaryOf(e, resolved.valid.has(e.name))),
     matrix,
-    dr.pairs,
+    { pairs: dr.pairs, previews: previews.previews },
     policy.report,
     findings,
   );
@@ -108,7 +113,7 @@ export function unreadableDefinitionReport(definitionFile: string, issues: reado
     definitionFile,
     [],
     { envs: [], bundles: [], cells: {}, differences: [] },
-    [],
+    { pairs: [], previews: [] },
     { rules: [], exceptions: [], unjudged: [], bootstrap: [] },
     findings,
   );
@@ -132,7 +137,7 @@ function report(
   definitionFile: string,
   envs: EnvSummary[],
   matrix: ParityMatrix,
-  dr: readonly DrPair[],
+  { pairs: dr, previews }: { pairs: readonly DrPair[]; previews: readonly PreviewSummary[] },
   policy: PolicyReport,
   findings: readonly Finding[],
 ): CheckReport {
@@ -156,6 +161,7 @@ function report(
     envs,
     matrix,
     dr,
+    previews,
     policy,
     findings: unique,
     summary: {

@@ -1,19 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetWorkspace, platformOf, runParity } from '@parity/testkit';
+import { fleetWorkspace, git as gitIn, platformOf, runParity } from '@parity/testkit';
 
 const AWS_IN_ORDER = ['staging', 'prod-euw1', 'prod-use1', 'dr-euc1', 'dr-usw2'];
 
 describe('pnpm affected', () => {
   let root: string;
   let cleanup: () => void;
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+  const git = (...args: string[]) => gitIn(root, ...args);
   const commit = (message: string) => git('commit', '-q', '-am', message);
   // the copy's own launcher, which compiles that copy
   const affected = (...args: string[]) => runParity(root, ['affected', ...args], { own: true, cwd: root });

@@ -63,11 +63,15 @@ export interface AffectedEnv {
   readonly reasons: readonly Reason[];
 }
 
-/** Promotion order of each role: staging first, then production, then dr. */
-export const PROMOTION: Readonly<Record<Role, number>> = { staging: 1, production: 2, dr: 3 };
+/** Promotion order of each role: staging first, then production, then dr (a preview is not in git, so never affected). */
+export const PROMOTION: Readonly<Record<Role, number>> = { staging: 1, production: 2, dr: 3, preview: 4 };
 
-/** Parity's own code that shapes every environment's Terraform, as the synth cache hashes it. */
-export const PARITY_CODE = ['packages/model', 'packages/synth'] as const;
+/**
+ * Parity's own code that shapes every environment's Terraform, as the synth cache hashes it (the
+ * cache hashes @parity/constructs with each bundle that uses it, for that bundle's cloud; here a
+ * change to it affects every environment, a superset).
+ */
+export const PARITY_CODE = ['packages/model', 'packages/synth', 'packages/constructs'] as const;
 
 const LOCKFILE = 'pnpm-lock.yaml';
 

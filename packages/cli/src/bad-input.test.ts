@@ -10,7 +10,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTree, REPO_ROOT } from '@parity/model/testing';
-import { BIN, fleetWorkspace, parity as parityIn, runParity } from '@parity/testkit';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, parity as parityIn, runParity, STAMP_TIMEOUT } from '@parity/testkit';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const DEF = 'environments/platform.yaml';
 const PROD = 'environments/prod-use1/environment.yaml';
@@ -332,7 +336,8 @@ const NAMES: Array<[string, string[], RegExp]> = [
   [
     'synth --bootstrap with environment names',
     ['synth', '--bootstrap', 'staging'],
-    /\(command line\) \(--bootstrap\): pnpm synth --bootstrap takes no environment names[\s\S]*allowed: pnpm synth --bootstrap \(every environment\)/,
+    // the refusal's message is its headline, said once; the issue line names where
+    /pnpm synth --bootstrap takes no environment names[\s\S]*\(command line\) \(--bootstrap\)\n[\s\S]*allowed: pnpm synth --bootstrap \(every environment\)/,
   ],
   ['gen env with a reserved word', ['gen', 'env', '__proto__'], /\(name\): invalid environment name/],
   ['registry on a port out of range', ['registry', '--port', '70000'], /--port.*must be a port number, 1-65535/],
@@ -565,7 +570,7 @@ describe('SIGKILL in the middle of a command', () => {
   });
 
   it('promote: the temporary manifest a killed promote leaves is swept by the next command, the manifest untouched', () => {
-    // The real kill, with a registry and published versions, is packages/release/src/promote-kill.test.ts;
+    // The real kill, with a registry and published versions, is packages/release/src/promote-kill.e2e.test.ts;
     // here, what it can leave (its temporary manifest, named after a process that no longer runs) is swept.
     const ws = ownWorkspace();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;

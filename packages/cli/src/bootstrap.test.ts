@@ -1,8 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetWorkspace, parity as parityIn } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, parity as parityIn, STAMP_TIMEOUT } from '@parity/testkit';
 import { findPluginDir, initAndValidate } from './terraform.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 interface Json {
@@ -145,6 +149,48 @@ describe('the bootstrap: state buckets and CI identities, synthesized like the e
     expect(gcp.resource.google_iam_workload_identity_pool_provider!.github_provider!.attribute_condition).toBe(
       'assertion.repository == "${var.github_repository}"',
     );
+  });
+
+  it('gives previews one identity per cloud: trusted only from the GitHub Environment preview, preview resources and preview state only', () => {
+    const aws = json('aws');
+    const role = aws.resource.aws_iam_role!.previews_ci_apply!;
+    expect(role).toMatchObject({ name: 'acme-previews-ci-apply', tags: { 'parity-environment': 'previews' } });
+    expect(role.assume_role_policy).toMatch(/:sub" = \["repo:\$\{var\.github_repository\}:environment:preview"\]/);
+    // no identity of its own for any preview: the fleet's environments and the one preview role
+    expect(Object.keys(aws.resource.aws_iam_role!).filter((r) => r.startsWith('preview'))).toEqual(['previews_ci_apply']);
+    const statements = aws.data.aws_iam_policy_document!.previews_ci_apply_scope_document!.statement as Array<Record<string, unknown>>;
+    expect(statements.map((s) => s.sid)).toEqual([
+      'PreviewResources',
+      'CreatePreviewResources',
+      'PreviewNamedResources',
+      'PreviewState',
+      'PreviewStateList',
+      'PreviewStateKeys',
+      'NoOtherRole',
+      'NoUntagging',
+      'OnlyServicePolicies',
+      'NoInlinePoliciesOrUsers',
+      'PassOnlyToServices',
+    ]);
+    for (const s of statements.filter((x) => x.effect === 'Allow')) expect(s.actions, String(s.sid)).not.toContain('*');
+    expect(statements[0]).toMatchObject({
+      condition: [{ test: 'StringEquals', variable: 'aws:ResourceTag/parity:role', values: ['preview'] }],
+    });
+    expect(statements[1]).toMatchObject({
+      condition: [{ test: 'StringEquals', variable: 'aws:RequestTag/parity:role', values: ['preview'] }],
+    });
+    // its state: previews/ of the staging environments' buckets (staging, staging-euw1 here), nothing else
+    expect(statements[3]!.resources).toEqual([
+      'arn:${data.aws_partition.partition.partition}:s3:::acme-tfstate-eu-west-1/previews/*',
+      'arn:${data.aws_partition.partition.partition}:s3:::acme-tfstate-us-east-1/previews/*',
+    ]);
+    expect(aws.resource.aws_iam_role_policy!.previews_ci_apply_guard).toBeDefined();
+    const gcp = json('gcp');
+    expect(gcp.resource.google_service_account!.previews_ci_apply).toMatchObject({ account_id: 'acme-previews-apply' });
+    expect(gcp.resource.google_service_account_iam_member!.previews_ci_apply_github!.member).toBe(
+      'principal://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/subject/repo:${var.github_repository}:environment:preview',
+    );
+    expect(gcp.output.preview_service_account).toBeDefined();
   });
 
   it('is valid Terraform for the real AWS provider (terraform validate)', async () => {

@@ -5,10 +5,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadWorkspace } from '@parity/model';
+import { isPreview, loadWorkspace, resolveEnvironments } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { BIN, fleetWorkspace, parity } from '@parity/testkit';
-import { ACTIONS, ciView, renderWorkflows } from './ci.js';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, git, parity, STAMP_TIMEOUT } from '@parity/testkit';
+import { ACTIONS, ciView, previewView, renderWorkflows } from './ci.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 // The workflow linter from the npm registry: action-validator (Rust, compiled to WebAssembly)
 // against SchemaStore's workflow schema, offline.
@@ -40,7 +44,17 @@ interface Workflow {
 }
 
 const committed = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
-const workflows = renderWorkflows(REPO_ROOT, ciView({ pnpmVersion: '10.34.9', clouds: new Set(['aws', 'gcp']) }));
+/** Previews from an AWS staging environment, as a definition with `previews: { from: staging }` gives them. */
+const PREVIEWS = previewView(
+  'acme',
+  { from: 'staging', ttl: '72h', label: 'preview' },
+  {
+    cloud: 'aws',
+    region: 'us-east-1',
+    state: { backend: 's3', bucket: 'acme-tfstate-us-east-1', key: 'staging/terraform.tfstate', region: 'us-east-1' },
+  },
+);
+const workflows = renderWorkflows(REPO_ROOT, ciView({ pnpmVersion: '10.34.9', clouds: new Set(['aws', 'gcp']), previews: PREVIEWS }));
 const wf = (name: string) => parse(workflows.get(`.github/workflows/parity-${name}.yml`)!) as Workflow;
 const script = (job: Job) => job.steps.map((s) => s.run ?? '').join('\n');
 const lint = (file: string) => spawnSync(process.execPath, [LINTER, file], { encoding: 'utf8' });
@@ -51,12 +65,17 @@ describe('pnpm gen ci', () => {
       '.github/workflows/parity-drift.yml',
       '.github/workflows/parity-drill.yml',
       '.github/workflows/parity-main.yml',
+      '.github/workflows/parity-preview.yml',
       '.github/workflows/parity-pull-request.yml',
     ]);
-    // the clouds the repository's own fleet runs on (a fork's may be one)
+    // the clouds the repository's own fleet runs on (a fork's may be one), and its previews if it has them
     const ws = await loadWorkspace(REPO_ROOT);
-    const clouds = new Set([...ws.manifests.values()].map((m) => m.data.cloud ?? ws.definition.data.defaults.cloud));
-    const own = renderWorkflows(REPO_ROOT, ciView({ pnpmVersion: '10.34.9', clouds }));
+    const fleet = resolveEnvironments(ws).envs.filter((e) => !isPreview(e));
+    const clouds = new Set(fleet.map((e) => e.cloud));
+    const settings = ws.definition.data.previews;
+    const base = fleet.find((e) => e.name === settings?.from);
+    const previews = settings && base ? previewView(ws.definition.data.platform, settings, base) : undefined;
+    const own = renderWorkflows(REPO_ROOT, ciView({ pnpmVersion: '10.34.9', clouds, ...(previews ? { previews } : {}) }));
     expect([...own.keys()]).toEqual([...workflows.keys()]);
     for (const [file, content] of own) expect(committed(file), file).toBe(content);
     const r = spawnSync(process.execPath, [BIN, 'gen', 'ci', '--check'], {
@@ -65,7 +84,7 @@ describe('pnpm gen ci', () => {
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/4 workflows up to date/);
+    expect(r.stdout).toMatch(new RegExp(`${own.size} workflows up to date`));
   });
 
   it('passes the workflow linter, which fails on a broken workflow', () => {
@@ -110,6 +129,10 @@ describe('pnpm gen ci', () => {
               comment: ['pull-requests'],
               drift: ['id-token', 'issues'],
               propose: ['contents', 'pull-requests'],
+              preview: ['id-token'],
+              destroy: ['id-token'],
+              expired: ['id-token'],
+              'destroy-expired': ['id-token'],
             } as Record<string, string[]>
           )[id] ?? [],
         );
@@ -204,7 +227,7 @@ describe('pnpm gen ci', () => {
       ['add', '-A'],
       ['commit', '-qm', 'fleet'],
     ])
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
+      git(root, ...args);
     const all = parity(root, 'affected', '--all', '--json');
     cleanup();
     expect(all.status, all.stderr).toBe(0);
@@ -250,6 +273,122 @@ describe('pnpm gen ci', () => {
     expect(script(drill.jobs.environments!)).toMatch(/select\(\.cloud == "aws" and \.role == "dr"\)/);
     expect(script(drill.jobs.drill!)).toMatch(/pnpm drill "\$ENV"/);
     expect(script(drill.jobs.propose!)).toMatch(/gh pr create/);
+  });
+
+  it("makes a labelled pull request's preview in the GitHub Environment preview with the preview role, recorded before it is applied", () => {
+    const w = wf('preview');
+    expect(w.on).toEqual({
+      pull_request: { branches: ['main'], types: ['opened', 'reopened', 'synchronize', 'labeled', 'closed'] },
+      schedule: [{ cron: '41 * * * *' }],
+      workflow_dispatch: {},
+    });
+    expect(Object.keys(w.jobs)).toEqual(['preview', 'destroy', 'expired', 'destroy-expired', 'comment']);
+    const job = w.jobs.preview!;
+    expect(job.if).toMatch(/github\.event\.action != 'closed'/);
+    expect(job.if).toMatch(/contains\(github\.event\.pull_request\.labels\.\*\.name, 'preview'\)/);
+    expect(job.if).toMatch(/github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
+    for (const id of ['preview', 'destroy', 'expired', 'destroy-expired']) {
+      expect(w.jobs[id]!.environment, id).toBe('preview');
+      expect(w.jobs[id]!.steps.find((s) => s.uses?.startsWith('aws-actions/'))!.with!['role-to-assume'], id).toBe(
+        'arn:aws:iam::${{ vars.AWS_ACCOUNT_ID }}:role/acme-previews-ci-apply',
+      );
+    }
+    expect(job.concurrency).toEqual({ group: 'parity-preview-pr-${{ github.event.pull_request.number }}', 'cancel-in-progress': false });
+    const steps = script(job);
+    expect(steps).toMatch(/pnpm preview "\$ID" --from staging --ttl 72h\npnpm synth "preview-\$ID"/);
+    // recorded beside its state before anything is made: a failed apply is still found and destroyed
+    const order = [
+      'pnpm preview',
+      'preview-$ID/preview.yaml" "s3://acme-tfstate-us-east-1/previews/preview-$ID/preview.yaml"',
+      'terraform plan',
+      'terraform apply',
+    ];
+    const at = order.map((o) => steps.indexOf(o));
+    expect(
+      at.every((i) => i >= 0),
+      String(at),
+    ).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(steps).toMatch(/terraform apply -input=false -no-color "\$RUNNER_TEMP\/preview\.tfplan"/);
+  });
+
+  it('destroys the preview when the pull request closes, and the expired ones every hour, each found by its record', () => {
+    const w = wf('preview');
+    const destroy = w.jobs.destroy!;
+    expect(destroy.if).toMatch(/github\.event\.action == 'closed'/);
+    expect(destroy.steps[0]!.with).toMatchObject({ ref: 'main' });
+    expect(script(destroy)).toMatch(/aws s3 cp --only-show-errors "s3:\/\/acme-tfstate-us-east-1\/previews\/preview-\$ID\/preview\.yaml"/);
+    expect(script(destroy)).toMatch(
+      /terraform destroy -auto-approve -input=false -no-color\naws s3 rm --recursive --only-show-errors "s3:\/\/acme-tfstate-us-east-1\/previews\/preview-\$ID\/"/,
+    );
+    expect(w.jobs.expired!.if).toBe("github.event_name != 'pull_request'");
+    expect(script(w.jobs.expired!)).toMatch(
+      /aws s3 cp "s3:\/\/acme-tfstate-us-east-1\/previews\/" environments\/ --recursive --exclude '\*' --include '\*\/preview\.yaml'/,
+    );
+    expect(script(w.jobs.expired!)).toMatch(/matrix="\$\(pnpm --silent preview --list --expired --json\)"/);
+    const expired = w.jobs['destroy-expired']!;
+    expect(expired.strategy!.matrix).toBe('${{ fromJSON(needs.expired.outputs.matrix) }}');
+    expect(expired.concurrency!.group).toBe('parity-preview-${{ matrix.id }}');
+    expect(script(expired)).toBe(script(destroy));
+  });
+
+  it("posts the preview's outputs in one sticky comment, Terraform's sensitive ones left out and every value escaped", () => {
+    const w = wf('preview');
+    const apply = w.jobs.preview!.steps.find((s) => s.run?.includes('terraform output -json'))!.run!;
+    const outputs = /terraform output -json \| (jq -c '[^']+')/.exec(apply)![1]!;
+    const comment = w.jobs.comment!;
+    expect(comment.needs).toEqual(['preview', 'destroy']);
+    const body = comment.steps.find((s) => s.run?.includes('marker='))!.run!;
+    expect(body).toMatch(/marker='<!-- parity:preview -->'/);
+    expect(body).toMatch(/--method PATCH "repos\/\$REPO\/issues\/comments\/\$id"/);
+    const rows = /(jq -r '[^']+') preview\/outputs\.json/.exec(body)![1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'parity-ci-'));
+    try {
+      const tf = {
+        database_endpoint: { sensitive: false, type: 'string', value: 'acme-preview-pr-7-db.x.us-east-1.rds.amazonaws.com' },
+        database_secret_arn: { sensitive: true, type: 'string', value: 'arn:aws:secretsmanager:us-east-1:1:secret:x' },
+        queue_names: { sensitive: false, type: ['list', 'string'], value: ['a|b', 'c`d'] },
+      };
+      writeFileSync(join(dir, 'tf.json'), JSON.stringify(tf));
+      const kept = execFileSync('bash', ['-c', `${outputs} < tf.json > outputs.json && ${rows} outputs.json`], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(kept).toBe(
+        ['| `database_endpoint` | `acme-preview-pr-7-db.x.us-east-1.rds.amazonaws.com` |', '| `queue_names` | `["a b","c d"]` |', ''].join(
+          '\n',
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes no preview workflow for a definition without previews:', () => {
+    const none = renderWorkflows(REPO_ROOT, ciView({ pnpmVersion: '10.34.9', clouds: new Set(['aws']) }));
+    expect([...none.keys()]).not.toContain('.github/workflows/parity-preview.yml');
+    expect(none.size).toBe(workflows.size - 1);
+    const gcp = renderWorkflows(
+      REPO_ROOT,
+      ciView({
+        pnpmVersion: '10.34.9',
+        clouds: new Set(['gcp']),
+        previews: previewView(
+          'acme',
+          { from: 'staging-gcp', ttl: '2d', label: 'preview' },
+          {
+            cloud: 'gcp',
+            region: 'us-central1',
+            state: { backend: 'gcs', bucket: 'acme-tfstate-us-central1', prefix: 'staging-gcp', region: 'us-central1' },
+          },
+        ),
+      }),
+    ).get('.github/workflows/parity-preview.yml')!;
+    expect(gcp).toMatch(/service_account: \$\{\{ vars\.GCP_PREVIEW_SERVICE_ACCOUNT \}\}/);
+    expect(gcp).toMatch(
+      /gcloud storage cp "environments\/preview-\$ID\/preview\.yaml" "gs:\/\/acme-tfstate-us-central1\/previews\/preview-\$ID\/preview\.yaml"/,
+    );
+    expect(gcp).not.toMatch(/aws-actions|aws s3/);
   });
 
   it('leaves out the GCP steps for a fleet without GCP', () => {

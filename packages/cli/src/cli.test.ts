@@ -2,7 +2,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTree } from '@parity/model/testing';
-import { fleetWorkspace, parity } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, parity, STAMP_TIMEOUT } from '@parity/testkit';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 describe('the parity command', () => {
   let root: string;

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dataPlaces, residencyFindings } from '@parity/checks';
 import { KEY_USER_ROLE, kmsLocation, loadWorkspace, resolveEnvironments, storageLocationOfKms } from '@parity/model';
 import { synthToJson, type TerraformJson } from '@parity/synth';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace } from '@parity/testkit';
 
 // Customer-managed keys on the tests' GCP fleet (@parity/testkit, whatever the repository's own fleet is), read from real synth: every data store names a
 // key, the key lives where the data does, and the service agent that encrypts with it is granted
@@ -10,6 +10,8 @@ import { fleetWorkspace } from '@parity/testkit';
 
 type Body = Record<string, unknown>;
 
+// stamped without blocking the worker (a synchronous stamp of a minute trips vitest's RPC timeout)
+await fleetEnvironmentsAsync();
 const fleet = fleetWorkspace();
 afterAll(() => fleet.cleanup());
 const ws = await loadWorkspace(fleet.root);

@@ -3,9 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace, resolveEnvironments, type ResolvedEnvironment } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { synthToJson, type TerraformJson } from '@parity/synth';
 import { renderSchemas } from './commands/schemas.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 /** Attribute names that would carry a plaintext secret, and values that look like one. */
 const SECRET_KEYS = /^(password|master_password|admin_password|secret_string|root_password|private_key|access_key|secret_key)$/;

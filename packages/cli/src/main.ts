@@ -26,6 +26,7 @@ export function program(): Command {
     .exitOverride();
   genCommands(cli);
   fleetCommands(cli);
+  previewCommands(cli);
   releaseCommands(cli);
   drillCommands(cli);
   schemaCommands(cli);
@@ -163,6 +164,25 @@ function fleetCommands(cli: Command): void {
     });
 }
 
+/** preview: ephemeral environments derived from a base, for pull requests. */
+function previewCommands(cli: Command): void {
+  cli
+    .command('preview')
+    .description(
+      'an ephemeral environment derived from a base environment (role preview, never committed: environments/preview-<id>/ is gitignored), at parity with its base; --list: the previews and their expiry',
+    )
+    .argument('[id]', 'the preview id, e.g. pr-1234: it becomes part of every resource name (preview-<id>)')
+    .option('--from <env>', "the base: a staging or production environment (default: the definition's previews.from, else staging)")
+    .option('--ttl <duration>', "how long it lives, whole hours or days (default: the definition's previews.ttl, else 72h)")
+    .addOption(new Option('--cloud <cloud>', 'pick the staging environment of this cloud as the base').choices(['aws', 'gcp']))
+    .option('--region <region>', "a region other than the base's")
+    .option('--list', 'list the previews with their expiry instead', false)
+    .option('--expired', 'with --list: only those past their expiry', false)
+    .option('--json', 'with --list: a GitHub Actions matrix, {"include":[{id,env,from,cloud,region,expires,expired,bucket,key}]}', false)
+    .option('--remove', 'remove the local record and synth output of the preview (after terraform destroy)', false)
+    .action(async (id: string | undefined, flags) => (await import('./commands/preview.js')).preview(id, flags));
+}
+
 /** registry, release, promote: publishing bundles and moving environments to their versions. */
 function releaseCommands(cli: Command): void {
   cli
@@ -205,6 +225,7 @@ function drillCommands(cli: Command): void {
     .option('--keep', 'leave both environments (and the emulator) running afterwards', false)
     .option('--failback', 'after the failover, fail back as pnpm failback does and measure it too', false)
     .option('--plugin-dir <dir>', 'provider mirror (default: $PARITY_TF_PLUGIN_DIR, then the usual places)')
+    .option('--by <name>', 'who runs the drill, for the evidence record (default: $PARITY_DRILL_BY, then the git user)')
     .option('--json', 'print the report as JSON on stdout instead of progress', false)
     .action(async (drEnv: string, flags) => {
       await (await import('./commands/drill.js')).drill(drEnv, flags);
@@ -219,8 +240,9 @@ function schemaCommands(cli: Command): void {
       'fail over into a dr environment for real: find the recovery point in the DR region, write the failover into its manifest, print the Terraform difference and the steps Terraform does not do',
     )
     .argument('<dr-env>', 'the dr environment to fail over into')
-    .option('--aws', 'the AWS account of the ambient credentials', false)
-    .option('--endpoint <url>', 'an AWS emulator (moto) instead')
+    .option('--aws', 'the AWS account of the ambient credentials (an AWS pair)', false)
+    .option('--gcp', "the GCP project of Google's Application Default Credentials (a GCP pair)", false)
+    .option('--endpoint <url>', 'an AWS emulator (moto), or an endpoint answering as Cloud SQL Admin does (a GCP pair), instead')
     .option('--reason <text>', "why: recorded in the manifest's history comment")
     .option('--by <who>', 'who declared the disaster: recorded in the history comment')
     .option('--yes', 'do not ask before writing (automation)', false)
@@ -240,8 +262,9 @@ function schemaCommands(cli: Command): void {
       'after a failover, return to the primary region one step per run: reprotect (the primary becomes the DR of the environment that took over), then a replica pair: promote at a fenced moment (lag 0), complete, restore the original roles; a backup & restore pair: restore from a snapshot taken at a fenced moment, complete (the original roles)',
     )
     .argument('<dr-env>', 'the dr environment that took over')
-    .option('--aws', 'the AWS account of the ambient credentials', false)
-    .option('--endpoint <url>', 'an AWS emulator (moto) instead')
+    .option('--aws', 'the AWS account of the ambient credentials (an AWS pair)', false)
+    .option('--gcp', "the GCP project of Google's Application Default Credentials (a GCP pair)", false)
+    .option('--endpoint <url>', 'an AWS emulator (moto), or an endpoint answering as Cloud SQL Admin does (a GCP pair), instead')
     .option('--reason <text>', "why now: recorded in the manifest's history comment")
     .option('--by <who>', 'who decided: recorded in the history comment')
     .option(

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetWorkspace, parity } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, parity, STAMP_TIMEOUT } from '@parity/testkit';
 import { synth } from './commands/synth.js';
 
 describe('pnpm synth: one process, incremental, never half-written', () => {
@@ -100,5 +100,30 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
     expect(r.stderr).toContain('bundles.queue');
     expect(r.stderr).toMatch(/node_modules\/@parity\/bundle-queue\/src\/index\.ts is TypeScript that the command line has not compiled/);
     expect(r.stderr).toMatch(/make its package a workspace package \(pnpm-workspace\.yaml\)/);
+  });
+});
+
+describe('pnpm synth: the shared key constructs are inputs of the bundles that use them', () => {
+  let root: string;
+  let cleanup: () => void;
+  // Stamping and the first synth in the hook, between turns of the event loop (see vitest.setup.ts).
+  beforeAll(async () => {
+    await fleetEnvironmentsAsync();
+    // a copy of every workspace package: @parity/constructs may be changed here
+    ({ root, cleanup } = fleetWorkspace({ sources: true }));
+    await new Promise((resolve) => setImmediate(resolve));
+    const first = await synth([], { quiet: true }, root);
+    expect(new Set(first.results.map((r) => r.status))).toEqual(new Set(['synthesized']));
+  }, STAMP_TIMEOUT);
+  afterAll(() => cleanup());
+
+  it('synthesizes again the environments of that cloud after a change to @parity/constructs/aws', async () => {
+    appendFileSync(join(root, 'packages/constructs/src/aws.ts'), '\n// a change\n');
+    const { envs, results } = await synth([], { quiet: true }, root);
+    const status = Object.fromEntries(results.map((r) => [r.env, r.status]));
+    const users = envs.filter((e) => e.cloud === 'aws' && e.bundles.some((b) => b.name !== 'network')).map((e) => e.name);
+    expect(users.length).toBeGreaterThan(0);
+    expect(envs.some((e) => e.cloud === 'gcp')).toBe(true);
+    for (const e of envs) expect([e.name, status[e.name]]).toEqual([e.name, users.includes(e.name) ? 'synthesized' : 'unchanged']);
   });
 });

@@ -3,11 +3,15 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEnvironment } from '@parity/generator';
 import { loadWorkspace, ParityError } from '@parity/model';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { stackFile } from '@parity/synth/cache';
 import { writeSynthesizedStack } from '@parity/synth/testing';
 import { validate } from './commands/validate.js';
 import { findPluginDir, initAndValidate } from './terraform.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 describe('pnpm validate: real terraform init + validate with the real AWS provider', () => {
   let root: string;

@@ -2,11 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
 import { ParityError } from '@parity/model';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failoverChange } from './failover/change.js';
 import { blockingFindings, resolvePair, snapshotId } from './pair.js';
 import { placedResources, type TerraformJson } from '@parity/model/terraform';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 // The tests' fleet (@parity/testkit), read only.
 let ROOT: string;
@@ -43,6 +47,8 @@ describe('the pair a drill fails over', () => {
     const gcp = await refusal('dr-gcp-euw4');
     expect(gcp.kinds).toEqual(['cloud-unsupported']);
     expect(gcp.issues[0]).toMatchObject({ path: 'cloud', value: 'gcp', allowed: 'aws' });
+    // a failover and a failback run on GCP too (Cloud SQL Admin): only the drill needs the AWS emulator
+    expect((await resolvePair(ROOT, 'dr-gcp-euw4', 'failover')).dr.cloud).toBe('gcp');
     const missing = await refusal('dr-nowhere');
     expect(missing.kinds).toEqual(['env-missing']);
     expect(missing.issues[0]!.allowed).toMatch(/dr-usw2/);

@@ -24,11 +24,14 @@ export interface Pair {
   readonly primary: ResolvedEnvironment;
 }
 
-/** The pair a DR environment recovers, resolved; `command` names what is refused (drill, failover). */
+/**
+ * The pair a DR environment recovers, resolved; `command` names what is refused (drill, failover).
+ * A drill runs on AWS only (moto emulates AWS); a failover and a failback run on either cloud.
+ */
 export async function resolvePair(root: string, drEnv: string, command = 'drill'): Promise<Pair> {
   const ws = await loadWorkspace(root);
   const pair = pairIn(ws, drEnv, command);
-  if (pair.dr.cloud !== 'aws') refuseOne(cloudUnsupported(drEnv, pair.dr.cloud, command));
+  if (pair.dr.cloud !== 'aws' && command === 'drill') refuseOne(cloudUnsupported(drEnv, pair.dr.cloud, command));
   return pair;
 }
 

@@ -18,19 +18,23 @@ import {
   DRILL_REPORT_SCHEMA,
   type DrillReport,
   type DrillTarget,
+  type FenceRecord,
   interruption,
   ParityError,
+  regionFenced,
   reportStamp,
   type StepId,
   type StepRecord,
   wasInterrupted,
 } from '@parity/model';
+import type { DataPlane } from './dataplane/index.js';
+import { callerToken, type Fence, type RefusedRequest } from './fence/index.js';
 import { outline } from './report/outline.js';
 import { type Progress, silentProgress } from './report/progress.js';
 import { acquireLock, type Lock } from './target/lock.js';
 import type { Moto } from './target/moto.js';
 import { apply, destroy, init, type PendingChange, pendingChanges, type TfContext } from './target/terraform.js';
-import type { FilterResult } from './target/emulator.js';
+import type { FilterResult, IgnoredDrift } from './target/emulator.js';
 
 /** What the drill takes from the CLI: the project's own check, synth and Terraform environment. */
 export interface DrillDeps {
@@ -72,6 +76,8 @@ export interface DrillOptions {
   /** Turn SIGINT/SIGTERM into a clean stop (the CLI); a second one kills everything at once. */
   readonly handleSignals?: boolean;
   readonly now?: () => Date;
+  /** Who ran the drill (`--by`), for the evidence record. */
+  readonly by?: string;
 }
 
 /** What a step can say while it runs. */
@@ -109,6 +115,8 @@ export interface Observed {
   readonly replicaSubnetGroups: string[];
   /** Environments that hold a replica on the emulator (they keep the adaptation for every later apply). */
   readonly withoutSubnetGroups: Set<string>;
+  /** Attributes moto drops that the emulator's applies left alone (target/work-copy.ts), by environment. */
+  readonly driftIgnored: Array<IgnoredDrift & { readonly env: string }>;
   /** What Terraform planned right after the peacetime apply, and after the failover's last apply. */
   pending?: { readonly before: readonly PendingChange[]; readonly after: readonly PendingChange[] };
 }
@@ -124,7 +132,12 @@ function targetOf(t: DrillTargetOption): DrillTarget {
   return { kind: 'emulator', description: 'moto_server started by the drill on a free loopback port' };
 }
 
-/** The shared state and machinery of one drill, from the lock to the report. */
+/**
+ * The shared state and machinery of one drill, from the lock to the report.
+ * Longer than 80 lines as a class only: what every step shares (the clock, the progress, the
+ * process groups, the records of each step, what was created for the teardown) and a few short
+ * methods over it; what the steps hand each other is typed values (steps/values.ts), not fields here.
+ */
 export class DrillContext {
   readonly now: () => Date;
   readonly progress: Progress;
@@ -142,8 +155,16 @@ export class DrillContext {
   readonly teardownCtl = new AbortController();
   /** A second interrupt killed everything at once. */
   forced = false;
+  /** The region fence every client goes through (emulator targets), once started. */
+  fence?: Fence;
+  /** The data plane (real PostgreSQL standing in for the pair's database), once opened. */
+  plane?: DataPlane;
+  /** Brings the bundle registry back (stopped at the loss). */
+  registryBack?: () => void;
+  /** The step running now (the fence names it as the caller). */
+  private current?: StepId;
   readonly created: Created = { workCopies: new Map(), snapshots: [] };
-  readonly observed: Observed = { emulatorQuirks: [], replicaSubnetGroups: [], withoutSubnetGroups: new Set() };
+  readonly observed: Observed = { emulatorQuirks: [], replicaSubnetGroups: [], withoutSubnetGroups: new Set(), driftIgnored: [] };
   private firstSignalAt = 0;
   private readonly onSignal = (sig: NodeJS.Signals) => this.signalled(sig);
   private readonly onOuterAbort = () =>
@@ -187,6 +208,7 @@ export class DrillContext {
       verification: [],
       notExercised: [],
       workDir: relative(this.opts.root, this.work) || '.',
+      ...(this.opts.by ? { by: this.opts.by } : {}),
     };
   }
 
@@ -234,9 +256,47 @@ export class DrillContext {
     return this.ctl.signal.aborted && this.ctl.signal.reason instanceof Error ? this.ctl.signal.reason : e;
   }
 
+  /** The User-Agent token naming the running step and `what` to the fence (`<step>: <what>`). */
+  caller(what: string): string | undefined {
+    return this.fence ? callerToken(`${this.current ?? 'drill'}: ${what}`) : undefined;
+  }
+
+  /**
+   * Listen to the fence: every refusal is recorded in the report; one made while a step runs is a
+   * request that step needs from the lost region, so the drill stops there, naming the caller.
+   */
+  guard(fence: Fence, region: string): void {
+    this.fence = fence;
+    const record: FenceRecord = {
+      region,
+      refused: [],
+      forwarded: {},
+      note: `Every client (Terraform's provider, the SDK clients of the failover and failback steps, the verification) reached the emulator through a fence on loopback that, from the loss on, refuses every request signed for ${region} with a 503 (ServiceUnavailable) and records it. The fence shows that no client called ${region}; it cannot show that the emulator's own cross-region reads (a request naming the lost region only by ARN) would fail, as they would on AWS.`,
+    };
+    this.report.fence = record;
+    fence.onRefused((r: RefusedRequest) => {
+      const needed = this.current !== undefined;
+      record.refused.push({
+        at: r.at,
+        reason: r.reason,
+        ...(r.region ? { region: r.region } : {}),
+        ...(r.service ? { service: r.service } : {}),
+        action: r.action,
+        caller: r.caller,
+        ...(this.current ? { step: this.current } : {}),
+        needed,
+      });
+      if (needed && !this.ctl.signal.aborted) {
+        const i = regionFenced(r.caller, r);
+        this.ctl.abort(new ParityError([i], i.message));
+      }
+    });
+  }
+
   tfCtx(signal: AbortSignal): TfContext {
+    const ua = this.caller('terraform');
     return {
-      env: this.deps.terraformEnv(),
+      env: this.deps.terraformEnv(ua ? { TF_APPEND_USER_AGENT: ua } : undefined),
       pluginDir: this.opts.pluginDir,
       signal,
       children: this.children,
@@ -249,6 +309,7 @@ export class DrillContext {
   async step<T>(id: StepId, fn: (s: StepHandle) => Promise<T>): Promise<T> {
     if (this.ctl.signal.aborted) throw this.ctl.signal.reason;
     const r = this.rec(id);
+    this.current = id;
     r.startedAt = this.now().toISOString();
     const t0 = performance.now();
     const seconds = () => Math.round((performance.now() - t0) / 10) / 100;
@@ -268,6 +329,8 @@ export class DrillContext {
       this.progress.fail(r.title, r.durationSeconds, r.error);
       this.report.failedStep = id;
       throw err;
+    } finally {
+      this.current = undefined;
     }
   }
 
@@ -289,6 +352,8 @@ export class DrillContext {
 
   /** Stop what is left (never the emulator --keep detached), stop listening, release the lock. */
   async release(): Promise<void> {
+    await this.plane?.stop();
+    await this.fence?.close();
     const moto = this.created.emulator;
     if (moto && !moto.stopping) await moto.stop();
     this.children.killAll('SIGKILL');

@@ -8,7 +8,7 @@
  * Needs moto_server (moto 5.2.1) and Terraform. Without moto_server it is skipped locally and
  * FAILS under CI=true: CI must run one complete drill.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastDrill } from '@parity/checks';
@@ -17,11 +17,12 @@ import { BIN, fleetWorkspace } from '@parity/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@parity/io';
 import { motoCommand } from './target/moto.js';
-import type { DrillReport } from '@parity/model';
+import { type DrillReport, EVIDENCE_SUFFIX } from '@parity/model';
+import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './target/testing.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = probeMoto();
+const hasTerraform = probeTerraform();
 const runnable = hasMoto && hasTerraform;
 // Every drill runs through the launcher users run (BIN), in a throwaway workspace holding the
 // tests' fleet (@parity/testkit), whatever the repository's environments/ holds.
@@ -65,7 +66,7 @@ function reports(root: string, env = 'dr-usw2'): DrillReport[] {
   const dir = join(root, 'environments', env, 'drills');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && !f.endsWith(EVIDENCE_SUFFIX))
     .sort()
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as DrillReport);
 }
@@ -156,8 +157,8 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
         'check:passed',
         'apply-primary:passed',
         'marker:passed',
-        'loss:passed',
         'copy:passed',
+        'loss:passed',
         'apply-dr:passed',
         'verify:passed',
         'measure:passed',
@@ -170,15 +171,17 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
       // the failover the drill applied is the one pnpm failover writes: restore from the newest copy it found
       const copyId = r!.recovery!.copySnapshotArn!.split(':').pop();
       expect(r!.failover).toEqual([{ step: 'restore', from: 'snapshot copy of prod-euw1 in eu-central-1', snapshot: copyId }]);
-      // RTO: loss → verified; RPO: loss − the restored snapshot's creation time; both against the pair's policy
+      // RTO: loss → verified; RPO: the acknowledged rows the data plane's restore lost; both against the pair's policy
       expect(r!.rto).toMatchObject({ targetMinutes: 480, met: true, from: r!.lossAt, to: r!.verifiedAt });
-      expect(r!.rpo).toMatchObject({
-        targetMinutes: 240,
-        met: true,
-        from: r!.marker!.snapshotCreatedAt,
-        to: r!.lossAt,
-        worstCaseMinutes: 240,
-      });
+      expect(r!.rpo).toMatchObject({ targetMinutes: 240, met: true, worstCaseMinutes: 15 });
+      expect(r!.data!.scale).toBe('5 min of schedule = 1 s of drill');
+      expect(r!.data!.failover).toMatchObject({ how: 'restored', unexplainedRows: 0, checksumsFailed: 0, ok: true });
+      expect(r!.data!.failover!.checksumsVerified).toBe(r!.data!.failover!.recovered);
+      expect(r!.data!.failback).toMatchObject({ rpoRows: 0, ok: true });
+      // the region fenced at the loss: nothing refused, the registry stopped; the evidence record beside the report
+      expect(r!.fence).toMatchObject({ region: 'eu-west-1', refused: [] });
+      expect(r!.fence!.registry).toMatch(/the bundle registry stopped/);
+      expect(existsSync(join(ws.root, r!.files!.evidence!.markdown))).toBe(true);
       expect(r!.rto!.measuredMinutes).toBeGreaterThan(0);
       // restored from the copy, encrypted in eu-central-1 with the primary's copy-vault key
       expect(r!.recovery!.copySnapshotArn).toMatch(/^arn:aws:rds:eu-central-1:/);

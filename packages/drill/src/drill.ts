@@ -12,6 +12,7 @@ import type { DrillReport } from '@parity/model';
 import { DrillContext, type DrillDeps, type DrillOptions } from './context.js';
 import { failbackSteps, failoverSteps } from './steps/kit.js';
 import { applyPrimary } from './steps/failover/primary.js';
+import { beginStandby } from './steps/failover/standby.js';
 import { checkPair, reachTarget } from './steps/failover/start.js';
 import { measure, verifyRecovery } from './steps/failover/verify.js';
 import { finish } from './steps/teardown/finish.js';
@@ -24,8 +25,17 @@ export async function runDrill(opts: DrillOptions, deps: DrillDeps): Promise<Dri
   try {
     const target = await reachTarget(ctx); //                         moto, a running endpoint, or real AWS
     const checked = await checkPair(ctx, target); //                  pnpm check of the pair
-    const primary = await applyPrimary(ctx, checked); //              the primary, from the project's own synth output
-    const recovered = await drill.failover(failoverSteps(ctx), primary); // the strategy's failover, as pnpm failover makes it
+    // a replica strategy's standby is applied while the primary's apply still waits, once its database is available
+    const stop = new AbortController();
+    const standby = drill.failoverSteps.includes('apply-standby')
+      ? beginStandby(ctx, checked, AbortSignal.any([ctx.ctl.signal, stop.signal]))
+      : undefined;
+    const primary = await applyPrimary(ctx, checked).catch(async (e: unknown) => {
+      stop.abort(e);
+      await standby?.done.catch(() => undefined); // its Terraform stopped before the teardown starts
+      throw e;
+    }); //                                                             the primary, from the project's own synth output
+    const recovered = await drill.failover(failoverSteps(ctx, standby), primary); // the strategy's failover, as pnpm failover makes it
     const verified = await verifyRecovery(ctx, recovered); //         through the AWS API
     const measured = await measure(ctx, verified); //                 RTO and RPO against the pair's policy
     if (opts.failback) await drill.failback(failbackSteps(ctx), measured); // back, as pnpm failback makes it

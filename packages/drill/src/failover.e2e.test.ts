@@ -6,7 +6,7 @@
  *
  * Needs moto_server (moto 5.2.1): skipped locally without it, FAILS under CI=true.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
@@ -27,9 +27,10 @@ import { replayQueues } from '@parity/dr';
 import { clients } from '@parity/dr/aws';
 import { motoCommand, startMoto, type Moto } from './target/moto.js';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
+import { hasMoto as probeMoto } from './target/testing.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = probeMoto();
 // Through the launcher users run (BIN), in throwaway workspaces holding the tests' fleet (@parity/testkit).
 const tempWorkspace = fleetWorkspace;
 
@@ -309,6 +310,6 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
   it('fails: a failover needs a target', async () => {
     const r = await cli(REPO_ROOT, ['failover', 'dr-usw2', '--dry-run']);
     expect(r.code, r.out).toBe(2);
-    expect(r.out).toMatch(/failover refused: a failover needs a target: --aws or --endpoint <url>/);
+    expect(r.out).toMatch(/failover refused: a failover needs a target: --aws, --gcp or --endpoint <url>/);
   }, 60_000);
 });

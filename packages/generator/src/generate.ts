@@ -27,7 +27,7 @@ import {
   type Issue,
   type Manifest,
   type ResolvedEnvironment,
-  type Role,
+  type NamedRole,
   type Strategy,
   type Workspace,
 } from '@parity/model';
@@ -50,7 +50,7 @@ export interface GenPlan {
   readonly warnings: Issue[];
 }
 
-const ROLE_SUMMARY: Record<Role, string> = {
+const ROLE_SUMMARY: Record<NamedRole, string> = {
   staging: 'pre-production, at parity with production except for size',
   production: 'serves users',
   dr: 'disaster recovery',
@@ -90,7 +90,7 @@ export interface EnvView {
   readonly region: string;
   readonly regionName: string;
   readonly jurisdiction: string;
-  readonly role: Role;
+  readonly role: NamedRole;
   readonly tier: string;
   readonly recovers: string | undefined;
   readonly recoversRegion: string | undefined;
@@ -163,7 +163,7 @@ export function planEnvironment(ws: Workspace, name: string, opts: GenOptions = 
       fix: 'drop --dr-policy',
     });
   }
-  const manifest: Manifest = {
+  const manifest: Manifest & { role: NamedRole } = {
     name,
     cloud,
     region,
@@ -198,7 +198,7 @@ function commandLine(name: string, opts: GenOptions, drPolicy: string | undefine
 interface Placement {
   readonly cloud: Cloud;
   readonly region: string;
-  readonly role: Role;
+  readonly role: NamedRole;
 }
 
 /** The role, cloud and region the name says, checked against --cloud and --region, or the defaults. */
@@ -340,7 +340,7 @@ function resolveCandidate(ws: Workspace, manifest: Manifest): ReturnType<typeof 
 /** What templates/env/*.hbs are rendered with, for `manifest` resolved as `env` (also for restamping: stamped.ts). */
 export function templateView(
   def: Definition,
-  manifest: Manifest,
+  manifest: Manifest & { role: NamedRole },
   env: ResolvedEnvironment,
   command: string,
   recoversRegion: string | undefined,

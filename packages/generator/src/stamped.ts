@@ -31,11 +31,14 @@ export interface StampedFile {
  */
 export function stampedFiles(ws: Workspace, name: string): { files: StampedFile[]; issues: Issue[] } {
   const src = ws.manifests.get(name);
+  // a preview is derived on every load from its record, never stamped: it has no files of its own
+  const role = src?.data.role;
+  if (role === 'preview') return { files: [], issues: [] };
   const resolved = resolveEnvironment(ws, name);
   const errors = resolved.issues.filter((i) => i.severity === 'error');
   if (!src || !resolved.env || errors.length > 0 || !existsSync(join(ws.root, 'templates', 'env', `${README}.hbs`)))
     return { files: [], issues: errors };
-  const manifest = src.data;
+  const manifest = { ...src.data, role: role! };
   const recoversRegion = manifest.recovers ? ws.manifests.get(manifest.recovers)?.data.region : undefined;
   const view = templateView(ws.definition.data, manifest, resolved.env, name, recoversRegion);
   const rendered = renderEnvironment(ws.root, { view });

@@ -21,3 +21,17 @@ export function ciIdentity(env: { platform: string; name: string; cloud: Cloud; 
 export function ciServiceAccountId(platform: string, env: string, purpose: CiPurpose): string {
   return physicalName('gcp.serviceAccount', platform, env, purpose);
 }
+
+/** The GitHub Environment every preview job runs in: the one OIDC subject the preview identity trusts. */
+export const PREVIEW_GITHUB_ENVIRONMENT = 'preview';
+
+/**
+ * The one CI identity of a cloud's previews (the bootstrap creates it when the definition has
+ * `previews:`). AWS: an IAM role name (`<platform>-previews-ci-apply`, tagged `previews` so the state
+ * buckets let it reach `previews/` only). GCP: the service account ID, in the bootstrap's project.
+ */
+export function previewIdentity(platform: string, cloud: Cloud): string {
+  return cloud === 'aws'
+    ? physicalName('aws.iamRole', platform, 'previews', 'ci', 'apply')
+    : ciServiceAccountId(platform, 'previews', 'apply');
+}

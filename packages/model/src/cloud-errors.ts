@@ -1,9 +1,11 @@
 /**
  * The one mapper from cloud and network failures to refusals with a fix (issue 25 §2). It reads
- * what the AWS SDK (v3, smithy), fetch (undici), Node's sockets and npm report, by shape only:
- * the model imports no SDK. Four classes:
+ * what the AWS SDK (v3, smithy), Google's client libraries (google-gax: a gRPC status code and the
+ * HTTP status), fetch (undici), Node's sockets and npm report, by shape only: the model imports no
+ * SDK. Four classes:
  *
- * - credentials: none found, expired, or not valid (`aws sso login`, AWS_PROFILE, the role);
+ * - credentials: none found, expired, or not valid (`aws sso login`, AWS_PROFILE, the role; for
+ *   Google, `gcloud auth application-default login`);
  * - unreachable: connection refused, no such host, a timeout (the URL, and what to check);
  * - denied: the identity may not do the action on the resource (which role should have it);
  * - throttled: the service kept saying slow down, after retries with backoff.
@@ -16,7 +18,16 @@
  * or maps one failure: `catch (e) { throw cloudError(e, call) }`. AWS SDK clients take
  * `AWS_RETRY` so that throttling is retried with backoff before it reaches the mapper.
  */
-import { type CloudCall, cloudCredentials, cloudDenied, cloudThrottled, cloudUnreachable, type Issue, ParityError } from './errors.js';
+import {
+  type CloudCall,
+  cloudCredentials,
+  gcpCredentials,
+  cloudDenied,
+  cloudThrottled,
+  cloudUnreachable,
+  type Issue,
+  ParityError,
+} from './errors.js';
 
 /** The AWS SDK client settings for retries: adaptive mode backs off and rate-limits on throttling, five attempts in all. */
 export const AWS_RETRY = { maxAttempts: 5, retryMode: 'adaptive' } as const;
@@ -47,6 +58,7 @@ const CREDENTIALS = new Set([
   'MissingAuthenticationToken',
   'ENEEDAUTH',
   'E401',
+  'UNAUTHENTICATED',
 ]);
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
 const UNREACHABLE = new Set([
@@ -65,6 +77,8 @@ const UNREACHABLE = new Set([
   'TimeoutError',
   'RequestTimeout',
   'FETCH_ERROR',
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
 ]);
 const DENIED = new Set([
   'AccessDenied',
@@ -75,6 +89,7 @@ const DENIED = new Set([
   'AuthorizationErrorException',
   'Forbidden',
   'E403',
+  'PERMISSION_DENIED',
 ]);
 const THROTTLED = new Set([
   'Throttling',
@@ -89,7 +104,18 @@ const THROTTLED = new Set([
   'BandwidthLimitExceeded',
   'PriorRequestNotComplete',
   'E429',
+  'RESOURCE_EXHAUSTED',
 ]);
+/** google-gax's numeric gRPC status codes that fall in a class, by their names. */
+const GRPC: Readonly<Record<number, string>> = {
+  4: 'DEADLINE_EXCEEDED',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  14: 'UNAVAILABLE',
+  16: 'UNAUTHENTICATED',
+};
+/** google-auth-library when no Application Default Credentials are found. */
+const NO_ADC = /could not load the default credentials|unable to detect a project id/i;
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v ? v : undefined;
@@ -110,7 +136,14 @@ function innermost(e: unknown): unknown {
 
 function shapeOf(e: unknown): Shape | undefined {
   if (!e || typeof e !== 'object') return undefined;
-  const outer = e as { name?: unknown; message?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number; attempts?: number } };
+  const outer = e as {
+    name?: unknown;
+    message?: unknown;
+    Code?: unknown;
+    code?: unknown;
+    httpStatusCode?: unknown;
+    $metadata?: { httpStatusCode?: number; attempts?: number };
+  };
   const inner = innermost(e) as {
     name?: unknown;
     code?: unknown;
@@ -122,15 +155,22 @@ function shapeOf(e: unknown): Shape | undefined {
   };
   const name = str(outer.name) ?? 'Error';
   // an SDK service error names its class; a socket error carries its code
+  // a GoogleError carries a numeric gRPC code and the HTTP status it came with
+  const grpc = typeof outer.code === 'number' ? GRPC[outer.code] : undefined;
+  const status = outer.$metadata?.httpStatusCode ?? (typeof outer.httpStatusCode === 'number' ? outer.httpStatusCode : undefined);
   const code =
-    str(inner.code) ?? str(inner.Code) ?? str(outer.Code) ?? (name !== 'Error' && name !== 'TypeError' ? name : (str(inner.name) ?? name));
+    grpc ??
+    str(inner.code) ??
+    str(inner.Code) ??
+    str(outer.Code) ??
+    (name !== 'Error' && name !== 'TypeError' ? name : (str(inner.name) ?? name));
   const address = str(inner.hostname) ?? str(inner.address);
   const port = typeof inner.port === 'number' ? inner.port : undefined;
   return {
     name,
     code,
     message: (str(inner.message) ?? str(outer.message) ?? '').split('\n')[0]!,
-    ...(outer.$metadata?.httpStatusCode ? { status: outer.$metadata.httpStatusCode } : {}),
+    ...(status ? { status } : {}),
     ...(outer.$metadata?.attempts ? { attempts: outer.$metadata.attempts } : {}),
     ...(address ? { url: `${address}${port ? `:${port}` : ''}` } : {}),
   };
@@ -141,11 +181,17 @@ export function classifyCloudError(e: unknown): CloudErrorClass | undefined {
   const s = shapeOf(e);
   if (!s) return undefined;
   const has = (set: ReadonlySet<string>) => set.has(s.code) || set.has(s.name);
-  if (has(CREDENTIALS) || has(EXPIRED) || /security token included in the request is (expired|invalid)/i.test(s.message))
+  if (
+    has(CREDENTIALS) ||
+    has(EXPIRED) ||
+    s.status === 401 ||
+    NO_ADC.test(s.message) ||
+    /security token included in the request is (expired|invalid)/i.test(s.message)
+  )
     return 'credentials';
   if (has(THROTTLED) || s.status === 429 || /rate exceeded/i.test(s.message)) return 'throttled';
   if (has(DENIED) || s.status === 403) return 'denied';
-  if (has(UNREACHABLE)) return 'unreachable';
+  if (has(UNREACHABLE) || (s.status !== undefined && [502, 503, 504].includes(s.status))) return 'unreachable';
   return undefined;
 }
 
@@ -166,6 +212,7 @@ export function cloudRefusal(e: unknown, call: CloudCall): Issue | undefined {
   const withProfile: CloudCall = profile ? { ...call, profile } : call;
   switch (kind) {
     case 'credentials': {
+      if (call.service.startsWith('Google')) return gcpCredentials(call, s.code, s.message || s.code);
       const expired = EXPIRED.has(s.code) || EXPIRED.has(s.name) || /expired/i.test(s.message);
       return cloudCredentials(withProfile, s.code, s.message || s.code, expired);
     }

@@ -8,6 +8,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import type { Role } from './envname.js';
 import { fileMissing, fileTooLarge, issue, type Issue } from './errors.js';
 import { INPUT_LIMITS, inspectWorkspaceFile } from './files.js';
 import { nameIssues, syntaxIssues, topLevelIssue } from './yaml-checks.js';
@@ -197,6 +198,32 @@ export const GuardrailsSchema = z
   })
   .strict();
 
+/** How long a preview lives: whole hours or days, `72h`, `3d`. */
+export const TTL_PATTERN = /^([1-9]\d{0,3})([hd])$/;
+
+/** `previews:` in the definition: what CI's preview environments derive from, how long they live, the label that asks for one. */
+export const PreviewsSchema = z
+  .object({
+    from: z
+      .string()
+      .describe(
+        'The staging environment previews derive from (`pnpm preview <id>` without --from, and CI): they run its bundles, pins and overrides, in its account or project, with their state in its bucket.',
+      ),
+    ttl: z
+      .string()
+      .regex(TTL_PATTERN, 'must be whole hours or days, e.g. 72h or 3d')
+      .default('72h')
+      .describe('How long a preview lives after it was last created or updated (each push), at most 30 days. @default 72h'),
+    label: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,49}$/, 'must be a GitHub label name: letters, digits, spaces and . _ : -')
+      .default('preview')
+      .describe('The pull-request label that asks CI for a preview. @default preview'),
+  })
+  .strict();
+
+export type PreviewsSettings = z.output<typeof PreviewsSchema>;
+
 export const BundleEntrySchema = z
   .object({
     package: z.string().optional().describe('npm package of the bundle. @default - `@parity/bundle-<name>`'),
@@ -318,6 +345,9 @@ export const DefinitionSchema = z
     })
       .default({ exceptions: [], minBackupRetentionDays: 7 })
       .describe('Policy rules of `pnpm check`: exceptions for the whole fleet, and the thresholds the rules use.'),
+    previews: PreviewsSchema.optional().describe(
+      'Preview environments for pull requests: without this section `pnpm gen ci` writes no preview workflow and the bootstrap no preview identity (`pnpm preview` still derives previews locally).',
+    ),
     bundles: z.record(identifier, BundleEntrySchema).describe('The bundles every environment runs.'),
   })
   .strict();
@@ -378,7 +408,11 @@ export const ManifestSchema = z
   })
   .strict();
 
-export type Manifest = z.output<typeof ManifestSchema>;
+/**
+ * An environment manifest as the model reads it: a manifest file, or the one `pnpm preview` derives
+ * from a base environment (role `preview`, never written in a file: preview.ts).
+ */
+export type Manifest = Omit<z.output<typeof ManifestSchema>, 'role'> & { role: Role };
 
 /** A parsed YAML file that can map a field path back to its line. */
 export interface SourceFile<T> {
@@ -554,9 +588,11 @@ export function readYaml<S extends z.ZodType>(
   file: string,
   schema: S,
   kind: 'definition' | 'manifest',
+  /** How refusals name the file: a preview's record is read as a manifest ('preview record'). */
+  what: string = kind,
 ): { source?: SourceFile<z.output<S>>; issues: Issue[] } {
-  const r = inspectWorkspaceFile(root, file, { kind });
+  const r = inspectWorkspaceFile(root, file, { kind, what });
   if ('refused' in r) return { issues: [r.refused] };
-  if ('missing' in r) return { issues: [fileMissing(file, kind)] };
-  return parseYaml(file, r.text, schema, kind);
+  if ('missing' in r) return { issues: [fileMissing(file, what)] };
+  return parseYaml(file, r.text, schema, what);
 }

@@ -125,6 +125,83 @@ export interface FailbackRecord {
   note?: string;
 }
 
+/** A request the region fence refused (after the loss): who made it, in which step, and whether the step needed it. */
+export interface FencedRequest {
+  readonly at: string;
+  /** `region-lost`, `presigned-for-lost-region`, `control-plane-lost`, `unsigned`. */
+  readonly reason: string;
+  readonly region?: string;
+  readonly service?: string;
+  readonly action: string;
+  readonly caller: string;
+  /** The drill step running when it came (none: between steps, or in the teardown). */
+  readonly step?: string;
+  /** The step failed for it (a request made during a failover step is one the failover needs). */
+  readonly needed: boolean;
+}
+
+/** The region fence between every client and the target: what it refused, what it let through. */
+export interface FenceRecord {
+  /** The region fenced at the loss. */
+  readonly region: string;
+  fencedAt?: string;
+  /** When it was lifted (the failback's region back, or the teardown). */
+  liftedAt?: string;
+  readonly refused: FencedRequest[];
+  /** Requests let through, per region they were signed for. */
+  forwarded: Record<string, number>;
+  /** The bundle registry, stopped with the region (what the drill did). */
+  registry?: string;
+  readonly note: string;
+}
+
+/** What one recovery of the data plane brought back, measured against the writer's own record. */
+export interface DataOutcome {
+  /** `promoted`, `restored`, `switched-over`. */
+  readonly how: string;
+  readonly from: string;
+  /** Commits the writer saw acknowledged, and the rows of its marker that came back. */
+  readonly acknowledged: number;
+  readonly recovered: number;
+  /** The measured RPO: acknowledged commits missing, and the seconds of writes they span. */
+  readonly rpoRows: number;
+  readonly rpoSeconds: number;
+  /** A restore: the same loss in the Terraform schedule's time (seconds × the scale). */
+  readonly rpoScheduleSeconds?: number;
+  readonly missingSeqs?: string;
+  /** Rows present that the writer never saw acknowledged: in flight at the loss (explained), or not. */
+  readonly inFlightRecovered: number;
+  readonly unexplainedRows: number;
+  readonly checksumsVerified: number;
+  readonly checksumsFailed: number;
+  /** A promotion: the replica's lag at the loss (s), read from PostgreSQL. */
+  readonly lagAtLossSeconds?: number;
+  readonly ok: boolean;
+  readonly problems: string[];
+}
+
+/** The drill's data plane: real PostgreSQL standing in for the pair's database, under write load. */
+export interface DataPlaneRecord {
+  /** `PostgreSQL 15.10`. */
+  readonly engine: string;
+  /** The mechanism the Terraform declares, as the data plane runs it. */
+  readonly mechanism: string;
+  readonly writer: { readonly marker: string; readonly ratePerSecond: number; achievedPerSecond?: number };
+  /** Replica strategies: the lag read from PostgreSQL against the ReplicaLag alarm's threshold. */
+  lag?: {
+    readonly seconds: number;
+    readonly bytes?: number;
+    readonly thresholdSeconds: number;
+    readonly withinThreshold: boolean;
+    readonly state: string;
+  };
+  /** Backup & restore: "1 min of schedule = 1 s of drill". */
+  readonly scale?: string;
+  failover?: DataOutcome;
+  failback?: DataOutcome;
+  readonly note: string;
+}
+
 export interface DrillReport {
   readonly schema: typeof DRILL_REPORT_SCHEMA;
   readonly drEnv: string;
@@ -174,8 +251,14 @@ export interface DrillReport {
   readonly notExercised: NotExercised[];
   teardown?: { action: string; ok: boolean; detail?: string };
   readonly workDir: string;
-  /** Files relative to the workspace root, once written. */
-  files?: { json: string; markdown: string };
+  /** Who ran the drill (`--by`). */
+  by?: string;
+  /** The region fence (emulator targets): every request refused after the loss. */
+  fence?: FenceRecord;
+  /** The data plane: rows written, lost and verified. */
+  data?: DataPlaneRecord;
+  /** Files relative to the workspace root, once written (the evidence record beside the report). */
+  files?: { json: string; markdown: string; evidence?: { json: string; markdown: string } };
 }
 
 const MeasuredSchema = z.object({
@@ -200,6 +283,64 @@ const FailbackRecordSchema = z.object({
   fenced: z.array(z.string()).optional(),
   manifestsRestored: z.boolean().optional(),
   note: z.string().optional(),
+});
+
+const DataOutcomeSchema = z.object({
+  how: z.string(),
+  from: z.string(),
+  acknowledged: z.number(),
+  recovered: z.number(),
+  rpoRows: z.number(),
+  rpoSeconds: z.number(),
+  rpoScheduleSeconds: z.number().optional(),
+  missingSeqs: z.string().optional(),
+  inFlightRecovered: z.number(),
+  unexplainedRows: z.number(),
+  checksumsVerified: z.number(),
+  checksumsFailed: z.number(),
+  lagAtLossSeconds: z.number().optional(),
+  ok: z.boolean(),
+  problems: z.array(z.string()),
+});
+
+const FenceRecordSchema = z.object({
+  region: z.string(),
+  fencedAt: z.string().optional(),
+  liftedAt: z.string().optional(),
+  refused: z.array(
+    z.object({
+      at: z.string(),
+      reason: z.string(),
+      region: z.string().optional(),
+      service: z.string().optional(),
+      action: z.string(),
+      caller: z.string(),
+      step: z.string().optional(),
+      needed: z.boolean(),
+    }),
+  ),
+  forwarded: z.record(z.string(), z.number()),
+  registry: z.string().optional(),
+  note: z.string(),
+});
+
+const DataPlaneRecordSchema = z.object({
+  engine: z.string(),
+  mechanism: z.string(),
+  writer: z.object({ marker: z.string(), ratePerSecond: z.number(), achievedPerSecond: z.number().optional() }),
+  lag: z
+    .object({
+      seconds: z.number(),
+      bytes: z.number().optional(),
+      thresholdSeconds: z.number(),
+      withinThreshold: z.boolean(),
+      state: z.string(),
+    })
+    .optional(),
+  scale: z.string().optional(),
+  failover: DataOutcomeSchema.optional(),
+  failback: DataOutcomeSchema.optional(),
+  note: z.string(),
 });
 
 /** The schema of a drill report file (`schema: parity.drill/1`); the reader checks every file against it. */
@@ -277,13 +418,21 @@ export const DrillReportSchema: z.ZodType<DrillReport> = z.object({
   notExercised: z.array(z.object({ what: z.string(), env: z.string().optional(), why: z.string() })),
   teardown: z.object({ action: z.string(), ok: z.boolean(), detail: z.string().optional() }).optional(),
   workDir: z.string(),
-  files: z.object({ json: z.string(), markdown: z.string() }).optional(),
+  by: z.string().optional(),
+  fence: FenceRecordSchema.optional(),
+  data: DataPlaneRecordSchema.optional(),
+  files: z
+    .object({ json: z.string(), markdown: z.string(), evidence: z.object({ json: z.string(), markdown: z.string() }).optional() })
+    .optional(),
 });
 
 /** A drill report file as read: the report, or why the file is not one. */
 export type DrillReportRead =
   | { readonly file: string; readonly report: DrillReport; readonly problem?: undefined }
   | { readonly file: string; readonly report?: undefined; readonly problem: string };
+
+/** The evidence record beside each drill report (`<stamp>.evidence.json`, and its `.md`): not a report. */
+export const EVIDENCE_SUFFIX = '.evidence.json';
 
 /** The folder of a dr environment's drill reports, relative to the workspace root. */
 export function drillReportsDir(env: string): string {
@@ -300,7 +449,7 @@ export function drillReportFiles(root: string, env: string): string[] {
   const dir = drillReportsDir(env);
   if (!existsSync(join(root, dir))) return [];
   return readdirSync(join(root, dir))
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && !f.endsWith(EVIDENCE_SUFFIX))
     .sort()
     .reverse()
     .map((f) => `${dir}/${f}`);

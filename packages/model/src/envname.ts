@@ -15,12 +15,19 @@
 import type { Cloud } from './catalog.js';
 import { foreignCharacter } from './names.js';
 
-export type Role = 'staging' | 'production' | 'dr';
+/** The roles an environment's name gives it (and `pnpm gen env` stamps). */
+export type NamedRole = 'staging' | 'production' | 'dr';
 
-const ROLES: Record<string, Role> = { staging: 'staging', stg: 'staging', prod: 'production', production: 'production', dr: 'dr' };
+/**
+ * Every role an environment has: a named one, or `preview`, an ephemeral environment `pnpm preview`
+ * derives from a base environment (preview.ts), never written in a manifest.
+ */
+export type Role = NamedRole | 'preview';
+
+const ROLES: Record<string, NamedRole> = { staging: 'staging', stg: 'staging', prod: 'production', production: 'production', dr: 'dr' };
 
 export interface ParsedName {
-  readonly role: Role;
+  readonly role: NamedRole;
   readonly cloud?: Cloud;
   /** Region short code as written, not yet looked up. */
   readonly regionShort?: string;

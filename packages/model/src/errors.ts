@@ -92,6 +92,7 @@ export type IssueKind =
   | 'drill-verification'
   | 'data-plane'
   | 'data-not-intact'
+  | 'region-fenced'
   | 'drill-target-breached'
   // refusals of the commands outside the DR packages (issue 22 §4)
   | 'workspace-missing'
@@ -104,7 +105,18 @@ export type IssueKind =
   | 'cloud-credentials'
   | 'cloud-unreachable'
   | 'cloud-denied'
-  | 'cloud-throttled';
+  | 'cloud-throttled'
+  // Google Cloud: the failover's and the failback's target, and an operation Cloud SQL reported failed
+  | 'target-cloud'
+  | 'cloud-operation'
+  // preview environments (preview.ts)
+  | 'preview-id'
+  | 'preview-base'
+  | 'preview-ttl'
+  | 'preview-record'
+  | 'preview-recovers'
+  | 'preview-promote'
+  | 'preview-production-data';
 
 export interface Issue {
   readonly kind: IssueKind;
@@ -575,6 +587,18 @@ export function replayBeforeFailover(dr: string): Issue {
   });
 }
 
+/** `pnpm failover --replay` of a pair whose archives Parity does not replay itself (GCP: Avro files in a bucket). */
+export function replayByHand(dr: string, primary: string): Issue {
+  return issue({
+    kind: 'failover',
+    file: 'environments/platform.yaml',
+    path: 'bundles.queue.defaults.replay',
+    value: 'archive',
+    message: `${primary} archives its queues' messages on GCP (Avro files in a bucket in ${dr}'s region); pnpm failover --replay replays AWS archive queues only`,
+    fix: `follow the replay step of environments/${dr}/RUNBOOK.md: it lists the gcloud commands that read the archive and publish to ${dr}'s topics`,
+  });
+}
+
 /** A command that asks before writing has no terminal to ask on. */
 export function confirmationNeeded(command: string, file: string): Issue {
   return issue({
@@ -835,6 +859,26 @@ export function dataNotIntact(marker: string, message: string, problems: readonl
   });
 }
 
+/**
+ * A drill step called a region the drill had lost: the fence refused the request as an outage
+ * would, so the step needs the lost region and would fail on the day. `caller` is who made it.
+ */
+export function regionFenced(
+  caller: string,
+  request: { readonly region?: string; readonly service?: string; readonly action: string; readonly reason: string },
+): Issue {
+  const where = request.region ?? 'an unsigned request';
+  return issue({
+    kind: 'region-fenced',
+    file: '(region fence)',
+    path: caller,
+    value: `${request.service ?? '?'} ${request.action} in ${where}`,
+    message: `${caller} called ${request.service ?? '?'} ${request.action} in ${where}, which the drill has lost (${request.reason}): the failover needs the lost region`,
+    allowed: 'no request to the lost region after the loss',
+    fix: 'a failover step may read only the DR region: move what it reads into the DR side ahead of time (a copy, an alias, a fact in the DR manifest)',
+  });
+}
+
 /** Checks of what a region must hold after a drill's failover (or failback), made through the API, failed. */
 export function verificationFailed(region: string, failed: ReadonlyArray<{ what: string; detail: string }>, total: number): Issue {
   return issue({
@@ -1067,5 +1111,218 @@ export function cloudThrottled(call: CloudCall, code: string, attempts: number |
     value: code,
     message: `${call.service} throttled ${call.operation ?? 'the call'}${attempts ? ` ${attempts} times, with backoff between attempts` : ''} (${code})`,
     fix: 'run again in a few minutes; if it persists, ask for a higher quota for the API (Service Quotas) or run fewer commands against the account at once',
+  });
+}
+
+/*
+ * The GCP path of pnpm failover and pnpm failback (issue 25 §5): the target a pair's cloud takes,
+ * the credentials Google's client libraries read, a Cloud SQL operation that failed.
+ */
+
+/** `--aws` for a GCP pair, `--gcp` for an AWS one, or a pair whose strategy has no implementation on its cloud. */
+export function targetCloud(env: string, cloud: string, given: string, command: string, allowed: string): Issue {
+  return issue({
+    kind: 'target-cloud',
+    file: manifestFile(env),
+    path: 'cloud',
+    value: given,
+    message: `${env} is on ${cloud}: pnpm ${command} ${given} does not reach it`,
+    allowed,
+    fix: `pnpm ${command} ${env} ${allowed.split(',')[0]}`,
+  });
+}
+
+/** No usable Google credentials (Application Default Credentials): none found, expired, or not valid. */
+export function gcpCredentials(call: CloudCall, code: string, detail: string): Issue {
+  return issue({
+    kind: 'cloud-credentials',
+    file: call.endpoint ?? call.service,
+    path: call.operation ?? '',
+    value: code,
+    message: `no usable credentials for ${call.service}${call.operation ? ` (${call.operation})` : ''}: ${detail}`,
+    allowed:
+      'Application Default Credentials: gcloud auth application-default login, GOOGLE_APPLICATION_CREDENTIALS, or workload identity in CI',
+    fix: `run gcloud auth application-default login (or export GOOGLE_APPLICATION_CREDENTIALS=<a key file of an identity with access>)${call.role ? `, as ${call.role}` : ''}; in CI, the workflow authenticates through workload identity federation`,
+  });
+}
+
+/** A Cloud SQL operation (promoteReplica, …) ended with an error, or did not end in time. */
+export function operationFailed(operation: string, instance: string, name: string, detail: string): Issue {
+  return issue({
+    kind: 'cloud-operation',
+    file: instance,
+    path: operation,
+    value: name,
+    message: `${operation} of ${instance} (operation ${name || 'unnamed'}) failed: ${detail}`,
+    fix: `read it with gcloud sql operations describe ${name || '(the operation)'}, fix what it names, then run the command again: it reads the instance first and does not promote twice`,
+  });
+}
+
+/** A GCP pair whose strategy `pnpm failover` and `pnpm failback` do not run on GCP (backup & restore: no Cloud SQL restore yet). */
+export function gcpStrategyUnsupported(env: string, strategy: string, command: string, runs: readonly string[]): Issue {
+  return issue({
+    kind: 'cloud-unsupported',
+    file: manifestFile(env),
+    path: 'dr.strategy',
+    value: strategy,
+    message: `${env} is on gcp under ${strategy}: pnpm ${command} runs GCP pairs under ${runs.join(' and ')} only (Cloud SQL Admin promotes a replica; restoring a Cloud SQL backup is not implemented)`,
+    allowed: runs.join(', '),
+    fix: `restore the instance from its backup in the DR region with gcloud sql backups restore (docs/failover-failback.md), or give the pair a replica strategy (environments/platform.yaml dr.policies)`,
+  });
+}
+
+/** `pnpm failover` or `pnpm failback` without a target, or with more than one. */
+export function cloudTargetNeeded(command: string, given: readonly string[]): Issue {
+  return issue({
+    kind: given.length > 1 ? 'target-conflict' : 'target-missing',
+    file: 'command line',
+    path: '--aws/--gcp/--endpoint',
+    ...(given.length ? { value: given.join(' ') } : {}),
+    message:
+      given.length > 1 ? `${given.join(' and ')} exclude each other` : `a ${command} needs a target: --aws, --gcp or --endpoint <url>`,
+    allowed:
+      "--aws (an AWS pair, the ambient credentials), --gcp (a GCP pair, Google's Application Default Credentials), --endpoint <url> (moto, or an endpoint answering as Cloud SQL Admin does)",
+    fix: `pnpm ${command} <dr-env> with the flag of the pair's cloud: --aws or --gcp`,
+  });
+}
+
+/*
+ * Preview environments (`pnpm preview`): ephemeral, derived from a base environment, never
+ * committed. What they may not be, and what may not be made of them.
+ */
+
+/** Where a preview's record lives (gitignored), relative to the workspace root. */
+export function previewRecordFile(name: string): string {
+  return `environments/${name}/preview.yaml`;
+}
+
+/** A preview id that cannot become part of every resource's name. */
+export function previewIdInvalid(id: string, max: number): Issue {
+  return issue({
+    kind: 'preview-id',
+    file: '(command line)',
+    path: 'id',
+    value: id,
+    message: `"${id}" cannot name a preview: it becomes part of every resource's name`,
+    allowed: `1-${max} lower-case letters, digits and single hyphens, starting and ending with a letter or digit (e.g. pr-1234)`,
+    fix: 'name it after the pull request: pnpm preview pr-<number>',
+  });
+}
+
+/** A preview asked of a base it cannot derive from: a dr environment (or another preview). */
+export function previewBaseInvalid(
+  where: { file: string; path: string; line?: number },
+  base: string,
+  role: string,
+  bases: readonly string[],
+  wanted = 'a staging or production environment',
+): Issue {
+  return issue({
+    kind: 'preview-base',
+    ...where,
+    value: base,
+    message: `${base} is a ${role} environment: a preview derives from ${wanted}`,
+    allowed: bases.join(', ') || `(no ${wanted.replace(/^an? /, '')} yet)`,
+    fix:
+      where.path === 'previews.from'
+        ? "name one of those: CI's preview identity acts in that environment's account or project"
+        : 'name one of those with --from (a dr environment is previewed by previewing the production environment it recovers)',
+  });
+}
+
+/** A preview whose base environment does not exist (removed, or renamed, since the preview was made). */
+export function previewBaseMissing(
+  where: { file: string; path: string; line?: number },
+  base: string,
+  bases: readonly string[],
+  id?: string,
+): Issue {
+  return issue({
+    kind: 'preview-base',
+    ...where,
+    value: base,
+    message: `environment "${base}" does not exist: a preview derives from an environment of the workspace`,
+    allowed: bases.join(', ') || '(no staging or production environment yet)',
+    fix: id
+      ? `derive it again from an existing one (pnpm preview ${id} --from <env>), or remove it (pnpm preview ${id} --remove)`
+      : 'name one of those with --from',
+  });
+}
+
+/** --cloud names another cloud than the base runs on: the preview's state lives in the base's bucket. */
+export function previewCloudMismatch(base: string, baseCloud: string, cloud: string): Issue {
+  return issue({
+    kind: 'preview-base',
+    file: '(command line)',
+    path: '--cloud',
+    value: cloud,
+    message: `${base} runs on ${baseCloud}: a preview runs on its base's cloud (its state lives in the base's state bucket)`,
+    allowed: baseCloud,
+    fix: `drop --cloud, or derive from a ${cloud} environment with --from`,
+  });
+}
+
+/** A preview TTL that is not whole hours or days within the bounds. */
+export function previewTtlInvalid(where: { file: string; path: string; line?: number }, value: string, maxHours: number): Issue {
+  return issue({
+    kind: 'preview-ttl',
+    ...where,
+    value,
+    message: `"${value}" is not a preview lifetime`,
+    allowed: `whole hours or days, from 1h to ${maxHours / 24}d (e.g. 72h, 3d)`,
+    fix: '--ttl 72h',
+  });
+}
+
+/** A preview's record (environments/<preview>/preview.yaml) that cannot be read. */
+export function previewRecordBroken(name: string, message: string): Issue {
+  return issue({
+    kind: 'preview-record',
+    file: previewRecordFile(name),
+    path: '',
+    message: `the preview ${name} cannot be read: ${message}`,
+    fix: `make it again (pnpm preview ${name.replace(/^preview-/, '')} --from <env>), or remove it (pnpm preview ${name.replace(/^preview-/, '')} --remove)`,
+  });
+}
+
+/** A dr environment names a preview as the environment it recovers. */
+export function previewNotRecoverable(where: { file: string; path: string; line?: number }, preview: string, base: string): Issue {
+  return issue({
+    kind: 'preview-recovers',
+    ...where,
+    value: preview,
+    message: `${preview} is a preview: ephemeral, destroyed when its pull request closes or it expires, so nothing recovers it`,
+    allowed: 'a production environment',
+    fix: `name the production environment to recover (a preview of ${base} shares its definition, not its data)`,
+  });
+}
+
+/** `pnpm promote … --to <preview>`: a preview runs its base's versions. */
+export function previewNotPromotable(preview: string, base: string, id: string): Issue {
+  return issue({
+    kind: 'preview-promote',
+    file: previewRecordFile(preview),
+    path: 'from',
+    value: preview,
+    message: `${preview} is a preview: it runs the bundle versions of ${base}, its base, and has no manifest to pin`,
+    allowed: 'a staging, production or dr environment',
+    fix: `promote ${base} (pnpm promote <bundle> --to ${base}), then derive the preview again (pnpm preview ${id} --from ${base})`,
+  });
+}
+
+/** A preview restored from a snapshot of a production (or dr) environment: it would hold production data. */
+export function previewProductionData(
+  where: { file: string; path: string; line?: number },
+  preview: string,
+  snapshot: string,
+  owner: { readonly name: string; readonly role: string },
+): Issue {
+  return issue({
+    kind: 'preview-production-data',
+    ...where,
+    value: snapshot,
+    message: `${preview} would be restored from ${snapshot}, a snapshot of ${owner.name} (${owner.role}): a preview may not hold production data`,
+    allowed: 'no restoreFromSnapshot (a new, empty database), or a snapshot of a staging environment',
+    fix: `remove database.restoreFromSnapshot from what the preview inherits (its base's overrides or tiers.<preview tier>), or seed it from a staging snapshot`,
   });
 }

@@ -15,6 +15,7 @@ export * from './modules.js';
 export * from './naming.js';
 export * from './names.js';
 export * from './pins.js';
+export * from './preview.js';
 export * from './placement.js';
 export * from './refresh.js';
 export * from './resolve.js';

@@ -1,7 +1,7 @@
 /**
  * Pinned bundle versions: a manifest may pin a bundle to a published version
  * (`bundles: { database: 1.0.0 }`). It lives in `.parity/bundles/<package>@<version>`, with its
- * peers (cdktf, constructs, provider bindings) linked to the workspace's single copies, and is
+ * peers (cdktn, constructs, provider bindings) linked to the workspace's single copies, and is
  * loaded from there. Installing it (npm, the registry) is not the model's business: whoever loads
  * the workspace hands it a `PinInstaller` (@parity/release's `npmInstaller`); without one, only
  * versions already in the cache load.
@@ -57,7 +57,7 @@ export async function loadPins(
 }
 
 /**
- * A pinned bundle's spec, from the cache, installed by `installer` first if it is not there. Its peer dependencies (cdktf, constructs, the provider bindings) are
+ * A pinned bundle's spec, from the cache, installed by `installer` first if it is not there. Its peer dependencies (cdktn, constructs, the provider bindings) are
  * linked to the workspace's own copies, so that its constructs are the classes the synth uses.
  */
 export async function loadPinnedBundle(
@@ -167,6 +167,6 @@ function linkPeers(root: string, pkg: string, version: string, abs: string): Pin
   return {
     ok: false,
     message: `${pkg}@${version} needs ${problems.join(', ')}: a pinned bundle runs with the workspace's single copy of these`,
-    fix: "pin a version built for the workspace's cdktf and providers (see its CHANGELOG), or move the workspace to what it needs",
+    fix: "pin a version built for the workspace's CDK core (cdktn) and providers (see its CHANGELOG), or move the workspace to what it needs",
   };
 }

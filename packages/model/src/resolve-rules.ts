@@ -15,7 +15,8 @@ import { paramKeys, unknownParam } from './definition-check.js';
 import { deriveBackupSchedule, type BackupSchedule } from './dr.js';
 import { failoverLayer, resolvePolicy, strategyLayer, type DerivedLayer, type Strategy } from './drpolicy.js';
 import { failbackLayer, reverseCopyTarget } from './failback.js';
-import { issue, type Issue } from './errors.js';
+import { issue, previewNotRecoverable, previewProductionData, previewRecordBroken, type Issue } from './errors.js';
+import { isPreview, PREVIEW_PREFIX, validPreviewId } from './preview.js';
 import { bundleOrder, featureOffered, jurisdictionOf, listRegions, missingServices, regionsWithAll } from './placement.js';
 import {
   packageOf,
@@ -161,7 +162,7 @@ function envName(ctx: ResolveContext): void {
     );
   }
   // Names become paths and physical resource names: a folder made by hand follows the grammar too.
-  const grammar = parseEnvName(name);
+  const grammar = isPreview(m) ? previewGrammar(name) : parseEnvName(name);
   if (grammar.reason) {
     out.push(
       issue({
@@ -253,6 +254,14 @@ function jurisdiction(ctx: ResolveContext): void {
   }
 }
 
+/** A preview's name: `preview-` and an id that fits in every physical name. */
+function previewGrammar(name: string): { reason?: string } {
+  const id = name.slice(PREVIEW_PREFIX.length);
+  return name.startsWith(PREVIEW_PREFIX) && validPreviewId(id)
+    ? {}
+    : { reason: `a preview is named ${PREVIEW_PREFIX}<id>, the id lower-case letters, digits and single hyphens` };
+}
+
 function tier(ctx: ResolveContext): void {
   const { def, defSrc, m, at, out } = ctx;
   if (!own(def.tiers, m.tier)) {
@@ -307,6 +316,8 @@ function recovers(ctx: ResolveContext): void {
           fix: 'name an existing production environment',
         }),
       );
+    } else if (isPreview(target.data)) {
+      out.push(previewNotRecoverable(at(['recovers']), m.recovers, ctx.input.previews?.get(m.recovers)?.data.from ?? 'its base'));
     } else if (target.data.role !== 'production') {
       out.push(
         issue({
@@ -408,8 +419,9 @@ function drTargets(ctx: ResolveContext): void {
       }),
     );
   }
+  // a preview has no DR pair: a dr environment naming one is refused, and copies nothing
   const drTargets: EnvRef[] = [...manifests.values()]
-    .filter((o) => o.data.role === 'dr' && o.data.recovers === name && o.data.cloud === m.cloud)
+    .filter((o) => !isPreview(m) && o.data.role === 'dr' && o.data.recovers === name && o.data.cloud === m.cloud)
     .map((o) => ({ name: o.data.name, region: o.data.region }))
     .sort((a, b) => a.name.localeCompare(b.name));
   ctx.drTargets = drTargets;
@@ -702,6 +714,44 @@ function features(ctx: ResolveContext): void {
   }
 }
 
+/**
+ * A preview: made by `pnpm preview` (its record read with the workspace), and holding no
+ * production data: no database restored from a snapshot of a production or dr environment
+ * (named, as every physical name is, `<platform>-<environment>-…`).
+ */
+function preview(ctx: ResolveContext): void {
+  const { m, name, out, def, input } = ctx;
+  if (!isPreview(m)) return;
+  if (!input.previews?.has(name)) {
+    out.push(previewRecordBroken(name, 'it has no record: previews are made by pnpm preview'));
+    return;
+  }
+  for (const b of ctx.resolved) {
+    const snapshot = b.params.restoreFromSnapshot;
+    if (typeof snapshot !== 'string' || snapshot === '') continue;
+    // an ARN ends in the snapshot's identifier
+    const id = snapshot.slice(snapshot.lastIndexOf(':') + 1);
+    const owner = [...input.manifests.values()]
+      .map((s) => s.data)
+      .filter((o) => o.role === 'production' || o.role === 'dr')
+      .find((o) => id.startsWith(`${def.platform}-${o.name}-`));
+    if (owner) out.push(previewProductionData(origin(ctx, b.name, b.sources.restoreFromSnapshot), name, snapshot, owner));
+  }
+}
+
+/** Where a preview's parameter was set: its base's overrides, or the preview tier in the definition. */
+function origin(ctx: ResolveContext, bundle: string, source: ParamSource | undefined): { file: string; path: string; line?: number } {
+  const base = ctx.input.previews?.get(ctx.name)?.data.from;
+  const baseSrc = base ? ctx.input.manifests.get(base) : undefined;
+  if (source === 'override' && baseSrc) {
+    const path = ['overrides', bundle, 'restoreFromSnapshot'];
+    return { file: baseSrc.file, path: path.join('.'), line: baseSrc.lineOf(path) };
+  }
+  const path =
+    source === 'tier' ? ['tiers', ctx.m.tier, bundle, 'restoreFromSnapshot'] : ['bundles', bundle, 'defaults', 'restoreFromSnapshot'];
+  return { file: ctx.defSrc.file, path: path.join('.'), line: ctx.defSrc.lineOf(path) };
+}
+
 /** The rules, in the order they run. */
 export const RESOLVE_RULES: readonly ResolveRule[] = [
   { name: 'pins', run: pins },
@@ -714,4 +764,5 @@ export const RESOLVE_RULES: readonly ResolveRule[] = [
   { name: 'overrides', run: overrides },
   { name: 'parameters', run: parameters },
   { name: 'features', run: features },
+  { name: 'preview', run: preview },
 ];

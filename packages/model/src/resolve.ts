@@ -16,6 +16,7 @@ import { type ResolvedDr, strategyFacts } from './drpolicy.js';
 import { replicaLagSeconds } from './rpo.js';
 import { environmentMissing, type Issue } from './errors.js';
 import { stateBackend } from './placement.js';
+import { isPreview, previewStatePrefix } from './preview.js';
 import { own } from './own.js';
 import { RESOLVE_RULES, unreadableManifest, type ResolveContext } from './resolve-rules.js';
 import type { EnvRef, ResolvedEnvironment, ResolveInput, ResolveOptions } from './resolved.js';
@@ -67,6 +68,8 @@ function buildEnvironment(ctx: ResolveContext): ResolvedEnvironment {
   const { def, m, name, file, jur, recovers, drTargets, schedule } = ctx;
   const region = ctx.region!;
   const cat = regionCatalog();
+  const record = isPreview(m) ? ctx.input.previews?.get(name)?.data : undefined;
+  const preview = record ? { id: record.id, from: record.from, ttl: record.ttl, expires: record.expires } : undefined;
   // failing back under backup & restore, a dr environment's backups also go back to the production region
   const copyRegions = [...drTargets, ...(ctx.reverseCopy ? [ctx.reverseCopy] : [])]
     .map((t) => t.region)
@@ -84,8 +87,9 @@ function buildEnvironment(ctx: ResolveContext): ResolvedEnvironment {
     tier: m.tier,
     ...(recovers ? { recovers } : {}),
     drTargets,
-    ...(m.cloud === 'gcp' ? { gcpProject: gcpProjectOf(def, name) } : {}),
-    state: stateBackend(def, name, m.cloud, m.state.region, m.state.bucket),
+    // a preview runs in its base's project, its state under previews/<name>/ in its base's bucket
+    ...(m.cloud === 'gcp' ? { gcpProject: gcpProjectOf(def, preview?.from ?? name) } : {}),
+    state: stateBackend(def, preview ? previewStatePrefix(name) : name, m.cloud, m.state.region, m.state.bucket),
     dr: resolvedDr(ctx),
     backup: { ...schedule, copyRegions, location: copyRegions[0] ?? m.region },
     dataRegions: (jur?.members ?? [region.jurisdiction])
@@ -93,6 +97,7 @@ function buildEnvironment(ctx: ResolveContext): ResolvedEnvironment {
       .map((r) => r.code)
       .sort(),
     bundles: ctx.resolved,
+    ...(preview ? { preview } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import type { BackupSchedule } from './dr.js';
 import type { ResolvedDr } from './drpolicy.js';
 import type { Role } from './envname.js';
 import type { Issue } from './errors.js';
+import type { PreviewRecord } from './preview.js';
 import type { ResolvedTransform } from './transforms.js';
 
 /** Where a parameter's value came from; `strategy`, `failover` and `failback` are derived from the DR policy and the failover or failback step. */
@@ -77,6 +78,18 @@ export interface ResolvedEnvironment {
   readonly dataRegions: readonly string[];
   /** In dependency order. */
   readonly bundles: readonly ResolvedBundle[];
+  /** A preview (role `preview`): its id, its base and its expiry, which every resource carries as a tag. */
+  readonly preview?: ResolvedPreview;
+}
+
+/** What makes a preview ephemeral: which pull request it is, what it derives from, when it may be destroyed. */
+export interface ResolvedPreview {
+  readonly id: string;
+  /** The base environment. */
+  readonly from: string;
+  readonly ttl: string;
+  /** ISO 8601, UTC. */
+  readonly expires: string;
 }
 
 export interface ResolveInput {
@@ -87,6 +100,8 @@ export interface ResolveInput {
   readonly issues?: readonly Issue[];
   /** Pinned bundle versions, by `pinKey(bundle, version)` (loadWorkspace loads those the manifests name). */
   readonly pinned?: ReadonlyMap<string, PinnedLoad>;
+  /** Preview records by preview name (loadWorkspace reads them): a preview's manifest is derived from its record and its base. */
+  readonly previews?: ReadonlyMap<string, SourceFile<PreviewRecord>>;
 }
 
 /** A pinned bundle version, loaded (its spec and cache folder) or not (why, and the fix). */

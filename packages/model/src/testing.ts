@@ -36,7 +36,9 @@ export async function fixtureWorkspace(manifests: readonly ManifestInput[], root
   const ws = await loadWorkspace(root);
   const sources = new Map(manifests.map((m) => [m.name, inMemoryManifest(m)]));
   const pinned = await loadPins(ws.root, ws.definition.data, sources.values());
-  return { ...ws, manifests: sources, pinned };
+  // the fixture's manifests only: no preview a checkout holds (environments/preview-*/, gitignored)
+  const issues = ws.issues.filter((i) => !i.file.startsWith('environments/preview-'));
+  return { ...ws, manifests: sources, pinned, previews: new Map(), issues };
 }
 
 /** Resolve every fixture manifest; throws with every problem if any is invalid. */

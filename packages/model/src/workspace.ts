@@ -12,6 +12,7 @@ import { bundleContract, fileIsLink, issue, nameCharacter, ParityError, refuseOn
 import { foreignCharacter } from './names.js';
 import { importFile } from './modules.js';
 import { loadPins, type PinInstaller } from './pins.js';
+import { loadPreviews, previewsSettingIssues, type PreviewRecord } from './preview.js';
 import { checkDefinition } from './definition-check.js';
 import { resolveEnvironment } from './resolve.js';
 import { packageOf, type PinnedLoad, type ResolvedEnvironment, type ResolveOptions } from './resolved.js';
@@ -32,6 +33,11 @@ export interface Workspace {
    * reports a failure on the environments that pin it, not on the others.
    */
   readonly pinned?: ReadonlyMap<string, PinnedLoad>;
+  /**
+   * The records of the previews under environments/ (gitignored, written by `pnpm preview`), by
+   * preview name. Each preview's manifest, derived from its record and its base, is in `manifests`.
+   */
+  readonly previews?: ReadonlyMap<string, SourceFile<PreviewRecord>>;
   /** Problems found while loading (parse and schema errors, definition rules). */
   readonly issues: readonly Issue[];
 }
@@ -191,8 +197,12 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
       );
     }
   }
+  // previews are derived from their bases: after every manifest is read
+  const previews = loadPreviews(root, environmentsDir, d.source.data, manifests);
+  issues.push(...previews.issues, ...previewsSettingIssues(d.source, manifests));
+  for (const [name, m] of previews.manifests) manifests.set(name, m);
   const pinned = await loadPins(root, d.source.data, manifests.values(), options.installer);
-  return { root, environmentsDir, definition: d.source, manifests, bundles, pinned, issues };
+  return { root, environmentsDir, definition: d.source, manifests, bundles, pinned, previews: previews.records, issues };
 }
 
 /** Resolve the named environments (all when `names` is empty). */

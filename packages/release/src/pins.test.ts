@@ -1,18 +1,22 @@
 /**
  * Pinned bundle versions in manifests (`bundles: { database: 1.0.0 }`): validation, resolution
  * with the pinned version's own spec, and the errors when it cannot be had. These need no
- * registry: pinned versions are placed in the bundle cache by hand (e2e.test.ts installs real
+ * registry: pinned versions are placed in the bundle cache by hand (release.e2e.test.ts installs real
  * ones from a real registry).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace, pinnedDir, resolveEnvironment, type BundleSpec, type Workspace } from '@parity/model';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { formatDiff, resourceDiff } from './diff.js';
 import { PIN_COMMENT, setPin } from './promote.js';
 import { freePort } from '@parity/io';
 import { npmInstaller } from './install.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const MANIFEST = 'environments/prod-use1/environment.yaml';
 const ORDER = ['network', 'database', 'cluster', 'queue', 'backup'];

@@ -15,6 +15,7 @@ import semver from 'semver';
 import { isMap, isScalar, Pair, parseDocument, Scalar, YAMLMap, type Document } from 'yaml';
 import {
   environmentMissing,
+  previewNotPromotable,
   issue,
   loadPinnedBundle,
   loadWorkspace,
@@ -215,6 +216,9 @@ async function loadTarget(options: PromoteOptions): Promise<Target> {
   const unreadable = ws.issues.filter((i) => i.severity === 'error' && i.file === `environments/${opts.to}/environment.yaml`);
   if (!src && unreadable.length) throw new ParityError(unreadable, 'cannot promote');
   if (!src) refuse('cannot promote', environmentMissing(opts.to, ws.manifests.keys(), 'name an existing environment'));
+  // a preview runs its base's versions: it has no manifest to pin
+  const preview = ws.previews?.get(opts.to)?.data;
+  if (preview) refuse('cannot promote', previewNotPromotable(opts.to, preview.from, preview.id));
   const pkg = packageOf(opts.bundle, entry);
   const workspaceVersion = ws.bundles.get(opts.bundle)?.version;
   return { opts, ws, root: ws.root, def, entry, file: src.file, pkg, workspaceVersion, current: runningVersion(ws, opts.to, opts.bundle) };

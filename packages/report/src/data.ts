@@ -7,6 +7,8 @@
  * Fields the DR part of the check gains over time (`policy`, `mechanisms`, `standby`) are read
  * defensively: the page works with the check as it is and as it will be.
  */
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
 import { drillReportFiles, readDrillReport, regionCatalog, type Cloud, type ResolvedEnvironment } from '@parity/model';
 
@@ -46,9 +48,12 @@ export function envProblems(p: EnvPoint): string[] {
 export interface Arrow {
   readonly primary: string;
   readonly dr: string;
+  /** How the pair's database reaches the DR region: what the arrow is drawn as (see {@link pairMechanism}). */
   readonly mechanism: Mechanism;
   /** Every mechanism found, as the check words it. */
   readonly mechanisms: readonly string[];
+  /** Each stateful store (bundle) and how it reaches the DR region, the database first. */
+  readonly stores: readonly StoreView[];
   /** Stateful bundles nothing protects in the DR region. */
   readonly uncovered: readonly string[];
   /** A residency error names one end of the pair (e.g. a dr region outside the primary's jurisdiction). */
@@ -80,6 +85,8 @@ export interface Drill {
   readonly rtoMinutes?: number;
   readonly rpoMinutes?: number;
   readonly steps: readonly DrillStep[];
+  /** The drill's evidence record (markdown), relative to the page (or to the root when no page is given). */
+  readonly evidence?: string;
 }
 
 export interface ParamOrigin {
@@ -202,10 +209,11 @@ const KINDS: Readonly<Record<string, Mechanism>> = {
   backups: 'backup-copy',
 };
 
-/** One way data reaches the DR region: its kind, and the check's words for it. */
+/** One way data reaches the DR region: its kind, the check's words for it, and the bundle it protects when the check says. */
 export interface MechanismView {
   readonly kind: Mechanism;
   readonly text: string;
+  readonly bundle?: string;
 }
 
 /**
@@ -219,11 +227,13 @@ export function mechanismsOf(p: DrPair): MechanismView[] {
     const kind = text(field(m, 'kind'));
     const words = text(field(m, 'mechanism')) ?? kind;
     if (!words) continue;
-    out.push({ kind: (kind && KINDS[kind]) || classifyMechanism(`${kind ?? ''} ${words}`), text: words });
+    const bundle = text(field(m, 'bundle'));
+    out.push({ kind: (kind && KINDS[kind]) || classifyMechanism(`${kind ?? ''} ${words}`), text: words, ...(bundle ? { bundle } : {}) });
   }
   const seen = new Set(out.map((m) => m.text));
   for (const c of p.coverage ?? []) {
-    for (const x of c.protections ?? []) if (!seen.has(x.mechanism)) out.push({ kind: classifyMechanism(x.mechanism), text: x.mechanism });
+    for (const x of c.protections ?? [])
+      if (!seen.has(x.mechanism)) out.push({ kind: classifyMechanism(x.mechanism), text: x.mechanism, bundle: c.bundle });
   }
   return out.filter((m, i) => out.findIndex((y) => y.text === m.text) === i);
 }
@@ -233,11 +243,50 @@ export function mechanismTexts(p: DrPair): string[] {
   return mechanismsOf(p).map((m) => m.text);
 }
 
-/** The strongest mechanism that protects the pair's data. */
+const strongestOf = (views: readonly MechanismView[]): Mechanism =>
+  views.map((m) => m.kind).reduce<Mechanism>((a, m) => (RANK[m] > RANK[a] ? m : a), 'none');
+
+/** The strongest mechanism that protects any of the pair's data. */
 export function strongest(p: DrPair): Mechanism {
-  return mechanismsOf(p)
-    .map((m) => m.kind)
-    .reduce<Mechanism>((a, m) => (RANK[m] > RANK[a] ? m : a), 'none');
+  return strongestOf(mechanismsOf(p));
+}
+
+/** The store whose mechanism a pair is drawn by: its recovery (a replica promoted, or a restore) is the pair's strategy. */
+export const DRAWN_STORE = 'database';
+
+/** One stateful store (bundle) of a pair: its strongest mechanism, and the check's words for each. */
+export interface StoreView {
+  readonly bundle: string;
+  readonly mechanism: Mechanism;
+  readonly texts: readonly string[];
+}
+
+/** Each store the pair names (coverage, then mechanisms), the database first: how its data reaches the DR region. */
+export function storesOf(p: DrPair): StoreView[] {
+  const views = mechanismsOf(p);
+  const bundles = [...new Set([...(p.coverage ?? []).map((c) => c.bundle), ...views.flatMap((v) => (v.bundle ? [v.bundle] : []))])];
+  const rank = (b: string) => (b === DRAWN_STORE ? 0 : 1);
+  return bundles
+    .sort((a, b) => rank(a) - rank(b))
+    .map((bundle) => {
+      const own = views.filter((v) => v.bundle === bundle);
+      return { bundle, mechanism: strongestOf(own), texts: own.map((v) => v.text) };
+    });
+}
+
+/** A store in words: `bucket: S3 replication to …`, or that nothing reaches the DR region. */
+export function storeText(s: StoreView): string {
+  return `${s.bundle}: ${s.texts.join('; ') || MECHANISM_LABEL.none}`;
+}
+
+/**
+ * What a pair is drawn as: how its database reaches the DR region, not the strongest of every
+ * store (a bucket's S3 replication is no database replica). A pair without a database is drawn by
+ * the strongest mechanism it has.
+ */
+export function pairMechanism(p: DrPair): Mechanism {
+  const db = storesOf(p).find((s) => s.bundle === DRAWN_STORE);
+  return db ? db.mechanism : strongest(p);
 }
 
 /** Why a production environment's data does not reach a DR region, if it does not. */
@@ -250,23 +299,26 @@ function unprotected(check: CheckReport, env: string): string | undefined {
 
 function envPoints(check: CheckReport): EnvPoint[] {
   const cat = regionCatalog();
-  return check.envs.map((e) => {
-    const info = cat.get(e.cloud as Cloud, e.region);
-    const residency = check.findings.filter((f) => f.check === 'residency' && f.severity === 'error' && f.env === e.name);
-    const gap = unprotected(check, e.name);
-    return {
-      name: e.name,
-      cloud: e.cloud,
-      region: e.region,
-      role: e.role,
-      tier: e.tier,
-      jurisdiction: e.jurisdiction,
-      residency,
-      ...(gap ? { unprotected: gap } : {}),
-      ...(info ? { regionJurisdiction: info.jurisdiction } : {}),
-      ...(info?.location ? { city: info.location.city, lat: info.location.lat, lon: info.location.lon } : {}),
-    };
-  });
+  // previews are listed apart (html.ts), not drawn: the map is the fleet
+  return check.envs
+    .filter((e) => e.role !== 'preview')
+    .map((e) => {
+      const info = cat.get(e.cloud as Cloud, e.region);
+      const residency = check.findings.filter((f) => f.check === 'residency' && f.severity === 'error' && f.env === e.name);
+      const gap = unprotected(check, e.name);
+      return {
+        name: e.name,
+        cloud: e.cloud,
+        region: e.region,
+        role: e.role,
+        tier: e.tier,
+        jurisdiction: e.jurisdiction,
+        residency,
+        ...(gap ? { unprotected: gap } : {}),
+        ...(info ? { regionJurisdiction: info.jurisdiction } : {}),
+        ...(info?.location ? { city: info.location.city, lat: info.location.lat, lon: info.location.lon } : {}),
+      };
+    });
 }
 
 function arrows(check: CheckReport, points: readonly EnvPoint[]): Arrow[] {
@@ -283,8 +335,9 @@ function arrows(check: CheckReport, points: readonly EnvPoint[]): Arrow[] {
         reversed: failover === 'complete',
         primary: p.primary,
         dr: p.dr.name,
-        mechanism: strongest(p),
+        mechanism: pairMechanism(p),
         mechanisms: mechanismTexts(p),
+        stores: storesOf(p),
         uncovered: (p.coverage ?? []).filter((c) => !c.covered).map((c) => c.bundle),
         residency: !!from?.residency.length || !!to?.residency.length,
       };
@@ -309,11 +362,14 @@ function num(v: unknown): number | undefined {
 }
 
 /** One drill report file (relative to the root), through the model's reader; undefined when it is not a drill report. */
-export function readDrill(root: string, file: string): Drill | undefined {
+export function readDrill(root: string, file: string, pageDir?: string): Drill | undefined {
   const r = readDrillReport(root, file).report;
   if (!r) return undefined;
+  const evidence = r.files?.evidence?.markdown;
+  const here = evidence && existsSync(join(root, evidence)) ? evidence : undefined;
   return {
     file,
+    ...(here ? { evidence: pageDir ? relative(pageDir, join(root, here)) : here } : {}),
     drEnv: r.drEnv,
     startedAt: r.startedAt,
     status: r.status,
@@ -334,11 +390,11 @@ export function readDrill(root: string, file: string): Drill | undefined {
   };
 }
 
-function drills(root: string, check: CheckReport): ReportData['drills'] {
+function drills(root: string, check: CheckReport, pageDir?: string): ReportData['drills'] {
   const out: Record<string, Drill[]> = {};
   for (const e of check.envs.filter((x) => x.role === 'dr')) {
     const list = drillReportFiles(root, e.name)
-      .map((f) => readDrill(root, f))
+      .map((f) => readDrill(root, f, pageDir))
       .filter((d): d is Drill => !!d);
     if (list.length) out[e.name] = list;
   }
@@ -346,7 +402,7 @@ function drills(root: string, check: CheckReport): ReportData['drills'] {
 }
 
 /** Everything the page shows, from the check report and the environments it resolved. */
-export function reportData(root: string, check: CheckReport, envs: readonly ResolvedEnvironment[]): ReportData {
+export function reportData(root: string, check: CheckReport, envs: readonly ResolvedEnvironment[], pageDir?: string): ReportData {
   const points = envPoints(check);
-  return { check, envs: points, arrows: arrows(check, points), params: paramOrigins(envs), drills: drills(root, check) };
+  return { check, envs: points, arrows: arrows(check, points), params: paramOrigins(envs), drills: drills(root, check, pageDir) };
 }

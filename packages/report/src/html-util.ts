@@ -15,12 +15,17 @@ export function minutes(m: number | undefined): string {
   return `${Math.round(m * 100) / 100} min`;
 }
 
-/** Seconds as a person reads them. */
+/**
+ * Seconds as a person reads them, as the drill's report writes them: `45 s`, `4 min 00 s`,
+ * `1 h 02 min`. Rounded to the second once, before it is split, so 239.6 s is `4 min 00 s`.
+ */
 export function seconds(s: number | undefined): string {
   if (s === undefined) return '';
-  if (s < 60) return `${Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
+  const whole = Math.max(0, Math.round(s));
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${two(whole % 60)} s`;
+  return `${Math.floor(whole / 3600)} h ${two(Math.floor((whole % 3600) / 60))} min`;
 }
 
 export type Attrs = Readonly<Record<string, string | number | boolean | undefined>>;

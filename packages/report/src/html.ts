@@ -6,7 +6,18 @@
  */
 import type { DrPair, Finding, MatrixCell } from '@parity/checks';
 import { stable } from '@parity/checks';
-import { type Drill, envProblems, extras, MECHANISM_LABEL, mechanismsOf, type ReportData, standbyApplied, standbyItems } from './data.js';
+import {
+  type Drill,
+  DRAWN_STORE,
+  envProblems,
+  extras,
+  MECHANISM_LABEL,
+  mechanismsOf,
+  type ReportData,
+  standbyApplied,
+  standbyItems,
+  storeText,
+} from './data.js';
 import { count, esc, h, minutes, seconds, show, table } from './html-util.js';
 import { arrowProblem, jurisdictionFills, renderMap } from './map.js';
 import { CSS } from './style.js';
@@ -114,12 +125,12 @@ function mapTables(d: ReportData): string {
   });
   const arrowRows = d.arrows.map((a) => {
     const bad = arrowProblem(a);
-    const mechanisms = a.mechanisms.map(esc).join('<br>') || '—';
+    const stores = a.stores.length ? a.stores.map((st) => esc(storeText(st))).join('<br>') : a.mechanisms.map(esc).join('<br>') || '—';
     return row(
       { class: bad ? 'bad' : undefined, 'data-primary': a.primary, 'data-dr': a.dr },
       esc(`${a.primary} → ${a.dr}`),
       esc(MECHANISM_LABEL[a.mechanism]),
-      mechanisms,
+      stores,
       esc(bad ?? 'ok'),
     );
   });
@@ -128,7 +139,7 @@ function mapTables(d: ReportData): string {
     { class: 'map-text' },
     h('summary', {}, 'The map as tables'),
     table({}, 'Environments on the map', ['environment', 'role', 'region', 'drawn at', 'jurisdiction', 'problems'], envRows),
-    table({}, 'DR arrows', ['primary → dr', 'drawn as', 'mechanisms', 'problem'], arrowRows),
+    table({}, 'DR arrows', ['primary → dr', `drawn as (the ${DRAWN_STORE})`, 'each store', 'problem'], arrowRows),
   );
 }
 
@@ -328,8 +339,9 @@ function coverageTable(p: DrPair): string {
     const how = c.protections.map((x) => {
       const view = mechanismsOf(p).find((m) => m.text === x.mechanism);
       const recovery = extras(x).recovery;
+      // the database's kind is what the arrow draws; another store's "replica" is no read replica
       const note = [
-        view ? MECHANISM_LABEL[view.kind] : undefined,
+        view && c.bundle === DRAWN_STORE ? MECHANISM_LABEL[view.kind] : undefined,
         `RPO ${minutes(x.rpoMinutes)}`,
         recovery ? `then ${recovery}` : undefined,
       ];
@@ -393,29 +405,87 @@ function drillHistory(list: readonly Drill[]): string {
       esc(x.status),
       minutes(x.rtoMinutes),
       minutes(x.rpoMinutes),
-      h('code', {}, esc(x.file)),
+      h('code', {}, esc(x.file)) + (x.evidence ? ` · ${h('a', { href: x.evidence, class: 'evidence' }, 'evidence record')}` : ''),
     ),
   );
   return table({ class: 'drills' }, 'Drill history', ['started', 'status', 'RTO', 'RPO', 'report'], rows);
 }
 
+/** One check of a pair: passed, or failed and why. */
+interface PairCheck {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly text: string;
+  /** Each failure, when there are several. */
+  readonly items?: readonly string[];
+}
+
+const met = (t: DrPair['rpo'] | DrPair['rto']) =>
+  !t ? 'not computed' : t.met ? `met, ${minutes(t.marginMinutes)} to spare` : `breached by ${minutes(-t.marginMinutes)}`;
+
+/**
+ * Every check of a pair, passed or failed: residency (findings about either environment), coverage,
+ * RPO, RTO, the copies' keys, where the dr state lives, and any other DR finding about the pair.
+ */
+function pairChecks(d: ReportData, p: DrPair): PairCheck[] {
+  const about = (f: Finding) => f.severity === 'error' && (f.env === p.primary || f.env === p.dr?.name);
+  const residency = d.check.findings.filter((f) => f.check === 'residency' && about(f));
+  const uncovered = (p.coverage ?? []).filter((c) => !c.covered).map((c) => c.bundle);
+  const badKeys = p.keys.filter((k) => !k.ok).map((k) => k.address);
+  const others = d.check.findings.filter((f) => f.check === 'dr' && about(f));
+  const where = p.dr?.region ?? 'the DR region';
+  const checks: PairCheck[] = [
+    residency.length
+      ? { id: 'residency', ok: false, text: `residency: ${count(residency.length, 'violation')}`, items: residency.map((f) => f.message) }
+      : { id: 'residency', ok: true, text: `data stays in ${p.jurisdiction}` },
+    !p.dr
+      ? { id: 'coverage', ok: false, text: 'no dr environment recovers it' }
+      : uncovered.length
+        ? { id: 'coverage', ok: false, text: `not protected in ${where}: ${uncovered.join(', ')}` }
+        : { id: 'coverage', ok: true, text: `every stateful bundle reaches ${where}` },
+    { id: 'rpo', ok: p.rpo?.met === true, text: `RPO ${met(p.rpo)}` },
+    { id: 'rto', ok: p.rto?.met === true, text: `RTO ${met(p.rto)}` },
+    badKeys.length
+      ? { id: 'keys', ok: false, text: `copies encrypted with a key outside ${where}: ${badKeys.join(', ')}` }
+      : { id: 'keys', ok: true, text: p.keys.length ? `every copy encrypted with a key in ${where}` : 'no copies to encrypt' },
+    p.stateOk === false
+      ? { id: 'state', ok: false, text: `the dr state lives in ${p.dr?.stateRegion}, the region it fails over from` }
+      : { id: 'state', ok: true, text: p.dr ? `dr state in ${p.dr.stateRegion}` : 'no dr state' },
+  ];
+  const more: PairCheck = others.length
+    ? { id: 'dr-findings', ok: false, text: count(others.length, 'DR finding'), items: others.map((f) => `${f.kind}: ${f.message}`) }
+    : { id: 'dr-findings', ok: true, text: 'no other DR finding' };
+  return [...checks, more];
+}
+
+function checksList(checks: readonly PairCheck[]): string {
+  const items = checks.map((c) =>
+    h(
+      'li',
+      { class: c.ok ? 'check ok' : 'check bad-text', 'data-check': c.id, 'data-ok': String(c.ok) },
+      `${c.ok ? '✔' : '✘'} ${esc(c.text)}`,
+      c.items && h('ul', {}, ...c.items.map((i) => h('li', {}, esc(i)))),
+    ),
+  );
+  return h('ul', { class: 'checks', 'aria-label': 'checks of the pair' }, ...items);
+}
+
 function pairSection(d: ReportData, p: DrPair): string {
   const drills = p.dr ? (d.drills[p.dr.name] ?? []) : [];
-  const residency = d.check.findings.filter(
-    (f) => f.check === 'residency' && f.severity === 'error' && (f.env === p.primary || f.env === p.dr?.name),
-  );
-  const bad = !p.dr || residency.length > 0 || (p.coverage ?? []).some((c) => !c.covered) || p.rpo?.met === false || p.rto?.met === false;
-  const residencyList = residency.length
-    ? h('p', { class: 'bad-text' }, h('strong', {}, 'Residency:')) +
-      h('ul', { class: 'bad-text' }, ...residency.map((f) => h('li', {}, esc(f.message))))
-    : '';
+  const checks = pairChecks(d, p);
+  const bad = checks.some((c) => !c.ok);
   const never = h('p', {}, `Never drilled${p.dr ? `: ${h('code', {}, esc(`pnpm drill ${p.dr.name}`))}` : ''}.`);
   const title = `${esc(p.primary)} → ${p.dr ? esc(p.dr.name) : h('span', { class: 'bad-text' }, 'no dr environment')}`;
   return h(
     'article',
     { class: bad ? 'pair bad' : 'pair', 'data-primary': p.primary, 'data-dr': p.dr?.name },
     h('h3', {}, title),
-    h('div', { class: 'cols' }, h('div', {}, policyList(p), threeWays(p), storeRpoTable(p), residencyList), h('div', {}, coverageTable(p))),
+    h(
+      'div',
+      { class: 'cols' },
+      h('div', {}, checksList(checks), policyList(p), threeWays(p), storeRpoTable(p)),
+      h('div', {}, coverageTable(p)),
+    ),
     drills.length ? timeline(drills[0]!) + drillHistory(drills) : never,
   );
 }
@@ -423,6 +493,34 @@ function pairSection(d: ReportData, p: DrPair): string {
 function drSection(d: ReportData): string {
   const body = d.check.dr.length ? d.check.dr.map((p) => pairSection(d, p)) : [h('p', {}, 'No production environments.')];
   return h('section', { id: 'dr', 'aria-labelledby': 'dr-h' }, h('h2', { id: 'dr-h' }, 'DR pairs'), ...body);
+}
+
+/** The previews (`pnpm preview`), if any, apart from the fleet: ephemeral, each against its base. */
+function previewsSection(d: ReportData): string | undefined {
+  const previews = d.check.previews ?? [];
+  if (!previews.length) return undefined;
+  const rows = previews.map((p) =>
+    row(
+      { class: p.atParity ? undefined : 'bad' },
+      esc(p.name),
+      esc(p.from),
+      esc(`${p.cloud} ${p.region}`),
+      esc(p.tier),
+      `${esc(p.expires)}${p.expired ? ` ${badge('warn', 'expired')}` : ''}`,
+      p.atParity ? badge('ok', `at parity with ${p.from}`) : badge('bad', 'not at parity (see the findings)'),
+    ),
+  );
+  return h(
+    'section',
+    { id: 'previews', 'aria-labelledby': 'previews-h' },
+    h('h2', { id: 'previews-h' }, 'Previews'),
+    h(
+      'p',
+      {},
+      'Ephemeral environments for pull requests (pnpm preview), never committed: destroyed when the pull request closes or they expire.',
+    ),
+    table({ class: 'previews' }, undefined, ['preview', 'base', 'region', 'tier', 'expires', 'parity'], rows),
+  );
 }
 
 function findingRow(f: Finding): string {
@@ -470,7 +568,9 @@ export function renderHtml(d: ReportData): string {
     h('title', {}, esc(`Parity fleet report: ${count(d.check.envs.length, 'environment')}, ${count(d.check.summary.errors, 'violation')}`)),
     h('style', {}, CSS),
   ];
-  const main = [header(d), mapSection(d), matrixSection(d), drSection(d), findingsSection(d)];
+  const main = [header(d), mapSection(d), matrixSection(d), drSection(d), previewsSection(d), findingsSection(d)].filter(
+    (x) => x !== undefined,
+  );
   const footer = h('footer', {}, `Written by ${h('code', {}, 'pnpm report')}. ${CREDIT}`);
   const body = [h('main', {}, ...main.map((s) => `${s}\n`), footer), h('script', {}, PRINT_SCRIPT)];
   return `<!doctype html>\n<html lang="en">\n<head>\n${head.join('\n')}\n</head>\n<body>\n${body.join('\n')}\n</body>\n</html>\n`;

@@ -2,18 +2,22 @@
  * The fleet on a world map, rendered to SVG in Node when the report is written (the page loads
  * nothing): Natural Earth country shapes (`world-atlas`, 1:110m) through `topojson-client`,
  * projected with d3-geo's Natural Earth projection, fitted to where the environments are.
- * Environments are marked by role at their region's city; the countries of the fleet's
- * jurisdictions are shaded; an arrow runs from each primary to its dr environment, styled by how
- * data gets there; residency errors and data nothing protects are drawn in red.
+ * Environments are marked by role at their region's city, markers that would overlap pushed apart
+ * (d3-force's collision force); the countries of the fleet's jurisdictions are shaded, each
+ * jurisdiction in its own fixed colour; an arrow runs from each primary to its dr environment,
+ * styled by how its database gets there and bent around the markers it does not connect; labels
+ * go where they cover no marker, no arrow and no other label; residency errors and data nothing
+ * protects are drawn in red.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { forceCollide, forceSimulation, type SimulationNodeDatum } from 'd3-force';
 import { geoBounds, geoNaturalEarth1, geoPath, type GeoPath, type GeoPermissibleObjects } from 'd3-geo';
 import countries from 'i18n-iso-countries';
 import { feature } from 'topojson-client';
 import type { FeatureCollection, Geometry } from 'geojson';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import { type Arrow, type EnvPoint, envProblems, MECHANISM_LABEL } from './data.js';
+import { type Arrow, DRAWN_STORE, type EnvPoint, envProblems, MECHANISM_LABEL, storeText } from './data.js';
 import { type Attrs, esc, h } from './html-util.js';
 
 export const MAP_WIDTH = 1200;
@@ -25,8 +29,48 @@ export const MAP_HEIGHT = 520;
  */
 const EU = new Set('AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE'.split(' '));
 
-/** Soft fills for the fleet's jurisdictions, in order of first appearance. */
-const JURISDICTION_FILLS = ['#cfe0f7', '#d5efdd', '#f6e3c6', '#e8d8f3', '#f3d6dc', '#d6eef0'];
+/** Soft fills for jurisdictions. */
+const PALETTE = ['#cfe0f7', '#d5efdd', '#f6e3c6', '#e8d8f3', '#f3d6dc', '#d6eef0'] as const;
+const [BLUE, GREEN, SAND, LAVENDER, ROSE, TEAL] = PALETTE;
+
+/**
+ * Each jurisdiction of the region catalog in one colour, whatever else the fleet holds, so a
+ * jurisdiction looks the same in every report; neighbours differ (US, CA, MX; EU, UK, CH).
+ */
+const JURISDICTION_FILL: Readonly<Record<string, string>> = {
+  EU: BLUE,
+  US: GREEN,
+  UK: ROSE,
+  CH: SAND,
+  CA: LAVENDER,
+  MX: SAND,
+  BR: LAVENDER,
+  CL: SAND,
+  JP: ROSE,
+  KR: SAND,
+  TW: TEAL,
+  HK: LAVENDER,
+  SG: TEAL,
+  MY: SAND,
+  TH: ROSE,
+  ID: LAVENDER,
+  IN: SAND,
+  AU: SAND,
+  NZ: TEAL,
+  ZA: TEAL,
+  IL: TEAL,
+  SA: LAVENDER,
+  QA: ROSE,
+};
+
+/** A jurisdiction's fill: its own, or one the code picks from the palette (a hash, never the fleet's order). */
+export function jurisdictionFill(j: string): string {
+  const own = JURISDICTION_FILL[j];
+  if (own) return own;
+  let hash = 0;
+  for (const c of j) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  return PALETTE[hash % PALETTE.length]!;
+}
 
 type Countries = FeatureCollection<Geometry, { name: string }>;
 
@@ -49,24 +93,42 @@ interface Placed extends EnvPoint {
   readonly y: number;
 }
 
-/** Screen positions; environments sharing a region sit side by side around it. */
+/** Centre-to-centre distance markers keep (they are about 18 px across). */
+const MARKER_GAP = 22;
+
+interface Node extends SimulationNodeDatum {
+  readonly p: EnvPoint;
+  x: number;
+  y: number;
+}
+
+/**
+ * Screen positions. Environments at the same place start on a small ring around it, in name
+ * order; d3-force's collision force then pushes apart any markers that still overlap (the same
+ * place, or cities a few pixels apart), so every marker shows. Deterministic: d3-force's own
+ * random source is a fixed-seed generator.
+ */
 function place(points: readonly EnvPoint[], project: (p: [number, number]) => [number, number] | null): Placed[] {
-  const groups = new Map<string, EnvPoint[]>();
-  for (const p of points) {
+  const groups = new Map<string, Array<{ p: EnvPoint; xy: [number, number] }>>();
+  for (const p of [...points].sort((a, b) => a.name.localeCompare(b.name))) {
     if (p.lat === undefined || p.lon === undefined) continue;
-    const k = `${p.lon},${p.lat}`;
-    groups.set(k, [...(groups.get(k) ?? []), p]);
-  }
-  const out: Placed[] = [];
-  for (const list of groups.values()) {
-    const xy = project([list[0]!.lon!, list[0]!.lat!]);
+    const xy = project([p.lon, p.lat]);
     if (!xy) continue;
-    list.forEach((p, i) => {
-      const dx = list.length === 1 ? 0 : (i - (list.length - 1) / 2) * 18;
-      out.push({ ...p, x: xy[0] + dx, y: xy[1] });
-    });
+    const k = `${xy[0].toFixed(1)},${xy[1].toFixed(1)}`;
+    groups.set(k, [...(groups.get(k) ?? []), { p, xy }]);
   }
-  return out;
+  const nodes: Node[] = [...groups.values()].flatMap((list) => {
+    const ring = list.length < 2 ? 0 : MARKER_GAP / (2 * Math.sin(Math.PI / list.length));
+    return list.map(({ p, xy }, i) => {
+      const angle = -Math.PI / 2 + (2 * Math.PI * i) / list.length;
+      return { p, x: xy[0] + ring * Math.cos(angle), y: xy[1] + ring * Math.sin(angle) };
+    });
+  });
+  forceSimulation(nodes)
+    .force('collide', forceCollide<Node>(MARKER_GAP / 2).iterations(4))
+    .stop()
+    .tick(120);
+  return nodes.map((n) => ({ ...n.p, x: n.x, y: n.y }));
 }
 
 function markerShape(p: Placed): string {
@@ -85,49 +147,104 @@ interface Box {
 }
 const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
-/** Labels placed greedily where they cover no marker and no other label. */
-function labels(placed: readonly Placed[], size: Size): string {
-  const taken: Box[] = placed.map((p) => ({ x: p.x - 9, y: p.y - 9, w: 18, h: 18 }));
+interface Pt {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** A box around a point, `r` either side. */
+const around = (p: Pt, r: number): Box => ({ x: p.x - r, y: p.y - r, w: 2 * r, h: 2 * r });
+
+/** Where a label may go around its marker: beside it first, then above and below, then one step further out. */
+function labelTries(p: Placed, w: number, h: number): Array<[number, number, string]> {
+  return [0, 12].flatMap((o) => [
+    [p.x + 11 + o, p.y - h / 2, 'start'] as [number, number, string],
+    [p.x - 11 - o - w, p.y - h / 2, 'end'] as [number, number, string],
+    [p.x - w / 2, p.y - 12 - o - h, 'middle'] as [number, number, string],
+    [p.x - w / 2, p.y + 12 + o, 'middle'] as [number, number, string],
+    [p.x + 9 + o, p.y - 8 - o - h, 'start'] as [number, number, string],
+    [p.x + 9 + o, p.y + 8 + o, 'start'] as [number, number, string],
+    [p.x - 9 - o - w, p.y - 8 - o - h, 'end'] as [number, number, string],
+    [p.x - 9 - o - w, p.y + 8 + o, 'end'] as [number, number, string],
+  ]);
+}
+
+/**
+ * Labels placed greedily where they cover no marker, no arrow (line or head) and no other label;
+ * where nothing is free, where they cover least.
+ */
+function labels(placed: readonly Placed[], size: Size, obstacles: readonly Box[]): string {
+  const taken: Box[] = [...placed.map((p) => around(p, 10)), ...obstacles];
   const out: string[] = [];
   for (const p of [...placed].sort((a, b) => a.y - b.y || a.x - b.x)) {
     const w = p.name.length * 8.2 + 4; // 12.5 px bold, with room to spare
-    const h = 15;
-    const tries: Array<[number, number, string]> = [
-      [p.x + 11, p.y - h / 2, 'start'],
-      [p.x - 11 - w, p.y - h / 2, 'end'],
-      [p.x - w / 2, p.y - 12 - h, 'middle'],
-      [p.x - w / 2, p.y + 12, 'middle'],
-      [p.x + 9, p.y - 8 - h, 'start'],
-      [p.x + 9, p.y + 8, 'start'],
-      [p.x - 9 - w, p.y - 8 - h, 'end'],
-      [p.x - 9 - w, p.y + 8, 'end'],
-    ];
-    const fits = (t: [number, number, string]) => {
-      const box = { x: t[0], y: t[1], w, h };
-      return box.x >= 0 && box.y >= 0 && box.x + w <= size.width && box.y + h <= size.height && !taken.some((b) => overlaps(b, box));
-    };
-    const [bx, by, anchor] = tries.find(fits) ?? tries[0]!;
-    taken.push({ x: bx, y: by, w, h });
+    const ht = 15;
+    const inside = (box: Box) => box.x >= 0 && box.y >= 0 && box.x + w <= size.width && box.y + ht <= size.height;
+    const scored = labelTries(p, w, ht).map((t) => {
+      const box = { x: t[0], y: t[1], w, h: ht };
+      return { t, box, cost: inside(box) ? taken.filter((b) => overlaps(b, box)).length : Number.POSITIVE_INFINITY };
+    });
+    const best = scored.reduce((a, b) => (b.cost < a.cost ? b : a));
+    const [bx, by, anchor] = best.t;
+    taken.push(best.box);
     const tx = anchor === 'start' ? bx + 2 : anchor === 'end' ? bx + w - 2 : bx + w / 2;
-    out.push(`<text class="label" x="${tx.toFixed(1)}" y="${(by + 11.5).toFixed(1)}" text-anchor="${anchor}">${esc(p.name)}</text>`);
+    const attrs = { class: 'label', x: tx.toFixed(1), y: (by + 11.5).toFixed(1), 'text-anchor': anchor, 'data-label': p.name };
+    out.push(h('text', attrs, esc(p.name)));
   }
   return out.join('');
 }
 
-/** A curved arrow from the primary to its dr environment, stopping short of both markers. */
-function arrowPath(a: Placed, b: Placed): string {
+/** Arrowhead length and width, in the map's pixels (`markerUnits="userSpaceOnUse"`: the same for every line width). */
+const HEAD = 11;
+/** How far an arrow keeps from the centre of a marker it does not connect. */
+const CLEARANCE = 17;
+/** Bends tried, as a share of the distance (at most 200 px of it): the usual curve first, then either side, then straight. */
+const BENDS = [0.3, -0.3, 0.15, -0.15, 0.5, -0.5, 0.75, -0.75, 0];
+
+/** An arrow's path, points along it, and the boxes it covers (line and head) for the labels to avoid. */
+interface Route {
+  readonly d: string;
+  readonly points: readonly Pt[];
+  readonly covers: readonly Box[];
+}
+
+/** Points along the quadratic curve from `s` through control `c` to `e`. */
+function along(s: Pt, c: Pt, e: Pt, n = 48): Pt[] {
+  return Array.from({ length: n + 1 }, (_, i) => {
+    const t = i / n;
+    const u = 1 - t;
+    return { x: u * u * s.x + 2 * u * t * c.x + t * t * e.x, y: u * u * s.y + 2 * u * t * c.y + t * t * e.y };
+  });
+}
+
+/** The curve from `a` to `b` bent by `bend`, stopping short of both markers (the head's tip at the end). */
+function curve(a: Pt, b: Pt, bend: number): { d: string; points: Pt[] } {
   const dx = b.x - a.x;
   const dy = b.y - a.y;
   const len = Math.hypot(dx, dy) || 1;
-  const cx = (a.x + b.x) / 2 - (dy / len) * Math.min(60, len * 0.3);
-  const cy = (a.y + b.y) / 2 + (dx / len) * Math.min(60, len * 0.3);
-  const shorten = (from: { x: number; y: number }, towards: { x: number; y: number }, by: number) => {
-    const l = Math.hypot(towards.x - from.x, towards.y - from.y) || 1;
-    return { x: from.x + ((towards.x - from.x) / l) * by, y: from.y + ((towards.y - from.y) / l) * by };
+  const o = bend * Math.min(len, 200);
+  const c = { x: (a.x + b.x) / 2 - (dy / len) * o, y: (a.y + b.y) / 2 + (dx / len) * o };
+  const shorten = (from: Pt, by: number) => {
+    const l = Math.hypot(c.x - from.x, c.y - from.y) || 1;
+    return { x: from.x + ((c.x - from.x) / l) * by, y: from.y + ((c.y - from.y) / l) * by };
   };
-  const s = shorten(a, { x: cx, y: cy }, 10);
-  const e = shorten(b, { x: cx, y: cy }, 12);
-  return `M${s.x.toFixed(1)},${s.y.toFixed(1)}Q${cx.toFixed(1)},${cy.toFixed(1)} ${e.x.toFixed(1)},${e.y.toFixed(1)}`;
+  const s = shorten(a, 10);
+  const e = shorten(b, 11);
+  const f = (n: number) => n.toFixed(1);
+  return { d: `M${f(s.x)},${f(s.y)}Q${f(c.x)},${f(c.y)} ${f(e.x)},${f(e.y)}`, points: along(s, c, e) };
+}
+
+/**
+ * The arrow from the primary to its dr environment: the first bend that keeps {@link CLEARANCE}
+ * from every other marker, or the one that keeps the most.
+ */
+function route(a: Placed, b: Placed, others: readonly Pt[]): Route {
+  const clearance = (points: readonly Pt[]) =>
+    Math.min(Number.POSITIVE_INFINITY, ...others.flatMap((m) => points.map((p) => Math.hypot(p.x - m.x, p.y - m.y))));
+  const tried = BENDS.map((bend) => curve(a, b, bend)).map((c) => ({ ...c, clear: clearance(c.points) }));
+  const chosen = tried.find((c) => c.clear >= CLEARANCE) ?? tried.reduce((x, y) => (y.clear > x.clear ? y : x));
+  const tip = chosen.points[chosen.points.length - 1]!;
+  return { d: chosen.d, points: chosen.points, covers: [...chosen.points.map((p) => around(p, 3)), around(tip, HEAD)] };
 }
 
 /** Whether an arrow is drawn in red, and why (for its tooltip and the table). */
@@ -140,14 +257,10 @@ export function arrowProblem(a: Arrow): string | undefined {
   return why.length ? why.join('; ') : undefined;
 }
 
-/** The fleet's jurisdictions, each with its fill, in order of first appearance. */
+/** The fleet's jurisdictions, in name order, each with its fixed fill. */
 export function jurisdictionFills(points: readonly EnvPoint[]): Map<string, string> {
-  const fills = new Map<string, string>();
-  for (const p of points) {
-    const j = p.regionJurisdiction;
-    if (j && !fills.has(j)) fills.set(j, JURISDICTION_FILLS[fills.size % JURISDICTION_FILLS.length]!);
-  }
-  return fills;
+  const js = [...new Set(points.flatMap((p) => (p.regionJurisdiction ? [p.regionJurisdiction] : [])))].sort();
+  return new Map(js.map((j) => [j, jurisdictionFill(j)]));
 }
 
 interface Size {
@@ -184,26 +297,41 @@ function countryShapes(path: GeoPath, size: Size, fills: ReadonlyMap<string, str
   return shapes.join('');
 }
 
-function arrowElements(arrows: readonly Arrow[], at: ReadonlyMap<string, Placed>, detail: boolean): string {
-  return arrows
-    .flatMap((a) => {
-      // once the dr environment runs as the primary, what flows (the reverse copy of a failback) goes back
-      const [from, to] = a.reversed ? [at.get(a.dr), at.get(a.primary)] : [at.get(a.primary), at.get(a.dr)];
-      if (!from || !to) return [];
-      const bad = arrowProblem(a);
-      const ends = a.reversed ? `${a.dr} → ${a.primary}` : `${a.primary} → ${a.dr}`;
-      const title = `${ends}: ${MECHANISM_LABEL[a.mechanism]}${a.phase ? `, ${a.phase}` : ''}${bad ? ` (${bad})` : ''}`;
-      const who = detail ? { 'data-detail-pair': a.primary } : { 'data-primary': a.primary, 'data-dr': a.dr };
-      const attrs = {
-        class: `arrow mech-${a.mechanism}${bad ? ' bad' : ''}${a.phase ? ' in-failover' : ''}`,
-        ...who,
-        'data-mechanism': a.mechanism,
-        d: arrowPath(from, to),
-        'marker-end': `url(#head${bad ? '-bad' : ''})`,
-      };
-      return [h('path', attrs, h('title', {}, esc(title)))];
-    })
-    .join('');
+/** What an arrow says in its tooltip and the map's text: its database's mechanism, then every other store. */
+export function arrowWords(a: Arrow): string {
+  const others = a.stores.filter((st) => st.bundle !== DRAWN_STORE).map(storeText);
+  const drawn = a.stores.some((st) => st.bundle === DRAWN_STORE) ? ` (the ${DRAWN_STORE})` : '';
+  return `${MECHANISM_LABEL[a.mechanism]}${drawn}${others.length ? `; ${others.join('; ')}` : ''}`;
+}
+
+/** The arrows of one panel, each routed around the markers it does not connect; and what they cover, for the labels. */
+function arrowElements(arrows: readonly Arrow[], placed: readonly Placed[], detail: boolean): { svg: string; covers: Box[] } {
+  const at = new Map(placed.map((p) => [p.name, p]));
+  const covers: Box[] = [];
+  const svg = arrows.flatMap((a) => {
+    // once the dr environment runs as the primary, what flows (the reverse copy of a failback) goes back
+    const [from, to] = a.reversed ? [at.get(a.dr), at.get(a.primary)] : [at.get(a.primary), at.get(a.dr)];
+    if (!from || !to) return [];
+    const path = route(
+      from,
+      to,
+      placed.filter((p) => p !== from && p !== to),
+    );
+    covers.push(...path.covers);
+    const bad = arrowProblem(a);
+    const ends = a.reversed ? `${a.dr} → ${a.primary}` : `${a.primary} → ${a.dr}`;
+    const title = `${ends}: ${arrowWords(a)}${a.phase ? `, ${a.phase}` : ''}${bad ? ` (${bad})` : ''}`;
+    const who = detail ? { 'data-detail-pair': a.primary, 'data-detail-dr': a.dr } : { 'data-primary': a.primary, 'data-dr': a.dr };
+    const attrs = {
+      class: `arrow mech-${a.mechanism}${bad ? ' bad' : ''}${a.phase ? ' in-failover' : ''}`,
+      ...who,
+      'data-mechanism': a.mechanism,
+      d: path.d,
+      'marker-end': `url(#head${bad ? '-bad' : ''})`,
+    };
+    return [h('path', attrs, h('title', {}, esc(title)))];
+  });
+  return { svg: svg.join(''), covers };
 }
 
 function markerElements(placed: readonly Placed[], detail: boolean): string {
@@ -223,6 +351,16 @@ function markerElements(placed: readonly Placed[], detail: boolean): string {
     .join('');
 }
 
+/** A projection fitting `focus` into a panel of `size`, 8 px in from its edges. */
+const fitted = (size: Size, focus: GeoPermissibleObjects) =>
+  geoNaturalEarth1().fitExtent(
+    [
+      [8, 8],
+      [size.width - 8, size.height - 8],
+    ],
+    focus,
+  );
+
 /** One panel: countries, arrows, markers and labels, projected to fit its focus. */
 function renderPanel(
   panel: Panel,
@@ -232,13 +370,7 @@ function renderPanel(
   extra = '',
 ): string {
   const { width, height } = panel.size;
-  const projection = geoNaturalEarth1().fitExtent(
-    [
-      [8, 8],
-      [width - 8, height - 8],
-    ],
-    panel.focus,
-  );
+  const projection = fitted(panel.size, panel.focus);
   // clipped to the panel, so shapes carry only what shows
   const path = geoPath(
     projection.clipExtent([
@@ -247,15 +379,15 @@ function renderPanel(
     ]),
   ).digits(1);
   const placed = place(points, (p) => projection(p)).filter((p) => p.x >= 0 && p.y >= 0 && p.x <= width && p.y <= height);
-  const at = new Map(placed.map((p) => [p.name, p]));
+  const drawn = arrowElements(arrows, placed, panel.detail);
   const labelled = placed.filter((p) => !panel.unlabelled?.has(p.name));
   return [
     `<rect class="sea" width="${width}" height="${height}"/>`,
     `<g class="countries">${countryShapes(path, panel.size, fills, panel.detail ? '50m' : '110m')}</g>`,
     extra,
-    `<g class="arrows">${arrowElements(arrows, at, panel.detail)}</g>`,
+    `<g class="arrows">${drawn.svg}</g>`,
     `<g class="markers">${markerElements(placed, panel.detail)}</g>`,
-    `<g class="labels" aria-hidden="true">${labels(labelled, panel.size)}</g>`,
+    `<g class="labels" aria-hidden="true">${labels(labelled, panel.size, drawn.covers)}</g>`,
   ].join('\n');
 }
 
@@ -263,7 +395,7 @@ function renderPanel(
 const head = (id: string, cls: string) =>
   h(
     'marker',
-    { id, viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+    { id, viewBox: '0 0 10 10', refX: 10, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: HEAD, markerHeight: HEAD, orient: 'auto' },
     h('path', { d: 'M0,0L10,5L0,10Z', class: cls }),
   );
 const DEFS = h('defs', {}, head('head', 'head'), head('head-bad', 'head bad'));
@@ -286,23 +418,14 @@ function pointsFocus(points: readonly EnvPoint[], padLon: number, padLat: number
 }
 
 /** The overview's projection: fitted to where the environments are, with room around them. */
-function overviewProjection(points: readonly EnvPoint[]) {
-  return geoNaturalEarth1().fitExtent(
-    [
-      [8, 8],
-      [MAP_WIDTH - 8, MAP_HEIGHT - 8],
-    ],
-    pointsFocus(points, 22, 13),
-  );
-}
+const overviewProjection = (points: readonly EnvPoint[]) => fitted({ width: MAP_WIDTH, height: MAP_HEIGHT }, pointsFocus(points, 22, 13));
 
 /**
- * Groups of environments in different regions drawn so close on the overview that their labels
+ * Groups of environments in different places drawn so close on the overview that their labels
  * and arrows would collide (markers within 70 px, joined transitively): each gets a detail panel.
+ * Environments at one place (one city) are spread apart on the overview itself.
  */
-function crowded(points: readonly EnvPoint[]): EnvPoint[][] {
-  const projection = overviewProjection(points);
-  const placed = place(points, (p) => projection(p));
+function crowded(placed: readonly Placed[]): Placed[][] {
   const group = placed.map((_, i) => i);
   const root = (i: number): number => {
     while (group[i] !== i) i = group[i]!;
@@ -313,9 +436,9 @@ function crowded(points: readonly EnvPoint[]): EnvPoint[][] {
       if (Math.hypot(placed[i]!.x - placed[k]!.x, placed[i]!.y - placed[k]!.y) < 70) group[root(k)] = root(i);
     }
   }
-  const groups = new Map<number, EnvPoint[]>();
+  const groups = new Map<number, Placed[]>();
   for (const [i, p] of placed.entries()) groups.set(root(i), [...(groups.get(root(i)) ?? []), p]);
-  return [...groups.values()].filter((g) => new Set(g.map((p) => p.region)).size > 1);
+  return [...groups.values()].filter((g) => new Set(g.map((p) => `${p.lon},${p.lat}`)).size > 1);
 }
 
 /**
@@ -324,14 +447,17 @@ function crowded(points: readonly EnvPoint[]): EnvPoint[][] {
  */
 export function renderMap(points: readonly EnvPoint[], arrows: readonly Arrow[]): string {
   const fills = jurisdictionFills(points);
-  const details = crowded(points);
+  const projection = overviewProjection(points);
+  const details = crowded(place(points, (p) => projection(p)));
   const unlabelled = new Set(details.flat().map((p) => p.name));
+  // an arrow inside one crowded group is drawn in its detail panel only: on the overview it would be a smudge across markers
+  const inGroup = (a: Arrow) => details.some((g) => g.some((p) => p.name === a.primary) && g.some((p) => p.name === a.dr));
   const overview = renderPanel(
     { size: { width: MAP_WIDTH, height: MAP_HEIGHT }, focus: pointsFocus(points, 22, 13), detail: false, unlabelled },
     points,
-    arrows,
+    arrows.filter((a) => !inGroup(a)),
     fills,
-    detailFrames(points, details),
+    detailFrames(details),
   );
   const svg = (attrs: Attrs, ...children: string[]) =>
     h('svg', { ...attrs, role: 'img', xmlns: 'http://www.w3.org/2000/svg' }, ...children);
@@ -361,12 +487,10 @@ export function renderMap(points: readonly EnvPoint[], arrows: readonly Arrow[])
   return panels.length ? `${main}\n${h('div', { class: 'details' }, ...panels)}` : main;
 }
 
-/** On the overview, a frame around each crowded group, named after its detail panel. */
-function detailFrames(points: readonly EnvPoint[], details: readonly EnvPoint[][]): string {
-  const projection = overviewProjection(points);
+/** On the overview, a frame around each crowded group (as placed there), named after its detail panel. */
+function detailFrames(details: readonly Placed[][]): string {
   return details
-    .map((g, i) => {
-      const xy = place(g, (p) => projection(p));
+    .map((xy, i) => {
       const x0 = Math.min(...xy.map((p) => p.x)) - 16;
       const y0 = Math.min(...xy.map((p) => p.y)) - 16;
       const x1 = Math.max(...xy.map((p) => p.x)) + 16;
@@ -390,7 +514,7 @@ export function describe(points: readonly EnvPoint[], arrows: readonly Arrow[]):
   });
   const links = arrows.map(
     (a) =>
-      `${a.primary} to ${a.dr} by ${MECHANISM_LABEL[a.mechanism]}${a.phase ? `, ${a.phase}${a.reversed ? ` (${a.dr} runs as the primary)` : ''}` : ''}${arrowProblem(a) ? ` (${arrowProblem(a)})` : ''}`,
+      `${a.primary} to ${a.dr} by ${arrowWords(a)}${a.phase ? `, ${a.phase}${a.reversed ? ` (${a.dr} runs as the primary)` : ''}` : ''}${arrowProblem(a) ? ` (${arrowProblem(a)})` : ''}`,
   );
   const drawn = `${arrows.length} DR arrows: ${links.join('; ') || 'none'}`;
   return `${points.length} environments: ${envs.join('; ')}. ${drawn}. The tables below the map say the same.`;

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckReport, DrPair } from '@parity/checks';
-import { classifyMechanism, reportData, strongest } from './data.js';
+import { classifyMechanism, pairMechanism, reportData, storesOf, strongest } from './data.js';
 import { renderHtml } from './html.js';
+import { seconds } from './html-util.js';
+import { jurisdictionFill, jurisdictionFills } from './map.js';
 import { writeReport } from './write.js';
 
 const dirs: string[] = [];
@@ -75,6 +77,7 @@ function check(dr: DrPair[] = [pair()]): CheckReport {
       ],
     },
     dr,
+    previews: [],
     policy: { rules: [], exceptions: [], unjudged: [], bootstrap: [] },
     findings: [],
     summary: {
@@ -222,6 +225,121 @@ describe('the report page', () => {
     const html = renderHtml(partial);
     expect(html).toMatch(/<path class="arrow mech-none bad" data-primary="prod-use1" data-dr="dr-usw2"/);
     expect(html).toMatch(/<g class="marker role-dr" data-env="dr-usw2"/);
+  });
+
+  it('lists the previews apart, off the map: each with its base, expiry and parity; none, no section', () => {
+    expect(renderHtml(reportData(tmp(), check(), []))).not.toMatch(/id="previews"/);
+    const preview = {
+      name: 'preview-pr-7',
+      cloud: 'aws',
+      region: 'us-east-1',
+      jurisdiction: 'US',
+      role: 'preview',
+      tier: 'standard',
+      valid: true,
+    };
+    const summary = (name: string, atParity: boolean, expired: boolean) => ({
+      name,
+      id: name.slice('preview-'.length),
+      from: 'prod-use1',
+      cloud: 'aws',
+      region: 'us-east-1',
+      tier: 'standard',
+      expires: '2026-12-10T05:00:00Z',
+      expired,
+      baseChecked: true,
+      atParity,
+      differences: [],
+    });
+    const c = {
+      ...check(),
+      envs: [...check().envs, preview],
+      previews: [summary('preview-pr-7', true, false), summary('preview-pr-8', false, true)],
+    };
+    const d = reportData(tmp(), c, []);
+    expect(d.envs.map((e) => e.name)).toEqual(['prod-use1', 'dr-usw2']);
+    const html = renderHtml(d);
+    const section = html.slice(html.indexOf('<section id="previews"'), html.indexOf('</section>', html.indexOf('<section id="previews"')));
+    expect(section).toMatch(
+      /<th scope="row">preview-pr-7<\/th><td>prod-use1<\/td><td>aws us-east-1<\/td><td>standard<\/td><td>2026-12-10T05:00:00Z<\/td>/,
+    );
+    expect(section).toMatch(/at parity with prod-use1/);
+    expect(section).toMatch(/<tr class="bad"><th scope="row">preview-pr-8<\/th>.*expired.*not at parity/);
+    expect(html.indexOf('id="previews"')).toBeLessThan(html.indexOf('id="findings"'));
+  });
+
+  it('draws a pair by its database: a bucket replicated by S3 is no database replica, and is listed as a store', () => {
+    const bucket = pair({
+      mechanisms: [
+        { bundle: 'database', kind: 'backups', mechanism: 'AWS Backup every 180 min, copied to us-west-2', rpoMinutes: 240 },
+        { bundle: 'database', kind: 'replicated-backups', mechanism: 'automated backups replicated to us-west-2', rpoMinutes: 15 },
+        { bundle: 'bucket', kind: 'replica', mechanism: 'S3 cross-region replication to us-west-2', rpoMinutes: 15 },
+      ],
+      coverage: [],
+    });
+    expect(strongest(bucket)).toBe('replica');
+    expect(pairMechanism(bucket)).toBe('replicated-backups');
+    expect(storesOf(bucket).map((s) => [s.bundle, s.mechanism])).toEqual([
+      ['database', 'replicated-backups'],
+      ['bucket', 'replica'],
+    ]);
+    const d = reportData(tmp(), check([bucket]), []);
+    expect(d.arrows).toEqual([expect.objectContaining({ mechanism: 'replicated-backups' })]);
+    const html = renderHtml(d);
+    expect(html).toMatch(/class="arrow mech-replicated-backups"/);
+    expect(html).toContain('prod-use1 to dr-usw2 by replicated backups (the database); bucket: S3 cross-region replication to us-west-2');
+    expect(html).not.toContain('by read replica');
+    // a database nothing protects is drawn as nothing, whatever the bucket does
+    const dbBare = pair({
+      mechanisms: [{ bundle: 'bucket', kind: 'replica', mechanism: 'S3 cross-region replication to us-west-2', rpoMinutes: 15 }],
+      coverage: [{ bundle: 'database', covered: false, protections: [] }],
+    });
+    expect(pairMechanism(dbBare)).toBe('none');
+  });
+
+  it('rounds a duration once, before splitting it: 239.6 s is 4 min 00 s, as the drill says', () => {
+    expect(seconds(239.6)).toBe('4 min 00 s');
+    expect(seconds(59.6)).toBe('1 min 00 s');
+    expect(seconds(125)).toBe('2 min 05 s');
+    expect(seconds(3599.7)).toBe('1 h 00 min');
+    expect(seconds(3725)).toBe('1 h 02 min');
+    expect(seconds(12.4)).toBe('12 s');
+  });
+
+  it('colours each jurisdiction the same whatever the fleet holds and in whatever order', () => {
+    const at = (regionJurisdiction: string) => ({ regionJurisdiction }) as Parameters<typeof jurisdictionFills>[0][number];
+    const a = jurisdictionFills([at('EU'), at('US')]);
+    const b = jurisdictionFills([at('US'), at('JP'), at('EU')]);
+    expect(a.get('EU')).toBe(b.get('EU'));
+    expect(a.get('US')).toBe(b.get('US'));
+    expect(a.get('EU')).not.toBe(a.get('US'));
+    expect([...b.keys()]).toEqual(['EU', 'JP', 'US']);
+    // neighbours differ; a jurisdiction the table does not name still has one fill of its own
+    expect(new Set(['US', 'CA', 'MX'].map(jurisdictionFill)).size).toBe(3);
+    expect(new Set(['EU', 'UK', 'CH'].map(jurisdictionFill)).size).toBe(3);
+    expect(jurisdictionFill('XX')).toBe(jurisdictionFill('XX'));
+  });
+
+  it('shows each check of a DR pair, and the failing one: a residency violation is ✘ with every finding', () => {
+    const c = check();
+    const finding = {
+      check: 'residency' as const,
+      kind: 'residency' as const,
+      severity: 'error' as const,
+      env: 'dr-usw2',
+      file: 'environments/dr-usw2/environment.yaml',
+      path: 'region',
+      message: 'dr-usw2 recovers prod-use1 outside US',
+    };
+    const html = renderHtml(reportData(tmp(), { ...c, findings: [finding] }, []));
+    expect(html).toMatch(
+      /<li class="check bad-text" data-check="residency" data-ok="false">✘ residency: 1 violation<ul><li>dr-usw2 recovers/,
+    );
+    expect(html).toMatch(/data-check="coverage" data-ok="true">✔/);
+    expect(html).toMatch(/<article class="pair bad"/);
+    const clean = renderHtml(reportData(tmp(), c, []));
+    expect(clean).not.toContain('data-ok="false"');
+    expect(clean).toMatch(/<article class="pair"/);
   });
 
   it('escapes what it shows', () => {

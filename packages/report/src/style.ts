@@ -83,6 +83,10 @@ figure { margin: 0; }
 .timeline .failed, .timeline .aborted { background: var(--bad); }
 .timeline .skipped { background: #9aa7b4; }
 ol.steps { margin: 4px 0; padding-left: 22px; }
+ul.checks { list-style: none; margin: 6px 0; padding: 0; }
+ul.checks li.ok { color: var(--ok); }
+ul.checks li.bad-text { font-weight: 600; }
+ul.checks ul { font-weight: 400; margin: 2px 0 4px; padding-left: 22px; list-style: disc; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @media print {
   @page { size: A4 landscape; margin: 12mm; }

@@ -14,6 +14,6 @@ export const DEFAULT_REPORT_DIR = '.parity/report';
  */
 export function writeReport(root: string, check: CheckReport, envs: readonly ResolvedEnvironment[], outDir = DEFAULT_REPORT_DIR): string {
   const file = join(resolve(root, outDir), 'index.html');
-  writeFileAtomic(file, renderHtml(reportData(root, check, envs)));
+  writeFileAtomic(file, renderHtml(reportData(root, check, envs, resolve(root, outDir))));
   return file;
 }

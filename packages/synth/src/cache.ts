@@ -1,16 +1,17 @@
 /**
- * The incremental-synth cache, kept free of cdktf so that an unchanged fleet is recognised
+ * The incremental-synth cache, kept free of the CDK core so that an unchanged fleet is recognised
  * without loading it. An environment's inputs are: its resolved form, the version and file
- * contents of each bundle it uses (for a pinned version: the installed package and the lockfile
+ * contents of each bundle it uses and of the workspace packages that bundle depends on (the shared
+ * key constructs, @parity/constructs; for a pinned version: the installed package and the lockfile
  * of its install, which holds the integrity of every package in it), the lockfile, and Parity's
  * own model and synth code.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLOUDS, type Cloud, type ResolvedEnvironment } from '@parity/model';
+import { type BundleSpec, CLOUDS, type Cloud, type Definition, isPreview, type ResolvedEnvironment } from '@parity/model';
 
 export const OUT_DIR = 'cdktf.out';
 export const MARKER = '.parity-inputs.json';
@@ -98,7 +99,22 @@ function hashFiles(dir: string, h = createHash('sha256'), base = dir, filter: In
   return h;
 }
 
-/** Content hashes of packages, computed once per run. */
+/**
+ * The folders of the workspace packages a package depends on at run time (`dependencies` that
+ * resolve to a folder outside any node_modules); a dependency from the registry is in the lockfile.
+ */
+function workspaceDependencies(dir: string): string[] {
+  const pj = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const out: string[] = [];
+  for (const name of Object.keys(pj.dependencies ?? {}).sort()) {
+    const link = join(dir, 'node_modules', name);
+    if (!existsSync(link)) continue;
+    const real = realpathSync(link);
+    if (!real.split(sep).includes('node_modules')) out.push(real);
+  }
+  return out;
+}
+
 /** Where a cloud's bootstrap is synthesized (relative to the root); its local state is kept beside, outside cdktf.out. */
 export function bootstrapDir(cloud: Cloud): string {
   return join('bootstrap', cloud);
@@ -114,6 +130,34 @@ export function bootstrapFile(cloud: Cloud): string {
   return join(bootstrapDir(cloud), 'cdktf.out', 'stacks', bootstrapStackName(cloud), 'cdk.tf.json');
 }
 
+/** What the bootstrap adds beyond the fleet's own environments (read from the definition; no cdktf, so `pnpm check` hashes it first). */
+export interface BootstrapOptions {
+  /**
+   * The definition has `previews:`: one preview identity per cloud, which may act, for previews
+   * only, on the services the fleet's bundles declare (`services`, per cloud).
+   */
+  readonly previews?: { readonly services: Readonly<Record<Cloud, readonly string[]>> };
+}
+
+/** The bootstrap's options for a definition and its bundles. */
+export function bootstrapOptions(def: Definition, bundles: Iterable<BundleSpec>): BootstrapOptions {
+  if (!def.previews) return {};
+  const specs = [...bundles];
+  const services = (cloud: Cloud) => [...new Set(specs.flatMap((b) => b.services[cloud]))].sort();
+  return { previews: { services: { aws: services('aws'), gcp: services('gcp') } } };
+}
+
+/** The files of a pinned package installed in `abs` (dist included) and the lockfile of its install. */
+function pinnedPackageHash(abs: string, pkg: string): string {
+  const h = createHash('sha256');
+  const lock = join(abs, 'package-lock.json');
+  h.update(existsSync(lock) ? readFileSync(lock) : '');
+  const pkgDir = join(abs, 'node_modules', pkg);
+  if (existsSync(pkgDir)) hashFiles(pkgDir, h, pkgDir, { withDist: true });
+  return h.digest('hex');
+}
+
+/** Content hashes of packages, computed once per run. */
 export class InputHasher {
   private readonly packages = new Map<string, string>();
   private readonly require: NodeRequire;
@@ -141,9 +185,11 @@ export class InputHasher {
   }
 
   /**
-   * A workspace bundle's files. For an environment in `cloud`, the other clouds' implementations
-   * (`src/<cloud>.ts`, `src/<cloud>/`) are left out: an AWS-only change does not re-synthesize
-   * the GCP environments. An implementation must therefore not import another cloud's module.
+   * A workspace bundle's files, and those of the workspace packages it depends on (the shared key
+   * constructs). For an environment in `cloud`, the other clouds' implementations (`src/<cloud>.ts`,
+   * `src/<cloud>/`) are left out, of the bundle and of those packages alike: an AWS-only change does
+   * not re-synthesize the GCP environments. An implementation must therefore not import another
+   * cloud's module.
    */
   bundleHash(pkg: string, cloud: Cloud): string {
     const entry = this.require.resolve(pkg);
@@ -152,7 +198,9 @@ export class InputHasher {
     const key = `${dir}|${cloud}`;
     let v = this.packages.get(key);
     if (!v) {
-      v = hashFiles(dir, createHash('sha256'), dir, { cloud }).digest('hex');
+      const h = hashFiles(dir, createHash('sha256'), dir, { cloud });
+      for (const dep of workspaceDependencies(dir)) hashFiles(dep, h, dep, { cloud });
+      v = h.digest('hex');
       this.packages.set(key, v);
     }
     return v;
@@ -163,24 +211,19 @@ export class InputHasher {
     const key = `pinned:${dir}`;
     let v = this.packages.get(key);
     if (!v) {
-      const abs = join(this.root, dir);
-      const h = createHash('sha256');
-      const lock = join(abs, 'package-lock.json');
-      h.update(existsSync(lock) ? readFileSync(lock) : '');
-      const pkgDir = join(abs, 'node_modules', pkg);
-      if (existsSync(pkgDir)) hashFiles(pkgDir, h, pkgDir, { withDist: true });
-      v = h.digest('hex');
+      v = pinnedPackageHash(join(this.root, dir), pkg);
       this.packages.set(key, v);
     }
     return v;
   }
 
-  /** The inputs of a cloud's bootstrap stack: Parity's code and lockfile, and every environment of that cloud. */
-  bootstrapHash(cloud: Cloud, envs: readonly ResolvedEnvironment[]): string {
+  /** The inputs of a cloud's bootstrap stack: Parity's code and lockfile, every environment of that cloud (previews have none of their own), its options. */
+  bootstrapHash(cloud: Cloud, envs: readonly ResolvedEnvironment[], opts: BootstrapOptions = {}): string {
     const h = createHash('sha256');
     h.update(this.base);
     h.update(cloud);
-    for (const e of envs.filter((x) => x.cloud === cloud)) h.update(JSON.stringify(e));
+    for (const e of envs.filter((x) => x.cloud === cloud && !isPreview(x))) h.update(JSON.stringify(e));
+    if (opts.previews) h.update(JSON.stringify(opts.previews));
     return h.digest('hex');
   }
 

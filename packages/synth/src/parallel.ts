@@ -1,11 +1,11 @@
 /**
- * Synthesis of a large fleet on every core. cdktf builds a construct tree on one thread, so one
+ * Synthesis of a large fleet on every core. cdktn builds a construct tree on one thread, so one
  * process synthesizes one environment at a time; past a few dozen environments the fleet is
- * shared out to worker threads, one per core, each loading cdktf and the provider bindings once
+ * shared out to worker threads, one per core, each loading cdktn and the provider bindings once
  * (about a quarter of a second) and then synthesizing its share. Environments are sorted by cloud
  * before being cut into contiguous shares, so a worker usually loads one cloud's bindings only.
  *
- * This module does not import cdktf: the main thread only resolves, hashes and waits.
+ * This module does not import cdktn: the main thread only resolves, hashes and waits.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,7 +19,7 @@ import type { SynthOptions, SynthResult } from './synth.js';
 
 /**
  * Below this many environments per thread, another thread costs about what it saves: a worker
- * is ready to synthesize after ~0.2-0.4 s (its own cdktf and bindings), and on the 2-vCPU
+ * is ready to synthesize after ~0.2-0.4 s (its own cdktn and bindings), and on the 2-vCPU
  * machines `pnpm bench` runs on, two threads synthesizing side by side each run ~1.5× slower
  * than one alone (memory-bound work; two separate processes show the same).
  */

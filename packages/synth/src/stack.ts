@@ -1,15 +1,24 @@
 /**
- * The one synth module: the only place outside the bundles that imports cdktf. It turns a
+ * The one synth module: the only place outside the bundles (and their shared key constructs,
+ * @parity/constructs) that imports the CDK core, cdktn (CDK Terrain). It turns a
  * resolved environment into a Terraform stack: provider, remote state backend, every bundle in
  * dependency order with its connections wired, and each export as a Terraform output.
- *
- * Switching to CDK Terrain (cdktn) means changing the imports here and in the bundles.
  */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
-import { GcsBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack, type TerraformProvider } from 'cdktf';
+import { GcsBackend, S3Backend, TerraformElement, TerraformOutput, TerraformStack, type TerraformProvider } from 'cdktn';
 import { Construct } from 'constructs';
-import { issue, namer, ParityError, type DeployContext, type Exports, type ResolvedBundle, type ResolvedEnvironment } from '@parity/model';
+import {
+  expiryLabel,
+  issue,
+  namer,
+  ParityError,
+  PREVIEW_EXPIRY_TAG,
+  type DeployContext,
+  type Exports,
+  type ResolvedBundle,
+  type ResolvedEnvironment,
+} from '@parity/model';
 
 /** What a bundle's `./aws` or `./gcp` module exports. */
 export type DeployFn = (scope: Construct, ctx: DeployContext<never, never>) => Exports;
@@ -19,24 +28,26 @@ export type Implementations = ReadonlyMap<string, DeployFn>;
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
-/** Tags on every AWS resource (provider default_tags). */
+/** Tags on every AWS resource (provider default_tags); a preview's carry its expiry. */
 export function awsTags(env: ResolvedEnvironment): Record<string, string> {
   return {
     'parity:platform': env.platform,
     'parity:environment': env.name,
     'parity:role': env.role,
     'parity:tier': env.tier,
+    ...(env.preview ? { [PREVIEW_EXPIRY_TAG.aws]: env.preview.expires } : {}),
     'managed-by': 'parity',
   };
 }
 
-/** Labels on every GCP resource (provider default_labels; keys allow no colon). */
+/** Labels on every GCP resource (provider default_labels; keys allow no colon, values no colon nor capital). */
 export function gcpLabels(env: ResolvedEnvironment): Record<string, string> {
   return {
     'parity-platform': env.platform,
     'parity-environment': env.name,
     'parity-role': env.role,
     'parity-tier': env.tier,
+    ...(env.preview ? { [PREVIEW_EXPIRY_TAG.gcp]: expiryLabel(env.preview.expires) } : {}),
     'managed-by': 'parity',
   };
 }
@@ -77,7 +88,8 @@ export class EnvironmentStack extends TerraformStack {
         encrypt: true,
         ...(s.lockTable ? { dynamodbTable: s.lockTable } : {}),
       });
-      // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3Backend predates the argument.
+      // S3-native locking (Terraform >= 1.10). cdktf 0.21's S3Backend predated the argument; cdktn's
+      // has `useLockfile`, but the override keeps every applied environment's JSON (its metadata) as it was.
       if (!s.lockTable) backend.addOverride('use_lockfile', true);
     } else {
       new GcsBackend(this, { bucket: s.bucket, prefix: s.prefix });
@@ -110,7 +122,7 @@ function elementsUnder(scope: Construct): Map<string, TerraformElement> {
 }
 
 /**
- * A bundle's transforms (the escape hatch), applied with cdktf's `addOverride` once the bundle has
+ * A bundle's transforms (the escape hatch), applied with cdktn's `addOverride` once the bundle has
  * built its resources, so the synthesized JSON (and every policy rule reading it) has them. A
  * transform naming a resource the bundle does not have fails with the file and field it came from.
  */

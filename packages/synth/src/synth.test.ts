@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
+import { dirname, join } from 'node:path';
+import { App, Lazy, TerraformOutput, TerraformStack } from 'cdktn';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AWS_PAIR, REPO_ROOT, resolveFixture } from '@parity/model/testing';
 import { loadImplementations } from './load.js';
@@ -19,7 +20,7 @@ const tmp = () => {
 };
 
 describe('withoutTokenTraces', () => {
-  it('records no creation stack for tokens made inside, and restores cdktf afterwards', () => {
+  it('records no creation stack for tokens made inside, and records them again afterwards', () => {
     const created = (): string[] => (Lazy.anyValue({ produce: () => 1 }) as unknown as { creationStack: string[] }).creationStack;
     expect(created().length).toBeGreaterThan(0);
     expect(withoutTokenTraces(created)).toEqual([]);
@@ -45,6 +46,18 @@ describe('withoutTokenTraces', () => {
   });
 });
 
+describe('one CDK core', () => {
+  it("is the provider bindings' `cdktf` too: the same copy of cdktn, so their resources join Parity's stacks", () => {
+    const require = createRequire(import.meta.url);
+    const core = realpathSync(dirname(require.resolve('cdktn/package.json')));
+    expect((JSON.parse(readFileSync(join(core, 'package.json'), 'utf8')) as { name: string }).name).toBe('cdktn');
+    for (const bindings of ['@cdktf/provider-aws', '@cdktf/provider-google']) {
+      const fromBindings = createRequire(require.resolve(`${bindings}/package.json`));
+      expect([bindings, realpathSync(dirname(fromBindings.resolve('cdktf/package.json')))]).toEqual([bindings, core]);
+    }
+  });
+});
+
 describe('synthesizeSingleStack', () => {
   it('writes what App.synth() writes for an environment, byte for byte, manifest included', async () => {
     const env = (await resolveFixture(AWS_PAIR)).get('prod-use1')!;
@@ -61,6 +74,29 @@ describe('synthesizeSingleStack', () => {
     expect(readFileSync(join(b, file), 'utf8')).toBe(readFileSync(join(a, file), 'utf8'));
     expect(readFileSync(join(b, 'manifest.json'), 'utf8')).toBe(readFileSync(join(a, 'manifest.json'), 'utf8'));
     expect(readdirSync(b).sort()).toEqual(readdirSync(a).sort());
+  });
+
+  it("skips the stack's preparing resolve pass (App.synth() runs it; cdktn's synthesizer would run it again unless told)", async () => {
+    const env = (await resolveFixture(AWS_PAIR)).get('prod-use1')!;
+    const impls = await loadImplementations(REPO_ROOT, env);
+    const proto = TerraformStack.prototype as unknown as { _runPreparingResolve: () => void };
+    const original = proto._runPreparingResolve;
+    let passes = 0;
+    proto._runPreparingResolve = function (this: unknown) {
+      passes++;
+      original.call(this);
+    };
+    try {
+      const viaApp = new App({ outdir: tmp() });
+      new EnvironmentStack(viaApp, env, impls);
+      viaApp.synth();
+      expect(passes).toBe(1);
+      const direct = new App({ outdir: tmp() });
+      synthesizeSingleStack(direct, new EnvironmentStack(direct, env, impls));
+      expect(passes).toBe(1);
+    } finally {
+      proto._runPreparingResolve = original;
+    }
   });
 
   it('refuses an app with more than one stack (cross-stack references need the pass it skips)', () => {

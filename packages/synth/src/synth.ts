@@ -4,10 +4,9 @@
  * are unchanged is not synthesized again.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { writeDirAtomic } from '@parity/io';
-import { App, TerraformStack, Testing } from 'cdktf';
+import { App, TerraformStack, Testing } from 'cdktn';
 import type { ResolvedEnvironment } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 
@@ -17,47 +16,53 @@ import { loadImplementations } from './load.js';
 import { EnvironmentStack } from './stack.js';
 
 /**
- * cdktf records, for every token it creates, the stack where it was created (an unlimited
+ * The CDK core records, for every token it creates, the stack where it was created (an unlimited
  * `Error.captureStackTrace`, formatted to strings at once), only to name it in an error message
  * should that token fail to resolve. Capturing and formatting those traces is a quarter of
- * synthesis (`pnpm bench` profiles it). The function lives in a private module that cdktf's token
- * classes call through its exports object, so swapping that export off for the duration of a
- * synthesis removes the cost; cdktf is archived at 0.21.0, so the module will not move.
+ * synthesis (`pnpm bench` profiles it). cdktn reads `CDKTN_DISABLE_CREATION_STACK` each time it
+ * would capture one (its `captureCreationStack`), so setting it for the duration of a synthesis
+ * removes the cost through the core's own switch. (cdktf 0.21 had none: Parity swapped a private
+ * module's export instead.)
  */
-const tokenTraces = createRequire(import.meta.url)('cdktf/lib/tokens/private/stack-trace.js') as {
-  captureStackTrace: (below?: unknown) => string[];
-};
-const captureTokenTrace = tokenTraces.captureStackTrace;
-const noTrace = (): string[] => [];
+const CREATION_STACK_OFF = 'CDKTN_DISABLE_CREATION_STACK';
 
 /**
- * Run `fn` without recording where cdktf's tokens were created (above). Errors thrown meanwhile
+ * Run `fn` without recording where the core's tokens were created (above). Errors thrown meanwhile
  * keep their messages and their own stacks; set PARITY_DEBUG=1 to keep token traces too.
  */
 export function withoutTokenTraces<T>(fn: () => T): T {
   if (process.env.PARITY_DEBUG) return fn();
-  tokenTraces.captureStackTrace = noTrace;
+  const before = process.env[CREATION_STACK_OFF];
+  process.env[CREATION_STACK_OFF] = '1';
   try {
     return fn();
   } finally {
-    tokenTraces.captureStackTrace = captureTokenTrace;
+    if (before === undefined) delete process.env[CREATION_STACK_OFF];
+    else process.env[CREATION_STACK_OFF] = before;
   }
 }
 
 /**
  * `App.synth()` for an app that holds one stack, less `prepareStack()`'s extra resolve pass over
- * every element. That pass only finds references between stacks (to wire remote state), and an
+ * every element. That pass finds references between stacks (to wire remote state), and an
  * environment is a single stack, so it finds none; skipping it saves a third of synthesis
- * (`pnpm bench`, which also checks the output is byte-identical to `cdktf synth`'s). The rest is
- * cdktf's own: the stack's synthesizer (aspects, validations, annotations, json-stable-stringify),
- * the app's validations and manifest.json.
+ * (`pnpm bench`, which also checks the output is byte-identical to `cdktn synth`'s). The session
+ * says the stack is prepared (`stacksPrepared`, as `App.synth()` says after its own pass), or
+ * cdktn's synthesizer would run the pass itself.
+ *
+ * What else that pass does in cdktn: it records which Terraform functions and provider features
+ * the stack uses, for validations against a project's declared `targetVersions` (cdktf.json).
+ * Parity declares none and runs the real `terraform validate` instead (`pnpm validate`), which
+ * refuses a function the pinned Terraform does not have. The rest is the core's own: the stack's
+ * synthesizer (aspects, validations, annotations, stable JSON), the app's validations and
+ * manifest.json.
  */
 export function synthesizeSingleStack(app: App, stack: TerraformStack): void {
   const stacks = app.node.children.filter((c) => TerraformStack.isStack(c));
   if (stacks.length !== 1 || stacks[0] !== stack)
     throw new Error(`synthesizeSingleStack: the app must hold exactly this stack (it holds ${stacks.length})`);
   stack.ensureBackendExists();
-  stack.synthesizer.synthesize({ outdir: app.outdir, skipValidation: false, manifest: app.manifest });
+  stack.synthesizer.synthesize({ outdir: app.outdir, skipValidation: false, manifest: app.manifest, stacksPrepared: true });
   const errors = app.node.validate();
   if (errors.length) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
   app.manifest.writeToFile();

@@ -1,10 +1,10 @@
 /**
  * Test helpers. The fixtures (in-memory manifests resolved against the real definition) live in
- * the model, which needs no cdktf; the helpers for reading synthesized Terraform live here.
+ * the model, which needs no CDK core; the helpers for reading synthesized Terraform live here.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Testing, TerraformStack } from 'cdktf';
+import { Testing, TerraformStack } from 'cdktn';
 import { Construct } from 'constructs';
 import { namer, type Exports, type ResolvedEnvironment } from '@parity/model';
 import { MARKER, OUT_DIR, stackDigest, stackFile } from './cache.js';
@@ -71,7 +71,7 @@ export function deployAlone(
 
 /**
  * What one bundle adds to an environment's Terraform (resources, data sources and outputs whose
- * names start with `<bundle>_`), without cdktf's `//` metadata: the body of a reviewed snapshot.
+ * names start with `<bundle>_`), without the core's `//` metadata: the body of a reviewed snapshot.
  */
 export function bundleSnapshot(json: TerraformJson, bundle: string): string {
   const own = (section: Record<string, Record<string, Record<string, unknown>>> | undefined) => {

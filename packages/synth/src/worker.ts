@@ -1,5 +1,5 @@
 /**
- * A synth worker thread (see parallel.ts): loads cdktf and the bindings once, says it is ready,
+ * A synth worker thread (see parallel.ts): loads cdktn and the bindings once, says it is ready,
  * then synthesizes one environment per task until it is sent null.
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -8,7 +8,7 @@
  * stamps the environments with the real generator (`pnpm gen env`, `pnpm gen runbook` through the
  * launcher), once per test process; every workspace a test gets is a copy of that one.
  */
-import { execFile, type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,7 @@ import { afterEach, beforeAll, expect } from 'vitest';
 import { ParityError } from '@parity/model';
 import { REPO_ROOT, type TempWorkspaceOptions, tempWorkspace } from '@parity/model/testing';
 
+export * from './google.js';
 export * from './recorded.js';
 
 /** The launcher users run (`pnpm gen` …): the workspace compiled to JavaScript, on plain node. */
@@ -196,6 +197,14 @@ export async function refusal(p: Promise<unknown>): Promise<ParityError> {
     throw e;
   }
   throw new Error('not refused');
+}
+
+/** `git <args>` in `root` as a test's author (commits unsigned), returning what it printed; fails on a non-zero exit. */
+export function git(root: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
 }
 
 export { repositoryCopy, type RepositoryCopyOptions, runIn } from './repository.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cloud, ResolvedEnvironment } from '@parity/model';
 import { AWS_PAIR, fixtureWorkspace, GCP_PAIR } from '@parity/model/testing';
 import { bootstrapFile, bootstrapStackName, bootstrapToJson } from '@parity/synth/bootstrap';
+import { bootstrapOptions } from '@parity/synth/cache';
 import { resolveForCheck } from '../run.js';
 import type { TerraformJson } from '../tf.js';
 import { runPolicy, type BootstrapStack } from './index.js';
@@ -135,6 +136,37 @@ describe('the bootstrap through the policy rules', () => {
         message: expect.stringMatching(/keeps the state of dr-usw2 in us-east-1, the region dr-usw2 recovers from/),
         fix: expect.stringMatching(/set state\.region in environments\/dr-usw2\/environment\.yaml to us-west-2/),
       }),
+    ]);
+  });
+
+  it('passes with the preview identity of each cloud, which PAR-SEC-005 judges: widened to every action, it fails', () => {
+    const options = bootstrapOptions(
+      { ...ws.definition.data, previews: { from: 'staging', ttl: '72h', label: 'preview' } },
+      ws.bundles.values(),
+    );
+    const json = bootstrapToJson(ws.definition.data.platform, envs, options) as Map<Cloud, TerraformJson>;
+    const withPreviews = (change?: (aws: TerraformJson) => void): BootstrapStack[] =>
+      (['aws', 'gcp'] as const).map((cloud) => {
+        const j = structuredClone(json.get(cloud)!);
+        if (cloud === 'aws') change?.(j);
+        return { cloud, stack: bootstrapStackName(cloud), file: bootstrapFile(cloud), json: j };
+      });
+    expect(json.get('aws')!.resource!.aws_iam_role!.previews_ci_apply).toBeDefined();
+    expect(json.get('gcp')!.resource!.google_service_account!.previews_ci_apply).toBeDefined();
+    // the GCP preview account holds predefined roles in the staging project, never a basic one
+    const granted = ofType(json.get('gcp')!, 'google_project_iam_member').filter(([k]) => k.startsWith('previews_'));
+    expect(granted.length).toBeGreaterThan(0);
+    for (const [, g] of granted)
+      expect(g).toMatchObject({ project: 'acme-staging-gcp', role: expect.not.stringMatching(/^roles\/(owner|editor)$/) });
+    expect(bootstrapFindings(withPreviews())).toEqual([]);
+    const widened = bootstrapFindings(
+      withPreviews((aws) => {
+        const doc = (aws.data!.aws_iam_policy_document as Record<string, Body>).previews_ci_apply_scope_document!;
+        (doc.statement as Body[])[0]!.actions = ['*'];
+      }),
+    );
+    expect(widened.map((f) => [f.rule, f.address])).toEqual([
+      ['PAR-SEC-005', 'data.aws_iam_policy_document.previews_ci_apply_scope_document'],
     ]);
   });
 

@@ -56,7 +56,7 @@ describe('PAR-RES-002 during a failover', () => {
     expect(aws.fix).toMatch(/pnpm failover dr-usw2 --aws writes failover\.step: complete.*then apply/);
     const gcp = expected.find((f) => f.env === 'dr-gcp-euw4')!;
     expect(gcp.address).toMatch(/^google_sql_database_instance\./);
-    expect(gcp.fix).toMatch(/set, in environments\/dr-gcp-euw4\/environment\.yaml, failover\.step: complete/);
+    expect(gcp.fix).toMatch(/pnpm failover dr-gcp-euw4 --gcp writes failover\.step: complete/);
     expect(report.rules.find((r) => r.id === 'PAR-RES-002')).toMatchObject({ violations: 0, expected: 2 });
   });
 

@@ -165,7 +165,8 @@ export function runPolicy(
       json,
       doc: new TfDoc(json, env.cloud, env.region),
       definition: ws.definition.data,
-      production: env.role !== 'staging',
+      // production data lives in production and dr environments; staging and previews hold none
+      production: env.role === 'production' || env.role === 'dr',
       now,
     };
     const at = { name: env.name, file: stackPath(env.name), env };

@@ -78,8 +78,8 @@ function deletionProtection(ctx: PolicyContext): Violation[] {
 function promoting(ctx: PolicyContext): { expected?: string; fix: string } | undefined {
   const f = ctx.env.dr.failover;
   if (f?.step !== 'promote') return undefined;
-  // pnpm failover finds recovery points on AWS; on GCP the step is written by hand.
-  const write = ctx.env.cloud === 'aws' ? `pnpm failover ${ctx.env.name} --aws writes` : `set, in ${ctx.env.file},`;
+  // pnpm failover writes the step on either cloud (--aws; --gcp through Cloud SQL Admin)
+  const write = `pnpm failover ${ctx.env.name} ${ctx.env.cloud === 'aws' ? '--aws' : '--gcp'} writes`;
   const fix = `finish the failover: ${write} failover.step: complete (backups, the primary configuration), then apply`;
   const at = f.at ? Date.parse(f.at) : Number.NaN;
   const until = at + ctx.env.dr.rpoMinutes * 60_000;

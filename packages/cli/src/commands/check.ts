@@ -4,7 +4,7 @@
  * `--dr` limits the output to the DR readiness report. Exit code 1 on any violation.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '@parity/io';
 import pc from 'picocolors';
 import {
@@ -18,22 +18,25 @@ import {
   type DrPair,
   type Finding,
   formatMinutes,
+  type PreviewSummary,
 } from '@parity/checks';
 import {
   CLOUDS,
   type Cloud,
   DEFINITION_FILE,
   formatIssue,
+  isPreview,
   loadWorkspace,
   ParityError,
   readWorkspaceJsonIfExists,
+  type PinInstaller,
   type ResolvedEnvironment,
   stampedStale,
   synthFailed,
   type Workspace,
 } from '@parity/model';
 import { policyMarkdown, policyTerminal } from './check-policy.js';
-import { bootstrapFile, bootstrapStackName, InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import { bootstrapFile, bootstrapOptions, bootstrapStackName, InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { TerraformJson } from '@parity/model/terraform';
 import { npmInstaller } from '@parity/release/install';
 
@@ -59,14 +62,23 @@ export interface CheckedFleet {
 /** `runbooks`: also judge each DR pair's RUNBOOK.md against the model (`pnpm check`; not a drill's or a failover's check). */
 export async function checkFleet(names: readonly string[] = [], root?: string, now?: Date, runbooks = false): Promise<CheckedFleet> {
   let ws: Workspace;
+  // the pinned versions the bundle cache lacked: this check fetches them from the registry, a failover could not
+  const fetched: string[] = [];
+  const installer: PinInstaller = {
+    install: (at, pkg, version, abs) => {
+      fetched.push(relative(at, abs));
+      return npmInstaller.install(at, pkg, version, abs);
+    },
+  };
   try {
-    ws = await loadWorkspace(root, { installer: npmInstaller });
+    ws = await loadWorkspace(root, { installer });
   } catch (e) {
     if (e instanceof ParityError)
       return { report: unreadableDefinitionReport(DEFINITION_FILE, e.issues), root: root ?? process.cwd(), envs: [] };
     throw e;
   }
   const resolved = resolveForCheck(ws, names);
+  resolved.findings.push(...registryNeeded(resolved.envs, fetched));
   const hasher = new InputHasher(ws.root);
   const json = new Map<string, TerraformJson>();
   const stale = resolved.envs.filter((e) => !resolved.valid.has(e.name) || !isUpToDate(ws.root, e.name, hasher.envHash(e)));
@@ -99,7 +111,7 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
   // Drill reports are read here and handed in: the checks read nothing from disk.
   const drills = (name: string) => lastDrill(ws.root, name);
   // The bootstrap covers the whole fleet: judged when check does.
-  const opts = { ...(now ? { now } : {}), bootstrap: names.length === 0 ? await bootstrapStacks(ws.root, resolved, hasher) : [] };
+  const opts = { ...(now ? { now } : {}), bootstrap: names.length === 0 ? await bootstrapStacks(ws, resolved, hasher) : [] };
   if (runbooks) resolved.findings.push(...(await stampedFindings(ws, resolved.valid)));
   const report = runChecks(ws, resolved, (name) => json.get(name), drills, opts);
   if (!runbooks) return { report, root: ws.root, envs: resolved.envs };
@@ -115,6 +127,30 @@ export async function checkFleet(names: readonly string[] = [], root?: string, n
     opts,
   );
   return { report: withRunbooks, root: ws.root, envs: resolved.envs };
+}
+
+/**
+ * A dr environment whose pinned bundle version was not in the bundle cache when the check began:
+ * on the day the registry (hosted in a region that may be the one lost) may be gone with it, and
+ * a failover loads pins from the cache only. Warned before the day.
+ */
+export function registryNeeded(envs: readonly ResolvedEnvironment[], fetched: readonly string[]): Finding[] {
+  const out: Finding[] = [];
+  for (const e of envs.filter((x) => x.role === 'dr'))
+    for (const b of e.bundles)
+      if (b.pinned && fetched.includes(b.pinned.dir))
+        out.push({
+          check: 'dr',
+          env: e.name,
+          kind: 'registry',
+          severity: 'warning',
+          file: e.file,
+          path: `bundles.${b.name}`,
+          value: b.version,
+          message: `${e.name} pins ${b.name}@${b.version}, not installed; a failover would need the registry`,
+          fix: `keep ${b.pinned.dir} where the failover runs (this check has just installed it from the registry: cache it in CI), or pin a version the workspace holds`,
+        });
+  return out;
 }
 
 /** A cached bootstrap stack; one that cannot be read (a link, not JSON) is made again, as a missing one is. */
@@ -146,11 +182,18 @@ const bootstrapCache = (root: string, cloud: Cloud) => join(root, '.parity', 'ch
  * rules: synthesized in memory when their inputs changed (kept in .parity/check), so an unchanged
  * fleet's check does not load cdktf.
  */
-async function bootstrapStacks(root: string, resolved: ReturnType<typeof resolveForCheck>, hasher: InputHasher): Promise<BootstrapStack[]> {
-  const envs = resolved.envs.filter((e) => resolved.valid.has(e.name));
+async function bootstrapStacks(
+  ws: Workspace,
+  resolved: ReturnType<typeof resolveForCheck>,
+  hasher: InputHasher,
+): Promise<BootstrapStack[]> {
+  const root = ws.root;
+  // previews have no bootstrap of their own: they use their base's state bucket and the preview identity
+  const envs = resolved.envs.filter((e) => resolved.valid.has(e.name) && !isPreview(e));
   const clouds = CLOUDS.filter((c) => envs.some((e) => e.cloud === c));
   const json = new Map<Cloud, TerraformJson>();
-  const hashes = new Map(clouds.map((c) => [c, hasher.bootstrapHash(c, envs)]));
+  const options = bootstrapOptions(ws.definition.data, ws.bundles.values());
+  const hashes = new Map(clouds.map((c) => [c, hasher.bootstrapHash(c, envs, options)]));
   for (const c of clouds) {
     const file = bootstrapCache(root, c);
     const cached = readCache(root, file);
@@ -162,6 +205,7 @@ async function bootstrapStacks(root: string, resolved: ReturnType<typeof resolve
     for (const [c, j] of bootstrapToJson(
       envs[0]!.platform,
       envs.filter((e) => missing.includes(e.cloud)),
+      options,
     )) {
       json.set(c, j as TerraformJson);
       mkdirSync(dirname(bootstrapCache(root, c)), { recursive: true });
@@ -280,6 +324,22 @@ function standbyLines(p: DrPair, md: boolean): string[] {
   return [`${pc.cyan('i')} ${head}`, ...items.map((i) => `      ${i}`)];
 }
 
+/** A preview against its base: at parity or not, what differs as allowed, when it expires. */
+function previewLine(p: PreviewSummary, md: boolean): string {
+  const ok = (b: boolean) => (md ? (b ? '✅' : '❌') : b ? pc.green('✔') : pc.red('✘'));
+  const name = md ? `**${p.name}**` : pc.bold(p.name);
+  const verdict = !p.baseChecked
+    ? `${p.from} not checked with it: run pnpm check without names`
+    : p.atParity
+      ? `at parity with ${p.from}`
+      : `not at parity with ${p.from} (see the findings)`;
+  const allowed = p.differences
+    .filter((d) => d.allowed)
+    .map((d) => `${d.bundle}.${d.param} ${stable(d.preview)} (${p.from}: ${stable(d.base)})`);
+  const when = `${p.expired ? 'expired' : 'expires'} ${p.expires}`;
+  return `${ok(p.atParity && p.baseChecked)} ${name} ← ${p.from} (${p.cloud} ${p.region}, tier ${p.tier}, ${when}): ${verdict}${allowed.length ? `; allowed differences: ${allowed.join(', ')}` : ''}`;
+}
+
 function findingText(f: Finding): string {
   return formatIssue(f).replace(/^(error|warning): /, `$1 [${f.check}${f.env ? ` ${f.env}` : ''}] `);
 }
@@ -328,6 +388,8 @@ export function formatTerminal(r: CheckReport, drOnly = false): string {
     );
     for (const l of pairLines(p, false)) out.push(`    ${l}`);
   }
+  if (!drOnly && r.previews.length)
+    out.push('', pc.bold('Previews (pnpm preview: ephemeral, never committed)'), ...r.previews.map((p) => `  ${previewLine(p, false)}`));
   if (!drOnly) out.push('', ...policyTerminal(r));
   const shown = r.findings.filter((f) => !drOnly || f.check === 'dr');
   const errors = shown.filter((f) => f.severity === 'error');
@@ -391,6 +453,7 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
     for (const l of pairLines(p, true)) out.push(l.startsWith(NESTED) ? `  - ${l.slice(NESTED.length)}` : `- ${l}`);
     out.push('');
   }
+  if (!drOnly && r.previews.length) out.push('#### Previews', '', ...r.previews.map((p) => `- ${previewLine(p, true)}`), '');
   if (!drOnly) out.push(...policyMarkdown(r), '');
   if (
     r.findings.some((f) => f.check !== 'policy' && (f.severity === 'error' || f.severity === 'warning') && (!drOnly || f.check === 'dr'))

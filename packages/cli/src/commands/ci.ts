@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@parity/io';
-import { holdsExactly, readWorkspaceJson, refuse, workflowsStale } from '@parity/model';
+import { holdsExactly, isPreview, readWorkspaceJson, refuse, workflowsStale } from '@parity/model';
 import pc from 'picocolors';
-import { ciView, renderWorkflows, WORKFLOW_DIR } from '../ci.js';
+import { ciView, previewView, renderWorkflows, WORKFLOW_DIR } from '../ci.js';
 import { resolveOrFail } from './synth.js';
 
 /** Generated workflows no template makes any more (a template removed or renamed). */
@@ -22,9 +22,26 @@ function leftovers(root: string, files: ReadonlyMap<string, string>): string[] {
  * rename) and remove those no template makes; or (`--check`) fail when any is stale.
  */
 export async function genCi(flags: { check?: boolean }, root?: string): Promise<void> {
-  const { root: r, envs } = await resolveOrFail([], root);
+  const { root: r, envs: all, ws } = await resolveOrFail([], root);
+  // the committed fleet only: a local preview changes no workflow
+  const envs = all.filter((e) => !isPreview(e));
+  const settings = ws.definition.data.previews;
+  const base = settings ? envs.find((e) => e.name === settings.from) : undefined;
+  // the preview workflow derives from that environment: it must exist (a warning while the fleet is stamped)
+  if (settings && !base)
+    refuse(
+      'cannot write the preview workflow',
+      ...ws.issues.filter((i) => i.path === 'previews.from').map((i) => ({ ...i, severity: 'error' as const })),
+    );
   const pkg = readWorkspaceJson<{ packageManager: string }>(r, 'package.json', { kind: 'config', what: 'package.json' });
-  const files = renderWorkflows(r, ciView({ pnpmVersion: pkg.packageManager.split('@')[1]!, clouds: new Set(envs.map((e) => e.cloud)) }));
+  const files = renderWorkflows(
+    r,
+    ciView({
+      pnpmVersion: pkg.packageManager.split('@')[1]!,
+      clouds: new Set(envs.map((e) => e.cloud)),
+      ...(settings && base ? { previews: previewView(ws.definition.data.platform, settings, base) } : {}),
+    }),
+  );
   const stale: { file: string; orphan: boolean }[] = [];
   for (const [file, content] of files) {
     const path = join(r, file);

@@ -7,6 +7,7 @@
  * Exit code 0 when the drill passed, 1 when it failed (the report names the step), 130 when it
  * was interrupted, 2 for a refusal before it started (unknown env, drill already running).
  */
+import { spawnSync } from 'node:child_process';
 import pc from 'picocolors';
 import { duration, runDrill, terminalProgress, type DrillTargetOption } from '@parity/drill';
 import type { DrillReport } from '@parity/model';
@@ -24,6 +25,8 @@ export interface DrillFlags {
   failback?: boolean;
   pluginDir?: string;
   json?: boolean;
+  /** Who runs the drill (the evidence record's "run by"). */
+  by?: string;
 }
 
 /** The target of --aws / --endpoint (neither: a local moto server). */
@@ -70,6 +73,16 @@ function summary(r: DrillReport): string {
   return lines.join('\n');
 }
 
+/** Who runs the drill: `--by`, else `$PARITY_DRILL_BY`, else the git user of the workspace (none: not given). */
+function runBy(by: string | undefined, root: string): { by?: string } {
+  const named = by?.trim() || process.env.PARITY_DRILL_BY?.trim();
+  if (named) return { by: named };
+  const git = (key: string) => spawnSync('git', ['config', key], { cwd: root, encoding: 'utf8', timeout: 5000 }).stdout?.trim() ?? '';
+  const name = git('user.name');
+  const email = git('user.email');
+  return name ? { by: `${name}${email ? ` <${email}>` : ''} (git user)` } : {};
+}
+
 /** Print a refusal: its headline, then each issue with its field, value and fix. */
 export function printRefusal(command: string, e: ParityError): void {
   process.stderr.write(`${pc.red(`${command} refused: ${e.headline}`)}\n`);
@@ -101,7 +114,17 @@ async function drillOrRefuse(drEnv: string, flags: DrillFlags, root: string): Pr
   }
   const progress = flags.json ? undefined : terminalProgress(process.stderr);
   const report = await runDrill(
-    { root, drEnv, target, keep: flags.keep, failback: flags.failback, pluginDir: plugin.dir, progress, handleSignals: true },
+    {
+      root,
+      drEnv,
+      target,
+      keep: flags.keep,
+      failback: flags.failback,
+      pluginDir: plugin.dir,
+      progress,
+      handleSignals: true,
+      ...runBy(flags.by, root),
+    },
     {
       runCheck: (names, at) => runCheck(names, at),
       synth: async (names, at) => (await synth(names, { quiet: true }, at)).results.map((x) => ({ env: x.env, file: x.file })),

@@ -11,15 +11,17 @@
  */
 import pc from 'picocolors';
 import { runFailback, type FailbackPlan, type FailbackResult, type FailoverTarget } from '@parity/dr';
-import { findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
+import { findRoot, ParityError } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';
 import { confirmWrite, printProcedure } from './confirm.js';
-import { printRefusal, targetOf } from './drill.js';
+import { printRefusal } from './drill.js';
+import { cloudTarget } from './failover.js';
 
 export interface FailbackFlags {
   endpoint?: string;
   aws?: boolean;
+  gcp?: boolean;
   reason?: string;
   by?: string;
   yes?: boolean;
@@ -91,9 +93,7 @@ function conclude(r: FailbackResult): void {
 
 export async function failback(drEnv: string, flags: FailbackFlags = {}, root = findRoot()): Promise<FailbackResult | undefined> {
   try {
-    const t = targetOf(flags);
-    if (t.kind === 'emulator') refuseOne(targetMissing('failback'));
-    const target: FailoverTarget = t;
+    const target: FailoverTarget = cloudTarget(flags, 'failback');
     const yes = async (p: FailbackPlan) => {
       printFailbackPlan(p);
       return true;

@@ -9,7 +9,7 @@
  */
 import pc from 'picocolors';
 import { replayAfterFailover, replayLines, runFailover, type FailoverPlan, type FailoverResult, type FailoverTarget } from '@parity/dr';
-import { findRoot, ParityError, refuseOne, targetMissing } from '@parity/model';
+import { cloudTargetNeeded, findRoot, ParityError, refuseOne } from '@parity/model';
 import { formatDiff } from '@parity/release';
 import { runCheck } from './check.js';
 import { confirmWrite, printProcedure } from './confirm.js';
@@ -18,6 +18,7 @@ import { printRefusal, targetOf } from './drill.js';
 export interface FailoverFlags {
   endpoint?: string;
   aws?: boolean;
+  gcp?: boolean;
   reason?: string;
   by?: string;
   yes?: boolean;
@@ -50,7 +51,7 @@ export function printPlan(p: FailoverPlan): void {
     for (const l of replayLines(p.replay.results, true)) say(`    ${l}`);
   }
   say(pc.bold('  Then, in order:'));
-  printProcedure(p.procedure, { terraform: 'Terraform', operator: 'by hand' });
+  printProcedure(p.procedure, { terraform: 'Terraform', failover: 'pnpm failover, once confirmed', operator: 'by hand' });
 }
 
 /** `--replay`: the procedure's replay step, after the apply (`--dry-run` counts). */
@@ -63,7 +64,11 @@ async function replay(drEnv: string, target: FailoverTarget, dryRun: boolean, ro
 
 async function ask(p: FailoverPlan): Promise<boolean> {
   printPlan(p);
-  const irreversible = p.step === 'promote' ? ' Applying it promotes the replica, which cannot be undone.' : '';
+  const irreversible = p.onConfirm
+    ? ` Confirming does this now: ${p.onConfirm}.`
+    : p.step === 'promote'
+      ? ' Applying it promotes the replica, which cannot be undone.'
+      : '';
   return confirmWrite('pnpm failover', p.change.file, `Write the failover into ${p.change.file}?${irreversible}`);
 }
 
@@ -78,14 +83,21 @@ function conclude(r: FailoverResult): void {
     process.exitCode = 1;
     return;
   }
+  if (r.done) say(`  ${r.done}`);
   say(pc.green(`  ${r.change.file} written. Review and commit it, then follow the steps above in order.`));
+}
+
+/** Where `pnpm failover` and `pnpm failback` go: `--aws`, `--gcp` or `--endpoint`, exactly one. */
+export function cloudTarget(flags: Pick<FailoverFlags, 'aws' | 'gcp' | 'endpoint'>, command: 'failover' | 'failback'): FailoverTarget {
+  const given = (['aws', 'gcp', 'endpoint'] as const).filter((f) => flags[f]).map((f) => `--${f}`);
+  if (given.length !== 1) refuseOne(cloudTargetNeeded(command, given));
+  if (flags.gcp) return { kind: 'gcp' };
+  return targetOf(flags) as FailoverTarget;
 }
 
 export async function failover(drEnv: string, flags: FailoverFlags = {}, root = findRoot()): Promise<FailoverResult | undefined> {
   try {
-    const t = targetOf(flags);
-    if (t.kind === 'emulator') refuseOne(targetMissing('failover'));
-    const target: FailoverTarget = t;
+    const target = cloudTarget(flags, 'failover');
     if (flags.replay) {
       await replay(drEnv, target, !!flags.dryRun, root);
       return undefined;
@@ -97,7 +109,7 @@ export async function failover(drEnv: string, flags: FailoverFlags = {}, root = 
     const confirm = flags.yes ? yes : ask;
     const r = await runFailover(
       { root, drEnv, target, reason: flags.reason, declaredBy: flags.by, dryRun: flags.dryRun },
-      { runCheck, confirm },
+      { runCheck, confirm, log: (l) => process.stderr.write(`${pc.dim(l)}\n`) },
     );
     conclude(r);
     return r;

@@ -1,7 +1,7 @@
 import { dirname, relative } from 'node:path';
 import pc from 'picocolors';
-import { flagMisuse, loadWorkspace, refuseOne, resolveEnvironments, type ResolvedEnvironment } from '@parity/model';
-import { InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
+import { flagMisuse, loadWorkspace, refuseOne, resolveEnvironments, type ResolvedEnvironment, type Workspace } from '@parity/model';
+import { bootstrapOptions, InputHasher, isUpToDate, stackFile } from '@parity/synth/cache';
 import type { SynthResult } from '@parity/synth';
 import { failOnErrors } from '../report.js';
 import { npmInstaller } from '@parity/release/install';
@@ -28,9 +28,9 @@ export async function synthBootstrapCommand(names: readonly string[], root?: str
       ),
     );
   }
-  const { root: r, envs } = await resolveOrFail([], root);
+  const { ws, envs } = await resolveOrFail([], root);
   const { synthBootstrap } = await import('@parity/synth/bootstrap');
-  const files = synthBootstrap(r, envs[0]?.platform ?? 'parity', envs);
+  const files = synthBootstrap(ws.root, ws.definition.data.platform, envs, bootstrapOptions(ws.definition.data, ws.bundles.values()));
   for (const f of files) process.stdout.write(`${pc.green('✔')} ${f}\n`);
   process.stdout.write(
     pc.dim(
@@ -41,11 +41,14 @@ export async function synthBootstrapCommand(names: readonly string[], root?: str
 }
 
 /** Resolve the named environments (all if none), failing with every problem. */
-export async function resolveOrFail(names: readonly string[], root?: string): Promise<{ root: string; envs: ResolvedEnvironment[] }> {
+export async function resolveOrFail(
+  names: readonly string[],
+  root?: string,
+): Promise<{ root: string; envs: ResolvedEnvironment[]; ws: Workspace }> {
   const ws = await loadWorkspace(root, { installer: npmInstaller });
   const { envs, issues } = resolveEnvironments(ws, names);
   failOnErrors(issues, names.length ? `cannot resolve ${names.join(', ')}` : 'the workspace has problems');
-  return { root: ws.root, envs };
+  return { root: ws.root, envs, ws };
 }
 
 /**

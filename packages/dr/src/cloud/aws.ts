@@ -18,7 +18,11 @@ import {
   type DBSnapshot,
 } from '@aws-sdk/client-rds';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { interruption, refuseOne, snapshotUnavailable } from '@parity/model';
+import { refuseOne, snapshotUnavailable } from '@parity/model';
+import { sleep } from './wait.js';
+
+/** The wait between polls, for the drill's own waits (@parity/dr/aws is what the drill imports of the cloud). */
+export { sleep };
 
 export interface Clients {
   readonly region: string;
@@ -31,14 +35,18 @@ export interface Clients {
   destroy(): void;
 }
 
-/** Clients for one region: on the emulator with test credentials, or with the ambient ones. */
-export function clients(region: string, endpoint?: string): Clients {
+/**
+ * Clients for one region: on the emulator with test credentials, or with the ambient ones.
+ * `userAgent`: a token appended to every request's User-Agent (a drill names the caller to its region fence).
+ */
+export function clients(region: string, endpoint?: string, userAgent?: string): Clients {
   // The SDK warns on every run that its releases after January 2027 need Node 22; the pinned
   // versions support Node 20 (engines >=20), and the warning would interleave with the progress.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const ua = userAgent ? { customUserAgent: userAgent } : {};
   const config = endpoint
-    ? { region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 }
-    : { region };
+    ? { region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2, ...ua }
+    : { region, ...ua };
   const c = {
     region,
     rds: new RDSClient(config),
@@ -77,19 +85,6 @@ export function apiTarget(endpoint: string | undefined, extra: Omit<ApiTarget, '
 export function arnRegion(arn: string | undefined): string | undefined {
   return arn?.split(':')[3] || undefined;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason instanceof Error ? signal.reason : interruption('abort'));
-      },
-      { once: true },
-    );
-  });
 
 export async function describeSnapshot(rds: RDSClient, id: string, signal?: AbortSignal): Promise<DBSnapshot | undefined> {
   try {

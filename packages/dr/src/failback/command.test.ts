@@ -9,8 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { BIN, fleetWorkspace } from '@parity/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const workspaces: Array<{ cleanup: () => void }> = [];
 afterAll(() => {
@@ -50,7 +54,7 @@ describe('pnpm failback', () => {
     writeFileSync(file(ws.root, 'dr-usw2'), withSection(read(ws.root, 'dr-usw2'), 'failover:\n  step: promote\n'));
     const early = failback(ws.root);
     expect(early.code, early.out).toBe(2);
-    expect(early.out).toMatch(/environments\/dr-usw2\/environment\.yaml \(failover\.step\): dr-usw2's failover is not complete/);
+    expect(early.out).toMatch(/dr-usw2's failover is not complete[\s\S]*environments\/dr-usw2\/environment\.yaml \(failover\.step\)\n/);
     expect(early.out).toMatch(/fix: +complete the failover first: pnpm failover dr-usw2/);
     expect(read(ws.root, 'prod-use1')).toBe(prod);
   }, 240_000);

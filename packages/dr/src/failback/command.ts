@@ -1,7 +1,7 @@
 /**
  * `pnpm failback <dr-env>`: after the primary region returns, one step per run, against the
- * team's account (`--aws`) or an emulator (`--endpoint`); a drill with `--failback` runs the same
- * functions:
+ * team's account (`--aws`), the team's GCP project (`--gcp`) or an endpoint (`--endpoint`); a
+ * drill with `--failback` runs the same functions:
  *
  *  1. the pair and the next step of its strategy (refused before the failover is complete);
  *  2. `pnpm check` of the pair (the reversed pair while re-protecting);
@@ -19,10 +19,11 @@ import { writeFileAtomic } from '@parity/io';
 import { pairNotReady, refuseOne } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { type ApiTarget, apiTarget } from '../cloud/aws.js';
+import { checkTarget } from '../cloud/target.js';
 import type { FailoverOptions } from '../failover/command.js';
 import type { RecoveryPoint } from '../failover/recovery-point.js';
 import { blockingFindings, findingLines, type Pair, resolvePair, terraformOf } from '../pair.js';
-import { strategyFor } from '../strategy/strategies.js';
+import { refuseUnrun, strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy, FailbackJson, FailbackReady, Switchover } from '../strategy/strategy.js';
 import type { FailbackApi } from './api.js';
 import { type FailbackChange, failbackChange } from './change.js';
@@ -119,6 +120,10 @@ export async function planFailback(
 ): Promise<FailbackPlan> {
   const now = (opts.now ?? (() => new Date()))();
   const pair = pairIn ?? (await resolvePair(opts.root, opts.drEnv, 'failback'));
+  if (!pairIn) {
+    checkTarget(pair, opts.target, 'failback');
+    refuseUnrun(pair.dr, 'failback');
+  }
   const strategy = strategyFor(pair.dr);
   const step = nextFailbackStep(pair, strategy);
   if (!pairIn) await checkForFailback(pair, deps.runCheck, step, strategy);

@@ -3,11 +3,12 @@
  * the reviewed manifest change, with `-replace` where AWS requires a new instance) and what
  * Terraform does not do (lift deletion protection on an instance to be replaced, fence the
  * writers, wait, move traffic back). Each strategy's procedure (strategy/*.ts) is a list of these.
- * AWS only, as the failback is. Nothing here calls an API: `pnpm failback` prints the procedure and
+ * The AWS commands are here; GCP's beside its strategy (strategy/gcp-replica-pair.ts). Nothing here calls an API: `pnpm failback` prints the procedure and
  * runs its own part; the runbook shows it.
  */
 import type { Failback } from '@parity/model';
 import type { Database, Names } from '../names.js';
+import { failbackLine } from '../cloud/target.js';
 import type { Pair } from '../pair.js';
 
 export interface FailbackProcedureStep {
@@ -36,7 +37,7 @@ export interface FailbackProcedureStep {
 export const stackOf = (env: string) => `environments/${env}/cdktf.out/stacks/${env}`;
 
 /** `pnpm failback` of the next step, as the operator runs it. */
-export const failbackCommand = (dr: string) => `pnpm failback ${dr} --aws --reason "<why now>" --by "<who>"`;
+export const failbackCommand = (pair: Pair) => failbackLine(pair);
 
 /** Deletion protection lifted on an instance Terraform is about to replace. */
 export const liftCommand = (region: string, id: string | undefined) =>
@@ -107,7 +108,7 @@ export function next(pair: Pair, step: Failback['step']): FailbackProcedureStep 
     id: 'next',
     title: `Then: failback step ${step}`,
     changes: `writes the next manifest change (${step})`,
-    commands: [`pnpm failback ${pair.dr.name} --aws --by "<who>"`],
+    commands: [failbackLine(pair)],
     by: 'operator',
   };
 }

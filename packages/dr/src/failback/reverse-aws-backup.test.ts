@@ -11,8 +11,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fleetWorkspace, refusal } from '@parity/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { fleetEnvironmentsAsync, fleetWorkspace, refusal, STAMP_TIMEOUT } from '@parity/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerraformJson } from '@parity/model/terraform';
 import type { ApiTarget } from '../cloud/aws.js';
 import { awaitReverseBackup, reverseBackup } from './reverse-aws-backup.js';
@@ -20,6 +20,10 @@ import { switchoverSnapshot, switchoverSnapshotId } from './switchover-snapshot.
 import { planFailback } from './command.js';
 import { resolvePair, type Pair } from '../pair.js';
 import { recordedConfig, recordedHandler, type RecordedAnswer, type Sent } from '@parity/testkit';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const NS = 'http://rds.amazonaws.com/doc/2014-10-31/';
 const ACCOUNT = '123456789012';

@@ -1,13 +1,15 @@
 /**
- * `pnpm failover <dr-env>`: the real thing, against the team's account (`--aws`) or an emulator
- * (`--endpoint`). The same steps as a drill, without the marker, the clock and the report:
+ * `pnpm failover <dr-env>`: the real thing, against the team's account (`--aws`), the team's GCP
+ * project (`--gcp`) or an endpoint (`--endpoint`: moto for AWS, recorded Cloud SQL Admin answers
+ * for GCP). The same steps as a drill, without the marker, the clock and the report:
  *
  *  1. check the pair; refuse with the reasons if the DR side cannot take over;
  *  2. find what to recover from, in the DR region only, and its age against the RPO;
  *  3. the failover as a manifest change (the `failover:` section and its history comment),
  *     synthesized, with the Terraform difference by address;
  *  4. the procedure: Terraform's part and what Terraform does not do, with exact commands;
- *  5. confirm, then write the manifest (atomically); `--dry-run` writes nothing.
+ *  5. confirm; then what the strategy does through the API itself (GCP: the promotion through Cloud
+ *     SQL Admin, waited for), and the manifest written (atomically); `--dry-run` does neither.
  *
  * Where the queues archive their messages (queue.replay: archive), the plan counts what a replay
  * would send; `--replay`, run after the apply as the procedure's replay step says, sends it
@@ -16,18 +18,19 @@
 import { join } from 'node:path';
 import type { CheckReport } from '@parity/checks';
 import { writeFileAtomic } from '@parity/io';
-import { pairNotReady, refuseOne, replayBeforeFailover } from '@parity/model';
+import { pairNotReady, refuseOne, replayBeforeFailover, replayByHand } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { type Clients, clients } from '../cloud/aws.js';
+import { checkTarget, endpointOf, type FailoverTarget } from '../cloud/target.js';
 import { blockingFindings, findingLines, type Pair, resolvePair, terraformOf } from '../pair.js';
-import { strategyFor } from '../strategy/strategies.js';
+import { refuseUnrun, strategyFor } from '../strategy/strategies.js';
 import { type FailoverChange, failoverChange } from './change.js';
 import { failoverProcedure, type FailoverProcedureStep } from './procedure.js';
 import { describePoint, type RecoveryPoint } from './recovery-point.js';
-import { archivedQueues, replayPair, type ReplayResult } from './replay.js';
+import { archivedQueues, archivesQueues, replayPair, type ReplayResult } from './replay.js';
 import { failoverComment, failoverSection, type FailoverStep, nextStep } from './section.js';
 
-export type FailoverTarget = { kind: 'endpoint'; url: string } | { kind: 'aws' };
+export type { FailoverTarget };
 
 export interface FailoverOptions {
   readonly root: string;
@@ -45,6 +48,8 @@ export interface FailoverDeps {
   runCheck(names: readonly string[], root: string): Promise<CheckReport>;
   /** Asked once the plan is known, before anything is written; false stops there. */
   confirm(plan: FailoverPlan): Promise<boolean>;
+  /** Progress of what confirming does through the API (a promotion's operation). */
+  log?(line: string): void;
 }
 
 export interface FailoverPlan {
@@ -55,6 +60,8 @@ export interface FailoverPlan {
   readonly pointText: string;
   readonly change: FailoverChange;
   readonly procedure: readonly FailoverProcedureStep[];
+  /** What confirming does through the API before the manifest is written (GCP: the promotion), for the question. */
+  readonly onConfirm?: string;
   /** The archived queues' messages a replay would send after the apply (counted, nothing changed); none without archives. */
   readonly replay: ReplayCount;
 }
@@ -67,6 +74,8 @@ export interface ReplayCount {
 
 export interface FailoverResult extends FailoverPlan {
   readonly written: boolean;
+  /** What was done through the API once confirmed (the promotion and its operation). */
+  readonly done?: string;
   /** Why nothing was written, when it was not. */
   readonly notWritten?: 'dry-run' | 'declined';
 }
@@ -83,16 +92,7 @@ export async function checkForFailover(pair: Pair, runCheck: FailoverDeps['runCh
   return report;
 }
 
-/** 2. What to recover from, in the DR region only: the pair's strategy says what (the newest copy, the replica). */
-export function findRecoveryPoint(
-  pair: Pair,
-  c: Clients,
-  primaryJson: TerraformJson,
-  drJson: TerraformJson,
-  now: Date,
-): Promise<RecoveryPoint> {
-  return strategyFor(pair.dr).failover.recoveryPoint(pair, { clients: c, primaryJson, drJson, now });
-}
+// 2. What to recover from, in the DR region only: the pair's strategy says what (the newest copy, the replica); see failoverStepChange.
 
 /** One failover step as a manifest change: the step, what it recovers from (found in the DR region only), the change. */
 export interface FailoverStepChange {
@@ -108,12 +108,12 @@ export interface FailoverStepChange {
  */
 export async function failoverStepChange(
   pair: Pair,
-  found: { readonly clients: Clients; readonly primaryJson: TerraformJson; readonly drJson: TerraformJson },
+  found: { readonly clients: Clients; readonly primaryJson: TerraformJson; readonly drJson: TerraformJson; readonly endpoint?: string },
   at: Date,
   why: { readonly reason: string; readonly declaredBy: string; readonly before?: string },
 ): Promise<FailoverStepChange> {
   const step = nextStep(pair);
-  const point = await findRecoveryPoint(pair, found.clients, found.primaryJson, found.drJson, at);
+  const point = await strategyFor(pair.dr).failover.recoveryPoint(pair, { ...found, now: at });
   const section = failoverSection(pair, step, point, at, why.reason);
   const change = await failoverChange(pair, section, failoverComment(pair, section, point, at, why.declaredBy), why.before);
   return { step, point, change };
@@ -123,20 +123,25 @@ export async function failoverStepChange(
 export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDeps, 'runCheck'>): Promise<FailoverPlan> {
   const now = (opts.now ?? (() => new Date()))();
   const pair = await resolvePair(opts.root, opts.drEnv, 'failover');
+  checkTarget(pair, opts.target, 'failover');
+  refuseUnrun(pair.dr, 'failover');
   await checkForFailover(pair, deps.runCheck, nextStep(pair));
   const [primaryJson, drJson] = [await terraformOf(opts.root, pair.primary), await terraformOf(opts.root, pair.dr)];
-  const c = clients(pair.dr.region, opts.target.kind === 'endpoint' ? opts.target.url : undefined);
+  const endpoint = endpointOf(opts.target);
+  const c = clients(pair.dr.region, endpoint);
   const why = {
     reason: opts.reason ?? `${pair.primary.region} declared lost`,
     declaredBy: opts.declaredBy ?? 'the operator running pnpm failover',
   };
   let made: FailoverStepChange;
   try {
-    made = await failoverStepChange(pair, { clients: c, primaryJson, drJson }, now, why);
+    made = await failoverStepChange(pair, { clients: c, primaryJson, drJson, ...(endpoint ? { endpoint } : {}) }, now, why);
   } finally {
     c.destroy();
   }
   const { step, point, change } = made;
+  const procedure = failoverProcedure(pair, step, primaryJson, change.json as TerraformJson);
+  const own = procedure.find((s) => s.by === 'failover');
   const replay = await countReplay(pair, opts.target, now);
   return {
     pair,
@@ -144,12 +149,11 @@ export async function planFailover(opts: FailoverOptions, deps: Pick<FailoverDep
     point,
     pointText: describePoint(point, now, pair.dr.dr.rpoMinutes),
     change,
-    procedure: failoverProcedure(pair, step, primaryJson, change.json as TerraformJson),
+    procedure,
+    ...(own ? { onConfirm: own.changes } : {}),
     replay,
   };
 }
-
-const endpointOf = (t: FailoverTarget) => (t.kind === 'endpoint' ? t.url : undefined);
 
 /** The plan's count of what a replay would send: read in the DR region only; a failure to count is reported, not fatal. */
 async function countReplay(pair: Pair, target: FailoverTarget, now: Date): Promise<ReplayCount> {
@@ -177,6 +181,9 @@ export async function replayAfterFailover(
 ): Promise<{ readonly pair: Pair; readonly results: readonly ReplayResult[] }> {
   const now = (opts.now ?? (() => new Date()))();
   const pair = await resolvePair(opts.root, opts.drEnv, 'failover');
+  checkTarget(pair, opts.target, 'failover');
+  // a GCP archive is a bucket of Avro files: the runbook's replay step has the commands, Parity does not run them
+  if (pair.primary.cloud !== 'aws' && archivesQueues(pair.primary).length) refuseOne(replayByHand(pair.dr.name, pair.primary.name));
   if (!opts.dryRun && !pair.dr.dr.failover) refuseOne(replayBeforeFailover(pair.dr.name));
   const endpoint = endpointOf(opts.target);
   const results = await replayPair(pair.primary, pair.dr, {
@@ -192,6 +199,9 @@ export async function runFailover(opts: FailoverOptions, deps: FailoverDeps): Pr
   const plan = await planFailover(opts, deps);
   if (opts.dryRun) return { ...plan, written: false, notWritten: 'dry-run' };
   if (!(await deps.confirm(plan))) return { ...plan, written: false, notWritten: 'declined' };
+  const endpoint = endpointOf(opts.target);
+  const api = { ...(endpoint ? { endpoint } : {}), ...(deps.log ? { log: deps.log } : {}) };
+  const done = await strategyFor(plan.pair.dr).failover.confirmed?.(plan.pair, plan.step, plan.point, api);
   writeFileAtomic(join(opts.root, plan.change.file), plan.change.after);
-  return { ...plan, written: true };
+  return { ...plan, written: true, ...(done ? { done } : {}) };
 }

@@ -12,15 +12,16 @@ import { strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
 import { replayProcedure } from './replay.js';
 import type { FailoverStep } from './section.js';
+import { failoverLine } from '../cloud/target.js';
 
 export interface FailoverProcedureStep {
-  readonly id: 'fence-writers' | 'apply' | 'complete' | 'fence-database' | 'replay' | 'traffic' | 'verify';
+  readonly id: 'fence-writers' | 'promote' | 'apply' | 'complete' | 'fence-database' | 'replay' | 'traffic' | 'verify';
   readonly title: string;
   /** What running it changes. */
   readonly changes: string;
   readonly commands: readonly string[];
-  /** Done by the failover command itself, or by a person (or the team's pipeline). */
-  readonly by: 'terraform' | 'operator';
+  /** Done by Terraform's apply, by `pnpm failover` itself once confirmed, or by a person (or the team's pipeline). */
+  readonly by: 'terraform' | 'failover' | 'operator';
 }
 
 /** The commands of the by-hand steps, per cloud. */
@@ -104,6 +105,8 @@ export function failoverProcedure(
     });
   }
   const apply = applyCommands(dr.name);
+  const own = spec?.byCommand?.(pair, n);
+  if (own) out.push({ id: 'promote', ...own, by: 'failover' });
   out.push({
     id: 'apply',
     title: `Apply ${dr.name} with failover.step ${step}`,
@@ -153,11 +156,7 @@ function completeStep(pair: Pair, step: FailoverStep, changes: string, apply: re
     id: 'complete',
     title: `Complete the failover: failover.step ${step}, then apply`,
     changes,
-    commands: [
-      `pnpm failover ${dr.name} ${dr.cloud === 'aws' ? '--aws' : `(AWS only today: write failover.step ${step} by hand)`} --reason "<the same reason>" --by "<who>"`,
-      `git commit -m "${dr.name}: failover ${step}" environments/${dr.name}/environment.yaml`,
-      ...apply,
-    ],
+    commands: [failoverLine(pair), `git commit -m "${dr.name}: failover ${step}" environments/${dr.name}/environment.yaml`, ...apply],
     by: 'terraform',
   };
 }

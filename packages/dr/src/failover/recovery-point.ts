@@ -43,6 +43,8 @@ export interface ReplicaPoint {
   readonly lagSeconds?: number;
   /** When that datapoint was taken. */
   readonly lagAt?: Date;
+  /** Why the lag is unknown, when the API that found the replica does not report it (Cloud SQL Admin). */
+  readonly lagNote?: string;
 }
 
 export type RecoveryPoint = SnapshotPoint | ReplicaPoint;
@@ -184,7 +186,8 @@ export function describePoint(p: RecoveryPoint, now: Date, rpoMinutes: number): 
     age === undefined ? '' : age <= rpoMinutes * 60 ? ` — within the ${rpoMinutes} min RPO` : ` — OLDER than the ${rpoMinutes} min RPO`;
   const ago = (s: number) => (s < 120 ? `${s} s` : `${Math.round(s / 60)} min`);
   if (p.kind === 'replica') {
-    const lag = p.lagSeconds === undefined ? 'lag unknown (no ReplicaLag datapoint in the last 10 min)' : `lag ${ago(p.lagSeconds)}`;
+    const unknown = p.lagNote ?? 'lag unknown (no ReplicaLag datapoint in the last 10 min)';
+    const lag = p.lagSeconds === undefined ? unknown : `lag ${ago(p.lagSeconds)}`;
     return `read replica ${p.identifier} (${p.status}${p.replication ? `, replication ${p.replication}` : ''}), ${lag}${within}`;
   }
   const from = p.source === 'backup-vault' ? 'recovery point' : 'snapshot';

@@ -213,18 +213,20 @@ export function archivedQueues(primary: ResolvedEnvironment, dr: ResolvedEnviron
 
 /**
  * The replay step of a failover, for every archived queue of the pair, in the DR region: against an
- * emulator (`endpoint`) or the ambient credentials. `dryRun` counts and changes nothing.
+ * emulator (`endpoint`) or the ambient credentials. `dryRun` counts and changes nothing. `userAgent`
+ * is appended to every request's User-Agent (a drill names the caller to its region fence).
  */
 export async function replayPair(
   primary: ResolvedEnvironment,
   dr: ResolvedEnvironment,
-  opts: { endpoint?: string; dryRun: boolean; replayId: string; signal?: AbortSignal },
+  opts: { endpoint?: string; dryRun: boolean; replayId: string; signal?: AbortSignal; userAgent?: string },
 ): Promise<ReplayResult[]> {
   const queues = archivedQueues(primary, dr);
   if (queues.length === 0) return [];
+  const ua = opts.userAgent ? { customUserAgent: opts.userAgent } : {};
   const config = opts.endpoint
-    ? { region: dr.region, endpoint: opts.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 }
-    : { region: dr.region };
+    ? { region: dr.region, endpoint: opts.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2, ...ua }
+    : { region: dr.region, ...ua };
   const sqs = new SQSClient(config);
   const ssm = new SSMClient(config);
   try {

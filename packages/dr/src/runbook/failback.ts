@@ -1,11 +1,14 @@
 /**
  * The runbook's failback section: the steps of `pnpm failback`, with the exact commands for this
- * pair (names from both environments' Terraform), as the pair's strategy makes them. GCP pairs get
- * the commands to fail back by hand (`pnpm failback` runs on AWS only).
+ * pair (names from both environments' Terraform), as the pair's strategy makes them, on AWS and
+ * on GCP. A GCP pair whose strategy `pnpm failback` does not run there (backup & restore) gets
+ * the commands to fail back by hand.
  */
 import type { TerraformJson } from '@parity/model/terraform';
+import { CLOUD_FLAG } from '../cloud/target.js';
 import { names } from '../names.js';
 import type { Pair } from '../pair.js';
+import { GCP_STRATEGY_OF } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
 
 export interface FailbackRunbookStep {
@@ -16,7 +19,7 @@ export interface FailbackRunbookStep {
   readonly commands: readonly string[];
 }
 
-/** GCP: the same way back, by hand: a Cloud SQL replica of the dr instance in the primary region, promoted at a fenced moment. */
+/** GCP backup & restore: the way back by hand: a Cloud SQL replica of the dr instance in the primary region, promoted at a fenced moment. */
 function gcpByHand(p: Pair, primaryJson: TerraformJson, drJson: TerraformJson): { failbackIntro: string; failback: FailbackRunbookStep[] } {
   const { primary, dr } = p;
   const n = names(primaryJson, drJson, p);
@@ -44,7 +47,7 @@ function gcpByHand(p: Pair, primaryJson: TerraformJson, drJson: TerraformJson): 
     },
   ];
   return {
-    failbackIntro: '`pnpm failback` runs on AWS only today: fail back by hand, in this order.',
+    failbackIntro: `\`pnpm failback\` does not run ${p.dr.dr.strategy} on GCP: fail back by hand, in this order.`,
     failback: steps.map((s, i) => ({ n: i + 1, ...s })),
   };
 }
@@ -56,9 +59,9 @@ export function failbackView(
   drJson: TerraformJson,
   strategy: DrStrategy,
 ): { failbackIntro: string; failback: FailbackRunbookStep[] } {
-  if (p.dr.cloud !== 'aws') return gcpByHand(p, primaryJson, drJson);
+  if (p.dr.cloud === 'gcp' && !GCP_STRATEGY_OF[p.dr.dr.strategy]) return gcpByHand(p, primaryJson, drJson);
   return {
-    failbackIntro: `Once ${p.primary.region} is back, \`pnpm failback\` returns one step per run, each a reviewable manifest change (\`--dry-run\` shows it first; \`pnpm drill ${p.dr.name} --failback\` practises all of it). Run it again after each apply:`,
+    failbackIntro: `Once ${p.primary.region} is back, \`pnpm failback ${CLOUD_FLAG[p.dr.cloud]}\` returns one step per run, each a reviewable manifest change (\`--dry-run\` shows it first; ${p.dr.cloud === 'aws' ? `\`pnpm drill ${p.dr.name} --failback\` practises all of it` : 'no drill practises it: drills run on an AWS emulator, and no GCP emulator exists'}). Run it again after each apply:`,
     failback: strategy.runbook.failback(p, primaryJson, drJson).map((s, i) => ({ n: i + 1, ...s })),
   };
 }

@@ -12,8 +12,10 @@ import Handlebars from 'handlebars';
 import type { CheckReport, DrPair, Finding } from '@parity/checks';
 import { holdsExactly, lastDrillReport, readWorkspaceFile, runbookStale, type Workspace } from '@parity/model';
 import { writeFileAtomic } from '@parity/io';
+import { CLOUD_FLAG, failoverLine } from '../cloud/target.js';
 import { failoverProcedure, type FailoverProcedureStep } from '../failover/procedure.js';
 import { archivesQueues } from '../failover/replay.js';
+import { names } from '../names.js';
 import { type Pair, pairIn } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
@@ -40,6 +42,10 @@ export interface RunbookView {
   readonly estimate: string;
   readonly declare: { readonly who: string; readonly criteria: readonly string[] };
   readonly prechecks: ReadonlyArray<{ readonly what: string; readonly commands: readonly string[] }>;
+  /** Step 1 for people: what the command does (it writes the step, or with a step the command runs itself, plans it). */
+  readonly failoverWrite: string;
+  /** Which step writes the manifest change. */
+  readonly failoverWho: string;
   readonly failoverCommand: string;
   readonly failoverSteps: string;
   readonly steps: ReadonlyArray<{
@@ -91,6 +97,7 @@ function budgets(pair: DrPair | undefined, id: FailoverProcedureStep['id'], stra
       .filter(([k]) => !k.startsWith('cutover'))
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')})`;
+  if (id === 'promote') return `part of the ${rto.minutes - cutover} min of the apply below (the promotion restarts the instance)`;
   if (id === 'complete') return `within the ${rto.minutes - cutover} min above (${strategy}: the database is already serving)`;
   if (id === 'traffic' || id === 'verify') return `${cutover} min together (cut-over)`;
   return 'a few minutes, outside the RTO model';
@@ -112,6 +119,9 @@ export function runbookView(
   const declaration = ws.definition?.data.dr.declaration;
   const aws = p.dr.cloud === 'aws';
   const primaryQueues = aws ? 'aws_sqs_queue' : 'google_pubsub_subscription';
+  // a step the command carries out itself once confirmed (GCP: the promotion) is in the procedure: step 1 plans it
+  const selfRun = steps.some((s) => s.by === 'failover');
+  const n = names(primaryJson, drJson, p);
   return {
     drEnv: p.dr.name,
     primary: p.primary.name,
@@ -138,9 +148,14 @@ export function runbookView(
     prechecks: [
       {
         what: way.runbook.dataCheck(p),
-        commands: aws
-          ? [`pnpm failover ${p.dr.name} --aws --dry-run`]
-          : [`gcloud sql instances describe <the DR replica> --format='value(replicaConfiguration)'`],
+        commands: [
+          `pnpm failover ${p.dr.name} ${CLOUD_FLAG[p.dr.cloud]} --dry-run`,
+          ...(!aws && n.drDb
+            ? [
+                `gcloud sql instances describe ${n.drDb}${p.dr.gcpProject ? ` --project ${p.dr.gcpProject}` : ''} --format='value(state,instanceType,masterInstanceName)'`,
+              ]
+            : []),
+        ],
       },
       {
         what: `Capacity: the DR environment at full size fits the account's quotas in ${p.dr.region}`,
@@ -155,14 +170,16 @@ export function runbookView(
       },
       { what: 'The pair: pnpm check reports no error for it', commands: [`pnpm check ${p.primary.name} ${p.dr.name}`] },
     ],
-    failoverCommand: aws
-      ? `pnpm failover ${p.dr.name} --aws --reason "<why>" --by "<who declared>"`
-      : `# pnpm failover runs on AWS only today: add the failover: section to environments/${p.dr.name}/environment.yaml by hand (docs/failover-failback.md)`,
+    failoverWrite: selfRun
+      ? `**Plan the failover** (it reads the replica in ${p.dr.region} and shows the manifest change, the Terraform difference, and the steps below; \`--dry-run\` changes nothing and writes nothing). The failover itself is step ${steps.findIndex((s) => s.by === 'failover') + 2}.`
+      : `**Write the failover into the manifest** (it finds the recovery point in ${p.dr.region} and shows\n   its age against the RPO, the Terraform difference, and the steps below; \`--dry-run\` writes\n   nothing). Review the change and commit it.`,
+    failoverWho: `Step ${selfRun ? steps.findIndex((s) => s.by === 'failover') + 2 : 1} writes it`,
+    failoverCommand: selfRun ? `pnpm failover ${p.dr.name} ${CLOUD_FLAG[p.dr.cloud]} --dry-run` : failoverLine(p),
     failoverSteps: stepsText(failoverSteps),
     steps: steps.map((s, i) => ({
       n: i + 2,
       title: s.title,
-      by: s.by === 'terraform' ? 'Terraform' : 'by hand',
+      by: BY[s.by],
       changes: s.changes,
       commands: s.commands,
       budget: budgets(pair, s.id, strategy),
@@ -207,6 +224,13 @@ export function queueLoss(p: Pair, queues: readonly string[], replayStep: number
       : "messages in the subscription's file not yet written at the loss (up to two minutes)";
   return `Queues are not replicated, but ${where}. ${step[0]!.toUpperCase()}${step.slice(1)} replays into ${dr.name}'s queues each archived message newer than the consumers' checkpoint, once; consumers drop a message whose idempotency key they already completed. Lost: ${lost}. ${dlq}`;
 }
+
+/** Who carries out a procedure step, as the runbook says it. */
+const BY: Record<FailoverProcedureStep['by'], string> = {
+  terraform: 'Terraform',
+  failover: 'pnpm failover, once confirmed',
+  operator: 'by hand',
+};
 
 /** `one step: \`failover.step: restore\``, `two steps: … , then …`. */
 function stepsText(steps: readonly string[]): string {

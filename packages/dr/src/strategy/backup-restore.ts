@@ -71,7 +71,7 @@ export const backupRestore: DrStrategy = {
     failback: runbookWayBack,
   },
   drill: {
-    failoverSteps: ['marker', 'produce', 'loss', 'copy', 'apply-dr', 'replay'],
+    failoverSteps: ['marker', 'produce', 'copy', 'loss', 'apply-dr', 'replay'],
     failbackSteps: ['reprotect', 'switchover', 'failback-complete', 'verify-failback'],
     titles: {
       ...COMMON_TITLES,
@@ -99,8 +99,8 @@ export const backupRestore: DrStrategy = {
 async function drillFailover<V extends DrillValues>(s: FailoverDrillSteps<V>, primary: V['primary']): Promise<V['recovered']> {
   const marker = await s.writeMarker(primary); //   a snapshot with a known time and tag, a queue message
   const produced = await s.produceMessages(primary); // messages through the archived queues, a checkpoint after some
-  const loss = await s.declareLoss(marker); //      the recovery clock starts; the primary region is fenced
-  const copy = await s.copyLatest(primary, marker, loss); // the copy the backup plan would have landed, with a DR key
+  const copy = await s.copyLatest(primary, marker); // before the loss: what the copy job had landed by the day, with a DR key
+  const loss = await s.declareLoss(primary, marker); // the primary region fenced, its data plane killed; the clock starts
   const recovered = await s.restore(primary, marker, loss, copy); // failover.step restore, applied
   return s.replayMessages(recovered, produced); // pnpm failover --replay: what the consumers had not checkpointed
 }
@@ -208,7 +208,7 @@ function reprotectProcedure(pair: Pair, drAfter: TerraformJson): FailbackProcedu
       id: 'wait',
       title: `Wait until a copy of ${dr.name}'s database in ${primary.region} is within the RPO, then switch over`,
       changes: `nothing yet: the next pnpm failback waits until the newest copy in ${primary.region} is within the ${dr.dr.rpoMinutes} min RPO (re-protected: ${dr.name} could be recovered from it), then fences ${dr.name}'s writers, snapshots its database, copies it into ${primary.region} and writes failback.step restore`,
-      commands: [pointsCommand(primary.region, vault), failbackCommand(dr.name)],
+      commands: [pointsCommand(primary.region, vault), failbackCommand(pair)],
       by: 'operator',
     },
   ];
@@ -347,7 +347,7 @@ function restoreGaps(o: DrillObservations): NotExercised[] {
     {
       what: 'AWS Backup copy job (copy_action to the DR vault)',
       why: o.emulated
-        ? `${noBackupJob ? 'the emulator runs no backup job: ' : ''}the drill took the snapshot itself and copied it into ${dr.region} with CopyDBSnapshot after declaring the loss. In the cloud the copy job lands the copy before the loss, and a lost region could not be read; the RPO (snapshot creation time) is unaffected, the RTO includes the copy.`
+        ? `${noBackupJob ? 'the emulator runs no backup job: ' : ''}the drill took the snapshot itself and copied it into ${dr.region} with CopyDBSnapshot before declaring the loss, as the copy job lands it on schedule (after the loss the fence refuses the copy's source, presigned for the lost region). The data's RPO is measured on the data plane (base backups and WAL shipped at the declared cadence, scaled), not from this snapshot.`
         : `the drill takes its own snapshot and copies it into ${dr.region} (CopyDBSnapshot) instead of waiting for the next scheduled backup job and its copy.`,
     },
   ];
@@ -379,7 +379,7 @@ function failbackGaps(o: DrillObservations): NotExercised[] {
     },
     {
       what: `the fence of ${dr.name}'s writers`,
-      why: `the drill scaled ${dr.name}'s node groups to zero through UpdateNodegroupConfig before the switchover snapshot, but moto runs no pods and no PostgreSQL: that no write reached the database after the fence, and that every earlier write is in the snapshot (zero data loss), is not shown beyond the snapshot's identity, tags and key`,
+      why: `the drill scaled ${dr.name}'s node groups to zero through UpdateNodegroupConfig before the switchover snapshot, but moto runs no pods and no PostgreSQL: on RDS, that no write reached the database after the fence and that every earlier write is in the snapshot is not shown beyond the snapshot's identity, tags and key; zero data loss is shown on the drill's data plane instead (writes stopped, the last WAL shipped, restored in ${primary.region}, every acknowledged row counted)`,
     },
     {
       what: 'a clean plan after each failback apply',

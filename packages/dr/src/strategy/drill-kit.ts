@@ -50,10 +50,10 @@ export interface FailoverDrillSteps<V extends DrillValues> {
   writeMarker(primary: V['primary']): Promise<V['marker']>;
   /** `produce`: messages through each archived queue's topic as producers send them, the consumers' checkpoint after some. */
   produceMessages(primary: V['primary']): Promise<V['produced']>;
-  /** `loss`: the primary region declared lost; no call goes there from now on. */
-  declareLoss(marker: V['marker']): Promise<V['loss']>;
-  /** `copy`: the marker's snapshot copied into the DR region with the DR copy vault's key, as the copy job would. */
-  copyLatest(primary: V['primary'], marker: V['marker'], loss: V['loss']): Promise<V['copy']>;
+  /** `loss`: the primary region lost: fenced (no call goes there from now on), its data plane killed. */
+  declareLoss(primary: V['primary'], marker: V['marker']): Promise<V['loss']>;
+  /** `copy`: before the loss, the marker's snapshot copied into the DR region with the DR copy vault's key, as the copy job would have. */
+  copyLatest(primary: V['primary'], marker: V['marker']): Promise<V['copy']>;
   /** `apply-dr`: failover.step restore, found and applied as `pnpm failover` makes it. */
   restore(primary: V['primary'], marker: V['marker'], loss: V['loss'], copy: V['copy']): Promise<V['recovered']>;
   /** `promote`: failover.step promote, found and applied as `pnpm failover` makes it. */

@@ -113,7 +113,7 @@ async function drillFailover<V extends DrillValues>(s: FailoverDrillSteps<V>, pr
   const standby = await s.applyStandby(primary); // the dr environment with its read replica and standby compute
   const marker = await s.writeMarker(primary); //    a snapshot with a known time and tag, a queue message
   const produced = await s.produceMessages(primary); // messages through the archived queues, a checkpoint after some
-  const loss = await s.declareLoss(marker); //       the recovery clock starts; the primary region is fenced
+  const loss = await s.declareLoss(primary, marker); // the primary region fenced, its data plane killed; the clock starts
   const promoted = await s.promote(primary, standby, marker, loss); // failover.step promote: PromoteReadReplica and scale up
   const recovered = await s.complete(promoted); //   failover.step complete: a full primary, in place
   return s.replayMessages(recovered, produced); //  pnpm failover --replay: what the consumers had not checkpointed
@@ -210,7 +210,7 @@ function reprotectProcedure(pair: Pair, before: TerraformJson, after: TerraformJ
     id: 'wait',
     title: `Wait until the replica in ${primary.region} has caught up, then switch over`,
     changes: `nothing yet: the next pnpm failback waits until ${db?.id ?? 'the replica'}'s ReplicaLag (read in ${primary.region}) is within the ${pair.dr.dr.rpoMinutes} min RPO, fences ${dr.name}'s writers, waits for lag 0 and writes failback.step promote`,
-    commands: [lagCommand(primary.region, db?.id), failbackCommand(dr.name)],
+    commands: [lagCommand(primary.region, db?.id), failbackCommand(pair)],
     by: 'operator',
   });
   return out;
@@ -336,7 +336,7 @@ function replicaGaps(o: DrillObservations): NotExercised[] {
   const out: NotExercised[] = [
     {
       what: 'replication and its lag',
-      why: `moto copies the primary's settings into the replica but replicates no data and reports no ReplicaLag, so the replica's lag at the loss (the RPO of ${dr.dr.strategy}) cannot be measured here; the marker written into ${primary.name} after the replica was created never reaches it`,
+      why: `moto copies the primary's settings into the replica but replicates no data and reports no ReplicaLag: the RDS replica's own lag is not measured; the drill's data plane (a real PostgreSQL streaming standby) gives the lag and the RPO of ${dr.dr.strategy} instead, and the marker snapshot written into ${primary.name} after the replica was created never reaches it`,
     },
     {
       what: 'the promotion, seen through the API',
@@ -366,7 +366,7 @@ function cleanPlanGap(after: readonly PendingSummary[], before: readonly Pending
   const residue = before.map((p) => `${p.address} ${p.action} (${p.attributes.join(', ')})`).join('; ');
   return {
     what: 'a clean plan after the failover',
-    why: `the AWS provider reads replicate_source_db back from ReadReplicaSourceDBInstanceIdentifier, which moto keeps after the promotion, so ${db.join(', ') || 'the database'} still shows a change to null after the last apply and every later apply calls PromoteReadReplica again (a no-op on moto); on AWS the field is empty after the promotion. moto also leaves changes pending right after an apply, because it does not keep some attributes (${residue || 'none'}): the drill checks that the failover leaves nothing pending beyond those`,
+    why: `the AWS provider reads replicate_source_db back from ReadReplicaSourceDBInstanceIdentifier, which moto keeps after the promotion, so ${db.join(', ') || 'the promoted database'} would show a change to null on every later plan and every later apply would call PromoteReadReplica again; on AWS the field is empty after the promotion, and on the emulator the drill's applies after the promotion ignore it (see "re-applying what the emulator drops"). moto also leaves changes pending right after an apply, because it does not keep some attributes (${residue || 'none'}): the drill checks that the failover leaves nothing pending beyond those`,
   };
 }
 
@@ -376,7 +376,7 @@ function failbackGaps(pair: Pair): NotExercised[] {
   return [
     {
       what: `replication back into ${primary.region} and its lag`,
-      why: `moto replicates no data and reports no ReplicaLag, so the wait until ${primary.name}'s new replica was within the RPO, and the wait for lag 0 after the fence, accepted an unknown lag (pnpm failback --aws waits for a datapoint and refuses at its timeout without one): zero data loss at the switchover is not shown here`,
+      why: `moto replicates no data and reports no ReplicaLag, so the wait until ${primary.name}'s new replica was within the RPO, and the wait for lag 0 after the fence, accepted an unknown lag on the control plane (pnpm failback --aws waits for a datapoint and refuses at its timeout without one); zero data loss at the switchover is shown on the drill's data plane (a fenced PostgreSQL switchover at lag 0), not on RDS`,
     },
     {
       what: `the fence of ${dr.name}'s writers`,

@@ -20,7 +20,7 @@ export function rolesWhat(p: Pair): string {
 /** What a runbook's way back names: the command of each step, both databases, the dr side's node groups, who acts. */
 export function wayBackNames(p: Pair, primaryJson: TerraformJson, drJson: TerraformJson) {
   return {
-    run: failbackCommand(p.dr.name),
+    run: failbackCommand(p),
     pdb: databaseOf(primaryJson),
     ddb: databaseOf(drJson),
     n: names(primaryJson, drJson, p),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Strategy } from '@parity/model';
 import { strategyFacts } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failbackSteps, nextFailbackStep, restoresRoles } from '../failback/section.js';
 import { failoverProcedure } from '../failover/procedure.js';
@@ -19,6 +19,10 @@ import { renderRunbook, runbookView } from '../runbook/runbook.js';
 import type { DrillValues, FailbackDrillSteps, FailoverDrillSteps } from './drill-kit.js';
 import { STRATEGY_OF, strategyFor } from './strategies.js';
 import type { DrStrategy } from './strategy.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 let root: string;
 let cleanup: () => void;
@@ -160,7 +164,7 @@ const coldSite: DrStrategy = {
     failback: (p) => [{ title: `Hand ${p.dr.name} back to ${p.primary.name}`, by: 'by hand', changes: 'the roles', commands: ['true'] }],
   },
   drill: {
-    failoverSteps: ['marker', 'loss', 'copy', 'apply-dr'],
+    failoverSteps: ['marker', 'copy', 'loss', 'apply-dr'],
     failbackSteps: ['reprotect', 'switchover', 'failback-complete', 'verify-failback'],
     titles: {
       marker: () => 'mark',
@@ -174,8 +178,8 @@ const coldSite: DrStrategy = {
     },
     async failover(s, primary) {
       const marker = await s.writeMarker(primary);
-      const loss = await s.declareLoss(marker);
-      return s.restore(primary, marker, loss, await s.copyLatest(primary, marker, loss));
+      const copy = await s.copyLatest(primary, marker);
+      return s.restore(primary, marker, await s.declareLoss(primary, marker), copy);
     },
     async failback(s, verified) {
       const reprotected = await s.reprotectWithBackupCopies(verified);

@@ -6,8 +6,9 @@
  * procedure, its runbook sections, and how a drill practises it (drill-kit.ts).
  *
  * Callers ask the pair's strategy (`strategyFor`, strategies.ts) and never test a strategy's name.
- * Two implement it: a replica pair (pilot light, warm standby) and backup & restore. A third is one
- * new file beside them, named in `STRATEGY_OF`, plus its tests.
+ * Two implement it: a replica pair (pilot light, warm standby) and backup & restore; a GCP replica
+ * pair (gcp-replica-pair.ts) carries the first out through Cloud SQL Admin, picked by the pair's
+ * cloud (`GCP_STRATEGY_OF`). A third is one new file beside them, named in `STRATEGY_OF`, plus its tests.
  */
 import type { CheckReport } from '@parity/checks';
 import type { Failback, Failover, Strategy } from '@parity/model';
@@ -26,12 +27,20 @@ export interface FailoverStepSpec {
   readonly step: Failover['step'];
   /** What applying the dr environment with this step changes, in this pair's names (the procedure's apply step). */
   changes(pair: Pair, n: Names): string;
+  /**
+   * What `pnpm failover` does itself through the cloud's API once confirmed, before it writes the
+   * step (GCP: the promotion, through Cloud SQL Admin), as a procedure step; none when Terraform's
+   * apply does all of it (AWS).
+   */
+  readonly byCommand?: (pair: Pair, n: Names) => { readonly title: string; readonly changes: string; readonly commands: readonly string[] };
 }
 
 /** Where a failover looks for what to recover from: the DR region's API, both environments' Terraform, the time. */
 export interface RecoverySearch {
   /** Clients of the DR region: the primary region is assumed gone. */
   readonly clients: Clients;
+  /** The endpoint the command was pointed at (`--endpoint`), for the clients a strategy makes itself (Cloud SQL Admin). */
+  readonly endpoint?: string;
   readonly primaryJson: TerraformJson;
   readonly drJson: TerraformJson;
   readonly now: Date;
@@ -42,6 +51,19 @@ export interface FailoverBehaviour {
   readonly steps: readonly FailoverStepSpec[];
   /** What to recover from, found in the DR region only; refused when there is nothing. */
   recoveryPoint(pair: Pair, search: RecoverySearch): Promise<RecoveryPoint>;
+  /**
+   * Once confirmed, before the manifest is written: what the step's `byCommand` says, through the
+   * API (GCP: promoteReplica, waited for); returns it for people. None for a strategy whose steps
+   * Terraform carries out whole.
+   */
+  confirmed?(pair: Pair, step: Failover['step'], point: RecoveryPoint, api: ConfirmedApi): Promise<string | undefined>;
+}
+
+/** Where a failover's own API calls go once confirmed. */
+export interface ConfirmedApi {
+  readonly endpoint?: string;
+  readonly log?: (line: string) => void;
+  readonly signal?: AbortSignal;
 }
 
 /** A failback step as a strategy takes it: what it writes into the manifests, and its history line. */
@@ -118,7 +140,7 @@ export interface RunbookSections {
   peacetime(strategy: Strategy): string;
   /** The data check before a disaster is declared. */
   dataCheck(pair: Pair): string;
-  /** The way back with `pnpm failback` (AWS), one runbook step per run. */
+  /** The way back with `pnpm failback`, one runbook step per run. */
   failback(pair: Pair, primaryJson: TerraformJson, drJson: TerraformJson): RunbookStep[];
 }
 

@@ -8,7 +8,7 @@
  * Needs moto_server (moto 5.2.1) and Terraform with the provider mirror: skipped locally without
  * them, FAILS under CI=true.
  */
-import { spawnSync } from 'node:child_process';
+import { hasMoto as probeMoto, hasTerraform as probeTerraform } from '../target/testing.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +26,8 @@ import { AWS_GLOBAL_CONTROL_PLANES, type Fence, startFence } from './fence.js';
 import { callerToken } from './request.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = probeMoto();
+const hasTerraform = probeTerraform();
 const PLUGIN_DIR = process.env.PARITY_TF_PLUGIN_DIR ?? '/opt/tf-plugins';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

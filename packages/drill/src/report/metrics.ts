@@ -10,7 +10,7 @@ import { drillOutcome, type Measured, refuseOne } from '@parity/model';
 
 /** A span whose end is not after its start (or a time the cloud did not give): the clocks disagree. */
 function unmeasurable(fromMs: number, toMs: number) {
-  const at = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : 'an unknown time');
+  const at = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : 'a missing time');
   return drillOutcome(
     '(clock)',
     `cannot measure: ${at(toMs)} is before ${at(fromMs)}`,

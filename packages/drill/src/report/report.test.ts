@@ -122,11 +122,21 @@ describe('drill report', () => {
     expect(files).toEqual({
       json: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.json',
       markdown: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.md',
+      evidence: {
+        json: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.evidence.json',
+        markdown: 'environments/dr-usw2/drills/2026-11-24T10-00-00Z.evidence.md',
+      },
     });
-    expect(readdirSync(join(root, 'environments/dr-usw2/drills')).sort()).toEqual(['2026-11-24T10-00-00Z.json', '2026-11-24T10-00-00Z.md']);
+    expect(readdirSync(join(root, 'environments/dr-usw2/drills')).sort()).toEqual([
+      '2026-11-24T10-00-00Z.evidence.json',
+      '2026-11-24T10-00-00Z.evidence.md',
+      '2026-11-24T10-00-00Z.json',
+      '2026-11-24T10-00-00Z.md',
+    ]);
     const json = JSON.parse(readFileSync(join(root, files.json), 'utf8')) as DrillReport;
     expect(json.startedAt).toBe('2026-11-24T10:00:00.123Z');
     expect(json.status).toBe('passed');
+    expect(renderMarkdown(json)).toContain('- **Evidence record:** [2026-11-24T10-00-00Z.evidence.md](2026-11-24T10-00-00Z.evidence.md)');
     expect(typeof json.rto?.measuredMinutes).toBe('number');
     expect(typeof json.rpo?.measuredMinutes).toBe('number');
     expect(lastDrill(root, 'dr-usw2')).toEqual({
@@ -148,5 +158,70 @@ describe('drill report', () => {
       base({ startedAt: '2026-11-25T08:00:00.000Z', status: 'failed', failedStep: 'verify', rto: undefined, rpo: undefined }),
     );
     expect(lastDrill(root, 'dr-usw2')).toMatchObject({ at: '2026-11-25T08:00:00.000Z', status: 'failed', rtoMinutes: undefined });
+  });
+
+  it('shows the data that came back beside the worst case, and every request the fence refused with its caller', () => {
+    const outcome = {
+      how: 'promoted',
+      from: 'streaming standby dr-usw2/standby of prod-use1/primary, promoted after the loss',
+      acknowledged: 1200,
+      recovered: 1199,
+      rpoRows: 1,
+      rpoSeconds: 0.02,
+      missingSeqs: '1200-1200',
+      inFlightRecovered: 0,
+      unexplainedRows: 0,
+      checksumsVerified: 1199,
+      checksumsFailed: 0,
+      lagAtLossSeconds: 0.004,
+      ok: true,
+      problems: [],
+    };
+    const md = renderMarkdown(
+      base({
+        data: {
+          engine: 'PostgreSQL 15.18',
+          mechanism: 'asynchronous streaming standby in dr-usw2',
+          writer: { marker: 'drill-x', ratePerSecond: 50, achievedPerSecond: 49.6 },
+          lag: { seconds: 0.003, bytes: 440, thresholdSeconds: 3600, withinThreshold: true, state: 'streaming' },
+          failover: outcome,
+          note: 'Real PostgreSQL.',
+        },
+        fence: {
+          region: 'us-east-1',
+          fencedAt: '2026-11-24T10:01:40.000Z',
+          refused: [
+            {
+              at: '2026-11-24T10:02:00.000Z',
+              reason: 'region-lost',
+              region: 'us-east-1',
+              service: 'rds',
+              action: 'DescribeDBInstances',
+              caller: 'promote: read the lost primary',
+              step: 'promote',
+              needed: true,
+            },
+          ],
+          forwarded: { 'us-west-2': 120, 'us-east-1': 300 },
+          note: 'The fence.',
+        },
+      }),
+    );
+    expect(md).toContain('| RPO (acknowledged writes lost, data plane) |');
+    expect(md).toContain('| RPO worst case (pnpm check) | 240 min | 240 min | computed from the Terraform |');
+    expect(md).toContain(
+      '| failover to us-west-2: missing after recovery (RPO) | ✅ 1 rows (seq 1200-1200, the newest), 0.02 s of writes |',
+    );
+    expect(md).toContain(
+      "| failover to us-west-2: checksums | ✅ 1199 of 1199 recovered rows verified (sha256 of the payload, and the writer's own) |",
+    );
+    expect(md).toContain("the ReplicaLag alarm's threshold in the Terraform: 3600 s");
+    expect(md).toContain('- **Refused:** 1 (1 needed by a step, which failed the drill)');
+    expect(md).toContain(
+      '| 2026-11-24T10:02:00.000Z | promote | promote: read the lost primary | rds | DescribeDBInstances | us-east-1 | region-lost | ❌ yes |',
+    );
+    expect(renderMarkdown(base({ fence: { region: 'us-east-1', fencedAt: 'x', refused: [], forwarded: {}, note: 'n' } }))).toContain(
+      '- **Refused:** none: no client called the lost region after the loss.',
+    );
   });
 });

@@ -6,8 +6,19 @@
 import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '@parity/io';
 import { join } from 'node:path';
-import { type DrillReport, drillReportsDir, type FailbackRecord, type Measured, type NotExercised, reportStamp } from '@parity/model';
+import {
+  type DataOutcome,
+  type DataPlaneRecord,
+  type DrillReport,
+  drillReportsDir,
+  type FailbackRecord,
+  type FenceRecord,
+  type Measured,
+  type NotExercised,
+  reportStamp,
+} from '@parity/model';
 import { STRATEGY_OF, strategyNamed } from '@parity/dr';
+import { writeEvidence } from './evidence.js';
 import { duration } from './metrics.js';
 
 /** The queue replay: produced before the loss against delivered by the failover's replay, per queue. */
@@ -57,11 +68,9 @@ function failbackSection(r: DrillReport, f: FailbackRecord): string[] {
   return out;
 }
 
-export function renderMarkdown(r: DrillReport): string {
+/** The report's opening lines: when, what, where, with what, by whom, and its evidence record. */
+function headLines(r: DrillReport): string[] {
   const out: string[] = [];
-  const title =
-    r.status === 'passed' ? '✅ passed' : r.status === 'aborted' ? `⏹️ aborted at \`${r.failedStep}\`` : `❌ failed at \`${r.failedStep}\``;
-  out.push(`# DR drill: ${r.drEnv} recovering ${r.primary} — ${title}`, '');
   out.push(`- **Started:** ${r.startedAt}${r.finishedAt ? ` · **finished:** ${r.finishedAt}` : ''}`);
   out.push(`- **Failover:** ${r.primary} (${r.primaryRegion}) → ${r.drEnv} (${r.drRegion})`);
   out.push(`- **Target:** ${r.target.description}`);
@@ -72,10 +81,26 @@ export function renderMarkdown(r: DrillReport): string {
         .join(', ')}`,
     );
   out.push(`- **Work folder:** \`${r.workDir}\``);
+  if (r.by) out.push(`- **Run by:** ${r.by}`);
+  if (r.files?.evidence)
+    out.push(
+      `- **Evidence record:** [${r.files.evidence.markdown.split('/').at(-1)}](${r.files.evidence.markdown.split('/').at(-1)}) (and .json)`,
+    );
+  return out;
+}
+
+export function renderMarkdown(r: DrillReport): string {
+  const out: string[] = [];
+  const title =
+    r.status === 'passed' ? '✅ passed' : r.status === 'aborted' ? `⏹️ aborted at \`${r.failedStep}\`` : `❌ failed at \`${r.failedStep}\``;
+  out.push(`# DR drill: ${r.drEnv} recovering ${r.primary} — ${title}`, '');
+  out.push(...headLines(r));
   if (r.error) out.push('', `> **${r.status === 'aborted' ? 'Aborted' : 'Failed'} at \`${r.failedStep}\`:** ${esc(r.error)}`);
   out.push('', '## Recovery objectives', '', '| | measured | target | |', '|---|---|---|---|');
   out.push(targetLine('RTO (loss → verified)', r.rto));
-  out.push(targetLine('RPO (age of restored data at loss)', r.rpo));
+  out.push(targetLine(r.data ? 'RPO (acknowledged writes lost, data plane)' : 'RPO (age of restored data at loss)', r.rpo));
+  if (r.rpo?.worstCaseMinutes !== undefined)
+    out.push(`| RPO worst case (pnpm check) | ${r.rpo.worstCaseMinutes} min | ${r.rpo.targetMinutes} min | computed from the Terraform |`);
   const notes = [r.rto?.note, r.rpo?.note].filter((n): n is string => !!n);
   if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));
   if (r.marker || r.lossAt || r.recovery) {
@@ -94,6 +119,8 @@ export function renderMarkdown(r: DrillReport): string {
     if (r.verifiedAt) out.push(`- **Verified:** ${r.verifiedAt} (recovery clock stopped)`);
   }
   if (r.queues) out.push(...queueSection(r.queues));
+  if (r.data) out.push(...dataSection(r, r.data));
+  if (r.fence) out.push(...fenceSection(r.fence));
   if (r.failback) out.push(...failbackSection(r, r.failback));
   out.push('', '## Steps', '', '| step | status | duration | detail |', '|---|---|---|---|');
   for (const s of r.steps) {
@@ -148,6 +175,60 @@ export function renderMarkdown(r: DrillReport): string {
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
 }
 
+/** One recovery of the data plane, as rows. */
+function outcomeRows(label: string, o: DataOutcome): string[] {
+  const schedule = o.rpoScheduleSeconds !== undefined ? ` (${duration(o.rpoScheduleSeconds)} of schedule)` : '';
+  return [
+    `| ${label}: how | ${esc(o.how)}: ${esc(o.from)} |`,
+    `| ${label}: acknowledged commits | ${o.acknowledged} |`,
+    `| ${label}: missing after recovery (RPO) | ${icon(o.ok)} ${o.rpoRows} rows${o.missingSeqs ? ` (seq ${o.missingSeqs}, the newest)` : ''}, ${o.rpoSeconds} s of writes${schedule} |`,
+    `| ${label}: present but never acknowledged | ${o.inFlightRecovered} in flight at the loss (explained), ${o.unexplainedRows} unexplained |`,
+    `| ${label}: checksums | ${icon(o.checksumsFailed === 0)} ${o.checksumsVerified} of ${o.recovered} recovered rows verified (sha256 of the payload, and the writer's own)${o.checksumsFailed ? `, ${o.checksumsFailed} FAILED` : ''} |`,
+    ...(o.lagAtLossSeconds !== undefined ? [`| ${label}: replica lag at the loss | ${o.lagAtLossSeconds} s |`] : []),
+    ...(o.problems.length ? [`| ${label}: problems | ${esc(o.problems.join('; '))} |`] : []),
+  ];
+}
+
+/** The data plane: what was written, lost and verified. */
+function dataSection(r: DrillReport, d: DataPlaneRecord): string[] {
+  const out = ['', '## Data', '', `${d.note}`, '', '| | |', '|---|---|'];
+  out.push(`| engine | ${esc(d.engine)} |`, `| mechanism | ${esc(d.mechanism)} |`);
+  if (d.scale) out.push(`| scale | ${d.scale} |`);
+  out.push(
+    `| writer | \`${d.writer.marker}\` at ${d.writer.ratePerSecond} commits/s${d.writer.achievedPerSecond !== undefined ? ` (${d.writer.achievedPerSecond}/s achieved)` : ''} |`,
+  );
+  if (d.lag)
+    out.push(
+      `| replica lag before the loss | ${icon(d.lag.withinThreshold)} ${d.lag.seconds} s (${d.lag.bytes ?? '?'} bytes), ${d.lag.state}; the ReplicaLag alarm's threshold in the Terraform: ${d.lag.thresholdSeconds} s |`,
+    );
+  if (d.failover) out.push(...outcomeRows(`failover to ${r.drRegion}`, d.failover));
+  if (d.failback) out.push(...outcomeRows(`failback to ${r.primaryRegion}`, d.failback));
+  return out;
+}
+
+/** The region fence: every refused request, with its caller. */
+function fenceSection(f: FenceRecord): string[] {
+  const out = ['', `## Region fence: ${f.region}`, '', f.note, ''];
+  out.push(`- **Fenced:** ${f.fencedAt ?? 'never (the drill stopped before the loss)'}${f.liftedAt ? ` · **lifted:** ${f.liftedAt}` : ''}`);
+  const through = Object.entries(f.forwarded)
+    .map(([region, n]) => `${region} ${n}`)
+    .join(', ');
+  if (through) out.push(`- **Requests let through, per region signed for:** ${through}`);
+  if (f.registry) out.push(`- **Registry:** ${f.registry}; the failover loaded every pinned bundle from what is installed`);
+  if (!f.refused.length) {
+    out.push('- **Refused:** none: no client called the lost region after the loss.');
+    return out;
+  }
+  const needed = f.refused.filter((x) => x.needed).length;
+  out.push(`- **Refused:** ${f.refused.length} (${needed} needed by a step, which failed the drill)`, '');
+  out.push('| at | step | caller | service | action | region | reason | needed |', '|---|---|---|---|---|---|---|---|');
+  for (const x of f.refused)
+    out.push(
+      `| ${x.at} | ${x.step ?? ''} | ${esc(x.caller)} | ${x.service ?? ''} | ${esc(x.action)} | ${x.region ?? ''} | ${x.reason} | ${x.needed ? '❌ yes' : 'no'} |`,
+    );
+  return out;
+}
+
 /** The creates the drill imported after a lost emulator answer (none: no section). */
 function adoptedSection(r: DrillReport): string[] {
   if (!r.adopted?.length) return [];
@@ -168,6 +249,7 @@ export function writeReport(root: string, report: DrillReport): { json: string; 
   const stamp = reportStamp(report.startedAt);
   const files = { json: join(rel, `${stamp}.json`), markdown: join(rel, `${stamp}.md`) };
   report.files = files;
+  report.files.evidence = writeEvidence(root, report, files.json);
   writeFileAtomic(join(root, files.markdown), renderMarkdown(report));
   writeFileAtomic(join(root, files.json), `${JSON.stringify(report, null, 2)}\n`);
   return files;

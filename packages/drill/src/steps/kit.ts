@@ -12,16 +12,17 @@ import { verifyFailback } from './failback/verify.js';
 import { copyLatest } from './failover/copy.js';
 import { complete, promote, restore } from './failover/failover-step.js';
 import { declareLoss, writeMarker } from './failover/marker.js';
-import { applyStandby } from './failover/standby.js';
+import { applyStandby, type Standby } from './failover/standby.js';
 import { produceMessages, replayMessages } from './queues/replay.js';
 import type { Values } from './values.js';
 
-export function failoverSteps(ctx: DrillContext): FailoverDrillSteps<Values> {
+/** `standby`: the standby's apply if the drill began it during the primary's (drill.ts). */
+export function failoverSteps(ctx: DrillContext, standby?: Standby): FailoverDrillSteps<Values> {
   return {
-    applyStandby: (primary) => applyStandby(ctx, primary),
+    applyStandby: (primary) => applyStandby(ctx, primary, standby),
     writeMarker: (primary) => writeMarker(ctx, primary),
-    declareLoss: (marker) => declareLoss(ctx, marker),
-    copyLatest: (primary, marker, loss) => copyLatest(ctx, primary, marker, loss),
+    declareLoss: (primary, marker) => declareLoss(ctx, primary, marker),
+    copyLatest: (primary, marker) => copyLatest(ctx, primary, marker),
     restore: (primary, marker, loss, copy) => restore(ctx, primary, marker, loss, copy),
     promote: (primary, standby, marker, loss) => promote(ctx, primary, standby, marker, loss),
     complete: (promoted) => complete(ctx, promoted),

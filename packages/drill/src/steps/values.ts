@@ -8,6 +8,7 @@ import type { CheckReport } from '@parity/checks';
 import type { DrillValues, Pair, ReplayQueue, SwitchoverSnapshot } from '@parity/dr';
 import type { PendingChange } from '../target/terraform.js';
 import type { WorkCopy } from '../context.js';
+import type { DrillData } from './data.js';
 
 /** Where the drill's API calls and applies go: the emulator it started or one already running (`endpoint`), or AWS (none). */
 export interface Target {
@@ -23,6 +24,8 @@ export interface Checked extends Target {
 export interface PrimaryApplied extends Checked {
   readonly value: 'primary';
   readonly primary: WorkCopy;
+  /** The data plane: the primary's PostgreSQL under write load (the steps after move it as they move the control plane). */
+  readonly data: DrillData;
 }
 
 /** The dr environment applied as in peacetime: its read replica, compute at standby size. */

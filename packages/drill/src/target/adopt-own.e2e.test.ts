@@ -7,7 +7,7 @@
  *
  * Needs moto_server (moto 5.2.1) and terraform: skipped locally without them, FAILS under CI=true.
  */
-import { spawnSync } from 'node:child_process';
+import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './testing.js';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +22,8 @@ import { ParityError } from '@parity/model';
 import { apply, diagnosticsOf, init, pendingChanges, stateResources, type TfContext } from './terraform.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
-const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = probeMoto();
+const hasTerraform = probeTerraform();
 const pluginDir = process.env.PARITY_TF_PLUGIN_DIR ?? (existsSync('/opt/tf-plugins') ? '/opt/tf-plugins' : undefined);
 const REGION = 'eu-west-1';
 
@@ -97,7 +97,7 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('apply on an emulator of the 
     expect(state.filter((s) => s.type === 'aws_kms_alias').map((s) => [s.values.name, s.values.target_key_id])).toEqual([[alias, key]]);
     expect(await aliasTargets(alias)).toEqual([key]);
     expect(await pendingChanges(dir, ctx, 'adopt test')).toEqual([]);
-  }, 240_000);
+  }, 600_000);
 
   it('on an emulator the drill did not start (--endpoint, --aws) the refusal stands', async () => {
     const alias = 'alias/acme-prod-euw1-backup';
@@ -112,5 +112,5 @@ describe.skipIf(!(hasMoto && hasTerraform) && !CI)('apply on an emulator of the 
     expect(diagnosticsOf(failed).join('\n')).toMatch(/^aws_kms_alias\.backup_key-alias: creating .*AlreadyExistsException/m);
     expect(stateResources(dir).some((s) => s.type === 'aws_kms_alias')).toBe(false);
     expect(await aliasTargets(alias)).toEqual([key]);
-  }, 240_000);
+  }, 600_000);
 });

@@ -1,15 +1,21 @@
 import { loadWorkspace, resolveEnvironment } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EMULATOR_SERVICES,
+  ignoredDriftGap,
+  ignoringEmulatorDrift,
   MOTO_UNSUPPORTED,
   overrideFor,
   removeResources,
   unsupportedSeeds,
   withoutReplicaSubnetGroups,
 } from './emulator.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const doc = (): TerraformJson => ({
   terraform: {
@@ -200,5 +206,64 @@ describe('a replica database on moto', () => {
     expect(adapted).toEqual(['aws_db_instance.db']);
     expect(json.resource!.aws_db_instance!.db).toEqual({ identifier: 'x', replicate_source_db: 'arn' });
     expect(input.resource!.aws_db_instance!.db!.db_subnet_group_name).toBe('${aws_db_subnet_group.s.name}');
+  });
+});
+
+describe('what moto drops, on a later apply', () => {
+  const db = (extra: Record<string, unknown> = {}): TerraformJson => ({
+    resource: {
+      aws_db_instance: {
+        db: { identifier: 'x', performance_insights_enabled: true, lifecycle: { ignore_changes: ['snapshot_identifier'] }, ...extra },
+      },
+    },
+  });
+
+  it('a first apply is left as it is: nothing was applied to drift from', () => {
+    const { json, ignored } = ignoringEmulatorDrift(db(), undefined, new Set(['aws_db_instance.db']));
+    expect(ignored).toEqual([]);
+    expect(json).toEqual(db());
+  });
+
+  it('ignores an attribute moto does not keep when the step leaves it as applied, after the ignores already there', () => {
+    const input = db();
+    const { json, ignored } = ignoringEmulatorDrift(input, db(), new Set());
+    expect(ignored).toEqual([{ address: 'aws_db_instance.db', attribute: 'performance_insights_enabled', why: 'dropped' }]);
+    expect(json.resource!.aws_db_instance!.db!.lifecycle).toEqual({
+      ignore_changes: ['snapshot_identifier', 'performance_insights_enabled'],
+    });
+    expect(input).toEqual(db()); // the input is not changed
+  });
+
+  it('applies it when the step changes it', () => {
+    const { json, ignored } = ignoringEmulatorDrift(db({ performance_insights_enabled: false }), db(), new Set());
+    expect(ignored).toEqual([]);
+    expect(json.resource!.aws_db_instance!.db!.lifecycle).toEqual({ ignore_changes: ['snapshot_identifier'] });
+  });
+
+  it('ignores replicate_source_db of a database moto still links after its promotion, never the promotion itself', () => {
+    const replica = db({ replicate_source_db: 'arn:aws:rds:us-east-1:1:db:p' });
+    const promoted = db();
+    const linked = new Set(['aws_db_instance.db']);
+    const attributes = (input: TerraformJson, previous: TerraformJson, l: Set<string>) =>
+      ignoringEmulatorDrift(input, previous, l).ignored.map((i) => `${i.attribute} ${i.why}`);
+    // the promotion: the applied document names the source, the new one does not
+    expect(attributes(promoted, replica, linked)).toEqual(['performance_insights_enabled dropped']);
+    // the next apply: neither names it, the state (moto) still does
+    expect(attributes(promoted, promoted, linked)).toEqual(['performance_insights_enabled dropped', 'replicate_source_db promoted']);
+    // a database that was never a replica: nothing about its source
+    expect(attributes(promoted, promoted, new Set())).toEqual(['performance_insights_enabled dropped']);
+    // becoming a replica again (the failback's restore of roles): applied
+    expect(attributes(replica, promoted, linked)).toEqual(['performance_insights_enabled dropped']);
+  });
+
+  it('the report names each attribute left alone, and says a step that changes one still applies it', () => {
+    expect(ignoredDriftGap([])).toEqual([]);
+    const [gap] = ignoredDriftGap([
+      { env: 'dr-usw2', address: 'aws_db_instance.db', attribute: 'performance_insights_enabled', why: 'dropped' },
+      { env: 'dr-usw2', address: 'aws_db_instance.db', attribute: 'replicate_source_db', why: 'promoted' },
+    ]);
+    expect(gap!.what).toBe('re-applying what the emulator drops');
+    expect(gap!.why).toContain('dr-usw2: aws_db_instance.db performance_insights_enabled, dr-usw2: aws_db_instance.db replicate_source_db');
+    expect(gap!.why).toContain('A step that changes one still applies it');
   });
 });

@@ -16,6 +16,7 @@ import {
   resourcesOf,
   type TerraformJson,
 } from '@parity/model/terraform';
+import type { NotExercised } from '@parity/model';
 
 /**
  * Provider `endpoints` keys pointed at the emulator: every service the bundles use, and the
@@ -92,7 +93,7 @@ export const MOTO_INERT: Readonly<Record<string, string>> = {
   aws_eks_node_group: 'applied as a record: moto starts no node and runs no workload',
   aws_eks_cluster: 'applied as a record: no control plane, no Kubernetes API, no workload or volume is restored',
   aws_db_instance:
-    'moto has no PostgreSQL engine: the instance is a record, so no row of data can be written before the loss or read after the restore',
+    "moto has no PostgreSQL engine: the instance is a record; the drill's data plane (real PostgreSQL on loopback) stands in for its data, so rows are written and counted there, not in this instance",
   aws_nat_gateway: 'applied as a record: no traffic flows',
 };
 
@@ -250,4 +251,81 @@ export function changedBackupPlans(before: TerraformJson, after: TerraformJson):
   const rules = (j: TerraformJson) => new Map(placedResources(j, 'aws_backup_plan').map((p) => [p.address, JSON.stringify(p.body.rule)]));
   const was = rules(before);
   return [...rules(after)].filter(([a, r]) => was.has(a) && was.get(a) !== r).map(([a]) => a);
+}
+
+/**
+ * Attributes moto 5.2.1 does not keep, by resource type: read back as unset after every apply, so
+ * that each later apply would change them again, and wait for it, although the step changed
+ * nothing. moto's RDS has no Performance Insights (no such field in moto/rds): the AWS provider
+ * reads `performance_insights_enabled` back as false, and each apply of a database configured with
+ * it sends a ModifyDBInstance and waits 80 s for it (waitDBInstanceAvailable: 60 s delay, then
+ * three polls 10 s apart).
+ */
+export const MOTO_DROPPED: Readonly<Record<string, readonly string[]>> = {
+  aws_db_instance: ['performance_insights_enabled'],
+};
+
+/** One attribute the emulator's applies leave alone, and why. */
+export interface IgnoredDrift {
+  readonly address: Address;
+  readonly attribute: string;
+  /** `dropped`: moto does not keep it; `promoted`: moto still names a promoted database's source. */
+  readonly why: 'dropped' | 'promoted';
+}
+
+/**
+ * On the emulator, a change that would only restore what moto dropped is not a change of the step:
+ * `lifecycle.ignore_changes` for
+ * - each MOTO_DROPPED attribute whose configured value is the one already applied (`previous`, the
+ *   document the last apply of this environment applied);
+ * - `replicate_source_db` of a database whose state still names a source (`linked`) although neither
+ *   the applied document nor this one does: moto keeps ReadReplicaSourceDBInstanceIdentifier after
+ *   PromoteReadReplica, so every later apply would promote it again and wait 80 s.
+ * A step that changes such an attribute still applies it; a first apply (no `previous`) is left as
+ * it is; `ignore_changes` never affects a create or a replacement.
+ */
+export function ignoringEmulatorDrift(
+  input: TerraformJson,
+  previous: TerraformJson | undefined,
+  linked: ReadonlySet<Address>,
+): { json: TerraformJson; ignored: IgnoredDrift[] } {
+  if (!previous) return { json: input, ignored: [] };
+  const json = structuredClone(input);
+  const ignored: IgnoredDrift[] = [];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const bodies = Object.entries(json.resource ?? {}).flatMap(([type, byName]) =>
+    Object.entries(byName).map(([name, body]) => ({ type, address: `${type}.${name}`, body: body as Record<string, unknown> })),
+  );
+  for (const { type, address, body } of bodies) {
+    const before = blockAt(previous, address);
+    if (!before) continue;
+    const attributes: Array<[string, IgnoredDrift['why']]> = (MOTO_DROPPED[type] ?? [])
+      .filter((a) => body[a] !== undefined && same(body[a], before[a]))
+      .map((a) => [a, 'dropped']);
+    if (
+      type === 'aws_db_instance' &&
+      linked.has(address) &&
+      body.replicate_source_db === undefined &&
+      before.replicate_source_db === undefined
+    )
+      attributes.push(['replicate_source_db', 'promoted']);
+    if (attributes.length === 0) continue;
+    const lifecycle = (body.lifecycle ?? {}) as { ignore_changes?: unknown };
+    const kept: unknown[] = Array.isArray(lifecycle.ignore_changes) ? lifecycle.ignore_changes : [];
+    body.lifecycle = { ...lifecycle, ignore_changes: [...kept, ...attributes.map(([a]) => a).filter((a) => !kept.includes(a))] };
+    for (const [attribute, why] of attributes) ignored.push({ address, attribute, why });
+  }
+  return { json, ignored };
+}
+
+/** The report's line for what the emulator's applies left alone (`<env>: <address> <attribute>` each). */
+export function ignoredDriftGap(ignored: ReadonlyArray<IgnoredDrift & { readonly env: string }>): NotExercised[] {
+  if (ignored.length === 0) return [];
+  const list = ignored.map((d) => `${d.env}: ${d.address} ${d.attribute}`).join(', ');
+  return [
+    {
+      what: 're-applying what the emulator drops',
+      why: `moto 5.2.1 keeps no Performance Insights settings and, after PromoteReadReplica, still names the replica's source, so every apply after an environment's first would modify (or promote) its database again and wait 80 s for the provider's RDS waiter although the step changed nothing; on the emulator the drill's applies ignore those attributes when the step does not change them (${list}). A step that changes one still applies it; on AWS nothing is ignored`,
+    },
+  ];
 }

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import type { ResolvedEnvironment } from '@parity/model';
 import { placedResources, type TerraformJson } from '@parity/model/terraform';
 import type { DrillContext, StepHandle, WorkCopy } from '../context.js';
-import { type FilterResult, overrideFor, removeResources, unsupportedSeeds, withoutReplicaSubnetGroups } from './emulator.js';
+import {
+  type FilterResult,
+  ignoringEmulatorDrift,
+  overrideFor,
+  removeResources,
+  unsupportedSeeds,
+  withoutReplicaSubnetGroups,
+} from './emulator.js';
+import { stateResources } from './terraform.js';
 
 /** Write the work copy of an environment: adapted for the emulator, with the override file. The teardown knows it from then on. */
 export function prepare(ctx: DrillContext, endpoint: string | undefined, env: ResolvedEnvironment, json: TerraformJson): WorkCopy {
@@ -18,6 +26,7 @@ export function prepare(ctx: DrillContext, endpoint: string | undefined, env: Re
   let applied = ctx.emulated ? withoutEmulatorReplicaSubnets(ctx, env.name, json) : json;
   let filter: FilterResult | undefined;
   if (ctx.emulated) {
+    applied = withoutEmulatorDrift(ctx, env.name, dir, applied);
     filter = removeResources(applied, unsupportedSeeds(applied));
     applied = filter.json;
     ctx.report.leftOut[env.name] = filter.removed.map((r) => ({ address: r.address, reason: r.reason }));
@@ -46,6 +55,27 @@ function withoutEmulatorReplicaSubnets(ctx: DrillContext, env: string, json: Ter
   observed.withoutSubnetGroups.add(env);
   for (const x of a.adapted) if (!observed.replicaSubnetGroups.includes(`${env}: ${x}`)) observed.replicaSubnetGroups.push(`${env}: ${x}`);
   return a.json;
+}
+
+/**
+ * On the emulator, what moto drops is not re-applied by a step that does not change it (each
+ * would wait 80 s on the database: emulator.ts ignoringEmulatorDrift), measured against this
+ * environment's last applied copy and the databases its state still links to a source. Each
+ * attribute left alone is listed in the report (not exercised).
+ */
+function withoutEmulatorDrift(ctx: DrillContext, env: string, dir: string, json: TerraformJson): TerraformJson {
+  const previous = ctx.created.workCopies.get(env)?.json;
+  if (!previous) return json;
+  const linked = new Set(
+    stateResources(dir)
+      .filter((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db)
+      .map((r) => r.address),
+  );
+  const drift = ignoringEmulatorDrift(json, previous, linked);
+  const seen = ctx.observed.driftIgnored;
+  for (const d of drift.ignored)
+    if (!seen.some((x) => x.env === env && x.address === d.address && x.attribute === d.attribute)) seen.push({ env, ...d });
+  return drift.json;
 }
 
 /** `terraform init` and `apply` of a work copy, inside a step; `replace`: addresses to recreate (`-replace`). */

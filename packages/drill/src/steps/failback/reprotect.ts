@@ -10,16 +10,27 @@ import type { DrillContext } from '../../context.js';
 import { stateResources } from '../../target/terraform.js';
 import { stateLacks } from '../outcomes.js';
 import type { Reprotected, Verified } from '../values.js';
+import { reprotectData } from '../data.js';
 import { applyChange, plan, record, snapshotExists, startingPoint } from './plan.js';
+
+/** The failback starts once the primary region is back: the fence lets its requests through again. */
+function regionBack(ctx: DrillContext): void {
+  const { region } = ctx.pair.primary;
+  ctx.fence?.lift(region);
+  ctx.registryBack?.();
+  if (ctx.report.fence && !ctx.report.fence.liftedAt) ctx.report.fence.liftedAt = ctx.now().toISOString();
+}
 
 /** A replica pair: the old primary's database replaced by a read replica of the dr environment's; compute at standby size. */
 export async function reprotectAsReplica(ctx: DrillContext, v: Verified): Promise<Reprotected> {
   const { primary } = ctx.pair;
   const back = startingPoint(v);
   return ctx.step('reprotect', async (s) => {
+    regionBack(ctx);
     const rec = record(ctx);
     const { p, texts } = await plan(ctx, s, back, 'reprotect');
     const applied = await applyChange(ctx, s, p, back, primary.name);
+    const data = await reprotectData(ctx, v.primary.data);
     rec.replaced = applied.replaced ? [applied.replaced] : [];
     const replica = stateResources(applied.work.dir).find((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db);
     if (!replica) refuseOne(stateLacks(ctx, applied.work.dir, primary.name, 'read replica after failback step reprotect'));
@@ -35,8 +46,8 @@ export async function reprotectAsReplica(ctx: DrillContext, v: Verified): Promis
           "Terraform's delete of the old instance must keep it: read the apply's log",
         ),
       );
-    rec.steps.push({ step: 'reprotect', detail });
-    s.note(detail);
+    rec.steps.push({ step: 'reprotect', detail: `${detail}; data plane: ${data}` });
+    s.note(`${detail}; data plane: ${data}`);
     return { ...back, pair: p.change.pair, texts, primary: applied.work, value: 'reprotected' };
   });
 }
@@ -46,8 +57,10 @@ export async function reprotectWithBackupCopies(ctx: DrillContext, v: Verified):
   const { primary, dr } = ctx.pair;
   const back = startingPoint(v);
   return ctx.step('reprotect', async (s) => {
+    regionBack(ctx);
     const rec = record(ctx);
     const { p, texts } = await plan(ctx, s, back, 'reprotect');
+    const data = await reprotectData(ctx, v.primary.data);
     const envs = p.change.alsoChanged.map((c) => c.env);
     const file = `environments/${dr.name}/environment.yaml`;
     const why = `the production manifest's failback section must give ${dr.name} a copy vault in ${primary.region}: pnpm check ${dr.name}`;
@@ -68,7 +81,7 @@ export async function reprotectWithBackupCopies(ctx: DrillContext, v: Verified):
           why,
         ),
       );
-    const c = clients(primary.region, v.primary.endpoint);
+    const c = clients(primary.region, v.primary.endpoint, ctx.caller('DescribeBackupVault'));
     try {
       const vd = await c.backup.send(new DescribeBackupVaultCommand({ BackupVaultName: vault }), { abortSignal: s.signal });
       const key = String(vd.EncryptionKeyArn ?? '');
@@ -86,7 +99,7 @@ export async function reprotectWithBackupCopies(ctx: DrillContext, v: Verified):
       const actions = ctx.emulated
         ? 'the copy action to it synthesized, its plan not updated on the emulator (see not exercised)'
         : 'copy actions to it';
-      const detail = `${dr.name} applied: copy vault ${vd.BackupVaultArn} (key ${key}), ${actions}; ${primary.name} unchanged. Reverse copy found: ${p.reverseText}`;
+      const detail = `${dr.name} applied: copy vault ${vd.BackupVaultArn} (key ${key}), ${actions}; ${primary.name} unchanged. Reverse copy found: ${p.reverseText}; data plane: ${data}`;
       rec.steps.push({ step: 'reprotect', detail });
       s.note(detail);
     } finally {

@@ -6,6 +6,7 @@
  */
 import { type FailbackPlan, switchOver, type Switchover } from '@parity/dr';
 import { drillOutcome, refuseOne } from '@parity/model';
+import { switchOverData } from '../data.js';
 import type { DrillContext, StepHandle } from '../../context.js';
 import { stateResources } from '../../target/terraform.js';
 import type { FailingBack, Reprotected, SwitchedOver } from '../values.js';
@@ -34,7 +35,8 @@ export async function switchOverByPromotion(ctx: DrillContext, r: Reprotected): 
     s.update(`fencing ${dr.name}'s writers`);
     const sw = await fencedSwitchover(ctx, s, p, r);
     rec.fenced = [...sw.fenced];
-    rec.atSwitchover = sw.atSwitchover;
+    s.update('data plane: writes fenced, lag 0, the rebuilt standby promoted');
+    rec.atSwitchover = `${sw.atSwitchover}; data plane: ${await switchOverData(ctx, r.verified.primary.data)}`;
     const applied = await applyChange(ctx, s, p, r, primary.name);
     rec.steps.push({ step: 'promote', detail: `fenced ${sw.fenced.join(', ') || 'nothing'}; promoted at ${rec.atSwitchover}` });
     s.note(`fenced ${sw.fenced.length} node group(s); ${rec.atSwitchover}; promoted and scaled up`);
@@ -62,7 +64,9 @@ export async function switchOverBySnapshot(ctx: DrillContext, r: Reprotected): P
     ] as const)
       if (x.DBSnapshotIdentifier) ctx.created.snapshots.push({ region, id: x.DBSnapshotIdentifier, ...(endpoint ? { endpoint } : {}) });
     rec.fenced = [...sw.fenced];
-    rec.atSwitchover = `snapshot ${snap.source.DBSnapshotArn} taken after the fence, copied as ${snap.copy.DBSnapshotArn} (key ${snap.copy.KmsKeyId})`;
+    s.update('data plane: writes fenced, the last WAL shipped, restored in the primary region');
+    const data = await switchOverData(ctx, r.verified.primary.data);
+    rec.atSwitchover = `snapshot ${snap.source.DBSnapshotArn} taken after the fence, copied as ${snap.copy.DBSnapshotArn} (key ${snap.copy.KmsKeyId}); data plane: ${data}`;
     const applied = await applyChange(ctx, s, p, r, primary.name);
     const replaceFix = `the procedure of failback step restore must -replace ${primary.name}'s database: pnpm failback ${dr.name} --dry-run`;
     if (!applied.replaced)

@@ -7,7 +7,7 @@ import { allAliases, clients, copySnapshot, waitSnapshot } from '@parity/dr/aws'
 import { refuseOne } from '@parity/model';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 import type { DrillContext } from '../../context.js';
-import type { Copy, CopyKey, Loss, Marker, PrimaryApplied } from '../values.js';
+import type { Copy, CopyKey, Marker, PrimaryApplied } from '../values.js';
 import { stateLacks } from '../outcomes.js';
 
 /** The alias (in the DR region) of the key a resource's attribute references, from the Terraform JSON. */
@@ -20,7 +20,12 @@ function aliasOfKey(json: TerraformJson, keyArnRef: unknown): string | undefined
   return literal(alias?.body.name);
 }
 
-export async function copyLatest(ctx: DrillContext, p: PrimaryApplied, marker: Marker, _loss: Loss): Promise<Copy> {
+/**
+ * Before the loss: the copy is what the backup plan's copy job had landed in the DR region by the
+ * day (backups must already be where they are restored); after the loss the fence would refuse its
+ * source, presigned for the lost region.
+ */
+export async function copyLatest(ctx: DrillContext, p: PrimaryApplied, marker: Marker): Promise<Copy> {
   const { primary, dr } = ctx.pair;
   return ctx.step('copy', async (s) => {
     const key = marker.copyKey;
@@ -28,7 +33,7 @@ export async function copyLatest(ctx: DrillContext, p: PrimaryApplied, marker: M
       const fix = `the backup bundle creates a copy vault with its own key in each DR region: is ${dr.name} among ${primary.name}'s DR targets?`;
       refuseOne(stateLacks(ctx, p.primary.dir, primary.name, `KMS key in ${dr.region}`, fix));
     }
-    const c = clients(dr.region, p.endpoint);
+    const c = clients(dr.region, p.endpoint, ctx.caller('CopyDBSnapshot, ListAliases'));
     try {
       const copyId = snapshotId('parity', ctx.stamp, dr.region);
       s.update(`CopyDBSnapshot → ${copyId}`);

@@ -23,6 +23,7 @@ import { type PendingChange, stateResources } from '../../target/terraform.js';
 import { applyWorkCopy, prepare } from '../../target/work-copy.js';
 import type { WorkCopy } from '../../context.js';
 import { databaseReplaced, stillPlanned } from '../outcomes.js';
+import { promoteData, restoreData } from '../data.js';
 import type { Copy, FailedOver, Loss, Marker, PrimaryApplied, Promoted, Recovered, StandbyApplied } from '../values.js';
 
 /** Where a failover step starts: the pair as the failover has left it, its manifest text, the dr environment as applied. */
@@ -30,6 +31,12 @@ interface Before {
   readonly pair: Pair;
   readonly text?: string;
   readonly dr?: WorkCopy;
+}
+
+/** Run `work` now; its result (or its error) is awaited later, and an error meanwhile is not unhandled. */
+function settled<T>(work: Promise<T>): () => Promise<T> {
+  work.catch(() => undefined);
+  return () => work;
 }
 
 /** One step of the failover as `pnpm failover` makes it, applied; refused when the failover's next step is another. */
@@ -43,7 +50,7 @@ async function failoverStep(
   const { pair } = before;
   s.update('finding the recovery point in the DR region');
   const drJson = before.dr?.json ?? (await terraformOf(ctx.root, pair.dr));
-  const c = clients(pair.dr.region, p.endpoint);
+  const c = clients(pair.dr.region, p.endpoint, ctx.caller('pnpm failover: find the recovery point'));
   const why = {
     reason: `drill ${ctx.stamp}: ${pair.primary.region} declared lost`,
     declaredBy: 'pnpm drill',
@@ -84,6 +91,8 @@ function outOfOrder(pair: Pair, step: FailoverStep, expected: FailoverStep) {
 /** 6. Backup & restore: the failover restores the dr environment from the newest copy in its region (the drill's). */
 export async function restore(ctx: DrillContext, p: PrimaryApplied, marker: Marker, loss: Loss, copy: Copy): Promise<Recovered> {
   return ctx.step('apply-dr', async (s) => {
+    // the data plane's restore runs beside the control plane's apply, as the database restore does beside the rest
+    const restoring = settled(restoreData(p.data));
     const { point, failedOver } = await failoverStep(ctx, s, p, { pair: ctx.pair }, 'restore');
     const copyId = copy.snapshot.DBSnapshotIdentifier ?? '';
     const file = `${ctx.rel(failedOver.dr.dir)}/main.tf.json`;
@@ -100,6 +109,9 @@ export async function restore(ctx: DrillContext, p: PrimaryApplied, marker: Mark
     }
     const db = stateResources(failedOver.dr.dir).find((r) => r.type === 'aws_db_instance');
     ctx.report.recovery = { ...ctx.report.recovery, restoredInstanceArn: db?.values.arn as string | undefined };
+    s.update('data plane: restoring the newest base backup and the shipped WAL');
+    const data = await restoring();
+    s.note(`${ctx.rec('apply-dr').detail ?? ''}; data plane: ${data.from}`);
     return { value: 'recovered', primary: p, marker, loss, failedOver, copy: copy.snapshot };
   });
 }
@@ -114,6 +126,7 @@ export async function promote(
 ): Promise<Promoted> {
   const rpo = ctx.pair.dr.dr.rpoMinutes;
   return ctx.step('promote', async (s) => {
+    const promoting = settled(promoteData(p.data));
     const { point, failedOver } = await failoverStep(ctx, s, p, { pair: ctx.pair, dr: standby.dr }, 'promote');
     ctx.report.recovery = { ...ctx.report.recovery, replicaAtLoss: describePoint(point, loss.at, rpo) };
     const stillReplica = stateResources(failedOver.dr.dir).some((r) => r.type === 'aws_db_instance' && r.values.replicate_source_db);
@@ -121,6 +134,9 @@ export async function promote(
     s.note(
       `${describePoint(point, loss.at, rpo)}; promoted${stillReplica ? ' (the state read back still names the source: the emulator keeps it)' : ''}`,
     );
+    s.update('data plane: promoting the standby');
+    const data = await promoting();
+    s.note(`${ctx.rec('promote').detail ?? ''}; data plane: ${data.from}, lag at the loss ${data.lagAtLossSeconds ?? '?'} s`);
     const lagAtLoss = point.kind === 'replica' ? point.lagSeconds : undefined;
     const lag = lagAtLoss !== undefined ? { lagAtLoss } : {};
     return { value: 'promoted', primary: p, marker, loss, failedOver, baseline: standby.baseline, ...lag };

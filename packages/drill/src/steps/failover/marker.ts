@@ -10,6 +10,8 @@ import type { DrillContext } from '../../context.js';
 import { type StateResource, stateResources } from '../../target/terraform.js';
 import { stateLacks } from '../outcomes.js';
 import type { CopyKey, Loss, Marker, PrimaryApplied } from '../values.js';
+import { loseData } from '../data.js';
+import { stopRegistry } from '../registry.js';
 
 /** The KMS key in the DR region that backup copies use, from the primary's state: the DR copy vault's key. */
 export function copyKeyFromState(resources: readonly StateResource[], drRegion: string): CopyKey | undefined {
@@ -26,9 +28,10 @@ export function copyKeyFromState(resources: readonly StateResource[], drRegion: 
 
 /** The note the report gives the marker: what it proves, on this target. */
 function markerNote(emulated: boolean): string {
+  const rows = "the data itself is the data plane's: rows written to real PostgreSQL and counted after the recovery (see Data)";
   return emulated
-    ? 'moto has no PostgreSQL engine, so no row can be written: the marker is the snapshot itself (its identity, tag and creation time), taken through the RDS API as a backup job would.'
-    : 'the marker is the snapshot (its identity, tag and creation time); write a row first to also prove the data (the drill does not connect to the database).';
+    ? `the marker of the control plane is the snapshot (its identity, tag and creation time), taken through the RDS API as a backup job would; ${rows}.`
+    : `the marker of the control plane is the snapshot (its identity, tag and creation time); ${rows}.`;
 }
 
 /** 3. The marker: a snapshot of the primary's database with a known time and tag, and a queue message. */
@@ -37,7 +40,7 @@ export async function writeMarker(ctx: DrillContext, p: PrimaryApplied): Promise
   const state = stateResources(p.primary.dir);
   const copyKey = copyKeyFromState(state, dr.region);
   return ctx.step('marker', async (s) => {
-    const c = clients(primary.region, p.endpoint);
+    const c = clients(primary.region, p.endpoint, ctx.caller('CreateDBSnapshot, SendMessage'));
     try {
       const db = state.find(
         (r) => r.type === 'aws_db_instance' && arnRegion(r.values.arn as string) === primary.region && !r.values.replicate_source_db,
@@ -74,12 +77,24 @@ export async function writeMarker(ctx: DrillContext, p: PrimaryApplied): Promise
   });
 }
 
-/** 4. The loss: the recovery clock starts, and no call goes to the primary region any more (but the copy). */
-export async function declareLoss(ctx: DrillContext, _marker: Marker): Promise<Loss> {
+/**
+ * 4. The loss: the primary region fenced (every request signed for it refused from now on), its
+ * data plane killed (SIGKILL; shipping stops first), and the recovery clock started.
+ */
+export async function declareLoss(ctx: DrillContext, p: PrimaryApplied, _marker: Marker): Promise<Loss> {
+  const { primary } = ctx.pair;
   return ctx.step('loss', async (s) => {
-    const at = ctx.now();
+    const at = ctx.fence ? ctx.fence.fence(primary.region) : ctx.now();
+    if (ctx.report.fence) ctx.report.fence.fencedAt = at.toISOString();
+    const killed = await loseData(p.data);
+    const registry = await stopRegistry(ctx.root);
+    ctx.registryBack = registry.restore;
+    if (ctx.report.fence) ctx.report.fence.registry = registry.text;
     ctx.report.lossAt = at.toISOString();
-    s.note(`${ctx.pair.primary.region} lost at ${ctx.report.lossAt}; recovery clock started`);
+    const fenced = ctx.fence ? `fenced at the proxy (every request signed for it refused)` : 'not fenced (real AWS: no proxy)';
+    s.note(
+      `${primary.region} lost at ${ctx.report.lossAt}: ${fenced}; ${killed.cluster} killed (SIGKILL) at ${new Date(killed.at).toISOString()}${p.data.shipping ? ', shipping stopped' : ''}; ${registry.text}; recovery clock started`,
+    );
     return { value: 'loss', at };
   });
 }

@@ -5,6 +5,8 @@ import type { TerraformJson } from '@parity/model/terraform';
 import type { DrillContext } from '../../context.js';
 import { applyWorkCopy, prepare } from '../../target/work-copy.js';
 import type { Checked, PrimaryApplied } from '../values.js';
+import { startData, WRITES_PER_SECOND } from '../data.js';
+import { pairOf } from './start.js';
 
 export async function applyPrimary(ctx: DrillContext, checked: Checked): Promise<PrimaryApplied> {
   const { primary } = ctx.pair;
@@ -19,8 +21,14 @@ export async function applyPrimary(ctx: DrillContext, checked: Checked): Promise
     await import('@parity/synth');
     const providers = json.terraform?.required_providers as Record<string, { version?: string }> | undefined;
     ctx.report.tools['hashicorp/aws'] = String(providers?.aws?.version ?? 'unknown');
+    // the data plane first: its writer is under load for the whole drill, the apply's minutes included
+    const data = await startData(ctx, s, pairOf(checked.check, ctx.pair));
     const w = prepare(ctx, checked.endpoint, primary, json);
     await applyWorkCopy(ctx, w, s);
-    return { ...checked, value: 'primary', primary: w };
+    const applied = ctx.rec('apply-primary').detail;
+    s.note(
+      `${applied}; data plane: ${data.record.engine} primary, ${data.writer.marker} written at ${WRITES_PER_SECOND}/s${data.shipping ? `, ${data.record.mechanism} (${data.record.scale})` : ''}`,
+    );
+    return { ...checked, value: 'primary', primary: w, data };
   });
 }

@@ -7,6 +7,7 @@ import type { CheckReport, DrPair } from '@parity/checks';
 import { blockingFindings, findingLines, type Pair } from '@parity/dr';
 import { emulatorDied, endpointUnreachable, pairNotReady, ParityError, refuseOne } from '@parity/model';
 import type { DrillContext, StepHandle } from '../../context.js';
+import { startFence } from '../../fence/index.js';
 import { answers, MOTO_VERSION, motoVersion, startMoto } from '../../target/moto.js';
 import { terraformVersion } from '../../target/terraform.js';
 import type { Checked, Target } from '../values.js';
@@ -15,13 +16,13 @@ import type { Checked, Target } from '../values.js';
 export async function reachTarget(ctx: DrillContext): Promise<Target> {
   const t = ctx.opts.target;
   let target: Target = {};
-  if (t.kind === 'emulator') target = await ctx.step('emulator', (s) => startEmulator(ctx, s));
+  if (t.kind === 'emulator') target = await ctx.step('emulator', async (s) => fenced(ctx, s, await startEmulator(ctx, s)));
   else if (t.kind === 'endpoint') {
     const endpoint = t.url.replace(/\/$/, '');
     target = await ctx.step('emulator', async (s) => {
       if (!(await answers(endpoint, 5000))) refuseOne(endpointUnreachable(endpoint));
       s.note(`${endpoint} answers`);
-      return { endpoint };
+      return fenced(ctx, s, { endpoint });
     });
   } else {
     const r = ctx.rec('emulator');
@@ -32,7 +33,23 @@ export async function reachTarget(ctx: DrillContext): Promise<Target> {
   return target;
 }
 
-async function startEmulator(ctx: DrillContext, s: StepHandle): Promise<Target> {
+/**
+ * The region fence in front of the target: every client of the drill (Terraform's provider, the SDK
+ * clients, the verification) is given its URL; the loss fences the primary region there.
+ */
+async function fenced(ctx: DrillContext, s: StepHandle, target: { endpoint: string }): Promise<Target> {
+  const fence = await startFence({
+    upstream: target.endpoint,
+    log: join(ctx.work, 'fenced.jsonl'),
+    defaultCaller: 'a client without a caller token',
+  });
+  ctx.guard(fence, ctx.pair.primary.region);
+  const r = ctx.rec('emulator');
+  s.note(`${r.detail ?? target.endpoint}; region fence at ${fence.url} in front of it`);
+  return { endpoint: fence.url };
+}
+
+async function startEmulator(ctx: DrillContext, s: StepHandle): Promise<{ endpoint: string }> {
   const m = await startMoto({ log: join(ctx.work, 'moto.log'), children: ctx.children, signal: s.signal });
   ctx.created.emulator = m;
   void m.exited.then((x) => {

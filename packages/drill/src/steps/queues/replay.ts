@@ -38,8 +38,12 @@ export function replayNote(emulated: boolean): string {
     : 'produced and counted against AWS: the archive delivery delay is real, but the primary region was not actually lost (the drill stops calling it).';
 }
 
-function config(region: string, endpoint: string | undefined) {
-  return endpoint ? { region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 } : { region };
+/** An SDK client's configuration: the emulator's endpoint if any, and the caller named to the drill's region fence. */
+function config(region: string, endpoint: string | undefined, userAgent: string | undefined) {
+  const ua = userAgent ? { customUserAgent: userAgent } : {};
+  return endpoint
+    ? { region, endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2, ...ua }
+    : { region, ...ua };
 }
 
 /** Publish a message the way the contract asks producers to: with its idempotency key and when it was made. */
@@ -122,8 +126,8 @@ export async function produceMessages(ctx: DrillContext, p: PrimaryApplied): Pro
     }
     const topicName = namer(primary.platform, primary.name);
     const topics = stateResources(p.primary.dir).filter((r) => r.type === 'aws_sns_topic');
-    const sns = new SNSClient(config(primary.region, p.endpoint));
-    const ssm = new SSMClient(config(dr.region, p.endpoint));
+    const sns = new SNSClient(config(primary.region, p.endpoint, ctx.caller('Publish')));
+    const ssm = new SSMClient(config(dr.region, p.endpoint, ctx.caller('PutParameter (the checkpoint)')));
     const prefix = `drill-${ctx.stamp}`.toLowerCase();
     const start = new Date(ctx.now().getTime() - PRODUCE.n * 1000);
     try {
@@ -160,12 +164,13 @@ export async function replayMessages(ctx: DrillContext, r: Recovered, produced: 
       return r;
     }
     const replayId = `${produced.prefix}-replay`;
-    const opts = { ...(endpoint ? { endpoint } : {}), replayId, signal: s.signal };
+    const ua = ctx.caller('pnpm failover --replay');
+    const opts = { ...(endpoint ? { endpoint } : {}), ...(ua ? { userAgent: ua } : {}), replayId, signal: s.signal };
     const dry = await replayPair(primary, dr, { ...opts, dryRun: true });
     for (const l of replayLines(dry, true)) s.note(`dry run: ${l}`);
     const sent = await replayPair(primary, dr, { ...opts, dryRun: false });
     for (const l of replayLines(sent, false)) s.note(l);
-    const sqs = new SQSClient(config(dr.region, endpoint));
+    const sqs = new SQSClient(config(dr.region, endpoint, ctx.caller('ReceiveMessage (the count)')));
     try {
       const counts: QueueReplayCount[] = [];
       for (const made of produced.queues) {

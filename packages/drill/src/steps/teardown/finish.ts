@@ -14,6 +14,8 @@ import { tearDown } from './teardown.js';
 /** Tear down, list what was not exercised, write the report, release everything. */
 export async function finish(ctx: DrillContext): Promise<DrillReport> {
   try {
+    regionsBack(ctx);
+    await ctx.plane?.stop();
     try {
       await tearDown(ctx);
     } catch (e) {
@@ -32,6 +34,17 @@ export async function finish(ctx: DrillContext): Promise<DrillReport> {
     await ctx.release();
   }
   return ctx.report;
+}
+
+/** The teardown runs with every region back: the fence lets everything through again, its counts kept for the report. */
+function regionsBack(ctx: DrillContext): void {
+  ctx.registryBack?.();
+  const { fence } = ctx;
+  const record = ctx.report.fence;
+  if (!fence || !record) return;
+  for (const region of fence.lost) fence.lift(region);
+  if (record.fencedAt && !record.liftedAt) record.liftedAt = ctx.now().toISOString();
+  record.forwarded = fence.forwarded;
 }
 
 /** The runbook shows the last drill's durations: written again from the model with this report in place. */

@@ -6,7 +6,7 @@
 import type { NotExercised } from '@parity/model';
 import { placedResources } from '@parity/model/terraform';
 import type { DrillContext } from '../../context.js';
-import { MOTO_INERT, MOTO_UNSUPPORTED } from '../../target/emulator.js';
+import { ignoredDriftGap, MOTO_INERT, MOTO_UNSUPPORTED } from '../../target/emulator.js';
 
 export function notExercised(ctx: DrillContext): NotExercised[] {
   const out: NotExercised[] = [];
@@ -41,6 +41,7 @@ export function notExercised(ctx: DrillContext): NotExercised[] {
       ...(ctx.report.failback ? { failback: ctx.report.failback } : {}),
     }),
   );
+  out.push(...ignoredDriftGap(observed.driftIgnored));
   out.push({
     what: 'cut-over',
     why: 'DNS, traffic and application smoke tests are outside the drill; the measured RTO stops when the infrastructure is verified',

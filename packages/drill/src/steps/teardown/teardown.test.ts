@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fleetWorkspace } from '@parity/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { DrillReport } from '@parity/model';
 import { resolvePair } from '@parity/dr';
@@ -15,6 +15,10 @@ import { DrillContext, type DrillTargetOption, type TerraformOps } from '../../c
 import { prepare } from '../../target/work-copy.js';
 import { finish } from './finish.js';
 import type { TerraformJson } from '@parity/model/terraform';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

@@ -6,13 +6,12 @@
  * adopt.e2e.test.ts runs, with the flags) and the example fleet, and add a first fleet in the
  * region answered.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pty from '@lydell/node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentNames } from '@parity/generator';
-import { FLEET_NAMES, fleetWorkspace } from '@parity/testkit';
+import { FLEET_NAMES, fleetWorkspace, git } from '@parity/testkit';
 
 const DOWN = '\x1b[B';
 const UP = '\x1b[A';
@@ -29,7 +28,7 @@ beforeAll(() => {
     ['add', '-A'],
     ['commit', '-qm', 'the template'],
   ])
-    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
+    git(root, ...args);
 });
 afterAll(() => cleanup());
 

@@ -5,6 +5,7 @@
  * `changeset version`) and publish it; synthesize the pinned environment and one that follows the
  * workspace and see them differ; promote; see them match. Anonymous publish is refused.
  */
+import { request } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -99,12 +100,10 @@ describe('bundle releases through a real registry', () => {
         },
       },
     };
-    const r = await fetch(`${reg!.url}${encodeURIComponent(name)}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    expect([401, 403]).toContain(r.status);
+    // a fresh connection (no keep-alive pool): a pooled socket the registry closed
+    // while the machine was busy fails the write with EPIPE, which says nothing about auth
+    const status = await anonymousPut(`${reg!.url}${encodeURIComponent(name)}`, JSON.stringify(body));
+    expect([401, 403]).toContain(status);
     expect(await publishedVersions(name, root())).toEqual([]);
     // and `pnpm release` without a login says how to get one
     const refused = await release({ root: root(), version: false }).catch((e: unknown) => e);
@@ -113,13 +112,13 @@ describe('bundle releases through a real registry', () => {
     expect((refused as ParityError).message).toMatch(/no usable credentials for the registry \(publishing\).*npm adduser --registry/s);
   });
 
-  it('publishes every bundle and @parity/model, built to runnable JS', async () => {
+  it('publishes every bundle, @parity/constructs and @parity/model, built to runnable JS', async () => {
     const log: string[] = [];
     const r = await release({ root: root(), token, log: (l) => log.push(l) });
     // the changesets the workspace had pending became versions and changelog entries
     expect(pendingChangesets(root())).toEqual([]);
     v1 = version('bundles/database');
-    const dirs = ['packages/model', ...readdirSync(join(root(), 'bundles')).map((b) => `bundles/${b}`)];
+    const dirs = ['packages/model', 'packages/constructs', ...readdirSync(join(root(), 'bundles')).map((b) => `bundles/${b}`)];
     const nameOf = (dir: string) => (JSON.parse(readFileSync(join(root(), dir, 'package.json'), 'utf8')) as { name: string }).name;
     expect([...r.published].sort()).toEqual(dirs.map((d) => `${nameOf(d)}@${version(d)}`).sort());
     // a new bundle starts at 1.0.0-0; its first changeset (major) makes the first release 1.0.0
@@ -188,15 +187,24 @@ describe('bundle releases through a real registry', () => {
     expect(pinnedDb).toMatchObject({ version: v1, pinned: { dir: `.parity/bundles/@parity/bundle-database@${v1}` } });
     expect(staging.bundles.find((b) => b.name === 'database')).toMatchObject({ version: v2 });
     expect(staging.bundles.find((b) => b.name === 'database')!.pinned).toBeUndefined();
-    // the pinned package is the published one, with the workspace's single cdktf
+    // the pinned package is the published one, with the workspace's single cdktn
     const installed = join(root(), pinnedDb.pinned!.dir, 'node_modules');
     expect(readFileSync(join(installed, '@parity/bundle-database/dist/aws.js'), 'utf8')).not.toContain(NEW_LOG);
     expect(readFileSync(join(installed, '@parity/bundle-database/package.json'), 'utf8')).toContain('"default": "./dist/index.js"');
     expect(existsSync(join(installed, '@parity/bundle-database/dist/.tsbuildinfo'))).toBe(false);
     expect(existsSync(join(installed, '@parity/bundle-database/src/aws.test.ts'))).toBe(false);
     expect(existsSync(join(installed, '@parity/model/data/aws-regions.json'))).toBe(true);
+    // the shared key constructs, from the registry, at the version the bundle was published with (exactly)
+    const publishedDeps = (
+      JSON.parse(readFileSync(join(installed, '@parity/bundle-database/package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    ).dependencies;
+    expect(publishedDeps['@parity/constructs']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect((JSON.parse(readFileSync(join(installed, '@parity/constructs/package.json'), 'utf8')) as { version: string }).version).toBe(
+      publishedDeps['@parity/constructs'],
+    );
+    expect(existsSync(join(installed, '@parity/constructs/dist/aws.js'))).toBe(true);
     // peers are the workspace's own copies
-    expect(realpathSync(join(installed, 'cdktf'))).toBe(realpathSync(join(REPO_ROOT, 'bundles/database/node_modules/cdktf')));
+    expect(realpathSync(join(installed, 'cdktn'))).toBe(realpathSync(join(REPO_ROOT, 'bundles/database/node_modules/cdktn')));
 
     const prodJson = await synthToJson(root(), prod);
     const stagingJson = await synthToJson(root(), staging);
@@ -280,6 +288,38 @@ describe('bundle releases through a real registry', () => {
     expect(text).toBe(readFileSync(join(fleetEnvironments(), '..', MANIFEST), 'utf8'));
   });
 
+  it('releases every bundle that uses the shared key constructs when they change, each changelog naming the new version', async () => {
+    const before = version('packages/constructs');
+    const users = readdirSync(join(root(), 'bundles'))
+      .map((b) => `bundles/${b}`)
+      .filter((d) => readFileSync(join(root(), d, 'package.json'), 'utf8').includes('"@parity/constructs"'));
+    expect(users.length).toBeGreaterThanOrEqual(5);
+    const bundleVersions = Object.fromEntries(users.map((d) => [d, version(d)]));
+    writeFileSync(
+      join(root(), '.changeset/constructs-description.md'),
+      `---\n'@parity/constructs': patch\n---\n\nA clearer description of the shared key construct, for the test.\n`,
+    );
+    const r = await release({ root: root(), token });
+    const after = version('packages/constructs');
+    expect(after).not.toBe(before);
+    for (const d of users) {
+      const pj = JSON.parse(readFileSync(join(root(), d, 'package.json'), 'utf8')) as { name: string; version: string };
+      // a patch release of the bundle, which says what changed under it
+      expect(pj.version).not.toBe(bundleVersions[d]);
+      expect(r.published).toContain(`${pj.name}@${pj.version}`);
+      const changelog = readFileSync(join(root(), d, 'CHANGELOG.md'), 'utf8');
+      expect(changelog.slice(0, changelog.indexOf(`## ${bundleVersions[d]}`))).toContain(`@parity/constructs@${after}`);
+    }
+    expect(r.published).toContain(`@parity/constructs@${after}`);
+    // published pinned to that version exactly
+    const view = await runNpm(
+      ['view', `@parity/bundle-database@${version('bundles/database')}`, 'dependencies', '--json', '--prefer-online'],
+      root(),
+    );
+    expect(view.code, view.stderr).toBe(0);
+    expect((JSON.parse(view.stdout) as Record<string, string>)['@parity/constructs']).toBe(after);
+  });
+
   it('refuses a major version change unless --allow-major', async () => {
     // the definition lets environments run 1.x or 2.x while they move
     const def = join(root(), 'environments/platform.yaml');
@@ -319,3 +359,19 @@ describe('bundle releases through a real registry', () => {
     expect(p.to.version).toBe('2.0.0');
   });
 });
+
+/** PUTs `body` without credentials on a connection of its own, resolving with the status. */
+function anonymousPut(url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'PUT', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}

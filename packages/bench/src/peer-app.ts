@@ -1,8 +1,10 @@
 /**
- * The peer: a plain cdktf app run by `cdktf synth` (cdktf-cli 0.21.0). It builds the same stacks
- * as `pnpm synth`, with Parity's own construction (`EnvironmentStack`, `loadImplementations`)
- * and environments resolved by @parity/model, all in one App, as a cdktf project would. cdktf-cli
- * sets CDKTF_OUTDIR; the App reads it.
+ * The peer: a plain CDK app, run by `cdktn synth` (cdktn-cli 0.24.0, what a team would pick today)
+ * and by `cdktf synth` (cdktf-cli 0.21.0, the archived CLI: the historical row). It builds the same
+ * stacks as `pnpm synth`, with Parity's own construction (`EnvironmentStack`,
+ * `loadImplementations`) and environments resolved by @parity/model, all in one App, as a CDK
+ * project would, on the core Parity uses (cdktn). Both CLIs read cdktf.json and set CDKTF_OUTDIR;
+ * the App reads it.
  *
  * PARITY_ROOT names the workspace; BENCH_ENVS (comma-separated) limits the environments.
  */
@@ -11,10 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { loadWorkspace, resolveEnvironments } from '@parity/model';
 import { EnvironmentStack, loadImplementations } from '@parity/synth';
 
-// cdktf must be the very copy @parity/synth uses (construct trees check identity).
+// The core must be the very copy @parity/synth uses (construct trees check identity).
 const fromSynth = createRequire(new URL(import.meta.resolve('@parity/synth')));
 type Scope = ConstructorParameters<typeof EnvironmentStack>[0];
-const { App } = (await import(pathToFileURL(fromSynth.resolve('cdktf')).href)) as { App: new () => Scope & { synth(): void } };
+const { App } = (await import(pathToFileURL(fromSynth.resolve('cdktn')).href)) as { App: new () => Scope & { synth(): void } };
 
 const root = process.env.PARITY_ROOT;
 if (!root) throw new Error('PARITY_ROOT must name the workspace');

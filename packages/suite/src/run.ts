@@ -1,0 +1,81 @@
+/**
+ * `pnpm test` and `pnpm test:unit`.
+ *
+ * - `pnpm test:unit` (the inner loop): `turbo run typecheck lint test`, two tasks at a time: the
+ *   CPU-bound work of every package (tsc, Biome, the `unit` vitest project).
+ * - `pnpm test` (everything; CI runs it): the same, and at the same time `turbo run test:e2e` for every
+ *   package with end-to-end files, all at once. Those mostly wait (on emulators, registries,
+ *   a browser), so the CPU-bound tasks run while they wait instead of after them. A failure in either
+ *   run stops the other (turbo stops at the first failure too).
+ *
+ * Extra arguments go to every turbo run (`pnpm test --filter @parity/drill`). At the end: how long
+ * each run took and the ten slowest test files (timings.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runProcess } from '@parity/io';
+import { formatSeconds, formatSlowest, readTimings, slowest, workspaceDirs } from './timings.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** The CPU-bound tasks: typecheck, Biome, unit tests; two at a time on the 2-core machines CI uses. */
+export const CPU_RUN = ['typecheck', 'lint', 'test', '--concurrency=2'];
+
+/** Packages whose `package.json` has a `test:e2e` script. */
+export function e2ePackages(root: string): string[] {
+  return workspaceDirs(root).filter((d) => {
+    const file = join(root, d, 'package.json');
+    const scripts = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, string> }).scripts : {};
+    return typeof scripts?.['test:e2e'] === 'string';
+  });
+}
+
+/** The turbo runs of a mode, each a list of `turbo run` arguments. */
+export function turboRuns(mode: 'all' | 'unit', root: string, extra: readonly string[] = []): string[][] {
+  const cpu = [...CPU_RUN, ...extra];
+  if (mode === 'unit') return [cpu];
+  // every end-to-end task at once: they wait, and each runs its own files side by side (test:e2e --maxWorkers)
+  const e2e = ['test:e2e', `--concurrency=${Math.max(1, e2ePackages(root).length)}`, ...extra];
+  return [e2e, cpu];
+}
+
+async function main(): Promise<number> {
+  const [modeArg, ...rest] = process.argv.slice(2);
+  const extra = rest[0] === '--' ? rest.slice(1) : rest;
+  const mode = modeArg === 'unit' ? 'unit' : 'all';
+  const started = Date.now();
+  const stop = new AbortController();
+  const runs = turboRuns(mode, ROOT, extra).map(async (args) => {
+    const t0 = Date.now();
+    const r = await runProcess(join(ROOT, 'node_modules', '.bin', 'turbo'), ['run', ...args], {
+      cwd: ROOT,
+      group: true,
+      signal: stop.signal,
+      graceMs: 30_000,
+      onLine: (l) => process.stdout.write(`${l}\n`),
+    });
+    if (r.code !== 0 && !r.aborted) stop.abort(new Error(`turbo run ${args.join(' ')} failed`));
+    return { args, code: r.code, aborted: r.aborted, seconds: (Date.now() - t0) / 1000 };
+  });
+  const results = await Promise.all(runs);
+  const lines = results.map(
+    (r) =>
+      `turbo run ${r.args.join(' ')}: ${r.aborted ? 'stopped (the other run failed)' : r.code === 0 ? 'passed' : 'FAILED'} in ${formatSeconds(r.seconds)}`,
+  );
+  process.stdout.write(
+    `\n${lines.join('\n')}\n${mode === 'all' ? 'pnpm test' : 'pnpm test:unit'} took ${formatSeconds((Date.now() - started) / 1000)}\n\n`,
+  );
+  process.stdout.write(`${formatSlowest(slowest(readTimings(ROOT, started)))}\n`);
+  return results.some((r) => r.code !== 0) ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
