@@ -192,10 +192,18 @@ describe('queue on GCP with a replay archive', () => {
 
   it("encrypts the archive with a key in the DR region, and lets Pub/Sub's agent write to it", () => {
     const [, bucket] = byPrefix(j, 'google_storage_bucket', `queue_archive-${dr}_`);
-    const [ringId, ring] = byPrefix(j, 'google_kms_key_ring', `queue_archive-key-${dr}-ring_`);
+    // the shared key construct (@parity/constructs gcpKey) with the suffix -archive-<region>
+    const [ringId, ring] = byPrefix(j, 'google_kms_key_ring', `queue_key-ring-archive-${dr}_`);
     expect(ring.location).toBe(dr);
-    const [keyId, key] = byPrefix(j, 'google_kms_crypto_key', `queue_archive-key-${dr}_`);
+    const [keyId, key] = byPrefix(j, 'google_kms_crypto_key', `queue_key-archive-${dr}_`);
     expect(key.key_ring).toBe(ref('google_kms_key_ring', ringId, 'id'));
+    // usable by Cloud Storage's agent, which encrypts the bucket's objects with it
+    const [, grant] = byPrefix(j, 'google_kms_crypto_key_iam_member', `queue_key-user-storage-archive-${dr}_`);
+    expect(grant).toMatchObject({
+      crypto_key_id: ref('google_kms_crypto_key', keyId, 'id'),
+      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+    });
+    expect(String(grant.member)).toMatch(/^\$\{data\.google_storage_project_service_account\.queue_storage-agent_\w+\.member\}$/);
     expect((bucket.encryption as Block).default_kms_key_name).toBe(ref('google_kms_crypto_key', keyId, 'id'));
     const writers = Object.values(resources(j, 'google_storage_bucket_iam_member')).filter((m) =>
       String(m.role).startsWith('roles/storage.'),

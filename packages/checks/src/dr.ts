@@ -417,7 +417,15 @@ function rpoOf(input: PairInput, coverage: DrPair['coverage'], implemented: Stra
     stores,
     ...(breached[0]?.fix ? { fix: breached[0].fix } : {}),
   };
-  return { rpo, findings: breached.map((x) => storeBreach(rin, x)) };
+  // failed over (until the failback removes the section), the primary's data does not flow to the DR region: the
+  // replica the RPO was measured on is promoted, so a breach says what peacetime will need, and blocks nothing
+  const failedOver = d.dr.failover
+    ? ` (${d.name} is failed over, failover.step ${d.dr.failover.step}: judged again once the roles are restored)`
+    : '';
+  const findings = breached
+    .map((x) => storeBreach(rin, x))
+    .map((f) => (failedOver ? { ...f, severity: 'warning' as const, message: `${f.message}${failedOver}` } : f));
+  return { rpo, findings };
 }
 
 /** RTO: estimated from the strategy the Terraform implements, not the label. */

@@ -76,3 +76,30 @@ describe('pnpm check of a pair failing back', () => {
     expect(pair.coverage.find((c) => c.bundle === 'database')).toMatchObject({ covered: true });
   }, 120_000);
 });
+
+describe('pnpm check of a failed-over pair', () => {
+  it("warns of the primary's RPO breach and blocks nothing: the replica it was measured on is promoted", async () => {
+    // a database target the replica meets (lag budget 300 s) and the replicated backups (10 min) do not
+    const tight = async (manifests: ManifestInput[]) => {
+      const ws = await fixtureWorkspace(manifests);
+      ws.definition.data.dr.policies.important!.storeRpoMinutes = { database: 6 };
+      const resolved = resolveForCheck(ws);
+      const json = new Map<string, TerraformJson>();
+      for (const e of resolved.envs) json.set(e.name, (await synthToJson(REPO_ROOT, e)) as TerraformJson);
+      return runChecks(ws, resolved, (n) => json.get(n));
+    };
+    const pair = AWS_PAIR.map((m) => (m.name === 'prod-use1' ? { ...m, drPolicy: 'important' } : m));
+    const peace = await tight(pair);
+    expect(peace.findings.filter((f) => f.kind === 'rpo-breached')).toEqual([]);
+    const failedOver = await tight(pair.map((m) => (m.name === 'dr-usw2' ? { ...m, failover: { step: 'promote' as const } } : m)));
+    const breaches = failedOver.findings.filter((f) => f.kind === 'rpo-breached');
+    expect(breaches).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        env: 'prod-use1',
+        path: 'dr.policies.important.storeRpoMinutes.database',
+        message: expect.stringMatching(/dr-usw2 is failed over, failover.step promote: judged again once the roles are restored/),
+      }),
+    ]);
+  }, 240_000);
+});

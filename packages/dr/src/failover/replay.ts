@@ -276,9 +276,11 @@ export function replayProcedure(primary: ResolvedEnvironment, dr: ResolvedEnviro
   const bucket = namer(primary.platform, primary.name)('gcp.storageBucket', 'queue-archive', dr.region);
   return {
     text: `Replay what consumers had not checkpointed (${queues.join(', ')}): the bucket ${bucket} in ${dr.region} holds every message as Avro (data, attributes idempotency-key and produced-at, publish_time), one folder per queue. Publish each message whose produced-at is after the consumers' checkpoint to ${dr.name}'s topic, with its attributes (Parity does not run this on GCP).`,
+    // every line runs as written (the runbook's commands test); the publish of each record is described, not templated
     commands: queues.flatMap((queue) => [
-      `gcloud storage ls -l gs://${bucket}/${queue}/   # the files written after the checkpoint (minus a minute)`,
-      `gcloud pubsub topics publish projects/${dr.gcpProject ?? '<dr project>'}/topics/${namer(primary.platform, dr.name)('gcp.pubsubTopic', queue)} --message <data> --attribute idempotency-key=<key>,produced-at=<time>`,
+      `gcloud storage ls -l gs://${bucket}/${queue}/   # the archive's files: those written after the checkpoint (less a minute) hold what to replay`,
+      `gcloud storage cp -r gs://${bucket}/${queue}/ replay/${queue}/   # Avro records: data, attributes (idempotency-key, produced-at), publish_time`,
+      `# publish each record whose produced-at is after the checkpoint to projects/${dr.gcpProject ?? dr.name}/topics/${namer(primary.platform, dr.name)('gcp.pubsubTopic', queue)}, with its data and both attributes (gcloud pubsub topics publish --message --attribute)`,
     ]),
   };
 }
