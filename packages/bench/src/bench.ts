@@ -581,90 +581,101 @@ const sizeNote = (r: SizeResult | undefined, want: number) => (r && r.size !== w
 
 /** Cold synth against cdktn-cli (and cdktf-cli 0.21, in the note), and its cost per environment. */
 function synthTargets(results: SizeResult[], phasesOut?: Phases): Target[] {
-  const at = (n: number) => results.find((r) => r.size === n);
+  return [ratioTarget(results, 4, 0.3), ratioTarget(results, 100, 0.5), linearTarget(results, phasesOut)];
+}
+
+/** Cold synth of `n` environments within `max` × cdktn-cli's wall time; the note compares it with the other peers. */
+function ratioTarget(results: SizeResult[], n: number, max: number): Target {
+  const r = results.find((x) => x.size === n);
+  const p = wall(r, 'synth.cold');
+  const c = wall(r, 'cdktn.cold');
+  const name = `cold synth of ${n} envs ≤ ${max} × cdktn-cli`;
+  if (!r || p === undefined || c === undefined) return { name, measured: false, met: false, value: 'not measured', by: '' };
+  const ratio = p / c;
+  const budget = max * c;
+  const cpu = r.measures['synth.cold']!.cpuMs / r.measures['cdktn.cold']!.cpuMs;
+  return {
+    name,
+    measured: true,
+    met: ratio <= max,
+    value: `${ratio.toFixed(2)} × (${fmtS(p)} vs ${fmtS(c)}; CPU time ${cpu.toFixed(2)} ×)`,
+    by:
+      ratio <= max
+        ? `${fmtS(budget - p)} to spare`
+        : `missed by ${fmtS(p - budget)} (${(ratio / max).toFixed(2)} × the budget of ${fmtS(budget)})`,
+    note: peerNotes(r, p, c).join('; '),
+  };
+}
+
+/** Parity's cold synth (`p` ms) against each other run measured at that size, as multiples; `c` is cdktn-cli's. */
+function peerNotes(r: SizeResult, p: number, c: number): string[] {
+  const notes: string[] = [];
+  const one = wall(r, 'synth.cold.one');
+  if (one !== undefined) notes.push(`one thread: ${(one / c).toFixed(2)} ×`);
+  const js = wall(r, 'cdktn.cold.js');
+  if (js !== undefined) notes.push(`against cdktn-cli with its app compiled to JS (${fmtS(js)}): ${(p / js).toFixed(2)} ×`);
+  const sameNode = wall(r, 'synth.cold.node22');
+  if (sameNode !== undefined) notes.push(`Parity on cdktn-cli's Node 22 too: ${(sameNode / c).toFixed(2)} ×`);
+  const old = wall(r, 'peer.cold');
+  if (old !== undefined) notes.push(`against cdktf-cli 0.21, the historical row (${fmtS(old)}): ${(p / old).toFixed(2)} ×`);
+  return notes;
+}
+
+/** Cold synth grows by ≤ 15 ms per environment: the slope fitted over the sizes measured, else one thread's figure. */
+function linearTarget(results: SizeResult[], phasesOut?: Phases): Target {
+  const name = 'cold synth linear at ≤ 15 ms/env beyond module loading';
   const largest = results[results.length - 1];
-  const out: Target[] = [];
-  const ratioTarget = (n: number, max: number) => {
-    const r = at(n);
-    const p = wall(r, 'synth.cold');
-    const c = wall(r, 'cdktn.cold');
-    const name = `cold synth of ${n} envs ≤ ${max} × cdktn-cli`;
-    if (p === undefined || c === undefined) return out.push({ name, measured: false, met: false, value: 'not measured', by: '' });
-    const ratio = p / c;
-    const budget = max * c;
-    const cpu = r!.measures['synth.cold']!.cpuMs / r!.measures['cdktn.cold']!.cpuMs;
-    const notes: string[] = [];
-    const one = wall(r, 'synth.cold.one');
-    if (one !== undefined) notes.push(`one thread: ${(one / c).toFixed(2)} ×`);
-    const js = wall(r, 'cdktn.cold.js');
-    if (js !== undefined) notes.push(`against cdktn-cli with its app compiled to JS (${fmtS(js)}): ${(p / js).toFixed(2)} ×`);
-    const sameNode = wall(r, 'synth.cold.node22');
-    if (sameNode !== undefined) notes.push(`Parity on cdktn-cli's Node 22 too: ${(sameNode / c).toFixed(2)} ×`);
-    const old = wall(r, 'peer.cold');
-    if (old !== undefined) notes.push(`against cdktf-cli 0.21, the historical row (${fmtS(old)}): ${(p / old).toFixed(2)} ×`);
-    out.push({
+  const fit = slopeOf(results, 'synth.cold');
+  const inproc = largest?.measures['synth.cold']?.inProcessPerEnvMs as number | undefined;
+  const note = perEnvNotes(largest, inproc, phasesOut).join('; ');
+  if (fit)
+    return {
       name,
       measured: true,
-      met: ratio <= max,
-      value: `${ratio.toFixed(2)} × (${fmtS(p)} vs ${fmtS(c)}; CPU time ${cpu.toFixed(2)} ×)`,
+      met: fit.slope <= 15,
+      value: `${fit.slope.toFixed(1)} ms/env of wall time (fit over ${fit.sizes.join(', ')} envs; fixed part ${fmtS(fit.intercept)})`,
       by:
-        ratio <= max
-          ? `${fmtS(budget - p)} to spare`
-          : `missed by ${fmtS(p - budget)} (${(ratio / max).toFixed(2)} × the budget of ${fmtS(budget)})`,
-      note: notes.join('; '),
-    });
-  };
-  ratioTarget(4, 0.3);
-  ratioTarget(100, 0.5);
-  {
-    const name = 'cold synth linear at ≤ 15 ms/env beyond module loading';
-    const slopeOf = (k: string) => {
-      const pts = results.filter((r) => r.measures[k]).map((r) => [r.size, r.measures[k]!.wallMs] as const);
-      return pts.length >= 2 ? { ...fitLine(pts), sizes: pts.map((p) => p[0]) } : undefined;
+        fit.slope <= 15
+          ? `${(15 - fit.slope).toFixed(1)} ms/env to spare`
+          : `missed by ${(fit.slope - 15).toFixed(1)} ms/env (${(fit.slope / 15).toFixed(2)} ×)`,
+      note,
     };
-    const fit = slopeOf('synth.cold');
-    const inproc = largest?.measures['synth.cold']?.inProcessPerEnvMs as number | undefined;
-    const notes: string[] = [];
-    if (inproc !== undefined)
-      notes.push(`in one thread, each env after the first of its cloud: ${inproc.toFixed(1)} ms (median, ${largest?.size} envs)`);
-    if (phasesOut) {
-      const steady = (o: Record<string, number>) =>
-        Object.entries(o)
-          .filter(([k]) => !k.startsWith('synth: ') || k.endsWith(' total'))
-          .reduce((a, [, v]) => a + v, 0);
-      notes.push(
-        `instrumented, steady state: AWS ${steady(phasesOut.steadyAws).toFixed(1)} ms, GCP ${steady(phasesOut.steadyGcp).toFixed(1)} ms`,
-      );
-    }
-    if (fit) {
-      out.push({
-        name,
-        measured: true,
-        met: fit.slope <= 15,
-        value: `${fit.slope.toFixed(1)} ms/env of wall time (fit over ${fit.sizes.join(', ')} envs; fixed part ${fmtS(fit.intercept)})`,
-        by:
-          fit.slope <= 15
-            ? `${(15 - fit.slope).toFixed(1)} ms/env to spare`
-            : `missed by ${(fit.slope - 15).toFixed(1)} ms/env (${(fit.slope / 15).toFixed(2)} ×)`,
-        note: notes.join('; '),
-      });
-    } else {
-      out.push({
-        name,
-        measured: inproc !== undefined,
-        met: (inproc ?? Infinity) <= 15,
-        value: inproc !== undefined ? `${inproc.toFixed(1)} ms/env in one thread (one size only: no fit)` : 'not measured',
-        by:
-          inproc === undefined
-            ? ''
-            : inproc <= 15
-              ? `${(15 - inproc).toFixed(1)} ms/env to spare`
-              : `missed by ${(inproc - 15).toFixed(1)} ms/env`,
-        note: notes.join('; '),
-      });
-    }
+  return {
+    name,
+    measured: inproc !== undefined,
+    met: (inproc ?? Infinity) <= 15,
+    value: inproc !== undefined ? `${inproc.toFixed(1)} ms/env in one thread (one size only: no fit)` : 'not measured',
+    by:
+      inproc === undefined
+        ? ''
+        : inproc <= 15
+          ? `${(15 - inproc).toFixed(1)} ms/env to spare`
+          : `missed by ${(inproc - 15).toFixed(1)} ms/env`,
+    note,
+  };
+}
+
+/** The straight line through one measure's wall times and the sizes it was fitted over; none below two sizes. */
+function slopeOf(results: SizeResult[], k: string) {
+  const pts = results.filter((r) => r.measures[k]).map((r) => [r.size, r.measures[k]!.wallMs] as const);
+  return pts.length >= 2 ? { ...fitLine(pts), sizes: pts.map((p) => p[0]) } : undefined;
+}
+
+/** The per-environment cost seen from inside: one thread's median, and the instrumented steady state per cloud. */
+function perEnvNotes(largest: SizeResult | undefined, inproc: number | undefined, phasesOut?: Phases): string[] {
+  const notes: string[] = [];
+  if (inproc !== undefined)
+    notes.push(`in one thread, each env after the first of its cloud: ${inproc.toFixed(1)} ms (median, ${largest?.size} envs)`);
+  if (phasesOut) {
+    const steady = (o: Record<string, number>) =>
+      Object.entries(o)
+        .filter(([k]) => !k.startsWith('synth: ') || k.endsWith(' total'))
+        .reduce((a, [, v]) => a + v, 0);
+    notes.push(
+      `instrumented, steady state: AWS ${steady(phasesOut.steadyAws).toFixed(1)} ms, GCP ${steady(phasesOut.steadyGcp).toFixed(1)} ms`,
+    );
   }
-  return out;
+  return notes;
 }
 
 /** Warm synth, check and gen env of one, against their time limits. */

@@ -2,7 +2,18 @@
  * Test helpers: resolve environments from in-memory manifests against the real definition and
  * bundles of a workspace, so bundle tests exercise real resolution and real synth.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +77,16 @@ export const GCP_PAIR: ManifestInput[] = [
 ];
 
 /**
+ * A new temporary folder that other users may pass through (mkdtemp makes it 0700): a drill run as
+ * root starts its PostgreSQL servers as the postgres user, under the workspace's `.parity/drills`.
+ */
+function reachableTemp(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/**
  * A throwaway copy of a workspace for tests that write: the definition, manifests, templates,
  * workspace files and lockfile are copied; node_modules is linked entry by entry, except the
  * bundles named in `copyBundles`, which are copied so a test may change them.
@@ -80,7 +101,7 @@ export const GCP_PAIR: ManifestInput[] = [
 export function tempWorkspace(opts: TempWorkspaceOptions = {}): { root: string; cleanup: () => void } {
   const from = opts.root ?? REPO_ROOT;
   if (opts.sources) return sourceWorkspace(from, opts.environments);
-  const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
+  const root = reachableTemp('parity-ws-');
   for (const f of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml']) {
     if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));
   }
@@ -125,7 +146,7 @@ function copyEnvironments(from: string, to: string): void {
 }
 
 function sourceWorkspace(from: string, environments: string | undefined): { root: string; cleanup: () => void } {
-  const root = mkdtempSync(join(tmpdir(), 'parity-ws-'));
+  const root = reachableTemp('parity-ws-');
   const skip = /(^|\/)(node_modules|cdktf\.out|\.terraform|\.turbo|dist|\.parity|\.parity-js|\.git)(\/|$)/;
   for (const f of ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml', '.npmrc', 'tsconfig.base.json', 'turbo.json']) {
     if (existsSync(join(from, f))) cpSync(join(from, f), join(root, f));

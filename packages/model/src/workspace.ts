@@ -131,16 +131,40 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
   issues.push(...d.issues);
   // Without a definition nothing else can be judged: a Workspace always has one.
   if (!d.source) throw new ParityError(issues, `${DEFINITION_FILE} cannot be read`);
-  const manifests = new Map<string, SourceFile<Manifest>>();
   issues.push(...environmentFolderIssues(environmentsDir));
+  const manifests = readManifests(root, environmentsDir, issues);
+  const bundles = await loadBundles(root, d.source, issues);
+  issues.push(
+    ...checkDefinition({ definition: d.source, bundles }).filter((i) => !(i.kind === 'unknown-bundle' && i.path.startsWith('bundles.'))),
+  );
+  issues.push(...residencyEnvironmentIssues(d.source, manifests));
+  // previews are derived from their bases: after every manifest is read
+  const previews = loadPreviews(root, environmentsDir, d.source.data, manifests);
+  issues.push(...previews.issues, ...previewsSettingIssues(d.source, manifests));
+  for (const [name, m] of previews.manifests) manifests.set(name, m);
+  const pinned = await loadPins(root, d.source.data, manifests.values(), options.installer);
+  return { root, environmentsDir, definition: d.source, manifests, bundles, pinned, previews: previews.records, issues };
+}
+
+/** Every environment's manifest that can be read, by name; the problems of each go into `issues`. */
+function readManifests(root: string, environmentsDir: string, issues: Issue[]): Map<string, SourceFile<Manifest>> {
+  const manifests = new Map<string, SourceFile<Manifest>>();
   for (const name of environmentNames(environmentsDir)) {
     const r = readYaml(root, relative(root, join(environmentsDir, name, MANIFEST_FILE)), ManifestSchema, 'manifest');
     issues.push(...r.issues);
     if (r.source) manifests.set(name, r.source);
   }
+  return manifests;
+}
+
+/**
+ * The spec of each bundle the definition names, loaded side by side; a bundle that cannot be
+ * loaded, or is another bundle than its entry says, goes into `issues` as unknown-bundle instead.
+ */
+async function loadBundles(root: string, definition: SourceFile<Definition>, issues: Issue[]): Promise<Map<string, BundleSpec>> {
   const bundles = new Map<string, BundleSpec>();
   await Promise.all(
-    Object.entries(d.source.data.bundles).map(async ([name, entry]) => {
+    Object.entries(definition.data.bundles).map(async ([name, entry]) => {
       const pkg = packageOf(name, entry);
       try {
         const spec = await loadBundleSpec(root, pkg);
@@ -150,7 +174,7 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
               kind: 'unknown-bundle',
               file: DEFINITION_FILE,
               path: `bundles.${name}`,
-              line: d.source!.lineOf(['bundles', name]),
+              line: definition.lineOf(['bundles', name]),
               value: pkg,
               message: `${pkg} is the "${spec.name}" bundle, not "${name}"`,
               fix: `rename the entry to ${spec.name} or point package at the right bundle`,
@@ -166,7 +190,7 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
             kind: 'unknown-bundle',
             file: DEFINITION_FILE,
             path: `bundles.${name}`,
-            line: d.source!.lineOf(['bundles', name]),
+            line: definition.lineOf(['bundles', name]),
             value: pkg,
             message: `bundle "${name}" could not be loaded: ${(e as Error).message.split('\n')[0]}`,
             fix:
@@ -177,32 +201,29 @@ export async function loadWorkspace(root = findRoot(), options: LoadOptions = {}
       }
     }),
   );
-  issues.push(
-    ...checkDefinition({ definition: d.source, bundles }).filter((i) => !(i.kind === 'unknown-bundle' && i.path.startsWith('bundles.'))),
-  );
-  for (const env of Object.keys(d.source.data.residency.environments)) {
-    if (!manifests.has(env)) {
-      const path = ['residency', 'environments', env];
-      issues.push(
-        issue({
-          kind: 'env-missing',
-          file: DEFINITION_FILE,
-          path: path.join('.'),
-          line: d.source.lineOf(path),
-          value: env,
-          message: `residency names environment "${env}", which does not exist`,
-          allowed: [...manifests.keys()].join(', '),
-          fix: 'correct the name or remove the entry',
-        }),
-      );
-    }
+  return bundles;
+}
+
+/** An environment that residency names but that has no manifest. */
+function residencyEnvironmentIssues(definition: SourceFile<Definition>, manifests: ReadonlyMap<string, unknown>): Issue[] {
+  const out: Issue[] = [];
+  for (const env of Object.keys(definition.data.residency.environments)) {
+    if (manifests.has(env)) continue;
+    const path = ['residency', 'environments', env];
+    out.push(
+      issue({
+        kind: 'env-missing',
+        file: DEFINITION_FILE,
+        path: path.join('.'),
+        line: definition.lineOf(path),
+        value: env,
+        message: `residency names environment "${env}", which does not exist`,
+        allowed: [...manifests.keys()].join(', '),
+        fix: 'correct the name or remove the entry',
+      }),
+    );
   }
-  // previews are derived from their bases: after every manifest is read
-  const previews = loadPreviews(root, environmentsDir, d.source.data, manifests);
-  issues.push(...previews.issues, ...previewsSettingIssues(d.source, manifests));
-  for (const [name, m] of previews.manifests) manifests.set(name, m);
-  const pinned = await loadPins(root, d.source.data, manifests.values(), options.installer);
-  return { root, environmentsDir, definition: d.source, manifests, bundles, pinned, previews: previews.records, issues };
+  return out;
 }
 
 /** Resolve the named environments (all when `names` is empty). */

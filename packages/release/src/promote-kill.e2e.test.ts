@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, PAUSE_BEFORE_RENAME } from '@parity/io';
 import { readTree, REPO_ROOT } from '@parity/model/testing';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { addUser, startRegistry, type RunningRegistry } from './registry.js';
 import { release } from './release.js';
 
@@ -71,6 +71,10 @@ function childrenOf(pid: number): string[] {
     .map((c) => (existsSync(`/proc/${c}/cmdline`) ? readFileSync(`/proc/${c}/cmdline`, 'utf8').replaceAll('\0', ' ') : ''));
 }
 
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
+
 beforeAll(async () => {
   state = mkdtempSync(join(tmpdir(), 'parity-promote-kill-'));
   writeFileSync(join(state, 'npmrc'), '');
@@ -82,7 +86,7 @@ beforeAll(async () => {
   writeFileSync(join(ws.root, '.npmrc'), `@parity:registry=${reg.url}\n`);
   // The pending changesets become versions, and every bundle is published: promote pins prod-use1 to one.
   await release({ root: ws.root, token });
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   await reg?.stop();

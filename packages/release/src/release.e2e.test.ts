@@ -22,7 +22,7 @@ import {
   type Workspace,
 } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { fleetEnvironments, fleetWorkspace } from '@parity/testkit';
+import { fleetEnvironments, fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { InputHasher, synthToJson, type TerraformJson } from '@parity/synth';
 import { addresses } from '@parity/model/terraform';
 import { promote, setPin } from './promote.js';
@@ -60,6 +60,10 @@ function dbInstance(json: TerraformJson): Record<string, unknown> {
   expect(all).toHaveLength(1);
   return all[0]![1] as Record<string, unknown>;
 }
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp of a minute on a loaded machine trips vitest's worker RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 beforeAll(async () => {
   state = mkdtempSync(join(tmpdir(), 'parity-registry-'));

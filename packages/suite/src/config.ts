@@ -6,8 +6,9 @@
  * - `e2e`: `*.e2e.test.ts`, the files that start a server of their own (an emulator, a registry, a
  *   browser, a pseudo-terminal) on a free port, in a work folder of their own, and then mostly wait.
  *   Nothing in them is shared, so they run side by side: a package's `test:e2e` script runs them
- *   with `--maxWorkers=<its number of e2e files>` (on 2 cores vitest's default is one worker, which
- *   ran the drills one after the other).
+ *   with `--maxWorkers=<its number of e2e files>`, at most E2E_MAX_WORKERS (on 2 cores vitest's
+ *   default is one worker, which ran the drills one after the other; eight at once beside the other
+ *   packages' files starved a registry's start past its hook timeout).
  *
  * Before each test, one turn of the event loop (setup.ts). The reporter records how long each test file took (see timings.ts): `pnpm test` lists the ten
  * slowest at its end.
@@ -18,6 +19,9 @@ import { Timings } from './timings.js';
 
 /** The end-to-end files: one naming convention for emulator, registry, browser and terminal tests. */
 export const E2E_FILES = '**/*.e2e.test.ts';
+
+/** The most end-to-end files one package runs at once (its `test:e2e --maxWorkers`). */
+export const E2E_MAX_WORKERS = 4;
 
 export interface SuiteOptions {
   /** Per test, in ms: far above what the slowest takes on a busy 2-core machine. */

@@ -81,85 +81,119 @@ const SCOPE = 'https://www.googleapis.com/auth/sqlservice.admin';
 
 /** Cloud SQL Admin, against Google (ADC) or an endpoint that answers as it does. The clients are made at the first call. */
 export function gcpSql(endpoint?: string): GcpSql {
-  type Made = { instances: v1.SqlInstancesServiceClient; operations: v1.SqlOperationsServiceClient };
-  let made: Promise<Made> | undefined;
-  const api = (): Promise<Made> => {
-    made ??= clientOptions(endpoint).then((o) => ({
-      instances: new v1.SqlInstancesServiceClient(o),
-      operations: new v1.SqlOperationsServiceClient(o),
-    }));
-    return made;
-  };
-  const call = (operation: string): CloudCall => ({
-    service: 'Google Cloud SQL Admin',
-    operation,
-    ...(endpoint ? { endpoint } : {}),
-    hint: endpoint ? 'the endpoint must answer as Cloud SQL Admin does (sqladmin.googleapis.com/v1)' : undefined,
-  });
-  const operation = async (project: string, name: string): Promise<Operation> =>
-    (await retryThrottled(call('cloudsql.operations.get'), async () => (await api()).operations.get({ project, operation: name })))[0];
-
+  const clients = lazyClients(endpoint);
+  const call = cloudCall(endpoint);
   return {
     async instance(project, name) {
       try {
         const [i] = await retryThrottled(call('cloudsql.instances.get'), async () =>
-          (await api()).instances.get({ project, instance: name }),
+          (await clients.get()).instances.get({ project, instance: name }),
         );
-        return {
-          project: i.project ?? project,
-          name: i.name ?? name,
-          ...(i.region ? { region: i.region } : {}),
-          state: text(i.state),
-          instanceType: text(i.instanceType),
-          ...(i.masterInstanceName ? { masterInstanceName: i.masterInstanceName } : {}),
-          ...(i.selfLink ? { selfLink: i.selfLink } : {}),
-        };
+        return toInstance(i, project, name);
       } catch (e) {
-        // NOT_FOUND (gRPC code 5, HTTP 404)
-        if ((e as { code?: unknown }).code === 5 || (e as { httpStatusCode?: unknown }).httpStatusCode === 404) return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       }
     },
 
     async promoteReplica(project, name, wait = {}) {
       const [started] = await retryThrottled(call('cloudsql.instances.promoteReplica'), async () =>
-        (await api()).instances.promoteReplica({ project, instance: name }),
+        (await clients.get()).instances.promoteReplica({ project, instance: name }),
       );
+      const read = async (opName: string): Promise<Operation> =>
+        (
+          await retryThrottled(call('cloudsql.operations.get'), async () =>
+            (await clients.get()).operations.get({ project, operation: opName }),
+          )
+        )[0];
       const opName = started.name ?? '';
-      const deadline = Date.now() + (wait.timeoutMs ?? 30 * 60_000);
-      let op = started;
-      for (;;) {
-        const errors = op.error?.errors ?? [];
-        if (errors.length)
-          refuseOne(
-            operationFailed('promoteReplica', `${project}:${name}`, opName, errors.map((x) => `${x.code}: ${x.message}`).join('; ')),
-          );
-        if (text(op.status) === 'DONE') break;
-        wait.log?.(`promoteReplica ${project}:${name}: operation ${opName} ${text(op.status) || 'PENDING'}`);
-        if (Date.now() > deadline)
-          refuseOne(
-            operationFailed(
-              'promoteReplica',
-              `${project}:${name}`,
-              opName,
-              `not DONE within ${Math.round((wait.timeoutMs ?? 0) / 60_000)} min`,
-            ),
-          );
-        await sleep(wait.pollMs ?? 10_000, wait.signal);
-        op = await operation(project, opName);
-      }
-      return {
-        name: opName,
-        operationType: text(op.operationType),
-        ...(op.targetId ? { targetId: op.targetId } : {}),
-        ...(iso(op.startTime) ? { startTime: iso(op.startTime) } : {}),
-        ...(iso(op.endTime) ? { endTime: iso(op.endTime) } : {}),
-      };
+      return toOperation(opName, await untilDone(`${project}:${name}`, opName, started, read, wait));
     },
 
+    async close() {
+      await clients.close();
+    },
+  };
+}
+
+type Clients = { instances: v1.SqlInstancesServiceClient; operations: v1.SqlOperationsServiceClient };
+
+/** The two clients, made once at the first call; closing closes them if they were made. */
+function lazyClients(endpoint: string | undefined) {
+  let made: Promise<Clients> | undefined;
+  return {
+    get(): Promise<Clients> {
+      made ??= clientOptions(endpoint).then((o) => ({
+        instances: new v1.SqlInstancesServiceClient(o),
+        operations: new v1.SqlOperationsServiceClient(o),
+      }));
+      return made;
+    },
     async close() {
       const m = await made?.catch(() => undefined); // credentials that never loaded: already refused
       if (m) await Promise.allSettled([m.instances.close(), m.operations.close()]);
     },
+  };
+}
+
+/** What the cloud error mapper is told of a call: the service, the operation and the endpoint, if any. */
+function cloudCall(endpoint: string | undefined) {
+  return (operation: string): CloudCall => ({
+    service: 'Google Cloud SQL Admin',
+    operation,
+    ...(endpoint ? { endpoint } : {}),
+    hint: endpoint ? 'the endpoint must answer as Cloud SQL Admin does (sqladmin.googleapis.com/v1)' : undefined,
+  });
+}
+
+/** NOT_FOUND (gRPC code 5, HTTP 404). */
+function isNotFound(e: unknown): boolean {
+  return (e as { code?: unknown }).code === 5 || (e as { httpStatusCode?: unknown }).httpStatusCode === 404;
+}
+
+/** instances.get's answer as the failover reads it. */
+function toInstance(i: protos.google.cloud.sql.v1.IDatabaseInstance, project: string, name: string): SqlInstance {
+  return {
+    project: i.project ?? project,
+    name: i.name ?? name,
+    ...(i.region ? { region: i.region } : {}),
+    state: text(i.state),
+    instanceType: text(i.instanceType),
+    ...(i.masterInstanceName ? { masterInstanceName: i.masterInstanceName } : {}),
+    ...(i.selfLink ? { selfLink: i.selfLink } : {}),
+  };
+}
+
+/** Reads the operation until it is DONE; refused on its errors or at the timeout. */
+async function untilDone(
+  target: string,
+  opName: string,
+  started: Operation,
+  read: (opName: string) => Promise<Operation>,
+  wait: WaitOptions,
+): Promise<Operation> {
+  const deadline = Date.now() + (wait.timeoutMs ?? 30 * 60_000);
+  let op = started;
+  for (;;) {
+    const errors = op.error?.errors ?? [];
+    if (errors.length)
+      refuseOne(operationFailed('promoteReplica', target, opName, errors.map((x) => `${x.code}: ${x.message}`).join('; ')));
+    if (text(op.status) === 'DONE') return op;
+    wait.log?.(`promoteReplica ${target}: operation ${opName} ${text(op.status) || 'PENDING'}`);
+    if (Date.now() > deadline)
+      refuseOne(operationFailed('promoteReplica', target, opName, `not DONE within ${Math.round((wait.timeoutMs ?? 0) / 60_000)} min`));
+    await sleep(wait.pollMs ?? 10_000, wait.signal);
+    op = await read(opName);
+  }
+}
+
+/** A DONE operation as the failover records it. */
+function toOperation(opName: string, op: Operation): SqlOperation {
+  return {
+    name: opName,
+    operationType: text(op.operationType),
+    ...(op.targetId ? { targetId: op.targetId } : {}),
+    ...(iso(op.startTime) ? { startTime: iso(op.startTime) } : {}),
+    ...(iso(op.endTime) ? { endTime: iso(op.endTime) } : {}),
   };
 }

@@ -141,105 +141,147 @@ function fenceCommands(p: Pair, n: Names): string[] {
 const describe = (p: Pair, side: 'primary' | 'dr', name: string | undefined) =>
   `gcloud sql instances describe ${name}${flag(p, side)} --format='value(state,instanceType,masterInstanceName)'`;
 
+/** What each failback step's procedure is written from: the pair, its names and both sides' instances. */
+interface StepFacts {
+  readonly pair: Pair;
+  readonly json: FailbackJson;
+  readonly n: Names;
+  /** The primary side's instance, before the failback. */
+  readonly pdb: string | undefined;
+  /** The dr side's instance, before the failback. */
+  readonly ddb: string | undefined;
+}
+
 /** The procedure of each failback step, as pnpm failback prints it. */
 function procedure(pair: Pair, step: Failback['step'], json: FailbackJson): FailbackProcedureStep[] {
-  const { primary, dr } = pair;
-  const n = names(json.primaryBefore, json.drBefore, pair);
-  const pdb = instanceIn(json.primaryBefore, primary.region);
-  const ddb = instanceIn(json.drBefore, dr.region);
-  const verify: FailbackProcedureStep = {
-    id: 'verify',
-    title: `Verify ${primary.name} and ${dr.name}`,
-    changes: 'nothing: reads only',
-    commands: [`pnpm check ${primary.name} ${dr.name}`, describe(pair, 'primary', pdb), describe(pair, 'dr', ddb)],
-    by: 'operator',
+  const f: StepFacts = {
+    pair,
+    json,
+    n: names(json.primaryBefore, json.drBefore, pair),
+    pdb: instanceIn(json.primaryBefore, pair.primary.region),
+    ddb: instanceIn(json.drBefore, pair.dr.region),
   };
   switch (step) {
     case 'reprotect':
-      return [
-        {
-          id: 'apply',
-          title: `Apply ${primary.name} with failback.step reprotect, replacing its instance`,
-          changes: `REPLACES ${pdb ?? 'the instance'}: Cloud SQL cannot turn a standalone instance into a replica, so the old, diverged one is deleted and a cross-region replica of ${project(pair, 'dr')}:${ddb ?? ''} is created in ${primary.region} (a full copy); ${primary.name}'s node pools go to standby size. ${GCP_REPLACE_GAP}`,
-          commands: applyCommands(primary.name, 'failback.tfplan', instanceOf(json.primaryAfter, primary.region)?.address),
-          by: 'terraform',
-        },
-        {
-          id: 'wait',
-          title: `Wait until the replica in ${primary.region} has caught up, fence ${dr.name}'s writers, then switch over`,
-          changes: `nothing yet: check that ${pdb ?? 'the replica'} is RUNNABLE and its replica_lag (Cloud Monitoring) is 0 after the fence below, then the next pnpm failback promotes it through Cloud SQL Admin and writes failback.step promote`,
-          commands: [describe(pair, 'primary', pdb), ...fenceCommands(pair, n), failbackLine(pair)],
-          by: 'operator',
-        },
-      ];
+      return reprotectProcedure(f);
     case 'promote':
-      return [
-        {
-          id: 'fence',
-          title: `Before this run: ${dr.name}'s writers fenced in ${dr.region}`,
-          changes: `its node pools at zero, so nothing writes to ${ddb ?? 'its instance'} from here on; pnpm failback does not fence on GCP (node pools are Terraform's)`,
-          commands: fenceCommands(pair, n).length ? fenceCommands(pair, n) : [`# ${dr.name} defines no node pool`],
-          by: 'operator',
-        },
-        {
-          id: 'wait-zero',
-          title: `Promote ${pdb ?? 'the replica'} through Cloud SQL Admin`,
-          changes: `pnpm failback calls instances.promoteReplica on ${project(pair, 'primary')}:${pdb ?? ''} once confirmed and waits for the operation, then writes the step`,
-          commands: [describe(pair, 'primary', pdb)],
-          by: 'failback',
-        },
-        {
-          id: 'apply',
-          title: `Apply ${primary.name} with failback.step promote`,
-          changes: `records the promotion (the instance is already standalone) and scales ${primary.name}'s node pools to full size`,
-          commands: applyCommands(primary.name, 'failback.tfplan'),
-          by: 'terraform',
-        },
-        {
-          id: 'traffic',
-          title: `Point traffic back at ${primary.region}`,
-          changes: `clients use ${primary.name} again: your own mechanism (a DNS record, service discovery), as for the failover`,
-          commands: [
-            `gcloud sql instances describe ${pdb}${flag(pair, 'primary')} --format='value(ipAddresses[0].ipAddress)'`,
-            ...(n.cluster
-              ? [`gcloud container clusters get-credentials ${n.cluster} --region ${primary.region}${flag(pair, 'primary')}`]
-              : []),
-          ],
-          by: 'operator',
-        },
-        next(pair, 'complete'),
-      ];
+      return promoteProcedure(f);
     case 'complete':
-      return [
-        {
-          id: 'apply',
-          title: `Apply ${primary.name} with failback.step complete`,
-          changes: `turns the promoted instance into a full primary in ${primary.region} (automated backups, point-in-time recovery), in place`,
-          commands: applyCommands(primary.name, 'failback.tfplan'),
-          by: 'terraform',
-        },
-        verify,
-        next(pair, 'restore'),
-      ];
+      return completeProcedure(f);
     default:
-      return [
-        {
-          id: 'apply',
-          title: `Apply ${dr.name} without its failover section, replacing its instance`,
-          changes: `REPLACES ${ddb ?? 'the instance'} with a cross-region replica of ${project(pair, 'primary')}:${pdb ?? ''}; ${dr.name}'s node pools go back to standby size: the original roles`,
-          commands: applyCommands(dr.name, 'restore.tfplan', instanceOf(json.drBefore, dr.region)?.address),
-          by: 'terraform',
-        },
-        {
-          id: 'apply-primary',
-          title: `Plan ${primary.name} without its failback section: no changes`,
-          changes: `nothing: ${primary.name}'s manifest is as before the failover`,
-          commands: [`pnpm synth ${primary.name}`, `terraform -chdir=${stackOf(primary.name)} plan -detailed-exitcode`],
-          by: 'operator',
-        },
-        { ...verify, commands: [...verify.commands, `pnpm gen runbook ${dr.name} --check`] },
-      ];
+      return restoreProcedure(f);
   }
+}
+
+/** Reads only: both environments checked, both instances described. */
+function verifyStep({ pair, pdb, ddb }: StepFacts): FailbackProcedureStep {
+  return {
+    id: 'verify',
+    title: `Verify ${pair.primary.name} and ${pair.dr.name}`,
+    changes: 'nothing: reads only',
+    commands: [`pnpm check ${pair.primary.name} ${pair.dr.name}`, describe(pair, 'primary', pdb), describe(pair, 'dr', ddb)],
+    by: 'operator',
+  };
+}
+
+/** failback.step reprotect: the primary's instance replaced by a replica of the dr one, then the wait and the fence. */
+function reprotectProcedure({ pair, json, n, pdb, ddb }: StepFacts): FailbackProcedureStep[] {
+  const { primary, dr } = pair;
+  return [
+    {
+      id: 'apply',
+      title: `Apply ${primary.name} with failback.step reprotect, replacing its instance`,
+      changes: `REPLACES ${pdb ?? 'the instance'}: Cloud SQL cannot turn a standalone instance into a replica, so the old, diverged one is deleted and a cross-region replica of ${project(pair, 'dr')}:${ddb ?? ''} is created in ${primary.region} (a full copy); ${primary.name}'s node pools go to standby size. ${GCP_REPLACE_GAP}`,
+      commands: applyCommands(primary.name, 'failback.tfplan', instanceOf(json.primaryAfter, primary.region)?.address),
+      by: 'terraform',
+    },
+    {
+      id: 'wait',
+      title: `Wait until the replica in ${primary.region} has caught up, fence ${dr.name}'s writers, then switch over`,
+      changes: `nothing yet: check that ${pdb ?? 'the replica'} is RUNNABLE and its replica_lag (Cloud Monitoring) is 0 after the fence below, then the next pnpm failback promotes it through Cloud SQL Admin and writes failback.step promote`,
+      commands: [describe(pair, 'primary', pdb), ...fenceCommands(pair, n), failbackLine(pair)],
+      by: 'operator',
+    },
+  ];
+}
+
+/** failback.step promote: the fence, the promotion by pnpm failback, the apply, traffic back. */
+function promoteProcedure({ pair, n, pdb, ddb }: StepFacts): FailbackProcedureStep[] {
+  const { primary, dr } = pair;
+  return [
+    {
+      id: 'fence',
+      title: `Before this run: ${dr.name}'s writers fenced in ${dr.region}`,
+      changes: `its node pools at zero, so nothing writes to ${ddb ?? 'its instance'} from here on; pnpm failback does not fence on GCP (node pools are Terraform's)`,
+      commands: fenceCommands(pair, n).length ? fenceCommands(pair, n) : [`# ${dr.name} defines no node pool`],
+      by: 'operator',
+    },
+    {
+      id: 'wait-zero',
+      title: `Promote ${pdb ?? 'the replica'} through Cloud SQL Admin`,
+      changes: `pnpm failback calls instances.promoteReplica on ${project(pair, 'primary')}:${pdb ?? ''} once confirmed and waits for the operation, then writes the step`,
+      commands: [describe(pair, 'primary', pdb)],
+      by: 'failback',
+    },
+    {
+      id: 'apply',
+      title: `Apply ${primary.name} with failback.step promote`,
+      changes: `records the promotion (the instance is already standalone) and scales ${primary.name}'s node pools to full size`,
+      commands: applyCommands(primary.name, 'failback.tfplan'),
+      by: 'terraform',
+    },
+    {
+      id: 'traffic',
+      title: `Point traffic back at ${primary.region}`,
+      changes: `clients use ${primary.name} again: your own mechanism (a DNS record, service discovery), as for the failover`,
+      commands: [
+        `gcloud sql instances describe ${pdb}${flag(pair, 'primary')} --format='value(ipAddresses[0].ipAddress)'`,
+        ...(n.cluster ? [`gcloud container clusters get-credentials ${n.cluster} --region ${primary.region}${flag(pair, 'primary')}`] : []),
+      ],
+      by: 'operator',
+    },
+    next(pair, 'complete'),
+  ];
+}
+
+/** failback.step complete: the promoted instance made a full primary in place, then verified. */
+function completeProcedure(f: StepFacts): FailbackProcedureStep[] {
+  const { primary } = f.pair;
+  return [
+    {
+      id: 'apply',
+      title: `Apply ${primary.name} with failback.step complete`,
+      changes: `turns the promoted instance into a full primary in ${primary.region} (automated backups, point-in-time recovery), in place`,
+      commands: applyCommands(primary.name, 'failback.tfplan'),
+      by: 'terraform',
+    },
+    verifyStep(f),
+    next(f.pair, 'restore'),
+  ];
+}
+
+/** Both sections removed: the dr instance replaced by a replica of the primary again, the original roles. */
+function restoreProcedure(f: StepFacts): FailbackProcedureStep[] {
+  const { pair, json, pdb, ddb } = f;
+  const { primary, dr } = pair;
+  const verify = verifyStep(f);
+  return [
+    {
+      id: 'apply',
+      title: `Apply ${dr.name} without its failover section, replacing its instance`,
+      changes: `REPLACES ${ddb ?? 'the instance'} with a cross-region replica of ${project(pair, 'primary')}:${pdb ?? ''}; ${dr.name}'s node pools go back to standby size: the original roles`,
+      commands: applyCommands(dr.name, 'restore.tfplan', instanceOf(json.drBefore, dr.region)?.address),
+      by: 'terraform',
+    },
+    {
+      id: 'apply-primary',
+      title: `Plan ${primary.name} without its failback section: no changes`,
+      changes: `nothing: ${primary.name}'s manifest is as before the failover`,
+      commands: [`pnpm synth ${primary.name}`, `terraform -chdir=${stackOf(primary.name)} plan -detailed-exitcode`],
+      by: 'operator',
+    },
+    { ...verify, commands: [...verify.commands, `pnpm gen runbook ${dr.name} --check`] },
+  ];
 }
 
 /** The runbook's way back: each run of pnpm failback --gcp, and what follows it. */

@@ -67,94 +67,144 @@ const WAL_FILE = /^[0-9A-F]{24}$|^[0-9A-F]{8}\.history$/;
 
 /** Start shipping `from`'s base backups and archived WAL to site `to`; the first base backup is taken at once. */
 export async function startShipping(plane: DataPlane, from: Cluster, to: string, cadence: Cadence): Promise<Shipping> {
-  const dir = plane.folder(to, `backups-of-${from.site}-${from.id.split('/')[1]}`);
-  const wal = plane.folder(to, dir.split('/').at(-1)!, 'wal');
-  const base = plane.folder(to, dir.split('/').at(-1)!, 'base');
-  if (cadence.walEverySeconds !== undefined) {
-    // a segment is closed (and archived) at least this often while there are writes
-    await from.query(`ALTER SYSTEM SET archive_timeout = '${Math.max(1, Math.round(cadence.walEverySeconds))}s'`);
-    await from.query('SELECT pg_reload_conf()');
-  }
-  const baseBackups: BaseBackup[] = [];
-  const walSegments: string[] = [];
-  const failures: string[] = [];
+  const folders = shipFolders(plane, from, to);
+  if (cadence.walEverySeconds !== undefined) await closeSegmentsEvery(from, cadence.walEverySeconds);
+  const got = { baseBackups: [] as BaseBackup[], walSegments: [] as string[], failures: [] as string[] };
   const stopped = new AbortController();
-  // two queues, as snapshots and log shipping are independent: one base backup at a time, one WAL shipment at a time
-  const queues = { base: Promise.resolve(), wal: Promise.resolve() };
-  const serial = (q: keyof typeof queues, job: () => Promise<void>) => {
-    queues[q] = queues[q]
-      .then(() => (stopped.signal.aborted ? undefined : job()))
-      .catch((e: unknown) => void failures.push(e instanceof Error ? e.message : String(e)));
-    return queues[q];
-  };
-  const shipWal = async () => {
-    for (const f of readdirSync(from.archive)
-      .filter((n) => WAL_FILE.test(n))
-      .sort()) {
-      if (stopped.signal.aborted) return;
-      if (walSegments.includes(f)) continue;
-      cpSync(join(from.archive, f), join(wal, `.${f}.part`));
-      renameSync(join(wal, `.${f}.part`), join(wal, f));
-      walSegments.push(f);
-    }
-  };
-  const takeBase = async () => {
-    const n = baseBackups.length + 1;
-    const tmp = plane.folder(to, dir.split('/').at(-1)!, 'base', `.partial-${n}`);
-    const startedAt = Date.now();
-    const args = ['-h', '127.0.0.1', '-p', String(from.port), '-U', PG_USER, '-D', join(tmp, 'pgdata'), '-X', 'stream', '-c', 'fast'];
-    try {
-      await runPg(plane, 'pg_basebackup', [...args, '--no-sync'], join(dir, 'basebackup.log'), stopped.signal);
-    } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
-      if (stopped.signal.aborted) return;
-      throw e;
-    }
-    if (stopped.signal.aborted) {
-      rmSync(tmp, { recursive: true, force: true });
-      return;
-    }
-    const name = `${String(n).padStart(3, '0')}-${new Date(startedAt).toISOString().replace(/[:.]/g, '')}`;
-    renameSync(tmp, join(base, name));
-    baseBackups.push({ name, dir: join(base, name), startedAt, finishedAt: Date.now() });
-  };
-  // a tick that finds the last one still under way is skipped, as a backup window that overruns
-  const busy = { base: false, wal: false };
-  const tick = (q: keyof typeof queues, job: () => Promise<void>) => () => {
-    if (busy[q]) return;
-    busy[q] = true;
-    void serial(q, job).finally(() => (busy[q] = false));
-  };
-  const timers = [setInterval(tick('base', takeBase), cadence.baseBackupEverySeconds * 1000)];
-  if (cadence.walEverySeconds !== undefined) timers.push(setInterval(tick('wal', shipWal), cadence.walEverySeconds * 1000));
-  const halt = () => {
-    stopped.abort();
-    for (const t of timers) clearInterval(t);
-  };
+  const queues = jobQueues(stopped.signal, got.failures);
+  const takeBase = () => takeBaseBackup(plane, from, to, folders, got.baseBackups, stopped.signal);
+  const shipWal = async () => shipWalFiles(from, folders.wal, got.walSegments, stopped.signal);
+  const halt = startTimers(cadence, queues, takeBase, shipWal, stopped);
   plane.onLoss(from, halt);
   plane.signal?.addEventListener('abort', halt, { once: true });
-  await serial('base', takeBase);
-  if (baseBackups.length === 0)
-    throw planeFailed(`the first base backup of ${from.id} did not reach ${to}; see ${join(dir, 'basebackup.log')}`);
+  await queues.serial('base', takeBase);
+  if (got.baseBackups.length === 0)
+    throw planeFailed(`the first base backup of ${from.id} did not reach ${to}; see ${join(folders.dir, 'basebackup.log')}`);
   const shipping: Shipping = {
     from,
     to,
-    dir,
+    dir: folders.dir,
     cadence,
     scale: scaleText(cadence.scheduleSecondsPerDrillSecond),
-    delivered: () => ({ baseBackups: [...baseBackups], walSegments: [...walSegments], failures: [...failures] }),
+    delivered: () => ({ baseBackups: [...got.baseBackups], walSegments: [...got.walSegments], failures: [...got.failures] }),
     async flush(opts = {}) {
-      if (opts.baseBackup) await serial('base', takeBase);
-      await serial('wal', shipWal);
+      if (opts.baseBackup) await queues.serial('base', takeBase);
+      await queues.serial('wal', shipWal);
     },
     async stop() {
       halt();
-      await Promise.all([queues.base, queues.wal]);
+      await queues.settled();
     },
   };
   const forget = plane.track(shipping);
   stopped.signal.addEventListener('abort', forget, { once: true });
   return shipping;
+}
+
+/** The shipment's folder on the DR side (`dir`, named `name`), with its `wal` and `base` folders. */
+interface ShipFolders {
+  readonly dir: string;
+  readonly name: string;
+  readonly wal: string;
+  readonly base: string;
+}
+
+/** Makes the shipment's folders on the DR side. */
+function shipFolders(plane: DataPlane, from: Cluster, to: string): ShipFolders {
+  const dir = plane.folder(to, `backups-of-${from.site}-${from.id.split('/')[1]}`);
+  const name = dir.split('/').at(-1)!;
+  const wal = plane.folder(to, name, 'wal');
+  const base = plane.folder(to, name, 'base');
+  return { dir, name, wal, base };
+}
+
+/** With WAL shipping: a segment is closed (and archived) at least this often while there are writes. */
+async function closeSegmentsEvery(from: Cluster, seconds: number): Promise<void> {
+  await from.query(`ALTER SYSTEM SET archive_timeout = '${Math.max(1, Math.round(seconds))}s'`);
+  await from.query('SELECT pg_reload_conf()');
+}
+
+type Queue = 'base' | 'wal';
+type JobQueues = ReturnType<typeof jobQueues>;
+
+/**
+ * Two queues, as snapshots and log shipping are independent: one base backup at a time, one WAL
+ * shipment at a time. A job that fails is recorded in `failures`; none starts once `signal` aborts.
+ */
+function jobQueues(signal: AbortSignal, failures: string[]) {
+  const queues = { base: Promise.resolve(), wal: Promise.resolve() };
+  const serial = (q: Queue, job: () => Promise<void>) => {
+    queues[q] = queues[q]
+      .then(() => (signal.aborted ? undefined : job()))
+      .catch((e: unknown) => void failures.push(e instanceof Error ? e.message : String(e)));
+    return queues[q];
+  };
+  // a tick that finds the last one still under way is skipped, as a backup window that overruns
+  const busy = { base: false, wal: false };
+  const tick = (q: Queue, job: () => Promise<void>) => () => {
+    if (busy[q]) return;
+    busy[q] = true;
+    void serial(q, job).finally(() => (busy[q] = false));
+  };
+  return { serial, tick, settled: () => Promise.all([queues.base, queues.wal]) };
+}
+
+/** The cadence's timers; the function returned stops them and abandons what is under way. */
+function startTimers(
+  cadence: Cadence,
+  queues: JobQueues,
+  takeBase: () => Promise<void>,
+  shipWal: () => Promise<void>,
+  stopped: AbortController,
+): () => void {
+  const timers = [setInterval(queues.tick('base', takeBase), cadence.baseBackupEverySeconds * 1000)];
+  if (cadence.walEverySeconds !== undefined) timers.push(setInterval(queues.tick('wal', shipWal), cadence.walEverySeconds * 1000));
+  return () => {
+    stopped.abort();
+    for (const t of timers) clearInterval(t);
+  };
+}
+
+/** Copies each archived WAL file not shipped yet to the DR side (a temporary name, then renamed), in order. */
+function shipWalFiles(from: Cluster, wal: string, walSegments: string[], signal: AbortSignal): void {
+  for (const f of readdirSync(from.archive)
+    .filter((n) => WAL_FILE.test(n))
+    .sort()) {
+    if (signal.aborted) return;
+    if (walSegments.includes(f)) continue;
+    cpSync(join(from.archive, f), join(wal, `.${f}.part`));
+    renameSync(join(wal, `.${f}.part`), join(wal, f));
+    walSegments.push(f);
+  }
+}
+
+/** pg_basebackup into a partial folder on the DR side, renamed into place when done; abandoned (and removed) on abort. */
+async function takeBaseBackup(
+  plane: DataPlane,
+  from: Cluster,
+  to: string,
+  folders: ShipFolders,
+  baseBackups: BaseBackup[],
+  signal: AbortSignal,
+): Promise<void> {
+  const n = baseBackups.length + 1;
+  const tmp = plane.folder(to, folders.name, 'base', `.partial-${n}`);
+  const startedAt = Date.now();
+  const args = ['-h', '127.0.0.1', '-p', String(from.port), '-U', PG_USER, '-D', join(tmp, 'pgdata'), '-X', 'stream', '-c', 'fast'];
+  try {
+    await runPg(plane, 'pg_basebackup', [...args, '--no-sync'], join(folders.dir, 'basebackup.log'), signal);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (signal.aborted) return;
+    throw e;
+  }
+  if (signal.aborted) {
+    rmSync(tmp, { recursive: true, force: true });
+    return;
+  }
+  const name = `${String(n).padStart(3, '0')}-${new Date(startedAt).toISOString().replace(/[:.]/g, '')}`;
+  renameSync(tmp, join(folders.base, name));
+  baseBackups.push({ name, dir: join(folders.base, name), startedAt, finishedAt: Date.now() });
 }
 
 /**

@@ -1,0 +1,50 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FLEET_NAMES, fleetKey } from './fleet.js';
+
+const INDEX = fileURLToPath(new URL('./fleet.ts', import.meta.url));
+// each child its own system temporary folder: the shared fleet starts absent
+const tmp = mkdtempSync(join(tmpdir(), 'parity-fleet-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A test process asking for the fleet: prints the environments folder it was given. */
+function child(): Promise<{ code: number | null; out: string }> {
+  const code = `const f = await import(${JSON.stringify(INDEX)}); const dir = await f.fleetEnvironmentsAsync(); console.log(f.fleetStampedHere() ? 'stamped' : 'waited', dir);`;
+  const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    env: { ...process.env, TMPDIR: tmp },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => p.on('close', (c) => resolve({ code: c, out: out.trim() })));
+}
+
+describe('the tests’ fleet, shared by every test process of the tree', () => {
+  it('is stamped once for processes that ask at the same time, and each gets the same folder', async () => {
+    const runs = await Promise.all([child(), child(), child()]);
+    for (const r of runs) expect(r.code, r.out).toBe(0);
+    const first = join(tmp, 'parity-test-fleets', fleetKey(), 'environments');
+    expect(runs.map((r) => r.out).sort()).toEqual([`stamped ${first}`, `waited ${first}`, `waited ${first}`]);
+    expect(FLEET_NAMES.filter((n) => existsSync(join(first, n, 'environment.yaml')))).toEqual(FLEET_NAMES);
+    expect(existsSync(join(first, 'dr-usw2', 'RUNBOOK.md'))).toBe(true);
+    // no lock left, nothing half-published
+    expect(readdirSync(join(tmp, 'parity-test-fleets'))).toEqual([fleetKey()]);
+  });
+
+  it('takes over the lock of a process that died while stamping', async () => {
+    rmSync(join(tmp, 'parity-test-fleets'), { recursive: true, force: true });
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+    const lock = join(tmp, 'parity-test-fleets', `${fleetKey()}.lock`);
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, 'pid'), String(dead));
+    const r = await child();
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toBe(`stamped ${join(tmp, 'parity-test-fleets', fleetKey(), 'environments')}`);
+    expect(readdirSync(join(tmp, 'parity-test-fleets'))).toEqual([fleetKey()]);
+  });
+});
