@@ -16,7 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@parity/io';
 import { REPO_ROOT } from '@parity/model/testing';
 import { addUser, startRegistry, type RunningRegistry } from '@parity/release';
-import { fleetEnvironments, repositoryCopy, runIn } from '@parity/testkit';
+import { fleetEnvironments, repositoryCopy, runIn, fleetEnvironmentsAsync, STAMP_TIMEOUT } from '@parity/testkit';
+
+// The tests' fleet stamped (or waited for) without blocking the worker first: fleetWorkspace() then
+// copies it; a worker blocked for a minute on a loaded machine trips vitest's RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const TIMEOUT = 900_000;
 

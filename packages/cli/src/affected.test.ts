@@ -1,7 +1,11 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fleetWorkspace, git as gitIn, platformOf, runParity } from '@parity/testkit';
+import { fleetWorkspace, git as gitIn, platformOf, runParity, fleetEnvironmentsAsync, STAMP_TIMEOUT } from '@parity/testkit';
+
+// The tests' fleet stamped (or waited for) without blocking the worker first: fleetWorkspace() then
+// copies it; a worker blocked for a minute on a loaded machine trips vitest's RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const AWS_IN_ORDER = ['staging', 'prod-euw1', 'prod-use1', 'dr-euc1', 'dr-usw2'];
 

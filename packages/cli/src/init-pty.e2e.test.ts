@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import * as pty from '@lydell/node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentNames } from '@parity/generator';
-import { FLEET_NAMES, fleetWorkspace, git } from '@parity/testkit';
+import { FLEET_NAMES, fleetWorkspace, git, fleetEnvironmentsAsync, STAMP_TIMEOUT } from '@parity/testkit';
+
+// The tests' fleet stamped (or waited for) without blocking the worker first: fleetWorkspace() then
+// copies it; a worker blocked for a minute on a loaded machine trips vitest's RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const DOWN = '\x1b[B';
 const UP = '\x1b[A';

@@ -1,10 +1,14 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, beforeAll } from 'vitest';
 import { regionCatalog } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
-import { FLEET_DIR, fleetWorkspace, platformOf } from '@parity/testkit';
+import { FLEET_DIR, fleetWorkspace, platformOf, fleetEnvironmentsAsync, STAMP_TIMEOUT } from '@parity/testkit';
 import { currentNames, firstFleet, initProblems, planInit, rewriteNames, setDefinitionDefaults, setRegistry } from './init.js';
+
+// The tests' fleet stamped (or waited for) without blocking the worker first: fleetWorkspace() then
+// copies it; a worker blocked for a minute on a loaded machine trips vitest's RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

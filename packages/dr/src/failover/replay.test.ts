@@ -6,13 +6,17 @@
  * (steps/queues/replay.test.ts), where the emulator is.
  */
 import type { TerraformJson } from '@parity/model/terraform';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetWorkspace, fleetEnvironmentsAsync, STAMP_TIMEOUT } from '@parity/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Pair, resolvePair } from '../pair.js';
 import { queueLoss } from '../runbook/runbook.js';
 import { strategyFor } from '../strategy/strategies.js';
 import { failoverProcedure } from './procedure.js';
 import { archivedQueues, archivesQueues, replayLines, replayProcedure } from './replay.js';
+
+// The tests' fleet stamped (or waited for) without blocking the worker first: fleetWorkspace() then
+// copies it; a worker blocked for a minute on a loaded machine trips vitest's RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 let root: string;
 let cleanup: () => void;

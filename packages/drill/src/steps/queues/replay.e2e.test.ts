@@ -23,9 +23,13 @@ import {
   replayQueues,
   resolvePair,
 } from '@parity/dr';
-import { fleetWorkspace } from '@parity/testkit';
+import { fleetWorkspace, fleetEnvironmentsAsync, STAMP_TIMEOUT } from '@parity/testkit';
 import { startMoto, type Moto } from '../../target/moto.js';
 import { deliveredKeys, produce, queueCount } from './replay.js';
+
+// The tests' fleet stamped (or waited for) without blocking the worker first: fleetWorkspace() then
+// copies it; a worker blocked for a minute on a loaded machine trips vitest's RPC timeout.
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 // the pinned SDK supports Node 20; its notice about 2027 would only clutter the output
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
