@@ -25,7 +25,9 @@ export function program(): Command {
     .showHelpAfterError()
     .exitOverride();
   genCommands(cli);
-  fleetCommands(cli);
+  initCommand(cli);
+  terraformCommands(cli);
+  inspectCommands(cli);
   previewCommands(cli);
   releaseCommands(cli);
   drillCommands(cli);
@@ -79,8 +81,8 @@ function genCommands(cli: Command): void {
     });
 }
 
-/** synth, validate, affected, check: what the fleet's Terraform is and whether it holds. */
-function fleetCommands(cli: Command): void {
+/** init: make the template a team's own. */
+function initCommand(cli: Command): void {
   cli
     .command('init')
     .description('make the template your own: platform name, npm scope, registry, first fleet (asks for what is missing at a terminal)')
@@ -93,7 +95,10 @@ function fleetCommands(cli: Command): void {
     .option('--no-install', 'skip pnpm install after rewriting')
     .option('--force', 'rename a workspace that was adopted already (every resource name changes)', false)
     .action(async (flags) => (await import('./commands/init.js')).init(flags));
+}
 
+/** synth, validate: the fleet's Terraform, and whether the real provider accepts it. */
+function terraformCommands(cli: Command): void {
   cli
     .command('synth')
     .description('synthesize environments to environments/<name>/cdktf.out (all when none named); unchanged ones are skipped')
@@ -129,7 +134,10 @@ function fleetCommands(cli: Command): void {
     .action(async (envs: string[], flags) => {
       await (await import('./commands/validate.js')).validate(envs, flags);
     });
+}
 
+/** affected, check, report: what a change touches, whether the fleet holds, the fleet on one page. */
+function inspectCommands(cli: Command): void {
   cli
     .command('affected')
     .description('the environments whose Terraform changes between two git refs, with the reason (nothing is synthesized); exit 0')

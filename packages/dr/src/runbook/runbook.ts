@@ -103,6 +103,56 @@ function budgets(pair: DrPair | undefined, id: FailoverProcedureStep['id'], stra
   return 'a few minutes, outside the RTO model';
 }
 
+/** Who may declare the disaster, and on what criteria: the definition's, or what to fill in. */
+function declare(ws: Workspace): RunbookView['declare'] {
+  const declaration = ws.definition?.data.dr.declaration;
+  return {
+    who:
+      declaration?.who ??
+      '<fill in dr.declaration.who in environments/platform.yaml: the role that may declare a disaster, and how to reach them>',
+    criteria: declaration?.criteria ?? [
+      "<fill in dr.declaration.criteria in environments/platform.yaml: e.g. the region has been unavailable for 30 minutes and the provider's status page confirms it>",
+    ],
+  };
+}
+
+/** Before the failover: the recovery point, the DR region's capacity, the pair's check. */
+function prechecks(p: Pair, way: DrStrategy, drDb: string | undefined): RunbookView['prechecks'] {
+  const aws = p.dr.cloud === 'aws';
+  return [
+    {
+      what: way.runbook.dataCheck(p),
+      commands: [
+        `pnpm failover ${p.dr.name} ${CLOUD_FLAG[p.dr.cloud]} --dry-run`,
+        ...(!aws && drDb
+          ? [
+              `gcloud sql instances describe ${drDb}${p.dr.gcpProject ? ` --project ${p.dr.gcpProject}` : ''} --format='value(state,instanceType,masterInstanceName)'`,
+            ]
+          : []),
+      ],
+    },
+    {
+      what: `Capacity: the DR environment at full size fits the account's quotas in ${p.dr.region}`,
+      commands: aws
+        ? [
+            `aws service-quotas get-service-quota --region ${p.dr.region} --service-code ec2 --quota-code L-1216C47A`,
+            `aws rds describe-account-attributes --region ${p.dr.region}`,
+          ]
+        : [
+            `gcloud compute regions describe ${p.dr.region}${p.dr.gcpProject ? ` --project ${p.dr.gcpProject}` : ''} --format='table(quotas.metric,quotas.limit,quotas.usage)'`,
+          ],
+    },
+    { what: 'The pair: pnpm check reports no error for it', commands: [`pnpm check ${p.primary.name} ${p.dr.name}`] },
+  ];
+}
+
+/** The last drill of the pair, in one line. */
+function lastDrillLine(report: DrillReport | undefined, p: Pair): string {
+  return report
+    ? `${report.startedAt} on ${report.target.kind === 'aws' ? 'AWS' : 'the emulator'}: ${report.status}${report.rto ? `, RTO ${report.rto.measuredMinutes} min` : ''}${report.rpo ? `, RPO ${report.rpo.measuredMinutes} min` : ''} (${report.files?.markdown ?? 'drills/'})`
+    : `never (pnpm drill ${p.dr.name})`;
+}
+
 /** Everything the template needs, from the model. */
 export function runbookView(
   ws: Workspace,
@@ -116,7 +166,6 @@ export function runbookView(
   const failoverSteps = way.failover.steps.map((x) => x.step);
   const steps = failoverSteps[0] ? failoverProcedure(p, failoverSteps[0], primaryJson, drJson, way) : [];
   const report = lastDrillReport(ws.root, p.dr.name)?.report;
-  const declaration = ws.definition?.data.dr.declaration;
   const aws = p.dr.cloud === 'aws';
   const primaryQueues = aws ? 'aws_sqs_queue' : 'google_pubsub_subscription';
   // a step the command carries out itself once confirmed (GCP: the promotion) is in the procedure: step 1 plans it
@@ -137,39 +186,8 @@ export function runbookView(
       ? pair.rpo.drivers.map((d) => `${d.bundle}: ${d.mechanism}`).join('; ')
       : 'none reaches the DR region (pnpm check)',
     estimate: pair?.rto && pair.rpo ? `RPO ${pair.rpo.minutes} min worst case, RTO ${pair.rto.minutes} min estimated` : 'see pnpm check',
-    declare: {
-      who:
-        declaration?.who ??
-        '<fill in dr.declaration.who in environments/platform.yaml: the role that may declare a disaster, and how to reach them>',
-      criteria: declaration?.criteria ?? [
-        "<fill in dr.declaration.criteria in environments/platform.yaml: e.g. the region has been unavailable for 30 minutes and the provider's status page confirms it>",
-      ],
-    },
-    prechecks: [
-      {
-        what: way.runbook.dataCheck(p),
-        commands: [
-          `pnpm failover ${p.dr.name} ${CLOUD_FLAG[p.dr.cloud]} --dry-run`,
-          ...(!aws && n.drDb
-            ? [
-                `gcloud sql instances describe ${n.drDb}${p.dr.gcpProject ? ` --project ${p.dr.gcpProject}` : ''} --format='value(state,instanceType,masterInstanceName)'`,
-              ]
-            : []),
-        ],
-      },
-      {
-        what: `Capacity: the DR environment at full size fits the account's quotas in ${p.dr.region}`,
-        commands: aws
-          ? [
-              `aws service-quotas get-service-quota --region ${p.dr.region} --service-code ec2 --quota-code L-1216C47A`,
-              `aws rds describe-account-attributes --region ${p.dr.region}`,
-            ]
-          : [
-              `gcloud compute regions describe ${p.dr.region}${p.dr.gcpProject ? ` --project ${p.dr.gcpProject}` : ''} --format='table(quotas.metric,quotas.limit,quotas.usage)'`,
-            ],
-      },
-      { what: 'The pair: pnpm check reports no error for it', commands: [`pnpm check ${p.primary.name} ${p.dr.name}`] },
-    ],
+    declare: declare(ws),
+    prechecks: prechecks(p, way, n.drDb),
     failoverWrite: selfRun
       ? `**Plan the failover** (it reads the replica in ${p.dr.region} and shows the manifest change, the Terraform difference, and the steps below; \`--dry-run\` changes nothing and writes nothing). The failover itself is step ${steps.findIndex((s) => s.by === 'failover') + 2}.`
       : `**Write the failover into the manifest** (it finds the recovery point in ${p.dr.region} and shows\n   its age against the RPO, the Terraform difference, and the steps below; \`--dry-run\` writes\n   nothing). Review the change and commit it.`,
@@ -192,9 +210,7 @@ export function runbookView(
         .filter((n): n is string => !!n),
       2 + steps.findIndex((s) => s.id === 'replay'),
     ),
-    lastDrill: report
-      ? `${report.startedAt} on ${report.target.kind === 'aws' ? 'AWS' : 'the emulator'}: ${report.status}${report.rto ? `, RTO ${report.rto.measuredMinutes} min` : ''}${report.rpo ? `, RPO ${report.rpo.measuredMinutes} min` : ''} (${report.files?.markdown ?? 'drills/'})`
-      : `never (pnpm drill ${p.dr.name})`,
+    lastDrill: lastDrillLine(report, p),
     ...failbackView(p, primaryJson, drJson, way),
   };
 }

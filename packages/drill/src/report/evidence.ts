@@ -113,23 +113,67 @@ function deviationsOf(r: DrillReport): { deviations: string[]; followUps: string
   return { deviations, followUps };
 }
 
+/** The scenario: what was lost, and how the DR side took over. */
+function scenarioOf(r: DrillReport): Evidence['scenario'] {
+  const replica = r.policy?.strategy !== 'backup-restore';
+  return {
+    kind: 'region-loss',
+    description: `loss of ${r.primaryRegion}, the region of ${r.primary}: every request to it refused from the loss on${r.data ? ', its database killed (SIGKILL) under write load' : ''}${r.fence?.registry ? ', the bundle registry stopped' : ''}, recovery into ${r.drRegion}`,
+    switchover: replica
+      ? `switch-over to the redundant capacity: ${r.drEnv}'s standby promoted and scaled up (${r.policy?.strategy ?? 'replica'})`
+      : `restoration from backups already in ${r.drRegion}: ${r.drEnv} applied and its database restored (${r.policy?.strategy})`,
+  };
+}
+
+/** RTO and RPO against their targets; the RPO in rows and seconds of writes when the data plane measured it. */
+function objectivesOf(r: DrillReport): Evidence['objectives'] {
+  const failover = r.data?.failover;
+  return {
+    rto: {
+      ...(r.rto ? { targetMinutes: r.rto.targetMinutes, measuredMinutes: r.rto.measuredMinutes, met: r.rto.met } : {}),
+    },
+    rpo: {
+      ...(r.rpo
+        ? {
+            targetMinutes: r.rpo.targetMinutes,
+            measuredMinutes: r.rpo.measuredMinutes,
+            met: r.rpo.met,
+            ...(r.rpo.worstCaseMinutes !== undefined ? { worstCaseMinutes: r.rpo.worstCaseMinutes } : {}),
+          }
+        : {}),
+      ...(failover ? { measuredRows: failover.rpoRows, measuredSecondsOfWrites: failover.rpoSeconds } : {}),
+    },
+  };
+}
+
+/** The data plane's counts: what was acknowledged, recovered and verified. */
+function dataOf(data: NonNullable<DrillReport['data']>): NonNullable<Evidence['data']> {
+  const failover = data.failover;
+  return {
+    engine: data.engine,
+    mechanism: data.mechanism,
+    ...(failover
+      ? {
+          acknowledged: failover.acknowledged,
+          recovered: failover.recovered,
+          checksumsVerified: failover.checksumsVerified,
+          checksumsFailed: failover.checksumsFailed,
+          unexplainedRows: failover.unexplainedRows,
+        }
+      : {}),
+    ...(data.failback ? { failbackMissingRows: data.failback.rpoRows } : {}),
+  };
+}
+
 /** The evidence record of a drill report. */
 export function evidenceOf(r: DrillReport, reportFile: string): Evidence {
   const stores = r.data ? [`database (${r.data.engine} data plane)`] : [];
   const { deviations, followUps } = deviationsOf(r);
-  const failover = r.data?.failover;
-  const replica = r.policy?.strategy !== 'backup-restore';
   return {
     schema: EVIDENCE_SCHEMA,
     report: reportFile,
     outcome: r.status,
-    scenario: {
-      kind: 'region-loss',
-      description: `loss of ${r.primaryRegion}, the region of ${r.primary}: every request to it refused from the loss on${r.data ? ', its database killed (SIGKILL) under write load' : ''}${r.fence?.registry ? ', the bundle registry stopped' : ''}, recovery into ${r.drRegion}`,
-      switchover: replica
-        ? `switch-over to the redundant capacity: ${r.drEnv}'s standby promoted and scaled up (${r.policy?.strategy ?? 'replica'})`
-        : `restoration from backups already in ${r.drRegion}: ${r.drEnv} applied and its database restored (${r.policy?.strategy})`,
-    },
+    scenario: scenarioOf(r),
     scope: {
       pair: `${r.primary} → ${r.drEnv}`,
       primary: `${r.primary} (${r.primaryRegion})`,
@@ -146,40 +190,8 @@ export function evidenceOf(r: DrillReport, reportFile: string): Evidence {
     tooling: { ...r.tools, ...(r.data ? { 'data plane': r.data.engine } : {}) },
     target: r.target.description,
     by: r.by ?? 'not given (pnpm drill --by <name>)',
-    objectives: {
-      rto: {
-        ...(r.rto ? { targetMinutes: r.rto.targetMinutes, measuredMinutes: r.rto.measuredMinutes, met: r.rto.met } : {}),
-      },
-      rpo: {
-        ...(r.rpo
-          ? {
-              targetMinutes: r.rpo.targetMinutes,
-              measuredMinutes: r.rpo.measuredMinutes,
-              met: r.rpo.met,
-              ...(r.rpo.worstCaseMinutes !== undefined ? { worstCaseMinutes: r.rpo.worstCaseMinutes } : {}),
-            }
-          : {}),
-        ...(failover ? { measuredRows: failover.rpoRows, measuredSecondsOfWrites: failover.rpoSeconds } : {}),
-      },
-    },
-    ...(r.data
-      ? {
-          data: {
-            engine: r.data.engine,
-            mechanism: r.data.mechanism,
-            ...(failover
-              ? {
-                  acknowledged: failover.acknowledged,
-                  recovered: failover.recovered,
-                  checksumsVerified: failover.checksumsVerified,
-                  checksumsFailed: failover.checksumsFailed,
-                  unexplainedRows: failover.unexplainedRows,
-                }
-              : {}),
-            ...(r.data.failback ? { failbackMissingRows: r.data.failback.rpoRows } : {}),
-          },
-        }
-      : {}),
+    objectives: objectivesOf(r),
+    ...(r.data ? { data: dataOf(r.data) } : {}),
     ...(r.fence
       ? { fence: { region: r.fence.region, refused: r.fence.refused.length, needed: r.fence.refused.filter((x) => x.needed).length } }
       : {}),

@@ -89,40 +89,61 @@ function headLines(r: DrillReport): string[] {
   return out;
 }
 
+/** The drill's report as markdown: a table of contents of its sections. */
 export function renderMarkdown(r: DrillReport): string {
-  const out: string[] = [];
   const title =
     r.status === 'passed' ? '✅ passed' : r.status === 'aborted' ? `⏹️ aborted at \`${r.failedStep}\`` : `❌ failed at \`${r.failedStep}\``;
-  out.push(`# DR drill: ${r.drEnv} recovering ${r.primary} — ${title}`, '');
-  out.push(...headLines(r));
+  const out: string[] = [`# DR drill: ${r.drEnv} recovering ${r.primary} — ${title}`, '', ...headLines(r)];
   if (r.error) out.push('', `> **${r.status === 'aborted' ? 'Aborted' : 'Failed'} at \`${r.failedStep}\`:** ${esc(r.error)}`);
-  out.push('', '## Recovery objectives', '', '| | measured | target | |', '|---|---|---|---|');
+  out.push(...objectivesSection(r), ...timelineSection(r));
+  if (r.queues) out.push(...queueSection(r.queues));
+  if (r.data) out.push(...dataSection(r, r.data));
+  if (r.fence) out.push(...fenceSection(r.fence));
+  if (r.failback) out.push(...failbackSection(r, r.failback));
+  out.push(...stepsSection(r), ...notExercisedSection(r), ...leftOutSection(r), ...adoptedSection(r));
+  out.push(
+    '',
+    '## Teardown',
+    '',
+    r.teardown ? `${icon(r.teardown.ok)} ${r.teardown.action}${r.teardown.detail ? `\n\n${r.teardown.detail}` : ''}` : 'Not run.',
+  );
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+}
+
+/** RTO and RPO, measured against their targets, with the worst case `pnpm check` computed. */
+function objectivesSection(r: DrillReport): string[] {
+  const out = ['', '## Recovery objectives', '', '| | measured | target | |', '|---|---|---|---|'];
   out.push(targetLine('RTO (loss → verified)', r.rto));
   out.push(targetLine(r.data ? 'RPO (acknowledged writes lost, data plane)' : 'RPO (age of restored data at loss)', r.rpo));
   if (r.rpo?.worstCaseMinutes !== undefined)
     out.push(`| RPO worst case (pnpm check) | ${r.rpo.worstCaseMinutes} min | ${r.rpo.targetMinutes} min | computed from the Terraform |`);
   const notes = [r.rto?.note, r.rpo?.note].filter((n): n is string => !!n);
   if (notes.length) out.push('', ...notes.map((n) => `- ${n}`));
-  if (r.marker || r.lossAt || r.recovery) {
-    out.push('', '## Timeline', '');
-    if (r.marker)
-      out.push(
-        `- **Marker** \`${r.marker.id}\`: snapshot \`${r.marker.snapshotId}\` created ${r.marker.snapshotCreatedAt}. ${r.marker.note}`,
-      );
-    if (r.marker?.queueMessage) out.push(`- **Queue marker:** ${r.marker.queueMessage}`);
-    if (r.lossAt) out.push(`- **Loss of ${r.primaryRegion} declared:** ${r.lossAt} (recovery clock started)`);
-    if (r.recovery?.copySnapshotArn)
-      out.push(
-        `- **Copied into ${r.drRegion}:** \`${r.recovery.copySnapshotArn}\`, encrypted with \`${r.recovery.copyKmsKeyArn}\`${r.recovery.keySource ? ` (${r.recovery.keySource})` : ''}`,
-      );
-    if (r.recovery?.restoredInstanceArn) out.push(`- **Restored:** \`${r.recovery.restoredInstanceArn}\``);
-    if (r.verifiedAt) out.push(`- **Verified:** ${r.verifiedAt} (recovery clock stopped)`);
-  }
-  if (r.queues) out.push(...queueSection(r.queues));
-  if (r.data) out.push(...dataSection(r, r.data));
-  if (r.fence) out.push(...fenceSection(r.fence));
-  if (r.failback) out.push(...failbackSection(r, r.failback));
-  out.push('', '## Steps', '', '| step | status | duration | detail |', '|---|---|---|---|');
+  return out;
+}
+
+/** The marker, the loss, the copy and restore, the verification: when each happened. */
+function timelineSection(r: DrillReport): string[] {
+  if (!(r.marker || r.lossAt || r.recovery)) return [];
+  const out = ['', '## Timeline', ''];
+  if (r.marker)
+    out.push(
+      `- **Marker** \`${r.marker.id}\`: snapshot \`${r.marker.snapshotId}\` created ${r.marker.snapshotCreatedAt}. ${r.marker.note}`,
+    );
+  if (r.marker?.queueMessage) out.push(`- **Queue marker:** ${r.marker.queueMessage}`);
+  if (r.lossAt) out.push(`- **Loss of ${r.primaryRegion} declared:** ${r.lossAt} (recovery clock started)`);
+  if (r.recovery?.copySnapshotArn)
+    out.push(
+      `- **Copied into ${r.drRegion}:** \`${r.recovery.copySnapshotArn}\`, encrypted with \`${r.recovery.copyKmsKeyArn}\`${r.recovery.keySource ? ` (${r.recovery.keySource})` : ''}`,
+    );
+  if (r.recovery?.restoredInstanceArn) out.push(`- **Restored:** \`${r.recovery.restoredInstanceArn}\``);
+  if (r.verifiedAt) out.push(`- **Verified:** ${r.verifiedAt} (recovery clock stopped)`);
+  return out;
+}
+
+/** Every step with its status and time, then what was verified through the AWS API. */
+function stepsSection(r: DrillReport): string[] {
+  const out = ['', '## Steps', '', '| step | status | duration | detail |', '|---|---|---|---|'];
   for (const s of r.steps) {
     const st =
       s.status === 'passed' ? '✅ passed' : s.status === 'failed' ? '❌ failed' : s.status === 'aborted' ? '⏹️ aborted' : '⏭️ skipped';
@@ -134,45 +155,42 @@ export function renderMarkdown(r: DrillReport): string {
     out.push('', `## Verified in ${r.drRegion} through the AWS API`, '', '| | what | detail |', '|---|---|---|');
     for (const v of r.verification) out.push(`| ${icon(v.ok)} | ${esc(v.what)} | ${esc(v.detail)} |`);
   }
-  out.push('', '## Not exercised', '');
-  if (r.notExercised.length === 0) out.push('Nothing: every resource and step was exercised.');
-  else {
-    // one row per reason, naming every address (by environment) it applies to
-    const groups = new Map<string, NotExercised[]>();
-    for (const n of r.notExercised) groups.set(n.why, [...(groups.get(n.why) ?? []), n]);
-    out.push('| what | why |', '|---|---|');
-    for (const [why, list] of groups) {
-      const byEnv = new Map<string, string[]>();
-      for (const n of list) byEnv.set(n.env ?? '', [...(byEnv.get(n.env ?? '') ?? []), n.what]);
-      const what = [...byEnv]
-        .map(([env, ws]) => `${env ? `${env}: ` : ''}${ws.map((w) => (/^(data\.)?aws_/.test(w) ? `\`${esc(w)}\`` : esc(w))).join(', ')}`)
-        .join('<br>');
-      out.push(`| ${what} | ${esc(why)} |`);
-    }
+  return out;
+}
+
+/** What the drill did not exercise: one row per reason, naming every address (by environment) it applies to. */
+function notExercisedSection(r: DrillReport): string[] {
+  const out = ['', '## Not exercised', ''];
+  if (r.notExercised.length === 0) return [...out, 'Nothing: every resource and step was exercised.'];
+  const groups = new Map<string, NotExercised[]>();
+  for (const n of r.notExercised) groups.set(n.why, [...(groups.get(n.why) ?? []), n]);
+  out.push('| what | why |', '|---|---|');
+  for (const [why, list] of groups) {
+    const byEnv = new Map<string, string[]>();
+    for (const n of list) byEnv.set(n.env ?? '', [...(byEnv.get(n.env ?? '') ?? []), n.what]);
+    const what = [...byEnv]
+      .map(([env, ws]) => `${env ? `${env}: ` : ''}${ws.map((w) => (/^(data\.)?aws_/.test(w) ? `\`${esc(w)}\`` : esc(w))).join(', ')}`)
+      .join('<br>');
+    out.push(`| ${what} | ${esc(why)} |`);
   }
+  return out;
+}
+
+/** The resources the emulator cannot hold, left out of the applies, and the orderings dropped with them. */
+function leftOutSection(r: DrillReport): string[] {
   const leftOut = Object.entries(r.leftOut).filter(([, v]) => v.length);
-  if (leftOut.length) {
-    out.push('', '## Left out of the applies', '');
-    for (const [env, list] of leftOut) {
-      out.push(`**${env}** (${list.length}):`, '');
-      for (const l of list) out.push(`- \`${l.address}\`: ${l.reason}`);
-      out.push('');
-    }
-    const dropped = Object.entries(r.droppedDependsOn).filter(([, v]) => v.length);
-    for (const [env, list] of dropped)
-      for (const d of list)
-        out.push(
-          `- ${env}: \`${d.address}\` kept; its \`depends_on\` on ${d.on.map((a) => `\`${a}\``).join(', ')} dropped (ordering only)`,
-        );
+  if (!leftOut.length) return [];
+  const out = ['', '## Left out of the applies', ''];
+  for (const [env, list] of leftOut) {
+    out.push(`**${env}** (${list.length}):`, '');
+    for (const l of list) out.push(`- \`${l.address}\`: ${l.reason}`);
+    out.push('');
   }
-  out.push(...adoptedSection(r));
-  out.push(
-    '',
-    '## Teardown',
-    '',
-    r.teardown ? `${icon(r.teardown.ok)} ${r.teardown.action}${r.teardown.detail ? `\n\n${r.teardown.detail}` : ''}` : 'Not run.',
-  );
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+  const dropped = Object.entries(r.droppedDependsOn).filter(([, v]) => v.length);
+  for (const [env, list] of dropped)
+    for (const d of list)
+      out.push(`- ${env}: \`${d.address}\` kept; its \`depends_on\` on ${d.on.map((a) => `\`${a}\``).join(', ')} dropped (ordering only)`);
+  return out;
 }
 
 /** One recovery of the data plane, as rows. */
