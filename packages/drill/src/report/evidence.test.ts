@@ -87,6 +87,28 @@ describe('the evidence record', () => {
     expect(md).toContain('it is not an assessment of compliance');
   });
 
+  it('counts the queued messages the drill produced, replayed and delivered, and turns a lost one into a follow-up', () => {
+    const counts = [
+      { queue: 'orders', produced: 12, checkpointed: 8, archived: 12, replayed: 4, delivered: 4, lost: 0 },
+      { queue: 'events', produced: 12, checkpointed: 8, archived: 11, replayed: 3, delivered: 3, lost: 1 },
+    ];
+    const e = evidenceOf(report({ queues: { counts, note: 'replayed from the archive in us-west-2' } }), 'x.json');
+    expect(e.scope.stores).toEqual(expect.arrayContaining(['queue orders (archive replay)', 'queue events (archive replay)']));
+    expect(e.queues).toEqual([
+      { queue: 'orders', produced: 12, checkpointed: 8, replayed: 4, delivered: 4, lost: 0 },
+      { queue: 'events', produced: 12, checkpointed: 8, replayed: 3, delivered: 3, lost: 1 },
+    ]);
+    expect(e.followUps).toContain(
+      'queue events: 1 message(s) produced after the checkpoint never delivered: find where the replay lost them',
+    );
+    expect(e.followUps.some((f) => f.startsWith('queue orders'))).toBe(false);
+    expect(renderEvidence(e)).toContain(
+      '| Queued messages | orders: 12 produced, 8 processed before the loss, 4 replayed, 4 delivered, 0 lost; events: 12 produced, 8 processed before the loss, 3 replayed, 3 delivered, 1 lost |',
+    );
+    // a drill without queues keeps its record as it was
+    expect(evidenceOf(report(), 'x.json').queues).toBeUndefined();
+  });
+
   it('turns a failure, a breach and a refused request a step needed into follow-ups', () => {
     const e = evidenceOf(
       report({

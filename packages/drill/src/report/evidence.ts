@@ -72,6 +72,15 @@ export interface Evidence {
     readonly unexplainedRows?: number;
     readonly failbackMissingRows?: number;
   };
+  /** The messages in flight at the loss, per queue: produced, processed before it (the checkpoint), replayed, delivered, lost. */
+  readonly queues?: ReadonlyArray<{
+    readonly queue: string;
+    readonly produced: number;
+    readonly checkpointed: number;
+    readonly replayed: number;
+    readonly delivered: number;
+    readonly lost: number;
+  }>;
   readonly fence?: { readonly region: string; readonly refused: number; readonly needed: number };
   readonly failback?: { readonly durationSeconds?: number; readonly verifiedAt?: string };
   readonly notExercised: ReadonlyArray<{ readonly what: string; readonly why: string }>;
@@ -106,6 +115,8 @@ function deviationsOf(r: DrillReport): { deviations: string[]; followUps: string
   for (const x of r.fence?.refused.filter((f) => f.needed) ?? [])
     followUps.push(`${x.caller} called ${x.service ?? '?'} ${x.action} in the lost ${x.region ?? 'region'}: remove the dependency`);
   for (const o of [r.data?.failover, r.data?.failback]) for (const p of o?.problems ?? []) followUps.push(`data: ${p}`);
+  for (const c of r.queues?.counts.filter((q) => q.lost > 0) ?? [])
+    followUps.push(`queue ${c.queue}: ${c.lost} message(s) produced after the checkpoint never delivered: find where the replay lost them`);
   if (r.notExercised.length)
     followUps.push(
       `${r.notExercised.length} item(s) not exercised (listed): exercise them on AWS (pnpm drill --aws) where the emulator cannot`,
@@ -167,7 +178,10 @@ function dataOf(data: NonNullable<DrillReport['data']>): NonNullable<Evidence['d
 
 /** The evidence record of a drill report. */
 export function evidenceOf(r: DrillReport, reportFile: string): Evidence {
-  const stores = r.data ? [`database (${r.data.engine} data plane)`] : [];
+  const stores = [
+    ...(r.data ? [`database (${r.data.engine} data plane)`] : []),
+    ...(r.queues?.counts.map((c) => `queue ${c.queue} (archive replay)`) ?? []),
+  ];
   const { deviations, followUps } = deviationsOf(r);
   return {
     schema: EVIDENCE_SCHEMA,
@@ -192,6 +206,18 @@ export function evidenceOf(r: DrillReport, reportFile: string): Evidence {
     by: r.by ?? 'not given (pnpm drill --by <name>)',
     objectives: objectivesOf(r),
     ...(r.data ? { data: dataOf(r.data) } : {}),
+    ...(r.queues
+      ? {
+          queues: r.queues.counts.map((c) => ({
+            queue: c.queue,
+            produced: c.produced,
+            checkpointed: c.checkpointed,
+            replayed: c.replayed,
+            delivered: c.delivered,
+            lost: c.lost,
+          })),
+        }
+      : {}),
     ...(r.fence
       ? { fence: { region: r.fence.region, refused: r.fence.refused.length, needed: r.fence.refused.filter((x) => x.needed).length } }
       : {}),
@@ -249,6 +275,17 @@ export function renderEvidence(e: Evidence): string {
     rows.push([
       'Data integrity',
       `${e.data.mechanism}; ${show(e.data.recovered)} rows recovered of ${show(e.data.acknowledged)} acknowledged, ${show(e.data.checksumsVerified)} checksums verified, ${show(e.data.checksumsFailed)} failed, ${show(e.data.unexplainedRows)} rows never acknowledged unexplained${e.data.failbackMissingRows !== undefined ? `; failback: ${e.data.failbackMissingRows} rows missing` : ''}`,
+      'data',
+    ]);
+  if (e.queues)
+    rows.push([
+      'Queued messages',
+      e.queues
+        .map(
+          (q) =>
+            `${q.queue}: ${q.produced} produced, ${q.checkpointed} processed before the loss, ${q.replayed} replayed, ${q.delivered} delivered, ${q.lost} lost`,
+        )
+        .join('; '),
       'data',
     ]);
   rows.push(
