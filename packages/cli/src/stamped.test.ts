@@ -40,7 +40,7 @@ describe('files stamped from the model', () => {
     expect(r.stdout).toMatch(/wrote environments\/dr-euc1\/RUNBOOK\.md \(it follows prod-euw1\)/);
     const readme = read(root, README);
     expect(readme).not.toMatch(/Do not apply/);
-    expect(readme).toMatch(/\| DR policy \| important: pilot-light, RPO 240 min, RTO 120 min \|/);
+    expect(readme).toMatch(/\| DR policy \| important: pilot-light, RPO 30 min, RTO 120 min \|/);
     expect(readme).toMatch(
       /the database as a cross-region read replica; the cluster defined with its node groups at zero\. Apply it now\./,
     );

@@ -85,7 +85,7 @@ describe('gen env', () => {
     const r = generateEnvironment(await loadWorkspace(root), 'prod-usw1', { drPolicy: 'critical' });
     expect(r.written).toBeDefined();
     const text = readFileSync(join(root, 'environments/prod-usw1/environment.yaml'), 'utf8');
-    expect(text).toMatch(/^drPolicy: critical # warm-standby: RPO 240 min, RTO 60 min$/m);
+    expect(text).toMatch(/^drPolicy: critical # warm-standby: RPO 15 min, RTO 60 min$/m);
     expect(text).toMatch(/Stamped by `pnpm gen env prod-usw1 --dr-policy critical`/);
     const again = generateEnvironment(await loadWorkspace(root), 'prod-usw1', { force: true });
     expect(again.written).toBeDefined();
