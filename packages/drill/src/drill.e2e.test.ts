@@ -157,9 +157,11 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
         'check:passed',
         'apply-primary:passed',
         'marker:passed',
+        'produce:passed',
         'copy:passed',
         'loss:passed',
         'apply-dr:passed',
+        'replay:passed',
         'verify:passed',
         'measure:passed',
         'reprotect:passed',
@@ -178,6 +180,9 @@ describe.skipIf(!runnable && !CI)('pnpm drill against moto, one pair of each AWS
       expect(r!.data!.failover).toMatchObject({ how: 'restored', unexplainedRows: 0, checksumsFailed: 0, ok: true });
       expect(r!.data!.failover!.checksumsVerified).toBe(r!.data!.failover!.recovered);
       expect(r!.data!.failback).toMatchObject({ rpoRows: 0, ok: true });
+      // the queues' messages in flight at the loss: produced, checkpointed, replayed from the archive, none lost
+      expect(r!.queues!.counts.map((c) => c.queue).sort()).toEqual(['events', 'orders']);
+      expect(r!.queues!.counts.every((c) => c.lost === 0 && c.delivered === c.produced - c.checkpointed)).toBe(true);
       // the region fenced at the loss: nothing refused, the registry stopped; the evidence record beside the report
       expect(r!.fence).toMatchObject({ region: 'eu-west-1', refused: [] });
       expect(r!.fence!.registry).toMatch(/the bundle registry stopped/);

@@ -29,6 +29,10 @@ import { motoCommand, startMoto, type Moto } from './target/moto.js';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 import { hasMoto as probeMoto } from './target/testing.js';
 
+// 15 minutes a case: in `pnpm test` the drills run beside this file on CI's 2 cores, and a fresh-clone
+// run took dr-euc1's case (apply prod-euw1, copy, pnpm failover) past 5.
+const FAILOVER_TIMEOUT = 15 * 60_000;
+
 const CI = process.env.CI === 'true';
 const hasMoto = probeMoto();
 // Through the launcher users run (BIN), in throwaway workspaces holding the tests' fleet (@parity/testkit).
@@ -196,7 +200,7 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
       expect(again.out).toMatch(/failover refused: dr-euc1 is already restored/);
       expect(again.out).toMatch(/pnpm failback dr-euc1/);
     },
-    5 * 60_000,
+    FAILOVER_TIMEOUT,
   );
 
   it(
@@ -280,7 +284,7 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
       expect(again.code, again.out).toBe(2);
       expect(again.out).toMatch(/failover refused: dr-usw2 has already failed over \(failover\.step: complete/);
     },
-    5 * 60_000,
+    FAILOVER_TIMEOUT,
   );
 
   it(
@@ -304,7 +308,7 @@ describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
         await empty.stop();
       }
     },
-    5 * 60_000,
+    FAILOVER_TIMEOUT,
   );
 
   it('fails: a failover needs a target', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { fleetEnvironments } from '@parity/testkit';
+import { fleetEnvironmentsAsync } from '@parity/testkit';
 import { describe, expect, it } from 'vitest';
 import { ParityError } from '@parity/model';
 import type { FailoverSection } from '../failover/section.js';
@@ -10,7 +10,9 @@ import { nextFailbackStep, type FailbackSection } from './section.js';
 import type { Strategy } from '@parity/model';
 import type { Pair } from '../pair.js';
 
-const read = (env: string) => readFileSync(join(fleetEnvironments(), env, 'environment.yaml'), 'utf8');
+// awaited: a worker blocked while another process stamps the fleet trips vitest's RPC timeout
+const fleet = await fleetEnvironmentsAsync();
+const read = (env: string) => readFileSync(join(fleet, env, 'environment.yaml'), 'utf8');
 const drText = read('dr-usw2');
 const prodText = read('prod-use1');
 

@@ -2,15 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ParityError } from '@parity/model';
-import { fleetEnvironments } from '@parity/testkit';
+import { fleetEnvironmentsAsync } from '@parity/testkit';
 import { describe, expect, it } from 'vitest';
 import { setSection } from '../manifest-section.js';
 import { nextStep, type FailoverSection } from './section.js';
 import type { Strategy } from '@parity/model';
 import type { Pair } from '../pair.js';
 
-// dr-usw2 of the tests' fleet (@parity/testkit), as the generator stamps it
-const manifest = readFileSync(join(fleetEnvironments(), 'dr-usw2', 'environment.yaml'), 'utf8');
+// dr-usw2 of the tests' fleet (@parity/testkit), as the generator stamps it (awaited: a worker
+// blocked while another process stamps the fleet trips vitest's RPC timeout)
+const manifest = readFileSync(join(await fleetEnvironmentsAsync(), 'dr-usw2', 'environment.yaml'), 'utf8');
 
 const section = (step: FailoverSection['step']): FailoverSection => ({
   step,
