@@ -44,7 +44,7 @@ describe('the CLI, as people type it', () => {
     const failover = parity(root, 'failover', 'dr-usw2');
     expect(failover.status).toBe(2);
     expect(count(failover.stderr, 'needs a target')).toBe(1);
-    expect(failover.stderr).toMatch(/fix: +pnpm failover <dr-env> --aws/);
+    expect(failover.stderr).toMatch(/fix: +pnpm failover <dr-env> with the flag of the pair's cloud: --aws or --gcp/);
   });
 
   it('refuses "constructor" as a bundle name for what it is (a reserved word), never as one that "already exists"', () => {
