@@ -10,7 +10,7 @@ import { type Names, names } from '../names.js';
 import type { Pair } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
-import { replayProcedure } from './replay.js';
+import { replayProcedure } from './replay-plan.js';
 import type { FailoverStep } from './section.js';
 import { failoverLine } from '../cloud/target.js';
 

@@ -14,7 +14,7 @@ import { holdsExactly, lastDrillReport, readWorkspaceFile, runbookStale, type Wo
 import { writeFileAtomic } from '@parity/io';
 import { CLOUD_FLAG, failoverLine } from '../cloud/target.js';
 import { failoverProcedure, type FailoverProcedureStep } from '../failover/procedure.js';
-import { archivesQueues } from '../failover/replay.js';
+import { archivesQueues } from '../failover/replay-plan.js';
 import { names } from '../names.js';
 import { type Pair, pairIn } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
