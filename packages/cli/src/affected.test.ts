@@ -16,8 +16,8 @@ describe('pnpm affected', () => {
   const commit = (message: string) => git('commit', '-q', '-am', message);
   // the copy's own launcher, which compiles that copy
   const affected = (...args: string[]) => runParity(root, ['affected', ...args], { own: true, cwd: root });
-  const matrix = (...args: string[]) => {
-    const r = affected(...args, '--json');
+  const matrix = async (...args: string[]) => {
+    const r = await affected(...args, '--json');
     expect(r.status, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as { include: Array<Record<string, unknown>> };
   };
@@ -33,10 +33,10 @@ describe('pnpm affected', () => {
   });
   afterAll(() => cleanup());
 
-  it('lists exactly the AWS environments, in promotion order, when only bundles/queue/src/aws.ts changes', () => {
+  it('lists exactly the AWS environments, in promotion order, when only bundles/queue/src/aws.ts changes', async () => {
     appendFileSync(join(root, 'bundles/queue/src/aws.ts'), '\n// a change to the AWS queue only\n');
     commit('queue: aws');
-    const m = matrix('--base', 'HEAD~1');
+    const m = await matrix('--base', 'HEAD~1');
     expect(m.include.map((r) => r.env)).toEqual(AWS_IN_ORDER);
     expect(m.include[0]).toEqual({
       env: 'staging',
@@ -54,50 +54,50 @@ describe('pnpm affected', () => {
     expect(m.include.find((r) => r.env === 'dr-euc1')).toMatchObject({ role: 'dr', order: 3, strategy: 'backup-restore', apply: false });
     // a pilot-light dr environment (a replica, compute at zero) is applied in peacetime
     expect(m.include.find((r) => r.env === 'dr-usw2')).toMatchObject({ role: 'dr', order: 3, strategy: 'pilot-light', apply: true });
-    const text = affected('--base', 'HEAD~1');
+    const text = await affected('--base', 'HEAD~1');
     expect(text.stdout).toMatch(/dr-usw2[^\n]*\n {2}bundle: queue \(bundles\/queue, aws\)/);
   });
 
-  it('lists only staging when only environments/staging/environment.yaml changes', () => {
+  it('lists only staging when only environments/staging/environment.yaml changes', async () => {
     const file = join(root, 'environments/staging/environment.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('overrides: {}', 'overrides:\n  cluster: { maxNodes: 6 } # load tests'));
     commit('staging: more nodes');
-    expect(matrix('--base', 'HEAD~1').include.map((r) => r.env)).toEqual(['staging']);
-    expect(affected('--base', 'HEAD~1').stdout).toMatch(/manifest: environments\/staging\/environment\.yaml/);
+    expect((await matrix('--base', 'HEAD~1')).include.map((r) => r.env)).toEqual(['staging']);
+    expect((await affected('--base', 'HEAD~1')).stdout).toMatch(/manifest: environments\/staging\/environment\.yaml/);
     // both commits at once, with --head naming the end
-    expect(matrix('--base', 'HEAD~2', '--head', 'HEAD').include.map((r) => r.env)).toEqual(AWS_IN_ORDER);
+    expect((await matrix('--base', 'HEAD~2', '--head', 'HEAD')).include.map((r) => r.env)).toEqual(AWS_IN_ORDER);
   });
 
-  it('prints an empty matrix and exits 0 when a change does not reach any Terraform (a comment in a manifest)', () => {
+  it('prints an empty matrix and exits 0 when a change does not reach any Terraform (a comment in a manifest)', async () => {
     appendFileSync(join(root, 'environments/prod-euw1/environment.yaml'), '# reviewed\n');
     commit('a comment');
-    expect(matrix('--base', 'HEAD~1')).toEqual({ include: [] });
+    expect(await matrix('--base', 'HEAD~1')).toEqual({ include: [] });
   });
 
-  it('lists only the GCP environments for a GCP implementation, and names a definition change', () => {
+  it('lists only the GCP environments for a GCP implementation, and names a definition change', async () => {
     appendFileSync(join(root, 'bundles/network/src/gcp.ts'), '\n// gcp only\n');
     commit('network: gcp');
-    expect(matrix('--base', 'HEAD~1').include.map((r) => r.env)).toEqual(['prod-gcp-euw1', 'dr-gcp-euw4']);
+    expect((await matrix('--base', 'HEAD~1')).include.map((r) => r.env)).toEqual(['prod-gcp-euw1', 'dr-gcp-euw4']);
     const def = join(root, 'environments/platform.yaml');
     writeFileSync(def, readFileSync(def, 'utf8').replace('retentionDays: 35', 'retentionDays: 36'));
     commit('backup retention');
-    const r = affected('--base', 'HEAD~1');
+    const r = await affected('--base', 'HEAD~1');
     expect(r.stdout).toMatch(/prod-use1[^\n]*\n {2}definition: environments\/platform\.yaml/);
-    expect(matrix('--base', 'HEAD~1').include).toHaveLength(7);
+    expect((await matrix('--base', 'HEAD~1')).include).toHaveLength(7);
   });
 
-  it("lists every environment for the lockfile and for Parity's own code", () => {
+  it("lists every environment for the lockfile and for Parity's own code", async () => {
     appendFileSync(join(root, 'pnpm-lock.yaml'), '\n');
     commit('lockfile');
-    expect(affected('--base', 'HEAD~1').stdout).toMatch(/lockfile: pnpm-lock\.yaml/);
-    expect(matrix('--base', 'HEAD~1').include).toHaveLength(7);
+    expect((await affected('--base', 'HEAD~1')).stdout).toMatch(/lockfile: pnpm-lock\.yaml/);
+    expect((await matrix('--base', 'HEAD~1')).include).toHaveLength(7);
     appendFileSync(join(root, 'packages/model/src/naming.ts'), '\n// naming\n');
     commit('model');
-    expect(matrix('--base', 'HEAD~1').include).toHaveLength(7);
-    expect(matrix('--base', 'HEAD~1').include[0]!.reasons).toEqual([{ kind: 'parity', detail: 'packages/model' }]);
+    expect((await matrix('--base', 'HEAD~1')).include).toHaveLength(7);
+    expect((await matrix('--base', 'HEAD~1')).include[0]!.reasons).toEqual([{ kind: 'parity', detail: 'packages/model' }]);
   });
 
-  it('lists nothing for a change only to tests, changelogs or documentation (none is an input of the synth cache)', () => {
+  it('lists nothing for a change only to tests, changelogs or documentation (none is an input of the synth cache)', async () => {
     const touched = [
       'packages/model/src/naming.test.ts',
       'packages/model/src/testing.ts',
@@ -114,25 +114,25 @@ describe('pnpm affected', () => {
     git('add', '-A');
     commit('tests, changelogs and documentation');
     expect(git('diff', '--name-only', 'HEAD~1').trim().split('\n')).toHaveLength(touched.length + 2);
-    expect(matrix('--base', 'HEAD~1').include).toEqual([]);
-    expect(affected('--base', 'HEAD~1').stdout).toMatch(/0 environments affected/);
+    expect((await matrix('--base', 'HEAD~1')).include).toEqual([]);
+    expect((await affected('--base', 'HEAD~1')).stdout).toMatch(/0 environments affected/);
   });
 
-  it('lists a new dr environment and the production environment it recovers (whose backups now copy to its region)', () => {
-    const gen = runParity(root, ['gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'], { own: true, cwd: root });
+  it('lists a new dr environment and the production environment it recovers (whose backups now copy to its region)', async () => {
+    const gen = await runParity(root, ['gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'], { own: true, cwd: root });
     expect(gen.status, gen.stderr).toBe(0);
     git('add', '-A');
     commit('dr-euw3');
-    expect(matrix('--base', 'HEAD~1').include.map((r) => r.env)).toEqual(['prod-euw1', 'dr-euw3']);
-    const text = affected('--base', 'HEAD~1').stdout;
+    expect((await matrix('--base', 'HEAD~1')).include.map((r) => r.env)).toEqual(['prod-euw1', 'dr-euw3']);
+    const text = (await affected('--base', 'HEAD~1')).stdout;
     expect(text).toMatch(/prod-euw1[^\n]*\n {2}manifest: environments\/dr-euw3\/environment\.yaml/);
     expect(text).toMatch(/dr-euw3[^\n]*\n {2}manifest: environments\/dr-euw3\/environment\.yaml \(new environment\)/);
     git('rm', '-rq', 'environments/dr-euw3');
     commit('no dr-euw3');
   });
 
-  it('lists every environment with --all, GCP ones with their service accounts', () => {
-    const m = matrix('--all');
+  it('lists every environment with --all, GCP ones with their service accounts', async () => {
+    const m = await matrix('--all');
     expect(m.include.map((r) => r.env)).toEqual([
       'staging',
       'prod-euw1',
@@ -146,12 +146,12 @@ describe('pnpm affected', () => {
     expect(m.include[2]).toMatchObject({ cloud: 'gcp', planRole: `${p}-prod-gcp-euw1-plan@${p}-prod-gcp-euw1.iam.gserviceaccount.com` });
   });
 
-  it('fails without --base or --all, with exit code 2', () => {
-    expect(affected().status).toBe(2);
+  it('fails without --base or --all, with exit code 2', async () => {
+    expect((await affected()).status).toBe(2);
   });
 
-  it('fails on a ref that is not a commit, with the fix', () => {
-    const r = affected('--base', 'no-such-ref');
+  it('fails on a ref that is not a commit, with the fix', async () => {
+    const r = await affected('--base', 'no-such-ref');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no-such-ref is not a commit/);
     expect(r.stderr).toMatch(/fetch-depth: 0/);

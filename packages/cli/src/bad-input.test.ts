@@ -40,8 +40,8 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-function parity(...args: string[]) {
-  return runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
+async function parity(...args: string[]) {
+  return await runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
 }
 /** What a user would see change: every committed file (synth output is not committed). */
 function snapshot(): Map<string, string> {
@@ -70,12 +70,12 @@ function temporaries(dir = root, out: string[] = []): string[] {
   return out;
 }
 /** Change one file for the duration of one case. */
-function withFile(file: string, change: (text: string) => string | Buffer, fn: () => void): void {
+async function withFile(file: string, change: (text: string) => string | Buffer, fn: () => Promise<void>): Promise<void> {
   const path = join(root, file);
   const before = existsSync(path) ? readFileSync(path) : undefined;
   writeFileSync(path, change(before?.toString('utf8') ?? ''));
   try {
-    fn();
+    await fn();
   } finally {
     if (before) writeFileSync(path, before);
     else rmSync(path, { force: true });
@@ -89,9 +89,9 @@ function replace(from: string | RegExp, to: string): (text: string) => string {
   };
 }
 /** The checks every refusal must pass. */
-function refuses(args: string[], where: RegExp): void {
+async function refuses(args: string[], where: RegExp): Promise<void> {
   const before = snapshot();
-  const r = parity(...args);
+  const r = await parity(...args);
   const out = `${r.stdout}${r.stderr}`;
   expect(r.signal, out).toBeNull();
   expect(r.status, out).not.toBe(0);
@@ -161,8 +161,8 @@ const FILES: Array<[string, string, (text: string) => string | Buffer, RegExp]> 
 ];
 
 describe.each(FILES)('fails on %s', (_name, file, change, where) => {
-  it.each(EVERY.map((a) => [a.join(' '), a]))('%s', (_cmd, args) => {
-    withFile(file, change, () => refuses(args as string[], where));
+  it.each(EVERY.map((a) => [a.join(' '), a]))('%s', async (_cmd, args) => {
+    await withFile(file, change, () => refuses(args as string[], where));
   });
 });
 
@@ -320,8 +320,8 @@ const VALUES: Array<[string, string, (text: string) => string, string[], RegExp]
 ];
 
 describe('fails on bad values', () => {
-  it.each(VALUES)('%s', (_name, file, change, args, where) => {
-    withFile(file, change, () => refuses(args, where));
+  it.each(VALUES)('%s', async (_name, file, change, args, where) => {
+    await withFile(file, change, () => refuses(args, where));
   });
 });
 
@@ -383,7 +383,7 @@ const NAMES: Array<[string, string[], RegExp]> = [
 ];
 
 describe('fails on bad names', () => {
-  it.each(NAMES)('%s', (_name, args, where) => refuses(args, where));
+  it.each(NAMES)('%s', async (_name, args, where) => await refuses(args, where));
 });
 
 describe('fails on an environment folder made by hand with a name outside the grammar', () => {
@@ -392,7 +392,7 @@ describe('fails on an environment folder made by hand with a name outside the gr
     ['constructor', ['check']],
     ['prod-use1-x-y', ['validate', 'prod-use1-x-y']],
   ];
-  it.each(folders)('%s', (name, args) => {
+  it.each(folders)('%s', async (name, args) => {
     const dir = join(root, 'environments', name);
     mkdirSync(dir);
     try {
@@ -400,14 +400,14 @@ describe('fails on an environment folder made by hand with a name outside the gr
         join(dir, 'environment.yaml'),
         readFileSync(join(root, 'environments/staging/environment.yaml'), 'utf8').replace('name: staging', `name: ${name}`),
       );
-      refuses(args, new RegExp(`environments/${name}/environment\\.yaml:\\d+ \\(name\\): invalid environment name`));
+      await refuses(args, new RegExp(`environments/${name}/environment\\.yaml:\\d+ \\(name\\): invalid environment name`));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
-it('fails on an environment folder whose name holds a character outside ASCII, naming its code point', () => {
+it('fails on an environment folder whose name holds a character outside ASCII, naming its code point', async () => {
   const dir = join(root, 'environments', 'staging-ü');
   mkdirSync(dir);
   try {
@@ -415,15 +415,15 @@ it('fails on an environment folder whose name holds a character outside ASCII, n
       join(dir, 'environment.yaml'),
       readFileSync(join(root, 'environments/staging/environment.yaml'), 'utf8').replace('name: staging', 'name: staging-ü'),
     );
-    refuses(['check'], /environments\/staging-ü: the name "staging-ü" has U\+00FC \(a letter outside ASCII "ü"\) at position 9/);
+    await refuses(['check'], /environments\/staging-ü: the name "staging-ü" has U\+00FC \(a letter outside ASCII "ü"\) at position 9/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 describe('fails on a stale schema', () => {
-  it('schemas --check, naming the file', () => {
-    withFile(
+  it('schemas --check, naming the file', async () => {
+    await withFile(
       'schemas/environment.schema.json',
       (t) => t.replace('"title"', '"titel"'),
       () => refuses(['schemas', '--check'], /schemas\/environment\.schema\.json/),
@@ -433,20 +433,20 @@ describe('fails on a stale schema', () => {
 
 describe('fails when the registry is down', () => {
   const npmrc = () => `@parity:registry=${deadRegistry}\n`;
-  it('synth of an environment pinned to a version it cannot fetch, naming the pin', () => {
-    withFile('.npmrc', npmrc, () =>
+  it('synth of an environment pinned to a version it cannot fetch, naming the pin', async () => {
+    await withFile('.npmrc', npmrc, () =>
       withFile(PROD, replace('overrides: {}', 'overrides: {}\nbundles:\n  database: 1.0.99'), () =>
         refuses(['synth', 'prod-use1'], /environments\/prod-use1\/environment\.yaml:\d+ \(bundles\.database\)/),
       ),
     );
   });
-  it('promote, naming the registry', () => {
-    withFile('.npmrc', npmrc, () =>
+  it('promote, naming the registry', async () => {
+    await withFile('.npmrc', npmrc, () =>
       refuses(['promote', 'database', '--to', 'prod-use1', '--dry-run'], new RegExp(deadRegistry.replace(/[./]/g, '\\$&'))),
     );
   });
-  it('release, naming the registry, before it versions anything', () => {
-    withFile('.npmrc', npmrc, () => refuses(['release'], new RegExp(deadRegistry.replace(/[./]/g, '\\$&'))));
+  it('release, naming the registry, before it versions anything', async () => {
+    await withFile('.npmrc', npmrc, () => refuses(['release'], new RegExp(deadRegistry.replace(/[./]/g, '\\$&'))));
   });
 });
 
@@ -459,16 +459,16 @@ describe('a damaged synth cache is synthesized again', () => {
     ['a garbage marker', () => writeFileSync(marker(), '\u0000not json')],
     ['a missing stack', () => rmSync(stack())],
   ];
-  it.each(cases)('%s', (_name, damage) => {
-    expect(parity('synth', 'staging').status).toBe(0);
+  it.each(cases)('%s', async (_name, damage) => {
+    expect((await parity('synth', 'staging')).status).toBe(0);
     const good = readFileSync(stack(), 'utf8');
     damage();
-    const r = parity('synth', 'staging');
+    const r = await parity('synth', 'staging');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/1 synthesized, 0 unchanged/);
     expect(readFileSync(stack(), 'utf8')).toBe(good);
     damage();
-    const c = parity('check', '--json');
+    const c = await parity('check', '--json');
     expect(c.status, c.stderr).toBe(0);
     expect(c.stderr).not.toMatch(STACK_TRACE);
     expect(readFileSync(stack(), 'utf8')).toBe(good);
@@ -523,7 +523,7 @@ describe('SIGKILL in the middle of a command', () => {
   it('gen env: the environment is absent or complete, and the next command sweeps what the killed one left', async () => {
     const ws = ownWorkspace();
     const reference = ownWorkspace();
-    expect(parityIn(reference, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1').status).toBe(0);
+    expect((await parityIn(reference, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1')).status).toBe(0);
     const expected = readTree(join(reference, 'environments/dr-euw3'));
     expect(expected.has('RUNBOOK.md')).toBe(true);
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -535,7 +535,7 @@ describe('SIGKILL in the middle of a command', () => {
       if (made.size > 0) expect(made).toEqual(expected);
       if (caught) break;
     }
-    const next = parityIn(ws, 'check', '--json');
+    const next = await parityIn(ws, 'check', '--json');
     expect(next.stderr).not.toMatch(STACK_TRACE);
     expect(next.stdout).not.toMatch(/pnpm gen runbook dr-euw3/);
     expect(temporaries(ws)).toEqual([]);
@@ -543,7 +543,7 @@ describe('SIGKILL in the middle of a command', () => {
 
   it('synth: every stack is the old one or a complete new one, and the next synth leaves no temporary folder', async () => {
     const ws = ownWorkspace();
-    expect(parityIn(ws, 'synth').status).toBe(0);
+    expect((await parityIn(ws, 'synth')).status).toBe(0);
     const stacks = () =>
       new Map(
         ['staging', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1'].map((e) => [
@@ -563,13 +563,13 @@ describe('SIGKILL in the middle of a command', () => {
     }
     expect(caught, 'a temporary folder of the killed synth was seen').toBe(true);
     expect(readTree(join(ws, 'environments'))).toEqual(committed);
-    const next = parityIn(ws, 'synth');
+    const next = await parityIn(ws, 'synth');
     expect(next.status, next.stderr).toBe(0);
     expect(temporaries(ws)).toEqual([]);
     expect(stacks()).toEqual(good);
   });
 
-  it('promote: the temporary manifest a killed promote leaves is swept by the next command, the manifest untouched', () => {
+  it('promote: the temporary manifest a killed promote leaves is swept by the next command, the manifest untouched', async () => {
     // The real kill, with a registry and published versions, is packages/release/src/promote-kill.e2e.test.ts;
     // here, what it can leave (its temporary manifest, named after a process that no longer runs) is swept.
     const ws = ownWorkspace();
@@ -578,7 +578,7 @@ describe('SIGKILL in the middle of a command', () => {
     writeFileSync(leftover, 'name: prod-use1\nbundles:\n  datab');
     const before = readTree(join(ws, 'environments'));
     before.delete(`prod-use1/environment.yaml.tmp-${dead}`);
-    const r = parityIn(ws, 'check', 'prod-use1', 'dr-usw2');
+    const r = await parityIn(ws, 'check', 'prod-use1', 'dr-usw2');
     expect(r.stderr).not.toMatch(STACK_TRACE);
     expect(existsSync(leftover)).toBe(false);
     expect(readTree(join(ws, 'environments'))).toEqual(before);
@@ -595,7 +595,7 @@ describe('two commands at once', () => {
     expect(a.status, a.out).toBe(0);
     expect(b.status, b.out).toBe(0);
     const one = readFileSync(join(ws, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8');
-    expect(parityIn(ws, 'synth', '--force', 'prod-use1').status).toBe(0);
+    expect((await parityIn(ws, 'synth', '--force', 'prod-use1')).status).toBe(0);
     expect(readFileSync(join(ws, 'environments/prod-use1/cdktf.out/stacks/prod-use1/cdk.tf.json'), 'utf8')).toBe(one);
     expect(temporaries(ws)).toEqual([]);
   });

@@ -29,20 +29,20 @@ describe('the bootstrap: state buckets and CI identities, synthesized like the e
   });
   afterAll(() => cleanup());
 
-  it('gen env says when a new state region needs the bootstrap, and always names the CI identities and GitHub Environment', () => {
-    const fresh = parity('gen', 'env', 'prod-apse2');
+  it('gen env says when a new state region needs the bootstrap, and always names the CI identities and GitHub Environment', async () => {
+    const fresh = await parity('gen', 'env', 'prod-apse2');
     expect(fresh.status, fresh.stderr).toBe(0);
     expect(fresh.stdout).toMatch(/New state region: acme-tfstate-ap-southeast-2 does not exist yet/);
     expect(fresh.stdout).toMatch(/add the GitHub Environment prod-apse2 with required reviewers/);
     expect(fresh.stdout).toMatch(/pnpm synth --bootstrap/);
-    const known = parity('gen', 'env', 'staging-euw1');
+    const known = await parity('gen', 'env', 'staging-euw1');
     expect(known.status, known.stderr).toBe(0);
     expect(known.stdout).not.toMatch(/New state region/);
     expect(known.stdout).toMatch(/add the GitHub Environment staging-euw1\./);
   });
 
-  it('synthesizes one stack per cloud with a hardened state bucket in every state region', () => {
-    const r = parity('synth', '--bootstrap');
+  it('synthesizes one stack per cloud with a hardened state bucket in every state region', async () => {
+    const r = await parity('synth', '--bootstrap');
     expect(r.status, r.stderr).toBe(0);
     const aws = json('aws');
     const regions = ['ap-southeast-2', 'eu-central-1', 'eu-west-1', 'us-east-1', 'us-west-2'];
@@ -204,8 +204,8 @@ describe('the bootstrap: state buckets and CI identities, synthesized like the e
     expect(existsSync(join(root, 'bootstrap/aws/cdktf.out/stacks/bootstrap-aws/terraform.tfstate'))).toBe(false);
   });
 
-  it('fails when named environments are given: the bootstrap covers the whole fleet', () => {
-    const r = parity('synth', '--bootstrap', 'staging');
+  it('fails when named environments are given: the bootstrap covers the whole fleet', async () => {
+    const r = await parity('synth', '--bootstrap', 'staging');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/takes no environment names/);
   });

@@ -15,7 +15,7 @@ function policyField(policy: string, field: string): RegExp {
 describe('pnpm check', () => {
   it('passes on the fleet, with a parity matrix and a DR readiness report', async () => {
     const root = temp();
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     // every bundle of the definition
     const bundles = Object.keys((await loadWorkspace(root)).definition.data.bundles).length;
@@ -39,16 +39,16 @@ describe('pnpm check', () => {
     expect(r.stdout).toMatch(/✔ no violations/);
   });
 
-  it('prints JSON for machines, and the DR report alone with --dr --json', () => {
+  it('prints JSON for machines, and the DR report alone with --dr --json', async () => {
     const root = temp();
-    const full = JSON.parse(parity(root, 'check', '--json').stdout) as {
+    const full = JSON.parse((await parity(root, 'check', '--json')).stdout) as {
       matrix: { envs: string[] };
       dr: unknown[];
       summary: { errors: number };
     };
     expect(full.matrix.envs).toContain('dr-gcp-euw4');
     expect(full.summary.errors).toBe(0);
-    const dr = JSON.parse(parity(root, 'check', '--dr', '--json').stdout) as {
+    const dr = JSON.parse((await parity(root, 'check', '--dr', '--json')).stdout) as {
       dr: Array<{ primary: string; rpo: { met: boolean } }>;
       matrix?: unknown;
     };
@@ -57,8 +57,8 @@ describe('pnpm check', () => {
     expect(dr.dr.every((p) => p.rpo.met)).toBe(true);
   });
 
-  it('prints markdown for a pull-request comment', () => {
-    const r = parity(temp(), 'check', '--markdown');
+  it('prints markdown for a pull-request comment', async () => {
+    const r = await parity(temp(), 'check', '--markdown');
     expect(r.stdout).toMatch(/^### Parity check: ✅ no violations/);
     expect(r.stdout).toMatch(/\| environment \| role \| region \| network \| database \| cluster \| queue \| backup \|/);
     expect(r.stdout).toMatch(/#### DR readiness/);
@@ -107,10 +107,10 @@ describe('pnpm check', () => {
     ],
   ];
 
-  it.each(violations)('%s: exit 1, naming the file, the field and the fix', (_t, file, from, to, where, fix) => {
+  it.each(violations)('%s: exit 1, naming the file, the field and the fix', async (_t, file, from, to, where, fix) => {
     const root = temp();
     edit(root, file, from, to);
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status, r.stdout).toBe(1);
     expect(r.stdout).toMatch(where);
     expect(r.stdout).toMatch(fix);
@@ -119,14 +119,14 @@ describe('pnpm check', () => {
 });
 
 describe('gen env refuses what check would reject, before writing', () => {
-  it('fails on a dr environment whose new backup copies would breach the RPO', () => {
+  it('fails on a dr environment whose new backup copies would breach the RPO', async () => {
     const root = temp();
     // cluster volumes backed up: hourly backups + 60 min copy delay = 120 min against the important
     // policy's 30, already breached for dr-usw2; a second dr environment brings a breach for its own region.
     edit(root, 'environments/platform.yaml', /volumes: none/, 'volumes: backup');
     edit(root, 'environments/platform.yaml', 'retentionDays: 35', 'retentionDays: 14');
     const before = readTree(join(root, 'environments'));
-    const r = parity(root, 'gen', 'env', 'dr-use2', '--recovers', 'prod-use1');
+    const r = await parity(root, 'gen', 'env', 'dr-use2', '--recovers', 'prod-use1');
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toMatch(/pnpm check would reject it/);
     expect(r.stderr).toMatch(/RPO of prod-use1's cluster in us-east-2 is 2 h/);
@@ -134,8 +134,8 @@ describe('gen env refuses what check would reject, before writing', () => {
     expect(readTree(join(root, 'environments'))).toEqual(before);
   });
 
-  it('warns that a new production environment needs its dr environment next', () => {
-    const r = parity(temp(), 'gen', 'env', 'prod-usw1');
+  it('warns that a new production environment needs its dr environment next', async () => {
+    const r = await parity(temp(), 'gen', 'env', 'prod-usw1');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/prod-usw1 needs a dr environment \(dr\.required\): pnpm gen env dr-<region> --recovers prod-usw1/);
   });
@@ -149,14 +149,14 @@ describe('DR strategies follow the definition', () => {
     standby: { applied: boolean; items: Array<{ what: string; count?: number }> };
     mechanisms: Array<{ bundle: string; kind: string }>;
   };
-  const pairOf = (root: string, primary: string): Pair =>
-    (JSON.parse(parity(root, 'check', '--dr', '--json').stdout) as { dr: Pair[] }).dr.find((p) => p.primary === primary)!;
+  const pairOf = async (root: string, primary: string): Promise<Pair> =>
+    (JSON.parse((await parity(root, 'check', '--dr', '--json')).stdout) as { dr: Pair[] }).dr.find((p) => p.primary === primary)!;
   const drJson = (root: string) =>
     JSON.parse(readFileSync(join(root, 'environments/dr-euc1/cdktf.out/stacks/dr-euc1/cdk.tf.json'), 'utf8')) as {
       resource: Record<string, Record<string, Record<string, unknown>>>;
     };
 
-  it("switches prod-euw1 through backup & restore, pilot light and warm standby: the dr Terraform and check's figures follow", () => {
+  it("switches prod-euw1 through backup & restore, pilot light and warm standby: the dr Terraform and check's figures follow", async () => {
     const root = temp();
     const platform = platformOf(root);
     const steps: Array<[string, string, (j: ReturnType<typeof drJson>, p: Pair) => void]> = [
@@ -200,32 +200,34 @@ describe('DR strategies follow the definition', () => {
       if (strategy !== current)
         edit(root, 'environments/platform.yaml', policyField('standard', `strategy: ${current}`), `$1strategy: ${strategy}${extra}`);
       current = strategy;
-      const s = parity(root, 'synth', 'dr-euc1');
+      const s = await parity(root, 'synth', 'dr-euc1');
       expect(s.status, s.stdout + s.stderr).toBe(0);
-      expectations(drJson(root), pairOf(root, 'prod-euw1'));
+      expectations(drJson(root), await pairOf(root, 'prod-euw1'));
     }
     // the pair's runbook follows the policy too: stale until it is generated again
-    const stale = parity(root, 'check');
+    const stale = await parity(root, 'check');
     expect(stale.status, stale.stdout).toBe(1);
     expect(stale.stdout).toMatch(/environments\/dr-euc1\/RUNBOOK\.md no longer matches the model/);
-    expect(parity(root, 'gen', 'runbook', 'dr-euc1').status).toBe(0);
+    expect((await parity(root, 'gen', 'runbook', 'dr-euc1')).status).toBe(0);
     // and so does what gen env stamped: the dr environment's README no longer says "Do not apply"
-    const stamped = parity(root, 'check');
+    const stamped = await parity(root, 'check');
     expect(stamped.status, stamped.stdout).toBe(1);
     expect(stamped.stdout).toMatch(/environments\/dr-euc1\/README\.md(, \S+)* no longer match/);
-    const staleEnvs = (JSON.parse(parity(root, 'check', '--json').stdout) as { findings: Array<{ kind: string; env: string }> }).findings
+    const staleEnvs = (
+      JSON.parse((await parity(root, 'check', '--json')).stdout) as { findings: Array<{ kind: string; env: string }> }
+    ).findings
       .filter((f) => f.kind === 'stamped-stale')
       .map((f) => f.env);
     expect(staleEnvs).toContain('dr-euc1');
-    for (const env of staleEnvs) expect(parity(root, 'gen', 'env', env, '--refresh').status).toBe(0);
+    for (const env of staleEnvs) expect((await parity(root, 'gen', 'env', env, '--refresh')).status).toBe(0);
     expect(readFileSync(join(root, 'environments/dr-euc1/README.md'), 'utf8')).not.toMatch(/Do not apply/);
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/policy standard: warm-standby, RPO 4 h, RTO 8 h, copy budget 60 min, replica lag budget 3600 s, standby 50%/);
     expect(r.stdout).toMatch(/standing cost in eu-central-1 \(dr-euc1 applied in peacetime\):/);
   }, 300_000);
 
-  it('fails naming the missing replica when the dr manifest overrides database.mode to primary', () => {
+  it('fails naming the missing replica when the dr manifest overrides database.mode to primary', async () => {
     const root = temp();
     edit(root, 'environments/platform.yaml', 'mayDiffer: [size, storageGb,', 'mayDiffer: [mode, size, storageGb,');
     edit(
@@ -234,7 +236,7 @@ describe('DR strategies follow the definition', () => {
       'overrides: {}',
       'overrides:\n  database:\n    # hand edit under test\n    mode: primary',
     );
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status, r.stdout).toBe(1);
     expect(r.stdout).toMatch(
       /environments\/dr-usw2\/environment\.yaml \(overrides\.database\.mode\): policy important \(pilot-light\) needs a read replica of prod-use1's database in us-west-2/,
@@ -243,31 +245,31 @@ describe('DR strategies follow the definition', () => {
     expect(r.stdout).toMatch(/RTO: estimated 45 min vs target 2 h with backup-restore/);
   }, 300_000);
 
-  it('reports one resolution error once: no false PAR-RES-004 on the bootstrap, no dr-missing for the environment it recovers', () => {
+  it('reports one resolution error once: no false PAR-RES-004 on the bootstrap, no dr-missing for the environment it recovers', async () => {
     const root = temp();
     edit(root, 'environments/dr-euc1/environment.yaml', 'overrides: {}', 'overrides:\n  queue: { maxReceiveCount: 9 }');
-    const r = parity(root, 'check', '--json');
+    const r = await parity(root, 'check', '--json');
     expect(r.status).toBe(1);
     const errors = (JSON.parse(r.stdout) as { findings: Array<{ kind: string; severity: string; env?: string }> }).findings.filter(
       (f) => f.severity === 'error',
     );
     expect(errors.map((f) => [f.kind, f.env])).toEqual([['not-overridable', 'dr-euc1']]);
     // the production environment alone: its dr environment was not asked for, which is not a violation
-    const alone = parity(root, 'check', 'prod-euw1');
+    const alone = await parity(root, 'check', 'prod-euw1');
     expect(alone.status, alone.stdout).toBe(0);
     expect(alone.stdout).not.toMatch(/dr\.required/);
   }, 300_000);
 
-  it('says in check and in the README that a backup & restore dr environment is applied only at failover', () => {
+  it('says in check and in the README that a backup & restore dr environment is applied only at failover', async () => {
     const root = temp();
-    expect(parity(root, 'check', '--dr').stdout).toMatch(
+    expect((await parity(root, 'check', '--dr')).stdout).toMatch(
       /standing cost in eu-central-1: the backup plane only \(dr-euc1 is applied only at failover: do not apply it now\):\n +AWS Backup vault \(copies\)/,
     );
-    expect(parity(root, 'check', '--markdown').stdout).toMatch(
+    expect((await parity(root, 'check', '--markdown')).stdout).toMatch(
       /- ℹ️ standing cost in us-west-2 \(dr-usw2 applied in peacetime\): RDS read replica, Multi-AZ db\.r6g\.xlarge × 1 .*EKS node group m6i\.2xlarge × 0/,
     );
     const pairs = (
-      JSON.parse(parity(root, 'check', '--json').stdout) as {
+      JSON.parse((await parity(root, 'check', '--json')).stdout) as {
         dr: Array<{ primary: string; policy: { name: string }; standby: { applied: boolean } }>;
       }
     ).dr;

@@ -217,7 +217,7 @@ describe('pnpm gen ci', () => {
     }
   });
 
-  it("splits a real pnpm affected matrix into stages with the workflow's own jq, leaving a backup & restore dr environment unapplied", () => {
+  it("splits a real pnpm affected matrix into stages with the workflow's own jq, leaving a backup & restore dr environment unapplied", async () => {
     // the tests' fleet (@parity/testkit): three production environments, dr environments of every strategy
     // in a git repository of its own, as pnpm affected needs
     const { root, cleanup } = fleetWorkspace();
@@ -228,7 +228,7 @@ describe('pnpm gen ci', () => {
       ['commit', '-qm', 'fleet'],
     ])
       git(root, ...args);
-    const all = parity(root, 'affected', '--all', '--json');
+    const all = await parity(root, 'affected', '--all', '--json');
     cleanup();
     expect(all.status, all.stderr).toBe(0);
     const matrix = all.stdout;

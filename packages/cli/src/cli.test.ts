@@ -16,17 +16,17 @@ describe('the parity command', () => {
   });
   afterAll(() => cleanup());
 
-  it('gen env prints what it wrote and the next command', () => {
-    const r = parity(root, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1');
+  it('gen env prints what it wrote and the next command', async () => {
+    const r = await parity(root, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/wrote environments\/dr-euw3\/environment\.yaml/);
     expect(r.stdout).toMatch(/Next: pnpm synth dr-euw3/);
     expect(existsSync(join(root, 'environments/dr-euw3/environment.yaml'))).toBe(true);
   });
 
-  it('fails on a bad name with exit code 1, the file, field, value, grammar and fix, and writes nothing', () => {
+  it('fails on a bad name with exit code 1, the file, field, value, grammar and fix, and writes nothing', async () => {
     const before = readTree(join(root, 'environments'));
-    const r = parity(root, 'gen', 'env', 'Prod_EU');
+    const r = await parity(root, 'gen', 'env', 'Prod_EU');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/environments\/Prod_EU \(name\): invalid environment name/);
     expect(r.stderr).toMatch(/value: +"Prod_EU"/);
@@ -36,25 +36,25 @@ describe('the parity command', () => {
     expect(readTree(join(root, 'environments'))).toEqual(before);
   });
 
-  it('fails on a usage error with exit code 2', () => {
-    const r = parity(root, 'gen', 'env', 'staging-usw1', '--cloud', 'azure');
+  it('fails on a usage error with exit code 2', async () => {
+    const r = await parity(root, 'gen', 'env', 'staging-usw1', '--cloud', 'azure');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Allowed choices are aws, gcp/);
   });
 
-  it('fails synth with the manifest file, line and fix when a manifest overrides a must-match parameter', () => {
-    const r0 = parity(root, 'gen', 'env', 'staging-usw1');
+  it('fails synth with the manifest file, line and fix when a manifest overrides a must-match parameter', async () => {
+    const r0 = await parity(root, 'gen', 'env', 'staging-usw1');
     expect(r0.status).toBe(0);
     const file = join(root, 'environments/staging-usw1/environment.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('overrides: {}', 'overrides:\n  queue:\n    maxReceiveCount: 9'));
-    const r = parity(root, 'synth', 'staging-usw1');
+    const r = await parity(root, 'synth', 'staging-usw1');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/environments\/staging-usw1\/environment\.yaml:\d+ \(overrides\.queue\.maxReceiveCount\)/);
     expect(r.stderr).toMatch(/add maxReceiveCount to bundles\.queue\.mayDiffer/);
   });
 
-  it('synth --jobs 2 shares the fleet out to two worker threads (compiled), then finds it unchanged', () => {
-    const r = parity(root, 'synth', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4', '--jobs', '2');
+  it('synth --jobs 2 shares the fleet out to two worker threads (compiled), then finds it unchanged', async () => {
+    const r = await parity(root, 'synth', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4', '--jobs', '2');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/4 synthesized on 2 worker threads, 0 unchanged/);
     for (const e of ['prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4']) {
@@ -62,8 +62,8 @@ describe('the parity command', () => {
         'terraform.backend',
       );
     }
-    const again = parity(root, 'synth', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4');
+    const again = await parity(root, 'synth', 'prod-use1', 'dr-usw2', 'prod-gcp-euw1', 'dr-gcp-euw4');
     expect(again.stdout).toMatch(/0 synthesized, 4 unchanged/);
-    expect(parity(root, 'synth', '--jobs', '0').stderr).toMatch(/--jobs.*must be a positive integer/);
+    expect((await parity(root, 'synth', '--jobs', '0')).stderr).toMatch(/--jobs.*must be a positive integer/);
   });
 });

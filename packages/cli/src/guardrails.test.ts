@@ -20,9 +20,9 @@ function exception(expires: string, extra = '') {
 }
 
 describe('pnpm check: policy rules', () => {
-  it('shows the fleet clean, with every rule, the bootstrap judged too, and the exceptions in force', () => {
+  it('shows the fleet clean, with every rule, the bootstrap judged too, and the exceptions in force', async () => {
     const root = temp();
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Policy +\(13 rules over the synthesized Terraform; 0 violations, 3 exceptions in force\)/);
     expect(r.stdout).toMatch(/\n {2}and the bootstrap \(pnpm synth --bootstrap\): bootstrap-aws, bootstrap-gcp\n/);
@@ -38,7 +38,7 @@ describe('pnpm check: policy rules', () => {
     expect(r.stdout).toMatch(
       /PAR-SEC-008 fleet-wide until 2027-03-31: google_sql_database_instance\.database_instance_\* \(environments\/platform\.yaml:\d+; waives 2\)/,
     );
-    const json = JSON.parse(parity(root, 'check', '--json').stdout) as {
+    const json = JSON.parse((await parity(root, 'check', '--json')).stdout) as {
       policy: {
         rules: Array<{ id: string; checkov: string[]; checkovComparison: Array<{ id: string; parity: string }>; violations: number }>;
         exceptions: Array<{ valid: boolean; waived: string[] }>;
@@ -66,7 +66,7 @@ describe('pnpm check: policy rules', () => {
       expect.objectContaining({ stack: 'bootstrap-aws', file: 'bootstrap/aws/cdktf.out/stacks/bootstrap-aws/cdk.tf.json' }),
       expect.objectContaining({ stack: 'bootstrap-gcp', file: 'bootstrap/gcp/cdktf.out/stacks/bootstrap-gcp/cdk.tf.json' }),
     ]);
-    expect(parity(root, 'check', '--markdown').stdout).toMatch(
+    expect((await parity(root, 'check', '--markdown')).stdout).toMatch(
       /Over every environment and the bootstrap \(`pnpm synth --bootstrap`\): `bootstrap-aws`, `bootstrap-gcp`\./,
     );
   });
@@ -96,19 +96,19 @@ describe('pnpm check: policy rules', () => {
       /fix: set database\.deletionProtection: true/,
     ],
   ];
-  it.each(cases)('%s: exit 1, naming the rule, the address and the fix', (_t, change, rule, address, fix) => {
+  it.each(cases)('%s: exit 1, naming the rule, the address and the fix', async (_t, change, rule, address, fix) => {
     const root = temp();
     change(root);
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(rule);
     expect(r.stdout).toMatch(address);
     expect(r.stdout).toMatch(fix);
     const id = /PAR-(SEC|RES)-\d{3}/.exec(rule.source)![0];
-    const md = parity(root, 'check', '--markdown').stdout;
+    const md = (await parity(root, 'check', '--markdown')).stdout;
     expect(md).toMatch(new RegExp(`\\*\\*❌ ${id} `));
     expect(md).toMatch(/\| prod-use1 \| `aws_/);
-    const json = JSON.parse(parity(root, 'check', '--json').stdout) as {
+    const json = JSON.parse((await parity(root, 'check', '--json')).stdout) as {
       findings: Array<{ check: string; rule?: string; address?: string; fix?: string; checkov?: string; checkovComparison?: string }>;
     };
     const f = json.findings.filter((x) => x.check === 'policy');
@@ -119,10 +119,10 @@ describe('pnpm check: policy rules', () => {
     expect(f.filter((y) => !y.checkov).every((y) => y.checkovComparison === undefined)).toBe(true);
   });
 
-  it('fails when an exception has expired, naming the file, the field and the fix', () => {
+  it('fails when an exception has expired, naming the file, the field and the fix', async () => {
     const root = temp();
     edit(root, DEF, /\n {2}exceptions:\n/, `\n${exception('2020-01-01')}`);
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status, r.stdout).toBe(1);
     expect(r.stdout).toMatch(
       /error: environments\/platform\.yaml:\d+ \(guardrails\.exceptions\.0\.expires\): the exception to PAR-RES-005 for backup\/\* expired on 2020-01-01/,
@@ -130,16 +130,16 @@ describe('pnpm check: policy rules', () => {
     expect(r.stdout).toMatch(/fix: +fix what the rule reports and remove the exception, or renew it/);
   });
 
-  it('fails on an exception without a reason, naming the file and the field', () => {
+  it('fails on an exception without a reason, naming the file and the field', async () => {
     const root = temp();
     edit(root, DEF, /\n {2}exceptions:\n/, `\n${exception('2099-01-01').replace('      reason: a test exception\n', '')}`);
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/environments\/platform\.yaml:\d+ \(guardrails\.exceptions\.0(\.reason)?\)/);
     expect(r.stdout + r.stderr).not.toMatch(/\n +at /);
   });
 
-  it('lists a manifest exception in force for its environment only', () => {
+  it('lists a manifest exception in force for its environment only', async () => {
     const root = temp();
     transform(root, 'instance', '{ storage_encrypted: false }');
     edit(
@@ -148,7 +148,7 @@ describe('pnpm check: policy rules', () => {
       'overrides: {}',
       'overrides: {}\nguardrails:\n  exceptions:\n    - rule: PAR-SEC-001\n      addresses: [database/instance]\n      reason: a test of a manifest exception\n      expires: "2099-12-31"',
     );
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status, r.stdout).toBe(1);
     expect(r.stdout).toMatch(
       /PAR-SEC-001 prod-use1 until 2099-12-31: database\/instance \(environments\/prod-use1\/environment\.yaml:\d+; waives 1\)/,
@@ -159,7 +159,7 @@ describe('pnpm check: policy rules', () => {
 });
 
 describe('transforms', () => {
-  it('fails when a manifest transforms an attribute the definition does not let differ, and passes parity once it does', () => {
+  it('fails when a manifest transforms an attribute the definition does not let differ, and passes parity once it does', async () => {
     const root = temp();
     const manifest = 'environments/prod-use1/environment.yaml';
     edit(
@@ -168,7 +168,7 @@ describe('transforms', () => {
       'overrides: {}',
       'overrides: {}\ntransforms:\n  database:\n    - resource: instance\n      set: { monitoring_interval: 60 }\n      reason: enhanced monitoring here first',
     );
-    const r = parity(root, 'check');
+    const r = await parity(root, 'check');
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(
       /environments\/prod-use1\/environment\.yaml:\d+ \(transforms\.database\.0\.set\.monitoring_interval\): the transform of database\/instance monitoring_interval must be the same in every environment/,
@@ -177,16 +177,16 @@ describe('transforms', () => {
       /fix: +move the transform to bundles\.database\.transforms .* or add transform:instance\.monitoring_interval to bundles\.database\.mayDiffer/,
     );
     edit(root, DEF, 'mayDiffer: [size,', 'mayDiffer: ["transform:instance.monitoring_interval", size,');
-    const ok = parity(root, 'check');
+    const ok = await parity(root, 'check');
     expect(ok.status, ok.stdout).toBe(0);
     expect(ok.stdout).toMatch(/database\.transform:instance\.monitoring_interval .*60: prod-use1/);
   });
 
-  it('fails synth on a transform of a resource the bundle lacks, naming the file, the field and the resources it has', () => {
+  it('fails synth on a transform of a resource the bundle lacks, naming the file, the field and the resources it has', async () => {
     const root = temp();
     transform(root, 'no-such-thing', '{ storage_encrypted: false }');
     const before = readTree(join(root, 'environments'));
-    const r = parity(root, 'synth', 'prod-use1');
+    const r = await parity(root, 'synth', 'prod-use1');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
       /environments\/platform\.yaml:\d+ \(bundles\.database\.transforms\.0\.resource\): bundle database has no resource "no-such-thing" to transform/,
@@ -194,7 +194,7 @@ describe('transforms', () => {
     expect(r.stderr).toMatch(/allowed: .*instance.*sg-postgres/);
     expect(r.stderr).not.toMatch(/\n +at /);
     expect(readTree(join(root, 'environments'))).toEqual(before);
-    const c = parity(root, 'check');
+    const c = await parity(root, 'check');
     expect(c.status).toBe(1);
     expect(c.stdout).toMatch(
       /error \[prod-use1\]: environments\/platform\.yaml:\d+ \(bundles\.database\.transforms\.0\.resource\): bundle database has no resource "no-such-thing"/,

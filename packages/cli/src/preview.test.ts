@@ -51,7 +51,7 @@ describe('pnpm preview: an ephemeral environment derived from a base, never comm
   it('derives pr-1234 from staging: a record nobody commits, synthesized and checked at parity with staging', {
     timeout: 300_000,
   }, async () => {
-    const made = parity(root, 'preview', 'pr-1234', '--from', 'staging');
+    const made = await parity(root, 'preview', 'pr-1234', '--from', 'staging');
     expect(made.status, made.stderr).toBe(0);
     expect(made.stdout).toMatch(/preview-pr-1234: a preview of staging on aws us-east-1, tier standard, no DR pair/);
     expect(made.stdout).toMatch(/state: +s3:\/\/acme-tfstate-us-east-1\/previews\/preview-pr-1234\/terraform\.tfstate/);
@@ -79,21 +79,21 @@ describe('pnpm preview: an ephemeral environment derived from a base, never comm
     const terminal = await parityAsync(root, 'check');
     expect(terminal.stdout).toMatch(/✔ preview-pr-1234 ← staging \(aws us-east-1, tier standard, expires [^)]+\): at parity with staging/);
     // the workflows and the bootstrap are the committed fleet's: a local preview changes neither
-    expect(parity(root, 'gen', 'ci').status).toBe(0);
+    expect((await parity(root, 'gen', 'ci')).status).toBe(0);
     git('add', '-A');
     git('commit', '-qm', 'workflows');
-    expect(parity(root, 'gen', 'ci', '--check').status).toBe(0);
+    expect((await parity(root, 'gen', 'ci', '--check')).status).toBe(0);
     expect(git('status', '--porcelain')).toBe('');
   });
 
   it('lists the previews with their expiry, the expired ones alone, and as a matrix for CI', async () => {
     await preview('pr-old', { from: 'prod-use1', ttl: '1h' }, root, new Date('2026-01-01T00:00:00Z'));
-    const list = parity(root, 'preview', '--list');
+    const list = await parity(root, 'preview', '--list');
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^preview-pr-old +from prod-use1 +aws us-east-1 +expired 2026-01-01T01:00:00Z/m);
     expect(list.stdout).toMatch(/^preview-pr-1234 +from staging +aws us-east-1 +expires /m);
     expect(list.stdout).toMatch(/2 previews, 1 expired/);
-    const expired = parity(root, 'preview', '--list', '--expired', '--json');
+    const expired = await parity(root, 'preview', '--list', '--expired', '--json');
     expect(JSON.parse(expired.stdout)).toEqual({
       include: [
         {
@@ -116,14 +116,14 @@ describe('pnpm preview: an ephemeral environment derived from a base, never comm
     expect(old.bundles.find((b) => b.name === 'database')!.params).toMatchObject({ deletionProtection: false, highAvailability: false });
     expect(old.drTargets).toEqual([]);
     expect(old.backup.copyRegions).toEqual([]);
-    const check = parity(root, 'check');
+    const check = await parity(root, 'check');
     expect(check.stdout).toMatch(
       /warning \[parity preview-pr-old\] environments\/preview-pr-old\/preview\.yaml \(expires\): preview-pr-old expired/,
     );
-    const removed = parity(root, 'preview', 'pr-old', '--remove');
+    const removed = await parity(root, 'preview', 'pr-old', '--remove');
     expect(removed.status, removed.stderr).toBe(0);
     expect(existsSync(join(root, 'environments', 'preview-pr-old'))).toBe(false);
-    expect(parity(root, 'preview', '--list', '--json').stdout).toMatch(/"env":"preview-pr-1234"/);
+    expect((await parity(root, 'preview', '--list', '--json')).stdout).toMatch(/"env":"preview-pr-1234"/);
   });
 
   it('refuses a bad id, base, cloud or lifetime, each by its kind, and writes nothing', async () => {
@@ -144,7 +144,7 @@ describe('pnpm preview: an ephemeral environment derived from a base, never comm
       expect(e.kinds, `${id} ${JSON.stringify(flags)}`).toEqual([kind]);
       expect(existsSync(record('preview-pr-1')), `${id} ${JSON.stringify(flags)}`).toBe(false);
     }
-    const cli = parity(root, 'preview', 'pr-1', '--from', 'dr-usw2');
+    const cli = await parity(root, 'preview', 'pr-1', '--from', 'dr-usw2');
     expect(cli.status).toBe(1);
     expect(cli.stderr).toMatch(/dr-usw2 is a dr environment: a preview derives from a staging or production environment/);
     expect(cli.stderr).toMatch(/error: \(command line\) \(--from\)\n\s+value:\s+"dr-usw2"/);
@@ -259,17 +259,17 @@ describe('pnpm preview: an ephemeral environment derived from a base, never comm
       expect(String(vault.name)).toMatch(/^acme-preview-feature-x+-[0-9a-f]{6}$/);
   }, 300_000);
 
-  it('asks for an id without --list (a usage error), and names a broken record with its fix', () => {
-    const r = parity(root, 'preview');
+  it('asks for an id without --list (a usage error), and names a broken record with its fix', async () => {
+    const r = await parity(root, 'preview');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/name a preview id/);
     writeFileSync(record('preview-pr-1234'), readFileSync(record('preview-pr-1234'), 'utf8').replace('from: staging', 'from: gone'));
-    const broken = parity(root, 'synth', 'staging');
+    const broken = await parity(root, 'synth', 'staging');
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/environments\/preview-pr-1234\/preview\.yaml:\d+ \(from\): environment "gone" does not exist/);
     expect(broken.stderr).toMatch(/pnpm preview pr-1234 --remove/);
     // still listed, for the cleanup to find
-    const listed = parity(root, 'preview', '--list', '--json');
+    const listed = await parity(root, 'preview', '--list', '--json');
     expect(listed.status, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout).include).toContainEqual(expect.objectContaining({ env: 'preview-pr-1234', from: 'gone' }));
     expect(listed.stderr).toMatch(/warning: environment "gone" does not exist/);

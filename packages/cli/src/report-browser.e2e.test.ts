@@ -77,12 +77,12 @@ function writeDrill(root: string, stamp: string, status: 'passed' | 'failed', rt
 }
 
 /** Write the report of `root` and the check it comes from. */
-function reportOf(root: string, envs = FLEET_NAMES.length): { file: string; check: CheckReport } {
+async function reportOf(root: string, envs = FLEET_NAMES.length): Promise<{ file: string; check: CheckReport }> {
   const out = join(root, 'out');
-  const r = parity(root, 'report', '--out', out);
+  const r = await parity(root, 'report', '--out', out);
   expect(r.status, r.stdout + r.stderr).toBe(0);
   expect(r.stdout).toMatch(new RegExp(`wrote .*index\\.html \\(${envs} environments`));
-  const check = JSON.parse(parity(root, 'check', '--json').stdout) as CheckReport;
+  const check = JSON.parse((await parity(root, 'check', '--json')).stdout) as CheckReport;
   return { file: join(out, 'index.html'), check };
 }
 
@@ -326,9 +326,9 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
     writeDrill(root, '2026-11-20T10:00:00Z', 'failed', 61);
     writeDrill(root, '2026-11-27T10:00:00Z', 'passed', 42.5);
     // a third environment at Ashburn, beside prod-use1 and staging (us-east-1): GCP's us-east4
-    const third = parity(root, 'gen', 'env', 'staging-gcp-use4');
+    const third = await parity(root, 'gen', 'env', 'staging-gcp-use4');
     expect(third.status, third.stdout + third.stderr).toBe(0);
-    const { file, check } = reportOf(root, FLEET_NAMES.length + 1);
+    const { file, check } = await reportOf(root, FLEET_NAMES.length + 1);
     const { page, errors, refused } = await open(file);
 
     expect(errors).toEqual([]);
@@ -423,7 +423,7 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
   it('draws a residency violation in red: dr-euc1 moved to us-east-2 takes prod-euw1 data out of the EU', async () => {
     const root = temp();
     // the fleet as it was, for its colours: EU came first then; with dr-euc1 moved, US does
-    const before = await open(reportOf(root).file);
+    const before = await open((await reportOf(root)).file);
     const coloursBefore = await jurisdictionColours(before.page);
     await before.page.context().close();
     const manifest = join(root, 'environments', 'dr-euc1', 'environment.yaml');
@@ -433,7 +433,7 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('pnpm report in headless Chromium', () =>
       .replace(/^ {2}region: eu-central-1$/m, '  region: us-east-2');
     expect(moved).not.toBe(text);
     writeFileSync(manifest, moved);
-    const { file, check } = reportOf(root);
+    const { file, check } = await reportOf(root);
     expect(check.findings.some((f) => f.check === 'residency' && f.env === 'dr-euc1')).toBe(true);
     const { page, errors, refused } = await open(file);
     expect(errors).toEqual([]);

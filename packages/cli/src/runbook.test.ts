@@ -13,15 +13,15 @@ const temp = tempFleets();
 const DRS = ['dr-euc1', 'dr-gcp-euw4', 'dr-usw2'];
 
 describe('runbooks', () => {
-  it('every DR environment has a current one', () => {
+  it('every DR environment has a current one', async () => {
     const root = temp();
     for (const dr of DRS) expect(existsSync(join(root, 'environments', dr, 'RUNBOOK.md')), dr).toBe(true);
-    const r = parity(root, 'gen', 'runbook', '--check');
+    const r = await parity(root, 'gen', 'runbook', '--check');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/runbooks current: dr-euc1, dr-gcp-euw4, dr-usw2/);
   });
 
-  it('fails: editing the definition without generating them again fails pnpm check, naming the runbook; gen runbook brings it back', () => {
+  it('fails: editing the definition without generating them again fails pnpm check, naming the runbook; gen runbook brings it back', async () => {
     const root = temp();
     const def = join(root, 'environments', 'platform.yaml');
     const text = readFileSync(def, 'utf8');
@@ -29,7 +29,7 @@ describe('runbooks', () => {
     const next = text.replace(/(\n {4}standard:\n(?:.*\n)*? {6}rpoMinutes: )240/, '$1300');
     expect(next).not.toBe(text);
     writeFileSync(def, next);
-    const check = parity(root, 'check', '--json');
+    const check = await parity(root, 'check', '--json');
     expect(check.status, check.stderr).toBe(1);
     const findings = (JSON.parse(check.stdout) as { findings: Array<{ kind: string; file: string; fix?: string }> }).findings.filter(
       (f) => f.kind === 'runbook-stale',
@@ -38,28 +38,28 @@ describe('runbooks', () => {
     expect(findings.find((f) => f.file === 'environments/dr-euc1/RUNBOOK.md')!.fix).toBe(
       'pnpm gen runbook dr-euc1, then commit environments/dr-euc1/RUNBOOK.md',
     );
-    const stale = parity(root, 'gen', 'runbook', '--check');
+    const stale = await parity(root, 'gen', 'runbook', '--check');
     expect(stale.status).toBe(1);
     expect(stale.stderr).toMatch(/runbooks are stale/);
     expect(stale.stderr).toMatch(
       /environments\/dr-euc1\/RUNBOOK\.md no longer matches the model.*\n\s+fix:\s+pnpm gen runbook dr-euc1, then commit environments\/dr-euc1\/RUNBOOK\.md/,
     );
 
-    const gen = parity(root, 'gen', 'runbook');
+    const gen = await parity(root, 'gen', 'runbook');
     expect(gen.status, gen.stderr).toBe(0);
     expect(gen.stdout).toMatch(/wrote environments\/dr-euc1\/RUNBOOK\.md/);
     expect(readFileSync(join(root, 'environments', 'dr-euc1', 'RUNBOOK.md'), 'utf8')).toMatch(/RPO 300 min/);
-    const again = parity(root, 'check', '--json');
+    const again = await parity(root, 'check', '--json');
     expect((JSON.parse(again.stdout) as { findings: Array<{ kind: string }> }).findings.filter((f) => f.kind === 'runbook-stale')).toEqual(
       [],
     );
   });
 
-  it('fails: a missing runbook fails pnpm check, naming it', () => {
+  it('fails: a missing runbook fails pnpm check, naming it', async () => {
     const root = temp();
     const file = join(root, 'environments', 'dr-usw2', 'RUNBOOK.md');
     rmSync(file);
-    const check = parity(root, 'check', '--json');
+    const check = await parity(root, 'check', '--json');
     expect(check.status).toBe(1);
     const f = (JSON.parse(check.stdout) as { findings: Array<{ kind: string; file: string; message: string }> }).findings.find(
       (x) => x.kind === 'runbook-stale',
@@ -67,9 +67,9 @@ describe('runbooks', () => {
     expect(f).toMatchObject({ file: 'environments/dr-usw2/RUNBOOK.md', message: expect.stringMatching(/is missing/) });
   });
 
-  it('gen env writes the runbook of a new DR environment', () => {
+  it('gen env writes the runbook of a new DR environment', async () => {
     const root = temp();
-    const r = parity(root, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1');
+    const r = await parity(root, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/wrote environments\/dr-euw3\/RUNBOOK\.md/);
     const text = readFileSync(join(root, 'environments', 'dr-euw3', 'RUNBOOK.md'), 'utf8');

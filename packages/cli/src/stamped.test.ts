@@ -24,16 +24,16 @@ interface Finding {
   value?: unknown;
   fix?: string;
 }
-function findings(root: string): Finding[] {
-  const r = parity(root, 'check', '--json');
+async function findings(root: string): Promise<Finding[]> {
+  const r = await parity(root, 'check', '--json');
   return (JSON.parse(r.stdout) as { findings: Finding[] }).findings;
 }
 
 describe('files stamped from the model', () => {
-  it('gen env of a production environment restamps the dr environment that recovers it: README, manifest comments, runbook', () => {
+  it('gen env of a production environment restamps the dr environment that recovers it: README, manifest comments, runbook', async () => {
     const root = temp();
     expect(read(root, README)).toMatch(/\*\*Do not apply this environment now\.\*\*/);
-    const r = parity(root, 'gen', 'env', 'prod-euw1', '--force', '--dr-policy', 'important');
+    const r = await parity(root, 'gen', 'env', 'prod-euw1', '--force', '--dr-policy', 'important');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/wrote environments\/dr-euc1\/README\.md \(it follows prod-euw1\)/);
     expect(r.stdout).toMatch(/wrote environments\/dr-euc1\/environment\.yaml \(it follows prod-euw1\)/);
@@ -48,16 +48,16 @@ describe('files stamped from the model', () => {
       /^# dr-euc1: disaster recovery for prod-euw1, a read replica in eu-central-1, compute scaled to zero/m,
     );
     // nothing stamped is stale: check and the runbook check agree
-    expect(parity(root, 'gen', 'runbook', '--check').status).toBe(0);
-    expect(findings(root).filter((f) => f.kind.endsWith('-stale'))).toEqual([]);
+    expect((await parity(root, 'gen', 'runbook', '--check')).status).toBe(0);
+    expect((await findings(root)).filter((f) => f.kind.endsWith('-stale'))).toEqual([]);
   });
 
-  it("check fails on a stale README, naming it and the command that restamps it; --refresh restamps it and keeps the manifest's values", () => {
+  it("check fails on a stale README, naming it and the command that restamps it; --refresh restamps it and keeps the manifest's values", async () => {
     const root = temp();
     // the policy changed by hand: nothing ran gen env
     edit(root, 'environments/prod-euw1/environment.yaml', 'overrides: {}', 'drPolicy: important\noverrides: {}');
     edit(root, MANIFEST, 'overrides: {}', '# reviewed by the on-call lead\noverrides: {}');
-    const stale = findings(root).filter((f) => f.kind === 'stamped-stale');
+    const stale = (await findings(root)).filter((f) => f.kind === 'stamped-stale');
     expect(stale).toEqual([
       expect.objectContaining({
         severity: 'error',
@@ -74,12 +74,12 @@ describe('files stamped from the model', () => {
         fix: expect.stringMatching(/^pnpm gen env prod-euw1 --refresh /),
       }),
     ]);
-    const text = parity(root, 'check');
+    const text = await parity(root, 'check');
     expect(text.status).toBe(1);
     expect(text.stdout + text.stderr).toMatch(/README\.md, environments\/dr-euc1\/environment\.yaml no longer match the model/);
 
     const before = read(root, MANIFEST).split('\n');
-    const r = parity(root, 'gen', 'env', 'dr-euc1', '--refresh');
+    const r = await parity(root, 'gen', 'env', 'dr-euc1', '--refresh');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/wrote environments\/dr-euc1\/README\.md\n/);
     expect(read(root, README)).not.toMatch(/Do not apply/);
@@ -89,30 +89,30 @@ describe('files stamped from the model', () => {
       '# dr-euc1: disaster recovery for prod-euw1, a read replica in eu-central-1, compute scaled to zero until a failover',
     ]);
     expect(after).toContain('# reviewed by the on-call lead');
-    expect(parity(root, 'gen', 'env', 'prod-euw1', '--refresh').status).toBe(0);
+    expect((await parity(root, 'gen', 'env', 'prod-euw1', '--refresh')).status).toBe(0);
     expect(read(root, 'environments/prod-euw1/README.md')).toMatch(/\| DR policy \| important: pilot-light/);
-    expect(findings(root).filter((f) => f.kind.endsWith('-stale'))).toEqual([]);
+    expect((await findings(root)).filter((f) => f.kind.endsWith('-stale'))).toEqual([]);
     // run again: nothing left to write
-    const again = parity(root, 'gen', 'env', 'dr-euc1', '--refresh');
+    const again = await parity(root, 'gen', 'env', 'dr-euc1', '--refresh');
     expect(again.stdout).not.toMatch(/wrote/);
     expect(again.stdout).toMatch(/its stamped files say what the model gives/);
   });
 
-  it('--refresh refuses other flags and an environment that does not exist', () => {
+  it('--refresh refuses other flags and an environment that does not exist', async () => {
     const root = temp();
-    const flags = parity(root, 'gen', 'env', 'dr-euc1', '--refresh', '--tier', 'production');
+    const flags = await parity(root, 'gen', 'env', 'dr-euc1', '--refresh', '--tier', 'production');
     expect(flags.status).toBe(1);
     expect(flags.stderr).toMatch(/--refresh keeps the manifest as it is/);
-    const missing = parity(root, 'gen', 'env', 'dr-nowhere', '--refresh');
+    const missing = await parity(root, 'gen', 'env', 'dr-nowhere', '--refresh');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/environment "dr-nowhere" does not exist/);
   });
 
-  it('check warns when a runbook field has a bracket left open (an unquoted " #" cut it short), and the example quotes it', () => {
+  it('check warns when a runbook field has a bracket left open (an unquoted " #" cut it short), and the example quotes it', async () => {
     expect(read(temp(), 'environments/platform.yaml')).toMatch(/^ {4}who: ".*rotation; #incidents\)"$/m);
     const root = temp();
     edit(root, 'environments/platform.yaml', /^ {4}who: .*$/m, '    who: the on-call lead (paged through the rotation; #incidents)');
-    expect(findings(root)).toContainEqual(
+    expect(await findings(root)).toContainEqual(
       expect.objectContaining({
         kind: 'unbalanced-bracket',
         severity: 'warning',

@@ -95,7 +95,7 @@ describe('pnpm synth: one process, incremental, never half-written', () => {
   });
 
   it('on the command line (compiled), names a TypeScript bundle outside the workspace packages and how to fix it', async () => {
-    const r = parity(root, 'synth', 'prod-use1');
+    const r = await parity(root, 'synth', 'prod-use1');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('bundles.queue');
     expect(r.stderr).toMatch(/node_modules\/@parity\/bundle-queue\/src\/index\.ts is TypeScript that the command line has not compiled/);

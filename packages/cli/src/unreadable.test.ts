@@ -18,9 +18,9 @@ function broken(): string {
 }
 
 describe('a definition that cannot be read', () => {
-  it('fails pnpm check with the YAML problem as a finding, also as JSON', () => {
+  it('fails pnpm check with the YAML problem as a finding, also as JSON', async () => {
     const root = broken();
-    const r = parity(root, 'check', '--json');
+    const r = await parity(root, 'check', '--json');
     expect(r.status).toBe(1);
     const report = JSON.parse(r.stdout) as {
       envs: unknown[];
@@ -32,10 +32,10 @@ describe('a definition that cannot be read', () => {
     expect(report.findings[0]!.line).toBeGreaterThan(0);
   });
 
-  it('fails pnpm synth and pnpm gen naming the file, and writes nothing', () => {
+  it('fails pnpm synth and pnpm gen naming the file, and writes nothing', async () => {
     const root = broken();
     for (const args of [['synth'], ['gen', 'env', 'staging-euw1']]) {
-      const r = parity(root, ...args);
+      const r = await parity(root, ...args);
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(/environments\/platform\.yaml:\d+:\d+: not valid YAML: .* at line \d+, column \d+/);
     }

@@ -30,44 +30,44 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(secrets, { recursive: true, force: true }));
 
-function parity(root: string, ...args: string[]) {
-  return runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
+async function parity(root: string, ...args: string[]) {
+  return await runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
 }
 
 describe('a manifest or drill report that links outside the repository', () => {
-  it('never shows the linked content in check --markdown, check --json or the HTML report', () => {
+  it('never shows the linked content in check --markdown, check --json or the HTML report', async () => {
     const root = temp();
     const manifest = join(root, 'environments/staging/environment.yaml');
     rmSync(manifest);
     symlinkSync(join(secrets, 'env.yaml'), manifest);
     symlinkSync(join(secrets, 'drill.json'), join(root, 'environments/dr-usw2/drills/2099-01-01T00-00-00Z.json'));
 
-    const md = parity(root, 'check', '--markdown');
+    const md = await parity(root, 'check', '--markdown');
     expect(md.status).toBe(1);
     expect(`${md.stdout}${md.stderr}`).not.toContain('TOPSECRET');
     expect(md.stdout).toMatch(/environments\/staging\/environment\.yaml.*symbolic link/);
 
-    const json = parity(root, 'check', '--json');
+    const json = await parity(root, 'check', '--json');
     expect(json.status).toBe(1);
     expect(`${json.stdout}${json.stderr}`).not.toContain('TOPSECRET');
     const report = JSON.parse(json.stdout) as { findings: Array<{ kind: string; file: string }> };
     expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'file-link', file: 'environments/staging/environment.yaml' }));
 
     const out = join(root, 'html');
-    const html = parity(root, 'report', '--out', out);
+    const html = await parity(root, 'report', '--out', out);
     expect(`${html.stdout}${html.stderr}`).not.toContain('TOPSECRET');
     const page = readFileSync(join(out, 'index.html'), 'utf8');
     expect(page).toContain('environments/staging/environment.yaml');
     expect(page).not.toContain('TOPSECRET');
   });
 
-  it('refuses a FIFO and a 50 MB manifest by kind, without reading them', () => {
+  it('refuses a FIFO and a 50 MB manifest by kind, without reading them', async () => {
     const root = temp();
     const staging = join(root, 'environments/staging/environment.yaml');
     rmSync(staging);
     expect(spawnSync('mkfifo', [staging]).status).toBe(0);
     truncateSync(join(root, 'environments/prod-use1/environment.yaml'), 50 * 1024 * 1024);
-    const r = parity(root, 'check', '--json');
+    const r = await parity(root, 'check', '--json');
     expect(r.status).toBe(1);
     const report = JSON.parse(r.stdout) as { findings: Array<{ kind: string; file: string; allowed?: string }> };
     expect(report.findings).toContainEqual(
@@ -82,9 +82,9 @@ describe('a manifest or drill report that links outside the repository', () => {
     );
   });
 
-  it('refuses an environment folder whose name has a look-alike character, naming it', () => {
+  it('refuses an environment folder whose name has a look-alike character, naming it', async () => {
     const root = temp();
-    const r = parity(root, 'gen', 'env', 'prod\u2010use2');
+    const r = await parity(root, 'gen', 'env', 'prod\u2010use2');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/U\+2010 \(HYPHEN/);
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);

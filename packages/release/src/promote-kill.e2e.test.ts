@@ -6,7 +6,8 @@
  * registry. Either way the manifest is untouched; the next command sweeps the temporary file, and
  * promote run again succeeds.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,7 +113,11 @@ describe('SIGKILL in the middle of promote, with a real registry', () => {
     expect(tree()).toEqual(before);
 
     // any command sweeps the dead process's temporary file
-    const check = spawnSync(process.execPath, [bin(), 'check', 'prod-use1', 'dr-usw2'], { env: childEnv(), encoding: 'utf8' });
+    // asynchronously: a minute's `check` on a loaded machine must not block the vitest worker
+    const check = await promisify(execFile)(process.execPath, [bin(), 'check', 'prod-use1', 'dr-usw2'], {
+      env: childEnv(),
+      encoding: 'utf8',
+    }).catch((e: { stdout: string; stderr: string }) => e);
     expect(check.stderr).not.toMatch(STACK_TRACE);
     expect(temporaries()).toEqual([]);
     expect(tree()).toEqual(before);
@@ -143,7 +148,13 @@ describe('SIGKILL in the middle of promote, with a real registry', () => {
     expect(tree()).toEqual(before);
     expect(temporaries()).toEqual([]);
 
-    const again = spawnSync(process.execPath, [bin(), 'promote', 'database', '--to', 'prod-use1'], { env: childEnv(), encoding: 'utf8' });
+    const again = await promisify(execFile)(process.execPath, [bin(), 'promote', 'database', '--to', 'prod-use1'], {
+      env: childEnv(),
+      encoding: 'utf8',
+    }).then(
+      (r) => ({ status: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ status: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
     expect(again.status, `${again.stdout}${again.stderr}`).toBe(0);
     const pinned = readFileSync(join(ws!.root, MANIFEST), 'utf8');
     const version = (JSON.parse(readFileSync(join(ws!.root, 'bundles/database/package.json'), 'utf8')) as { version: string }).version;

@@ -2,7 +2,7 @@
  * The tests' fleet, stamped once for every test process of the tree, and the command line as users
  * run it. No vitest here: child processes that are not tests import it too (see fleet.test.ts).
  */
-import { execFile, type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { execFile, spawn, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -58,18 +58,53 @@ export interface ParityOptions {
   own?: boolean;
 }
 
+/** What a `parity` run left: its exit status (or the signal that ended it) and its output. */
+export interface ParityRun {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
 /** Run `parity <args>` on the workspace at `root` through the launcher, as users run it. */
-export function parity(root: string, ...args: string[]): SpawnSyncReturns<string> {
+export function parity(root: string, ...args: string[]): Promise<ParityRun> {
   return runParity(root, args);
 }
 
-/** `parity` with options: extra environment variables, a timeout, a working directory. */
-export function runParity(root: string, args: readonly string[], opts: ParityOptions = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [opts.own ? join(root, 'packages', 'cli', 'bin', 'parity.js') : BIN, ...args], {
+/**
+ * `parity` with options: extra environment variables, a timeout (then SIGTERM), a working directory.
+ * Never synchronous: a vitest worker whose thread is blocked for a minute (a `check` of the fleet on
+ * a loaded machine) fails the whole run with "Timeout calling onTaskUpdate", as CI saw.
+ */
+export function runParity(root: string, args: readonly string[], opts: ParityOptions = {}): Promise<ParityRun> {
+  const child = spawn(process.execPath, [opts.own ? join(root, 'packages', 'cli', 'bin', 'parity.js') : BIN, ...args], {
     env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1', ...opts.env },
-    encoding: 'utf8',
-    ...(opts.timeout ? { timeout: opts.timeout } : {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  const timer = opts.timeout ? setTimeout(() => child.kill('SIGTERM'), opts.timeout) : undefined;
+  return new Promise((resolve, reject) => {
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+/** The stamp's own synchronous run, for `fleetEnvironments` (processes that are not vitest workers). */
+function runParitySync(root: string, args: readonly string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: STAMP_TIMEOUT,
   });
 }
 
@@ -228,7 +263,7 @@ function stampOrWait(key: string): string {
           copyDrills(root);
           continue;
         }
-        const r = runParity(root, step, { timeout: STAMP_TIMEOUT });
+        const r = runParitySync(root, step);
         if (r.status !== 0) throw stampFailed(step, r.status, `${r.stdout}${r.stderr}`);
       }
       stampedHere = true;
