@@ -20,6 +20,7 @@ import {
   measure,
   type Recovered,
   restore,
+  segmentStart,
   startPrimary,
   startShipping,
   startWriter,
@@ -56,9 +57,10 @@ describe.skipIf(!runnable && !CI)('backup & restore under write load: shipped, l
 
   it('restores base backup + shipped WAL: lost are exactly the rows whose WAL never left the lost region, within the cadence', async () => {
     const primary = await startPrimary(plane, { site: 'prod-use1' });
-    // AWS Backup every 20 min, logs shipped every 5 min; at 5 min of schedule = 1 s of drill: 4 s and 1 s
+    // AWS Backup every 40 min, logs shipped every 5 min; at 5 min of schedule = 1 s of drill: 8 s and 1 s. The
+    // loss comes at 12 s or later, so the restore needs the WAL shipped since the newest base backup.
     const shipping = await startShipping(plane, primary, 'dr-usw2', {
-      baseBackupEverySeconds: 4,
+      baseBackupEverySeconds: 8,
       walEverySeconds: 1,
       scheduleSecondsPerDrillSecond: 300,
     });
@@ -96,6 +98,8 @@ describe.skipIf(!runnable && !CI)('backup & restore under write load: shipped, l
     // exactly the WAL that reached the DR side came back: each recovered row was written before the end of recovery,
     // each lost one after it (but the first lost, whose row may precede the end while its commit record follows it)
     const end = lsnValue(recovered.end!.lsn);
+    // every shipped segment was replayed (readable by the server's user): recovery ended in or past the newest
+    expect(end >= segmentStart(atLoss.walSegments.filter((f) => /^[0-9A-F]{24}$/.test(f)).at(-1)!)).toBe(true);
     const back = await present(recovered, 'drill-backup');
     const acked = log.commits.filter((c) => c.outcome === 'acknowledged');
     for (const c of acked.filter((a) => back.has(a.seq))) expect(lsnValue(c.lsn!) < end).toBe(true);

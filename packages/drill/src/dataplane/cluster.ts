@@ -375,6 +375,15 @@ export function recoveryEnd(cluster: Cluster): { timeline: number; lsn: string }
   return lsn ? { timeline: Number.parseInt(newest.slice(0, 8), 16), lsn } : undefined;
 }
 
+/** The WAL segment size `initCluster` gives every cluster of the plane (`--wal-segsize=1`). */
+export const WAL_SEGMENT_BYTES = 1n << 20n;
+
+/** Where a WAL segment file (`000000010000000000000082`: timeline, log, segment) begins, as `lsnValue` counts. */
+export function segmentStart(file: string): bigint {
+  if (!/^[0-9A-F]{24}$/.test(file)) throw planeFailed(`not a WAL segment file name: ${file}`);
+  return (BigInt(`0x${file.slice(8, 16)}`) << 32n) + BigInt(`0x${file.slice(16, 24)}`) * WAL_SEGMENT_BYTES;
+}
+
 /** A WAL position (`16/B374D848`) as a number, to compare two. */
 export function lsnValue(lsn: string): bigint {
   const [hi, lo] = lsn.split('/');
