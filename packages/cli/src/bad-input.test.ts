@@ -40,8 +40,8 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-async function parity(...args: string[]) {
-  return await runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
+function parity(...args: string[]) {
+  return runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
 }
 /** What a user would see change: every committed file (synth output is not committed). */
 function snapshot(): Map<string, string> {
@@ -383,7 +383,7 @@ const NAMES: Array<[string, string[], RegExp]> = [
 ];
 
 describe('fails on bad names', () => {
-  it.each(NAMES)('%s', async (_name, args, where) => await refuses(args, where));
+  it.each(NAMES)('%s', (_name, args, where) => refuses(args, where));
 });
 
 describe('fails on an environment folder made by hand with a name outside the grammar', () => {

@@ -30,8 +30,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(secrets, { recursive: true, force: true }));
 
-async function parity(root: string, ...args: string[]) {
-  return await runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
+function parity(root: string, ...args: string[]) {
+  return runParity(root, args, { env: { CI: '' }, timeout: 120_000 });
 }
 
 describe('a manifest or drill report that links outside the repository', () => {

@@ -6,15 +6,14 @@
  * registry. Either way the manifest is untouched; the next command sweeps the temporary file, and
  * promote run again succeeds.
  */
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, PAUSE_BEFORE_RENAME } from '@parity/io';
 import { readTree, REPO_ROOT } from '@parity/model/testing';
-import { fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
+import { fleetEnvironmentsAsync, fleetWorkspace, runParity, STAMP_TIMEOUT } from '@parity/testkit';
 import { addUser, startRegistry, type RunningRegistry } from './registry.js';
 import { release } from './release.js';
 
@@ -33,6 +32,9 @@ const savedUserconfig = process.env.npm_config_userconfig;
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, PARITY_ROOT: ws!.root, NO_COLOR: '1', npm_config_userconfig: join(state, 'npmrc'), ...extra };
 }
+
+/** `parity <args>` in the workspace, to its end, with the child's environment (asynchronously: never a blocked worker). */
+const parityHere = (...args: string[]) => runParity(ws!.root, args, { own: true, env: childEnv() });
 
 /** The environments folder, without temporary files. */
 function tree(): Map<string, string> {
@@ -113,11 +115,7 @@ describe('SIGKILL in the middle of promote, with a real registry', () => {
     expect(tree()).toEqual(before);
 
     // any command sweeps the dead process's temporary file
-    // asynchronously: a minute's `check` on a loaded machine must not block the vitest worker
-    const check = await promisify(execFile)(process.execPath, [bin(), 'check', 'prod-use1', 'dr-usw2'], {
-      env: childEnv(),
-      encoding: 'utf8',
-    }).catch((e: { stdout: string; stderr: string }) => e);
+    const check = await parityHere('check', 'prod-use1', 'dr-usw2');
     expect(check.stderr).not.toMatch(STACK_TRACE);
     expect(temporaries()).toEqual([]);
     expect(tree()).toEqual(before);
@@ -148,13 +146,7 @@ describe('SIGKILL in the middle of promote, with a real registry', () => {
     expect(tree()).toEqual(before);
     expect(temporaries()).toEqual([]);
 
-    const again = await promisify(execFile)(process.execPath, [bin(), 'promote', 'database', '--to', 'prod-use1'], {
-      env: childEnv(),
-      encoding: 'utf8',
-    }).then(
-      (r) => ({ status: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ status: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+    const again = await parityHere('promote', 'database', '--to', 'prod-use1');
     expect(again.status, `${again.stdout}${again.stderr}`).toBe(0);
     const pinned = readFileSync(join(ws!.root, MANIFEST), 'utf8');
     const version = (JSON.parse(readFileSync(join(ws!.root, 'bundles/database/package.json'), 'utf8')) as { version: string }).version;

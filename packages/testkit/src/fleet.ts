@@ -2,7 +2,7 @@
  * The tests' fleet, stamped once for every test process of the tree, and the command line as users
  * run it. No vitest here: child processes that are not tests import it too (see fleet.test.ts).
  */
-import { execFile, spawn, type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { spawn, type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -299,14 +299,8 @@ async function stampOrWaitAsync(key: string): Promise<string> {
           copyDrills(root);
           continue;
         }
-        await new Promise<void>((resolve, reject) =>
-          execFile(
-            process.execPath,
-            [BIN, ...step],
-            { env: { ...process.env, PARITY_ROOT: root, NO_COLOR: '1' }, timeout: STAMP_TIMEOUT, maxBuffer: 16 * 1024 * 1024 },
-            (error, stdout, stderr) => (error ? reject(stampFailed(step, error.code as number | null, `${stdout}${stderr}`)) : resolve()),
-          ),
-        );
+        const r = await runParity(root, step, { timeout: STAMP_TIMEOUT });
+        if (r.status !== 0) throw stampFailed(step, r.status, `${r.stdout}${r.stderr}`);
       }
       stampedHere = true;
       return publish(key, root);

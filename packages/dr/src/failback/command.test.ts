@@ -20,8 +20,8 @@ afterAll(() => {
   for (const w of workspaces.splice(0)) w.cleanup();
 });
 
-async function failback(root: string, ...args: string[]) {
-  return await failbackOf(root, 'dr-usw2', ...args);
+function failback(root: string, ...args: string[]) {
+  return failbackOf(root, 'dr-usw2', ...args);
 }
 
 async function failbackOf(root: string, dr: string, ...args: string[]) {
