@@ -20,23 +20,25 @@ export {
 } from './failover/command.js';
 export { describePoint, type RecoveryPoint } from './failover/recovery-point.js';
 export {
-  archivedQueues,
-  archivesQueues,
   IDEMPOTENCY_KEY,
   PRODUCED_AT,
   producedAt,
   REPLAYED_BY,
-  type ReplayQueue,
-  type ReplayResult,
   readCheckpoint,
   releaseMessages,
   replayArchive,
-  replayLines,
   replayPair,
-  replayProcedure,
-  replayQueues,
   scanQueue,
 } from './failover/replay.js';
+export {
+  archivedQueues,
+  archivesQueues,
+  type ReplayQueue,
+  type ReplayResult,
+  replayLines,
+  replayProcedure,
+  replayQueues,
+} from './failover/replay-plan.js';
 export type { FailoverStep } from './failover/section.js';
 export { databaseOf } from './names.js';
 export { blockingFindings, findingLines, type Pair, resolvePair, snapshotId, terraformOf } from './pair.js';

@@ -27,7 +27,8 @@ import { refuseUnrun, strategyFor } from '../strategy/strategies.js';
 import { type FailoverChange, failoverChange } from './change.js';
 import { failoverProcedure, type FailoverProcedureStep } from './procedure.js';
 import { describePoint, type RecoveryPoint } from './recovery-point.js';
-import { archivedQueues, archivesQueues, replayPair, type ReplayResult } from './replay.js';
+import { replayPair } from './replay.js';
+import { archivedQueues, archivesQueues, type ReplayResult } from './replay-plan.js';
 import { failoverComment, failoverSection, type FailoverStep, nextStep } from './section.js';
 
 export type { FailoverTarget };

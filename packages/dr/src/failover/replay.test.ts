@@ -12,7 +12,7 @@ import { type Pair, resolvePair } from '../pair.js';
 import { queueLoss } from '../runbook/runbook.js';
 import { strategyFor } from '../strategy/strategies.js';
 import { failoverProcedure } from './procedure.js';
-import { archivedQueues, archivesQueues, replayLines, replayProcedure } from './replay.js';
+import { archivedQueues, archivesQueues, replayLines, replayProcedure } from './replay-plan.js';
 
 // The tests' fleet stamped (or waited for) without blocking the worker first: fleetWorkspace() then
 // copies it; a worker blocked for a minute on a loaded machine trips vitest's RPC timeout.

@@ -30,8 +30,6 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ResolvedEnvironment } from '@parity/model';
 import { archivedQueues, type ReplayQueue, type ReplayResult } from './replay-plan.js';
 
-export * from './replay-plan.js';
-
 /** The message attribute producers set: when the message was made (ISO 8601). */
 export const PRODUCED_AT = 'produced-at';
 /** The message attribute producers set: the same for a message sent again. */

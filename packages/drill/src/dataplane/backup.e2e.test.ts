@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertIntact,
+  isWalSegment,
   type DataPlane,
   kill,
   lsnValue,
@@ -99,7 +100,7 @@ describe.skipIf(!runnable && !CI)('backup & restore under write load: shipped, l
     // each lost one after it (but the first lost, whose row may precede the end while its commit record follows it)
     const end = lsnValue(recovered.end!.lsn);
     // every shipped segment was replayed (readable by the server's user): recovery ended in or past the newest
-    expect(end >= segmentStart(atLoss.walSegments.filter((f) => /^[0-9A-F]{24}$/.test(f)).at(-1)!)).toBe(true);
+    expect(end >= segmentStart(atLoss.walSegments.filter(isWalSegment).at(-1)!)).toBe(true);
     const back = await present(recovered, 'drill-backup');
     const acked = log.commits.filter((c) => c.outcome === 'acknowledged');
     for (const c of acked.filter((a) => back.has(a.seq))) expect(lsnValue(c.lsn!) < end).toBe(true);

@@ -11,7 +11,18 @@
  */
 import { cpSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Cluster, type DataPlane, lsnValue, newPlace, PG_USER, runPg, segmentStart, startCluster, until } from './cluster.js';
+import {
+  type Cluster,
+  type DataPlane,
+  isWalSegment,
+  lsnValue,
+  newPlace,
+  PG_USER,
+  runPg,
+  segmentStart,
+  startCluster,
+  until,
+} from './cluster.js';
 import { planeFailed } from './errors.js';
 import { type Recovered, type RestoredFrom, untilPrimary } from './recovered.js';
 import type { Writer, WriterLog } from './writer.js';
@@ -261,7 +272,7 @@ export async function restore(plane: DataPlane, shipping: Shipping, opts: { site
  * shipped writes as lost.
  */
 function replayedAll(cluster: Cluster, end: Recovered['end'], walSegments: readonly string[], to: string, log: string): void {
-  const newest = walSegments.filter((f) => /^[0-9A-F]{24}$/.test(f)).at(-1);
+  const newest = walSegments.filter(isWalSegment).at(-1);
   if (!newest || !end || lsnValue(end.lsn) >= segmentStart(newest)) return;
   throw planeFailed(
     `${cluster.id}'s recovery ended at ${end.lsn}, before WAL segment ${newest}: not every WAL file shipped to ${to} was replayed (the server could not read one?); see ${log}`,

@@ -378,9 +378,12 @@ export function recoveryEnd(cluster: Cluster): { timeline: number; lsn: string }
 /** The WAL segment size `initCluster` gives every cluster of the plane (`--wal-segsize=1`). */
 export const WAL_SEGMENT_BYTES = 1n << 20n;
 
-/** Where a WAL segment file (`000000010000000000000082`: timeline, log, segment) begins, as `lsnValue` counts. */
+/** A WAL segment file's name (`000000010000000000000082`: timeline, log, segment), not a history file's. */
+export const isWalSegment = (file: string): boolean => /^[0-9A-F]{24}$/.test(file);
+
+/** Where a WAL segment file begins, as `lsnValue` counts. */
 export function segmentStart(file: string): bigint {
-  if (!/^[0-9A-F]{24}$/.test(file)) throw planeFailed(`not a WAL segment file name: ${file}`);
+  if (!isWalSegment(file)) throw planeFailed(`not a WAL segment file name: ${file}`);
   return (BigInt(`0x${file.slice(8, 16)}`) << 32n) + BigInt(`0x${file.slice(16, 24)}`) * WAL_SEGMENT_BYTES;
 }
 
