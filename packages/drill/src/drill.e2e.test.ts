@@ -21,8 +21,8 @@ import { type DrillReport, EVIDENCE_SUFFIX } from '@parity/model';
 import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './target/testing.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = probeMoto();
-const hasTerraform = probeTerraform();
+const hasMoto = await probeMoto();
+const hasTerraform = await probeTerraform();
 const runnable = hasMoto && hasTerraform;
 // Every drill runs through the launcher users run (BIN), in a throwaway workspace holding the
 // tests' fleet (@parity/testkit), whatever the repository's environments/ holds.

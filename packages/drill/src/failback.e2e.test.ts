@@ -21,8 +21,8 @@ import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './target/t
 beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const CI = process.env.CI === 'true';
-const hasMoto = probeMoto();
-const hasTerraform = probeTerraform();
+const hasMoto = await probeMoto();
+const hasTerraform = await probeTerraform();
 
 const workspaces: Array<{ cleanup: () => void }> = [];
 afterAll(() => {

@@ -34,7 +34,7 @@ import { hasMoto as probeMoto } from './target/testing.js';
 const FAILOVER_TIMEOUT = 15 * 60_000;
 
 const CI = process.env.CI === 'true';
-const hasMoto = probeMoto();
+const hasMoto = await probeMoto();
 // Through the launcher users run (BIN), in throwaway workspaces holding the tests' fleet (@parity/testkit).
 const tempWorkspace = fleetWorkspace;
 

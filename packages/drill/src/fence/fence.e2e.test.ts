@@ -26,8 +26,8 @@ import { AWS_GLOBAL_CONTROL_PLANES, type Fence, startFence } from './fence.js';
 import { callerToken } from './request.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = probeMoto();
-const hasTerraform = probeTerraform();
+const hasMoto = await probeMoto();
+const hasTerraform = await probeTerraform();
 const PLUGIN_DIR = process.env.PARITY_TF_PLUGIN_DIR ?? '/opt/tf-plugins';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

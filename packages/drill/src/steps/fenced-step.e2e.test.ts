@@ -7,7 +7,6 @@
  *
  * Needs moto_server (moto 5.2.1): skipped locally without it, FAILS under CI=true.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +19,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrillContext } from '../context.js';
 import { startFence } from '../fence/index.js';
 import { motoCommand, startMoto, type Moto } from '../target/moto.js';
+import { hasMoto as probeMoto } from '../target/testing.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = spawnSync(motoCommand(), ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const hasMoto = await probeMoto();
 
 const pair = {
   primary: { name: 'prod-use1', region: 'us-east-1' },

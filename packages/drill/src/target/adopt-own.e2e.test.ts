@@ -22,8 +22,8 @@ import { ParityError } from '@parity/model';
 import { apply, diagnosticsOf, init, pendingChanges, stateResources, type TfContext } from './terraform.js';
 
 const CI = process.env.CI === 'true';
-const hasMoto = probeMoto();
-const hasTerraform = probeTerraform();
+const hasMoto = await probeMoto();
+const hasTerraform = await probeTerraform();
 const pluginDir = process.env.PARITY_TF_PLUGIN_DIR ?? (existsSync('/opt/tf-plugins') ? '/opt/tf-plugins' : undefined);
 const REGION = 'eu-west-1';
 
