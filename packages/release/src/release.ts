@@ -173,7 +173,7 @@ export async function buildAll(root: string, pkgs: readonly WorkspacePackage[]):
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   const r = await run(process.execPath, [tsc, '-b', '--force', ...pkgs.map((p) => join(p.dir, 'tsconfig.build.json'))], root, {});
   if (r.code !== 0) {
-    const fix = 'fix the compile errors above (pnpm turbo run typecheck shows them too), then run pnpm release again';
+    const fix = 'fix the compile errors above (pnpm typecheck shows them too), then run pnpm release again';
     refuseOne(releaseStepFailed(`building ${pkgs.map((p) => p.name).join(', ')}`, r.stdout + r.stderr, fix));
   }
 }

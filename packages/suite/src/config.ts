@@ -1,8 +1,11 @@
 /**
  * The one vitest configuration of every package: two projects and a reporter.
  *
- * - `unit`: every `*.test.ts` but the end-to-end files. CPU-bound (real synth, real `terraform
- *   validate`), so vitest's default of one worker per spare core stands. A package's `test` script.
+ * - `unit`: every `*.test.ts` but the end-to-end files: real synth, real `terraform validate`, the
+ *   command line run as users run it. Those files wait on the child processes they start as much as
+ *   they compute, so a package's files run on UNIT_MIN_WORKERS workers at least (vitest's default is
+ *   one per spare core: one on the 2-core machines CI uses, which ran the command line's 26 files one
+ *   after the other, 7.6 min where two workers take 5.8). A package's `test` script.
  * - `e2e`: `*.e2e.test.ts`, the files that start a server of their own (an emulator, a registry, a
  *   browser, a pseudo-terminal) on a free port, in a work folder of their own, and then mostly wait.
  *   Nothing in them is shared, so they run side by side: a package's `test:e2e` script runs them
@@ -13,12 +16,16 @@
  * Before each test, one turn of the event loop (setup.ts). The reporter records how long each test file took (see timings.ts): `pnpm test` lists the ten
  * slowest at its end.
  */
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig, type ViteUserConfig } from 'vitest/config';
 import { Timings } from './timings.js';
 
 /** The end-to-end files: one naming convention for emulator, registry, browser and terminal tests. */
 export const E2E_FILES = '**/*.e2e.test.ts';
+
+/** The fewest workers a package's unit files run on (more where the machine has more spare cores). */
+export const UNIT_MIN_WORKERS = 2;
 
 /** The most end-to-end files one package runs at once (its `test:e2e --maxWorkers`). */
 export const E2E_MAX_WORKERS = 4;
@@ -37,6 +44,8 @@ export function parityVitest(options: SuiteOptions): ViteUserConfig {
   return defineConfig({
     test: {
       testTimeout: options.testTimeout,
+      // the unit project's workers (a package's `test:e2e` script sets its own with --maxWorkers)
+      maxWorkers: Math.max(UNIT_MIN_WORKERS, availableParallelism() - 1),
       hookTimeout: options.hookTimeout ?? options.testTimeout,
       // one turn of the event loop before each test (setup.ts): a busy machine never fails a passing run
       setupFiles: [fileURLToPath(new URL('./setup.ts', import.meta.url)), ...(options.setupFiles ?? [])],

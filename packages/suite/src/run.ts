@@ -2,7 +2,8 @@
  * `pnpm test` and `pnpm test:unit`.
  *
  * - `pnpm test:unit` (the inner loop): `turbo run typecheck lint test`, two tasks at a time: the
- *   CPU-bound work of every package (tsc, Biome, the `unit` vitest project).
+ *   CPU-bound work (one `tsc` program over every package, Biome, each package's `unit` vitest
+ *   project; no test waits for a typecheck: vitest compiles what it runs).
  * - `pnpm test` (everything; CI runs it): the same, and at the same time `turbo run test:e2e` for every
  *   package with end-to-end files, all at once. Those mostly wait (on emulators, registries,
  *   a browser), so the CPU-bound tasks run while they wait instead of after them. A failure in either

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProcess } from '@parity/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E_MAX_WORKERS } from './config.js';
+import { E2E_MAX_WORKERS, parityVitest, UNIT_MIN_WORKERS } from './config.js';
 import { e2ePackages, turboRuns } from './run.js';
 import { formatSeconds, formatSlowest, type ProjectTimings, readTimings, slowest, TIMINGS_DIR, workspaceDirs } from './timings.js';
 
@@ -110,6 +110,12 @@ describe('pnpm test’s turbo runs', () => {
       );
       expect(script.test, d).toBe('vitest run --project unit');
     }
+  });
+
+  it('runs a package’s unit files on two workers at least, even where vitest would give them one', () => {
+    const test = parityVitest({ testTimeout: 1000 }).test!;
+    expect(UNIT_MIN_WORKERS).toBe(2);
+    expect(test.maxWorkers).toBeGreaterThanOrEqual(UNIT_MIN_WORKERS);
   });
 });
 
