@@ -1,3 +1,4 @@
+import { pbkdf2 } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,17 @@ describe('processes', () => {
     const text = readFileSync(log, 'utf8');
     expect(text).toMatch(/^\n\$ .*node.* -e /);
     expect(text).toContain('a\nbc\n');
+  });
+
+  it('resolves only once every line is in the log: a caller reads the file at once', async () => {
+    const log = join(dir(), 'busy.log');
+    // libuv's file-system threads busy for a while (a loaded machine): the log's writes wait behind them
+    const busy = Array.from({ length: 8 }, () => new Promise((done) => pbkdf2('p', 's', 200_000, 64, 'sha512', done)));
+    const r = await runProcess(process.execPath, ['-e', 'console.log("the last line")'], { cwd: tmpdir(), log });
+    const text = readFileSync(log, 'utf8');
+    await Promise.all(busy);
+    expect(r.code).toBe(0);
+    expect(text).toMatch(/the last line\n$/);
   });
 
   it('fails with the command line, the exit code and what it printed when a checked run exits non-zero', async () => {

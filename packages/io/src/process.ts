@@ -149,20 +149,29 @@ export function runProcess(cmd: string, args: readonly string[], o: ProcessOptio
       killTimer = setTimeout(() => kill('SIGKILL'), o.graceMs ?? 5000);
     };
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = () => {
+    /** Stop listening for the abort; end the log, resolving once what was written is in the file. */
+    let settled: Promise<void> | undefined;
+    const settle = (): Promise<void> => {
       o.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
-      log?.end();
+      settled ??= log
+        ? new Promise((closed) => {
+            log.once('close', () => closed());
+            log.end();
+          })
+        : Promise.resolve();
+      return settled;
     };
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      settle();
+    child.on('error', async (e: NodeJS.ErrnoException) => {
+      await settle();
       if (pid && grouped) o.groups?.remove(pid);
       fail(e.code === 'ENOENT' ? missing(cmd, o.missingFix) : e);
     });
     child.on('close', async (code, signal) => {
       out.end();
       err.end();
-      settle();
+      // a caller reads the log as soon as this resolves: its last lines must be in the file
+      await settle();
       if (pid && grouped) {
         // what the program started (provider plugins) must not outlive it
         await stopGroup(pid, 2000);
