@@ -13,12 +13,17 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastDrill } from '@parity/checks';
 import { REPO_ROOT } from '@parity/model/testing';
-import { BIN, fleetWorkspace } from '@parity/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@parity/io';
 import { motoCommand } from './target/moto.js';
 import { type DrillReport, EVIDENCE_SUFFIX } from '@parity/model';
 import { hasMoto as probeMoto, hasTerraform as probeTerraform } from './target/testing.js';
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp, or a wait for another process's, of a minute on a loaded machine trips vitest's
+// worker RPC timeout ("Timeout calling onTaskUpdate").
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const CI = process.env.CI === 'true';
 const hasMoto = await probeMoto();

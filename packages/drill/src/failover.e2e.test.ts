@@ -16,9 +16,9 @@ import {
   CreateDBInstanceReadReplicaCommand,
   CreateDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
-import { loadWorkspace, resolveEnvironment } from '@parity/model';
+import { stackFile } from '@parity/synth/cache';
 import { REPO_ROOT } from '@parity/model/testing';
-import { BIN, fleetWorkspace } from '@parity/testkit';
+import { BIN, fleetEnvironmentsAsync, fleetWorkspace, STAMP_TIMEOUT } from '@parity/testkit';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -32,6 +32,11 @@ import { hasMoto as probeMoto } from './target/testing.js';
 // 15 minutes a case: in `pnpm test` the drills run beside this file on CI's 2 cores, and a fresh-clone
 // run took dr-euc1's case (apply prod-euw1, copy, pnpm failover) past 5.
 const FAILOVER_TIMEOUT = 15 * 60_000;
+
+// The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
+// synchronous stamp, or a wait for another process's, of a minute on a loaded machine trips vitest's
+// worker RPC timeout ("Timeout calling onTaskUpdate").
+beforeAll(() => fleetEnvironmentsAsync().then(() => undefined), STAMP_TIMEOUT);
 
 const CI = process.env.CI === 'true';
 const hasMoto = await probeMoto();
@@ -52,11 +57,15 @@ function cli(root: string, args: string[]): Promise<{ code: number | null; out: 
   });
 }
 
-/** The primary's database identifier, from its own Terraform. */
+/**
+ * The primary's database identifier, from its own Terraform: synthesized by `parity synth` in a
+ * child process (a synth in this worker would block it for as long as it takes on a loaded machine).
+ */
 async function primaryDb(root: string, env: string): Promise<string> {
-  const r = resolveEnvironment(await loadWorkspace(root), env);
-  const { synthToJson } = await import('@parity/synth');
-  return literal(placedResources((await synthToJson(root, r.env!)) as TerraformJson, 'aws_db_instance')[0]!.body.identifier)!;
+  const r = await cli(root, ['synth', env]);
+  expect(r.code, r.out).toBe(0);
+  const json = JSON.parse(readFileSync(stackFile(root, env), 'utf8')) as TerraformJson;
+  return literal(placedResources(json, 'aws_db_instance')[0]!.body.identifier)!;
 }
 
 describe.skipIf(!hasMoto && !CI)('pnpm failover against moto', () => {
