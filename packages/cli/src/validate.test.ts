@@ -106,10 +106,13 @@ describe('pnpm validate: real terraform init + validate with the real AWS provid
       const committed = readFileSync(manifest, 'utf8');
       for (const section of ['step: reprotect', 'step: restore\n  snapshot: acme-dr-euc1-db-failback-20261129100000']) {
         writeFileSync(manifest, `${committed}failback:\n  ${section}\n`);
-        for (const [r] of [await validate(['prod-euw1'], { jobs: 1 }, ws), await validate(['dr-euc1'], { jobs: 1 }, ws)]) {
+        // both sides in one Terraform root (one provider start), each judged on its own
+        const both = await validate(['prod-euw1', 'dr-euc1'], { jobs: 1 }, ws);
+        expect(both.map((r) => r.env)).toEqual(['dr-euc1', 'prod-euw1']);
+        for (const r of both) {
           expect(
-            r!.result.diagnostics.filter((d) => d.severity === 'error'),
-            section,
+            r.result.diagnostics.filter((d) => d.severity === 'error'),
+            `${section}: ${r.env}`,
           ).toEqual([]);
         }
         type Json = { resource: Record<string, Record<string, Record<string, unknown>>> };
