@@ -1,18 +1,21 @@
 /**
  * `pnpm test` and `pnpm test:unit`.
  *
- * - `pnpm test:unit` (the inner loop): `turbo run typecheck lint test`, two tasks at a time: the
- *   CPU-bound work (one `tsc` program over every package, Biome, each package's `unit` vitest
- *   project; no test waits for a typecheck: vitest compiles what it runs).
+ * - `pnpm test:unit` (the inner loop): the CPU-bound work (one `tsc` program over every package,
+ *   Biome, each package's `unit` vitest project; no test waits for a typecheck: vitest compiles what
+ *   it runs). The package with the most unit files (the command line's) starts at once in a turbo run
+ *   of its own, beside `turbo run typecheck lint test` of everything else, one task at a time: turbo
+ *   starts a package after the packages it depends on, and the command line, which depends on all of
+ *   them, came last and ran alone for minutes at the end.
  * - `pnpm test` (everything; CI runs it): the same, and at the same time `turbo run test:e2e` for every
  *   package with end-to-end files, all at once. Those mostly wait (on emulators, registries,
- *   a browser), so the CPU-bound tasks run while they wait instead of after them. A failure in either
- *   run stops the other (turbo stops at the first failure too).
+ *   a browser), so the CPU-bound tasks run while they wait instead of after them. A failure in any
+ *   run stops the others (turbo stops at the first failure too).
  *
  * Extra arguments go to every turbo run (`pnpm test --filter @parity/drill`). At the end: how long
  * each run took and the ten slowest test files (timings.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProcess } from '@parity/io';
@@ -22,6 +25,41 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** The CPU-bound tasks: typecheck, Biome, unit tests; two at a time on the 2-core machines CI uses. */
 export const CPU_RUN = ['typecheck', 'lint', 'test', '--concurrency=2'];
+
+/** The number of unit test files (`*.test.ts`, not `*.e2e.test.ts`) under a package's `src`. */
+export function unitFileCount(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) n += unitFileCount(join(dir, e.name));
+    else if (e.name.endsWith('.test.ts') && !e.name.endsWith('.e2e.test.ts')) n += 1;
+  }
+  return n;
+}
+
+/** The package with the most unit test files (the first by name on a tie), or none without any. */
+export function heaviestUnitPackage(root: string): string | undefined {
+  let best: { name: string; files: number } | undefined;
+  for (const d of workspaceDirs(root)) {
+    const files = unitFileCount(join(root, d, 'src'));
+    if (files === 0 || (best && files <= best.files)) continue;
+    best = { name: (JSON.parse(readFileSync(join(root, d, 'package.json'), 'utf8')) as { name: string }).name, files };
+  }
+  return best?.name;
+}
+
+/**
+ * The CPU-bound turbo runs: the heaviest package's unit tests at once, and everything else one task
+ * at a time beside them. With arguments of the caller's (a `--filter`), one run as asked.
+ */
+export function cpuRuns(root: string, extra: readonly string[] = []): string[][] {
+  const first = extra.length === 0 ? heaviestUnitPackage(root) : undefined;
+  if (!first) return [[...CPU_RUN, ...extra]];
+  return [
+    ['test', `--filter=${first}`],
+    ['typecheck', 'lint', 'test', '--concurrency=1', `--filter=!${first}`],
+  ];
+}
 
 /** Packages whose `package.json` has a `test:e2e` script. */
 export function e2ePackages(root: string): string[] {
@@ -34,11 +72,11 @@ export function e2ePackages(root: string): string[] {
 
 /** The turbo runs of a mode, each a list of `turbo run` arguments. */
 export function turboRuns(mode: 'all' | 'unit', root: string, extra: readonly string[] = []): string[][] {
-  const cpu = [...CPU_RUN, ...extra];
-  if (mode === 'unit') return [cpu];
+  const cpu = cpuRuns(root, extra);
+  if (mode === 'unit') return cpu;
   // every end-to-end task at once: they wait, and each runs its own files side by side (test:e2e --maxWorkers)
   const e2e = ['test:e2e', `--concurrency=${Math.max(1, e2ePackages(root).length)}`, ...extra];
-  return [e2e, cpu];
+  return [e2e, ...cpu];
 }
 
 async function main(): Promise<number> {
@@ -62,7 +100,7 @@ async function main(): Promise<number> {
   const results = await Promise.all(runs);
   const lines = results.map(
     (r) =>
-      `turbo run ${r.args.join(' ')}: ${r.aborted ? 'stopped (the other run failed)' : r.code === 0 ? 'passed' : 'FAILED'} in ${formatSeconds(r.seconds)}`,
+      `turbo run ${r.args.join(' ')}: ${r.aborted ? 'stopped (another run failed)' : r.code === 0 ? 'passed' : 'FAILED'} in ${formatSeconds(r.seconds)}`,
   );
   process.stdout.write(
     `\n${lines.join('\n')}\n${mode === 'all' ? 'pnpm test' : 'pnpm test:unit'} took ${formatSeconds((Date.now() - started) / 1000)}\n\n`,

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { runProcess } from '@parity/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E_MAX_WORKERS, parityVitest, UNIT_MIN_WORKERS } from './config.js';
-import { e2ePackages, turboRuns } from './run.js';
+import { e2ePackages, heaviestUnitPackage, turboRuns, unitFileCount } from './run.js';
 import { formatSeconds, formatSlowest, type ProjectTimings, readTimings, slowest, TIMINGS_DIR, workspaceDirs } from './timings.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -90,13 +90,29 @@ describe('the unit and e2e projects, and each file’s duration', () => {
 });
 
 describe('pnpm test’s turbo runs', () => {
-  it('pnpm test:unit is the CPU-bound run alone; pnpm test adds every test:e2e at once beside it', () => {
-    expect(turboRuns('unit', root)).toEqual([['typecheck', 'lint', 'test', '--concurrency=2']]);
-    expect(e2ePackages(root)).toEqual(['packages/demo']);
+  it('pnpm test:unit is the CPU-bound runs alone, the heaviest package first; pnpm test adds every test:e2e at once beside them', () => {
+    // the demo workspace's one package with unit files is the heaviest
+    expect(heaviestUnitPackage(root)).toBe('@demo/pkg');
+    expect(turboRuns('unit', root)).toEqual([
+      ['test', '--filter=@demo/pkg'],
+      ['typecheck', 'lint', 'test', '--concurrency=1', '--filter=!@demo/pkg'],
+    ]);
+    expect(turboRuns('all', root)).toEqual([
+      ['test:e2e', '--concurrency=1'],
+      ['test', '--filter=@demo/pkg'],
+      ['typecheck', 'lint', 'test', '--concurrency=1', '--filter=!@demo/pkg'],
+    ]);
+    // a caller's filter: one CPU-bound run, as asked
     expect(turboRuns('all', root, ['--filter', '@demo/pkg'])).toEqual([
       ['test:e2e', '--concurrency=1', '--filter', '@demo/pkg'],
       ['typecheck', 'lint', 'test', '--concurrency=2', '--filter', '@demo/pkg'],
     ]);
+  });
+
+  it('in this repository, the command line has the most unit files and starts first', () => {
+    const counts = workspaceDirs(REPO).map((d) => unitFileCount(join(REPO, d, 'src')));
+    expect(unitFileCount(join(REPO, 'packages', 'cli', 'src'))).toBe(Math.max(...counts));
+    expect(heaviestUnitPackage(REPO)).toBe('@parity/cli');
   });
 
   it('in this repository, every package with end-to-end files has a test:e2e task that runs them side by side (at most E2E_MAX_WORKERS at once)', () => {
