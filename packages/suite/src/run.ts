@@ -19,33 +19,31 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProcess } from '@parity/io';
-import { formatSeconds, formatSlowest, readTimings, slowest, workspaceDirs } from './timings.js';
+import { formatSeconds, formatSlowest, packageName, readTimings, slowest, workspaceDirs } from './timings.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** The CPU-bound tasks: typecheck, Biome, unit tests; two at a time on the 2-core machines CI uses. */
-export const CPU_RUN = ['typecheck', 'lint', 'test', '--concurrency=2'];
+/** The CPU-bound tasks: typecheck, Biome, unit tests. */
+const CPU_TASKS = ['typecheck', 'lint', 'test'];
+
+/** The CPU-bound tasks, two at a time on the 2-core machines CI uses. */
+export const CPU_RUN = [...CPU_TASKS, '--concurrency=2'];
 
 /** The number of unit test files (`*.test.ts`, not `*.e2e.test.ts`) under a package's `src`. */
 export function unitFileCount(dir: string): number {
   if (!existsSync(dir)) return 0;
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) n += unitFileCount(join(dir, e.name));
-    else if (e.name.endsWith('.test.ts') && !e.name.endsWith('.e2e.test.ts')) n += 1;
-  }
-  return n;
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.ts') && !f.endsWith('.e2e.test.ts'))
+    .length;
 }
 
 /** The package with the most unit test files (the first by name on a tie), or none without any. */
 export function heaviestUnitPackage(root: string): string | undefined {
-  let best: { name: string; files: number } | undefined;
+  let best: { dir: string; files: number } | undefined;
   for (const d of workspaceDirs(root)) {
     const files = unitFileCount(join(root, d, 'src'));
-    if (files === 0 || (best && files <= best.files)) continue;
-    best = { name: (JSON.parse(readFileSync(join(root, d, 'package.json'), 'utf8')) as { name: string }).name, files };
+    if (files > (best?.files ?? 0)) best = { dir: d, files };
   }
-  return best?.name;
+  return best && packageName(join(root, best.dir));
 }
 
 /**
@@ -57,7 +55,7 @@ export function cpuRuns(root: string, extra: readonly string[] = []): string[][]
   if (!first) return [[...CPU_RUN, ...extra]];
   return [
     ['test', `--filter=${first}`],
-    ['typecheck', 'lint', 'test', '--concurrency=1', `--filter=!${first}`],
+    [...CPU_TASKS, '--concurrency=1', `--filter=!${first}`],
   ];
 }
 

@@ -31,7 +31,8 @@ export interface ProjectTimings {
 
 const round = (s: number) => Math.round(s * 10) / 10;
 
-function packageName(dir: string): string {
+/** The name in a package's `package.json` (its folder when it has none). */
+export function packageName(dir: string): string {
   try {
     return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name ?? dir;
   } catch {
