@@ -223,6 +223,12 @@ export interface StartOptions {
   readonly what?: string;
   /** How to install the program, said when it is not on PATH. */
   readonly missingFix?: string;
+  /**
+   * Messages the program sends on a Node IPC channel (`process.send`): given, the program (a Node
+   * script) gets one. Servers such as Verdaccio say there that they listen, which a probe of the port
+   * cannot prove: another server may have taken the port first.
+   */
+  readonly onMessage?: (message: unknown) => void;
 }
 
 /** Start a long-running program (a server), by default in a process group of its own, its output going to a log file. */
@@ -232,9 +238,15 @@ export function startProcess(cmd: string, args: readonly string[], o: StartOptio
   let child: ChildProcess;
   try {
     const stdio = fd === undefined ? (['ignore', 'inherit', 'inherit'] as const) : (['ignore', fd, fd] as const);
-    child = spawn(cmd, [...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: [...stdio], detached: grouped, shell: SHELL });
+    const ipc = o.onMessage ? (['ipc'] as const) : [];
+    child = spawn(cmd, [...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: [...stdio, ...ipc], detached: grouped, shell: SHELL });
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+  if (o.onMessage) {
+    child.on('message', o.onMessage);
+    // the channel alone must not keep this process alive (the program itself decides that)
+    child.channel?.unref();
   }
   let hasExited = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -275,6 +287,7 @@ export function startProcess(cmd: string, args: readonly string[], o: StartOptio
     },
     detach() {
       detached = true;
+      if (child.connected) child.disconnect();
       child.unref();
       if (pid) o.groups?.remove(pid);
     },

@@ -102,18 +102,30 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   const require = createRequire(import.meta.url);
   const bin = join(dirname(require.resolve('verdaccio/package.json')), 'bin', 'verdaccio');
   const log = opts.stdio === 'inherit' ? undefined : join(dirname(cfg.file), 'verdaccio.log');
+  // Verdaccio says on its IPC channel once *it* listens. A ping alone cannot tell: the port was free
+  // when checked above, but another server (another test's registry, a provider plugin) may take it
+  // while Verdaccio starts, and then answers in its place while this Verdaccio exits (EADDRINUSE).
+  let listening = false;
   // in this process's group: a terminal's Ctrl-C reaches Verdaccio too
   const server = startProcess(process.execPath, [bin, '--config', cfg.file, '--listen', `${host}:${port}`], {
     cwd: dirname(cfg.file),
     log,
     group: false,
     env: { ...process.env, NODE_ENV: 'production' },
+    onMessage: (m) => {
+      if ((m as { verdaccio_started?: unknown } | null)?.verdaccio_started === true) listening = true;
+    },
   });
   const exited = server.exited.then(({ code, signal }) => code ?? (signal ? 128 : 1));
   const output = () => (log && existsSync(log) ? readFileSync(log, 'utf8').slice(-4000).trim() : '');
   const deadline = Date.now() + 60_000;
-  while (!(await ping(cfg.url, 1000))) {
-    if (server.hasExited) refuseOne(registryNotStarted(REGISTRY_CONFIG, cfg.url, 'exited before it answered', output()));
+  while (!(listening && (await ping(cfg.url, 1000)))) {
+    if (server.hasExited) {
+      const said = output();
+      if (/EADDRINUSE/.test(said))
+        refuse('cannot start the registry', registryPortInUse(REGISTRY_CONFIG, `${host}:${port}`, await ping(cfg.url)));
+      refuseOne(registryNotStarted(REGISTRY_CONFIG, cfg.url, 'exited before it answered', said));
+    }
     if (Date.now() > deadline) {
       await server.stop();
       refuseOne(registryNotStarted(REGISTRY_CONFIG, cfg.url, 'did not answer within 60 s', output()));

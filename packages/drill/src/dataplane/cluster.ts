@@ -9,7 +9,7 @@
  * Layout: `<work>/<site>/<cluster>/` holds `pgdata/`, `archive/` (the WAL it archived, in its own
  * region) and `postgres.log`. A site is a region's side of the pair (`prod-use1`, `dr-usw2`).
  */
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, killGroup, ProcessGroups, runChecked, type Started, startProcess } from '@parity/io';
 import pg from 'pg';
@@ -223,12 +223,12 @@ export async function initCluster(plane: DataPlane, { dir }: Place): Promise<voi
 }
 
 /** Start the postmaster of the cluster in `dir` (its pgdata already made) and wait until it accepts connections. */
-export async function startCluster(plane: DataPlane, place: Place): Promise<Cluster> {
+export async function startCluster(plane: DataPlane, place: Place, opts: { port?: number } = {}): Promise<Cluster> {
   const { site, dir } = place;
   const pgdata = join(dir, 'pgdata');
   const archive = plane.folder(site, place.name, 'archive');
   chmodSync(pgdata, 0o700);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const log = join(dir, 'postgres.log');
   const settings = {
     port: String(port),
@@ -346,9 +346,11 @@ async function untilAccepting(plane: DataPlane, cluster: Cluster, server: Starte
     await until(
       plane,
       `${cluster.id} accepting connections on port ${cluster.port}`,
+      // Its own postmaster, not one that took the free port first (another drill's cluster, with the
+      // same user and database): that one answers too, while this one exits ("could not bind").
       async () => {
-        await cluster.query('SELECT 1');
-        return true;
+        const [row] = await cluster.query<{ d: string }>("SELECT current_setting('data_directory') AS d");
+        return !!row && realpathSync(row.d) === realpathSync(cluster.pgdata);
       },
       { cluster, timeoutMs: 180_000, everyMs: 200 },
     );

@@ -3,6 +3,7 @@
  * AWS's managed IAM policies loaded (the bundles attach them), watched so that its death aborts
  * the drill at once, and stopped with its whole group afterwards.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { freePort, type ProcessGroups, runProcess, type Started, startProcess } from '@parity/io';
 import { emulatorNotUp, type Issue, interruption, ParityError, refuseOne } from '@parity/model';
 
@@ -63,10 +64,14 @@ export async function startMoto(opts: {
   children?: ProcessGroups;
   signal?: AbortSignal;
   readyTimeoutMs?: number;
+  /** The loopback port to listen on. @default a free one */
+  port?: number;
 }): Promise<Moto> {
   const cmd = motoCommand();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
+  // what moto writes from here on (the log may hold an earlier run's)
+  const from = existsSync(opts.log) ? statSync(opts.log).size : 0;
   const server = startProcess(cmd, ['-H', '127.0.0.1', '-p', String(port)], {
     log: opts.log,
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', PYTHONUNBUFFERED: '1' },
@@ -79,7 +84,7 @@ export async function startMoto(opts: {
     stopping = true;
     await server.stop(5000);
   };
-  await untilAnswering(url, server, opts, stop);
+  await untilAnswering(url, server, opts, stop, () => listensOn(opts.log, from, port));
   return {
     url,
     pid: server.pid,
@@ -99,12 +104,25 @@ export async function startMoto(opts: {
   };
 }
 
+/**
+ * Whether moto says (after `from` in its log) that it listens on `port`: werkzeug prints
+ * " * Running on http://127.0.0.1:<port>" once its socket is bound. An answer on the port alone
+ * proves nothing: another server (another drill's moto) may have taken the free port first, and
+ * this moto then exits with "Address already in use".
+ */
+function listensOn(log: string, from: number, port: number): boolean {
+  if (!existsSync(log)) return false;
+  const said = readFileSync(log).subarray(from).toString('utf8');
+  return new RegExp(`Running on http://127\\.0\\.0\\.1:${port}\\b`).test(said);
+}
+
 /** Wait until the server answers; stop it and throw if it cannot start, dies, the drill is aborted or time runs out. */
 async function untilAnswering(
   url: string,
   server: Started,
   opts: { log: string; signal?: AbortSignal; readyTimeoutMs?: number },
   stop: () => Promise<void>,
+  listening: () => boolean,
 ): Promise<void> {
   const timeoutMs = opts.readyTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
@@ -122,7 +140,7 @@ async function untilAnswering(
       await stop();
       throw opts.signal.reason instanceof Error ? opts.signal.reason : interruption('abort');
     }
-    if (await answers(url, 1000)) return;
+    if (listening() && (await answers(url, 1000))) return;
     if (Date.now() > deadline) {
       await stop();
       refuseOne(emulatorNotUp(url, `did not answer on ${url} within ${Math.round(timeoutMs / 1000)} s`, opts.log));
