@@ -87,3 +87,16 @@ export function databaseOf(json: TerraformJson): Database | undefined {
 export function databaseIn(json: TerraformJson, region: string): string | undefined {
   return literal(placedResources(json, 'aws_db_instance').find((d) => d.region === undefined || d.region === region)?.body.identifier);
 }
+
+/** The reverse copy vault: the vault the dr environment's Terraform places in the production region. */
+export function reverseVault(pair: Pair, drJson: TerraformJson): string | undefined {
+  return literal(placedResources(drJson, 'aws_backup_vault').find((v) => v.region === pair.primary.region)?.body.name);
+}
+
+/** The switchover snapshot's identifier (the same in both regions): the dr database's, `failback`, the second. Same for the same inputs. */
+export function switchoverSnapshotId(drDb: string, at: Date): string {
+  return `${drDb}-failback-${at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, '')
+    .replace(/[-:T]/g, '')}`;
+}

@@ -6,16 +6,13 @@
  * run the same functions.
  */
 import { recoveryPointMissing, refuseOne, reverseCopyBehind } from '@parity/model';
-import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
+import type { TerraformJson } from '@parity/model/terraform';
 import type { ApiTarget } from '../cloud/aws.js';
 import { describePoint, newestSnapshot, type SnapshotPoint } from '../failover/recovery-point.js';
-import { databaseOf } from '../names.js';
-import type { Pair } from '../pair.js';
+import { databaseOf, reverseVault } from '../names.js';
 
-/** The reverse copy vault: the vault the dr environment's Terraform places in the production region. */
-export function reverseVault(pair: Pair, drJson: TerraformJson): string | undefined {
-  return literal(placedResources(drJson, 'aws_backup_vault').find((v) => v.region === pair.primary.region)?.body.name);
-}
+export { reverseVault } from '../names.js';
+import type { Pair } from '../pair.js';
 
 /** The newest copy of the dr database in the production region, if any. */
 export async function reverseBackup(t: ApiTarget, pair: Pair, drJson: TerraformJson): Promise<SnapshotPoint | undefined> {

@@ -9,15 +9,9 @@ import { namer, recoveryPointMissing, refuseOne } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { allAliases, type ApiTarget, copySnapshot, createSnapshot, DescribeKeyCommand, waitSnapshot } from '../cloud/aws.js';
 import { databaseOf } from '../names.js';
-import type { Pair } from '../pair.js';
 
-/** The switchover snapshot's identifier (the same in both regions): the dr database's, `failback`, the second. Same for the same inputs. */
-export function switchoverSnapshotId(drDb: string, at: Date): string {
-  return `${drDb}-failback-${at
-    .toISOString()
-    .replace(/\.\d{3}Z$/, '')
-    .replace(/[-:T]/g, '')}`;
-}
+export { switchoverSnapshotId } from '../names.js';
+import type { Pair } from '../pair.js';
 
 /** The ARN of the production database's key, through its alias in the production region (the key its Terraform names). */
 async function productionKey(t: ApiTarget, pair: Pair): Promise<string> {

@@ -7,7 +7,7 @@ import { type Failover, failoverDone, refuseOne } from '@parity/model';
 import type { Pair as EnvPair } from '../pair.js';
 import { strategyFor } from '../strategy/strategies.js';
 import type { DrStrategy } from '../strategy/strategy.js';
-import { describePoint, type RecoveryPoint } from './recovery-point.js';
+import { describePoint, type RecoveryPoint } from './point.js';
 
 export type FailoverStep = Failover['step'];
 

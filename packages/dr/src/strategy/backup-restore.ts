@@ -10,7 +10,6 @@
 import { failbackState, type Failback, namer, type NotExercised, recoveryPointMissing, refuseOne } from '@parity/model';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
 import type { FailbackApi } from '../failback/api.js';
-import { fence } from '../failback/fence.js';
 import {
   applyCommands,
   failbackCommand,
@@ -23,12 +22,11 @@ import {
   stackOf,
   trafficBackStep,
 } from '../failback/procedure.js';
-import { awaitReverseBackup, reverseBackup, reverseVault } from '../failback/reverse-aws-backup.js';
-import { switchoverSnapshot, switchoverSnapshotId } from '../failback/switchover-snapshot.js';
-import { describePoint, newestSnapshot } from '../failover/recovery-point.js';
-import { databaseIn, databaseOf, names } from '../names.js';
+import { describePoint } from '../failover/point.js';
+import { databaseIn, databaseOf, names, reverseVault, switchoverSnapshotId } from '../names.js';
 import type { Pair } from '../pair.js';
 import { COMMON_TITLES, type DrillObservations, type DrillValues, type FailbackDrillSteps, type FailoverDrillSteps } from './drill-kit.js';
+import { cloudCalls } from './lazy.js';
 import { reprotectWhat, rolesWhat, wayBackNames } from './shared.js';
 import type { DrStrategy, FailbackJson, FailbackReady, RecoverySearch, RunbookStep, Switchover } from './strategy.js';
 
@@ -119,6 +117,7 @@ async function newestCopy(pair: Pair, search: RecoverySearch) {
   const source = databaseIn(search.primaryJson, primary.region);
   if (!source) refuseOne(recoveryPointMissing(dr.name, dr.region, `a database in ${primary.name}'s Terraform (it has none)`));
   const vault = literal(placedResources(search.primaryJson, 'aws_backup_vault').find((v) => v.region === dr.region)?.body.name);
+  const { newestSnapshot } = await cloudCalls();
   const p = await newestSnapshot({ rds: search.clients.rds, backup: search.clients.backup, sourceDbIdentifier: source, vault });
   if (!p)
     refuseOne(
@@ -137,6 +136,7 @@ async function reverseCopyFound(
 ): Promise<FailbackReady> {
   const rpo = pair.dr.dr.rpoMinutes;
   const target = { ...api.api, ...(api.log ? { log: api.log } : {}) };
+  const { awaitReverseBackup, reverseBackup } = await cloudCalls();
   if (step === 'reprotect') {
     const point = await reverseBackup(target, pair, json.drBefore);
     const text = point
@@ -175,6 +175,7 @@ async function snapshotAfterFence(
   ready: FailbackReady,
 ): Promise<Switchover | undefined> {
   if (step !== 'restore' || !ready.snapshot) return undefined;
+  const { fence, switchoverSnapshot } = await cloudCalls();
   const fenced = await fence(api, pair, json.drBefore);
   const target = { ...api.api, ...(api.log ? { log: api.log } : {}), ...(api.signal ? { signal: api.signal } : {}) };
   const tags = api.snapshotTags ?? { 'parity:failback': `${pair.dr.name} to ${pair.primary.name}` };

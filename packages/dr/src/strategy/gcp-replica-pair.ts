@@ -22,14 +22,15 @@
 import type { Failback, Failover } from '@parity/model';
 import { recoveryPointMissing, refuseOne } from '@parity/model';
 import { literal, placedResources, type TerraformJson } from '@parity/model/terraform';
-import { gcpSql, type SqlInstance } from '../cloud/gcp-sql.js';
+import type { SqlInstance } from '../cloud/gcp-sql.js';
 import { failbackLine, failoverLine } from '../cloud/target.js';
 import type { FailbackApi } from '../failback/api.js';
 import { applyCommands, type FailbackProcedureStep, next, stackOf } from '../failback/procedure.js';
-import { describePoint, type RecoveryPoint, type ReplicaPoint } from '../failover/recovery-point.js';
+import { describePoint, type RecoveryPoint, type ReplicaPoint } from '../failover/point.js';
 import { type Names, names } from '../names.js';
 import type { Pair } from '../pair.js';
 import { replicaPair } from './replica-pair.js';
+import { cloudCalls } from './lazy.js';
 import { reprotectWhat, rolesWhat } from './shared.js';
 import type { ConfirmedApi, DrStrategy, FailbackJson, FailbackReady, RecoverySearch, RunbookStep, Switchover } from './strategy.js';
 
@@ -63,6 +64,7 @@ function pointOf(i: SqlInstance): ReplicaPoint {
 /** instances.get of one side's instance, or the refusal that names what is missing. */
 async function read(pair: Pair, side: 'primary' | 'dr', name: string | undefined, endpoint: string | undefined): Promise<SqlInstance> {
   const env = pair[side];
+  const { gcpSql } = await cloudCalls();
   const sql = gcpSql(endpoint);
   try {
     const i = name ? await sql.instance(project(pair, side), name) : undefined;
@@ -83,6 +85,7 @@ async function theReplica(pair: Pair, search: RecoverySearch): Promise<RecoveryP
 
 /** promoteReplica of one side's instance once confirmed, waited for; a standalone one is left as it is. */
 async function promote(pair: Pair, side: 'primary' | 'dr', name: string, api: ConfirmedApi): Promise<string> {
+  const { gcpSql } = await cloudCalls();
   const sql = gcpSql(api.endpoint);
   try {
     const p = project(pair, side);

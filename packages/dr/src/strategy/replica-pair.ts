@@ -12,7 +12,6 @@ import type { Failback, NotExercised, Strategy } from '@parity/model';
 import type { TerraformJson } from '@parity/model/terraform';
 import { recoveryPointMissing, refuseOne } from '@parity/model';
 import type { FailbackApi } from '../failback/api.js';
-import { fence } from '../failback/fence.js';
 import {
   applyCommands,
   failbackCommand,
@@ -26,8 +25,7 @@ import {
   stackOf,
   trafficBackStep,
 } from '../failback/procedure.js';
-import { awaitReverse } from '../failback/reverse-replica.js';
-import { describePoint, replicaOf } from '../failover/recovery-point.js';
+import { describePoint } from '../failover/point.js';
 import { databaseIn, databaseOf, names } from '../names.js';
 import type { Pair } from '../pair.js';
 import {
@@ -38,6 +36,7 @@ import {
   type FailoverDrillSteps,
   type PendingSummary,
 } from './drill-kit.js';
+import { cloudCalls } from './lazy.js';
 import { reprotectWhat, rolesWhat, wayBackNames } from './shared.js';
 import type { DrStrategy, FailbackJson, FailbackReady, RecoverySearch, RunbookStep, Switchover } from './strategy.js';
 
@@ -144,6 +143,7 @@ function replicaBack(p: Pair): string {
 async function theReplica(pair: Pair, search: RecoverySearch) {
   const { primary, dr } = pair;
   const replica = databaseIn(search.drJson, dr.region);
+  const { replicaOf } = await cloudCalls();
   const p = replica ? await replicaOf(search.clients.rds, search.clients.cloudwatch, replica, search.now) : undefined;
   if (!p)
     refuseOne(recoveryPointMissing(dr.name, dr.region, `the read replica ${replica ?? `of ${primary.name}`} (is ${dr.name} applied?)`));
@@ -159,6 +159,7 @@ async function replicaWithinRpo(
   at: Date,
 ): Promise<FailbackReady> {
   if (step !== 'promote') return {};
+  const { awaitReverse } = await cloudCalls();
   const point = await awaitReverse(api, pair, { primary: json.primaryBefore, dr: json.drBefore }, 'rpo');
   return { point, text: describePoint(point, at, pair.dr.dr.rpoMinutes) };
 }
@@ -167,6 +168,7 @@ async function replicaWithinRpo(
 async function promoteAtLagZero(api: FailbackApi, pair: Pair, step: Failback['step'], json: FailbackJson): Promise<Switchover | undefined> {
   if (step !== 'promote') return undefined;
   const since = api.now();
+  const { awaitReverse, fence } = await cloudCalls();
   const fenced = await fence(api, pair, json.drBefore);
   const point = await awaitReverse(api, pair, { primary: json.primaryBefore, dr: json.drBefore }, 'zero', since);
   return { fenced, atSwitchover: describePoint(point, api.now(), pair.dr.dr.rpoMinutes) };
