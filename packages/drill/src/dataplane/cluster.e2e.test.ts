@@ -44,4 +44,17 @@ describe.skipIf(!runnable && !CI)('starting a cluster', () => {
     expect(realpathSync(row!.d)).toBe(realpathSync(other.pgdata));
     expect(other.hasExited).toBe(false);
   });
+
+  it('names the cluster and the statement when a query fails', async () => {
+    const c = await startPrimary(plane, { site: 'prod-euw1' });
+    await c.stop();
+    const e = await c.query('SELECT count(*) FROM rows').then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(Error);
+    expect((e as Error).message).toMatch(
+      new RegExp(`^prod-euw1/primary on port ${c.port}, SELECT count\\(\\*\\) FROM rows: .*ECONNREFUSED`),
+    );
+  });
 });

@@ -222,6 +222,13 @@ export async function initCluster(plane: DataPlane, { dir }: Place): Promise<voi
   writeFileSync(conf, `${readFileSync(conf, 'utf8')}\n# parity drill data plane\n${lines.join('\n')}\n`);
 }
 
+/**
+ * How long a connection to a data-plane server may take. On loopback it is instant, but the drill's
+ * worker shares two cores with everything else in CI (load 20 and more), and there a connection once
+ * outlasted 10 s and failed a drill ("timeout expired"). A dead server is refused at once anyway.
+ */
+export const CONNECT_TIMEOUT_MS = 60_000;
+
 /** Start the postmaster of the cluster in `dir` (its pgdata already made) and wait until it accepts connections. */
 export async function startCluster(plane: DataPlane, place: Place, opts: { port?: number } = {}): Promise<Cluster> {
   const { site, dir } = place;
@@ -281,10 +288,14 @@ function makeCluster(c: {
     },
     connection,
     async query(sql, params) {
-      const client = new pg.Client({ ...connection(), connectionTimeoutMillis: 10_000 });
-      await client.connect();
+      const client = new pg.Client({ ...connection(), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       try {
+        await client.connect();
         return (await client.query(sql, params)).rows;
+      } catch (e) {
+        // which server and which statement: pg's own message ("timeout expired") names neither
+        if (e instanceof Error) e.message = `${c.site}/${c.name} on port ${c.port}, ${sql.replace(/\s+/g, ' ').slice(0, 80)}: ${e.message}`;
+        throw e;
       } finally {
         await client.end().catch(() => undefined);
       }

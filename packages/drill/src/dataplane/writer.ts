@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { Cluster, DataPlane } from './cluster.js';
+import { type Cluster, CONNECT_TIMEOUT_MS, type DataPlane } from './cluster.js';
 
 /** The table every writer commits to (made by `prepareRows`). */
 export const ROWS_TABLE = 'drill_rows';
@@ -122,7 +122,7 @@ export async function startWriter(plane: DataPlane, cluster: Cluster, opts: Writ
   const bytes = opts.payloadBytes ?? 64;
   const file = join(plane.folder(cluster.site), `writer-${opts.marker}.jsonl`);
   const out = createWriteStream(file, { flags: 'a' });
-  const client = new pg.Client({ ...cluster.connection(), connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({ ...cluster.connection(), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // the server's death is seen here first: the next row is not sent into a closed connection
   let gone = false;
   client.on('error', () => (gone = true));
