@@ -30,7 +30,7 @@ import { describePoint, type RecoveryPoint, type ReplicaPoint } from '../failove
 import { type Names, names } from '../names.js';
 import type { Pair } from '../pair.js';
 import { replicaPair } from './replica-pair.js';
-import { cloudCalls } from './lazy.js';
+import { gcpCalls } from './lazy.js';
 import { reprotectWhat, rolesWhat } from './shared.js';
 import type { ConfirmedApi, DrStrategy, FailbackJson, FailbackReady, RecoverySearch, RunbookStep, Switchover } from './strategy.js';
 
@@ -64,7 +64,7 @@ function pointOf(i: SqlInstance): ReplicaPoint {
 /** instances.get of one side's instance, or the refusal that names what is missing. */
 async function read(pair: Pair, side: 'primary' | 'dr', name: string | undefined, endpoint: string | undefined): Promise<SqlInstance> {
   const env = pair[side];
-  const { gcpSql } = await cloudCalls();
+  const { gcpSql } = await gcpCalls();
   const sql = gcpSql(endpoint);
   try {
     const i = name ? await sql.instance(project(pair, side), name) : undefined;
@@ -85,7 +85,7 @@ async function theReplica(pair: Pair, search: RecoverySearch): Promise<RecoveryP
 
 /** promoteReplica of one side's instance once confirmed, waited for; a standalone one is left as it is. */
 async function promote(pair: Pair, side: 'primary' | 'dr', name: string, api: ConfirmedApi): Promise<string> {
-  const { gcpSql } = await cloudCalls();
+  const { gcpSql } = await gcpCalls();
   const sql = gcpSql(api.endpoint);
   try {
     const p = project(pair, side);
