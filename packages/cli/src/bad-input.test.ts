@@ -9,7 +9,9 @@ import { cpSync, type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, 
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAUSE_BEFORE_RENAME } from '@parity/io';
 import { readTree, REPO_ROOT } from '@parity/model/testing';
+import { OUT_DIR } from '@parity/synth/cache';
 import { BIN, fleetEnvironmentsAsync, fleetWorkspace, parity as parityIn, runParity, STAMP_TIMEOUT } from '@parity/testkit';
 
 // The tests' fleet stamped without blocking the worker first (fleetWorkspace() then copies it): a
@@ -478,8 +480,11 @@ describe('a damaged synth cache is synthesized again', () => {
 
 /** `parity` in another workspace, started without waiting for it. */
 function start(ws: string, ...args: string[]) {
+  return startWith(ws, {}, args);
+}
+function startWith(ws: string, env: NodeJS.ProcessEnv, args: string[]) {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, PARITY_ROOT: ws, NO_COLOR: '1' },
+    env: { ...process.env, PARITY_ROOT: ws, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -488,7 +493,7 @@ function start(ws: string, ...args: string[]) {
   const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
     child.on('close', (status, signal) => resolve({ status, signal, out })),
   );
-  return { child, done };
+  return { child, done, output: () => out };
 }
 function ownWorkspace(): string {
   const t = fleetWorkspace();
@@ -500,23 +505,20 @@ afterAll(() => {
   for (const c of cleanups) c();
 });
 
-/** Start a command and SIGKILL it as soon as one of its temporary files appears (or after `fallbackMs`). */
-async function killMidway(ws: string, args: string[], fallbackMs: number): Promise<{ caught: boolean; signal: NodeJS.Signals | null }> {
-  const { child, done } = start(ws, ...args);
+/**
+ * Run `args` until writing `name` (a file or folder's base name) pauses before its rename
+ * (PAUSE_BEFORE_RENAME), and SIGKILL it there. Returns the temporaries seen at that moment.
+ */
+async function killPaused(ws: string, args: string[], name: string): Promise<{ temporaries: string[] }> {
+  const run = startWith(ws, { [PAUSE_BEFORE_RENAME]: name }, args);
   let exited = false;
-  void done.then(() => (exited = true));
-  const began = Date.now();
-  let caught = false;
-  while (!exited && Date.now() - began < fallbackMs) {
-    if (temporaries(join(ws, 'environments')).length > 0) {
-      caught = true;
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  child.kill('SIGKILL');
-  const r = await done;
-  return { caught, signal: r.signal };
+  void run.done.then(() => (exited = true));
+  while (!exited && !run.output().includes('parity: paused before renaming')) await new Promise((r) => setTimeout(r, 20));
+  expect(run.output(), `${args.join(' ')} did not pause before renaming ${name}`).toMatch(/parity: paused before renaming /);
+  const seen = temporaries(join(ws, 'environments'));
+  run.child.kill('SIGKILL');
+  expect((await run.done).signal).toBe('SIGKILL');
+  return { temporaries: seen };
 }
 
 describe('SIGKILL in the middle of a command', () => {
@@ -526,15 +528,14 @@ describe('SIGKILL in the middle of a command', () => {
     expect((await parityIn(reference, 'gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1')).status).toBe(0);
     const expected = readTree(join(reference, 'environments/dr-euw3'));
     expect(expected.has('RUNBOOK.md')).toBe(true);
-    for (let attempt = 0; attempt < 10; attempt++) {
-      rmSync(join(ws, 'environments/dr-euw3'), { recursive: true, force: true });
-      const { caught } = await killMidway(ws, ['gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'], 5_000);
-      const made = readTree(join(ws, 'environments/dr-euw3'));
-      // The environment's files and its runbook (computed in memory first) land in one rename:
-      // a kill leaves nothing, or all of it
-      if (made.size > 0) expect(made).toEqual(expected);
-      if (caught) break;
-    }
+    // killed with the new environment complete under its temporary name, before the rename
+    const run = await killPaused(ws, ['gen', 'env', 'dr-euw3', '--recovers', 'prod-euw1'], 'dr-euw3');
+    expect(run.temporaries).toEqual([expect.stringMatching(/\.dr-euw3\.tmp-\d+$/)]);
+    // its files and its runbook (computed in memory first) were all there, and land in one rename: a
+    // kill leaves nothing in place
+    const tmp = run.temporaries[0]!;
+    expect(readTree(tmp)).toEqual(expected);
+    expect(existsSync(join(ws, 'environments/dr-euw3'))).toBe(false);
     const next = await parityIn(ws, 'check', '--json');
     expect(next.stderr).not.toMatch(STACK_TRACE);
     expect(next.stdout).not.toMatch(/pnpm gen runbook dr-euw3/);
@@ -553,19 +554,20 @@ describe('SIGKILL in the middle of a command', () => {
       );
     const good = stacks();
     const committed = readTree(join(ws, 'environments'));
-    let caught = false;
-    for (let attempt = 0; attempt < 5 && !caught; attempt++) {
-      ({ caught } = await killMidway(ws, ['synth', '--force', '--jobs', '1'], 10_000));
-      for (const [e, text] of [...good]) {
-        const file = join(ws, `environments/${e}/cdktf.out/stacks/${e}/cdk.tf.json`);
-        if (existsSync(file)) expect(readFileSync(file, 'utf8'), e).toBe(text);
-      }
-    }
-    expect(caught, 'a temporary folder of the killed synth was seen').toBe(true);
-    expect(readTree(join(ws, 'environments'))).toEqual(committed);
+    // killed where it matters, whatever the machine's load: its first new output folder complete
+    // under its temporary name, not yet renamed over the old one
+    const run = await killPaused(ws, ['synth', '--force', '--jobs', '1'], OUT_DIR);
+    expect(run.temporaries).toEqual([expect.stringMatching(/\.cdktf\.out\.tmp-\d+$/)]);
+    expect(stacks()).toEqual(good);
+    // every committed file as it was; the killed synth's temporary folder left beside them
+    const inTemporary = /(^|\/)\.[^/]+\.tmp-\d+(\/|$)/;
+    const left = readTree(join(ws, 'environments'));
+    expect(new Map([...left].filter(([f]) => !inTemporary.test(f)))).toEqual(committed);
+    expect([...left.keys()].some((f) => inTemporary.test(f))).toBe(true);
     const next = await parityIn(ws, 'synth');
     expect(next.status, next.stderr).toBe(0);
     expect(temporaries(ws)).toEqual([]);
+    expect(readTree(join(ws, 'environments'))).toEqual(committed);
     expect(stacks()).toEqual(good);
   });
 

@@ -11,8 +11,8 @@ export function tempPath(target: string): string {
 }
 
 /**
- * For tests that SIGKILL a command at its most delicate point: with this variable naming a file
- * (its base name), writing that file stops after the temporary file is written and before the
+ * For tests that SIGKILL a command at its most delicate point: with this variable naming a file or
+ * a folder (its base name), writing it stops after the temporary one is complete and before the
  * rename, says so on stderr, and waits (at most a minute) to be killed.
  */
 export const PAUSE_BEFORE_RENAME = 'PARITY_TEST_PAUSE_BEFORE_RENAME';
@@ -96,5 +96,6 @@ export function writeDirAtomic(target: string, fill: (tmp: string) => void, opti
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+  pauseForKill(target, tmp);
   moveIntoPlace(tmp, target, options);
 }
