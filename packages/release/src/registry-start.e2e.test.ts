@@ -5,45 +5,29 @@
  * must never pass for ours, whose Verdaccio has meanwhile exited with EADDRINUSE.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, processAlive } from '@parity/io';
 import { ParityError } from '@parity/model';
 import { REPO_ROOT } from '@parity/model/testing';
+import { portImpostors } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ping, type RunningRegistry, startRegistry } from './registry.js';
 
 const dirs: string[] = [];
-const servers: Server[] = [];
 const registries: RunningRegistry[] = [];
 afterEach(async () => {
   await Promise.all(registries.splice(0).map((r) => r.stop()));
-  await Promise.all(
-    servers.splice(0).map((s) => {
-      s.closeAllConnections();
-      return new Promise((r) => s.close(r));
-    }),
-  );
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+/** Something that answers a registry's ping on 127.0.0.1:`port`, and is not one. */
+const impostor = portImpostors();
 
 const stateDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'parity-registry-start-'));
   dirs.push(d);
   return join(d, 'verdaccio');
 };
-
-/** Something that answers a registry's ping (200 on every path) on 127.0.0.1:`port`, and is not one. */
-function impostor(port: number): Promise<Server> {
-  const s = createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{}');
-  });
-  servers.push(s);
-  return new Promise((r) => s.listen(port, '127.0.0.1', () => r(s)));
-}
 
 describe('starting the registry', () => {
   it('answers once its own Verdaccio listens, and stops it', async () => {

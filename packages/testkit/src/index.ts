@@ -11,6 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeAll, expect } from 'vitest';
 import { ParityError } from '@parity/model';
@@ -43,6 +44,32 @@ export function tempFleets(): (opts?: Omit<TempWorkspaceOptions, 'environments'>
     const t = fleetWorkspace(opts);
     cleanups.push(t.cleanup);
     return t.root;
+  };
+}
+
+/**
+ * Impostors closed after each test: call at the top of a test file, then `impostor(port)` listens on
+ * 127.0.0.1:`port` and answers every request 200 `{}`, as any probe of a server Parity starts would
+ * like to hear (a registry's ping, moto's API), without being that server.
+ */
+export function portImpostors(): (port: number) => Promise<Server> {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(
+      servers.splice(0).map((s) => {
+        s.closeAllConnections();
+        return new Promise((r) => s.close(r));
+      }),
+    );
+  });
+  return (port) => {
+    const s = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    servers.push(s);
+    return new Promise((r) => s.listen(port, '127.0.0.1', () => r(s)));
   };
 }
 

@@ -7,11 +7,11 @@
  * Needs moto_server (moto 5.2.1): skipped locally without it, FAILS under CI=true.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, processAlive } from '@parity/io';
 import { ParityError } from '@parity/model';
+import { portImpostors } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answers, type Moto, motoCommand, startMoto } from './moto.js';
 import { hasMoto as probeMoto } from './testing.js';
@@ -20,18 +20,12 @@ const CI = process.env.CI === 'true';
 const hasMoto = await probeMoto();
 
 const dirs: string[] = [];
-const servers: Server[] = [];
 const motos: Moto[] = [];
 afterEach(async () => {
   await Promise.all(motos.splice(0).map((m) => m.stop()));
-  await Promise.all(
-    servers.splice(0).map((s) => {
-      s.closeAllConnections();
-      return new Promise((r) => s.close(r));
-    }),
-  );
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+const impostor = portImpostors();
 
 const logFile = () => {
   const d = mkdtempSync(join(tmpdir(), 'parity-moto-start-'));
@@ -63,13 +57,7 @@ describe.skipIf(!hasMoto && !CI)('starting the emulator', () => {
       (x: unknown) => x,
     );
     // moto takes a second or more to import; the impostor binds first and answers every probe
-    const impostor = createServer((req, res) => {
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-    servers.push(impostor);
-    await new Promise<void>((r) => impostor.listen(port, '127.0.0.1', r));
+    await impostor(port);
     const e = await starting;
     expect(e, 'startMoto returned an emulator that is not the one answering').toBeInstanceOf(ParityError);
     expect((e as ParityError).message).toMatch(/exited before it answered/);
