@@ -46,14 +46,27 @@ describe('the primary’s database, before the standby’s apply', () => {
 
   it('keeps asking while the database is missing or creating, and stops with the interruption', async () => {
     for (const answer of [notFound, described('creating')]) {
-      const r = rds(answer);
+      const { handler, sent } = recordedHandler({ DescribeDBInstances: answer });
       const ctl = new AbortController();
-      let doc: TerraformJson | undefined; // the primary's work copy is not written yet
-      setTimeout(() => (doc = primary), 20);
-      setTimeout(() => ctl.abort(interruption('SIGINT')), 200);
-      const e = await databaseAvailable(() => doc, 'us-east-1', { signal: ctl.signal, pauseMs: 10, rds: r.rds }).catch((x: unknown) => x);
+      // The interruption comes after the third question, however slow the machine is.
+      const counting = {
+        async handle(req: Parameters<typeof handler.handle>[0]) {
+          const out = await handler.handle(req);
+          if (sent.length === 3) ctl.abort(interruption('SIGINT'));
+          return out;
+        },
+      };
+      let polls = 0;
+      // The primary's work copy is not written for the first two polls.
+      const doc = (): TerraformJson | undefined => (++polls > 2 ? primary : undefined);
+      const e = await databaseAvailable(doc, 'us-east-1', {
+        signal: ctl.signal,
+        pauseMs: 1,
+        rds: new RDSClient(recordedConfig(counting, 'us-east-1')),
+      }).catch((x: unknown) => x);
       expect(wasInterrupted(e)).toBe(true);
-      expect(r.sent.length).toBeGreaterThan(1);
+      expect(polls).toBeGreaterThan(3);
+      expect(sent.map((s) => s.operation)).toEqual(['DescribeDBInstances', 'DescribeDBInstances', 'DescribeDBInstances']);
     }
   });
 });

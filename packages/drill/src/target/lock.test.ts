@@ -68,7 +68,10 @@ describe('drill lock', () => {
     const f = lockFile();
     // a stand-in for an orphaned moto_server, in its own process group
     const orphan = spawn('bash', ['-c', 'exec -a moto_server sleep 60'], { detached: true, stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 200));
+    // bash execs the stand-in under that name; a busy machine may take a while
+    const named = () => readFileSync(`/proc/${orphan.pid}/cmdline`, 'utf8').startsWith('moto_server');
+    for (const until = Date.now() + 30_000; Date.now() < until && !named(); ) await new Promise((r) => setTimeout(r, 20));
+    expect(named()).toBe(true);
     expect(groupAlive(orphan.pid!)).toBe(true);
     acquireLock(f).release();
     writeFileSync(
