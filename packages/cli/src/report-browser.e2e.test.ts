@@ -101,8 +101,9 @@ beforeAll(async () => {
       );
     return;
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
+  // launch's own limit is 30 s; a loaded 2-core machine may need more to start Chromium
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 300_000 });
+}, 360_000);
 afterAll(async () => {
   await browser?.close();
 });
@@ -111,7 +112,9 @@ afterAll(async () => {
 async function open(file: string): Promise<{ page: Page; errors: string[]; refused: string[] }> {
   const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000); // the page is a local file: what is not there after 10 s is not there
+  // The page is a local file, but drawing it is work: on CI's 2 cores, beside the drills, a
+  // full-page screenshot once took more than 10 s. A wide margin costs time only when something fails.
+  page.setDefaultTimeout(120_000);
   const errors: string[] = [];
   const refused: string[] = [];
   page.on('console', (m) => {

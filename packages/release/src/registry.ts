@@ -85,6 +85,9 @@ export async function ping(url: string, timeoutMs = 2000): Promise<boolean> {
   }
 }
 
+/** How long Verdaccio may take to say it listens and answer its ping. */
+const START_TIMEOUT_MS = 180_000;
+
 /** Start Verdaccio and wait until it answers. */
 export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
   const host = opts.host ?? DEFAULT_HOST;
@@ -118,7 +121,8 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   });
   const exited = server.exited.then(({ code, signal }) => code ?? (signal ? 128 : 1));
   const output = () => (log && existsSync(log) ? readFileSync(log, 'utf8').slice(-4000).trim() : '');
-  const deadline = Date.now() + 60_000;
+  // Verdaccio starts in seconds; on a loaded 2-core machine (the suite's drills beside it) far slower
+  const deadline = Date.now() + START_TIMEOUT_MS;
   while (!(listening && (await ping(cfg.url, 1000)))) {
     if (server.hasExited) {
       const said = output();
@@ -128,7 +132,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     }
     if (Date.now() > deadline) {
       await server.stop();
-      refuseOne(registryNotStarted(REGISTRY_CONFIG, cfg.url, 'did not answer within 60 s', output()));
+      refuseOne(registryNotStarted(REGISTRY_CONFIG, cfg.url, `did not answer within ${START_TIMEOUT_MS / 1000} s`, output()));
     }
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -163,30 +167,46 @@ export function registryError(registry: string, message: string, fix: string): P
  * scope's registry in .npmrc). Empty when the package was never published.
  */
 export async function publishedVersions(pkg: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+  const v = await viewNow(pkg, ['versions'], cwd, env);
+  return v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string];
+}
+
+/** npm's `dist.integrity` of `pkg@version` in its registry, or none when it does not hold that version. */
+export async function registryIntegrity(
+  pkg: string,
+  version: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<string | undefined> {
+  const v = await viewNow(`${pkg}@${version}`, ['dist.integrity'], cwd, env);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** `npm view <spec> <fields> --json` as the registry answers now; undefined when it has no such package or version. */
+async function viewNow(spec: string, fields: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<unknown> {
   // An empty npm cache: npm answers from a stale cached copy when the registry is down, and
   // this question needs the registry's answer of now.
   const cache = mkdtempSync(join(tmpdir(), 'parity-npm-cache-'));
   let r: Awaited<ReturnType<typeof runNpmRetrying>>;
   try {
-    const args = ['view', pkg, 'versions', '--json', '--cache', cache, '--fetch-retries=0', '--fetch-timeout=30000'];
+    const args = ['view', spec, ...fields, '--json', '--cache', cache, '--fetch-retries=0', '--fetch-timeout=30000'];
     r = await runNpmRetrying(args, cwd, env);
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
   if (r.code === 0) {
     const text = r.stdout.trim();
-    if (!text) return [];
-    const v = JSON.parse(text) as string | string[];
-    return Array.isArray(v) ? v : [v];
+    return text ? (JSON.parse(text) as unknown) : undefined;
   }
   const code = npmErrorCode(r);
-  if (code === 'E404') return [];
+  if (code === 'E404') return undefined;
+  const pkg = spec.startsWith('@') ? `@${spec.slice(1).split('@')[0]}` : spec.split('@')[0]!;
   const registry = await registryFor(pkg, cwd);
-  const refusal = npmRefusal(r, registry, `npm view ${pkg}`);
+  const refusal = npmRefusal(r, registry, `npm view ${spec}`);
   if (refusal) throw npmRefused(refusal);
   throw registryError(
     registry,
-    `asking ${registry} for ${pkg} failed${code ? ` (${code})` : ''}: ${npmErrorText(r)}`,
+    `asking ${registry} for ${spec} failed${code ? ` (${code})` : ''}: ${npmErrorText(r)}`,
     'fix the problem npm reports and try again',
   );
 }

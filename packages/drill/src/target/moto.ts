@@ -54,6 +54,9 @@ export async function answers(url: string, timeoutMs = 2000): Promise<boolean> {
   }
 }
 
+/** How long moto may take to say it listens and answer (seconds when idle; a loaded 2-core machine is far slower). */
+const READY_TIMEOUT_MS = 120_000;
+
 /** How to get the emulator, said when it is missing. */
 export const MOTO_FIX =
   `install it (pip install 'moto[server]==${MOTO_VERSION}'), set PARITY_MOTO_SERVER to its path, ` +
@@ -124,7 +127,7 @@ async function untilAnswering(
   stop: () => Promise<void>,
   listening: () => boolean,
 ): Promise<void> {
-  const timeoutMs = opts.readyTimeoutMs ?? 30_000;
+  const timeoutMs = opts.readyTimeoutMs ?? READY_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const failed = await Promise.race([
