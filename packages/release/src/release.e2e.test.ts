@@ -28,9 +28,9 @@ import { addresses } from '@parity/model/terraform';
 import { promote, setPin } from './promote.js';
 import { freePort, runProcess } from '@parity/io';
 import { npmInstaller } from './install.js';
-import { addUser, publishedVersions, startRegistry, type RunningRegistry } from './registry.js';
+import { addUser, publishedVersions, registryIntegrity, startRegistry, type RunningRegistry } from './registry.js';
 import { runNpm } from './npm.js';
-import { pendingChangesets, release } from './release.js';
+import { packedIntegrity, pendingChangesets, publishBuilt, release, workspacePackages } from './release.js';
 
 const MANIFEST = 'environments/prod-use1/environment.yaml';
 const NEW_LOG = 'iam-db-auth-error';
@@ -132,6 +132,34 @@ describe('bundle releases through a real registry', () => {
     // nothing new: a second release publishes nothing
     const again = await release({ root: root(), token });
     expect(again.published).toEqual([]);
+  });
+
+  it('counts a version the registry holds byte for byte as published (npm retried a PUT that got there), and refuses other contents', async () => {
+    const model = workspacePackages(root()).get('@parity/model')!;
+    const held = await registryIntegrity('@parity/model', model.version, root());
+    expect(held).toMatch(/^sha512-/);
+    // what pnpm publish would upload now is what the registry holds
+    expect(await packedIntegrity(model, root())).toBe(held);
+    const log: string[] = [];
+    expect(await publishBuilt([model], { root: root(), token, log: (l) => log.push(l) })).toEqual([`@parity/model@${model.version}`]);
+    expect(log).toEqual([`@parity/model@${model.version}: the registry holds it already, byte for byte (an earlier attempt reached it)`]);
+    // the same version with other bytes is refused, naming both and the fix
+    const file = join(model.dir, 'dist/index.js');
+    const built = readFileSync(file);
+    writeFileSync(file, `${built}\n// changed after the release\n`);
+    try {
+      const e = await publishBuilt([model], { root: root(), token }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(ParityError);
+      const issue = (e as ParityError).issues[0]!;
+      expect(issue.message).toContain(
+        `holds @parity/model@${model.version} already, with other contents (its integrity ${held}, this build's sha512-`,
+      );
+      expect(issue.fix).toMatch(/record a changeset for @parity\/model/);
+    } finally {
+      writeFileSync(file, built);
+    }
+    expect(await publishedVersions('@parity/model', root())).toEqual([model.version]);
+    expect(await registryIntegrity('@parity/model', '9.9.9', root())).toBeUndefined();
   });
 
   it('pins prod-use1 to the published version, keeping the manifest as written', () => {

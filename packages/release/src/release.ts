@@ -6,6 +6,7 @@
  * `publishConfig.exports` (dist/). Where they go is npm's answer for the @parity scope: the
  * `@parity:registry` line of .npmrc.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ import {
 } from '@parity/model';
 import semver from 'semver';
 import { npmErrorCode, npmErrorText, npmRefusal, npmRefused, registryFor, runNpmRetrying } from './npm.js';
-import { publishedVersions, registryError } from './registry.js';
+import { publishedVersions, registryError, registryIntegrity } from './registry.js';
 
 export interface WorkspacePackage {
   readonly name: string;
@@ -196,8 +197,20 @@ export function distTag(version: string, root: string): string {
   return typeof pre[0] === 'string' ? pre[0] : 'next';
 }
 
-/** Publish one built package with pnpm (which swaps workspace:* for versions and applies publishConfig). */
-async function publishOne(p: WorkspacePackage, root: string, registry: string, env: NodeJS.ProcessEnv): Promise<void> {
+/**
+ * Publish one built package with pnpm (which swaps workspace:* for versions and applies
+ * publishConfig). A registry that refuses the version as one it holds already (409 Conflict;
+ * npmjs answers 403 "cannot publish over") is asked what it holds: the same bytes as ours mean an
+ * earlier attempt got there (npm retries a PUT whose answer came after its timeout, and the
+ * registry had stored the first), and the package counts as published; other bytes are refused.
+ */
+async function publishOne(
+  p: WorkspacePackage,
+  root: string,
+  registry: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<void> {
   // built by buildAll; prepack would build it again
   const args = ['publish', '--no-git-checks', '--ignore-scripts', '--tag', distTag(p.version, root)];
   const r = await run(process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm', args, p.dir, {
@@ -206,6 +219,23 @@ async function publishOne(p: WorkspacePackage, root: string, registry: string, e
   });
   if (r.code === 0) return;
   const code = npmErrorCode(r);
+  // npm 11 asks before its upload and refuses with EPUBLISHCONFLICT (its text, no code line);
+  // Verdaccio answers the upload with 409, npmjs with 403
+  if (['E409', 'E403', 'EPUBLISHCONFLICT'].includes(code ?? '') || /cannot publish over the previously published version/i.test(r.stderr)) {
+    const held = await registryIntegrity(p.name, p.version, root, env);
+    if (held) {
+      const ours = await packedIntegrity(p, root, env);
+      if (held === ours) {
+        log(`${p.name}@${p.version}: the registry holds it already, byte for byte (an earlier attempt reached it)`);
+        return;
+      }
+      throw registryError(
+        registry,
+        `${registry} holds ${p.name}@${p.version} already, with other contents (its integrity ${held}, this build's ${ours}): a published version never changes`,
+        `record a changeset for ${p.name} (pnpm changeset) so that this build gets a new version, then run pnpm release again`,
+      );
+    }
+  }
   if (code === 'E403') {
     // on publish, E403 is as often a version published already as a missing permission
     const fix = 'check that your user may publish @parity packages there, and that this version is not published already';
@@ -222,6 +252,35 @@ async function publishOne(p: WorkspacePackage, root: string, registry: string, e
   const fix =
     "read npm's explanation above; nothing after this package was published, and pnpm release publishes what is missing when run again";
   refuseOne(releaseStepFailed(`publishing ${p.name}@${p.version}${code ? ` (${code})` : ''}`, tail, fix));
+}
+
+/**
+ * The integrity (npm's `sha512-<base64>`) of the tarball `pnpm publish` makes of the built package:
+ * `pnpm pack` writes the same bytes for the same files (fixed timestamps and order).
+ */
+export async function packedIntegrity(
+  p: Pick<WorkspacePackage, 'name' | 'dir'>,
+  root: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'parity-pack-'));
+  try {
+    const r = await run(
+      process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm',
+      ['pack', '--pack-destination', out],
+      p.dir,
+      // built already, as for the publish (pnpm pack has no --ignore-scripts flag)
+      { npm_config_ignore_scripts: 'true', ...env },
+    );
+    const file = readdirSync(out).find((f) => f.endsWith('.tgz'));
+    if (r.code !== 0 || !file)
+      refuseOne(releaseStepFailed(`packing ${p.name} (${relative(root, p.dir)})`, r.stderr || r.stdout, 'run pnpm release again'));
+    return `sha512-${createHash('sha512')
+      .update(readFileSync(join(out, file)))
+      .digest('base64')}`;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -265,7 +324,13 @@ export function plannedVersions(root: string, pkgs: ReadonlyMap<string, Workspac
 }
 
 /** Publish in dependency waves (model before the bundles), two at a time. */
-async function publishAll(todo: readonly WorkspacePackage[], root: string, registry: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+async function publishAll(
+  todo: readonly WorkspacePackage[],
+  root: string,
+  registry: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<string[]> {
   const waves: WorkspacePackage[][] = [];
   const placed = new Map<string, number>();
   for (const p of todo) {
@@ -278,13 +343,33 @@ async function publishAll(todo: readonly WorkspacePackage[], root: string, regis
     for (let i = 0; i < wave.length; i += 2) {
       await Promise.all(
         wave.slice(i, i + 2).map(async (p) => {
-          await publishOne(p, root, registry, env);
+          await publishOne(p, root, registry, env, log);
           done.push(`${p.name}@${p.version}`);
         }),
       );
     }
   }
   return done;
+}
+
+/**
+ * Publish packages whose dist/ is built already, as the last step of `pnpm release` does: in
+ * dependency waves, with the token or npm's own login, a version the registry holds byte for byte
+ * counted as published. Returns `name@version` of each.
+ */
+export async function publishBuilt(
+  pkgs: readonly WorkspacePackage[],
+  opts: Pick<ReleaseOptions, 'root' | 'token' | 'env' | 'log'>,
+): Promise<string[]> {
+  if (pkgs.length === 0) return [];
+  const registry = await registryFor(pkgs[0]!.name, opts.root);
+  const token = opts.token ?? process.env.PARITY_REGISTRY_TOKEN;
+  const auth = token ? tokenEnv(registry, token, { ...(opts.env ?? {}) }) : { env: { ...(opts.env ?? {}) }, cleanup: () => {} };
+  try {
+    return await publishAll(pkgs, opts.root, registry, auth.env, opts.log ?? (() => {}));
+  } finally {
+    auth.cleanup();
+  }
 }
 
 export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
@@ -348,7 +433,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
     await buildAll(root, todo);
     for (const p of todo)
       if (distTag(p.version, root) !== 'latest') log(`${p.name}@${p.version} is a prerelease: dist-tag ${distTag(p.version, root)}`);
-    const published = await publishAll(todo, root, registry, auth.env);
+    const published = await publishAll(todo, root, registry, auth.env, log);
     return { registry, versioned, published, unchanged };
   } finally {
     auth.cleanup();
