@@ -24,6 +24,20 @@ describe('the parity command', () => {
     expect(existsSync(join(root, 'environments/dr-euw3/environment.yaml'))).toBe(true);
   });
 
+  it('gen env --force says which files it stamped again byte for byte, and which it wrote', async () => {
+    const same = await parity(root, 'gen', 'env', 'dr-usw2', '--force');
+    expect(same.status, same.stderr).toBe(0);
+    for (const f of ['README.md', 'environment.yaml', 'RUNBOOK.md']) expect(same.stdout).toContain(`unchanged environments/dr-usw2/${f}\n`);
+    expect(same.stdout).not.toMatch(/wrote /);
+    const readme = join(root, 'environments/dr-usw2/README.md');
+    writeFileSync(readme, `${readFileSync(readme, 'utf8')}a hand edit\n`);
+    const one = await parity(root, 'gen', 'env', 'dr-usw2', '--force');
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).toContain('  wrote environments/dr-usw2/README.md\n');
+    expect(one.stdout).toContain('unchanged environments/dr-usw2/environment.yaml\n');
+    expect(readFileSync(readme, 'utf8')).not.toContain('a hand edit');
+  });
+
   it('fails on a bad name with exit code 1, the file, field, value, grammar and fix, and writes nothing', async () => {
     const before = readTree(join(root, 'environments'));
     const r = await parity(root, 'gen', 'env', 'Prod_EU');

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { lastDrill, resolveForCheck, runChecks, type Finding } from '@parity/checks';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   candidateWorkspace,
   planEnvironment,
@@ -13,6 +13,7 @@ import {
 import { writeFileAtomic } from '@parity/io';
 import {
   environmentMissing,
+  holdsExactly,
   issue,
   loadWorkspace,
   readWorkspaceFileIfExists,
@@ -198,12 +199,17 @@ export async function genEnv(name: string, flags: GenEnvFlags, root?: string): P
     const runbook = await runbookOf(ws, plan);
     if (runbook) files.set(runbook.file, runbook.text);
   }
+  // what --force stamps again byte for byte: said as unchanged, not as written
+  const target = join(ws.environmentsDir, name);
+  const same = new Set(
+    [...files].filter(([f, text]) => holdsExactly(ws.root, join(target, f), text)).map(([f]) => relative(ws.root, join(target, f))),
+  );
   const written = writeEnvironment(ws, name, files, flags.force);
   const m = plan.manifest;
   process.stdout.write(
     `${pc.green('✔')} ${pc.bold(name)}: ${m.role} on ${m.cloud} ${m.region}, tier ${m.tier}${m.drPolicy ? `, DR policy ${m.drPolicy}` : ''}${m.recovers ? `, recovers ${m.recovers}` : ''}\n`,
   );
-  for (const f of written) process.stdout.write(`  wrote ${f}\n`);
+  for (const f of written) process.stdout.write(same.has(f) ? `  ${pc.dim(`unchanged ${f}`)}\n` : `  wrote ${f}\n`);
   // what other environments stamped from this one's model (a dr environment's README says what
   // its region runs under the policy of the environment it recovers)
   const after = await loadWorkspace(ws.root, { installer: npmInstaller });
