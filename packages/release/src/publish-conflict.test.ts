@@ -6,26 +6,18 @@
  * same bytes count as published (an earlier attempt got there); other bytes are refused. The same
  * against a real Verdaccio (npm asks it first): release.e2e.test.ts.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@parity/io';
 import { ParityError } from '@parity/model';
+import { loopbackServers } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packedIntegrity, publishBuilt, type WorkspacePackage } from './release.js';
 
-let servers: Server[] = [];
+const serve = loopbackServers();
 let dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.map((s) => {
-      s.closeAllConnections();
-      return new Promise((r) => s.close(r));
-    }),
-  );
+afterEach(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  servers = [];
   dirs = [];
 });
 
@@ -39,7 +31,7 @@ const VERSION = '1.0.0';
  */
 async function holding(integrity: string, unseenFirst = false): Promise<{ url: string; requests: string[] }> {
   const requests: string[] = [];
-  const server = createServer((req, res) => {
+  const { url } = await serve((req, res) => {
     requests.push(`${req.method} ${decodeURIComponent(req.url ?? '')}`);
     req.resume();
     if (unseenFirst && req.method === 'GET' && !requests.some((r) => r.startsWith('PUT '))) {
@@ -52,20 +44,17 @@ async function holding(integrity: string, unseenFirst = false): Promise<{ url: s
       res.end(JSON.stringify({ error: `You cannot publish over the previously published versions: ${VERSION}.` }));
       return;
     }
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    const here = `http://${req.headers.host}/`;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
         name: NAME,
         'dist-tags': { latest: VERSION },
-        versions: { [VERSION]: { name: NAME, version: VERSION, dist: { integrity, tarball: `${url}${NAME}/-/fixture-${VERSION}.tgz` } } },
+        versions: { [VERSION]: { name: NAME, version: VERSION, dist: { integrity, tarball: `${here}${NAME}/-/fixture-${VERSION}.tgz` } } },
       }),
     );
   });
-  servers.push(server);
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${port}/`, requests };
+  return { url, requests };
 }
 
 /** A workspace of one built package, its @parity scope pointed at `url`, with npm settings of its own. */

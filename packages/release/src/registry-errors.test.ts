@@ -3,42 +3,32 @@
  * HTTP server on 127.0.0.1 that answers as a registry does when it refuses: a login needed (401),
  * a refusal (403), throttling (429, asked again with backoff, then refused), and a closed port.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@parity/io';
 import { ParityError } from '@parity/model';
+import { loopbackServers } from '@parity/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishedVersions } from './registry.js';
 
-let servers: Server[] = [];
+const serve = loopbackServers();
 let dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(
-    servers.map((s) => {
-      s.closeAllConnections();
-      return new Promise((r) => s.close(r));
-    }),
-  );
+afterEach(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  servers = [];
   dirs = [];
 });
 
 /** A registry on 127.0.0.1 answering every request with `status` and an npm-style error body; counts the requests. */
 async function registry(status: number): Promise<{ url: string; requests: () => number }> {
   let n = 0;
-  const server = createServer((req, res) => {
+  const { url } = await serve((req, res) => {
     n++;
     req.resume();
     res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '0' } : {}) });
     res.end(JSON.stringify({ error: status === 401 ? 'authentication required' : status === 403 ? 'forbidden' : 'too many requests' }));
   });
-  servers.push(server);
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${port}/`, requests: () => n };
+  return { url, requests: () => n };
 }
 
 /** A folder whose .npmrc points the @parity scope at `url`, with a user config of its own. */

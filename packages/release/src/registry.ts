@@ -167,7 +167,7 @@ export function registryError(registry: string, message: string, fix: string): P
  * scope's registry in .npmrc). Empty when the package was never published.
  */
 export async function publishedVersions(pkg: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
-  const v = await viewNow(pkg, ['versions'], cwd, env);
+  const v = await viewNow(pkg, pkg, ['versions'], cwd, env);
   return v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string];
 }
 
@@ -178,12 +178,12 @@ export async function registryIntegrity(
   cwd: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<string | undefined> {
-  const v = await viewNow(`${pkg}@${version}`, ['dist.integrity'], cwd, env);
+  const v = await viewNow(pkg, `${pkg}@${version}`, ['dist.integrity'], cwd, env);
   return typeof v === 'string' ? v : undefined;
 }
 
-/** `npm view <spec> <fields> --json` as the registry answers now; undefined when it has no such package or version. */
-async function viewNow(spec: string, fields: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<unknown> {
+/** `npm view <spec> <fields> --json` (`spec`: `pkg` or a version of it) as the registry answers now; undefined when it has no such package or version. */
+async function viewNow(pkg: string, spec: string, fields: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<unknown> {
   // An empty npm cache: npm answers from a stale cached copy when the registry is down, and
   // this question needs the registry's answer of now.
   const cache = mkdtempSync(join(tmpdir(), 'parity-npm-cache-'));
@@ -200,7 +200,6 @@ async function viewNow(spec: string, fields: readonly string[], cwd: string, env
   }
   const code = npmErrorCode(r);
   if (code === 'E404') return undefined;
-  const pkg = spec.startsWith('@') ? `@${spec.slice(1).split('@')[0]}` : spec.split('@')[0]!;
   const registry = await registryFor(pkg, cwd);
   const refusal = npmRefusal(r, registry, `npm view ${spec}`);
   if (refusal) throw npmRefused(refusal);

@@ -96,6 +96,9 @@ export function publishable(pkgs: ReadonlyMap<string, WorkspacePackage>): Worksp
   return order;
 }
 
+/** pnpm, as this platform names it. */
+const PNPM = process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm';
+
 /** Run a build or publish tool with this process's environment plus `env`. */
 function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
   return runProcess(cmd, args, { cwd, env: { ...process.env, ...env } });
@@ -147,10 +150,14 @@ export async function changesetVersion(root: string, env: NodeJS.ProcessEnv = {}
 }
 
 /**
- * A userconfig for npm holding the token for `registry` on top of the user's own ~/.npmrc, so
- * the token never appears on a command line. Returns the environment to run npm with.
+ * npm's environment for `registry`: with a token (`opts.token`, else `$PARITY_REGISTRY_TOKEN`), a
+ * userconfig holding it for `registry` on top of the user's own ~/.npmrc, so the token never
+ * appears on a command line; without one, npm's own login.
  */
-function tokenEnv(registry: string, token: string, base: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; cleanup: () => void } {
+function registryAuth(registry: string, opts: Pick<ReleaseOptions, 'token' | 'env'>): { env: NodeJS.ProcessEnv; cleanup: () => void } {
+  const base: NodeJS.ProcessEnv = { ...(opts.env ?? {}) };
+  const token = opts.token ?? process.env.PARITY_REGISTRY_TOKEN;
+  if (!token) return { env: base, cleanup: () => {} };
   const dir = mkdtempSync(join(tmpdir(), 'parity-npmrc-'));
   const file = join(dir, 'npmrc');
   const user = base.npm_config_userconfig ?? process.env.npm_config_userconfig ?? join(homedir(), '.npmrc');
@@ -213,7 +220,7 @@ async function publishOne(
 ): Promise<void> {
   // built by buildAll; prepack would build it again
   const args = ['publish', '--no-git-checks', '--ignore-scripts', '--tag', distTag(p.version, root)];
-  const r = await run(process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm', args, p.dir, {
+  const r = await run(PNPM, args, p.dir, {
     npm_config_update_notifier: 'false',
     ...env,
   });
@@ -266,7 +273,7 @@ export async function packedIntegrity(
   const out = mkdtempSync(join(tmpdir(), 'parity-pack-'));
   try {
     const r = await run(
-      process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm',
+      PNPM,
       ['pack', '--pack-destination', out],
       p.dir,
       // built already, as for the publish (pnpm pack has no --ignore-scripts flag)
@@ -363,8 +370,7 @@ export async function publishBuilt(
 ): Promise<string[]> {
   if (pkgs.length === 0) return [];
   const registry = await registryFor(pkgs[0]!.name, opts.root);
-  const token = opts.token ?? process.env.PARITY_REGISTRY_TOKEN;
-  const auth = token ? tokenEnv(registry, token, { ...(opts.env ?? {}) }) : { env: { ...(opts.env ?? {}) }, cleanup: () => {} };
+  const auth = registryAuth(registry, opts);
   try {
     return await publishAll(pkgs, opts.root, registry, auth.env, opts.log ?? (() => {}));
   } finally {
@@ -380,8 +386,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseResult> {
   const pending = opts.version === false ? [] : pendingChangesets(root);
   const registry = await registryFor(publishable(before)[0]?.name ?? '@parity/model', root);
   log(`registry for @parity: ${registry}`);
-  const token = opts.token ?? process.env.PARITY_REGISTRY_TOKEN;
-  const auth = token ? tokenEnv(registry, token, baseEnv) : { env: baseEnv, cleanup: () => {} };
+  const auth = registryAuth(registry, opts);
   try {
     // nothing changes before we know the registry answers and takes our uploads
     if (!opts.dryRun) {

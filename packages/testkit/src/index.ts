@@ -11,7 +11,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, expect } from 'vitest';
 import { ParityError } from '@parity/model';
@@ -48,11 +49,10 @@ export function tempFleets(): (opts?: Omit<TempWorkspaceOptions, 'environments'>
 }
 
 /**
- * Impostors closed after each test: call at the top of a test file, then `impostor(port)` listens on
- * 127.0.0.1:`port` and answers every request 200 `{}`, as any probe of a server Parity starts would
- * like to hear (a registry's ping, moto's API), without being that server.
+ * HTTP servers on 127.0.0.1 closed after each test: call at the top of a test file, then
+ * `serve(handler)` listens (on `port`, or one the system picks) and gives the server and its URL.
  */
-export function portImpostors(): (port: number) => Promise<Server> {
+export function loopbackServers(): (handler: RequestListener, port?: number) => Promise<{ server: Server; url: string }> {
   const servers: Server[] = [];
   afterEach(async () => {
     await Promise.all(
@@ -62,14 +62,29 @@ export function portImpostors(): (port: number) => Promise<Server> {
       }),
     );
   });
-  return (port) => {
-    const s = createServer((req, res) => {
+  return (handler, port = 0) => {
+    const server = createServer(handler);
+    servers.push(server);
+    return new Promise((r) =>
+      server.listen(port, '127.0.0.1', () => r({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })),
+    );
+  };
+}
+
+/**
+ * Impostors closed after each test: call at the top of a test file, then `impostor(port)` listens on
+ * 127.0.0.1:`port` and answers every request 200 `{}`, as any probe of a server Parity starts would
+ * like to hear (a registry's ping, moto's API), without being that server.
+ */
+export function portImpostors(): (port: number) => Promise<Server> {
+  const serve = loopbackServers();
+  return async (port) => {
+    const { server } = await serve((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
-    });
-    servers.push(s);
-    return new Promise((r) => s.listen(port, '127.0.0.1', () => r(s)));
+    }, port);
+    return server;
   };
 }
 
