@@ -6,6 +6,9 @@
  * original roles), both measured; the manifests never written; nothing left running.
  *
  * Needs moto_server (moto 5.2.1) and Terraform: skipped locally without them, FAILS under CI=true.
+ *
+ * @runsAlone 17 min (1019 s on a quiet 2-core machine, 8 Dec 2026): the longest file of the suite,
+ * started first (packages/suite/src/sequencer.ts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';

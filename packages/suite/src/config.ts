@@ -11,7 +11,8 @@
  *   Nothing in them is shared, so they run side by side: a package's `test:e2e` script runs them
  *   with `--maxWorkers=<its number of e2e files>`, at most E2E_MAX_WORKERS (on 2 cores vitest's
  *   default is one worker, which ran the drills one after the other; eight at once beside the other
- *   packages' files starved a registry's start past its hook timeout).
+ *   packages' files starved a registry's start past its hook timeout). A file whose header says
+ *   `@runsAlone <n> min` starts before the others, the longest first (sequencer.ts).
  *
  * Before each test, one turn of the event loop (setup.ts). The reporter records how long each test file took (see timings.ts): `pnpm test` lists the ten
  * slowest at its end.
@@ -19,6 +20,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig, type ViteUserConfig } from 'vitest/config';
+import { LongestFirst } from './sequencer.js';
 import { Timings } from './timings.js';
 
 /** The end-to-end files: one naming convention for emulator, registry, browser and terminal tests. */
@@ -50,6 +52,8 @@ export function parityVitest(options: SuiteOptions): ViteUserConfig {
       // one turn of the event loop before each test (setup.ts): a busy machine never fails a passing run
       setupFiles: [fileURLToPath(new URL('./setup.ts', import.meta.url)), ...(options.setupFiles ?? [])],
       reporters: ['default', new Timings()],
+      // files that declare a long run (`@runsAlone <n> min`) start first, the longest first (sequencer.ts)
+      sequence: { sequencer: LongestFirst },
       projects: [
         { extends: true, test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...configDefaults.exclude, E2E_FILES] } },
         // forks: each file in a process of its own, whose servers and children die with it

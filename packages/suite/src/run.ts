@@ -9,8 +9,9 @@
  *   them, came last and ran alone for minutes at the end.
  * - `pnpm test` (everything; CI runs it): the same, and at the same time `turbo run test:e2e` for every
  *   package with end-to-end files, all at once. Those mostly wait (on emulators, registries,
- *   a browser), so the CPU-bound tasks run while they wait instead of after them. A failure in any
- *   run stops the others (turbo stops at the first failure too).
+ *   a browser), so the CPU-bound tasks run while they wait instead of after them, at a lower
+ *   priority (CPU_NICENESS): the end-to-end files get the CPU first when they need it. A failure in
+ *   any run stops the others (turbo stops at the first failure too).
  *
  * Extra arguments go to every turbo run (`pnpm test --filter @parity/drill`). At the end: how long
  * each run took and the ten slowest test files (timings.ts).
@@ -68,6 +69,32 @@ export function e2ePackages(root: string): string[] {
   });
 }
 
+/**
+ * How much lower than the end-to-end run a CPU-bound run's priority is in `pnpm test` (a `nice`
+ * increment, POSIX only). The end-to-end files mostly wait and compute in short bursts (Terraform
+ * planning, moto answering, a registry packing), and the longest of them, a drill with its failback,
+ * is the end of `pnpm test`: each burst delayed by the unit tests beside it delayed its end. The
+ * CPU-bound runs take the CPU the end-to-end files leave; what they need in all is the same.
+ */
+export const CPU_NICENESS = 5;
+
+/** The `nice` increment of a turbo run of a mode: the CPU-bound runs of `pnpm test`, on POSIX; none else. */
+export function nicenessOf(mode: 'all' | 'unit', args: readonly string[], platform: NodeJS.Platform = process.platform): number {
+  return mode === 'all' && args[0] !== 'test:e2e' && platform !== 'win32' ? CPU_NICENESS : 0;
+}
+
+/** The command line of a turbo run: `turbo run <args>`, through `nice` where the run's niceness says so. */
+export function turboCommand(
+  mode: 'all' | 'unit',
+  args: readonly string[],
+  root: string,
+  platform: NodeJS.Platform = process.platform,
+): string[] {
+  const turbo = [join(root, 'node_modules', '.bin', 'turbo'), 'run', ...args];
+  const nice = nicenessOf(mode, args, platform);
+  return nice > 0 ? ['nice', '-n', String(nice), ...turbo] : turbo;
+}
+
 /** The turbo runs of a mode, each a list of `turbo run` arguments. */
 export function turboRuns(mode: 'all' | 'unit', root: string, extra: readonly string[] = []): string[][] {
   const cpu = cpuRuns(root, extra);
@@ -85,7 +112,8 @@ async function main(): Promise<number> {
   const stop = new AbortController();
   const runs = turboRuns(mode, ROOT, extra).map(async (args) => {
     const t0 = Date.now();
-    const r = await runProcess(join(ROOT, 'node_modules', '.bin', 'turbo'), ['run', ...args], {
+    const [cmd, ...argv] = turboCommand(mode, args, ROOT);
+    const r = await runProcess(cmd!, argv, {
       cwd: ROOT,
       group: true,
       signal: stop.signal,

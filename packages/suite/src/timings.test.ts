@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { runProcess } from '@parity/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E_MAX_WORKERS, parityVitest, UNIT_MIN_WORKERS } from './config.js';
-import { e2ePackages, heaviestUnitPackage, turboRuns, unitFileCount } from './run.js';
+import { CPU_NICENESS, e2ePackages, heaviestUnitPackage, turboCommand, turboRuns, unitFileCount } from './run.js';
 import { formatSeconds, formatSlowest, type ProjectTimings, readTimings, slowest, TIMINGS_DIR, workspaceDirs } from './timings.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -107,6 +107,19 @@ describe('pnpm test’s turbo runs', () => {
       ['test:e2e', '--concurrency=1', '--filter', '@demo/pkg'],
       ['typecheck', 'lint', 'test', '--concurrency=2', '--filter', '@demo/pkg'],
     ]);
+  });
+
+  it('pnpm test runs the CPU-bound runs at a lower priority than the end-to-end run; pnpm test:unit runs them as they are', async () => {
+    const turbo = join(root, 'node_modules', '.bin', 'turbo');
+    const [e2e, ...cpu] = turboRuns('all', root);
+    expect(turboCommand('all', e2e!, root, 'linux')).toEqual([turbo, 'run', ...e2e!]);
+    for (const args of cpu)
+      expect(turboCommand('all', args, root, 'linux')).toEqual(['nice', '-n', String(CPU_NICENESS), turbo, 'run', ...args]);
+    for (const args of turboRuns('unit', root)) expect(turboCommand('unit', args, root, 'linux')).toEqual([turbo, 'run', ...args]);
+    expect(turboCommand('all', cpu[0]!, root, 'win32')).toEqual([turbo, 'run', ...cpu[0]!]);
+    // nice runs what it is given at that increment (POSIX)
+    const r = await runProcess('nice', ['-n', String(CPU_NICENESS), 'nice'], { cwd: root });
+    expect(Number(r.stdout.trim())).toBeGreaterThanOrEqual(CPU_NICENESS);
   });
 
   it('in this repository, the command line has the most unit files and starts first', () => {
