@@ -67,6 +67,18 @@ describe('gcpKey', () => {
     );
   });
 
+  it("leaves a destroyed version's restore window to Cloud KMS unless given one in days", () => {
+    const json = synth((scope) => {
+      gcpKey(scope, ctx, { project: env.gcpProject!, location: env.region, users: [] });
+      gcpKey(scope, ctx, { project: env.gcpProject!, location: 'EU', idSuffix: '-eu', users: [], deletionWindowDays: 7 });
+    });
+    const keys = Object.entries(resources(json, 'google_kms_crypto_key')).sort(([a], [b]) => a.localeCompare(b));
+    expect(keys.map(([id, k]) => [id.replace(/_[0-9A-F]{8}$/, ''), k['destroy_scheduled_duration']])).toEqual([
+      ['database_key', undefined],
+      ['database_key-eu', '604800s'],
+    ]);
+  });
+
   // Construct IDs are public API: a key whose address changes is replaced, and what it encrypted can no longer be read.
   it('keeps the construct IDs the bundles gave their keys: key-ring, key, key-user-<agent>, with the suffix given', () => {
     const json = synth((scope) => {

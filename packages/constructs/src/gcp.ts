@@ -41,6 +41,8 @@ export interface GcpKeyProps {
   readonly users: readonly GcpKeyUserGrant[];
   /** Appended to the key ring's and the key's construct IDs, for a second key in the same scope. @default '' */
   readonly idSuffix?: string;
+  /** Days a destroyed key version can still be restored (`destroy_scheduled_duration`). @default - Cloud KMS's own (30) */
+  readonly deletionWindowDays?: number;
 }
 
 /** A key and the grants that must exist before a service uses it (make the resource that uses it depend on them). */
@@ -88,6 +90,7 @@ export function gcpKey(scope: Construct, ctx: DeployContext<unknown>, props: Gcp
     name: names.key,
     keyRing: ring.id,
     rotationPeriod: KEY_ROTATION_PERIOD,
+    ...(props.deletionWindowDays === undefined ? {} : { destroyScheduledDuration: `${props.deletionWindowDays * 86_400}s` }),
     labels: { ...ctx.tags },
   });
   const grants = props.users.map(
