@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FLEET_NAMES, fleetKey } from './fleet.js';
+import { FLEET_NAMES, fleetKey, STALE_FLEET_MS } from './fleet.js';
 
 const INDEX = fileURLToPath(new URL('./fleet.ts', import.meta.url));
 // each child its own system temporary folder: the shared fleet starts absent
@@ -42,9 +42,30 @@ describe('the tests’ fleet, shared by every test process of the tree', () => {
     const lock = join(tmp, 'parity-test-fleets', `${fleetKey()}.lock`);
     mkdirSync(lock, { recursive: true });
     writeFileSync(join(lock, 'pid'), String(dead));
+    // fleets of other tree states: one unused for longer than a day, one used within it, and a temporary left behind
+    const aged = (name: string, ms: number) => {
+      const dir = join(tmp, 'parity-test-fleets', name);
+      mkdirSync(join(dir, 'environments'), { recursive: true });
+      const then = new Date(Date.now() - ms);
+      utimesSync(dir, then, then);
+    };
+    aged('0000000000000old', STALE_FLEET_MS + 60_000);
+    aged('0000000000recent', STALE_FLEET_MS - 3_600_000);
+    aged('0000000000000old.tmp-1', STALE_FLEET_MS + 60_000);
     const r = await child();
     expect(r.code, r.out).toBe(0);
     expect(r.out).toBe(`stamped ${join(tmp, 'parity-test-fleets', fleetKey(), 'environments')}`);
-    expect(readdirSync(join(tmp, 'parity-test-fleets'))).toEqual([fleetKey()]);
+    // the stale fleet and the temporary removed when the new fleet was published; no lock left
+    expect(readdirSync(join(tmp, 'parity-test-fleets')).sort()).toEqual(['0000000000recent', fleetKey()].sort());
+  });
+
+  it('marks a fleet as used each time a process is given it', async () => {
+    const dir = join(tmp, 'parity-test-fleets', fleetKey());
+    const then = new Date(Date.now() - STALE_FLEET_MS - 60_000);
+    utimesSync(dir, then, then);
+    const r = await child();
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toBe(`waited ${join(dir, 'environments')}`);
+    expect(Date.now() - statSync(dir).mtimeMs).toBeLessThan(STALE_FLEET_MS);
   });
 });
