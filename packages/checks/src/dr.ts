@@ -77,6 +77,8 @@ export interface DrPair {
    */
   readonly reversed?: boolean;
   readonly dr?: { readonly name: string; readonly region: string; readonly stateRegion: string };
+  /** Without `dr`: the dr environments whose manifests recover it but that were not checked (or did not resolve). */
+  readonly uncheckedDr?: readonly string[];
   readonly coverage: ReadonlyArray<{ readonly bundle: string; readonly protections: readonly Protection[]; readonly covered: boolean }>;
   /** The worst store against the overall target; `stores`: each store against its own. */
   readonly rpo?: Target & { readonly drivers: readonly Protection[]; readonly stores: readonly StoreRpo[] };

@@ -92,6 +92,15 @@ export function runChecks(
   // own findings: the production environment it recovers is not "without DR" because of them.
   const recovered = new Set([...ws.manifests.values()].map((m) => m.data.recovers));
   findings.push(...dr.findings.filter((f) => !(f.kind === 'dr-missing' && recovered.has(f.env))));
+  const checked = new Set(envs.map((e) => e.name));
+  const pairs = dr.pairs.map((p) => {
+    if (p.dr) return p;
+    const unchecked = [...ws.manifests]
+      .filter(([name, m]) => m.data.recovers === p.primary && !checked.has(name))
+      .map(([name]) => name)
+      .sort();
+    return unchecked.length ? { ...p, uncheckedDr: unchecked } : p;
+  });
   const previews = previewReport(ws.definition.data, envs, jsonOf, opts.now ?? new Date());
   findings.push(...previews.findings);
   const policy = runPolicy(ws, envs, jsonOf, opts);
@@ -100,7 +109,7 @@ export function runChecks(
     definitionFile,
     envs.map((e) => summaryOf(e, resolved.valid.has(e.name))),
     matrix,
-    { pairs: dr.pairs, previews: previews.previews },
+    { pairs, previews: previews.previews },
     policy.report,
     findings,
   );

@@ -258,6 +258,10 @@ describe('DR strategies follow the definition', () => {
     const alone = await parity(root, 'check', 'prod-euw1');
     expect(alone.status, alone.stdout).toBe(0);
     expect(alone.stdout).not.toMatch(/dr\.required/);
+    // …and it says which dr environment recovers it, and how to check the pair, rather than "none"
+    expect(alone.stdout).toMatch(/prod-euw1 \(eu-west-1, EU\) → dr-euc1 \(not checked\)\n\s+i recovered by dr-euc1, not checked here/);
+    expect(alone.stdout).toContain('`pnpm check prod-euw1 dr-euc1` checks the pair');
+    expect(alone.stdout).not.toMatch(/no dr environment recovers it/);
   }, 300_000);
 
   it('says in check and in the README that a backup & restore dr environment is applied only at failover', async () => {

@@ -255,8 +255,15 @@ const NESTED = '\u0000';
 function pairLines(p: DrPair, md: boolean): string[] {
   const ok = (b: boolean) => (md ? (b ? '✅' : '❌') : b ? pc.green('✔') : pc.red('✘'));
   const lines: string[] = [];
+  if (!p.dr && p.uncheckedDr?.length) {
+    const names = p.uncheckedDr.join(', ');
+    lines.push(
+      `${md ? 'ℹ️' : pc.cyan('i')} recovered by ${names}, not checked here (or not resolved): \`pnpm check ${p.primary} ${p.uncheckedDr.join(' ')}\` checks the pair`,
+    );
+    return lines;
+  }
   if (!p.dr) {
-    lines.push(`${ok(false)} no dr environment recovers it (of those checked and resolved)`);
+    lines.push(`${ok(false)} no dr environment recovers it`);
     return lines;
   }
   const pol = p.policy;
@@ -384,7 +391,7 @@ export function formatTerminal(r: CheckReport, drOnly = false): string {
   if (r.dr.length === 0) out.push('  (no production environments)');
   for (const p of r.dr) {
     out.push(
-      `  ${pc.bold(p.primary)} ${pc.dim(`(${p.primaryRegion}, ${p.jurisdiction})`)} → ${p.dr ? `${pc.bold(p.dr.name)} ${pc.dim(`(${p.dr.region})`)}` : pc.red('none')}`,
+      `  ${pc.bold(p.primary)} ${pc.dim(`(${p.primaryRegion}, ${p.jurisdiction})`)} → ${p.dr ? `${pc.bold(p.dr.name)} ${pc.dim(`(${p.dr.region})`)}` : p.uncheckedDr?.length ? pc.dim(`${p.uncheckedDr.join(', ')} (not checked)`) : pc.red('none')}`,
     );
     for (const l of pairLines(p, false)) out.push(`    ${l}`);
   }
@@ -449,7 +456,10 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
   }
   out.push('', '#### DR readiness', '');
   for (const p of r.dr) {
-    out.push(`**${p.primary}** (${p.primaryRegion}, ${p.jurisdiction}) → ${p.dr ? `**${p.dr.name}** (${p.dr.region})` : '❌ none'}`, '');
+    out.push(
+      `**${p.primary}** (${p.primaryRegion}, ${p.jurisdiction}) → ${p.dr ? `**${p.dr.name}** (${p.dr.region})` : p.uncheckedDr?.length ? `${p.uncheckedDr.join(', ')} (not checked)` : '❌ none'}`,
+      '',
+    );
     for (const l of pairLines(p, true)) out.push(l.startsWith(NESTED) ? `  - ${l.slice(NESTED.length)}` : `- ${l}`);
     out.push('');
   }
