@@ -90,15 +90,14 @@ export function runChecks(
   const dr = drReport(ws.definition.data, envs, jsonOf, definitionFile, drills);
   // A dr manifest that names the environment but does not resolve (or was not asked for) has its
   // own findings: the production environment it recovers is not "without DR" because of them.
-  const recovered = new Set([...ws.manifests.values()].map((m) => m.data.recovers));
-  findings.push(...dr.findings.filter((f) => !(f.kind === 'dr-missing' && recovered.has(f.env))));
+  const recoveredBy = new Map<string, string[]>();
+  for (const [name, m] of ws.manifests)
+    if (m.data.recovers) recoveredBy.set(m.data.recovers, [...(recoveredBy.get(m.data.recovers) ?? []), name]);
+  findings.push(...dr.findings.filter((f) => !(f.kind === 'dr-missing' && f.env && recoveredBy.has(f.env))));
+  // a pair without its dr environment names the ones not checked here, for `pnpm check <prod> <dr>`
   const checked = new Set(envs.map((e) => e.name));
   const pairs = dr.pairs.map((p) => {
-    if (p.dr) return p;
-    const unchecked = [...ws.manifests]
-      .filter(([name, m]) => m.data.recovers === p.primary && !checked.has(name))
-      .map(([name]) => name)
-      .sort();
+    const unchecked = p.dr ? [] : (recoveredBy.get(p.primary) ?? []).filter((n) => !checked.has(n)).sort();
     return unchecked.length ? { ...p, uncheckedDr: unchecked } : p;
   });
   const previews = previewReport(ws.definition.data, envs, jsonOf, opts.now ?? new Date());

@@ -78,12 +78,7 @@ export function e2ePackages(root: string): string[] {
  */
 export const CPU_NICENESS = 5;
 
-/** The `nice` increment of a turbo run of a mode: the CPU-bound runs of `pnpm test`, on POSIX; none else. */
-export function nicenessOf(mode: 'all' | 'unit', args: readonly string[], platform: NodeJS.Platform = process.platform): number {
-  return mode === 'all' && args[0] !== 'test:e2e' && platform !== 'win32' ? CPU_NICENESS : 0;
-}
-
-/** The command line of a turbo run: `turbo run <args>`, through `nice` where the run's niceness says so. */
+/** The command line of a turbo run: `turbo run <args>`, through `nice -n CPU_NICENESS` for the CPU-bound runs of `pnpm test` on POSIX. */
 export function turboCommand(
   mode: 'all' | 'unit',
   args: readonly string[],
@@ -91,8 +86,8 @@ export function turboCommand(
   platform: NodeJS.Platform = process.platform,
 ): string[] {
   const turbo = [join(root, 'node_modules', '.bin', 'turbo'), 'run', ...args];
-  const nice = nicenessOf(mode, args, platform);
-  return nice > 0 ? ['nice', '-n', String(nice), ...turbo] : turbo;
+  const lower = mode === 'all' && args[0] !== 'test:e2e' && platform !== 'win32';
+  return lower ? ['nice', '-n', String(CPU_NICENESS), ...turbo] : turbo;
 }
 
 /** The turbo runs of a mode, each a list of `turbo run` arguments. */

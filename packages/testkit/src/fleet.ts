@@ -187,12 +187,11 @@ export const STALE_FLEET_MS = 24 * 3_600_000;
 /** The stamped fleet's environments, when a process has finished them; marked as used. */
 function sharedFleet(key: string): string | undefined {
   const done = join(SHARED_FLEETS, key);
-  if (!existsSync(done)) return undefined;
   try {
     const now = new Date();
     utimesSync(done, now, now);
   } catch {
-    // pruned meanwhile by another tree's publish (it was unused for a day): stamped again below
+    // not published yet (or pruned meanwhile by another tree's publish, unused for a day): stamped below
     return undefined;
   }
   return join(done, 'environments');

@@ -249,6 +249,12 @@ function minutes(m: number): string {
   return m >= 120 && m % 60 === 0 ? `${m / 60} h` : formatMinutes(m);
 }
 
+/** Where a pair's production environment is recovered: its dr environment, the ones not checked, or none. */
+function drTarget(p: DrPair, style: { name: (s: string) => string; note: (s: string) => string; none: string }): string {
+  if (p.dr) return `${style.name(p.dr.name)} ${style.note(`(${p.dr.region})`)}`;
+  return p.uncheckedDr?.length ? style.note(`${p.uncheckedDr.join(', ')} (not checked)`) : style.none;
+}
+
 /** Starts a markdown line that is a list item nested under the one before (each store under the pair's RPO). */
 const NESTED = '\u0000';
 
@@ -256,9 +262,8 @@ function pairLines(p: DrPair, md: boolean): string[] {
   const ok = (b: boolean) => (md ? (b ? '✅' : '❌') : b ? pc.green('✔') : pc.red('✘'));
   const lines: string[] = [];
   if (!p.dr && p.uncheckedDr?.length) {
-    const names = p.uncheckedDr.join(', ');
     lines.push(
-      `${md ? 'ℹ️' : pc.cyan('i')} recovered by ${names}, not checked here (or not resolved): \`pnpm check ${p.primary} ${p.uncheckedDr.join(' ')}\` checks the pair`,
+      `${md ? 'ℹ️' : pc.cyan('i')} recovered by ${p.uncheckedDr.join(', ')}, not checked here (or not resolved): \`pnpm check ${p.primary} ${p.uncheckedDr.join(' ')}\` checks the pair`,
     );
     return lines;
   }
@@ -391,7 +396,7 @@ export function formatTerminal(r: CheckReport, drOnly = false): string {
   if (r.dr.length === 0) out.push('  (no production environments)');
   for (const p of r.dr) {
     out.push(
-      `  ${pc.bold(p.primary)} ${pc.dim(`(${p.primaryRegion}, ${p.jurisdiction})`)} → ${p.dr ? `${pc.bold(p.dr.name)} ${pc.dim(`(${p.dr.region})`)}` : p.uncheckedDr?.length ? pc.dim(`${p.uncheckedDr.join(', ')} (not checked)`) : pc.red('none')}`,
+      `  ${pc.bold(p.primary)} ${pc.dim(`(${p.primaryRegion}, ${p.jurisdiction})`)} → ${drTarget(p, { name: pc.bold, note: pc.dim, none: pc.red('none') })}`,
     );
     for (const l of pairLines(p, false)) out.push(`    ${l}`);
   }
@@ -457,7 +462,7 @@ export function formatMarkdown(r: CheckReport, drOnly = false): string {
   out.push('', '#### DR readiness', '');
   for (const p of r.dr) {
     out.push(
-      `**${p.primary}** (${p.primaryRegion}, ${p.jurisdiction}) → ${p.dr ? `**${p.dr.name}** (${p.dr.region})` : p.uncheckedDr?.length ? `${p.uncheckedDr.join(', ')} (not checked)` : '❌ none'}`,
+      `**${p.primary}** (${p.primaryRegion}, ${p.jurisdiction}) → ${drTarget(p, { name: (s) => `**${s}**`, note: (s) => s, none: '❌ none' })}`,
       '',
     );
     for (const l of pairLines(p, true)) out.push(l.startsWith(NESTED) ? `  - ${l.slice(NESTED.length)}` : `- ${l}`);
