@@ -172,5 +172,8 @@ describe('the slowest files', () => {
   it('formats durations in seconds, then minutes', () => {
     expect(formatSeconds(42.46)).toBe('42.5 s');
     expect(formatSeconds(192.4)).toBe('3 min 12 s');
+    // rounding never shows 60 seconds (a CI run printed "11 min 60 s")
+    expect(formatSeconds(719.6)).toBe('12 min 0 s');
+    expect(formatSeconds(59.97)).toBe('1 min 0 s');
   });
 });

@@ -129,9 +129,11 @@ export function slowest(timings: readonly ProjectTimings[], n = 10): RankedFile[
 
 /** `3 min 12 s`, `42.5 s`. */
 export function formatSeconds(s: number): string {
-  if (s < 60) return `${round(s)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
+  if (round(s) < 60) return `${round(s)} s`;
+  // whole seconds first: 719.6 s is 12 min 0 s, not 11 min 60 s
+  const whole = Math.round(s);
+  const m = Math.floor(whole / 60);
+  return `${m} min ${whole - m * 60} s`;
 }
 
 /** The table `pnpm test` prints at its end. */
